@@ -1,0 +1,16 @@
+"""Physical constants (CODATA 2018 exact values where defined), SI units."""
+
+from __future__ import annotations
+
+#: Faraday constant [C/mol]
+F = 96485.33212
+#: Molar gas constant [J/(mol K)]
+R = 8.314462618
+#: Boltzmann constant [eV/K]
+K_B_EV = 8.617333262e-5
+#: Standard temperature [K]
+T_REF = 298.15
+#: Standard pressure [Pa] (IUPAC 1 bar)
+P_STD = 1.0e5
+#: Seconds per hour
+HOUR = 3600.0
