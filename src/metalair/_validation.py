@@ -1,0 +1,60 @@
+"""Validation helpers for frozen parameter dataclasses.
+
+Every numeric field is checked on construction; a bad value raises
+:class:`~metalair.errors.ParameterError` naming the object, the field, the
+value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+
+from metalair.errors import ParameterError
+
+
+def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float = math.inf,
+                lo_open: bool = False, hi_open: bool = False, unit: str = "") -> float:
+    """Return ``value`` as float if finite and inside the range, else raise ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"{owner}.{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    left = "(" if lo_open else "["
+    right = ")" if hi_open else "]"
+    rng = f"{left}{lo:g}, {hi:g}{right}{(' ' + unit) if unit else ''}"
+    if not math.isfinite(value):
+        raise ParameterError(f"{owner}.{name} = {value} is not a finite number; allowed range {rng}")
+    bad_lo = value <= lo if lo_open else value < lo
+    bad_hi = value >= hi if hi_open else value > hi
+    if bad_lo or bad_hi:
+        raise ParameterError(f"{owner}.{name} = {value:g} is out of range; allowed range {rng}")
+    return value
+
+
+def validate_fields(obj, ranges: dict) -> None:
+    """Check each field listed in ``ranges`` = {name: (lo, hi, lo_open, hi_open, unit)}."""
+    owner = type(obj).__name__
+    known = {f.name for f in fields(obj)}
+    for name, spec in ranges.items():
+        if name not in known:  # pragma: no cover - programming error
+            raise AttributeError(f"{owner} has no field {name}")
+        lo, hi, lo_open, hi_open, unit = spec
+        object.__setattr__(obj, name, check_range(owner, name, getattr(obj, name), lo, hi, lo_open, hi_open, unit))
+
+
+POS = (0.0, math.inf, True, False, "")      # > 0
+NONNEG = (0.0, math.inf, False, False, "")  # >= 0
+FRACTION = (0.0, 1.0, False, False, "")     # [0, 1]
+OPEN_FRACTION = (0.0, 1.0, True, True, "")  # (0, 1)
+
+
+def pos(unit: str = ""):
+    return (0.0, math.inf, True, False, unit)
+
+
+def nonneg(unit: str = ""):
+    return (0.0, math.inf, False, False, unit)
+
+
+def between(lo: float, hi: float, unit: str = "", lo_open=False, hi_open=False):
+    return (lo, hi, lo_open, hi_open, unit)

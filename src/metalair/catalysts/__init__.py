@@ -1,0 +1,34 @@
+"""Catalysts: states, descriptors, host redox, and the built-in sets."""
+
+from __future__ import annotations
+
+import difflib
+
+from metalair.catalysts.base import PRODUCTS, Catalyst, Descriptors, HostCouple
+from metalair.catalysts.sets.sun2025 import CATALYSTS, NLRO, RUO2
+from metalair.errors import ParameterError
+
+__all__ = ["Catalyst", "Descriptors", "HostCouple", "PRODUCTS", "NLRO", "RUO2", "CATALYSTS", "get_catalyst"]
+
+
+def get_catalyst(name) -> Catalyst:
+    """Return a built-in catalyst by name (case-insensitive), or the Catalyst given.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name, with the closest built-in names.
+    """
+    if isinstance(name, Catalyst):
+        return name
+    lookup = {k.lower(): v for k, v in CATALYSTS.items()}
+    key = str(name).strip().lower()
+    if key in lookup:
+        return lookup[key]
+    close = difflib.get_close_matches(key, list(lookup), n=2, cutoff=0.4)
+    names = [CATALYSTS_NAME for CATALYSTS_NAME in CATALYSTS if CATALYSTS_NAME.lower() in close]
+    hint = f" Did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+    raise ParameterError(
+        f"unknown catalyst {name!r}.{hint} Built-in catalysts: {', '.join(CATALYSTS)} "
+        "(or pass a metalair.catalysts.Catalyst object)"
+    )

@@ -1,0 +1,213 @@
+"""Catalyst definitions: states, descriptors and (for insertion hosts) host redox.
+
+A catalyst carries, for each discharge product it decomposes, the DFT
+descriptors of the catalyst state in which that product is decomposed (the
+Ru d-band centre and the Ru–O ICOHP with the product adsorbed), and the
+free-energy (limiting-potential) charging overpotential. An insertion-host
+catalyst (NLRO) additionally has host redox couples: as the electrode
+potential rises the host gives up sodium couple by couple, and its catalytic
+state (its d-band centre) moves with it. A conversion catalyst (RuO2) has no
+host couples and one fixed state.
+
+How descriptors become kinetics is a separate, documented relation:
+:mod:`metalair.catalysts.descriptors`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+
+from metalair._validation import between, nonneg, pos, validate_fields
+from metalair.errors import ParameterError
+
+__all__ = ["Descriptors", "HostCouple", "Catalyst", "PRODUCTS"]
+
+#: Products whose decomposition kinetics a catalyst sets, in cascade order.
+PRODUCTS = ("NaO2", "Na2O2", "Na2CO3")
+
+
+@dataclass(frozen=True)
+class Descriptors:
+    """DFT descriptors of one catalyst state with one product adsorbed.
+
+    Parameters
+    ----------
+    d_band_centre : float
+        Metal d-band centre relative to the Fermi level [eV] (negative).
+    icohp : float
+        Integrated crystal orbital Hamilton population of the metal–O bond [eV]
+        (negative; more negative = stronger bond).
+    stage : float
+        Host oxidation stage at which the state exists (0 = pristine, 1 = after
+        the first host couple, ...). Ignored for fixed-state catalysts.
+    source : str
+        Where the numbers come from.
+    """
+
+    d_band_centre: float
+    icohp: float
+    stage: float = 0.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        validate_fields(self, {
+            "d_band_centre": between(-10.0, 2.0, "eV"),
+            "icohp": between(-10.0, 0.0, "eV"),
+            "stage": between(0.0, 10.0),
+        })
+
+
+@dataclass(frozen=True)
+class HostCouple:
+    """One redox couple of an insertion-host catalyst (Na extraction on oxidation).
+
+    Parameters
+    ----------
+    name : str
+        e.g. ``"Ru4+/Ru(4+δ)+"``.
+    standard_potential : float
+        Potential at half conversion [V vs Na+/Na].
+    capacity : float
+        Charge of the couple [C/kg of catalyst].
+    width : float
+        Frumkin broadening of the open-circuit curve [V] (RT/F = 0.0257 V is ideal).
+    rate_constant : float
+        Extraction/insertion rate constant at equilibrium and half conversion [1/s].
+    """
+
+    name: str
+    standard_potential: float
+    capacity: float
+    width: float = 0.0257
+    rate_constant: float = 1.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        validate_fields(self, {
+            "standard_potential": between(0.0, 6.0, "V", lo_open=True, hi_open=True),
+            "capacity": pos("C/kg"),
+            "width": between(0.005, 1.0, "V"),
+            "rate_constant": pos("1/s"),
+        })
+
+
+@dataclass(frozen=True)
+class Catalyst:
+    """A catalyst: descriptors per product, optional host couples, provenance.
+
+    Parameters
+    ----------
+    name : str
+        Short name (``"NLRO"``).
+    formula : str
+        Chemical formula.
+    molar_mass : float
+        [kg/mol].
+    descriptors : dict
+        ``{product: Descriptors}`` for each of :data:`PRODUCTS`: the state in
+        which the product is decomposed, with that product adsorbed.
+    free_energy_overpotential : float
+        DFT charging (limiting-potential) overpotential of the superoxide step [V].
+    host_couples : tuple of HostCouple
+        Empty for a fixed-state catalyst.
+    sources : dict
+        ``{field: citation}``.
+    """
+
+    name: str
+    formula: str
+    molar_mass: float
+    descriptors: dict
+    free_energy_overpotential: float
+    host_couples: tuple = ()
+    description: str = ""
+    sources: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate_fields(self, {
+            "molar_mass": pos("kg/mol"),
+            "free_energy_overpotential": between(0.0, 3.0, "V"),
+        })
+        missing = [p for p in PRODUCTS if p not in self.descriptors]
+        if missing:
+            raise ParameterError(
+                f"Catalyst {self.name!r}: descriptors missing for {missing}; "
+                f"give a Descriptors entry for each of {list(PRODUCTS)}"
+            )
+        for key, d in self.descriptors.items():
+            if key not in PRODUCTS:
+                hint = difflib.get_close_matches(key, PRODUCTS, n=1)
+                raise ParameterError(
+                    f"Catalyst {self.name!r}: unknown product {key!r} in descriptors"
+                    + (f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {list(PRODUCTS)}")
+                )
+            if not isinstance(d, Descriptors):
+                raise ParameterError(f"Catalyst {self.name!r}: descriptors[{key!r}] must be a Descriptors")
+        stages = [self.descriptors[p].stage for p in PRODUCTS]
+        if self.host_couples and max(stages) > len(self.host_couples):
+            raise ParameterError(
+                f"Catalyst {self.name!r}: a descriptor sits at stage {max(stages):g} but the host has only "
+                f"{len(self.host_couples)} couple(s); stages must be in [0, {len(self.host_couples)}]"
+            )
+        object.__setattr__(self, "host_couples", tuple(self.host_couples))
+
+    @property
+    def is_insertion_host(self) -> bool:
+        """True when the catalyst's state follows its own sodium content."""
+        return bool(self.host_couples)
+
+    def stage_d_band(self) -> list[float]:
+        """d-band centre at each integer host stage 0..N (from the product descriptors).
+
+        Stages without a product descriptor are interpolated linearly.
+        """
+        n = len(self.host_couples)
+        known = sorted((d.stage, d.d_band_centre) for d in self.descriptors.values())
+        out = []
+        for s in range(n + 1):
+            out.append(_interp(s, known))
+        return out
+
+    def d_band_at(self, progress: list[float] | tuple[float, ...]) -> float:
+        """d-band centre for host oxidation progress ``progress[j]`` in [0, 1] of couple j.
+
+        Notes
+        -----
+        The host state is the stage ``s = Σ_j z_j``; the d-band centre is
+        interpolated linearly between the integer stages (the DFT states).
+        """
+        if not self.host_couples:
+            return self.descriptors["NaO2"].d_band_centre
+        stage = sum(progress)
+        known = [(float(i), e) for i, e in enumerate(self.stage_d_band())]
+        return _interp(stage, known)
+
+    def with_descriptor(self, product: str, **changes) -> "Catalyst":
+        """A copy with one product's descriptors changed (for screening and sensitivity)."""
+        from dataclasses import replace
+
+        if product not in self.descriptors:
+            raise ParameterError(f"unknown product {product!r}; allowed: {list(PRODUCTS)}")
+        new = dict(self.descriptors)
+        new[product] = replace(new[product], **changes)
+        return replace(self, descriptors=new)
+
+
+def _interp(x: float, points: list[tuple[float, float]]) -> float:
+    pts = sorted(points)
+    if x <= pts[0][0]:
+        return pts[0][1]
+    if x >= pts[-1][0]:
+        return pts[-1][1]
+    for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:]):
+        if x0 <= x <= x1:
+            if x1 == x0:
+                return y1
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return pts[-1][1]  # pragma: no cover
+
+
+def _isfinite(x: float) -> bool:
+    return math.isfinite(x)

@@ -1,0 +1,147 @@
+"""The result of a simulation: time series addressed by named keys, plus step summaries."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from metalair.errors import KeyNotFoundError
+
+__all__ = ["Solution", "StepSummary", "atomic_write_text", "atomic_write_bytes"]
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder + rename)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@dataclass
+class StepSummary:
+    """What one protocol step did."""
+
+    index: int
+    cycle: int
+    kind: str                 # "discharge", "charge", "rest", "hold", "sweep"
+    description: str
+    start_time_s: float
+    end_time_s: float
+    capacity_mAh_g: float     # |charge| passed in the step
+    energy_Wh_kg: float       # |energy| passed in the step (= mWh/g)
+    mean_voltage_V: float     # capacity-weighted
+    start_voltage_V: float
+    end_voltage_V: float
+    end_reason: str           # "voltage limit", "capacity limit", "duration", "current limit", "failed"
+    charge_by_reaction_mAh_g: dict = field(default_factory=dict)
+    products_end_mol_g: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Solution:
+    """Time series of one simulation, addressed like ``sol["Voltage [V]"]``.
+
+    Attributes
+    ----------
+    steps : list of StepSummary
+        One entry per executed protocol step.
+    status : str
+        ``"ok"`` or ``"failed"``.
+    message : str
+        Why it failed and what to try (empty when ok).
+    """
+
+    def __init__(self, data: dict, steps: list, status: str = "ok", message: str = "", meta: dict | None = None):
+        self._data = {k: np.asarray(v) for k, v in data.items()}
+        self.steps = steps
+        self.status = status
+        self.message = message
+        self.meta = dict(meta or {})
+
+    # -------------------------------------------------------------- access
+    def keys(self) -> list:
+        return list(self._data)
+
+    def __contains__(self, key) -> bool:
+        return key in self._data
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        try:
+            return self._data[key]
+        except KeyError:
+            close = difflib.get_close_matches(key, self._data.keys(), n=3, cutoff=0.4)
+            if not close:  # try matching without the unit
+                stem = key.split("[")[0].strip().lower()
+                close = [k for k in self._data if stem and stem in k.lower()][:3]
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise KeyNotFoundError(
+                f"no output named {key!r}.{hint} Available: {', '.join(sorted(self._data))}"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(next(iter(self._data.values()))) if self._data else 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def step_data(self, index: int) -> dict:
+        """All series restricted to protocol step ``index``."""
+        mask = self._data["Step"] == index
+        return {k: v[mask] for k, v in self._data.items()}
+
+    # --------------------------------------------------------------- output
+    def to_csv(self, path, keys: list | None = None) -> None:
+        """Write the time series to CSV (atomically)."""
+        keys = list(self._data) if keys is None else keys
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(keys)
+        cols = [self[k] for k in keys]
+        for row in zip(*cols):
+            w.writerow([repr(float(x)) if isinstance(x, (float, np.floating)) else x for x in row])
+        atomic_write_text(path, buf.getvalue())
+
+    def to_parquet(self, path, keys: list | None = None) -> None:
+        """Write the time series to Parquet (needs the ``parquet`` extra: pyarrow)."""
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:  # pragma: no cover - depends on the install
+            raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
+        keys = list(self._data) if keys is None else keys
+        table = pa.table({k: self[k] for k in keys})
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+    def steps_table(self) -> list[dict]:
+        return [s.as_dict() for s in self.steps]
+
+    def to_json_summary(self, path) -> None:
+        atomic_write_text(path, json.dumps({"status": self.status, "message": self.message,
+                                            "meta": self.meta, "steps": self.steps_table()}, indent=2))
