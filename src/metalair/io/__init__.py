@@ -1,0 +1,156 @@
+"""Reading cycler files into one canonical table, and writing results.
+
+>>> from metalair.io import read
+>>> data = read("cell.ndax")                          # doctest: +SKIP
+>>> data.n_cycles, data.metadata["warnings"]         # doctest: +SKIP
+
+:func:`read` recognises the format from the file's content, runs the reader,
+and checks the result for plausibility (:mod:`metalair.io.checks`). The
+current in :class:`CyclerData` is positive on discharge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
+from metalair.io.detect import FORMAT_ALIASES, FORMATS, detect_format
+from metalair.io.table import STEP_TYPES, CyclerData
+from metalair.io.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
+
+__all__ = [
+    "read",
+    "detect_format",
+    "FORMATS",
+    "CyclerData",
+    "STEP_TYPES",
+    "DataQualityWarning",
+    "check_cycler_data",
+    "atomic_write_text",
+    "write_csv_rows",
+    "write_cycler_csv",
+    "write_cycler_parquet",
+]
+
+
+def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tuple[CyclerData, list[str]]:
+    if fmt in ("neware_nda", "neware_ndax"):
+        from metalair.io.neware import read_neware
+
+        return read_neware(path, kind=fmt)
+    if fmt == "neware_csv":
+        from metalair.io.neware import read_neware_csv
+
+        return read_neware_csv(path)
+    if fmt == "biologic_mpt":
+        from metalair.io.biologic import read_mpt
+
+        return read_mpt(path)
+    if fmt == "biologic_mpr":
+        from metalair.io.biologic import read_mpr
+
+        return read_mpr(path)
+    if fmt == "arbin_csv":
+        from metalair.io.arbin import read_arbin_csv
+
+        return read_arbin_csv(path)
+    if fmt == "maccor_txt":
+        from metalair.io.maccor import read_maccor_txt
+
+        return read_maccor_txt(path)
+    if fmt == "csv":
+        from metalair.io.generic_csv import read_generic_csv
+
+        if column_map is None:
+            raise ParameterError(
+                "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "
+                "'current_A': ('I/mA', 'mA')}"
+            )
+        return read_generic_csv(path, column_map)
+    raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")  # pragma: no cover
+
+
+def read(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,  # noqa: A002 - the natural name for users
+    column_map: Mapping[str, Any] | None = None,
+    mass_g: float | None = None,
+    strict: bool = False,
+) -> CyclerData:
+    """Read a cycler file into a checked :class:`CyclerData`.
+
+    Parameters
+    ----------
+    path : path-like
+        Neware .nda/.ndax or BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor
+        text export, or any delimited text file with ``column_map``.
+    format : str, optional
+        Force a format (a key of :data:`FORMATS` or an alias such as
+        ``"ndax"``, ``"mpt"``, ``"maccor"``, ``"csv"``). By default the format
+        is recognised from the content; a ``column_map`` alone implies
+        ``"csv"`` when the content is not a known export.
+    column_map : mapping, optional
+        For generic CSV: canonical name -> column name or (name, unit or
+        factor); see :mod:`metalair.io.generic_csv`.
+    mass_g : float, optional
+        Catalyst (active) mass in g; overrides a mass stored in the file.
+    strict : bool
+        Raise :class:`DataFormatError` for problems that are otherwise
+        reported as warnings (truncated files, missing records, damaged
+        auxiliary metadata, time jumps).
+
+    Returns
+    -------
+    CyclerData
+        Current positive on discharge; ``metadata["warnings"]`` lists every
+        problem found (also issued once as a :class:`DataQualityWarning`).
+
+    Raises
+    ------
+    DataFormatError
+        If the file is missing, empty, damaged, truncated beyond use, or not a
+        supported format; the message names the file, the problem and what
+        to do.
+    """
+    path = Path(path)
+    if mass_g is not None and not (float(mass_g) > 0):
+        raise ParameterError(f"mass_g must be a positive number of grams, got {mass_g!r}")
+    if format is not None:
+        key = FORMAT_ALIASES.get(format.lower(), format.lower())
+        if key not in FORMATS:
+            raise ParameterError(
+                f"unknown format {format!r}; choose one of {', '.join(FORMATS)} "
+                f"(aliases: {', '.join(FORMAT_ALIASES)})"
+            )
+        if not path.is_file():
+            raise DataFormatError(f"{path}: no such file; check the path")
+        fmt = key
+    else:
+        try:
+            fmt = detect_format(path)
+        except DataFormatError:
+            if column_map is None:
+                raise
+            fmt = "csv"
+        if column_map is not None and fmt != "csv":
+            fmt = "csv"
+    try:
+        data, notes = _dispatch(path, fmt, column_map)
+    except ParameterError as exc:
+        if column_map is not None and fmt == "csv":
+            raise
+        raise DataFormatError(f"{path.name}: the content does not form a valid table: {exc}") from None
+    except (UnicodeError, OSError) as exc:
+        raise DataFormatError(f"{path.name}: could not be read ({exc})") from None
+    if mass_g is not None:
+        metadata = dict(data.metadata)
+        metadata["mass_g"] = float(mass_g)
+        metadata["mass_source"] = "given by the user"
+        data = replace(data, metadata=metadata)
+    return finish(data, notes, strict=strict)

@@ -1,0 +1,134 @@
+"""Arbin CSV exports (``Data_Point,Test_Time,...,Current,Voltage,Charge_Capacity,...``).
+
+Arbin writes charge current as positive and accumulates charge and
+discharge capacity separately over each cycle; the reader flips the current
+to the metalair convention (discharge positive) and turns the capacities into
+per-step values. Units are SI unless the column name says otherwise
+(``Current(A)``, ``Voltage(V)``, ``Charge_Capacity(Ah)``). A metadata file
+``<name>_Metadata.csv`` next to the data, as written by the Arbin/TRI export,
+is read for the schedule name when present.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from metalair.errors import DataFormatError
+from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
+from metalair.io.table import CyclerData, classify_by_direction, per_step_accumulated, running_step
+
+__all__ = ["read_arbin_csv"]
+
+
+def _col(table: TextTable, base: str, dimension: str | None, required: bool = False) -> tuple[str | None, float]:
+    name = next((n for n in table.names if n == base or n.startswith(base + "(") or n.startswith(base + " (")), None)
+    if name is None:
+        if required:
+            table.require(base, base)  # raises with the list of columns
+        return None, 1.0
+    unit = unit_from_name(name)
+    factor = unit_factor(unit, dimension) if (unit and dimension) else 1.0
+    return name, factor
+
+
+def _req(table: TextTable, base: str, dimension: str | None) -> tuple[str, float]:
+    name, factor = _col(table, base, dimension, required=True)
+    return str(name), factor
+
+
+def _read_sidecar(path: Path) -> dict[str, str]:
+    side = path.with_name(path.stem + "_Metadata.csv")
+    if not side.is_file():
+        return {}
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(side))))
+    except (DataFormatError, csv.Error):
+        return {}
+    if not rows:
+        return {}
+    row = rows[0]
+    keep = ("schedule_file_name", "schedule_version", "first_start_datetime", "item_id", "device_id", "iv_ch_id")
+    return {f"arbin_{k}": row[k] for k in keep if row.get(k)}
+
+
+def read_arbin_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
+    """Read an Arbin CSV export.
+
+    Returns
+    -------
+    (CyclerData, list of str)
+        The table (not yet checked) and the reader's warnings.
+    """
+    path = Path(path)
+    text = read_text(path)
+    lines = text.splitlines()
+    header = next((i for i, ln in enumerate(lines[:50]) if "Data_Point" in ln and "Cycle_Index" in ln), None)
+    if header is None:
+        raise DataFormatError(f"{path.name}: no Arbin header line (Data_Point,Test_Time,...,Cycle_Index,...)")
+    table = split_table(text, path.name, header)
+    problems = list(table.warnings)
+    notes: list[str] = []
+    if len(table) == 0:
+        raise DataFormatError(f"{path.name}: the Arbin export has a header but no data rows")
+    t_name, t_f = _req(table, "Test_Time", "time")
+    v_name, v_f = _req(table, "Voltage", "voltage")
+    i_name, i_f = _req(table, "Current", "current")
+    s_name, _ = _req(table, "Step_Index", None)
+    c_name, _ = _req(table, "Cycle_Index", None)
+    time = table.floats(t_name) * t_f
+    voltage = table.floats(v_name) * v_f
+    current = -table.floats(i_name) * i_f  # Arbin: charge positive
+    step_index = table.floats(s_name)
+    cycle = np.rint(table.floats(c_name)).astype(np.int64)
+    if cycle.size and cycle.min() == 0:
+        cycle = cycle + 1
+        notes.append("Arbin cycle index starts at 0 in this file; shifted to count from 1")
+    step = running_step(step_index, cycle)
+
+    capacity = energy = None
+    qc_name, qc_f = _col(table, "Charge_Capacity", "capacity")
+    qd_name, qd_f = _col(table, "Discharge_Capacity", "capacity")
+    if qc_name and qd_name:
+        qc = per_step_accumulated(table.floats(qc_name) * qc_f, step, reset=False)
+        qd = per_step_accumulated(table.floats(qd_name) * qd_f, step, reset=False)
+        capacity = qd - qc
+    ec_name, ec_f = _col(table, "Charge_Energy", "energy")
+    ed_name, ed_f = _col(table, "Discharge_Energy", "energy")
+    if ec_name and ed_name:
+        ec = per_step_accumulated(table.floats(ec_name) * ec_f, step, reset=False)
+        ed = per_step_accumulated(table.floats(ed_name) * ed_f, step, reset=False)
+        energy = ed - ec
+    extra: dict[str, np.ndarray] = {"arbin_step_index": step_index.astype(np.int64)}
+    temp_name = next((n for n in table.names if n.lower().startswith("temperature")), None)
+    if temp_name:
+        extra["temperature_degC"] = table.floats(temp_name, allow_empty=True)
+    metadata = {
+        "instrument": "Arbin",
+        "software_version": None,
+        "file_name": path.name,
+        "format": "arbin_csv",
+        "mass_g": None,
+        "cycle_numbering": "Arbin Cycle_Index",
+        "notes": notes,
+    }
+    metadata.update(_read_sidecar(path))
+    if metadata.get("arbin_schedule_version"):
+        metadata["software_version"] = metadata["arbin_schedule_version"]
+    data = CyclerData(
+        time_s=time,
+        voltage_V=voltage,
+        current_A=current,
+        step=step,
+        cycle=cycle,
+        step_type=classify_by_direction(current, step),
+        capacity_Ah=capacity,
+        energy_Wh=energy,
+        metadata=metadata,
+        extra=extra,
+    )
+    return data, problems

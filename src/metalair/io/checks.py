@@ -1,0 +1,212 @@
+"""Plausibility checks run on every table a reader returns.
+
+Two outcomes only: a :class:`~metalair.errors.DataFormatError` for data that
+cannot be right (no rows, NaN or infinite values, voltages or currents no
+cell can have), or a list of warnings for data that is usable but suspicious
+(time running backwards or jumping, cycle or step numbers going down, a
+capacity column that disagrees with the integrated current). The warnings go
+into ``metadata["warnings"]`` and are issued once as a
+:class:`DataQualityWarning`, so nothing wrong passes silently.
+"""
+
+from __future__ import annotations
+
+import warnings as _warnings
+from dataclasses import replace
+
+import numpy as np
+
+from metalair.errors import DataFormatError
+from metalair.io.table import CyclerData, step_starts
+
+__all__ = ["DataQualityWarning", "check_cycler_data", "finish"]
+
+#: Plausible cell voltage, V (exclusive bounds).
+VOLTAGE_LIMITS_V = (-10.0, 10.0)
+#: Largest plausible current magnitude, A (a large single cell on a high-current channel).
+MAX_ABS_CURRENT_A = 1000.0
+
+
+class DataQualityWarning(UserWarning):
+    """A data file was read, but something in it looks wrong; see ``metadata['warnings']``."""
+
+
+def _where(rows: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return shown + (", ..." if rows.size > limit else "")
+
+
+def check_cycler_data(
+    data: CyclerData,
+    *,
+    file_name: str | None = None,
+    voltage_limits_V: tuple[float, float] = VOLTAGE_LIMITS_V,
+    max_abs_current_A: float = MAX_ABS_CURRENT_A,
+) -> list[str]:
+    """Check a table for impossible and suspicious values.
+
+    Parameters
+    ----------
+    data : CyclerData
+        The table a reader produced.
+    file_name : str, optional
+        Named in the messages.
+    voltage_limits_V : (float, float)
+        Open interval of plausible voltages.
+    max_abs_current_A : float
+        Largest plausible |current|.
+
+    Returns
+    -------
+    list of str
+        Warnings (rows are 0-based indices into the table).
+
+    Raises
+    ------
+    DataFormatError
+        If the table is empty, holds NaN/inf in time, voltage or current, or
+        values outside the plausible ranges.
+    """
+    name = file_name or str(data.metadata.get("file_name", "data"))
+    n = len(data)
+    if n == 0:
+        raise DataFormatError(
+            f"{name}: the file holds no data records (the test may not have started, or the "
+            "file was saved before the first point was logged); export it again after data was recorded"
+        )
+
+    for label, arr in (("time", data.time_s), ("voltage", data.voltage_V), ("current", data.current_A)):
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            raise DataFormatError(
+                f"{name}: {bad.size} of {n} {label} values are not finite numbers (first at rows "
+                f"{_where(bad)}); the file is damaged or a column was misread - check the export "
+                "or pass column_map= to choose the right column"
+            )
+
+    lo, hi = voltage_limits_V
+    bad = np.flatnonzero((data.voltage_V <= lo) | (data.voltage_V >= hi))
+    if bad.size:
+        raise DataFormatError(
+            f"{name}: {bad.size} voltage values lie outside the plausible range ({lo:g}, {hi:g}) V, "
+            f"e.g. {data.voltage_V[bad[0]]:.6g} V at row {bad[0]} (rows {_where(bad)}); the file is "
+            "damaged, or the voltage unit is wrong (mV read as V?) - give the unit in column_map"
+        )
+    bad = np.flatnonzero(np.abs(data.current_A) > max_abs_current_A)
+    if bad.size:
+        raise DataFormatError(
+            f"{name}: {bad.size} current values exceed {max_abs_current_A:g} A in magnitude, "
+            f"e.g. {data.current_A[bad[0]]:.6g} A at row {bad[0]}; the file is damaged, or the current "
+            "unit is wrong (mA read as A?) - give the unit in column_map"
+        )
+
+    found: list[str] = []
+
+    dt = np.diff(data.time_s)
+    back = np.flatnonzero(dt < 0) + 1
+    if back.size:
+        found.append(
+            f"time goes backwards {back.size} times (at rows {_where(back)}; largest step back "
+            f"{-dt.min():.6g} s); records may be out of order or from several tests joined together"
+        )
+    positive = dt[dt > 0]
+    if positive.size >= 10:
+        typical = float(np.median(positive))
+        gap_limit = max(3600.0, 1000.0 * typical)
+        gaps = np.flatnonzero(dt > gap_limit) + 1
+        if gaps.size:
+            found.append(
+                f"time jumps forward by more than {gap_limit:.6g} s {gaps.size} times (at rows "
+                f"{_where(gaps)}; largest {dt.max():.6g} s, typical interval {typical:.3g} s); "
+                "the test may have been paused or records are missing"
+            )
+
+    for label, arr in (("cycle", data.cycle), ("step", data.step)):
+        down = np.flatnonzero(np.diff(arr) < 0) + 1
+        if down.size:
+            found.append(
+                f"{label} numbers decrease {down.size} times (at rows {_where(down)}); "
+                "records may be out of order or from several tests joined together"
+            )
+
+    starts = step_starts(data.step)
+    ends = np.append(starts[1:], n)
+    mixed = [int(a) for a, b in zip(starts, ends) if data.cycle[a] != data.cycle[b - 1]]
+    if mixed:
+        found.append(f"{len(mixed)} steps span two or more cycles (steps starting at rows {_where(np.array(mixed))})")
+
+    # step types against the sign of the current
+    wrong_sign = []
+    for a, b in zip(starts, ends):
+        kind = data.step_type[a]
+        if kind not in ("discharge", "charge"):
+            continue
+        mean = float(np.mean(data.current_A[a:b]))
+        if (kind == "discharge" and mean < 0) or (kind == "charge" and mean > 0):
+            wrong_sign.append(a)
+    if wrong_sign:
+        found.append(
+            f"{len(wrong_sign)} steps have a current of the wrong sign for their type (steps starting "
+            f"at rows {_where(np.array(wrong_sign))}); the sign convention of the file may be inverted"
+        )
+
+    if data.capacity_Ah is not None:
+        found.extend(_capacity_consistency(data, data.capacity_Ah, starts, ends))
+    return found
+
+
+def _capacity_consistency(data: CyclerData, cap: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """Compare each step's capacity with the trapezoid integral of its current."""
+    bad = np.flatnonzero(~np.isfinite(cap))
+    if bad.size:
+        return [f"{bad.size} capacity values are not finite (first at rows {_where(bad)})"]
+    scale = float(np.max(np.abs(cap))) if cap.size else 0.0
+    mismatched = []
+    for a, b in zip(starts, ends):
+        if b - a < 5:
+            continue
+        t = data.time_s[a:b]
+        i = data.current_A[a:b]
+        if np.any(np.diff(t) < 0):
+            continue
+        integral = float(np.sum(0.5 * (i[1:] + i[:-1]) * np.diff(t))) / 3600.0
+        file_q = float(cap[b - 1] - cap[a])
+        tol = 0.05 * max(abs(integral), abs(file_q)) + 1e-3 * scale + 1e-12
+        if abs(file_q - integral) > tol:
+            mismatched.append(a)
+    if mismatched:
+        return [
+            f"in {len(mismatched)} steps the capacity column disagrees by more than 5 % with the "
+            f"integrated current (steps starting at rows {_where(np.array(mismatched))}); the capacity "
+            "or current column may be misread or damaged"
+        ]
+    return []
+
+
+def finish(data: CyclerData, reader_warnings: list[str] | None = None, *, strict: bool = False) -> CyclerData:
+    """Run the checks, merge the warnings into the metadata and issue them.
+
+    Parameters
+    ----------
+    data : CyclerData
+        Fresh from a reader.
+    reader_warnings : list of str, optional
+        What the reader itself noticed (dropped rows, damaged metadata ...).
+    strict : bool
+        Raise :class:`DataFormatError` instead of warning.
+    """
+    name = str(data.metadata.get("file_name", "data"))
+    found = list(data.metadata.get("warnings", [])) + list(reader_warnings or [])
+    found += check_cycler_data(data, file_name=name)
+    if found and strict:
+        raise DataFormatError(
+            f"{name}: problems found and strict=True: " + "; ".join(found)
+            + ". Read with strict=False to get the data with these warnings in metadata['warnings']"
+        )
+    metadata = dict(data.metadata)
+    metadata["warnings"] = found
+    if found:
+        _warnings.warn(
+            f"{name}: " + "; ".join(found), DataQualityWarning, stacklevel=3
+        )
+    return replace(data, metadata=metadata)

@@ -1,0 +1,493 @@
+"""Delimited-text helpers shared by the text readers, and the generic CSV reader.
+
+The generic reader takes a ``column_map`` from canonical names to the file's
+column names, e.g.::
+
+    read_generic_csv("run.csv", {
+        "time_s": "Time (s)",
+        "voltage_V": "Ecell/V",
+        "current_A": ("I/mA", -1e-3),   # mA, and the file counts charge positive
+    })
+
+A value is either a column name, whose unit is read from the name when it
+carries one (``"I/mA"``, ``"Current (mA)"``, ``"Current [mA]"``), or a pair
+``(column name, unit or factor)`` where the factor multiplies the file's
+numbers into the canonical unit (s, V, A, Ah, Wh). A negative factor flips the
+sign: the canonical current is positive on discharge.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.table import (
+    CyclerData,
+    classify_by_direction,
+    infer_steps_from_current,
+    per_step_accumulated,
+    running_step,
+    signed_like_current,
+)
+
+__all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor"]
+
+#: Canonical column names a ``column_map`` may use, with their units.
+CANONICAL_COLUMNS: dict[str, str] = {
+    "time_s": "time",
+    "voltage_V": "voltage",
+    "current_A": "current",
+    "step": "count",
+    "cycle": "count",
+    "step_type": "text",
+    "capacity_Ah": "capacity",
+    "energy_Wh": "energy",
+}
+_REQUIRED = ("time_s", "voltage_V", "current_A")
+
+# unit text (lower case, µ normalised to u) -> (dimension, factor to canonical unit)
+_UNIT_FACTORS: dict[str, tuple[str, float]] = {
+    "s": ("time", 1.0), "sec": ("time", 1.0), "ms": ("time", 1e-3), "min": ("time", 60.0),
+    "h": ("time", 3600.0), "hr": ("time", 3600.0),
+    "v": ("voltage", 1.0), "mv": ("voltage", 1e-3), "uv": ("voltage", 1e-6),
+    "a": ("current", 1.0), "ma": ("current", 1e-3), "ua": ("current", 1e-6), "na": ("current", 1e-9),
+    "ah": ("capacity", 1.0), "mah": ("capacity", 1e-3), "uah": ("capacity", 1e-6),
+    "a.h": ("capacity", 1.0), "ma.h": ("capacity", 1e-3), "ua.h": ("capacity", 1e-6),
+    "as": ("capacity", 1 / 3600), "mas": ("capacity", 1e-3 / 3600), "uas": ("capacity", 1e-6 / 3600),
+    "c": ("capacity", 1 / 3600), "mc": ("capacity", 1e-3 / 3600),
+    "wh": ("energy", 1.0), "mwh": ("energy", 1e-3), "uwh": ("energy", 1e-6),
+    "w.h": ("energy", 1.0), "mw.h": ("energy", 1e-3),
+    "ws": ("energy", 1 / 3600), "mws": ("energy", 1e-3 / 3600), "j": ("energy", 1 / 3600),
+    "mj": ("energy", 1e-3 / 3600),
+}
+_UNIT_IN_NAME = re.compile(r"(?:/\s*([^/()\[\]]+?)\s*$)|(?:[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$)")
+
+
+def _norm_unit(text: str) -> str:
+    return text.strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
+
+
+def unit_factor(unit: str, dimension: str | None = None) -> float:
+    """Factor from ``unit`` to the canonical unit (s, V, A, Ah, Wh).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown unit or one of another dimension.
+    """
+    key = _norm_unit(unit)
+    if key not in _UNIT_FACTORS:
+        known = sorted({k for k, (d, _) in _UNIT_FACTORS.items() if dimension in (None, d)})
+        raise ParameterError(f"unknown unit {unit!r}; known units: {', '.join(known)}")
+    dim, factor = _UNIT_FACTORS[key]
+    if dimension is not None and dim != dimension:
+        raise ParameterError(f"unit {unit!r} is a {dim} unit, but a {dimension} unit is needed here")
+    return factor
+
+
+def unit_from_name(name: str) -> str | None:
+    """The unit a column name carries (``"I/mA"`` -> ``"mA"``), or ``None``."""
+    match = _UNIT_IN_NAME.search(name.strip())
+    if not match:
+        return None
+    unit = match.group(1) or match.group(2)
+    return unit if _norm_unit(unit) in _UNIT_FACTORS else None
+
+
+# ---------------------------------------------------------------------------
+# delimited text
+# ---------------------------------------------------------------------------
+@dataclass
+class TextTable:
+    """Columns of a delimited text file, as strings, with line numbers for messages."""
+
+    file_name: str
+    names: list[str]
+    columns: dict[str, list[str]]
+    first_data_line: int  # 1-based line number of the first data row
+    header_lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    decimal_comma: bool = False
+    line_offsets: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def find(self, *candidates: str) -> str | None:
+        """First of ``candidates`` present (exact, then case-insensitive)."""
+        for cand in candidates:
+            if cand in self.columns:
+                return cand
+        lower = {n.lower(): n for n in self.names}
+        for cand in candidates:
+            if cand.lower() in lower:
+                return lower[cand.lower()]
+        return None
+
+    def require(self, what: str, *candidates: str) -> str:
+        """Like :meth:`find`, but raise a helpful error when none is present."""
+        found = self.find(*candidates)
+        if found is None:
+            close = difflib.get_close_matches(candidates[0], self.names, n=3, cutoff=0.4)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise DataFormatError(
+                f"{self.file_name}: no {what} column (looked for {', '.join(repr(c) for c in candidates)}); "
+                f"columns present: {', '.join(repr(n) for n in self.names)}.{hint} Export the file with "
+                f"this column, or read it with format='csv' and a column_map naming the right one"
+            )
+        return found
+
+    def floats(self, name: str, *, allow_empty: bool = False) -> np.ndarray:
+        """A column as floats; a text that is not a number raises with its line number."""
+        values = self.columns[name]
+        if self.decimal_comma:
+            values = [v.replace(",", ".") for v in values]
+        try:
+            arr = np.array([v if v.strip() else "nan" for v in values], dtype=float)
+        except ValueError:
+            for i, v in enumerate(values):
+                try:
+                    float(v if v.strip() else "nan")
+                except ValueError:
+                    raise DataFormatError(
+                        f"{self.file_name}: line {self.first_data_line + self.line_offsets[i]}, column "
+                        f"{name!r}: {v[:40]!r} is not a number; the file is damaged or this is not the "
+                        "expected export"
+                    ) from None
+            raise  # pragma: no cover - unreachable
+        if not allow_empty:
+            empty = np.flatnonzero(np.isnan(arr) & np.array([not v.strip() for v in values]))
+            if empty.size:
+                line = self.first_data_line + self.line_offsets[int(empty[0])]
+                raise DataFormatError(
+                    f"{self.file_name}: column {name!r} is empty in {empty.size} rows (first at line "
+                    f"{line}); the file is damaged or incomplete"
+                )
+        return arr
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def read_text(path: Path) -> str:
+    """Whole file as text (UTF-8, else Windows-1252, else Latin-1)."""
+    raw = path.read_bytes()
+    if not raw:
+        raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
+    if b"\x00" in raw[:65536]:
+        raise DataFormatError(f"{path.name}: binary content where a text export was expected; the file is damaged or of another format")
+    return _decode(raw)
+
+
+def sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in ("\t", ";", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        raise DataFormatError("no delimiter (tab, ';' or ',') in the header line")
+    return best
+
+
+def split_table(
+    text: str,
+    file_name: str,
+    header_index: int,
+    *,
+    delimiter: str | None = None,
+    skip_after_header: int = 0,
+) -> TextTable:
+    """Split ``text`` into columns; the header is line ``header_index`` (0-based).
+
+    Blank lines are skipped. A last line with fewer fields than the header is
+    a record cut off when the file was copied or the test was still writing:
+    it is dropped and reported. A short line anywhere else is damage and
+    raises :class:`DataFormatError`.
+    """
+    lines = text.splitlines()
+    if header_index >= len(lines):
+        raise DataFormatError(
+            f"{file_name}: the header says the column names are on line {header_index + 1}, but the file "
+            f"has only {len(lines)} lines; it is truncated"
+        )
+    header = lines[header_index]
+    try:
+        delim = delimiter or sniff_delimiter(header)
+    except DataFormatError:
+        raise DataFormatError(f"{file_name}: line {header_index + 1} should hold the column names but has no delimiter") from None
+    names = [n.strip() for n in header.split(delim)]
+    while names and not names[-1]:
+        names.pop()
+    if len(set(names)) != len(names):
+        seen: dict[str, int] = {}
+        unique = []
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+            unique.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
+        names = unique
+    ncol = len(names)
+    rows: list[list[str]] = []
+    offsets: list[int] = []
+    warnings: list[str] = []
+    start = header_index + 1 + skip_after_header
+    body = [(i, ln) for i, ln in enumerate(lines[start:], start=start) if ln.strip()]
+    for k, (i, line) in enumerate(body):
+        fields = line.split(delim)
+        used = len(fields)
+        while used > ncol and not fields[used - 1].strip():
+            used -= 1
+        if used > ncol:
+            raise DataFormatError(
+                f"{file_name}: line {i + 1} has {used} values but the header names only {ncol} columns; "
+                "a column name is missing from the header (or the delimiter is wrong), so columns cannot "
+                "be matched to their values - export the file again with its full header"
+            )
+        if len(fields) < ncol:
+            stripped = [f for f in fields]
+            if k == len(body) - 1:
+                warnings.append(
+                    f"the last line ({i + 1}) is incomplete ({len(stripped)} of {ncol} fields): the file "
+                    "was cut off while being written or copied; that record was dropped"
+                )
+                break
+            raise DataFormatError(
+                f"{file_name}: line {i + 1} has {len(fields)} fields but the header has {ncol}; "
+                "the file is damaged (lines lost or joined) - export it again"
+            )
+        rows.append(fields[:ncol])
+        offsets.append(i - start)
+    columns = {name: [r[j].strip() for r in rows] for j, name in enumerate(names)}
+    table = TextTable(
+        file_name=file_name,
+        names=names,
+        columns=columns,
+        first_data_line=start + 1,
+        header_lines=lines[:header_index],
+        warnings=warnings,
+    )
+    table.line_offsets = offsets
+    table.decimal_comma = _uses_decimal_comma(rows, delim)
+    return table
+
+
+_COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d+(?:[eE][-+]?\d+)?$")
+
+
+def _uses_decimal_comma(rows: list[list[str]], delim: str) -> bool:
+    if delim == ",":
+        return False
+    sample = [f.strip() for r in rows[:50] for f in r]
+    comma = sum(1 for f in sample if _COMMA_NUMBER.match(f))
+    dot = sum(1 for f in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", f))
+    return comma > dot
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*(?:d|-|\s)\s*)?(\d+):(\d{1,2}):(\d{1,2}(?:[.,]\d*)?)\s*$")
+
+
+def parse_durations(values: list[str], file_name: str, column: str) -> np.ndarray:
+    """``"hh:mm:ss.fff"`` (hours may exceed 24, optional ``"d-"`` day prefix) -> seconds."""
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        m = _DURATION.match(v)
+        if m is None:
+            try:
+                out[i] = float(v.replace(",", "."))
+                continue
+            except ValueError:
+                raise DataFormatError(
+                    f"{file_name}: column {column!r}, row {i + 1}: {v[:40]!r} is not a duration (hh:mm:ss)"
+                ) from None
+        days = int(m.group(1) or 0)
+        out[i] = days * 86400 + int(m.group(2)) * 3600 + int(m.group(3)) * 60 + float(m.group(4).replace(",", "."))
+    return out
+
+
+def normalise_step_type(text: str) -> str:
+    """Map a vendor step/mode name to one of the canonical step types."""
+    t = text.strip().lower().replace("_", " ").replace("-", " ")
+    if not t:
+        return "other"
+    if t in ("r", "rest", "pause", "ocv", "open circuit", "relax", "relaxation") or "rest" in t or "ocv" in t:
+        return "rest"
+    words = t.split()
+    if t.startswith("cv") and "cccv" not in t:
+        return "hold"
+    if "hold" in t or "potentiostat" in t:
+        return "hold"
+    if t in ("d", "dchg", "discharge") or any(w.startswith(("dch", "dis")) for w in words) or t.endswith("dchg"):
+        return "discharge"
+    if t in ("c", "chg", "charge") or any(w.startswith(("ch", "chg")) for w in words) or t.endswith("chg"):
+        return "charge"
+    return "other"
+
+
+# ---------------------------------------------------------------------------
+# generic reader
+# ---------------------------------------------------------------------------
+def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, tuple[str, float | None]]:
+    resolved: dict[str, tuple[str, float | None]] = {}
+    for key, spec in column_map.items():
+        if key not in CANONICAL_COLUMNS:
+            close = difflib.get_close_matches(key, list(CANONICAL_COLUMNS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                f"column_map key {key!r} is not a canonical column{hint} Allowed: {', '.join(CANONICAL_COLUMNS)}"
+            )
+        factor: float | None = None
+        if isinstance(spec, (tuple, list)):
+            if len(spec) != 2:
+                raise ParameterError(f"column_map[{key!r}] must be a name or a (name, unit or factor) pair, got {spec!r}")
+            name, unit = spec
+            if isinstance(unit, str):
+                factor = unit_factor(unit, CANONICAL_COLUMNS[key])
+            else:
+                factor = float(unit)
+        else:
+            name = spec
+        name = str(name)
+        if name not in table.columns:
+            close = difflib.get_close_matches(name, table.names, n=3, cutoff=0.4)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise DataFormatError(
+                f"{table.file_name}: column {name!r} (given for {key}) is not in the file; columns present: "
+                f"{', '.join(repr(n) for n in table.names)}.{hint}"
+            )
+        resolved[key] = (name, factor)
+    return resolved
+
+
+def _find_header(lines: list[str], wanted: list[str], file_name: str) -> int:
+    for i, line in enumerate(lines[:500]):
+        if all(w in line for w in wanted):
+            return i
+    raise DataFormatError(
+        f"{file_name}: no line in the first 500 holds all the mapped column names "
+        f"({', '.join(repr(w) for w in wanted)}); check column_map against the file's header"
+    )
+
+
+def read_generic_csv(
+    path: str | os.PathLike[str],
+    column_map: Mapping[str, Any],
+    *,
+    delimiter: str | None = None,
+    mass_g: float | None = None,
+) -> tuple[CyclerData, list[str]]:
+    """Read a delimited text file whose columns are named by ``column_map``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; the header may follow any number of preamble lines (the
+        first line that holds every mapped name is taken as the header).
+    column_map : mapping
+        Canonical name (``time_s``, ``voltage_V``, ``current_A``, and
+        optionally ``step``, ``cycle``, ``step_type``, ``capacity_Ah``,
+        ``energy_Wh``) to a column name or a ``(name, unit or factor)`` pair.
+    delimiter : str, optional
+        Tab, comma or semicolon; sniffed from the header when omitted.
+        Decimal commas are recognised with tab or semicolon delimiters.
+    mass_g : float, optional
+        Catalyst mass to store in the metadata.
+
+    Returns
+    -------
+    (CyclerData, list of str)
+        The table (not yet checked) and the reader's warnings.
+    """
+    path = Path(path)
+    missing = [k for k in _REQUIRED if k not in column_map]
+    if missing:
+        raise ParameterError(
+            f"column_map must name the columns for {', '.join(missing)}; e.g. "
+            "{'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}"
+        )
+    text = read_text(path)
+    lines = text.splitlines()
+    wanted = [str(v[0] if isinstance(v, (tuple, list)) else v) for v in column_map.values()]
+    header = _find_header(lines, wanted, path.name)
+    table = split_table(text, path.name, header, delimiter=delimiter)
+    resolved = _resolve_map(column_map, table)
+    problems: list[str] = list(table.warnings)
+    notes: list[str] = []
+    values: dict[str, np.ndarray] = {}
+    for key, (name, factor) in resolved.items():
+        dim = CANONICAL_COLUMNS[key]
+        if dim == "text":
+            values[key] = np.array([normalise_step_type(v) for v in table.columns[name]])
+            continue
+        arr = table.floats(name)
+        if dim == "count":
+            values[key] = arr
+            continue
+        if factor is None:
+            unit = unit_from_name(name)
+            if unit is not None:
+                factor = unit_factor(unit, dim)
+            else:
+                factor = 1.0
+                canonical_unit = key.rsplit("_", 1)[1]
+                notes.append(f"column {name!r} carries no unit; assumed {canonical_unit}")
+        values[key] = arr * factor
+    current = values["current_A"]
+    if "step" in values:
+        step = running_step(values["step"], values.get("cycle", values["step"]))
+    elif "step_type" in values:
+        step = running_step(values["step_type"])
+    else:
+        step, _ = infer_steps_from_current(current)
+    if "step_type" in values:
+        step_type = values["step_type"]
+    else:
+        step_type = classify_by_direction(current, step)
+    if "cycle" in values:
+        cycle = values["cycle"].astype(np.int64)
+        if cycle.size and cycle.min() == 0:
+            cycle = cycle + 1
+            notes.append("cycle numbers in the file count from 0; shifted to count from 1")
+    else:
+        cycle = np.ones(len(current), dtype=np.int64)
+    capacity = values.get("capacity_Ah")
+    if capacity is not None:
+        capacity = signed_like_current(per_step_accumulated(capacity, step), current, step)
+    energy = values.get("energy_Wh")
+    if energy is not None:
+        energy = signed_like_current(per_step_accumulated(energy, step), current, step)
+    data = CyclerData(
+        time_s=values["time_s"],
+        voltage_V=values["voltage_V"],
+        current_A=current,
+        step=step,
+        cycle=cycle,
+        step_type=step_type,
+        capacity_Ah=capacity,
+        energy_Wh=energy,
+        metadata={
+            "instrument": "unknown (generic CSV)",
+            "software_version": None,
+            "file_name": path.name,
+            "format": "csv",
+            "mass_g": mass_g,
+            "column_map": {k: v[0] for k, v in resolved.items()},
+            "notes": notes,
+        },
+    )
+    if "cycle" not in values:
+        data = data.renumber_cycles("auto")
+    return data, problems
