@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # a unique name in the same folder (same file system, so os.replace is atomic);
+    # created with open(..., "x") so the final file gets the usual umask permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    with open(tmp, "x"):
+        pass
     try:
         write(tmp)
         os.replace(tmp, path)

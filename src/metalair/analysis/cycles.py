@@ -1,0 +1,654 @@
+"""Per-cycle metrics of a cycling record, cycle life, and the one-call file analysis.
+
+Everything here takes a :class:`~metalair.io.table.CyclerData` (current
+positive on discharge), so a measured file and a simulated solution converted
+to that table are analysed by the same code.
+
+Definitions
+-----------
+Charge per step
+    The step's final ``capacity_Ah`` when the file gives capacities, else the
+    trapezoid integral of the current over the step (the interval from the
+    previous record to the step's first record counts with the step's first
+    current). A step is a *discharge* step if its type is ``"discharge"``, a
+    *charge* step if ``"charge"``; holds and other active steps count by the
+    sign of their net charge; rests count for neither.
+Discharge / charge capacity
+    Sum over the cycle's discharge / charge steps, in mAh per g of catalyst
+    (``mass_g``), or in mAh when no mass is known.
+Coulombic efficiency (``coulombic_efficiency=``)
+    ``"charge/discharge"`` (default): Q_charge / Q_discharge, for metal–air
+    cells that start with a discharge, where the charge must remove the
+    discharge product; ``"discharge/charge"``: Q_discharge / Q_charge, the
+    usual definition for cells that start charged-first (Li-ion).
+Discharge / charge energy
+    The file's per-step energies (as magnitudes) when it has them, else
+    ∫ V dQ over the half-cycle.
+Energy efficiency
+    E_discharge / E_charge (energy out over energy in), whatever the cycle
+    order.
+Mean discharge / charge voltage
+    Capacity-weighted: ∫ V |dQ| / ∫ |dQ| over the half-cycle, computed from the
+    voltage and charge traces (so it keeps its sign for half-cells measured
+    below 0 V, and does not depend on the file's energy column).
+End-of-discharge / end-of-charge voltage
+    Voltage at the last record of the cycle's last discharge / charge step.
+Polarisation
+    Mean charge voltage minus mean discharge voltage.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from metalair.errors import KeyNotFoundError, ParameterError
+from metalair.io.table import CyclerData, step_directions, step_starts
+
+__all__ = [
+    "SummaryTable",
+    "CycleLife",
+    "CycleAnalysis",
+    "HalfCycle",
+    "cycle_summary",
+    "cycle_life",
+    "half_cycles",
+    "analyze_file",
+]
+
+CEDefinition = Literal["charge/discharge", "discharge/charge"]
+_CE_DEFINITIONS = ("charge/discharge", "discharge/charge")
+
+
+# ---------------------------------------------------------------------------
+# table object
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SummaryTable:
+    """A small column table, one row per cycle, columns named with units.
+
+    Columns are addressed as ``table["Discharge capacity [mAh/g]"]``; a wrong
+    name raises :class:`~metalair.errors.KeyNotFoundError` suggesting close
+    matches. ``str(table)`` is a readable text table; :meth:`to_csv` writes
+    it atomically.
+    """
+
+    columns: dict[str, np.ndarray]
+    capacity_unit: str
+    mass_g: float | None = None
+    coulombic_efficiency: str = "charge/discharge"
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self.columns:
+            return self.columns[key]
+        close = difflib.get_close_matches(key, list(self.columns), n=3, cutoff=0.3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise KeyNotFoundError(f"no column {key!r}{hint} Columns: {', '.join(self.columns)}")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.columns
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows())
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table as a list of ``{column: value}`` dicts."""
+        names = list(self.columns)
+        return [
+            {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, values)}
+            for values in zip(*(self.columns[n] for n in names))
+        ]
+
+    def to_pandas(self) -> Any:
+        """As a :class:`pandas.DataFrame` (pandas imported here, optional)."""
+        import pandas as pd  # noqa: PLC0415
+
+        df = pd.DataFrame(self.columns)
+        df.attrs["notes"] = list(self.notes)
+        return df
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write one row per cycle as CSV, atomically (temp file + ``os.replace``)."""
+        from metalair.io.writers import write_csv_rows  # noqa: PLC0415
+
+        names = list(self.columns)
+        return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
+
+    def __str__(self) -> str:
+        names = list(self.columns)
+        if not names:
+            return "(empty table)"
+        cells = [[_cell(v) for v in self.columns[n]] for n in names]
+        widths = [max(len(n), *(len(c) for c in col)) if col else len(n) for n, col in zip(names, cells)]
+        lines = ["  ".join(n.rjust(w) for n, w in zip(names, widths))]
+        for i in range(len(self)):
+            lines.append("  ".join(col[i].rjust(w) for col, w in zip(cells, widths)))
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"SummaryTable({len(self)} cycles, capacities in {self.capacity_unit})"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    value = float(value)
+    if math.isnan(value):
+        return "-"
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        return f"{value:.4g}"
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
+
+
+# ---------------------------------------------------------------------------
+# per-step quantities
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Steps:
+    start: np.ndarray  # first row
+    stop: np.ndarray  # one past the last row
+    direction: np.ndarray  # +1 discharge, -1 charge, 0 rest
+    charge_Ah: np.ndarray  # signed (positive on discharge)
+    energy_Wh: np.ndarray  # signed like charge_Ah (the file's, when it has energies)
+    vq_Wh: np.ndarray  # integral of V |dQ| (for capacity-weighted mean voltages)
+
+
+def _step_table(data: CyclerData, capacity_source: str) -> _Steps:
+    starts = step_starts(data.step)
+    stops = np.append(starts[1:], len(data))
+    direction_rows = step_directions(data)
+    t, v, i = data.time_s, data.voltage_V, data.current_A
+    use_file = data.capacity_Ah is not None and capacity_source in ("auto", "file")
+    if capacity_source == "file" and data.capacity_Ah is None:
+        raise ParameterError("capacity_source='file' but the data have no capacity column; use 'auto' or 'integrate'")
+    q = np.zeros(len(starts))
+    e = np.zeros(len(starts))
+    vq = np.zeros(len(starts))
+    for k, (a, b) in enumerate(zip(starts, stops)):
+        vv = v[a:b]
+        if use_file:
+            cap = np.asarray(data.capacity_Ah)[a:b]
+            dq = np.diff(cap, prepend=0.0)  # from 0 at the step start to the first record
+        else:
+            ii = i[a:b]
+            lead = t[a] - t[a - 1] if a > 0 and t[a] > t[a - 1] else 0.0
+            dt = np.clip(np.diff(t[a:b]), 0.0, None)
+            dq = np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)) / 3600.0
+        # voltage at the middle of each charge increment
+        vmid = np.concatenate(([vv[0]], 0.5 * (vv[1:] + vv[:-1])))
+        q[k] = float(np.sum(dq))
+        vq[k] = float(np.sum(vmid * np.abs(dq)))
+        if use_file and data.energy_Wh is not None:
+            e[k] = float(np.asarray(data.energy_Wh)[b - 1])
+        else:
+            e[k] = float(np.sum(vmid * dq))
+    direction = direction_rows[starts].astype(np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
+    # holds/other: by sign of net charge; rests never count
+    types = data.step_type[starts] if len(starts) else np.zeros(0, dtype=str)
+    other = types == "other"
+    direction[other] = np.sign(q[other]).astype(np.int64)
+    direction[types == "rest"] = 0
+    return _Steps(starts, stops, direction, q, e, vq)
+
+
+# ---------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------
+def _check_mass(mass_g: float | None) -> float | None:
+    if mass_g is None:
+        return None
+    mass = float(mass_g)
+    if not math.isfinite(mass) or mass <= 0:
+        raise ParameterError(f"mass_g must be a positive, finite mass of catalyst in g; got {mass_g!r}")
+    return mass
+
+
+def cycle_summary(
+    data: CyclerData,
+    mass_g: float | None = None,
+    *,
+    coulombic_efficiency: CEDefinition = "charge/discharge",
+    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
+    capacity_source: Literal["auto", "file", "integrate"] = "auto",
+) -> SummaryTable:
+    """Capacities, efficiencies and voltages of every cycle.
+
+    Parameters
+    ----------
+    data : CyclerData
+        A measured or simulated record (current positive on discharge).
+    mass_g : float, optional
+        Catalyst mass in g; capacities and energies are then per gram
+        (mAh/g, mWh/g). Defaults to ``data.metadata["mass_g"]``; when neither
+        is known, capacities are absolute (mAh, mWh) and a note says so.
+    coulombic_efficiency : {"charge/discharge", "discharge/charge"}
+        Which ratio is reported (see the module docstring). The default suits
+        metal–air cells, which start with a discharge.
+    cycle_start : {"auto", "discharge", "charge", "file"}
+        How cycles are delimited: ``"auto"`` starts each cycle with the kind
+        of half-cycle the record starts with (discharge-first for a metal–air
+        cell); ``"file"`` keeps the file's own cycle numbers.
+    capacity_source : {"auto", "file", "integrate"}
+        Use the file's capacity column (``"auto"`` when present) or
+        integrate the current.
+
+    Returns
+    -------
+    SummaryTable
+        Columns ``Cycle``, ``Discharge capacity [mAh/g]``, ``Charge capacity
+        [mAh/g]``, ``Coulombic efficiency [%]``, ``Discharge energy [mWh/g]``,
+        ``Charge energy [mWh/g]``, ``Energy efficiency [%]``, ``Mean discharge
+        voltage [V]``, ``Mean charge voltage [V]``, ``End-of-discharge voltage
+        [V]``, ``End-of-charge voltage [V]``, ``Polarisation [V]`` (units
+        mAh/mWh when no mass is known). Quantities of a missing half-cycle
+        are NaN (capacities 0).
+    """
+    if coulombic_efficiency not in _CE_DEFINITIONS:
+        raise ParameterError(
+            f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, got {coulombic_efficiency!r}"
+        )
+    if cycle_start not in ("auto", "discharge", "charge", "file"):
+        raise ParameterError(f"cycle_start must be 'auto', 'discharge', 'charge' or 'file', got {cycle_start!r}")
+    if capacity_source not in ("auto", "file", "integrate"):
+        raise ParameterError(f"capacity_source must be 'auto', 'file' or 'integrate', got {capacity_source!r}")
+    if len(data) == 0:
+        raise ParameterError("the data hold no rows; nothing to summarise")
+    mass = _check_mass(mass_g if mass_g is not None else data.mass_g)
+    notes: list[str] = []
+    if cycle_start != "file":
+        data = data.renumber_cycles(cycle_start)
+        notes.append(str(data.metadata["cycle_numbering"]) + "; pass cycle_start='file' for the file's numbering")
+    steps = _step_table(data, capacity_source)
+    if mass is None:
+        scale, cap_unit, en_unit = 1000.0, "mAh", "mWh"
+        notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute (mAh, mWh); pass mass_g for mAh/g")
+    else:
+        scale, cap_unit, en_unit = 1000.0 / mass, "mAh/g", "mWh/g"
+
+    step_cycle = data.cycle[steps.start]
+    cycles = np.unique(data.cycle)
+    n = len(cycles)
+    qd, qc, ed, ec, vqd, vqc = (np.zeros(n) for _ in range(6))
+    eod, eoc = np.full(n, np.nan), np.full(n, np.nan)
+    for k, c in enumerate(cycles):
+        in_cycle = step_cycle == c
+        dis = in_cycle & (steps.direction > 0)
+        chg = in_cycle & (steps.direction < 0)
+        qd[k] = float(np.sum(np.abs(steps.charge_Ah[dis])))
+        qc[k] = float(np.sum(np.abs(steps.charge_Ah[chg])))
+        ed[k] = float(np.sum(np.abs(steps.energy_Wh[dis])))
+        ec[k] = float(np.sum(np.abs(steps.energy_Wh[chg])))
+        vqd[k] = float(np.sum(steps.vq_Wh[dis]))
+        vqc[k] = float(np.sum(steps.vq_Wh[chg]))
+        if dis.any():
+            eod[k] = data.voltage_V[steps.stop[np.flatnonzero(dis)[-1]] - 1]
+        if chg.any():
+            eoc[k] = data.voltage_V[steps.stop[np.flatnonzero(chg)[-1]] - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_d = np.where(qd > 0, vqd / np.where(qd > 0, qd, 1.0), np.nan)
+        mean_c = np.where(qc > 0, vqc / np.where(qc > 0, qc, 1.0), np.nan)
+        if coulombic_efficiency == "charge/discharge":
+            ce = np.where(qd > 0, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
+        else:
+            ce = np.where(qc > 0, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
+        ee = np.where(ec > 0, 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)
+    columns = {
+        "Cycle": cycles.astype(np.int64),
+        f"Discharge capacity [{cap_unit}]": qd * scale,
+        f"Charge capacity [{cap_unit}]": qc * scale,
+        "Coulombic efficiency [%]": ce,
+        f"Discharge energy [{en_unit}]": ed * scale,
+        f"Charge energy [{en_unit}]": ec * scale,
+        "Energy efficiency [%]": ee,
+        "Mean discharge voltage [V]": mean_d,
+        "Mean charge voltage [V]": mean_c,
+        "End-of-discharge voltage [V]": eod,
+        "End-of-charge voltage [V]": eoc,
+        "Polarisation [V]": mean_c - mean_d,
+    }
+    notes.append(f"coulombic efficiency = {coulombic_efficiency.replace('/', ' / ')} capacity")
+    if not np.any(qd > 0) and not np.any(qc > 0):
+        notes.append("no discharge or charge steps found (rest/open-circuit record only)")
+    return SummaryTable(
+        columns=columns,
+        capacity_unit=cap_unit,
+        mass_g=mass,
+        coulombic_efficiency=coulombic_efficiency,
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------
+# cycle life
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CycleLife:
+    """Result of :func:`cycle_life`.
+
+    Attributes
+    ----------
+    cycle_life : int
+        Last cycle before the first failed one (0 if the first cycle fails;
+        the last cycle analysed if none fails, then ``censored`` is True).
+    first_failed_cycle : int or None
+        The first cycle that failed.
+    reason : str
+        Why it failed, or that no cycle failed.
+    capacity_limit : float or None
+        The limit used, in the table's capacity unit.
+    capacity_limit_inferred : bool
+        True when the limit was taken from the data (median of the first
+        three discharge capacities) because none was given.
+    first_cycle_below_eod_threshold : int or None
+        First cycle whose end-of-discharge voltage is below ``eod_threshold_V``.
+    censored : bool
+        True when the test ended before any cycle failed.
+    """
+
+    cycle_life: int
+    first_failed_cycle: int | None
+    reason: str
+    capacity_limit: float | None
+    capacity_limit_inferred: bool
+    first_cycle_below_eod_threshold: int | None
+    censored: bool
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        lines = [f"cycle life: {self.cycle_life}" + (" (no failure observed: censored)" if self.censored else "")]
+        if self.first_failed_cycle is not None:
+            lines.append(f"first failed cycle: {self.first_failed_cycle} ({self.reason})")
+        if self.first_cycle_below_eod_threshold is not None:
+            lines.append(f"first cycle below the end-of-discharge threshold: {self.first_cycle_below_eod_threshold}")
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def cycle_life(
+    summary: SummaryTable,
+    capacity_limit_mAh_g: float | None = None,
+    v_min: float | None = None,
+    v_max: float | None = None,
+    eod_threshold_V: float | None = None,
+    *,
+    capacity_limit_mAh: float | None = None,
+    tolerance: float = 0.99,
+    voltage_tolerance_V: float = 0.01,
+) -> CycleLife:
+    """Cycle life of a capacity-limited test (the usual metal–air protocol).
+
+    A cycle **fails** when its discharge stops before the capacity limit
+    (discharge capacity < ``tolerance`` × limit: the voltage limit ``v_min``
+    was reached first) or its charge returns less than ``tolerance`` × limit
+    (``v_max`` reached first). The cycle life is the last cycle before the
+    first failure. Independently, the first cycle whose end-of-discharge
+    voltage falls below ``eod_threshold_V`` is reported.
+
+    Parameters
+    ----------
+    summary : SummaryTable
+        From :func:`cycle_summary`.
+    capacity_limit_mAh_g : float, optional
+        The capacity each half-cycle was limited to, in mAh/g (for a table in
+        mAh/g). When neither limit is given it is inferred as the median of
+        the first (up to three) discharge capacities, and the result says so.
+    v_min, v_max : float, optional
+        The discharge and charge voltage limits of the protocol, V. Used to
+        name the cause of a failure (limit reached, or the step ended early
+        for another reason such as a time limit or an interruption).
+    eod_threshold_V : float, optional
+        End-of-discharge voltage threshold, V.
+    capacity_limit_mAh : float, optional
+        The limit in mAh, for a table with absolute capacities.
+    tolerance : float
+        Fraction of the limit a half-cycle must reach (default 0.99).
+    voltage_tolerance_V : float
+        How close to ``v_min``/``v_max`` counts as having reached it.
+
+    Returns
+    -------
+    CycleLife
+    """
+    if not 0 < tolerance <= 1:
+        raise ParameterError(f"tolerance must be in (0, 1], got {tolerance!r}")
+    unit = summary.capacity_unit
+    if capacity_limit_mAh_g is not None and capacity_limit_mAh is not None:
+        raise ParameterError("give capacity_limit_mAh_g or capacity_limit_mAh, not both")
+    if capacity_limit_mAh_g is not None and unit != "mAh/g":
+        raise ParameterError(
+            "capacity_limit_mAh_g was given but the summary is in absolute mAh (no catalyst mass); "
+            "pass mass_g to cycle_summary, or give capacity_limit_mAh instead"
+        )
+    if capacity_limit_mAh is not None and unit != "mAh":
+        raise ParameterError("capacity_limit_mAh was given but the summary is per gram; give capacity_limit_mAh_g")
+    limit = capacity_limit_mAh_g if capacity_limit_mAh_g is not None else capacity_limit_mAh
+    cycles = summary["Cycle"]
+    qd = summary[f"Discharge capacity [{unit}]"]
+    qc = summary[f"Charge capacity [{unit}]"]
+    eod = summary["End-of-discharge voltage [V]"]
+    eoc = summary["End-of-charge voltage [V]"]
+    notes: list[str] = []
+    inferred = False
+    if limit is None:
+        first = qd[qd > 0][:3]
+        if first.size == 0:
+            return CycleLife(0, None, "no discharge in the record", None, False, None, True, ("nothing to judge",))
+        limit = float(np.median(first))
+        inferred = True
+        notes.append(f"capacity limit not given; inferred as {limit:.6g} {unit} (median of the first discharges)")
+    if not (limit > 0):
+        raise ParameterError(f"the capacity limit must be positive, got {limit!r}")
+
+    first_eod = None
+    if eod_threshold_V is not None:
+        below = np.flatnonzero(eod < eod_threshold_V)
+        first_eod = int(cycles[below[0]]) if below.size else None
+
+    failed: int | None = None
+    reason = "no cycle failed"
+    last = len(cycles) - 1
+    last_incomplete = False
+    for k in range(len(cycles)):
+        if qd[k] < tolerance * limit:
+            why = f"discharge gave {qd[k]:.6g} {unit} < {tolerance:g} x {limit:.6g}"
+            if v_min is not None and np.isfinite(eod[k]):
+                if eod[k] <= v_min + voltage_tolerance_V:
+                    why += f": voltage limit {v_min:g} V reached first"
+                else:
+                    why += f": stopped at {eod[k]:.4g} V, above v_min (time limit or interruption?)"
+            failed, reason = int(cycles[k]), why
+            break
+        if qc[k] == 0 and k == last:
+            notes.append(f"cycle {int(cycles[k])} has no charge (test ended after its discharge); not counted as a failure")
+            last_incomplete = True
+            break
+        if qc[k] < tolerance * limit:
+            why = f"charge returned {qc[k]:.6g} {unit} < {tolerance:g} x {limit:.6g}"
+            if v_max is not None and np.isfinite(eoc[k]):
+                if eoc[k] >= v_max - voltage_tolerance_V:
+                    why += f": voltage limit {v_max:g} V reached first"
+                else:
+                    why += f": stopped at {eoc[k]:.4g} V, below v_max (time limit or interruption?)"
+            failed, reason = int(cycles[k]), why
+            break
+    if failed is None:
+        life = int(cycles[-1]) if len(cycles) else 0
+        if last_incomplete:
+            life = int(cycles[-2]) if len(cycles) > 1 else 0
+        censored = True
+    else:
+        previous = cycles[cycles < failed]
+        life = int(previous[-1]) if previous.size else 0
+        censored = False
+    return CycleLife(life, failed, reason, float(limit), inferred, first_eod, censored, tuple(notes))
+
+
+# ---------------------------------------------------------------------------
+# half cycles (for plots and dQ/dV)
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HalfCycle:
+    """The rows of one discharge or charge of one cycle.
+
+    ``capacity_Ah`` is the charge passed since the half-cycle began (>= 0),
+    accumulated over all its steps.
+    """
+
+    cycle: int
+    kind: str  # "discharge" or "charge"
+    time_s: np.ndarray
+    voltage_V: np.ndarray
+    capacity_Ah: np.ndarray
+    rows: np.ndarray = field(repr=False)
+
+
+def half_cycles(
+    data: CyclerData,
+    *,
+    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
+    capacity_source: Literal["auto", "file", "integrate"] = "auto",
+) -> list[HalfCycle]:
+    """Split a record into half-cycles (discharge and charge of each cycle), in order."""
+    if cycle_start != "file":
+        data = data.renumber_cycles(cycle_start)
+    steps = _step_table(data, capacity_source)
+    use_file = data.capacity_Ah is not None and capacity_source in ("auto", "file")
+    out: list[HalfCycle] = []
+    for c in np.unique(data.cycle):
+        for sign, kind in ((1, "discharge"), (-1, "charge")):
+            sel = np.flatnonzero((data.cycle[steps.start] == c) & (steps.direction == sign))
+            if sel.size == 0:
+                continue
+            rows_list, caps = [], []
+            offset = 0.0
+            for k in sel:
+                a, b = int(steps.start[k]), int(steps.stop[k])
+                if use_file:
+                    q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
+                else:
+                    t, i = data.time_s[a:b], data.current_A[a:b]
+                    inc = np.concatenate(([0.0], 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None))) / 3600.0
+                    q = np.abs(np.cumsum(inc))
+                rows_list.append(np.arange(a, b))
+                caps.append(q + offset)
+                offset += float(abs(steps.charge_Ah[k]))
+            rows = np.concatenate(rows_list)
+            out.append(
+                HalfCycle(
+                    cycle=int(c),
+                    kind=kind,
+                    time_s=data.time_s[rows],
+                    voltage_V=data.voltage_V[rows],
+                    capacity_Ah=np.concatenate(caps),
+                    rows=rows,
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# one call: file -> table, CSV, figures
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class CycleAnalysis:
+    """Result of :func:`analyze_file`: the data, the per-cycle table, files written."""
+
+    data: CyclerData
+    table: SummaryTable
+    life: CycleLife | None
+    files: dict[str, Path]
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        parts = [str(self.table)]
+        if self.life is not None:
+            parts.append(str(self.life))
+        parts.extend(f"wrote {name}: {p}" for name, p in self.files.items())
+        parts.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(parts)
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    mass_g: float | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    format: str | None = None,  # noqa: A002
+    column_map: dict[str, Any] | None = None,
+    coulombic_efficiency: CEDefinition = "charge/discharge",
+    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
+    capacity_limit_mAh_g: float | None = None,
+    eod_threshold_V: float | None = None,
+    figures: bool = True,
+    strict: bool = False,
+) -> CycleAnalysis:
+    """Read a cycler file, summarise every cycle, and write ``cycles.csv`` and figures.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file :func:`metalair.io.read` understands.
+    mass_g : float, optional
+        Catalyst mass in g (else the file's, else absolute mAh with a note).
+    out_dir : path-like, optional
+        Where ``cycles.csv`` (one row per cycle, written atomically) and the
+        figures (``voltage_capacity.png``, ``capacity_efficiency.png``,
+        ``dqdv.png``; needs matplotlib) go. Nothing is written when omitted.
+    format, column_map, strict
+        Passed to :func:`metalair.io.read`.
+    coulombic_efficiency, cycle_start
+        Passed to :func:`cycle_summary`.
+    capacity_limit_mAh_g, eod_threshold_V
+        When given, :func:`cycle_life` is evaluated (``result.life``); it is
+        ``None`` otherwise, since a life is only defined for capacity-limited
+        cycling.
+    figures : bool
+        Write the figures (when ``out_dir`` is given).
+
+    Returns
+    -------
+    CycleAnalysis
+        ``result.table`` is the per-cycle :class:`SummaryTable`.
+    """
+    from metalair.io import read  # noqa: PLC0415 - io sits above analysis
+
+    data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict)
+    table = cycle_summary(data, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start)
+    life: CycleLife | None = None
+    if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
+        if table.capacity_unit == "mAh/g":
+            life = cycle_life(table, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
+        else:
+            life = cycle_life(table, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
+    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+    notes.extend(f"warning: {w}" for w in data.warnings)
+    files: dict[str, Path] = {}
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files["cycles.csv"] = table.to_csv(out / "cycles.csv")
+        if figures:
+            try:
+                from metalair.plotting.cycles import save_cycle_figures  # noqa: PLC0415
+                files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
+            except ImportError as exc:
+                notes.append(f"figures skipped: {exc}")
+    return CycleAnalysis(data=data, table=table, life=life, files=files, notes=tuple(notes))
