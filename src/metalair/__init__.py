@@ -1,7 +1,49 @@
-"""metalair: simulation and lab-data analysis for metal-air batteries."""
+"""metalair: simulation and lab-data analysis for metal–air batteries.
+
+Quick start::
+
+    import metalair as ma
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V")
+    sol["Voltage [V]"], sol["Capacity [mAh/g]"], sol.steps
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
+from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
+from metalair.errors import (
+    DataFormatError, KeyNotFoundError, MetalairError, ParameterError, ProtocolError, SolverError,
+)
+from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
+from metalair.protocols import (
+    Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, format_protocol, parse_protocol,
+)
+from metalair.solvers.stepping import SolverSettings
+
+__all__ = [
+    "__version__",
+    "Simulation", "simulate", "Solution", "LumpedAirElectrode",
+    "LumpedParameters", "DEFAULT_PARAMETERS", "SolverSettings",
+    "Catalyst", "Descriptors", "HostCouple", "NLRO", "RUO2", "get_catalyst",
+    "Environment", "environment", "AMBIENT_AIR", "DRY_AIR", "PURE_O2", "SODIUM",
+    "Discharge", "Charge", "Rest", "Hold", "Sweep", "Cycle", "Protocol", "parse_protocol", "format_protocol",
+    "MetalairError", "ParameterError", "ProtocolError", "DataFormatError", "SolverError", "KeyNotFoundError",
+]
+
+
+def __getattr__(name):  # keep `import metalair` fast: scipy and the model load on first use
+    if name in ("Simulation", "simulate"):
+        from metalair.protocols import simulation
+
+        return getattr(simulation, name)
+    if name == "Solution":
+        from metalair.solvers.solution import Solution
+
+        return Solution
+    if name == "LumpedAirElectrode":
+        from metalair.models.lumped import LumpedAirElectrode
+
+        return LumpedAirElectrode
+    raise AttributeError(f"module 'metalair' has no attribute {name!r}")

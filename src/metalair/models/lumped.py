@@ -53,8 +53,8 @@ PRODUCT_KEYS = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Residue", "Oxi
 #: current channels reported (anodic positive) [A/kg]
 CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
 
-_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_PHI, _I_E, _I_FILM = range(8)
-_N_BASE = 8
+_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM = range(7)
+_N_BASE = 7
 _XMAX = 600.0  # cap on exponent arguments (avoids overflow far from equilibrium)
 
 
@@ -165,7 +165,6 @@ class LumpedAirElectrode:
                         for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")]
         # chemical first-order rates [1/s]
         self.k_carb = p.k_carbonation * env.p_CO2 / p.p_co2_ref
-        self.k_carb_film = p.k_film_carbonation * env.p_CO2 / p.p_co2_ref
         self.hydrate_x = p.hydrate_water
 
     # ------------------------------------------------------------------ state
@@ -177,7 +176,6 @@ class LumpedAirElectrode:
         """Fresh cell: no products, host in equilibrium with the initial potential."""
         E = self.parameters.initial_potential if potential is None else float(potential)
         y = [0.0] * self.n_states
-        y[_I_PHI] = self.parameters.solution_blocking
         y[_I_E] = E
         for j, (E0, w, _k, _Q) in enumerate(self.host):
             y[_N_BASE + j] = 1.0 / (1.0 + _exp(-(E - E0) / w))
@@ -220,11 +218,13 @@ class LumpedAirElectrode:
         """(free area fraction for O2 reduction, i0 factor from residue passivation)."""
         p = self.parameters
         mv = self.molar_volume
-        v_prod = (y[_I_NAO2] + y[_I_FILM]) * mv["NaO2"] + y[_I_NA2O2] * mv["Na2O2"] + y[_I_CO3] * mv["Na2CO3"]
-        v_res = y[_I_RES] * mv["Residue"] + y[_I_OXE] * mv["Oxidised electrolyte"]
-        # residues deposit as conformal films, like surface-grown product
-        v_res_eff = p.film_blocking * v_res
-        delta = (y[_I_PHI] * v_prod + v_res_eff) / self.A0
+        # equivalent passivating film thickness: each deposit weighted by its blocking efficiency
+        # (solution-grown particles block little per volume, conformal films a lot)
+        v_block = (p.solution_blocking * (y[_I_NAO2] * mv["NaO2"] + y[_I_NA2O2] * mv["Na2O2"]
+                                          + y[_I_CO3] * mv["Na2CO3"])
+                   + p.film_blocking * y[_I_FILM] * mv["NaO2"])
+        v_res_eff = p.film_blocking * (y[_I_RES] * mv["Residue"] + y[_I_OXE] * mv["Oxidised electrolyte"])
+        delta = (v_block + v_res_eff) / self.A0
         free = 0.5 * math.erfc((delta - p.tunnel_length) / p.tunnel_width)
         free0 = 0.5 * math.erfc(-p.tunnel_length / p.tunnel_width)
         theta_r = 1.0 - math.exp(-v_res_eff / (self.A0 * p.residue_monolayer))
@@ -304,8 +304,11 @@ class LumpedAirElectrode:
         j_form = F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
         f_film = j_form / (j_form + self._j_des(eps)) if j_form > 0.0 else 0.0
         # implicit inventory updates, in dependency order (exact mass balance)
-        kd, kc, ka = p.k_disproportionation, self.k_carb, p.k_electrolyte_attack
-        kcf, kaf = self.k_carb_film, p.k_film_attack
+        kd = p.k_disproportionation
+        # superoxide held at the catalyst interface reacts with CO2 and with the electrolyte; its
+        # residence grows as the d-band centre rises (the inverse of the desorption rate)
+        resid = self._residence(eps)
+        kc, ka = self.k_carb * resid, p.k_electrolyte_attack * resid
         h1, h2, h3, h4 = self.contact
         # solution-grown NaO2
         n0 = _implicit_decay(y[_I_NAO2] + dt * (1.0 - f_film) * P1, h1, dt * r1, dt * (kd + kc + ka))
@@ -314,10 +317,10 @@ class LumpedAirElectrode:
         attack = ka * dt * n0        # NaO2 consumed by electrolyte attack
         d1 = dt * r1 * n0 / (n0 + h1)
         # surface-grown (film-like) NaO2: thin, large exposed surface, degrades fast (Tovini 2018)
-        nf = _implicit_decay(y[_I_FILM] + dt * f_film * P1, h1, dt * r1, dt * (kd + kcf + kaf))
+        nf = _implicit_decay(y[_I_FILM] + dt * f_film * P1, h1, dt * r1, dt * (kd + kc + ka))
         disp += kd * dt * nf
-        carb0 += kcf * dt * nf
-        attack += kaf * dt * nf
+        carb0 += kc * dt * nf
+        attack += ka * dt * nf
         d1 += dt * r1 * nf / (nf + h1)
         n1 = _implicit_decay(y[_I_NA2O2] + dt * P2 + 0.5 * disp, h2, dt * r2, dt * kc)
         carb1 = dt * kc * n1
@@ -336,21 +339,11 @@ class LumpedAirElectrode:
         total = I1 + I2 + I3 + I4 + I_eo + I_host + I_dl
         if not full:
             return total
-        phi_new_dep = f_film * p.film_blocking + (1.0 - f_film) * p.solution_blocking
-        mv = self.molar_volume
-        v_new = (n0 + nf) * mv["NaO2"] + n1 * mv["Na2O2"] + n2 * mv["Na2CO3"]
-        v_dep = dt * (P1 * mv["NaO2"] + P2 * mv["Na2O2"])
-        if v_new > 0.0:
-            v_dep = min(v_dep, v_new)
-            phi = (y[_I_PHI] * (v_new - v_dep) + phi_new_dep * v_dep) / v_new
-        else:
-            phi = y[_I_PHI]
         oxe_dep = p.electrolyte_oxidation_deposit * dt * I_eo / (2.0 * F)
         y_new = list(y)
         y_new[_I_NAO2], y_new[_I_NA2O2], y_new[_I_CO3], y_new[_I_RES] = n0, n1, n2, n3
         y_new[_I_FILM] = nf
         y_new[_I_OXE] = y[_I_OXE] + oxe_dep
-        y_new[_I_PHI] = phi
         y_new[_I_E] = E
         for j, zn in enumerate(z_new):
             y_new[_N_BASE + j] = zn
@@ -375,6 +368,11 @@ class LumpedAirElectrode:
         currents = {"NaO2": I1, "Na2O2": I2, "Na2CO3": I3, "Residue": I4,
                     "Electrolyte oxidation": I_eo, "Host": I_host, "Double layer": I_dl}
         return total, y_new, currents, amounts, theta, eps, f_film
+
+    def _residence(self, eps_state: float) -> float:
+        """Relative interfacial residence of superoxide (1 at the reference d-band centre)."""
+        p = self.parameters
+        return _exp(p.gamma_ads * (self._d_band_nao2(eps_state) - p.d_band_ref) / self.kT)
 
     def _j_des(self, eps_state: float) -> float:
         """Desorption-limited current density of the superoxide intermediate [A/m²]."""

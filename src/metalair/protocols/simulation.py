@@ -229,6 +229,8 @@ class _Recorder:
         self.summaries: list[StepSummary] = []
         self.q_channel = {c: 0.0 for c in CHANNELS}  # cumulative charge per channel [C/kg]
         self.q_net = 0.0                               # cumulative ∫ I_cell dt [C/kg]
+        self.q_thru = 0.0                              # cumulative ∫ |I_cell| dt [C/kg]
+        self.gas = {"O2": 0.0, "CO2": 0.0, "H2O": 0.0}  # cumulative net uptake from the air [mol/kg]
         self.step_index = 0
         self.cycle = 1
 
@@ -244,6 +246,7 @@ class _Recorder:
         add("Current [mA/g]", I_cell)  # A/kg == mA/g
         add("Capacity [mAh/g]", self.q_step / _MAH_G)
         add("Net discharge capacity [mAh/g]", self.q_net / _MAH_G)
+        add("Throughput capacity [mAh/g]", self.q_thru / _MAH_G)
         for key, v in self.m.inventories(y).items():
             add(f"{key} [mol/g]", v / 1000.0)
         for ch in CHANNELS:
@@ -251,13 +254,15 @@ class _Recorder:
             add(f"{ch} charge [mAh/g]", self.q_channel[ch] / _MAH_G)
         m = self.m
         for hc, z in zip(m.catalyst.host_couples, m.host_progress(y)):
-            add(f"Host {hc.name} oxidised fraction", z)
+            add(f"Host {hc.name} oxidised fraction [-]", z)
         add("Catalyst d-band centre [eV]", eps)
-        add("O2 saturation at reaction zone", o2)
-        add("Free area fraction", free)
-        add("Film growth fraction", film)
+        add("O2 saturation at reaction zone [-]", o2)
+        add("Free area fraction [-]", free)
+        add("Film growth fraction [-]", film)
         for k, v in rates.items():
             add(k, v)
+        for g, v in self.gas.items():
+            add(f"{g} uptake [mol/g]", v / 1000.0)
 
     def initial(self, y, t, V):
         self.q_step = 0.0
@@ -290,11 +295,16 @@ class _Recorder:
         self.q_step += abs(r.I_cell) * dt
         self.e_step += abs(r.I_cell) * dt * 0.5 * (r.V + v_prev)
         self.q_net += r.I_cell * dt
+        self.q_thru += abs(r.I_cell) * dt
         for ch, i in r.currents.items():
             self.q_channel[ch] += i * dt
             self.q_by[ch] += i * dt
         self.v_last = r.V
         self.last_y = r.y
+        a = r.amounts
+        self.gas["O2"] += a["O2 consumed"] - a["O2 evolved"]
+        self.gas["CO2"] += a["CO2 consumed"] - a["CO2 evolved"]
+        self.gas["H2O"] += a["H2O consumed"] - a["H2O evolved"]
         if self.keep:
             a = r.amounts
             rates = {

@@ -1,0 +1,91 @@
+"""Summary numbers of a simulated discharge–charge (the ones a paper quotes)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["summarize", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V", "PLATEAU_MIN_SHARE"]
+
+#: Two dQ/dV peaks closer than this are one plateau (the study resolves plateaus ~1 V apart).
+PLATEAU_SEPARATION_V = 0.15
+#: Peaks holding less of the step's capacity than this are not counted as plateaus.
+PLATEAU_MIN_SHARE = 0.05
+
+
+def charge_plateaus(sol, step_index: int, min_share: float = PLATEAU_MIN_SHARE):
+    """Plateaus of one step of a simulated solution, found from dQ/dV (shared analysis code)."""
+    from metalair.analysis.dqdv import find_plateaus
+
+    m = sol["Step"] == step_index
+    return find_plateaus(sol["Voltage [V]"][m], sol["Capacity [mAh/g]"][m], min_share=min_share,
+                         min_separation_V=PLATEAU_SEPARATION_V)
+
+
+def summarize(sol) -> dict:
+    """Discharge and charge capacity, mean voltages, polarisation, efficiencies, charge plateaus.
+
+    Uses the first discharge step and the first charge step after it.
+    """
+    out: dict = {"catalyst": sol.meta.get("catalyst"), "environment": sol.meta.get("environment"),
+                 "status": sol.status, "message": sol.message,
+                 "steps": [{"index": s.index, "kind": s.kind, "capacity_mAh_g": s.capacity_mAh_g,
+                            "mean_voltage_V": s.mean_voltage_V, "end_voltage_V": s.end_voltage_V,
+                            "end_reason": s.end_reason} for s in sol.steps[:20]]}
+    dis = next((s for s in sol.steps if s.kind == "discharge"), None)
+    ch = next((s for s in sol.steps if s.kind == "charge" and dis is not None and s.index > dis.index), None)
+    if dis is not None:
+        m = sol["Step"] == dis.index
+        q, v = sol["Capacity [mAh/g]"][m], sol["Voltage [V]"][m]
+        out["discharge_capacity_mAh_g"] = dis.capacity_mAh_g
+        out["mean_discharge_voltage_V"] = dis.mean_voltage_V
+        out["mid_discharge_voltage_V"] = float(np.interp(0.5 * dis.capacity_mAh_g, q, v)) if len(q) > 1 else math.nan
+        out["discharge_end_reason"] = dis.end_reason
+    if ch is not None:
+        out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
+        out["mean_charge_voltage_V"] = ch.mean_voltage_V
+        out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
+        out["coulombic_efficiency_pct"] = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g else math.nan
+        out["energy_efficiency_pct"] = 100.0 * dis.energy_Wh_kg / ch.energy_Wh_kg if ch.energy_Wh_kg else math.nan
+        out["charge_end_reason"] = ch.end_reason
+        out["charge_by_reaction_mAh_g"] = ch.charge_by_reaction_mAh_g
+        out["products_after_charge_mol_g"] = ch.products_end_mol_g
+        try:
+            pl = charge_plateaus(sol, ch.index)
+            out["charge_plateaus"] = [{"voltage_V": p.voltage_V, "capacity_share": p.capacity_share} for p in pl]
+        except ImportError:  # pragma: no cover
+            out["charge_plateaus"] = None
+    if dis is not None:
+        out["products_after_discharge_mol_g"] = dis.products_end_mol_g
+    return out
+
+
+def format_summary(s: dict) -> str:
+    """Human-readable summary table."""
+    lines = [f"catalyst {s.get('catalyst')} in {s.get('environment')} — status {s.get('status')}"]
+    if s.get("message"):
+        lines.append(f"  {s['message']}")
+
+    def row(label, key, fmt):
+        if key in s and s[key] is not None and not (isinstance(s[key], float) and math.isnan(s[key])):
+            lines.append(f"  {label:<34s} {fmt.format(s[key])}")
+    row("discharge capacity", "discharge_capacity_mAh_g", "{:,.0f} mAh/g")
+    row("mid-discharge voltage", "mid_discharge_voltage_V", "{:.3f} V")
+    row("mean discharge voltage", "mean_discharge_voltage_V", "{:.3f} V")
+    row("charge capacity", "charge_capacity_mAh_g", "{:,.0f} mAh/g")
+    row("mean charge voltage", "mean_charge_voltage_V", "{:.3f} V")
+    row("polarisation (mean charge − discharge)", "polarisation_V", "{:.3f} V")
+    row("coulombic efficiency", "coulombic_efficiency_pct", "{:.1f} %")
+    row("energy efficiency", "energy_efficiency_pct", "{:.1f} %")
+    if s.get("charge_plateaus"):
+        pl = ", ".join(f"{p['voltage_V']:.2f} V ({100 * p['capacity_share']:.0f} %)" for p in s["charge_plateaus"])
+        lines.append(f"  {'charge plateaus':<34s} {pl}")
+    if s.get("charge_by_reaction_mAh_g"):
+        parts = ", ".join(f"{k} {v:,.0f}" for k, v in s["charge_by_reaction_mAh_g"].items() if abs(v) >= 0.5)
+        lines.append(f"  {'charge by reaction [mAh/g]':<34s} {parts}")
+    if s.get("products_after_charge_mol_g"):
+        parts = ", ".join(f"{k} {1000 * v:.3g}" for k, v in s["products_after_charge_mol_g"].items()
+                          if v > 1e-9 and k != "Surface-grown NaO2")
+        lines.append(f"  {'left after charge [mmol/g]':<34s} {parts or 'nothing'}")
+    return "\n".join(lines)

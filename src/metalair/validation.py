@@ -1,0 +1,142 @@
+"""Reproduce the published observations of ``system.md`` from the built-in parameter sets.
+
+Each row names the observation (P1…), the catalyst, the quantity, the
+published target with its tolerance, the value the model gives, and whether
+it passes. Values come from simulations of the reference protocol run here;
+nothing is looked up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from metalair.errors import SolverError
+
+__all__ = ["ValidationRow", "run_validation", "format_rows", "TARGETS", "REFERENCE_RUN"]
+
+#: The experiment behind P1–P5: full discharge then charge at 100 mA/g in ambient air.
+REFERENCE_RUN = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
+
+#: Published targets (Sun et al. 2025 as summarised in system.md) and tolerances (system.md).
+TARGETS = {
+    "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0},
+    "RuO2": {"P1": 2.3, "P2": 8500.0, "P3": None, "P4": 0.97, "P5": 60.0},
+}
+TOL_PLATEAU_V = 0.1
+TOL_POLARISATION_V = 0.08
+TOL_CAPACITY_REL = 0.15
+TOL_P5_RUO2_PCT = 10.0
+
+
+@dataclass
+class ValidationRow:
+    id: str
+    catalyst: str
+    quantity: str
+    target: Any
+    tolerance: Any
+    value: Any
+    unit: str
+    passed: bool
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("target", "value", "tolerance"):
+            if isinstance(d[k], tuple):
+                d[k] = list(d[k])
+        return d
+
+
+def _within(value: float, target: float, tol: float) -> bool:
+    return value is not None and not math.isnan(value) and abs(value - target) <= tol + 1e-12
+
+
+def run_validation(catalysts=None, parameters=None) -> list[ValidationRow]:
+    """Simulate the reference run for each catalyst and score P1–P5.
+
+    Parameters
+    ----------
+    catalysts : list of str or Catalyst, optional
+        Default: the built-in ``NLRO`` and ``RuO2``. A custom catalyst is
+        scored against the targets of the built-in one with the same name.
+    parameters : LumpedParameters, optional
+        Default: the built-in set (the same for every catalyst).
+    """
+    from metalair.analysis.summary import charge_plateaus, summarize
+    from metalair.catalysts import get_catalyst
+    from metalair.protocols.simulation import Simulation
+
+    rows: list[ValidationRow] = []
+    for c in (catalysts or ["NLRO", "RuO2"]):
+        cat = get_catalyst(c)
+        if cat.name not in TARGETS:
+            raise SolverError(f"no published targets for catalyst {cat.name!r}; targets exist for {list(TARGETS)}")
+        tg = TARGETS[cat.name]
+        sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
+        if not sol.ok:
+            raise SolverError(f"{cat.name}: the reference simulation failed: {sol.message}")
+        s = summarize(sol)
+        dis = next(st for st in sol.steps if st.kind == "discharge")
+        ch = next(st for st in sol.steps if st.kind == "charge")
+        name = cat.name
+        # P1: discharge plateau voltage (mid-capacity) and a single plateau
+        v_mid = s["mid_discharge_voltage_V"]
+        rows.append(ValidationRow("P1", name, "discharge plateau voltage (at half capacity)", tg["P1"],
+                                  TOL_PLATEAU_V, round(v_mid, 4), "V", _within(v_mid, tg["P1"], TOL_PLATEAU_V)))
+        dpl = charge_plateaus(sol, dis.index)
+        rows.append(ValidationRow("P1", name, "number of discharge plateaus", 1, 0, len(dpl), "",
+                                  len(dpl) == 1,
+                                  note=", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in dpl)))
+        # P2: discharge capacity
+        q = dis.capacity_mAh_g
+        rows.append(ValidationRow("P2", name, "discharge capacity", tg["P2"], TOL_CAPACITY_REL * tg["P2"],
+                                  round(q, 1), "mAh/g", _within(q, tg["P2"], TOL_CAPACITY_REL * tg["P2"]),
+                                  note=f"ended by {dis.end_reason}"))
+        # P3: charge plateaus
+        cpl = charge_plateaus(sol, ch.index)
+        volts = tuple(round(p.voltage_V, 3) for p in cpl)
+        note = ", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in cpl)
+        if tg["P3"] is not None:
+            ok = len(cpl) == len(tg["P3"]) and all(_within(v, t, TOL_PLATEAU_V) for v, t in zip(volts, tg["P3"]))
+            rows.append(ValidationRow("P3", name, "charge plateaus (dQ/dV peaks, share >= 5 %)", tg["P3"],
+                                      TOL_PLATEAU_V, volts, "V", ok, note=note))
+        else:
+            ok = len(cpl) < 3
+            rows.append(ValidationRow("P3", name, "charge plateaus: no clean three-step separation",
+                                      "fewer than 3", 0, len(cpl), "plateaus", ok, note=note))
+        # P4: polarisation
+        pol = s["polarisation_V"]
+        rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
+                                  TOL_POLARISATION_V, round(pol, 4), "V", _within(pol, tg["P4"], TOL_POLARISATION_V)))
+        # P5: charge recovered
+        ce = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
+        if name == "NLRO":
+            rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", "> 99", "lower bound",
+                                      round(ce, 2), "%", ce > tg["P5"], note=f"charge ended by {ch.end_reason}"))
+        else:
+            rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", tg["P5"], TOL_P5_RUO2_PCT,
+                                      round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
+                                      note=f"charge ended by {ch.end_reason}"))
+    return rows
+
+
+def format_rows(rows: list[ValidationRow]) -> str:
+    """The validation table as text."""
+    def fmt(x):
+        if isinstance(x, (tuple, list)):
+            return "/".join(fmt(v) for v in x)
+        if isinstance(x, float):
+            return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+        return str(x)
+    head = f"{'id':3s} {'catalyst':8s} {'quantity':52s} {'target':>15s} {'tol':>11s} {'model':>17s} {'unit':8s} result"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.id:3s} {r.catalyst:8s} {r.quantity[:52]:52s} {fmt(r.target):>15s} {fmt(r.tolerance):>11s} "
+                     f"{fmt(r.value):>17s} {r.unit:8s} {'PASS' if r.passed else 'FAIL'}"
+                     + (f"   [{r.note}]" if r.note else ""))
+    n_pass = sum(r.passed for r in rows)
+    lines.append(f"{n_pass}/{len(rows)} passed")
+    return "\n".join(lines)
