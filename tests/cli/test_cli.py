@@ -1,0 +1,84 @@
+"""The command line, run in-process."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from metalair import __version__
+from metalair.cli.app import app
+
+runner = CliRunner()
+
+
+def test_version():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert __version__ in res.output
+
+
+def test_catalysts_lists_sources():
+    res = runner.invoke(app, ["catalysts"])
+    assert res.exit_code == 0
+    assert "NLRO" in res.output and "RuO2" in res.output
+    assert "Sun et al." in res.output
+    assert "-1.97" in res.output  # NLRO NaO2-state d-band centre
+
+
+def test_simulate_default_writes_files(tmp_path):
+    res = runner.invoke(app, ["simulate", "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "discharge capacity" in res.output
+    assert "charge plateaus" in res.output
+    for name in ("NLRO.csv", "NLRO_summary.json", "NLRO.png"):
+        assert (tmp_path / name).exists(), name
+    summary = json.loads((tmp_path / "NLRO_summary.json").read_text())
+    assert summary["status"] == "ok"
+    assert 12000 < summary["discharge_capacity_mAh_g"] < 18000
+    header = (tmp_path / "NLRO.csv").read_text().splitlines()[0]
+    assert "Voltage [V]" in header and "Capacity [mAh/g]" in header
+
+
+def test_simulate_custom_protocol_parquet(tmp_path):
+    res = runner.invoke(app, ["simulate", "-c", "RuO2", "-p",
+                              "Discharge at 500 mA/g for 500 mAh/g or until 1.5 V; Rest for 30 min",
+                              "--out", str(tmp_path), "--format", "parquet", "--no-plot", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "RuO2.parquet").exists()
+
+
+def test_simulate_bad_protocol_is_user_error(tmp_path):
+    res = runner.invoke(app, ["simulate", "-p", "Dischrage at 100 mA/g until 1.5 V", "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "Discharge" in res.output  # suggestion / accepted forms
+
+
+def test_simulate_unknown_catalyst_suggests(tmp_path):
+    res = runner.invoke(app, ["simulate", "-c", "NRLO", "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "NLRO" in res.output
+
+
+def test_compare_writes_one_figure(tmp_path):
+    res = runner.invoke(app, ["compare", "NLRO", "RuO2", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "compare_NLRO_RuO2.png").exists()
+
+
+def test_validate_json_rows():
+    res = runner.invoke(app, ["validate", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    keys = {"id", "catalyst", "quantity", "target", "tolerance", "value", "unit", "passed"}
+    assert all(keys <= set(r) for r in rows)
+    ids = {(r["id"], r["catalyst"]) for r in rows}
+    for pid in ("P1", "P2", "P3", "P4", "P5"):
+        assert (pid, "NLRO") in ids and (pid, "RuO2") in ids
+    assert all(r["passed"] for r in rows)
+
+
+def test_protocols_lists_forms():
+    res = runner.invoke(app, ["protocols"])
+    assert res.exit_code == 0
+    assert "Discharge at 100 mA/g until 1.5 V" in res.output

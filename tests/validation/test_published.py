@@ -1,0 +1,86 @@
+"""Published observations P1–P5 (Sun et al. 2025, as listed in system.md) from the built-in sets.
+
+The numbers come from simulations run here with one parameter set for both catalysts; the
+tests also check that they come out of the mechanisms: changing a descriptor or a kinetic
+value moves them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import metalair as ma
+from metalair.validation import REFERENCE_RUN, run_validation
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {(r.id, r.catalyst, r.quantity): r for r in run_validation()}
+
+
+@pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
+@pytest.mark.parametrize("pid", ["P1", "P2", "P3", "P4", "P5"])
+def test_observation_passes(rows, catalyst, pid):
+    """Every P1–P5 row of system.md passes within its published tolerance."""
+    mine = [r for (i, c, _q), r in rows.items() if i == pid and c == catalyst]
+    assert mine, f"no {pid} row for {catalyst}"
+    for r in mine:
+        assert r.passed, f"{pid} {catalyst} {r.quantity}: model {r.value} vs target {r.target} ± {r.tolerance}"
+
+
+def test_nlro_three_plateaus_near_published_values(rows):
+    """P3: NLRO charges in three steps near 2.5, 3.5 and 4.5 V."""
+    r = next(r for (i, c, _q), r in rows.items() if i == "P3" and c == "NLRO")
+    assert len(r.value) == 3
+    for v, t in zip(r.value, (2.5, 3.5, 4.5)):
+        assert abs(v - t) <= 0.1
+
+
+def test_capacity_ratio_is_between_catalysts(rows):
+    """P2: NLRO's full-discharge capacity exceeds RuO2's (15,000 vs 8,500 mAh/g)."""
+    n = next(r for (i, c, _q), r in rows.items() if i == "P2" and c == "NLRO").value
+    r = next(r for (i, c, _q), r in rows.items() if i == "P2" and c == "RuO2").value
+    assert 1.4 < n / r < 2.2
+
+
+def _reference(catalyst, parameters=None):
+    sol = ma.Simulation(catalyst, REFERENCE_RUN, parameters=parameters).run()
+    assert sol.ok
+    from metalair.analysis.summary import summarize
+
+    return summarize(sol)
+
+
+def test_descriptor_moves_the_numbers():
+    """Giving NLRO RuO2's NaO2 adsorption d-band centre moves its capacity towards RuO2's."""
+    base = _reference("NLRO")
+    cat = ma.NLRO.with_descriptor("NaO2", d_band_centre=-1.57)
+    moved = _reference(cat)
+    assert moved["discharge_capacity_mAh_g"] < 0.8 * base["discharge_capacity_mAh_g"]
+
+
+def test_free_energy_overpotential_moves_polarisation():
+    """A larger DFT charging overpotential raises NLRO's NaO2 plateau and its polarisation."""
+    from dataclasses import replace
+
+    base = _reference("NLRO")
+    worse = _reference(replace(ma.NLRO, free_energy_overpotential=0.5))
+    assert worse["polarisation_V"] > base["polarisation_V"] + 0.05
+    assert worse["charge_plateaus"][0]["voltage_V"] > base["charge_plateaus"][0]["voltage_V"] + 0.1
+
+
+def test_kinetic_value_moves_capacity():
+    """Halving the solution-grown blocking efficiency raises NLRO's full-discharge capacity
+    (NLRO grows its product mostly through solution)."""
+    base = _reference("NLRO")
+    p = ma.DEFAULT_PARAMETERS.replace(solution_blocking=ma.DEFAULT_PARAMETERS.solution_blocking / 2)
+    more = _reference("NLRO", p)
+    assert more["discharge_capacity_mAh_g"] > 1.3 * base["discharge_capacity_mAh_g"]
+
+
+def test_ruo2_keeps_carbonate_after_charge():
+    """P5 mechanism: RuO2 cannot oxidise the carbonate below 4.8 V; NLRO leaves nothing."""
+    n = _reference("NLRO")["products_after_charge_mol_g"]
+    r = _reference("RuO2")["products_after_charge_mol_g"]
+    assert r["Na2CO3"] > 1e-2  # mol/g
+    assert n["Na2CO3"] < 1e-5 and n["NaO2"] < 1e-6 and n["Na2O2"] < 1e-6
