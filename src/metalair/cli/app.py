@@ -225,3 +225,7 @@ def main() -> None:  # console-script entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# commands defined in other modules register themselves on `app`
+from metalair.cli import analysis_commands as _analysis_commands  # noqa: E402,F401
