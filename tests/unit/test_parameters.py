@@ -1,0 +1,236 @@
+"""Bad input is refused with a message naming the field, the value and the allowed range.
+
+House style, "Typed, frozen parameter objects ... a negative diffusivity, a NaN
+porosity or a loading of zero is refused with a message that names the field,
+the value and the allowed range". Every numeric field of LumpedParameters is
+checked programmatically: the allowed ranges are read from the validation spec
+the dataclass itself hands to ``validate_fields``, so a field added without a
+range is caught here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+import metalair as ma
+import metalair.models.parameters as parameters_module
+from metalair.catalysts import Catalyst, Descriptors, HostCouple, get_catalyst
+from metalair.errors import ParameterError
+from metalair.models.lumped import LumpedAirElectrode
+
+
+def _captured_spec() -> dict:
+    """The {field: (lo, hi, lo_open, hi_open, unit)} spec LumpedParameters validates against."""
+    captured = {}
+    original = parameters_module.validate_fields
+
+    def spy(obj, ranges):
+        captured.update(ranges)
+        return original(obj, ranges)
+
+    parameters_module.validate_fields = spy
+    try:
+        ma.LumpedParameters()
+    finally:
+        parameters_module.validate_fields = original
+    return captured
+
+
+SPEC = _captured_spec()
+NUMERIC_FIELDS = [f.name for f in dataclasses.fields(ma.LumpedParameters)
+                  if isinstance(getattr(ma.DEFAULT_PARAMETERS, f.name), (int, float))]
+
+
+def _out_of_range_values(spec) -> list[float]:
+    lo, hi, lo_open, hi_open, _unit = spec
+    bad = []
+    if math.isfinite(lo):
+        bad.append(lo - max(1.0, abs(lo)))       # clearly below
+        if lo_open:
+            bad.append(lo)                       # the open end itself (e.g. a loading of zero)
+    if math.isfinite(hi):
+        bad.append(hi + max(1.0, abs(hi)))       # clearly above
+        if hi_open:
+            bad.append(hi)
+    return bad
+
+
+def _value_text(v: float) -> str:
+    return str(v) if not math.isfinite(v) else f"{v:g}"
+
+
+def test_every_numeric_field_has_a_range():
+    assert NUMERIC_FIELDS, "no numeric fields found"
+    assert SPEC, "could not read the validation spec (LumpedParameters no longer calls validate_fields?)"
+    missing = sorted(set(NUMERIC_FIELDS) - set(SPEC))
+    assert not missing, f"fields without validation: {missing}"
+    for name in NUMERIC_FIELDS:
+        assert _out_of_range_values(SPEC[name]), f"{name} has no finite bound to violate"
+
+
+def test_defaults_are_inside_their_ranges():
+    for name in NUMERIC_FIELDS:
+        lo, hi, lo_open, hi_open, _ = SPEC[name]
+        v = getattr(ma.DEFAULT_PARAMETERS, name)
+        assert (lo < v if lo_open else lo <= v) and (v < hi if hi_open else v <= hi), name
+
+
+CASES = [(name, bad) for name in NUMERIC_FIELDS
+         for bad in [math.nan, math.inf, -math.inf] + _out_of_range_values(SPEC.get(name, (0, 0, 0, 0, "")))]
+
+
+@pytest.mark.parametrize("name,bad", CASES, ids=[f"{n}={v:g}" for n, v in CASES])
+def test_bad_value_refused_with_field_value_and_range(name, bad):
+    with pytest.raises(ParameterError) as info:
+        ma.LumpedParameters(**{name: bad})
+    msg = str(info.value)
+    assert name in msg
+    assert _value_text(bad) in msg
+    assert "range" in msg
+    # the allowed interval itself is printed
+    lo, hi = SPEC[name][:2]
+    assert f"{lo:g}" in msg and f"{hi:g}" in msg
+    # replace() validates the same way
+    with pytest.raises(ParameterError):
+        ma.DEFAULT_PARAMETERS.replace(**{name: bad})
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, True, [1.0]])
+def test_non_numbers_refused(bad):
+    with pytest.raises(ParameterError, match="specific_area"):
+        ma.LumpedParameters(specific_area=bad)
+
+
+def test_parameters_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ma.DEFAULT_PARAMETERS.loading = 1.0
+
+
+def test_replace_unknown_name_suggests_close_names():
+    with pytest.raises(ParameterError) as info:
+        ma.DEFAULT_PARAMETERS.replace(specfic_area=1.0)
+    assert "specfic_area" in str(info.value)
+    assert "did you mean" in str(info.value).lower()
+    assert "'specific_area'" in str(info.value)
+    with pytest.raises(ParameterError, match="unknown"):
+        ma.DEFAULT_PARAMETERS.replace(unknown=1)
+
+
+def test_replace_keeps_other_fields_and_validates():
+    p = ma.DEFAULT_PARAMETERS.replace(loading=1e-3)
+    assert p.loading == 1e-3
+    assert p.specific_area == ma.DEFAULT_PARAMETERS.specific_area
+    assert ma.DEFAULT_PARAMETERS.loading == 5.0e-3  # the original is untouched
+
+
+# ---------------------------------------------------------------- catalysts
+
+
+def test_descriptor_positive_icohp_refused():
+    with pytest.raises(ParameterError) as info:
+        Descriptors(d_band_centre=-1.9, icohp=+1.0)
+    assert "icohp" in str(info.value) and "range" in str(info.value)
+
+
+@pytest.mark.parametrize("changes", [{"d_band_centre": math.nan}, {"d_band_centre": 5.0}, {"stage": -1.0}])
+def test_descriptor_other_bad_values(changes):
+    kw = {"d_band_centre": -1.9, "icohp": -1.5, **changes}
+    with pytest.raises(ParameterError, match=next(iter(changes))):
+        Descriptors(**kw)
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"capacity": -1.0}, "capacity"),
+    ({"capacity": 0.0}, "capacity"),
+    ({"standard_potential": 7.0}, "standard_potential"),
+    ({"width": 0.0}, "width"),
+    ({"rate_constant": math.inf}, "rate_constant"),
+])
+def test_host_couple_bad_values(changes, field):
+    kw = {"name": "X", "standard_potential": 3.3, "capacity": 1e4, **changes}
+    with pytest.raises(ParameterError) as info:
+        HostCouple(**kw)
+    assert field in str(info.value)
+
+
+def _descriptors(**drop):
+    d = {"NaO2": Descriptors(-1.9, -1.5), "Na2O2": Descriptors(-1.8, -1.6), "Na2CO3": Descriptors(-1.7, -1.7)}
+    for k in drop:
+        d.pop(k)
+    return d
+
+
+def test_catalyst_missing_product_descriptor_refused():
+    with pytest.raises(ParameterError) as info:
+        Catalyst(name="X", formula="X", molar_mass=0.1,
+                 descriptors=_descriptors(Na2CO3=True), free_energy_overpotential=0.2)
+    assert "Na2CO3" in str(info.value) and "missing" in str(info.value)
+
+
+def test_catalyst_unknown_product_suggests():
+    d = _descriptors()
+    d["Na2O"] = Descriptors(-1.8, -1.6)
+    with pytest.raises(ParameterError, match="Na2O2"):
+        Catalyst(name="X", formula="X", molar_mass=0.1, descriptors=d, free_energy_overpotential=0.2)
+
+
+def test_catalyst_stage_beyond_host_refused():
+    d = _descriptors()
+    d["Na2CO3"] = Descriptors(-1.7, -1.7, stage=3)
+    couple = HostCouple("c", 3.3, 1e4)
+    with pytest.raises(ParameterError, match="stage"):
+        Catalyst(name="X", formula="X", molar_mass=0.1, descriptors=d, free_energy_overpotential=0.2,
+                 host_couples=(couple,))
+
+
+def test_catalyst_bad_molar_mass_refused():
+    with pytest.raises(ParameterError, match="molar_mass"):
+        Catalyst(name="X", formula="X", molar_mass=-0.1, descriptors=_descriptors(), free_energy_overpotential=0.2)
+
+
+def test_get_catalyst_typo_suggests_nlro():
+    with pytest.raises(ParameterError) as info:
+        get_catalyst("NRLO")
+    msg = str(info.value)
+    assert "'NLRO'" in msg and "Did you mean" in msg
+    assert ma.get_catalyst("nlro") is ma.NLRO  # case-insensitive lookup still works
+
+
+def test_with_descriptor_unknown_product_refused():
+    with pytest.raises(ParameterError, match="Na2CO3"):
+        ma.NLRO.with_descriptor("Na2CO4", icohp=-1.0)
+    with pytest.raises(ParameterError, match="icohp"):
+        ma.NLRO.with_descriptor("Na2CO3", icohp=0.5)
+
+
+# -------------------------------------------------------- solver and model
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"max_change": 0.0}, "max_change"),
+    ({"max_change": -0.01}, "max_change"),
+    ({"dt_initial": math.nan}, "dt_initial"),
+    ({"growth": 1.0}, "growth"),
+    ({"max_steps": 0}, "max_steps"),
+    ({"max_steps": 2.5}, "max_steps"),
+])
+def test_solver_settings_refused(changes, field):
+    with pytest.raises(ParameterError) as info:
+        ma.SolverSettings(**changes)
+    assert field in str(info.value)
+
+
+def test_model_refuses_parameters_of_wrong_type():
+    with pytest.raises(ParameterError) as info:
+        LumpedAirElectrode("NLRO", parameters=object())
+    assert "LumpedParameters" in str(info.value)
+    with pytest.raises(ParameterError, match="NLRO"):
+        LumpedAirElectrode("NRLO")
+
+
+def test_simulation_refuses_unknown_environment_name():
+    with pytest.raises(ParameterError):
+        ma.Simulation("NLRO", environment="martian air")

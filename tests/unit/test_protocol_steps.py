@@ -1,0 +1,190 @@
+"""Impossible protocol steps are refused; limits that are already passed end a step at once.
+
+House style: "Protocol steps are objects first, text second"; "Errors ...
+ProtocolError(ValueError) ... The message says what was wrong and how to fix
+it". The window of allowed potentials is (0, 6) V vs Na+/Na
+(``metalair.protocols.steps.V_ABS_MIN/MAX``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import metalair as ma
+from metalair.errors import ProtocolError
+from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
+
+
+# ------------------------------------------------------------ refused steps
+
+
+@pytest.mark.parametrize("cls", [Discharge, Charge])
+def test_galvanostatic_step_without_end_refused(cls):
+    with pytest.raises(ProtocolError) as info:
+        cls(current=100.0)
+    msg = str(info.value)
+    assert "no end" in msg and "until" in msg  # says how to fix it, with an example
+
+
+@pytest.mark.parametrize("cls", [Discharge, Charge])
+@pytest.mark.parametrize("current", [0.0, -100.0, "-100 mA/g", "0 mA/g", 2e5, math.nan, math.inf])
+def test_non_positive_or_absurd_current_refused(cls, current):
+    with pytest.raises(ProtocolError, match="current"):
+        cls(current=current, until=2.0)
+
+
+@pytest.mark.parametrize("cls", [Discharge, Charge])
+@pytest.mark.parametrize("until", [6.0, 7.5, "6 V", 0.0, -1.0, "0 V", math.nan])
+def test_voltage_limit_outside_window_refused(cls, until):
+    with pytest.raises(ProtocolError, match="until"):
+        cls(current=100.0, until=until)
+
+
+@pytest.mark.parametrize("capacity", [0.0, -3600.0, "0 mAh/g", "-5 mAh/g"])
+def test_zero_or_negative_capacity_refused(capacity):
+    with pytest.raises(ProtocolError, match="capacity"):
+        Discharge(current=100.0, capacity=capacity)
+
+
+@pytest.mark.parametrize("duration", [0.0, -1.0, "0 h"])
+def test_zero_duration_refused(duration):
+    with pytest.raises(ProtocolError, match="duration"):
+        Discharge(current=100.0, duration=duration)
+    with pytest.raises(ProtocolError, match="duration"):
+        Rest(duration=duration)
+
+
+def test_wrong_unit_refused():
+    with pytest.raises(ProtocolError, match="current"):
+        Discharge(current="100 mAh/g", until=1.5)  # a capacity where a current belongs
+    with pytest.raises(ProtocolError, match="until"):
+        Discharge(current=100.0, until="1.5 mA/g")
+
+
+def test_rest_without_duration_refused():
+    with pytest.raises(ProtocolError, match="duration"):
+        Rest(duration=None)
+
+
+def test_hold_without_end_refused():
+    with pytest.raises(ProtocolError) as info:
+        Hold(voltage=4.5)
+    assert "no end" in str(info.value)
+
+
+@pytest.mark.parametrize("voltage", [0.0, 6.0, -2.0])
+def test_hold_outside_window_refused(voltage):
+    with pytest.raises(ProtocolError, match="voltage"):
+        Hold(voltage=voltage, duration=60.0)
+
+
+@pytest.mark.parametrize("lower,upper", [(4.0, 2.0), (3.0, 3.0)])
+def test_sweep_lower_not_below_upper_refused(lower, upper):
+    with pytest.raises(ProtocolError) as info:
+        Sweep(scan_rate="1 mV/s", lower=lower, upper=upper)
+    assert "lower" in str(info.value) and "upper" in str(info.value)
+
+
+@pytest.mark.parametrize("changes,word", [
+    ({"scan_rate": 0.0}, "scan_rate"),
+    ({"scan_rate": 11.0}, "scan_rate"),
+    ({"cycles": 0}, "cycles"),
+    ({"cycles": 1.5}, "cycles"),
+    ({"cycles": True}, "cycles"),
+    ({"first": "sideways"}, "first"),
+    ({"upper": 6.5}, "upper"),
+])
+def test_sweep_bad_fields_refused(changes, word):
+    kw = {"scan_rate": 1e-3, "lower": 2.0, "upper": 4.0, **changes}
+    with pytest.raises(ProtocolError, match=word):
+        Sweep(**kw)
+
+
+@pytest.mark.parametrize("repeat", [0, -1, 1.5, True, "2"])
+def test_cycle_bad_repeat_refused(repeat):
+    with pytest.raises(ProtocolError, match="repeat"):
+        Cycle([Rest(60.0)], repeat=repeat)
+
+
+def test_cycle_and_protocol_need_steps():
+    with pytest.raises(ProtocolError):
+        Cycle([], repeat=2)
+    with pytest.raises(ProtocolError, match="at least one step"):
+        Protocol([])
+    with pytest.raises(ProtocolError, match="not a protocol step"):
+        Protocol(["Discharge at 100 mA/g until 1.5 V"])  # text must go through the parser
+    with pytest.raises(ProtocolError, match="not a protocol step"):
+        Cycle([Rest(60.0), 42])
+
+
+def test_errors_are_value_errors():
+    with pytest.raises(ValueError):
+        Discharge(current=-1.0, until=1.5)
+
+
+def test_units_converted_to_si():
+    d = Discharge(current="100 mA/g", until="1.5 V", capacity="500 mAh/g", duration="2 h")
+    assert (d.current, d.until, d.capacity, d.duration) == (100.0, 1.5, 1.8e6, 7200.0)
+
+
+def test_flatten_counts_cycles():
+    prot = Protocol([Rest(60.0), Cycle([Rest(1.0), Rest(2.0)], repeat=3), Rest(5.0)])
+    pairs = list(flatten(prot.steps))
+    assert [c for c, _ in pairs] == [1, 1, 1, 2, 2, 3, 3, 4]
+    assert prot.n_cycles == 3
+
+
+# ------------------------------------------------ limits already passed
+
+
+@pytest.mark.parametrize("protocol,index", [
+    # fresh cell sits at ~2.23 V: a charge "until 2.0 V" is already past its limit
+    ("Charge at 100 mA/g until 2.0 V; Discharge at 100 mA/g for 1 h", 0),
+    # ... and so is a discharge "until 3.0 V"
+    ("Discharge at 100 mA/g until 3.0 V; Discharge at 100 mA/g for 1 h", 0),
+    # after a discharge
+    ("Discharge at 100 mA/g for 1 h; Charge at 100 mA/g until 2.0 V; Discharge at 100 mA/g for 1 h", 1),
+])
+def test_limit_already_passed_ends_step_immediately(protocol, index):
+    sol = ma.simulate("NLRO", protocol)
+    assert sol.ok, sol.message
+    s = sol.steps[index]
+    assert s.end_reason == "voltage limit"
+    assert s.capacity_mAh_g < 1e-6
+    assert s.end_time_s - s.start_time_s < 1.0
+    # the protocol goes on: the next step runs normally
+    nxt = sol.steps[index + 1]
+    assert nxt.end_reason == "duration"
+    assert nxt.capacity_mAh_g == pytest.approx(100.0, rel=1e-9)
+
+
+def test_charge_limit_below_voltage_after_full_charge():
+    sol = ma.simulate("RuO2", "Discharge at 500 mA/g for 200 mAh/g; Charge at 500 mA/g until 4.8 V; "
+                              "Charge at 100 mA/g until 4.0 V")
+    assert sol.ok
+    last = sol.steps[-1]
+    assert last.end_reason == "voltage limit"
+    assert last.capacity_mAh_g < 1e-6
+    assert np.isfinite(last.end_voltage_V)
+
+
+def test_capacity_limit_ends_discharge_exactly():
+    sol = ma.simulate("NLRO", [Discharge(current=250.0, capacity="123 mAh/g", until=1.0)])
+    s = sol.steps[0]
+    assert s.end_reason == "capacity limit"
+    assert s.capacity_mAh_g == pytest.approx(123.0, rel=1e-9)
+    assert s.end_time_s == pytest.approx(123.0 / 250.0 * 3600.0, rel=1e-9)
+
+
+def test_hold_current_limit_reached():
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 2 h; Hold at 2.6 V until 5 mA/g or 20 h")
+    hold = sol.steps[1]
+    assert sol.ok
+    assert hold.kind == "hold"
+    assert hold.end_reason == "current limit"
+    assert abs(sol["Current [mA/g]"][-1]) == pytest.approx(5.0, rel=1e-3)
+    h = sol["Step"] == 2
+    np.testing.assert_allclose(sol["Voltage [V]"][h], 2.6, atol=1e-8)
