@@ -150,9 +150,38 @@ def check_cycler_data(
             f"at rows {_where(np.array(wrong_sign))}); the sign convention of the file may be inverted"
         )
 
+    for label, arr, floor in (("voltage", data.voltage_V, 0.3), ("current", data.current_A, None)):
+        spikes = _isolated_spikes(arr, data.step, floor)
+        if spikes.size:
+            found.append(
+                f"{spikes.size} isolated {label} spikes (one record far from both neighbours, which agree; "
+                f"rows {_where(spikes)}); the file may be damaged there"
+            )
+
     if data.capacity_Ah is not None:
         found.extend(_capacity_consistency(data, data.capacity_Ah, starts, ends))
     return found
+
+
+def _isolated_spikes(arr: np.ndarray, step: np.ndarray, floor: float | None) -> np.ndarray:
+    """Rows whose value jumps away from both neighbours in the same step while those agree.
+
+    A damaged record (a flipped byte in a binary file) typically shows up like this;
+    a real change of state moves to a new level and stays there.
+    """
+    if arr.size < 3:
+        return np.zeros(0, dtype=np.int64)
+    prev, mid, nxt = arr[:-2], arr[1:-1], arr[2:]
+    same_step = (step[:-2] == step[1:-1]) & (step[1:-1] == step[2:])
+    d1, d2 = mid - prev, mid - nxt
+    jump = np.minimum(np.abs(d1), np.abs(d2))
+    if floor is None:  # current: relative to the neighbours' level and the record's scale
+        scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+        floor_arr = 0.5 * 0.5 * (np.abs(prev) + np.abs(nxt)) + 0.01 * scale
+    else:
+        floor_arr = np.full(mid.shape, floor)
+    spike = same_step & (np.sign(d1) == np.sign(d2)) & (jump > floor_arr) & (np.abs(nxt - prev) < 0.25 * jump)
+    return np.flatnonzero(spike) + 1
 
 
 def _capacity_consistency(data: CyclerData, cap: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:

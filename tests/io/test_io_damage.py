@@ -1,0 +1,192 @@
+"""Damaged, truncated, empty and foreign files: an error or correct data, never silent garbage.
+
+"Correct data" means: the table equals the intact file's table, or a prefix of it (a file
+truncated exactly at a record boundary cannot be told from a shorter test), or the reader
+reported the problem in ``metadata["warnings"]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+
+from metalair.errors import DataFormatError
+from metalair.io import DataQualityWarning, read
+
+try:
+    import fastnda  # noqa: F401
+except ImportError:  # pragma: no cover
+    HAVE_FASTNDA = False
+else:
+    HAVE_FASTNDA = True
+try:
+    import galvani  # noqa: F401
+except ImportError:  # pragma: no cover
+    HAVE_GALVANI = False
+else:
+    HAVE_GALVANI = True
+
+CORE = ("time_s", "voltage_V", "current_A", "cycle", "step_type")
+
+
+def outcome(path, original):
+    """'error', 'warned', 'same' or 'prefix'; fails the test on silent garbage."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            data = read(path)
+    except DataFormatError as exc:
+        assert path.name in str(exc), "the message must name the file"
+        return "error"
+    if data.warnings:
+        return "warned"
+    n = len(data)
+    assert 0 < n <= len(original), f"{n} rows silently returned for a {len(original)}-row file"
+    for name in CORE:
+        got, ref = getattr(data, name), getattr(original, name)[:n]
+        if got.dtype.kind == "f":
+            np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9, err_msg=f"{name} silently changed")
+        else:
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} silently changed")
+    return "same" if n == len(original) else "prefix"
+
+
+CASES = [
+    pytest.param("neware/TestFile.nda", marks=pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")),
+    pytest.param("neware/new_nda_file.nda", marks=pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")),
+    pytest.param("neware/nw4-120-1-6-53.ndax", marks=pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")),
+    pytest.param("biologic/00_test_04_MB_C01.mpr", marks=pytest.mark.skipif(not HAVE_GALVANI, reason="galvani")),
+    "eis/exampleDataBioLogic.mpt",
+    "arbin/FastCharge_000025_CH8.csv",
+    "maccor/maccor_two.txt",
+    pytest.param("neware/interp-test.csv", id="neware-btsda-csv"),
+]
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("fraction", [0.02, 0.3, 0.77, 0.999])
+def test_truncated(name, fraction, data_file, tmp_path):
+    src = data_file(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        original = read(src)
+    raw = src.read_bytes()
+    damaged = tmp_path / src.name
+    damaged.write_bytes(raw[: int(len(raw) * fraction)])
+    result = outcome(damaged, original)
+    if src.suffix == ".ndax":
+        assert result == "error"  # a zip without its central directory
+    if fraction < 0.05 and src.suffix in (".nda", ".mpr"):
+        assert result in ("error", "warned")
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("position", [0.0005, 0.01, 0.1, 0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.97])
+def test_flipped_bytes(name, position, data_file, tmp_path):
+    src = data_file(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        original = read(src)
+    raw = bytearray(src.read_bytes())
+    start = int(len(raw) * position)
+    for k in range(start, min(start + 12, len(raw))):
+        raw[k] ^= 0xFF
+    damaged = tmp_path / src.name
+    damaged.write_bytes(bytes(raw))
+    outcome(damaged, original)
+
+
+@pytest.mark.parametrize("suffix", [".nda", ".ndax", ".mpr", ".mpt", ".csv", ".txt", ""])
+def test_empty_file(suffix, tmp_path):
+    p = tmp_path / f"nothing{suffix}"
+    p.write_bytes(b"")
+    with pytest.raises(DataFormatError, match=r"nothing.*empty \(0 bytes\)"):
+        read(p)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("suffix", [".nda", ".ndax", ".mpr", ".mpt", ".csv"])
+def test_random_bytes_and_random_text(seed, suffix, tmp_path):
+    rng = np.random.default_rng(seed)
+    p = tmp_path / f"junk{suffix}"
+    p.write_bytes(rng.bytes(5000))
+    with pytest.raises(DataFormatError):
+        read(p)
+    words = ["Voltage", "time", "3.14", "cycle", "\t", ",", "\n", "Rec", "abc", "1e3"]
+    p.write_text("".join(rng.choice(words, size=800)))
+    with pytest.raises(DataFormatError):
+        read(p)
+
+
+def test_foreign_files(tmp_path):
+    z = tmp_path / "photos.ndax"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.jpg", b"\xff\xd8\xff")
+    with pytest.raises(DataFormatError, match="without Neware .ndc data"):
+        read(z)
+    text_mpr = tmp_path / "looks.mpr"
+    text_mpr.write_text("hello\nworld\n")
+    with pytest.raises(DataFormatError, match="named .mpr but the content is text"):
+        read(text_mpr)
+    with pytest.raises(DataFormatError, match="no such file"):
+        read(tmp_path / "missing.ndax")
+    with pytest.raises(DataFormatError, match="is a directory"):
+        read(tmp_path)
+
+
+@pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")
+def test_truncated_bts9_nda_is_reported(data_file, tmp_path):
+    """fastnda returns the records it can decode from a cut-off .nda without complaint; the
+    missing BTS9 footer (which holds the record count) gives the truncation away."""
+    raw = data_file("neware/TestFile.nda").read_bytes()
+    p = tmp_path / "cut.nda"
+    p.write_bytes(raw[: len(raw) // 2])
+    with pytest.warns(DataQualityWarning, match="truncated"):
+        data = read(p)
+    assert 0 < len(data) < 6670
+    with pytest.raises(DataFormatError, match="truncated"):
+        read(p, strict=True)
+
+
+@pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")
+def test_truncated_old_nda_mid_record_is_reported(data_file, tmp_path):
+    raw = data_file("neware/new_nda_file.nda").read_bytes()
+    p = tmp_path / "cut_old.nda"
+    p.write_bytes(raw[: len(raw) - 40])  # the last 86-byte record loses 40 bytes
+    with pytest.warns(DataQualityWarning, match="ends inside a data record"):
+        data = read(p)
+    assert len(data) == 438
+
+
+def test_text_export_cut_mid_line_drops_only_that_record(data_file, tmp_path):
+    raw = data_file("arbin/FastCharge_000025_CH8.csv").read_bytes()
+    lines = raw.split(b"\n")
+    cut = b"\n".join(lines[:101]) + b"\n" + lines[101][:20]
+    p = tmp_path / "FastCharge_cut.csv"
+    p.write_bytes(cut)
+    with pytest.warns(DataQualityWarning, match="incomplete"):
+        data = read(p)
+    assert len(data) == 100
+
+
+def test_damaged_middle_line_is_an_error(data_file, tmp_path):
+    lines = data_file("arbin/FastCharge_000025_CH8.csv").read_text().splitlines()
+    lines[50] = lines[50][:15]
+    p = tmp_path / "FastCharge_hole.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError, match=r"line 51 has \d+ fields but the header has 15"):
+        read(p)
+
+
+def test_non_numeric_value_names_line_and_column(data_file, tmp_path):
+    lines = data_file("arbin/FastCharge_000025_CH8.csv").read_text().splitlines()
+    fields = lines[10].split(",")
+    fields[7] = "3.3O1"  # letter O for zero
+    lines[10] = ",".join(fields)
+    p = tmp_path / "FastCharge_typo.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError, match=r"line 11, column 'Voltage': '3\.3O1' is not a number"):
+        read(p)
