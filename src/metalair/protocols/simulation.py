@@ -130,7 +130,7 @@ class Simulation:
                 else:
                     events.append(("voltage limit", lambda r, t, lim=lim: r.V - lim))
             if duration < _LONG:
-                dt_cap = duration / 40.0
+                dt_cap = duration / 5.0
 
             def advance(yy, tt, dt):
                 return m.solve_step(yy, dt, "I", I_cell)

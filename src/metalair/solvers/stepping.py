@@ -105,6 +105,7 @@ def run_segment(
     dt = min(dt_start or s.dt_initial, duration)
     cap = min(s.dt_max, dt_cap or s.dt_max)
     last = None
+    slope = None  # rate of change of the monitored quantity over the last accepted step
     for n in range(s.max_steps):
         remaining = t_end - t
         if remaining <= 1e-12 * max(1.0, abs(t_end)):
@@ -118,7 +119,10 @@ def run_segment(
                                      f"with dt = {dt:.3g} s ({exc})", last=last, n_steps=n)
             dt = max(dt * 0.25, s.dt_min)
             continue
-        d = abs(change(y, res))
+        delta = change(y, res)
+        # local error estimate of the (first-order) step: deviation from the straight-line
+        # predictor through the previous step; the first step of a segment uses the change itself
+        d = abs(delta - slope * dt) if slope is not None else abs(delta)
         if d > 2.5 * s.max_change and dt > s.dt_min:
             dt = max(dt * max(0.1, 0.8 * s.max_change / d), s.dt_min)
             continue
@@ -135,6 +139,7 @@ def run_segment(
             return SegmentResult(res.y, t + dt_hit, name, last=res, n_steps=n + 1)
         on_accept(res, t + dt, dt)
         y, t, last = res.y, t + dt, res
+        slope = delta / dt
         # next step size
         factor = s.growth if d == 0.0 else min(s.growth, max(0.2, 0.8 * s.max_change / d))
         dt = max(dt * factor, s.dt_min)
