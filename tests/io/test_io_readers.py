@@ -34,8 +34,8 @@ def quiet_read(path, **kw):
         return read(path, **kw)
 
 
-@needs_fastnda
 # --------------------------------------------------------------------------- Neware
+@needs_fastnda
 @pytest.mark.parametrize(
     ("name", "rows", "cycles", "vmin", "vmax"),
     [

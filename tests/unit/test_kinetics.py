@@ -160,7 +160,9 @@ def test_single_butler_volmer_reaction_under_constant_current(catalyst, current,
     p = ma.DEFAULT_PARAMETERS.replace(i0_form_Na2O2=0.0, i0_electrolyte_oxidation=0.0, **changes)
     m = LumpedAirElectrode(catalyst, parameters=p)
     hours = 200.0 / current  # 200 mAh/g: the free area stays 1
-    sol = ma.Simulation(model=m, protocol=ma.Discharge(current=current, duration=hours * 3600.0)).run()
+    duration = hours * 3600.0
+    sol = ma.Simulation(model=m, protocol=ma.Discharge(current=current, duration=duration),
+                        solver=ma.SolverSettings(dt_max=duration / 40.0)).run()
     assert sol.ok
     t = sol["Time [s]"]
     late = t > 0.25 * t[-1]  # past the double-layer transient

@@ -36,7 +36,7 @@ change times nF).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy.optimize import brentq
 
@@ -55,7 +55,10 @@ CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host
 
 _I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM = range(7)
 _N_BASE = 7
-_XMAX = 600.0  # cap on exponent arguments (avoids overflow far from equilibrium)
+_XMAX = 600.0
+#: Partial pressure [Pa] of CO2 at an electrode that releases it into CO2-free gas (10 ppm):
+#: sets the carbonate's equilibrium potential in pure O2 (assumption, see docs/conventions.md).
+LOCAL_GAS_FLOOR_PA = 1.0  # cap on exponent arguments (avoids overflow far from equilibrium)
 
 
 def _exp(x: float) -> float:
@@ -127,12 +130,18 @@ class LumpedAirElectrode:
 
         # --- thermodynamics (computed from formation data) ---
         rx = chemistry.reactions
-        carbonate = "Na2CO3·H2O" if p.hydrate_water > 0 else "Na2CO3"
+        # the carbonate forms as the hydrate only where the air carries water
+        self.hydrate_x = p.hydrate_water if env.p_H2O > 0.0 else 0.0
+        carbonate = "Na2CO3·H2O" if self.hydrate_x > 0 else "Na2CO3"
         self.carbonate_reaction = carbonate
+        # Where the air has no CO2 (pure O2), no carbonate forms; any carbonate present still
+        # oxidises, releasing CO2 that sets a small local partial pressure at the electrode.
+        env_co3 = env if env.p_CO2 > 0.0 else replace(
+            env, p_CO2=LOCAL_GAS_FLOOR_PA, total_pressure=env.total_pressure + LOCAL_GAS_FLOOR_PA)
         self.E_eq = {
             "NaO2": rx["NaO2"].equilibrium_potential(T, env),
             "Na2O2": rx["Na2O2"].equilibrium_potential(T, env),
-            "Na2CO3": rx[carbonate].equilibrium_potential(T, env),
+            "Na2CO3": rx[carbonate].equilibrium_potential(T, env_co3),
         }
         sp = chemistry.species
         self.molar_volume = {
@@ -165,7 +174,6 @@ class LumpedAirElectrode:
                         for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")]
         # chemical first-order rates [1/s]
         self.k_carb = p.k_carbonation * env.p_CO2 / p.p_co2_ref
-        self.hydrate_x = p.hydrate_water
 
     # ------------------------------------------------------------------ state
     @property

@@ -90,6 +90,10 @@ class Solution:
         return key in self._data
 
     def __getitem__(self, key: str) -> np.ndarray:
+        if not isinstance(key, str):
+            raise KeyNotFoundError(
+                f"outputs are addressed by name, e.g. sol['Voltage [V]'], not by {type(key).__name__} {key!r}; "
+                f"available: {', '.join(sorted(self._data))}")
         try:
             return self._data[key]
         except KeyError:

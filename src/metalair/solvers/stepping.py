@@ -58,10 +58,16 @@ class SolverSettings:
             "growth": between(1.0, 100.0, lo_open=True),
             "event_tolerance": pos(),
         })
-        if not isinstance(self.max_steps, int) or self.max_steps < 1:
-            from metalair.errors import ParameterError
+        from metalair.errors import ParameterError
 
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
             raise ParameterError(f"SolverSettings.max_steps = {self.max_steps!r} must be an integer >= 1")
+        if self.dt_min > self.dt_max:
+            raise ParameterError(f"SolverSettings.dt_min = {self.dt_min:g} s exceeds dt_max = {self.dt_max:g} s; "
+                                 "dt_min must not be larger than dt_max")
+        if self.dt_initial < self.dt_min:
+            raise ParameterError(f"SolverSettings.dt_initial = {self.dt_initial:g} s is below dt_min = "
+                                 f"{self.dt_min:g} s")
 
 
 @dataclass
