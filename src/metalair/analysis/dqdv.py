@@ -48,7 +48,12 @@ class DQDV:
 
     ``raw`` is the unsmoothed histogram, ``smoothed`` the Savitzky–Golay
     result; both in capacity units per volt (the units of the capacity passed
-    in, divided by V). ``total`` is the half-cycle's capacity.
+    in, divided by V). ``total`` is the half-cycle's capacity; ``noise`` a
+    robust estimate of the standard deviation of the noise left in
+    ``smoothed``: the same curve is computed from the even-numbered and the
+    odd-numbered points separately, and half the spread (1.4826 x median
+    absolute deviation) of their difference is taken, which also catches
+    noise that is correlated over neighbouring grid points.
     """
 
     voltage_V: np.ndarray
@@ -57,6 +62,7 @@ class DQDV:
     grid_step_V: float
     window_V: float
     total: float
+    noise: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def dqdv(
     -------
     DQDV
     """
-    from scipy.signal import savgol_filter  # noqa: PLC0415 - scipy is a core dependency, loaded lazily
+    from scipy.signal import savgol_filter  # noqa: PLC0415 - core dependency, loaded lazily
 
     v, q = _validate(voltage, capacity)
     if q[-1] < q[0]:
@@ -163,8 +169,7 @@ def dqdv(
     edges = vmin - step + step * np.arange(n_bins + 1)
     lo = np.minimum(v[1:], v[:-1])
     hi = np.maximum(v[1:], v[:-1])
-    below = _charge_below(edges, lo, hi, dq)
-    raw = np.diff(below) / step
+    raw = np.diff(_charge_below(edges, lo, hi, dq)) / step
     centres = 0.5 * (edges[1:] + edges[:-1])
     window = window_V if window_V is not None else 0.03 * span
     if not window > 0:
@@ -175,11 +180,23 @@ def dqdv(
         points += 1
     if points >= raw.size:
         points = raw.size - 1 if raw.size % 2 == 0 else raw.size
-    if points <= polyorder:
-        smoothed = raw.copy()
-    else:
-        smoothed = savgol_filter(raw, points, polyorder, mode="constant", cval=0.0)
-    return DQDV(centres, smoothed, raw, float(step), float(points * step), total)
+
+    def smooth(y: np.ndarray) -> np.ndarray:
+        if points <= polyorder:
+            return y.copy()
+        return savgol_filter(y, points, polyorder, mode="constant", cval=0.0)
+
+    smoothed = smooth(raw)
+    noise = 0.0
+    if v.size >= 20:
+        halves = []
+        for part in (slice(0, None, 2), slice(1, None, 2)):
+            vp, qp = v[part], q[part]
+            lo_p, hi_p = np.minimum(vp[1:], vp[:-1]), np.maximum(vp[1:], vp[:-1])
+            halves.append(smooth(np.diff(_charge_below(edges, lo_p, hi_p, np.diff(qp))) / step))
+        diff = halves[0] - halves[1]
+        noise = 0.5 * 1.4826 * float(np.median(np.abs(diff - np.median(diff))))
+    return DQDV(centres, smoothed, raw, float(step), float(points * step), total, noise)
 
 
 def find_plateaus(
@@ -189,6 +206,8 @@ def find_plateaus(
     prominence: float = 0.1,
     min_share: float = 0.02,
     min_separation_V: float | None = None,
+    noise_sigma: float = 5.0,
+    min_height_ratio: float = 3.0,
     grid_step_V: float | None = None,
     window_V: float | None = None,
     polyorder: int = 3,
@@ -201,7 +220,13 @@ def find_plateaus(
         One discharge or one charge (see :func:`dqdv`).
     prominence : float
         Minimum peak prominence as a fraction of the highest smoothed dQ/dV
-        value (default 0.1): smaller bumps are noise.
+        value (default 0.1). A peak must also stand out from the noise: its
+        prominence must exceed ``noise_sigma`` times the estimated noise of
+        the smoothed curve (:attr:`DQDV.noise`), and its height must be at
+        least ``min_height_ratio`` times the median of the smoothed dQ/dV
+        over the half-cycle's voltage range: a plateau is where much more
+        charge flows per volt than on typical stretches, so a sloping curve
+        with noisy wiggles has none.
     min_share : float
         Drop plateaus holding less than this fraction of the capacity.
     min_separation_V : float, optional
@@ -228,7 +253,10 @@ def find_plateaus(
     separation = min_separation_V if min_separation_V is not None else curve.window_V
     distance = max(1, int(round(separation / curve.grid_step_V)))
     padded = np.concatenate(([0.0], y, [0.0]))  # lets a plateau at the very end be a peak
-    peaks, props = find_peaks(padded, prominence=prominence * top, distance=distance)
+    threshold = max(prominence * top, noise_sigma * curve.noise)
+    inside = (curve.voltage_V >= np.min(voltage)) & (curve.voltage_V <= np.max(voltage))
+    level = float(np.median(y[inside])) if inside.any() else 0.0
+    peaks, props = find_peaks(padded, prominence=threshold, distance=distance, height=min_height_ratio * level)
     peaks = peaks - 1
     if peaks.size == 0:
         return []

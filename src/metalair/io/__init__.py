@@ -140,6 +140,11 @@ def read(
             fmt = "csv"
         if column_map is not None and fmt != "csv":
             fmt = "csv"
+    if fmt == "csv" and column_map is None:
+        raise ParameterError(
+            "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "
+            "'current_A': ('I/mA', 'mA')}"
+        )
     try:
         data, notes = _dispatch(path, fmt, column_map)
     except ParameterError as exc:

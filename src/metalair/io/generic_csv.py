@@ -412,6 +412,13 @@ def read_generic_csv(
         The table (not yet checked) and the reader's warnings.
     """
     path = Path(path)
+    for key in column_map:
+        if key not in CANONICAL_COLUMNS:
+            close = difflib.get_close_matches(key, list(CANONICAL_COLUMNS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
+            raise ParameterError(
+                f"column_map key {key!r} is not a canonical column{hint} Allowed: {', '.join(CANONICAL_COLUMNS)}"
+            )
     missing = [k for k in _REQUIRED if k not in column_map]
     if missing:
         raise ParameterError(

@@ -66,7 +66,7 @@ def _as_int(name: str, values: Any) -> np.ndarray:
     if as_float.size and (not np.all(np.isfinite(as_float)) or np.any(as_float != np.round(as_float))):
         bad = int(np.flatnonzero(~np.isfinite(as_float) | (as_float != np.round(as_float)))[0])
         raise ParameterError(
-            f"CyclerData.{name} must hold whole numbers; row {bad} holds {as_float[bad]!r}"
+            f"CyclerData.{name} must hold whole numbers; row {bad} holds {float(as_float[bad])!r}"
         )
     return as_float.astype(np.int64)
 
@@ -376,28 +376,36 @@ def running_step(*keys: np.ndarray) -> np.ndarray:
 def per_step_accumulated(values: np.ndarray, step: np.ndarray, *, reset: bool | None = None) -> np.ndarray:
     """Turn a capacity-like column into one that restarts at every step.
 
-    Cyclers either restart the counter at each step (Neware, Maccor:
-    ``reset=True``, values are returned unchanged) or keep accumulating over a
-    cycle (Arbin: ``reset=False``). In the running case the baseline of a step
-    is the last value of the previous step, unless the counter went down
-    there (a reset at a cycle boundary), when it is 0. ``reset=None`` decides
-    per step by the same rule.
+    ``reset=True``: the counter already restarts at each step (Neware,
+    Maccor); values are returned unchanged. ``reset=False``: a magnitude
+    counter that keeps running over a cycle and may restart at a cycle
+    boundary (Arbin): the baseline of a step is the last value of the previous
+    step unless the counter went down there, then 0. ``reset=None``: decided
+    from the data - restarting if nearly every step begins near zero, else a
+    running counter (a signed one is continued from the previous row).
     """
     values = np.asarray(values, dtype=float)
-    if reset:
-        return values.copy()
     out = values.copy()
     starts = step_starts(step)
-    if starts.size == 0:
+    if reset or starts.size == 0:
         return out
     ends = np.append(starts[1:], len(values))
     scale = float(np.nanmax(np.abs(values))) if values.size else 0.0
     tol = 1e-9 * scale
+    signed_running = False
+    if reset is None:
+        near_zero = [
+            abs(values[a]) <= 0.05 * float(np.max(np.abs(values[a:b]))) + tol
+            for a, b in zip(starts[1:], ends[1:])
+        ]
+        if not near_zero or np.mean(near_zero) >= 0.8:
+            return out
+        signed_running = bool(np.nanmin(values) < 0)
     for i, (a, b) in enumerate(zip(starts, ends)):
         base = 0.0
         if i > 0:
             prev = values[a - 1]
-            if values[a] >= prev - tol:
+            if signed_running or values[a] >= prev - tol:
                 base = prev
         out[a:b] = values[a:b] - base
     return out

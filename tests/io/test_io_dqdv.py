@@ -1,0 +1,83 @@
+"""dQ/dV and plateau detection on synthetic curves with known plateaus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metalair.analysis.dqdv import dqdv, find_plateaus
+from metalair.errors import ParameterError
+
+VOLTS = (2.70, 2.40, 2.00)
+SHARES = (0.30, 0.50, 0.20)
+SLOPE = 0.02  # V drop across the whole half-cycle (plateaus are not perfectly flat)
+
+
+def three_plateau_discharge(n=3000, noise_V=0.0, seed=0):
+    """V(q) on q in [0, 1]: three plateaus joined by steep tanh steps, a slight overall slope,
+    a quick drop at the start and a tail at the end."""
+    q = np.linspace(0.0, 1.0, n)
+    edges = np.cumsum((0.0,) + SHARES)
+    v = np.full(n, VOLTS[0])
+    for k in (1, 2):
+        v += (VOLTS[k] - VOLTS[k - 1]) * 0.5 * (1 + np.tanh((q - edges[k]) / 0.004))
+    v += -SLOPE * q + 0.15 * np.exp(-q / 0.01) - 0.3 * np.exp(-(1 - q) / 0.01)
+    rng = np.random.default_rng(seed)
+    return v + noise_V * rng.standard_normal(n), q
+
+
+def expected_voltage(k):
+    centre = np.cumsum((0.0,) + SHARES)[k] + SHARES[k] / 2
+    return VOLTS[k] - SLOPE * centre
+
+
+@pytest.mark.parametrize(("noise_V", "seed"), [(0.0, 0), (0.002, 1), (0.005, 2), (0.005, 3)])
+def test_three_plateaus_found(noise_V, seed):
+    v, q = three_plateau_discharge(noise_V=noise_V, seed=seed)
+    plateaus = find_plateaus(v, q)
+    assert len(plateaus) == 3
+    for k, p in zip((2, 1, 0), plateaus):  # sorted by increasing voltage
+        assert p.voltage_V == pytest.approx(expected_voltage(k), abs=0.01)
+        assert p.capacity_share == pytest.approx(SHARES[k], abs=0.03)
+    assert sum(p.capacity_share for p in plateaus) == pytest.approx(1.0, abs=0.02)
+
+
+def test_charge_direction_and_units_do_not_matter():
+    """A charge written with the discharge-positive sign (capacity falling) and in mAh/g."""
+    v, q = three_plateau_discharge()
+    a = find_plateaus(v, q)
+    b = find_plateaus(v[::-1], -500.0 * q[::-1])
+    assert [round(p.voltage_V, 4) for p in a] == [round(p.voltage_V, 4) for p in b]
+    assert [p.capacity_share for p in a] == pytest.approx([p.capacity_share for p in b], abs=1e-6)
+    assert b[0].capacity == pytest.approx(500.0 * a[0].capacity, rel=1e-6)
+
+
+def test_dqdv_conserves_charge_and_matches_a_linear_curve():
+    q = np.linspace(0.0, 2.0, 401)
+    v = 3.0 - 0.5 * q  # dQ/dV = 2 per volt everywhere
+    curve = dqdv(v, q, grid_step_V=0.005, window_V=0.05)
+    assert np.sum(curve.raw) * curve.grid_step_V == pytest.approx(2.0, rel=1e-9)
+    inner = (curve.voltage_V > 2.1) & (curve.voltage_V < 2.9)
+    np.testing.assert_allclose(curve.raw[inner], 2.0, rtol=1e-9)
+    np.testing.assert_allclose(curve.smoothed[inner], 2.0, rtol=1e-9)
+
+
+def test_noise_alone_gives_no_plateau_split():
+    """A sloping curve with noise has one broad feature at most, not a forest of peaks."""
+    rng = np.random.default_rng(5)
+    q = np.linspace(0, 1, 2000)
+    v = 3.5 - 1.0 * q + 0.003 * rng.standard_normal(q.size)
+    assert len(find_plateaus(v, q)) <= 1
+
+
+def test_bad_input():
+    with pytest.raises(ParameterError, match="at least 5 points"):
+        dqdv([3.0, 2.9], [0.0, 1.0])
+    with pytest.raises(ParameterError, match="same length"):
+        dqdv(np.ones(10), np.ones(9))
+    with pytest.raises(ParameterError, match="does not change"):
+        dqdv(np.full(10, 3.0), np.arange(10.0))
+    with pytest.raises(ParameterError, match="NaN"):
+        dqdv(np.r_[np.nan, np.linspace(3, 2, 9)], np.arange(10.0))
+    with pytest.raises(ParameterError, match="prominence"):
+        find_plateaus(*three_plateau_discharge(), prominence=2.0)
