@@ -9,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import lzma
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+# the helper module cycler_synthetic.py sits next to the tests (any pytest import mode)
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 #: sha256[:16] of the original bytes (tests/data/PROVENANCE.md)
 SHA = {

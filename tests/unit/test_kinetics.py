@@ -157,7 +157,9 @@ def test_single_butler_volmer_reaction_under_constant_current(catalyst, current,
     oxidation are switched off, NLRO's host couples sit ~1 V above the potential
     and the double layer stops charging after the first seconds.
     """
-    p = ma.DEFAULT_PARAMETERS.replace(i0_form_Na2O2=0.0, i0_electrolyte_oxidation=0.0, **changes)
+    # no residue either: its interfacial skin would scale the exchange current (passivation)
+    p = ma.DEFAULT_PARAMETERS.replace(i0_form_Na2O2=0.0, i0_electrolyte_oxidation=0.0,
+                                      k_electrolyte_attack=0.0, **changes)
     m = LumpedAirElectrode(catalyst, parameters=p)
     hours = 200.0 / current  # 200 mAh/g: the free area stays 1
     duration = hours * 3600.0

@@ -117,8 +117,6 @@ def read_arbin_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
         "notes": notes,
     }
     metadata.update(_read_sidecar(path))
-    if metadata.get("arbin_schedule_version"):
-        metadata["software_version"] = metadata["arbin_schedule_version"]
     data = CyclerData(
         time_s=time,
         voltage_V=voltage,

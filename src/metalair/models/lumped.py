@@ -49,12 +49,13 @@ from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 __all__ = ["LumpedAirElectrode", "StepResult", "PRODUCT_KEYS", "CHANNELS"]
 
 #: inventory slots in the state vector, in this order
-PRODUCT_KEYS = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Residue", "Oxidised electrolyte")
+PRODUCT_KEYS = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Exposed Na2CO3", "Residue",
+                "Oxidised electrolyte")
 #: current channels reported (anodic positive) [A/kg]
 CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
 
-_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM = range(7)
-_N_BASE = 7
+_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM, _I_CO3X = range(8)
+_N_BASE = 8
 _XMAX = 600.0
 #: Partial pressure [Pa] of CO2 at an electrode that releases it into CO2-free gas (10 ppm):
 #: sets the carbonate's equilibrium potential in pure O2 (assumption, see docs/conventions.md).
@@ -194,6 +195,7 @@ class LumpedAirElectrode:
         return {
             "NaO2": y[_I_NAO2] + y[_I_FILM],
             "Surface-grown NaO2": y[_I_FILM],
+            "Exposed Na2CO3": y[_I_CO3X],
             "Na2O2": y[_I_NA2O2],
             "Na2CO3": y[_I_CO3],
             "Residue": y[_I_RES],
@@ -228,14 +230,19 @@ class LumpedAirElectrode:
         mv = self.molar_volume
         # equivalent passivating film thickness: each deposit weighted by its blocking efficiency
         # (solution-grown particles block little per volume, conformal films a lot)
-        v_block = (p.solution_blocking * (y[_I_NAO2] * mv["NaO2"] + y[_I_NA2O2] * mv["Na2O2"]
-                                          + y[_I_CO3] * mv["Na2CO3"])
+        # carbonate embedded in superoxide/peroxide particles blocks like them; the part left on the
+        # catalyst once the particles around it were oxidised (state _I_CO3X) is an interfacial skin
+        v_co3x = y[_I_CO3X] * mv["Na2CO3"]
+        v_co3e = y[_I_CO3] * mv["Na2CO3"] - v_co3x
+        v_block = (p.solution_blocking * (y[_I_NAO2] * mv["NaO2"] + y[_I_NA2O2] * mv["Na2O2"] + v_co3e)
                    + p.film_blocking * y[_I_FILM] * mv["NaO2"])
-        v_res_eff = p.film_blocking * (y[_I_RES] * mv["Residue"] + y[_I_OXE] * mv["Oxidised electrolyte"])
-        delta = (v_block + v_res_eff) / self.A0
+        v_skin = p.residue_blocking * (v_co3x + y[_I_RES] * mv["Residue"]
+                                       + y[_I_OXE] * mv["Oxidised electrolyte"])
+        delta = (v_block + v_skin) / self.A0
         free = 0.5 * math.erfc((delta - p.tunnel_length) / p.tunnel_width)
         free0 = 0.5 * math.erfc(-p.tunnel_length / p.tunnel_width)
-        theta_r = 1.0 - math.exp(-v_res_eff / (self.A0 * p.residue_monolayer))
+        # interfacial skin lowers the exchange currents (McCloskey et al. 2012: 10-100x per monolayer)
+        theta_r = 1.0 - math.exp(-v_skin / (self.A0 * p.residue_monolayer))
         return free / free0, 10.0 ** (-p.residue_passivation_decades * theta_r)
 
     def cell_voltage(self, E: float, I_cell: float) -> float:
@@ -274,10 +281,12 @@ class LumpedAirElectrode:
         aa, ac = p.alpha_anodic, p.alpha_cathodic
         E1, E2, E3 = self.E_eq["NaO2"], self.E_eq["Na2O2"], self.E_eq["Na2CO3"]
         eta1, eta2, eta3 = E - E1, E - E2, E - E3
-        a1 = A_free * p.i0_form_NaO2 / F * _exp(-ac * f * eta1)
-        b1 = A_free * p.i0_form_NaO2 / F * _exp((1.0 - ac) * f * eta1)
-        a2 = A_free * p.i0_form_Na2O2 / (2.0 * F) * _exp(-ac * 2.0 * f * eta2)
-        b2 = A_free * p.i0_form_Na2O2 / (2.0 * F) * _exp((1.0 - ac) * 2.0 * f * eta2)
+        k1 = A_free * passiv * p.i0_form_NaO2 / F
+        k2 = A_free * passiv * p.i0_form_Na2O2 / (2.0 * F)
+        a1 = k1 * _exp(-ac * f * eta1)
+        b1 = k1 * _exp((1.0 - ac) * f * eta1)
+        a2 = k2 * _exp(-ac * 2.0 * f * eta2)
+        b2 = k2 * _exp((1.0 - ac) * 2.0 * f * eta2)
         S = self.o2_supply
         act1 = a1 > b1
         act2 = a2 > b2
@@ -351,6 +360,13 @@ class LumpedAirElectrode:
         y_new = list(y)
         y_new[_I_NAO2], y_new[_I_NA2O2], y_new[_I_CO3], y_new[_I_RES] = n0, n1, n2, n3
         y_new[_I_FILM] = nf
+        # carbonate exposure: oxidising host particles releases the carbonate they carried onto the
+        # catalyst; carbonate in contact with the catalyst is the first to be oxidised
+        host_old = y[_I_NAO2] + y[_I_FILM] + y[_I_NA2O2]
+        emb_old = y[_I_CO3] - y[_I_CO3X]
+        released = emb_old * min(1.0, (d1 + d2) / host_old) if host_old > 0.0 else emb_old
+        x_new = y[_I_CO3X] + released - d3
+        y_new[_I_CO3X] = min(max(x_new, 0.0), n2)
         y_new[_I_OXE] = y[_I_OXE] + oxe_dep
         y_new[_I_E] = E
         for j, zn in enumerate(z_new):

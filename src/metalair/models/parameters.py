@@ -43,15 +43,15 @@ class LumpedParameters:
     i0_form_NaO2: float = 0.05            # [A/m²] at air-saturated O2
     i0_form_Na2O2: float = 1.0e-12          # [A/m²]
     # --- decomposition kinetics: reference exchange currents at B = binding_ref, eta_FE = 0 ---
-    i0_dec_NaO2: float = 5.0e-4             # [A/m²]
-    i0_dec_Na2O2: float = 2.8e-16          # [A/m²]
-    i0_dec_Na2CO3: float = 5.2e-19         # [A/m²]
-    i0_dec_residue: float = 5.2e-20        # [A/m²]
+    i0_dec_NaO2: float = 1.8e-3             # [A/m²]
+    i0_dec_Na2O2: float = 3.5e-15          # [A/m²]
+    i0_dec_Na2CO3: float = 6.3e-18         # [A/m²]
+    i0_dec_residue: float = 6.3e-19        # [A/m²]
     contact_thickness: float = 0.5e-9       # product layer that saturates product-catalyst contact [m]
     # --- descriptor relation ---
     gamma_d: float = 1.62                   # d(-ICOHP)/d(eps_d) [eV/eV]
     beta_binding: float = 0.5               # BEP slope for binding [-]
-    beta_fe: float = 0.40                   # weight of eta_FE in the barrier [-]
+    beta_fe: float = 0.39                   # weight of eta_FE in the barrier [-]
     binding_ref: float = 1.5                # [eV]
     # --- growth morphology and passivation ---
     desorption_current_ref: float = 0.045   # j_des at d_band_ref [A/m²]
@@ -59,15 +59,16 @@ class LumpedParameters:
     d_band_ref: float = -1.97               # [eV]
     solution_blocking: float = 0.0095       # blocking efficiency of solution-grown particles [-]
     film_blocking: float = 0.04             # blocking efficiency of surface-grown (film-like) product [-]
+    residue_blocking: float = 0.14          # the same for residue, oxidised electrolyte and exposed carbonate [-]
     tunnel_length: float = 7.0e-9           # l_m of the erf area law [m]
     tunnel_width: float = 1.0e-9            # l_sigma [m]
     residue_monolayer: float = 0.5e-9       # [m]
     residue_passivation_decades: float = 1.5  # i0 drop [decades] at full residue coverage
     # --- chemical conversions ---
-    k_disproportionation: float = 5.0e-7    # 2 NaO2 -> Na2O2 + O2 [1/s]
+    k_disproportionation: float = 5.5e-7    # 2 NaO2 -> Na2O2 + O2 [1/s]
     k_carbonation: float = 1.8e-7           # NaO2/Na2O2 + CO2 -> carbonate, solution-grown product [1/s] at p_CO2_ref
     p_co2_ref: float = 42.0                 # [Pa] (420 ppm)
-    k_electrolyte_attack: float = 2.0e-8    # NaO2 + electrolyte -> residue [1/s]
+    k_electrolyte_attack: float = 5.0e-9    # NaO2 + electrolyte -> residue [1/s]
     # --- electrolyte oxidation (parasitic) ---
     electrolyte_oxidation_potential: float = 4.5   # [V vs Na+/Na]
     i0_electrolyte_oxidation: float = 1.0e-6       # [A/m²] at that potential
@@ -111,6 +112,7 @@ class LumpedParameters:
             "d_band_ref": between(-10.0, 2.0, "eV"),
             "solution_blocking": between(0.0, 1.0),
             "film_blocking": between(0.0, 1.0),
+            "residue_blocking": between(0.0, 1.0),
             "tunnel_length": pos("m"),
             "tunnel_width": pos("m"),
             "residue_monolayer": pos("m"),
@@ -169,34 +171,36 @@ SOURCES: dict[str, str] = {
     "i0_form_NaO2": "[F] 0.05 A/m² O2 reduction to superoxide; P1: discharge within ~5 mV of E(NaO2) at 100 mA/g "
                     "(the NaO2 overpotential on carbon is < 0.1 V, Hartmann et al., Nat. Mater. 12, 228 (2013))",
     "i0_form_Na2O2": "[A] 1e-12 A/m²: direct 2e- peroxide formation negligible; Na2O2 forms chemically (system.md)",
-    "i0_dec_NaO2": "[F] 5e-4 A/m² at B = binding_ref, eta_FE = 0; P3: NLRO NaO2 plateau ≈2.5 V",
-    "i0_dec_Na2O2": "[F] 2.8e-16 A/m²; P3: NLRO Na2O2 plateau ≈3.5 V (state 2)",
-    "i0_dec_Na2CO3": "[F] 5.2e-19 A/m²; P3: NLRO carbonate plateau ≈4.5 V (state 3)",
+    "i0_dec_NaO2": "[F] 1.8e-3 A/m² at B = binding_ref, eta_FE = 0; P3: NLRO NaO2 plateau ≈2.5 V",
+    "i0_dec_Na2O2": "[F] 3.5e-15 A/m²; P3: NLRO Na2O2 plateau ≈3.5 V (state 2)",
+    "i0_dec_Na2CO3": "[F] 6.3e-18 A/m²; P3: NLRO carbonate plateau ≈4.5 V (state 3)",
     "i0_dec_residue": "[A] 1/10 of the carbonate value (carbonate-like residue, slower; physics-notes §4.3)",
     "contact_thickness": "[A] 0.5 nm: product–catalyst contact saturates at about a monolayer of product",
     "gamma_d": "[D] 1.62 eV/eV: slope of -ICOHP against the d-band centre across NLRO's three DFT states "
                "(-0.60 eV over +0.37 eV; Sun et al. 2025 numbers)",
     "beta_binding": "[V] 0.5 BEP/transfer coefficient (Nørskov et al., J. Catal. 209, 275 (2002); physics-notes §5.3)",
-    "beta_fe": "[F] 0.42 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5, as "
+    "beta_fe": "[F] 0.39 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5, as "
                "physics-notes §5.3 advises); P4: RuO2 polarisation ≈0.97 V",
     "binding_ref": "[A] 1.5 eV reference bond strength (≈ -ICOHP of the superoxide states)",
     "desorption_current_ref": "[F] 0.045 A/m² at d_band_ref; P2: NLRO ≈15,000 mAh/g together with solution_blocking",
-    "gamma_ads": "[F] 0.14 eV/eV d-band sensitivity of superoxide adsorption (compressed linear d-band model, "
+    "gamma_ads": "[F] 0.15 eV/eV d-band sensitivity of superoxide adsorption (compressed linear d-band model, "
                  "Hammer & Nørskov; literature 0.5–1); P2: RuO2/NLRO capacity ratio",
     "d_band_ref": "[A] -1.97 eV, the NLRO superoxide state (reference of the relation)",
     "solution_blocking": "[F] 0.0095 area blocking per volume of solution-grown product relative to a film; P2",
     "film_blocking": "[F] 0.04 the same for surface-grown (film-like) product; P2",
+    "residue_blocking": "[F] 0.14 interfacial skin left on the catalyst (residue, oxidised electrolyte, carbonate "
+                        "no longer embedded in product); P6: RuO2 cycle life",
     "tunnel_length": "[V] 7 nm tunnelling cut-off of the erf area law, Jiang et al., JPS 451, 227821 (2020); "
                      "sudden death at 5–10 nm (Viswanathan et al., J. Chem. Phys. 135, 214704 (2011))",
     "tunnel_width": "[F] 1 nm (Jiang 2020 uses 2 nm); P1/P4: a discharge that ends in a sharp drop",
     "residue_monolayer": "[A] 0.5 nm residue monolayer (physics-notes §4.3, 0.5–1 nm)",
     "residue_passivation_decades": "[V] 1.5 decades: a carbonate monolayer lowers i0 10–100x, McCloskey et al., "
                                    "J. Phys. Chem. Lett. 3, 997 (2012)",
-    "k_disproportionation": "[F] 5e-7 1/s; P4: NLRO Na2O2 plateau share (slow in glymes: 'Disproportionation of "
+    "k_disproportionation": "[F] 5.5e-7 1/s; P4: NLRO Na2O2 plateau share (slow in glymes: 'Disproportionation of "
                             "sodium superoxide in metal–air batteries', physics-notes §1.2)",
-    "k_carbonation": "[F] 1e-8 1/s at 420 ppm CO2 for solution-grown product (slow); P4",
+    "k_carbonation": "[F] 1.8e-7 1/s at 420 ppm CO2 and the reference d-band centre; scaled by the superoxide residence (descriptor); P4 (NLRO carbonate share), P5 (RuO2 ≈60 % recovered)",
     "p_co2_ref": "[V] 42 Pa = 420 ppm CO2 of ambient air",
-    "k_electrolyte_attack": "[A] 1e-9 1/s the same for solution-grown NaO2",
+    "k_electrolyte_attack": "[F] 5e-9 1/s superoxide attack on the electrolyte at the reference d-band centre, scaled like carbonation; P2 (RuO2 capacity), P6",
     "electrolyte_oxidation_potential": "[R] 4.5 V onset of TEGDME/ClO4- oxidation (physics-notes §4.3: 4.3–4.6 V)",
     "i0_electrolyte_oxidation": "[A] 1e-6 A/m² at the onset potential (small parasitic current)",
     "alpha_electrolyte_oxidation": "[V] 0.5 (standard)",
