@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from scipy.optimize import brentq
+import numpy as np
 
 from metalair.catalysts import Catalyst, get_catalyst
 from metalair.chemistry import AMBIENT_AIR, SODIUM, Environment, environment as get_environment
@@ -54,42 +54,21 @@ PRODUCT_KEYS = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Exposed Na2CO3
 #: current channels reported (anodic positive) [A/kg]
 CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
 
-_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM, _I_CO3X = range(8)
-_N_BASE = 8
-_XMAX = 600.0
+from metalair.models import _kernel as K  # noqa: E402
+
+_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM, _I_CO3X = (
+    K.Y_NAO2, K.Y_NA2O2, K.Y_CO3, K.Y_RES, K.Y_OXE, K.Y_E, K.Y_FILM, K.Y_CO3X)
+_N_BASE = K.Y_HOST
 #: Partial pressure [Pa] of CO2 at an electrode that releases it into CO2-free gas (10 ppm):
 #: sets the carbonate's equilibrium potential in pure O2 (assumption, see docs/conventions.md).
-LOCAL_GAS_FLOOR_PA = 1.0  # cap on exponent arguments (avoids overflow far from equilibrium)
-
-
-def _exp(x: float) -> float:
-    if x > _XMAX:
-        x = _XMAX
-    elif x < -_XMAX:
-        return 0.0
-    return math.exp(x)
-
-
-def _implicit_decay(b: float, h: float, dtr: float, dtk: float) -> float:
-    """Non-negative root of (1+dtk) n² + n[(1+dtk)h − b + dtr] − b h = 0.
-
-    Backward-Euler update of ``dn/dt = P − r n/(n+h) − k n`` with ``b = n_old + dt P``.
-    """
-    if b <= 0.0:
-        return 0.0
-    a = 1.0 + dtk
-    q = a * h - b + dtr
-    disc = math.sqrt(q * q + 4.0 * a * b * h)
-    if q >= 0.0:
-        return 2.0 * b * h / (q + disc)
-    return (disc - q) / (2.0 * a)
+LOCAL_GAS_FLOOR_PA = 1.0
 
 
 @dataclass
 class StepResult:
     """Everything one accepted time step produced."""
 
-    y: list                 # new state
+    y: np.ndarray           # new state
     E: float                # interfacial potential [V]
     V: float                # cell voltage [V]
     I_cell: float           # cell current [A/kg], discharge positive
@@ -99,6 +78,7 @@ class StepResult:
     free_area: float        # free catalyst area fraction for O2 reduction [-]
     d_band: float           # present d-band centre [eV]
     film_fraction: float    # fraction of new product grown as film [-]
+    raw: np.ndarray = None  # kernel output row (new state, currents, amounts, diagnostics)
 
 
 class LumpedAirElectrode:
@@ -175,6 +155,7 @@ class LumpedAirElectrode:
                         for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")]
         # chemical first-order rates [1/s]
         self.k_carb = p.k_carbonation * env.p_CO2 / p.p_co2_ref
+        self._pack()
 
     # ------------------------------------------------------------------ state
     @property
@@ -184,10 +165,10 @@ class LumpedAirElectrode:
     def initial_state(self, potential: float | None = None) -> list:
         """Fresh cell: no products, host in equilibrium with the initial potential."""
         E = self.parameters.initial_potential if potential is None else float(potential)
-        y = [0.0] * self.n_states
+        y = np.zeros(self.n_states)
         y[_I_E] = E
         for j, (E0, w, _k, _Q) in enumerate(self.host):
-            y[_N_BASE + j] = 1.0 / (1.0 + _exp(-(E - E0) / w))
+            y[_N_BASE + j] = 1.0 / (1.0 + math.exp(min(600.0, -(E - E0) / w)))
         return y
 
     def inventories(self, y) -> dict:
@@ -213,203 +194,101 @@ class LumpedAirElectrode:
 
     def d_band(self, z) -> float:
         """d-band centre [eV] of the present catalyst state (host progress ``z``)."""
-        if not self.n_host:
-            return self.eps_dft[0]
-        s = sum(z)
-        eps = self.stage_eps
-        if s <= 0.0:
-            return eps[0]
-        if s >= len(eps) - 1:
-            return eps[-1]
-        i = int(s)
-        return eps[i] + (eps[i + 1] - eps[i]) * (s - i)
+        return float(K._d_band(self._prm, self._stage, float(sum(z))))
+
+    def galvanostatic(self, y, t0: float, I_cell: float, duration: float, v_limit: float | None,
+                      settings, store: bool, dt_cap: float | None = None, max_rows: int = 4000):
+        """Run a constant-current segment in the compiled kernel.
+
+        Returns ``(y_end, status, t_end, rows, summary)``: status is "duration", "voltage limit",
+        "failed" or "max steps"; ``rows`` is an array of accepted steps (time, dt, V, step
+        capacity, kernel output) when ``store``; ``summary`` the kernel's segment summary.
+        """
+        y0 = np.array(y, dtype=float)
+        sign = 0 if v_limit is None else (1 if I_cell > 0 else -1)
+        s = settings
+        dt_max = min(s.dt_max, dt_cap) if dt_cap else s.dt_max
+        while True:
+            y = y0.copy()
+            buf = np.empty((max_rows if store else 1, 4 + self._n_out))
+            summary = np.zeros(K.SUMMARY_LEN)
+            K.galvanostatic_segment(y, float(t0), float(I_cell), float(duration),
+                                    float(v_limit) if v_limit is not None else 0.0, sign,
+                                    self._prm, self._host, self._stage,
+                                    s.max_change, min(s.dt_initial, duration), s.dt_min, dt_max, s.growth,
+                                    s.event_tolerance, s.max_steps, store, buf, summary, 0.0)
+            n_rows, n_steps = int(summary[2]), int(summary[7])
+            if not store or n_rows >= n_steps:
+                break
+            max_rows = 2 * n_steps  # the buffer was too small for this segment: run it again
+        status = {0: "duration", 1: "voltage limit", 2: "failed", 3: "max steps"}[int(summary[0])]
+        return y, status, float(summary[1]), buf[:n_rows] if store else None, summary
 
     def free_area_fraction(self, y) -> tuple[float, float]:
-        """(free area fraction for O2 reduction, i0 factor from residue passivation)."""
-        p = self.parameters
-        mv = self.molar_volume
-        # equivalent passivating film thickness: each deposit weighted by its blocking efficiency
-        # (solution-grown particles block little per volume, conformal films a lot)
-        # carbonate embedded in superoxide/peroxide particles blocks like them; the part left on the
-        # catalyst once the particles around it were oxidised (state _I_CO3X) is an interfacial skin
-        v_co3x = y[_I_CO3X] * mv["Na2CO3"]
-        v_co3e = y[_I_CO3] * mv["Na2CO3"] - v_co3x
-        v_block = (p.solution_blocking * (y[_I_NAO2] * mv["NaO2"] + y[_I_NA2O2] * mv["Na2O2"] + v_co3e)
-                   + p.film_blocking * y[_I_FILM] * mv["NaO2"])
-        v_skin = p.residue_blocking * (v_co3x + y[_I_RES] * mv["Residue"]
-                                       + y[_I_OXE] * mv["Oxidised electrolyte"])
-        delta = (v_block + v_skin) / self.A0
-        free = 0.5 * math.erfc((delta - p.tunnel_length) / p.tunnel_width)
-        free0 = 0.5 * math.erfc(-p.tunnel_length / p.tunnel_width)
-        # interfacial skin lowers the exchange currents (McCloskey et al. 2012: 10-100x per monolayer)
-        theta_r = 1.0 - math.exp(-v_skin / (self.A0 * p.residue_monolayer))
-        return free / free0, 10.0 ** (-p.residue_passivation_decades * theta_r)
+        """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""
+        return K.pre_step(self._prm, np.asarray(y, dtype=float))
 
     def cell_voltage(self, E: float, I_cell: float) -> float:
         """Cell voltage from the air-electrode potential and the cell current (discharge positive)."""
-        eta_a = 2.0 / self.f * math.asinh(I_cell / (2.0 * self.i0_anode))
-        return E - eta_a - I_cell * self.R_ohm
+        return float(K.cell_voltage(self._prm, float(E), float(I_cell)))
 
     # ------------------------------------------------------------ one step
-    def _evaluate(self, E: float, y: list, dt: float, pre: tuple, full: bool = False):
+    def _pack(self) -> None:
+        """Pack the constants for the numerical kernel (:mod:`metalair.models._kernel`)."""
         p = self.parameters
-        f = self.f
-        free_frac, passiv = pre
-        A_free = self.A0 * free_frac
-        # host couples (implicit, closed form)
-        I_host = 0.0
-        z_new = []
-        for j, (E0, w, k, Q) in enumerate(self.host):
-            x = (E - E0) / w
-            a = k * _exp(0.5 * x)
-            c = k * _exp(-0.5 * x)
-            zo = y[_N_BASE + j]
-            zn = (zo + dt * a) / (1.0 + dt * (a + c))
-            z_new.append(zn)
-            I_host += Q * (zn - zo) / dt
-        eps = self.d_band(z_new)
-        # decomposition exchange currents from descriptors
-        i0d = []
-        for k in range(3):
-            B = self.B_dft[k]
-            if self.n_host:
-                B += p.gamma_d * (eps - self.eps_dft[k])
-            i0d.append(self.i0_dec_ref[k] * passiv *
-                       _exp((p.beta_binding * (B - p.binding_ref) - p.beta_fe * self.eta_fe[k]) / self.kT))
-        i0_res = p.i0_dec_residue * i0d[2] / self.i0_dec_ref[2]
-        # formation (cathodic) channels with O2 at the reaction zone
-        aa, ac = p.alpha_anodic, p.alpha_cathodic
-        E1, E2, E3 = self.E_eq["NaO2"], self.E_eq["Na2O2"], self.E_eq["Na2CO3"]
-        eta1, eta2, eta3 = E - E1, E - E2, E - E3
-        k1 = A_free * passiv * p.i0_form_NaO2 / F
-        k2 = A_free * passiv * p.i0_form_Na2O2 / (2.0 * F)
-        a1 = k1 * _exp(-ac * f * eta1)
-        b1 = k1 * _exp((1.0 - ac) * f * eta1)
-        a2 = k2 * _exp(-ac * 2.0 * f * eta2)
-        b2 = k2 * _exp((1.0 - ac) * 2.0 * f * eta2)
-        S = self.o2_supply
-        act1 = a1 > b1
-        act2 = a2 > b2
-        theta = 1.0
-        for _ in range(3):
-            num = S + (b1 if act1 else 0.0) + (b2 if act2 else 0.0)
-            den = S + (a1 if act1 else 0.0) + (a2 if act2 else 0.0)
-            theta = num / den
-            n1, n2 = act1 and a1 * theta > b1, act2 and a2 * theta > b2
-            if n1 == act1 and n2 == act2:
-                break
-            act1, act2 = n1, n2
-        P1 = a1 * theta - b1 if act1 else 0.0
-        P2 = a2 * theta - b2 if act2 else 0.0
-        if P1 < 0.0:
-            P1 = 0.0
-        if P2 < 0.0:
-            P2 = 0.0
-        # decomposition rate coefficients at full contact [mol/(s kg)]
-        def dec(i0, n, eta):
-            if eta <= 0.0:
-                return 0.0
-            # first electron transfer rate-determining: Tafel exponent alpha*F*eta/RT for every product;
-            # the affinity factor uses the full n (zero at equilibrium, never uphill)
-            return self.A0 * i0 / (n * F) * _exp(aa * f * eta) * (-math.expm1(-n * f * eta))
-        r1 = dec(i0d[0], 1, eta1)
-        r2 = dec(i0d[1], 2, eta2)
-        r3 = dec(i0d[2], 2, eta3)
-        r4 = dec(i0_res, 1, eta3)
-        # growth route of the new product (Horstmann et al. 2013): surface route when the local
-        # current density exceeds the desorption-limited rate of the superoxide intermediate
-        j_form = F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
-        f_film = j_form / (j_form + self._j_des(eps)) if j_form > 0.0 else 0.0
-        # implicit inventory updates, in dependency order (exact mass balance)
-        kd = p.k_disproportionation
-        # superoxide held at the catalyst interface reacts with CO2 and with the electrolyte; its
-        # residence grows as the d-band centre rises (the inverse of the desorption rate)
-        resid = self._residence(eps)
-        kc, ka = self.k_carb * resid, p.k_electrolyte_attack * resid
-        h1, h2, h3, h4 = self.contact
-        # solution-grown NaO2
-        n0 = _implicit_decay(y[_I_NAO2] + dt * (1.0 - f_film) * P1, h1, dt * r1, dt * (kd + kc + ka))
-        disp = kd * dt * n0          # NaO2 consumed by disproportionation
-        carb0 = kc * dt * n0         # NaO2 consumed by carbonation
-        attack = ka * dt * n0        # NaO2 consumed by electrolyte attack
-        d1 = dt * r1 * n0 / (n0 + h1)
-        # surface-grown (film-like) NaO2: thin, large exposed surface, degrades fast (Tovini 2018)
-        nf = _implicit_decay(y[_I_FILM] + dt * f_film * P1, h1, dt * r1, dt * (kd + kc + ka))
-        disp += kd * dt * nf
-        carb0 += kc * dt * nf
-        attack += ka * dt * nf
-        d1 += dt * r1 * nf / (nf + h1)
-        n1 = _implicit_decay(y[_I_NA2O2] + dt * P2 + 0.5 * disp, h2, dt * r2, dt * kc)
-        carb1 = dt * kc * n1
-        d2 = dt * r2 * n1 / (n1 + h2)
-        n2 = _implicit_decay(y[_I_CO3] + 0.5 * carb0 + carb1, h3, dt * r3, 0.0)
-        d3 = dt * r3 * n2 / (n2 + h3)
-        n3 = _implicit_decay(y[_I_RES] + attack, h4, dt * r4, 0.0)
-        d4 = dt * r4 * n3 / (n3 + h4)
-        I1 = F * (d1 / dt - P1)
-        I2 = 2.0 * F * (d2 / dt - P2)
-        I3 = 2.0 * F * d3 / dt
-        I4 = F * d4 / dt
-        I_eo = self.A0 * passiv * p.i0_electrolyte_oxidation * _exp(
-            p.alpha_electrolyte_oxidation * f * (E - p.electrolyte_oxidation_potential))
-        I_dl = self.C_dl * (E - y[_I_E]) / dt
-        total = I1 + I2 + I3 + I4 + I_eo + I_host + I_dl
-        if not full:
-            return total
-        oxe_dep = p.electrolyte_oxidation_deposit * dt * I_eo / (2.0 * F)
-        y_new = list(y)
-        y_new[_I_NAO2], y_new[_I_NA2O2], y_new[_I_CO3], y_new[_I_RES] = n0, n1, n2, n3
-        y_new[_I_FILM] = nf
-        # carbonate exposure: oxidising host particles releases the carbonate they carried onto the
-        # catalyst; carbonate in contact with the catalyst is the first to be oxidised
-        host_old = y[_I_NAO2] + y[_I_FILM] + y[_I_NA2O2]
-        emb_old = y[_I_CO3] - y[_I_CO3X]
-        released = emb_old * min(1.0, (d1 + d2) / host_old) if host_old > 0.0 else emb_old
-        x_new = y[_I_CO3X] + released - d3
-        y_new[_I_CO3X] = min(max(x_new, 0.0), n2)
-        y_new[_I_OXE] = y[_I_OXE] + oxe_dep
-        y_new[_I_E] = E
-        for j, zn in enumerate(z_new):
-            y_new[_N_BASE + j] = zn
-        x = self.hydrate_x
-        amounts = {
-            # electrochemical formation (+) and decomposition (−) per product [mol/kg]
-            "NaO2 formed": dt * P1, "NaO2 decomposed": d1,
-            "Na2O2 formed": dt * P2, "Na2O2 decomposed": d2,
-            "Na2CO3 decomposed": d3, "Residue decomposed": d4,
-            "NaO2 disproportionated": disp, "NaO2 carbonated": carb0, "Na2O2 carbonated": carb1,
-            "NaO2 to residue": attack,
-            "Electrolyte oxidised": dt * I_eo / (2.0 * F),
-            # gases: O2 taken up from the air (net), CO2 taken up / released, H2O taken up / released
-            "O2 consumed": dt * (P1 + P2),
-            "O2 evolved": d1 + d2 + 0.5 * d3 + 0.5 * disp + 0.75 * carb0 + 0.5 * carb1,
-            "CO2 consumed": 0.5 * carb0 + carb1,
-            "CO2 evolved": d3 + d4,
-            "H2O consumed": x * (0.5 * carb0 + carb1),
-            "H2O evolved": x * d3,
-            "Host charge": sum((z_new[j] - y[_N_BASE + j]) * self.host[j][3] for j in range(self.n_host)),
+        prm = np.zeros(K.N_PRM)
+        mv = self.molar_volume
+        vals = {
+            "f": self.f, "kT": self.kT, "A0": self.A0, "C_dl": self.C_dl, "R_ohm": self.R_ohm,
+            "i0_anode": self.i0_anode, "o2_supply": self.o2_supply,
+            "E1": self.E_eq["NaO2"], "E2": self.E_eq["Na2O2"], "E3": self.E_eq["Na2CO3"],
+            "aa": p.alpha_anodic, "ac": p.alpha_cathodic, "i0_form1": p.i0_form_NaO2, "i0_form2": p.i0_form_Na2O2,
+            "i0_dec1": p.i0_dec_NaO2, "i0_dec2": p.i0_dec_Na2O2, "i0_dec3": p.i0_dec_Na2CO3,
+            "i0_res": p.i0_dec_residue,
+            "h1": self.contact[0], "h2": self.contact[1], "h3": self.contact[2], "h4": self.contact[3],
+            "gamma_d": p.gamma_d, "beta_B": p.beta_binding, "beta_FE": p.beta_fe, "B_ref": p.binding_ref,
+            "j_des_ref": p.desorption_current_ref, "gamma_ads": p.gamma_ads, "eps_ref": p.d_band_ref,
+            "phi_s": p.solution_blocking, "phi_f": p.film_blocking, "phi_res": p.residue_blocking,
+            "l_m": p.tunnel_length, "l_sig": p.tunnel_width,
+            "free0": 0.5 * math.erfc(-p.tunnel_length / p.tunnel_width),
+            "delta_mono": p.residue_monolayer, "passiv_dec": p.residue_passivation_decades,
+            "k_disp": p.k_disproportionation, "k_carb": self.k_carb, "k_attack": p.k_electrolyte_attack,
+            "E_ox": p.electrolyte_oxidation_potential, "i0_eo": p.i0_electrolyte_oxidation,
+            "alpha_eo": p.alpha_electrolyte_oxidation, "eo_deposit": p.electrolyte_oxidation_deposit,
+            "hydrate_x": self.hydrate_x,
+            "vm1": mv["NaO2"], "vm2": mv["Na2O2"], "vm3": mv["Na2CO3"], "vm4": mv["Residue"],
+            "vm5": mv["Oxidised electrolyte"], "n_host": self.n_host,
+            "B1": self.B_dft[0], "B2": self.B_dft[1], "B3": self.B_dft[2],
+            "eps1": self.eps_dft[0], "eps2": self.eps_dft[1], "eps3": self.eps_dft[2],
+            "etafe1": self.eta_fe[0], "etafe2": self.eta_fe[1], "etafe3": self.eta_fe[2],
         }
-        currents = {"NaO2": I1, "Na2O2": I2, "Na2CO3": I3, "Residue": I4,
-                    "Electrolyte oxidation": I_eo, "Host": I_host, "Double layer": I_dl}
-        return total, y_new, currents, amounts, theta, eps, f_film
+        for name, v in vals.items():
+            prm[getattr(K, "P_" + name.upper())] = v
+        self._prm = prm
+        self._host = np.array(self.host, dtype=float).reshape(self.n_host, 4)
+        self._stage = np.array(self.stage_eps, dtype=float)
+        self._n_out = self.n_states + K.N_OUT_EXTRA
 
-    def _residence(self, eps_state: float) -> float:
-        """Relative interfacial residence of superoxide (1 at the reference d-band centre)."""
-        p = self.parameters
-        return _exp(p.gamma_ads * (self._d_band_nao2(eps_state) - p.d_band_ref) / self.kT)
+    def unpack_row(self, raw: np.ndarray) -> tuple[dict, dict, float, float, float, float]:
+        """Channel currents, amounts and diagnostics from a kernel output row."""
+        ny = self.n_states
+        r = raw
+        currents = {ch: float(r[ny + K.C_NAO2 + i]) for i, ch in enumerate(CHANNELS)}
+        a = lambda i: float(r[ny + i])  # noqa: E731
+        amounts = {
+            "NaO2 formed": a(K.A_NAO2_FORMED), "NaO2 decomposed": a(K.A_NAO2_DEC),
+            "Na2O2 formed": a(K.A_NA2O2_FORMED), "Na2O2 decomposed": a(K.A_NA2O2_DEC),
+            "Na2CO3 decomposed": a(K.A_CO3_DEC), "Residue decomposed": a(K.A_RES_DEC),
+            "NaO2 disproportionated": a(K.A_DISP), "NaO2 carbonated": a(K.A_CARB0),
+            "Na2O2 carbonated": a(K.A_CARB1), "NaO2 to residue": a(K.A_ATTACK),
+            "Electrolyte oxidised": a(K.A_EO),
+            "O2 consumed": a(K.A_O2_IN), "O2 evolved": a(K.A_O2_OUT),
+            "CO2 consumed": a(K.A_CO2_IN), "CO2 evolved": a(K.A_CO2_OUT),
+            "H2O consumed": a(K.A_H2O_IN), "H2O evolved": a(K.A_H2O_OUT),
+        }
+        return currents, amounts, a(K.D_THETA), a(K.D_FREE), a(K.D_EPS), a(K.D_FILM)
 
-    def _j_des(self, eps_state: float) -> float:
-        """Desorption-limited current density of the superoxide intermediate [A/m²]."""
-        p = self.parameters
-        return p.desorption_current_ref * _exp(-p.gamma_ads * (self._d_band_nao2(eps_state) - p.d_band_ref) / self.kT)
-
-    def _d_band_nao2(self, eps_state: float) -> float:
-        """d-band centre with superoxide adsorbed in the present state."""
-        if not self.n_host:
-            return self.eps_dft[0]
-        return self.eps_dft[0] + (eps_state - self.stage_eps[0])
-
-    def solve_step(self, y: list, dt: float, mode: str, value: float, E_guess: float | None = None) -> StepResult:
+    def solve_step(self, y, dt: float, mode: str, value: float, E_guess: float | None = None) -> StepResult:
         """Advance the state by ``dt`` seconds under current (``mode="I"``, ``value`` = cell
         current, discharge positive [A/kg]) or voltage control (``mode="V"``, ``value`` = cell voltage [V]).
 
@@ -418,48 +297,20 @@ class LumpedAirElectrode:
         ArithmeticError
             When no interfacial potential balances the step (the caller reduces ``dt``).
         """
-        pre = self.free_area_fraction(y)
-        if mode == "I":
-            I_cell = value
-
-            def g(E):
-                return self._evaluate(E, y, dt, pre) + I_cell
-        elif mode == "V":
-            V_set = value
-
-            def g(E):
-                tot = self._evaluate(E, y, dt, pre)
-                return self.cell_voltage(E, -tot) - V_set
-        else:  # pragma: no cover - programming error
+        if mode not in ("I", "V"):  # pragma: no cover - programming error
             raise ValueError(f"unknown control mode {mode!r}")
+        y = np.asarray(y, dtype=float)
+        out = np.empty(self._n_out)
         E0 = y[_I_E] if E_guess is None else E_guess
-        lo, hi = E0 - 0.005, E0 + 0.005
-        glo, ghi = g(lo), g(hi)
-        step = 0.02
-        it = 0
-        while glo > 0.0:
-            hi, ghi = lo, glo
-            lo -= step
-            step *= 2.0
-            glo = g(lo)
-            it += 1
-            if it > 40 or lo < -5.0:
-                raise ArithmeticError("no bracket below")
-        step = 0.02
-        it = 0
-        while ghi < 0.0:
-            lo, glo = hi, ghi
-            hi += step
-            step *= 2.0
-            ghi = g(hi)
-            it += 1
-            if it > 40 or hi > 12.0:
-                raise ArithmeticError("no bracket above")
-        E = brentq(g, lo, hi, xtol=1e-12, rtol=1e-14, maxiter=200)
-        total, y_new, currents, amounts, theta, eps, f_film = self._evaluate(E, y, dt, pre, full=True)
-        I_cell = -total
+        E = K.solve_step(y, float(dt), 0 if mode == "I" else 1, float(value), float(E0),
+                         self._prm, self._host, self._stage, out)
+        if not math.isfinite(E):
+            raise ArithmeticError("no air-electrode potential balances this step")
+        I_cell = -float(out[self.n_states + K.D_TOTAL])
+        currents, amounts, theta, free, eps, film = self.unpack_row(out)
+        y_new = out[: self.n_states].copy()
         V = self.cell_voltage(E, I_cell)
-        return StepResult(y_new, E, V, I_cell, currents, amounts, theta, pre[0], eps, f_film)
+        return StepResult(y_new, float(E), V, I_cell, currents, amounts, theta, free, eps, film, out)
 
     def equilibrium_potentials(self) -> dict:
         """Equilibrium potentials [V vs Na+/Na] of the product reactions in this environment."""

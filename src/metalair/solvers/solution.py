@@ -57,6 +57,8 @@ class StepSummary:
     end_reason: str           # "voltage limit", "capacity limit", "duration", "current limit", "failed"
     charge_by_reaction_mAh_g: dict = field(default_factory=dict)
     products_end_mol_g: dict = field(default_factory=dict)
+    catalyst_d_band_end_eV: float = float("nan")
+    host_oxidised_end: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
