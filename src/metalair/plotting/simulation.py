@@ -96,3 +96,44 @@ def save_figure(fig, path) -> None:
     fig.savefig(buf, format=fmt, dpi=120)
     plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def plot_cycling(result):
+    """End-of-discharge and end-of-charge voltages against cycle number, plus the voltage
+    profiles of the cycles whose time series were kept (the field's standard cycling figure)."""
+    plt = _mpl()
+    t = result.table
+    fig, (ax_e, ax_p) = plt.subplots(1, 2, figsize=(12, 4.8))
+    cyc = t["Cycle"]
+    ax_e.plot(cyc, t["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
+    ax_e.plot(cyc, t["End-of-discharge voltage [V]"], "-", color="#c0392b", lw=1.2, label="end of discharge")
+    life = result.life
+    if life.first_failed_cycle is not None:
+        ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1)
+        ax_e.text(life.first_failed_cycle, ax_e.get_ylim()[0], f" first failure: cycle {life.first_failed_cycle}",
+                  rotation=90, va="bottom", fontsize=8)
+    ax_e.set_xlabel("Cycle number")
+    ax_e.set_ylabel("Voltage [V vs Na$^+$/Na]")
+    ax_e.set_title(f"{result.catalyst}: {result.settings.get('current_mA_g', 0):g} mA/g, "
+                   f"{result.settings.get('capacity_mAh_g', 0):g} mAh/g per cycle")
+    ax_e.grid(alpha=0.3)
+    ax_e.legend(fontsize=8)
+    sol = result.solution
+    if len(sol):
+        cmap = plt.get_cmap("viridis")
+        kept = sorted(set(int(c) for c in sol["Cycle"]) - {0})
+        for i, c in enumerate(kept):
+            color = cmap(i / max(1, len(kept) - 1))
+            for s in sol.steps:
+                if s.cycle != c or s.kind not in ("discharge", "charge"):
+                    continue
+                m = sol["Step"] == s.index
+                ax_p.plot(sol["Capacity [mAh/g]"][m], sol["Voltage [V]"][m], color=color, lw=1.3,
+                          label=f"cycle {c}" if s.kind == "discharge" else None)
+        ax_p.set_xlabel("Capacity in step [mAh/g]")
+        ax_p.set_ylabel("Voltage [V vs Na$^+$/Na]")
+        ax_p.set_title("Voltage profiles of selected cycles")
+        ax_p.grid(alpha=0.3)
+        ax_p.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
