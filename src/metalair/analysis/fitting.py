@@ -1,0 +1,998 @@
+"""Fit parameters of the lumped sodium–air model to measured discharge–charge curves.
+
+>>> from metalair.io import read
+>>> from metalair.analysis.fitting import fit_model
+>>> data = read("cell.ndax", mass_g=0.0005)                                   # doctest: +SKIP
+>>> fit = fit_model(data, "NLRO", ["i0_dec_NaO2", "k_disproportionation"])     # doctest: +SKIP
+>>> print(fit.table()); fit.plot("fit.png")                                   # doctest: +SKIP
+
+How the comparison is made
+--------------------------
+Protocol
+    Derived from the data (:func:`protocol_from_data`): every discharge or
+    charge half-cycle of the selected cycles becomes one galvanostatic step at
+    the half-cycle's mean specific current (charge passed over the time it
+    took, so a constant-voltage tail is folded into the mean) that ends at the
+    half-cycle's measured capacity, with a voltage limit ``voltage_margin_V``
+    beyond the lowest (discharge) or highest (charge) measured voltage as a
+    safety stop. Rests between half-cycles become rests of the same duration.
+    Steps of the same direction within one cycle are merged into one
+    half-cycle, as in :func:`metalair.analysis.cycles.half_cycles`. Cycles
+    are numbered so that each starts with the record's first kind of
+    half-cycle (``renumber_cycles("auto")``, the numbering ``metalair analyze``
+    prints); the selected cycles are simulated one after the other from a
+    fresh cell, so fitting ``cycles=[3]`` alone treats cycle 3 as the cell's
+    first.
+Residual
+    Model voltage minus measured voltage, per half-cycle, at the measured
+    capacities (at most ``max_points`` of them per half-cycle, spread evenly
+    in capacity); the model's V(Q) is interpolated linearly onto them. Where
+    the model stops before the measured capacity (it reached its voltage
+    limit), the points it did not reach count with the model's end voltage,
+    so an early stop costs in proportion to how early it is. A model run that
+    fails (solver failure, or parameters the model refuses) gives a residual of
+    ``FAILED_RESIDUAL_V`` at every point it did not reach, a large but finite
+    value the optimiser can step back from.
+Optimiser
+    :func:`scipy.optimize.least_squares` (trust-region reflective, bounds,
+    ``x_scale="jac"``). Exchange currents and rate constants (names starting
+    with ``i0_`` or ``k_``) are fitted as log10 of their value. The Jacobian
+    is a forward difference with a step of ``0.01`` decade (log parameters)
+    or 0.5 % of the value (others): the model's adaptive time stepping makes
+    its output change in steps of about 10 µV, so the optimiser's default
+    step of 1e-8 would measure that noise rather than the slope.
+Uncertainty
+    From a central-difference Jacobian J (in fit space) at the optimum:
+    cov = s² (JᵀJ)⁻¹ with s² = RSS/(m − n) (or σ² when ``noise_V`` = σ is
+    given), standard errors sqrt(diag cov), 95 % intervals ± t(0.975, m − n)
+    standard errors (± 1.96 when σ is given), transformed back to parameter
+    units for log parameters (so those intervals are asymmetric). These are
+    the usual linearised estimates: they assume independent errors of equal
+    size and a model that describes the data; with a model that does not (a
+    different chemistry, say), they describe the fit, not the cell.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
+from metalair.io.table import CyclerData
+
+__all__ = [
+    "FitResult",
+    "FitCurve",
+    "HalfCycleTarget",
+    "fit_model",
+    "protocol_from_data",
+    "FAILED_RESIDUAL_V",
+    "FIT_SOLVER",
+]
+
+#: Solver settings of the model runs unless the caller gives others: finer than the
+#: simulation default, whose first-order time stepping errs by about 4 mV (RMS) on a
+#: 20 h charge; these keep it near 0.5 mV, below the noise of a cycler record.
+FIT_SOLVER = {"dt_max": 300.0, "max_change": 0.002}
+#: Residual [V] given to every point a failed model run did not reach.
+FAILED_RESIDUAL_V = 10.0
+_MAH_G = 3600.0  # C/kg per mAh/g
+_LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
+_LIN_STEP = 0.005  # relative finite-difference step of linear parameters
+_V_WINDOW = (0.01, 5.99)  # voltage limits the protocol accepts, with a margin inside (0, 6) V
+
+
+# ---------------------------------------------------------------------------
+# the protocol derived from the data
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class HalfCycleTarget:
+    """One measured half-cycle, the protocol step that reproduces it, and its comparison grid.
+
+    Attributes
+    ----------
+    dataset : int
+        Index of the data set (0 for a single record).
+    cycle : int
+        Cycle number (each cycle starting with the record's first kind of half-cycle).
+    kind : str
+        ``"discharge"`` or ``"charge"``.
+    step_index : int
+        Index (from 1) of the protocol step in the flattened protocol.
+    current_mA_g : float
+        Mean specific current of the half-cycle [mA/g = A/kg].
+    capacity_mAh_g : ndarray
+        Measured capacity since the half-cycle began at the comparison points [mAh/g].
+    voltage_V : ndarray
+        Measured voltage at those points [V].
+    end_capacity_mAh_g : float
+        Capacity at the half-cycle's last record [mAh/g].
+    voltage_limit_V : float
+        Voltage limit of the protocol step [V].
+    """
+
+    dataset: int
+    cycle: int
+    kind: str
+    step_index: int
+    current_mA_g: float
+    capacity_mAh_g: np.ndarray
+    voltage_V: np.ndarray
+    end_capacity_mAh_g: float
+    voltage_limit_V: float
+
+
+def _resolve_mass(data: CyclerData, mass_g: float | None, which: str = "") -> float:
+    mass = mass_g if mass_g is not None else data.mass_g
+    if mass is None:
+        name = data.metadata.get("file_name")
+        where = f" ({name})" if name else which
+        raise ParameterError(
+            f"the record{where} has no catalyst mass, and the fit compares capacities per gram: "
+            "give mass_g=... in g (on the command line: --mass-mg M)"
+        )
+    if isinstance(mass, bool) or not isinstance(mass, (int, float, np.floating)) or not (
+        math.isfinite(float(mass)) and float(mass) > 0
+    ):
+        raise ParameterError(f"mass_g = {mass!r} must be a positive number of grams (--mass-mg takes mg)")
+    return float(mass)
+
+
+def _as_cycles(cycles: int | Iterable[int] | None) -> list[int]:
+    if cycles is None:
+        return [1]
+    if isinstance(cycles, (int, np.integer)) and not isinstance(cycles, bool):
+        cycles = [int(cycles)]
+    out: list[int] = []
+    for c in cycles:  # type: ignore[union-attr]
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or int(c) < 1:
+            raise ParameterError(f"cycles must be whole numbers counting from 1, got {c!r}")
+        out.append(int(c))
+    if not out:
+        raise ParameterError("cycles is empty; give at least one cycle number, e.g. cycles=[1]")
+    return sorted(set(out))
+
+
+def _downsample(q: np.ndarray, n_max: int) -> np.ndarray:
+    """Indices of at most ``n_max`` points spread evenly in capacity (first and last kept)."""
+    if len(q) <= n_max:
+        return np.arange(len(q))
+    qm = np.maximum.accumulate(q)
+    grid = np.linspace(qm[0], qm[-1], n_max)
+    idx = np.unique(np.clip(np.searchsorted(qm, grid), 0, len(q) - 1))
+    return np.unique(np.concatenate(([0], idx, [len(q) - 1])))
+
+
+def protocol_from_data(
+    data: CyclerData,
+    mass_g: float | None = None,
+    cycles: int | Iterable[int] | None = None,
+    *,
+    voltage_margin_V: float = 0.5,
+    max_points: int = 200,
+    dataset: int = 0,
+) -> tuple[Any, list[HalfCycleTarget], list[str]]:
+    """The protocol that reproduces the selected cycles of a record, and the measured curves.
+
+    Parameters
+    ----------
+    data : CyclerData
+        Current positive on discharge.
+    mass_g : float, optional
+        Catalyst mass [g]; default the record's.
+    cycles : int or iterable of int, optional
+        Cycles to reproduce (default ``[1]``), numbered so that each cycle
+        starts with the record's first kind of half-cycle.
+    voltage_margin_V : float
+        Distance of each step's voltage limit beyond the measured extreme.
+    max_points : int
+        Largest number of comparison points per half-cycle.
+    dataset : int
+        Label stored in the targets.
+
+    Returns
+    -------
+    protocol : Protocol
+        Galvanostatic steps (capacity-limited) and rests.
+    targets : list of HalfCycleTarget
+        One per half-cycle, in protocol order.
+    notes : list of str
+        What was skipped and why.
+
+    Raises
+    ------
+    ParameterError
+        No mass, an impossible current (a mass in mg given as g?), or none of
+        the cycles is present.
+    DataFormatError
+        The selected cycles hold no discharge or charge half-cycle.
+    """
+    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
+    from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest  # noqa: PLC0415
+
+    if not isinstance(data, CyclerData):
+        raise ParameterError(f"data must be a metalair.io.CyclerData (from metalair.io.read), got {type(data).__name__}")
+    if not (isinstance(max_points, int) and max_points >= 3):
+        raise ParameterError(f"max_points = {max_points!r} must be an integer >= 3")
+    if not (isinstance(voltage_margin_V, (int, float)) and voltage_margin_V > 0):
+        raise ParameterError(f"voltage_margin_V = {voltage_margin_V!r} must be a positive number of volts")
+    mass = _resolve_mass(data, mass_g)
+    wanted = _as_cycles(cycles)
+    name = data.metadata.get("file_name") or "the record"
+    if len(data) == 0:
+        raise DataFormatError(f"{name}: the record holds no data rows; nothing to fit")
+    renumbered = data.renumber_cycles("auto")
+    sel = renumbered.select_cycles(wanted)
+    halves = half_cycles(sel, cycle_start="file")
+    if not halves:
+        kinds = ", ".join(sorted(set(np.unique(data.step_type).tolist())))
+        raise DataFormatError(
+            f"{name}: cycle(s) {wanted} hold no discharge or charge half-cycle (step types present: {kinds}); "
+            "a fit needs galvanostatic discharge/charge data. Check the file, or choose other cycles"
+        )
+    t = sel.time_s
+    steps: list[Any] = []
+    notes: list[str] = []
+    present = set(np.unique(renumbered.cycle).tolist())
+    skipped = [c for c in range(1, max(wanted)) if c in present and c not in wanted]
+    if skipped:
+        notes.append(f"cycle(s) {skipped} are not simulated: the model runs the selected cycles one after the "
+                     "other from a fresh cell")
+    targets: list[HalfCycleTarget] = []
+    prev_end_t: float | None = float(t[0])
+    for h in halves:
+        q_ah = np.asarray(h.capacity_Ah, dtype=float)
+        q = q_ah * 1e3 / mass  # mAh/g
+        v = np.asarray(h.voltage_V, dtype=float)
+        ok = np.isfinite(q) & np.isfinite(v)
+        q, v, rows, tt = q[ok], v[ok], h.rows[ok], h.time_s[ok]
+        label = f"cycle {h.cycle} {h.kind}"
+        if len(q) < 2 or not (q[-1] > 0):
+            notes.append(f"{label}: skipped ({len(q)} records, {q[-1] if len(q) else 0:.3g} mAh/g passed)")
+            continue
+        # mean current: charge over time across consecutive records of the half-cycle
+        consecutive = np.diff(rows) == 1
+        dt = np.diff(tt)[consecutive]
+        dq = np.diff(q)[consecutive]
+        good = dt > 0
+        if good.any() and np.sum(dt[good]) > 0 and np.sum(dq[good]) > 0:
+            current = float(np.sum(dq[good]) / (np.sum(dt[good]) / 3600.0))  # mAh/g per h = mA/g
+        else:
+            current = float(np.mean(np.abs(sel.current_A[rows]))) * 1e3 / mass
+        if not (current > 0 and math.isfinite(current)):
+            notes.append(f"{label}: skipped (no current)")
+            continue
+        if current > I_ABS_MAX:
+            raise ParameterError(
+                f"{label}: the mean current is {current:.4g} mA/g with mass_g = {mass:g} g, above the "
+                f"{I_ABS_MAX:g} mA/g any cell can carry; is the mass in g (the command line takes mg)?"
+            )
+        # the step began one lead time before its first record
+        lead = q[0] / current * 3600.0
+        start_t = float(tt[0]) - lead
+        if prev_end_t is not None and start_t - prev_end_t >= 1.0:
+            steps.append(Rest(duration=start_t - prev_end_t, label=f"rest before {label}"))
+        if h.kind == "discharge":
+            limit = float(np.clip(np.min(v) - voltage_margin_V, *_V_WINDOW))
+            step = Discharge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+        else:
+            limit = float(np.clip(np.max(v) + voltage_margin_V, *_V_WINDOW))
+            step = Charge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+        steps.append(step)
+        keep = _downsample(q, max_points)
+        targets.append(HalfCycleTarget(
+            dataset=dataset, cycle=int(h.cycle), kind=h.kind, step_index=len(steps), current_mA_g=current,
+            capacity_mAh_g=q[keep].copy(), voltage_V=v[keep].copy(), end_capacity_mAh_g=float(q[-1]),
+            voltage_limit_V=limit,
+        ))
+        prev_end_t = float(tt[-1])
+    if not targets:
+        raise DataFormatError(
+            f"{name}: cycle(s) {wanted} hold no half-cycle with charge passed ({'; '.join(notes)}); nothing to fit"
+        )
+    return Protocol(steps), targets, notes
+
+
+def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any, list[HalfCycleTarget]]:
+    """Use a protocol the caller gave: its galvanostatic steps, in order, meet the half-cycles."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from metalair.protocols.parser import as_protocol  # noqa: PLC0415
+    from metalair.protocols.steps import Charge, Discharge, flatten  # noqa: PLC0415
+
+    proto = as_protocol(protocol)
+    galv = [(i, s) for i, (_c, s) in enumerate(flatten(proto.steps), start=1) if isinstance(s, (Discharge, Charge))]
+    if len(galv) != len(targets):
+        raise ProtocolError(
+            f"the protocol has {len(galv)} discharge/charge steps but the data's selected cycles have "
+            f"{len(targets)} half-cycles ({', '.join(f'{t.cycle} {t.kind}' for t in targets)}); "
+            "give one step per half-cycle, or leave protocol=None to derive it from the data"
+        )
+    out = []
+    for (i, s), tgt in zip(galv, targets):
+        kind = "discharge" if isinstance(s, Discharge) else "charge"
+        if kind != tgt.kind:
+            raise ProtocolError(
+                f"protocol step {i} is a {kind}, but the half-cycle it meets in the data is the {tgt.kind} of "
+                f"cycle {tgt.cycle}; give the steps in the order of the data"
+            )
+        out.append(replace(tgt, step_index=i, current_mA_g=float(s.current),
+                           voltage_limit_V=float(s.until) if s.until is not None else math.nan))
+    return proto, out
+
+
+# ---------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------
+_RANGE_RE = re.compile(r"allowed range ([\[(])\s*([^,\s]+),\s*([^\])\s]+)([\])])\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    lo: float
+    hi: float
+    lo_open: bool
+    hi_open: bool
+    unit: str
+
+
+def _allowed_range(base: Any, name: str) -> _Allowed:
+    """The range LumpedParameters accepts for ``name``, read from its validation message."""
+    try:
+        base.replace(**{name: math.nan})
+    except ParameterError as exc:
+        m = _RANGE_RE.search(str(exc))
+        if m:
+            try:
+                return _Allowed(float(m.group(2)), float(m.group(3)), m.group(1) == "(", m.group(4) == ")",
+                                m.group(5).strip())
+            except ValueError:
+                pass
+    return _Allowed(-math.inf, math.inf, False, False, "")
+
+
+def _inside(a: _Allowed, lo: float, hi: float) -> tuple[float, float]:
+    """Clip [lo, hi] to the allowed range (strictly inside at an open end)."""
+    lo_a = a.lo + (max(abs(a.lo), 1e-300) * 1e-9 if a.lo_open else 0.0) if math.isfinite(a.lo) else -math.inf
+    hi_a = a.hi - (max(abs(a.hi), 1e-300) * 1e-9 if a.hi_open else 0.0) if math.isfinite(a.hi) else math.inf
+    return max(lo, lo_a), min(hi, hi_a)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    initial: float
+    lo: float
+    hi: float
+    log: bool
+    unit: str
+
+    def to_fit(self, value: float) -> float:
+        return math.log10(value) if self.log else value
+
+    def from_fit(self, z: float) -> float:
+        return 10.0 ** z if self.log else z
+
+
+def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] | None,
+           bounds: Mapping[str, tuple[float, float]] | None, log_params: Iterable[str] | None) -> list[_Spec]:
+    if isinstance(params, str):
+        params = [p.strip() for p in params.split(",") if p.strip()]
+    params = list(params)
+    if not params:
+        raise ParameterError("no parameters to fit: give params, e.g. ['i0_dec_NaO2', 'k_disproportionation']")
+    known = {f.name: f for f in fields(base)}
+    for p in params:
+        if not isinstance(p, str):
+            raise ParameterError(f"parameter names must be strings, got {p!r}")
+        if p not in known:
+            hint = difflib.get_close_matches(p, list(known), n=3, cutoff=0.5)
+            raise ParameterError(
+                f"LumpedParameters has no field {p!r}"
+                + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
+                + " (the fields are listed in metalair.models.parameters.SOURCES)"
+            )
+        value = getattr(base, p)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{p!r} is not a number ({type(value).__name__}); only numeric fields can be fitted")
+    if len(set(params)) != len(params):
+        raise ParameterError(f"params lists a name twice: {params}")
+    for label, extra in (("initial", initial), ("bounds", bounds)):
+        for k in (extra or {}):
+            if k not in params:
+                raise ParameterError(f"{label} names {k!r}, which is not among the fitted params {params}")
+    if log_params is None:
+        logs = {p for p in params if p.startswith(("i0_", "k_"))}
+    else:
+        logs = {log_params} if isinstance(log_params, str) else set(log_params)
+        bad = sorted(logs - set(params))
+        if bad:
+            raise ParameterError(f"log_params names {bad}, which are not among the fitted params {params}")
+    start = dict(initial or {})
+    try:
+        base = base.replace(**start)  # validates the starting values
+    except TypeError as exc:  # pragma: no cover - replace() raises ParameterError for bad values
+        raise ParameterError(str(exc)) from None
+    specs = []
+    for p in params:
+        x0 = float(getattr(base, p))
+        allowed = _allowed_range(base, p)
+        is_log = p in logs
+        if is_log and not x0 > 0:
+            raise ParameterError(
+                f"{p} starts at {x0:g}, but it is fitted in log10 space, which needs a positive value: "
+                f"give initial={{{p!r}: ...}} > 0, or leave it out of log_params"
+            )
+        if bounds and p in bounds:
+            try:
+                lo, hi = (float(b) for b in bounds[p])
+            except (TypeError, ValueError):
+                raise ParameterError(f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
+            if not lo < hi:
+                raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): the low bound must be below the high one")
+        elif is_log:
+            lo, hi = x0 / 100.0, x0 * 100.0
+        else:
+            span = 0.5 * abs(x0) if x0 != 0 else 1.0
+            lo, hi = x0 - span, x0 + span
+        lo, hi = _inside(allowed, lo, hi)
+        if is_log and not lo > 0:
+            raise ParameterError(f"{p} is fitted in log10 space, so its low bound must be positive, got {lo:g}")
+        if not lo < hi:
+            raise ParameterError(f"bounds of {p} are empty once clipped to its allowed range: ({lo:g}, {hi:g})")
+        if not lo <= x0 <= hi:
+            raise ParameterError(f"{p} starts at {x0:g}, outside its bounds ({lo:g}, {hi:g}); move initial or bounds")
+        specs.append(_Spec(p, x0, lo, hi, is_log, allowed.unit))
+    return specs
+
+
+# ---------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class FitCurve:
+    """Measured and fitted voltage of one half-cycle at the best parameters."""
+
+    target: HalfCycleTarget
+    model_voltage_V: np.ndarray  # at the measured capacities (end voltage beyond an early stop)
+    model_capacity_trace_mAh_g: np.ndarray  # the model's own trace, for plots
+    model_voltage_trace_V: np.ndarray
+    reached_mAh_g: float  # capacity the model reached in the step
+    end_reason: str
+
+    @property
+    def residual_V(self) -> np.ndarray:
+        return self.model_voltage_V - self.target.voltage_V
+
+    @property
+    def rmse_V(self) -> float:
+        r = self.residual_V
+        return float(np.sqrt(np.mean(r * r))) if r.size else math.nan
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.reached_mAh_g < self.target.end_capacity_mAh_g * (1 - 1e-6) - 1e-9
+
+
+def _finite_or_none(x: Any) -> Any:
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(float(x)) else None
+    return x
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """Fitted values with uncertainties, the fit's quality, and the curves.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Fitted LumpedParameters fields, in order.
+    values, initial : dict
+        Best and starting values [SI units of the field].
+    std_errors : dict
+        Standard errors in the field's units (for log10-fitted parameters the
+        linearised value ``ln(10) · value · se(log10)``).
+    std_errors_log10 : dict
+        Standard errors of log10(value) for the log10-fitted parameters.
+    ci95 : dict of (low, high)
+        95 % confidence intervals (asymmetric for log10-fitted parameters);
+        NaN where they cannot be computed (too few points, a parameter the
+        data do not determine).
+    correlation : ndarray
+        Correlation matrix of the estimates in fit space (log10 for log parameters).
+    bounds : dict of (low, high)
+    log_params : tuple of str
+    rmse_V : float
+        Root-mean-square residual over all comparison points [V].
+    n_points : int
+        Number of comparison points m.
+    n_evaluations : int
+        Model runs, Jacobians included.
+    success : bool
+        The optimiser converged (``scipy`` status > 0) and the model ran at the optimum.
+    message : str
+        The optimiser's message and anything the caller should know.
+    parameters : LumpedParameters
+        The full parameter set with the fitted values.
+    curves : list of FitCurve
+    notes : tuple of str
+    """
+
+    catalyst: str
+    names: tuple[str, ...]
+    values: dict[str, float]
+    initial: dict[str, float]
+    std_errors: dict[str, float]
+    std_errors_log10: dict[str, float]
+    ci95: dict[str, tuple[float, float]]
+    correlation: np.ndarray
+    bounds: dict[str, tuple[float, float]]
+    log_params: tuple[str, ...]
+    units: dict[str, str]
+    rmse_V: float
+    n_points: int
+    n_evaluations: int
+    success: bool
+    message: str
+    parameters: Any
+    curves: list[FitCurve] = field(repr=False)
+    noise_V: float | None = None
+    at_bounds: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------ text
+    def table(self) -> str:
+        """A readable text table of the result."""
+        head = (f"fit of {self.catalyst} to {len(self.curves)} half-cycle(s), {self.n_points} points: "
+                f"RMSE {self.rmse_V * 1e3:.2f} mV, {self.n_evaluations} model runs, "
+                f"{'converged' if self.success else 'NOT CONVERGED'}"
+                + (f"; at a bound: {', '.join(self.at_bounds)}" if self.at_bounds else ""))
+        rows = [("parameter", "initial", "fitted", "std error", "95% CI low", "95% CI high", "unit", "fitted as")]
+        for n in self.names:
+            lo, hi = self.ci95[n]
+            rows.append((n, _num(self.initial[n]), _num(self.values[n]), _num(self.std_errors[n]), _num(lo),
+                         _num(hi), self.units.get(n, ""), "log10" if n in self.log_params else "linear"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = [head, ""]
+        lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                  for r in rows]
+        if len(self.names) > 1:
+            lines += ["", "correlation (fit space):"]
+            w = max(len(n) for n in self.names)
+            for n, row in zip(self.names, self.correlation):
+                lines.append(n.ljust(w) + "  " + "  ".join(f"{c:+.3f}" if math.isfinite(c) else "   nan" for c in row))
+        lines += ["", "half-cycle            points  RMSE [mV]  model reached [mAh/g] of measured"]
+        for c in self.curves:
+            t = c.target
+            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
+            lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {c.rmse_V * 1e3:9.2f}  {c.reached_mAh_g:10.5g} of "
+                         f"{t.end_capacity_mAh_g:.5g}" + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
+        lines += ["", f"optimiser: {self.message}"]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    @property
+    def _n_sets(self) -> int:
+        return len({c.target.dataset for c in self.curves})
+
+    # ------------------------------------------------------------ export
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable summary (non-finite numbers become ``None``)."""
+        f = _finite_or_none
+        return {
+            "catalyst": self.catalyst,
+            "parameters": list(self.names),
+            "values": {k: f(v) for k, v in self.values.items()},
+            "initial": {k: f(v) for k, v in self.initial.items()},
+            "std_errors": {k: f(v) for k, v in self.std_errors.items()},
+            "std_errors_log10": {k: f(v) for k, v in self.std_errors_log10.items()},
+            "ci95": {k: [f(lo), f(hi)] for k, (lo, hi) in self.ci95.items()},
+            "correlation": [[f(c) for c in row] for row in np.asarray(self.correlation, dtype=float)],
+            "bounds": {k: [f(lo), f(hi)] for k, (lo, hi) in self.bounds.items()},
+            "log_params": list(self.log_params),
+            "units": dict(self.units),
+            "rmse_V": f(self.rmse_V),
+            "noise_V": f(self.noise_V) if self.noise_V is not None else None,
+            "n_points": int(self.n_points),
+            "n_evaluations": int(self.n_evaluations),
+            "success": bool(self.success),
+            "message": self.message,
+            "at_bounds": list(self.at_bounds),
+            "half_cycles": [
+                {"dataset": c.target.dataset, "cycle": c.target.cycle, "kind": c.target.kind,
+                 "current_mA_g": f(c.target.current_mA_g), "measured_capacity_mAh_g": f(c.target.end_capacity_mAh_g),
+                 "model_capacity_mAh_g": f(c.reached_mAh_g), "stopped_early": bool(c.stopped_early),
+                 "end_reason": c.end_reason, "points": int(len(c.target.voltage_V)), "rmse_V": f(c.rmse_V)}
+                for c in self.curves
+            ],
+            "notes": list(self.notes),
+        }
+
+    # ------------------------------------------------------------ figure
+    def figure(self) -> Any:
+        """Measured (dots) and fitted (lines) voltage against capacity per half-cycle, residuals beneath."""
+        try:
+            import matplotlib  # noqa: PLC0415
+
+            matplotlib.use("Agg", force=False)
+            import matplotlib.pyplot as plt  # noqa: PLC0415
+        except ImportError:  # pragma: no cover - depends on the install
+            raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
+        fig, (ax_v, ax_r) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
+        palette = {"discharge": ["#c0392b", "#e67e22", "#943126", "#d98880"],
+                   "charge": ["#2471a3", "#117a65", "#1a5276", "#76d7c4"]}
+        counters = {"discharge": 0, "charge": 0}
+        for c in self.curves:
+            t = c.target
+            color = palette[t.kind][counters[t.kind] % 4]
+            counters[t.kind] += 1
+            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
+            ax_v.plot(t.capacity_mAh_g, t.voltage_V, "o", ms=2.5, color=color, alpha=0.45, label=f"{tag} measured")
+            ax_v.plot(c.model_capacity_trace_mAh_g, c.model_voltage_trace_V, "-", lw=1.8, color=color,
+                      label=f"{tag} fitted")
+            ax_r.plot(t.capacity_mAh_g, 1e3 * c.residual_V, "o-", ms=2, lw=0.8, color=color)
+        ax_r.axhline(0.0, color="0.3", lw=0.8)
+        ax_v.set_ylabel("Cell voltage [V]")
+        ax_v.grid(alpha=0.3)
+        ax_v.legend(fontsize=7, ncol=2, loc="best")
+        ax_v.set_title(f"{self.catalyst}: fit of {', '.join(self.names)} — RMSE {self.rmse_V * 1e3:.1f} mV"
+                       + ("" if self.success else " (not converged)"), fontsize=9)
+        ax_r.set_xlabel("Capacity in half-cycle [mAh/g]")
+        ax_r.set_ylabel("Model − measured [mV]")
+        ax_r.grid(alpha=0.3)
+        fig.tight_layout()
+        return fig
+
+    def plot(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`figure` to ``path`` (PNG, SVG or PDF by extension), atomically; return the path."""
+        from metalair.plotting.simulation import save_figure  # noqa: PLC0415
+
+        save_figure(self.figure(), path)
+        return Path(path)
+
+
+def _num(x: float) -> str:
+    if x is None or math.isnan(x):
+        return "nan"
+    return f"{x:.4g}"
+
+
+# ---------------------------------------------------------------------------
+# the fit
+# ---------------------------------------------------------------------------
+class _Problem:
+    """Runs the model for a vector in fit space and returns the residuals."""
+
+    def __init__(self, specs, base, catalyst, environment, solver, sets):
+        self.specs = specs
+        self.base = base
+        self.catalyst = catalyst
+        self.environment = environment
+        self.solver = solver
+        self.sets = sets  # list of (protocol, targets)
+        self.n_points = sum(len(t.voltage_V) for _p, ts in sets for t in ts)
+        self.n_runs = 0
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    def parameters(self, z: np.ndarray) -> Any:
+        return self.base.replace(**{s.name: s.from_fit(float(v)) for s, v in zip(self.specs, z)})
+
+    def residuals(self, z: np.ndarray) -> np.ndarray:
+        key = tuple(np.asarray(z, dtype=float).tolist())
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        r = np.concatenate([c.residual_V for c in self.curves(z)])
+        self._cache[key] = r
+        return r
+
+    def curves(self, z: np.ndarray) -> list[FitCurve]:
+        from metalair.protocols.simulation import Simulation  # noqa: PLC0415
+
+        out: list[FitCurve] = []
+        try:
+            params = self.parameters(z)
+        except (MetalairError, ValueError, ArithmeticError):
+            params = None
+        for proto, targets in self.sets:
+            sol = None
+            if params is not None:
+                self.n_runs += 1
+                try:
+                    sim = Simulation(self.catalyst, proto, parameters=params, environment=self.environment,
+                                     solver=self.solver)
+                    sol = sim.run()
+                except (MetalairError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+                    sol = None
+            out.extend(_compare(sol, targets))
+        return out
+
+    def jacobian(self, z: np.ndarray, central: bool = False) -> np.ndarray:
+        z = np.asarray(z, dtype=float)
+        f0 = self.residuals(z)
+        J = np.empty((f0.size, z.size))
+        for j, s in enumerate(self.specs):
+            lo, hi = s.to_fit(s.lo), s.to_fit(s.hi)
+            if s.log:
+                h = _LOG_STEP
+            else:
+                scale = max(abs(z[j]), abs(s.initial))
+                h = _LIN_STEP * scale if scale > 0 else 1e-3 * (hi - lo)
+            up_ok, down_ok = z[j] + h <= hi, z[j] - h >= lo
+            zp, zm = z.copy(), z.copy()
+            if central and up_ok and down_ok:
+                zp[j] += h
+                zm[j] -= h
+                J[:, j] = (self.residuals(zp) - self.residuals(zm)) / (2 * h)
+            elif up_ok:
+                zp[j] += h
+                J[:, j] = (self.residuals(zp) - f0) / h
+            else:
+                zm[j] -= h
+                J[:, j] = (f0 - self.residuals(zm)) / h
+        return J
+
+
+def _compare(sol: Any, targets: list[HalfCycleTarget]) -> list[FitCurve]:
+    out = []
+    failed_from = math.inf
+    if sol is not None and not sol.ok:
+        failed = [s.index for s in sol.steps if s.end_reason == "failed"]
+        failed_from = failed[0] if failed else (max((s.index for s in sol.steps), default=0) + 1)
+    if sol is not None:
+        step = np.asarray(sol["Step"])
+        cap = np.asarray(sol["Capacity [mAh/g]"], dtype=float)
+        volt = np.asarray(sol["Voltage [V]"], dtype=float)
+        reasons = {s.index: s.end_reason for s in sol.steps}
+    for t in targets:
+        if sol is None:
+            out.append(FitCurve(t, t.voltage_V + FAILED_RESIDUAL_V, np.zeros(0), np.zeros(0), 0.0, "model failed"))
+            continue
+        rows = step == t.step_index
+        qm, vm = cap[rows], volt[rows]
+        good = np.isfinite(qm) & np.isfinite(vm)
+        qm, vm = qm[good], vm[good]
+        reason = reasons.get(t.step_index, "not run")
+        if qm.size == 0:
+            out.append(FitCurve(t, t.voltage_V + FAILED_RESIDUAL_V, qm, vm, 0.0, reason))
+            continue
+        reached = float(qm[-1])
+        qm_mono = np.maximum.accumulate(qm)
+        v = np.interp(t.capacity_mAh_g, qm_mono, vm)
+        beyond = t.capacity_mAh_g > reached * (1 + 1e-6) + 1e-9
+        if t.step_index >= failed_from:
+            v[beyond] = t.voltage_V[beyond] + FAILED_RESIDUAL_V
+            reason = "model failed"
+        else:
+            v[beyond] = vm[-1]
+        out.append(FitCurve(t, v, qm, vm, reached, reason))
+    return out
+
+
+def fit_model(
+    data: CyclerData | Sequence[CyclerData],
+    catalyst: Any,
+    params: Sequence[str] | str,
+    *,
+    mass_g: float | Sequence[float | None] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    initial: Mapping[str, float] | None = None,
+    protocol: Any = None,
+    cycles: int | Iterable[int] | None = None,
+    log_params: Iterable[str] | None = None,
+    noise_V: float | None = None,
+    parameters: Any = None,
+    environment: Any = None,
+    solver: Any = None,
+    max_points: int = 200,
+    voltage_margin_V: float = 0.5,
+    max_nfev: int = 60,
+) -> FitResult:
+    """Fit LumpedParameters fields so that the model reproduces measured discharge–charge curves.
+
+    Parameters
+    ----------
+    data : CyclerData or list of CyclerData
+        Measured records (current positive on discharge); several are fitted
+        jointly, each with its own derived protocol.
+    catalyst : str or Catalyst
+        ``"NLRO"``, ``"RuO2"`` or a :class:`~metalair.catalysts.Catalyst`.
+    params : list of str, or comma-separated str
+        Names of :class:`~metalair.models.parameters.LumpedParameters` fields.
+    mass_g : float or list, optional
+        Catalyst mass [g] (one per record for a list); default the records'.
+    bounds : dict name -> (low, high), optional
+        Default initial/100 … initial×100 for log10-fitted parameters, ±50 %
+        otherwise; always clipped to the range LumpedParameters accepts.
+    initial : dict name -> value, optional
+        Starting values (default: those of ``parameters``).
+    protocol : protocol, or list of them, optional
+        Use this protocol (text, steps or Protocol) instead of deriving one
+        from the data; its discharge/charge steps are matched in order to the
+        half-cycles of the selected cycles.
+    cycles : int or iterable of int, optional
+        Cycles to fit (default ``[1]``), numbered so each starts with the
+        record's first kind of half-cycle.
+    log_params : iterable of str, optional
+        Parameters fitted as log10(value); default those whose names start
+        with ``i0_`` or ``k_``.
+    noise_V : float, optional
+        Known standard deviation of the voltage noise [V]; when given it
+        replaces the residual estimate s² in the covariance.
+    parameters : LumpedParameters, optional
+        The set the fit starts from and leaves unchanged outside ``params``
+        (default :data:`~metalair.models.parameters.DEFAULT_PARAMETERS`).
+    environment : Environment or str, optional
+        Default ambient air.
+    solver : SolverSettings, optional
+        Passed to every simulation; default :data:`FIT_SOLVER`.
+    max_points : int
+        Comparison points per half-cycle (at most).
+    voltage_margin_V : float
+        How far beyond the measured extreme voltage each step's voltage limit lies.
+    max_nfev : int
+        Largest number of optimiser iterations' residual evaluations (passed
+        to ``least_squares``; Jacobian runs come on top).
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ParameterError
+        Unknown or non-numeric parameter names (with suggestions), bad bounds
+        or starting values, a missing mass, an unknown catalyst.
+    DataFormatError
+        A record without a discharge or charge half-cycle in the selected cycles.
+    ProtocolError
+        A given protocol that does not match the half-cycles.
+    """
+    from scipy.optimize import least_squares  # noqa: PLC0415
+    from scipy.stats import norm, t as student_t  # noqa: PLC0415
+
+    from metalair.chemistry import AMBIENT_AIR  # noqa: PLC0415
+    from metalair.models.lumped import LumpedAirElectrode  # noqa: PLC0415
+    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters  # noqa: PLC0415
+
+    base = DEFAULT_PARAMETERS if parameters is None else parameters
+    if not isinstance(base, LumpedParameters):
+        raise ParameterError(f"parameters must be a LumpedParameters, got {type(base).__name__}")
+    if isinstance(environment, str):
+        from metalair.chemistry import environment as get_environment  # noqa: PLC0415
+
+        environment = get_environment(environment)
+    env = AMBIENT_AIR if environment is None else environment
+    specs = _specs(base, params, initial, bounds, log_params)
+    if noise_V is not None and not (isinstance(noise_V, (int, float)) and math.isfinite(noise_V) and noise_V > 0):
+        raise ParameterError(f"noise_V = {noise_V!r} must be a positive number of volts")
+    if not (isinstance(max_nfev, int) and max_nfev >= 1):
+        raise ParameterError(f"max_nfev = {max_nfev!r} must be a positive integer")
+    LumpedAirElectrode(catalyst, base, env)  # an unknown catalyst fails here, with suggestions
+
+    records = [data] if isinstance(data, CyclerData) else list(data)
+    if not records:
+        raise ParameterError("data is empty: give a CyclerData (metalair.io.read) or a list of them")
+    if isinstance(mass_g, (list, tuple)):
+        if len(mass_g) != len(records):
+            raise ParameterError(f"mass_g has {len(mass_g)} values for {len(records)} records")
+        masses = list(mass_g)
+    else:
+        masses = [mass_g] * len(records)
+    if protocol is not None and len(records) > 1:
+        if not isinstance(protocol, (list, tuple)) or len(protocol) != len(records):
+            raise ProtocolError("with several records give one protocol per record (a list), or none")
+        protocols = list(protocol)
+    else:
+        protocols = [protocol] * len(records)
+    sets = []
+    notes: list[str] = []
+    for k, (rec, m, pr) in enumerate(zip(records, masses, protocols)):
+        if not isinstance(rec, CyclerData):
+            raise ParameterError(f"data[{k}] is a {type(rec).__name__}, not a CyclerData")
+        proto, targets, why = protocol_from_data(rec, m, cycles, voltage_margin_V=voltage_margin_V,
+                                                 max_points=max_points, dataset=k)
+        if pr is not None:
+            proto, targets = _match_protocol(pr, targets)
+        prefix = f"record {k}: " if len(records) > 1 else ""
+        notes.extend(prefix + w for w in why)
+        sets.append((proto, targets))
+    if solver is None:
+        from metalair.solvers.stepping import SolverSettings  # noqa: PLC0415
+
+        solver = SolverSettings(**FIT_SOLVER)
+    problem = _Problem(specs, base, catalyst, env, solver, sets)
+    n = len(specs)
+    m = problem.n_points
+    if m <= n:
+        raise DataFormatError(f"only {m} comparison points for {n} parameters; fit fewer parameters or more data")
+
+    z0 = np.array([s.to_fit(s.initial) for s in specs])
+    lo = np.array([s.to_fit(s.lo) for s in specs])
+    hi = np.array([s.to_fit(s.hi) for s in specs])
+    res = least_squares(
+        problem.residuals, z0, jac=lambda z: problem.jacobian(z), bounds=(lo, hi), method="trf",
+        x_scale="jac", ftol=1e-6, xtol=1e-6, gtol=1e-8, max_nfev=max_nfev,
+    )
+    z = np.asarray(res.x, dtype=float)
+    curves = problem.curves(z)
+    r = np.concatenate([c.residual_V for c in curves])
+    rss = float(r @ r)
+    rmse = math.sqrt(rss / m)
+    failed_at_opt = any(c.end_reason == "model failed" for c in curves)
+
+    # uncertainty from a central-difference Jacobian at the optimum
+    J = problem.jacobian(z, central=True)
+    dof = m - n
+    if noise_V is not None:
+        s2, q = float(noise_V) ** 2, float(norm.ppf(0.975))
+    else:
+        s2, q = rss / dof, float(student_t.ppf(0.975, dof))
+    JtJ = J.T @ J
+    extra_notes: list[str] = []
+    try:
+        cond = np.linalg.cond(JtJ)
+    except np.linalg.LinAlgError:  # pragma: no cover
+        cond = math.inf
+    if not np.all(np.isfinite(JtJ)) or not cond < 1e12:
+        cov = np.full((n, n), math.nan)
+        extra_notes.append("the data do not determine all parameters separately (JᵀJ is singular); no intervals")
+    else:
+        cov = s2 * np.linalg.inv(JtJ)
+    se_z = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    se_z[~np.isfinite(np.diag(cov))] = math.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(se_z, se_z)
+
+    values, init, ses, ses_log, ci, bnds, units = {}, {}, {}, {}, {}, {}, {}
+    at_bounds = []
+    for j, s in enumerate(specs):
+        v = float(s.from_fit(float(z[j])))
+        values[s.name] = v
+        init[s.name] = s.initial
+        bnds[s.name] = (s.lo, s.hi)
+        units[s.name] = s.unit
+        if s.log:
+            ses_log[s.name] = float(se_z[j])
+            ses[s.name] = float(v * math.log(10.0) * se_z[j])
+            with np.errstate(over="ignore", invalid="ignore"):
+                ci[s.name] = (float(np.power(10.0, z[j] - q * se_z[j])), float(np.power(10.0, z[j] + q * se_z[j])))
+        else:
+            ses[s.name] = float(se_z[j])
+            ci[s.name] = (float(z[j] - q * se_z[j]), float(z[j] + q * se_z[j]))
+        width = hi[j] - lo[j]
+        if z[j] - lo[j] <= 1e-6 * width or hi[j] - z[j] <= 1e-6 * width:
+            at_bounds.append(s.name)
+    if at_bounds:
+        extra_notes.append(f"at a bound: {', '.join(at_bounds)} (the interval there is not meaningful; widen bounds)")
+    for c in curves:
+        if c.stopped_early:
+            extra_notes.append(
+                f"at the optimum the model stops at {c.reached_mAh_g:.4g} of {c.target.end_capacity_mAh_g:.4g} mAh/g "
+                f"in cycle {c.target.cycle} {c.target.kind} ({c.end_reason}); those points count with its end voltage"
+            )
+    if noise_V is not None:
+        extra_notes.append(f"noise σ = {noise_V * 1e3:.3g} mV given; residual RMSE/σ = {rmse / noise_V:.3g}")
+    success = bool(res.status > 0) and not failed_at_opt
+    message = str(res.message)
+    if failed_at_opt:
+        message += "; the model fails at the best point found"
+    return FitResult(
+        catalyst=str(getattr(catalyst, "name", catalyst)), names=tuple(s.name for s in specs), values=values,
+        initial=init, std_errors=ses, std_errors_log10=ses_log, ci95=ci, correlation=np.asarray(corr),
+        bounds=bnds, log_params=tuple(s.name for s in specs if s.log), units=units, rmse_V=rmse, n_points=m,
+        n_evaluations=problem.n_runs, success=success, message=message, parameters=problem.parameters(z),
+        curves=curves, noise_V=noise_V, at_bounds=tuple(at_bounds), notes=tuple(notes + extra_notes),
+    )
