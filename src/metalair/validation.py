@@ -21,9 +21,17 @@ REFERENCE_RUN = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8
 
 #: Published targets (Sun et al. 2025 as summarised in system.md) and tolerances (system.md).
 TARGETS = {
-    "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0},
-    "RuO2": {"P1": 2.3, "P2": 8500.0, "P3": None, "P4": 0.97, "P5": 60.0},
+    "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0, "P6": 1000,
+             "P8": ("NaO2", "Na2O2", "Na2CO3")},
+    "RuO2": {"P1": 2.3, "P2": 8500.0, "P3": None, "P4": 0.97, "P5": 60.0, "P6": 350, "P8": None},
 }
+#: P6: 500 mA/g, 500 mAh/g per half-cycle, 1.5–4.8 V; RuO2's end of life must fall in 250–450 cycles.
+P6_RUN = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000, "v_min": "1.5 V", "v_max": "4.8 V"}
+P6_RUO2_WINDOW = (250, 450)
+#: P8: one cycle at 200 mA/g with a 1000 mAh/g discharge, then a charge to 4.8 V.
+P8_RUN = {"current": "200 mA/g", "capacity": "1000 mAh/g", "v_max": "4.8 V"}
+#: "none left": every product below this fraction of what the discharge made
+P8_LEFT_FRACTION = 0.01
 TOL_PLATEAU_V = 0.1
 TOL_POLARISATION_V = 0.08
 TOL_CAPACITY_REL = 0.15
@@ -54,7 +62,8 @@ def _within(value: float, target: float, tol: float) -> bool:
     return value is not None and not math.isnan(value) and abs(value - target) <= tol + 1e-12
 
 
-def run_validation(catalysts=None, parameters=None) -> list[ValidationRow]:
+def run_validation(catalysts=None, parameters=None, observations=("P1", "P2", "P3", "P4", "P5", "P6", "P8"),
+                   progress=None) -> list[ValidationRow]:
     """Simulate the reference run for each catalyst and score P1–P5.
 
     Parameters
@@ -64,16 +73,81 @@ def run_validation(catalysts=None, parameters=None) -> list[ValidationRow]:
         scored against the targets of the built-in one with the same name.
     parameters : LumpedParameters, optional
         Default: the built-in set (the same for every catalyst).
+    observations : iterable of str
+        Which observations to score (P1–P5 share one simulation; P6 runs 1000 cycles).
+    progress : callable, optional
+        ``progress(message)`` before each simulation.
     """
-    from metalair.analysis.summary import charge_plateaus, summarize
-    from metalair.catalysts import get_catalyst
-    from metalair.protocols.simulation import Simulation
-
     rows: list[ValidationRow] = []
+    obs = set(observations)
     for c in (catalysts or ["NLRO", "RuO2"]):
+        from metalair.catalysts import get_catalyst
+
         cat = get_catalyst(c)
         if cat.name not in TARGETS:
             raise SolverError(f"no published targets for catalyst {cat.name!r}; targets exist for {list(TARGETS)}")
+        if obs & {"P1", "P2", "P3", "P4", "P5"}:
+            if progress:
+                progress(f"{cat.name}: reference discharge-charge (P1-P5)")
+            rows += [r for r in _reference_rows(cat, parameters) if r.id in obs]
+        if "P6" in obs:
+            if progress:
+                progress(f"{cat.name}: {P6_RUN['cycles']} capacity-limited cycles (P6)")
+            rows.append(_p6_row(cat, parameters))
+        if "P8" in obs:
+            if progress:
+                progress(f"{cat.name}: stage analysis (P8)")
+            rows.append(_p8_row(cat, parameters))
+    return rows
+
+
+def _p6_row(cat, parameters) -> ValidationRow:
+    from metalair.analysis.cycling import run_cycling
+
+    res = run_cycling(cat, eod_threshold_V=2.0, parameters=parameters, **P6_RUN)
+    life = res.life
+    eod = res.table["End-of-discharge voltage [V]"]
+    note = (f"{life.reason}; end-of-discharge {eod[0]:.3f} V at cycle 1, {eod[-1]:.3f} V at cycle {len(eod)}"
+            + (f"; below 2.0 V from cycle {life.first_cycle_below_eod_threshold}"
+               if life.first_cycle_below_eod_threshold else ""))
+    if cat.name == "NLRO":
+        return ValidationRow("P6", cat.name, "capacity-limited cycles without failure (500 mA/g, 500 mAh/g)",
+                             ">= 1000", "lower bound", life.cycle_life, "cycles",
+                             life.censored and life.cycle_life >= TARGETS["NLRO"]["P6"], note=note)
+    lo, hi = P6_RUO2_WINDOW
+    return ValidationRow("P6", cat.name, "cycle life, capacity-limited (500 mA/g, 500 mAh/g)",
+                         TARGETS["RuO2"]["P6"], "250-450", life.cycle_life, "cycles",
+                         (not life.censored) and lo <= life.cycle_life <= hi, note=note)
+
+
+def _p8_row(cat, parameters) -> ValidationRow:
+    from metalair.analysis.cycling import stage_analysis
+
+    st = stage_analysis(cat, parameters=parameters, **P8_RUN)
+    made = st.rows[0]
+    left = st.left_after_charge_mmol_g
+    # the three discharge products of system.md; "left" = more than 1 % of what the discharge made
+    leftover = {k: left[k] for k in ("NaO2", "Na2O2", "Na2CO3")
+                if left[k] > P8_LEFT_FRACTION * max(made.get(k, 0.0), 1e-12) and left[k] > 1e-6}
+    note = (f"order {' -> '.join(st.vanish_order) or '-'}; left "
+            + (", ".join(f"{k} {v:.3g} mmol/g" for k, v in leftover.items()) or "nothing")
+            + f" (residue {left['Residue']:.2g} mmol/g)")
+    if TARGETS[cat.name]["P8"] is not None:
+        ok = tuple(st.vanish_order) == TARGETS[cat.name]["P8"] and not leftover
+        return ValidationRow("P8", cat.name, "products vanish in order on charge; none left at 4.8 V",
+                             "NaO2 > Na2O2 > Na2CO3, none left", "", " > ".join(st.vanish_order), "", ok, note=note)
+    ok = bool(leftover)
+    return ValidationRow("P8", cat.name, "by-products remain after charge to 4.8 V", "some left", "",
+                         ", ".join(leftover) or "none", "", ok, note=note)
+
+
+def _reference_rows(cat, parameters) -> list[ValidationRow]:
+    """P1–P5 from one reference discharge–charge."""
+    from metalair.analysis.summary import charge_plateaus, summarize
+    from metalair.protocols.simulation import Simulation
+
+    rows: list[ValidationRow] = []
+    for cat in (cat,):
         tg = TARGETS[cat.name]
         sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
         if not sol.ok:

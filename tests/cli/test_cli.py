@@ -69,11 +69,11 @@ def test_compare_writes_one_figure(tmp_path):
 def test_validate_json_rows():
     res = runner.invoke(app, ["validate", "--json"])
     assert res.exit_code == 0, res.output
-    rows = json.loads(res.output)
+    rows = json.loads(res.stdout)  # progress goes to stderr
     keys = {"id", "catalyst", "quantity", "target", "tolerance", "value", "unit", "passed"}
     assert all(keys <= set(r) for r in rows)
     ids = {(r["id"], r["catalyst"]) for r in rows}
-    for pid in ("P1", "P2", "P3", "P4", "P5"):
+    for pid in ("P1", "P2", "P3", "P4", "P5", "P6", "P8"):
         assert (pid, "NLRO") in ids and (pid, "RuO2") in ids
     assert all(r["passed"] for r in rows)
 
@@ -82,3 +82,25 @@ def test_protocols_lists_forms():
     res = runner.invoke(app, ["protocols"])
     assert res.exit_code == 0
     assert "Discharge at 100 mA/g until 1.5 V" in res.output
+
+
+def test_cycle_writes_summary_table_and_figure(tmp_path):
+    res = runner.invoke(app, ["cycle", "--catalyst", "RuO2", "--current", "500mA/g", "--capacity", "500mAh/g",
+                              "--cycles", "40", "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "cycle life" in res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["cycles_run"] == 40
+    assert summary["files"]["table"] == "cycles.csv"
+    assert "end_of_life_reason" in summary and "cycle_life" in summary
+    lines = (tmp_path / "cycles.csv").read_text().splitlines()
+    assert len(lines) == 41 and lines[0].startswith("Cycle")
+    assert (tmp_path / "cycling.png").exists()
+
+
+def test_cycle_bad_input_is_user_error(tmp_path):
+    res = runner.invoke(app, ["cycle", "--v-min", "4.9V", "--v-max", "4.8V", "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "v_min" in res.output
+    res = runner.invoke(app, ["cycle", "--cycles", "0", "--out", str(tmp_path)])
+    assert res.exit_code == 1

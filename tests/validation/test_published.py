@@ -1,4 +1,4 @@
-"""Published observations P1–P5 (Sun et al. 2025, as listed in system.md) from the built-in sets.
+"""Published observations P1–P6 and P8 (Sun et al. 2025, as listed in system.md) from the built-in sets.
 
 The numbers come from simulations run here with one parameter set for both catalysts; the
 tests also check that they come out of the mechanisms: changing a descriptor or a kinetic
@@ -19,7 +19,7 @@ def rows():
 
 
 @pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
-@pytest.mark.parametrize("pid", ["P1", "P2", "P3", "P4", "P5"])
+@pytest.mark.parametrize("pid", ["P1", "P2", "P3", "P4", "P5", "P6", "P8"])
 def test_observation_passes(rows, catalyst, pid):
     """Every P1–P5 row of system.md passes within its published tolerance."""
     mine = [r for (i, c, _q), r in rows.items() if i == pid and c == catalyst]
@@ -84,3 +84,17 @@ def test_ruo2_keeps_carbonate_after_charge():
     r = _reference("RuO2")["products_after_charge_mol_g"]
     assert r["Na2CO3"] > 1e-2  # mol/g
     assert n["Na2CO3"] < 1e-5 and n["NaO2"] < 1e-6 and n["Na2O2"] < 1e-6
+
+
+def test_p6_mechanism_ruo2_dies_of_its_left_overs(rows):
+    """P6: RuO2's life ends because what each charge leaves behind (carbonate, residue) accumulates.
+
+    Clearing that carbonate every cycle (NLRO's third state) keeps NLRO alive; giving RuO2 a weaker
+    carbonation (less left behind per cycle) lengthens its life: cycle life is an output.
+    """
+    from metalair.analysis.cycling import run_cycling
+
+    base = next(r for (i, c, _q), r in rows.items() if i == "P6" and c == "RuO2").value
+    p = ma.DEFAULT_PARAMETERS.replace(k_carbonation=ma.DEFAULT_PARAMETERS.k_carbonation / 2)
+    longer = run_cycling("RuO2", cycles=1000, parameters=p).life
+    assert longer.cycle_life > 1.5 * base or longer.censored

@@ -20,6 +20,13 @@ __all__ = [
     "dqdv",
     "find_plateaus",
     "Plateau",
+    "fit_model",
+    "FitResult",
+    "protocol_from_data",
+    "run_cycling",
+    "stage_analysis",
+    "simulated_cycle_summary",
+    "to_cycler_data",
 ]
 
 _LAZY = {
@@ -33,6 +40,13 @@ _LAZY = {
     "dqdv": "metalair.analysis.dqdv",
     "find_plateaus": "metalair.analysis.dqdv",
     "Plateau": "metalair.analysis.dqdv",
+    "fit_model": "metalair.analysis.fitting",
+    "FitResult": "metalair.analysis.fitting",
+    "protocol_from_data": "metalair.analysis.fitting",
+    "run_cycling": "metalair.analysis.cycling",
+    "stage_analysis": "metalair.analysis.cycling",
+    "simulated_cycle_summary": "metalair.analysis.cycling",
+    "to_cycler_data": "metalair.analysis.simulated",
 }
 
 

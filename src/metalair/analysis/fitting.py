@@ -332,9 +332,6 @@ def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any,
 # ---------------------------------------------------------------------------
 # parameters
 # ---------------------------------------------------------------------------
-_RANGE_RE = re.compile(r"allowed range ([\[(])\s*([^,\s]+),\s*([^\])\s]+)([\])])\s*(.*)$")
-
-
 @dataclass(frozen=True)
 class _Allowed:
     lo: float
@@ -345,18 +342,8 @@ class _Allowed:
 
 
 def _allowed_range(base: Any, name: str) -> _Allowed:
-    """The range LumpedParameters accepts for ``name``, read from its validation message."""
-    try:
-        base.replace(**{name: math.nan})
-    except ParameterError as exc:
-        m = _RANGE_RE.search(str(exc))
-        if m:
-            try:
-                return _Allowed(float(m.group(2)), float(m.group(3)), m.group(1) == "(", m.group(4) == ")",
-                                m.group(5).strip())
-            except ValueError:
-                pass
-    return _Allowed(-math.inf, math.inf, False, False, "")
+    """The range LumpedParameters accepts for ``name``."""
+    return _Allowed(*type(base).allowed_range(name))
 
 
 def _inside(a: _Allowed, lo: float, hi: float) -> tuple[float, float]:

@@ -163,6 +163,55 @@ def compare(
 
 
 @app.command()
+def cycle(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst."),
+    current: str = typer.Option("500mA/g", "--current", help="Specific current, e.g. 500mA/g."),
+    capacity: str = typer.Option("500mAh/g", "--capacity", help="Capacity limit per half-cycle, e.g. 500mAh/g."),
+    cycles: int = typer.Option(1000, "--cycles", "-n", help="Number of cycles."),
+    v_min: str = typer.Option("1.5V", "--v-min", help="Discharge voltage limit."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    eod_threshold: float = typer.Option(2.0, "--eod-threshold", help="Report the first cycle whose end-of-discharge "
+                                        "voltage falls below this [V]."),
+    tolerance: float = typer.Option(0.99, "--tolerance", help="Fraction of the capacity limit a half-cycle must "
+                                    "reach to count as passed."),
+    environment: str = typer.Option("ambient air", "--environment", "-e"),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Capacity-limited cycling: cycle life, per-cycle table (cycles.csv), summary.json and figure."""
+    from metalair.analysis.cycling import run_cycling
+    from metalair.chemistry import environment as get_env
+
+    if cycles < 1:
+        _fail(f"--cycles {cycles} must be at least 1")
+    if not 0 < tolerance <= 1:
+        _fail(f"--tolerance {tolerance} must be in (0, 1]")
+    try:
+        res = run_cycling(catalyst, current, capacity, cycles, v_min, v_max, eod_threshold_V=eod_threshold,
+                          tolerance=tolerance, environment=get_env(environment),
+                          progress=_progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out)
+    except MetalairError as exc:
+        _fail(str(exc))
+    t = res.table
+    typer.echo(f"{res.catalyst}: {cycles} cycles at {res.settings['current_mA_g']:g} mA/g, "
+               f"{res.settings['capacity_mAh_g']:g} mAh/g per half-cycle, {res.settings['v_min_V']:g}-"
+               f"{res.settings['v_max_V']:g} V ({res.wall_time_s:.2f} s)")
+    typer.echo(str(res.life))
+    head = ["Cycle", "Discharge capacity [mAh/g]", "Charge capacity [mAh/g]", "End-of-discharge voltage [V]",
+            "End-of-charge voltage [V]", "Polarisation [V]", "Energy efficiency [%]", "Carbonate after charge [mmol/g]"]
+    n = len(t)
+    show = sorted({0, 1, 9, 99, 199, 299, 349, 399, 499, 999, n - 1} & set(range(n)))
+    typer.echo("  ".join(f"{h:>14s}" if i else f"{h:>6s}" for i, h in enumerate(
+        ["cycle", "Q_dis mAh/g", "Q_ch mAh/g", "EoD V", "EoC V", "polar. V", "EE %", "CO3 mmol/g"])))
+    for i in show:
+        vals = [t[h][i] for h in head]
+        typer.echo(f"{int(vals[0]):6d}  " + "  ".join(f"{v:14.4g}" for v in vals[1:]))
+    typer.echo("wrote: " + ", ".join(str(out / f) for f in res.files.values()))
+    if not res.solution.ok:
+        _fail(res.solution.message, EXIT_SOLVER)
+
+
+@app.command()
 def catalysts() -> None:
     """List the built-in catalysts, their descriptors and sources."""
     from metalair.catalysts import CATALYSTS
@@ -200,7 +249,7 @@ def validate(
     from metalair.validation import format_rows, run_validation
 
     try:
-        rows = run_validation(catalyst or None)
+        rows = run_validation(catalyst or None, progress=lambda m: typer.echo(f"running {m}", err=True))
     except SolverError as exc:
         _fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:

@@ -311,7 +311,7 @@ def solve_step(y, dt, mode, value, E0, prm, host, stage, out):
     side = 0
     E = 0.5 * (lo + hi)
     for _ in range(200):
-        if hi - lo < 1e-12:
+        if hi - lo < 1e-14:
             break
         E = hi - ghi * (hi - lo) / (ghi - glo) if ghi != glo else 0.5 * (lo + hi)
         if not (lo < E < hi):
@@ -333,7 +333,7 @@ def solve_step(y, dt, mode, value, E0, prm, host, stage, out):
             if side == -1:
                 ghi *= 0.5
             side = -1
-        if abs(g) < 1e-11 * (1.0 + abs(value)):
+        if abs(g) < 1e-15 * (1.0 + abs(value)):
             break
     evaluate(E, y, dt, free, passiv, prm, host, stage, out, True)
     return E

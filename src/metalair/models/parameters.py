@@ -16,7 +16,58 @@ from dataclasses import asdict, dataclass, fields, replace
 from metalair._validation import between, nonneg, pos, validate_fields
 from metalair.errors import ParameterError
 
-__all__ = ["LumpedParameters", "SOURCES", "DEFAULT_PARAMETERS"]
+__all__ = ["LumpedParameters", "SOURCES", "DEFAULT_PARAMETERS", "RANGES"]
+
+
+#: Allowed range of every field: (low, high, low_open, high_open, unit).
+RANGES: dict = {
+    "specific_area": pos("m²/kg"),
+    "loading": pos("kg/m²"),
+    "double_layer_capacitance": pos("F/m²"),
+    "electrolyte_conductivity": pos("S/m"),
+    "electrolyte_thickness": pos("m"),
+    "anode_exchange_current": pos("A/m²"),
+    "o2_solubility": pos("mol/(m³ Pa)"),
+    "o2_diffusivity": pos("m²/s"),
+    "gel_liquid_fraction": between(0.0, 1.0, lo_open=True),
+    "o2_film_thickness": pos("m"),
+    "gas_liquid_area": pos("m²/kg"),
+    "alpha_anodic": between(0.0, 1.0, lo_open=True, hi_open=True),
+    "alpha_cathodic": between(0.0, 1.0, lo_open=True, hi_open=True),
+    "i0_form_NaO2": pos("A/m²"),
+    "i0_form_Na2O2": nonneg("A/m²"),
+    "i0_dec_NaO2": pos("A/m²"),
+    "i0_dec_Na2O2": pos("A/m²"),
+    "i0_dec_Na2CO3": pos("A/m²"),
+    "i0_dec_residue": nonneg("A/m²"),
+    "contact_thickness": pos("m"),
+    "gamma_d": between(0.0, 10.0, "eV/eV"),
+    "beta_binding": between(0.0, 1.0),
+    "beta_fe": between(0.0, 1.0),
+    "binding_ref": between(0.0, 10.0, "eV"),
+    "desorption_current_ref": pos("A/m²"),
+    "gamma_ads": between(0.0, 5.0, "eV/eV"),
+    "d_band_ref": between(-10.0, 2.0, "eV"),
+    "solution_blocking": between(0.0, 1.0),
+    "film_blocking": between(0.0, 1.0),
+    "residue_blocking": between(0.0, 1.0),
+    "tunnel_length": pos("m"),
+    "tunnel_width": pos("m"),
+    "residue_monolayer": pos("m"),
+    "residue_passivation_decades": between(0.0, 10.0),
+    "k_disproportionation": nonneg("1/s"),
+    "k_carbonation": nonneg("1/s"),
+    "p_co2_ref": pos("Pa"),
+    "k_electrolyte_attack": nonneg("1/s"),
+    "electrolyte_oxidation_potential": between(3.0, 6.0, "V"),
+    "i0_electrolyte_oxidation": nonneg("A/m²"),
+    "alpha_electrolyte_oxidation": between(0.0, 1.0, lo_open=True, hi_open=True),
+    "electrolyte_oxidation_deposit": between(0.0, 1.0),
+    "hydrate_water": between(0.0, 10.0),
+    "residue_molar_volume": pos("m³/mol"),
+    "oxidised_electrolyte_molar_volume": pos("m³/mol"),
+    "initial_potential": between(0.0, 6.0, "V", lo_open=True, hi_open=True),
+}
 
 
 @dataclass(frozen=True)
@@ -82,54 +133,18 @@ class LumpedParameters:
     initial_potential: float = 2.227        # cathode potential of a fresh cell [V]
 
     def __post_init__(self) -> None:
-        validate_fields(self, {
-            "specific_area": pos("m²/kg"),
-            "loading": pos("kg/m²"),
-            "double_layer_capacitance": pos("F/m²"),
-            "electrolyte_conductivity": pos("S/m"),
-            "electrolyte_thickness": pos("m"),
-            "anode_exchange_current": pos("A/m²"),
-            "o2_solubility": pos("mol/(m³ Pa)"),
-            "o2_diffusivity": pos("m²/s"),
-            "gel_liquid_fraction": between(0.0, 1.0, lo_open=True),
-            "o2_film_thickness": pos("m"),
-            "gas_liquid_area": pos("m²/kg"),
-            "alpha_anodic": between(0.0, 1.0, lo_open=True, hi_open=True),
-            "alpha_cathodic": between(0.0, 1.0, lo_open=True, hi_open=True),
-            "i0_form_NaO2": pos("A/m²"),
-            "i0_form_Na2O2": nonneg("A/m²"),
-            "i0_dec_NaO2": pos("A/m²"),
-            "i0_dec_Na2O2": pos("A/m²"),
-            "i0_dec_Na2CO3": pos("A/m²"),
-            "i0_dec_residue": nonneg("A/m²"),
-            "contact_thickness": pos("m"),
-            "gamma_d": between(0.0, 10.0, "eV/eV"),
-            "beta_binding": between(0.0, 1.0),
-            "beta_fe": between(0.0, 1.0),
-            "binding_ref": between(0.0, 10.0, "eV"),
-            "desorption_current_ref": pos("A/m²"),
-            "gamma_ads": between(0.0, 5.0, "eV/eV"),
-            "d_band_ref": between(-10.0, 2.0, "eV"),
-            "solution_blocking": between(0.0, 1.0),
-            "film_blocking": between(0.0, 1.0),
-            "residue_blocking": between(0.0, 1.0),
-            "tunnel_length": pos("m"),
-            "tunnel_width": pos("m"),
-            "residue_monolayer": pos("m"),
-            "residue_passivation_decades": between(0.0, 10.0),
-            "k_disproportionation": nonneg("1/s"),
-            "k_carbonation": nonneg("1/s"),
-            "p_co2_ref": pos("Pa"),
-            "k_electrolyte_attack": nonneg("1/s"),
-            "electrolyte_oxidation_potential": between(3.0, 6.0, "V"),
-            "i0_electrolyte_oxidation": nonneg("A/m²"),
-            "alpha_electrolyte_oxidation": between(0.0, 1.0, lo_open=True, hi_open=True),
-            "electrolyte_oxidation_deposit": between(0.0, 1.0),
-            "hydrate_water": between(0.0, 10.0),
-            "residue_molar_volume": pos("m³/mol"),
-            "oxidised_electrolyte_molar_volume": pos("m³/mol"),
-            "initial_potential": between(0.0, 6.0, "V", lo_open=True, hi_open=True),
-        })
+        validate_fields(self, RANGES)
+
+    @staticmethod
+    def allowed_range(name: str) -> tuple:
+        """(low, high, low_open, high_open, unit) accepted for field ``name``."""
+        if name not in RANGES:
+            import difflib
+
+            hint = difflib.get_close_matches(name, RANGES, n=3)
+            raise ParameterError(f"LumpedParameters has no field {name!r}"
+                                 + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""))
+        return RANGES[name]
 
     def replace(self, **changes) -> "LumpedParameters":
         """A validated copy with some fields changed; unknown names are refused with suggestions."""

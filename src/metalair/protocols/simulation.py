@@ -279,7 +279,7 @@ class _Recorder:
         q_channels = np.asarray(summ[8:15], dtype=float)
         self.q_by += q_channels
         self.q_channel += q_channels
-        self.q_net += I_cell * (float(summ[1]) - self.t0)
+        self.q_net -= float(q_channels.sum())  # actual ∫I dt (= applied current to the solver tolerance)
         self.gas += np.asarray(summ[15:18], dtype=float)
         if self.keep and rows is not None and len(rows):
             self.pending.append(rows)

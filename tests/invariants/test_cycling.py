@@ -1,0 +1,116 @@
+"""Long capacity-limited cycling: conservation across cycles, end-of-life logic, bad inputs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import metalair as ma
+from metalair.analysis.cycling import cycling_protocol, run_cycling, simulated_cycle_summary
+from metalair.constants import F
+from metalair.errors import ProtocolError
+
+CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
+
+
+@pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
+def test_carry_over_conserves_charge_sodium_oxygen_over_120_cycles(catalyst):
+    """Invariants over 120 cycles with state carried from cycle to cycle (every cycle stored)."""
+    sol = ma.Simulation(catalyst, [cycling_protocol(cycles=120)]).run()
+    assert sol.ok
+    assert int(sol["Cycle"].max()) == 120
+    q_net = sol["Net discharge capacity [mAh/g]"]
+    q_ch = sum(sol[f"{c} charge [mAh/g]"] for c in CHANNELS)
+    scale = np.max(np.abs(sol["Throughput capacity [mAh/g]"]))
+    assert np.max(np.abs(q_ch + q_net)) <= 1e-9 * scale
+    na = (sol["NaO2 [mol/g]"] + 2 * sol["Na2O2 [mol/g]"] + 2 * sol["Na2CO3 [mol/g]"] + sol["Residue [mol/g]"])
+    q_prod = sum(sol[f"{c} charge [mAh/g]"] for c in CHANNELS[:4]) * 3.6 / F
+    assert np.max(np.abs(na + q_prod)) <= 1e-9 * max(1e-12, np.max(np.abs(q_prod)))
+    x = 1.0
+    o_solid = (2 * sol["NaO2 [mol/g]"] + 2 * sol["Na2O2 [mol/g]"] + (3 + x) * sol["Na2CO3 [mol/g]"]
+               + 2 * sol["Residue [mol/g]"])
+    o_in = 2 * sol["O2 uptake [mol/g]"] + 2 * sol["CO2 uptake [mol/g]"] + sol["H2O uptake [mol/g]"]
+    assert np.max(np.abs(o_solid - o_in)) <= 1e-9 * max(1e-12, np.max(o_solid))
+    for key in ("NaO2", "Na2O2", "Na2CO3", "Exposed Na2CO3", "Residue", "Oxidised electrolyte"):
+        assert sol[f"{key} [mol/g]"].min() >= 0.0, key
+    assert np.all(sol["Exposed Na2CO3 [mol/g]"] <= sol["Na2CO3 [mol/g]"] + 1e-15)
+
+
+def test_summaries_match_stored_series_and_memory_is_bounded():
+    """Per-cycle numbers from step summaries equal those from the stored series; unsaved cycles keep no rows."""
+    res = run_cycling("NLRO", cycles=30, save_cycles=[1, 30])
+    sol = res.solution
+    assert set(np.unique(sol["Cycle"])) <= {1, 30}
+    t = res.table
+    m = (sol["Cycle"] == 30) & (sol["Step"] == 59)  # discharge of cycle 30
+    assert t["Discharge capacity [mAh/g]"][29] == pytest.approx(sol["Capacity [mAh/g]"][m][-1], rel=1e-12)
+    assert t["End-of-discharge voltage [V]"][29] == pytest.approx(sol["Voltage [V]"][m][-1], abs=1e-12)
+
+
+def test_end_of_life_discharge_failure_constructed():
+    """A discharge limit the cell cannot reach at this current fails cycle 1 by the discharge rule."""
+    res = run_cycling("NLRO", current="500 mA/g", capacity="500 mAh/g", cycles=3, v_min="2.21 V", v_max="4.8 V")
+    assert res.life.first_failed_cycle == 1 and res.life.cycle_life == 0
+    assert "discharge" in res.life.reason and "2.21 V" in res.life.reason
+
+
+def test_end_of_life_charge_failure_constructed():
+    """A charge limit below the NaO2 plateau cannot return the capacity: cycle 1 fails by the charge rule."""
+    res = run_cycling("NLRO", current="500 mA/g", capacity="500 mAh/g", cycles=3, v_min="1.5 V", v_max="2.4 V")
+    assert res.life.first_failed_cycle == 1
+    assert "charge returned" in res.life.reason and "2.4 V" in res.life.reason
+
+
+def test_no_failure_is_censored():
+    res = run_cycling("NLRO", cycles=5)
+    assert res.life.censored and res.life.cycle_life == 5 and res.life.first_failed_cycle is None
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"capacity": "0 mAh/g"}, "capacity"),
+    ({"capacity": "-5 mAh/g"}, "capacity"),
+    ({"current": "-500 mA/g"}, "current"),
+    ({"v_min": "4.9 V", "v_max": "4.8 V"}, "v_min"),
+    ({"v_min": "3 V", "v_max": "3 V"}, "v_min"),
+    ({"cycles": 0}, "cycles"),
+    ({"cycles": 2.5}, "cycles"),
+    ({"cycles": True}, "cycles"),
+])
+def test_bad_cycling_inputs_refused(kwargs, match):
+    with pytest.raises(ProtocolError, match=match):
+        cycling_protocol(**kwargs)
+
+
+def test_cycle_repeat_below_one_refused():
+    with pytest.raises(ProtocolError, match="repeat"):
+        ma.Cycle([ma.Discharge(500, capacity="500 mAh/g")], repeat=0)
+
+
+def test_simulated_summary_columns():
+    sol = ma.Simulation("RuO2", [cycling_protocol(cycles=4)], save_cycles=[1]).run()
+    t = simulated_cycle_summary(sol)
+    assert len(t) == 4
+    assert np.all(t["Discharge capacity [mAh/g]"] == pytest.approx(500.0, rel=1e-9))
+    assert np.all(t["Carbonate after charge [mmol/g]"][1:] > t["Carbonate after charge [mmol/g]"][:-1])
+
+
+def test_compiled_and_plain_python_kernel_agree():
+    """The kernel gives the same numbers with and without numba (METALAIR_NO_JIT=1)."""
+    code = ("import metalair as ma, json; from metalair.models import _kernel as K;"
+            "s = ma.simulate('NLRO', 'Discharge at 500 mA/g for 2000 mAh/g or until 1.5 V; "
+            "Charge at 500 mA/g until 4.8 V');"
+            "print(json.dumps([K.JIT] + [[x.capacity_mAh_g, x.mean_voltage_V, x.end_voltage_V] for x in s.steps]))")
+    import json
+
+    outs = []
+    for flag in ("0", "1"):
+        env = dict(os.environ, METALAIR_NO_JIT=flag)
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        outs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    jit, plain = outs
+    assert plain[0] is False
+    np.testing.assert_allclose(np.array(jit[1:]), np.array(plain[1:]), rtol=1e-9, atol=1e-9)
