@@ -276,13 +276,14 @@ def _residual(E, y, dt, free, passiv, prm, host, stage, out, mode, value):
     return cell_voltage(prm, E, -tot) - value
 
 
-def solve_step(y, dt, mode, value, E0, prm, host, stage, out):
+def solve_step(y, dt, mode, value, E0, prm, host, stage, out, width=0.005):
     """One backward-Euler step. ``mode`` 0: cell current ``value`` [A/kg, discharge +];
-    1: cell voltage ``value`` [V]. Returns the air-electrode potential, or NaN if no potential
-    balances the step (the caller shortens ``dt``). ``out`` receives the results."""
+    1: cell voltage ``value`` [V]. ``E0`` is the first guess, ``width`` the half-width of the
+    first bracket. Returns the air-electrode potential, or NaN if no potential balances the
+    step (the caller shortens ``dt``). ``out`` receives the results."""
     free, passiv = pre_step(prm, y)
-    lo = E0 - 0.005
-    hi = E0 + 0.005
+    lo = E0 - width
+    hi = E0 + width
     glo = _residual(lo, y, dt, free, passiv, prm, host, stage, out, mode, value)
     ghi = _residual(hi, y, dt, free, passiv, prm, host, stage, out, mode, value)
     step = 0.02
@@ -333,7 +334,7 @@ def solve_step(y, dt, mode, value, E0, prm, host, stage, out):
             if side == -1:
                 ghi *= 0.5
             side = -1
-        if abs(g) < 1e-15 * (1.0 + abs(value)):
+        if abs(g) < 1e-12 * (1.0 + abs(value)):
             break
     evaluate(E, y, dt, free, passiv, prm, host, stage, out, True)
     return E
@@ -380,7 +381,10 @@ def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, sta
             dt = remaining
         if dt > cap:
             dt = cap
-        E = solve_step(yy, dt, 0, I_cell, yy[Y_E], prm, host, stage, trial)
+        # first guess from the last step's trend; a narrow first bracket saves root iterations
+        E_pred = yy[Y_E] + (slope * dt if have_slope else 0.0)
+        E = solve_step(yy, dt, 0, I_cell, E_pred, prm, host, stage, trial,
+                       max(2e-4, 0.5 * abs(slope * dt)) if have_slope else 0.005)
         if math.isnan(E):
             if dt <= dt_min:
                 status = 2
