@@ -345,7 +345,7 @@ _SUMMARY = 12  # layout of a segment summary, see galvanostatic_segment
 
 def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, stage,
                           max_change, dt_initial, dt_min, dt_max, growth, event_tol, max_steps,
-                          store, buf, summary, q_net0):
+                          store, buf, summary, rtol, atol):
     """Constant-current segment with step control and a voltage-limit event, all compiled.
 
     ``sign`` = +1 stops when V ≤ ``v_limit`` (discharge), −1 when V ≥ ``v_limit`` (charge),
@@ -364,6 +364,7 @@ def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, sta
     cap = dt_max
     slope = 0.0
     have_slope = False
+    slopes = np.zeros(ny)  # rate of change of every state over the last accepted step
     v_prev = cell_voltage(prm, yy[Y_E], I_cell)
     v_start = math.nan
     q = 0.0
@@ -393,6 +394,15 @@ def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, sta
             continue
         delta = E - yy[Y_E]
         d = abs(delta - slope * dt) if have_slope else abs(delta)
+        # the same first-order error estimate for the inventories and host fractions, scaled so
+        # that rtol*|y| + atol counts as one max_change
+        if have_slope:
+            for i in range(ny):
+                if i == Y_E:
+                    continue
+                di = abs(trial[i] - yy[i] - slopes[i] * dt) / (rtol * abs(yy[i]) + atol) * max_change
+                if di > d:
+                    d = di
         if d > 2.5 * max_change and dt > dt_min:
             dt = max(dt * max(0.1, 0.8 * max_change / d), dt_min)
             continue
@@ -466,6 +476,7 @@ def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, sta
                 buf[nrow, 4 + i] = trial[i]
             nrow += 1
         for i in range(ny):
+            slopes[i] = (trial[i] - yy[i]) / dt
             yy[i] = trial[i]
         v_prev = V
         if status == 1:

@@ -216,7 +216,7 @@ class LumpedAirElectrode:
                                     float(v_limit) if v_limit is not None else 0.0, sign,
                                     self._prm, self._host, self._stage,
                                     s.max_change, min(s.dt_initial, duration), s.dt_min, dt_max, s.growth,
-                                    s.event_tolerance, s.max_steps, store, buf, summary, 0.0)
+                                    s.event_tolerance, s.max_steps, store, buf, summary, s.rtol, s.atol)
             n_rows, n_steps = int(summary[2]), int(summary[7])
             if not store or n_rows >= n_steps:
                 break

@@ -39,15 +39,20 @@ class SolverSettings:
         Events are located to this absolute tolerance in the event function.
     max_steps : int
         Steps per segment before giving up.
+    rtol, atol : float
+        Error scale of the other states (inventories [mol/kg], host fractions): a change of
+        ``rtol*|y| + atol`` away from the straight-line predictor counts like ``max_change``.
     """
 
-    max_change: float = 0.01
+    max_change: float = 0.005
     dt_initial: float = 1.0
     dt_min: float = 1e-7
-    dt_max: float = 3600.0
+    dt_max: float = 120.0
     growth: float = 2.0
     event_tolerance: float = 1e-5
     max_steps: int = 200000
+    rtol: float = 1e-3
+    atol: float = 3e-4
 
     def __post_init__(self) -> None:
         validate_fields(self, {
@@ -57,6 +62,8 @@ class SolverSettings:
             "dt_max": pos("s"),
             "growth": between(1.0, 100.0, lo_open=True),
             "event_tolerance": pos(),
+            "rtol": pos(),
+            "atol": pos(),
         })
         from metalair.errors import ParameterError
 
