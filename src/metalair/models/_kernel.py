@@ -334,12 +334,14 @@ def solve_step(y, dt, mode, value, E0, prm, host, stage, out, width=0.005):
             if side == -1:
                 ghi *= 0.5
             side = -1
-        if abs(g) < 1e-12 * (1.0 + abs(value)):
+        if abs(g) < 1e-10 * (1.0 + abs(value)):
             break
     evaluate(E, y, dt, free, passiv, prm, host, stage, out, True)
     return E
 
 
+#: absolute error scale of host oxidised fractions in the step control
+HOST_ATOL = 1e-2
 _SUMMARY = 12  # layout of a segment summary, see galvanostatic_segment
 
 
@@ -400,7 +402,9 @@ def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, sta
             for i in range(ny):
                 if i == Y_E:
                     continue
-                di = abs(trial[i] - yy[i] - slopes[i] * dt) / (rtol * abs(yy[i]) + atol) * max_change
+                # host fractions (dimensionless, 0..1) are held to a looser absolute scale
+                tol = rtol * abs(yy[i]) + (atol if i < Y_HOST else HOST_ATOL)
+                di = abs(trial[i] - yy[i] - slopes[i] * dt) / tol * max_change
                 if di > d:
                     d = di
         if d > 2.5 * max_change and dt > dt_min:
