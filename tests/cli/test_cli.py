@@ -104,3 +104,26 @@ def test_cycle_bad_input_is_user_error(tmp_path):
     assert "v_min" in res.output
     res = runner.invoke(app, ["cycle", "--cycles", "0", "--out", str(tmp_path)])
     assert res.exit_code == 1
+
+
+def test_stages_prints_order():
+    res = runner.invoke(app, ["stages", "--catalyst", "NLRO"])
+    assert res.exit_code == 0, res.output
+    assert "NaO2 -> Na2O2 -> Na2CO3" in res.output
+
+
+def test_simulate_cycling_protocol_writes_cycle_table(tmp_path):
+    res = runner.invoke(app, ["simulate", "-c", "NLRO", "-p",
+                              "(Discharge at 500 mA/g for 500 mAh/g or until 1.5 V; "
+                              "Charge at 500 mA/g for 500 mAh/g or until 4.8 V) x 30",
+                              "--out", str(tmp_path), "--no-plot", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "cycle life" in res.output
+    lines = (tmp_path / "cycles.csv").read_text().splitlines()
+    assert len(lines) == 31
+    # memory bound: only cycles 1, 10 and 30 keep their time series
+    import csv
+
+    with open(tmp_path / "NLRO.csv") as fh:
+        cycles = {int(float(r["Cycle"])) for r in csv.DictReader(fh)}
+    assert cycles == {1, 10, 30}

@@ -65,15 +65,25 @@ def _progress_bar(label: str):
     return report
 
 
+#: protocols with more cycles than this keep full time series only for a few cycles
+LONG_RUN_CYCLES = 20
+
+
 def _run(catalyst: str, protocol: str, environment: str, progress: bool):
     from metalair.chemistry import environment as get_env
     from metalair.protocols.simulation import Simulation
+    from metalair.protocols.steps import flatten
 
     try:
         sim = Simulation(catalyst, protocol, environment=get_env(environment))
+        n_cycles = max(c for c, _s in flatten(sim.protocol.steps))
+        if n_cycles > LONG_RUN_CYCLES:  # bound memory: time series for cycles 1, 10, 100 and the last
+            keep = {1, 10, 100, n_cycles}
+            sim = Simulation(catalyst, protocol, environment=get_env(environment), save_cycles=keep)
     except MetalairError as exc:
         _fail(str(exc))
     sol = sim.run(progress=_progress_bar(f"{sim.model.catalyst.name}") if progress else None)
+    sol.meta["n_cycles"] = n_cycles
     return sol
 
 
@@ -118,6 +128,14 @@ def simulate(
     typer.echo(format_summary(summarize(sol)))
     stem = f"{sol.meta['catalyst']}"
     written = _write_outputs(sol, out, fmt, stem)
+    if sol.meta.get("n_cycles", 1) > 1:  # a cycling protocol: per-cycle table and cycle life too
+        from metalair.analysis.cycles import cycle_life
+        from metalair.analysis.cycling import simulated_cycle_summary
+
+        table = simulated_cycle_summary(sol)
+        table.to_csv(out / "cycles.csv")
+        written.append(str(out / "cycles.csv"))
+        typer.echo(str(cycle_life(table)))
     if plot:
         try:
             from metalair.plotting.simulation import plot_solution, save_figure
@@ -209,6 +227,29 @@ def cycle(
     typer.echo("wrote: " + ", ".join(str(out / f) for f in res.files.values()))
     if not res.solution.ok:
         _fail(res.solution.message, EXIT_SOLVER)
+
+
+@app.command()
+def stages(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c"),
+    current: str = typer.Option("200mA/g", "--current"),
+    capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages [V] at which to report the inventory."),
+) -> None:
+    """Stage analysis (P8): products at the end of discharge and at chosen voltages on charge."""
+    from metalair.analysis.cycling import stage_analysis
+
+    try:
+        volts = tuple(float(v) for v in at.split(",") if v.strip())
+    except ValueError:
+        _fail(f"--at {at!r} must be comma-separated voltages, e.g. 2.8,3.8,4.6")
+    try:
+        typer.echo(stage_analysis(catalyst, current, capacity, v_max, volts).table())
+    except SolverError as exc:
+        _fail(str(exc), EXIT_SOLVER)
+    except MetalairError as exc:
+        _fail(str(exc))
 
 
 @app.command()
