@@ -35,6 +35,8 @@ def plot_solution(sol, title: str | None = None):
     step = sol["Step"]
     colors = {"discharge": "#c0392b", "charge": "#2471a3", "rest": "0.5", "hold": "#7d3c98", "sweep": "#117a65"}
     for idx in np.unique(step):
+        if idx == 0:  # the initial state, not a protocol step
+            continue
         m = step == idx
         kind = kinds.get(int(idx), "rest")
         ax_v.plot(q[m], v[m], color=colors.get(kind, "k"), lw=1.6,
