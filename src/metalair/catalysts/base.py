@@ -19,7 +19,7 @@ import difflib
 import math
 from dataclasses import dataclass, field
 
-from metalair._validation import between, nonneg, pos, validate_fields
+from metalair._validation import between, pos, validate_fields
 from metalair.errors import ParameterError
 
 __all__ = ["Descriptors", "HostCouple", "Catalyst", "PRODUCTS"]

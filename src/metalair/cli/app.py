@@ -7,7 +7,6 @@ catalyst, a failed validation); 2 solver or internal failure.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional

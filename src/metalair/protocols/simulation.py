@@ -8,11 +8,10 @@ from typing import Callable
 import numpy as np
 
 from metalair.chemistry import AMBIENT_AIR
-from metalair.constants import F
 from metalair.errors import ProtocolError, SolverError
 from metalair.models import _kernel as K
-from metalair.models.lumped import CHANNELS, LumpedAirElectrode, PRODUCT_KEYS
-from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
+from metalair.models.lumped import CHANNELS, LumpedAirElectrode
+from metalair.protocols.steps import Charge, Discharge, Hold, Protocol, Rest, Sweep, flatten
 from metalair.solvers.solution import Solution, StepSummary
 from metalair.solvers.stepping import SolverSettings, run_segment
 

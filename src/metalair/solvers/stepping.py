@@ -9,7 +9,6 @@ change per step, and stops exactly where an event function crosses zero
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
