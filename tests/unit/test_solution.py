@@ -84,7 +84,9 @@ def test_to_csv_is_atomic_when_the_write_fails(sol, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(solution_module.os, "replace", broken_replace)
+    import metalair._files as files_module  # where the atomic write lives
+
+    monkeypatch.setattr(files_module.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         sol.to_csv(path)
     assert path.read_text() == "old content\n"

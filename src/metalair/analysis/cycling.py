@@ -187,7 +187,7 @@ def run_cycling(catalyst="NLRO", current="500 mA/g", capacity="500 mAh/g", cycle
                 res.files["figure"] = "cycling.png"
             except ImportError:  # pragma: no cover - depends on the install
                 pass
-        from metalair.solvers.solution import atomic_write_text
+        from metalair._files import atomic_write_text
 
         atomic_write_text(out / "summary.json", json.dumps(res.summary(), indent=2, default=_jsonable))
         res.files["summary"] = "summary.json"

@@ -98,7 +98,7 @@ def _write_outputs(sol, out: Path, fmt: str, stem: str) -> list[str]:
     summary = out / f"{stem}_summary.json"
     from metalair.analysis.summary import summarize
 
-    from metalair.solvers.solution import atomic_write_text
+    from metalair._files import atomic_write_text
 
     atomic_write_text(summary, json.dumps(summarize(sol), indent=2))
     written.append(str(summary))

@@ -90,7 +90,7 @@ def save_figure(fig, path) -> None:
     import io
     import os
 
-    from metalair.solvers.solution import atomic_write_bytes
+    from metalair._files import atomic_write_bytes
 
     plt = _mpl()
     buf = io.BytesIO()

@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from metalair._files import atomic_write_bytes, atomic_write_text, write_csv_rows
 from metalair.errors import KeyNotFoundError
 
-__all__ = ["Solution", "StepSummary", "atomic_write_text", "atomic_write_bytes"]
-
-
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder + rename)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+__all__ = ["Solution", "StepSummary"]
 
 
 @dataclass
@@ -127,13 +99,7 @@ class Solution:
     def to_csv(self, path, keys: list | None = None) -> None:
         """Write the time series to CSV (atomically)."""
         keys = list(self._data) if keys is None else keys
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(keys)
-        cols = [self[k] for k in keys]
-        for row in zip(*cols):
-            w.writerow([repr(float(x)) if isinstance(x, (float, np.floating)) else x for x in row])
-        atomic_write_text(path, buf.getvalue())
+        write_csv_rows(path, keys, zip(*(self[k] for k in keys)))
 
     def to_parquet(self, path, keys: list | None = None) -> None:
         """Write the time series to Parquet (needs the ``parquet`` extra: pyarrow)."""
