@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import metalair as ma
-import metalair.solvers.solution as solution_module
 from metalair.errors import KeyNotFoundError
 
 
