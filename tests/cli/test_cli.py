@@ -127,3 +127,17 @@ def test_simulate_cycling_protocol_writes_cycle_table(tmp_path):
     with open(tmp_path / "NLRO.csv") as fh:
         cycles = {int(float(r["Cycle"])) for r in csv.DictReader(fh)}
     assert cycles == {1, 10, 30}
+    summary = json.loads((tmp_path / "NLRO_summary.json").read_text())
+    assert summary["cycles_run"] == 30 and summary["cycle_table"] == "cycles.csv"
+    assert summary["censored"] is True and summary["cycle_life"] == 30
+
+
+def test_cycle_parquet_table(tmp_path):
+    pq = __import__("pytest").importorskip("pyarrow.parquet")
+    res = runner.invoke(app, ["cycle", "--cycles", "6", "--format", "parquet", "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(tmp_path / "cycles.parquet")
+    assert table.num_rows == 6 and "End-of-charge voltage [V]" in table.column_names
+    assert json.loads((tmp_path / "summary.json").read_text())["files"]["table"] == "cycles.parquet"
+    res = runner.invoke(app, ["cycle", "--format", "xlsx", "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "xlsx" in res.output

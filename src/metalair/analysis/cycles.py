@@ -124,10 +124,23 @@ class SummaryTable:
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write one row per cycle as CSV, atomically (temp file + ``os.replace``)."""
-        from metalair.io.writers import write_csv_rows  # noqa: PLC0415
+        from metalair._files import write_csv_rows  # noqa: PLC0415
 
         names = list(self.columns)
         return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write one row per cycle as Parquet, atomically (needs ``metalair[parquet]``: pyarrow)."""
+        try:
+            import pyarrow as pa  # noqa: PLC0415
+            import pyarrow.parquet as pq  # noqa: PLC0415
+        except ImportError:  # pragma: no cover - depends on the install
+            raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
+        from metalair._files import atomic_write  # noqa: PLC0415
+
+        table = pa.table({n: np.asarray(v) for n, v in self.columns.items()})
+        table = table.replace_schema_metadata({"metalair.notes": " | ".join(self.notes)})
+        return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
     def __str__(self) -> str:
         names = list(self.columns)

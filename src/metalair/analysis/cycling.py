@@ -135,7 +135,7 @@ class CyclingResult:
 def run_cycling(catalyst="NLRO", current="500 mA/g", capacity="500 mAh/g", cycles: int = 1000,
                 v_min="1.5 V", v_max="4.8 V", eod_threshold_V: float | None = 2.0, tolerance: float = 0.99,
                 save_cycles=None, parameters=None, environment=None, progress=None,
-                out_dir=None, figure: bool = True) -> CyclingResult:
+                out_dir=None, figure: bool = True, table_format: str = "csv") -> CyclingResult:
     """Capacity-limited cycling with per-cycle summary and cycle life.
 
     Parameters
@@ -149,7 +149,9 @@ def run_cycling(catalyst="NLRO", current="500 mA/g", capacity="500 mAh/g", cycle
         A half-cycle "reaches" the capacity limit when it returns at least this
         fraction of it (end-of-life definition, see :func:`~metalair.analysis.cycles.cycle_life`).
     out_dir : path, optional
-        Writes ``cycles.csv``, ``summary.json`` and ``cycling.png`` (atomically).
+        Writes ``cycles.csv`` (or ``cycles.parquet``), ``summary.json`` and ``cycling.png`` (atomically).
+    table_format : {"csv", "parquet"}
+        Format of the per-cycle table.
     """
     import time
 
@@ -177,8 +179,14 @@ def run_cycling(catalyst="NLRO", current="500 mA/g", capacity="500 mAh/g", cycle
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "cycles.csv")
-        res.files["table"] = "cycles.csv"
+        if table_format == "parquet":
+            table.to_parquet(out / "cycles.parquet")
+            res.files["table"] = "cycles.parquet"
+        elif table_format == "csv":
+            table.to_csv(out / "cycles.csv")
+            res.files["table"] = "cycles.csv"
+        else:
+            raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
         if figure:
             try:
                 from metalair.plotting.simulation import plot_cycling, save_figure

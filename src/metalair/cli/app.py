@@ -134,7 +134,15 @@ def simulate(
         table = simulated_cycle_summary(sol)
         table.to_csv(out / "cycles.csv")
         written.append(str(out / "cycles.csv"))
-        typer.echo(str(cycle_life(table)))
+        life = cycle_life(table)
+        typer.echo(str(life))
+        from metalair._files import atomic_write_text
+
+        summary = summarize(sol)
+        summary.update({"cycle_life": life.cycle_life, "censored": life.censored,
+                        "first_failed_cycle": life.first_failed_cycle, "end_of_life_reason": life.reason,
+                        "cycles_run": len(table), "cycle_table": "cycles.csv"})
+        atomic_write_text(out / f"{stem}_summary.json", json.dumps(summary, indent=2, default=str))
     if plot:
         try:
             from metalair.plotting.simulation import plot_solution, save_figure
@@ -193,6 +201,7 @@ def cycle(
                                     "reach to count as passed."),
     environment: str = typer.Option("ambient air", "--environment", "-e"),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    fmt: str = typer.Option("csv", "--format", help="Per-cycle table format: csv or parquet."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Capacity-limited cycling: cycle life, per-cycle table (cycles.csv), summary.json and figure."""
@@ -201,12 +210,15 @@ def cycle(
 
     if cycles < 1:
         _fail(f"--cycles {cycles} must be at least 1")
+    if fmt not in ("csv", "parquet"):
+        _fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
     if not 0 < tolerance <= 1:
         _fail(f"--tolerance {tolerance} must be in (0, 1]")
     try:
         res = run_cycling(catalyst, current, capacity, cycles, v_min, v_max, eod_threshold_V=eod_threshold,
                           tolerance=tolerance, environment=get_env(environment),
-                          progress=_progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out)
+                          progress=_progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out,
+                          table_format=fmt)
     except MetalairError as exc:
         _fail(str(exc))
     t = res.table
