@@ -5,11 +5,17 @@ anode, and the ohmic resistance of the quasi-solid electrolyte between them.
 Everything is per kilogram of catalyst.
 
 States
-    inventories of NaO2, Na2O2, Na2CO3·xH2O, Na-containing residue (superoxide
-    attack on the electrolyte) and deposited oxidised electrolyte [mol/kg]; the
-    mean blocking efficiency of the deposited products (their morphology) [-];
+    inventories [mol/kg] of NaO2 grown through solution (cubes) and at the
+    surface (film), Na2O2, Na2CO3·xH2O (and the part of it exposed on the
+    catalyst once its host particles were oxidised), Na-containing residue
+    (superoxide attack on the electrolyte) and deposited oxidised electrolyte;
     the air-electrode interfacial potential (double layer) [V]; the oxidised
     fraction of each host redox couple of an insertion-host catalyst [-].
+
+Area and passivation
+    Deposits block catalyst area by an erf (tunnelling) law in their
+    blocking-weighted thickness; the interfacial skin (residue, oxidised
+    electrolyte, exposed carbonate) also lowers every exchange current.
 
 Reactions at the air electrode (anodic current positive)
     * NaO2:   Na+ + O2 + e- ⇌ NaO2 (formation on the free catalyst area, fed by
@@ -30,7 +36,7 @@ Time stepping is implicit (backward Euler) with every state update in closed
 form once the interfacial potential is known, so a step reduces to one
 monotone scalar equation for that potential: fast, positivity-preserving, and
 charge-conserving by construction (each reaction's charge *is* its inventory
-change times nF).
+change times nF). The arithmetic lives in :mod:`metalair.models._kernel`.
 """
 
 from __future__ import annotations
@@ -162,7 +168,7 @@ class LumpedAirElectrode:
     def n_states(self) -> int:
         return _N_BASE + self.n_host
 
-    def initial_state(self, potential: float | None = None) -> list:
+    def initial_state(self, potential: float | None = None) -> np.ndarray:
         """Fresh cell: no products, host in equilibrium with the initial potential."""
         E = self.parameters.initial_potential if potential is None else float(potential)
         y = np.zeros(self.n_states)
