@@ -47,6 +47,23 @@ def _capacity_scale(data: CyclerData, mass_g: float | None) -> tuple[float, str]
     return 1000.0, "Capacity [mAh]"
 
 
+def _half_cycle_setup(data: CyclerData, mass_g: float | None, cycle_start: str, cycles: Any,
+                      max_curves: int, ax: Any) -> tuple:
+    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring shared by
+    the per-half-cycle plots."""
+    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
+    import matplotlib as mpl  # noqa: PLC0415
+
+    fig = ax.figure if ax is not None else _figure()
+    ax = ax if ax is not None else fig.add_subplot()
+    scale, label = _capacity_scale(data, mass_g)
+    halves = half_cycles(data, cycle_start=cycle_start)  # type: ignore[arg-type]
+    present = np.unique([h.cycle for h in halves]) if halves else np.zeros(0, dtype=int)
+    chosen = np.asarray(cycles) if cycles is not None else _pick_cycles(present, max_curves)
+    span = max(int(present.max()) - 1, 1) if present.size else 1
+    return fig, ax, scale, label, halves, chosen, mpl.colormaps["viridis"], span
+
+
 def plot_voltage_capacity(
     data: CyclerData,
     *,
@@ -61,18 +78,8 @@ def plot_voltage_capacity(
     Returns the matplotlib Figure. Cycles are numbered as in
     :func:`metalair.analysis.cycles.cycle_summary` with the same ``cycle_start``.
     """
-    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
-
-    fig = ax.figure if ax is not None else _figure()
-    ax = ax if ax is not None else fig.add_subplot()
-    scale, label = _capacity_scale(data, mass_g)
-    halves = half_cycles(data, cycle_start=cycle_start)  # type: ignore[arg-type]
-    present = np.unique([h.cycle for h in halves]) if halves else np.zeros(0, dtype=int)
-    chosen = np.asarray(cycles) if cycles is not None else _pick_cycles(present, max_curves)
-    import matplotlib as mpl  # noqa: PLC0415
-
-    cmap = mpl.colormaps["viridis"]
-    span = max(int(present.max()) - 1, 1) if present.size else 1
+    fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
+        data, mass_g, cycle_start, cycles, max_curves, ax)
     for h in halves:
         if h.cycle not in chosen:
             continue
@@ -120,20 +127,11 @@ def plot_dqdv(
     ax: Any = None,
 ) -> Any:
     """Smoothed dQ/dV of each half-cycle (discharge plotted negative, as is usual)."""
-    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
     from metalair.analysis.dqdv import dqdv  # noqa: PLC0415
     from metalair.errors import ParameterError  # noqa: PLC0415
 
-    fig = ax.figure if ax is not None else _figure()
-    ax = ax if ax is not None else fig.add_subplot()
-    scale, label = _capacity_scale(data, mass_g)
-    halves = half_cycles(data, cycle_start=cycle_start)  # type: ignore[arg-type]
-    present = np.unique([h.cycle for h in halves]) if halves else np.zeros(0, dtype=int)
-    chosen = np.asarray(cycles) if cycles is not None else _pick_cycles(present, max_curves)
-    import matplotlib as mpl  # noqa: PLC0415
-
-    cmap = mpl.colormaps["viridis"]
-    span = max(int(present.max()) - 1, 1) if present.size else 1
+    fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
+        data, mass_g, cycle_start, cycles, max_curves, ax)
     for h in halves:
         if h.cycle not in chosen:
             continue
