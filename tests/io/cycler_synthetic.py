@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from metalair.io.table import CyclerData
+from metalair.tables.cycler import CyclerData
 
 I_A = 1e-3  # 1 mA
 

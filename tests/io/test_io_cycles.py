@@ -84,7 +84,7 @@ def test_cycles_are_renumbered_discharge_first():
 
 def test_summary_table_access_and_text():
     table = cycle_summary(metal_air_record(), MASS)
-    with pytest.raises(KeyNotFoundError, match="did you mean 'Discharge capacity \\[mAh/g\\]'"):
+    with pytest.raises(KeyNotFoundError, match="(?i)did you mean 'Discharge capacity \\[mAh/g\\]'"):
         table["Discharge capacity [mAh]"]
     rows = table.rows()
     assert rows[1]["Cycle"] == 2 and rows[1]["Charge capacity [mAh/g]"] == pytest.approx(1000)

@@ -11,7 +11,7 @@ from cycler_synthetic import build
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io import CyclerData, DataQualityWarning, check_cycler_data, read
 from metalair.io.checks import finish
-from metalair.io.table import infer_steps_from_current, per_step_accumulated
+from metalair.tables.cycler import infer_steps_from_current, per_step_accumulated
 
 
 def small(**over):

@@ -1,6 +1,6 @@
 """Per-cycle metrics of a cycling record, cycle life, and the one-call file analysis.
 
-Everything here takes a :class:`~metalair.io.table.CyclerData` (current
+Everything here takes a :class:`~metalair.tables.cycler.CyclerData` (current
 positive on discharge), so a measured file and a simulated solution converted
 to that table are analysed by the same code.
 
@@ -39,18 +39,17 @@ Polarisation
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from metalair.errors import KeyNotFoundError, ParameterError
-from metalair.io.table import CyclerData, step_directions, step_starts
+from metalair.errors import ParameterError
+from metalair.tables.cycler import CyclerData, step_directions, step_starts
+from metalair.tables.summary import SummaryTable
 
 __all__ = [
     "SummaryTable",
@@ -67,113 +66,6 @@ CEDefinition = Literal["charge/discharge", "discharge/charge"]
 _CE_DEFINITIONS = ("charge/discharge", "discharge/charge")
 
 
-# ---------------------------------------------------------------------------
-# table object
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class SummaryTable:
-    """A small column table, one row per cycle, columns named with units.
-
-    Columns are addressed as ``table["Discharge capacity [mAh/g]"]``; a wrong
-    name raises :class:`~metalair.errors.KeyNotFoundError` suggesting close
-    matches. ``str(table)`` is a readable text table; :meth:`to_csv` writes
-    it atomically.
-    """
-
-    columns: dict[str, np.ndarray]
-    capacity_unit: str
-    mass_g: float | None = None
-    coulombic_efficiency: str = "charge/discharge"
-    notes: tuple[str, ...] = ()
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
-
-    @property
-    def column_names(self) -> list[str]:
-        return list(self.columns)
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        if key in self.columns:
-            return self.columns[key]
-        close = difflib.get_close_matches(key, list(self.columns), n=3, cutoff=0.3)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise KeyNotFoundError(f"no column {key!r}{hint} Columns: {', '.join(self.columns)}")
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.columns
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.rows())
-
-    def rows(self) -> list[dict[str, Any]]:
-        """The table as a list of ``{column: value}`` dicts."""
-        names = list(self.columns)
-        return [
-            {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, values)}
-            for values in zip(*(self.columns[n] for n in names))
-        ]
-
-    def to_pandas(self) -> Any:
-        """As a :class:`pandas.DataFrame` (pandas imported here, optional)."""
-        import pandas as pd  # noqa: PLC0415
-
-        df = pd.DataFrame(self.columns)
-        df.attrs["notes"] = list(self.notes)
-        return df
-
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per cycle as CSV, atomically (temp file + ``os.replace``)."""
-        from metalair._files import write_csv_rows  # noqa: PLC0415
-
-        names = list(self.columns)
-        return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
-
-    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per cycle as Parquet, atomically (needs ``metalair[parquet]``: pyarrow)."""
-        try:
-            import pyarrow as pa  # noqa: PLC0415
-            import pyarrow.parquet as pq  # noqa: PLC0415
-        except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
-        from metalair._files import atomic_write  # noqa: PLC0415
-
-        table = pa.table({n: np.asarray(v) for n, v in self.columns.items()})
-        table = table.replace_schema_metadata({"metalair.notes": " | ".join(self.notes)})
-        return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
-
-    def __str__(self) -> str:
-        names = list(self.columns)
-        if not names:
-            return "(empty table)"
-        cells = [[_cell(v) for v in self.columns[n]] for n in names]
-        widths = [max(len(n), *(len(c) for c in col)) if col else len(n) for n, col in zip(names, cells)]
-        lines = ["  ".join(n.rjust(w) for n, w in zip(names, widths))]
-        for i in range(len(self)):
-            lines.append("  ".join(col[i].rjust(w) for col, w in zip(cells, widths)))
-        lines.extend(f"note: {note}" for note in self.notes)
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"SummaryTable({len(self)} cycles, capacities in {self.capacity_unit})"
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    value = float(value)
-    if math.isnan(value):
-        return "-"
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-        return f"{value:.4g}"
-    return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
-
-
-# ---------------------------------------------------------------------------
-# per-step quantities
-# ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Steps:
     start: np.ndarray  # first row

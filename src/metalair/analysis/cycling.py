@@ -46,7 +46,7 @@ def cycling_protocol(current="500 mA/g", capacity="500 mAh/g", cycles: int = 100
 
 def simulated_cycle_summary(sol):
     """Per-cycle table of a simulated solution from its step summaries (works without stored time series)."""
-    from metalair.analysis.cycles import SummaryTable
+    from metalair.tables.summary import SummaryTable
 
     cycles: dict[int, dict] = {}
     for s in sol.steps:

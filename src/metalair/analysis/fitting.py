@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
-from metalair.io.table import CyclerData
+from metalair.tables.cycler import CyclerData
 
 __all__ = [
     "FitResult",

@@ -18,7 +18,7 @@ def to_cycler_data(sol, mass_g: float = 1.0):
     Currents (mA/g × g → A) keep the cell's sign convention (positive on
     discharge); ``capacity_Ah`` is the signed charge since the start of each step.
     """
-    from metalair.io.table import CyclerData
+    from metalair.tables.cycler import CyclerData
 
     if not (isinstance(mass_g, (int, float)) and mass_g > 0 and np.isfinite(mass_g)):
         from metalair.errors import ParameterError

@@ -20,8 +20,8 @@ from typing import Any
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
 from metalair.io.detect import FORMAT_ALIASES, FORMATS, detect_format
-from metalair.io.table import STEP_TYPES, CyclerData
-from metalair.io.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
+from metalair.tables.cycler import STEP_TYPES, CyclerData
+from metalair.tables.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
 
 __all__ = [
     "read",

@@ -20,7 +20,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
-from metalair.io.table import CyclerData, classify_by_direction, per_step_accumulated, running_step
+from metalair.tables.cycler import CyclerData, classify_by_direction, per_step_accumulated, running_step
 
 __all__ = ["read_arbin_csv"]
 

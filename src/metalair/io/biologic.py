@@ -21,7 +21,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
-from metalair.io.table import CyclerData, classify_by_direction, running_step
+from metalair.tables.cycler import CyclerData, classify_by_direction, running_step
 
 __all__ = ["read_mpt", "read_mpr"]
 
@@ -86,7 +86,7 @@ def _columns_to_table(
     if keys:
         step = running_step(*keys)
     else:
-        from metalair.io.table import infer_steps_from_current
+        from metalair.tables.cycler import infer_steps_from_current
 
         step, _ = infer_steps_from_current(current)
     step_type = classify_by_direction(current, step)

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from metalair.errors import DataFormatError
-from metalair.io.table import CyclerData, step_starts
+from metalair.tables.cycler import CyclerData, step_starts
 
 __all__ = ["DataQualityWarning", "check_cycler_data", "finish"]
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io.table import (
+from metalair.tables.cycler import (
     CyclerData,
     classify_by_direction,
     infer_steps_from_current,

@@ -19,7 +19,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, parse_durations, read_text, split_table, unit_factor, unit_from_name
-from metalair.io.table import CyclerData, running_step
+from metalair.tables.cycler import CyclerData, running_step
 
 __all__ = ["read_maccor_txt"]
 

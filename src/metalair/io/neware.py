@@ -26,7 +26,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import normalise_step_type, parse_durations, read_text, split_table, unit_factor, unit_from_name
-from metalair.io.table import CyclerData, per_step_accumulated, running_step
+from metalair.tables.cycler import CyclerData, per_step_accumulated, running_step
 
 __all__ = ["read_neware", "read_neware_csv", "NEWARE_STEP_TYPES"]
 

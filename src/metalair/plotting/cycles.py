@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from metalair.analysis.cycles import SummaryTable
-    from metalair.io.table import CyclerData
+    from metalair.tables.summary import SummaryTable
+    from metalair.tables.cycler import CyclerData
 
 __all__ = [
     "plot_voltage_capacity",
@@ -152,7 +152,7 @@ def plot_dqdv(
 
 
 def _save(fig: Any, path: Path) -> Path:
-    from metalair.io.writers import atomic_write  # noqa: PLC0415
+    from metalair.tables.writers import atomic_write  # noqa: PLC0415
 
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from metalair._files import atomic_write, atomic_write_text, write_csv_rows
-from metalair.io.table import CyclerData
+from metalair.tables.cycler import CyclerData
 
 __all__ = ["atomic_write", "atomic_write_text", "write_csv_rows", "write_cycler_csv", "write_cycler_parquet"]
 
