@@ -20,7 +20,7 @@ from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.protocols import (
     Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, format_protocol, parse_protocol,
 )
-from metalair.solvers.stepping import SolverSettings
+from metalair.solvers.integrate import SolverSettings
 
 __all__ = [
     "__version__",

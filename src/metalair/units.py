@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from metalair.errors import ParameterError
 
@@ -41,6 +42,16 @@ UNITS: dict[str, tuple[str, float]] = {
     "Ah/kg": ("specific capacity", 3600.0),
     "C/kg": ("specific capacity", 1.0),
     "C/g": ("specific capacity", 1000.0),
+    # specific energy -> J/kg
+    "mWh/g": ("specific energy", 3600.0),
+    "Wh/kg": ("specific energy", 3600.0),
+    "J/kg": ("specific energy", 1.0),
+    # amount per mass of catalyst -> mol/kg
+    "mol/g": ("specific amount", 1000.0),
+    "mmol/g": ("specific amount", 1.0),
+    "mol/kg": ("specific amount", 1.0),
+    # amount rate per mass of catalyst -> mol/(s kg)
+    "mol/s/g": ("specific amount rate", 1000.0),
     # potential -> V
     "V": ("potential", 1.0),
     "mV": ("potential", 1e-3),
@@ -115,8 +126,8 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     return value * factor
 
 
-def to_user(value_si: float, unit: str) -> float:
-    """Convert an SI value to the named user unit (inverse of :func:`parse_quantity`)."""
+def to_user(value_si: Any, unit: str) -> Any:
+    """Convert an SI value (a float or an array) to the named user unit (inverse of :func:`parse_quantity`)."""
     if unit not in UNITS:
         raise ParameterError(f"unknown unit {unit!r}; allowed units: {', '.join(sorted(UNITS))}")
     dim, factor = UNITS[unit]

@@ -24,12 +24,13 @@ import pytest
 import metalair as ma
 from metalair.constants import F, R
 from metalair.models.lumped import LumpedAirElectrode
-from metalair.physics.kinetics import (
-    affinity_gated_rate,
-    butler_volmer,
-    butler_volmer_overpotential,
-    tafel_overpotential,
-)
+from metalair.physics import kinetics, vectorized
+
+# the physics functions take floats (they are what the compiled kernel calls); these are their array forms
+affinity_gated_rate = vectorized(kinetics.affinity_gated_rate)
+butler_volmer = vectorized(kinetics.butler_volmer)
+butler_volmer_overpotential = vectorized(kinetics.butler_volmer_overpotential)
+tafel_overpotential = vectorized(kinetics.tafel_overpotential)
 
 T = 298.15
 f1 = F / (R * T)  # 1/V, about 38.9

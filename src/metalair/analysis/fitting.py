@@ -896,7 +896,7 @@ def fit_model(
         notes.extend(prefix + w for w in why)
         sets.append((proto, targets))
     if solver is None:
-        from metalair.solvers.stepping import SolverSettings  # noqa: PLC0415
+        from metalair.solvers.integrate import SolverSettings  # noqa: PLC0415
 
         solver = SolverSettings(**FIT_SOLVER)
     problem = _Problem(specs, base, catalyst, env, solver, sets)

@@ -1,81 +1,46 @@
-"""The numerical core of the lumped model: one backward-Euler step and one galvanostatic segment.
+"""The lumped model's step: the physics functions assembled into one backward-Euler step.
 
-Written once, in a restricted style (floats and 1-D float arrays, no Python
-objects) so that the same source runs as plain Python or, when ``numba`` is
-installed (extra ``fast``), compiled to machine code. The physics is documented
-in :mod:`metalair.models.lumped`; this module only evaluates it.
+Written in the restricted style numba compiles (floats, 1-D float arrays, the
+:class:`~metalair.models.declaration.Constants` named tuple), so the same
+source runs compiled or as plain Python (:mod:`metalair._jit`). Every relation
+is a call to a documented function in :mod:`metalair.physics`; this module
+only wires them to the state layout :data:`~metalair.models.declaration.Y`
+and the output layout :data:`~metalair.models.declaration.O`.
 
-Layout of the arrays
---------------------
-``prm``   model constants, indices ``P_*`` below (packed by ``LumpedAirElectrode``)
-``host``  ``(n_host, 4)``: E0 [V], width [V], rate constant [1/s], capacity [C/kg]
-``stage`` d-band centre at each integer host stage [eV]
-``y``     state, indices ``Y_*``; host progress from ``Y_HOST``
-``out``   results of a step, indices ``O_*`` (new state first, length ``n_y``)
+``couples`` is an ``(n, 5)`` array: half-conversion potential [V], width [V],
+rate constant [1/s], capacity [C/kg], 1.0 for a host couple of the catalyst.
+``stage`` holds the d-band centre [eV] at each integer host stage.
 """
 
 from __future__ import annotations
 
-import math
-import os
-
 import numpy as np
 
-# ---------------------------------------------------------------- state layout
-Y_NAO2, Y_NA2O2, Y_CO3, Y_RES, Y_OXE, Y_E, Y_FILM, Y_CO3X = range(8)
-Y_HOST = 8
+from metalair._jit import jit
+from metalair.constants import F, K_B_EV, R
+from metalair.models.declaration import N_BASE_STATES, N_FIXED_OUTPUTS, O, Y
+from metalair.physics.catalysis import bep_exchange_current, binding_strength, desorption_current, film_fraction
+from metalair.physics.deposition import passivation_factor, skin_coverage, tunnelling_free_area
+from metalair.physics.kinetics import affinity_gated_rate, butler_volmer_overpotential, insertion_step
+from metalair.physics.numerics import implicit_decay, safe_exp
+from metalair.physics.transport import o2_limited_formation
+from metalair.solvers.integrate import make_integrator
+from metalair.solvers.roots import root_finder
 
-# ------------------------------------------------------------ constants layout
-_P_NAMES = (
-    "f", "kT", "A0", "C_dl", "R_ohm", "i0_anode", "o2_supply", "E1", "E2", "E3",
-    "aa", "ac", "i0_form1", "i0_form2", "i0_dec1", "i0_dec2", "i0_dec3", "i0_res",
-    "h1", "h2", "h3", "h4", "gamma_d", "beta_B", "beta_FE", "B_ref", "j_des_ref", "gamma_ads", "eps_ref",
-    "phi_s", "phi_f", "phi_res", "l_m", "l_sig", "free0", "delta_mono", "passiv_dec",
-    "k_disp", "k_carb", "k_attack", "E_ox", "i0_eo", "alpha_eo", "eo_deposit", "hydrate_x",
-    "vm1", "vm2", "vm3", "vm4", "vm5", "n_host",
-    "B1", "B2", "B3", "eps1", "eps2", "eps3", "etafe1", "etafe2", "etafe3",
-)
-for _i, _n in enumerate(_P_NAMES):
-    globals()["P_" + _n.upper()] = _i
-N_PRM = len(_P_NAMES)
+__all__ = ["CONTROL_CURRENT", "CONTROL_VOLTAGE", "step", "integrate", "surface_state", "cell_voltage", "d_band_at",
+           "evaluate", "new_output"]
 
-# ------------------------------------------------------------- output layout
-# after the new state (n_y entries): currents, amounts, diagnostics
-(C_NAO2, C_NA2O2, C_CO3, C_RES, C_EO, C_HOST, C_DL,
- A_NAO2_FORMED, A_NAO2_DEC, A_NA2O2_FORMED, A_NA2O2_DEC, A_CO3_DEC, A_RES_DEC,
- A_DISP, A_CARB0, A_CARB1, A_ATTACK, A_EO, A_O2_IN, A_O2_OUT, A_CO2_IN, A_CO2_OUT, A_H2O_IN, A_H2O_OUT,
- D_THETA, D_EPS, D_FILM, D_FREE, D_TOTAL) = range(29)
-N_OUT_EXTRA = 29
-
-_F = 96485.33212
-_XMAX = 600.0
+#: Control modes of :func:`step`: the cell current, or the cell voltage, is prescribed.
+CONTROL_CURRENT = 0
+CONTROL_VOLTAGE = 1
 
 
-def _exp(x):
-    if x > _XMAX:
-        x = _XMAX
-    elif x < -_XMAX:
-        return 0.0
-    return math.exp(x)
-
-
-def _implicit_decay(b, h, dtr, dtk):
-    """Non-negative root of (1+dtk) n² + n[(1+dtk)h − b + dtr] − b h = 0 (backward Euler of
-    dn/dt = P − r n/(n+h) − k n with b = n_old + dt P)."""
-    if b <= 0.0:
-        return 0.0
-    a = 1.0 + dtk
-    q = a * h - b + dtr
-    disc = math.sqrt(q * q + 4.0 * a * b * h)
-    if q >= 0.0:
-        return 2.0 * b * h / (q + disc)
-    return (disc - q) / (2.0 * a)
-
-
-def _d_band(prm, stage, s):
+@jit
+def d_band_at(p, stage, s):
+    """d-band centre [eV] at host stage ``s`` (linear between the integer stages of ``stage``)."""
     n = stage.shape[0]
     if n == 0:
-        return prm[P_EPS1]  # noqa: F821 - defined through globals()
+        return p.d_band_NaO2
     if s <= 0.0:
         return stage[0]
     if s >= n - 1:
@@ -84,445 +49,200 @@ def _d_band(prm, stage, s):
     return stage[i] + (stage[i + 1] - stage[i]) * (s - i)
 
 
-def pre_step(prm, y):
+@jit
+def surface_state(p, y):
     """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""
-    v_co3x = y[Y_CO3X] * prm[P_VM3]  # noqa: F821
-    v_co3e = y[Y_CO3] * prm[P_VM3] - v_co3x  # noqa: F821
-    v_block = (prm[P_PHI_S] * (y[Y_NAO2] * prm[P_VM1] + y[Y_NA2O2] * prm[P_VM2] + v_co3e)  # noqa: F821
-               + prm[P_PHI_F] * y[Y_FILM] * prm[P_VM1])  # noqa: F821
-    v_skin = prm[P_PHI_RES] * (v_co3x + y[Y_RES] * prm[P_VM4] + y[Y_OXE] * prm[P_VM5])  # noqa: F821
-    delta = (v_block + v_skin) / prm[P_A0]  # noqa: F821
-    free = 0.5 * math.erfc((delta - prm[P_L_M]) / prm[P_L_SIG]) / prm[P_FREE0]  # noqa: F821
-    theta_r = 1.0 - math.exp(-v_skin / (prm[P_A0] * prm[P_DELTA_MONO]))  # noqa: F821
-    return free, 10.0 ** (-prm[P_PASSIV_DEC] * theta_r)  # noqa: F821
+    v_co3x = y[Y.carbonate_exposed] * p.vm_Na2CO3
+    v_co3e = y[Y.carbonate] * p.vm_Na2CO3 - v_co3x
+    v_block = (p.solution_blocking * (y[Y.nao2_solution] * p.vm_NaO2 + y[Y.na2o2] * p.vm_Na2O2 + v_co3e)
+               + p.film_blocking * y[Y.nao2_film] * p.vm_NaO2)
+    v_skin = p.residue_blocking * (v_co3x + y[Y.residue] * p.vm_residue
+                                   + y[Y.oxidised_electrolyte] * p.vm_oxidised_electrolyte)
+    free = tunnelling_free_area((v_block + v_skin) / p.specific_area, p.tunnel_length, p.tunnel_width)
+    theta = skin_coverage(v_skin, p.specific_area, p.residue_monolayer)
+    return free, passivation_factor(theta, p.residue_passivation_decades)
 
 
-def evaluate(E, y, dt, free, passiv, prm, host, stage, out, full):
+@jit
+def cell_voltage(p, E, I_cell):
+    """Cell voltage [V] from the air-electrode potential and the cell current (discharge positive)."""
+    eta_anode = butler_volmer_overpotential(I_cell, p.anode_exchange_current, 1.0, p.T, 0.5)
+    return E - eta_anode - I_cell * p.ohmic_resistance
+
+
+@jit
+def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
     """Net anodic current [A/kg] at air-electrode potential ``E`` after a step ``dt`` from ``y``.
 
     With ``full`` true, ``out`` receives the new state, channel currents, amounts and diagnostics.
     """
-    f = prm[P_F]  # noqa: F821
-    A0 = prm[P_A0]  # noqa: F821
+    f = F / (R * p.T)
+    A0 = p.specific_area
     A_free = A0 * free
-    n_host = host.shape[0]
-    # host couples (implicit, closed form)
-    I_host = 0.0
+    n_c = couples.shape[0]
+    ny = N_BASE_STATES + n_c
+    # couples (host redox of the catalyst and any extra couple): implicit, closed form
+    I_couples = 0.0
     s = 0.0
-    for j in range(n_host):
-        x = (E - host[j, 0]) / host[j, 1]
-        a = host[j, 2] * _exp(0.5 * x)
-        c = host[j, 2] * _exp(-0.5 * x)
-        zo = y[Y_HOST + j]
-        zn = (zo + dt * a) / (1.0 + dt * (a + c))
-        s += zn
-        I_host += host[j, 3] * (zn - zo) / dt
+    for j in range(n_c):
+        zo = y[N_BASE_STATES + j]
+        zn = insertion_step(zo, E, couples[j, 0], couples[j, 1], couples[j, 2], dt)
+        I_j = couples[j, 3] * (zn - zo) / dt
+        I_couples += I_j
+        if couples[j, 4] > 0.0:
+            s += zn
         if full:
-            out[Y_HOST + j] = zn
-    eps = _d_band(prm, stage, s)
-    # decomposition exchange currents from descriptors (binding strength, BEP, eta_FE)
-    kT = prm[P_KT]  # noqa: F821
-    i0d1 = prm[P_I0_DEC1]  # noqa: F821
-    i0d2 = prm[P_I0_DEC2]  # noqa: F821
-    i0d3 = prm[P_I0_DEC3]  # noqa: F821
-    for k in range(3):
-        B = prm[P_B1 + k]  # noqa: F821
-        if n_host > 0:
-            B += prm[P_GAMMA_D] * (eps - prm[P_EPS1 + k])  # noqa: F821
-        fac = passiv * _exp((prm[P_BETA_B] * (B - prm[P_B_REF]) - prm[P_BETA_FE] * prm[P_ETAFE1 + k]) / kT)  # noqa: F821
-        if k == 0:
-            i0d1 *= fac
-        elif k == 1:
-            i0d2 *= fac
-        else:
-            i0d3 *= fac
-    i0_res = prm[P_I0_RES] * i0d3 / prm[P_I0_DEC3]  # noqa: F821
-    # formation (cathodic) channels, O2 at the reaction zone quasi-steady
-    aa = prm[P_AA]  # noqa: F821
-    ac = prm[P_AC]  # noqa: F821
-    eta1 = E - prm[P_E1]  # noqa: F821
-    eta2 = E - prm[P_E2]  # noqa: F821
-    eta3 = E - prm[P_E3]  # noqa: F821
-    k1 = A_free * passiv * prm[P_I0_FORM1] / _F  # noqa: F821
-    k2 = A_free * passiv * prm[P_I0_FORM2] / (2.0 * _F)  # noqa: F821
-    a1 = k1 * _exp(-ac * f * eta1)
-    b1 = k1 * _exp((1.0 - ac) * f * eta1)
-    a2 = k2 * _exp(-ac * 2.0 * f * eta2)
-    b2 = k2 * _exp((1.0 - ac) * 2.0 * f * eta2)
-    S = prm[P_O2_SUPPLY]  # noqa: F821
-    act1 = a1 > b1
-    act2 = a2 > b2
-    theta = 1.0
-    for _ in range(3):
-        num = S + (b1 if act1 else 0.0) + (b2 if act2 else 0.0)
-        den = S + (a1 if act1 else 0.0) + (a2 if act2 else 0.0)
-        theta = num / den
-        n1 = act1 and a1 * theta > b1
-        n2 = act2 and a2 * theta > b2
-        if n1 == act1 and n2 == act2:
-            break
-        act1 = n1
-        act2 = n2
-    P1 = a1 * theta - b1 if act1 else 0.0
-    P2 = a2 * theta - b2 if act2 else 0.0
-    if P1 < 0.0:
-        P1 = 0.0
-    if P2 < 0.0:
-        P2 = 0.0
-    # decomposition rate coefficients at full contact [mol/(s kg)]: first electron transfer
-    # rate-determining (Tafel exponent alpha F eta/RT), TST affinity factor with the full n
-    r1 = A0 * i0d1 / _F * _exp(aa * f * eta1) * (-math.expm1(-f * eta1)) if eta1 > 0.0 else 0.0
-    r2 = A0 * i0d2 / (2.0 * _F) * _exp(aa * f * eta2) * (-math.expm1(-2.0 * f * eta2)) if eta2 > 0.0 else 0.0
-    r3 = A0 * i0d3 / (2.0 * _F) * _exp(aa * f * eta3) * (-math.expm1(-2.0 * f * eta3)) if eta3 > 0.0 else 0.0
-    r4 = A0 * i0_res / _F * _exp(aa * f * eta3) * (-math.expm1(-f * eta3)) if eta3 > 0.0 else 0.0
-    # growth route (Horstmann et al. 2013) and interfacial residence of superoxide (d-band)
-    eps_nao2 = prm[P_EPS1] + (eps - stage[0]) if n_host > 0 else prm[P_EPS1]  # noqa: F821
-    dband = prm[P_GAMMA_ADS] * (eps_nao2 - prm[P_EPS_REF]) / kT  # noqa: F821
-    j_form = _F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
-    f_film = j_form / (j_form + prm[P_J_DES_REF] * _exp(-dband)) if j_form > 0.0 else 0.0  # noqa: F821
-    resid = _exp(dband)
-    kd = prm[P_K_DISP]  # noqa: F821
-    kc = prm[P_K_CARB] * resid  # noqa: F821
-    ka = prm[P_K_ATTACK] * resid  # noqa: F821
-    h1 = prm[P_H1]  # noqa: F821
-    h2 = prm[P_H2]  # noqa: F821
-    h3 = prm[P_H3]  # noqa: F821
-    h4 = prm[P_H4]  # noqa: F821
+            out[N_BASE_STATES + j] = zn
+            out[ny + N_FIXED_OUTPUTS + j] = I_j
+    eps = d_band_at(p, stage, s)
+    # decomposition exchange currents from the descriptors of the present state
+    host = p.n_host > 0.0
+    i0d1 = passiv * bep_exchange_current(
+        p.i0_dec_NaO2, binding_strength(p.icohp_NaO2, eps if host else p.d_band_NaO2, p.d_band_NaO2, p.gamma_d),
+        p.binding_ref, p.beta_binding, p.eta_fe_NaO2, p.beta_fe, p.T)
+    i0d2 = passiv * bep_exchange_current(
+        p.i0_dec_Na2O2, binding_strength(p.icohp_Na2O2, eps if host else p.d_band_Na2O2, p.d_band_Na2O2, p.gamma_d),
+        p.binding_ref, p.beta_binding, p.eta_fe_Na2O2, p.beta_fe, p.T)
+    i0d3 = passiv * bep_exchange_current(
+        p.i0_dec_Na2CO3,
+        binding_strength(p.icohp_Na2CO3, eps if host else p.d_band_Na2CO3, p.d_band_Na2CO3, p.gamma_d),
+        p.binding_ref, p.beta_binding, p.eta_fe_Na2CO3, p.beta_fe, p.T)
+    i0_res = p.i0_dec_residue * i0d3 / p.i0_dec_Na2CO3
+    # formation (cathodic) channels; O2 at the reaction zone quasi-steady
+    eta1 = E - p.E_NaO2
+    eta2 = E - p.E_Na2O2
+    eta3 = E - p.E_Na2CO3
+    ac = p.alpha_cathodic
+    k1 = A_free * passiv * p.i0_form_NaO2 / F
+    k2 = A_free * passiv * p.i0_form_Na2O2 / (2.0 * F)
+    theta, P1, P2 = o2_limited_formation(
+        p.o2_supply,
+        k1 * safe_exp(-ac * f * eta1), k1 * safe_exp((1.0 - ac) * f * eta1),
+        k2 * safe_exp(-ac * 2.0 * f * eta2), k2 * safe_exp((1.0 - ac) * 2.0 * f * eta2))
+    # decomposition at full contact [mol/(s kg)]: first electron transfer rate-determining
+    aa = p.alpha_anodic
+    r1 = affinity_gated_rate(eta1, A0 * i0d1 / F, aa, 1.0, p.T, 1.0)
+    r2 = affinity_gated_rate(eta2, A0 * i0d2 / (2.0 * F), aa, 2.0, p.T, 1.0)
+    r3 = affinity_gated_rate(eta3, A0 * i0d3 / (2.0 * F), aa, 2.0, p.T, 1.0)
+    r4 = affinity_gated_rate(eta3, A0 * i0_res / F, aa, 1.0, p.T, 1.0)
+    # growth route and interfacial residence of superoxide (d-band)
+    eps_nao2 = p.d_band_NaO2 + (eps - stage[0]) if host else p.d_band_NaO2
+    j_form = F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
+    f_film = film_fraction(j_form, desorption_current(p.desorption_current_ref, eps_nao2, p.d_band_ref,
+                                                      p.gamma_ads, p.T))
+    resid = safe_exp(p.gamma_ads * (eps_nao2 - p.d_band_ref) / (K_B_EV * p.T))
+    kd = p.k_disproportionation
+    kc = p.k_carbonation * resid
+    ka = p.k_electrolyte_attack * resid
     # implicit inventory updates in dependency order (exact mass balance)
     kt = dt * (kd + kc + ka)
-    n0 = _implicit_decay(y[Y_NAO2] + dt * (1.0 - f_film) * P1, h1, dt * r1, kt)
-    nf = _implicit_decay(y[Y_FILM] + dt * f_film * P1, h1, dt * r1, kt)
+    h1 = p.contact_NaO2
+    h2 = p.contact_Na2O2
+    h3 = p.contact_Na2CO3
+    h4 = p.contact_residue
+    n0 = implicit_decay(y[Y.nao2_solution] + dt * (1.0 - f_film) * P1, h1, dt * r1, kt)
+    nf = implicit_decay(y[Y.nao2_film] + dt * f_film * P1, h1, dt * r1, kt)
     disp = kd * dt * (n0 + nf)
     carb0 = kc * dt * (n0 + nf)
     attack = ka * dt * (n0 + nf)
     d1 = dt * r1 * (n0 / (n0 + h1) + nf / (nf + h1))
-    n1 = _implicit_decay(y[Y_NA2O2] + dt * P2 + 0.5 * disp, h2, dt * r2, dt * kc)
+    n1 = implicit_decay(y[Y.na2o2] + dt * P2 + 0.5 * disp, h2, dt * r2, dt * kc)
     carb1 = dt * kc * n1
     d2 = dt * r2 * n1 / (n1 + h2)
-    n2 = _implicit_decay(y[Y_CO3] + 0.5 * carb0 + carb1, h3, dt * r3, 0.0)
+    n2 = implicit_decay(y[Y.carbonate] + 0.5 * carb0 + carb1, h3, dt * r3, 0.0)
     d3 = dt * r3 * n2 / (n2 + h3)
-    n3 = _implicit_decay(y[Y_RES] + attack, h4, dt * r4, 0.0)
+    n3 = implicit_decay(y[Y.residue] + attack, h4, dt * r4, 0.0)
     d4 = dt * r4 * n3 / (n3 + h4)
-    I1 = _F * (d1 / dt - P1)
-    I2 = 2.0 * _F * (d2 / dt - P2)
-    I3 = 2.0 * _F * d3 / dt
-    I4 = _F * d4 / dt
-    I_eo = A0 * passiv * prm[P_I0_EO] * _exp(prm[P_ALPHA_EO] * f * (E - prm[P_E_OX]))  # noqa: F821
-    I_dl = prm[P_C_DL] * (E - y[Y_E]) / dt  # noqa: F821
-    total = I1 + I2 + I3 + I4 + I_eo + I_host + I_dl
+    I1 = F * (d1 / dt - P1)
+    I2 = 2.0 * F * (d2 / dt - P2)
+    I3 = 2.0 * F * d3 / dt
+    I4 = F * d4 / dt
+    I_eo = A0 * passiv * p.i0_electrolyte_oxidation * safe_exp(
+        p.alpha_electrolyte_oxidation * f * (E - p.electrolyte_oxidation_potential))
+    I_dl = p.double_layer_capacitance * (E - y[Y.potential]) / dt
+    total = I1 + I2 + I3 + I4 + I_eo + I_couples + I_dl
     if not full:
         return total
-    ny = Y_HOST + n_host
-    out[Y_NAO2] = n0
-    out[Y_FILM] = nf
-    out[Y_NA2O2] = n1
-    out[Y_CO3] = n2
-    out[Y_RES] = n3
-    out[Y_OXE] = y[Y_OXE] + prm[P_EO_DEPOSIT] * dt * I_eo / (2.0 * _F)  # noqa: F821
-    out[Y_E] = E
-    # carbonate exposure: oxidising host particles leaves the carbonate they carried on the
-    # catalyst; carbonate in contact with the catalyst is the first to be oxidised
-    host_old = y[Y_NAO2] + y[Y_FILM] + y[Y_NA2O2]
-    emb_old = y[Y_CO3] - y[Y_CO3X]
-    if host_old > 0.0:
-        released = emb_old * min(1.0, (d1 + d2) / host_old)
-    else:
-        released = emb_old
-    x_new = y[Y_CO3X] + released - d3
-    out[Y_CO3X] = min(max(x_new, 0.0), n2)
-    x = prm[P_HYDRATE_X]  # noqa: F821
-    out[ny + C_NAO2] = I1
-    out[ny + C_NA2O2] = I2
-    out[ny + C_CO3] = I3
-    out[ny + C_RES] = I4
-    out[ny + C_EO] = I_eo
-    out[ny + C_HOST] = I_host
-    out[ny + C_DL] = I_dl
-    out[ny + A_NAO2_FORMED] = dt * P1
-    out[ny + A_NAO2_DEC] = d1
-    out[ny + A_NA2O2_FORMED] = dt * P2
-    out[ny + A_NA2O2_DEC] = d2
-    out[ny + A_CO3_DEC] = d3
-    out[ny + A_RES_DEC] = d4
-    out[ny + A_DISP] = disp
-    out[ny + A_CARB0] = carb0
-    out[ny + A_CARB1] = carb1
-    out[ny + A_ATTACK] = attack
-    out[ny + A_EO] = dt * I_eo / (2.0 * _F)
-    out[ny + A_O2_IN] = dt * (P1 + P2)
-    out[ny + A_O2_OUT] = d1 + d2 + 0.5 * d3 + 0.5 * disp + 0.75 * carb0 + 0.5 * carb1
-    out[ny + A_CO2_IN] = 0.5 * carb0 + carb1
-    out[ny + A_CO2_OUT] = d3 + d4
-    out[ny + A_H2O_IN] = x * (0.5 * carb0 + carb1)
-    out[ny + A_H2O_OUT] = x * d3
-    out[ny + D_THETA] = theta
-    out[ny + D_EPS] = eps
-    out[ny + D_FILM] = f_film
-    out[ny + D_FREE] = free
-    out[ny + D_TOTAL] = total
+    out[Y.nao2_solution] = n0
+    out[Y.nao2_film] = nf
+    out[Y.na2o2] = n1
+    out[Y.carbonate] = n2
+    out[Y.residue] = n3
+    out[Y.oxidised_electrolyte] = y[Y.oxidised_electrolyte] + p.electrolyte_oxidation_deposit * dt * I_eo / (2.0 * F)
+    out[Y.potential] = E
+    # carbonate exposure: oxidising the particles that carried carbonate leaves it on the catalyst,
+    # where it is the first carbonate to be oxidised
+    host_old = y[Y.nao2_solution] + y[Y.nao2_film] + y[Y.na2o2]
+    emb_old = y[Y.carbonate] - y[Y.carbonate_exposed]
+    released = emb_old * min(1.0, (d1 + d2) / host_old) if host_old > 0.0 else emb_old
+    out[Y.carbonate_exposed] = min(max(y[Y.carbonate_exposed] + released - d3, 0.0), n2)
+    out[ny + O.i_nao2] = I1
+    out[ny + O.i_na2o2] = I2
+    out[ny + O.i_carbonate] = I3
+    out[ny + O.i_residue] = I4
+    out[ny + O.i_electrolyte] = I_eo
+    out[ny + O.i_double_layer] = I_dl
+    out[ny + O.n_nao2_formed] = dt * P1
+    out[ny + O.n_nao2_decomposed] = d1
+    out[ny + O.n_na2o2_formed] = dt * P2
+    out[ny + O.n_na2o2_decomposed] = d2
+    out[ny + O.n_carbonate_decomposed] = d3
+    out[ny + O.n_residue_decomposed] = d4
+    out[ny + O.n_disproportionated] = disp
+    out[ny + O.n_nao2_carbonated] = carb0
+    out[ny + O.n_na2o2_carbonated] = carb1
+    out[ny + O.n_electrolyte_attack] = attack
+    out[ny + O.n_electrolyte_oxidised] = dt * I_eo / (2.0 * F)
+    out[ny + O.o2_saturation] = theta
+    out[ny + O.d_band] = eps
+    out[ny + O.film_fraction] = f_film
+    out[ny + O.free_area] = free
     return total
 
 
-def cell_voltage(prm, E, I_cell):
-    """Cell voltage from the air-electrode potential and the cell current (discharge positive)."""
-    eta_a = 2.0 / prm[P_F] * math.asinh(I_cell / (2.0 * prm[P_I0_ANODE]))  # noqa: F821
-    return E - eta_a - I_cell * prm[P_R_OHM]  # noqa: F821
-
-
-def _residual(E, y, dt, free, passiv, prm, host, stage, out, mode, value):
-    tot = evaluate(E, y, dt, free, passiv, prm, host, stage, out, False)
-    if mode == 0:
+def _balance(E, args):
+    """Residual of the control equation at potential ``E`` (increasing in ``E``)."""
+    y, dt, free, passiv, p, couples, stage, out, mode, value = args
+    tot = evaluate(E, y, dt, free, passiv, p, couples, stage, out, False)
+    if mode == CONTROL_CURRENT:
         return tot + value
-    return cell_voltage(prm, E, -tot) - value
+    return cell_voltage(p, E, -tot) - value
 
 
-def solve_step(y, dt, mode, value, E0, prm, host, stage, out, width=0.005):
-    """One backward-Euler step. ``mode`` 0: cell current ``value`` [A/kg, discharge +];
-    1: cell voltage ``value`` [V]. ``E0`` is the first guess, ``width`` the half-width of the
-    first bracket. Returns the air-electrode potential, or NaN if no potential balances the
-    step (the caller shortens ``dt``). ``out`` receives the results."""
-    free, passiv = pre_step(prm, y)
-    lo = E0 - width
-    hi = E0 + width
-    glo = _residual(lo, y, dt, free, passiv, prm, host, stage, out, mode, value)
-    ghi = _residual(hi, y, dt, free, passiv, prm, host, stage, out, mode, value)
-    step = 0.02
-    it = 0
-    while glo > 0.0:
-        hi = lo
-        ghi = glo
-        lo -= step
-        step *= 2.0
-        glo = _residual(lo, y, dt, free, passiv, prm, host, stage, out, mode, value)
-        it += 1
-        if it > 40 or lo < -5.0:
-            return math.nan
-    step = 0.02
-    it = 0
-    while ghi < 0.0:
-        lo = hi
-        glo = ghi
-        hi += step
-        step *= 2.0
-        ghi = _residual(hi, y, dt, free, passiv, prm, host, stage, out, mode, value)
-        it += 1
-        if it > 40 or hi > 12.0:
-            return math.nan
-    # bracketed root: Illinois regula falsi with bisection safeguard (monotone residual)
-    side = 0
-    E = 0.5 * (lo + hi)
-    for _ in range(200):
-        if hi - lo < 1e-14:
-            break
-        E = hi - ghi * (hi - lo) / (ghi - glo) if ghi != glo else 0.5 * (lo + hi)
-        if not (lo < E < hi):
-            E = 0.5 * (lo + hi)
-        g = _residual(E, y, dt, free, passiv, prm, host, stage, out, mode, value)
-        if g == 0.0:
-            lo = E
-            hi = E
-            break
-        if g > 0.0:
-            hi = E
-            ghi = g
-            if side == 1:
-                glo *= 0.5
-            side = 1
-        else:
-            lo = E
-            glo = g
-            if side == -1:
-                ghi *= 0.5
-            side = -1
-        if abs(g) < 1e-10 * (1.0 + abs(value)):
-            break
-    evaluate(E, y, dt, free, passiv, prm, host, stage, out, True)
-    return E
+_balance = jit(_balance)
+_potential_root = root_finder(_balance, "lumped_potential_root")
 
 
-#: absolute error scale of host oxidised fractions in the step control
-HOST_ATOL = 1e-2
-_SUMMARY = 12  # layout of a segment summary, see galvanostatic_segment
+@jit
+def step(ctx, y, dt, mode, value, guess, width, out):
+    """One backward-Euler step under current (``mode`` 0, ``value`` the cell current, discharge
+    positive [A/kg]) or voltage control (``mode`` 1, ``value`` the cell voltage [V]).
 
-
-def galvanostatic_segment(y, t0, I_cell, duration, v_limit, sign, prm, host, stage,
-                          max_change, dt_initial, dt_min, dt_max, growth, event_tol, max_steps,
-                          store, buf, summary, rtol, atol):
-    """Constant-current segment with step control and a voltage-limit event, all compiled.
-
-    ``sign`` = +1 stops when V ≤ ``v_limit`` (discharge), −1 when V ≥ ``v_limit`` (charge),
-    0 never. Accepted steps are appended to ``buf`` rows (time, V, E, state..., currents...)
-    when ``store``; ``summary`` receives [status, t_end, n_rows, capacity C/kg, energy J/kg,
-    V_start, V_end, q by channel x5 ...] (see the Python wrapper). Returns the number of steps.
+    ``guess`` and ``width`` are the first guess and half-width of the first bracket of the
+    air-electrode potential. Returns False when no potential balances the step (the caller
+    shortens ``dt``); on success ``out`` holds the new state and outputs.
     """
-    ny = Y_HOST + host.shape[0]
-    nout = ny + N_OUT_EXTRA
-    out = np.empty(nout)
-    trial = np.empty(nout)
-    yy = y.copy()
-    t = t0
-    t_end = t0 + duration
-    dt = min(dt_initial, duration)
-    cap = dt_max
-    slope = 0.0
-    have_slope = False
-    slopes = np.zeros(ny)  # rate of change of every state over the last accepted step
-    v_prev = cell_voltage(prm, yy[Y_E], I_cell)
-    v_start = math.nan
-    q = 0.0
-    energy = 0.0
-    qch = np.zeros(7)
-    gas = np.zeros(6)
-    nrow = 0
-    status = 0  # 0 duration, 1 voltage limit, 2 failed, 3 max steps
-    n = 0
-    while n < max_steps:
-        remaining = t_end - t
-        if remaining <= 1e-12 * max(1.0, abs(t_end)):
-            break
-        if dt > remaining:
-            dt = remaining
-        if dt > cap:
-            dt = cap
-        # first guess from the last step's trend; a narrow first bracket saves root iterations
-        E_pred = yy[Y_E] + (slope * dt if have_slope else 0.0)
-        E = solve_step(yy, dt, 0, I_cell, E_pred, prm, host, stage, trial,
-                       max(2e-4, 0.5 * abs(slope * dt)) if have_slope else 0.005)
-        if math.isnan(E):
-            if dt <= dt_min:
-                status = 2
-                break
-            dt = max(dt * 0.25, dt_min)
-            continue
-        delta = E - yy[Y_E]
-        d = abs(delta - slope * dt) if have_slope else abs(delta)
-        # the same first-order error estimate for the inventories and host fractions, scaled so
-        # that rtol*|y| + atol counts as one max_change
-        if have_slope:
-            for i in range(ny):
-                if i == Y_E:
-                    continue
-                # host fractions (dimensionless, 0..1) are held to a looser absolute scale
-                tol = rtol * abs(yy[i]) + (atol if i < Y_HOST else HOST_ATOL)
-                di = abs(trial[i] - yy[i] - slopes[i] * dt) / tol * max_change
-                if di > d:
-                    d = di
-        if d > 2.5 * max_change and dt > dt_min:
-            dt = max(dt * max(0.1, 0.8 * max_change / d), dt_min)
-            continue
-        V = cell_voltage(prm, E, I_cell)
-        hit = sign != 0 and (sign * (v_limit - V) >= 0.0)
-        if hit:
-            # locate the limit: Illinois regula falsi on the step length
-            a = 0.0
-            fa = sign * (v_limit - v_prev)
-            if fa >= 0.0:
-                fa = -event_tol
-            b = dt
-            fb = sign * (v_limit - V)
-            side = 0
-            for _ in range(60):
-                if abs(fb) <= event_tol or (b - a) <= dt_min:
-                    break
-                c = b - fb * (b - a) / (fb - fa) if fb != fa else 0.5 * (a + b)
-                if not (a < c < b):
-                    c = 0.5 * (a + b)
-                Ec = solve_step(yy, c, 0, I_cell, yy[Y_E], prm, host, stage, out)
-                if math.isnan(Ec):
-                    c = 0.5 * (a + b)
-                    Ec = solve_step(yy, c, 0, I_cell, yy[Y_E], prm, host, stage, out)
-                Vc = cell_voltage(prm, Ec, I_cell)
-                fc = sign * (v_limit - Vc)
-                if fc >= 0.0:
-                    b = c
-                    fb = fc
-                    for i in range(nout):
-                        trial[i] = out[i]
-                    V = Vc
-                    if side == 1:
-                        fa *= 0.5
-                    side = 1
-                else:
-                    a = c
-                    fa = fc
-                    if side == -1:
-                        fb *= 0.5
-                    side = -1
-                if abs(fc) <= event_tol:
-                    b = c
-                    for i in range(nout):
-                        trial[i] = out[i]
-                    V = Vc
-                    break
-            dt = b
-            status = 1
-        # accept
-        if math.isnan(v_start):
-            v_start = V
-            vp = V
-        else:
-            vp = v_prev
-        q += abs(I_cell) * dt
-        energy += abs(I_cell) * dt * 0.5 * (V + vp)
-        for i in range(7):
-            qch[i] += trial[ny + C_NAO2 + i] * dt
-        gas[0] += trial[ny + A_O2_IN] - trial[ny + A_O2_OUT]
-        gas[1] += trial[ny + A_CO2_IN] - trial[ny + A_CO2_OUT]
-        gas[2] += trial[ny + A_H2O_IN] - trial[ny + A_H2O_OUT]
-        t += dt
-        n += 1
-        if store and nrow < buf.shape[0]:
-            buf[nrow, 0] = t
-            buf[nrow, 1] = dt
-            buf[nrow, 2] = V
-            buf[nrow, 3] = q
-            for i in range(nout):
-                buf[nrow, 4 + i] = trial[i]
-            nrow += 1
-        for i in range(ny):
-            slopes[i] = (trial[i] - yy[i]) / dt
-            yy[i] = trial[i]
-        v_prev = V
-        if status == 1:
-            break
-        slope = delta / dt
-        have_slope = True
-        factor = growth if d == 0.0 else min(growth, max(0.2, 0.8 * max_change / d))
-        dt = max(dt * factor, dt_min)
-    if n >= max_steps and status == 0:
-        status = 3
-    summary[0] = status
-    summary[1] = t
-    summary[2] = nrow
-    summary[3] = q
-    summary[4] = energy
-    summary[5] = v_start
-    summary[6] = v_prev
-    summary[7] = n
-    for i in range(7):
-        summary[8 + i] = qch[i]
-    for i in range(3):
-        summary[15 + i] = gas[i]
-    for i in range(ny):
-        y[i] = yy[i]
-    return n
-
-
-def _compile():
-    """Compile the kernel with numba if it is installed and not disabled (METALAIR_NO_JIT=1)."""
-    if os.environ.get("METALAIR_NO_JIT", "") not in ("", "0"):
+    p, couples, stage = ctx
+    free, passiv = surface_state(p, y)
+    args = (y, dt, free, passiv, p, couples, stage, out, mode, value)
+    E, ok = _potential_root(args, guess - width, guess + width, 0.02, -5.0, 12.0,
+                           1e-14, 1e-10 * (1.0 + abs(value)))
+    if not ok:
         return False
-    try:
-        import numba
-    except ImportError:
-        return False
-    g = globals()
-    opts = {"cache": True, "nogil": True}
-    for name in ("_exp", "_implicit_decay", "_d_band", "pre_step", "evaluate", "cell_voltage", "_residual",
-                 "solve_step", "galvanostatic_segment"):
-        g[name] = numba.njit(**opts)(g[name])
+    tot = evaluate(E, y, dt, free, passiv, p, couples, stage, out, True)
+    ny = y.shape[0]
+    I_cell = -tot
+    out[ny + O.cell_current] = I_cell
+    out[ny + O.abs_current] = abs(I_cell)
+    out[ny + O.cell_voltage] = cell_voltage(p, E, I_cell)
     return True
 
 
-JIT = _compile()
-SUMMARY_LEN = 18
+#: The integrator of :mod:`metalair.solvers.integrate` bound to this model's step.
+integrate = make_integrator(step, "lumped")
+
+
+def new_output(n_couples: int) -> np.ndarray:
+    """An output row for a model with ``n_couples`` couples."""
+    return np.zeros(N_BASE_STATES + n_couples + N_FIXED_OUTPUTS + n_couples)
+

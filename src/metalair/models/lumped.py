@@ -36,55 +36,38 @@ Time stepping is implicit (backward Euler) with every state update in closed
 form once the interfacial potential is known, so a step reduces to one
 monotone scalar equation for that potential: fast, positivity-preserving, and
 charge-conserving by construction (each reaction's charge *is* its inventory
-change times nF). The arithmetic lives in :mod:`metalair.models._kernel`.
+change times nF). The state, constants, channels and outputs are declared
+once in :mod:`metalair.models.declaration`; the step in
+:mod:`metalair.models._kernel` calls the physics functions of
+:mod:`metalair.physics`; :mod:`metalair.solvers.integrate` integrates it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from metalair.catalysts import Catalyst, get_catalyst
-from metalair.chemistry import AMBIENT_AIR, SODIUM, Environment, environment as get_environment
-from metalair.constants import F, K_B_EV, R
+from metalair.chemistry import AMBIENT_AIR, SODIUM, Environment
+from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError
+from metalair.models import _kernel as K
+from metalair.models.declaration import (
+    CHANNELS, COUPLE_ATOL, DIAGNOSTICS, GASES, INVENTORIES, N_BASE_STATES, N_FIXED_OUTPUTS, PROCESSES,
+    STATE_TOLERANCE, Constants, Couple, O, Y,
+)
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
+from metalair.physics.transport import o2_film_supply
+from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
-__all__ = ["LumpedAirElectrode", "StepResult", "PRODUCT_KEYS", "CHANNELS"]
+__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA"]
 
-#: inventory slots in the state vector, in this order
-PRODUCT_KEYS = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Exposed Na2CO3", "Residue",
-                "Oxidised electrolyte")
-#: current channels reported (anodic positive) [A/kg]
-CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
-
-from metalair.models import _kernel as K  # noqa: E402
-
-_I_NAO2, _I_NA2O2, _I_CO3, _I_RES, _I_OXE, _I_E, _I_FILM, _I_CO3X = (
-    K.Y_NAO2, K.Y_NA2O2, K.Y_CO3, K.Y_RES, K.Y_OXE, K.Y_E, K.Y_FILM, K.Y_CO3X)
-_N_BASE = K.Y_HOST
 #: Partial pressure [Pa] of CO2 at an electrode that releases it into CO2-free gas (10 ppm):
 #: sets the carbonate's equilibrium potential in pure O2 (assumption, see docs/conventions.md).
 LOCAL_GAS_FLOOR_PA = 1.0
-
-
-@dataclass
-class StepResult:
-    """Everything one accepted time step produced."""
-
-    y: np.ndarray           # new state
-    E: float                # interfacial potential [V]
-    V: float                # cell voltage [V]
-    I_cell: float           # cell current [A/kg], discharge positive
-    currents: dict          # channel -> anodic current [A/kg]
-    amounts: dict           # reaction/transfer amounts over the step [mol/kg]
-    o2_ratio: float         # c_O2 / c_O2(air) at the reaction zone [-]
-    free_area: float        # free catalyst area fraction for O2 reduction [-]
-    d_band: float           # present d-band centre [eV]
-    film_fraction: float    # fraction of new product grown as film [-]
-    raw: np.ndarray = None  # kernel output row (new state, currents, amounts, diagnostics)
 
 
 class LumpedAirElectrode:
@@ -98,10 +81,17 @@ class LumpedAirElectrode:
         Cell and kinetic parameters (defaults: :data:`DEFAULT_PARAMETERS`).
     environment : Environment or str, optional
         Gas environment at the air electrode (default ambient air).
+    chemistry : Chemistry, optional
+        Species and reactions (default sodium).
+    extra_couples : sequence of Couple, optional
+        Further redox channels of the insertion type (see
+        :class:`~metalair.models.declaration.Couple`); each appears in the outputs
+        under its own name.
     """
 
-    def __init__(self, catalyst="NLRO", parameters: LumpedParameters | None = None,
-                 environment: Environment | str = AMBIENT_AIR, chemistry=SODIUM) -> None:
+    def __init__(self, catalyst: Catalyst | str = "NLRO", parameters: LumpedParameters | None = None,
+                 environment: Environment | str = AMBIENT_AIR, chemistry: Any = SODIUM,
+                 extra_couples: tuple[Couple, ...] | list[Couple] = ()) -> None:
         self.catalyst: Catalyst = get_catalyst(catalyst)
         p = DEFAULT_PARAMETERS if parameters is None else parameters
         if not isinstance(p, LumpedParameters):
@@ -112,9 +102,6 @@ class LumpedAirElectrode:
         self.chemistry = chemistry
         T = env.temperature
         self.T = T
-        self.f = F / (R * T)
-        self.kT = K_B_EV * T
-
         # --- thermodynamics (computed from formation data) ---
         rx = chemistry.reactions
         # the carbonate forms as the hydrate only where the air carries water
@@ -138,186 +125,269 @@ class LumpedAirElectrode:
             "Residue": p.residue_molar_volume,
             "Oxidised electrolyte": p.oxidised_electrolyte_molar_volume,
         }
-        # --- geometry, transport, anode ---
         self.A0 = p.specific_area
         self.A_geo = 1.0 / p.loading
-        self.R_ohm = p.electrolyte_thickness / p.electrolyte_conductivity / self.A_geo
-        self.i0_anode = p.anode_exchange_current * self.A_geo
-        self.C_dl = p.double_layer_capacitance * self.A0
-        c_air = p.o2_solubility * env.p_O2
-        h = p.o2_diffusivity * p.gel_liquid_fraction ** 1.5 * p.gas_liquid_area / p.o2_film_thickness
-        self.o2_supply = h * c_air  # largest O2 flux from air [mol/(s kg)]
-        self.c_o2_air = c_air
-        # --- descriptors ---
         cat = self.catalyst
-        self.host = [(c.standard_potential, c.width, c.rate_constant, c.capacity) for c in cat.host_couples]
-        self.n_host = len(self.host)
-        self.stage_eps = cat.stage_d_band() if self.n_host else []
-        self.B_dft = [-cat.descriptors[k].icohp for k in ("NaO2", "Na2O2", "Na2CO3")]
-        self.eps_dft = [cat.descriptors[k].d_band_centre for k in ("NaO2", "Na2O2", "Na2CO3")]
-        self.eta_fe = [cat.free_energy_overpotential, 0.0, 0.0]
-        self.i0_dec_ref = [p.i0_dec_NaO2, p.i0_dec_Na2O2, p.i0_dec_Na2CO3]
-        self.contact = [self.A0 * p.contact_thickness / self.molar_volume[k]
-                        for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")]
-        # chemical first-order rates [1/s]
-        self.k_carb = p.k_carbonation * env.p_CO2 / p.p_co2_ref
-        self._pack()
+        # --- couples: the catalyst's host redox, then any extra channel ---
+        host = tuple(Couple(c.name, c.standard_potential, c.width, c.rate_constant, c.capacity, host=True)
+                     for c in cat.host_couples)
+        extra = tuple(extra_couples)
+        for c in extra:
+            if not isinstance(c, Couple) or c.host:
+                raise ParameterError(f"extra_couples must hold Couple entries with host=False, got {c!r}")
+        names = [ch.name for ch in CHANNELS] + [c.name for c in extra]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"extra couple names must differ from each other and from {[ch.name for ch in CHANNELS]}")
+        self.couples = host + extra
+        self.extra_couples = extra
+        self.n_host = len(host)
+        self._couples = np.array([(c.standard_potential, c.width, c.rate_constant, c.capacity, float(c.host))
+                                  for c in self.couples], dtype=float).reshape(len(self.couples), 5)
+        self._stage = np.array(cat.stage_d_band() if self.n_host else [], dtype=float)
+        desc = cat.descriptors
+        contact = {k: self.A0 * p.contact_thickness / self.molar_volume[k]
+                   for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")}
+        self.constants = Constants(
+            T=T, specific_area=self.A0,
+            double_layer_capacitance=p.double_layer_capacitance * self.A0,
+            ohmic_resistance=p.electrolyte_thickness / p.electrolyte_conductivity / self.A_geo,
+            anode_exchange_current=p.anode_exchange_current * self.A_geo,
+            o2_supply=o2_film_supply(p.o2_solubility, env.p_O2, p.o2_diffusivity, p.gel_liquid_fraction,
+                                     p.gas_liquid_area, p.o2_film_thickness),
+            E_NaO2=self.E_eq["NaO2"], E_Na2O2=self.E_eq["Na2O2"], E_Na2CO3=self.E_eq["Na2CO3"],
+            alpha_anodic=p.alpha_anodic, alpha_cathodic=p.alpha_cathodic,
+            i0_form_NaO2=p.i0_form_NaO2, i0_form_Na2O2=p.i0_form_Na2O2,
+            i0_dec_NaO2=p.i0_dec_NaO2, i0_dec_Na2O2=p.i0_dec_Na2O2, i0_dec_Na2CO3=p.i0_dec_Na2CO3,
+            i0_dec_residue=p.i0_dec_residue,
+            contact_NaO2=contact["NaO2"], contact_Na2O2=contact["Na2O2"], contact_Na2CO3=contact["Na2CO3"],
+            contact_residue=contact["Residue"],
+            gamma_d=p.gamma_d, beta_binding=p.beta_binding, beta_fe=p.beta_fe, binding_ref=p.binding_ref,
+            desorption_current_ref=p.desorption_current_ref, gamma_ads=p.gamma_ads, d_band_ref=p.d_band_ref,
+            solution_blocking=p.solution_blocking, film_blocking=p.film_blocking, residue_blocking=p.residue_blocking,
+            tunnel_length=p.tunnel_length, tunnel_width=p.tunnel_width, residue_monolayer=p.residue_monolayer,
+            residue_passivation_decades=p.residue_passivation_decades,
+            k_disproportionation=p.k_disproportionation,
+            k_carbonation=p.k_carbonation * env.p_CO2 / p.p_co2_ref,
+            k_electrolyte_attack=p.k_electrolyte_attack,
+            electrolyte_oxidation_potential=p.electrolyte_oxidation_potential,
+            i0_electrolyte_oxidation=p.i0_electrolyte_oxidation,
+            alpha_electrolyte_oxidation=p.alpha_electrolyte_oxidation,
+            electrolyte_oxidation_deposit=p.electrolyte_oxidation_deposit,
+            hydrate_water=self.hydrate_x,
+            vm_NaO2=self.molar_volume["NaO2"], vm_Na2O2=self.molar_volume["Na2O2"],
+            vm_Na2CO3=self.molar_volume["Na2CO3"], vm_residue=self.molar_volume["Residue"],
+            vm_oxidised_electrolyte=self.molar_volume["Oxidised electrolyte"],
+            icohp_NaO2=desc["NaO2"].icohp, icohp_Na2O2=desc["Na2O2"].icohp, icohp_Na2CO3=desc["Na2CO3"].icohp,
+            d_band_NaO2=desc["NaO2"].d_band_centre, d_band_Na2O2=desc["Na2O2"].d_band_centre,
+            d_band_Na2CO3=desc["Na2CO3"].d_band_centre,
+            eta_fe_NaO2=cat.free_energy_overpotential, eta_fe_Na2O2=0.0, eta_fe_Na2CO3=0.0,
+            n_host=float(self.n_host),
+        )
+        self.ctx = (self.constants, self._couples, self._stage)
 
-    # ------------------------------------------------------------------ state
+    # ------------------------------------------------------------------ layout
     @property
     def n_states(self) -> int:
-        return _N_BASE + self.n_host
+        """Length of the state vector."""
+        return N_BASE_STATES + len(self.couples)
 
+    @property
+    def n_out(self) -> int:
+        """Length of a kernel output row (new state first)."""
+        return self.n_states + N_FIXED_OUTPUTS + len(self.couples)
+
+    def output_index(self, name: str) -> int:
+        """Position in an output row of the output field ``name`` (see ``OutputIndex``)."""
+        return self.n_states + getattr(O, name)
+
+    def couple_current_index(self, j: int) -> int:
+        """Position in an output row of couple ``j``'s current."""
+        return self.n_states + N_FIXED_OUTPUTS + j
+
+    def channel_names(self) -> list[str]:
+        """Current channels in report order: the declared ones, then each extra couple."""
+        return [ch.name for ch in CHANNELS] + [c.name for c in self.extra_couples]
+
+    def channel_currents(self, out: np.ndarray) -> np.ndarray:
+        """Channel currents [A/kg] (anodic positive) from output rows (last axis), in :meth:`channel_names` order."""
+        out = np.asarray(out)
+        cols = []
+        for ch in CHANNELS:
+            if ch.output is not None:
+                cols.append(out[..., self.output_index(ch.output)])
+            else:  # the host channel: all host couples
+                cols.append(sum((out[..., self.couple_current_index(j)] for j in range(self.n_host)),
+                                np.zeros(out.shape[:-1])))
+        for j in range(len(self.extra_couples)):
+            cols.append(out[..., self.couple_current_index(self.n_host + j)])
+        return np.stack(cols, axis=-1)
+
+    def tolerances(self, settings: SolverSettings) -> tuple[np.ndarray, np.ndarray]:
+        """Per-state (relative, absolute) error scales for the step control."""
+        rel = np.empty(self.n_states)
+        ab = np.empty(self.n_states)
+        for i, kind in enumerate(STATE_TOLERANCE):
+            if kind == "potential":
+                rel[i], ab[i] = 0.0, settings.max_change
+            else:
+                rel[i], ab[i] = settings.rtol, settings.atol
+        rel[N_BASE_STATES:] = settings.rtol
+        ab[N_BASE_STATES:] = COUPLE_ATOL
+        return rel, ab
+
+    def summed_outputs(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """What a segment accumulates: output indices, whether each is a rate (x dt), and names."""
+        idx, rate, names = [], [], []
+        for ch in CHANNELS:
+            if ch.output is not None:
+                idx.append(self.output_index(ch.output))
+                rate.append(True)
+                names.append(f"charge:{ch.name}")
+        for j, c in enumerate(self.couples):
+            idx.append(self.couple_current_index(j))
+            rate.append(True)
+            names.append(f"couple:{c.name}")
+        for pr in PROCESSES:
+            idx.append(self.output_index(pr.output))
+            rate.append(False)
+            names.append(f"amount:{pr.name}")
+        return np.array(idx, dtype=np.int64), np.array(rate, dtype=np.bool_), names
+
+    def gas_uptake(self, amounts: dict[str, Any]) -> dict[str, Any]:
+        """Net gas taken up [mol/kg] from process amounts (by process name), by the declared stoichiometry."""
+        x = self.hydrate_x
+        total: dict[str, Any] = {g: 0.0 for g in GASES}
+        for pr in PROCESSES:
+            a = amounts[pr.name]
+            o2, co2, h2o = pr.uptake
+            total["O2"] = total["O2"] + o2 * a
+            total["CO2"] = total["CO2"] + co2 * a
+            total["H2O"] = total["H2O"] + h2o * x * a
+        return total
+
+    # ------------------------------------------------------------------ state
     def initial_state(self, potential: float | None = None) -> np.ndarray:
-        """Fresh cell: no products, host in equilibrium with the initial potential."""
+        """Fresh cell: no products, every couple in equilibrium with the initial potential."""
         E = self.parameters.initial_potential if potential is None else float(potential)
         y = np.zeros(self.n_states)
-        y[_I_E] = E
-        for j, (E0, w, _k, _Q) in enumerate(self.host):
-            y[_N_BASE + j] = 1.0 / (1.0 + math.exp(min(600.0, -(E - E0) / w)))
+        y[Y.potential] = E
+        for j, c in enumerate(self.couples):
+            y[N_BASE_STATES + j] = 1.0 / (1.0 + math.exp(min(600.0, -(E - c.standard_potential) / c.width)))
         return y
 
-    def inventories(self, y) -> dict:
-        """Product inventories [mol/kg] by name (NaO2 is the total of both growth routes)."""
-        return {
-            "NaO2": y[_I_NAO2] + y[_I_FILM],
-            "Surface-grown NaO2": y[_I_FILM],
-            "Exposed Na2CO3": y[_I_CO3X],
-            "Na2O2": y[_I_NA2O2],
-            "Na2CO3": y[_I_CO3],
-            "Residue": y[_I_RES],
-            "Oxidised electrolyte": y[_I_OXE],
-        }
+    def inventories(self, y: Any) -> dict[str, Any]:
+        """Product inventories [mol/kg] by name (states along the first axis)."""
+        y = np.asarray(y)
+        return {inv.name: sum((y[getattr(Y, s)] for s in inv.states), np.zeros(y.shape[1:]))
+                for inv in INVENTORIES}
 
-    def host_progress(self, y) -> list:
+    def host_progress(self, y: Any) -> list[float]:
         """Oxidised fraction of each host couple [-]."""
-        return [y[_N_BASE + j] for j in range(self.n_host)]
+        return [float(y[N_BASE_STATES + j]) for j in range(self.n_host)]
+
+    def couple_progress(self, y: Any) -> dict[str, Any]:
+        """Oxidised fraction of every couple [-] by name."""
+        y = np.asarray(y)
+        return {c.name: y[N_BASE_STATES + j] for j, c in enumerate(self.couples)}
 
     @staticmethod
-    def potential(y) -> float:
+    def potential(y: Any) -> float:
         """Air-electrode interfacial potential [V] stored in the state."""
-        return y[_I_E]
+        return float(y[Y.potential])
 
-    def d_band(self, z) -> float:
+    def d_band(self, z: Any) -> float:
         """d-band centre [eV] of the present catalyst state (host progress ``z``)."""
-        return float(K._d_band(self._prm, self._stage, float(sum(z))))
+        return float(K.d_band_at(self.constants, self._stage, float(sum(z))))
 
-    def galvanostatic(self, y, t0: float, I_cell: float, duration: float, v_limit: float | None,
-                      settings, store: bool, dt_cap: float | None = None, max_rows: int = 4000):
-        """Run a constant-current segment in the compiled kernel.
-
-        Returns ``(y_end, status, t_end, rows, summary)``: status is "duration", "voltage limit",
-        "failed" or "max steps"; ``rows`` is an array of accepted steps (time, dt, V, step
-        capacity, kernel output) when ``store``; ``summary`` the kernel's segment summary.
-        """
-        y0 = np.array(y, dtype=float)
-        sign = 0 if v_limit is None else (1 if I_cell > 0 else -1)
-        s = settings
-        dt_max = min(s.dt_max, dt_cap) if dt_cap else s.dt_max
-        while True:
-            y = y0.copy()
-            buf = np.empty((max_rows if store else 1, 4 + self._n_out))
-            summary = np.zeros(K.SUMMARY_LEN)
-            K.galvanostatic_segment(y, float(t0), float(I_cell), float(duration),
-                                    float(v_limit) if v_limit is not None else 0.0, sign,
-                                    self._prm, self._host, self._stage,
-                                    s.max_change, min(s.dt_initial, duration), s.dt_min, dt_max, s.growth,
-                                    s.event_tolerance, s.max_steps, store, buf, summary, s.rtol, s.atol)
-            n_rows, n_steps = int(summary[2]), int(summary[7])
-            if not store or n_rows >= n_steps:
-                break
-            max_rows = 2 * n_steps  # the buffer was too small for this segment: run it again
-        status = {0: "duration", 1: "voltage limit", 2: "failed", 3: "max steps"}[int(summary[0])]
-        return y, status, float(summary[1]), buf[:n_rows] if store else None, summary
-
-    def free_area_fraction(self, y) -> tuple[float, float]:
+    def free_area_fraction(self, y: Any) -> tuple[float, float]:
         """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""
-        return K.pre_step(self._prm, np.asarray(y, dtype=float))
+        free, passiv = K.surface_state(self.constants, np.asarray(y, dtype=float))
+        return float(free), float(passiv)
 
     def cell_voltage(self, E: float, I_cell: float) -> float:
         """Cell voltage from the air-electrode potential and the cell current (discharge positive)."""
-        return float(K.cell_voltage(self._prm, float(E), float(I_cell)))
+        return float(K.cell_voltage(self.constants, float(E), float(I_cell)))
 
-    # ------------------------------------------------------------ one step
-    def _pack(self) -> None:
-        """Pack the constants for the numerical kernel (:mod:`metalair.models._kernel`)."""
-        p = self.parameters
-        prm = np.zeros(K.N_PRM)
-        mv = self.molar_volume
-        vals = {
-            "f": self.f, "kT": self.kT, "A0": self.A0, "C_dl": self.C_dl, "R_ohm": self.R_ohm,
-            "i0_anode": self.i0_anode, "o2_supply": self.o2_supply,
-            "E1": self.E_eq["NaO2"], "E2": self.E_eq["Na2O2"], "E3": self.E_eq["Na2CO3"],
-            "aa": p.alpha_anodic, "ac": p.alpha_cathodic, "i0_form1": p.i0_form_NaO2, "i0_form2": p.i0_form_Na2O2,
-            "i0_dec1": p.i0_dec_NaO2, "i0_dec2": p.i0_dec_Na2O2, "i0_dec3": p.i0_dec_Na2CO3,
-            "i0_res": p.i0_dec_residue,
-            "h1": self.contact[0], "h2": self.contact[1], "h3": self.contact[2], "h4": self.contact[3],
-            "gamma_d": p.gamma_d, "beta_B": p.beta_binding, "beta_FE": p.beta_fe, "B_ref": p.binding_ref,
-            "j_des_ref": p.desorption_current_ref, "gamma_ads": p.gamma_ads, "eps_ref": p.d_band_ref,
-            "phi_s": p.solution_blocking, "phi_f": p.film_blocking, "phi_res": p.residue_blocking,
-            "l_m": p.tunnel_length, "l_sig": p.tunnel_width,
-            "free0": 0.5 * math.erfc(-p.tunnel_length / p.tunnel_width),
-            "delta_mono": p.residue_monolayer, "passiv_dec": p.residue_passivation_decades,
-            "k_disp": p.k_disproportionation, "k_carb": self.k_carb, "k_attack": p.k_electrolyte_attack,
-            "E_ox": p.electrolyte_oxidation_potential, "i0_eo": p.i0_electrolyte_oxidation,
-            "alpha_eo": p.alpha_electrolyte_oxidation, "eo_deposit": p.electrolyte_oxidation_deposit,
-            "hydrate_x": self.hydrate_x,
-            "vm1": mv["NaO2"], "vm2": mv["Na2O2"], "vm3": mv["Na2CO3"], "vm4": mv["Residue"],
-            "vm5": mv["Oxidised electrolyte"], "n_host": self.n_host,
-            "B1": self.B_dft[0], "B2": self.B_dft[1], "B3": self.B_dft[2],
-            "eps1": self.eps_dft[0], "eps2": self.eps_dft[1], "eps3": self.eps_dft[2],
-            "etafe1": self.eta_fe[0], "etafe2": self.eta_fe[1], "etafe3": self.eta_fe[2],
-        }
-        for name, v in vals.items():
-            prm[getattr(K, "P_" + name.upper())] = v
-        self._prm = prm
-        self._host = np.array(self.host, dtype=float).reshape(self.n_host, 4)
-        self._stage = np.array(self.stage_eps, dtype=float)
-        self._n_out = self.n_states + K.N_OUT_EXTRA
+    def equilibrium_potentials(self) -> dict[str, float]:
+        """Equilibrium potentials [V vs Na+/Na] of the product reactions in this environment."""
+        return dict(self.E_eq)
 
-    def unpack_row(self, raw: np.ndarray) -> tuple[dict, dict, float, float, float, float]:
-        """Channel currents, amounts and diagnostics from a kernel output row."""
+    # ------------------------------------------------------------------ steps
+    def initial_output(self, y: np.ndarray) -> np.ndarray:
+        """An output row describing the state ``y`` at rest (no step taken)."""
+        out = K.new_output(len(self.couples))
+        out[: self.n_states] = y
+        free, _ = self.free_area_fraction(y)
         ny = self.n_states
-        r = raw
-        currents = {ch: float(r[ny + K.C_NAO2 + i]) for i, ch in enumerate(CHANNELS)}
-        a = lambda i: float(r[ny + i])  # noqa: E731
-        amounts = {
-            "NaO2 formed": a(K.A_NAO2_FORMED), "NaO2 decomposed": a(K.A_NAO2_DEC),
-            "Na2O2 formed": a(K.A_NA2O2_FORMED), "Na2O2 decomposed": a(K.A_NA2O2_DEC),
-            "Na2CO3 decomposed": a(K.A_CO3_DEC), "Residue decomposed": a(K.A_RES_DEC),
-            "NaO2 disproportionated": a(K.A_DISP), "NaO2 carbonated": a(K.A_CARB0),
-            "Na2O2 carbonated": a(K.A_CARB1), "NaO2 to residue": a(K.A_ATTACK),
-            "Electrolyte oxidised": a(K.A_EO),
-            "O2 consumed": a(K.A_O2_IN), "O2 evolved": a(K.A_O2_OUT),
-            "CO2 consumed": a(K.A_CO2_IN), "CO2 evolved": a(K.A_CO2_OUT),
-            "H2O consumed": a(K.A_H2O_IN), "H2O evolved": a(K.A_H2O_OUT),
-        }
-        return currents, amounts, a(K.D_THETA), a(K.D_FREE), a(K.D_EPS), a(K.D_FILM)
+        out[ny + O.o2_saturation] = 1.0
+        out[ny + O.free_area] = free
+        out[ny + O.d_band] = self.d_band(self.host_progress(y))
+        out[ny + O.cell_voltage] = self.cell_voltage(self.potential(y), 0.0)
+        return out
 
-    def solve_step(self, y, dt: float, mode: str, value: float, E_guess: float | None = None) -> StepResult:
-        """Advance the state by ``dt`` seconds under current (``mode="I"``, ``value`` = cell
-        current, discharge positive [A/kg]) or voltage control (``mode="V"``, ``value`` = cell voltage [V]).
+    def step(self, y: Any, dt: float, mode: str, value: float) -> np.ndarray:
+        """One implicit step of ``dt`` seconds from ``y``; returns the output row (new state first).
+
+        ``mode`` is ``"I"`` (``value`` = cell current, discharge positive [A/kg]) or ``"V"``
+        (``value`` = cell voltage [V]).
 
         Raises
         ------
         ArithmeticError
-            When no interfacial potential balances the step (the caller reduces ``dt``).
+            When no interfacial potential balances the step (shorten ``dt``).
         """
-        if mode not in ("I", "V"):  # pragma: no cover - programming error
-            raise ValueError(f"unknown control mode {mode!r}")
+        if mode not in ("I", "V"):
+            raise ParameterError(f"mode must be 'I' (current) or 'V' (voltage), got {mode!r}")
         y = np.asarray(y, dtype=float)
-        out = np.empty(self._n_out)
-        E0 = y[_I_E] if E_guess is None else E_guess
-        E = K.solve_step(y, float(dt), 0 if mode == "I" else 1, float(value), float(E0),
-                         self._prm, self._host, self._stage, out)
-        if not math.isfinite(E):
+        out = K.new_output(len(self.couples))
+        ok = K.step(self.ctx, y, float(dt), K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE,
+                    float(value), float(y[Y.potential]), 0.005, out)
+        if not ok:
             raise ArithmeticError("no air-electrode potential balances this step")
-        I_cell = -float(out[self.n_states + K.D_TOTAL])
-        currents, amounts, theta, free, eps, film = self.unpack_row(out)
-        y_new = out[: self.n_states].copy()
-        V = self.cell_voltage(E, I_cell)
-        return StepResult(y_new, float(E), V, I_cell, currents, amounts, theta, free, eps, film, out)
+        return out
 
-    def equilibrium_potentials(self) -> dict:
-        """Equilibrium potentials [V vs Na+/Na] of the product reactions in this environment."""
-        return dict(self.E_eq)
+    def segment(self, y: np.ndarray, t0: float, duration: float, *, mode: str, value: float, rate: float = 0.0,
+                limit: tuple[str, float] | None = None, settings: SolverSettings, dt_start: float,
+                dt_cap: float | None = None, store: bool, stop: np.ndarray | None = None) -> SegmentOutcome:
+        """Integrate a segment under current (``mode="I"``) or voltage control (``"V"``, ``value + rate*t``).
+
+        ``limit`` is ``("voltage", V)`` (stop when the cell voltage reaches V, from the side it starts
+        on) or ``("current", I)`` (stop when |I| falls to I [A/kg]).
+        """
+        s = settings
+        ny = self.n_states
+        E0 = float(y[Y.potential])
+        event = None
+        if limit is not None:
+            kind, level = limit
+            if kind == "voltage":
+                v0 = self.cell_voltage(E0, value if mode == "I" else 0.0)
+                sign = 1 if (mode == "I" and value > 0.0) else -1
+                event = (ny + O.cell_voltage, sign, float(level), v0)
+            else:
+                event = (ny + O.abs_current, 1, float(level), float(level) + 1.0)
+        rel, ab = self.tolerances(s)
+        idx, rate_flags, _ = self.summed_outputs()
+        return run_segment(K.integrate, self.ctx, y, t0, duration,
+                           mode=K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE, value=value, rate=rate,
+                           k_alg=Y.potential, tol_rel=rel, tol_abs=ab, n_out=self.n_out, event=event,
+                           v_index=ny + O.cell_voltage, i_index=ny + O.abs_current, settings=s,
+                           dt_start=dt_start, dt_cap=dt_cap, sum_index=idx, sum_rate=rate_flags, store=store,
+                           stop=stop)
+
+    # ------------------------------------------------------------------ outputs
+    def variables(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Every model output as named time series (user units) from output rows (one per time)."""
+        from metalair.units import to_user
+
+        ny = self.n_states
+        y = rows[:, :ny].T
+        cols: dict[str, np.ndarray] = {"Air electrode potential [V]": rows[:, Y.potential]}
+        for name, v in self.inventories(y).items():
+            cols[f"{name} [mol/g]"] = to_user(np.asarray(v, dtype=float), "mol/g")
+        for j, c in enumerate(self.couples):
+            label = f"Host {c.name}" if c.host else c.name
+            cols[f"{label} oxidised fraction [-]"] = rows[:, N_BASE_STATES + j]
+        for field, name in DIAGNOSTICS:
+            cols[name] = rows[:, ny + getattr(O, field)]
+        return cols

@@ -1,0 +1,119 @@
+"""The one scalar root finder: a bracket, widened if needed, then Illinois regula falsi.
+
+Battery-agnostic and compiled with the kernel. Used for the electrode
+potential that balances an implicit step and for the step length at which an
+event (a voltage or current limit) is reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from metalair._jit import specialize
+
+__all__ = ["bracketed_root", "root_finder"]
+
+
+def fn(x: float, args: Any) -> float:  # pragma: no cover - placeholder bound by root_finder
+    """The function whose root is sought; bound to a real function by :func:`root_finder`."""
+    raise NotImplementedError
+
+
+def root_finder(function: Callable[..., float], name: str) -> Any:
+    """The compiled :func:`bracketed_root` for ``function(x, args)``; ``name`` unique per function."""
+    return specialize(bracketed_root, name, fn=function)
+
+
+def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0, ghi=-1.0,
+                   keep_hi=False, max_iter=200):
+    r"""Root of an increasing function ``fn(x, args)`` by Illinois regula falsi in a bracket.
+
+    ``fn`` is bound by :func:`root_finder`, which returns the compiled version.
+
+    Parameters
+    ----------
+    args : tuple
+        Passed through to ``fn``.
+    lo, hi : float
+        First bracket.
+    expand : float
+        First widening step when the bracket does not hold the root; it doubles at every
+        widening. ``0`` means the bracket is known to hold the root (``glo < 0 <= ghi`` given).
+    lo_limit, hi_limit : float
+        The bracket is not widened past these; reaching them is a failure.
+    xtol, ftol : float
+        Stop when the bracket is narrower than ``xtol`` or ``|fn| <= ftol``.
+    glo, ghi : float
+        ``fn`` at ``lo`` and ``hi`` when ``expand`` is 0 (not evaluated again).
+    keep_hi : bool
+        Return the upper end of the final bracket (where ``fn >= 0``) rather than the last
+        point evaluated; used to stop exactly at, never before, an event.
+    max_iter : int
+        Largest number of regula falsi iterations.
+
+    Returns
+    -------
+    tuple
+        ``(x, ok)``; ``ok`` is False when no bracket could be found.
+
+    Notes
+    -----
+    Regula falsi with the Illinois modification (the retained end's function
+    value is halved when the same end is kept twice), which keeps superlinear
+    convergence where plain regula falsi stalls.
+
+    References
+    ----------
+    .. [1] Dowell, M.; Jarratt, P. "A modified regula falsi method for computing
+       the root of an equation", BIT 11, 168 (1971). doi:10.1007/BF01934364
+    """
+    if expand > 0.0:
+        glo = fn(lo, args)
+        ghi = fn(hi, args)
+        step = expand
+        it = 0
+        while glo > 0.0:
+            hi = lo
+            ghi = glo
+            lo -= step
+            step *= 2.0
+            glo = fn(lo, args)
+            it += 1
+            if it > 40 or lo < lo_limit:
+                return lo, False
+        step = expand
+        it = 0
+        while ghi < 0.0:
+            lo = hi
+            glo = ghi
+            hi += step
+            step *= 2.0
+            ghi = fn(hi, args)
+            it += 1
+            if it > 40 or hi > hi_limit:
+                return hi, False
+    side = 0
+    x = 0.5 * (lo + hi)
+    for _ in range(max_iter):
+        if hi - lo <= xtol or (keep_hi and abs(ghi) <= ftol):
+            return (hi if keep_hi else x), True
+        x = hi - ghi * (hi - lo) / (ghi - glo) if ghi != glo else 0.5 * (lo + hi)
+        if not (lo < x < hi):
+            x = 0.5 * (lo + hi)
+        g = fn(x, args)
+        if g >= 0.0:
+            hi = x
+            ghi = g
+            if side == 1:
+                glo *= 0.5
+            side = 1
+        else:
+            lo = x
+            glo = g
+            if side == -1:
+                ghi *= 0.5
+            side = -1
+        if abs(g) <= ftol:
+            return x, True
+    return (hi if keep_hi else x), True
