@@ -1,17 +1,20 @@
 """Conservation laws of the lumped model, on fixed and on random protocols (hypothesis).
 
-Kind 3 of the house style (invariants). The balances follow from the reaction
-stoichiometry written in ``metalair.models.lumped`` (module docstring):
+Kind 3 of the house style (invariants). The balances are generated from the
+model declaration (``metalair.models.declaration``): the current channels, the
+product inventories with their sodium and oxygen content, and the gas
+stoichiometry of every process. So a reaction added to the declaration is
+checked here without editing this file.
 
 * charge: every coulomb through the cell went into one channel,
   Σ_channels Q_ch + Q_net = 0 (channel charges anodic positive, net discharge
   capacity discharge positive);
-* sodium: every Na+ that went into a product came with one electron of a
-  product channel, NaO2 + 2 Na2O2 + 2 Na2CO3·xH2O + Residue = −Σ_products Q_ch / F
-  (the host and double-layer channels carry no product sodium; the carbonate
-  and residue form chemically from NaO2/Na2O2 and so keep their sodium);
+* sodium: every Na+ in a product came with one electron of a product channel,
+  Σ_inventories Na_i n_i = −Σ_product channels Q_ch / F (the host and
+  double-layer channels carry no product sodium; carbonate and residue form
+  chemically from NaO2/Na2O2 and so keep their sodium);
 * oxygen: every O atom in a product came from the gas,
-  2 NaO2 + 2 Na2O2 + (3 + x) Na2CO3·xH2O + 2 Residue = 2 O2 + 2 CO2 + H2O taken up.
+  Σ_inventories O_i n_i = 2 O2 + 2 CO2 + H2O taken up.
 
 Plus positivity of every inventory, host fractions in [0, 1], free area in
 (0, 1], strictly increasing time and non-decreasing step capacity.
@@ -26,11 +29,9 @@ from hypothesis import strategies as st
 
 import metalair as ma
 from metalair.constants import F
+from metalair.models.declaration import CHANNELS, INVENTORIES
 from metalair.protocols.simulation import REFERENCE_PROTOCOL
 
-CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
-PRODUCT_CHANNELS = CHANNELS[:4]
-INVENTORIES = ("NaO2", "Surface-grown NaO2", "Na2O2", "Na2CO3", "Residue", "Oxidised electrolyte")
 MAH_G_TO_MOL_G = 3.6 / F  # 1 mAh/g = 3.6 C/g
 
 RTOL = 1e-9
@@ -42,22 +43,30 @@ def _close(lhs, rhs, scale, what):
     assert err <= tol, f"{what} balance off by {err:.3e} (scale {scale:.3e})"
 
 
+def channel_names(sol):
+    """Every channel the solution reports (declared channels and extra couples)."""
+    return [k[: -len(" charge [mAh/g]")] for k in sol.keys() if k.endswith(" charge [mAh/g]")]
+
+
 def check_balances(sol, hydrate_water=1.0):
     """The three conservation laws at every recorded time."""
-    q = {ch: sol[f"{ch} charge [mAh/g]"] for ch in CHANNELS}
+    names = channel_names(sol)
+    assert {ch.name for ch in CHANNELS} <= set(names)
+    q = {ch: sol[f"{ch} charge [mAh/g]"] for ch in names}
     q_net = sol["Net discharge capacity [mAh/g]"]
     # charge
     channel_sum = sum(q.values())
     scale_q = max(np.max(np.abs(q_net)), max(np.max(np.abs(v)) for v in q.values()))
     _close(channel_sum, -q_net, scale_q, "charge")
     # sodium
-    n = {k: sol[f"{k} [mol/g]"] for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")}
-    na_products = n["NaO2"] + 2 * n["Na2O2"] + 2 * n["Na2CO3"] + n["Residue"]
-    na_electrons = -sum(q[ch] for ch in PRODUCT_CHANNELS) * MAH_G_TO_MOL_G
-    scale_na = max(np.max(na_products), max(np.max(np.abs(q[ch])) for ch in PRODUCT_CHANNELS) * MAH_G_TO_MOL_G)
+    product_channels = [ch.name for ch in CHANNELS if ch.product]
+    n = {inv.name: sol[f"{inv.name} [mol/g]"] for inv in INVENTORIES}
+    na_products = sum(inv.sodium * n[inv.name] for inv in INVENTORIES)
+    na_electrons = -sum(q[ch] for ch in product_channels) * MAH_G_TO_MOL_G
+    scale_na = max(np.max(na_products), max(np.max(np.abs(q[ch])) for ch in product_channels) * MAH_G_TO_MOL_G)
     _close(na_products, na_electrons, scale_na, "sodium")
     # oxygen
-    o_products = 2 * n["NaO2"] + 2 * n["Na2O2"] + (3 + hydrate_water) * n["Na2CO3"] + 2 * n["Residue"]
+    o_products = sum((inv.oxygen + inv.oxygen_per_x * hydrate_water) * n[inv.name] for inv in INVENTORIES)
     gas = {g: sol[f"{g} uptake [mol/g]"] for g in ("O2", "CO2", "H2O")}
     o_gas = 2 * gas["O2"] + 2 * gas["CO2"] + gas["H2O"]
     scale_o = max(np.max(o_products), max(np.max(np.abs(v)) for v in gas.values()))
@@ -66,7 +75,8 @@ def check_balances(sol, hydrate_water=1.0):
 
 def check_physical(sol):
     """Nothing negative, fractions in range, time forward, step capacity non-decreasing."""
-    for k in INVENTORIES:
+    for inv in INVENTORIES:
+        k = inv.name
         v = sol[f"{k} [mol/g]"]
         assert np.all(np.isfinite(v)), k
         assert np.min(v) >= 0.0, f"{k} went negative: {np.min(v)}"

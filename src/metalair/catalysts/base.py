@@ -112,8 +112,15 @@ class Catalyst:
         DFT charging (limiting-potential) overpotential of the superoxide step [V].
     host_couples : tuple of HostCouple
         Empty for a fixed-state catalyst.
+    description : str
+        One line on what the catalyst is.
     sources : dict
         ``{field: citation}``.
+    switching : bool
+        True (default) when the catalytic state follows the host's sodium
+        content. False freezes the catalyst in its initial (discharged) state:
+        the host couples still store and release sodium, but every product's
+        kinetics are those of state 0 (the counterfactual of the cascade).
     """
 
     name: str
@@ -124,6 +131,7 @@ class Catalyst:
     host_couples: tuple = ()
     description: str = ""
     sources: dict = field(default_factory=dict)
+    switching: bool = True
 
     def __post_init__(self) -> None:
         validate_fields(self, {
@@ -159,30 +167,31 @@ class Catalyst:
         return bool(self.host_couples)
 
     def stage_d_band(self) -> list[float]:
-        """d-band centre at each integer host stage 0..N (from the product descriptors).
+        """d-band centre of the catalyst state at each integer host stage 0..N.
 
-        Stages without a product descriptor are interpolated linearly.
+        A state's d-band centre is the one computed with the first product (in
+        :data:`PRODUCTS` order) that is decomposed in that state adsorbed; stages
+        without a product descriptor are interpolated linearly. A fixed-state
+        catalyst has one state (stage 0).
         """
         n = len(self.host_couples)
-        known = sorted((d.stage, d.d_band_centre) for d in self.descriptors.values())
-        out = []
-        for s in range(n + 1):
-            out.append(_interp(s, known))
-        return out
+        known: dict[float, float] = {}
+        for p in PRODUCTS:
+            d = self.descriptors[p]
+            known.setdefault(float(d.stage), d.d_band_centre)
+        pts = sorted(known.items())
+        return [_interp(s, pts) for s in range(n + 1)]
 
-    def d_band_at(self, progress: list[float] | tuple[float, ...]) -> float:
-        """d-band centre for host oxidation progress ``progress[j]`` in [0, 1] of couple j.
+    def state_d_band(self, product: str) -> float:
+        """d-band centre [eV] of the state in which ``product``'s descriptors were computed."""
+        stages = self.stage_d_band()
+        return _interp(self.descriptors[product].stage, [(float(i), e) for i, e in enumerate(stages)])
 
-        Notes
-        -----
-        The host state is the stage ``s = Σ_j z_j``; the d-band centre is
-        interpolated linearly between the integer stages (the DFT states).
-        """
-        if not self.host_couples:
-            return self.descriptors["NaO2"].d_band_centre
-        stage = sum(progress)
-        known = [(float(i), e) for i, e in enumerate(self.stage_d_band())]
-        return _interp(stage, known)
+    def frozen(self) -> Catalyst:
+        """The same catalyst with its state frozen at stage 0 (no switching; see ``switching``)."""
+        from dataclasses import replace
+
+        return replace(self, name=f"{self.name} (frozen)", switching=False)
 
     def with_descriptor(self, product: str, **changes) -> "Catalyst":
         """A copy with one product's descriptors changed (for screening and sensitivity)."""

@@ -8,8 +8,9 @@ only wires them to the state layout :data:`~metalair.models.declaration.Y`
 and the output layout :data:`~metalair.models.declaration.O`.
 
 ``couples`` is an ``(n, 5)`` array: half-conversion potential [V], width [V],
-rate constant [1/s], capacity [C/kg], 1.0 for a host couple of the catalyst.
-``stage`` holds the d-band centre [eV] at each integer host stage.
+rate constant [1/s], capacity [C/kg], 1.0 where the couple's progress moves the catalyst state.
+``stage`` holds the d-band centre [eV] of the catalyst state at each integer host stage (one
+entry for a fixed-state catalyst); the couples flagged in column 4 move the state.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 from metalair._jit import jit
 from metalair.constants import F, K_B_EV, R
 from metalair.models.declaration import N_BASE_STATES, N_FIXED_OUTPUTS, O, Y
-from metalair.physics.catalysis import bep_exchange_current, binding_strength, desorption_current, film_fraction
+from metalair.physics.catalysis import (
+    bep_exchange_current, binding_strength, desorption_current, film_fraction, state_d_band,
+)
 from metalair.physics.deposition import passivation_factor, skin_coverage, tunnelling_free_area
 from metalair.physics.kinetics import affinity_gated_rate, butler_volmer_overpotential, insertion_step
 from metalair.physics.numerics import implicit_decay, safe_exp
@@ -27,26 +30,12 @@ from metalair.physics.transport import o2_limited_formation
 from metalair.solvers.integrate import make_integrator
 from metalair.solvers.roots import root_finder
 
-__all__ = ["CONTROL_CURRENT", "CONTROL_VOLTAGE", "step", "integrate", "surface_state", "cell_voltage", "d_band_at",
+__all__ = ["CONTROL_CURRENT", "CONTROL_VOLTAGE", "step", "integrate", "surface_state", "cell_voltage",
            "evaluate", "new_output"]
 
 #: Control modes of :func:`step`: the cell current, or the cell voltage, is prescribed.
 CONTROL_CURRENT = 0
 CONTROL_VOLTAGE = 1
-
-
-@jit
-def d_band_at(p, stage, s):
-    """d-band centre [eV] at host stage ``s`` (linear between the integer stages of ``stage``)."""
-    n = stage.shape[0]
-    if n == 0:
-        return p.d_band_NaO2
-    if s <= 0.0:
-        return stage[0]
-    if s >= n - 1:
-        return stage[n - 1]
-    i = int(s)
-    return stage[i] + (stage[i + 1] - stage[i]) * (s - i)
 
 
 @jit
@@ -94,18 +83,16 @@ def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
         if full:
             out[N_BASE_STATES + j] = zn
             out[ny + N_FIXED_OUTPUTS + j] = I_j
-    eps = d_band_at(p, stage, s)
-    # decomposition exchange currents from the descriptors of the present state
-    host = p.n_host > 0.0
+    eps = state_d_band(stage, s)
+    # decomposition exchange currents from the descriptors, evaluated in the present state
     i0d1 = passiv * bep_exchange_current(
-        p.i0_dec_NaO2, binding_strength(p.icohp_NaO2, eps if host else p.d_band_NaO2, p.d_band_NaO2, p.gamma_d),
+        p.i0_dec_NaO2, binding_strength(p.icohp_NaO2, eps, p.d_band_state_NaO2, p.gamma_d),
         p.binding_ref, p.beta_binding, p.eta_fe_NaO2, p.beta_fe, p.T)
     i0d2 = passiv * bep_exchange_current(
-        p.i0_dec_Na2O2, binding_strength(p.icohp_Na2O2, eps if host else p.d_band_Na2O2, p.d_band_Na2O2, p.gamma_d),
+        p.i0_dec_Na2O2, binding_strength(p.icohp_Na2O2, eps, p.d_band_state_Na2O2, p.gamma_d),
         p.binding_ref, p.beta_binding, p.eta_fe_Na2O2, p.beta_fe, p.T)
     i0d3 = passiv * bep_exchange_current(
-        p.i0_dec_Na2CO3,
-        binding_strength(p.icohp_Na2CO3, eps if host else p.d_band_Na2CO3, p.d_band_Na2CO3, p.gamma_d),
+        p.i0_dec_Na2CO3, binding_strength(p.icohp_Na2CO3, eps, p.d_band_state_Na2CO3, p.gamma_d),
         p.binding_ref, p.beta_binding, p.eta_fe_Na2CO3, p.beta_fe, p.T)
     i0_res = p.i0_dec_residue * i0d3 / p.i0_dec_Na2CO3
     # formation (cathodic) channels; O2 at the reaction zone quasi-steady
@@ -126,7 +113,7 @@ def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
     r3 = affinity_gated_rate(eta3, A0 * i0d3 / (2.0 * F), aa, 2.0, p.T, 1.0)
     r4 = affinity_gated_rate(eta3, A0 * i0_res / F, aa, 1.0, p.T, 1.0)
     # growth route and interfacial residence of superoxide (d-band)
-    eps_nao2 = p.d_band_NaO2 + (eps - stage[0]) if host else p.d_band_NaO2
+    eps_nao2 = p.d_band_NaO2 + (eps - stage[0])
     j_form = F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
     f_film = film_fraction(j_form, desorption_current(p.desorption_current_ref, eps_nao2, p.d_band_ref,
                                                       p.gamma_ads, p.T))

@@ -16,7 +16,7 @@ kinetics) need no kernel code at all: a :class:`Couple` entry is enough.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = [
@@ -154,10 +154,12 @@ class Constants(NamedTuple):
     d_band_NaO2: float
     d_band_Na2O2: float
     d_band_Na2CO3: float
+    d_band_state_NaO2: float                # d-band centre of the state each product's descriptors belong to [eV]
+    d_band_state_Na2O2: float
+    d_band_state_Na2CO3: float
     eta_fe_NaO2: float                      # [V]
     eta_fe_Na2O2: float
     eta_fe_Na2CO3: float
-    n_host: float                           # number of host couples (0: fixed-state catalyst)
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,6 @@ class Inventory:
     sodium: float = 0.0
     oxygen: float = 0.0
     oxygen_per_x: float = 0.0   #: extra O per mole per unit hydrate water
-    composition: dict = field(default_factory=dict)
 
 
 #: Current channels in report order. "Host" sums the catalyst's host couples; extra couples follow it.

@@ -60,6 +60,7 @@ from metalair.models.declaration import (
     STATE_TOLERANCE, Constants, Couple, O, Y,
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
+from metalair.physics.catalysis import state_d_band
 from metalair.physics.transport import o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
@@ -141,9 +142,10 @@ class LumpedAirElectrode:
         self.couples = host + extra
         self.extra_couples = extra
         self.n_host = len(host)
-        self._couples = np.array([(c.standard_potential, c.width, c.rate_constant, c.capacity, float(c.host))
-                                  for c in self.couples], dtype=float).reshape(len(self.couples), 5)
-        self._stage = np.array(cat.stage_d_band() if self.n_host else [], dtype=float)
+        moves_state = [float(c.host and cat.switching) for c in self.couples]
+        self._couples = np.array([(c.standard_potential, c.width, c.rate_constant, c.capacity, mv)
+                                  for c, mv in zip(self.couples, moves_state)], dtype=float).reshape(len(self.couples), 5)
+        self._stage = np.array(cat.stage_d_band(), dtype=float)
         desc = cat.descriptors
         contact = {k: self.A0 * p.contact_thickness / self.molar_volume[k]
                    for k in ("NaO2", "Na2O2", "Na2CO3", "Residue")}
@@ -180,8 +182,9 @@ class LumpedAirElectrode:
             icohp_NaO2=desc["NaO2"].icohp, icohp_Na2O2=desc["Na2O2"].icohp, icohp_Na2CO3=desc["Na2CO3"].icohp,
             d_band_NaO2=desc["NaO2"].d_band_centre, d_band_Na2O2=desc["Na2O2"].d_band_centre,
             d_band_Na2CO3=desc["Na2CO3"].d_band_centre,
+            d_band_state_NaO2=cat.state_d_band("NaO2"), d_band_state_Na2O2=cat.state_d_band("Na2O2"),
+            d_band_state_Na2CO3=cat.state_d_band("Na2CO3"),
             eta_fe_NaO2=cat.free_energy_overpotential, eta_fe_Na2O2=0.0, eta_fe_Na2CO3=0.0,
-            n_host=float(self.n_host),
         )
         self.ctx = (self.constants, self._couples, self._stage)
 
@@ -296,8 +299,9 @@ class LumpedAirElectrode:
         return float(y[Y.potential])
 
     def d_band(self, z: Any) -> float:
-        """d-band centre [eV] of the present catalyst state (host progress ``z``)."""
-        return float(K.d_band_at(self.constants, self._stage, float(sum(z))))
+        """d-band centre [eV] of the present catalyst state (host progress ``z``; frozen: stage 0)."""
+        s = float(sum(z)) if self.catalyst.switching else 0.0
+        return float(state_d_band(self._stage, s))
 
     def free_area_fraction(self, y: Any) -> tuple[float, float]:
         """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""

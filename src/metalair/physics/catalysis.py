@@ -23,11 +23,44 @@ References
 
 from __future__ import annotations
 
+from typing import Any
+
 from metalair._jit import jit
 from metalair.constants import K_B_EV
 from metalair.physics.numerics import safe_exp
 
-__all__ = ["binding_strength", "bep_exchange_current", "desorption_current", "film_fraction"]
+__all__ = ["state_d_band", "binding_strength", "bep_exchange_current", "desorption_current", "film_fraction"]
+
+
+@jit
+def state_d_band(stage_d_band: Any, stage: float) -> float:
+    r"""d-band centre [eV] of an insertion host at (fractional) oxidation stage ``stage``.
+
+    Parameters
+    ----------
+    stage_d_band : array
+        d-band centre of the DFT states at the integer stages 0, 1, ... [eV].
+    stage : float
+        Present stage, :math:`s = \sum_j z_j` over the host couples' oxidised fractions.
+
+    Returns
+    -------
+    float
+        Linear interpolation between the bracketing integer stages, held constant outside them.
+
+    Notes
+    -----
+    Sun et al. (2025) give one DFT state per potential window (2.5, 3.5 and 4.5 V); as the
+    host's couples convert the state moves between them. A catalyst that does not switch
+    stays at stage 0.
+    """
+    n = stage_d_band.shape[0]
+    if stage <= 0.0 or n == 1:
+        return stage_d_band[0]
+    if stage >= n - 1:
+        return stage_d_band[n - 1]
+    i = int(stage)
+    return stage_d_band[i] + (stage_d_band[i + 1] - stage_d_band[i]) * (stage - i)
 
 
 @jit
