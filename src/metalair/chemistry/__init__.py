@@ -16,7 +16,7 @@ from __future__ import annotations
 from metalair.chemistry.data_lithium import LITHIUM
 from metalair.chemistry.data_potassium import POTASSIUM
 from metalair.chemistry.data_sodium import SODIUM
-from metalair.chemistry.environment import AMBIENT_AIR, DRY_AIR, PURE_O2, Environment, environment
+from metalair.chemistry.environment import AMBIENT_AIR, ARGON, DRY_AIR, PURE_O2, Environment, environment
 from metalair.chemistry.reactions import Chemistry, Reaction
 from metalair.chemistry.species import Species, did_you_mean
 from metalair.chemistry.thermo import nernst_potential
@@ -33,6 +33,7 @@ __all__ = [
     "PURE_O2",
     "DRY_AIR",
     "AMBIENT_AIR",
+    "ARGON",
     "CHEMISTRIES",
     "environment",
     "get_chemistry",

@@ -3,8 +3,8 @@
 Built with exactly the classes and code of the sodium chemistry: the
 potentials below are computed, not typed in. Expected (298.15 K):
 Li2O2 2.96 V vs Li+/Li (the value used throughout the Li–O2 literature,
-e.g. Hummelshøj et al. 2010), Li2CO3 (2Li + CO2 + ½O2) 3.82 V
-(physics-notes §4.1), Li–CO2 (4Li + 3CO2 → 2Li2CO3 + C) 2.80 V.
+e.g. Hummelshøj et al. 2010), Li2CO3 (2Li + CO2 + ½O2) 3.82 V (from the CRC
+ΔfG of −1132.1 kJ/mol), Li–CO2 (4Li + 3CO2 → 2Li2CO3 + C) 2.80 V.
 
 Data provenance
 ---------------
@@ -61,7 +61,7 @@ _rows = [
     Species("Li2O", "Li2O", dHf=-597.9 * _kJ, dGf=-561.2 * _kJ, S=37.6, phase="s", density=2.013 * _g_cm3,
             source=_CRC + _CRC_DENSITY),
     Species("Li2CO3", "Li2CO3", dHf=-1215.9 * _kJ, dGf=-1132.1 * _kJ, S=90.4, phase="s", density=2.11 * _g_cm3,
-            source=_CRC + "; ΔfG as in physics-notes §4.1" + _CRC_DENSITY),
+            source=_CRC + _CRC_DENSITY),
 ]
 
 #: The lithium species table, name → Species.
@@ -73,7 +73,7 @@ _reactions = [
     _rxn("Li2O2", {"Li": -2, "O2": -1, "Li2O2": 1}, 2, "Li–O2 peroxide; 2.96 V (Hummelshøj et al. 2010)"),
     _rxn("Li2O", {"Li": -4, "O2": -1, "Li2O": 2}, 4, "oxide"),
     _rxn("Li2O2_to_Li2O", {"Li2O2": -1, "Li": -2, "Li2O": 2}, 2, "peroxide reduced to oxide"),
-    _rxn("Li2CO3", {"Li": -2, "CO2": -1, "O2": -0.5, "Li2CO3": 1}, 2, "carbonate in air; physics-notes §4.1"),
+    _rxn("Li2CO3", {"Li": -2, "CO2": -1, "O2": -0.5, "Li2CO3": 1}, 2, "carbonate in air; CRC/NBS data"),
     _rxn("Li_CO2", {"Li": -4, "CO2": -3, "Li2CO3": 2, "C": 1}, 4, "Li–CO2 cell"),
     _rxn("carbonation_Li2O2_dry", {"Li2O2": -1, "CO2": -1, "Li2CO3": 1, "O2": 0.5}, 0, "peroxide + dry CO2"),
 ]

@@ -2,13 +2,13 @@
 
 Every row is the CRC Handbook's "Standard Thermodynamic Properties of Chemical
 Substances" table, which reproduces the NBS tables (Wagman et al. 1982), as
-checked in physics-notes §1.1 against the copy shipped in the ``chemicals``
-package (1.5.2). Densities are the CRC "Physical Constants of Inorganic
-Compounds" values (same check). One data set is used throughout: mixing in
-JANAF values would shift potentials by 10-20 mV (physics-notes §1.1).
+shipped in the ``chemicals`` package (1.5.2). Densities are the CRC "Physical
+Constants of Inorganic Compounds" values (same source). One data set is used
+throughout: mixing in JANAF values (Chase 1998) would shift potentials by
+10-20 mV.
 
 Nothing here is a potential: :class:`~metalair.chemistry.reactions.Reaction`
-computes them. Expected results (physics-notes §1.2, NBS, 298.15 K): NaO2
+computes them. Expected results (NBS data, 298.15 K): NaO2
 2.264 V, Na2O2 2.320 V, NaO2→Na2O2 2.377 V, Na2O 1.946 V, Na2CO3 3.368 V,
 Na2CO3·H2O (water vapour) 3.432 V, Na–CO2 2.346 V.
 
@@ -22,6 +22,11 @@ References
 .. [3] J. D. Cox, D. D. Wagman and V. A. Medvedev, *CODATA Key Values for
    Thermodynamics* (Hemisphere, 1989): S°(O2, g) = 205.152, S°(H2, g) =
    130.680 J/(mol K).
+.. [4] D. L. Parkhurst and C. A. J. Appelo, "Description of input and examples
+   for PHREEQC version 3", USGS Techniques and Methods 6-A43 (2013),
+   database minteq.v4.dat: log K = 0.637 for thermonatrite dissolution.
+.. [5] M. W. Chase, *NIST-JANAF Thermochemical Tables*, 4th ed., J. Phys. Chem.
+   Ref. Data Monograph 9 (1998).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from metalair.chemistry.species import Species
 
 __all__ = ["SODIUM", "SPECIES", "REACTIONS"]
 
-_CRC = "CRC Handbook (NBS, Wagman et al. 1982) via physics-notes §1.1 [V]"
+_CRC = "CRC Handbook (NBS, Wagman et al. 1982) [V]"
 _CRC_DENSITY = "; density: CRC Physical Constants of Inorganic Compounds [V]"
 _CODATA = "CODATA Key Values (Cox, Wagman & Medvedev 1989); CRC lists {crc} [V]"
 
@@ -70,8 +75,8 @@ _rows = [
         "Na2CO3·H2O", "Na2CO3·H2O", dHf=-1431.26 * _kJ, dGf=-1285.3 * _kJ, S=168.1, phase="s",
         density=2.25 * _g_cm3,
         source=(
-            "thermonatrite; NBS (Wagman et al. 1982) via physics-notes §1.1 [R]; ΔfG cross-checked "
-            "−1285.1 kJ/mol from PHREEQC minteq.v4.dat log K = 0.637 [D]" + _CRC_DENSITY
+            "thermonatrite; NBS (Wagman et al. 1982) [R]; ΔfG cross-checked "
+            "−1285.1 kJ/mol from PHREEQC minteq.v4.dat log K = 0.637 (Parkhurst & Appelo 2013) [D]" + _CRC_DENSITY
         ),
     ),
 ]
@@ -80,7 +85,7 @@ _rows = [
 SPECIES: dict[str, Species] = {sp.name: sp for sp in _rows}
 
 _rxn = partial(Reaction, species=SPECIES)
-_NOTES = "physics-notes §1.2"
+_NOTES = "NBS data (Wagman et al. 1982)"
 
 _reactions = [
     # electrochemical, discharge direction, metal as metal; n = Na consumed
@@ -100,11 +105,11 @@ _reactions = [
     _rxn("disproportionation", {"NaO2": -2, "Na2O2": 1, "O2": 1}, 0, f"superoxide disproportionation; {_NOTES}"),
     _rxn(
         "carbonation_NaO2", {"NaO2": -2, "CO2": -1, "H2O(g)": -1, "Na2CO3·H2O": 1, "O2": 1.5}, 0,
-        "superoxide + moist CO2 → carbonate hydrate; physics-notes §1.2, §3.3",
+        f"superoxide + moist CO2 → carbonate hydrate; {_NOTES}",
     ),
     _rxn(
         "carbonation_Na2O2", {"Na2O2": -1, "CO2": -1, "H2O(g)": -1, "Na2CO3·H2O": 1, "O2": 0.5}, 0,
-        "peroxide + moist CO2 → carbonate hydrate; physics-notes §1.2, §3.3",
+        f"peroxide + moist CO2 → carbonate hydrate; {_NOTES}",
     ),
     _rxn("carbonation_Na2O2_dry", {"Na2O2": -1, "CO2": -1, "Na2CO3": 1, "O2": 0.5}, 0,
          f"peroxide + dry CO2 → carbonate; {_NOTES}"),
@@ -121,5 +126,5 @@ SODIUM = Chemistry(
     metal="Na",
     species=SPECIES,
     reactions=REACTIONS,
-    source="CRC Handbook (NBS, Wagman et al. 1982) via physics-notes §1.1",
+    source="CRC Handbook (NBS, Wagman et al. 1982)",
 )

@@ -29,6 +29,7 @@ __all__ = [
     "DRY_AIR",
     "AMBIENT_AIR",
     "ENVIRONMENTS",
+    "ARGON",
     "environment",
 ]
 
@@ -229,14 +230,18 @@ DRY_AIR = Environment(
 #: Ambient laboratory air: 25 °C, 20 % relative humidity, 420 ppm CO2, 1 bar.
 AMBIENT_AIR = Environment.from_relative_humidity("ambient air", 298.15, rh=0.20, co2_ppm=CO2_PPM_AMBIENT)
 
+#: An argon-filled cell at 25 °C: no O2, CO2 or water (the catalyst's own redox alone).
+ARGON = Environment("argon", 298.15, p_O2=0.0, p_CO2=0.0, p_H2O=0.0)
+
 #: Built-in environments by canonical key.
 ENVIRONMENTS: dict[str, Environment] = {
+    "argon": ARGON,
     "pure_o2": PURE_O2,
     "dry_air": DRY_AIR,
     "ambient_air": AMBIENT_AIR,
 }
 
-_ALIASES = {"o2": "pure_o2", "oxygen": "pure_o2", "air": "ambient_air", "ambient": "ambient_air"}
+_ALIASES = {"ar": "argon", "o2": "pure_o2", "oxygen": "pure_o2", "air": "ambient_air", "ambient": "ambient_air"}
 
 
 def environment(name_or_obj: str | Environment) -> Environment:

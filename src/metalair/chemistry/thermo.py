@@ -53,7 +53,8 @@ def gibbs_energy_ulich(delta_h: ArrayLike, delta_s: ArrayLike, T: ArrayLike) -> 
 
     This is Ulich's first approximation (ΔrCp = 0), the "second-law" form. For
     the Na–O2 reactions it reproduces the JANAF heat-capacity-resolved E°(T)
-    to about 1 mV between 273 and 353 K (physics-notes §1.3).
+    to about 1 mV between 273 and 353 K (checked against the NASA-7 polynomials
+    of McBride, Gordon & Reno, NASA TM-4513, 1993).
 
     References
     ----------

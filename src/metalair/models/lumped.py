@@ -66,8 +66,8 @@ from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segme
 
 __all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA"]
 
-#: Partial pressure [Pa] of CO2 at an electrode that releases it into CO2-free gas (10 ppm):
-#: sets the carbonate's equilibrium potential in pure O2 (assumption, see docs/conventions.md).
+#: Partial pressure [Pa] of a gas (CO2 in pure O2; O2 and CO2 in argon) at an electrode that releases it
+#: into gas free of it (10 ppm): sets the equilibrium potentials there (assumption, docs/conventions.md).
 LOCAL_GAS_FLOOR_PA = 1.0
 
 
@@ -109,14 +109,15 @@ class LumpedAirElectrode:
         self.hydrate_x = p.hydrate_water if env.p_H2O > 0.0 else 0.0
         carbonate = "Na2CO3·H2O" if self.hydrate_x > 0 else "Na2CO3"
         self.carbonate_reaction = carbonate
-        # Where the air has no CO2 (pure O2), no carbonate forms; any carbonate present still
-        # oxidises, releasing CO2 that sets a small local partial pressure at the electrode.
-        env_co3 = env if env.p_CO2 > 0.0 else replace(
-            env, p_CO2=LOCAL_GAS_FLOOR_PA, total_pressure=env.total_pressure + LOCAL_GAS_FLOOR_PA)
+        # A gas the air does not carry (CO2 in pure O2; O2 and CO2 in argon) is still released at the
+        # electrode when a product holding it is oxidised; that sets a small local partial pressure
+        # for the equilibrium potentials. No gas is supplied from outside (o2_supply uses env.p_O2).
+        floor = {g: LOCAL_GAS_FLOOR_PA for g, pg in (("p_O2", env.p_O2), ("p_CO2", env.p_CO2)) if pg <= 0.0}
+        env_eq = replace(env, **floor, total_pressure=env.total_pressure + sum(floor.values())) if floor else env
         self.E_eq = {
-            "NaO2": rx["NaO2"].equilibrium_potential(T, env),
-            "Na2O2": rx["Na2O2"].equilibrium_potential(T, env),
-            "Na2CO3": rx[carbonate].equilibrium_potential(T, env_co3),
+            "NaO2": rx["NaO2"].equilibrium_potential(T, env_eq),
+            "Na2O2": rx["Na2O2"].equilibrium_potential(T, env_eq),
+            "Na2CO3": rx[carbonate].equilibrium_potential(T, env_eq),
         }
         sp = chemistry.species
         self.molar_volume = {

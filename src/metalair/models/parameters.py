@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from metalair._validation import between, nonneg, pos, validate_fields
 from metalair.errors import ParameterError
 
-__all__ = ["LumpedParameters", "SOURCES", "DEFAULT_PARAMETERS", "RANGES"]
+__all__ = ["LumpedParameters", "SOURCES", "FITTED", "DEFAULT_PARAMETERS", "RANGES", "fitted_parameters"]
 
 
 #: Allowed range of every field: (low, high, low_open, high_open, unit).
@@ -164,75 +164,116 @@ class LumpedParameters:
         return asdict(self)
 
 
-#: Provenance of every default. Tags: [V] verified literature value, [D] derived from cited
-#: values, [A] assumption, [F] fitted (which observation, how). The fit procedure for [F]
-#: values: manual coordinate search on the reference protocol (100 mA/g full discharge to
-#: 1.5 V then charge to 4.8 V, ambient air), one parameter set for both catalysts, targets
-#: P1–P5 of system.md; each [F] line names the observation that pins it.
+#: Provenance of every default. Tags: [V] literature value, [D] derived from cited values, [A] assumption,
+#: [F] fitted to a published observation of Sun et al. (2025) (see :data:`FITTED` for which observation
+#: identifies each). The [F] values were set by a manual coordinate search on the reference protocol
+#: (100 mA/g full discharge to 1.5 V, then charge to 4.8 V, ambient air) and the 500 mAh/g cycling
+#: protocol, one parameter set for both catalysts; re-deriving them by code is ``metalair calibrate``'s job.
 SOURCES: dict[str, str] = {
     "specific_area": "[A] 20 m²/g catalyst surface area (typical of oxide catalyst powders); same for both catalysts",
-    "loading": "[V] 0.5 mg/cm² catalyst loading, Sun et al. 2025 (system.md)",
-    "double_layer_capacitance": "[R] 0.15 F/m², typical of carbon/oxide electrodes (physics-notes §8, C_dl 0.1–0.2)",
-    "electrolyte_conductivity": "[V] 1.0 mS/cm, PVDF-HFP–SiO2/NaClO4–TEGDME CPE, Hu et al., Sci. Adv. 3, e1602396 (2017)",
-    "electrolyte_thickness": "[A] 100 µm film (thickness not given in the study; physics-notes §2.2)",
-    "anode_exchange_current": "[A] 10 A/m² (1 mA/cm²) Na plating/stripping, low end of physics-notes §2.4 (1–10 mA/cm²)",
-    "o2_solubility": "[R] 4.4 mM O2 in TEGDME at 1 atm, Laoire et al., J. Phys. Chem. C 114, 9178 (2010)",
-    "o2_diffusivity": "[V] 2.17e-10 m²/s O2 in TEGDME, Laoire et al. (2010), as quoted in sampsonlau/superduperoxide",
-    "gel_liquid_fraction": "[A] 0.7 liquid fraction of the swollen gel; D_gel = ε^1.5 D (Bruggeman, b = 1.5)",
+    "loading": "[V] 0.5 mg/cm² catalyst loading, Sun et al., Nat. Commun. (2025)",
+    "double_layer_capacitance": "[V] 0.15 F/m², within the 0.1–0.2 F/m² of carbon and oxide electrodes "
+                                "(Bard & Faulkner, Electrochemical Methods, 2nd ed., 2001, §13.3)",
+    "electrolyte_conductivity": "[V] 1.0 mS/cm, PVDF-HFP–SiO2/NaClO4–TEGDME gel, Hu et al., Sci. Adv. 3, e1602396 "
+                                "(2017), doi:10.1126/sciadv.1602396",
+    "electrolyte_thickness": "[A] 100 µm gel film (not given in Sun et al. 2025)",
+    "anode_exchange_current": "[A] 10 A/m² (1 mA/cm²) Na plating/stripping; Hu et al. (2017) plate Na at "
+                              "5.7–16.5 mA/cm² on rGO-Na",
+    "o2_solubility": "[V] 4.4 mM O2 in TEGDME at 1 atm, Laoire et al., J. Phys. Chem. C 114, 9178 (2010), "
+                     "doi:10.1021/jp102019y",
+    "o2_diffusivity": "[V] 2.17e-10 m²/s O2 in TEGDME, Laoire et al. (2010)",
+    "gel_liquid_fraction": "[A] 0.7 liquid fraction of the swollen gel; D_gel = ε^1.5 D (Bruggeman, "
+                           "Ann. Phys. 416, 636 (1935))",
     "o2_film_thickness": "[A] 1 µm electrolyte film between gas and reaction zone of an air-breathing Ni-foam electrode",
     "gas_liquid_area": "[A] 2000 m²/kg gas/electrolyte interfacial area (10 % of catalyst area)",
-    "alpha_anodic": "[V] 0.5 symmetric transfer coefficient (standard; physics-notes §2.4)",
-    "alpha_cathodic": "[V] 0.5 symmetric transfer coefficient (standard)",
-    "i0_form_NaO2": "[F] 0.05 A/m² O2 reduction to superoxide; P1: discharge within ~5 mV of E(NaO2) at 100 mA/g "
-                    "(the NaO2 overpotential on carbon is < 0.1 V, Hartmann et al., Nat. Mater. 12, 228 (2013))",
-    "i0_form_Na2O2": "[A] 1e-12 A/m²: direct 2e- peroxide formation negligible; Na2O2 forms chemically (system.md)",
-    "i0_dec_NaO2": "[F] 1.8e-3 A/m² at B = binding_ref, eta_FE = 0; P3: NLRO NaO2 plateau ≈2.5 V",
-    "i0_dec_Na2O2": "[F] 3.5e-15 A/m²; P3: NLRO Na2O2 plateau ≈3.5 V (state 2)",
-    "i0_dec_Na2CO3": "[F] 6.3e-18 A/m²; P3: NLRO carbonate plateau ≈4.5 V (state 3)",
-    "i0_dec_residue": "[A] 1/10 of the carbonate value (carbonate-like residue, slower; physics-notes §4.3)",
+    "alpha_anodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",
+    "alpha_cathodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",
+    "i0_form_NaO2": "[F] 0.05 A/m² O2 reduction to superoxide; the NaO2 overpotential on carbon is < 0.1–0.2 V "
+                    "(Hartmann et al., Nat. Mater. 12, 228 (2013), doi:10.1038/nmat3486)",
+    "i0_form_Na2O2": "[A] 1e-12 A/m²: direct 2e- peroxide formation negligible; Na2O2 forms chemically "
+                     "(only O2-/NaO2 on discharge in glymes: Ma et al., PCCP 19, 12375 (2017), doi:10.1039/c7cp01928a)",
+    "i0_dec_NaO2": "[F] 1.8e-3 A/m² at B = binding_ref, eta_FE = 0: the intrinsic barrier of NaO2 oxidation",
+    "i0_dec_Na2O2": "[F] 3.5e-15 A/m²: the intrinsic barrier of Na2O2 oxidation",
+    "i0_dec_Na2CO3": "[F] 6.3e-18 A/m²: the intrinsic barrier of carbonate oxidation",
+    "i0_dec_residue": "[A] 1/10 of the carbonate value (a carbonate-like residue, oxidised more slowly)",
     "contact_thickness": "[A] 0.5 nm: product–catalyst contact saturates at about a monolayer of product",
     "gamma_d": "[D] 1.62 eV/eV: slope of -ICOHP against the d-band centre across NLRO's three DFT states "
-               "(-0.60 eV over +0.37 eV; Sun et al. 2025 numbers)",
-    "beta_binding": "[V] 0.5 BEP/transfer coefficient (Nørskov et al., J. Catal. 209, 275 (2002); physics-notes §5.3)",
-    "beta_fe": "[F] 0.39 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5, as "
-               "physics-notes §5.3 advises); P4: RuO2 polarisation ≈0.97 V",
+               "(-0.60 eV over +0.37 eV; Sun et al. 2025)",
+    "beta_binding": "[V] 0.5 BEP slope (Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615)",
+    "beta_fe": "[F] 0.39 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5)",
     "binding_ref": "[A] 1.5 eV reference bond strength (≈ -ICOHP of the superoxide states)",
-    "desorption_current_ref": "[F] 0.045 A/m² at d_band_ref; P2: NLRO ≈15,000 mAh/g together with solution_blocking",
-    "gamma_ads": "[F] 0.15 eV/eV d-band sensitivity of superoxide adsorption (compressed linear d-band model, "
-                 "Hammer & Nørskov; literature 0.5–1); P2: RuO2/NLRO capacity ratio",
+    "desorption_current_ref": "[F] 0.045 A/m² at d_band_ref: where the superoxide route turns from solution to film "
+                              "(Horstmann et al., J. Phys. Chem. Lett. 4, 4217 (2013), doi:10.1021/jz401973c)",
+    "gamma_ads": "[F] 0.15 eV/eV d-band sensitivity of superoxide adsorption (compressed linear d-band model; "
+                 "Hammer & Nørskov, Adv. Catal. 45, 71 (2000) put it at 0.5–1 for O-bound species)",
     "d_band_ref": "[A] -1.97 eV, the NLRO superoxide state (reference of the relation)",
-    "solution_blocking": "[F] 0.0095 area blocking per volume of solution-grown product relative to a film; P2",
-    "film_blocking": "[F] 0.04 the same for surface-grown (film-like) product; P2",
+    "solution_blocking": "[F] 0.0095 area blocking per volume of solution-grown product relative to a film",
+    "film_blocking": "[F] 0.04 the same for surface-grown (film-like) product",
     "residue_blocking": "[F] 0.14 interfacial skin left on the catalyst (residue, oxidised electrolyte, carbonate "
-                        "no longer embedded in product); P6: RuO2 cycle life",
-    "tunnel_length": "[V] 7 nm tunnelling cut-off of the erf area law, Jiang et al., JPS 451, 227821 (2020); "
-                     "sudden death at 5–10 nm (Viswanathan et al., J. Chem. Phys. 135, 214704 (2011))",
-    "tunnel_width": "[F] 1 nm (Jiang 2020 uses 2 nm); P1/P4: a discharge that ends in a sharp drop",
-    "residue_monolayer": "[A] 0.5 nm residue monolayer (physics-notes §4.3, 0.5–1 nm)",
+                        "no longer embedded in product)",
+    "tunnel_length": "[V] 7 nm tunnelling cut-off of the erf area law, Jiang et al., J. Power Sources 451, 227821 "
+                     "(2020), doi:10.1016/j.jpowsour.2020.227821; sudden death at 5–10 nm (Viswanathan et al., "
+                     "J. Chem. Phys. 135, 214704 (2011), doi:10.1063/1.3663385)",
+    "tunnel_width": "[F] 1 nm (Jiang et al. 2020 use 2 nm): how sharply the discharge ends",
+    "residue_monolayer": "[A] 0.5 nm residue monolayer",
     "residue_passivation_decades": "[V] 1.5 decades: a carbonate monolayer lowers i0 10–100x, McCloskey et al., "
-                                   "J. Phys. Chem. Lett. 3, 997 (2012)",
-    "k_disproportionation": "[F] 5.5e-7 1/s; P4: NLRO Na2O2 plateau share (slow in glymes: 'Disproportionation of "
-                            "sodium superoxide in metal–air batteries', physics-notes §1.2)",
-    "k_carbonation": "[F] 1.8e-7 1/s at 420 ppm CO2 and the reference d-band centre; scaled by the superoxide residence (descriptor); P4 (NLRO carbonate share), P5 (RuO2 ≈60 % recovered)",
+                                   "J. Phys. Chem. Lett. 3, 997 (2012), doi:10.1021/jz300243r",
+    "k_disproportionation": "[F] 5.5e-7 1/s; superoxide disproportionation is weaker for Na+ than Li+ and no rate "
+                            "constant for NaO2 in glymes has been measured (Mourad et al., Energy Environ. Sci. 12, "
+                            "2559 (2019), doi:10.1039/c9ee01453e)",
+    "k_carbonation": "[F] 1.8e-7 1/s at 420 ppm CO2 and the reference d-band centre, scaled by the superoxide "
+                     "residence (descriptor); no measured rate exists (Li analogue qualitative: Gowda et al., "
+                     "J. Phys. Chem. Lett. 4, 276 (2013))",
     "p_co2_ref": "[V] 42 Pa = 420 ppm CO2 of ambient air",
-    "k_electrolyte_attack": "[F] 5e-9 1/s superoxide attack on the electrolyte at the reference d-band centre, scaled like carbonation; P2 (RuO2 capacity), P6",
-    "electrolyte_oxidation_potential": "[R] 4.5 V onset of TEGDME/ClO4- oxidation (physics-notes §4.3: 4.3–4.6 V)",
+    "k_electrolyte_attack": "[F] 5e-9 1/s superoxide attack on the electrolyte at the reference d-band centre, "
+                            "scaled like carbonation",
+    "electrolyte_oxidation_potential": "[A] 4.5 V onset of TEGDME/ClO4- oxidation (ether electrolytes oxidise "
+                                       "from about 4.3–4.6 V vs Na+/Na)",
     "i0_electrolyte_oxidation": "[A] 1e-6 A/m² at the onset potential (small parasitic current)",
-    "alpha_electrolyte_oxidation": "[V] 0.5 (standard)",
+    "alpha_electrolyte_oxidation": "[V] 0.5 (Bard & Faulkner 2001)",
     "electrolyte_oxidation_deposit": "[A] 10 % of oxidised electrolyte stays as a surface film",
-    "hydrate_water": "[V] x = 1, thermonatrite Na2CO3·H2O forms in humid air (physics-notes §1.2)",
-    "residue_molar_volume": "[D] sodium formate as residue proxy: 68.01 g/mol / 1.92 g/cm³ (CRC)",
+    "hydrate_water": "[V] x = 1, thermonatrite Na2CO3·H2O is the stable hydrate in humid air at 25 °C "
+                     "(NBS data, Wagman et al. 1982)",
+    "residue_molar_volume": "[D] sodium formate as residue proxy: 68.01 g/mol / 1.92 g/cm³ (CRC Handbook)",
     "oxidised_electrolyte_molar_volume": "[A] 1e-4 m³/mol (glyme fragment)",
-    "initial_potential": "[D] E(NaO2) in ambient air, 2.223 V: a fresh cell rests near the O2/NaO2 couple",
+    "initial_potential": "[D] E(NaO2) in ambient air, 2.227 V: a fresh cell rests near the O2/NaO2 couple",
 }
+
+#: Every fitted [F] value: the published observation(s) of Sun et al. (2025) that identify it, and how.
+FITTED: dict[str, str] = {
+    "i0_form_NaO2": "P1 (NLRO, RuO2): the discharge plateau's overpotential above E(NaO2) at 100 mA/g",
+    "i0_dec_NaO2": "P3 (NLRO): the first charge plateau at 2.5 V",
+    "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V",
+    "i0_dec_Na2CO3": "P3 (NLRO): the third charge plateau at 4.5 V",
+    "beta_fe": "P4 (RuO2): polarisation 0.97 V (RuO2's larger η_FE raises its NaO2 plateau)",
+    "desorption_current_ref": "P2 (NLRO): 15,000 mAh/g, with solution_blocking",
+    "gamma_ads": "P2 (RuO2/NLRO): the capacity ratio 8,500/15,000 from the d-band difference",
+    "solution_blocking": "P2 (NLRO): 15,000 mAh/g",
+    "film_blocking": "P2 (RuO2): 8,500 mAh/g",
+    "residue_blocking": "P6 (RuO2): cycle life ~350",
+    "tunnel_width": "P1/P2: the discharge ends in a sharp drop (shape, not a number)",
+    "k_disproportionation": "P4 (NLRO): polarisation 0.75 V through the Na2O2 share of the charge",
+    "k_carbonation": "P5 (RuO2): 60 % recovered; P4 (NLRO) through the carbonate share",
+    "k_electrolyte_attack": "P2 (RuO2) and P6 (RuO2): residue on the higher-d-band catalyst",
+}
+
 DEFAULT_PARAMETERS = LumpedParameters()
 
 
-def _check_sources() -> None:  # every field documented, nothing extra
+def fitted_parameters(parameters: LumpedParameters | None = None) -> list[dict[str, object]]:
+    """The fitted values of a parameter set: name, value, what identifies it, and its source line."""
+    p = DEFAULT_PARAMETERS if parameters is None else parameters
+    return [{"parameter": k, "value": getattr(p, k), "identified by": v, "source": SOURCES[k]}
+            for k, v in FITTED.items()]
+
+
+def _check_sources() -> None:  # every field documented, nothing extra; every [F] listed in FITTED
     names = {f.name for f in fields(LumpedParameters)}
     missing, extra = names - set(SOURCES), set(SOURCES) - names
-    if missing or extra:  # pragma: no cover - caught by the test suite
-        raise RuntimeError(f"parameter sources out of date: missing {sorted(missing)}, extra {sorted(extra)}")
+    tagged = {k for k, v in SOURCES.items() if v.startswith("[F]")}
+    if missing or extra or tagged != set(FITTED):  # pragma: no cover - caught by the test suite
+        raise RuntimeError(f"parameter sources out of date: missing {sorted(missing)}, extra {sorted(extra)}, "
+                           f"[F] without FITTED entry {sorted(tagged ^ set(FITTED))}")
 
 
 _check_sources()

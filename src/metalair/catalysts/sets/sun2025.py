@@ -1,8 +1,9 @@
 """Built-in catalysts of Sun et al. (2025): NLRO (cascade, insertion host) and RuO2.
 
-Descriptor values are the DFT numbers reported in the study (as summarised in
-the project brief, ``system.md``); host couples are read from the study's
-XANES/magnetometry statements and their positions fitted as noted.
+Descriptor values are the DFT numbers reported in the study (Ru 4d-band
+centre and Ru–O ICOHP per catalytic state, free-energy charging
+overpotential); the host couples are read from the study's XANES and
+magnetometry statements and their positions set as noted.
 
 References
 ----------
