@@ -93,3 +93,26 @@ def test_faster_current_raises_the_charge_plateau_by_the_tafel_slope_and_lowers_
         assert res[hi][0] < 0.9 * res[lo][0]
         rise = res[hi][1] - res[lo][1]
         assert 0.7 * tafel_per_doubling < rise < 1.3 * tafel_per_doubling
+
+
+def test_end_of_charge_dip_is_the_interfacial_carbonate_leaving():
+    """At the end of NLRO's carbonate plateau the voltage falls by ~0.1 V and the host takes back a
+    little sodium. Cause: carbonate left on the catalyst once its host particles were oxidised forms
+    an interfacial skin that lowers every exchange current (McCloskey et al., J. Phys. Chem. Lett. 3,
+    997 (2012)); oxidising it lifts the skin factor from ~0.03 towards 1, so less overpotential is
+    needed, and the host's lattice-O couple (4.30 V) relaxes towards the lower potential. Without the
+    skin (residue_blocking = 0) there is no dip and the host current stays anodic."""
+    def late(rb):
+        sol = ma.simulate("NLRO", REFERENCE_PROTOCOL, parameters=ma.DEFAULT_PARAMETERS.replace(residue_blocking=rb))
+        m = sol["Step"] == 2
+        q = sol["Capacity [mAh/g]"][m]
+        sel = q > q[-1] - 600.0
+        V = sol["Voltage [V]"][m][sel]
+        return (float(np.max(np.maximum.accumulate(V) - V)), float(sol["Host current [mA/g]"][m][sel].min()),
+                sol["Skin exchange-current factor [-]"][m][sel])
+    drop, host_min, skin = late(0.14)
+    assert 0.05 < drop < 0.2
+    assert host_min < 0.0
+    assert skin.min() < 0.1 and skin.max() > 0.7  # the skin is removed across the dip
+    drop0, host_min0, _ = late(0.0)
+    assert drop0 < 0.005 and host_min0 > -1e-3

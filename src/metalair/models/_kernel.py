@@ -184,6 +184,7 @@ def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
     out[ny + O.d_band] = eps
     out[ny + O.film_fraction] = f_film
     out[ny + O.free_area] = free
+    out[ny + O.skin_factor] = passiv
     return total
 
 

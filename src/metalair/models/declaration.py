@@ -82,6 +82,7 @@ class OutputIndex(NamedTuple):
     d_band: int             #: d-band centre of the present catalyst state [eV]
     film_fraction: int      #: fraction of new NaO2 grown as a film [-]
     free_area: int          #: free catalyst area fraction for O2 reduction [-]
+    skin_factor: int        #: exchange-current factor of the interfacial skin, 10^(-λθ) [-]
     cell_current: int       #: cell current, discharge positive [A/kg]
     cell_voltage: int       #: cell voltage [V]
     abs_current: int        #: |cell current| [A/kg]
@@ -262,4 +263,5 @@ DIAGNOSTICS: tuple[tuple[str, str], ...] = (
     ("o2_saturation", "O2 saturation at reaction zone [-]"),
     ("free_area", "Free area fraction [-]"),
     ("film_fraction", "Film growth fraction [-]"),
+    ("skin_factor", "Skin exchange-current factor [-]"),
 )

@@ -322,10 +322,11 @@ class LumpedAirElectrode:
         """An output row describing the state ``y`` at rest (no step taken)."""
         out = K.new_output(len(self.couples))
         out[: self.n_states] = y
-        free, _ = self.free_area_fraction(y)
+        free, passiv = self.free_area_fraction(y)
         ny = self.n_states
         out[ny + O.o2_saturation] = 1.0
         out[ny + O.free_area] = free
+        out[ny + O.skin_factor] = passiv
         out[ny + O.d_band] = self.d_band(self.host_progress(y))
         out[ny + O.cell_voltage] = self.cell_voltage(self.potential(y), 0.0)
         return out
