@@ -39,7 +39,7 @@ def __getattr__(name):  # keep `import metalair` fast: scipy and the model load 
 
         return getattr(simulation, name)
     if name == "Solution":
-        from metalair.solvers.solution import Solution
+        from metalair.protocols.solution import Solution
 
         return Solution
     if name == "LumpedAirElectrode":

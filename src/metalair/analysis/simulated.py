@@ -1,4 +1,4 @@
-"""Bridge from a simulated :class:`~metalair.solvers.solution.Solution` to the measured-data table.
+"""Bridge from a simulated :class:`~metalair.protocols.solution.Solution` to the measured-data table.
 
 A simulation converted with :func:`to_cycler_data` is analysed by exactly the
 same functions as a cycler file (cycle summaries, dQ/dV, plateaus, cycle life),

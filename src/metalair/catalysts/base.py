@@ -193,7 +193,7 @@ class Catalyst:
 
         return replace(self, name=f"{self.name} (frozen)", switching=False)
 
-    def with_descriptor(self, product: str, **changes) -> "Catalyst":
+    def with_descriptor(self, product: str, **changes) -> Catalyst:
         """A copy with one product's descriptors changed (for screening and sensitivity)."""
         from dataclasses import replace
 

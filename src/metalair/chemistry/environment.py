@@ -52,7 +52,7 @@ _GAS_FIELDS = {"O2": "p_O2", "CO2": "p_CO2", "H2O": "p_H2O"}
 
 
 def saturation_vapour_pressure_buck(T: ArrayLike) -> float | np.ndarray:
-    """Saturation vapour pressure of water over a plane liquid surface (Buck 1981).
+    r"""Saturation vapour pressure of water over a plane liquid surface (Buck 1981).
 
     Parameters
     ----------
@@ -72,8 +72,8 @@ def saturation_vapour_pressure_buck(T: ArrayLike) -> float | np.ndarray:
 
     Notes
     -----
-    .. math:: e_w = 611.21\\,\\exp\\!\\left(\\frac{17.502\\,t}{240.97 + t}\\right)\\ \\mathrm{Pa},
-       \\qquad t = T - 273.15\\ \\mathrm{K}
+    .. math:: e_w = 611.21\,\exp\!\left(\frac{17.502\,t}{240.97 + t}\right)\ \mathrm{Pa},
+       \qquad t = T - 273.15\ \mathrm{K}
 
     Pure water vapour; the small enhancement factor of moist air (≈1.004)
     is neglected.

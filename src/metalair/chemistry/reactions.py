@@ -25,7 +25,8 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
-from metalair.chemistry.environment import Environment, T_MAX, T_MIN, environment as _environment
+from metalair.chemistry.environment import T_MAX, T_MIN, Environment
+from metalair.chemistry.environment import environment as _environment
 from metalair.chemistry.species import Species, Table, did_you_mean
 from metalair.chemistry.thermo import (
     consistency_gap,
@@ -35,7 +36,7 @@ from metalair.chemistry.thermo import (
     potential_from_gibbs_energy,
     temperature_coefficient,
 )
-from metalair.constants import P_STD, R, T_REF
+from metalair.constants import P_STD, T_REF, R
 from metalair.errors import ParameterError
 
 __all__ = ["Reaction", "Chemistry"]
@@ -76,7 +77,7 @@ def _format_side(items: list[tuple[str, float]]) -> str:
 
 @dataclass(frozen=True)
 class Reaction:
-    """A balanced reaction over the species of one table.
+    r"""A balanced reaction over the species of one table.
 
     Parameters
     ----------
@@ -104,8 +105,8 @@ class Reaction:
     Temperature dependence (constant ΔrH and ΔrS; Ulich / second law),
     anchored on the tabulated Gibbs energies:
 
-    .. math:: \\Delta_r G^\\circ(T) = \\Delta_r G^\\circ(T_0) - (T - T_0)\\,\\Delta_r S^\\circ,
-       \\qquad T_0 = 298.15\\ \\mathrm{K}
+    .. math:: \Delta_r G^\circ(T) = \Delta_r G^\circ(T_0) - (T - T_0)\,\Delta_r S^\circ,
+       \qquad T_0 = 298.15\ \mathrm{K}
 
     which is ΔrH − TΔrS with ΔrH = ΔrG°(T0) + T0 ΔrS°. For a table whose rows
     are internally consistent (ΔfG = ΔfH − T0 ΔfS within rounding) this is

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from metalair.constants import F, R, T_REF
+from metalair.constants import T_REF, F, R
 from metalair.errors import ParameterError
 
 __all__ = [
@@ -31,7 +31,7 @@ def _scalar_or_array(x: np.ndarray) -> float | np.ndarray:
 
 
 def gibbs_energy_ulich(delta_h: ArrayLike, delta_s: ArrayLike, T: ArrayLike) -> float | np.ndarray:
-    """Reaction Gibbs energy with temperature-independent ΔrH and ΔrS (Ulich).
+    r"""Reaction Gibbs energy with temperature-independent ΔrH and ΔrS (Ulich).
 
     Parameters
     ----------
@@ -49,7 +49,7 @@ def gibbs_energy_ulich(delta_h: ArrayLike, delta_s: ArrayLike, T: ArrayLike) -> 
 
     Notes
     -----
-    .. math:: \\Delta_r G^\\circ(T) = \\Delta_r H^\\circ - T\\,\\Delta_r S^\\circ
+    .. math:: \Delta_r G^\circ(T) = \Delta_r H^\circ - T\,\Delta_r S^\circ
 
     This is Ulich's first approximation (ΔrCp = 0), the "second-law" form. For
     the Na–O2 reactions it reproduces the JANAF heat-capacity-resolved E°(T)
@@ -113,7 +113,7 @@ def temperature_coefficient(delta_s: ArrayLike, n: int) -> float | np.ndarray:
 def nernst_potential(
     E0: ArrayLike, n: int, T: ArrayLike, activities: ArrayLike, nu: ArrayLike
 ) -> float | np.ndarray:
-    """Nernst equation for a reduction with species activities.
+    r"""Nernst equation for a reduction with species activities.
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ def nernst_potential(
 
     Notes
     -----
-    .. math:: E = E^\\circ - \\frac{RT}{nF}\\sum_i \\nu_i \\ln a_i
+    .. math:: E = E^\circ - \frac{RT}{nF}\sum_i \nu_i \ln a_i
 
     With reactants negative, a reduction that consumes a gas (ν < 0) is
     pushed to a higher potential by a higher partial pressure of that gas.

@@ -1,0 +1,1 @@
+"""Cell models: the lumped air-electrode model, its declaration, parameters and compiled step."""

@@ -18,10 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 from metalair._jit import jit
-from metalair.constants import F, K_B_EV, R
+from metalair.constants import K_B_EV, F, R
 from metalair.models.declaration import N_BASE_STATES, N_FIXED_OUTPUTS, O, Y
 from metalair.physics.catalysis import (
-    bep_exchange_current, binding_strength, desorption_current, film_fraction, state_d_band,
+    bep_exchange_current,
+    binding_strength,
+    desorption_current,
+    film_fraction,
+    state_d_band,
 )
 from metalair.physics.deposition import passivation_factor, skin_coverage, tunnelling_free_area
 from metalair.physics.kinetics import affinity_gated_rate, butler_volmer_overpotential, insertion_step
@@ -203,8 +207,10 @@ _potential_root = root_finder(_balance, "lumped_potential_root")
 
 @jit
 def step(ctx, y, dt, mode, value, guess, width, out):
-    """One backward-Euler step under current (``mode`` 0, ``value`` the cell current, discharge
-    positive [A/kg]) or voltage control (``mode`` 1, ``value`` the cell voltage [V]).
+    """One backward-Euler step of the cell under current or voltage control.
+
+    ``mode`` 0: ``value`` is the cell current, discharge positive [A/kg]; ``mode`` 1: ``value``
+    is the cell voltage [V].
 
     ``guess`` and ``width`` are the first guess and half-width of the first bracket of the
     air-electrode potential. Returns False when no potential balances the step (the caller

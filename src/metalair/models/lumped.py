@@ -56,8 +56,19 @@ from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError
 from metalair.models import _kernel as K
 from metalair.models.declaration import (
-    CHANNELS, COUPLE_ATOL, DIAGNOSTICS, GASES, INVENTORIES, N_BASE_STATES, N_FIXED_OUTPUTS, PROCESSES,
-    STATE_TOLERANCE, Constants, Couple, O, Y,
+    CHANNELS,
+    COUPLE_ATOL,
+    DIAGNOSTICS,
+    GASES,
+    INVENTORIES,
+    N_BASE_STATES,
+    N_FIXED_OUTPUTS,
+    PROCESSES,
+    STATE_TOLERANCE,
+    Constants,
+    Couple,
+    O,
+    Y,
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.physics.catalysis import state_d_band
@@ -113,7 +124,8 @@ class LumpedAirElectrode:
         # electrode when a product holding it is oxidised; that sets a small local partial pressure
         # for the equilibrium potentials. No gas is supplied from outside (o2_supply uses env.p_O2).
         floor = {g: LOCAL_GAS_FLOOR_PA for g, pg in (("p_O2", env.p_O2), ("p_CO2", env.p_CO2)) if pg <= 0.0}
-        env_eq = replace(env, **floor, total_pressure=env.total_pressure + sum(floor.values())) if floor else env
+        env_eq = (replace(env, total_pressure=env.total_pressure + sum(floor.values()), **floor)  # type: ignore[arg-type]
+                  if floor else env)
         self.E_eq = {
             "NaO2": rx["NaO2"].equilibrium_potential(T, env_eq),
             "Na2O2": rx["Na2O2"].equilibrium_potential(T, env_eq),
@@ -139,13 +151,15 @@ class LumpedAirElectrode:
                 raise ParameterError(f"extra_couples must hold Couple entries with host=False, got {c!r}")
         names = [ch.name for ch in CHANNELS] + [c.name for c in extra]
         if len(set(names)) != len(names):
-            raise ParameterError(f"extra couple names must differ from each other and from {[ch.name for ch in CHANNELS]}")
+            raise ParameterError("extra couple names must differ from each other and from "
+                                 f"{[ch.name for ch in CHANNELS]}")
         self.couples = host + extra
         self.extra_couples = extra
         self.n_host = len(host)
         moves_state = [float(c.host and cat.switching) for c in self.couples]
-        self._couples = np.array([(c.standard_potential, c.width, c.rate_constant, c.capacity, mv)
-                                  for c, mv in zip(self.couples, moves_state)], dtype=float).reshape(len(self.couples), 5)
+        rows = [(c.standard_potential, c.width, c.rate_constant, c.capacity, mv)
+                for c, mv in zip(self.couples, moves_state)]
+        self._couples = np.array(rows, dtype=float).reshape(len(self.couples), 5)
         self._stage = np.array(cat.stage_d_band(), dtype=float)
         desc = cat.descriptors
         contact = {k: self.A0 * p.contact_thickness / self.molar_volume[k]

@@ -146,7 +146,7 @@ class LumpedParameters:
                                  + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""))
         return RANGES[name]
 
-    def replace(self, **changes) -> "LumpedParameters":
+    def replace(self, **changes) -> LumpedParameters:
         """A validated copy with some fields changed; unknown names are refused with suggestions."""
         known = {f.name for f in fields(self)}
         for name in changes:
@@ -161,6 +161,7 @@ class LumpedParameters:
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
+        """All fields as a plain dict."""
         return asdict(self)
 
 
@@ -184,7 +185,8 @@ SOURCES: dict[str, str] = {
     "o2_diffusivity": "[V] 2.17e-10 m²/s O2 in TEGDME, Laoire et al. (2010)",
     "gel_liquid_fraction": "[A] 0.7 liquid fraction of the swollen gel; D_gel = ε^1.5 D (Bruggeman, "
                            "Ann. Phys. 416, 636 (1935))",
-    "o2_film_thickness": "[A] 1 µm electrolyte film between gas and reaction zone of an air-breathing Ni-foam electrode",
+    "o2_film_thickness": "[A] 1 µm electrolyte film between gas and reaction zone of an air-breathing "
+                         "Ni-foam electrode",
     "gas_liquid_area": "[A] 2000 m²/kg gas/electrolyte interfacial area (10 % of catalyst area)",
     "alpha_anodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",
     "alpha_cathodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",

@@ -123,7 +123,8 @@ def bep_exchange_current(i0_ref: float, binding: float, binding_ref: float, beta
 
     Notes
     -----
-    .. math:: i_{0,k} = i_{0,k}^{ref}\exp\!\left[\frac{\beta_B (B_k - B_{ref}) - \beta_{FE}\,e\,\eta_{FE,k}}{k_B T}\right]
+    .. math:: i_{0,k} = i_{0,k}^{ref}\exp\!\left[
+              \frac{\beta_B (B_k - B_{ref}) - \beta_{FE}\,e\,\eta_{FE,k}}{k_B T}\right]
 
     References
     ----------

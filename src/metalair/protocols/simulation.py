@@ -12,9 +12,9 @@ from metalair.chemistry import AMBIENT_AIR
 from metalair.errors import ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
 from metalair.models.lumped import LumpedAirElectrode
+from metalair.protocols.solution import Solution, StepSummary
 from metalair.protocols.steps import Charge, Discharge, Hold, Protocol, Rest, Sweep, flatten
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
-from metalair.solvers.solution import Solution, StepSummary
 from metalair.units import to_user
 
 __all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate"]
@@ -78,7 +78,7 @@ class Simulation:
 
     def run(self, initial_state: Any = None, progress: Callable[[int, int], None] | None = None,
             raise_on_failure: bool = False) -> Solution:
-        """Run the protocol and return a :class:`~metalair.solvers.solution.Solution`.
+        """Run the protocol and return a :class:`~metalair.protocols.solution.Solution`.
 
         A solver failure ends the run early with ``status = "failed"`` and a
         message saying what to try; with ``raise_on_failure=True`` it raises
@@ -292,14 +292,14 @@ class _Recorder:
             if step == 0:
                 cur = np.zeros_like(cur)
                 a = np.zeros_like(a)
-            I = -cur.sum(axis=1)
+            current = -cur.sum(axis=1)
             t_parts.append(t)
             dt_parts.append(dt)
             qs_parts.append(qs)
             out_parts.append(out)
             cyc.append(np.full(len(t), cycle))
             stp.append(np.full(len(t), step))
-            qnet.append(q0 + np.cumsum(I * dt))
+            qnet.append(q0 + np.cumsum(current * dt))
             qch.append(qc0[None, :] + np.cumsum(cur * dt[:, None], axis=0))
             amt.append(a0[None, :] + np.cumsum(a, axis=0))
             a_rows.append(a)
@@ -308,16 +308,16 @@ class _Recorder:
         out = np.vstack(out_parts)
         cur_all = m.channel_currents(out)
         cur_all[np.concatenate(stp) == 0] = 0.0
-        I = -cur_all.sum(axis=1)
+        current = -cur_all.sum(axis=1)
         cols["Time [s]"] = t
         cols["Time [h]"] = to_user(t, "h")
         cols["Cycle"] = np.concatenate(cyc)
         cols["Step"] = np.concatenate(stp)
         cols["Voltage [V]"] = out[:, m.output_index("cell_voltage")]
-        cols["Current [mA/g]"] = to_user(I, "mA/g")
+        cols["Current [mA/g]"] = to_user(current, "mA/g")
         cols["Capacity [mAh/g]"] = to_user(np.concatenate(qs_parts), "mAh/g")
         cols["Net discharge capacity [mAh/g]"] = to_user(np.concatenate(qnet), "mAh/g")
-        cols["Throughput capacity [mAh/g]"] = to_user(np.cumsum(np.abs(I) * dt), "mAh/g")
+        cols["Throughput capacity [mAh/g]"] = to_user(np.cumsum(np.abs(current) * dt), "mAh/g")
         cols.update(m.variables(out))
         q_all = np.vstack(qch)
         for i, ch in enumerate(m.channel_names()):

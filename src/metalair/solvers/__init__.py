@@ -1,0 +1,1 @@
+"""Battery-agnostic numerics: the scalar root finder and the adaptive integrator."""

@@ -1,0 +1,1 @@
+"""Built-in catalyst sets, one module per source study."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from metalair._files import atomic_write_bytes, atomic_write_text, write_csv_rows
-from metalair.errors import KeyNotFoundError
+from metalair.tables.base import missing_column
 
 __all__ = ["Solution", "StepSummary"]
 
@@ -36,6 +35,7 @@ class StepSummary:
     host_oxidised_end: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
+        """All fields as a plain dict."""
         return asdict(self)
 
 
@@ -58,36 +58,29 @@ class Solution:
         self.status = status
         self.message = message
         self.meta = dict(meta or {})
+        #: the model state at the end of the run (to continue from it), set by the simulation
+        self.final_state: np.ndarray | None = None
 
     # -------------------------------------------------------------- access
     def keys(self) -> list:
+        """Names of every output, e.g. ``"Voltage [V]"``."""
         return list(self._data)
 
     def __contains__(self, key) -> bool:
         return key in self._data
 
     def __getitem__(self, key: str) -> np.ndarray:
-        if not isinstance(key, str):
-            raise KeyNotFoundError(
-                f"outputs are addressed by name, e.g. sol['Voltage [V]'], not by {type(key).__name__} {key!r}; "
-                f"available: {', '.join(sorted(self._data))}")
         try:
             return self._data[key]
-        except KeyError:
-            close = difflib.get_close_matches(key, self._data.keys(), n=3, cutoff=0.4)
-            if not close:  # try matching without the unit
-                stem = key.split("[")[0].strip().lower()
-                close = [k for k in self._data if stem and stem in k.lower()][:3]
-            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise KeyNotFoundError(
-                f"no output named {key!r}.{hint} Available: {', '.join(sorted(self._data))}"
-            ) from None
+        except (KeyError, TypeError):
+            raise missing_column(key, sorted(self._data), what="output") from None
 
     def __len__(self) -> int:
         return len(next(iter(self._data.values()))) if self._data else 0
 
     @property
     def ok(self) -> bool:
+        """True when the run completed."""
         return self.status == "ok"
 
     def step_data(self, index: int) -> dict:
@@ -115,8 +108,10 @@ class Solution:
         atomic_write_bytes(path, sink.getvalue().to_pybytes())
 
     def steps_table(self) -> list[dict]:
+        """The step summaries as plain dicts."""
         return [s.as_dict() for s in self.steps]
 
     def to_json_summary(self, path) -> None:
+        """Write status, message, metadata and step summaries as JSON (atomically)."""
         atomic_write_text(path, json.dumps({"status": self.status, "message": self.message,
                                             "meta": self.meta, "steps": self.steps_table()}, indent=2))
