@@ -32,74 +32,87 @@ import numpy as np
 F = 96485.33212
 
 
+#: the twin's state, by the names of the model declaration (metalair.models.declaration.StateIndex)
+BASE = ("nao2_solution", "nao2_film", "na2o2", "carbonate", "carbonate_exposed", "residue",
+        "oxidised_electrolyte", "potential")
+
+
+def state_names(model):
+    """The twin's variables: the declared base states, then one oxidised fraction per couple."""
+    return list(BASE) + [f"couple_{j}" for j in range(len(model.couples))]
+
+
 def build_twin(model):
-    """The lumped equations as a pybamm.BaseModel; returns (pybamm model, state names)."""
+    """The lumped equations as a pybamm.BaseModel; returns (pybamm model, state names).
+
+    Constants are read by name from ``model.constants`` (metalair.models.declaration.Constants).
+    """
+    import math
+
     import pybamm
 
-    from metalair.models import _kernel as K
+    from metalair.constants import K_B_EV, R
 
-    prm = model._prm
-    P = lambda name: float(prm[getattr(K, "P_" + name.upper())])  # noqa: E731
-    host = model._host
+    c = model.constants
+    couples = model._couples
     stage = model._stage
-    n_host = host.shape[0]
-    names = ["n_sol", "n_film", "n2", "n3", "x3", "n_res", "n_oxe", "E"] + [f"z{j}" for j in range(n_host)]
+    names = state_names(model)
     v = {n: pybamm.Variable(n) for n in names}
     inp = {n: pybamm.InputParameter("y0_" + n) for n in names}
     I_cell = pybamm.InputParameter("I")
     v_lim = pybamm.InputParameter("V_lim")
     sign = pybamm.InputParameter("sign")
-    f, kT, A0 = P("f"), P("kT"), P("A0")
+    f, kT, A0 = F / (R * c.T), K_B_EV * c.T, c.specific_area
     exp = pybamm.exp
     mx, mn = pybamm.maximum, pybamm.minimum
 
-    # --- area and interfacial skin (pre_step)
-    v_co3x = v["x3"] * P("vm3")
-    v_co3e = v["n3"] * P("vm3") - v_co3x
-    v_block = (P("phi_s") * (v["n_sol"] * P("vm1") + v["n2"] * P("vm2") + v_co3e)
-               + P("phi_f") * v["n_film"] * P("vm1"))
-    v_skin = P("phi_res") * (v_co3x + v["n_res"] * P("vm4") + v["n_oxe"] * P("vm5"))
+    # --- area and interfacial skin
+    v_co3x = v["carbonate_exposed"] * c.vm_Na2CO3
+    v_co3e = v["carbonate"] * c.vm_Na2CO3 - v_co3x
+    v_block = (c.solution_blocking * (v["nao2_solution"] * c.vm_NaO2 + v["na2o2"] * c.vm_Na2O2 + v_co3e)
+               + c.film_blocking * v["nao2_film"] * c.vm_NaO2)
+    v_skin = c.residue_blocking * (v_co3x + v["residue"] * c.vm_residue
+                                   + v["oxidised_electrolyte"] * c.vm_oxidised_electrolyte)
     delta = (v_block + v_skin) / A0
-    free = 0.5 * pybamm.erfc((delta - P("l_m")) / P("l_sig")) / P("free0")
-    theta_r = 1 - exp(-v_skin / (A0 * P("delta_mono")))
-    passiv = 10 ** (-P("passiv_dec") * theta_r)
-    E = v["E"]
-    # --- host couples
+    free = pybamm.erfc((delta - c.tunnel_length) / c.tunnel_width) / math.erfc(-c.tunnel_length / c.tunnel_width)
+    theta_r = 1 - exp(-v_skin / (A0 * c.residue_monolayer))
+    passiv = 10 ** (-c.residue_passivation_decades * theta_r)
+    E = v["potential"]
+    # --- couples (host redox)
     I_host = 0
     s = 0
     rhs = {}
-    for j in range(n_host):
-        E0, w, k, Q = host[j]
+    for j in range(couples.shape[0]):
+        E0, w, k, Q, moves = couples[j]
         x = (E - E0) / w
-        z = v[f"z{j}"]
+        z = v[f"couple_{j}"]
         dz = k * ((1 - z) * exp(0.5 * x) - z * exp(-0.5 * x))
         rhs[z] = dz
         I_host = I_host + Q * dz
-        s = s + z
-    if n_host:
-        eps = stage[0]
-        for i in range(len(stage) - 1):
-            eps = eps + (stage[i + 1] - stage[i]) * mn(mx(s - i, 0), 1)
-    else:
-        eps = P("eps1")
-    # --- decomposition exchange currents from descriptors
+        if moves:
+            s = s + z
+    eps = stage[0]
+    for i in range(len(stage) - 1):
+        eps = eps + (stage[i + 1] - stage[i]) * mn(mx(s - i, 0), 1)
+    # --- decomposition exchange currents from descriptors, in the present state
     i0d = []
-    for k_, nm in enumerate(("dec1", "dec2", "dec3")):
-        B = P(f"B{k_ + 1}")
-        if n_host:
-            B = B + P("gamma_d") * (eps - P(f"eps{k_ + 1}"))
-        i0d.append(P("i0_" + nm) * passiv * exp((P("beta_B") * (B - P("B_ref")) - P("beta_FE") * P(f"etafe{k_ + 1}")) / kT))
-    i0_res = P("i0_res") * i0d[2] / P("i0_dec3")
-    aa, ac = P("aa"), P("ac")
-    eta1, eta2, eta3 = E - P("E1"), E - P("E2"), E - P("E3")
+    for prod in ("NaO2", "Na2O2", "Na2CO3"):
+        B = -getattr(c, f"icohp_{prod}") + c.gamma_d * (eps - getattr(c, f"d_band_state_{prod}"))
+        i0d.append(getattr(c, f"i0_dec_{prod}") * passiv
+                   * exp((c.beta_binding * (B - c.binding_ref) - c.beta_fe * getattr(c, f"eta_fe_{prod}")) / kT))
+    i0_res = c.i0_dec_residue * i0d[2] / c.i0_dec_Na2CO3
+    aa, ac = c.alpha_anodic, c.alpha_cathodic
+    eta1, eta2, eta3 = E - c.E_NaO2, E - c.E_Na2O2, E - c.E_Na2CO3
     A_free = A0 * free
-    k1 = A_free * passiv * P("i0_form1") / F
-    k2 = A_free * passiv * P("i0_form2") / (2 * F)
+    k1 = A_free * passiv * c.i0_form_NaO2 / F
+    k2 = A_free * passiv * c.i0_form_Na2O2 / (2 * F)
     a1, b1 = k1 * exp(-ac * f * eta1), k1 * exp((1 - ac) * f * eta1)
     a2, b2 = k2 * exp(-ac * 2 * f * eta2), k2 * exp((1 - ac) * 2 * f * eta2)
-    S = P("o2_supply")
-    act1 = pybamm.sigmoid(b1, a1, 2000.0)  # ~1 when a1 > b1 (cathodic side of the NaO2 couple)
-    act2 = pybamm.sigmoid(b2, a2, 2000.0)
+    S = c.o2_supply
+    # ~1 on the cathodic side of each couple (eta < 0 by more than ~1 mV); the kernel finds this
+    # active set exactly. (A sigmoid in the rates themselves, ~1e-3 mol/(s kg), was far too soft.)
+    act1 = pybamm.sigmoid(eta1, 0.0, 5000.0)
+    act2 = pybamm.sigmoid(eta2, 0.0, 5000.0)
     theta = (S + act1 * b1 + act2 * b2) / (S + act1 * a1 + act2 * a2)
     P1 = mx(a1 * theta - b1, 0)
     P2 = mx(a2 * theta - b2, 0)
@@ -107,31 +120,33 @@ def build_twin(model):
     r2 = mx(A0 * i0d[1] / (2 * F) * (exp(aa * f * eta2) - exp((aa - 2) * f * eta2)), 0)
     r3 = mx(A0 * i0d[2] / (2 * F) * (exp(aa * f * eta3) - exp((aa - 2) * f * eta3)), 0)
     r4 = mx(A0 * i0_res / F * (exp(aa * f * eta3) - exp((aa - 1) * f * eta3)), 0)
-    eps_nao2 = P("eps1") + (eps - stage[0]) if n_host else P("eps1")
-    dband = P("gamma_ads") * (eps_nao2 - P("eps_ref")) / kT
+    eps_nao2 = c.d_band_NaO2 + (eps - stage[0])
+    dband = c.gamma_ads * (eps_nao2 - c.d_band_ref) / kT
     j_form = F * (P1 + 2 * P2) / A_free
-    f_film = j_form / (j_form + P("j_des_ref") * exp(-dband))
+    f_film = j_form / (j_form + c.desorption_current_ref * exp(-dband))
     resid = exp(dband)
-    kd, kc, ka = P("k_disp"), P("k_carb") * resid, P("k_attack") * resid
-    h1, h2, h3, h4 = P("h1"), P("h2"), P("h3"), P("h4")
-    ns, nf, n2, n3 = v["n_sol"], v["n_film"], v["n2"], v["n3"]
+    kd, kc, ka = c.k_disproportionation, c.k_carbonation * resid, c.k_electrolyte_attack * resid
+    h1, h2, h3, h4 = c.contact_NaO2, c.contact_Na2O2, c.contact_Na2CO3, c.contact_residue
+    ns, nf, n2, n3 = v["nao2_solution"], v["nao2_film"], v["na2o2"], v["carbonate"]
     D1 = r1 * (ns / (ns + h1) + nf / (nf + h1))
     D2 = r2 * n2 / (n2 + h2)
     D3 = r3 * n3 / (n3 + h3)
-    D4 = r4 * v["n_res"] / (v["n_res"] + h4)
+    D4 = r4 * v["residue"] / (v["residue"] + h4)
     kt = kd + kc + ka
     rhs[ns] = (1 - f_film) * P1 - r1 * ns / (ns + h1) - kt * ns
     rhs[nf] = f_film * P1 - r1 * nf / (nf + h1) - kt * nf
     rhs[n2] = P2 + 0.5 * kd * (ns + nf) - D2 - kc * n2
     rhs[n3] = 0.5 * kc * (ns + nf) + kc * n2 - D3
     hostinv = ns + nf + n2
-    rhs[v["x3"]] = (n3 - v["x3"]) * (D1 + D2) / (hostinv + 1e-12) - D3 * v["x3"] / (n3 + 1e-12)
-    rhs[v["n_res"]] = ka * (ns + nf) - D4
-    I_eo = A0 * passiv * P("i0_eo") * exp(P("alpha_eo") * f * (E - P("E_ox")))
-    rhs[v["n_oxe"]] = P("eo_deposit") * I_eo / (2 * F)
+    x3 = v["carbonate_exposed"]
+    rhs[x3] = (n3 - x3) * (D1 + D2) / (hostinv + 1e-12) - D3 * x3 / (n3 + 1e-12)
+    rhs[v["residue"]] = ka * (ns + nf) - D4
+    I_eo = A0 * passiv * c.i0_electrolyte_oxidation * exp(
+        c.alpha_electrolyte_oxidation * f * (E - c.electrolyte_oxidation_potential))
+    rhs[v["oxidised_electrolyte"]] = c.electrolyte_oxidation_deposit * I_eo / (2 * F)
     I_far = F * (D1 - P1) + 2 * F * (D2 - P2) + 2 * F * D3 + F * D4 + I_eo + I_host
-    rhs[E] = (-I_cell - I_far) / P("C_dl")
-    V = E - 2 / f * pybamm.arcsinh(I_cell / (2 * P("i0_anode"))) - I_cell * P("R_ohm")
+    rhs[E] = (-I_cell - I_far) / c.double_layer_capacitance
+    V = E - 2 / f * pybamm.arcsinh(I_cell / (2 * c.anode_exchange_current)) - I_cell * c.ohmic_resistance
     m = pybamm.BaseModel("metalair lumped twin")
     m.rhs = rhs
     m.initial_conditions = {v[n]: inp[n] for n in names}
@@ -150,9 +165,11 @@ def run_twin(catalyst: str, cycles: int, solver=None):
     model = LumpedAirElectrode(catalyst)
     twin, names = build_twin(model)
     solver = solver or pybamm.IDAKLUSolver()
+    from metalair.models.declaration import N_BASE_STATES, Y
+
     y = model.initial_state()
-    state = {"n_sol": y[0], "n_film": y[6], "n2": y[1], "n3": y[2], "x3": y[7], "n_res": y[3], "n_oxe": y[4],
-             "E": y[5], **{f"z{j}": y[8 + j] for j in range(model.n_host)}}
+    state = {**{n: y[getattr(Y, n)] for n in BASE},
+             **{f"couple_{j}": y[N_BASE_STATES + j] for j in range(len(model.couples))}}
     I, cap, vmin, vmax = 500.0, 500.0 * 3600.0, 1.5, 4.8
     curves, ends = [], []
     t0 = time.perf_counter()
