@@ -12,7 +12,7 @@ current in :class:`CyclerData` is positive on discharge.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 
-def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tuple[CyclerData, list[str]]:
+def _dispatch(
+    path: Path, fmt: str, column_map: Mapping[str, Any] | None, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[CyclerData, list[str]]:
     if fmt in ("neware_nda", "neware_ndax"):
         from metalair.io.neware import read_neware
 
@@ -71,7 +73,7 @@ def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tup
                 "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "
                 "'current_A': ('I/mA', 'mA')}"
             )
-        return read_generic_csv(path, column_map)
+        return read_generic_csv(path, column_map, progress=progress)
     raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")  # pragma: no cover
 
 
@@ -82,6 +84,7 @@ def read(
     column_map: Mapping[str, Any] | None = None,
     mass_g: float | None = None,
     strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CyclerData:
     """Read a cycler file into a checked :class:`CyclerData`.
 
@@ -104,6 +107,9 @@ def read(
         Raise :class:`DataFormatError` for problems that are otherwise
         reported as warnings (truncated files, missing records, damaged
         auxiliary metadata, time jumps).
+    progress : callable, optional
+        ``progress("read", done, total)`` while a large delimited text file
+        is read (bytes).
 
     Returns
     -------
@@ -146,7 +152,7 @@ def read(
             "'current_A': ('I/mA', 'mA')}"
         )
     try:
-        data, notes = _dispatch(path, fmt, column_map)
+        data, notes = _dispatch(path, fmt, column_map, progress)
     except ParameterError as exc:
         if column_map is not None and fmt == "csv":
             raise

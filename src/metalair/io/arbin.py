@@ -114,6 +114,7 @@ def read_arbin_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
         "format": "arbin_csv",
         "mass_g": None,
         "cycle_numbering": "Arbin Cycle_Index",
+        "cycle_numbering_source": "vendor",
         "notes": notes,
     }
     metadata.update(_read_sidecar(path))

@@ -154,6 +154,7 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
         "format": "maccor_txt",
         "mass_g": None,
         "cycle_numbering": f"Maccor {cyc_name!r}" if cyc_name else "none in file",
+        "cycle_numbering_source": "vendor" if cyc_name else None,
         "maccor_header": pre,
         "notes": notes,
     }

@@ -315,6 +315,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
             "reader": reader,
             "neware_step_names": sorted(set(step_names)),
             "cycle_numbering": "Neware BTSDA: a new cycle starts when a charge follows a discharge",
+            "cycle_numbering_source": "vendor",
         }
     )
     data = CyclerData(
@@ -401,6 +402,8 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
             "file_name": path.name,
             "format": "neware_csv",
             "mass_g": None,
+            "cycle_numbering": "Neware BTSDA 'Cycle Index' column",
+            "cycle_numbering_source": "vendor",
         },
     )
     return data, notes

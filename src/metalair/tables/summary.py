@@ -103,6 +103,8 @@ class SummaryTable:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value or "-"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
