@@ -267,7 +267,7 @@ def cycle_summary(
             ce = np.where(qd > 0, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
         else:
             ce = np.where(qc > 0, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
-        ee = np.where(ec > 0, 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)
+        ee = np.where((ec > 0) & (ed > 0), 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)  # both halves needed
     columns = {
         "Cycle": cycles.astype(np.int64),
         f"Discharge capacity [{cap_unit}]": qd * scale,

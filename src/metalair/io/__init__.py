@@ -12,6 +12,7 @@ current in :class:`CyclerData` is positive on discharge.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +46,12 @@ def _dispatch(
         from metalair.io.neware import read_neware
 
         return read_neware(path, kind=fmt)
+    if fmt == "neware_zip":
+        return _read_zip_member(path)
+    if fmt == "arbin_res":
+        from metalair.io.arbin import read_arbin_res
+
+        return read_arbin_res(path)
     if fmt == "neware_csv":
         from metalair.io.neware import read_neware_csv
 
@@ -75,6 +82,30 @@ def _dispatch(
             )
         return read_generic_csv(path, column_map, progress=progress)
     raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")  # pragma: no cover
+
+
+def _read_zip_member(path: Path) -> tuple[CyclerData, list[str]]:
+    """A zipped .nda/.ndax: extract the one member to a temporary folder and read it."""
+    import tempfile
+    import zipfile
+
+    from metalair.io.detect import zip_cycler_member
+    from metalair.io.neware import read_neware
+
+    member = zip_cycler_member(path)
+    if member is None:  # pragma: no cover - detect_format checked it
+        raise DataFormatError(f"{path.name}: the zip archive holds no single Neware .nda/.ndax file")
+    with tempfile.TemporaryDirectory(prefix="metalair-zip-") as tmp:
+        with zipfile.ZipFile(path) as zf:
+            target = Path(tmp) / Path(member).name
+            with zf.open(member) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        data, notes = read_neware(target)
+    metadata = dict(data.metadata)
+    metadata["file_name"] = path.name
+    metadata["archive_member"] = member
+    metadata.setdefault("notes", []).append(f"read from the archive member {member}")
+    return replace(data, metadata=metadata), notes
 
 
 def read(

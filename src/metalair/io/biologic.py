@@ -277,6 +277,18 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         for flag in ("mode", "ox/red"):
             if flag in getattr(mpr, "flags_dict", {}):
                 cols[flag] = np.asarray(mpr.get_flag(flag)).astype(np.int64)
+    except NotImplementedError as exc:  # galvani: "Column ID ... not recognised" - an EC-Lab newer than it knows
+        try:
+            from importlib.metadata import version  # noqa: PLC0415
+
+            have = version("galvani")
+        except Exception:  # pragma: no cover - metadata missing
+            have = "?"
+        raise DataFormatError(
+            f"{path.name}: galvani {have} does not know a column of this .mpr file ({exc}); it was written by a "
+            "newer EC-Lab. Upgrade the reader (pip install -U 'galvani>=0.5', i.e. 'metalair[biologic]'), or "
+            "export the data as text (.mpt) from EC-Lab"
+        ) from None
     except Exception as exc:  # galvani signals damage with assert/ValueError/struct errors
         raise DataFormatError(
             f"{path.name}: galvani could not decode this .mpr file ({type(exc).__name__}: {exc}); it is "

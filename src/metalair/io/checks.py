@@ -109,6 +109,13 @@ def check_cycler_data(
             f"time goes backwards {back.size} times (at rows {_where(back)}; largest step back "
             f"{-dt.min():.6g} s); records may be out of order or from several tests joined together"
         )
+    same = np.flatnonzero((dt == 0) & (data.step[1:] == data.step[:-1])) + 1
+    if same.size:
+        found.append(
+            f"{same.size} records repeat the time stamp of the record before them within one step (at rows "
+            f"{_where(same)}); duplicated records, or a time column with too few digits - rates and "
+            "dQ/dV at those points are undefined"
+        )
     positive = dt[dt > 0]
     if positive.size >= 10:
         typical = float(np.median(positive))

@@ -558,8 +558,8 @@ def parse_protocol(text: str) -> Protocol:
     """
     if not isinstance(text, str):
         raise ProtocolError(
-            f"a protocol is text (e.g. 'Discharge at 100 mA/g until 1.5 V') or steps (Discharge(...), Charge(...)), "
-            f"not {type(text).__name__} {_clip(repr(text))}")
+            f"parse_protocol needs text, not {type(text).__name__} {_clip(repr(text))}: a protocol is text (e.g. "
+            "'Discharge at 100 mA/g until 1.5 V') or steps (Discharge(...), Charge(...)); use as_protocol for steps")
     try:
         return _parse_protocol(text)
     except ProtocolError as exc:  # quote long input only in part: the message must stay readable
@@ -809,6 +809,6 @@ def as_protocol(obj: Protocol | Step | list | tuple | str) -> Protocol:
             raise ProtocolError("an empty list is not a protocol; give at least one step, e.g. 'Rest for 30 min'")
         return Protocol(steps)
     raise ProtocolError(
-        f"a protocol is text or steps: cannot make one from {type(obj).__name__} {_clip(repr(obj))}; give protocol "
+        f"cannot make a protocol from {type(obj).__name__} {_clip(repr(obj))}: a protocol is text or steps; give "
         "text such as 'Discharge at 100 mA/g until 1.5 V', a step, a list of steps or a Protocol"
     )
