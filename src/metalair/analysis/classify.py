@@ -354,6 +354,12 @@ def classify_record(data: CyclerData) -> Classification:
     freq = data.extra.get("frequency_Hz")
     vendor = str(data.metadata.get("format")) in _VENDOR_STEP_TYPES
     starts = _blocks(data)
+    if mode is None and freq is None and not vendor and n >= _MIN_ROWS:
+        # no technique information in the file: a record whose voltage moves at one steady rate
+        # throughout is one sweep, however the current (and the steps inferred from it) behaves
+        whole_rate = _sweep_rate(t, np.asarray(control if control is not None else v, dtype=float))
+        if whole_rate is not None and not _is_constant_current(i, threshold):
+            starts = np.zeros(1, dtype=np.int64)
     stops = np.append(starts[1:], n)
     raw: list[Segment] = []
     for a, b in zip(starts.tolist(), stops.tolist()):

@@ -631,7 +631,7 @@ def analyze_file(
     mass_g: float | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     *,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     column_map: dict[str, Any] | None = None,
     coulombic_efficiency: CEDefinition = "charge/discharge",
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
@@ -687,8 +687,8 @@ def analyze_file(
     NotCyclingError
         If the record holds no galvanostatic cycling.
     """
-    from metalair.analysis.classify import NotCyclingError, classify_record, route_message  # noqa: PLC0415
-    from metalair.io import read  # noqa: PLC0415 - io sits above analysis
+    from metalair.analysis.classify import NotCyclingError, classify_record, route_message
+    from metalair.io import read
 
     if eod_threshold_V is not None and not math.isfinite(float(eod_threshold_V)):
         raise ParameterError(f"eod_threshold_V must be a finite voltage, got {eod_threshold_V!r}")
@@ -696,7 +696,7 @@ def analyze_file(
         data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
     kind = classify_record(data)
     if not kind.is_cycling:
-        from metalair.analysis.classify import ROUTES  # noqa: PLC0415
+        from metalair.analysis.classify import ROUTES
 
         raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
     notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
@@ -733,7 +733,7 @@ def analyze_file(
             if progress is not None:
                 progress("figures", 0, 1)
             try:
-                from metalair.plotting.cycles import save_cycle_figures  # noqa: PLC0415
+                from metalair.plotting.cycles import save_cycle_figures
                 files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
             except ImportError as exc:
                 notes.append(f"figures skipped: {exc}")

@@ -111,7 +111,7 @@ def _read_zip_member(path: Path) -> tuple[CyclerData, list[str]]:
 def read(
     path: str | os.PathLike[str],
     *,
-    format: str | None = None,  # noqa: A002 - the natural name for users
+    format: str | None = None,
     column_map: Mapping[str, Any] | None = None,
     mass_g: float | None = None,
     strict: bool = False,

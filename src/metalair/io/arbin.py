@@ -143,7 +143,7 @@ _RES_TABLE = "Channel_Normal_Table"
 
 
 def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    from access_parser import AccessParser  # noqa: PLC0415 - optional, Apache-2.0, pure Python
+    from access_parser import AccessParser
 
     db = AccessParser(str(path))
     if _RES_TABLE not in db.catalog:
@@ -160,7 +160,7 @@ def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str
 
 
 def _res_with_mdbtools(path: Path, exe: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
     proc = subprocess.run([exe, str(path), _RES_TABLE], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -185,12 +185,12 @@ def read_arbin_res(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
         or to export CSV from Arbin's software), or the database holds no
         Arbin data table.
     """
-    import shutil  # noqa: PLC0415
+    import shutil
 
     path = Path(path)
     notes: list[str] = []
     try:
-        import access_parser  # noqa: F401,PLC0415
+        import access_parser  # noqa: F401
     except ImportError:
         exe = shutil.which("mdb-export")
         if exe is None:

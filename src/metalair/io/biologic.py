@@ -261,7 +261,7 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     """
     path = Path(path)
     try:
-        from galvani import BioLogic  # noqa: PLC0415 - optional GPL dependency
+        from galvani import BioLogic
     except ImportError:
         raise DataFormatError(
             f"{path.name}: reading BioLogic .mpr files needs galvani, which is GPL-3.0 licensed and "
@@ -279,7 +279,7 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
                 cols[flag] = np.asarray(mpr.get_flag(flag)).astype(np.int64)
     except NotImplementedError as exc:  # galvani: "Column ID ... not recognised" - an EC-Lab newer than it knows
         try:
-            from importlib.metadata import version  # noqa: PLC0415
+            from importlib.metadata import version
 
             have = version("galvani")
         except Exception:  # pragma: no cover - metadata missing

@@ -455,7 +455,7 @@ def read_generic_csv(
             f"column_map must name the columns for {', '.join(missing)}; e.g. "
             "{'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}"
         )
-    from metalair.io import streaming  # noqa: PLC0415
+    from metalair.io import streaming
 
     wanted = [str(v[0] if isinstance(v, (tuple, list)) else v) for v in column_map.values()]
     if not path.is_file():
@@ -513,9 +513,11 @@ def read_generic_csv(
     elif "step_type" in values:
         step = running_step(values["step_type"])
     else:
-        step, _ = infer_steps_from_current(current)
+        step, inferred_types = infer_steps_from_current(current)
     if "step_type" in values:
         step_type = values["step_type"]
+    elif "step" not in values:
+        step_type = inferred_types  # steps split where the sign of the current changes: one kind per step
     else:
         step_type = classify_by_direction(current, step)
     if "cycle" in values:
@@ -531,6 +533,9 @@ def read_generic_csv(
     energy = values.get("energy_Wh")
     if energy is not None:
         energy = signed_like_current(per_step_accumulated(energy, step), current, step)
+    for arr in (values.get("time_s"), values.get("voltage_V"), current, step, cycle, step_type, capacity, energy):
+        if isinstance(arr, np.ndarray):
+            arr.setflags(write=False)  # handed over to the table: shared, not copied (peak memory)
     data = CyclerData(
         time_s=values["time_s"],
         voltage_V=values["voltage_V"],
