@@ -36,6 +36,12 @@ SHA = {
     "maccor/maccor_two.txt": "467ccbb8b1142342",
     "eis/exampleDataBioLogic.mpt": "cfe550c6693ca5cf",
     "eis/exampleDataBioLogic_MissingFreq.mpt": "f83527796fd3faa2",
+    "voltammetry/lsv.mpt": "1c4294366d4963fd",
+    "voltammetry/cv.mpt": "45d685fc99a09673",
+    "eis/peis.mpt": "13cd80abdab29b81",
+    "biologic/mb.mpt": "5e9ff8ed69243899",
+    "arbin/arbin_example.res": "298ffcc60acb4f04",
+    "maccor/maccor_one.txt": "c02b03d7bc898a84",
 }
 
 

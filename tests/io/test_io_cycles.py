@@ -147,6 +147,9 @@ def test_analyze_file_round_trip_through_csv(tmp_path):
     result = analyze_file(src, mass_g=MASS, out_dir=tmp_path / "out", column_map=cmap, capacity_limit_mAh_g=1000)
     expected = cycle_summary(data, MASS)
     for name in expected.column_names:
+        if name == "Warnings":
+            assert list(result.table[name]) == list(expected[name])
+            continue
         np.testing.assert_allclose(result.table[name], expected[name], rtol=1e-12, equal_nan=True)
     with open(tmp_path / "out" / "cycles.csv", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -161,9 +164,16 @@ def test_analyze_file_round_trip_through_csv(tmp_path):
 
 def test_analyze_real_neware_file(data_file, tmp_path):
     """TestFile.nda (a 6 Ah cell: rest, 3 A discharge, then two 1.2 A CC-CV charge / discharge
-    cycles): cycles counted discharge-first, capacities as the file reports them."""
+    cycles): by default the rows are Neware's own three cycles (cycle 1 = the first discharge,
+    cycle 3 = the last charge, each flagged as missing a half); cycle_start='discharge' pairs
+    each discharge with the charge after it (two cycles)."""
     pytest.importorskip("fastnda")
     result = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False)
+    assert len(result.table) == 3  # BTSDA shows cycles 1, 2, 3
+    warn = list(result.table["Warnings"])
+    assert "no charge" in warn[0] and warn[1] == "" and "no discharge" in warn[2]
+    result = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False,
+                          cycle_start="discharge")
     table = result.table
     assert table.capacity_unit == "mAh"  # the file stores no mass
     assert len(table) == 2

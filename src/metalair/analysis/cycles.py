@@ -35,12 +35,26 @@ End-of-discharge / end-of-charge voltage
     Voltage at the last record of the cycle's last discharge / charge step.
 Polarisation
     Mean charge voltage minus mean discharge voltage.
+Cycle numbering (``cycle_start=``)
+    ``"auto"`` (default) keeps the file's own numbering whenever the reader
+    found one (Neware, Arbin, Maccor, EC-Lab ``cycle number`` or ``half
+    cycle``, a mapped cycle column), so the table has the rows the vendor's
+    software shows; otherwise each cycle starts with the kind of half-cycle
+    the record starts with. ``"discharge"`` / ``"charge"`` force the pairing
+    (``"discharge"``: each discharge with the charge after it, the metal–air
+    convention), ``"file"`` insists on the file's numbering.
+Warnings (the ``Warnings`` column)
+    A cycle without a discharge or without a charge, a cycle with no current
+    at all, and a coulombic efficiency outside 0–200 % (a half-cycle cut
+    short, a record that starts part-way through a half-cycle, or a
+    misread current) are reported on the row itself.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,12 +69,40 @@ __all__ = [
     "SummaryTable",
     "CycleLife",
     "CycleAnalysis",
+    "CycleCount",
     "HalfCycle",
     "cycle_summary",
     "cycle_life",
+    "count_cycles",
     "half_cycles",
     "analyze_file",
 ]
+
+#: Coulombic efficiencies outside this range (in %) are flagged on the row.
+CE_SANE_RANGE = (0.0, 200.0)
+
+#: ``progress(stage, done, total)``: called while a long analysis runs.
+Progress = Callable[[str, int, int], None]
+
+
+def _uses_file_numbering(data: CyclerData) -> bool:
+    """True when the reader took the cycle numbers from the file (vendor or mapped column)."""
+    return data.metadata.get("cycle_numbering_source") in ("vendor", "file")
+
+
+def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
+    """The data with the cycle numbering ``cycle_start`` asks for, and a note saying which it is."""
+    if cycle_start == "file" or (cycle_start == "auto" and _uses_file_numbering(data)):
+        how = str(data.metadata.get("cycle_numbering") or "the file's cycle column")
+        note = f"cycles numbered as in the file ({how})"
+        if cycle_start == "auto":
+            note += "; pass cycle_start='discharge' to pair each discharge with the charge after it"
+        return data, note
+    renumbered = data.renumber_cycles(cycle_start)  # type: ignore[arg-type]
+    note = str(renumbered.metadata["cycle_numbering"])
+    if cycle_start == "auto" and data.metadata.get("cycle_numbering_source") is None:
+        note += "; pass cycle_start='file' for the file's numbering"
+    return renumbered, note
 
 CEDefinition = Literal["charge/discharge", "discharge/charge"]
 _CE_DEFINITIONS = ("charge/discharge", "discharge/charge")
@@ -76,7 +118,7 @@ class _Steps:
     vq_Wh: np.ndarray  # integral of V |dQ| (for capacity-weighted mean voltages)
 
 
-def _step_table(data: CyclerData, capacity_source: str) -> _Steps:
+def _step_table(data: CyclerData, capacity_source: str, progress: Progress | None = None) -> _Steps:
     starts = step_starts(data.step)
     stops = np.append(starts[1:], len(data))
     direction_rows = step_directions(data)
@@ -87,7 +129,10 @@ def _step_table(data: CyclerData, capacity_source: str) -> _Steps:
     q = np.zeros(len(starts))
     e = np.zeros(len(starts))
     vq = np.zeros(len(starts))
+    every = max(1, len(starts) // 100)
     for k, (a, b) in enumerate(zip(starts, stops)):
+        if progress is not None and k % every == 0:
+            progress("steps", k, len(starts))
         vv = v[a:b]
         if use_file:
             cap = np.asarray(data.capacity_Ah)[a:b]
@@ -105,6 +150,8 @@ def _step_table(data: CyclerData, capacity_source: str) -> _Steps:
             e[k] = float(np.asarray(data.energy_Wh)[b - 1])
         else:
             e[k] = float(np.sum(vmid * dq))
+    if progress is not None:
+        progress("steps", len(starts), len(starts))
     direction = direction_rows[starts].astype(np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
     # holds/other: by sign of net charge; rests never count
     types = data.step_type[starts] if len(starts) else np.zeros(0, dtype=str)
@@ -133,6 +180,7 @@ def cycle_summary(
     coulombic_efficiency: CEDefinition = "charge/discharge",
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
     capacity_source: Literal["auto", "file", "integrate"] = "auto",
+    progress: Progress | None = None,
 ) -> SummaryTable:
     """Capacities, efficiencies and voltages of every cycle.
 
@@ -148,12 +196,17 @@ def cycle_summary(
         Which ratio is reported (see the module docstring). The default suits
         metal–air cells, which start with a discharge.
     cycle_start : {"auto", "discharge", "charge", "file"}
-        How cycles are delimited: ``"auto"`` starts each cycle with the kind
-        of half-cycle the record starts with (discharge-first for a metal–air
-        cell); ``"file"`` keeps the file's own cycle numbers.
+        How cycles are delimited: ``"auto"`` keeps the file's own numbering
+        when the reader found one (as the vendor's software counts), else
+        starts each cycle with the kind of half-cycle the record starts with;
+        ``"discharge"``/``"charge"`` start every cycle with that kind;
+        ``"file"`` keeps the file's own cycle numbers.
     capacity_source : {"auto", "file", "integrate"}
         Use the file's capacity column (``"auto"`` when present) or
         integrate the current.
+    progress : callable, optional
+        ``progress(stage, done, total)``, called about a hundred times on a
+        long record.
 
     Returns
     -------
@@ -163,8 +216,9 @@ def cycle_summary(
         ``Charge energy [mWh/g]``, ``Energy efficiency [%]``, ``Mean discharge
         voltage [V]``, ``Mean charge voltage [V]``, ``End-of-discharge voltage
         [V]``, ``End-of-charge voltage [V]``, ``Polarisation [V]`` (units
-        mAh/mWh when no mass is known). Quantities of a missing half-cycle
-        are NaN (capacities 0).
+        mAh/mWh when no mass is known), and ``Warnings`` (text, empty when
+        the cycle looks sound). Quantities of a missing half-cycle are NaN
+        (capacities 0).
     """
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
@@ -178,10 +232,9 @@ def cycle_summary(
         raise ParameterError("the data hold no rows; nothing to summarise")
     mass = _check_mass(mass_g if mass_g is not None else data.mass_g)
     notes: list[str] = []
-    if cycle_start != "file":
-        data = data.renumber_cycles(cycle_start)
-        notes.append(str(data.metadata["cycle_numbering"]) + "; pass cycle_start='file' for the file's numbering")
-    steps = _step_table(data, capacity_source)
+    data, numbering_note = _numbered(data, cycle_start)
+    notes.append(numbering_note)
+    steps = _step_table(data, capacity_source, progress)
     if mass is None:
         scale, cap_unit, en_unit = 1000.0, "mAh", "mWh"
         notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute (mAh, mWh); pass mass_g for mAh/g")
@@ -214,7 +267,7 @@ def cycle_summary(
             ce = np.where(qd > 0, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
         else:
             ce = np.where(qc > 0, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
-        ee = np.where(ec > 0, 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)
+        ee = np.where((ec > 0) & (ed > 0), 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)  # both halves needed
     columns = {
         "Cycle": cycles.astype(np.int64),
         f"Discharge capacity [{cap_unit}]": qd * scale,
@@ -228,10 +281,14 @@ def cycle_summary(
         "End-of-discharge voltage [V]": eod,
         "End-of-charge voltage [V]": eoc,
         "Polarisation [V]": mean_c - mean_d,
+        "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency),
     }
     notes.append(f"coulombic efficiency = {coulombic_efficiency.replace('/', ' / ')} capacity")
     if not np.any(qd > 0) and not np.any(qc > 0):
         notes.append("no discharge or charge steps found (rest/open-circuit record only)")
+    flagged = int(np.count_nonzero(columns["Warnings"] != ""))
+    if flagged:
+        notes.append(f"{flagged} of {n} cycles carry a warning (Warnings column)")
     return SummaryTable(
         columns=columns,
         capacity_unit=cap_unit,
@@ -239,6 +296,82 @@ def cycle_summary(
         coulombic_efficiency=coulombic_efficiency,
         notes=tuple(notes),
     )
+
+
+def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: str) -> np.ndarray:
+    """Per-cycle sanity check: a half missing, no current, CE far outside 0-200 %."""
+    lo, hi = CE_SANE_RANGE
+    out = []
+    for k in range(len(qd)):
+        if qd[k] <= 0 and qc[k] <= 0:
+            out.append("no current in this cycle (rest only)")
+        elif qd[k] <= 0:
+            out.append("no discharge in this cycle (one half missing)")
+        elif qc[k] <= 0:
+            out.append("no charge in this cycle (one half missing)")
+        elif np.isfinite(ce[k]) and not lo <= ce[k] <= hi:
+            hint = "a half-cycle cut short or begun part-way (e.g. the record starts from a part-charged state)"
+            out.append(f"coulombic efficiency {ce[k]:.4g} % ({definition}) outside {lo:g}-{hi:g} %: {hint}")
+        else:
+            out.append("")
+    return np.array(out, dtype=object)
+
+
+@dataclass(frozen=True)
+class CycleCount:
+    """Result of :func:`count_cycles`.
+
+    Attributes
+    ----------
+    half_cycles : int
+        Alternating discharge/charge half-cycles in the record (rests do not
+        split a half-cycle; a hold joins the half-cycle of its sign).
+    first_half : str or None
+        ``"discharge"`` or ``"charge"``: how the record starts.
+    complete_cycles : int
+        Discharge+charge pairs in the record's own order (``half_cycles // 2``).
+    file_cycles : int or None
+        Distinct cycle numbers in the file's own numbering (as the vendor's
+        software shows them), when the file has one.
+    file_numbering : str or None
+        How the file numbers cycles.
+    """
+
+    half_cycles: int
+    first_half: str | None
+    complete_cycles: int
+    file_cycles: int | None
+    file_numbering: str | None
+
+    def __str__(self) -> str:
+        text = f"{self.half_cycles} half-cycles"
+        if self.first_half:
+            text += f" (first: {self.first_half}), {self.complete_cycles} complete cycles"
+            if self.half_cycles % 2:
+                text += " + 1 half-cycle"
+        if self.file_cycles is not None:
+            text += f"; the file numbers {self.file_cycles} cycles ({self.file_numbering})"
+        return text
+
+
+def count_cycles(data: CyclerData) -> CycleCount:
+    """Count half-cycles and cycles the way a person reading the curve would, and as the file numbers them.
+
+    A half-cycle is a run of rows with one direction of charge (discharge
+    or charge steps, holds by the sign of their charge); rests do not end
+    it. This is independent of the file's step and cycle columns, so it
+    checks them.
+    """
+    direction = step_directions(data)
+    active = direction[direction != 0]
+    if active.size == 0:
+        halves, first = 0, None
+    else:
+        halves = 1 + int(np.count_nonzero(active[1:] != active[:-1]))
+        first = "discharge" if active[0] > 0 else "charge"
+    file_cycles = data.n_cycles if _uses_file_numbering(data) else None
+    numbering = str(data.metadata.get("cycle_numbering")) if file_cycles is not None else None
+    return CycleCount(halves, first, halves // 2, file_cycles, numbering)
 
 
 # ---------------------------------------------------------------------------
@@ -431,9 +564,11 @@ def half_cycles(
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
     capacity_source: Literal["auto", "file", "integrate"] = "auto",
 ) -> list[HalfCycle]:
-    """Split a record into half-cycles (discharge and charge of each cycle), in order."""
-    if cycle_start != "file":
-        data = data.renumber_cycles(cycle_start)
+    """Split a record into half-cycles (discharge and charge of each cycle), in order.
+
+    ``cycle_start`` numbers the cycles as in :func:`cycle_summary`.
+    """
+    data, _ = _numbered(data, cycle_start)
     steps = _step_table(data, capacity_source)
     use_file = data.capacity_Ah is not None and capacity_source in ("auto", "file")
     out: list[HalfCycle] = []
@@ -496,7 +631,7 @@ def analyze_file(
     mass_g: float | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     *,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     column_map: dict[str, Any] | None = None,
     coulombic_efficiency: CEDefinition = "charge/discharge",
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
@@ -504,8 +639,17 @@ def analyze_file(
     eod_threshold_V: float | None = None,
     figures: bool = True,
     strict: bool = False,
+    progress: Progress | None = None,
+    data: CyclerData | None = None,
 ) -> CycleAnalysis:
-    """Read a cycler file, summarise every cycle, and write ``cycles.csv`` and figures.
+    """Read a cycler file, check that it is cycling, summarise every cycle, write ``cycles.csv`` and figures.
+
+    The record is classified first (:func:`metalair.analysis.classify.classify_record`):
+    a linear sweep, a cyclic voltammogram, an impedance spectrum, a hold or
+    a rest record raises :class:`~metalair.analysis.classify.NotCyclingError`
+    naming the command that analyses it, instead of producing a cycle table.
+    In a multi-technique file, only the cycling part is summarised and the
+    other parts are listed in the notes.
 
     Parameters
     ----------
@@ -522,28 +666,63 @@ def analyze_file(
     coulombic_efficiency, cycle_start
         Passed to :func:`cycle_summary`.
     capacity_limit_mAh_g, eod_threshold_V
-        When given, :func:`cycle_life` is evaluated (``result.life``); it is
-        ``None`` otherwise, since a life is only defined for capacity-limited
-        cycling.
+        When given, :func:`cycle_life` is evaluated (``result.life``) on
+        discharge-first cycles; it is ``None`` otherwise, since a life is only
+        defined for capacity-limited cycling.
     figures : bool
         Write the figures (when ``out_dir`` is given).
+    progress : callable, optional
+        ``progress(stage, done, total)`` with stages ``"read"`` (bytes, for
+        delimited text), ``"steps"`` and ``"figures"``.
+    data : CyclerData, optional
+        An already-read record (``path`` is then only used in messages).
 
     Returns
     -------
     CycleAnalysis
         ``result.table`` is the per-cycle :class:`SummaryTable`.
-    """
-    from metalair.io import read  # noqa: PLC0415 - io sits above analysis
 
-    data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict)
-    table = cycle_summary(data, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start)
+    Raises
+    ------
+    NotCyclingError
+        If the record holds no galvanostatic cycling.
+    """
+    from metalair.analysis.classify import NotCyclingError, classify_record, route_message
+    from metalair.io import read
+
+    if eod_threshold_V is not None and not math.isfinite(float(eod_threshold_V)):
+        raise ParameterError(f"eod_threshold_V must be a finite voltage, got {eod_threshold_V!r}")
+    if data is None:
+        data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
+    kind = classify_record(data)
+    if not kind.is_cycling:
+        from metalair.analysis.classify import ROUTES
+
+        raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
+    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+    foreign = [s for s in kind.segments if s.kind in ("linear sweep", "cyclic voltammetry", "impedance", "other")]
+    if foreign:
+        keep = np.ones(len(data), dtype=bool)
+        for seg in foreign:
+            keep[seg.start:seg.stop] = False
+            tool = {"impedance": "metalair eis", "linear sweep": "metalair cv", "cyclic voltammetry": "metalair cv"}
+            where = f" (analyse with '{tool[seg.kind]}')" if seg.kind in tool else ""
+            notes.append(f"rows {seg.start}-{seg.stop - 1} are {seg.kind}, left out of the cycle table{where}")
+        data = data.take(keep)
+    table = cycle_summary(data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start,
+                          progress=progress)
+    counted = count_cycles(data)
+    notes.append(f"detected {counted}")
     life: CycleLife | None = None
     if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
-        if table.capacity_unit == "mAh/g":
-            life = cycle_life(table, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
+        judged = table if cycle_start == "discharge" else cycle_summary(
+            data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start="discharge")
+        if judged is not table:
+            notes.append("cycle life judged on discharge-first cycles (each discharge with the charge after it)")
+        if judged.capacity_unit == "mAh/g":
+            life = cycle_life(judged, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
         else:
-            life = cycle_life(table, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
-    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+            life = cycle_life(judged, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
     notes.extend(f"warning: {w}" for w in data.warnings)
     files: dict[str, Path] = {}
     if out_dir is not None:
@@ -551,9 +730,13 @@ def analyze_file(
         out.mkdir(parents=True, exist_ok=True)
         files["cycles.csv"] = table.to_csv(out / "cycles.csv")
         if figures:
+            if progress is not None:
+                progress("figures", 0, 1)
             try:
-                from metalair.plotting.cycles import save_cycle_figures  # noqa: PLC0415
+                from metalair.plotting.cycles import save_cycle_figures
                 files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
             except ImportError as exc:
                 notes.append(f"figures skipped: {exc}")
+            if progress is not None:
+                progress("figures", 1, 1)
     return CycleAnalysis(data=data, table=table, life=life, files=files, notes=tuple(notes))

@@ -57,7 +57,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -785,6 +785,7 @@ def fit_model(
     max_points: int = 200,
     voltage_margin_V: float = 0.5,
     max_nfev: int = 60,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> FitResult:
     """Fit LumpedParameters fields so that the model reproduces measured discharge–charge curves.
 
@@ -831,6 +832,9 @@ def fit_model(
     max_nfev : int
         Largest number of optimiser iterations' residual evaluations (passed
         to ``least_squares``; Jacobian runs come on top).
+    progress : callable, optional
+        ``progress("fit", evaluations, max_nfev)`` after each residual
+        evaluation (the count can stop short of ``max_nfev`` on convergence).
 
     Returns
     -------
@@ -908,8 +912,17 @@ def fit_model(
     z0 = np.array([s.to_fit(s.initial) for s in specs])
     lo = np.array([s.to_fit(s.lo) for s in specs])
     hi = np.array([s.to_fit(s.hi) for s in specs])
+    residuals = problem.residuals
+    if progress is not None:  # one tick per model evaluation (Jacobian runs are counted by the residual calls)
+        calls = [0]
+
+        def residuals(z: np.ndarray) -> np.ndarray:
+            calls[0] += 1
+            progress("fit", min(calls[0], max_nfev), max_nfev)
+            return problem.residuals(z)
+
     res = least_squares(
-        problem.residuals, z0, jac=lambda z: problem.jacobian(z), bounds=(lo, hi), method="trf",
+        residuals, z0, jac=lambda z: problem.jacobian(z), bounds=(lo, hi), method="trf",
         x_scale="jac", ftol=1e-6, xtol=1e-6, gtol=1e-8, max_nfev=max_nfev,
     )
     z = np.asarray(res.x, dtype=float)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Optional
@@ -68,7 +69,7 @@ def _user_error(exc: Exception) -> None:
     _fail(message)
 
 
-def _read(file: Path, mass_g: float | None, fmt: str | None, columns: str | None):
+def _read(file: Path, mass_g: float | None, fmt: str | None, columns: str | None, progress=None):
     from metalair.io import DataQualityWarning, read  # noqa: PLC0415
 
     column_map = _column_map(columns)
@@ -76,7 +77,7 @@ def _read(file: Path, mass_g: float | None, fmt: str | None, columns: str | None
         fmt = "csv"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # the warnings are printed with the result
-        return read(file, format=fmt, column_map=column_map, mass_g=mass_g)
+        return read(file, format=fmt, column_map=column_map, mass_g=mass_g, progress=progress)
 
 
 def _int_list(text: str, option: str) -> list[int]:
@@ -122,11 +123,20 @@ def analyze(
     fmt: Optional[str] = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
     columns: Optional[str] = typer.Option(None, "--columns", help=_COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
+    cycle_start: str = typer.Option(
+        "auto", "--cycle-start",
+        help="Cycle numbering: 'auto' (the file's own numbering, as the vendor's software shows it), "
+             "'discharge' (each discharge with the charge after it, the metal-air pairing), 'charge' or 'file'."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Summarise every cycle of a cycler file: print the table, write cycles.csv and figures."""
-    from metalair.analysis.cycles import analyze_file  # noqa: PLC0415
     from metalair.io import DataQualityWarning  # noqa: PLC0415
+    from metalair.workflows.cycler import analyze_to_folder  # noqa: PLC0415
+    from metalair.workflows.progress import stderr_progress  # noqa: PLC0415
 
+    if cycle_start not in ("auto", "discharge", "charge", "file"):
+        _fail(f"--cycle-start {cycle_start!r}: choose auto, discharge, charge or file")
     mass_g = _mass_g(mass_mg)
     column_map = _column_map(columns)
     if column_map is not None and fmt is None:
@@ -134,9 +144,16 @@ def analyze(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)  # printed as notes with the result
-            result = analyze_file(file, mass_g, out, format=fmt, column_map=column_map, figures=plot)
+            result = analyze_to_folder(
+                file, out, command=["metalair", "analyze", *sys.argv[2:]], overwrite=overwrite, mass_g=mass_g,
+                format=fmt, column_map=column_map, cycle_start=cycle_start,  # type: ignore[arg-type]
+                figures=plot, progress=stderr_progress(file.name) if progress else None)
     except (MetalairError, ImportError) as exc:  # ImportError: an optional reader (fastnda, galvani) is missing
+        if progress:
+            typer.echo("", err=True)
         _user_error(exc)
+    if progress:
+        typer.echo("", err=True)
     typer.echo(str(result))
 
 
@@ -160,11 +177,15 @@ def fit(
     fmt: Optional[str] = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
     columns: Optional[str] = typer.Option(None, "--columns", help=_COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write fit.png."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Fit model parameters to the discharge/charge curves of a cycler file; write fit.json and fit.png."""
     from metalair.analysis.fitting import fit_model  # noqa: PLC0415
     from metalair.chemistry import environment as get_env  # noqa: PLC0415
     from metalair.io import atomic_write_text  # noqa: PLC0415
+    from metalair.workflows.outputs import begin_run  # noqa: PLC0415
+    from metalair.workflows.progress import stderr_progress  # noqa: PLC0415
 
     mass_g = _mass_g(mass_mg)
     cycle_list = _int_list(cycles, "--cycles")
@@ -181,21 +202,29 @@ def fit(
             _fail(f"--noise-mv {noise_mv:g} must be a positive number of mV")
         noise_V = noise_mv * 1e-3
     try:
-        env = get_env(environment)
-        data = _read(file, mass_g, fmt, columns)
-        result = fit_model(data, catalyst, params, mass_g=mass_g, cycles=cycle_list, initial=start or None,
-                           bounds=limits or None, noise_V=noise_V, environment=env)
-    except SolverError as exc:
-        _fail(str(exc), EXIT_SOLVER)
-    except (MetalairError, ImportError) as exc:
+        run = begin_run(out, ["metalair", "fit", *sys.argv[2:]], overwrite=overwrite, expected=("fit.json", "fit.png"))
+    except MetalairError as exc:
         _user_error(exc)
-    typer.echo(result.table())
-    written = [str(atomic_write_text(out / "fit.json", json.dumps(result.to_dict(), indent=2)))]
-    if plot:
+    report = stderr_progress(file.name) if progress else None
+    with run:
         try:
-            written.append(str(result.plot(out / "fit.png")))
-        except ImportError as exc:
-            typer.echo(f"note: no figure ({exc})", err=True)
+            env = get_env(environment)
+            data = _read(file, mass_g, fmt, columns, report)
+            result = fit_model(data, catalyst, params, mass_g=mass_g, cycles=cycle_list, initial=start or None,
+                               bounds=limits or None, noise_V=noise_V, environment=env, progress=report)
+        except SolverError as exc:
+            _fail(str(exc), EXIT_SOLVER)
+        except (MetalairError, ImportError) as exc:
+            _user_error(exc)
+        if progress:
+            typer.echo("", err=True)
+        typer.echo(result.table())
+        written = [str(atomic_write_text(run.path("fit.json"), json.dumps(result.to_dict(), indent=2)))]
+        if plot:
+            try:
+                written.append(str(result.plot(run.path("fit.png"))))
+            except ImportError as exc:
+                typer.echo(f"note: no figure ({exc})", err=True)
     typer.echo("wrote: " + ", ".join(written))
     if not result.success:
         _fail(f"the fit did not converge: {result.message}", EXIT_SOLVER)

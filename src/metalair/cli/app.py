@@ -33,6 +33,19 @@ def _fail(message: str, code: int = EXIT_USER) -> None:
     raise typer.Exit(code)
 
 
+def _begin_run(out: Path, overwrite: bool, expected=()):
+    """Check --out before any work and settle an earlier run there (see metalair.workflows.outputs)."""
+    from metalair.workflows.outputs import begin_run
+
+    try:
+        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
+    except MetalairError as exc:
+        _fail(str(exc))
+
+
+_OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"metalair {__version__}")
@@ -117,10 +130,19 @@ def simulate(
     fmt: str = typer.Option("csv", "--format", help="Time-series format: csv or parquet."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
 ) -> None:
     """Simulate a protocol on the reference sodium–air cell; print a summary and write files."""
     if fmt not in ("csv", "parquet"):
         _fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
+    from metalair.analysis.summary import format_summary, summarize
+
+    run = _begin_run(out, overwrite, expected=("cycles.csv",))
+    with run:
+        _simulate(run, catalyst, protocol, environment, out, fmt, plot, progress)
+
+
+def _simulate(run, catalyst, protocol, environment, out, fmt, plot, progress) -> None:
     from metalair.analysis.summary import format_summary, summarize
 
     sol = _run(catalyst, protocol, environment, progress)
@@ -152,8 +174,10 @@ def simulate(
             written.append(str(fig_path))
         except ImportError as exc:
             typer.echo(f"note: no figure ({exc})", err=True)
+    run.add(*written)
     typer.echo("wrote: " + ", ".join(written))
     if not sol.ok:
+        run.finish("partial", sol.message)
         _fail(sol.message, EXIT_SOLVER)
 
 
@@ -164,11 +188,19 @@ def compare(
         "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V", "--protocol", "-p"),
     environment: str = typer.Option("ambient air", "--environment", "-e"),
     out: Path = typer.Option(Path("results"), "--out", "-o"),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
 ) -> None:
     """Run the same protocol for several catalysts and draw them on one figure."""
     from metalair.analysis.summary import format_summary, summarize
+    from metalair.catalysts import get_catalyst
 
     names = catalysts or ["NLRO", "RuO2"]
+    for name in names:  # every name is checked before anything runs
+        try:
+            get_catalyst(name)
+        except MetalairError as exc:
+            _fail(str(exc))
+    run = _begin_run(out, overwrite)
     sols = {}
     for name in names:
         sol = _run(name, protocol, environment, progress=False)
@@ -180,9 +212,10 @@ def compare(
     try:
         from metalair.plotting.simulation import plot_comparison, save_figure
 
-        path = out / ("compare_" + "_".join(sols) + ".png")
+        path = run.path("compare_" + "_".join(sols) + ".png")
         save_figure(plot_comparison(sols), path)
         typer.echo(f"wrote: {path}")
+        run.finish()
     except ImportError as exc:
         typer.echo(f"note: no figure ({exc})", err=True)
 
@@ -203,24 +236,35 @@ def cycle(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     fmt: str = typer.Option("csv", "--format", help="Per-cycle table format: csv or parquet."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
 ) -> None:
     """Capacity-limited cycling: cycle life, per-cycle table (cycles.csv), summary.json and figure."""
+    import math
+
     from metalair.analysis.cycling import run_cycling
     from metalair.chemistry import environment as get_env
 
+    if not math.isfinite(eod_threshold):
+        _fail(f"--eod-threshold {eod_threshold}: give a finite voltage in V, e.g. 2.0")
+    if not math.isfinite(tolerance):
+        _fail(f"--tolerance {tolerance}: give a number in (0, 1], e.g. 0.99")
     if cycles < 1:
         _fail(f"--cycles {cycles} must be at least 1")
     if fmt not in ("csv", "parquet"):
         _fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
     if not 0 < tolerance <= 1:
         _fail(f"--tolerance {tolerance} must be in (0, 1]")
+    run = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
     try:
         res = run_cycling(catalyst, current, capacity, cycles, v_min, v_max, eod_threshold_V=eod_threshold,
                           tolerance=tolerance, environment=get_env(environment),
                           progress=_progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out,
                           table_format=fmt)
     except MetalairError as exc:
+        run.abandon()
         _fail(str(exc))
+    run.add(*(out / f for f in res.files.values()))
+    run.finish("complete" if res.solution.ok else "partial")
     t = res.table
     typer.echo(f"{res.catalyst}: {cycles} cycles at {res.settings['current_mA_g']:g} mA/g, "
                f"{res.settings['capacity_mAh_g']:g} mAh/g per half-cycle, {res.settings['v_min_V']:g}-"
@@ -251,10 +295,21 @@ def stages(
     """Stage analysis (P8): products at the end of discharge and at chosen voltages on charge."""
     from metalair.analysis.cycling import stage_analysis
 
+    from metalair.units import parse_quantity
+
     try:
         volts = tuple(float(v) for v in at.split(",") if v.strip())
     except ValueError:
         _fail(f"--at {at!r} must be comma-separated voltages, e.g. 2.8,3.8,4.6")
+    try:
+        top = parse_quantity(v_max, "potential")
+    except MetalairError as exc:
+        _fail(f"--v-max {v_max!r}: {exc}")
+    outside = [v for v in volts if not (0 < v <= top)]
+    if outside or not volts:
+        _fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside) or 'no voltage'} cannot be reached on a charge "
+              f"to --v-max {top:g} V; give voltages between the end-of-discharge voltage and {top:g} V, "
+              "e.g. --at 2.8,3.8,4.6")
     try:
         typer.echo(stage_analysis(catalyst, current, capacity, v_max, volts).table())
     except SolverError as exc:

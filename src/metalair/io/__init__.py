@@ -12,7 +12,8 @@ current in :class:`CyclerData` is positive on discharge.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,19 @@ __all__ = [
 ]
 
 
-def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tuple[CyclerData, list[str]]:
+def _dispatch(
+    path: Path, fmt: str, column_map: Mapping[str, Any] | None, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[CyclerData, list[str]]:
     if fmt in ("neware_nda", "neware_ndax"):
         from metalair.io.neware import read_neware
 
         return read_neware(path, kind=fmt)
+    if fmt == "neware_zip":
+        return _read_zip_member(path)
+    if fmt == "arbin_res":
+        from metalair.io.arbin import read_arbin_res
+
+        return read_arbin_res(path)
     if fmt == "neware_csv":
         from metalair.io.neware import read_neware_csv
 
@@ -71,17 +80,42 @@ def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tup
                 "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "
                 "'current_A': ('I/mA', 'mA')}"
             )
-        return read_generic_csv(path, column_map)
+        return read_generic_csv(path, column_map, progress=progress)
     raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")  # pragma: no cover
+
+
+def _read_zip_member(path: Path) -> tuple[CyclerData, list[str]]:
+    """A zipped .nda/.ndax: extract the one member to a temporary folder and read it."""
+    import tempfile
+    import zipfile
+
+    from metalair.io.detect import zip_cycler_member
+    from metalair.io.neware import read_neware
+
+    member = zip_cycler_member(path)
+    if member is None:  # pragma: no cover - detect_format checked it
+        raise DataFormatError(f"{path.name}: the zip archive holds no single Neware .nda/.ndax file")
+    with tempfile.TemporaryDirectory(prefix="metalair-zip-") as tmp:
+        with zipfile.ZipFile(path) as zf:
+            target = Path(tmp) / Path(member).name
+            with zf.open(member) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        data, notes = read_neware(target)
+    metadata = dict(data.metadata)
+    metadata["file_name"] = path.name
+    metadata["archive_member"] = member
+    metadata.setdefault("notes", []).append(f"read from the archive member {member}")
+    return replace(data, metadata=metadata), notes
 
 
 def read(
     path: str | os.PathLike[str],
     *,
-    format: str | None = None,  # noqa: A002 - the natural name for users
+    format: str | None = None,
     column_map: Mapping[str, Any] | None = None,
     mass_g: float | None = None,
     strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CyclerData:
     """Read a cycler file into a checked :class:`CyclerData`.
 
@@ -104,6 +138,9 @@ def read(
         Raise :class:`DataFormatError` for problems that are otherwise
         reported as warnings (truncated files, missing records, damaged
         auxiliary metadata, time jumps).
+    progress : callable, optional
+        ``progress("read", done, total)`` while a large delimited text file
+        is read (bytes).
 
     Returns
     -------
@@ -146,7 +183,7 @@ def read(
             "'current_A': ('I/mA', 'mA')}"
         )
     try:
-        data, notes = _dispatch(path, fmt, column_map)
+        data, notes = _dispatch(path, fmt, column_map, progress)
     except ParameterError as exc:
         if column_map is not None and fmt == "csv":
             raise

@@ -122,6 +122,10 @@ def _columns_to_table(
         energy = _restart_per_step(e, step)
 
     extra: dict[str, np.ndarray] = {}
+    if "freq/Hz" in cols:  # impedance rows: the classifier routes them to the impedance tools
+        extra["frequency_Hz"] = np.asarray(cols["freq/Hz"], dtype=float)
+    if "control/V" in cols:  # the programmed potential (a sweep is recognised from it)
+        extra["control_voltage_V"] = np.asarray(cols["control/V"], dtype=float)
     if "Ns" in cols:
         extra["biologic_Ns"] = np.asarray(cols["Ns"])
     if mode is not None:
@@ -135,6 +139,7 @@ def _columns_to_table(
         "format": fmt,
         "mass_g": header_meta.get("mass_g"),
         "cycle_numbering": numbering,
+        "cycle_numbering_source": "metalair" if numbering.startswith("none") else "vendor",
         "columns_in_file": names,
         "notes": notes,
     }
@@ -220,9 +225,9 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         header_index = int(m.group(1)) - 1
         if header_index < 1:
             raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; the file is damaged")
-    else:
-        header_index = 0
-    table: TextTable = split_table(text, path.name, header_index, delimiter="\t")
+    else:  # a data-only export: the column names are on the first non-blank line
+        header_index = next((k for k, ln in enumerate(lines) if ln.strip()), 0)
+    table: TextTable = split_table(text, path.name, header_index, delimiter="\t", pad_short_rows=True)
     if len(table) == 0:
         raise DataFormatError(
             f"{path.name}: the EC-Lab file has a header but no data rows; the experiment recorded no "
@@ -241,6 +246,7 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         if name in cols and np.isnan(cols[name]).any():
             table.floats(name)  # raises with the line number of the empty field
     data, problems = _columns_to_table(cols, path.name, "biologic_mpt", header_meta)
+    data.metadata["notes"] = list(data.metadata.get("notes", [])) + list(table.notes)
     return data, list(table.warnings) + problems
 
 
@@ -255,7 +261,7 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     """
     path = Path(path)
     try:
-        from galvani import BioLogic  # noqa: PLC0415 - optional GPL dependency
+        from galvani import BioLogic
     except ImportError:
         raise DataFormatError(
             f"{path.name}: reading BioLogic .mpr files needs galvani, which is GPL-3.0 licensed and "
@@ -271,6 +277,18 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         for flag in ("mode", "ox/red"):
             if flag in getattr(mpr, "flags_dict", {}):
                 cols[flag] = np.asarray(mpr.get_flag(flag)).astype(np.int64)
+    except NotImplementedError as exc:  # galvani: "Column ID ... not recognised" - an EC-Lab newer than it knows
+        try:
+            from importlib.metadata import version
+
+            have = version("galvani")
+        except Exception:  # pragma: no cover - metadata missing
+            have = "?"
+        raise DataFormatError(
+            f"{path.name}: galvani {have} does not know a column of this .mpr file ({exc}); it was written by a "
+            "newer EC-Lab. Upgrade the reader (pip install -U 'galvani>=0.5', i.e. 'metalair[biologic]'), or "
+            "export the data as text (.mpt) from EC-Lab"
+        ) from None
     except Exception as exc:  # galvani signals damage with assert/ValueError/struct errors
         raise DataFormatError(
             f"{path.name}: galvani could not decode this .mpr file ({type(exc).__name__}: {exc}); it is "

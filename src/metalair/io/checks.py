@@ -109,6 +109,13 @@ def check_cycler_data(
             f"time goes backwards {back.size} times (at rows {_where(back)}; largest step back "
             f"{-dt.min():.6g} s); records may be out of order or from several tests joined together"
         )
+    same = np.flatnonzero((dt == 0) & (data.step[1:] == data.step[:-1])) + 1
+    if same.size:
+        found.append(
+            f"{same.size} records repeat the time stamp of the record before them within one step (at rows "
+            f"{_where(same)}); duplicated records, or a time column with too few digits - rates and "
+            "dQ/dV at those points are undefined"
+        )
     positive = dt[dt > 0]
     if positive.size >= 10:
         typical = float(np.median(positive))
@@ -163,7 +170,8 @@ def check_cycler_data(
     return found
 
 
-def _isolated_spikes(arr: np.ndarray, step: np.ndarray, floor: float | None) -> np.ndarray:
+def _isolated_spikes(arr: np.ndarray, step: np.ndarray, floor: float | None,
+                     scale: float | None = None) -> np.ndarray:
     """Rows whose value jumps away from both neighbours in the same step while those agree.
 
     A damaged record (a flipped byte in a binary file) typically shows up like this;
@@ -171,12 +179,18 @@ def _isolated_spikes(arr: np.ndarray, step: np.ndarray, floor: float | None) -> 
     """
     if arr.size < 3:
         return np.zeros(0, dtype=np.int64)
+    block = 1 << 18
+    if arr.size > block + 2:  # in blocks (with two rows of overlap), so a long record needs little extra memory
+        found = [a + _isolated_spikes(arr[a:a + block + 2], step[a:a + block + 2], floor, float(np.max(np.abs(arr))))
+                 for a in range(0, arr.size - 2, block)]
+        return np.concatenate(found)
     prev, mid, nxt = arr[:-2], arr[1:-1], arr[2:]
     same_step = (step[:-2] == step[1:-1]) & (step[1:-1] == step[2:])
     d1, d2 = mid - prev, mid - nxt
     jump = np.minimum(np.abs(d1), np.abs(d2))
     if floor is None:  # current: relative to the neighbours' level and the record's scale
-        scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+        if scale is None:
+            scale = float(np.max(np.abs(arr))) if arr.size else 0.0
         floor_arr = 0.5 * 0.5 * (np.abs(prev) + np.abs(nxt)) + 0.01 * scale
     else:
         floor_arr = np.full(mid.shape, floor)

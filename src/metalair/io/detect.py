@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,9 +16,11 @@ FORMATS: dict[str, str] = {
     "neware_nda": "Neware .nda (binary; read with fastnda)",
     "neware_ndax": "Neware .ndax (zip of .ndc; read with fastnda)",
     "neware_csv": "Neware BTSDA CSV export",
+    "neware_zip": "zip archive holding one Neware .nda/.ndax file (the member is read)",
     "biologic_mpr": "BioLogic EC-Lab .mpr (binary; read with galvani, GPL, optional)",
     "biologic_mpt": "BioLogic EC-Lab text export .mpt",
     "arbin_csv": "Arbin CSV export",
+    "arbin_res": "Arbin .res raw file (MS Access database; read with access-parser or mdbtools)",
     "maccor_txt": "Maccor text export",
     "csv": "generic CSV/TSV with a column_map",
 }
@@ -29,6 +32,7 @@ FORMAT_ALIASES: dict[str, str] = {
     "mpr": "biologic_mpr",
     "mpt": "biologic_mpt",
     "arbin": "arbin_csv",
+    "res": "arbin_res",
     "maccor": "maccor_txt",
     "generic": "csv",
     "generic_csv": "csv",
@@ -39,6 +43,21 @@ _HEAD_BYTES = 65536
 MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
 NDA_MAGIC = b"NEWARE"
 ZIP_MAGIC = b"PK\x03\x04"
+#: MS Access (Jet 3/4, ACE) databases, as Arbin's .res files are, carry this at byte 4.
+ACCESS_MAGICS = (b"Standard Jet DB", b"Standard ACE DB")
+#: Maccor names its raw data files after the test with a three-digit extension (.001, .052, ...).
+MACCOR_RAW_SUFFIX = re.compile(r"^\.\d{3}$")
+
+
+def zip_cycler_member(path: Path) -> str | None:
+    """The single Neware .nda/.ndax member of a zip archive, or None."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    members = [n for n in names if n.lower().endswith((".nda", ".ndax"))]
+    return members[0] if len(members) == 1 else None
 
 
 def _first_lines(text: str, n: int = 60) -> list[str]:
@@ -85,12 +104,21 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             ) from None
         if any(n.endswith(".ndc") for n in names):
             return "neware_ndax"
+        if zip_cycler_member(path) is not None:
+            return "neware_zip"
         raise DataFormatError(
             f"{path.name}: a zip archive without Neware .ndc data ({', '.join(names[:5])}); not a cycler file metalair reads"
         )
 
     suffix = path.suffix.lower()
+    if head[4:19] in ACCESS_MAGICS:
+        return "arbin_res"
     if b"\x00" in head[:4096]:
+        if MACCOR_RAW_SUFFIX.match(suffix):
+            raise DataFormatError(
+                f"{path.name}: a binary file named like a Maccor raw data file ({suffix}); Maccor's raw format is "
+                "not documented, so metalair reads Maccor *text* exports: open the test in Maccor's software "
+                "(MacTest / MIMS Client) and export it as text (tab-separated), then read that file")
         hint = ""
         if suffix == ".mpr":
             hint = " (named .mpr but lacks the 'BIO-LOGIC MODULAR FILE' header: damaged?)"
@@ -112,12 +140,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if "datapoint" in low.replace(" ", "") and "cycle index" in low and "step type" in low:
             return "neware_csv"
         fields = [f.strip() for f in line.split("\t")]
-        if "Rec" in fields and any(f.startswith("Cyc") for f in fields) and (
+        if ("Rec" in fields or "Rec#" in fields) and any(f.startswith("Cyc") for f in fields) and (
             "Md" in fields or "State" in fields
         ):
             return "maccor_txt"
         if "time/s" in fields and any(f in fields for f in ("Ewe/V", "<Ewe>/V", "Ecell/V")):
             return "biologic_mpt"
+    if MACCOR_RAW_SUFFIX.match(suffix):
+        raise DataFormatError(
+            f"{path.name}: named like a Maccor data file ({suffix}) but holds neither Maccor's binary format nor a "
+            "Maccor text export with a 'Rec#  Cyc#  Step ...  State' (or 'Rec  Cycle ... Md') header line; export "
+            "the test as text from Maccor's software")
     if suffix in (".mpr", ".nda", ".ndax"):
         raise DataFormatError(
             f"{path.name}: named {suffix} but the content is text, not the binary format; "

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,7 @@ class TextTable:
     first_data_line: int  # 1-based line number of the first data row
     header_lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     decimal_comma: bool = False
     line_offsets: list[int] = field(default_factory=list)
 
@@ -211,6 +212,7 @@ def split_table(
     *,
     delimiter: str | None = None,
     skip_after_header: int = 0,
+    pad_short_rows: bool = False,
 ) -> TextTable:
     """Split ``text`` into columns; the header is line ``header_index`` (0-based).
 
@@ -218,6 +220,13 @@ def split_table(
     a record cut off when the file was copied or the test was still writing:
     it is dropped and reported. A short line anywhere else is damage and
     raises :class:`DataFormatError`.
+
+    With ``pad_short_rows`` (EC-Lab exports, whose header may name more
+    columns than the data rows carry, e.g. the counter-electrode columns of
+    impedance exports "with ECE"), rows that all share the same shorter
+    length are valid: the missing trailing fields are left empty and a note
+    says so. Only a row shorter than that common length is then damage (or,
+    as the last line, a cut-off record).
     """
     lines = text.splitlines()
     if header_index >= len(lines):
@@ -244,10 +253,23 @@ def split_table(
     rows: list[list[str]] = []
     offsets: list[int] = []
     warnings: list[str] = []
+    notes: list[str] = []
     start = header_index + 1 + skip_after_header
     body = [(i, ln) for i, ln in enumerate(lines[start:], start=start) if ln.strip()]
+    short_ok = ncol
+    if pad_short_rows and body:
+        counts = np.array([len(ln.rstrip("\r\n").split(delim)) for _, ln in body[:1000]])
+        common = int(np.bincount(counts).argmax())
+        if common < ncol:
+            short_ok = common
+            notes.append(
+                f"the data rows carry {common} fields but the header names {ncol} columns; the last "
+                f"{ncol - common} columns ({', '.join(names[common:])}) are empty in this export"
+            )
     for k, (i, line) in enumerate(body):
         fields = line.split(delim)
+        if short_ok <= len(fields) < ncol:
+            fields = fields + [""] * (ncol - len(fields))
         used = len(fields)
         while used > ncol and not fields[used - 1].strip():
             used -= 1
@@ -279,6 +301,7 @@ def split_table(
         first_data_line=start + 1,
         header_lines=lines[:header_index],
         warnings=warnings,
+        notes=notes,
     )
     table.line_offsets = offsets
     table.decimal_comma = _uses_decimal_comma(rows, delim)
@@ -388,8 +411,13 @@ def read_generic_csv(
     *,
     delimiter: str | None = None,
     mass_g: float | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[CyclerData, list[str]]:
     """Read a delimited text file whose columns are named by ``column_map``.
+
+    Files of :data:`metalair.io.streaming.STREAM_THRESHOLD_BYTES` or more are
+    read in chunks (peak memory a few times the file size); smaller ones in
+    one piece. Both give the same table and the same messages.
 
     Parameters
     ----------
@@ -405,6 +433,8 @@ def read_generic_csv(
         Decimal commas are recognised with tab or semicolon delimiters.
     mass_g : float, optional
         Catalyst mass to store in the metadata.
+    progress : callable, optional
+        ``progress("read", bytes_done, bytes_total)`` while a large file is read.
 
     Returns
     -------
@@ -425,21 +455,46 @@ def read_generic_csv(
             f"column_map must name the columns for {', '.join(missing)}; e.g. "
             "{'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}"
         )
-    text = read_text(path)
-    lines = text.splitlines()
+    from metalair.io import streaming
+
     wanted = [str(v[0] if isinstance(v, (tuple, list)) else v) for v in column_map.values()]
-    header = _find_header(lines, wanted, path.name)
-    table = split_table(text, path.name, header, delimiter=delimiter)
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    stream = path.stat().st_size >= streaming.STREAM_THRESHOLD_BYTES
+    if stream:
+        head, encoding = streaming.read_head(path)
+        header = _find_header(head, wanted, path.name)
+        # the header region and the first rows, parsed the usual way, give names, delimiter and decimal mark
+        table = split_table("\n".join(head[: header + 51]), path.name, header, delimiter=delimiter)
+    else:
+        text = read_text(path)
+        lines = text.splitlines()
+        header = _find_header(lines, wanted, path.name)
+        table = split_table(text, path.name, header, delimiter=delimiter)
+        del text, lines
+        if progress is not None:
+            progress("read", 1, 1)
     resolved = _resolve_map(column_map, table)
-    problems: list[str] = list(table.warnings)
+    problems: list[str] = [] if stream else list(table.warnings)
     notes: list[str] = []
+    if stream:
+        delim = delimiter or sniff_delimiter(head[header])
+        numeric = sorted({name for key, (name, _) in resolved.items() if CANONICAL_COLUMNS[key] != "text"})
+        texts = sorted({name for key, (name, _) in resolved.items() if CANONICAL_COLUMNS[key] == "text"})
+        floats, strings, stream_warnings = streaming.stream_columns(
+            path, encoding, header, delim, table.names, numeric, texts,
+            decimal_comma=table.decimal_comma, progress=progress)
+        problems.extend(stream_warnings)
+        notes.append(f"read in chunks of {streaming.CHUNK_LINES} lines (large file)")
     values: dict[str, np.ndarray] = {}
     for key, (name, factor) in resolved.items():
         dim = CANONICAL_COLUMNS[key]
         if dim == "text":
-            values[key] = np.array([normalise_step_type(v) for v in table.columns[name]])
+            raw = strings[name] if stream else table.columns[name]
+            kinds = {v: normalise_step_type(v) for v in set(raw)}
+            values[key] = np.array([kinds[v] for v in raw])
             continue
-        arr = table.floats(name)
+        arr = floats[name] if stream else table.floats(name)
         if dim == "count":
             values[key] = arr
             continue
@@ -458,9 +513,11 @@ def read_generic_csv(
     elif "step_type" in values:
         step = running_step(values["step_type"])
     else:
-        step, _ = infer_steps_from_current(current)
+        step, inferred_types = infer_steps_from_current(current)
     if "step_type" in values:
         step_type = values["step_type"]
+    elif "step" not in values:
+        step_type = inferred_types  # steps split where the sign of the current changes: one kind per step
     else:
         step_type = classify_by_direction(current, step)
     if "cycle" in values:
@@ -476,6 +533,9 @@ def read_generic_csv(
     energy = values.get("energy_Wh")
     if energy is not None:
         energy = signed_like_current(per_step_accumulated(energy, step), current, step)
+    for arr in (values.get("time_s"), values.get("voltage_V"), current, step, cycle, step_type, capacity, energy):
+        if isinstance(arr, np.ndarray):
+            arr.setflags(write=False)  # handed over to the table: shared, not copied (peak memory)
     data = CyclerData(
         time_s=values["time_s"],
         voltage_V=values["voltage_V"],
@@ -492,6 +552,8 @@ def read_generic_csv(
             "format": "csv",
             "mass_g": mass_g,
             "column_map": {k: v[0] for k, v in resolved.items()},
+            "cycle_numbering": f"column {resolved['cycle'][0]!r}" if "cycle" in resolved else "none in file",
+            "cycle_numbering_source": "file" if "cycle" in resolved else None,
             "notes": notes,
         },
     )

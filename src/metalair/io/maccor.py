@@ -28,8 +28,26 @@ _DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p
 
 
 def _is_header(line: str) -> bool:
+    """The column-name line of any of the common Maccor text exports.
+
+    ``Rec  Cycle P  Cycle C  Step  TestTime ... Md`` (MaccorExport with a
+    key/value preamble), ``Rec#  Cyc#  Step  TestTime  StepTime  Amp-hr ...
+    State`` (the data viewer's export), and the same with ``mAmp-hr / mAmps``.
+    """
     fields = [f.strip() for f in line.split("\t")]
-    return "Rec" in fields and any(f.startswith("Cyc") for f in fields) and ("Md" in fields or "State" in fields)
+    return (("Rec" in fields or "Rec#" in fields) and any(f.startswith("Cyc") for f in fields)
+            and ("Md" in fields or "State" in fields))
+
+
+#: Maccor column names whose unit is not written in the usual "(unit)" form -> factor to A, Ah, Wh.
+_NAMED_UNITS = {"Amps": 1.0, "mAmps": 1e-3, "Amp-hr": 1.0, "mAmp-hr": 1e-3, "Watt-hr": 1.0, "mWatt-hr": 1e-3,
+                "Volts": 1.0}
+
+
+def _factor(name: str, dimension: str, default: str) -> float:
+    if name in _NAMED_UNITS:
+        return _NAMED_UNITS[name]
+    return unit_factor(unit_from_name(name) or default, dimension)
 
 
 def _wall_clock_seconds(values: list[str]) -> np.ndarray | None:
@@ -112,15 +130,16 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
         raise DataFormatError(f"{path.name}: the Maccor export has a header but no data rows")
     pre = _preamble(table.header_lines)
 
-    t_name = table.require("test time", "TestTime", "Test Time", "Test Time (sec)", "Test Time (Hr)")
+    t_name = table.require("test time", "TestTime", "Test Time", "Test Time (sec)", "Test Time (Hr)", "Test (Min)",
+                           "Test (Sec)", "Test (Hr)")
     v_name = table.require("voltage", "Voltage [V]", "Voltage", "Volts", "Voltage (V)")
-    i_name = table.require("current", "Current [A]", "Current", "Amps", "Current (A)")
+    i_name = table.require("current", "Current [A]", "Current", "Amps", "mAmps", "Current (A)")
     md_name = table.require("mode (Md)", "Md", "State")
     step_name = table.require("step", "Step")
     cyc_name = table.find("Cycle C", "Cyc#", "Cycle", "Cycle P")
     time = _test_time(table, t_name, notes, problems)
-    voltage = table.floats(v_name) * unit_factor(unit_from_name(v_name) or "V", "voltage")
-    magnitude = table.floats(i_name) * unit_factor(unit_from_name(i_name) or "A", "current")
+    voltage = table.floats(v_name) * _factor(v_name, "voltage", "V")
+    magnitude = table.floats(i_name) * _factor(i_name, "current", "A")
     modes = [m.strip().upper()[:1] for m in table.columns[md_name]]
     sign = np.array([1.0 if m == "D" else (-1.0 if m == "C" else 0.0) for m in modes])
     step_type = np.array([_MODES.get(m, "other") for m in modes])
@@ -141,12 +160,12 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
         cycle = np.ones(len(time), dtype=np.int64)
     step = running_step(step_index, cycle, np.array(modes))
     capacity = energy = None
-    cap_name = table.find("Cap. [Ah]", "Capacity", "Amp-hr", "Cap. (Ah)")
+    cap_name = table.find("Cap. [Ah]", "Capacity", "Amp-hr", "mAmp-hr", "Cap. (Ah)")
     if cap_name:
-        capacity = np.abs(table.floats(cap_name)) * unit_factor(unit_from_name(cap_name) or "Ah", "capacity") * np.where(sign == 0, 1.0, sign)
-    en_name = table.find("Ener. [Wh]", "Energy", "Watt-hr", "Ener. (Wh)")
+        capacity = np.abs(table.floats(cap_name)) * _factor(cap_name, "capacity", "Ah") * np.where(sign == 0, 1.0, sign)
+    en_name = table.find("Ener. [Wh]", "Energy", "Watt-hr", "mWatt-hr", "Ener. (Wh)")
     if en_name:
-        energy = np.abs(table.floats(en_name)) * unit_factor(unit_from_name(en_name) or "Wh", "energy") * np.where(sign == 0, 1.0, sign)
+        energy = np.abs(table.floats(en_name)) * _factor(en_name, "energy", "Wh") * np.where(sign == 0, 1.0, sign)
     metadata: dict[str, Any] = {
         "instrument": pre.get("Tester", "Maccor"),
         "software_version": None,
@@ -154,6 +173,7 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
         "format": "maccor_txt",
         "mass_g": None,
         "cycle_numbering": f"Maccor {cyc_name!r}" if cyc_name else "none in file",
+        "cycle_numbering_source": "vendor" if cyc_name else None,
         "maccor_header": pre,
         "notes": notes,
     }

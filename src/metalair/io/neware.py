@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError
-from metalair.io.generic_csv import normalise_step_type, parse_durations, read_text, split_table, unit_factor, unit_from_name
+from metalair.io.generic_csv import (
+    normalise_step_type,
+    parse_durations,
+    read_text,
+    split_table,
+    unit_factor,
+    unit_from_name,
+)
 from metalair.tables.cycler import CyclerData, per_step_accumulated, running_step
 
 __all__ = ["read_neware", "read_neware_csv", "NEWARE_STEP_TYPES"]
@@ -42,7 +49,7 @@ NEWARE_STEP_TYPES: dict[str, str] = {
 
 @contextmanager
 def _with_suffix(path: Path, suffix: str) -> Iterator[Path]:
-    """fastnda picks the decoder by file extension: give it the right one."""
+    """Fastnda picks the decoder by file extension: give it the right one."""
     if path.suffix.lower() == suffix:
         yield path
         return
@@ -149,7 +156,7 @@ def _truncation_hints(path: Path, kind: str, meta: dict[str, Any], n_rows: int) 
 
 
 def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
-    import fastnda  # noqa: PLC0415 - optional dependency
+    import fastnda
 
     suffix = ".nda" if kind == "neware_nda" else ".ndax"
     with _with_suffix(path, suffix) as p:
@@ -168,7 +175,7 @@ def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[st
 
 
 def _from_newarenda(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
-    import NewareNDA  # noqa: N813,PLC0415 - optional fallback
+    import NewareNDA
 
     with _capture("NewareNDA") as messages:
         df = NewareNDA.read(str(path))
@@ -225,7 +232,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         raise DataFormatError(f"{path.name}: not a Neware binary file (detected {kind})")
     notes: list[str] = []
     try:
-        import fastnda  # noqa: F401,PLC0415
+        import fastnda  # noqa: F401
     except ImportError:
         fastnda_error: Exception | None = None
         have_fastnda = False
@@ -315,6 +322,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
             "reader": reader,
             "neware_step_names": sorted(set(step_names)),
             "cycle_numbering": "Neware BTSDA: a new cycle starts when a charge follows a discharge",
+            "cycle_numbering_source": "vendor",
         }
     )
     data = CyclerData(
@@ -401,6 +409,8 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
             "file_name": path.name,
             "format": "neware_csv",
             "mass_g": None,
+            "cycle_numbering": "Neware BTSDA 'Cycle Index' column",
+            "cycle_numbering_source": "vendor",
         },
     )
     return data, notes

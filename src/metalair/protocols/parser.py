@@ -557,7 +557,32 @@ def parse_protocol(text: str) -> Protocol:
         >= 1, or if a value is impossible (e.g. a negative current).
     """
     if not isinstance(text, str):
-        raise ProtocolError(f"parse_protocol needs text, got {type(text).__name__}; use as_protocol for step objects")
+        raise ProtocolError(
+            f"parse_protocol needs text, not {type(text).__name__} {_clip(repr(text))}: a protocol is text (e.g. "
+            "'Discharge at 100 mA/g until 1.5 V') or steps (Discharge(...), Charge(...)); use as_protocol for steps")
+    try:
+        return _parse_protocol(text)
+    except ProtocolError as exc:  # quote long input only in part: the message must stay readable
+        message = str(exc)
+        if len(message) > 4000:
+            raise ProtocolError(_QUOTED.sub(lambda m: "'" + _clip(m.group(1)) + "'", message)) from None
+        raise
+
+
+#: longest piece of the user's input quoted in an error message
+_QUOTE_LIMIT = 80
+_QUOTED = re.compile(r"'([^'\n]{%d,})'" % (_QUOTE_LIMIT + 1))
+
+
+def _clip(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """``text`` shortened to about ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} ... {text[-half // 2:]} ({len(text)} characters)"
+
+
+def _parse_protocol(text: str) -> Protocol:
     lines = text.splitlines() or [""]
     stack = [_Group(1)]
     closed: _Group | None = None  # a group whose ')' was read and whose repeat count is being read
@@ -784,6 +809,6 @@ def as_protocol(obj: Protocol | Step | list | tuple | str) -> Protocol:
             raise ProtocolError("an empty list is not a protocol; give at least one step, e.g. 'Rest for 30 min'")
         return Protocol(steps)
     raise ProtocolError(
-        f"cannot make a protocol from {type(obj).__name__} {obj!r}; give a Protocol, a step, a list of "
-        "steps or protocol text such as 'Discharge at 100 mA/g until 1.5 V'"
+        f"cannot make a protocol from {type(obj).__name__} {_clip(repr(obj))}: a protocol is text or steps; give "
+        "text such as 'Discharge at 100 mA/g until 1.5 V', a step, a list of steps or a Protocol"
     )

@@ -233,6 +233,13 @@ class Protocol:
     def __init__(self, steps) -> None:  # noqa: D107
         if isinstance(steps, (Discharge, Charge, Rest, Hold, Sweep, Cycle)):
             steps = (steps,)
+        if isinstance(steps, str) or not isinstance(steps, (list, tuple)):
+            shown = repr(steps)
+            shown = shown if len(shown) <= 80 else shown[:60] + f" ... ({len(shown)} characters)"
+            raise ProtocolError(
+                f"a protocol is text (e.g. 'Discharge at 100 mA/g until 1.5 V') or steps (a list of Discharge, "
+                f"Charge, Rest, Hold, Sweep, Cycle), not {type(steps).__name__} {shown}"
+                + ("; read text with parse_protocol" if isinstance(steps, str) else ""))
         steps = tuple(steps)
         if not steps:
             raise ProtocolError("a protocol needs at least one step")

@@ -41,7 +41,22 @@ _OPTIONAL_FLOAT_FIELDS = ("capacity_Ah", "energy_Wh")
 _INT_FIELDS = ("step", "cycle")
 
 
+def _shared(values: Any, kinds: str) -> np.ndarray | None:
+    """A read-only 1-D array of the right kind is immutable already: share it instead of copying.
+
+    Tables made from other tables (``replace``, :meth:`CyclerData.renumber_cycles`,
+    the readers' checks) then cost no copy of the columns they keep, which
+    keeps the peak memory of reading a large file a small multiple of its size.
+    """
+    if isinstance(values, np.ndarray) and values.ndim == 1 and not values.flags.writeable and values.dtype.kind in kinds:
+        return values
+    return None
+
+
 def _as_float(name: str, values: Any) -> np.ndarray:
+    shared = _shared(values, "f")
+    if shared is not None and shared.dtype == np.float64:
+        return shared
     try:
         arr = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
@@ -52,6 +67,9 @@ def _as_float(name: str, values: Any) -> np.ndarray:
 
 
 def _as_int(name: str, values: Any) -> np.ndarray:
+    shared = _shared(values, "i")
+    if shared is not None and shared.dtype == np.int64:
+        return shared
     raw = np.asarray(values)
     if raw.ndim != 1:
         raise ParameterError(f"CyclerData.{name} must be one-dimensional, got shape {raw.shape}")
@@ -110,6 +128,11 @@ class CyclerData:
     ParameterError
         If the arrays differ in length, are not one-dimensional, hold the wrong
         kind of values, a cycle number is below 1, or a step type is unknown.
+
+    Notes
+    -----
+    Columns are copied and made read-only, except arrays that are read-only
+    already (e.g. the columns of another ``CyclerData``), which are shared.
     """
 
     time_s: np.ndarray
@@ -133,7 +156,8 @@ class CyclerData:
                 arrays[name] = _as_float(name, value)
         for name in _INT_FIELDS:
             arrays[name] = _as_int(name, getattr(self, name))
-        step_type = np.array(self.step_type, dtype=str, copy=True)
+        shared_types = _shared(self.step_type, "U")
+        step_type = shared_types if shared_types is not None else np.array(self.step_type, dtype=str, copy=True)
         if step_type.ndim != 1:
             raise ParameterError(f"CyclerData.step_type must be one-dimensional, got shape {step_type.shape}")
         arrays["step_type"] = step_type
@@ -355,10 +379,10 @@ def infer_steps_from_current(
     if current_A.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<U9")
     threshold = max(rest_abs_A, rest_fraction * float(np.nanmax(np.abs(current_A))))
-    sign = np.where(current_A > threshold, 1, np.where(current_A < -threshold, -1, 0))
+    sign = (current_A > threshold).astype(np.int8) - (current_A < -threshold).astype(np.int8)
     step = 1 + np.concatenate(([0], np.cumsum(sign[1:] != sign[:-1])))
-    step_type = np.where(sign > 0, "discharge", np.where(sign < 0, "charge", "rest"))
-    return step.astype(np.int64), step_type.astype("<U9")
+    step_type = np.array(["charge", "rest", "discharge"], dtype="<U9")[sign + 1]
+    return step.astype(np.int64), step_type
 
 
 def running_step(*keys: np.ndarray) -> np.ndarray:

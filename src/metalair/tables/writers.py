@@ -29,8 +29,8 @@ def write_cycler_csv(data: CyclerData, path: str | os.PathLike[str]) -> Path:
 def write_cycler_parquet(data: CyclerData, path: str | os.PathLike[str]) -> Path:
     """Write the canonical table as Parquet (needs ``metalair[parquet]``)."""
     try:
-        import pyarrow as pa  # noqa: PLC0415 - optional dependency
-        import pyarrow.parquet as pq  # noqa: PLC0415
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     except ImportError:
         raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
     table = pa.table({name: np.asarray(values) for name, values in data.columns().items()})

@@ -1,0 +1,1 @@
+"""Workflows: read -> analyse -> plot -> write, one function each, called by the CLI."""

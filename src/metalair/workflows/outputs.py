@@ -1,0 +1,273 @@
+"""Output folders that fail early and never silently mix the files of two runs.
+
+Every command that writes files goes through :func:`begin_run` *before* it
+does any work:
+
+1. :func:`check_out_dir` refuses, with a one-line message, a ``--out`` that
+   exists as a file, lies in a kernel pseudo file system (``/proc``, ``/sys``,
+   ``/dev``), sits below a file, or cannot be written.
+2. If the folder holds a ``manifest.json`` of an earlier run, or any of the
+   files this run will write, the run is **refused unless ``overwrite=True``**
+   (``--overwrite``). With it, the files the earlier run listed in its
+   manifest are deleted first (only those; nothing else in the folder is
+   touched), so the folder never mixes the files of two runs.
+3. ``manifest.json`` is written at the start (status ``"running"``), and
+   rewritten at the end with status ``"complete"``, or ``"partial"`` with the
+   error when the run stops early (an exception or Ctrl-C): it names the
+   command, the metalair version, the start and end time (UTC, ISO 8601) and
+   every file the run wrote.
+
+>>> with begin_run("out", "analyze cell.ndax", expected=["cycles.csv"]) as run:  # doctest: +SKIP
+...     run.add(table.to_csv(run.path("cycles.csv")))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from metalair._files import atomic_write_text
+from metalair.errors import ParameterError
+
+__all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "read_manifest"]
+
+#: Name of the run manifest in every output folder.
+MANIFEST_NAME = "manifest.json"
+_PSEUDO_FS = ("/proc", "/sys", "/dev")
+
+
+class OutputFolderError(ParameterError):
+    """The output folder cannot be used; the message says why and what to do."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _probe(folder: Path) -> str | None:
+    """Try to create and remove a file in ``folder``; the error text, or None if it worked."""
+    probe = folder / f".metalair-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(probe, "x"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def check_out_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
+    """Check that ``path`` can be used as an output folder; create nothing.
+
+    Raises
+    ------
+    OutputFolderError
+        With a one-line message naming the option, the path and the problem.
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise OutputFolderError(f"{option} is empty; give a folder name, e.g. {option} results")
+    p = Path(text).expanduser()
+    resolved = p.resolve(strict=False)
+    for root in _PSEUDO_FS:
+        if resolved == Path(root) or Path(root) in resolved.parents:
+            raise OutputFolderError(
+                f"{option} {text}: lies in {root}, a kernel pseudo file system where results cannot be stored; "
+                "choose a normal folder")
+    if p.exists() and not p.is_dir():
+        raise OutputFolderError(
+            f"{option} {text}: exists and is a file, not a folder; choose another name or move the file away")
+    ancestor = p if p.exists() else next((a for a in p.absolute().parents if a.exists()), Path("/"))
+    if not ancestor.is_dir():
+        raise OutputFolderError(f"{option} {text}: {ancestor} is a file, so no folder can be created below it")
+    problem = _probe(ancestor)
+    if problem is not None:
+        where = "the folder" if ancestor == p else f"its parent {ancestor}"
+        raise OutputFolderError(f"{option} {text}: {where} is not writable ({problem}); choose another folder")
+    return p
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of the run that wrote ``folder``, or None (absent or unreadable)."""
+    path = Path(folder) / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _inside(folder: Path, name: str) -> Path | None:
+    """``folder / name`` if ``name`` is a plain relative path that stays inside ``folder``."""
+    candidate = (folder / name).resolve(strict=False)
+    root = folder.resolve(strict=False)
+    return candidate if root in candidate.parents else None
+
+
+@dataclass
+class RunOutputs:
+    """The files one run writes into its folder, and its manifest (see the module docstring)."""
+
+    folder: Path
+    command: str
+    files: list[str] = field(default_factory=list)
+    started: str = field(default_factory=_now)
+    replaced: list[str] = field(default_factory=list)
+    status: str = "running"
+    created_folder: bool = False
+
+    def path(self, name: str) -> Path:
+        """Where the file ``name`` goes (registered as written by this run)."""
+        self._register(name)
+        return self.folder / name
+
+    def add(self, *paths: str | os.PathLike[str]) -> None:
+        """Register files written into the folder (by any function)."""
+        for p in paths:
+            path = Path(p)
+            try:
+                name = path.resolve().relative_to(self.folder.resolve()).as_posix()
+            except ValueError:
+                name = path.name
+            self._register(name)
+
+    def _register(self, name: str) -> None:
+        if name != MANIFEST_NAME and name not in self.files:
+            self.files.append(name)
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest as a dict."""
+        from metalair import __version__
+
+        data: dict[str, Any] = {
+            "command": self.command,
+            "metalair_version": __version__,
+            "python": sys.version.split()[0],
+            "started": self.started,
+            "status": self.status,
+            "files": [n for n in self.files if (self.folder / n).exists()],
+        }
+        if self.status != "running":
+            data["finished"] = _now()
+        if self.replaced:
+            data["replaced_earlier_run_files"] = self.replaced
+        return data
+
+    def write_manifest(self) -> Path:
+        """Write ``manifest.json`` atomically."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(self.manifest(), indent=2) + "\n")
+
+    def finish(self, status: str = "complete", error: str | None = None) -> Path:
+        """Mark the run ``"complete"`` (or ``"partial"``) and write the manifest."""
+        self.status = status
+        path = self.write_manifest()
+        if error:
+            data = self.manifest()
+            data["error"] = error
+            path = atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(data, indent=2) + "\n")
+        return path
+
+    def __enter__(self) -> RunOutputs:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.status != "running":
+            return
+        if exc_type is None:
+            self.finish("complete")
+        elif not any((self.folder / n).exists() for n in self.files):
+            self.abandon()  # nothing was written: leave the folder as it was
+        elif self.folder.exists():
+            reason = "interrupted (Ctrl-C)" if exc_type is KeyboardInterrupt else f"{exc_type.__name__}: {exc}"
+            self.finish("partial", reason)
+
+    def abandon(self) -> None:
+        """Remove the manifest of a run that wrote nothing (and the folder, if this run created it empty)."""
+        self.status = "abandoned"
+        (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
+        if self.created_folder:
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
+
+
+def begin_run(
+    out_dir: str | os.PathLike[str],
+    command: str | Sequence[str],
+    *,
+    overwrite: bool = False,
+    expected: Iterable[str] = (),
+    option: str = "--out",
+) -> RunOutputs:
+    """Check the folder, settle what an earlier run left there, and start the manifest.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The output folder (created if needed).
+    command : str or list of str
+        The command line (recorded in the manifest).
+    overwrite : bool
+        Replace an earlier run's files. Without it, a folder that holds an
+        earlier run's manifest, or any of ``expected``, is refused.
+    expected : iterable of str
+        File names this run may write (to detect a folder written before
+        manifests existed, or by hand).
+    option : str
+        The option name used in messages.
+
+    Returns
+    -------
+    RunOutputs
+        Register files with :meth:`RunOutputs.path` or :meth:`RunOutputs.add`;
+        use it as a context manager, or call :meth:`RunOutputs.finish`.
+
+    Raises
+    ------
+    OutputFolderError
+        If the folder cannot be used, or holds an earlier run and
+        ``overwrite`` is False.
+    """
+    folder = check_out_dir(out_dir, option=option)
+    text = command if isinstance(command, str) else " ".join(str(c) for c in command)
+    replaced: list[str] = []
+    existed = folder.is_dir()
+    if existed:
+        earlier = read_manifest(folder)
+        if earlier is not None and not any(
+            (t := _inside(folder, str(n))) is not None and t.exists() for n in earlier.get("files", [])
+        ):
+            earlier = None  # an earlier run that left no files: nothing to mix with
+            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+        clashes = sorted(n for n in set(expected) if (folder / n).exists())
+        if earlier is not None or clashes:
+            if not overwrite:
+                if earlier is not None:
+                    what = (f"the files of an earlier run ('{earlier.get('command', '?')}', "
+                            f"{earlier.get('status', '?')}, {earlier.get('started', '?')}, "
+                            f"{len(earlier.get('files', []))} files listed in {MANIFEST_NAME})")
+                else:
+                    what = f"files this run would write ({', '.join(clashes[:4])})"
+                raise OutputFolderError(
+                    f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them, "
+                    f"or choose another {option}")
+            for name in (earlier or {}).get("files", []):
+                target = _inside(folder, str(name))
+                if target is not None and target.is_file():
+                    target.unlink()
+                    replaced.append(str(name))
+            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+    run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed)
+    run.write_manifest()
+    return run

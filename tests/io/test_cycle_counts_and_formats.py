@@ -1,0 +1,215 @@
+"""Vendor cycle numbering kept and checked, per-cycle warnings, and the formats issue 10 listed."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+
+from metalair.analysis.cycles import count_cycles, cycle_summary
+from metalair.errors import DataFormatError
+from metalair.io import DataQualityWarning, detect_format, read
+
+needs_fastnda = pytest.mark.skipif(__import__("importlib").util.find_spec("fastnda") is None,
+                                   reason="fastnda not installed")
+
+
+def _read(path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return read(path, **kw)
+
+
+# --------------------------------------------------------------------------- cycle counts
+@needs_fastnda
+@pytest.mark.parametrize(("name", "vendor", "halves"), [
+    ("neware/TestFile.nda", 3, 4),          # BTSDA cycles 1-3: D | C(+CV) D | C(+CV)
+    ("neware/new_nda_file.nda", 2, 3),      # D | C D
+    ("neware/nw4-120-1-6-53.ndax", 160, None),
+    ("neware/interp-test.ndax", 1, 0),
+    ("neware/Unit27_Example_Corrupt.ndax", 1, 0),
+])
+def test_neware_counts_match_the_vendor(data_file, name, vendor, halves):
+    data = _read(data_file(name))
+    count = count_cycles(data)
+    table = cycle_summary(data)
+    assert count.file_cycles == vendor == len(table)
+    np.testing.assert_array_equal(table["Cycle"], np.arange(1, vendor + 1))
+    if halves is not None:
+        assert count.half_cycles == halves
+
+
+def test_counts_match_the_reference_readers(data_file):
+    """NewareNDA's and fastnda's own regression outputs (reference files kept beside the data upstream)
+    number the same cycles: 3 for TestFile.nda, 2 for new_nda_file.nda, 160 for nw4-120-1-6-53.ndax."""
+    pytest.importorskip("fastnda")
+    expected = {"neware/TestFile.nda": 3, "neware/new_nda_file.nda": 2, "neware/nw4-120-1-6-53.ndax": 160}
+    for name, n in expected.items():
+        assert len(cycle_summary(_read(data_file(name)))) == n
+
+
+@pytest.mark.parametrize(("name", "vendor"), [
+    ("arbin/FastCharge_000025_CH8.csv", 1),
+    ("arbin/arbin_example.res", 5),
+    ("maccor/maccor_two.txt", 1),
+    ("maccor/maccor_one.txt", 1),
+    ("neware/interp-test.csv", 1),
+])
+def test_other_vendor_counts(data_file, name, vendor):
+    if name.endswith(".res"):
+        pytest.importorskip("access_parser")
+    data = _read(data_file(name))
+    assert count_cycles(data).file_cycles == vendor == len(cycle_summary(data))
+
+
+@needs_fastnda
+def test_half_missing_cycles_are_flagged_on_the_row(data_file):
+    table = cycle_summary(_read(data_file("neware/TestFile.nda")))
+    warn = list(table["Warnings"])
+    assert warn[0].startswith("no charge") and warn[1] == "" and warn[2].startswith("no discharge")
+    assert np.isnan(table["Energy efficiency [%]"][0]) and np.isnan(table["Energy efficiency [%]"][2])
+    assert any("carry a warning" in n for n in table.notes)
+
+
+def test_coulombic_efficiency_far_outside_range_is_flagged():
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from cycler_synthetic import build
+
+    # a first discharge of 2 mAh from a part-charged start, then a 10 mAh charge: CE 500 %
+    table = cycle_summary(build([("discharge", 2, 2.8, 2.2), ("charge", 10, 3.8, 4.2),
+                                 ("discharge", 9, 2.8, 2.2), ("charge", 9, 3.8, 4.2)]))
+    assert table["Coulombic efficiency [%]"][0] == pytest.approx(500)
+    assert "outside 0-200 %" in table["Warnings"][0] and table["Warnings"][1] == ""
+
+
+def test_discharge_first_pairing_still_available(data_file):
+    pytest.importorskip("fastnda")
+    data = _read(data_file("neware/TestFile.nda"))
+    paired = cycle_summary(data, cycle_start="discharge")
+    assert len(paired) == 2 and list(paired["Warnings"]) == ["", ""]
+
+
+# --------------------------------------------------------------------------- Arbin .res
+def test_arbin_res_read_with_access_parser(data_file):
+    pytest.importorskip("access_parser")
+    path = data_file("arbin/arbin_example.res")
+    assert detect_format(path) == "arbin_res"
+    data = _read(path)
+    assert len(data) == 2150 and data.n_cycles == 5 and data.metadata["reader"] == "access-parser"
+    table = cycle_summary(data)
+    # charge capacity of cycle 1 = the file's Charge_Capacity at the end of cycle 1 (Arbin counts per cycle)
+    from access_parser import AccessParser
+
+    raw = AccessParser(str(path)).parse_table("Channel_Normal_Table")
+    qc = np.asarray(raw["Charge_Capacity"], dtype=float)
+    cyc = np.asarray(raw["Cycle_Index"])
+    assert table["Charge capacity [mAh]"][0] == pytest.approx(1000 * qc[cyc == 1].max(), rel=1e-6)
+    assert table["Warnings"][4].startswith("no current")  # cycle 5: the closing rest
+
+
+@pytest.mark.skipif(shutil.which("mdb-export") is None, reason="mdbtools not installed")
+def test_arbin_res_mdbtools_gives_the_same_numbers(data_file, monkeypatch):
+    pytest.importorskip("access_parser")
+    a = _read(data_file("arbin/arbin_example.res"))
+    monkeypatch.setitem(sys.modules, "access_parser", None)  # import fails -> mdbtools
+    b = _read(data_file("arbin/arbin_example.res"))
+    assert b.metadata["reader"].startswith("mdb-export")
+    np.testing.assert_allclose(a.voltage_V, b.voltage_V, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.capacity_Ah, b.capacity_Ah, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(a.cycle, b.cycle)
+
+
+def test_arbin_res_without_any_reader_says_what_to_install(data_file, monkeypatch):
+    monkeypatch.setitem(sys.modules, "access_parser", None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(DataFormatError, match=r"access-parser.*mdbtools.*CSV"):
+        read(data_file("arbin/arbin_example.res"))
+
+
+# --------------------------------------------------------------------------- Maccor
+def test_maccor_data_viewer_export(data_file, tmp_path):
+    path = data_file("maccor/maccor_one.txt")
+    assert detect_format(path) == "maccor_txt"
+    data = _read(path)
+    assert len(data) == 4459
+    assert data.time_s[2] == pytest.approx(5.05, abs=1e-6)  # "0d 00:00:5.05000019073486"
+    assert data.current_A[2] == pytest.approx(0.50401)  # State D: discharge, positive
+    assert set(np.unique(data.step_type)) <= {"rest", "charge", "discharge", "other"}
+    assert np.all(data.current_A[data.step_type == "charge"] <= 0)
+    # the same export under Maccor's raw-file naming (.001) is recognised by its content
+    named = tmp_path / "M50_Validation.001"
+    shutil.copyfile(path, named)
+    assert detect_format(named) == "maccor_txt"
+
+
+def test_maccor_binary_raw_file_is_named_as_such(tmp_path):
+    raw = tmp_path / "TEST.052"
+    raw.write_bytes(b"\x00\x01MACCOR" + bytes(range(256)) * 4)
+    with pytest.raises(DataFormatError, match=r"Maccor raw data file \(\.052\).*export it as text"):
+        read(raw)
+
+
+# --------------------------------------------------------------------------- zipped Neware
+def test_zipped_nda_reads_the_member(data_file, tmp_path):
+    pytest.importorskip("fastnda")
+    archive = tmp_path / "TestFile.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(data_file("neware/TestFile.nda"), "run/TestFile.nda")
+    assert detect_format(archive) == "neware_zip"
+    zipped, direct = _read(archive), _read(data_file("neware/TestFile.nda"))
+    assert len(zipped) == len(direct) == 6670 and zipped.n_cycles == 3
+    np.testing.assert_array_equal(zipped.voltage_V, direct.voltage_V)
+    assert zipped.metadata["archive_member"] == "run/TestFile.nda" and zipped.metadata["file_name"] == "TestFile.zip"
+
+
+def test_zip_without_cycler_file_still_refused(tmp_path):
+    archive = tmp_path / "notes.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(DataFormatError, match="zip archive without"):
+        read(archive)
+
+
+# --------------------------------------------------------------------------- EC-Lab short rows, galvani
+def _short_rows_copy(src, dst, keep):
+    lines = src.read_bytes().decode("latin-1").splitlines()
+    header = int(lines[1].split(":")[1])
+    out = lines[:header] + ["\t".join(ln.split("\t")[:keep]) for ln in lines[header:]]
+    dst.write_bytes(("\r\n".join(out) + "\r\n").encode("latin-1"))
+    return dst
+
+
+def test_mpt_with_short_data_rows_reads(data_file, tmp_path):
+    """peis.mpt (real, 30 columns) with the counter-electrode columns left off every data row, as
+    EC-Lab's 'with ECE' exports do: read, with a note naming the empty columns."""
+    path = _short_rows_copy(data_file("eis/peis.mpt"), tmp_path / "short.mpt", keep=15)
+    data = _read(path)
+    assert len(data) == 32
+    assert any("carry 15 fields but the header names" in n for n in data.metadata["notes"])
+    np.testing.assert_allclose(data.voltage_V, _read(data_file("eis/peis.mpt")).voltage_V)
+
+
+def test_mpt_with_one_short_row_inside_is_damage(data_file, tmp_path):
+    src = data_file("eis/peis.mpt")
+    lines = src.read_bytes().decode("latin-1").splitlines()
+    header = int(lines[1].split(":")[1])
+    lines[header + 5] = "\t".join(lines[header + 5].split("\t")[:4])
+    bad = tmp_path / "bad.mpt"
+    bad.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+    with pytest.raises(DataFormatError, match=f"line {header + 6} has 4 fields"):
+        read(bad)
+
+
+def test_unknown_mpr_column_id_names_the_upgrade(data_file, monkeypatch):
+    galvani = pytest.importorskip("galvani")
+
+    def refuse(*a, **k):
+        raise NotImplementedError("Column ID 999 after column Ewe/V is unknown")
+
+    monkeypatch.setattr(galvani.BioLogic, "MPRfile", refuse)
+    with pytest.raises(DataFormatError, match=r"does not know a column.*galvani>=0\.5.*\.mpt"):
+        read(data_file("biologic/00_test_01_OCV_C01.mpr"))

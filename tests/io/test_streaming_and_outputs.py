@@ -1,0 +1,197 @@
+"""Chunked CSV reading, output folders with manifests, progress, and the small refusals of issue 10."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import metalair as ma
+from metalair.cli.app import app
+from metalair.errors import DataFormatError, ProtocolError
+from metalair.io import DataQualityWarning, read, streaming
+from metalair.tables.writers import write_cycler_csv
+from metalair.workflows.outputs import MANIFEST_NAME, OutputFolderError, begin_run, check_out_dir
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cycler_synthetic import build
+
+runner = CliRunner()
+CMAP = {k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type", "capacity_Ah")}
+
+
+def _read(path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return read(path, **kw)
+
+
+def _record():
+    return build([("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2), ("discharge", 8, 2.8, 2.0)])
+
+
+# --------------------------------------------------------------------------- streaming
+@pytest.mark.parametrize("tail", ["", "cut"])
+def test_chunked_reader_gives_the_same_table(tmp_path, monkeypatch, tail):
+    src = write_cycler_csv(_record(), tmp_path / "r.csv")
+    if tail:
+        with open(src, "a") as fh:
+            fh.write("99999.0,2.1")  # a cut-off last record
+    whole = _read(src, column_map=CMAP)
+    monkeypatch.setattr(streaming, "STREAM_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(streaming, "CHUNK_LINES", 7)
+    seen = []
+    chunked = _read(src, column_map=CMAP, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    for name, col in whole.columns().items():
+        np.testing.assert_array_equal(col, chunked.columns()[name], err_msg=name)
+    assert whole.warnings == chunked.warnings
+    assert bool(tail) == any("incomplete" in w for w in chunked.warnings)
+    assert seen and seen[-1][1] == seen[-1][2] and len(seen) > 3  # progress in bytes, to the end
+
+
+def test_chunked_reader_reports_the_bad_line(tmp_path, monkeypatch):
+    src = write_cycler_csv(_record(), tmp_path / "r.csv")
+    lines = src.read_text().splitlines()
+    lines[40] = lines[40].replace(lines[40].split(",")[1], "oops", 1)
+    src.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError, match="line 41") as whole:
+        read(src, column_map=CMAP)
+    monkeypatch.setattr(streaming, "STREAM_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(streaming, "CHUNK_LINES", 16)
+    with pytest.raises(DataFormatError, match="line 41") as chunked:
+        read(src, column_map=CMAP)
+    assert "'oops' is not a number" in str(whole.value) and "'oops' is not a number" in str(chunked.value)
+
+
+def test_duplicate_time_stamps_are_warned(tmp_path):
+    src = tmp_path / "dup.csv"
+    src.write_text("t,v,i\n0,3.0,0.001\n1,2.99,0.001\n1,2.99,0.001\n2,2.98,0.001\n3,2.97,0.001\n4,2.96,0.001\n")
+    with pytest.warns(DataQualityWarning, match="1 records repeat the time stamp"):
+        read(src, column_map={"time_s": "t", "voltage_V": "v", "current_A": "i"})
+
+
+# --------------------------------------------------------------------------- output folders
+def test_out_dir_checks(tmp_path):
+    afile = tmp_path / "a.txt"
+    afile.write_text("x")
+    with pytest.raises(OutputFolderError, match="exists and is a file"):
+        check_out_dir(afile)
+    with pytest.raises(OutputFolderError, match="kernel pseudo file system"):
+        check_out_dir("/proc/x")
+    with pytest.raises(OutputFolderError, match="is a file, so no folder"):
+        check_out_dir(afile / "sub")
+    assert check_out_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
+def test_out_dir_not_writable(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OutputFolderError, match="not writable"):
+            check_out_dir(ro / "out")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_manifest_refuse_then_replace(tmp_path):
+    out = tmp_path / "out"
+    with begin_run(out, "first", expected=["a.csv"]) as run:
+        run.path("a.csv").write_text("1")
+        run.path("old_only.png").write_text("2")
+    first = json.loads((out / MANIFEST_NAME).read_text())
+    assert first["status"] == "complete" and first["files"] == ["a.csv", "old_only.png"]
+    assert first["command"] == "first" and first["metalair_version"] == ma.__version__
+    (out / "mine.txt").write_text("the user's own file")
+    with pytest.raises(OutputFolderError, match="earlier run.*--overwrite"):
+        begin_run(out, "second", expected=["a.csv"])
+    with begin_run(out, "second", overwrite=True, expected=["a.csv"]) as run:
+        run.path("a.csv").write_text("3")
+    assert not (out / "old_only.png").exists()  # the earlier run's file is gone: no mixing
+    assert (out / "mine.txt").read_text() == "the user's own file"  # never touched
+    second = json.loads((out / MANIFEST_NAME).read_text())
+    assert second["files"] == ["a.csv"] and "old_only.png" in second["replaced_earlier_run_files"]
+
+
+def test_interrupted_run_is_marked_partial_and_empty_run_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), begin_run(out, "long") as run:
+        run.path("part.csv").write_text("1")
+        raise KeyboardInterrupt
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert manifest["status"] == "partial" and "Ctrl-C" in manifest["error"] and manifest["files"] == ["part.csv"]
+    empty = tmp_path / "empty"
+    with pytest.raises(RuntimeError), begin_run(empty, "fails early"):
+        raise RuntimeError("boom")
+    assert not empty.exists()
+
+
+def test_cli_out_checked_before_any_work(tmp_path):
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    res = runner.invoke(app, ["simulate", "--out", str(afile), "--no-plot", "--no-progress"])
+    assert res.exit_code == 1 and "exists and is a file" in res.output
+    assert "capacity" not in res.output.lower()  # no simulation summary: nothing ran
+    res = runner.invoke(app, ["analyze", "missing.nda", "--out", "/proc/x", "--no-progress"])
+    assert res.exit_code == 1 and "/proc" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_analyze_twice_needs_overwrite(tmp_path):
+    src = write_cycler_csv(_record(), tmp_path / "r.csv")
+    cols = "time_s=time_s,voltage_V=voltage_V,current_A=current_A,step=step,cycle=cycle,step_type=step_type"
+    args = ["analyze", str(src), "--format", "csv", "--columns", cols, "--out", str(tmp_path / "o"), "--no-plot"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    manifest = json.loads((tmp_path / "o" / MANIFEST_NAME).read_text())
+    assert manifest["status"] == "complete" and manifest["files"] == ["cycles.csv"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "--overwrite" in again.output
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
+# --------------------------------------------------------------------------- small refusals
+def test_compare_rejects_unknown_catalyst_before_running(tmp_path):
+    res = runner.invoke(app, ["compare", "NLRO", "Pt", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1 and "Pt" in res.output
+    assert "capacity" not in res.output.lower() and not (tmp_path / "c").exists()
+
+
+def test_cycle_refuses_nan_eod_threshold(tmp_path):
+    res = runner.invoke(app, ["cycle", "--eod-threshold", "nan", "--out", str(tmp_path / "c"), "--no-progress"])
+    assert res.exit_code == 1 and "eod-threshold" in res.output and not (tmp_path / "c").exists()
+
+
+def test_stages_refuses_unreachable_voltage():
+    res = runner.invoke(app, ["stages", "--at", "10"])
+    assert res.exit_code == 1 and "10 V cannot be reached" in res.output and "4.8 V" in res.output
+
+
+def test_simulate_with_a_number_for_protocol_is_a_protocol_error():
+    with pytest.raises(ProtocolError, match="a protocol is text .* or steps"):
+        ma.simulate("NLRO", 5)
+
+
+def test_huge_protocol_text_gives_a_short_error():
+    with pytest.raises(ProtocolError) as info:
+        ma.simulate("NLRO", "x" * 1_000_000)
+    assert len(str(info.value)) < 5000 and "1000000 characters" in str(info.value)
+
+
+def test_analyze_file_progress_and_nan_threshold(tmp_path):
+    from metalair.analysis.cycles import analyze_file
+    from metalair.errors import ParameterError
+
+    src = write_cycler_csv(_record(), tmp_path / "r.csv")
+    seen: list[str] = []
+    analyze_file(src, column_map=CMAP, figures=False, progress=lambda s, d, t: seen.append(s))
+    assert "read" in seen and "steps" in seen
+    with pytest.raises(ParameterError, match="finite"):
+        analyze_file(src, column_map=CMAP, eod_threshold_V=float("nan"))
