@@ -809,6 +809,6 @@ def as_protocol(obj: Protocol | Step | list | tuple | str) -> Protocol:
             raise ProtocolError("an empty list is not a protocol; give at least one step, e.g. 'Rest for 30 min'")
         return Protocol(steps)
     raise ProtocolError(
-        f"cannot make a protocol from {type(obj).__name__} {_clip(repr(obj))}: a protocol is text or steps; give "
-        "text such as 'Discharge at 100 mA/g until 1.5 V', a step, a list of steps or a Protocol"
+        f"cannot make a protocol from {type(obj).__name__} {_clip(repr(obj))}: a protocol is text (such as "
+        "'Discharge at 100 mA/g until 1.5 V') or steps (a step, a list of steps or a Protocol)"
     )
