@@ -140,23 +140,30 @@ def test_flatten_counts_cycles():
 # ------------------------------------------------ limits already passed
 
 
-@pytest.mark.parametrize("protocol,index", [
-    # fresh cell sits at ~2.23 V: a charge "until 2.0 V" is already past its limit
-    ("Charge at 100 mA/g until 2.0 V; Discharge at 100 mA/g for 1 h", 0),
-    # ... and so is a discharge "until 3.0 V"
-    ("Discharge at 100 mA/g until 3.0 V; Discharge at 100 mA/g for 1 h", 0),
-    # after a discharge
-    ("Discharge at 100 mA/g for 1 h; Charge at 100 mA/g until 2.0 V; Discharge at 100 mA/g for 1 h", 1),
+@pytest.mark.parametrize("protocol,meant", [
+    # a fresh cell rests at ~2.23 V: a charge "until 2.0 V" could only end at once
+    ("Charge at 100 mA/g until 2.0 V; Discharge at 100 mA/g for 1 h", "Discharge at 100 mA/g until 2 V"),
+    # ... and so could a discharge "until 3.0 V" (issue: "Discharge at 100 mA/g until 5.0 V" returned 0 mAh/g)
+    ("Discharge at 100 mA/g until 3.0 V; Discharge at 100 mA/g for 1 h", "Charge at 100 mA/g until 3 V"),
 ])
-def test_limit_already_passed_ends_step_immediately(protocol, index):
-    sol = ma.simulate("NLRO", protocol)
+def test_first_step_with_its_limit_already_passed_is_refused_with_what_was_meant(protocol, meant):
+    with pytest.raises(ma.ProtocolError, match="did you mean") as exc:
+        ma.simulate("NLRO", protocol)
+    assert meant in str(exc.value)
+    assert "2.227 V" in str(exc.value)
+
+
+def test_later_step_with_its_limit_already_passed_ends_at_once_with_a_warning():
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 1 h; Charge at 100 mA/g until 2.0 V; "
+                              "Discharge at 100 mA/g for 1 h")
     assert sol.ok, sol.message
-    s = sol.steps[index]
+    s = sol.steps[1]
     assert s.end_reason == "voltage limit"
     assert s.capacity_mAh_g < 1e-6
     assert s.end_time_s - s.start_time_s < 1.0
+    assert any("step 2" in w and "ended at once" in w for w in sol.warnings)
     # the protocol goes on: the next step runs normally
-    nxt = sol.steps[index + 1]
+    nxt = sol.steps[2]
     assert nxt.end_reason == "duration"
     assert nxt.capacity_mAh_g == pytest.approx(100.0, rel=1e-9)
 
@@ -188,3 +195,47 @@ def test_hold_current_limit_reached():
     assert abs(sol["Current [mA/g]"][-1]) == pytest.approx(5.0, rel=1e-3)
     h = sol["Step"] == 2
     np.testing.assert_allclose(sol["Voltage [V]"][h], 2.6, atol=1e-8)
+
+
+# ------------------------------------------------ runs that would mislead or never end
+
+
+def test_voltage_outside_the_physical_window_stops_the_run_and_names_the_cause():
+    """electrolyte_conductivity = 1e-6 S/m used to give -248 V with status ok."""
+    p = ma.DEFAULT_PARAMETERS.replace(electrolyte_conductivity=1e-6)
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g", parameters=p)
+    assert sol.status == "failed"
+    assert "outside the physical window" in sol.message
+    assert "electrolyte_conductivity = 1e-06" in sol.message and "ohmic drop" in sol.message
+
+
+def test_slow_long_discharge_completes():
+    """2 mA/g to 1.5 V takes ~10,000 simulated hours and more than 200,000 steps (the old ceiling)."""
+    sol = ma.simulate("NLRO", "Discharge at 2 mA/g until 1.5 V", save_cycles=())
+    assert sol.ok, sol.message
+    assert sol.steps[0].end_reason == "voltage limit"
+    assert sol.steps[0].end_time_s / 3600.0 > 5000.0
+
+
+def test_very_long_rest_grows_its_steps():
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g; Rest for 1000000 h")
+    assert sol.ok, sol.message
+    assert sol.steps[1].end_time_s - sol.steps[1].start_time_s == pytest.approx(3.6e9, rel=1e-9)
+    assert len(sol) < 2000  # steps grew with the error control, not capped at dt_max
+
+
+@pytest.mark.parametrize("protocol,match", [
+    ("(Discharge at 100 mA/g for 10 mAh/g; Charge at 100 mA/g for 10 mAh/g) x 1000000", "save_cycles"),
+    ("CV from 1.5 V to 4.5 V at 0.1 mV/s for 1000000000 cycles", "1000 years"),
+])
+def test_runs_too_large_are_refused_before_any_work(protocol, match):
+    with pytest.raises(ma.ProtocolError, match=match):
+        ma.Simulation("NLRO", protocol)
+
+
+def test_deeply_nested_cycles_are_counted_without_expanding():
+    text = "Rest for 1 s"
+    for _ in range(500):
+        text = f"({text}) x 2"
+    with pytest.raises(ma.ProtocolError, match="steps"):
+        ma.Simulation("NLRO", text, save_cycles=())

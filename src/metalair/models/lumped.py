@@ -75,7 +75,11 @@ from metalair.physics.catalysis import state_d_band
 from metalair.physics.transport import o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
-__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA"]
+__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW"]
+
+#: Cell voltages [V] a sodium cell can physically show; outside it the parameters are meaningless
+#: (e.g. an ohmic drop of volts) and the run stops with a message naming the cause.
+VOLTAGE_WINDOW = (-0.5, 7.0)
 
 #: Partial pressure [Pa] of a gas (CO2 in pure O2; O2 and CO2 in argon) at an electrode that releases it
 #: into gas free of it (10 ppm): sets the equilibrium potentials there (assumption, docs/conventions.md).
@@ -368,11 +372,13 @@ class LumpedAirElectrode:
 
     def segment(self, y: np.ndarray, t0: float, duration: float, *, mode: str, value: float, rate: float = 0.0,
                 limit: tuple[str, float] | None = None, settings: SolverSettings, dt_start: float,
-                dt_cap: float | None = None, store: bool, stop: np.ndarray | None = None) -> SegmentOutcome:
+                dt_cap: float | None = None, cap_by_dt_max: bool = True, store: bool,
+                stop: np.ndarray | None = None, progress: Any = None) -> SegmentOutcome:
         """Integrate a segment under current (``mode="I"``) or voltage control (``"V"``, ``value + rate*t``).
 
         ``limit`` is ``("voltage", V)`` (stop when the cell voltage reaches V, from the side it starts
-        on) or ``("current", I)`` (stop when |I| falls to I [A/kg]).
+        on) or ``("current", I)`` (stop when |I| falls to I [A/kg]). A cell voltage outside
+        :data:`VOLTAGE_WINDOW` ends the segment with status ``"out of range"``.
         """
         s = settings
         ny = self.n_states
@@ -392,8 +398,8 @@ class LumpedAirElectrode:
                            mode=K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE, value=value, rate=rate,
                            k_alg=Y.potential, tol_rel=rel, tol_abs=ab, n_out=self.n_out, event=event,
                            v_index=ny + O.cell_voltage, i_index=ny + O.abs_current, settings=s,
-                           dt_start=dt_start, dt_cap=dt_cap, sum_index=idx, sum_rate=rate_flags, store=store,
-                           stop=stop)
+                           dt_start=dt_start, dt_cap=dt_cap, cap_by_dt_max=cap_by_dt_max, v_window=VOLTAGE_WINDOW,
+                           sum_index=idx, sum_rate=rate_flags, store=store, stop=stop, progress=progress)
 
     # ------------------------------------------------------------------ outputs
     def variables(self, rows: np.ndarray) -> dict[str, np.ndarray]:

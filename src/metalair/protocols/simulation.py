@@ -11,9 +11,9 @@ import numpy as np
 from metalair.chemistry import AMBIENT_AIR
 from metalair.errors import ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
-from metalair.models.lumped import LumpedAirElectrode
+from metalair.models.lumped import VOLTAGE_WINDOW, LumpedAirElectrode
 from metalair.protocols.solution import Solution, StepSummary
-from metalair.protocols.steps import Charge, Discharge, Hold, Protocol, Rest, Sweep, flatten
+from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, count_steps, flatten
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
 from metalair.units import to_user
 
@@ -23,6 +23,70 @@ __all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate"]
 REFERENCE_PROTOCOL = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 
 _LONG = 1.0e12    # "no duration limit" [s]
+#: Largest number of protocol steps (after expanding cycles) a run accepts.
+MAX_PROTOCOL_STEPS = 50_000_000
+#: Longest simulated time [s] a run accepts (1000 years).
+MAX_SIMULATED_TIME = 1000 * 365.25 * 86400.0
+#: Protocol steps beyond which every cycle's time series would not fit in memory: keep a few cycles.
+MAX_STORED_STEPS = 20_000
+_warned_uncompiled = False
+
+
+def check_protocol_size(protocol: Protocol, save_cycles_given: bool) -> int:
+    """Refuse, before any work, a protocol too large to run or to keep; return its step count.
+
+    Raises
+    ------
+    ProtocolError
+        More than :data:`MAX_PROTOCOL_STEPS` steps, a sweep or duration longer than
+        :data:`MAX_SIMULATED_TIME`, or more than :data:`MAX_STORED_STEPS` steps with every
+        time series kept (advice: ``save_cycles``).
+    """
+    n = count_steps(protocol.steps)
+    if n > MAX_PROTOCOL_STEPS:
+        raise ProtocolError(f"the protocol expands to {n:,} steps (more than {MAX_PROTOCOL_STEPS:,}); "
+                            "reduce the repeat counts, e.g. '(...) x 1000'")
+
+    def longest(steps: Any) -> float:
+        worst = 0.0
+        for st in steps:
+            if isinstance(st, Cycle):
+                worst = max(worst, longest(st.steps))
+            elif isinstance(st, Sweep):
+                worst = max(worst, st.cycles * 2.0 * (st.upper - st.lower) / st.scan_rate)
+            elif getattr(st, "duration", None) is not None:
+                worst = max(worst, float(st.duration))
+        return worst
+
+    t = longest(protocol.steps)
+    if t > MAX_SIMULATED_TIME:
+        raise ProtocolError(f"a step of the protocol lasts {to_user(t, 'h'):.3g} h of simulated time, more than "
+                            f"{to_user(MAX_SIMULATED_TIME, 'h'):.3g} h (1000 years); shorten it (a sweep lasts "
+                            "cycles x 2 x (upper - lower) / scan rate)")
+    if n > MAX_STORED_STEPS and not save_cycles_given:
+        raise ProtocolError(f"the protocol has {n:,} steps; keeping every time series would not fit in memory. "
+                            "Pass save_cycles (e.g. save_cycles=[1, 10, 100]) to keep the series of a few cycles "
+                            "(step summaries are kept for all); the CLI does this for long runs")
+    return n
+
+
+def _first_limit_check(model: LumpedAirElectrode, step: Any, y: np.ndarray) -> None:
+    """Refuse a first step whose voltage limit the cell has already passed at rest."""
+    if not isinstance(step, (Discharge, Charge)) or step.until is None:
+        return
+    v_oc = model.cell_voltage(model.potential(y), 0.0)
+    desc = _describe(step)
+    if isinstance(step, Discharge) and step.until >= v_oc:
+        raise ProtocolError(
+            f"'{desc}': the cell rests at {v_oc:.3f} V, already below {step.until:g} V, so the discharge would "
+            f"end at once. A discharge lowers the voltage: did you mean 'Charge at {to_user(step.current, 'mA/g'):g} "
+            f"mA/g until {step.until:g} V', or a discharge until a lower voltage such as 1.5 V?")
+    if isinstance(step, Charge) and step.until <= v_oc:
+        raise ProtocolError(
+            f"'{desc}': the cell rests at {v_oc:.3f} V, already above {step.until:g} V, so the charge would end "
+            f"at once. A charge raises the voltage: did you mean 'Discharge at "
+            f"{to_user(step.current, 'mA/g'):g} mA/g until {step.until:g} V', or a charge until a higher voltage "
+            "such as 4.8 V?")
 
 
 def _as_protocol(protocol: Any) -> Protocol:
@@ -68,6 +132,7 @@ class Simulation:
         self.model = model if model is not None else LumpedAirElectrode(catalyst, parameters, environment)
         self.protocol = _as_protocol(protocol)
         self.solver = solver or SolverSettings()
+        self.n_steps = check_protocol_size(self.protocol, save_cycles is not None)
         if save_cycles is None:
             self._keep: Callable[[int], bool] = lambda c: True
         elif callable(save_cycles):
@@ -84,28 +149,46 @@ class Simulation:
         message saying what to try; with ``raise_on_failure=True`` it raises
         :class:`~metalair.errors.SolverError` instead.
         """
+        global _warned_uncompiled
+        from metalair._jit import compiled_kernel_notice
+
+        notice = compiled_kernel_notice()
+        if notice and not _warned_uncompiled:
+            import warnings
+
+            warnings.warn(notice, RuntimeWarning, stacklevel=2)
+            _warned_uncompiled = True
         m = self.model
         y = np.array(initial_state, dtype=float) if initial_state is not None else m.initial_state()
+        first = next(iter(flatten(self.protocol.steps)))[1]
+        _first_limit_check(m, first, y)
         rec = _Recorder(m)
-        steps = list(flatten(self.protocol.steps))
-        n_total = len(steps)
+        n_total = self.n_steps
         t = 0.0
         rec.initial(y, t)
         status, message = "ok", ""
-        for i, (cycle, step) in enumerate(steps, start=1):
-            y, t, summary, failed = self._run_step(i, cycle, step, y, t, rec, self._keep(cycle))
-            rec.summaries.append(summary)
-            if progress is not None:
-                progress(i, n_total)
-            if failed:
-                status = "failed"
-                message = failed
-                break
+        i = 0
+        try:
+            for i, (cycle, step) in enumerate(flatten(self.protocol.steps), start=1):
+                self._progress = (progress, i, n_total)
+                y, t, summary, failed = self._run_step(i, cycle, step, y, t, rec, self._keep(cycle))
+                rec.summaries.append(summary)
+                if progress is not None:
+                    progress(i, n_total)
+                if failed:
+                    status = "interrupted" if failed.startswith("interrupted") else "failed"
+                    message = failed
+                    break
+        except KeyboardInterrupt:
+            status = "interrupted"
+            message = (f"interrupted by the user during step {i} of {n_total} at t = {to_user(t, 'h'):.4g} h; "
+                       "the steps completed before are kept")
         sol = rec.solution(status, message, {
             "catalyst": m.catalyst.name, "environment": m.environment.name,
             "equilibrium_potentials_V": m.equilibrium_potentials(),
         })
         sol.final_state = y
+        sol.warnings = list(rec.warnings)
         if status != "ok" and raise_on_failure:
             raise SolverError(message)
         return sol
@@ -125,6 +208,12 @@ class Simulation:
                 dt_cap: float | None = duration / 20.0
             else:
                 kind = "discharge" if isinstance(step, Discharge) else "charge"
+                if step.until is not None:
+                    v_now = m.cell_voltage(m.potential(y), 0.0)
+                    passed = step.until >= v_now if kind == "discharge" else step.until <= v_now
+                    if passed:
+                        rec.warnings.append(f"step {index} ({desc}): the cell was already at {v_now:.3f} V, past "
+                                            f"its limit {step.until:g} V, so the step ended at once")
                 I_cell = step.current if kind == "discharge" else -step.current
                 duration = _LONG
                 if step.capacity is not None:
@@ -137,7 +226,8 @@ class Simulation:
                 dt_cap = duration / 5.0 if duration < _LONG else None
             rec.begin_step(index, cycle, kind, desc, t0, keep)
             seg = m.segment(y, t0, duration, mode="I", value=I_cell, limit=limit, settings=s,
-                            dt_start=min(s.dt_initial, duration), dt_cap=dt_cap, store=keep)
+                            dt_start=min(s.dt_initial, duration), dt_cap=dt_cap, cap_by_dt_max=kind != "rest",
+                            store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": end_by_duration, "event": "voltage limit"}.get(seg.status, "failed")
         elif isinstance(step, Hold):
@@ -145,19 +235,34 @@ class Simulation:
             limit = ("current", step.until_current) if step.until_current is not None else None
             rec.begin_step(index, cycle, "hold", desc, t0, keep)
             seg = m.segment(y, t0, duration, mode="V", value=step.voltage, limit=limit, settings=s,
-                            dt_start=min(s.dt_initial, duration), store=keep)
+                            dt_start=min(s.dt_initial, duration), store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": "duration", "event": "current limit"}.get(seg.status, "failed")
         else:  # pragma: no cover - the step types are closed
             raise ProtocolError(f"cannot run step {step!r}")
         failed = ""
-        if seg.status in ("failed", "max steps"):
+        if seg.status == "out of range":
+            failed = (f"step {index} ({desc}) stopped at t = {to_user(seg.t_end, 'h'):.3f} h: the cell voltage reached "
+                      f"{seg.v_end:.4g} V, outside the physical window {VOLTAGE_WINDOW} V. {_range_cause(m, step)}")
+        elif seg.status == "stopped":
+            failed = f"interrupted by the user during step {index} ({desc}); the results up to there are kept"
+        elif seg.status in ("failed", "max steps"):
             failed = (f"step {index} ({desc}) failed at t = {to_user(seg.t_end, 'h'):.3f} h: "
                       + ("no air-electrode potential balances the step at the smallest time step"
                          if seg.status == "failed" else f"more than {s.max_steps} time steps")
                       + ". Check that the step's limits can be reached, or try a smaller "
                         "SolverSettings.max_change.")
         return seg.y, seg.t_end, rec.end_step(reason, seg.y), failed
+
+    def _within(self, t0: float, duration: float) -> Callable[[float], None] | None:
+        """A callback reporting progress inside a long step (fraction of its duration, when finite)."""
+        progress, i, n = getattr(self, "_progress", (None, 0, 0))
+        if progress is None or duration >= _LONG:
+            return None
+
+        def report(t: float) -> None:
+            progress(i - 1 + min(1.0, (t - t0) / duration), n)
+        return report
 
     def _run_sweep(self, index: int, cycle: int, step: Sweep, y: np.ndarray, t0: float, rec: _Recorder,
                    keep: bool, desc: str) -> tuple[np.ndarray, float, StepSummary, str]:
@@ -179,6 +284,10 @@ class Simulation:
                             dt_start=min(1.0, dur), dt_cap=max(0.005 / step.scan_rate, 1e-3), store=keep)
             rec.accept(seg)
             y, t = seg.y, seg.t_end
+            if seg.status == "out of range":
+                failed = (f"step {index} ({desc}) stopped at {to_user(t, 'h'):.3f} h: the cell voltage reached "
+                          f"{seg.v_end:.4g} V, outside the physical window {VOLTAGE_WINDOW} V")
+                break
             if seg.status in ("failed", "max steps"):
                 failed = (f"step {index} ({desc}) failed at {to_user(t, 'h'):.3f} h: no air-electrode potential "
                           "balances the sweep at the smallest time step; try a slower scan or a smaller "
@@ -186,6 +295,19 @@ class Simulation:
                 break
             v_from = v_to
         return y, t, rec.end_step("failed" if failed else "duration", y), failed
+
+
+def _range_cause(model: LumpedAirElectrode, step: Any) -> str:
+    """The likeliest reason for a voltage outside the window: the ohmic drop of the step's current."""
+    current = getattr(step, "current", None)
+    if current is None:
+        return "Check the cell parameters."
+    drop = current * model.constants.ohmic_resistance
+    p = model.parameters
+    return (f"At {to_user(current, 'mA/g'):g} mA/g the electrolyte's ohmic drop alone is {drop:.3g} V "
+            f"(electrolyte_conductivity = {p.electrolyte_conductivity:g} S/m, electrolyte_thickness = "
+            f"{p.electrolyte_thickness:g} m, loading = {p.loading:g} kg/m²); check these parameters or lower the "
+            "current.")
 
 
 def _describe(step: Any) -> str:
@@ -214,6 +336,7 @@ class _Recorder:
         self.q_net = 0.0                                   # ∫ I dt, discharge positive [C/kg]
         self.q_channel = np.zeros(self.n_channels)         # ∫ I_ch dt, anodic positive [C/kg]
         self.amounts = np.zeros(len(PROCESSES))            # Σ process amounts [mol/kg]
+        self.warnings: list[str] = []
 
     def initial(self, y: np.ndarray, t: float) -> None:
         out = self.m.initial_output(y)

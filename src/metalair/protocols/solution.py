@@ -47,7 +47,7 @@ class Solution:
     steps : list of StepSummary
         One entry per executed protocol step.
     status : str
-        ``"ok"`` or ``"failed"``.
+        ``"ok"``, ``"failed"`` or ``"interrupted"`` (Ctrl-C: the completed steps are kept).
     message : str
         Why it failed and what to try (empty when ok).
     """
@@ -60,6 +60,8 @@ class Solution:
         self.meta = dict(meta or {})
         #: the model state at the end of the run (to continue from it), set by the simulation
         self.final_state: np.ndarray | None = None
+        #: things the user should know about the run (e.g. a step that ended at once)
+        self.warnings: list[str] = []
 
     # -------------------------------------------------------------- access
     def keys(self) -> list:

@@ -31,6 +31,7 @@ __all__ = [
     "Step",
     "Protocol",
     "flatten",
+    "count_steps",
     "V_ABS_MIN",
     "V_ABS_MAX",
 ]
@@ -255,6 +256,14 @@ class Protocol:
     def n_cycles(self) -> int:
         """Number of top-level cycle repeats (1 when there is no Cycle)."""
         return max((s.repeat for s in self.steps if isinstance(s, Cycle)), default=1)
+
+
+def count_steps(steps) -> int:
+    """Number of steps :func:`flatten` yields, computed without expanding the cycles."""
+    n = 0
+    for s in steps:
+        n += s.repeat * count_steps(s.steps) if isinstance(s, Cycle) else 1
+    return n
 
 
 def flatten(steps, cycle_offset: int = 0):

@@ -34,7 +34,7 @@ from metalair.solvers.roots import root_finder
 __all__ = ["SolverSettings", "SegmentOutcome", "integrate", "make_integrator", "run_segment", "STATUS"]
 
 #: Segment end codes of :func:`integrate`.
-STATUS = {0: "duration", 1: "event", 2: "failed", 3: "max steps", 4: "stopped"}
+STATUS = {0: "duration", 1: "event", 2: "failed", 3: "max steps", 4: "stopped", 5: "out of range"}
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _event_gap(dt, args):
 
 
 def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
-              ev_index, ev_sign, ev_level, ev_start, v_index, i_index,
+              ev_index, ev_sign, ev_level, ev_start, v_index, i_index, v_lo, v_hi,
               dt_start, dt_cap, dt_min, growth, event_tol, max_steps,
               store, buf, sum_index, sum_rate, sums, summary, stop):
     """Integrate one segment with the model's ``step``; ``y`` is updated in place. Returns the steps taken.
@@ -135,10 +135,12 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
     accepted step only state ``k_alg`` (the algebraic variable the step solves for) is checked.
     The segment stops where ``ev_sign * (ev_level - out[ev_index]) >= 0`` (``ev_sign`` 0: never);
     ``ev_start`` is that output at the segment start. ``v_index``/``i_index`` point to the
-    voltage and the absolute current in ``out`` for the capacity and energy sums. Accepted steps are
+    voltage and the absolute current in ``out`` for the capacity and energy sums; a voltage outside
+    ``[v_lo, v_hi]`` ends the segment (status 5: a physically meaningless state). Accepted steps are
     stored as rows ``(t, dt, capacity, out...)`` in ``buf`` when ``store``; ``sums[j]`` accumulates
     ``out[sum_index[j]]`` (times ``dt`` where ``sum_rate[j]``). ``summary`` receives
-    ``[status, t_end, rows, capacity, energy, v_start, v_end, steps]``. ``stop[0]`` set to 1 by
+    ``[status, t_end, rows, capacity, energy, v_start, v_end, steps, next dt, event output at the end]``.
+    ``stop[0]`` set to 1 by
     another thread ends the segment (status 4).
     """
     ny = y.shape[0]
@@ -206,6 +208,10 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
             status = 1
         # accept
         V = trial[v_index]
+        if not (v_lo <= V <= v_hi):
+            status = 5
+            v_prev = V
+            break
         vp = V if math.isnan(v_start) else v_prev
         if math.isnan(v_start):
             v_start = V
@@ -243,6 +249,8 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
     summary[5] = v_start
     summary[6] = v_prev
     summary[7] = n
+    summary[8] = dt
+    summary[9] = ev_prev
     return n
 
 
@@ -251,7 +259,7 @@ class SegmentOutcome:
     """What one integrated segment did."""
 
     y: np.ndarray
-    status: str             #: "duration", "event", "failed", "max steps" or "stopped"
+    status: str             #: "duration", "event", "failed", "max steps", "stopped" or "out of range"
     t_end: float
     rows: np.ndarray | None  #: accepted steps (t, dt, capacity, out...) when stored
     capacity: float         #: ∫|I| dt over the segment [C/kg]
@@ -262,34 +270,87 @@ class SegmentOutcome:
     sums: np.ndarray
 
 
+#: Steps per call of the compiled integrator; between calls progress is reported and Ctrl-C is seen.
+CHUNK_STEPS = 100_000
+
+
 def run_segment(integrator: Any, ctx: Any, y: np.ndarray, t0: float, duration: float, *, mode: int, value: float,
                 rate: float = 0.0, k_alg: int, tol_rel: np.ndarray, tol_abs: np.ndarray, n_out: int,
                 event: tuple[int, int, float, float] | None = None, v_index: int, i_index: int,
-                settings: SolverSettings, dt_start: float, dt_cap: float | None = None,
+                settings: SolverSettings, dt_start: float, dt_cap: float | None = None, cap_by_dt_max: bool = True,
+                v_window: tuple[float, float] = (-math.inf, math.inf),
                 sum_index: np.ndarray, sum_rate: np.ndarray, store: bool, max_rows: int = 4000,
-                stop: np.ndarray | None = None) -> SegmentOutcome:
-    """Run a bound integrator (:func:`make_integrator`) for one segment, growing the row buffer if needed.
+                stop: np.ndarray | None = None, progress: Any = None) -> SegmentOutcome:
+    """Run a bound integrator (:func:`make_integrator`) for one segment.
 
-    ``event`` is ``(output index, sign, level, value at the start)`` or None.
+    The segment runs in chunks of :data:`CHUNK_STEPS` steps; between chunks ``progress(t)`` is
+    called with the simulated time reached, and a ``KeyboardInterrupt`` ends the segment with
+    status ``"stopped"`` (what was integrated is kept). ``event`` is ``(output index, sign, level,
+    value at the start)`` or None. ``cap_by_dt_max`` False lets the steps grow past
+    ``settings.dt_max`` (rests), bounded by ``dt_cap`` and the error control.
     """
     s = settings
     ev_index, ev_sign, ev_level, ev_start = event if event is not None else (0, 0, 0.0, 0.0)
-    cap = s.dt_max if dt_cap is None else min(s.dt_max, dt_cap)
+    if cap_by_dt_max:
+        cap = s.dt_max if dt_cap is None else min(s.dt_max, dt_cap)
+    else:
+        cap = math.inf if dt_cap is None else dt_cap
     stop = np.zeros(1, dtype=np.int64) if stop is None else stop
-    y0 = np.array(y, dtype=float)
+    yy = np.array(y, dtype=float)
+    t, t_end = float(t0), float(t0) + float(duration)
+    dt_next = float(min(dt_start, duration))
+    rows_parts: list[np.ndarray] = []
+    sums = np.zeros(len(sum_index))
+    q = energy = 0.0
+    v_start = v_end = math.nan
+    n_total = 0
+    status = "duration"
+    interrupted = False
     while True:
-        yy = y0.copy()
-        buf = np.empty((max_rows if store else 0, 3 + n_out))
-        sums = np.zeros(len(sum_index))
-        summary = np.zeros(8)
-        integrator(ctx, yy, float(t0), float(duration), int(mode), float(value), float(rate), int(k_alg),
-                  tol_rel, tol_abs, int(ev_index), int(ev_sign), float(ev_level), float(ev_start),
-                  int(v_index), int(i_index), float(min(dt_start, duration)), float(cap), float(s.dt_min),
-                  float(s.growth), float(s.event_tolerance), int(s.max_steps), bool(store), buf,
-                  sum_index, sum_rate, sums, summary, stop)
-        n_rows, n_steps = int(summary[2]), int(summary[7])
-        if not store or n_rows >= n_steps:
+        y_chunk = yy.copy()
+        n_rows_buf = max_rows if store else 0
+        while True:
+            y_try = y_chunk.copy()
+            buf = np.empty((n_rows_buf, 3 + n_out))
+            chunk_sums = np.zeros(len(sum_index))
+            summary = np.zeros(10)
+            try:
+                integrator(ctx, y_try, t, t_end - t, int(mode), float(value + rate * (t - t0)), float(rate),
+                           int(k_alg), tol_rel, tol_abs, int(ev_index), int(ev_sign), float(ev_level),
+                           float(ev_start), int(v_index), int(i_index), float(v_window[0]), float(v_window[1]),
+                           float(dt_next), float(cap), float(s.dt_min), float(s.growth), float(s.event_tolerance),
+                           int(min(CHUNK_STEPS, s.max_steps - n_total)), bool(store), buf, sum_index, sum_rate,
+                           chunk_sums, summary, stop)
+            except KeyboardInterrupt:  # pragma: no cover - interactive: the chunk finished, then stop
+                interrupted = True
+            n_rows, n_steps = int(summary[2]), int(summary[7])
+            if not store or n_rows >= n_steps:
+                break
+            n_rows_buf = 2 * n_steps  # the buffer was too small for this chunk: run it again
+        yy = y_try
+        if n_steps:
+            if store:
+                rows = buf[:n_rows].copy()
+                rows[:, 2] += q
+                rows_parts.append(rows)
+            if math.isnan(v_start):
+                v_start = float(summary[5])
+        if n_steps or int(summary[0]) == 5:
+            v_end = float(summary[6])
+        q += float(summary[3])
+        energy += float(summary[4])
+        sums += chunk_sums
+        n_total += n_steps
+        t = float(summary[1])
+        dt_next = float(summary[8])
+        ev_start = float(summary[9])
+        status = STATUS[int(summary[0])]
+        if interrupted:  # pragma: no cover - interactive
+            status = "stopped"
             break
-        max_rows = 2 * n_steps  # the buffer was too small for this segment: run it again
-    return SegmentOutcome(yy, STATUS[int(summary[0])], float(summary[1]), buf[:n_rows] if store else None,
-                          float(summary[3]), float(summary[4]), float(summary[5]), float(summary[6]), n_steps, sums)
+        if status != "max steps" or n_total >= s.max_steps:
+            break
+        if progress is not None:
+            progress(t)
+    rows_all = np.vstack(rows_parts) if (store and rows_parts) else (np.empty((0, 3 + n_out)) if store else None)
+    return SegmentOutcome(yy, status, t, rows_all, q, energy, v_start, v_end, n_total, sums)
