@@ -26,7 +26,8 @@ Discharge / charge energy
     ∫ V dQ over the half-cycle.
 Energy efficiency
     E_discharge / E_charge (energy out over energy in), whatever the cycle
-    order.
+    order; reported only where both halves moved the same charge (within 2 %),
+    otherwise blank (:func:`metalair.analysis.efficiency.energy_efficiency`).
 Mean discharge / charge voltage
     Capacity-weighted: ∫ V |dQ| / ∫ |dQ| over the half-cycle, computed from the
     voltage and charge traces (so it keeps its sign for half-cells measured
@@ -61,6 +62,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
 from metalair.tables.summary import SummaryTable
@@ -267,7 +269,7 @@ def cycle_summary(
             ce = np.where(qd > 0, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
         else:
             ce = np.where(qc > 0, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
-        ee = np.where((ec > 0) & (ed > 0), 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)  # both halves needed
+        ee = energy_efficiency(qd, qc, ed, ec)  # both halves, moving the same charge
     columns = {
         "Cycle": cycles.astype(np.int64),
         f"Discharge capacity [{cap_unit}]": qd * scale,

@@ -46,6 +46,7 @@ def cycling_protocol(current="500 mA/g", capacity="500 mAh/g", cycles: int = 100
 
 def simulated_cycle_summary(sol):
     """Per-cycle table of a simulated solution from its step summaries (works without stored time series)."""
+    from metalair.analysis.efficiency import energy_efficiency
     from metalair.tables.summary import SummaryTable
 
     cycles: dict[int, dict] = {}
@@ -77,7 +78,7 @@ def simulated_cycle_summary(sol):
             "Coulombic efficiency [%]": 100.0 * qc / qd,
             "Discharge energy [mWh/g]": ed,
             "Charge energy [mWh/g]": ec,
-            "Energy efficiency [%]": 100.0 * ed / ec,
+            "Energy efficiency [%]": energy_efficiency(qd, qc0, ed, ec),
             "Mean discharge voltage [V]": vd,
             "Mean charge voltage [V]": vc,
             "End-of-discharge voltage [V]": col(lambda r: get(r, "discharge", "end_voltage_V")),

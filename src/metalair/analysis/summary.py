@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from metalair.analysis.efficiency import energy_efficiency
+
 __all__ = ["summarize", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V", "PLATEAU_MIN_SHARE"]
 
 #: Two dQ/dV peaks closer than this are one plateau (the study resolves plateaus ~1 V apart).
@@ -47,7 +49,9 @@ def summarize(sol) -> dict:
         out["mean_charge_voltage_V"] = ch.mean_voltage_V
         out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
         out["coulombic_efficiency_pct"] = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g else math.nan
-        out["energy_efficiency_pct"] = 100.0 * dis.energy_Wh_kg / ch.energy_Wh_kg if ch.energy_Wh_kg else math.nan
+        out["energy_efficiency_pct"] = energy_efficiency(dis.capacity_mAh_g, ch.capacity_mAh_g,
+                                                         dis.energy_Wh_kg, ch.energy_Wh_kg)
+        out["voltage_efficiency_pct"] = 100.0 * dis.mean_voltage_V / ch.mean_voltage_V
         out["charge_end_reason"] = ch.end_reason
         out["charge_by_reaction_mAh_g"] = ch.charge_by_reaction_mAh_g
         out["products_after_charge_mol_g"] = ch.products_end_mol_g
@@ -77,7 +81,12 @@ def format_summary(s: dict) -> str:
     row("mean charge voltage", "mean_charge_voltage_V", "{:.3f} V")
     row("polarisation (mean charge − discharge)", "polarisation_V", "{:.3f} V")
     row("coulombic efficiency", "coulombic_efficiency_pct", "{:.1f} %")
-    row("energy efficiency", "energy_efficiency_pct", "{:.1f} %")
+    row("voltage efficiency (mean dis./ch.)", "voltage_efficiency_pct", "{:.1f} %")
+    if "energy_efficiency_pct" in s and isinstance(s["energy_efficiency_pct"], float) \
+            and math.isnan(s["energy_efficiency_pct"]):
+        lines.append(f"  {'energy efficiency':<34s} undefined: charge and discharge capacities differ")
+    else:
+        row("energy efficiency", "energy_efficiency_pct", "{:.1f} %")
     if s.get("charge_plateaus"):
         pl = ", ".join(f"{p['voltage_V']:.2f} V ({100 * p['capacity_share']:.0f} %)" for p in s["charge_plateaus"])
         lines.append(f"  {'charge plateaus':<34s} {pl}")
