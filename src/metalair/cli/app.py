@@ -352,7 +352,7 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
     catalyst: Optional[List[str]] = typer.Option(None, "--catalyst", "-c", help="Limit to these catalysts."),
 ) -> None:
-    """Reproduce the published observations (system.md) from the built-in parameter sets."""
+    """Reproduce the published observations of Sun et al. (Nat. Commun. 2025) from the built-in parameter sets."""
     from metalair.validation import format_rows, run_validation
 
     try:
