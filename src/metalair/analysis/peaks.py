@@ -13,8 +13,8 @@ Peak shapes (height-normalised, full width at half maximum w)
     (Thompson, Cox & Hastings 1987 use the same linear mixture). Area =
     height·w·[η π/2 + (1 − η)·√(π/(4 ln 2))].
 Peak finding
-    Local maxima of the baseline-subtracted signal whose prominence exceeds
-    ``min_prominence`` times the noise (the median absolute deviation of
+    Local maxima of the baseline-subtracted signal whose prominence and
+    height above zero both exceed ``min_prominence`` times the noise (the median absolute deviation of
     the point-to-point differences, scaled to a standard deviation), or a
     given absolute prominence.
 Peak fitting
@@ -169,7 +169,7 @@ def find_peaks(x: np.ndarray, y: np.ndarray, *, min_prominence: float = 5.0, pro
     if xv.shape != yv.shape or xv.ndim != 1:
         raise ParameterError("x and y must be one-dimensional arrays of the same length")
     thr = float(prominence) if prominence is not None else float(min_prominence) * _noise(yv)
-    kw: dict[str, Any] = {"prominence": thr}
+    kw: dict[str, Any] = {"prominence": thr, "height": thr}
     if min_distance is not None and xv.size > 1:
         step = float(np.median(np.diff(xv)))
         kw["distance"] = max(1, int(round(min_distance / step)))
