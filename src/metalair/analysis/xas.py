@@ -401,7 +401,13 @@ class ValenceCalibration:
     fit: LeastSquaresResult | None = None
 
     def predict(self, unknown: XasSpectrum | float, name: str = "") -> ValenceEstimate:
-        """Valence of a spectrum (E0 found the calibration's way) or of an E0 in eV."""
+        """Valence of a spectrum (E0 found the calibration's way) or of an E0 in eV.
+
+        Raises
+        ------
+        ParameterError
+            An E0 more than 50 eV outside the references' range (another edge).
+        """
         if isinstance(unknown, XasSpectrum):
             e0 = normalize(unknown, e0_method=self.e0_method, **self.normalize_kwargs).e0_eV
             name = name or unknown.name
@@ -409,6 +415,12 @@ class ValenceCalibration:
             e0 = float(unknown)
         else:
             raise ParameterError(f"unknown must be an XasSpectrum or an E0 in eV, got {unknown!r}")
+        e_refs = [r[1] for r in self.references]
+        if not min(e_refs) - 50.0 <= e0 <= max(e_refs) + 50.0:
+            raise ParameterError(
+                f"E0 = {e0:.6g} eV lies more than 50 eV outside the references' {min(e_refs):.6g}-{max(e_refs):.6g} "
+                "eV: a different edge or element; no valence from this calibration"
+            )
         a, b = self.intercept_eV, self.slope_eV
         v = (e0 - a) / b
         g = np.array([-1.0 / b, -v / b])  # d v / d(a, b)
