@@ -76,6 +76,39 @@ UNITS: dict[str, tuple[str, float]] = {
     "Hz": ("frequency", 1.0),
     "kHz": ("frequency", 1e3),
     "mHz": ("frequency", 1e-3),
+    # magnetic field strength H -> A/m (1 Oe = 1000/(4 pi) A/m; tesla means mu0*H)
+    "A/m": ("magnetic field", 1.0),
+    "Oe": ("magnetic field", 1000.0 / (4.0 * math.pi)),
+    "kOe": ("magnetic field", 1.0e6 / (4.0 * math.pi)),
+    "T": ("magnetic field", 1.0e7 / (4.0 * math.pi)),
+    "mT": ("magnetic field", 1.0e4 / (4.0 * math.pi)),
+    # magnetic moment -> A m^2 (1 emu = 1e-3 A m^2)
+    "A m2": ("magnetic moment", 1.0),
+    "emu": ("magnetic moment", 1.0e-3),
+    # molar magnetic susceptibility -> m^3/mol (CGS cm^3/mol = emu/(mol Oe): x 4 pi 1e-6)
+    "m3/mol": ("molar susceptibility", 1.0),
+    "cm3/mol": ("molar susceptibility", 4.0e-6 * math.pi),
+    "emu/mol": ("molar susceptibility", 4.0e-6 * math.pi),
+    "emu/(mol Oe)": ("molar susceptibility", 4.0e-6 * math.pi),
+    # Curie constant (molar susceptibility x temperature) -> m^3 K/mol
+    "m3 K/mol": ("Curie constant", 1.0),
+    "cm3 K/mol": ("Curie constant", 4.0e-6 * math.pi),
+    "emu K/mol": ("Curie constant", 4.0e-6 * math.pi),
+    # mass -> kg
+    "kg": ("mass", 1.0),
+    "g": ("mass", 1.0e-3),
+    "mg": ("mass", 1.0e-6),
+    # molar mass -> kg/mol
+    "g/mol": ("molar mass", 1.0e-3),
+    "kg/mol": ("molar mass", 1.0),
+    # photon energy -> eV (spectroscopy keeps eV; 1 keV = 1000 eV)
+    "eV": ("photon energy", 1.0),
+    "keV": ("photon energy", 1.0e3),
+    # length (wavelengths, lattice spacings) -> m
+    "m": ("length", 1.0),
+    "nm": ("length", 1.0e-9),
+    "Å": ("length", 1.0e-10),
+    "angstrom": ("length", 1.0e-10),
 }
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"

@@ -46,7 +46,9 @@ Uncertainty
     cov = s² (JᵀJ)⁻¹ with s² = RSS/(m − n) (or σ² when ``noise_V`` = σ is
     given), standard errors sqrt(diag cov), 95 % intervals ± t(0.975, m − n)
     standard errors (± 1.96 when σ is given), transformed back to parameter
-    units for log parameters (so those intervals are asymmetric). These are
+    units for log parameters (so those intervals are asymmetric), computed
+    by :func:`metalair.analysis.least_squares.linearised_uncertainty`, the
+    statistics every metalair fit shares. These are
     the usual linearised estimates: they assume independent errors of equal
     size and a model that describes the data; with a model that does not (a
     different chemistry, say), they describe the fit, not the cell.
@@ -64,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis.least_squares import linearised_uncertainty
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
 from metalair.tables.cycler import CyclerData
 
@@ -86,6 +89,9 @@ FAILED_RESIDUAL_V = 10.0
 _MAH_G = 3600.0  # C/kg per mAh/g
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
 _LIN_STEP = 0.005  # relative finite-difference step of linear parameters
+#: JᵀJ counts as singular above a condition number of 1e12 (singular values of the
+#: unit-column-norm Jacobian spread by more than 1e6), as before the move to the core.
+_RCOND = 1e-6
 _V_WINDOW = (0.01, 5.99)  # voltage limits the protocol accepts, with a margin inside (0, 6) V
 
 
@@ -851,7 +857,6 @@ def fit_model(
         A given protocol that does not match the half-cycles.
     """
     from scipy.optimize import least_squares  # noqa: PLC0415
-    from scipy.stats import norm, t as student_t  # noqa: PLC0415
 
     from metalair.chemistry import AMBIENT_AIR  # noqa: PLC0415
     from metalair.models.lumped import LumpedAirElectrode  # noqa: PLC0415
@@ -932,28 +937,16 @@ def fit_model(
     rmse = math.sqrt(rss / m)
     failed_at_opt = any(c.end_reason == "model failed" for c in curves)
 
-    # uncertainty from a central-difference Jacobian at the optimum
+    # uncertainty from a central-difference Jacobian at the optimum, through the one core
     J = problem.jacobian(z, central=True)
-    dof = m - n
-    if noise_V is not None:
-        s2, q = float(noise_V) ** 2, float(norm.ppf(0.975))
-    else:
-        s2, q = rss / dof, float(student_t.ppf(0.975, dof))
-    JtJ = J.T @ J
     extra_notes: list[str] = []
-    try:
-        cond = np.linalg.cond(JtJ)
-    except np.linalg.LinAlgError:  # pragma: no cover
-        cond = math.inf
-    if not np.all(np.isfinite(JtJ)) or not cond < 1e12:
-        cov = np.full((n, n), math.nan)
-        extra_notes.append("the data do not determine all parameters separately (JᵀJ is singular); no intervals")
+    if noise_V is not None:  # residuals in units of the known noise: no rescaling, normal quantile
+        unc = linearised_uncertainty(J / noise_V, r / noise_V, absolute_sigma=True, rcond=_RCOND)
     else:
-        cov = s2 * np.linalg.inv(JtJ)
-    se_z = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    se_z[~np.isfinite(np.diag(cov))] = math.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(se_z, se_z)
+        unc = linearised_uncertainty(J, r, rcond=_RCOND)
+    if unc.singular:
+        extra_notes.append("the data do not determine all parameters separately (JᵀJ is singular); no intervals")
+    se_z, corr, q = unc.stderr, unc.correlation, unc.quantile
 
     values, init, ses, ses_log, ci, bnds, units = {}, {}, {}, {}, {}, {}, {}
     at_bounds = []

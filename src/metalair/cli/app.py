@@ -385,3 +385,6 @@ if __name__ == "__main__":  # pragma: no cover
 
 # commands defined in other modules register themselves on `app`
 from metalair.cli import analysis_commands as _analysis_commands  # noqa: E402,F401
+from metalair.cli import characterisation as _characterisation  # noqa: E402
+
+_characterisation.register(app)

@@ -1,1 +1,1 @@
-"""Workflows: read -> analyse -> plot -> write, one function each, called by the CLI."""
+"""Workflows: read → analyse → plot → write, one function per command, called by the CLI."""

@@ -1,0 +1,155 @@
+"""CLI commands for characterisation data: ``magnet``, ``xas``, ``xrd``, ``raman``.
+
+Each parses its options, calls one function of
+:mod:`metalair.workflows.characterisation`, prints the result and the files
+written. Exit codes: 0 ok; 1 a file that is not what it claims, a bad option,
+or an analysis that refuses the data (the message says why); 2 an internal
+failure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from metalair.errors import MetalairError
+
+__all__ = ["register"]
+
+_EXIT_USER = 1
+_EXIT_INTERNAL = 2
+
+
+def _fail(message: str, code: int = _EXIT_USER) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _range(text: str | None, option: str, unit: str) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    lo, sep, hi = text.partition(":")
+    try:
+        a, b = float(lo), float(hi)
+    except ValueError:
+        _fail(f"{option} {text!r} must be LOW:HIGH in {unit}, e.g. '50:300'")
+        raise  # pragma: no cover
+    if not sep or not (math.isfinite(a) and math.isfinite(b) and a < b):
+        _fail(f"{option} {text!r} must be LOW:HIGH in {unit} with LOW < HIGH")
+    return a, b
+
+
+def _run(call: Callable[[], Any]) -> None:
+    try:
+        run = call()
+    except MetalairError as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"cannot read or write: {exc}")
+        return
+    typer.echo(run.summary)
+    for p in run.written:
+        typer.echo(f"written {p}")
+    if run.refused:
+        _fail(run.refused)
+
+
+def magnet(
+    file: Path = typer.Argument(..., help="Quantum Design MPMS/MPMS3/PPMS/ACMS .dat file."),
+    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Sample mass in mg (default: the file header's)."),
+    molar_mass: float | None = typer.Option(None, "--molar-mass",
+                                               help="Molar mass of one formula unit in g/mol (default: the header's)."),
+    diamagnetic: float = typer.Option(0.0, "--diamagnetic", help="Core diamagnetism to subtract, cm3/mol (negative)."),
+    t_range: str | None = typer.Option(None, "--t-range",
+                                       help="Curie-Weiss range LOW:HIGH in K (default: automatic)."),
+    ions: float = typer.Option(1.0, "--ions-per-formula", help="Magnetic ions per formula unit (mu_eff per ion)."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
+) -> None:
+    """Susceptibility chi(T) and a Curie-Weiss fit with 95 % intervals and mu_eff."""
+    from metalair.workflows.characterisation import run_magnet
+
+    if mass_mg is not None and not (math.isfinite(mass_mg) and mass_mg > 0):
+        _fail(f"--mass-mg {mass_mg:g} must be a positive mass in mg")
+    rng = _range(t_range, "--t-range", "K")
+    _run(lambda: run_magnet(file, out, mass_mg=mass_mg, molar_mass_g_mol=molar_mass, diamagnetic_cm3_mol=diamagnetic,
+                            t_range_K=rng, ions_per_formula=ions, plot=plot))
+
+
+def _references(items: list[str] | None) -> list[tuple[str, float]]:
+    refs = []
+    for item in items or []:
+        path, sep, val = item.rpartition("=")
+        try:
+            v = float(val)
+        except ValueError:
+            v = math.nan
+        if not sep or not path or not math.isfinite(v):
+            _fail(f"--reference {item!r} must be FILE=VALENCE, e.g. 'ruo2.xdi=4'")
+        refs.append((path, v))
+    return refs
+
+
+def xas(
+    files: list[Path] = typer.Argument(..., help="XDI, Athena .prj or column files (energy + mu, or I0/It)."),
+    e0_method: str = typer.Option("derivative", "--e0", help="E0 definition: 'derivative' (max dmu/dE) or "
+                                                              "'half-height'."),
+    reference: list[str] | None = typer.Option(None, "--reference", "-r",
+                                                  help="Reference of known valence, FILE=VALENCE (repeat)."),
+    e0_sigma: float | None = typer.Option(None, "--e0-uncertainty", help="Known E0 uncertainty in eV."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
+) -> None:
+    """XANES normalisation, E0 and edge step; valence by calibration against references."""
+    from metalair.workflows.characterisation import run_xas
+
+    refs = _references(reference)
+    _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma, plot=plot))
+
+
+def xrd(
+    file: Path = typer.Argument(..., help="Diffraction pattern: .xy/.csv (2theta, intensity) or PANalytical .xrdml."),
+    wavelength: float | None = typer.Option(None, "--wavelength-a",
+                                               help="Wavelength in Å (default: the file's, else Cu Kα1 1.5406 Å)."),
+    phases: str | None = typer.Option(None, "--phases",
+                                      help="Reference phases to score, comma-separated "
+                                           "(default all: NaO2, Na2O2, Na2CO3, Na2CO3·H2O, RuO2)."),
+    tolerance: float = typer.Option(0.2, "--tolerance-deg", help="Line-matching tolerance in degrees 2theta."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
+) -> None:
+    """Peak fits with intervals and phase identification against computed reference patterns."""
+    from metalair.workflows.characterisation import run_xrd
+
+    if wavelength is not None and not (math.isfinite(wavelength) and 0.1 < wavelength < 100):
+        _fail(f"--wavelength-a {wavelength:g} must be a wavelength in Å (e.g. 1.5406)")
+    names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
+    w = None if wavelength is None else wavelength * 1e-10
+    _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot))
+
+
+def raman(
+    file: Path = typer.Argument(..., help="Raman text export (shift in cm-1, intensity)."),
+    x_range: str | None = typer.Option(None, "--range", help="Shift range LOW:HIGH in cm-1."),
+    shape: str = typer.Option("pseudo-voigt", "--shape", help="'pseudo-voigt', 'lorentzian' or 'gaussian'."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
+) -> None:
+    """ALS baseline, peak fits with intervals and assignment to products and catalysts."""
+    from metalair.workflows.characterisation import run_raman
+
+    rng = _range(x_range, "--range", "cm-1")
+    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, plot=plot))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``magnet``, ``xas``, ``xrd`` and ``raman`` to the application."""
+    app.command("magnet")(magnet)
+    app.command("xas")(xas)
+    app.command("xrd")(xrd)
+    app.command("raman")(raman)

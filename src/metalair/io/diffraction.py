@@ -1,0 +1,189 @@
+"""Powder diffraction files: ``.xy``/``.csv`` text and PANalytical ``.xrdml``.
+
+>>> from metalair.io.diffraction import read_diffraction
+>>> pattern = read_diffraction("discharged.xrdml")       # doctest: +SKIP
+>>> pattern.two_theta_deg, pattern.wavelength_m          # doctest: +SKIP
+
+Formats
+-------
+Text (``.xy``, ``.csv``, ``.txt``, ``.dat``)
+    Two columns, 2θ [degrees] and intensity (see :mod:`metalair.io.columns`);
+    the wavelength is not in such files: pass ``wavelength_m`` (default Cu Kα1,
+    recorded as ``metadata["wavelength_source"] = "default"``).
+PANalytical XRDML
+    XML: the wavelength from ``usedWavelength/kAlpha1`` (Å), the 2θ axis from
+    ``dataPoints/positions[@axis="2Theta"]`` (start/end positions, or a
+    list), the intensities from ``intensities`` or ``counts`` (divided by
+    the counting time when the unit is counts and ``per_second`` is true).
+    Files declaring XML entities are refused (no entity expansion).
+
+References
+----------
+Degen, T., Sadki, M., Bron, E., König, U. & Nénert, G. The HighScore suite.
+Powder Diffr. 29, S13–S18 (2014). doi:10.1017/S0885715614000840 (XRDML).
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.columns import read_xy_text
+from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
+from metalair.units import UNITS
+
+__all__ = ["read_diffraction", "read_xrdml", "read_xy"]
+
+_X = ("2theta", "2-theta", "2θ", "angle", "two_theta", "pos")
+_Y = ("intensity", "counts", "cps", "int", "i")
+
+
+def _check_wavelength(w: Any) -> float:
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not (1e-12 < float(w) < 1e-8):
+        raise ParameterError(f"wavelength_m = {w!r} must be a wavelength in m (e.g. 1.5406e-10 for Cu Kα1)")
+    return float(w)
+
+
+def _finish(name: str, stem: str, tth: np.ndarray, inten: np.ndarray, wavelength: float,
+            meta: dict[str, Any]) -> Diffractogram:
+    if tth.size < 10:
+        raise DataFormatError(f"{name}: only {tth.size} points; a diffractogram needs at least 10")
+    if tth.min() < 0 or tth.max() > 180:
+        raise DataFormatError(f"{name}: the angle column runs {tth.min():.6g}-{tth.max():.6g}, not 2θ in degrees")
+    order = np.argsort(tth, kind="stable")
+    if np.any(np.diff(tth) < 0):
+        meta.setdefault("warnings", []).append("angles were not ascending; sorted")
+    return Diffractogram(two_theta_deg=tth[order], intensity=inten[order], wavelength_m=wavelength, name=stem,
+                         metadata=meta)
+
+
+def read_xy(path: str | os.PathLike[str], *, wavelength_m: float | None = None) -> Diffractogram:
+    """Read a two-column 2θ/intensity text file (wavelength default Cu Kα1)."""
+    p = Path(path)
+    x, y, header, warnings = read_xy_text(p, x_keywords=_X, y_keywords=_Y, what="diffractogram")
+    meta: dict[str, Any] = {"file_name": p.name, "format": "xy", "columns": header, "warnings": warnings,
+                            "wavelength_source": "given" if wavelength_m is not None else "default (Cu Kα1)"}
+    w = CU_KALPHA1_M if wavelength_m is None else _check_wavelength(wavelength_m)
+    return _finish(p.name, p.stem, x, y, w, meta)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _find(root: ET.Element, name: str) -> list[ET.Element]:
+    return [e for e in root.iter() if _local(e.tag) == name]
+
+
+def _numbers(text: str | None, what: str, name: str) -> np.ndarray:
+    try:
+        return np.array([float(v) for v in (text or "").split()], dtype=float)
+    except ValueError:
+        raise DataFormatError(f"{name}: {what} holds text that is not numbers") from None
+
+
+def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
+               wavelength_m: float | None = None) -> Diffractogram:
+    """Read a PANalytical XRDML file (first scan).
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    per_second : bool
+        Divide counts by the counting time.
+    wavelength_m : float, optional
+        Override the file's Kα1 wavelength.
+
+    Raises
+    ------
+    DataFormatError
+        Not XML / not XRDML, truncated XML, no 2θ axis or intensities,
+        mismatched lengths, entity declarations.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataFormatError(f"{p}: no such file")
+    raw = p.read_bytes()
+    if not raw:
+        raise DataFormatError(f"{p.name}: the file is empty (0 bytes)")
+    if b"<!ENTITY" in raw[:10000].upper():
+        raise DataFormatError(f"{p.name}: XML entity declarations are not accepted")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        raise DataFormatError(f"{p.name}: not well-formed XML ({exc}); the file is truncated or not XRDML") from None
+    if _local(root.tag) != "xrdMeasurements":
+        raise DataFormatError(f"{p.name}: root element <{_local(root.tag)}>, not an XRDML <xrdMeasurements>")
+    meta: dict[str, Any] = {"file_name": p.name, "format": "xrdml", "warnings": []}
+    w = None
+    for k in _find(root, "kAlpha1"):
+        try:
+            val = float(k.text or "")
+        except ValueError:
+            continue
+        unit = (k.get("unit") or "Angstrom").lower()
+        w = val * (UNITS["Å"][1] if unit.startswith("ang") else UNITS["nm"][1] if unit == "nm" else UNITS["Å"][1])
+        break
+    if wavelength_m is not None:
+        w = _check_wavelength(wavelength_m)
+        meta["wavelength_source"] = "given"
+    elif w is None:
+        w = CU_KALPHA1_M
+        meta["wavelength_source"] = "default (Cu Kα1): no kAlpha1 in the file"
+        meta["warnings"].append("no wavelength in the file; Cu Kα1 assumed")
+    else:
+        meta["wavelength_source"] = "file (kAlpha1)"
+    points = _find(root, "dataPoints")
+    if not points:
+        raise DataFormatError(f"{p.name}: no <dataPoints>; not a scan")
+    dp = points[0]
+    axis = next((e for e in dp if _local(e.tag) == "positions" and (e.get("axis") or "").lower() == "2theta"), None)
+    if axis is None:
+        raise DataFormatError(f"{p.name}: no 2Theta <positions> in the first scan")
+    inten_el = next((e for e in dp if _local(e.tag) in ("intensities", "counts")), None)
+    if inten_el is None:
+        raise DataFormatError(f"{p.name}: no <intensities> or <counts> in the first scan")
+    inten = _numbers(inten_el.text, "<intensities>", p.name)
+    listed = next((e for e in axis if _local(e.tag) == "listPositions"), None)
+    if listed is not None:
+        tth = _numbers(listed.text, "<listPositions>", p.name)
+    else:
+        start = next((e for e in axis if _local(e.tag) == "startPosition"), None)
+        end = next((e for e in axis if _local(e.tag) == "endPosition"), None)
+        if start is None or end is None:
+            raise DataFormatError(f"{p.name}: the 2Theta axis has neither start/end nor a list of positions")
+        try:
+            tth = np.linspace(float(start.text or ""), float(end.text or ""), inten.size)
+        except ValueError:
+            raise DataFormatError(f"{p.name}: 2Theta start/end are not numbers") from None
+    if tth.size != inten.size:
+        raise DataFormatError(f"{p.name}: {tth.size} angles but {inten.size} intensities")
+    if per_second:
+        t_el = next((e for e in dp if _local(e.tag) == "commonCountingTime"), None)
+        if t_el is None:
+            raise DataFormatError(f"{p.name}: per_second requested but no <commonCountingTime>")
+        t = float(t_el.text or "nan")
+        if not t > 0:
+            raise DataFormatError(f"{p.name}: counting time {t_el.text!r} is not positive")
+        inten = inten / t
+        meta["intensity_unit"] = "counts/s"
+    else:
+        meta["intensity_unit"] = inten_el.get("unit") or "counts"
+    return _finish(p.name, p.stem, tth, inten, float(w), meta)
+
+
+def read_diffraction(path: str | os.PathLike[str], *, wavelength_m: float | None = None) -> Diffractogram:
+    """Read ``.xrdml`` (by content) or a two-column text file."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataFormatError(f"{p}: no such file")
+    head = p.read_bytes()[:512].lstrip()
+    if head.startswith(b"<?xml") or head.startswith(b"<xrdMeasurements") or p.suffix.lower() == ".xrdml":
+        return read_xrdml(p, wavelength_m=wavelength_m)
+    return read_xy(p, wavelength_m=wavelength_m)

@@ -1,0 +1,67 @@
+"""Raman spectra from two-column text exports (WiRE, LabSpec, OPUS, generic).
+
+>>> from metalair.io.raman import read_raman
+>>> spec = read_raman("discharged_cathode.txt")     # doctest: +SKIP
+
+Accepted layout: optional header or ``#`` comment lines, then rows of
+numbers separated by tabs, commas, semicolons or spaces. Two columns are
+Raman shift [cm⁻¹] and intensity. Renishaw WiRE map/line exports with four
+columns (``#X #Y #Wave #Intensity``) or other files whose header names a
+``wave``/``shift`` and an ``intensity``/``counts`` column are read from those
+columns. Rows are sorted by shift (WiRE writes them descending).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError
+from metalair.io.columns import read_xy_text
+from metalair.tables.spectra import RamanSpectrum
+
+__all__ = ["read_raman"]
+
+_SHIFT = ("wave", "shift", "raman", "cm-1", "cm^-1", "wavenumber")
+_INTENSITY = ("intensity", "counts", "int", "cps", "signal")
+
+
+def read_raman(path: str | os.PathLike[str], *, shift_column: int | None = None,
+               intensity_column: int | None = None) -> RamanSpectrum:
+    """Read a Raman spectrum from a text export.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    shift_column, intensity_column : int, optional
+        0-based columns for files with more than two columns whose header
+        does not name them.
+
+    Returns
+    -------
+    RamanSpectrum
+
+    Raises
+    ------
+    DataFormatError
+        Empty, binary or non-numeric files, rows of unequal length, more than
+        two unnamed columns, fewer than 10 points, or shifts outside
+        −1000…5000 cm⁻¹ (not a Raman spectrum).
+    """
+    p = Path(path)
+    x, y, header, warnings = read_xy_text(p, x_keywords=_SHIFT, y_keywords=_INTENSITY, x_column=shift_column,
+                                          y_column=intensity_column, what="Raman spectrum")
+    if x.size < 10:
+        raise DataFormatError(f"{p.name}: only {x.size} points; a Raman spectrum needs at least 10")
+    if x.min() < -1000 or x.max() > 5000:
+        raise DataFormatError(
+            f"{p.name}: the first column runs {x.min():.6g}-{x.max():.6g}, not a Raman shift in cm-1 "
+            "(-1000 to 5000); is this another kind of file?"
+        )
+    order = np.argsort(x, kind="stable")
+    meta: dict[str, Any] = {"file_name": p.name, "format": "raman_text", "columns": header, "warnings": warnings}
+    return RamanSpectrum(shift_cm1=x[order], intensity=y[order], name=p.stem, metadata=meta)

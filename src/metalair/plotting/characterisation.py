@@ -1,0 +1,132 @@
+"""Figures of the characterisation analyses (matplotlib, imported inside the functions).
+
+Each function returns a matplotlib Figure; save it with
+:func:`metalair.plotting.simulation.save_figure` (atomic write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from metalair.analysis.diffraction import DiffractionAnalysis, PhaseMatch
+from metalair.analysis.magnetism import CurieWeissResult, Susceptibility
+from metalair.analysis.raman import RamanAnalysis
+from metalair.analysis.xas import XasNormalization
+from metalair.plotting.simulation import _mpl
+
+__all__ = ["plot_susceptibility", "plot_magnetisation", "plot_xanes", "plot_diffraction", "plot_raman"]
+
+
+def plot_susceptibility(chi: Susceptibility, fit: CurieWeissResult | None = None) -> Any:
+    """χ(T) and 1/χ(T), with the Curie–Weiss fit and its range when given."""
+    plt = _mpl()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    t = chi.temperature_K
+    ax1.plot(t, chi.chi_cgs, "o", ms=3, color="#2471a3", label="measured")
+    with np.errstate(divide="ignore"):
+        ax2.plot(t, 1.0 / chi.chi_cgs, "o", ms=3, color="#2471a3", label="measured")
+    if fit is not None:
+        tt = np.linspace(fit.t_range_K[0], fit.t_range_K[1], 300)
+        label = (f"C = {fit.C:.4g} cm³ K/mol, θ = {fit.theta_K:.3g} K,\nχ0 = {fit.chi0:.3g} cm³/mol, "
+                 f"µeff = {fit.mu_eff:.3g} µB")
+        ax1.plot(tt, fit.model(tt), "-", color="#c0392b", label=label)
+        ax2.plot(tt, 1.0 / (fit.model(tt) - fit.chi0), "-", color="#c0392b", label="1/(χ − χ0) of the fit")
+        for ax in (ax1, ax2):
+            ax.axvspan(fit.t_range_K[0], fit.t_range_K[1], color="0.9", zorder=0)
+    ax1.set_xlabel("T [K]")
+    ax1.set_ylabel("χ [cm³/mol]")
+    ax2.set_xlabel("T [K]")
+    ax2.set_ylabel("1/χ [mol/cm³]")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(chi.source or "susceptibility")
+    fig.tight_layout()
+    return fig
+
+
+def plot_magnetisation(field_Oe: np.ndarray, moment_emu: np.ndarray, temperature_K: np.ndarray,
+                       title: str = "") -> Any:
+    """M(H) of a record whose field sweeps (coloured by temperature)."""
+    plt = _mpl()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    sc = ax.scatter(np.asarray(field_Oe) / 1e4, moment_emu, c=temperature_K, s=4, cmap="viridis")
+    fig.colorbar(sc, ax=ax, label="T [K]")
+    ax.set_xlabel("µ0H [T]")
+    ax.set_ylabel("M [emu]")
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "M(H)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_xanes(norms: Sequence[XasNormalization]) -> Any:
+    """Normalised µ(E) and its first derivative, E0 marked, for one or more spectra."""
+    plt = _mpl()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True)
+    for n in norms:
+        e = n.energy_eV
+        (line,) = ax1.plot(e, n.norm, lw=1.3, label=f"{n.spectrum.name} (E0 {n.e0_eV:.2f} eV, {n.e0_method})")
+        ax2.plot(e, n.dmu_dE / n.edge_step, lw=1.1, color=line.get_color())
+        for ax in (ax1, ax2):
+            ax.axvline(n.e0_eV, color=line.get_color(), lw=0.8, ls=":")
+    if norms:
+        e0 = float(np.median([n.e0_eV for n in norms]))
+        ax1.set_xlim(e0 - 40, e0 + 80)
+    ax1.set_ylabel("normalised µ(E)")
+    ax2.set_ylabel("dµ/dE / edge step [1/eV]")
+    ax2.set_xlabel("E [eV]")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    ax1.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch] = ()) -> Any:
+    """Pattern, background and fitted peaks, with the lines of the identified phases beneath."""
+    plt = _mpl()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    x = analysis.pattern.two_theta_deg
+    ax1.plot(x, analysis.pattern.intensity, lw=0.8, color="k", label="measured")
+    ax1.plot(x, analysis.background, lw=0.8, color="0.5", label="background")
+    for pk in analysis.peaks:
+        ax1.axvline(pk.center, color="#2471a3", lw=0.4, alpha=0.6)
+    accepted = [m for m in matches if m.accepted]
+    for k, m in enumerate(accepted):
+        for ln in m.matched + m.missing:
+            ax2.vlines(ln.two_theta_deg, k, k + ln.intensity / 100.0 * 0.9, color=f"C{k}")
+        ax2.text(x[0], k + 0.5, f" {m.phase} ({m.score:.2f})", fontsize=8, va="center", color=f"C{k}")
+    ax2.set_yticks([])
+    ax2.set_xlabel("2θ [deg]")
+    ax1.set_ylabel("intensity")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    ax1.set_title(analysis.pattern.name)
+    fig.tight_layout()
+    return fig
+
+
+def plot_raman(analysis: RamanAnalysis) -> Any:
+    """Spectrum with baseline; corrected spectrum with fitted peaks and assignments."""
+    plt = _mpl()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    x = analysis.spectrum.shift_cm1
+    ax1.plot(x, analysis.spectrum.intensity, lw=0.8, color="k", label="measured")
+    ax1.plot(x, analysis.baseline, lw=0.8, color="0.5", label="ALS baseline")
+    ax2.plot(x, analysis.corrected, lw=0.8, color="k")
+    for pk, a in zip(analysis.peaks, analysis.assignments):
+        ax2.axvline(pk.center, color="#c0392b", lw=0.5)
+        ax2.annotate(f"{pk.center:.0f}\n{a.label}", (pk.center, pk.height), fontsize=7, ha="center", va="bottom")
+    ax2.set_xlabel("Raman shift [cm⁻¹]")
+    ax1.set_ylabel("intensity")
+    ax2.set_ylabel("baseline-corrected")
+    ax1.legend(fontsize=8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    ax1.set_title(analysis.spectrum.name)
+    fig.tight_layout()
+    return fig

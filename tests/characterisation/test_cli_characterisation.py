@@ -1,0 +1,116 @@
+"""The magnet, xas, xrd and raman commands: tables and figures written, clear errors, exit codes."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from metalair.analysis.diffraction import simulate_diffractogram
+from metalair.analysis.peaks import pseudo_voigt
+from metalair.cli.app import app
+from metalair.tables.magnetometry import MagnetometryData
+from metalair.units import UNITS
+
+runner = CliRunner()
+
+
+def rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_mt_file(path, seed=0):
+    """A Quantum Design-style M(T) file of a Curie-Weiss paramagnet (C 0.95, theta -12 K)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(5.0, 300.0, 5.0)
+    chi = 0.95 / (t + 12.0) + 2e-4
+    emu = chi * (20.0e-3 / 160.0) * 1000.0 * (1 + 0.005 * rng.standard_normal(t.size))
+    lines = ["[Header]", "; MPMS3 Data File", "INFO,20.0,SAMPLE_MASS", "INFO,160.0,SAMPLE_MOLECULAR_WEIGHT", "[Data]",
+             "Comment,Time Stamp (sec),Temperature (K),Magnetic Field (Oe),Moment (emu),M. Std. Err. (emu)"]
+    lines += [f",{k},{a},1000.0,{b}," for k, (a, b) in enumerate(zip(t, emu))]
+    path.write_text("\n".join(lines) + "\n")
+    _ = MagnetometryData, UNITS  # the reader's SI conversions are tested in test_magnetometry
+
+
+def test_magnet_fits_an_mt_file(tmp_path):
+    f = tmp_path / "mt.dat"
+    write_mt_file(f)
+    res = runner.invoke(app, ["magnet", str(f), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "mu_eff" in res.output
+    cw = {r["quantity"]: r for r in rows(tmp_path / "o" / "curie_weiss.csv")}
+    assert float(cw["C"]["ci95_low"]) < 0.95 < float(cw["C"]["ci95_high"])
+    assert (tmp_path / "o" / "susceptibility.png").stat().st_size > 1000
+    assert len(rows(tmp_path / "o" / "susceptibility.csv")) == 59
+
+
+def test_magnet_refuses_the_real_mh_file_with_exit_1(char_file, tmp_path):
+    res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--molar-mass", "478.72",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "no usable temperature range" in res.output
+    assert (tmp_path / "susceptibility.csv").exists() and (tmp_path / "magnetisation.png").exists()
+    res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "--molar-mass" in res.output
+    res = runner.invoke(app, ["magnet", str(char_file("xas/feo_rt1.xdi")), "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "not a Quantum Design" in res.output
+    res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--t-range", "300-50"])
+    assert res.exit_code == 1 and "LOW:HIGH" in res.output
+
+
+def test_xas_command(char_file, tmp_path):
+    res = runner.invoke(app, ["xas", str(char_file("xas/fe_athena.prj")), str(char_file("xas/cu_metal_rt.xdi")),
+                              "-r", f"{char_file('xas/feo_rt1.xdi')}=2", "-r", f"{char_file('xas/fe2o3_rt1.xmu')}=3",
+                              "--e0-uncertainty", "0.3", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    table = rows(tmp_path / "xas.csv")
+    assert [r["spectrum"] for r in table] == ["fe2o3_rt1.xmu", "fe3c_rt.xdi", "feo_rt1.xmu", "Cu"]
+    assert float(table[0]["valence"]) == pytest.approx(3.0, abs=0.01)  # the reference itself
+    assert table[3]["valence"] == ""  # Cu K edge: refused by the Fe calibration, with a note
+    assert "different edge" in res.output
+    assert (tmp_path / "xas.png").exists()
+    res = runner.invoke(app, ["xas", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "not a row of numbers" in res.output
+    res = runner.invoke(app, ["xas", str(char_file("xas/feo_rt1.xdi")), "-r", "x.xdi"])
+    assert res.exit_code == 1 and "FILE=VALENCE" in res.output
+    res = runner.invoke(app, ["xas", str(char_file("xas/feo_rt1.xdi")), "--e0", "inflection"])
+    assert res.exit_code == 1 and "e0_method" in res.output
+
+
+def test_xrd_command(tmp_path):
+    pat = simulate_diffractogram({"Na2O2": 1.0, "Na2CO3": 0.5}, seed=5)
+    f = tmp_path / "p.xy"
+    f.write_text("\n".join(f"{a:.3f} {b:.0f}" for a, b in zip(pat.two_theta_deg, pat.intensity)))
+    res = runner.invoke(app, ["xrd", str(f), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    ident = {r["phase"]: r["identified"] for r in rows(tmp_path / "o" / "xrd_phases.csv")}
+    assert ident == {"Na2O2": "True", "Na2CO3": "True", "NaO2": "False", "Na2CO3·H2O": "False", "RuO2": "False"}
+    assert len(rows(tmp_path / "o" / "xrd_peaks.csv")) > 10 and (tmp_path / "o" / "xrd.png").exists()
+    res = runner.invoke(app, ["xrd", str(f), "--phases", "NaO3"])
+    assert res.exit_code == 1 and "unknown phase" in res.output
+    res = runner.invoke(app, ["xrd", str(f), "--wavelength-a", "1e-10"])
+    assert res.exit_code == 1 and "wavelength" in res.output
+    bad = tmp_path / "bad.xrdml"
+    bad.write_text("<?xml version='1.0'?><xrdMeasurements><xrdMeasurement>")
+    res = runner.invoke(app, ["xrd", str(bad)])
+    assert res.exit_code == 1 and "not well-formed XML" in res.output
+
+
+def test_raman_command(tmp_path):
+    x = np.arange(200.0, 1800.0, 1.0)
+    y = 1000 + 0.2 * x + pseudo_voigt(x, 1156, 300, 12, 0.5) + np.random.default_rng(1).normal(0, 5, x.size)
+    f = tmp_path / "r.txt"
+    f.write_text("\n".join(f"{a}\t{b}" for a, b in zip(x, y)))
+    res = runner.invoke(app, ["raman", str(f), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    peaks = rows(tmp_path / "o" / "raman_peaks.csv")
+    assert len(peaks) == 1 and peaks[0]["assignment"] == "NaO2"
+    assert (tmp_path / "o" / "raman.png").exists()
+    res = runner.invoke(app, ["raman", str(f), "--shape", "triangle"])
+    assert res.exit_code == 1 and "shape" in res.output
+    (tmp_path / "e.txt").write_text("")
+    res = runner.invoke(app, ["raman", str(tmp_path / "e.txt")])
+    assert res.exit_code == 1 and "empty" in res.output

@@ -1,0 +1,198 @@
+"""Reference powder patterns, diffraction readers, phase identification and layer spacing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from metalair.analysis.crystal import (
+    CROMER_MANN,
+    REFERENCE_PHASES,
+    CrystalStructure,
+    Site,
+    form_factor,
+    parse_symmetry_operation,
+    powder_pattern,
+)
+from metalair.analysis.diffraction import (
+    analyse_diffractogram,
+    d_spacing,
+    identify_phases,
+    interlayer_spacing,
+    match_phases,
+    simulate_diffractogram,
+)
+from metalair.analysis.peaks import pseudo_voigt
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.diffraction import read_diffraction, read_xrdml
+from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
+
+Z = {"H": 1, "Li": 3, "C": 6, "O": 8, "Na": 11, "Cl": 17, "Ru": 44}
+
+
+# --------------------------------------------------------------------------- structures and patterns
+def test_form_factors_at_zero_angle_equal_the_electron_count():
+    for el, z in Z.items():
+        assert float(form_factor(el, 0.0)) == pytest.approx(z, abs=0.01), el
+    assert set(CROMER_MANN) == set(Z)
+    with pytest.raises(ParameterError, match="no form factor"):
+        form_factor("Xx", 0.1)
+
+
+def test_symmetry_operation_parser():
+    r, t = parse_symmetry_operation("-y+1/2, x, z+1/2")
+    np.testing.assert_array_equal(r, [[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    np.testing.assert_allclose(t, [0.5, 0, 0.5])
+    with pytest.raises(ParameterError):
+        parse_symmetry_operation("x,y")
+    with pytest.raises(ParameterError):
+        parse_symmetry_operation("x,y,import os")
+
+
+def test_nacl_pattern_against_the_standard_powder_pattern():
+    """Rock salt with Cu Kα1: line positions from a = 5.6402 Å; intensities close to the standard
+    pattern (Swanson & Fuyat, NBS Circular 539 vol. 2 (1953): 111 13, 200 100, 220 55, 222 15)."""
+    nacl = CrystalStructure("NaCl", "NaCl", "Fm-3m", (5.6402, 5.6402, 5.6402, 90, 90, 90),
+                            ("x,y,z", "-x,-y,z", "-x,y,-z", "z,x,y", "y,x,-z", "-x,-y,-z", "x,y+1/2,z+1/2",
+                             "x+1/2,y,z+1/2"), (Site("Na", 0, 0, 0, b_iso=1.6), Site("Cl", 0.5, 0.5, 0.5, b_iso=1.2)),
+                            "test")
+    assert len(nacl.atoms()) == 8
+    lines = {r.hkl: r for r in powder_pattern(nacl)}
+    assert lines[(2, 0, 0)].two_theta_deg == pytest.approx(31.70, abs=0.01)
+    assert lines[(2, 0, 0)].intensity == 100.0 and lines[(2, 0, 0)].multiplicity == 6
+    assert 45 < lines[(2, 2, 0)].intensity < 65
+    assert 5 < lines[(1, 1, 1)].intensity < 20
+    assert 10 < lines[(2, 2, 2)].intensity < 25
+
+
+@pytest.mark.parametrize(("name", "atoms"), [("NaO2", 12), ("Na2O2", 12), ("Na2CO3", 24), ("Na2CO3·H2O", 36),
+                                             ("RuO2", 6)])
+def test_reference_cells_hold_the_right_atoms(name, atoms):
+    st = REFERENCE_PHASES[name]
+    assert len(st.atoms()) == atoms
+    assert st.reference
+
+
+def test_ruo2_lines_match_bragg_and_the_known_pattern():
+    lines = powder_pattern(REFERENCE_PHASES["RuO2"])
+    strongest = sorted(lines, key=lambda r: -r.intensity)[:3]
+    assert {r.hkl for r in strongest} == {(1, 1, 0), (1, 0, 1), (2, 1, 1)}
+    for r in lines:
+        assert CU_KALPHA1_M * 1e10 == pytest.approx(2 * r.d_A * math.sin(math.radians(r.two_theta_deg / 2)))
+    r110 = next(r for r in lines if r.hkl == (1, 1, 0))
+    assert r110.d_A == pytest.approx(4.4919 / math.sqrt(2), rel=1e-9)
+    # any wavelength: Mo Kα1 moves the line, not d
+    mo = {r.hkl: r for r in powder_pattern(REFERENCE_PHASES["RuO2"], wavelength_m=0.70932e-10)}
+    assert mo[(1, 1, 0)].d_A == pytest.approx(r110.d_A)
+    assert mo[(1, 1, 0)].two_theta_deg < r110.two_theta_deg
+
+
+# --------------------------------------------------------------------------- identification
+@pytest.mark.parametrize("pair", [("NaO2", "Na2O2"), ("Na2CO3", "RuO2")])
+def test_a_two_phase_pattern_is_identified_as_those_two_phases(pair):
+    pattern = simulate_diffractogram({pair[0]: 1.0, pair[1]: 0.6}, seed=1)
+    analysis = analyse_diffractogram(pattern)
+    names, _unexplained = identify_phases(analysis)
+    assert sorted(names) == sorted(pair)
+    scores = {m.phase: m.score for m in match_phases(analysis)}
+    assert all(scores[p] > 0.9 for p in pair)
+    assert all(s < 0.7 for n, s in scores.items() if n not in pair)
+    # fitted positions carry intervals that contain the line positions of the phases
+    r = analysis.rows()[0]
+    assert r["two_theta_low"] < r["two_theta_deg"] < r["two_theta_high"]
+
+
+def test_interlayer_spacing_from_a_basal_peak():
+    x = np.arange(10.0, 30.0, 0.01)
+    d_true = 5.36  # Å
+    tth = 2 * math.degrees(math.asin(CU_KALPHA1_M * 1e10 / (2 * d_true)))
+    rng = np.random.default_rng(2)
+    y = 40 + pseudo_voigt(x, tth, 2000, 0.15, 0.4)
+    pattern = Diffractogram(two_theta_deg=x, intensity=rng.poisson(y).astype(float))
+    res = interlayer_spacing(pattern, 16.3, stacking="O3")
+    assert res.d_ci95[0] < d_true < res.d_ci95[1]
+    assert res.c_A == pytest.approx(3 * res.d_A)
+    assert float(d_spacing(res.two_theta_deg, CU_KALPHA1_M)) == pytest.approx(res.d_A)
+    with pytest.raises(ParameterError, match="stacking"):
+        interlayer_spacing(pattern, 16.3, stacking="T2")
+    with pytest.raises(DataFormatError, match="no basal peak"):
+        interlayer_spacing(pattern, 25.0, window_deg=1.0)
+
+
+# --------------------------------------------------------------------------- readers
+XRDML = """<?xml version="1.0" encoding="UTF-8"?>
+<xrdMeasurements xmlns="http://www.xrdml.com/XRDMeasurement/1.5" status="Completed">
+  <xrdMeasurement measurementType="Scan" status="Completed">
+    <usedWavelength intended="K-Alpha 1">
+      <kAlpha1 unit="Angstrom">1.5405980</kAlpha1>
+      <kAlpha2 unit="Angstrom">1.5444260</kAlpha2>
+      <ratioKAlpha2KAlpha1>0.5000</ratioKAlpha2KAlpha1>
+    </usedWavelength>
+    <scan appendNumber="0" mode="Continuous" scanAxis="Gonio" status="Completed">
+      <dataPoints>
+        <positions axis="2Theta" unit="deg">
+          <startPosition>{start}</startPosition>
+          <endPosition>{end}</endPosition>
+        </positions>
+        <positions axis="Omega" unit="deg">
+          <startPosition>5.0</startPosition>
+          <endPosition>40.0</endPosition>
+        </positions>
+        <commonCountingTime unit="seconds">2.0</commonCountingTime>
+        <intensities unit="counts">{counts}</intensities>
+      </dataPoints>
+    </scan>
+  </xrdMeasurement>
+</xrdMeasurements>
+"""
+
+
+def test_xrdml_reader(tmp_path):
+    pat = simulate_diffractogram({"RuO2": 1.0}, seed=3)
+    x, y = pat.two_theta_deg, pat.intensity
+    text = XRDML.format(start=x[0], end=x[-1], counts=" ".join(str(int(v)) for v in y))
+    p = tmp_path / "ruo2.xrdml"
+    p.write_text(text)
+    d = read_diffraction(p)
+    assert d.wavelength_m == pytest.approx(1.5405980e-10)
+    assert d.metadata["wavelength_source"] == "file (kAlpha1)"
+    np.testing.assert_allclose(d.two_theta_deg, x, atol=1e-9)
+    np.testing.assert_allclose(d.intensity, np.floor(y))
+    assert read_xrdml(p, per_second=True).intensity[0] == pytest.approx(np.floor(y[0]) / 2.0)
+    names, _ = identify_phases(analyse_diffractogram(d))
+    assert names == ["RuO2"]
+    # damaged and foreign
+    (tmp_path / "cut.xrdml").write_text(text[: len(text) // 2])
+    with pytest.raises(DataFormatError, match="not well-formed XML"):
+        read_diffraction(tmp_path / "cut.xrdml")
+    (tmp_path / "other.xml").write_text("<?xml version='1.0'?><svg></svg>")
+    with pytest.raises(DataFormatError, match="not an XRDML"):
+        read_diffraction(tmp_path / "other.xml")
+    (tmp_path / "ent.xrdml").write_text("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>")
+    with pytest.raises(DataFormatError, match="entity"):
+        read_diffraction(tmp_path / "ent.xrdml")
+    short = text.replace(" ".join(str(int(v)) for v in y), " ".join(str(int(v)) for v in y[:-5]))
+    (tmp_path / "short.xrdml").write_text(short.replace("<startPosition>10.0", "<startPosition>10.0"))
+    d2 = read_diffraction(tmp_path / "short.xrdml")  # start/end spread over the counts present
+    assert len(d2) == len(y) - 5
+
+
+def test_xy_and_csv_readers(tmp_path, char_file):
+    pat = simulate_diffractogram({"NaO2": 1.0}, seed=4)
+    (tmp_path / "a.xy").write_text("\n".join(f"{a:.3f} {b:.0f}" for a, b in zip(pat.two_theta_deg, pat.intensity)))
+    (tmp_path / "b.csv").write_text("Angle,Intensity\n" + "\n".join(f"{a:.3f},{b:.0f}" for a, b in
+                                                                   zip(pat.two_theta_deg, pat.intensity)))
+    a = read_diffraction(tmp_path / "a.xy")
+    b = read_diffraction(tmp_path / "b.csv", wavelength_m=1.5406e-10)
+    assert len(a) == len(b) == len(pat)
+    assert a.metadata["wavelength_source"].startswith("default")
+    assert b.metadata["wavelength_source"] == "given"
+    with pytest.raises(ParameterError, match="wavelength"):
+        read_diffraction(tmp_path / "b.csv", wavelength_m=1.54)  # Å given where m is expected
+    (tmp_path / "bad.xy").write_text("\n".join(f"{v} {v}" for v in range(200, 260)))
+    with pytest.raises(DataFormatError, match="not 2θ"):
+        read_diffraction(tmp_path / "bad.xy")
+    with pytest.raises(DataFormatError):
+        read_diffraction(char_file("xas/fe_athena.prj"))  # gzip bytes: binary
