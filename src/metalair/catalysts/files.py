@@ -154,7 +154,10 @@ def _element_type(cls: type, name: str, hint: Any) -> type | None:
         return args[1]  # type: ignore[return-value]
     if origin in (tuple, list) and args and dataclasses.is_dataclass(args[0]):
         return args[0]  # type: ignore[return-value]
-    return _ELEMENT_TYPES.get((cls, name))
+    for klass in getattr(cls, "__mro__", (cls,)):
+        if (klass, name) in _ELEMENT_TYPES:
+            return _ELEMENT_TYPES[(klass, name)]
+    return None
 
 
 def _kind(hint: Any) -> str:
