@@ -53,7 +53,7 @@ from metalair._files import atomic_write, atomic_write_text
 from metalair.errors import MetalairError, ParameterError
 
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
-           "ProgressBar", "MANIFEST", "RESULTS"]
+           "tables_identical", "ProgressBar", "MANIFEST", "RESULTS"]
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -203,6 +203,23 @@ def _order_columns(table: Any, candidate_names: list[str]) -> Any:
     tail = [c for c in ("status", "message", "batch") if c in table.column_names]
     rest = [c for c in table.column_names if c not in first + inputs + tail]
     return table.select(first + inputs + rest + tail)
+
+
+def tables_identical(a: Any, b: Any) -> bool:
+    """True when two result tables have the same columns, types and bit-identical values (NaN equals NaN)."""
+    import struct
+
+    if a.schema != b.schema or a.num_rows != b.num_rows:
+        return False
+    for name in a.column_names:
+        x, y = a.column(name).to_pylist(), b.column(name).to_pylist()
+        for u, v in zip(x, y):
+            if isinstance(u, float) and isinstance(v, float):
+                if struct.pack("<d", u) != struct.pack("<d", v):
+                    return False
+            elif u != v:
+                return False
+    return True
 
 
 def read_sweep(out_dir: str | os.PathLike[str]) -> Any:
@@ -374,7 +391,7 @@ def run_sweep(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ParameterError(f"batch_size = {batch_size!r} must be a positive integer")
     if spec is None:
-        spec = {"evaluate": getattr(evaluate, "__qualname__", None) or repr(evaluate), "repr": repr(evaluate)}
+        spec = _describe(evaluate)
     fp = _fingerprint(cands, spec, batch_size)
     n_batches = math.ceil(n / batch_size)
     existing_parts = sorted(out.glob("part-*.parquet")) if out.is_dir() else []
@@ -482,6 +499,19 @@ def run_sweep(
     return SweepResult(table=table, out_dir=out, n_candidates=n, n_batches=n_batches, batches_run=len(todo),
                        batches_skipped=len(done_batches), n_failed=failed, wall_time_s=wall, mode=mode,
                        files={"results": str(out / RESULTS), "manifest": str(manifest_path)})
+
+
+def _describe(evaluate: Any) -> dict:
+    """A description of the evaluation that is the same in every process (no memory addresses)."""
+    import functools
+
+    if isinstance(evaluate, functools.partial):
+        inner = _describe(evaluate.func)
+        inner.update(args=[repr(a) for a in evaluate.args],
+                     keywords={k: repr(v) for k, v in sorted(evaluate.keywords.items())})
+        return inner
+    name = getattr(evaluate, "__qualname__", None) or type(evaluate).__qualname__
+    return {"evaluate": f"{getattr(evaluate, '__module__', '?')}.{name}"}
 
 
 def _names(cands: list[dict]) -> list[str]:
