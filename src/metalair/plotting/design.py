@@ -60,7 +60,7 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
     ax.axhline(0, color="0.6", lw=0.6)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
-    ax.set_title(title or (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: "
+    ax.set_title(title or (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: reverse of "
                            f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.2f} V)"), fontsize=9)
     fig.tight_layout()
     return fig
@@ -78,8 +78,9 @@ def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
-                    markers: Mapping[str, tuple[float, float]] | None = None, ax: Any = None,
-                    title: str | None = None, cmap: str = "viridis") -> Any:
+                    markers: Mapping[str, tuple[float, ...]] | None = None, ax: Any = None,
+                    title: str | None = None, cmap: str = "viridis",
+                    marker_values: Mapping[str, float | None] | None = None) -> Any:
     """Heat map of one result column over two descriptor columns, with reference catalysts marked.
 
     Parameters
@@ -90,6 +91,9 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         Column names.
     markers : {label: (x, y)}, optional
         Points to mark (the built-in catalysts).
+    marker_values : {label: value}, optional
+        Each marked catalyst's own result for ``value``: the star is filled
+        with it on the map's colour scale (white when absent).
     ax : matplotlib Axes, optional
 
     Returns
@@ -117,11 +121,15 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         if (~ok).any():
             ax.scatter(xv[~ok], yv[~ok], marker="x", color="0.5", s=12, label="failed / no value")
     fig.colorbar(mesh, ax=ax, label=value)
-    for label, (mx, my) in (markers or {}).items():
+    offsets = [(-30, 18), (8, 10), (-2, 34), (16, -22), (-40, -20)]
+    for k, (label, (mx, my)) in enumerate((markers or {}).items()):
         if math.isfinite(mx) and math.isfinite(my):
-            ax.plot(mx, my, marker="*", ms=13, mfc="white", mec="k", ls="none")
-            ax.annotate(label, (mx, my), xytext=(5, 5), textcoords="offset points", fontsize=8,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+            own = (marker_values or {}).get(label)
+            face = mesh.cmap(mesh.norm(own)) if own is not None and math.isfinite(own) else "white"
+            ax.plot(mx, my, marker="*", ms=15, mfc=face, mec="k", mew=1.2, ls="none")
+            ax.annotate(label, (mx, my), xytext=offsets[k % len(offsets)], textcoords="offset points", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.85, "lw": 0},
+                        arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "k", "shrinkA": 0, "shrinkB": 5})
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     if title:
@@ -130,15 +138,21 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
 
 
 def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[str],
-                     markers: Mapping[str, tuple[float, float]] | None = None, title: str | None = None) -> Any:
-    """Several :func:`plot_screen_map` panels side by side (e.g. cycle life and polarisation)."""
+                     markers: Mapping[str, tuple[float, float]] | None = None, title: str | None = None,
+                     marker_results: Mapping[str, Mapping[str, float]] | None = None) -> Any:
+    """Several :func:`plot_screen_map` panels side by side (e.g. cycle life and polarisation).
+
+    ``marker_results`` = ``{label: {value column: number}}`` fills each star with the marked
+    catalyst's own result.
+    """
     plt = _plt()
     values = [v for v in values if v in table]
     if not values:
         raise ParameterError("none of the requested columns is in the screen table")
     fig, axes = plt.subplots(1, len(values), figsize=(5.6 * len(values), 4.4), squeeze=False)
     for ax, v in zip(axes[0], values):
-        plot_screen_map(table, x, y, v, markers=markers, ax=ax)
+        own = {k: r.get(v) for k, r in (marker_results or {}).items()}
+        plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

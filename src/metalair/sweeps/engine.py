@@ -138,7 +138,7 @@ def evaluate_batch(evaluate: Callable[[dict], Mapping[str, Any]], batch: int,
                 if key in row:
                     key = f"{key} (result)"
                 row[key] = _clean(v)
-        except Exception as exc:
+        except Exception as exc:  # one candidate must never end the sweep
             status = "error"
             message = f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, (MetalairError, ValueError)):
@@ -420,7 +420,7 @@ def run_sweep(
                 if pq.read_metadata(pth).num_rows == len(batches[b]):
                     done_batches.add(b)
                     continue
-            except Exception:
+            except Exception:  # an unreadable part file is simply redone
                 pass
             pth.unlink(missing_ok=True)
     manifest = {"format": _FORMAT, "version": 1, "fingerprint": fp, "n_candidates": n, "batch_size": batch_size,
@@ -469,7 +469,7 @@ def run_sweep(
                 b = futures[fut]
                 try:
                     _bi, rows = fut.result()
-                except Exception as exc:
+                except Exception as exc:  # e.g. KilledWorker after repeated worker loss
                     lost[b] = f"{type(exc).__name__}: {exc}"
                     continue
                 finish_batch(b, rows)

@@ -149,8 +149,17 @@ def run_screen(
                 from metalair.plotting.simulation import save_figure
 
                 data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values)}
-                fig = plot_screen_maps(data, axes[0], axes[1], values, markers=reference_markers(*axes),
-                                       title=f"{len(cands)} candidates; base {settings.catalyst}")
+                markers = reference_markers(*axes)
+                own = {}
+                for name in markers:  # each marked catalyst's own result fills its star
+                    try:
+                        own[name] = evaluate_candidate({"catalyst": name}, settings)
+                    except Exception:  # a marker without a value is drawn white
+                        pass
+                fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
+                                       title=f"{len(cands)} candidates, base {settings.catalyst}; stars: built-in "
+                                       "catalysts at their own descriptors (mean over states), filled with their own "
+                                       "simulated value")
                 save_figure(fig, out / "map.png")
                 files["map"] = str(out / "map.png")
             except ImportError:  # pragma: no cover - no matplotlib

@@ -56,7 +56,7 @@ class DFTCatalyst:
             fe = self.free_energy
             lines.append(f"    U_eq {fe.equilibrium_potential:.3f} V; limiting discharge "
                          f"{fe.limiting_discharge_potential:.3f} V ({fe.limiting_discharge_step}); "
-                         f"limiting charge {fe.limiting_charge_potential:.3f} V ({fe.limiting_charge_step})")
+                         f"limiting charge {fe.limiting_charge_potential:.3f} V (reverse of {fe.limiting_charge_step})")
         return "\n".join(lines)
 
 
