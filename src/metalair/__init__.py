@@ -12,6 +12,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
+from metalair.catalysts.files import load_catalyst, save_catalyst  # noqa: F401  (catalyst files, TOML)
 from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
 from metalair.errors import (
     DataFormatError, KeyNotFoundError, MetalairError, ParameterError, ProtocolError, SolverError,
@@ -26,7 +27,7 @@ __all__ = [
     "__version__",
     "Simulation", "simulate", "Solution", "LumpedAirElectrode",
     "LumpedParameters", "DEFAULT_PARAMETERS", "SolverSettings",
-    "Catalyst", "Descriptors", "HostCouple", "NLRO", "RUO2", "get_catalyst",
+    "Catalyst", "Descriptors", "HostCouple", "NLRO", "RUO2", "get_catalyst", "load_catalyst", "save_catalyst",
     "Environment", "environment", "AMBIENT_AIR", "DRY_AIR", "PURE_O2", "SODIUM",
     "Discharge", "Charge", "Rest", "Hold", "Sweep", "Cycle", "Protocol", "parse_protocol", "format_protocol",
     "MetalairError", "ParameterError", "ProtocolError", "DataFormatError", "SolverError", "KeyNotFoundError",

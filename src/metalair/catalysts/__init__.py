@@ -6,13 +6,16 @@ import difflib
 
 from metalair.catalysts.base import PRODUCTS, Catalyst, Descriptors, HostCouple
 from metalair.catalysts.sets.sun2025 import CATALYSTS, NLRO, RUO2
+from metalair.catalysts.sets.sun2025_references import REFERENCE_CATALYSTS
 from metalair.errors import ParameterError
 
 __all__ = ["Catalyst", "Descriptors", "HostCouple", "PRODUCTS", "NLRO", "RUO2", "CATALYSTS", "get_catalyst"]
 
+CATALYSTS = {**CATALYSTS, **REFERENCE_CATALYSTS}  # the study's references NNRO and NLMO are built in too
+
 
 def get_catalyst(name) -> Catalyst:
-    """Return a built-in catalyst by name (case-insensitive), or the Catalyst given.
+    """Return a built-in catalyst by name (case-insensitive), a catalyst file (``*.toml``), or the Catalyst given.
 
     Raises
     ------
@@ -21,6 +24,10 @@ def get_catalyst(name) -> Catalyst:
     """
     if isinstance(name, Catalyst):
         return name
+    if str(name).strip().lower().endswith(".toml"):  # a catalyst file (metalair.catalysts.files)
+        from metalair.catalysts.files import load_catalyst
+
+        return load_catalyst(str(name).strip())
     lookup = {k.lower(): v for k, v in CATALYSTS.items()}
     key = str(name).strip().lower()
     if key in lookup:
@@ -30,5 +37,5 @@ def get_catalyst(name) -> Catalyst:
     hint = f" Did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
     raise ParameterError(
         f"unknown catalyst {name!r}.{hint} Built-in catalysts: {', '.join(CATALYSTS)} "
-        "(or pass a metalair.catalysts.Catalyst object)"
+        "(or a catalyst file ending in .toml, or a metalair.catalysts.Catalyst object)"
     )

@@ -319,10 +319,19 @@ def stages(
 
 
 @app.command()
-def catalysts() -> None:
+def catalysts(
+    show: Optional[str] = typer.Option(None, "--show", help="Print one catalyst (built-in name or .toml) as a "
+                                       "catalyst file."),
+) -> None:
     """List the built-in catalysts, their descriptors and sources."""
     from metalair.catalysts import CATALYSTS
 
+    if show is not None:
+        try:
+            typer.echo(_design.show_catalyst(show), nl=False)
+        except MetalairError as exc:
+            _fail(str(exc))
+        return
     for cat in CATALYSTS.values():
         kind = "insertion host (state follows potential)" if cat.is_insertion_host else "fixed state"
         typer.echo(f"{cat.name}  {cat.formula}  — {kind}")
@@ -386,5 +395,7 @@ if __name__ == "__main__":  # pragma: no cover
 # commands defined in other modules register themselves on `app`
 from metalair.cli import analysis_commands as _analysis_commands  # noqa: E402,F401
 from metalair.cli import characterisation as _characterisation  # noqa: E402
+from metalair.cli import design as _design  # noqa: E402
 
 _characterisation.register(app)
+_design.register(app)

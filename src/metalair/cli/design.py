@@ -1,0 +1,297 @@
+"""CLI commands for catalyst design: ``catalyst from-dft``, ``screen`` and ``sweep``.
+
+Registered on the main app by :func:`register`. Exit codes: 0 ok; 1 user
+error (bad option, missing or malformed file, unknown key); 2 a sweep that
+could not finish (rerun with ``--resume``) or an internal failure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from metalair.errors import MetalairError
+
+__all__ = ["register"]
+
+EXIT_USER = 1
+EXIT_FAILED = 2
+
+
+def _fail(message: str, code: int = EXIT_USER) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+# ----------------------------------------------------------------------------
+# metalair catalyst from-dft
+# ----------------------------------------------------------------------------
+catalyst_app = typer.Typer(help="Catalyst files: build one from DFT outputs.", no_args_is_help=True,
+                           add_completion=False, pretty_exceptions_enable=False)
+
+
+@catalyst_app.command("from-dft")
+def from_dft(
+    vasprun: list[str] | None = typer.Option(
+        None, "--vasprun", help="VASP vasprun.xml(.gz) with a projected DOS: one file for all products, or "
+        "PRODUCT=file (NaO2, Na2O2, Na2CO3), repeatable."),
+    icohp: list[str] | None = typer.Option(
+        None, "--icohp", help="LOBSTER ICOHPLIST.lobster: one file, or PRODUCT=file, repeatable."),
+    steps: Path | None = typer.Option(
+        None, "--steps", help="CSV of discharge steps (columns step, delta_G_eV, electrons) at 0 V vs Na+/Na."),
+    out: Path = typer.Option(..., "--out", "-o", help="Catalyst file to write (.toml)."),
+    elements: str | None = typer.Option(None, "--elements", help="Elements whose band is used, e.g. 'Ru' or "
+                                           "'Ru,Ir' (default: all sites)."),
+    sites: str | None = typer.Option(None, "--sites", help="Zero-based site indices instead of --elements, "
+                                        "e.g. '0,3'."),
+    orbital: str = typer.Option("d", "--orbital", help="Band: d, p, s or f."),
+    erange: str | None = typer.Option(None, "--erange", help="Energy window relative to E_F in eV, 'LOW:HIGH'."),
+    bond: str = typer.Option("Ru-O", "--bond", help="Bond type for the mean ICOHP, e.g. 'Ru-O'."),
+    cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted [Å]."),
+    template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
+                                           "values not computed here (host couples, other products, stages)."),
+    name: str | None = typer.Option(None, "--name"),
+    formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
+    molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass [g/mol]."),
+    figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
+) -> None:
+    """Assemble a catalyst file from DFT outputs (d-band centre, bond ICOHP, free-energy steps)."""
+    from metalair.catalysts.files import save_catalyst
+    from metalair.workflows.catalyst_design import catalyst_from_dft
+
+    if out.suffix.lower() != ".toml":
+        _fail(f"--out {str(out)!r} must end in .toml")
+    if orbital not in ("s", "p", "d", "f"):
+        _fail(f"--orbital {orbital!r} must be one of s, p, d, f")
+    window = None
+    if erange:
+        try:
+            lo, hi = (float(x) for x in erange.split(":"))
+            window = (lo, hi)
+        except ValueError:
+            _fail(f"--erange {erange!r} must be 'LOW:HIGH' in eV, e.g. '-10:2'")
+    site_list = None
+    if sites:
+        try:
+            site_list = [int(s) for s in sites.split(",") if s.strip()]
+        except ValueError:
+            _fail(f"--sites {sites!r} must be comma-separated integers")
+    el_list = [e.strip() for e in elements.split(",") if e.strip()] if elements else None
+    try:
+        res = catalyst_from_dft(
+            vasprun=list(vasprun) if vasprun else None, icohp=list(icohp) if icohp else None, steps=steps,
+            elements=el_list, sites=site_list, orbital=orbital, erange=window, bond=bond, max_distance=cutoff,
+            template=template, name=name, formula=formula,
+            molar_mass=molar_mass / 1000.0 if molar_mass is not None else None)
+        save_catalyst(res.catalyst, out)
+    except MetalairError as exc:
+        _fail(str(exc))
+    typer.echo(res.report())
+    written = [str(out)]
+    if figure and res.free_energy is not None:
+        try:
+            from metalair.plotting.design import plot_free_energy_diagram
+            from metalair.plotting.simulation import save_figure
+
+            fig_path = out.with_name(out.stem + "_free_energy.png")
+            save_figure(plot_free_energy_diagram(res.free_energy), fig_path)
+            written.append(str(fig_path))
+        except ImportError as exc:  # pragma: no cover
+            typer.echo(f"note: no figure ({exc})", err=True)
+    typer.echo("wrote: " + ", ".join(written))
+
+
+# ----------------------------------------------------------------------------
+# metalair screen / metalair sweep
+# ----------------------------------------------------------------------------
+def _ranges(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, sep, spec = item.partition("=")
+        parts = spec.split(":")
+        if not sep or len(parts) not in (2, 3):
+            _fail(f"--sample {item!r} must be NAME=LOW:HIGH or NAME=LOW:HIGH:log")
+        try:
+            rng: list[Any] = [float(parts[0]), float(parts[1])]
+        except ValueError:
+            _fail(f"--sample {item!r}: LOW and HIGH must be numbers")
+        if len(parts) == 3:
+            rng.append(parts[2].strip())
+        out[name.strip()] = rng
+    return out
+
+
+def _collect(grid_axes: list[str], table: Path | None, sample_specs: list[str], n: int, method: str, seed: int,
+             files: list[str], prefix: str = "") -> list:
+    from metalair.sweeps import candidates as C
+
+    sources = sum(bool(x) for x in (grid_axes, table, sample_specs, files))
+    if sources == 0:
+        _fail("no candidates: give --grid AXIS (repeatable), --table FILE, --sample NAME=LOW:HIGH, or catalyst files")
+    if sources > 1:
+        _fail("give candidates one way: --grid, --table, --sample or catalyst files")
+    if grid_axes:
+        axes = [a if (not prefix or "." in a.split("=")[0] or a.split("=")[0] in ("catalyst", "environment"))
+                else prefix + a for a in grid_axes]
+        return C.grid(axes)
+    if table:
+        return C.from_table(table)
+    if sample_specs:
+        return C.sample(_ranges(sample_specs), n, method=method, seed=seed)
+    return C.catalyst_files(files)
+
+
+def _settings(catalyst: str, protocol: str | None, full: bool, plateaus: bool, environment: str, cycle: bool,
+              cycle_current: str, cycle_capacity: str, cycles: int, v_min: str, v_max: str):
+    from metalair.sweeps.evaluate import CyclingSettings, ScreenSettings
+
+    cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=v_min, v_max=v_max) \
+        if cycle else None
+    if cycle and cycles < 1:
+        _fail(f"--cycles {cycles} must be at least 1")
+    proto = (protocol or "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V") if full else None
+    return ScreenSettings(catalyst=catalyst, protocol=proto, environment=environment, plateaus=plateaus, cycling=cyc)
+
+
+def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | None, batch_size: int | None,
+         resume: bool, overwrite: bool, progress: bool, map_x: str | None, map_y: str | None) -> None:
+    from metalair.sweeps.engine import SweepError
+    from metalair.sweeps.screen import run_screen
+
+    if (map_x is None) != (map_y is None):
+        _fail("give both --map-x and --map-y, or neither")
+    try:
+        res = run_screen(cands, settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
+                         resume=resume, overwrite=overwrite, progress=progress,
+                         map_axes=(map_x, map_y) if map_x and map_y else None)
+    except SweepError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    except (MetalairError, ImportError) as exc:
+        _fail(str(exc))
+    sw = res.sweep
+    typer.echo(f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed) on {sw.mode}: "
+               f"{sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok")
+    _print_head(res.table)
+    typer.echo("wrote: " + ", ".join(res.files.values()))
+
+
+def _print_head(table: Any, n: int = 8) -> None:
+    show = [c for c in table.column_names if c not in ("message", "batch", "discharge_end_reason",
+                                                        "charge_end_reason", "end_of_life_reason")][:9]
+    typer.echo("  ".join(f"{c[:16]:>16s}" for c in show))
+    for i in range(min(n, table.num_rows)):
+        cells = []
+        for c in show:
+            v = table.column(c)[i].as_py()
+            cells.append(f"{v:16.4g}" if isinstance(v, float) else f"{str(v)[:16]:>16s}")
+        typer.echo("  ".join(cells))
+    if table.num_rows > n:
+        typer.echo(f"  ... {table.num_rows - n} more rows")
+
+
+_SCHED_HELP = ("'local' (default: a Dask LocalCluster on all cores), 'serial' (this process), or the address of a "
+               "running Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+
+
+def screen(
+    files: list[str] | None = typer.Argument(None, help="Catalyst files (.toml) or built-in names to screen."),
+    grid: list[str] = typer.Option([], "--grid", help="Grid axis NAME=v1,v2,... or NAME=start:stop:num, repeatable; "
+                                   "names like descriptors.*.icohp, catalyst.free_energy_overpotential."),
+    table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
+    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH[:log], repeatable; with --n."),
+    n: int = typer.Option(1000, "--n", help="Number of sampled candidates."),
+    method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs or random."),
+    seed: int = typer.Option(0, "--seed"),
+    catalyst: str = typer.Option("RuO2", "--catalyst", "-c", help="Base catalyst (built-in or .toml) that the "
+                                 "candidates modify."),
+    protocol: str | None = typer.Option(None, "--protocol", "-p", help="Full discharge–charge protocol."),
+    full: bool = typer.Option(True, "--full/--no-full", help="Run the full discharge–charge."),
+    plateaus: bool = typer.Option(True, "--plateaus/--summary-only", help="Find charge plateaus (needs time series) "
+                                  "or keep step summaries only (faster)."),
+    cycle: bool = typer.Option(False, "--cycle", help="Also run capacity-limited cycling (cycle life)."),
+    cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
+    cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
+    cycles: int = typer.Option(100, "--cycles"),
+    v_min: str = typer.Option("1.5 V", "--v-min"),
+    v_max: str = typer.Option("4.8 V", "--v-max"),
+    environment: str = typer.Option("ambient air", "--environment", "-e"),
+    out: Path = typer.Option(Path("screen"), "--out", "-o", help="Output folder (Parquet dataset, CSV, map)."),
+    scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the sweep in --out, skipping finished batches."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out."),
+    map_x: str | None = typer.Option(None, "--map-x", help="Map x axis (a candidate name)."),
+    map_y: str | None = typer.Option(None, "--map-y", help="Map y axis (a candidate name)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Screen catalysts: a descriptor grid, table, sampled distribution, or catalyst files, on Dask."""
+    try:
+        cands = _collect(grid, table, sample, n, method, seed, list(files or []))
+        settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
+                             cycles, v_min, v_max)
+    except MetalairError as exc:
+        _fail(str(exc))
+    _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
+
+
+def sweep(
+    param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values (LumpedParameters field), "
+                                    "repeatable."),
+    var: list[str] = typer.Option([], "--var", help="Protocol variable axis NAME=values filling {NAME} in "
+                                  "--protocol, repeatable."),
+    grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),
+    table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
+    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH[:log] with full names, repeatable."),
+    n: int = typer.Option(256, "--n"),
+    method: str = typer.Option("sobol", "--method"),
+    seed: int = typer.Option(0, "--seed"),
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c"),
+    protocol: str | None = typer.Option(None, "--protocol", "-p", help="Protocol text, may hold {NAME} fields, "
+                                           "e.g. 'Discharge at {current} mA/g until 1.5 V; Charge at {current} mA/g "
+                                           "until 4.8 V'."),
+    full: bool = typer.Option(True, "--full/--no-full"),
+    plateaus: bool = typer.Option(True, "--plateaus/--summary-only"),
+    cycle: bool = typer.Option(False, "--cycle"),
+    cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
+    cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
+    cycles: int = typer.Option(100, "--cycles"),
+    v_min: str = typer.Option("1.5 V", "--v-min"),
+    v_max: str = typer.Option("4.8 V", "--v-max"),
+    environment: str = typer.Option("ambient air", "--environment", "-e"),
+    out: Path = typer.Option(Path("sweep"), "--out", "-o"),
+    scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
+    workers: int | None = typer.Option(None, "--workers"),
+    batch_size: int | None = typer.Option(None, "--batch-size"),
+    resume: bool = typer.Option(False, "--resume"),
+    overwrite: bool = typer.Option(False, "--overwrite"),
+    map_x: str | None = typer.Option(None, "--map-x"),
+    map_y: str | None = typer.Option(None, "--map-y"),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Sweep model parameters and protocol variables (same engine and outputs as 'screen')."""
+    axes = [f"parameters.{a}" for a in param] + [f"protocol.{a}" for a in var] + list(grid)
+    try:
+        cands = _collect(axes, table, sample, n, method, seed, [])
+        settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
+                             cycles, v_min, v_max)
+    except MetalairError as exc:
+        _fail(str(exc))
+    _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
+
+
+def show_catalyst(name: str) -> str:
+    """The catalyst file text of a built-in catalyst or catalyst file (for ``metalair catalysts --show``)."""
+    from metalair.catalysts import get_catalyst
+    from metalair.catalysts.files import catalyst_to_toml
+
+    return catalyst_to_toml(get_catalyst(name))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``catalyst from-dft``, ``screen`` and ``sweep`` to the main app."""
+    app.add_typer(catalyst_app, name="catalyst")
+    app.command("screen")(screen)
+    app.command("sweep")(sweep)

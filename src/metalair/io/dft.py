@@ -1,0 +1,343 @@
+"""Readers for DFT outputs used as catalyst descriptors.
+
+* :func:`read_vasprun_pdos`: the site- and orbital-projected DOS of a VASP
+  ``vasprun.xml`` (optionally gzip-compressed), streamed with
+  :func:`xml.etree.ElementTree.iterparse` so large files are read in bounded
+  memory and pymatgen is not needed.
+* :func:`read_icohplist`: bond ICOHPs from LOBSTER's ``ICOHPLIST.lobster``
+  (formats of LOBSTER 2.x-5.x: with or without translations, one spin block
+  after the other or both spins in one row; orbital-resolved rows skipped).
+* :func:`read_free_energy_steps`: a small CSV table of elementary steps.
+
+The records and the computations on them are in
+:mod:`metalair.catalysts.dft`.
+
+References
+----------
+.. [1] VASP ``vasprun.xml`` layout: https://www.vasp.at/wiki/index.php/Vasprun.xml (VASP Software GmbH).
+.. [2] Maintz, S.; Deringer, V. L.; Tchougréeff, A. L.; Dronskowski, R. J. Comput. Chem. 37, 1030 (2016).
+   doi:10.1002/jcc.24300 (LOBSTER and its output files).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import math
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from metalair.catalysts.dft import FreeEnergyStep, IcohpBond, ProjectedDOS, orbital_kind
+from metalair.errors import DataFormatError, ParameterError
+
+__all__ = ["read_vasprun_pdos", "read_icohplist", "read_free_energy_steps", "file_digest"]
+
+
+def file_digest(path: str | os.PathLike[str], n: int = 16) -> str:
+    """First ``n`` hex digits of the SHA-256 of a file (for provenance strings)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:n]
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _check_file(path: str | os.PathLike[str], what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError(f"{what} {str(p)!r} does not exist" + (" (it is a folder)" if p.is_dir() else ""))
+    return p
+
+
+# ----------------------------------------------------------------------------
+# vasprun.xml
+# ----------------------------------------------------------------------------
+def _rows(array_elem: ET.Element) -> list[ET.Element]:
+    return list(array_elem.iter("r"))
+
+
+def _numbers(rows: list[ET.Element], where: str) -> np.ndarray:
+    try:
+        return np.array(" ".join((r.text or "") for r in rows).split(), dtype=float)
+    except ValueError as exc:
+        raise DataFormatError(f"{where}: a value is not a number ({exc})") from None
+
+
+def read_vasprun_pdos(path: str | os.PathLike[str]) -> ProjectedDOS:
+    """Read the projected DOS of the last calculation in a ``vasprun.xml(.gz)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``vasprun.xml`` or ``vasprun.xml.gz`` (recognised by content).
+
+    Returns
+    -------
+    ProjectedDOS
+        Energies, Fermi level, element of each site, orbital columns and the
+        densities ``(site, spin, orbital, energy)``.
+
+    Raises
+    ------
+    ParameterError
+        The file does not exist.
+    DataFormatError
+        Not XML, truncated, no ``<dos>``, or no projections (``<partial>``):
+        the calculation was run without ``LORBIT``.
+    """
+    p = _check_file(path, "vasprun file")
+    where = f"vasprun {str(p)!r}"
+    elements: list[str] = []
+    stack: list[str] = []
+    last_dos: ET.Element | None = None
+    try:
+        with _open_binary(p) as fh:
+            for event, elem in ET.iterparse(fh, events=("start", "end")):
+                if event == "start":
+                    stack.append(elem.tag)
+                    continue
+                stack.pop()
+                tag = elem.tag
+                if tag == "array" and elem.get("name") == "atoms" and stack and stack[-1] == "atominfo":
+                    elements = [(getattr(rc.find("c"), "text", "") or "").strip() for rc in elem.iter("rc")]
+                elif tag == "dos" and stack and stack[-1] == "calculation":
+                    last_dos = elem  # keep: it is small next to the projections
+                elif tag in ("projected", "projected_kpoints_opt", "eigenvalues", "varray") and "calculation" in stack:
+                    elem.clear()  # the band projections can be huge; they are not needed
+    except ET.ParseError as exc:
+        line = getattr(exc, "position", (None,))[0]
+        raise DataFormatError(f"{where} is not well-formed XML (truncated or damaged) near line {line}: {exc}") \
+            from None
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"{where} cannot be read: {exc}") from None
+    if last_dos is None:
+        raise DataFormatError(f"{where} has no <dos> block in any <calculation>; it is not a finished VASP run")
+    efermi_el = last_dos.find("i[@name='efermi']")
+    try:
+        efermi = float((efermi_el.text or "").strip())  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        raise DataFormatError(f"{where}: the <dos> block has no readable efermi") from None
+    partial = last_dos.find("partial")
+    if partial is None:
+        raise DataFormatError(
+            f"{where} has no projected DOS (no <partial> block in <dos>): the calculation was run without "
+            "projections. Rerun VASP with LORBIT = 11 (or 10, 12) and a DOS (NEDOS), then read its vasprun.xml"
+        )
+    arr = partial.find("array")
+    if arr is None:
+        raise DataFormatError(f"{where}: <partial> has no <array>")
+    fields = [(f.text or "").strip() for f in arr.findall("field")]
+    if not fields or fields[0] != "energy":
+        raise DataFormatError(f"{where}: projected DOS fields {fields} do not start with 'energy'")
+    orbitals = tuple(fields[1:])
+    for o in orbitals:
+        orbital_kind(o)  # raises on an unknown column
+    top = arr.find("set")
+    if top is None:
+        raise DataFormatError(f"{where}: <partial> has no data")
+    ion_sets = top.findall("set")
+    if not ion_sets:
+        raise DataFormatError(f"{where}: <partial> has no per-ion data")
+    n_f = len(fields)
+    blocks = []
+    energies = None
+    for i, ion in enumerate(ion_sets):
+        spins = ion.findall("set")
+        per_spin = []
+        for s, spin in enumerate(spins):
+            vals = _numbers(_rows(spin), f"{where}, ion {i + 1} spin {s + 1}")
+            if vals.size % n_f:
+                raise DataFormatError(f"{where}, ion {i + 1} spin {s + 1}: {vals.size} numbers is not a whole number "
+                                      f"of rows of {n_f} fields")
+            table = vals.reshape(-1, n_f)
+            if energies is None:
+                energies = table[:, 0].copy()
+            elif table.shape[0] != energies.size:
+                raise DataFormatError(f"{where}, ion {i + 1} spin {s + 1}: {table.shape[0]} energies, expected "
+                                      f"{energies.size}")
+            per_spin.append(table[:, 1:].T)
+        blocks.append(per_spin)
+    n_spin = {len(b) for b in blocks}
+    if len(n_spin) != 1 or next(iter(n_spin)) not in (1, 2):
+        raise DataFormatError(f"{where}: inconsistent spin channels per ion {sorted(n_spin)}")
+    density = np.array(blocks, dtype=float)  # (ion, spin, orbital, energy)
+    if elements and len(elements) != density.shape[0]:
+        raise DataFormatError(f"{where}: {len(elements)} atoms in <atominfo> but {density.shape[0]} projected ions")
+    if not elements:
+        raise DataFormatError(f"{where}: no <atominfo> atom list; cannot tell which site is which element")
+    assert energies is not None
+    return ProjectedDOS(energies=energies, e_fermi=efermi, elements=tuple(elements), orbitals=orbitals,
+                        density=density, source=f"{p.name} (sha256 {file_digest(p)})")
+
+
+# ----------------------------------------------------------------------------
+# ICOHPLIST.lobster
+# ----------------------------------------------------------------------------
+def _text_lines(p: Path) -> list[str]:
+    with _open_binary(p) as fh:
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.splitlines()
+
+
+def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False) -> list[IcohpBond]:
+    """Read the bonds of a LOBSTER ``ICOHPLIST.lobster`` (optionally gzip-compressed).
+
+    Parameters
+    ----------
+    path : str or path-like
+    orbital_resolved : bool
+        Also return the orbital-resolved rows (atom labels like ``"Ti2_3d_xy"``);
+        by default only the whole-bond rows.
+
+    Returns
+    -------
+    list of IcohpBond
+        One per bond; for a spin-polarised run ``icohp_by_spin`` holds both
+        channels (from two blocks, or from two columns in LOBSTER >= 5.1).
+
+    Raises
+    ------
+    DataFormatError
+        Not an ICOHPLIST (no ``COHP#`` header), or a row that cannot be read
+        (the message gives the line).
+    """
+    p = _check_file(path, "ICOHPLIST file")
+    where = f"ICOHPLIST {str(p)!r}"
+    lines = _text_lines(p)
+    blocks: list[dict[tuple, tuple]] = []  # per spin block: key -> (index, a1, a2, d, tr, values)
+    order: list[tuple] = []
+    current: dict[tuple, tuple] | None = None
+    has_translation = False
+    for ln, line in enumerate(lines, start=1):
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("COHP#") or s.startswith("COOP#") or s.startswith("COBI#"):
+            if not s.startswith("COHP#"):
+                raise DataFormatError(f"{where}: line {ln} is a {s[:4]} list, not ICOHP; give ICOHPLIST.lobster")
+            has_translation = "translation" in s
+            current = {}
+            blocks.append(current)
+            continue
+        if current is None:
+            if s.startswith("for spin"):
+                continue
+            raise DataFormatError(f"{where}: line {ln} comes before any 'COHP#' header; not an ICOHPLIST.lobster file")
+        if s.startswith("for spin"):  # second header line of the LOBSTER 5.1 layout
+            continue
+        parts = s.split()
+        try:
+            index = int(parts[0])
+            a1, a2 = parts[1], parts[2]
+            dist = float(parts[3])
+            if has_translation:
+                tr = (int(parts[4]), int(parts[5]), int(parts[6]))
+                vals = tuple(float(x) for x in parts[7:])
+            else:
+                tr = (0, 0, 0)
+                vals = tuple(float(x) for x in parts[4:5])  # old layout: ICOHP, then number of bonds
+        except (ValueError, IndexError):
+            raise DataFormatError(f"{where}: line {ln} is not a bond row: {s[:80]!r}") from None
+        if not vals or not all(math.isfinite(v) for v in vals):
+            raise DataFormatError(f"{where}: line {ln} has no finite ICOHP value: {s[:80]!r}")
+        resolved = "_" in a1 or "_" in a2
+        if resolved and not orbital_resolved:
+            continue
+        key = (index, a1, a2, tr)
+        if key not in current:
+            current[key] = (index, a1, a2, dist, tr, vals)
+            if len(blocks) == 1:
+                order.append(key)
+    if not blocks:
+        raise DataFormatError(f"{where} has no 'COHP#' header; not an ICOHPLIST.lobster file")
+    if len(blocks) > 2:
+        raise DataFormatError(f"{where} has {len(blocks)} spin blocks; expected 1 or 2")
+    bonds = []
+    for key in order:
+        index, a1, a2, dist, tr, vals = blocks[0][key]
+        if len(blocks) == 2:
+            other = blocks[1].get(key)
+            if other is None:
+                raise DataFormatError(f"{where}: bond {index} ({a1}-{a2}) is missing from the spin-2 block")
+            vals = vals + other[5]
+        bonds.append(IcohpBond(index=index, atom1=a1, atom2=a2, distance=dist, translation=tr,
+                               icohp_by_spin=vals))
+    if not bonds:
+        raise DataFormatError(f"{where} lists no bonds")
+    return bonds
+
+
+# ----------------------------------------------------------------------------
+# free-energy steps
+# ----------------------------------------------------------------------------
+_STEP_COLUMNS = {"step": ("step", "label", "reaction"), "delta_g": ("delta_g_ev", "dg_ev", "delta_g", "dg"),
+                 "electrons": ("electrons", "n_electrons", "n")}
+
+
+def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]:
+    """Read elementary discharge steps from a CSV table.
+
+    The table has a header with columns ``step`` (label), ``delta_G_eV``
+    (reaction free energy at 0 V vs Na+/Na) and optionally ``electrons``
+    (1 by default; 0 for a chemical step). Lines starting with ``#`` are
+    comments. Example::
+
+        step,delta_G_eV,electrons
+        * + Na+ + e- + O2 -> NaO2*,-2.10,1
+        NaO2* + Na+ + e- -> Na2O2*,-2.05,1
+
+    Raises
+    ------
+    DataFormatError
+        Missing columns (the message lists the accepted names), a value that
+        is not a number, or no steps.
+    """
+    p = _check_file(path, "free-energy steps file")
+    where = f"free-energy steps {str(p)!r}"
+    text = "\n".join(line for line in _text_lines(p) if not line.lstrip().startswith("#"))
+    reader = csv.reader(io.StringIO(text))
+    rows = [r for r in reader if any(c.strip() for c in r)]
+    if not rows:
+        raise DataFormatError(f"{where} is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    cols = {}
+    for key, names in _STEP_COLUMNS.items():
+        hit = next((header.index(n) for n in names if n in header), None)
+        if hit is None and key != "electrons":
+            raise DataFormatError(f"{where}: no {key!r} column in the header {rows[0]}; accepted names: "
+                                  f"{', '.join(names)}")
+        cols[key] = hit
+    steps = []
+    for i, r in enumerate(rows[1:], start=2):
+        try:
+            label = r[cols["step"]].strip()  # type: ignore[index]
+            dg = float(r[cols["delta_g"]])  # type: ignore[index]
+            n = int(r[cols["electrons"]]) if cols["electrons"] is not None and r[cols["electrons"]].strip() else 1
+        except (ValueError, IndexError):
+            raise DataFormatError(f"{where}: row {i} {r} does not hold a label, a ΔG in eV and an electron count") \
+                from None
+        try:
+            steps.append(FreeEnergyStep(label=label, delta_g=dg, electrons=n))
+        except ParameterError as exc:
+            raise DataFormatError(f"{where}: row {i}: {exc}") from None
+    if not steps:
+        raise DataFormatError(f"{where} has a header but no steps")
+    return steps

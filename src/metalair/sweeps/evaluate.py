@@ -1,0 +1,329 @@
+"""The per-candidate evaluation of screens and sweeps (one function: :func:`evaluate_candidate`).
+
+A candidate is a flat ``{name: value}`` dictionary. Names address what they change:
+
+``catalyst``
+    Base catalyst: built-in name or catalyst file (``*.toml``).
+``catalyst.<field>``
+    A scalar field of :class:`~metalair.catalysts.Catalyst`
+    (``catalyst.free_energy_overpotential``).
+``descriptors.<product>.<field>``
+    A field of one product's :class:`~metalair.catalysts.Descriptors`;
+    ``<product>`` = ``*`` sets all three (``descriptors.*.icohp``).
+``host_couples.<index>.<field>``
+    A field of one host couple (``*`` for all).
+``parameters.<field>``
+    A field of :class:`~metalair.models.parameters.LumpedParameters`.
+``protocol.<name>``
+    Fills ``{name}`` in the protocol text of the settings.
+``environment``
+    ``"ambient air"``, ``"dry air"`` or ``"pure O2"``.
+
+The mapping to dataclass fields is generic (``dataclasses.replace``), so
+fields added to the catalyst or parameter classes can be swept without a
+change here. Everything the evaluation computes comes from the public API
+(:class:`~metalair.protocols.simulation.Simulation`,
+:func:`~metalair.analysis.summary.summarize`,
+:func:`~metalair.analysis.cycling.run_cycling`); a faster summary-only path
+can replace the body of :func:`evaluate_candidate` without touching the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import math
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
+from metalair.errors import ParameterError
+
+__all__ = ["CyclingSettings", "ScreenSettings", "evaluate_candidate", "apply_candidate", "descriptor_value",
+           "KEY_FORMS", "RESULT_COLUMNS"]
+
+KEY_FORMS = ("catalyst", "catalyst.<field>", "descriptors.<product|*>.<field>", "host_couples.<index|*>.<field>",
+             "parameters.<field>", "protocol.<name>", "environment")
+
+#: Result columns of a full discharge–charge (see :func:`evaluate_candidate`).
+RESULT_COLUMNS = (
+    "discharge_capacity_mAh_g", "mean_discharge_voltage_V", "mean_charge_voltage_V", "polarisation_V",
+    "charge_capacity_mAh_g", "charge_recovered_pct", "energy_efficiency_pct", "charge_plateaus",
+    "charge_plateau_1_V", "charge_plateau_2_V", "charge_plateau_3_V", "carbonate_after_charge_mmol_g",
+    "residue_after_charge_mmol_g", "discharge_end_reason", "charge_end_reason",
+)
+
+
+@dataclass(frozen=True)
+class CyclingSettings:
+    """Capacity-limited cycling run per candidate (see :func:`metalair.analysis.cycling.run_cycling`).
+
+    Parameters
+    ----------
+    current, capacity : str
+        Specific current and capacity limit per half-cycle (``"500 mA/g"``, ``"500 mAh/g"``).
+    cycles : int
+        Number of cycles.
+    v_min, v_max : str
+        Voltage limits.
+    tolerance : float
+        Fraction of the capacity limit a half-cycle must reach.
+    eod_threshold_V : float
+        End-of-discharge voltage threshold [V].
+    """
+
+    current: str = "500 mA/g"
+    capacity: str = "500 mAh/g"
+    cycles: int = 100
+    v_min: str = "1.5 V"
+    v_max: str = "4.8 V"
+    tolerance: float = 0.99
+    eod_threshold_V: float = 2.0
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """What is computed for each candidate.
+
+    Parameters
+    ----------
+    catalyst : str
+        Base catalyst when a candidate names none (built-in name or ``*.toml``).
+    protocol : str or None
+        Full discharge–charge protocol text (``{name}`` fields filled from
+        ``protocol.<name>`` candidate keys); None skips it.
+    environment : str
+        Default environment.
+    plateaus : bool
+        Find charge plateaus (needs the time series of the run); False
+        keeps step summaries only, which is faster.
+    cycling : CyclingSettings or None
+        Also run capacity-limited cycling and report cycle life.
+    """
+
+    catalyst: str = "NLRO"
+    protocol: str | None = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
+    environment: str = "ambient air"
+    plateaus: bool = True
+    cycling: CyclingSettings | None = None
+
+
+@functools.lru_cache(maxsize=64)
+def _base(name: str) -> Catalyst:
+    return get_catalyst(name)
+
+
+def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
+    names = [f.name for f in dataclasses.fields(obj)]
+    for k in changes:
+        if k not in names:
+            hint = difflib.get_close_matches(k, names, n=1)
+            raise ParameterError(f"{what} has no field {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 + f" Fields: {', '.join(names)}")
+    return dataclasses.replace(obj, **changes)
+
+
+def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()
+                    ) -> tuple[Catalyst, Any, str | None, str]:
+    """The catalyst, parameters, protocol text and environment a candidate stands for.
+
+    Raises
+    ------
+    ParameterError
+        An unknown key form, field or product; a value out of range (from the
+        dataclass validation).
+    """
+    from metalair.models.parameters import DEFAULT_PARAMETERS
+
+    cat = _base(str(candidate.get("catalyst", settings.catalyst)))
+    cat_changes: dict[str, Any] = {}
+    desc_changes: dict[str, dict[str, Any]] = {}
+    host_changes: dict[int, dict[str, Any]] = {}
+    par_changes: dict[str, Any] = {}
+    fills: dict[str, Any] = {}
+    env = str(candidate.get("environment", settings.environment))
+    for key, value in candidate.items():
+        if key in ("catalyst", "environment"):
+            continue
+        parts = key.split(".")
+        head = parts[0]
+        if head == "catalyst" and len(parts) == 2:
+            cat_changes[parts[1]] = value
+        elif head == "descriptors" and len(parts) == 3:
+            prods = PRODUCTS if parts[1] == "*" else (parts[1],)
+            for p in prods:
+                if p not in PRODUCTS:
+                    raise ParameterError(f"candidate key {key!r}: unknown product {p!r}; allowed: "
+                                         f"{', '.join(PRODUCTS)} or *")
+                desc_changes.setdefault(p, {})[parts[2]] = value
+        elif head == "host_couples" and len(parts) == 3:
+            n = len(cat.host_couples)
+            if parts[1] == "*":
+                idx = list(range(n))
+            else:
+                try:
+                    idx = [int(parts[1])]
+                except ValueError:
+                    raise ParameterError(f"candidate key {key!r}: host couple index must be an integer or *") \
+                        from None
+                if not 0 <= idx[0] < n:
+                    raise ParameterError(f"candidate key {key!r}: {cat.name} has {n} host couple(s) (index 0..{n - 1})")
+            for i in idx:
+                host_changes.setdefault(i, {})[parts[2]] = value
+        elif head == "parameters" and len(parts) == 2:
+            par_changes[parts[1]] = value
+        elif head == "protocol" and len(parts) == 2:
+            fills[parts[1]] = value
+        else:
+            raise ParameterError(f"candidate key {key!r} is not understood; accepted forms: {', '.join(KEY_FORMS)}")
+    if desc_changes:
+        new = dict(cat.descriptors)
+        for p, ch in desc_changes.items():
+            new[p] = _replace(new[p], ch, f"Descriptors ({p})")
+        cat_changes["descriptors"] = new
+    if host_changes:
+        hcs = list(cat.host_couples)
+        for i, ch in host_changes.items():
+            hcs[i] = _replace(hcs[i], ch, f"HostCouple {i}")
+        cat_changes["host_couples"] = tuple(hcs)
+    if cat_changes:
+        cat = _replace(cat, cat_changes, "Catalyst")
+    params = _replace(DEFAULT_PARAMETERS, par_changes, "LumpedParameters") if par_changes else DEFAULT_PARAMETERS
+    protocol = settings.protocol
+    if protocol is not None:
+        needed = [f for _t, f, _s, _c in string.Formatter().parse(protocol) if f]
+        missing = [f for f in needed if f not in fills]
+        if missing:
+            raise ParameterError(f"protocol {protocol!r} needs value(s) for {missing}: add protocol.<name> to the "
+                                 "candidates")
+        unused = [f for f in fills if f not in needed]
+        if unused:
+            raise ParameterError(f"candidate key(s) {['protocol.' + u for u in unused]} fill nothing in the protocol "
+                                 f"{protocol!r} (it has fields {needed or 'none'})")
+        protocol = protocol.format(**fills)
+    return cat, params, protocol, env
+
+
+def descriptor_value(cat: Catalyst, key: str) -> float:
+    """Value of a candidate key for a catalyst (to mark it on a map); ``descriptors.*.<f>`` is the mean over products.
+
+    Returns NaN for keys that are not catalyst descriptors.
+    """
+    parts = key.split(".")
+    try:
+        if parts[0] == "catalyst" and len(parts) == 2:
+            return float(getattr(cat, parts[1]))
+        if parts[0] == "descriptors" and len(parts) == 3:
+            prods = PRODUCTS if parts[1] == "*" else (parts[1],)
+            return float(sum(getattr(cat.descriptors[p], parts[2]) for p in prods) / len(prods))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return math.nan
+    return math.nan
+
+
+def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()) -> dict[str, Any]:
+    """Simulate one candidate and return a flat dictionary of scalars.
+
+    Full discharge–charge (``settings.protocol``): the columns of
+    :data:`RESULT_COLUMNS` (discharge capacity, mean voltages, polarisation =
+    mean charge − mean discharge voltage, charge recovered = charge / discharge
+    capacity, energy efficiency, number and voltages of charge plateaus found
+    from dQ/dV, carbonate and residue left after the charge, why each step
+    ended). Cycling (``settings.cycling``): ``cycle_life``, ``censored``,
+    ``first_failed_cycle``, ``cycles_run``, end-of-discharge/charge voltages
+    of the first and last cycle, polarisation of the first and last cycle.
+    ``status`` is ``"ok"`` or ``"failed"`` (a run that ended early, with its
+    message); errors propagate (the engine turns them into rows).
+    """
+    from metalair.chemistry import environment as get_env
+
+    cat, params, protocol, env_name = apply_candidate(candidate, settings)
+    env = get_env(env_name)
+    out: dict[str, Any] = {}
+    status, messages = "ok", []
+    if protocol is not None:
+        from metalair.protocols.simulation import Simulation
+
+        if settings.plateaus:
+            from metalair.analysis.summary import summarize
+
+            sol = Simulation(cat, protocol, parameters=params, environment=env).run()
+            s = summarize(sol)
+            plateaus = s.get("charge_plateaus") or []
+        else:
+            sol = Simulation(cat, protocol, parameters=params, environment=env, save_cycles=()).run()
+            s = _summary_from_steps(sol)
+            plateaus = []
+        nan = math.nan
+        out.update({
+            "discharge_capacity_mAh_g": s.get("discharge_capacity_mAh_g", nan),
+            "mean_discharge_voltage_V": s.get("mean_discharge_voltage_V", nan),
+            "mean_charge_voltage_V": s.get("mean_charge_voltage_V", nan),
+            "polarisation_V": s.get("polarisation_V", nan),
+            "charge_capacity_mAh_g": s.get("charge_capacity_mAh_g", nan),
+            "charge_recovered_pct": s.get("coulombic_efficiency_pct", nan),
+            "energy_efficiency_pct": s.get("energy_efficiency_pct", nan),
+            "charge_plateaus": len(plateaus) if settings.plateaus else nan,
+        })
+        for i in range(3):
+            out[f"charge_plateau_{i + 1}_V"] = plateaus[i]["voltage_V"] if i < len(plateaus) else nan
+        after = s.get("products_after_charge_mol_g") or {}
+        out["carbonate_after_charge_mmol_g"] = 1000.0 * after.get("Na2CO3", nan) if after else nan
+        out["residue_after_charge_mmol_g"] = 1000.0 * after.get("Residue", nan) if after else nan
+        out["discharge_end_reason"] = s.get("discharge_end_reason", "")
+        out["charge_end_reason"] = s.get("charge_end_reason", "")
+        if not sol.ok:
+            status = "failed"
+            messages.append(sol.message)
+    if settings.cycling is not None:
+        from metalair.analysis.cycling import run_cycling
+
+        c = settings.cycling
+        res = run_cycling(cat, c.current, c.capacity, c.cycles, c.v_min, c.v_max, eod_threshold_V=c.eod_threshold_V,
+                          tolerance=c.tolerance, save_cycles=(), parameters=params, environment=env, figure=False)
+        life: Any = res.life
+        t: Any = res.table
+        sol_c: Any = res.solution
+        out.update({
+            "cycle_life": life.cycle_life,
+            "censored": bool(life.censored),
+            "first_failed_cycle": life.first_failed_cycle if life.first_failed_cycle is not None else math.nan,
+            "cycles_run": len(t),
+            "eod_voltage_first_V": float(t["End-of-discharge voltage [V]"][0]),
+            "eod_voltage_last_V": float(t["End-of-discharge voltage [V]"][-1]),
+            "eoc_voltage_first_V": float(t["End-of-charge voltage [V]"][0]),
+            "eoc_voltage_last_V": float(t["End-of-charge voltage [V]"][-1]),
+            "polarisation_first_cycle_V": float(t["Polarisation [V]"][0]),
+            "polarisation_last_cycle_V": float(t["Polarisation [V]"][-1]),
+            "end_of_life_reason": str(life.reason or ""),
+        })
+        if not sol_c.ok:
+            status = "failed"
+            messages.append("cycling: " + sol_c.message)
+    out["status"] = status
+    out["message"] = "; ".join(messages)
+    return out
+
+
+def _summary_from_steps(sol: Any) -> dict[str, Any]:
+    """The step-summary part of :func:`~metalair.analysis.summary.summarize` (no time series needed)."""
+    out: dict[str, Any] = {}
+    dis = next((s for s in sol.steps if s.kind == "discharge"), None)
+    ch = next((s for s in sol.steps if s.kind == "charge" and dis is not None and s.index > dis.index), None)
+    if dis is not None:
+        out["discharge_capacity_mAh_g"] = dis.capacity_mAh_g
+        out["mean_discharge_voltage_V"] = dis.mean_voltage_V
+        out["discharge_end_reason"] = dis.end_reason
+    if ch is not None and dis is not None:
+        out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
+        out["mean_charge_voltage_V"] = ch.mean_voltage_V
+        out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
+        out["coulombic_efficiency_pct"] = (100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
+                                           if dis.capacity_mAh_g else math.nan)
+        out["energy_efficiency_pct"] = 100.0 * dis.energy_Wh_kg / ch.energy_Wh_kg if ch.energy_Wh_kg else math.nan
+        out["charge_end_reason"] = ch.end_reason
+        out["products_after_charge_mol_g"] = ch.products_end_mol_g
+    return out

@@ -1,0 +1,167 @@
+"""Screens and sweeps: candidates + :func:`evaluate_candidate` on the engine, then maps.
+
+:func:`run_screen` is the one call behind ``metalair screen`` and
+``metalair sweep``: it checks the first candidate in this process (so a
+typo fails at once, not in 10,000 rows), runs the sweep engine, writes
+``results.csv`` next to the Parquet table and, for candidates spread over two
+numeric names, a map figure (cycle life and/or polarisation) with the
+built-in catalysts marked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metalair.errors import ParameterError
+from metalair.sweeps.engine import SweepResult, run_sweep
+from metalair.sweeps.evaluate import ScreenSettings, apply_candidate, descriptor_value, evaluate_candidate
+
+__all__ = ["ScreenResult", "run_screen", "reference_markers", "map_columns", "MARKED_CATALYSTS"]
+
+#: Catalysts marked on screening maps.
+MARKED_CATALYSTS = ("NLRO", "RuO2", "NNRO", "NLMO")
+
+
+@dataclass
+class ScreenResult:
+    """Outcome of :func:`run_screen`."""
+
+    sweep: SweepResult
+    settings: ScreenSettings
+    files: dict = field(default_factory=dict)
+    map_axes: tuple | None = None
+
+    @property
+    def table(self) -> Any:
+        """The result table (pyarrow)."""
+        return self.sweep.table
+
+
+def reference_markers(x: str, y: str, names: Sequence[str] = MARKED_CATALYSTS) -> dict[str, tuple[float, float]]:
+    """Map positions of built-in catalysts for candidate keys ``x``, ``y`` (``descriptors.*.f``: mean over products)."""
+    from metalair.catalysts import get_catalyst
+
+    out = {}
+    for n in names:
+        cat = get_catalyst(n)
+        px, py = descriptor_value(cat, x), descriptor_value(cat, y)
+        if math.isfinite(px) and math.isfinite(py):
+            out[n] = (px, py)
+    return out
+
+
+def map_columns(table: Any, candidate_names: Sequence[str]) -> tuple[str, str] | None:
+    """The first two candidate columns that are numeric and vary (the axes of a map), or None."""
+    import pyarrow as pa
+
+    numeric = []
+    for n in candidate_names:
+        if n in table.column_names and pa.types.is_floating(table.schema.field(n).type):
+            vals = {v for v in table.column(n).to_pylist() if v is not None}
+            if len(vals) > 1:
+                numeric.append(n)
+    return (numeric[0], numeric[1]) if len(numeric) >= 2 else None
+
+
+def run_screen(
+    candidates: Sequence[Mapping[str, Any]],
+    settings: ScreenSettings,
+    out_dir: str | os.PathLike[str],
+    *,
+    scheduler: str = "local",
+    n_workers: int | None = None,
+    batch_size: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool | Callable[..., None] = False,
+    map_axes: tuple[str, str] | None = None,
+    figure: bool = True,
+) -> ScreenResult:
+    """Evaluate every candidate with :func:`~metalair.sweeps.evaluate.evaluate_candidate`; write tables and maps.
+
+    Parameters
+    ----------
+    candidates : sequence of dict
+        See :mod:`metalair.sweeps.candidates` and the key forms of
+        :mod:`metalair.sweeps.evaluate`.
+    settings : ScreenSettings
+        What is computed per candidate.
+    out_dir : path
+        ``results.parquet``, ``results.csv``, ``manifest.json``, the batch
+        files and ``map.png``.
+    scheduler, n_workers, batch_size, resume, overwrite, progress
+        See :func:`metalair.sweeps.engine.run_sweep`.
+    map_axes : (str, str), optional
+        Candidate names for the map axes (default: the first two numeric
+        candidate names that vary).
+    figure : bool
+        Draw the map (needs matplotlib).
+
+    Raises
+    ------
+    ParameterError
+        The first candidate cannot be applied (unknown key, bad value).
+    """
+    cands = [dict(c) for c in candidates]
+    if not cands:
+        raise ParameterError("no candidates to screen")
+    if not isinstance(settings, ScreenSettings):
+        raise ParameterError(f"settings must be a ScreenSettings, got {type(settings).__name__}")
+    if settings.protocol is None and settings.cycling is None:
+        raise ParameterError("nothing to compute: give a protocol, cycling settings, or both")
+    try:
+        apply_candidate(cands[0], settings)  # a typo in a key fails here, before any work is sent out
+    except ParameterError as exc:
+        raise ParameterError(f"candidate 0 {cands[0]}: {exc}") from None
+    evaluate = functools.partial(evaluate_candidate, settings=settings)
+    spec = {"evaluate": "metalair.sweeps.evaluate.evaluate_candidate", "settings": dataclasses.asdict(settings)}
+    sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
+                      resume=resume, overwrite=overwrite, spec=spec, progress=progress)
+    out = Path(out_dir)
+    files = dict(sweep.files)
+    from metalair._files import write_csv_rows
+
+    table = sweep.table
+    cols = table.column_names
+    rows = zip(*(table.column(c).to_pylist() for c in cols))
+    write_csv_rows(out / "results.csv", cols, ([("" if v is None else v) for v in r] for r in rows))
+    files["csv"] = str(out / "results.csv")
+    names = list(cands[0])
+    for c in cands[1:]:
+        names.extend(k for k in c if k not in names)
+    axes = map_axes or map_columns(table, names)
+    if map_axes is not None:
+        for a in map_axes:
+            if a not in cols:
+                raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(names)}")
+    if figure and axes is not None:
+        values = [v for v in ("cycle_life", "polarisation_V") if v in cols]
+        if values:
+            try:
+                from metalair.plotting.design import plot_screen_maps
+                from metalair.plotting.simulation import save_figure
+
+                data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values)}
+                markers = reference_markers(*axes)
+                own = {}
+                for name in markers:  # each marked catalyst's own result fills its star
+                    try:
+                        own[name] = evaluate_candidate({"catalyst": name}, settings)
+                    except Exception:  # a marker without a value is drawn white
+                        pass
+                fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
+                                       title=f"{len(cands)} candidates, base {settings.catalyst}; stars: built-in "
+                                       "catalysts at their own descriptors (mean over states), filled with their own "
+                                       "simulated value")
+                save_figure(fig, out / "map.png")
+                files["map"] = str(out / "map.png")
+            except ImportError:  # pragma: no cover - no matplotlib
+                pass
+    return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)

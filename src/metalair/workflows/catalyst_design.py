@@ -1,0 +1,244 @@
+"""From DFT output files to a catalyst file: read, compute descriptors, assemble, write.
+
+:func:`catalyst_from_dft` reads a VASP ``vasprun.xml(.gz)`` per catalyst
+state (d-band centre of the chosen sites), a LOBSTER ``ICOHPLIST.lobster``
+per state (mean ICOHP of one bond type within a cutoff) and a table of
+free-energy steps (the charging overpotential η_FE), and assembles a
+:class:`~metalair.catalysts.Catalyst` whose every value names the file (with
+its SHA-256) and the method it came from. Products not given DFT files keep
+the values of a template catalyst (a built-in or a catalyst file).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from metalair.catalysts import PRODUCTS, Catalyst, Descriptors, get_catalyst
+from metalair.catalysts.dft import FreeEnergyAnalysis, analyse_free_energy_steps, bond_icohp
+from metalair.errors import ParameterError
+
+__all__ = ["DFTCatalyst", "catalyst_from_dft", "per_product"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass
+class DFTCatalyst:
+    """Result of :func:`catalyst_from_dft`: the catalyst and what was computed for it."""
+
+    catalyst: Catalyst
+    d_band: dict = field(default_factory=dict)        # product -> {"total"|"up"|"down": BandMoments}
+    icohp: dict = field(default_factory=dict)         # product -> BondIcohp
+    free_energy: FreeEnergyAnalysis | None = None
+
+    def report(self) -> str:
+        """Human-readable table of the descriptors."""
+        lines = [f"{self.catalyst.name} ({self.catalyst.formula})"]
+        for p in PRODUCTS:
+            d = self.catalyst.descriptors[p]
+            line = f"  {p:7s} d-band {d.d_band_centre:+.3f} eV, ICOHP {d.icohp:+.3f} eV, stage {d.stage:g}"
+            if p in self.d_band:
+                m = self.d_band[p]
+                spin = ""
+                if "up" in m:
+                    spin = f" (up {m['up'].centre:+.3f}, down {m['down'].centre:+.3f})"
+                line += f"; width {m['total'].width:.3f} eV, filling {m['total'].filling:.3f}{spin}"
+            if p in self.icohp:
+                line += f"; {self.icohp[p].count} bond(s) averaged"
+            if p not in self.d_band and p not in self.icohp:
+                line += "  [from template]"
+            lines.append(line)
+        lines.append(f"  free-energy overpotential {self.catalyst.free_energy_overpotential:.3f} V")
+        if self.free_energy is not None:
+            fe = self.free_energy
+            lines.append(f"    U_eq {fe.equilibrium_potential:.3f} V; limiting discharge "
+                         f"{fe.limiting_discharge_potential:.3f} V ({fe.limiting_discharge_step}); "
+                         f"limiting charge {fe.limiting_charge_potential:.3f} V (reverse of {fe.limiting_charge_step})")
+        return "\n".join(lines)
+
+
+def per_product(value: Any, what: str) -> dict[str, Any]:
+    """``{product: value}`` from one value (all products) or a mapping / ``"PRODUCT=value"`` strings."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        out = dict(value)
+    elif isinstance(value, (list, tuple)):
+        out = {}
+        plain = []
+        for item in value:
+            text = str(item)
+            key, sep, rest = text.partition("=")
+            if sep and key.strip() in PRODUCTS:
+                out[key.strip()] = rest.strip()
+            elif sep and key.strip() and not os.path.exists(text):
+                raise ParameterError(f"{what} {text!r}: {key.strip()!r} is not a product; allowed: {list(PRODUCTS)}")
+            else:
+                plain.append(text)
+        if plain:
+            if len(plain) > 1 or out:
+                raise ParameterError(f"{what}: give one file for all products, or PRODUCT=file for each of "
+                                     f"{list(PRODUCTS)}; got {list(value)}")
+            out = {p: plain[0] for p in PRODUCTS}
+    else:
+        out = {p: value for p in PRODUCTS}
+    bad = [k for k in out if k not in PRODUCTS]
+    if bad:
+        raise ParameterError(f"{what}: unknown product(s) {bad}; allowed: {list(PRODUCTS)}")
+    return out
+
+
+def catalyst_from_dft(
+    vasprun: PathLike | dict | list | None = None,
+    icohp: PathLike | dict | list | None = None,
+    steps: PathLike | None = None,
+    *,
+    elements: list[str] | None = None,
+    sites: list[int] | None = None,
+    orbital: str = "d",
+    erange: tuple[float, float] | None = None,
+    bond: str = "Ru-O",
+    max_distance: float = 2.3,
+    template: str | Catalyst | None = None,
+    name: str | None = None,
+    formula: str | None = None,
+    molar_mass: float | None = None,
+    description: str | None = None,
+) -> DFTCatalyst:
+    """Assemble a catalyst from DFT output files.
+
+    Parameters
+    ----------
+    vasprun : path, or {product: path}, or list of ``"PRODUCT=path"``
+        VASP ``vasprun.xml(.gz)`` of the catalyst state in which each product
+        is decomposed (one path: the same state for all products).
+    icohp : path or mapping like ``vasprun``
+        LOBSTER ``ICOHPLIST.lobster`` of the state with the product adsorbed.
+    steps : path, optional
+        CSV of elementary discharge steps (see
+        :func:`metalair.io.dft.read_free_energy_steps`); its charging
+        overpotential becomes ``free_energy_overpotential``.
+    elements, sites : optional
+        Sites whose projected band is used (default: every site).
+    orbital : {"d", "p", "s", "f"}
+        Band (default d).
+    erange : (float, float), optional
+        Window relative to E_F for the moments [eV].
+    bond, max_distance : str, float
+        Bond type (``"Ru-O"``) and cutoff [Å] for the mean ICOHP.
+    template : str or Catalyst, optional
+        Built-in name or catalyst file giving the values not computed here
+        (other products, host couples, stage of each state, molar mass).
+    name, formula, molar_mass, description : optional
+        Override the template's; ``molar_mass`` [kg/mol].
+
+    Returns
+    -------
+    DFTCatalyst
+
+    Raises
+    ------
+    ParameterError
+        A product has neither DFT files nor a template value; inconsistent options.
+    DataFormatError
+        From the readers (no projections, not an ICOHPLIST, ...).
+    """
+    from metalair.io.dft import file_digest, read_free_energy_steps, read_icohplist, read_vasprun_pdos
+
+    base = get_catalyst(template) if template is not None else None
+    vr = per_product(vasprun, "--vasprun")
+    ic = per_product(icohp, "--icohp")
+    if not vr and not ic and steps is None:
+        raise ParameterError("nothing to compute: give a vasprun, an ICOHPLIST or a free-energy steps file")
+    descriptors: dict[str, Descriptors] = dict(base.descriptors) if base is not None else {}
+    d_band: dict[str, Any] = {}
+    icohps: dict[str, Any] = {}
+    pdos_cache: dict[str, Any] = {}
+    bonds_cache: dict[str, Any] = {}
+    where = (f"elements {elements}" if elements else f"sites {sites}" if sites else "all sites")
+    window = f"{erange[0]:g}..{erange[1]:g} eV" if erange else "whole energy grid"
+    for p in PRODUCTS:
+        if p not in vr and p not in ic:
+            continue
+        old = descriptors.get(p)
+        if (p not in vr or p not in ic) and old is None:
+            which = "--vasprun" if p not in vr else "--icohp"
+            raise ParameterError(f"product {p}: no {which} file and no template value; give both files or a "
+                                 "--template catalyst")
+        src = []
+        eps = old.d_band_centre if old is not None else None
+        if p in vr:
+            key = str(vr[p])
+            if key not in pdos_cache:
+                pdos_cache[key] = read_vasprun_pdos(key)
+            pdos = pdos_cache[key]
+            moments = pdos.band_moments(orbital, elements=elements, sites=sites, erange=erange)
+            d_band[p] = moments
+            eps = moments["total"].centre
+            src.append(f"{orbital}-band centre from {Path(key).name} (sha256 {file_digest(key)}), {where}, "
+                       f"spin-summed, {window}, relative to E_F = {pdos.e_fermi:g} eV")
+        elif old is not None:
+            src.append(f"d-band centre from template: {old.source}")
+        bond_val = old.icohp if old is not None else None
+        if p in ic:
+            key = str(ic[p])
+            if key not in bonds_cache:
+                bonds_cache[key] = read_icohplist(key)
+            res = bond_icohp(bonds_cache[key], bond, max_distance)
+            icohps[p] = res
+            bond_val = res.mean
+            src.append(f"ICOHP = mean of {res.count} {bond} bond(s) <= {max_distance:g} A from {Path(key).name} "
+                       f"(sha256 {file_digest(key)})")
+        elif old is not None:
+            src.append(f"ICOHP from template: {old.source}")
+        stage = old.stage if old is not None else 0.0
+        assert eps is not None and bond_val is not None
+        descriptors[p] = Descriptors(d_band_centre=eps, icohp=bond_val, stage=stage, source="; ".join(src))
+    missing = [p for p in PRODUCTS if p not in descriptors]
+    if missing:
+        raise ParameterError(f"no descriptors for {missing}: give DFT files for them or a --template catalyst")
+    sources = dict(base.sources) if base is not None else {}
+    fe = None
+    if steps is not None:
+        fe = analyse_free_energy_steps(read_free_energy_steps(steps))
+        eta = fe.charge_overpotential
+        sources["free_energy_overpotential"] = (
+            f"charging limiting-potential overpotential from {Path(steps).name} (sha256 {file_digest(steps)}): "
+            f"U_eq {fe.equilibrium_potential:.4g} V, U_charge {fe.limiting_charge_potential:.4g} V "
+            f"({fe.limiting_charge_step}); computational Na electrode after Norskov et al. J. Phys. Chem. B 108, "
+            "17886 (2004)")
+    elif base is not None:
+        eta = base.free_energy_overpotential
+    else:
+        raise ParameterError("no free-energy overpotential: give a --steps file or a --template catalyst")
+    if formula is None:
+        formula = base.formula if base is not None else None
+    if molar_mass is None and formula is not None and (base is None or formula != base.formula):
+        from metalair.chemistry.species import molar_mass_from_formula
+
+        try:
+            molar_mass = molar_mass_from_formula(formula)
+            sources["molar_mass"] = f"from formula {formula} with IUPAC 2021 standard atomic weights"
+        except ParameterError as exc:
+            raise ParameterError(f"cannot compute the molar mass of {formula!r} ({exc}); give --molar-mass") from None
+    elif molar_mass is not None:
+        sources["molar_mass"] = "given by the user"
+    if molar_mass is None:
+        if base is None:
+            raise ParameterError("no molar mass: give --formula (plain formula), --molar-mass or a --template")
+        molar_mass = base.molar_mass
+    if formula is None:
+        raise ParameterError("no formula: give --formula or a --template")
+    sources["descriptors"] = "per product, see each descriptor's source"
+    if base is not None:
+        cat = replace(base, name=name or base.name, formula=formula, molar_mass=molar_mass, descriptors=descriptors,
+                      free_energy_overpotential=eta, sources=sources,
+                      description=description if description is not None else base.description)
+    else:
+        cat = Catalyst(name=name or "DFT catalyst", formula=formula, molar_mass=molar_mass, descriptors=descriptors,
+                       free_energy_overpotential=eta, host_couples=(), description=description or
+                       "fixed-state catalyst assembled from DFT outputs", sources=sources)
+    return DFTCatalyst(catalyst=cat, d_band=d_band, icohp=icohps, free_energy=fe)

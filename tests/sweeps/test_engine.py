@@ -1,0 +1,180 @@
+"""The sweep engine: serial, local and distributed runs agree; resume after a kill; a lost worker's batch is redone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from metalair.errors import ParameterError
+from metalair.sweeps.candidates import grid
+from metalair.sweeps.engine import RESULTS, run_sweep, tables_identical
+from metalair.sweeps.evaluate import CyclingSettings, ScreenSettings, evaluate_candidate
+
+SUMMARY = ScreenSettings(catalyst="RuO2", plateaus=False)
+
+
+def _cands():
+    # 11 candidates; the last one is out of range and must become an error row
+    return grid({"descriptors.*.icohp": [-2.2, -1.8, -1.4], "catalyst.free_energy_overpotential": [0.2, 0.5, 0.9]}) \
+        + [{"descriptors.*.icohp": -1.6}, {"descriptors.*.icohp": 0.5}]
+
+
+def test_serial_run_rows_and_failure_row(tmp_path):
+    ev = partial(evaluate_candidate, settings=SUMMARY)
+    res = run_sweep(_cands(), ev, tmp_path / "s", scheduler="serial", batch_size=3)
+    t = res.table
+    assert t.num_rows == 11 and res.n_batches == 4 and res.n_failed == 1
+    assert t.column("candidate_id").to_pylist() == list(range(11))
+    row = t.slice(10).to_pylist()[0]
+    assert row["status"] == "error" and "icohp = 0.5 is out of range" in row["message"]
+    assert all(s == "ok" for s in t.column("status").to_pylist()[:10])
+    assert t.column_names[:3] == ["candidate_id", "descriptors.*.icohp", "catalyst.free_energy_overpotential"]
+    assert len(list((tmp_path / "s").glob("part-*.parquet"))) == 4
+    assert tables_identical(t, pq.read_table(tmp_path / "s" / RESULTS))
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["finished"] and manifest["n_candidates"] == 11
+
+
+def test_folder_guards(tmp_path):
+    ev = partial(evaluate_candidate, settings=SUMMARY)
+    run_sweep(_cands()[:4], ev, tmp_path / "g", scheduler="serial", batch_size=2)
+    with pytest.raises(ParameterError, match="already holds a sweep"):
+        run_sweep(_cands()[:4], ev, tmp_path / "g", scheduler="serial", batch_size=2)
+    with pytest.raises(ParameterError, match="different sweep"):
+        run_sweep(_cands()[:5], ev, tmp_path / "g", scheduler="serial", batch_size=2, resume=True)
+    again = run_sweep(_cands()[:4], ev, tmp_path / "g", scheduler="serial", resume=True)  # keeps batch size 2
+    assert again.batches_skipped == 2 and again.batches_run == 0
+    fresh = run_sweep(_cands()[:5], ev, tmp_path / "g", scheduler="serial", batch_size=2, overwrite=True)
+    assert fresh.table.num_rows == 5 and fresh.batches_skipped == 0
+
+
+def test_local_cluster_equals_serial(tmp_path):
+    ev = partial(evaluate_candidate, settings=SUMMARY)
+    serial = run_sweep(_cands(), ev, tmp_path / "serial", scheduler="serial", batch_size=2)
+    local = run_sweep(_cands(), ev, tmp_path / "local", scheduler="local", n_workers=2, batch_size=2)
+    assert local.mode.startswith("local")
+    assert tables_identical(serial.table, local.table)
+
+
+# ---------------------------------------------------------------------------------------------
+# separate processes: a run killed with SIGKILL and resumed; a real scheduler with a worker killed
+# ---------------------------------------------------------------------------------------------
+CYCLING = ScreenSettings(catalyst="RuO2", protocol=None, cycling=CyclingSettings(cycles=60))
+KILL_CANDS = grid({"descriptors.*.icohp": [-2.2, -2.0, -1.8, -1.6, -1.4], "catalyst.free_energy_overpotential":
+                   [0.3, 0.6, 0.9, 1.2]})
+
+_CHILD = """
+import sys
+from functools import partial
+from metalair.sweeps.candidates import grid
+from metalair.sweeps.engine import run_sweep
+from metalair.sweeps.evaluate import CyclingSettings, ScreenSettings, evaluate_candidate
+cands = grid({"descriptors.*.icohp": [-2.2, -2.0, -1.8, -1.6, -1.4],
+              "catalyst.free_energy_overpotential": [0.3, 0.6, 0.9, 1.2]})
+settings = ScreenSettings(catalyst="RuO2", protocol=None, cycling=CyclingSettings(cycles=60))
+run_sweep(cands, partial(evaluate_candidate, settings=settings), sys.argv[1], scheduler="serial", batch_size=2)
+"""
+
+
+def _wait_for(pred, timeout, what):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_table(tmp_path):
+    ev = partial(evaluate_candidate, settings=CYCLING)
+    reference = run_sweep(KILL_CANDS, ev, tmp_path / "ref", scheduler="serial", batch_size=2)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= 3 or proc.poll() is not None, 120, "3 batches")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    parts = len(list(out.glob("part-*.parquet")))
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    assert 3 <= parts < 10 and not (out / RESULTS).exists()
+    resumed = run_sweep(KILL_CANDS, ev, out, scheduler="serial", resume=True)
+    assert resumed.batches_skipped == parts and resumed.batches_run == 10 - parts
+    assert tables_identical(reference.table, resumed.table)
+    assert not list(out.glob(".*.tmp"))  # no temporary files left
+
+
+def _start(cmd, log):
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.mark.slow
+def test_real_scheduler_and_workers_with_a_worker_killed(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    dask_exe = Path(sys.executable).with_name("dask")
+    if not dask_exe.exists():
+        pytest.skip("the 'dask' command is not installed next to this Python")
+    ev = partial(evaluate_candidate, settings=CYCLING)
+    reference = run_sweep(KILL_CANDS, ev, tmp_path / "ref", scheduler="serial", batch_size=2)
+    sched_file = tmp_path / "scheduler.json"
+    log = open(tmp_path / "dask.log", "w")
+    procs = []
+    try:
+        procs.append(_start([str(dask_exe), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                             "--scheduler-file", str(sched_file)], log))
+        _wait_for(lambda: sched_file.exists() and sched_file.stat().st_size > 0, 60, "the scheduler file")
+        address = json.loads(sched_file.read_text())["address"]
+        for _ in range(2):
+            procs.append(_start([str(dask_exe), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                 "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], log))
+        watcher = distributed.Client(address, timeout="30s")
+        watcher.wait_for_workers(2, timeout=60)
+        pids = watcher.run(os.getpid)  # worker address -> pid
+        result = {}
+        out = tmp_path / "dist"
+        th = threading.Thread(target=lambda: result.setdefault(
+            "res", run_sweep(KILL_CANDS, ev, out, scheduler=address, batch_size=2)), daemon=True)
+        th.start()
+        victim = {}
+
+        def busy_worker():
+            if not list(out.glob("part-*.parquet")):
+                return False
+            for addr, keys in watcher.processing().items():
+                if keys and addr in pids:
+                    victim.update(addr=addr, pid=pids[addr], keys=list(keys))
+                    return True
+            return False
+
+        _wait_for(busy_worker, 120, "a finished batch and a busy worker")
+        os.kill(victim["pid"], signal.SIGKILL)
+        th.join(timeout=240)
+        assert not th.is_alive(), "the sweep did not finish after the worker was killed"
+        res = result["res"]
+        assert tables_identical(reference.table, res.table)
+        assert res.table.column("candidate_id").to_pylist() == list(range(len(KILL_CANDS)))
+        killed_batches = [int(str(k).rsplit("-", 1)[1]) for k in victim["keys"]]
+        for b in killed_batches:  # the batch the lost worker was running was redone elsewhere
+            assert (out / f"part-{b:06d}.parquet").exists()
+        assert len(watcher.scheduler_info()["workers"]) == 1
+        watcher.close()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
+        log.close()
