@@ -18,7 +18,7 @@ from metalair.errors import DataFormatError
 
 __all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff"]
 
-_NUM = re.compile(r"^[-+]?(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?$")
+_NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
 
 
 def is_number(text: str) -> bool:

@@ -358,7 +358,7 @@ def _read_mpt(path: Path) -> _Raw:
             f"{path.name}: no frequency column (freq/Hz): this EC-Lab file holds "
             f"{technique or 'a technique'} data, not an impedance spectrum (columns: {', '.join(names[:8])})"
         )
-    block = numeric_block(lines, h + 1, path.name, names=names, delimiter="\t")
+    block = numeric_block(lines, h + 1, path.name, names=names, delimiter="\t", stop_at_text=False)
     cols = _match_columns(block.names if len(block.names) == len(names) else names, path.name)
     raw = _from_block(block, cols, path.name)
     raw.meta.update({"instrument": "BioLogic", "technique": technique or None})
@@ -474,7 +474,7 @@ def _header_then_block(
     names = [n.strip().strip('"') for n in names_line.split(delim)]
     while names and not names[-1]:
         names.pop()
-    return lines, numeric_block(lines, h + 1, path.name, names=names, delimiter=delim), h
+    return lines, numeric_block(lines, h + 1, path.name, names=names, delimiter=delim, stop_at_text=False), h
 
 
 def _header_value(lines: list[str], pattern: str) -> float | None:
@@ -553,7 +553,7 @@ def _read_zplot(path: Path) -> _Raw:
     names = [n.strip() for n in names_line.split("\t")] if "\t" in names_line else names_line.split()
     if not any(n.lower().startswith("freq") for n in names):
         names = ["Freq(Hz)", "Ampl", "Bias", "Time(Sec)", "Z'(a)", "Z''(b)", "GD", "Err", "Range"]
-    block = numeric_block(lines, end + 1, path.name, names=names)
+    block = numeric_block(lines, end + 1, path.name, names=names, stop_at_text=False)
     raw = _from_block(block, _match_columns(block.names, path.name), path.name)
     raw.meta["instrument"] = "Scribner ZPlot"
     n_planned = _header_value(lines[:end], r"^\s*Data Points:\s*([0-9]+)")
@@ -571,7 +571,7 @@ def _read_zplotw(path: Path) -> _Raw:
     if h is None:
         raise DataFormatError(f"{path.name}: a ZPlotW/Z60W data file without its column-name line")
     names = [n for n in re.split(r"\s{2,}", lines[h].strip().strip('"').strip()) if n]
-    block = numeric_block(lines, h + 1, path.name, names=names, delimiter=",")
+    block = numeric_block(lines, h + 1, path.name, names=names, delimiter=",", stop_at_text=False)
     raw = _from_block(block, _match_columns(block.names, path.name), path.name)
     raw.meta["instrument"] = lines[0].strip().strip('"').strip("\ufeff").strip('"')
     if h >= 1 and lines[h - 1].strip().isdigit():
@@ -623,7 +623,8 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
         names = [n.strip().strip('"') for n in (header.split(delim) if delim else header.split())]
         while names and not names[-1]:
             names.pop()
-    block = numeric_block(lines, first_num, path.name, names=names, delimiter=delim if names else "auto")
+    block = numeric_block(lines, first_num, path.name, names=names, delimiter=delim if names else "auto",
+                          stop_at_text=False)
     notes: list[str] = []
     if names:
         cols = _match_columns(block.names, path.name)
