@@ -26,9 +26,9 @@ _LAZY = {
     "compare_circuits": "metalair.analysis.impedance.fitting",
     "lin_kk": "metalair.analysis.impedance.kramers_kronig",
     "LinKKResult": "metalair.analysis.impedance.kramers_kronig",
-    "drt": "metalair.analysis.impedance.drt",
-    "DRTResult": "metalair.analysis.impedance.drt",
-    "DRTPeak": "metalair.analysis.impedance.drt",
+    "drt": "metalair.analysis.impedance.relaxation_times",
+    "DRTResult": "metalair.analysis.impedance.relaxation_times",
+    "DRTPeak": "metalair.analysis.impedance.relaxation_times",
 }
 
 
