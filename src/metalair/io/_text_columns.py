@@ -77,6 +77,7 @@ def numeric_block(
     delimiter: str | None = "auto",
     stop_at_text: bool = True,
     strip_leading_empty: bool = False,
+    text_fields: bool = False,
 ) -> NumericBlock:
     """Read the rows of numbers from line index ``start`` on.
 
@@ -97,6 +98,10 @@ def numeric_block(
         (e.g. the next table of a Gamry file); otherwise such a line is an error.
     strip_leading_empty : bool
         Drop an empty first field (Gamry rows start with a tab).
+    text_fields : bool
+        A row whose first field is a number is a data row even if other
+        fields are text (Gamry's overload flags ``...........``); those
+        fields become NaN.
 
     Raises
     ------
@@ -131,6 +136,8 @@ def numeric_block(
             fields.pop()
         if not fields:
             continue
+        if text_fields and is_number(fields[0]):
+            fields = [t if is_number(t) else "nan" for t in fields]
         if not all(is_number(t) for t in fields):
             if stop_at_text:
                 break

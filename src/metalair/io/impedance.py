@@ -441,7 +441,8 @@ def _read_gamry(path: Path) -> _Raw:
     if start + 2 >= len(lines):
         raise DataFormatError(f"{path.name}: the ZCURVE table has no column names; the file is truncated")
     names = [n.strip() for n in lines[start + 1].split("\t")[1:]]
-    block = numeric_block(lines, start + 3, path.name, names=names, delimiter="\t", strip_leading_empty=True)
+    block = numeric_block(lines, start + 3, path.name, names=names, delimiter="\t", strip_leading_empty=True,
+                          text_fields=True)
     cols = _match_columns(block.names, path.name)
     raw = _from_block(block, cols, path.name)
     raw.meta.update({

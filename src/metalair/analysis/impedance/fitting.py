@@ -168,13 +168,13 @@ class CircuitFit:
 
     @property
     def residuals_real(self) -> np.ndarray:
-        """(Z'_fit − Z'_data)/|Z_data| at each frequency."""
-        return (self.impedance_fit.real - self.spectrum.z_real) / self.spectrum.modulus
+        """(Z'_data − Z'_fit)/|Z_data| at each frequency."""
+        return (self.spectrum.z_real - self.impedance_fit.real) / self.spectrum.modulus
 
     @property
     def residuals_imag(self) -> np.ndarray:
-        """(Z''_fit − Z''_data)/|Z_data| at each frequency."""
-        return (self.impedance_fit.imag - self.spectrum.z_imag) / self.spectrum.modulus
+        """(Z''_data − Z''_fit)/|Z_data| at each frequency."""
+        return (self.spectrum.z_imag - self.impedance_fit.imag) / self.spectrum.modulus
 
     def predict(self, frequency_Hz: Any) -> np.ndarray:
         """The fitted circuit's impedance at other frequencies."""
@@ -241,16 +241,19 @@ def fit_circuit(
         Starting values for some or all parameters; the others come from
         :func:`initial_guess`.
     bounds : mapping name -> (low, high), optional
-        Default: (0, ∞) for R, C, L, Q, σ, τ and (0, 1] for CPE exponents.
+        Default: (0, ∞) for R, C, L, Q, σ, τ (fitted in log10) and [0, 1]
+        for CPE exponents.
     fixed : mapping, optional
         Parameters held at the given value (not fitted).
     weighting : {"unit", "modulus", "proportional"}
         See the module notes.
     n_starts : int
-        Starts of the optimiser (the first from the initial values, the others
-        random perturbations of it); the best is kept.
+        Starts of the optimiser: the initial values, then the same with the
+        capacitances, CPE coefficients and time constants multiplied by 10,
+        0.1, 100, 0.01, 3, 0.3, 30 (deterministic); the converged start with
+        the lowest χ² is kept.
     seed : int
-        Seed of the perturbations (results are reproducible).
+        Unused (the starts are deterministic); kept for a stable signature.
 
     Returns
     -------
@@ -285,7 +288,13 @@ def fit_circuit(
     lo_hi: dict[str, tuple[float, float]] = {}
     for n in free:
         kind = c.param_kind(n)
-        default = (0.0, 1.0) if kind == "alpha" else (0.0, math.inf)
+        if kind == "alpha":
+            default = (0.0, 1.0)
+        elif kind in _POSITIVE and start[n] > 0:
+            # 10 decades either side of the start: wide, but a log10 fit cannot run off to 0 or infinity
+            default = (start[n] * 1e-10, start[n] * 1e10)
+        else:
+            default = (0.0, math.inf)
         b = (bounds or {}).get(n, default)
         lo = default[0] if b[0] is None else float(b[0])
         hi = default[1] if b[1] is None else float(b[1])
@@ -307,13 +316,31 @@ def fit_circuit(
 
     def residuals(x: np.ndarray) -> np.ndarray:
         d = model(x) - data
-        return np.concatenate([d.real / wr, d.imag / wi])
+        r = np.concatenate([d.real / wr, d.imag / wi])
+        # an element driven to an extreme (a capacitance at its bound) can overflow; a large finite
+        # residual keeps the optimiser away from there instead of stopping it
+        return np.nan_to_num(r, nan=1e150, posinf=1e150, neginf=-1e150)
 
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        res = fit_least_squares(
-            residuals, [start[n] for n in free], names=free, bounds=lo_hi, log_params=log_params,
-            n_starts=n_starts, seed=seed,
-        )
+    # deterministic starts: the guess, then the time-constant-like parameters (C, Q, tau) moved by decades
+    factors = [1.0, 10.0, 0.1, 100.0, 0.01, 3.0, 0.3, 30.0]
+    res = None
+    for k in range(max(1, n_starts)):
+        f_k = factors[k % len(factors)] * (10.0 ** (k // len(factors)))
+        x0 = []
+        for n in free:
+            v = start[n] * (f_k if c.param_kind(n) in ("C", "Q", "tau") else 1.0)
+            lo, hi = lo_hi[n]
+            x0.append(min(max(v, lo), hi))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                trial = fit_least_squares(residuals, x0, names=free, bounds=lo_hi, log_params=log_params)
+            except ParameterError:
+                if k == n_starts - 1 and res is None:
+                    raise
+                continue
+        if res is None or (trial.success, -trial.chi2) > (res.success, -res.chi2):
+            res = trial
+    assert res is not None
     values = dict(fixed)
     values.update(zip(free, res.values))
     return CircuitFit(circuit=c, spectrum=spectrum, result=res, weighting=weighting, fixed=fixed,

@@ -140,7 +140,7 @@ class DRTResult:
     impedance_fit : numpy.ndarray
     spectrum : ImpedanceSpectrum
     residuals_real, residuals_imag : numpy.ndarray
-        (Z_fit − Z)/|Z|.
+        (Z − Z_fit)/|Z|.
     notes : list of str
     """
 
@@ -448,6 +448,6 @@ def drt(
     return DRTResult(
         tau_s=np.exp(y_out), gamma=gamma, band=band, r_inf=float(theta[0] * p.scale),
         inductance=float(theta[1] * p.scale / p.omega_scale), lam=lam_value, method=method, peaks=peaks,
-        impedance_fit=fit, spectrum=spectrum, residuals_real=(fit.real - z.real) / mod,
-        residuals_imag=(fit.imag - z.imag) / mod, polarisation_resistance=r_pol, notes=notes,
+        impedance_fit=fit, spectrum=spectrum, residuals_real=(z.real - fit.real) / mod,
+        residuals_imag=(z.imag - fit.imag) / mod, polarisation_resistance=r_pol, notes=notes,
     )

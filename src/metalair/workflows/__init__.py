@@ -1,0 +1,1 @@
+"""Read → analyse → plot → write functions behind the command line (one per command)."""
