@@ -204,7 +204,7 @@ def test_lin_kk_on_real_spectra(data_file):
         lib = lin_kk(read_impedance(data_file("eis/LIB_data.txt")))
         gamry = lin_kk(read_impedance(data_file("eis/exampleDataGamry.DTA")))
     assert lib.passed and lib.max_residual < 0.002
-    assert not gamry.passed  # the Gamry example has a non-causal bump at 30-80 Hz
+    assert not gamry.passed and gamry.max_residual > 0.05  # residuals up to ~10 % of |Z| in this file
 
 
 # --------------------------------------------------------------------------- DRT

@@ -184,8 +184,10 @@ def lin_kk(
         sharp (ideal RC) time constants, e.g. simulated ones: when the fit at
         the µ-chosen M misses the threshold, M is raised to the first value at
         which the residuals meet it while µ stays at or above ``mu_floor``
-        (a fit that follows noise or drift has µ → 0). The result's ``notes``
-        say when this happened. ``mu_floor=1`` switches the safeguard off.
+        (a fit that follows noise or drift has µ → 0); the search stops when
+        ten more elements leave the residuals above three times the threshold.
+        The result's ``notes`` say when M was raised. ``mu_floor=1`` switches
+        the safeguard off.
 
     Returns
     -------
@@ -242,8 +244,12 @@ def lin_kk(
         # mu fell below c at a small M because sharp (ideal RC) time constants fall between the grid
         # points, not because noise is being fitted: add elements while the fit is not yet oscillating
         m_mu = chosen[0]
+        best = chosen[5]
         for m in range(m_mu + 1, m_max + 1):
             trial = (m, *fit(m))
+            best = min(best, trial[5])
+            if m - m_mu >= 10 and best > 3 * threshold:
+                break  # ten more elements brought the residuals nowhere near the threshold: not a grid effect
             if trial[3] < mu_floor:
                 continue
             if trial[5] <= threshold:
