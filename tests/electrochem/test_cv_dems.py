@@ -165,3 +165,18 @@ def test_dems_csv_readers(tmp_path):
         read_gas_flux(bad)
     with pytest.raises(ParameterError, match=r"no O2 column"):
         dems_steps(cur, GasFluxRecord(gas.time_s, {"CO2": gas.fluxes["CO2"]}))
+
+
+def test_ec_lab_cv_text_layout(data_file, tmp_path):
+    """No permissively licensed EC-Lab CV export was found; this file keeps the real PEIS export's
+    header and replaces the column line and rows by the CV columns EC-Lab writes, to test their mapping."""
+    lines = data_file("eis/exampleDataBioLogic.mpt").read_text(encoding="latin-1").splitlines()[:60]
+    lines[3] = "Cyclic Voltammetry"
+    v = synthetic_cv(2)
+    rows = [f"{t}\t{e}\t{1e3 * i}\t{c}" for t, e, i, c in zip(v.time_s, v.potential_V, v.current, v.cycle)]
+    p = tmp_path / "cv.mpt"
+    p.write_text("\n".join(lines + ["time/s\tEwe/V\t<I>/mA\tcycle number"] + rows) + "\n", encoding="latin-1")
+    w = read_voltammogram(p)
+    assert w.metadata["format"] == "biologic_mpt" and w.cycles == [1, 2]
+    np.testing.assert_allclose(w.current, v.current, rtol=1e-12)
+    assert analyze_cv(w).separation_V == pytest.approx({1: 0.1, 2: 0.1}, abs=3e-3)

@@ -195,3 +195,16 @@ def test_spectrum_container_columns_and_checks():
         ImpedanceSpectrum.from_arrays([1.0], [1.0], unit="ohm")
     with pytest.raises(DataFormatError, match=r"not finite.*points 1"):
         ImpedanceSpectrum.from_arrays([1.0, 2.0], [1.0, np.nan])
+
+
+def test_nova_column_layout(tmp_path):
+    """No real Autolab NOVA export with a permissive licence was found; this text is built from the
+    column names NOVA writes ('Frequency (Hz)', "Z' (Ω)", "-Z'' (Ω)", ...) to test their mapping."""
+    p = tmp_path / "nova.txt"
+    p.write_text("Index;Frequency (Hz);Z' (Ω);-Z'' (Ω);Z (Ω);-Phase (°);Time (s)\n"
+                 "1;1000;10,5;0,5;10,51;2,7;1\n2;100;11,0;2,0;11,18;10,3;2\n3;10;12,0;3,0;12,37;14,0;3\n",
+                 encoding="utf-8")
+    s = read_impedance(p)
+    assert s.metadata["format"] == "autolab_nova"
+    np.testing.assert_allclose(s.impedance, [10.5 - 0.5j, 11.0 - 2.0j, 12.0 - 3.0j])
+    assert "decimal comma recognised" in s.metadata["notes"]

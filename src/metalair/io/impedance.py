@@ -124,7 +124,8 @@ def detect_impedance_format(path: str | os.PathLike[str]) -> str:
             f"{path.name}: unrecognised binary file; impedance files metalair reads: "
             f"{', '.join(IMPEDANCE_FORMATS)}"
         )
-    text = head.decode("latin-1")
+    # every key below is ASCII except NOVA's "Ω" (UTF-8); undecodable bytes (Windows code pages) are replaced
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()[:400]
     first = lines[0].strip().lstrip("\ufeff").lstrip("ï»¿") if lines else ""
     if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
