@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from electrochem_data import NU, synthetic_cv, synthetic_dems
 
 import metalair as ma
 from metalair.analysis.dems import dems_steps, electrons_per_o2, first_order_lag
@@ -14,22 +15,8 @@ from metalair.constants import F
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.dems import read_current_record, read_gas_flux
 from metalair.io.voltammetry import read_voltammogram
-from metalair.tables.dems import CurrentRecord, GasFluxRecord
-from metalair.tables.voltammetry import Voltammogram, cycles_from_potential
-
-NU = 0.01  # V/s
-
-
-def synthetic_cv(n_cycles=2):
-    """0 -> 1 -> 0 V at 10 mV/s; anodic Gaussian at 0.6 V (100 uA), cathodic at 0.5 V (80 uA), 1 uA background."""
-    up = np.linspace(0.0, 1.0, 501)
-    one = np.concatenate([up, up[::-1][1:]])
-    e = np.concatenate([one] + [one[1:]] * (n_cycles - 1))
-    t = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(e)) / NU)])
-    rising = np.concatenate([[True], np.diff(e) > 0])
-    i = np.where(rising, 1e-6 + 1e-4 * np.exp(-((e - 0.6) / 0.05) ** 2),
-                 -1e-6 - 8e-5 * np.exp(-((e - 0.5) / 0.05) ** 2))
-    return Voltammogram.from_arrays(e, i, time_s=t)
+from metalair.tables.dems import GasFluxRecord
+from metalair.tables.voltammetry import cycles_from_potential
 
 
 def test_synthetic_cv_peaks_have_the_known_position_charge_and_width():
@@ -122,16 +109,6 @@ def test_first_order_lag_is_exact_for_a_step():
     x = np.where(t > 0, 1.0, 0.0)
     y = first_order_lag(t, x, 10.0)
     np.testing.assert_allclose(y[1:], 1 - np.exp(-t[1:] / 10.0), atol=1e-12)
-
-
-def synthetic_dems(delay=45.0, tau=30.0, ratio=2.0, noise=2e-10, seed=0):
-    t = np.arange(0, 10000, 1.0)
-    i = np.where((t >= 600) & (t < 4200), 1e-3, 0.0) + np.where((t >= 5400) & (t < 9000), -1e-3, 0.0)
-    o2 = first_order_lag(t, -i / (ratio * F), tau)
-    rng = np.random.default_rng(seed)
-    flux = o2 + 1e-10 + noise * rng.standard_normal(t.size)
-    co2 = np.where((t >= 5400 + delay) & (t < 9000 + delay), 1e-10, 0.0)
-    return CurrentRecord(t, i), GasFluxRecord(t + delay, {"O2": flux, "CO2": co2})
 
 
 def test_measured_dems_recovers_the_electron_count_within_its_uncertainty():

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import EIS_FILES
+from electrochem_data import EIS_FILES, synthetic_cv, synthetic_dems
 from typer.testing import CliRunner
 
 from metalair.analysis.impedance import drt, fit_circuit, lin_kk
@@ -70,8 +70,6 @@ def test_eis_command_refuses_damaged_files_and_bad_options(data_file, tmp_path):
 
 
 def test_cv_command_overlays_several_files(data_file, tmp_path):
-    from test_cv_dems import synthetic_cv
-
     v = synthetic_cv(2)
     p = tmp_path / "synthetic.csv"
     p.write_text("t (s),E (V),I (A)\n" + "\n".join(f"{a},{b},{c}" for a, b, c in zip(v.time_s, v.potential_V,
@@ -85,8 +83,6 @@ def test_cv_command_overlays_several_files(data_file, tmp_path):
 
 
 def test_dems_command(tmp_path):
-    from test_cv_dems import synthetic_dems
-
     cur, gas = synthetic_dems()
     pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
     pc.write_text("Time (s),Current (mA)\n" + "\n".join(f"{t},{1e3 * i}" for t, i in zip(cur.time_s, cur.current_A)))
