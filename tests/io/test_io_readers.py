@@ -340,6 +340,6 @@ def test_every_data_file_is_in_provenance():
     for f in data.rglob("*"):
         if f.is_file() and f.name != "PROVENANCE.md" and f.suffix != ".md":
             rel = f.relative_to(data).as_posix()
-            if rel.split("/")[0] in {"neware", "biologic", "arbin", "maccor", "eis"}:
+            if rel.split("/")[0] in {"neware", "biologic", "arbin", "maccor", "eis", "cv"}:
                 assert f"`{rel}`" in table, f"{rel} is not listed in tests/data/PROVENANCE.md"
     assert re.search(r"\| `neware/TestFile\.nda\.xz` \|", table)

@@ -396,6 +396,8 @@ if __name__ == "__main__":  # pragma: no cover
 from metalair.cli import analysis_commands as _analysis_commands  # noqa: E402,F401
 from metalair.cli import characterisation as _characterisation  # noqa: E402
 from metalair.cli import design as _design  # noqa: E402
+from metalair.cli import electrochem as _electrochem  # noqa: E402
 
 _characterisation.register(app)
 _design.register(app)
+_electrochem.register(app)

@@ -1,0 +1,327 @@
+"""Gas analysis (DEMS): what a mass spectrometer sees, and electrons per O2 molecule.
+
+Simulated
+---------
+:func:`dems_from_solution` turns the model's gas rates into the net fluxes a
+mass spectrometer records (evolution positive), optionally through the
+first-order lag of the cell-to-detector volume,
+
+    τ dy/dt = x(t) − y(t),
+
+integrated exactly for an input held constant over each time step
+(y_{k+1} = x_{k+1} + (y_k − x_{k+1}) e^{−Δt/τ}). :func:`electrons_per_o2`
+gives, for each half-cycle (protocol step), the electrons passed
+n_e = ∫|I| dt / F and the net O2 consumed (discharge) or evolved (charge),
+and their ratio e⁻/O2 (1 for NaO2, 2 for Na2O2, 4 for an oxide).
+
+Measured
+--------
+:func:`dems_steps` takes a :class:`~metalair.tables.dems.CurrentRecord` and a
+calibrated :class:`~metalair.tables.dems.GasFluxRecord`, shifts the gas
+record's delay (a given offset, or the lag that best correlates the O2 flux
+with −I/F, searched within ``max_lag_s``), finds the galvanostatic steps
+(runs of current of one sign above 2 % of the largest |I|), subtracts the
+gas baseline measured over ``baseline_s`` before each step starts, and
+integrates the current over the step and the gas from the step's start to
+its end plus the delay plus ``tail_s`` (what the cell-to-detector lag still
+carries). By causality no gas of a step reaches the detector before the
+step starts, so an over- or underestimated delay only moves the end of the
+gas window, which ``tail_s`` covers. It reports e⁻/O2 with its uncertainty:
+
+* σ(n_O2)² = (σ_b √N Δt)² + (σ_b/√N_b · T)² + (u_cal n_O2)², with σ_b the
+  standard deviation of the flux in the baseline window (N_b points), N
+  points over the integration window of length T and step Δt, u_cal the
+  relative calibration uncertainty (``calibration_uncertainty``, default 0);
+* σ(n_e) = u_I n_e (``current_uncertainty``, default 0);
+* σ(e⁻/O2) from the relative errors added in quadrature.
+
+References
+----------
+Baltruschat, H. Differential electrochemical mass spectrometry.
+J. Am. Soc. Mass Spectrom. 15, 1693–1706 (2004). doi:10.1016/j.jasms.2004.09.011
+
+McCloskey, B. D. et al. Solvents' critical role in nonaqueous lithium–oxygen
+battery electrochemistry. J. Phys. Chem. Lett. 2, 1161–1166 (2011).
+doi:10.1021/jz200352v
+
+JCGM 100:2008, Evaluation of measurement data – Guide to the expression of
+uncertainty in measurement, §5.1 (law of propagation of uncertainty).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from metalair.constants import F as FARADAY
+from metalair.errors import ParameterError
+from metalair.tables.dems import CurrentRecord, GasFluxRecord
+
+__all__ = ["SOLUTION_KEYS", "SimulatedDEMS", "dems_from_solution", "electrons_per_o2", "DEMSStep", "dems_steps",
+           "first_order_lag"]
+
+#: The simulation Solution keys this module reads (the one place to change if the model renames them).
+SOLUTION_KEYS = {
+    "time": "Time [s]",
+    "current": "Current [mA/g]",
+    "step": "Step",
+    "cycle": "Cycle",
+    "O2 consumption": "O2 consumption rate [mol/s/g]",
+    "O2 evolution": "O2 evolution rate [mol/s/g]",
+    "CO2 evolution": "CO2 evolution rate [mol/s/g]",
+    "H2O evolution": "H2O evolution rate [mol/s/g]",
+}
+
+
+def first_order_lag(time_s: np.ndarray, x: np.ndarray, tau_s: float) -> np.ndarray:
+    """Response y of τ dy/dt = x − y (y(0) = x(0)), exact for x held over each step."""
+    if not (tau_s > 0 and math.isfinite(tau_s)):
+        raise ParameterError(f"time constant {tau_s!r} s must be a finite number > 0")
+    t = np.asarray(time_s, dtype=float)
+    x = np.asarray(x, dtype=float)
+    y = np.empty_like(x)
+    y[0] = x[0]
+    decay = np.exp(-np.diff(t) / tau_s)
+    for k in range(1, x.size):
+        y[k] = x[k] + (y[k - 1] - x[k]) * decay[k - 1]
+    return y
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedDEMS:
+    """Net gas fluxes a mass spectrometer would record from a simulation (mol/s per g of catalyst)."""
+
+    time_s: np.ndarray
+    fluxes: dict[str, np.ndarray]  # "O2", "CO2", "H2O": evolution positive, mol/s/g
+    current_mA_g: np.ndarray
+    step: np.ndarray
+    cycle: np.ndarray
+    time_constant_s: float | None
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Named columns for a table."""
+        out = {"Time [s]": self.time_s, "Current [mA/g]": self.current_mA_g}
+        for gas, v in self.fluxes.items():
+            out[f"{gas} flux [mol/s/g]"] = v
+        out["Step"] = self.step
+        out["Cycle"] = self.cycle
+        return out
+
+
+def dems_from_solution(solution: Any, *, time_constant_s: float | None = None) -> SimulatedDEMS:
+    """Gas fluxes of a simulation as a mass spectrometer sees them (evolution positive).
+
+    Parameters
+    ----------
+    solution : Solution
+        A simulation result with the keys in :data:`SOLUTION_KEYS`.
+    time_constant_s : float, optional
+        First-order cell-to-detector time constant; ``None`` for an ideal detector.
+    """
+    missing = [k for k in SOLUTION_KEYS.values() if k not in solution]
+    if missing:
+        raise ParameterError(f"the solution lacks {', '.join(missing)}; the gas analysis needs them")
+    t = np.asarray(solution[SOLUTION_KEYS["time"]], dtype=float)
+    fluxes = {
+        "O2": np.asarray(solution[SOLUTION_KEYS["O2 evolution"]], dtype=float),
+        "CO2": np.asarray(solution[SOLUTION_KEYS["CO2 evolution"]], dtype=float),
+        "H2O": np.asarray(solution[SOLUTION_KEYS["H2O evolution"]], dtype=float),
+    }
+    if time_constant_s is not None:
+        fluxes = {g: first_order_lag(t, v, time_constant_s) for g, v in fluxes.items()}
+    return SimulatedDEMS(time_s=t, fluxes=fluxes, current_mA_g=np.asarray(solution[SOLUTION_KEYS["current"]]),
+                         step=np.asarray(solution[SOLUTION_KEYS["step"]]),
+                         cycle=np.asarray(solution[SOLUTION_KEYS["cycle"]]), time_constant_s=time_constant_s)
+
+
+def _trapz(y: np.ndarray, t: np.ndarray) -> float:
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(t))) if y.size > 1 else 0.0
+
+
+def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> list[dict[str, Any]]:
+    """e⁻/O2 and gas amounts per protocol step (half-cycle) of a simulation.
+
+    Returns one dict per step with discharge or charge current: ``cycle``,
+    ``step``, ``kind``, ``electrons_mol_g`` (∫|I| dt/F), ``O2_mol_g`` (net
+    O2 consumed on discharge, evolved on charge; positive when the gas moves
+    in the expected direction), ``CO2_mol_g``, ``H2O_mol_g`` (evolved) and
+    ``e_per_O2``. With a detector time constant the gas fluxes are the lagged
+    ones, as a measurement would integrate them over the step.
+    """
+    d = dems_from_solution(solution, time_constant_s=time_constant_s)
+    i_A_g = d.current_mA_g * 1e-3  # mA/g -> A/g
+    rows = []
+    for s in np.unique(d.step):
+        idx = np.flatnonzero(d.step == s)
+        if idx.size < 2:
+            continue
+        t = d.time_s[idx]
+        q = _trapz(i_A_g[idx], t)  # C/g, positive for discharge
+        if abs(q) < 1e-12:
+            continue
+        kind = "discharge" if q > 0 else "charge"
+        n_e = abs(q) / FARADAY
+        o2 = _trapz(d.fluxes["O2"][idx], t)
+        n_o2 = -o2 if kind == "discharge" else o2
+        rows.append({
+            "cycle": int(d.cycle[idx[0]]), "step": int(s), "kind": kind, "charge_mAh_g": abs(q) / 3.6,
+            "electrons_mol_g": n_e, "O2_mol_g": n_o2,
+            "CO2_mol_g": _trapz(d.fluxes["CO2"][idx], t), "H2O_mol_g": _trapz(d.fluxes["H2O"][idx], t),
+            "e_per_O2": n_e / n_o2 if n_o2 > 0 else math.nan,
+        })
+    return rows
+
+
+# --------------------------------------------------------------------------- measured
+@dataclass(frozen=True)
+class DEMSStep:
+    """One galvanostatic step of a measured DEMS record."""
+
+    index: int
+    kind: str  # "discharge" or "charge"
+    start_s: float
+    end_s: float
+    electrons_mol: float
+    electrons_sigma_mol: float
+    o2_mol: float  # O2 consumed (discharge) or evolved (charge); positive in the expected direction
+    o2_sigma_mol: float
+    e_per_o2: float
+    e_per_o2_sigma: float
+    other_gases_mol: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict."""
+        return dict(self.__dict__)
+
+
+def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> float:
+    """The time shift of the gas record that best correlates the O2 flux with −I/F."""
+    if "O2" not in gas.fluxes:
+        raise ParameterError("automatic time alignment needs an O2 flux column")
+    dt = float(np.median(np.diff(gas.time_s)))
+    grid = np.arange(max(current.time_s[0], gas.time_s[0]), min(current.time_s[-1], gas.time_s[-1]), dt)
+    if grid.size < 10:
+        raise ParameterError("the current and gas records overlap too little in time to align them")
+    ref = -np.interp(grid, current.time_s, current.current_A) / FARADAY
+    ref = ref - ref.mean()
+    best, best_c = 0.0, -math.inf
+    for lag in np.arange(-max_lag_s, max_lag_s + dt / 2, dt):
+        y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
+        y = y - y.mean()
+        den = math.sqrt(float(ref @ ref) * float(y @ y))
+        c = float(ref @ y) / den if den > 0 else -math.inf
+        if c > best_c:
+            best, best_c = float(lag), c
+    return best
+
+
+def _steps(current: CurrentRecord, threshold: float) -> list[tuple[int, int, str]]:
+    i = current.current_A
+    big = np.abs(i) > threshold * float(np.max(np.abs(i)))
+    sign = np.where(big, np.sign(i), 0)
+    out = []
+    k = 0
+    n = i.size
+    while k < n:
+        if sign[k] == 0:
+            k += 1
+            continue
+        j = k
+        while j + 1 < n and sign[j + 1] == sign[k]:
+            j += 1
+        if j > k:
+            out.append((k, j, "discharge" if sign[k] > 0 else "charge"))
+        k = j + 1
+    return out
+
+
+def dems_steps(
+    current: CurrentRecord,
+    gas: GasFluxRecord,
+    *,
+    time_offset_s: float | str = 0.0,
+    max_lag_s: float = 300.0,
+    tail_s: float = 0.0,
+    baseline_s: float = 60.0,
+    calibration_uncertainty: float = 0.0,
+    current_uncertainty: float = 0.0,
+    threshold: float = 0.02,
+) -> tuple[list[DEMSStep], float]:
+    """e⁻/O2 per galvanostatic step of a measured record, with uncertainty (see the module notes).
+
+    Parameters
+    ----------
+    current, gas : CurrentRecord, GasFluxRecord
+    time_offset_s : float or "auto"
+        The gas record's delay: gas time t_gas corresponds to cell time
+        t_gas − offset. ``"auto"`` finds it by correlation within ``max_lag_s``.
+    tail_s : float
+        Extra time after each step over which the gas is still integrated.
+    baseline_s : float
+        Length of the window before each step whose mean flux is the baseline.
+    calibration_uncertainty, current_uncertainty : float
+        Relative standard uncertainties of the gas calibration and the current.
+    threshold : float
+        Current magnitude (fraction of the largest) above which a point belongs to a step.
+
+    Returns
+    -------
+    (list of DEMSStep, float)
+        The steps and the time offset used, s.
+    """
+    for name, v in (("tail_s", tail_s), ("baseline_s", baseline_s), ("max_lag_s", max_lag_s)):
+        if not (v >= 0 and math.isfinite(v)):
+            raise ParameterError(f"{name} = {v!r} must be a finite number >= 0")
+    if "O2" not in gas.fluxes:
+        raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it")
+    if time_offset_s == "auto":
+        offset = _best_lag(current, gas, max_lag_s)
+    elif isinstance(time_offset_s, (int, float)) and math.isfinite(time_offset_s):
+        offset = float(time_offset_s)
+    else:
+        raise ParameterError(f"time_offset_s = {time_offset_s!r} must be a number of seconds or 'auto'")
+    tg = gas.time_s
+    out = []
+    for n, (a, b, kind) in enumerate(_steps(current, threshold), start=1):
+        t0, t1 = float(current.time_s[a]), float(current.time_s[b])
+        q = _trapz(current.current_A[a:b + 1], current.time_s[a:b + 1])
+        n_e = abs(q) / FARADAY
+        # causality: no gas from this step can reach the detector before the step starts, so the baseline
+        # window ends and the integration starts at t0 on the gas clock; the delay only moves the window's end
+        win = (tg >= t0) & (tg <= t1 + offset + tail_s)
+        base_win = (tg >= t0 - baseline_s) & (tg < t0)
+        if np.count_nonzero(win) < 2:
+            raise ParameterError(f"step {n} ({t0:g}-{t1:g} s) has fewer than two gas points; check the time offset")
+        amounts: dict[str, float] = {}
+        sig_o2 = math.nan
+        for g, flux in gas.fluxes.items():
+            if np.count_nonzero(base_win) >= 2:
+                base = float(np.mean(flux[base_win]))
+                sb = float(np.std(flux[base_win], ddof=1))
+                nb = int(np.count_nonzero(base_win))
+            else:
+                base, sb, nb = 0.0, math.nan, 0
+            tw = tg[win]
+            amount = _trapz(flux[win] - base, tw)
+            amounts[g] = amount
+            if g == "O2":
+                span = float(tw[-1] - tw[0])
+                dt = span / max(tw.size - 1, 1)
+                noise = sb * math.sqrt(tw.size) * dt if nb else 0.0
+                base_err = sb / math.sqrt(nb) * span if nb else 0.0
+                sig_o2 = math.sqrt(noise**2 + base_err**2 + (calibration_uncertainty * amount) ** 2)
+        o2 = -amounts["O2"] if kind == "discharge" else amounts["O2"]
+        sig_e = current_uncertainty * n_e
+        ratio = n_e / o2 if o2 > 0 else math.nan
+        rel = math.sqrt((sig_e / n_e) ** 2 + (sig_o2 / o2) ** 2) if o2 > 0 and n_e > 0 else math.nan
+        out.append(DEMSStep(
+            index=n, kind=kind, start_s=t0, end_s=t1, electrons_mol=n_e, electrons_sigma_mol=sig_e, o2_mol=o2,
+            o2_sigma_mol=sig_o2, e_per_o2=ratio, e_per_o2_sigma=ratio * rel,
+            other_gases_mol={g: v for g, v in amounts.items() if g != "O2"},
+        ))
+    if not out:
+        raise ParameterError("no galvanostatic step found in the current record")
+    return out, offset

@@ -1,0 +1,359 @@
+"""Fitting equivalent circuits to an impedance spectrum.
+
+The nonlinear fit is :func:`metalair.analysis.least_squares.fit_least_squares`
+(the project's one least-squares core: bounds, 95 % intervals, AIC/BIC).
+Positive parameters (R, C, L, Q, σ, τ) are fitted as log10 of their value,
+the CPE exponent α linearly within (0, 1].
+
+Residuals and weighting
+-----------------------
+The residual vector stacks the real and imaginary parts of
+``(Z_model − Z_data) / w`` with
+
+``"unit"``
+    w = 1 (absolute residuals; large-impedance points dominate),
+``"modulus"`` (default)
+    w = |Z_data| for both parts (Orazem & Tribollet's modulus weighting),
+``"proportional"``
+    w = |Z'_data| for the real and |Z''_data| for the imaginary part, each
+    floored at 10⁻³·|Z_data| so points where a part crosses zero do not
+    get an unbounded weight.
+
+The intervals assume the weighted residuals share one variance, which the
+fit estimates (reduced χ²).
+
+References
+----------
+Orazem, M. E. & Tribollet, B. Electrochemical Impedance Spectroscopy, 2nd ed.,
+ch. 19 (regression) (Wiley, 2017). doi:10.1002/9781119363682
+
+Boukamp, B. A. A nonlinear least squares fit procedure for analysis of
+immittance data of electrochemical systems. Solid State Ionics 20, 31–44 (1986).
+doi:10.1016/0167-2738(86)90031-7
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from metalair.analysis.impedance.circuits import Circuit, parse_circuit
+from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
+from metalair.errors import ParameterError
+from metalair.tables.impedance import ImpedanceSpectrum
+
+__all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "WEIGHTINGS"]
+
+#: Weighting choices of :func:`fit_circuit`.
+WEIGHTINGS = ("unit", "modulus", "proportional")
+
+_POSITIVE = {"R", "C", "L", "Q", "sigma", "tau"}
+
+
+def _weights(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
+    mod = np.abs(z)
+    if weighting == "unit":
+        one = np.ones(z.size)
+        return one, one
+    if weighting == "modulus":
+        return mod, mod
+    if weighting == "proportional":
+        floor = 1e-3 * mod
+        return np.maximum(np.abs(z.real), floor), np.maximum(np.abs(z.imag), floor)
+    raise ParameterError(f"weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+
+
+def initial_guess(circuit: Circuit | str, spectrum: ImpedanceSpectrum) -> dict[str, float]:
+    """Starting values from the shape of the spectrum.
+
+    The series resistance is taken from the high-frequency intercept, the other
+    resistances share the rest of the low-frequency real part, capacitances and
+    CPEs get time constants spread over the measured decades, inductances the
+    high-frequency positive Z'' (or a negligible value), Warburg elements the
+    low-frequency slope.
+    """
+    c = parse_circuit(circuit)
+    f = spectrum.frequency_Hz
+    z = spectrum.impedance
+    w = 2 * np.pi * f
+    hf, lf = int(np.argmax(f)), int(np.argmin(f))
+    r_inf = max(float(np.min(z.real)), 1e-6 * float(np.max(np.abs(z))))
+    r_span = max(float(z.real[lf]) - r_inf, 0.1 * float(np.max(np.abs(z))))
+    kinds = [c.param_kind(n) for n in c.param_names]
+    n_r = sum(1 for k in kinds if k == "R")
+    n_tc = max(1, sum(1 for k in kinds if k in ("C", "Q", "tau")))
+    decades = np.logspace(math.log10(1 / w.max()), math.log10(1 / w.min()), n_tc + 2)[1:-1]
+    guess: dict[str, float] = {}
+    k_r = k_tc = 0
+    first_r = True
+    for name, kind in zip(c.param_names, kinds):
+        if kind == "R":
+            if first_r and "." not in name:
+                guess[name] = r_inf
+                first_r = False
+            else:
+                guess[name] = r_span / max(1, n_r - 1)
+            k_r += 1
+        elif kind in ("C", "Q"):
+            guess[name] = float(decades[k_tc % decades.size]) / (r_span / max(1, n_r - 1))
+            k_tc += 1
+        elif kind == "tau":
+            guess[name] = float(decades[k_tc % decades.size])
+            k_tc += 1
+        elif kind == "alpha":
+            guess[name] = 0.85
+        elif kind == "L":
+            positive = float(z.imag[hf]) > 0
+            guess[name] = float(z.imag[hf] / w[hf]) if positive else 1e-3 * r_inf / w[hf]
+        elif kind == "sigma":
+            guess[name] = max(float(np.abs(z.imag[lf])) * math.sqrt(w[lf]), 1e-6 * r_span)
+    for name in c.param_names:
+        if name.endswith(".R"):
+            guess[name] = r_span / max(1, n_r)
+    return guess
+
+
+@dataclass(frozen=True, eq=False)
+class CircuitFit:
+    """A circuit fitted to a spectrum.
+
+    Attributes
+    ----------
+    circuit : Circuit
+    spectrum : ImpedanceSpectrum
+        The data that were fitted.
+    result : LeastSquaresResult
+        Values, standard errors, 95 % intervals, χ², AIC, BIC of the core fit.
+    weighting : str
+    fixed : dict
+        Parameters held at a given value.
+    impedance_fit : numpy.ndarray
+        The model at the measured frequencies.
+    """
+
+    circuit: Circuit
+    spectrum: ImpedanceSpectrum
+    result: LeastSquaresResult
+    weighting: str
+    fixed: dict[str, float] = field(default_factory=dict)
+    impedance_fit: np.ndarray = field(default_factory=lambda: np.zeros(0, complex))
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        """All parameter values (fitted and fixed)."""
+        out = {n: float(v) for n, v in zip(self.result.names, self.result.values)}
+        out.update(self.fixed)
+        return {n: out[n] for n in self.circuit.param_names}
+
+    def __getitem__(self, name: str) -> float:
+        return self.parameters[name] if name in self.parameters else self.result[name]
+
+    def interval(self, name: str) -> tuple[float, float]:
+        """95 % confidence interval of a fitted parameter."""
+        return self.result.interval(name)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion of the fit (lower is better for the same data)."""
+        return self.result.aic
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion of the fit (lower is better for the same data)."""
+        return self.result.bic
+
+    @property
+    def residuals_real(self) -> np.ndarray:
+        """(Z'_data − Z'_fit)/|Z_data| at each frequency."""
+        return (self.spectrum.z_real - self.impedance_fit.real) / self.spectrum.modulus
+
+    @property
+    def residuals_imag(self) -> np.ndarray:
+        """(Z''_data − Z''_fit)/|Z_data| at each frequency."""
+        return (self.spectrum.z_imag - self.impedance_fit.imag) / self.spectrum.modulus
+
+    def predict(self, frequency_Hz: Any) -> np.ndarray:
+        """The fitted circuit's impedance at other frequencies."""
+        return self.circuit.impedance(frequency_Hz, self.parameters)
+
+    def as_spectrum(self, frequency_Hz: Any = None) -> ImpedanceSpectrum:
+        """The fitted model as a spectrum (by default at the measured frequencies)."""
+        f = self.spectrum.frequency_Hz if frequency_Hz is None else np.asarray(frequency_Hz, dtype=float)
+        return ImpedanceSpectrum.from_arrays(
+            f, self.predict(f), unit=self.spectrum.unit, metadata={"source": f"fit of {self.circuit}"}
+        )
+
+    def table(self) -> str:
+        """Plain-text table: value, standard error, 95 % interval and unit of each parameter."""
+        units = self.circuit.param_units
+        width = max([9, *(len(n) for n in self.circuit.param_names)])
+        lines = [f"circuit {self.circuit}  (weighting: {self.weighting})",
+                 f"{'parameter':<{width}}  {'value':>12}  {'stderr':>10}  {'95 % interval':>27}  unit"]
+        for n in self.circuit.param_names:
+            if n in self.fixed:
+                lines.append(f"{n:<{width}}  {self.fixed[n]:>12.5g}  {'fixed':>10}  {'':>27}  {units[n]}")
+                continue
+            lo, hi = self.result.interval(n)
+            lines.append(f"{n:<{width}}  {self.result[n]:>12.5g}  {self.result.stderr_of(n):>10.3g}  "
+                         f"[{lo:>11.5g}, {hi:>11.5g}]  {units[n]}")
+        r = self.result
+        lines.append(f"chi2 = {r.chi2:.4g}, dof = {r.dof}, reduced chi2 = {r.reduced_chi2:.4g}, "
+                     f"AIC = {r.aic:.2f}, BIC = {r.bic:.2f}")
+        if r.at_bounds:
+            lines.append(f"at a bound (interval not meaningful): {', '.join(r.at_bounds)}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready description (parameters with units, intervals, statistics)."""
+        d = self.result.as_dict()
+        d["circuit"] = str(self.circuit)
+        d["weighting"] = self.weighting
+        d["fixed"] = dict(self.fixed)
+        d["units"] = self.circuit.param_units
+        d["impedance_unit"] = self.spectrum.unit
+        return d
+
+
+def fit_circuit(
+    spectrum: ImpedanceSpectrum,
+    circuit: Circuit | str,
+    *,
+    initial: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    weighting: str = "modulus",
+    n_starts: int = 8,
+    seed: int = 0,
+) -> CircuitFit:
+    """Fit an equivalent circuit to a spectrum.
+
+    Parameters
+    ----------
+    spectrum : ImpedanceSpectrum
+        Measured or simulated.
+    circuit : Circuit or str
+        E.g. ``"R0-p(R1,CPE1)-Wo1"`` (grammar in :mod:`metalair.analysis.impedance.circuits`).
+    initial : mapping, optional
+        Starting values for some or all parameters; the others come from
+        :func:`initial_guess`.
+    bounds : mapping name -> (low, high), optional
+        Default: (0, ∞) for R, C, L, Q, σ, τ (fitted in log10) and [0, 1]
+        for CPE exponents.
+    fixed : mapping, optional
+        Parameters held at the given value (not fitted).
+    weighting : {"unit", "modulus", "proportional"}
+        See the module notes.
+    n_starts : int
+        Starts of the optimiser: the initial values, then the same with the
+        capacitances, CPE coefficients and time constants multiplied by 10,
+        0.1, 100, 0.01, 3, 0.3, 30 (deterministic); the converged start with
+        the lowest χ² is kept.
+    seed : int
+        Unused (the starts are deterministic); kept for a stable signature.
+
+    Returns
+    -------
+    CircuitFit
+
+    Raises
+    ------
+    ParameterError
+        Unknown parameter names, a bad weighting, fewer data than parameters,
+        or no parameter left to fit.
+    """
+    c = parse_circuit(circuit)
+    names = c.param_names
+    fixed = {str(k): float(v) for k, v in (fixed or {}).items()}
+    for group, what in ((initial or {}, "initial"), (bounds or {}, "bounds"), (fixed, "fixed")):
+        unknown = [k for k in group if k not in names]
+        if unknown:
+            raise ParameterError(
+                f"{what} names unknown parameter(s) {', '.join(map(repr, unknown))} of circuit {c}; "
+                f"its parameters are {', '.join(names)}"
+            )
+    free = [n for n in names if n not in fixed]
+    if not free:
+        raise ParameterError(f"every parameter of {c} is fixed; nothing to fit")
+    if 2 * len(spectrum) <= len(free):
+        raise ParameterError(
+            f"{len(spectrum)} points (2 x {len(spectrum)} residuals) cannot determine {len(free)} parameters"
+        )
+    wr, wi = _weights(spectrum.impedance, weighting)
+    start = initial_guess(c, spectrum)
+    start.update({k: float(v) for k, v in (initial or {}).items()})
+    lo_hi: dict[str, tuple[float, float]] = {}
+    for n in free:
+        kind = c.param_kind(n)
+        if kind == "alpha":
+            default = (0.0, 1.0)
+        elif kind in _POSITIVE and start[n] > 0:
+            # 10 decades either side of the start: wide, but a log10 fit cannot run off to 0 or infinity
+            default = (start[n] * 1e-10, start[n] * 1e10)
+        else:
+            default = (0.0, math.inf)
+        b = (bounds or {}).get(n, default)
+        lo = default[0] if b[0] is None else float(b[0])
+        hi = default[1] if b[1] is None else float(b[1])
+        lo_hi[n] = (lo, hi)
+        s = start[n]
+        if not lo <= s <= hi or (kind in _POSITIVE and lo <= 0 and s <= 0):
+            s = min(max(s, lo), hi)
+            if kind in _POSITIVE and s <= 0:
+                s = max(1e-12, 0.5 * hi) if math.isfinite(hi) else 1.0
+            start[n] = s
+    log_params = [n for n in free if c.param_kind(n) in _POSITIVE and lo_hi[n][0] >= 0 and start[n] > 0]
+    f = spectrum.frequency_Hz
+    data = spectrum.impedance
+
+    def model(x: np.ndarray) -> np.ndarray:
+        values = dict(fixed)
+        values.update(zip(free, x))
+        return c.impedance(f, values)
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        d = model(x) - data
+        r = np.concatenate([d.real / wr, d.imag / wi])
+        # an element driven to an extreme (a capacitance at its bound) can overflow; a large finite
+        # residual keeps the optimiser away from there instead of stopping it
+        return np.nan_to_num(r, nan=1e150, posinf=1e150, neginf=-1e150)
+
+    # deterministic starts: the guess, then the time-constant-like parameters (C, Q, tau) moved by decades
+    factors = [1.0, 10.0, 0.1, 100.0, 0.01, 3.0, 0.3, 30.0]
+    res = None
+    for k in range(max(1, n_starts)):
+        f_k = factors[k % len(factors)] * (10.0 ** (k // len(factors)))
+        x0 = []
+        for n in free:
+            v = start[n] * (f_k if c.param_kind(n) in ("C", "Q", "tau") else 1.0)
+            lo, hi = lo_hi[n]
+            x0.append(min(max(v, lo), hi))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                trial = fit_least_squares(residuals, x0, names=free, bounds=lo_hi, log_params=log_params)
+            except ParameterError:
+                if k == n_starts - 1 and res is None:
+                    raise
+                continue
+        if res is None or (trial.success, -trial.chi2) > (res.success, -res.chi2):
+            res = trial
+    assert res is not None
+    values = dict(fixed)
+    values.update(zip(free, res.values))
+    return CircuitFit(circuit=c, spectrum=spectrum, result=res, weighting=weighting, fixed=fixed,
+                      impedance_fit=c.impedance(f, values))
+
+
+def compare_circuits(
+    spectrum: ImpedanceSpectrum, circuits: Sequence[Circuit | str], **options: Any
+) -> list[CircuitFit]:
+    """Fit several circuits to one spectrum; returned sorted by AIC (best first).
+
+    AIC and BIC are comparable between the fits because they share the data
+    and the weighting (pass the same ``weighting`` to all).
+    """
+    fits = [fit_circuit(spectrum, c, **options) for c in circuits]
+    return sorted(fits, key=lambda fit: fit.aic)

@@ -1,0 +1,233 @@
+"""Peaks of cyclic voltammograms, measured or simulated, with the same code.
+
+For each cycle the record is split into sweeps (runs of constant sweep
+direction). Anodic peaks are maxima of the current on positive-going sweeps,
+cathodic peaks minima on negative-going sweeps, found with
+:func:`scipy.signal.find_peaks` with a prominence of at least
+``prominence`` times the largest |current| of the cycle.
+
+For every peak:
+
+* **baseline** – the straight line between the two bases of the peak's
+  prominence (the lowest points on either side before a higher peak), the
+  usual geometric baseline for overlapping CV features;
+* **charge** – ∫ (i − baseline) dt between the bases (C, or C/kg for a
+  mass-normalised current; needs time);
+* **FWHM** – width in potential at half the baseline-corrected height;
+* **onset potential** – walking from the peak back along its sweep, the first
+  potential at which the baseline-corrected current has fallen to
+  ``onset_fraction`` (default 10 %) of the peak height.
+
+The peak separation of a cycle is E(largest anodic peak) − E(largest
+cathodic peak); for a reversible one-electron couple at 25 °C it tends to
+≈ 59 mV (Bard & Faulkner 2001, §6.2).
+
+References
+----------
+Bard, A. J. & Faulkner, L. R. Electrochemical Methods, 2nd ed., ch. 6
+(Wiley, 2001). ISBN 978-0-471-04372-0
+
+Elgrishi, N. et al. A practical beginner's guide to cyclic voltammetry.
+J. Chem. Educ. 95, 197–206 (2018). doi:10.1021/acs.jchemed.7b00361
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import ParameterError
+from metalair.tables.voltammetry import Voltammogram
+
+__all__ = ["CVPeak", "CVAnalysis", "find_cv_peaks", "analyze_cv", "voltammogram_from_solution", "SOLUTION_KEYS"]
+
+#: Keys of a simulation Solution this module reads (one place, in case they are renamed).
+SOLUTION_KEYS = {"time": "Time [s]", "voltage": "Voltage [V]", "current": "Current [mA/g]", "cycle": "Cycle"}
+
+
+@dataclass(frozen=True)
+class CVPeak:
+    """One CV peak (current in the voltammogram's unit, anodic positive)."""
+
+    cycle: int
+    direction: str  # "anodic" or "cathodic"
+    potential_V: float
+    current: float  # raw current at the peak
+    height: float  # baseline-corrected, signed like the current
+    charge: float  # ∫(i − baseline) dt, signed; NaN without time
+    fwhm_V: float
+    onset_V: float
+    sweep: int  # index of the sweep within the cycle, from 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class CVAnalysis:
+    """Peaks of every cycle and the peak separation per cycle."""
+
+    voltammogram: Voltammogram
+    peaks: list[CVPeak]
+    separation_V: dict[int, float] = field(default_factory=dict)
+
+    def table(self) -> str:
+        """Plain-text table of the peaks."""
+        u = self.voltammogram.current_unit
+        q = "C" if u == "A" else ("C/kg" if u == "A/kg" else "C/m²")
+        lines = [f"{'cycle':>5}  {'peak':>8}  {'E [V]':>8}  {'i [' + u + ']':>12}  {'Q [' + q + ']':>12}  "
+                 f"{'FWHM [V]':>9}  {'onset [V]':>9}"]
+        for p in self.peaks:
+            lines.append(f"{p.cycle:>5}  {p.direction:>8}  {p.potential_V:>8.4f}  {p.current:>12.5g}  "
+                         f"{p.charge:>12.5g}  {p.fwhm_V:>9.4f}  {p.onset_V:>9.4f}")
+        for c, d in self.separation_V.items():
+            lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {"peaks": [p.as_dict() for p in self.peaks],
+                "separation_V": {str(k): v for k, v in self.separation_V.items()},
+                "current_unit": self.voltammogram.current_unit,
+                "file_name": self.voltammogram.metadata.get("file_name")}
+
+
+def voltammogram_from_solution(solution: Any) -> Voltammogram:
+    """A simulated CV (a :class:`~metalair.solvers.solution.Solution` of a Sweep protocol) as a voltammogram.
+
+    The model's current is positive on discharge (oxygen reduction at the air
+    electrode, cathodic); it is negated here so that anodic current is
+    positive, in A/kg (= mA/g) of catalyst.
+    """
+    missing = [k for k in SOLUTION_KEYS.values() if k not in solution]
+    if missing:
+        raise ParameterError(f"the solution lacks {', '.join(missing)}; is it a simulation result?")
+    return Voltammogram(
+        np.asarray(solution[SOLUTION_KEYS["voltage"]], dtype=float),
+        -np.asarray(solution[SOLUTION_KEYS["current"]], dtype=float),  # mA/g = A/kg; cathodic discharge -> negative
+        np.asarray(solution[SOLUTION_KEYS["time"]], dtype=float),
+        None,  # cycles from the sweep direction (the protocol's Cycle counts protocol cycles, not CV cycles)
+        "A/kg",
+        {"source": "simulation", "notes": ["current negated: the model counts discharge (cathodic) as positive"]},
+    )
+
+
+def _sweeps(e: np.ndarray) -> list[np.ndarray]:
+    """Index runs of constant sweep direction (flat points join the run they sit in)."""
+    n = e.size
+    d = np.sign(np.diff(e))
+    # carry the last non-zero direction over flat steps
+    last = 0.0
+    for k in range(d.size):
+        if d[k] == 0:
+            d[k] = last
+        else:
+            last = d[k]
+    nz = np.flatnonzero(d != 0)
+    if nz.size:
+        d[: nz[0]] = d[nz[0]]
+    cuts = np.flatnonzero(np.diff(d) != 0) + 1  # index in d where the direction changes
+    edges = np.concatenate(([0], cuts, [n - 1]))
+    runs = []
+    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        idx = np.arange(a if k == 0 else a + 1, b + 1)  # a vertex belongs to the sweep that reaches it
+        if idx.size >= 3:
+            runs.append(idx)
+    return runs
+
+
+def _interp_index(x: np.ndarray, pos: float) -> float:
+    k = int(math.floor(pos))
+    if k >= x.size - 1:
+        return float(x[-1])
+    return float(x[k] + (pos - k) * (x[k + 1] - x[k]))
+
+
+def find_cv_peaks(
+    voltammogram: Voltammogram,
+    *,
+    cycles: list[int] | None = None,
+    prominence: float = 0.05,
+    onset_fraction: float = 0.1,
+) -> list[CVPeak]:
+    """Anodic and cathodic peaks of each cycle (see the module notes).
+
+    Parameters
+    ----------
+    voltammogram : Voltammogram
+    cycles : list of int, optional
+        Cycles to analyse (default all).
+    prominence : float
+        Smallest prominence, as a fraction of the cycle's largest |current|.
+    onset_fraction : float
+        Fraction of the baseline-corrected peak height that defines the onset.
+    """
+    from scipy.signal import find_peaks, peak_widths
+
+    if not 0 < prominence < 1:
+        raise ParameterError(f"prominence = {prominence!r} must lie in (0, 1)")
+    if not 0 < onset_fraction < 1:
+        raise ParameterError(f"onset_fraction = {onset_fraction!r} must lie in (0, 1)")
+    chosen = voltammogram.cycles if cycles is None else list(cycles)
+    out: list[CVPeak] = []
+    for c in chosen:
+        v = voltammogram.select_cycle(c)
+        e, i, t = v.potential_V, v.current, v.time_s
+        scale = float(np.max(np.abs(i))) if i.size else 0.0
+        if scale == 0:
+            continue
+        for s_no, idx in enumerate(_sweeps(e), start=1):
+            es, is_ = e[idx], i[idx]
+            up = es[-1] > es[0]
+            signal = is_ if up else -is_
+            found, props = find_peaks(signal, prominence=prominence * scale)
+            if found.size == 0:
+                continue
+            half = peak_widths(signal, found, rel_height=0.5, prominence_data=(
+                props["prominences"], props["left_bases"], props["right_bases"]))
+            for k, p in enumerate(found):
+                lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
+                if rb <= lb:
+                    continue
+                # baseline straight between the bases, as a function of the index along the sweep
+                base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)
+                corrected = signal[lb:rb + 1] - base
+                height = float(corrected[p - lb])
+                if height <= 0:
+                    continue
+                if t is not None:
+                    ts = t[idx][lb:rb + 1]
+                    q = float(np.sum(0.5 * (corrected[1:] + corrected[:-1]) * np.diff(ts)))
+                else:
+                    q = math.nan
+                fwhm = abs(_interp_index(es, half[3][k]) - _interp_index(es, half[2][k]))
+                onset_idx = lb
+                for j in range(p - lb, -1, -1):
+                    if corrected[j] <= onset_fraction * height:
+                        onset_idx = lb + j
+                        break
+                sign = 1.0 if up else -1.0
+                out.append(CVPeak(
+                    cycle=int(c), direction="anodic" if up else "cathodic", potential_V=float(es[p]),
+                    current=float(is_[p]), height=sign * height, charge=sign * q, fwhm_V=float(fwhm),
+                    onset_V=float(es[onset_idx]), sweep=s_no,
+                ))
+    return out
+
+
+def analyze_cv(voltammogram: Voltammogram, **options: Any) -> CVAnalysis:
+    """Peaks of every cycle and the separation of the largest anodic and cathodic peak per cycle."""
+    peaks = find_cv_peaks(voltammogram, **options)
+    sep: dict[int, float] = {}
+    for c in voltammogram.cycles:
+        an = [p for p in peaks if p.cycle == c and p.direction == "anodic"]
+        ca = [p for p in peaks if p.cycle == c and p.direction == "cathodic"]
+        if an and ca:
+            a = max(an, key=lambda p: abs(p.height))
+            k = max(ca, key=lambda p: abs(p.height))
+            sep[c] = a.potential_V - k.potential_V
+    return CVAnalysis(voltammogram=voltammogram, peaks=peaks, separation_V=sep)

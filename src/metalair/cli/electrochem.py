@@ -1,0 +1,127 @@
+"""CLI commands ``eis``, ``cv`` and ``dems`` (registered on the main app by :func:`register`).
+
+Each command parses its options, calls one workflow of
+:mod:`metalair.workflows.electrochem`, prints a short report and the files
+written. Exit codes: 0 ok, 1 user error (missing, unsupported or damaged
+file, bad option), 2 internal failure. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from metalair.errors import MetalairError
+
+__all__ = ["register"]
+
+EXIT_USER = 1
+EXIT_INTERNAL = 2
+
+
+def _fail(message: str, code: int = EXIT_USER) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _progress(text: str) -> None:
+    sys.stderr.write(f"... {text}\n")
+    sys.stderr.flush()
+
+
+def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except (MetalairError, ImportError) as exc:  # ImportError: an optional reader (galvani) is missing
+        _fail(str(exc))
+    except typer.Exit:
+        raise
+    except Exception as exc:  # pragma: no cover - a bug, not a user error
+        _fail(f"internal error ({type(exc).__name__}: {exc}); please report it", EXIT_INTERNAL)
+
+
+def eis(
+    file: Path = typer.Argument(..., help="Impedance file: EC-Lab .mpt/.mpr, Gamry .DTA, NOVA, CHI, VersaStudio "
+                                          ".par, ZPlot .z, PowerSuite, or CSV (f, Z', Z'')."),
+    circuit: str | None = typer.Option(None, "--circuit", "-c",
+                                          help="Equivalent circuit to fit, e.g. 'R0-p(R1,CPE1)-Wo1'."),
+    kk: bool = typer.Option(True, "--kk/--no-kk", help="Lin-KK validity test."),
+    drt: bool = typer.Option(True, "--drt/--no-drt", help="Distribution of relaxation times."),
+    band: bool = typer.Option(False, "--band", help="Add the 95 % credible band to the DRT."),
+    weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting: unit, modulus or proportional."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+) -> None:
+    """Read an impedance spectrum; fit a circuit, Lin-KK test, DRT; write tables and figures."""
+    from metalair.workflows.electrochem import analyse_impedance_file
+
+    summary = _run(analyse_impedance_file, file, out, circuit=circuit, kk=kk, drt=drt, credible_band=band,
+                   weighting=weighting, progress=_progress)
+    lo, hi = summary["frequency_range_Hz"]
+    typer.echo(f"{summary['file']}: {summary['format']}, {summary['points']} points, {lo:.4g}-{hi:.4g} Hz "
+               f"({summary['sign_convention']})")
+    for w in summary["warnings"]:
+        typer.secho(f"warning: {w}", fg=typer.colors.YELLOW)
+    if "fit_table" in summary:
+        typer.echo(summary["fit_table"])
+    if "lin_kk_verdict" in summary:
+        typer.echo(summary["lin_kk_verdict"])
+    if "drt_table" in summary:
+        typer.echo(summary["drt_table"])
+    for note in summary["notes"]:
+        typer.echo(f"note: {note}")
+    typer.echo("wrote: " + ", ".join(summary["written"]))
+
+
+def cv(
+    files: list[Path] = typer.Argument(..., help="CV files: EC-Lab .mpt, Gamry .DTA, or CSV with named columns."),
+    prominence: float = typer.Option(0.05, "--prominence", help="Smallest peak, fraction of the largest |current|."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+) -> None:
+    """Find the anodic and cathodic peaks of one or more CVs; write a peak table and an overlay figure."""
+    from metalair.workflows.electrochem import analyse_cv_files
+
+    if not 0 < prominence < 1:
+        _fail(f"--prominence {prominence:g} must lie between 0 and 1")
+    summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress)
+    for f in summary["files"]:
+        typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}")
+        typer.echo(f["table"])
+    typer.echo("wrote: " + ", ".join(summary["written"]))
+
+
+def dems(
+    current: Path = typer.Option(..., "--current", help="CSV with time and current (unit in the header)."),
+    gas: Path = typer.Option(..., "--gas", help="CSV with time and calibrated gas fluxes, e.g. 'O2 (nmol/s)'."),
+    offset: str = typer.Option("auto", "--offset", help="Gas delay in s, or 'auto' (correlation)."),
+    tail: float = typer.Option(0.0, "--tail", help="Extra seconds of gas integrated after each step."),
+    calibration: float = typer.Option(0.0, "--calibration-uncertainty",
+                                      help="Relative standard uncertainty of the gas calibration, e.g. 0.05."),
+    charge_positive: bool = typer.Option(False, "--charge-positive",
+                                         help="The current file counts charge as positive (EC-Lab)."),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+) -> None:
+    """e-/O2 per galvanostatic step from a current record and calibrated gas fluxes."""
+    from metalair.workflows.electrochem import analyse_dems_files
+
+    try:
+        time_offset: float | str = "auto" if offset == "auto" else float(offset)
+    except ValueError:
+        _fail(f"--offset {offset!r}: give a number of seconds or 'auto'")
+    summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
+                   calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
+                   progress=_progress)
+    typer.echo(f"gas delay {summary['time_offset_s']:.4g} s")
+    typer.echo(f"{'step':>4}  {'kind':>9}  {'e-/O2':>8}  {'+/-':>7}")
+    for s in summary["steps"]:
+        typer.echo(f"{s['index']:>4}  {s['kind']:>9}  {s['e_per_o2']:>8.4f}  {s['e_per_o2_sigma']:>7.4f}")
+    typer.echo("wrote: " + ", ".join(summary["written"]))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``eis``, ``cv`` and ``dems`` commands to ``app``."""
+    app.command("eis")(eis)
+    app.command("cv")(cv)
+    app.command("dems")(dems)

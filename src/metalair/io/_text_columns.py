@@ -1,0 +1,226 @@
+"""Numeric column blocks in instrument text exports, shared by the spectrum and CV readers.
+
+Instrument exports put a free-form header above a block of numbers. The
+helpers here find the block, split it (tab, ';', ',' or white space; decimal
+comma recognised), tolerate rows that carry fewer fields than the header
+names (EC-Lab writes header names for channels it did not record), and read
+the unit a column name carries (``"freq/Hz"``, ``"Z' (Ω)"``, ``"Zre (ohms)"``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from metalair.errors import DataFormatError
+
+__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff"]
+
+_NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
+
+
+def is_number(text: str) -> bool:
+    """True for a decimal number with a point or a comma as decimal sign."""
+    return bool(_NUM.match(text.strip()))
+
+
+def split_fields(line: str, delimiter: str | None) -> list[str]:
+    """Fields of one line; ``delimiter=None`` splits on runs of white space."""
+    if delimiter is None:
+        return line.split()
+    return [f.strip() for f in line.split(delimiter)]
+
+
+def sniff(lines: list[str]) -> str | None:
+    """The delimiter of numeric data lines: tab, ';', ',' or ``None`` (white space)."""
+    sample = [ln for ln in lines if ln.strip()][:20]
+    for delim in ("\t", ";"):
+        if sample and all(delim in ln for ln in sample):
+            return delim
+    if sample and all("," in ln for ln in sample):
+        # "1,5 2,3" (decimal comma, space separated) vs "1.5,2.3"
+        if all(len(ln.split()) > 1 and all(is_number(t) for t in ln.split()) for ln in sample):
+            return None
+        return ","
+    return None
+
+
+@dataclass
+class NumericBlock:
+    """A block of numbers with the names of its columns (possibly fewer values than names)."""
+
+    names: list[str]
+    values: np.ndarray  # rows x columns (columns = number of fields the rows carry)
+    first_line: int  # 1-based line number of the first row
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def column(self, index: int) -> np.ndarray:
+        return self.values[:, index]
+
+
+def _to_float(text: str, decimal_comma: bool) -> float:
+    t = text.strip()
+    if decimal_comma:
+        t = t.replace(",", ".")
+    return float(t)
+
+
+def numeric_block(
+    lines: list[str],
+    start: int,
+    file_name: str,
+    *,
+    names: list[str] | None = None,
+    delimiter: str | None = "auto",
+    stop_at_text: bool = True,
+    strip_leading_empty: bool = False,
+    text_fields: bool = False,
+) -> NumericBlock:
+    """Read the rows of numbers from line index ``start`` on.
+
+    Parameters
+    ----------
+    lines : list of str
+        The whole file, split into lines.
+    start : int
+        0-based index of the first data line.
+    file_name : str
+        Named in the messages.
+    names : list of str, optional
+        Column names from the header (``None`` for a file without one).
+    delimiter : str or None or "auto"
+        Field separator; ``"auto"`` sniffs it from the data lines.
+    stop_at_text : bool
+        End the block at the first non-blank line that is not all numbers
+        (e.g. the next table of a Gamry file); otherwise such a line is an error.
+    strip_leading_empty : bool
+        Drop an empty first field (Gamry rows start with a tab).
+    text_fields : bool
+        A row whose first field is a number is a data row even if other
+        fields are text (Gamry's overload flags ``...........``); those
+        fields become NaN.
+
+    Raises
+    ------
+    DataFormatError
+        No data rows; rows whose field counts disagree in the middle of the
+        block; more values than names (a name lost from the header).
+    """
+    body: list[tuple[int, str]] = []
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        body.append((i, line))
+    if delimiter == "auto":
+        delimiter = sniff([ln for _, ln in body[:20]])
+    decimal_comma = False
+    if delimiter != ",":
+        sample = [t for _, ln in body[:20] for t in split_fields(ln, delimiter) if t]
+        commas = sum(1 for t in sample if re.match(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$", t))
+        points = sum(1 for t in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", t))
+        decimal_comma = commas > points
+    rows: list[list[float]] = []
+    counts: list[int] = []
+    lines_used: list[int] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for i, line in body:
+        fields = split_fields(line, delimiter)
+        if strip_leading_empty and fields and not fields[0]:
+            fields = fields[1:]
+        while fields and not fields[-1]:
+            fields.pop()
+        if not fields:
+            continue
+        if text_fields and is_number(fields[0]):
+            fields = [t if is_number(t) else "nan" for t in fields]
+        if not all(is_number(t) for t in fields):
+            if stop_at_text:
+                break
+            raise DataFormatError(
+                f"{file_name}: line {i + 1} is not a row of numbers ({line.strip()[:60]!r}); the file is damaged"
+            )
+        rows.append([_to_float(t, decimal_comma) for t in fields])
+        counts.append(len(fields))
+        lines_used.append(i)
+    if not rows:
+        raise DataFormatError(
+            f"{file_name}: no rows of numbers after the header (from line {start + 1}); the measurement "
+            "recorded no points or the export was interrupted"
+        )
+    width = max(set(counts), key=counts.count)  # the usual row length
+    short = [k for k, c in enumerate(counts) if c < width]
+    if short:
+        if short == [len(rows) - 1]:
+            warnings.append(
+                f"the last line ({lines_used[-1] + 1}) is incomplete ({counts[-1]} of {width} values): the file "
+                "was cut off while being written or copied; that point was dropped"
+            )
+            rows.pop()
+            counts.pop()
+            lines_used.pop()
+        else:
+            k = short[0]
+            raise DataFormatError(
+                f"{file_name}: line {lines_used[k] + 1} has {counts[k]} values where the other rows have {width}; "
+                "the file is damaged (lines lost or joined) - export it again"
+            )
+    long = [k for k, c in enumerate(counts) if c > width]
+    if long:
+        k = long[0]
+        raise DataFormatError(
+            f"{file_name}: line {lines_used[k] + 1} has {counts[k]} values where the other rows have {width}; "
+            "the file is damaged - export it again"
+        )
+    names = list(names) if names is not None else []
+    if names and width > len(names):
+        raise DataFormatError(
+            f"{file_name}: the rows carry {width} values but the header names only {len(names)} columns "
+            f"({', '.join(repr(n) for n in names)}); a column name is missing from the header, so values cannot "
+            "be matched to their columns - export the file again with its full header"
+        )
+    if names and width < len(names):
+        notes.append(
+            f"the header names {len(names)} columns but the rows carry {width} values; the first {width} names "
+            f"were matched to them and these columns hold no data: {', '.join(repr(n) for n in names[width:])}"
+        )
+    if decimal_comma:
+        notes.append("decimal comma recognised")
+    return NumericBlock(
+        names=names[:width] if names else [], values=np.array(rows, dtype=float),
+        first_line=lines_used[0] + 1, notes=notes, warnings=warnings,
+    )
+
+
+_UNIT_TAIL = re.compile(r"^(?P<base>.*?)\s*(?:/\s*(?P<slash>[^/]+?)|[(\[]\s*(?P<paren>[^()\[\]]+?)\s*[)\]])\s*$")
+
+#: unit texts read from column names (case kept: mHz vs MHz)
+KNOWN_UNITS = {
+    "Hz", "kHz", "mHz", "MHz", "rad/s",
+    "Ohm", "ohm", "ohms", "Ohms", "Ω", "kOhm", "kohm", "kΩ", "mOhm", "mohm", "mΩ", "MOhm", "Mohm", "MΩ",
+    "Ohm.cm2", "ohm.cm2", "Ω·cm²", "Ω cm²", "ohm cm2", "Ohm.cm²", "Ω.cm2", "Ω cm2", "Ohm·cm²",
+    "V", "mV", "A", "mA", "uA", "µA", "μA", "nA", "s", "min", "h", "deg", "°",
+    "mA/g", "A/g", "mA/cm2", "mA/cm²", "A/m2", "A/m²", "mV/s", "V/s",
+    "mol/s", "mmol/s", "umol/s", "µmol/s", "nmol/s", "pmol/s", "mol/min", "umol/min", "µmol/min", "nmol/min",
+    "mol/s/g", "umol/s/g", "nmol/s/g", "mol/h", "umol/h", "µmol/h",
+}
+
+
+def name_and_unit(name: str) -> tuple[str, str | None]:
+    """``"freq/Hz"`` -> ``("freq", "Hz")``; ``"Z' (Ω)"`` -> ``("Z'", "Ω")``; ``"Re(Z)"`` -> ``("Re(Z)", None)``.
+
+    Only a known unit is split off, so ``"Re(Z)/Ohm"`` gives ``("Re(Z)", "Ohm")``
+    and ``"Z'(a)"`` stays whole.
+    """
+    text = name.strip().strip('"').strip()
+    m = _UNIT_TAIL.match(text)
+    if m:
+        unit = (m.group("slash") or m.group("paren") or "").strip()
+        if unit in KNOWN_UNITS:
+            return m.group("base").strip(), unit
+        # "mA.h" style or "Ohm-1": not a unit we read
+    return text, None

@@ -1,0 +1,106 @@
+"""Reading DEMS inputs: a current record and a calibrated gas-flux record (CSV).
+
+Current CSV: a time column (``Time (s)``, ``t/min``, ``time/h`` ...) and a
+current column with its unit (``I/mA``, ``Current (A)``). The sign is taken
+as positive on discharge; pass ``discharge_sign=-1`` for files that count
+charge (oxidation at the air electrode) as positive, as EC-Lab does.
+
+Gas CSV: a time column and one column per gas named after the gas with a
+molar-flux unit, e.g. ``O2 (nmol/s)``, ``CO2/umol/min``, ``H2O [mol/s]``.
+Fluxes are taken as positive for evolution; pass ``evolution_sign=-1`` when
+the file counts consumption as positive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io.generic_csv import read_text
+from metalair.tables.dems import CurrentRecord, GasFluxRecord
+
+__all__ = ["read_current_record", "read_gas_flux"]
+
+_T = {"s": 1.0, "min": 60.0, "h": 3600.0}
+_I = {"A": 1.0, "mA": 1e-3, "uA": 1e-6, "µA": 1e-6, "nA": 1e-9}
+_FLUX = {
+    "mol/s": 1.0, "mmol/s": 1e-3, "umol/s": 1e-6, "µmol/s": 1e-6, "nmol/s": 1e-9, "pmol/s": 1e-12,
+    "mol/min": 1 / 60, "umol/min": 1e-6 / 60, "µmol/min": 1e-6 / 60, "nmol/min": 1e-9 / 60,
+    "mol/h": 1 / 3600, "umol/h": 1e-6 / 3600, "µmol/h": 1e-6 / 3600,
+}
+_GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")
+
+
+def _table(path: Path) -> tuple[list[str], np.ndarray]:
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    lines = read_text(path).splitlines()
+    first = next((i for i, ln in enumerate(lines)
+                  if ln.strip() and all(is_number(f) for f in re.split(r"[\t;,]", ln.strip()) if f.strip())), None)
+    if first is None or first == 0:
+        raise DataFormatError(f"{path.name}: need a header line with column names and units, then rows of numbers")
+    head = lines[first - 1]
+    delim = next((d for d in ("\t", ";", ",") if d in head), None)
+    if delim is None:
+        raise DataFormatError(f"{path.name}: the header line has no delimiter (tab, ';' or ',')")
+    names = [n.strip().strip('"') for n in head.split(delim)]
+    block = numeric_block(lines, first, path.name, names=names, delimiter=delim, stop_at_text=False)
+    return block.names, block.values
+
+
+def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
+    for k, n in enumerate(names):
+        base, unit = name_and_unit(n)
+        if base.lower() in ("t", "time", "elapsed time", "time_s") or base.lower().startswith("time"):
+            if unit is not None and unit not in _T:
+                raise DataFormatError(f"{file_name}: time unit {unit!r} not understood; use s, min or h")
+            return values[:, k] * _T.get(unit or "s", 1.0)
+    raise DataFormatError(f"{file_name}: no time column among {', '.join(repr(n) for n in names)}")
+
+
+def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1) -> CurrentRecord:
+    """Read a current-vs-time CSV (see the module notes)."""
+    if discharge_sign not in (1, -1):
+        raise ParameterError(f"discharge_sign must be +1 or -1, got {discharge_sign!r}")
+    path = Path(path)
+    names, values = _table(path)
+    t = _time(names, values, path.name)
+    for k, n in enumerate(names):
+        base, unit = name_and_unit(n)
+        if base.lower() in ("i", "current", "<i>") or base.lower().startswith("current"):
+            if unit not in _I:
+                raise DataFormatError(f"{path.name}: current column {n!r} needs a unit (A, mA, uA, nA)")
+            return CurrentRecord(t, discharge_sign * values[:, k] * _I[unit],
+                                 {"file_name": path.name, "current_column": n})
+    raise DataFormatError(f"{path.name}: no current column among {', '.join(repr(n) for n in names)}")
+
+
+def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> GasFluxRecord:
+    """Read a calibrated gas-flux CSV (see the module notes)."""
+    if evolution_sign not in (1, -1):
+        raise ParameterError(f"evolution_sign must be +1 or -1, got {evolution_sign!r}")
+    path = Path(path)
+    names, values = _table(path)
+    t = _time(names, values, path.name)
+    fluxes: dict[str, np.ndarray] = {}
+    for k, n in enumerate(names):
+        base, unit = name_and_unit(n)
+        gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
+        if gas is None:
+            continue
+        if unit not in _FLUX:
+            raise DataFormatError(
+                f"{path.name}: gas column {n!r} needs a molar-flux unit ({', '.join(_FLUX)}); calibrate the ion "
+                "currents into molar fluxes first"
+            )
+        fluxes[gas] = evolution_sign * values[:, k] * _FLUX[unit]
+    if not fluxes:
+        raise DataFormatError(
+            f"{path.name}: no gas column among {', '.join(repr(n) for n in names)}; name them e.g. 'O2 (nmol/s)'"
+        )
+    return GasFluxRecord(t, fluxes, {"file_name": path.name})

@@ -1,0 +1,195 @@
+"""Reading cyclic voltammograms: BioLogic .mpt, Gamry .DTA and generic CSV, cycle-aware.
+
+* BioLogic EC-Lab text export (CV technique): ``Ewe/V`` (or ``Ecell/V``),
+  ``<I>/mA`` or ``I/mA``, ``time/s``, ``cycle number``. EC-Lab counts
+  oxidation current as positive, as metalair does.
+* Gamry Framework .DTA of a CV (``TAG CV``): one ``CURVEn`` table per cycle
+  with ``T`` (s), ``Vf`` (V) and ``Im`` (A); Gamry counts anodic current as
+  positive.
+* Generic CSV: columns recognised by name (potential: ``E``, ``Ewe``,
+  ``Potential``, ``Voltage``; current: ``I``, ``Current``; time; cycle)
+  with units from the names (V/mV; A/mA/µA/nA; mA/g; s/min/h). Without a
+  cycle column, cycles are counted from the sweep direction. Pass
+  ``anodic_sign=-1`` when the file counts cathodic current as positive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io.generic_csv import read_text
+from metalair.tables.voltammetry import Voltammogram
+
+__all__ = ["read_voltammogram"]
+
+_I_UNITS: dict[str, tuple[str, float]] = {
+    "A": ("A", 1.0), "mA": ("A", 1e-3), "uA": ("A", 1e-6), "µA": ("A", 1e-6), "μA": ("A", 1e-6), "nA": ("A", 1e-9),
+    "mA/g": ("A/kg", 1.0), "A/g": ("A/kg", 1e3), "mA/cm2": ("A/m²", 10.0), "mA/cm²": ("A/m²", 10.0),
+    "A/m2": ("A/m²", 1.0), "A/m²": ("A/m²", 1.0),
+}
+_E_UNITS = {"V": 1.0, "mV": 1e-3}
+_T_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
+    m = re.search(r"Nb header lines\s*:\s*(\d+)", "\n".join(lines[:3]), re.IGNORECASE)
+    if m is None:
+        raise DataFormatError(f"{path.name}: EC-Lab text header without 'Nb header lines : N'; the file is damaged")
+    h = int(m.group(1)) - 1
+    names = [n.strip() for n in lines[h].split("\t")]
+    while names and not names[-1]:
+        names.pop()
+    technique = lines[3].strip() if len(lines) > 3 else ""
+    if "freq/Hz" in names:
+        raise DataFormatError(f"{path.name}: an impedance record ({technique}), not a voltammogram; "
+                              "read it with metalair.io.impedance.read_impedance")
+    e_name = next((n for n in ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V") if n in names), None)
+    i_name = next((n for n in ("<I>/mA", "I/mA", "<I>/A", "I/A", "I/uA", "I/µA") if n in names), None)
+    if e_name is None or i_name is None:
+        raise DataFormatError(
+            f"{path.name}: no potential (Ewe/V) or current (<I>/mA) column; columns present: {', '.join(names)}"
+        )
+    block = numeric_block(lines, h + 1, path.name, names=names, delimiter="\t", stop_at_text=False)
+    col = {n: block.values[:, k] for k, n in enumerate(block.names)}
+    i_unit = name_and_unit(i_name)[1] or "mA"
+    unit, factor = _I_UNITS[i_unit]
+    cycle = col.get("cycle number")
+    meta = {"file_name": path.name, "format": "biologic_mpt", "instrument": "BioLogic", "technique": technique,
+            "notes": list(block.notes), "warnings": list(block.warnings)}
+    return Voltammogram(col[e_name], col[i_name] * factor, col.get("time/s"), cycle, unit, meta)
+
+
+def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
+    tag = next((ln.split("\t")[1].strip() for ln in lines[:5] if ln.startswith("TAG\t")), "")
+    starts = [(i, ln.split("\t")[0]) for i, ln in enumerate(lines) if re.match(r"^CURVE\d*\tTABLE", ln)]
+    if not starts:
+        if any(ln.startswith("ZCURVE\tTABLE") for ln in lines):
+            raise DataFormatError(f"{path.name}: a Gamry impedance file (ZCURVE), not a voltammogram; "
+                                  "read it with metalair.io.impedance.read_impedance")
+        raise DataFormatError(f"{path.name}: a Gamry {tag or ''} file without CURVE tables; not a voltammogram")
+    e_all, i_all, t_all, c_all = [], [], [], []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for k, (i, label) in enumerate(starts, start=1):
+        names = [n.strip() for n in lines[i + 1].split("\t")[1:]]
+        for need in ("Vf", "Im", "T"):
+            if need not in names:
+                raise DataFormatError(f"{path.name}: table {label} has no {need!r} column ({', '.join(names)})")
+        block = numeric_block(lines, i + 3, path.name, names=names, delimiter="\t", strip_leading_empty=True,
+                              text_fields=True)
+        warnings.extend(f"{label}: {w}" for w in block.warnings)
+        col = {n: block.values[:, j] for j, n in enumerate(block.names)}
+        e_all.append(col["Vf"])
+        i_all.append(col["Im"])
+        t_all.append(col["T"])
+        c_all.append(np.full(col["Vf"].size, k))
+    notes.append(f"{len(starts)} CURVE tables read as cycles 1-{len(starts)}")
+    scan = next((ln.split("\t") for ln in lines if ln.startswith("SCANRATE\t")), None)
+    meta: dict[str, Any] = {"file_name": path.name, "format": "gamry_dta", "instrument": "Gamry", "technique": tag,
+                            "notes": notes, "warnings": warnings}
+    if scan is not None and len(scan) > 2 and is_number(scan[2]):
+        meta["scan_rate_V_s"] = float(scan[2]) * 1e-3
+    return Voltammogram(np.concatenate(e_all), np.concatenate(i_all), np.concatenate(t_all),
+                        np.concatenate(c_all), "A", meta)
+
+
+def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram:
+    content = [(i, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
+    first_num = next((i for i, ln in content
+                      if all(is_number(f) for f in re.split(r"[\t;,]|\s+", ln.strip()) if f)), None)
+    if first_num is None:
+        raise DataFormatError(f"{path.name}: no rows of numbers; not a voltammogram export metalair recognises")
+    header = [ln for i, ln in content if i < first_num]
+    if not header:
+        raise DataFormatError(
+            f"{path.name}: a CSV voltammogram needs a header naming its columns (potential and current with "
+            "units, e.g. 'E/V,I/mA'); this file has none"
+        )
+    head = header[-1]
+    delim = next((d for d in ("\t", ";", ",") if d in head), None)
+    names = [n.strip().strip('"') for n in (head.split(delim) if delim else head.split())]
+    block = numeric_block(lines, first_num, path.name, names=names, delimiter=delim, stop_at_text=False)
+    found: dict[str, tuple[int, str | None]] = {}
+    for k, name in enumerate(block.names):
+        base, unit = name_and_unit(name)
+        b = base.lower().strip()
+        if "e" not in found and (b in ("e", "ewe", "potential", "voltage", "ecell", "u", "e_we", "vf")
+                                 or b.startswith(("potential", "voltage"))):
+            found["e"] = (k, unit)
+        elif "i" not in found and (b in ("i", "im", "current", "<i>") or b.startswith("current")):
+            found["i"] = (k, unit)
+        elif "t" not in found and (b in ("t", "time", "elapsed time") or b.startswith("time")):
+            found["t"] = (k, unit)
+        elif "c" not in found and b in ("cycle", "cycle number", "scan", "cycle index"):
+            found["c"] = (k, unit)
+    if "e" not in found or "i" not in found:
+        raise DataFormatError(
+            f"{path.name}: no potential or no current column among {', '.join(repr(n) for n in block.names)}; "
+            "name them e.g. 'Potential (V)' and 'Current (mA)'"
+        )
+    ke, ue = found["e"]
+    ki, ui = found["i"]
+    if ue is not None and ue not in _E_UNITS:
+        raise DataFormatError(f"{path.name}: potential unit {ue!r} not understood; use V or mV")
+    if ui is None:
+        raise DataFormatError(f"{path.name}: the current column {block.names[ki]!r} carries no unit; name it "
+                              "e.g. 'I/mA' or 'Current (A)'")
+    if ui not in _I_UNITS:
+        raise DataFormatError(f"{path.name}: current unit {ui!r} not understood; use one of {', '.join(_I_UNITS)}")
+    unit, factor = _I_UNITS[ui]
+    t = None
+    if "t" in found:
+        kt, ut = found["t"]
+        t = block.values[:, kt] * _T_UNITS.get(ut or "s", 1.0)
+    cycle = block.values[:, found["c"][0]] if "c" in found else None
+    notes = list(block.notes)
+    if cycle is None:
+        notes.append("no cycle column: cycles counted from the sweep direction")
+    if anodic_sign < 0:
+        notes.append("current sign flipped (the file counts cathodic current as positive)")
+    meta = {"file_name": path.name, "format": "csv", "instrument": None, "notes": notes,
+            "warnings": list(block.warnings)}
+    return Voltammogram(block.values[:, ke] * _E_UNITS.get(ue or "V", 1.0),
+                        anodic_sign * block.values[:, ki] * factor, t, cycle, unit, meta)
+
+
+def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> Voltammogram:
+    """Read a CV file (BioLogic .mpt, Gamry .DTA, or CSV with named columns).
+
+    Parameters
+    ----------
+    path : path-like
+    anodic_sign : {+1, -1}
+        For CSV only: -1 when the file counts cathodic current as positive.
+
+    Returns
+    -------
+    Voltammogram
+        Anodic current positive; cycles from the file or from the sweep direction.
+
+    Raises
+    ------
+    DataFormatError
+        Missing/empty/damaged files, impedance files, files without potential
+        or current columns.
+    """
+    path = Path(path)
+    if anodic_sign not in (1, -1):
+        raise ParameterError(f"anodic_sign must be +1 or -1, got {anodic_sign!r}")
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    text = read_text(path)
+    lines = text.splitlines()
+    first = lines[0].strip() if lines else ""
+    if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
+        return _read_mpt_cv(path, lines)
+    if first == "EXPLAIN":
+        return _read_gamry_cv(path, lines)
+    return _read_csv_cv(path, lines, anodic_sign)

@@ -1,0 +1,189 @@
+"""Figures for impedance, voltammetry and gas analysis: Nyquist, Bode, residuals, DRT, CV overlay, DEMS.
+
+matplotlib is imported inside the functions (``pip install 'metalair[plot]'``)
+and figures are built with :class:`matplotlib.figure.Figure` directly (no
+pyplot, no GUI backend). Every ``plot_*`` function returns the figure;
+:func:`save` writes it atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from metalair.analysis.dems import SimulatedDEMS
+    from metalair.analysis.impedance.fitting import CircuitFit
+    from metalair.analysis.impedance.kramers_kronig import LinKKResult
+    from metalair.analysis.impedance.relaxation_times import DRTResult
+    from metalair.analysis.voltammetry import CVAnalysis
+    from metalair.tables.dems import CurrentRecord, GasFluxRecord
+    from metalair.tables.impedance import ImpedanceSpectrum
+    from metalair.tables.voltammetry import Voltammogram
+
+__all__ = ["plot_nyquist", "plot_bode", "plot_residuals", "plot_drt", "plot_cv_overlay", "plot_dems", "save"]
+
+
+def _figure(figsize: tuple[float, float] = (6.4, 4.4)) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
+    fig = Figure(figsize=figsize)
+    # fixed margins: constrained layout costs about a second per figure and these layouts are simple
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92, hspace=0.12)
+    return fig
+
+
+def save(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a figure atomically (format from the suffix, default png)."""
+    from metalair._files import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fmt = os.path.splitext(str(path))[1].lstrip(".") or "png"
+    fig.savefig(buf, format=fmt, dpi=120)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _label(s: ImpedanceSpectrum) -> str:
+    return str(s.metadata.get("file_name") or s.metadata.get("source") or "spectrum")
+
+
+def plot_nyquist(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = (),
+                 ax: Any = None) -> Any:
+    """Nyquist plot (−Z'' against Z', equal axes), with fitted models as lines."""
+    items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
+    fig = ax.figure if ax is not None else _figure()
+    ax = ax if ax is not None else fig.add_subplot()
+    unit = items[0].unit
+    for s in items:
+        ax.plot(s.z_real, -s.z_imag, "o", ms=3.5, label=_label(s))
+    for fit in fits:
+        f = np.geomspace(fit.spectrum.frequency_Hz.min(), fit.spectrum.frequency_Hz.max(), 400)
+        z = fit.predict(f)
+        ax.plot(z.real, -z.imag, "-", lw=1.2, label=f"fit {fit.circuit}")
+    ax.set_xlabel(f"Z' [{unit}]")
+    ax.set_ylabel(f"−Z'' [{unit}]")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = ()) -> Any:
+    """Bode plot: |Z| and phase against frequency."""
+    items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
+    fig = _figure((6.4, 5.6))
+    a1, a2 = fig.subplots(2, 1, sharex=True)
+    for s in items:
+        a1.plot(s.frequency_Hz, s.modulus, "o", ms=3.5, label=_label(s))
+        a2.plot(s.frequency_Hz, -s.phase_deg, "o", ms=3.5)
+    for fit in fits:
+        f = np.geomspace(fit.spectrum.frequency_Hz.min(), fit.spectrum.frequency_Hz.max(), 400)
+        z = fit.predict(f)
+        a1.plot(f, np.abs(z), "-", lw=1.2, label=f"fit {fit.circuit}")
+        a2.plot(f, -np.degrees(np.angle(z)), "-", lw=1.2)
+    a1.set_xscale("log")
+    a2.set_xscale("log")
+    mods = np.concatenate([s.modulus for s in items])
+    if mods.max() > 10 * mods.min():  # a log axis only where |Z| spans more than a decade
+        a1.set_yscale("log")
+    a1.set_ylabel(f"|Z| [{items[0].unit}]")
+    a2.set_ylabel("−phase [deg]")
+    a2.set_xlabel("Frequency [Hz]")
+    a1.legend(fontsize=7)
+    return fig
+
+
+def plot_residuals(result: CircuitFit | LinKKResult, *, title: str | None = None) -> Any:
+    """Relative residuals (% of |Z|) of a circuit fit or a Lin-KK test against frequency."""
+    fig = _figure((6.4, 3.6))
+    ax = fig.add_subplot()
+    s = result.spectrum
+    # both results store (data − model)/|Z|
+    ax.semilogx(s.frequency_Hz, 100 * result.residuals_real, "o-", ms=3, lw=0.8, label="Δ real")
+    ax.semilogx(s.frequency_Hz, 100 * result.residuals_imag, "s-", ms=3, lw=0.8, label="Δ imaginary")
+    ax.axhline(0, color="0.5", lw=0.6)
+    thr = getattr(result, "threshold", None)
+    if thr is not None:
+        for y in (-100 * thr, 100 * thr):
+            ax.axhline(y, color="tab:red", lw=0.8, ls="--")
+    ax.set_xlabel("Frequency [Hz]")
+    ax.set_ylabel("residual [% of |Z|]")
+    ax.set_title(title or getattr(result, "verdict", None) or f"fit {getattr(result, 'circuit', '')}", fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] | None = None) -> Any:
+    """γ(τ) against τ (log axis), with the credible band when computed and the peaks marked."""
+    items = [results] if not isinstance(results, Sequence) else list(results)
+    fig = _figure((6.4, 4.0))
+    ax = fig.add_subplot()
+    for k, r in enumerate(items):
+        label = labels[k] if labels else _label(r.spectrum)
+        (line,) = ax.semilogx(r.tau_s, r.gamma, lw=1.4, label=label)
+        if r.band is not None:
+            ax.fill_between(r.tau_s, r.band[0], r.band[1], color=line.get_color(), alpha=0.25, lw=0,
+                            label="95 % credible band")
+        for p in r.peaks:
+            ax.plot([p.tau_s], [p.height], "v", color=line.get_color(), ms=5)
+    ax.set_xlabel("τ [s]")
+    ax.set_ylabel(f"γ [{items[0].spectrum.unit}]")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence[CVAnalysis] = (),
+                    labels: Sequence[str] | None = None) -> Any:
+    """Several voltammograms overlaid (every cycle), peaks marked."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    units = {v.current_unit for v in voltammograms}
+    for k, v in enumerate(voltammograms):
+        name = labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
+        color = None
+        for c in v.cycles:
+            part = v.select_cycle(c)
+            (line,) = ax.plot(part.potential_V, part.current, lw=1.0, color=color,
+                              label=f"{name}" + (f" cycle {c}" if len(v.cycles) > 1 else ""),
+                              alpha=1.0 if c == v.cycles[-1] else 0.6)
+            color = line.get_color()
+        if k < len(analyses):
+            for p in analyses[k].peaks:
+                ax.plot([p.potential_V], [p.current], "x", color=color, ms=6)
+    ax.set_xlabel("Potential [V]")
+    ax.set_ylabel("Current [" + "/".join(sorted(units)) + "] (anodic positive)")
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_dems(current: CurrentRecord | SimulatedDEMS, gas: GasFluxRecord | None = None, *,
+              time_offset_s: float = 0.0) -> Any:
+    """Current and gas fluxes against time (measured pair, or a simulated record)."""
+    fig = _figure((6.4, 5.2))
+    a1, a2 = fig.subplots(2, 1, sharex=True)
+    if gas is None:  # simulated
+        sim: Any = current
+        a1.plot(sim.time_s / 3600, sim.current_mA_g, lw=1.0)
+        a1.set_ylabel("Current [mA/g]")
+        for g, v in sim.fluxes.items():
+            a2.plot(sim.time_s / 3600, v, lw=1.0, label=g)
+        a2.set_ylabel("flux [mol/s/g] (evolution +)")
+    else:
+        cur: Any = current
+        a1.plot(cur.time_s / 3600, cur.current_A * 1e3, lw=1.0)
+        a1.set_ylabel("Current [mA] (discharge +)")
+        for g, v in gas.fluxes.items():
+            a2.plot((gas.time_s - time_offset_s) / 3600, v * 1e9, lw=1.0, label=g)
+        a2.set_ylabel("flux [nmol/s] (evolution +)")
+    a2.set_xlabel("Time [h]")
+    a2.axhline(0, color="0.6", lw=0.6)
+    a2.legend(fontsize=7)
+    return fig

@@ -1,0 +1,191 @@
+"""A cyclic voltammogram (or any potential sweep), measured or simulated.
+
+Conventions
+-----------
+* **Anodic (oxidation) current is positive** (IUPAC). For a metal–air cell
+  whose working electrode is the air electrode, discharge (oxygen reduction)
+  is cathodic, so negative here; the readers and
+  :func:`metalair.analysis.voltammetry.voltammogram_from_solution` convert.
+* ``current_unit`` is ``"A"`` (a measured cell), ``"A/kg"`` (per mass of
+  catalyst; 1 A/kg = 1 mA/g, what the cell model gives) or ``"A/m²"``.
+* ``cycle`` counts from 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from metalair.errors import DataFormatError, ParameterError
+from metalair.tables.base import missing_column
+
+__all__ = ["Voltammogram", "CURRENT_UNITS", "cycles_from_potential"]
+
+#: Units a voltammogram's current may carry.
+CURRENT_UNITS: tuple[str, ...] = ("A", "A/kg", "A/m²")
+
+
+def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3) -> np.ndarray:
+    """Cycle numbers from the sweep direction.
+
+    A cycle ends when, after two reversals, the sweep passes its start potential again in its first
+    direction. Reversals smaller than ``min_excursion_V`` (noise, a flat start) are ignored; a last "cycle" without
+    a reversal (a sweep that ends slightly past its start potential) is joined to the one before.
+    """
+    e = np.asarray(potential_V, dtype=float)
+    n = e.size
+    cycle = np.ones(n, dtype=np.int64)
+    if n < 3:
+        return cycle
+    e0 = e[0]
+    first_dir = direction = 0
+    extreme = e[0]
+    count = 1
+    reversals = 0
+    for i in range(1, n):
+        if direction == 0:
+            if abs(e[i] - e0) >= min_excursion_V:
+                direction = first_dir = 1 if e[i] > e0 else -1
+                extreme = e[i]
+        elif (direction > 0 and e[i] > extreme) or (direction < 0 and e[i] < extreme):
+            extreme = e[i]
+        elif abs(e[i] - extreme) >= min_excursion_V:
+            direction = -direction
+            extreme = e[i]
+            reversals += 1
+        if reversals >= 2 and direction == first_dir and direction != 0:
+            crossed = (e[i - 1] <= e0 < e[i]) if first_dir > 0 else (e[i - 1] >= e0 > e[i])
+            if crossed:
+                count += 1
+                reversals = 0
+        cycle[i] = count
+    if count > 1 and reversals == 0:  # a tail past the start potential without a reversal is not a new cycle
+        cycle[cycle == count] = count - 1
+    return cycle
+
+
+@dataclass(frozen=True, eq=False)
+class Voltammogram:
+    """A checked potential sweep record.
+
+    Parameters
+    ----------
+    potential_V : numpy.ndarray
+        Working-electrode (or cell) potential, V.
+    current : numpy.ndarray
+        Current, anodic positive, in :attr:`current_unit`.
+    time_s : numpy.ndarray or None
+        Time, s (needed for peak charges).
+    cycle : numpy.ndarray or None
+        Cycle numbers from 1; derived from the sweep direction when None.
+    current_unit : str
+        One of :data:`CURRENT_UNITS`.
+    metadata : dict
+    """
+
+    potential_V: np.ndarray
+    current: np.ndarray
+    time_s: np.ndarray | None = None
+    cycle: np.ndarray | None = None
+    current_unit: str = "A"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        name = str(self.metadata.get("file_name", "voltammogram"))
+        if self.current_unit not in CURRENT_UNITS:
+            raise ParameterError(f"current unit {self.current_unit!r} is not one of {', '.join(CURRENT_UNITS)}")
+        e = np.array(self.potential_V, dtype=float, copy=True)
+        i = np.array(self.current, dtype=float, copy=True)
+        if e.ndim != 1 or e.shape != i.shape:
+            raise DataFormatError(f"{name}: potential and current must be one-dimensional and of equal length, got "
+                                  f"{e.shape} and {i.shape}")
+        if e.size < 3:
+            raise DataFormatError(f"{name}: a voltammogram needs at least 3 points, got {e.size}")
+        for label, arr in (("potential", e), ("current", i)):
+            bad = np.flatnonzero(~np.isfinite(arr))
+            if bad.size:
+                raise DataFormatError(f"{name}: {bad.size} {label} values are not finite (first at row {bad[0]})")
+        t = None
+        if self.time_s is not None:
+            t = np.array(self.time_s, dtype=float, copy=True)
+            if t.shape != e.shape or not np.all(np.isfinite(t)):
+                raise DataFormatError(f"{name}: time must be finite and as long as the potential")
+            if np.any(np.diff(t) < 0):
+                raise DataFormatError(f"{name}: time goes backwards (first at row "
+                                      f"{int(np.flatnonzero(np.diff(t) < 0)[0]) + 1}); records are out of order")
+        if self.cycle is None:
+            c = cycles_from_potential(e)
+        else:
+            c = np.asarray(self.cycle)
+            if c.shape != e.shape:
+                raise DataFormatError(f"{name}: the cycle column has {c.size} values for {e.size} points")
+            c = np.rint(c.astype(float)).astype(np.int64)
+            if c.min() == 0:
+                c = c + 1
+        for arr in (e, i, c) + ((t,) if t is not None else ()):
+            arr.setflags(write=False)
+        object.__setattr__(self, "potential_V", e)
+        object.__setattr__(self, "current", i)
+        object.__setattr__(self, "time_s", t)
+        object.__setattr__(self, "cycle", c)
+        meta = dict(self.metadata)
+        meta.setdefault("sign_convention", "anodic (oxidation) current positive")
+        meta.setdefault("notes", [])
+        meta.setdefault("warnings", [])
+        object.__setattr__(self, "metadata", meta)
+
+    def __len__(self) -> int:
+        return int(self.potential_V.size)
+
+    @property
+    def cycles(self) -> list[int]:
+        """The cycle numbers present."""
+        assert self.cycle is not None
+        return [int(c) for c in np.unique(self.cycle)]
+
+    def select_cycle(self, cycle: int) -> Voltammogram:
+        """The points of one cycle."""
+        assert self.cycle is not None
+        keep = self.cycle == cycle
+        if not keep.any():
+            raise ParameterError(f"no cycle {cycle}; cycles present: {', '.join(map(str, self.cycles))}")
+        return replace(
+            self, potential_V=self.potential_V[keep], current=self.current[keep],
+            time_s=None if self.time_s is None else self.time_s[keep], cycle=self.cycle[keep],
+        )
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        assert self.cycle is not None
+        cols: dict[str, np.ndarray] = {}
+        if self.time_s is not None:
+            cols["Time [s]"] = self.time_s
+        cols["Potential [V]"] = self.potential_V
+        cols[f"Current [{self.current_unit}]"] = self.current
+        cols["Cycle"] = self.cycle
+        return cols
+
+    def keys(self) -> list[str]:
+        """Column names (``"Potential [V]"``, ``"Current [A]"`` ...)."""
+        return list(self._columns())
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        cols = self._columns()
+        if not isinstance(key, str) or key not in cols:
+            raise missing_column(key, cols)
+        return cols[key]
+
+    @classmethod
+    def from_arrays(cls, potential_V: Any, current: Any, *, time_s: Any = None, cycle: Any = None,
+                    current_unit: str = "A", metadata: Mapping[str, Any] | None = None) -> Voltammogram:
+        """A voltammogram from arrays (anodic current positive)."""
+        return cls(np.asarray(potential_V), np.asarray(current), None if time_s is None else np.asarray(time_s),
+                   None if cycle is None else np.asarray(cycle), current_unit, dict(metadata or {}))
+
+    def __repr__(self) -> str:
+        src = self.metadata.get("file_name") or self.metadata.get("source") or "arrays"
+        return (f"Voltammogram({len(self)} points, {len(self.cycles)} cycles, "
+                f"{self.potential_V.min():.4g}-{self.potential_V.max():.4g} V, current in {self.current_unit}, "
+                f"from {src})")

@@ -1,0 +1,229 @@
+"""Workflows for impedance, voltammetry and DEMS files: read, analyse, draw and write.
+
+Each function writes its tables (CSV), summaries (JSON) and figures (PNG)
+into ``out_dir`` atomically, prefixed with the input file's stem, and
+returns a JSON-ready summary. Figures are skipped with a note when
+matplotlib is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair._files import atomic_write_text, write_csv_rows
+from metalair.errors import MetalairError
+
+__all__ = ["analyse_impedance_file", "analyse_cv_files", "analyse_dems_files"]
+
+Progress = Callable[[str], None] | None
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, complex):
+        return [obj.real, obj.imag]
+    return obj
+
+
+def _json(path: Path, data: Any) -> str:
+    atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False))
+    return str(path)
+
+
+def _figure(fn: Callable[[], Any], path: Path, written: list[str], notes: list[str]) -> None:
+    try:
+        from metalair.plotting.electrochem import save
+
+        fig = fn()
+    except ImportError as exc:
+        notes.append(f"figure {path.name} not drawn: {exc}")
+        return
+    save(fig, path)
+    written.append(str(path))
+
+
+def _say(progress: Progress, text: str) -> None:
+    if progress is not None:
+        progress(text)
+
+
+def analyse_impedance_file(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    circuit: str | None = None,
+    kk: bool = True,
+    drt: bool = True,
+    credible_band: bool = False,
+    weighting: str = "modulus",
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Read a spectrum file and write the spectrum, Nyquist/Bode figures, a circuit fit, Lin-KK and DRT.
+
+    Returns
+    -------
+    dict
+        ``file``, ``format``, ``points``, ``warnings``, ``fit`` (when a
+        circuit is given), ``lin_kk``, ``drt`` and ``written`` (paths).
+
+    Raises
+    ------
+    DataFormatError
+        When the file cannot be read (the message says why).
+    """
+    from metalair.io.impedance import read_impedance
+    from metalair.plotting import electrochem as plots
+
+    path = Path(path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = path.stem
+    _say(progress, f"reading {path.name}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spectrum = read_impedance(path)
+    written: list[str] = []
+    notes: list[str] = []
+    summary: dict[str, Any] = {
+        "file": path.name, "format": spectrum.metadata.get("format"), "points": len(spectrum),
+        "frequency_range_Hz": [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())],
+        "impedance_unit": spectrum.unit, "sign_convention": spectrum.metadata.get("sign_convention"),
+        "reader_notes": spectrum.metadata.get("notes", []), "warnings": spectrum.metadata.get("warnings", []),
+    }
+    written.append(str(spectrum.to_csv(out / f"{stem}_spectrum.csv")))
+    fits = []
+    if circuit:
+        from metalair.analysis.impedance.fitting import fit_circuit
+
+        _say(progress, f"fitting {circuit}")
+        fit = fit_circuit(spectrum, circuit, weighting=weighting)
+        fits.append(fit)
+        summary["fit"] = fit.as_dict()
+        summary["fit_table"] = fit.table()
+        written.append(_json(out / f"{stem}_fit.json", fit.as_dict()))
+        _figure(lambda: plots.plot_residuals(fit), out / f"{stem}_fit_residuals.png", written, notes)
+    _figure(lambda: plots.plot_nyquist(spectrum, fits=fits), out / f"{stem}_nyquist.png", written, notes)
+    _figure(lambda: plots.plot_bode(spectrum, fits=fits), out / f"{stem}_bode.png", written, notes)
+    if kk:
+        from metalair.analysis.impedance.kramers_kronig import lin_kk
+
+        _say(progress, "Lin-KK test")
+        result = lin_kk(spectrum)
+        summary["lin_kk"] = result.as_dict()
+        summary["lin_kk_verdict"] = result.verdict
+        written.append(_json(out / f"{stem}_linkk.json", result.as_dict()))
+        _figure(lambda: plots.plot_residuals(result), out / f"{stem}_linkk_residuals.png", written, notes)
+    if drt:
+        from metalair.analysis.impedance.relaxation_times import drt as compute_drt
+
+        _say(progress, "distribution of relaxation times")
+        d = compute_drt(spectrum, credible_band=credible_band)
+        summary["drt"] = d.as_dict()
+        summary["drt_table"] = d.peak_table()
+        header = ["tau [s]", f"gamma [{spectrum.unit}]"]
+        cols = [d.tau_s, d.gamma]
+        if d.band is not None:
+            header += ["gamma low 95 %", "gamma high 95 %"]
+            cols += [d.band[0], d.band[1]]
+        written.append(str(write_csv_rows(out / f"{stem}_drt.csv", header, zip(*cols))))
+        written.append(_json(out / f"{stem}_drt.json", d.as_dict()))
+        _figure(lambda: plots.plot_drt(d), out / f"{stem}_drt.png", written, notes)
+    summary["notes"] = notes
+    summary["written"] = written
+    written.append(_json(out / f"{stem}_summary.json", summary))
+    return summary
+
+
+def analyse_cv_files(
+    paths: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    prominence: float = 0.05,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Read several CV files, find their peaks, write a peak table and one overlay figure."""
+    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.io.voltammetry import read_voltammogram
+    from metalair.plotting import electrochem as plots
+
+    if not paths:
+        raise MetalairError("no CV file given")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vgs, analyses, rows, per_file = [], [], [], []
+    for p in paths:
+        _say(progress, f"reading {Path(p).name}")
+        v = read_voltammogram(p)
+        a = analyze_cv(v, prominence=prominence)
+        vgs.append(v)
+        analyses.append(a)
+        per_file.append({"file": Path(p).name, "cycles": v.cycles, "current_unit": v.current_unit,
+                         "separation_V": a.separation_V, "table": a.table()})
+        for pk in a.peaks:
+            rows.append([Path(p).name, pk.cycle, pk.direction, pk.potential_V, pk.current, v.current_unit,
+                         pk.height, pk.charge, pk.fwhm_V, pk.onset_V])
+    written: list[str] = []
+    notes: list[str] = []
+    written.append(str(write_csv_rows(out / "cv_peaks.csv", [
+        "file", "cycle", "peak", "potential [V]", "current", "current unit", "height", "charge", "FWHM [V]",
+        "onset [V]"], rows)))
+    _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes)
+    summary = {"files": per_file, "notes": notes, "written": written}
+    written.append(_json(out / "cv_summary.json", summary))
+    return summary
+
+
+def analyse_dems_files(
+    current_path: str | os.PathLike[str],
+    gas_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    time_offset_s: float | str = "auto",
+    tail_s: float = 0.0,
+    calibration_uncertainty: float = 0.0,
+    discharge_sign: int = 1,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Read a current record and a calibrated gas-flux record; write e⁻/O2 per step and a figure."""
+    from metalair.analysis.dems import dems_steps
+    from metalair.io.dems import read_current_record, read_gas_flux
+    from metalair.plotting import electrochem as plots
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _say(progress, "reading the current and gas records")
+    cur = read_current_record(current_path, discharge_sign=discharge_sign)
+    gas = read_gas_flux(gas_path)
+    steps, offset = dems_steps(cur, gas, time_offset_s=time_offset_s, tail_s=tail_s,
+                               calibration_uncertainty=calibration_uncertainty)
+    written: list[str] = []
+    notes: list[str] = []
+    others = sorted({g for s in steps for g in s.other_gases_mol})
+    header = ["step", "kind", "start [s]", "end [s]", "electrons [mol]", "O2 [mol]", "O2 sigma [mol]", "e/O2",
+              "e/O2 sigma"] + [f"{g} [mol]" for g in others]
+    rows = [[s.index, s.kind, s.start_s, s.end_s, s.electrons_mol, s.o2_mol, s.o2_sigma_mol, s.e_per_o2,
+             s.e_per_o2_sigma] + [s.other_gases_mol.get(g, math.nan) for g in others] for s in steps]
+    written.append(str(write_csv_rows(out / "dems_steps.csv", header, rows)))
+    _figure(lambda: plots.plot_dems(cur, gas, time_offset_s=offset), out / "dems.png", written, notes)
+    summary = {"current_file": Path(current_path).name, "gas_file": Path(gas_path).name,
+               "time_offset_s": offset, "steps": [s.as_dict() for s in steps], "notes": notes, "written": written}
+    written.append(_json(out / "dems_summary.json", summary))
+    return summary

@@ -1,0 +1,159 @@
+"""Voltammetry (measured, synthetic with known answers, simulated) and DEMS (simulated and synthetic records)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from electrochem_data import NU, synthetic_cv, synthetic_dems
+
+import metalair as ma
+from metalair.analysis.dems import dems_steps, electrons_per_o2, first_order_lag
+from metalair.analysis.voltammetry import analyze_cv, find_cv_peaks, voltammogram_from_solution
+from metalair.constants import F
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.dems import read_current_record, read_gas_flux
+from metalair.io.voltammetry import read_voltammogram
+from metalair.tables.dems import GasFluxRecord
+from metalair.tables.voltammetry import cycles_from_potential
+
+
+def test_synthetic_cv_peaks_have_the_known_position_charge_and_width():
+    a = analyze_cv(synthetic_cv())
+    assert [p.cycle for p in a.peaks] == [1, 1, 2, 2]
+    an = [p for p in a.peaks if p.direction == "anodic"]
+    ca = [p for p in a.peaks if p.direction == "cathodic"]
+    sigma = 0.05
+    for p in an:
+        assert p.potential_V == pytest.approx(0.6, abs=2e-3)
+        assert p.charge == pytest.approx(1e-4 * sigma * math.sqrt(math.pi) / NU, rel=0.01)  # ∫ i dt = ∫ i dE / ν
+        assert p.fwhm_V == pytest.approx(2 * sigma * math.sqrt(math.log(2)), rel=0.01)
+        assert 0.5 < p.onset_V < 0.6
+    for p in ca:
+        assert p.potential_V == pytest.approx(0.5, abs=2e-3)
+        assert p.charge == pytest.approx(-8e-5 * sigma * math.sqrt(math.pi) / NU, rel=0.01)
+        assert 0.5 < p.onset_V < 0.6  # onset lies before the peak along a negative-going sweep
+    assert a.separation_V == pytest.approx({1: 0.1, 2: 0.1}, abs=3e-3)
+    assert "peak separation 100.0 mV" in a.table()
+
+
+def test_cycles_from_potential():
+    v = synthetic_cv(3)
+    assert v.cycles == [1, 2, 3]
+    # a sweep starting mid-range going down and ending a little past its start is one cycle
+    e = np.concatenate([np.linspace(2.2, 1.5, 50), np.linspace(1.5, 4.5, 200), np.linspace(4.5, 2.19, 150)])
+    assert set(cycles_from_potential(e)) == {1}
+
+
+def test_simulated_cv_is_analysed_by_the_same_code():
+    sol = ma.simulate("NLRO", "Sweep between 1.5 V and 4.5 V starting at 2.2 V at 0.1 mV/s for 1 cycle")
+    v = voltammogram_from_solution(sol)
+    assert v.current_unit == "A/kg" and v.cycles == [1]
+    # the model counts discharge positive; here oxygen reduction is cathodic (negative)
+    np.testing.assert_allclose(v.current, -np.asarray(sol["Current [mA/g]"]))
+    a = analyze_cv(v)
+    cath = [p for p in a.peaks if p.direction == "cathodic"]
+    an = [p for p in a.peaks if p.direction == "anodic"]
+    assert cath and an
+    assert cath[0].potential_V < an[0].potential_V  # reduction below oxidation
+    assert a.separation_V[1] > 0
+    assert math.isfinite(cath[0].charge) and cath[0].charge < 0
+
+
+def test_gamry_cv_file_is_cycle_aware(data_file):
+    v = read_voltammogram(data_file("cv/gamry_cv_data.dta"))
+    assert v.metadata["format"] == "gamry_dta" and v.cycles == [1, 2, 3, 4, 5]
+    assert len(v) == 50 and v.current_unit == "A"
+    assert v["Potential [V]"][0] == pytest.approx(0.49) and v["Current [A]"][10] == pytest.approx(6.57772e-7)
+    assert v.metadata["scan_rate_V_s"] == pytest.approx(1.23456e-3)
+    # impedance files are refused by the CV reader and say where to go
+    with pytest.raises(DataFormatError, match=r"impedance file \(ZCURVE\).*read_impedance"):
+        read_voltammogram(data_file("eis/exampleDataGamry.DTA"))
+    with pytest.raises(DataFormatError, match=r"impedance record.*read_impedance"):
+        read_voltammogram(data_file("eis/exampleDataBioLogic.mpt"))
+
+
+def test_csv_cv_units_signs_and_errors(tmp_path):
+    v = synthetic_cv(1)
+    p = tmp_path / "cv.csv"
+    p.write_text("Time (s),Potential (mV),Current (uA)\n" + "\n".join(
+        f"{t},{1e3 * e},{-1e6 * i}" for t, e, i in zip(v.time_s, v.potential_V, v.current)))
+    w = read_voltammogram(p, anodic_sign=-1)
+    np.testing.assert_allclose(w.current, v.current, rtol=1e-9)
+    np.testing.assert_allclose(w.potential_V, v.potential_V, rtol=1e-12)
+    assert any("sign flipped" in n for n in w.metadata["notes"])
+    q = tmp_path / "nounit.csv"
+    q.write_text("E (V),I\n0,1\n0.1,2\n0.2,3\n")
+    with pytest.raises(DataFormatError, match=r"current column 'I' carries no unit"):
+        read_voltammogram(q)
+    with pytest.raises(ParameterError, match=r"prominence = 2 must lie in \(0, 1\)"):
+        find_cv_peaks(v, prominence=2)
+
+
+# --------------------------------------------------------------------------- DEMS
+def test_simulated_dems_gives_one_electron_per_o2_for_sodium_superoxide():
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 50 mAh/g; Charge at 100 mA/g for 50 mAh/g")
+    rows = electrons_per_o2(sol)
+    assert [r["kind"] for r in rows] == ["discharge", "charge"]
+    for r in rows:
+        assert r["e_per_O2"] == pytest.approx(1.0, abs=0.02)  # NaO2: one electron per O2
+        assert r["electrons_mol_g"] == pytest.approx(50 * 3.6 / F, rel=1e-3)
+    lagged = electrons_per_o2(sol, time_constant_s=600.0)
+    # a slow detector has not yet seen all the gas at the end of the step: the apparent ratio is higher
+    assert lagged[0]["e_per_O2"] > rows[0]["e_per_O2"]
+
+
+def test_first_order_lag_is_exact_for_a_step():
+    t = np.linspace(0, 100, 1001)
+    x = np.where(t > 0, 1.0, 0.0)
+    y = first_order_lag(t, x, 10.0)
+    np.testing.assert_allclose(y[1:], 1 - np.exp(-t[1:] / 10.0), atol=1e-12)
+
+
+def test_measured_dems_recovers_the_electron_count_within_its_uncertainty():
+    cur, gas = synthetic_dems()
+    steps, offset = dems_steps(cur, gas, time_offset_s="auto", tail_s=300.0)
+    assert 40.0 <= offset <= 90.0  # the transport delay plus the lag's centroid
+    assert [s.kind for s in steps] == ["discharge", "charge"]
+    for s in steps:
+        assert abs(s.e_per_o2 - 2.0) < 3 * s.e_per_o2_sigma
+        assert 0 < s.e_per_o2_sigma < 0.05
+        assert s.electrons_mol == pytest.approx(3.6 / F, rel=1e-3)
+    assert steps[1].other_gases_mol["CO2"] == pytest.approx(3600e-10, rel=0.02)
+    # a calibration uncertainty widens the interval
+    wide, _ = dems_steps(cur, gas, time_offset_s=45.0, tail_s=300.0, calibration_uncertainty=0.05)
+    assert wide[0].e_per_o2_sigma > 4 * steps[0].e_per_o2_sigma
+
+
+def test_dems_csv_readers(tmp_path):
+    cur, gas = synthetic_dems()
+    pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
+    pc.write_text("time (min),I (mA)\n" + "\n".join(f"{t / 60},{1e3 * i}" for t, i in zip(cur.time_s, cur.current_A)))
+    pg.write_text("Time (s),O2 (nmol/s),CO2 (nmol/s)\n" + "\n".join(
+        f"{t},{1e9 * a},{1e9 * b}" for t, a, b in zip(gas.time_s, gas.fluxes["O2"], gas.fluxes["CO2"])))
+    c2, g2 = read_current_record(pc), read_gas_flux(pg)
+    np.testing.assert_allclose(c2.time_s, cur.time_s, rtol=1e-9)
+    np.testing.assert_allclose(c2.current_A, cur.current_A, atol=1e-15)
+    np.testing.assert_allclose(g2.fluxes["O2"], gas.fluxes["O2"], rtol=1e-9, atol=1e-20)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Time (s),O2 (A)\n0,1\n1,2\n")
+    with pytest.raises(DataFormatError, match=r"gas column 'O2 \(A\)' needs a molar-flux unit"):
+        read_gas_flux(bad)
+    with pytest.raises(ParameterError, match=r"no O2 column"):
+        dems_steps(cur, GasFluxRecord(gas.time_s, {"CO2": gas.fluxes["CO2"]}))
+
+
+def test_ec_lab_cv_text_layout(data_file, tmp_path):
+    """No permissively licensed EC-Lab CV export was found; this file keeps the real PEIS export's
+    header and replaces the column line and rows by the CV columns EC-Lab writes, to test their mapping."""
+    lines = data_file("eis/exampleDataBioLogic.mpt").read_text(encoding="latin-1").splitlines()[:60]
+    lines[3] = "Cyclic Voltammetry"
+    v = synthetic_cv(2)
+    rows = [f"{t}\t{e}\t{1e3 * i}\t{c}" for t, e, i, c in zip(v.time_s, v.potential_V, v.current, v.cycle)]
+    p = tmp_path / "cv.mpt"
+    p.write_text("\n".join(lines + ["time/s\tEwe/V\t<I>/mA\tcycle number"] + rows) + "\n", encoding="latin-1")
+    w = read_voltammogram(p)
+    assert w.metadata["format"] == "biologic_mpt" and w.cycles == [1, 2]
+    np.testing.assert_allclose(w.current, v.current, rtol=1e-12)
+    assert analyze_cv(w).separation_V == pytest.approx({1: 0.1, 2: 0.1}, abs=3e-3)
