@@ -22,6 +22,7 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, classify_by_direction, running_step
+from metalair.units import convert
 
 __all__ = ["read_mpt", "read_mpr"]
 
@@ -60,10 +61,10 @@ def _columns_to_table(
         unit = unit_from_name(i_name) or "mA"
         current_ox = np.asarray(cols[i_name], dtype=float) * unit_factor(unit, "current")
     elif "dq/mA.h" in cols or "dQ/mA.h" in cols:
-        dq = np.asarray(cols.get("dq/mA.h", cols.get("dQ/mA.h")), dtype=float) * 1e-3  # Ah
+        dq = np.asarray(cols.get("dq/mA.h", cols.get("dQ/mA.h")), dtype=float) * convert(1.0, "mAh", "Ah")
         dt = np.diff(time, prepend=time[0] if time.size else 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            current_ox = np.where(dt > 0, dq * 3600.0 / np.where(dt > 0, dt, 1.0), 0.0)
+            current_ox = np.where(dt > 0, convert(dq, "Ah", "As") / np.where(dt > 0, dt, 1.0), 0.0)
         if current_ox.size > 1:
             current_ox[0] = current_ox[1] if dq[0] != 0 else 0.0
         notes.append("the file has no current column; current derived from dq/mA.h and time/s (mean over each interval)")
@@ -182,7 +183,7 @@ def _parse_header(lines: list[str]) -> dict[str, Any]:
     m = _MASS.search(text)
     if m:
         value = float(m.group(1).replace(",", "."))
-        grams = value / 1000.0 if m.group(2) == "mg" else value
+        grams = float(convert(value, m.group(2), "g"))
         if grams > 0:
             meta["mass_g"] = grams
     m = _VERSION.search(text)

@@ -20,6 +20,7 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, parse_durations, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, running_step
+from metalair.units import from_user
 
 __all__ = ["read_maccor_txt"]
 
@@ -65,7 +66,8 @@ def _test_time(table: TextTable, name: str, notes: list[str], problems: list[str
         wall = _wall_clock_seconds(table.columns[dpt])
         if wall is not None and wall[-1] > 0 and values[-1] - values[0] > 0:
             ratio = wall[-1] / (values[-1] - values[0])
-            for factor, label in ((1.0, "s"), (60.0, "min"), (3600.0, "h")):
+            for label in ("s", "min", "h"):
+                factor = float(from_user(1.0, label))
                 if abs(ratio / factor - 1.0) < 0.05:
                     if factor != 1.0:
                         notes.append(f"column {name!r} is in {label} (checked against {dpt!r}); converted to s")

@@ -27,6 +27,7 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import normalise_step_type, parse_durations, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, per_step_accumulated, running_step
+from metalair.units import convert
 
 __all__ = ["read_neware", "read_neware_csv", "NEWARE_STEP_TYPES"]
 
@@ -105,7 +106,7 @@ def _neware_metadata(meta: dict[str, Any], kind: str) -> dict[str, Any]:
         out["nda_version"] = flat["/nda_version"]
     mass_mg = flat.get("/active_mass_mg")
     if isinstance(mass_mg, (int, float)) and mass_mg > 0:
-        out["mass_g"] = float(mass_mg) / 1000.0
+        out["mass_g"] = float(convert(float(mass_mg), "mg", "g"))
         out["mass_source"] = "file (Neware active mass)"
     raw_mass = flat.get("/NdaxConfig/config/BatteryMass")
     if raw_mass is not None:
@@ -300,9 +301,9 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
     if n and cycle.min() == 0:
         cycle = cycle + 1
     # Neware: charge positive -> metalair: discharge positive
-    current = -np.asarray(cols["current_mA"], dtype=float) / 1000.0
-    capacity = -np.asarray(cols["capacity_mAh"], dtype=float) / 1000.0 if "capacity_mAh" in cols else None
-    energy = -np.asarray(cols["energy_mWh"], dtype=float) / 1000.0 if "energy_mWh" in cols else None
+    current = -convert(np.asarray(cols["current_mA"], dtype=float), "mA", "A")
+    capacity = -convert(np.asarray(cols["capacity_mAh"], dtype=float), "mAh", "Ah") if "capacity_mAh" in cols else None
+    energy = -convert(np.asarray(cols["energy_mWh"], dtype=float), "mWh", "Wh") if "energy_mWh" in cols else None
     extra: dict[str, np.ndarray] = {"neware_step_index": np.asarray(cols.get("step_index", step))}
     for name, values in cols.items():
         if name.startswith("aux"):
