@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-_P6 = ("from metalair.analysis.cycling import run_cycling; "
+_P6 = ("from metalair.workflows.cycling import run_cycling; "
        "r = run_cycling('{cat}', '500 mA/g', '500 mAh/g', 1000, '1.5 V', '4.8 V'); "
        "assert r.solution.ok and len(r.table) == 1000; print('life', r.life.cycle_life, file=__import__('sys').stderr)")
 CASES = {

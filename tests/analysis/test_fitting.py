@@ -238,8 +238,11 @@ def test_real_file_fit_runs_end_to_end_and_reports_honestly(real_file, tmp_path)
     d = json.loads(json.dumps(fit.to_dict()))
     assert d["success"] is fit.success and d["rmse_V"] == pytest.approx(fit.rmse_V)
     assert d["at_bounds"] == list(fit.at_bounds)
-    png = fit.plot(tmp_path / "fit.png")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from metalair.plotting.fitting import plot_fit
+    from metalair.plotting.simulation import save_figure
+
+    save_figure(plot_fit(fit), tmp_path / "fit.png")
+    assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # --------------------------------------------------------------------------- bad input

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import metalair as ma
-from metalair.analysis.cycling import cycling_protocol, run_cycling, simulated_cycle_summary
+from metalair.analysis.simulated import simulated_cycle_summary
+from metalair.workflows.cycling import cycling_protocol, run_cycling
 from metalair.constants import F
 from metalair.errors import ProtocolError
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from cycler_synthetic import build
 
-from metalair.analysis.cycles import analyze_file, cycle_life, cycle_summary, half_cycles
+from metalair.analysis.cycle_metrics import cycle_life, cycle_summary, half_cycles
+from metalair.workflows.analyze import analyze_file
 from metalair.errors import KeyNotFoundError, ParameterError
 from metalair.io import DataQualityWarning, read, write_cycler_csv
 

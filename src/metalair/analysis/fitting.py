@@ -4,7 +4,11 @@
 >>> from metalair.analysis.fitting import fit_model
 >>> data = read("cell.ndax", mass_g=0.0005)                                   # doctest: +SKIP
 >>> fit = fit_model(data, "NLRO", ["i0_dec_NaO2", "k_disproportionation"])     # doctest: +SKIP
->>> print(fit.table()); fit.plot("fit.png")                                   # doctest: +SKIP
+>>> print(fit.table())                                                         # doctest: +SKIP
+
+The figure of a fit is :func:`metalair.plotting.fitting.plot_fit`; reading a
+file, fitting it and writing ``fit.json`` and ``fit.png`` in one call is
+:func:`metalair.workflows.fitting.fit_file`.
 
 How the comparison is made
 --------------------------
@@ -17,7 +21,7 @@ Protocol
     beyond the lowest (discharge) or highest (charge) measured voltage as a
     safety stop. Rests between half-cycles become rests of the same duration.
     Steps of the same direction within one cycle are merged into one
-    half-cycle, as in :func:`metalair.analysis.cycles.half_cycles`. Cycles
+    half-cycle, as in :func:`metalair.analysis.cycle_metrics.half_cycles`. Cycles
     are numbered so that each starts with the record's first kind of
     half-cycle (``renumber_cycles("auto")``, the numbering ``metalair analyze``
     prints); the selected cycles are simulated one after the other from a
@@ -56,10 +60,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -214,7 +216,7 @@ def protocol_from_data(
     DataFormatError
         The selected cycles hold no discharge or charge half-cycle.
     """
-    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
+    from metalair.analysis.cycle_metrics import half_cycles
     from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest  # noqa: PLC0415
 
     if not isinstance(data, CyclerData):
@@ -559,7 +561,7 @@ class FitResult:
         lines += ["", "half-cycle            points  RMSE [mV]  model reached [mAh/g] of measured"]
         for c in self.curves:
             t = c.target
-            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
+            tag = f"{'set ' + str(t.dataset) + ' ' if self.n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
             lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {c.rmse_V * 1e3:9.2f}  {c.reached_mAh_g:10.5g} of "
                          f"{t.end_capacity_mAh_g:.5g}" + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
         lines += ["", f"optimiser: {self.message}"]
@@ -570,7 +572,8 @@ class FitResult:
         return self.table()
 
     @property
-    def _n_sets(self) -> int:
+    def n_sets(self) -> int:
+        """Number of data sets fitted together."""
         return len({c.target.dataset for c in self.curves})
 
     # ------------------------------------------------------------ export
@@ -605,48 +608,6 @@ class FitResult:
             ],
             "notes": list(self.notes),
         }
-
-    # ------------------------------------------------------------ figure
-    def figure(self) -> Any:
-        """Measured (dots) and fitted (lines) voltage against capacity per half-cycle, residuals beneath."""
-        try:
-            import matplotlib  # noqa: PLC0415
-
-            matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt  # noqa: PLC0415
-        except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
-        fig, (ax_v, ax_r) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
-        palette = {"discharge": ["#c0392b", "#e67e22", "#943126", "#d98880"],
-                   "charge": ["#2471a3", "#117a65", "#1a5276", "#76d7c4"]}
-        counters = {"discharge": 0, "charge": 0}
-        for c in self.curves:
-            t = c.target
-            color = palette[t.kind][counters[t.kind] % 4]
-            counters[t.kind] += 1
-            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
-            ax_v.plot(t.capacity_mAh_g, t.voltage_V, "o", ms=2.5, color=color, alpha=0.45, label=f"{tag} measured")
-            ax_v.plot(c.model_capacity_trace_mAh_g, c.model_voltage_trace_V, "-", lw=1.8, color=color,
-                      label=f"{tag} fitted")
-            ax_r.plot(t.capacity_mAh_g, 1e3 * c.residual_V, "o-", ms=2, lw=0.8, color=color)
-        ax_r.axhline(0.0, color="0.3", lw=0.8)
-        ax_v.set_ylabel("Cell voltage [V]")
-        ax_v.grid(alpha=0.3)
-        ax_v.legend(fontsize=7, ncol=2, loc="best")
-        ax_v.set_title(f"{self.catalyst}: fit of {', '.join(self.names)} — RMSE {self.rmse_V * 1e3:.1f} mV"
-                       + ("" if self.success else " (not converged)"), fontsize=9)
-        ax_r.set_xlabel("Capacity in half-cycle [mAh/g]")
-        ax_r.set_ylabel("Model − measured [mV]")
-        ax_r.grid(alpha=0.3)
-        fig.tight_layout()
-        return fig
-
-    def plot(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`figure` to ``path`` (PNG, SVG or PDF by extension), atomically; return the path."""
-        from metalair.plotting.simulation import save_figure  # noqa: PLC0415
-
-        save_figure(self.figure(), path)
-        return Path(path)
 
 
 def _num(x: float) -> str:

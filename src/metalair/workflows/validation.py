@@ -1,4 +1,11 @@
-"""Reproduce the published observations of ``system.md`` from the built-in parameter sets.
+"""Reproduce the published observations (P1–P8) of the reference study from the built-in parameter sets.
+
+The observations are those reported by Sun et al., "Cascade reactors for
+long-life solid-state sodium–air batteries", *Nature Communications* (2025):
+the discharge plateau, capacities, the charge plateaus and polarisation of
+NLRO and RuO2, the charge recovered, cycle life at 500 mA/g and 500 mAh/g,
+and which products remain after a charge. The tolerances each is scored with
+are this module's (``TOL_*``, ``P6_RUO2_WINDOW``).
 
 Each row names the observation (P1…), the catalyst, the quantity, the
 published target with its tolerance, the value the model gives, and whether
@@ -19,7 +26,7 @@ __all__ = ["ValidationRow", "run_validation", "format_rows", "TARGETS", "REFEREN
 #: The experiment behind P1–P5: full discharge then charge at 100 mA/g in ambient air.
 REFERENCE_RUN = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 
-#: Published targets (Sun et al. 2025 as summarised in system.md) and tolerances (system.md).
+#: Published targets (Sun et al., Nat. Commun. 2025).
 TARGETS = {
     "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0, "P6": 1000,
              "P8": ("NaO2", "Na2O2", "Na2CO3")},
@@ -102,7 +109,7 @@ def run_validation(catalysts=None, parameters=None, observations=("P1", "P2", "P
 
 
 def _p6_row(cat, parameters) -> ValidationRow:
-    from metalair.analysis.cycling import run_cycling
+    from metalair.workflows.cycling import run_cycling
 
     res = run_cycling(cat, eod_threshold_V=2.0, parameters=parameters, **P6_RUN)
     life = res.life
@@ -121,12 +128,12 @@ def _p6_row(cat, parameters) -> ValidationRow:
 
 
 def _p8_row(cat, parameters) -> ValidationRow:
-    from metalair.analysis.cycling import stage_analysis
+    from metalair.workflows.stages import stage_analysis
 
     st = stage_analysis(cat, parameters=parameters, **P8_RUN)
     made = st.rows[0]
     left = st.left_after_charge_mmol_g
-    # the three discharge products of system.md; "left" = more than 1 % of what the discharge made
+    # the three discharge products of the study; "left" = more than 1 % of what the discharge made
     leftover = {k: left[k] for k in ("NaO2", "Na2O2", "Na2CO3")
                 if left[k] > P8_LEFT_FRACTION * max(made.get(k, 0.0), 1e-12) and left[k] > 1e-6}
     note = (f"order {' -> '.join(st.vanish_order) or '-'}; left "

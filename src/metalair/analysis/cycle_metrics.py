@@ -1,4 +1,4 @@
-"""Per-cycle metrics of a cycling record, cycle life, and the one-call file analysis.
+"""Per-cycle metrics of a cycling record: the per-cycle table, cycle life and half-cycles.
 
 Everything here takes a :class:`~metalair.tables.cycler.CyclerData` (current
 positive on discharge), so a measured file and a simulated solution converted
@@ -40,26 +40,23 @@ Polarisation
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
 from metalair.tables.summary import SummaryTable
+from metalair.units import convert
 
 __all__ = [
     "SummaryTable",
     "CycleLife",
-    "CycleAnalysis",
     "HalfCycle",
     "cycle_summary",
     "cycle_life",
     "half_cycles",
-    "analyze_file",
 ]
 
 CEDefinition = Literal["charge/discharge", "discharge/charge"]
@@ -96,7 +93,7 @@ def _step_table(data: CyclerData, capacity_source: str) -> _Steps:
             ii = i[a:b]
             lead = t[a] - t[a - 1] if a > 0 and t[a] > t[a - 1] else 0.0
             dt = np.clip(np.diff(t[a:b]), 0.0, None)
-            dq = np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)) / 3600.0
+            dq = convert(np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)), "As", "Ah")
         # voltage at the middle of each charge increment
         vmid = np.concatenate(([vv[0]], 0.5 * (vv[1:] + vv[:-1])))
         q[k] = float(np.sum(dq))
@@ -182,11 +179,14 @@ def cycle_summary(
         data = data.renumber_cycles(cycle_start)
         notes.append(str(data.metadata["cycle_numbering"]) + "; pass cycle_start='file' for the file's numbering")
     steps = _step_table(data, capacity_source)
+    # Ah and Wh -> mAh and mWh, per gram when the mass is known
+    scale = float(convert(1.0, "Ah", "mAh"))
     if mass is None:
-        scale, cap_unit, en_unit = 1000.0, "mAh", "mWh"
-        notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute (mAh, mWh); pass mass_g for mAh/g")
+        cap_unit, en_unit = "mAh", "mWh"
+        notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute "
+                     "(mAh, mWh); pass mass_g for mAh/g")
     else:
-        scale, cap_unit, en_unit = 1000.0 / mass, "mAh/g", "mWh/g"
+        scale, cap_unit, en_unit = scale / mass, "mAh/g", "mWh/g"
 
     step_cycle = data.cycle[steps.start]
     cycles = np.unique(data.cycle)
@@ -450,7 +450,7 @@ def half_cycles(
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
                 else:
                     t, i = data.time_s[a:b], data.current_A[a:b]
-                    inc = np.concatenate(([0.0], 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None))) / 3600.0
+                    inc = convert(np.concatenate(([0.0], 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None))), "As", "Ah")
                     q = np.abs(np.cumsum(inc))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)
@@ -467,93 +467,3 @@ def half_cycles(
                 )
             )
     return out
-
-
-# ---------------------------------------------------------------------------
-# one call: file -> table, CSV, figures
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class CycleAnalysis:
-    """Result of :func:`analyze_file`: the data, the per-cycle table, files written."""
-
-    data: CyclerData
-    table: SummaryTable
-    life: CycleLife | None
-    files: dict[str, Path]
-    notes: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        parts = [str(self.table)]
-        if self.life is not None:
-            parts.append(str(self.life))
-        parts.extend(f"wrote {name}: {p}" for name, p in self.files.items())
-        parts.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(parts)
-
-
-def analyze_file(
-    path: str | os.PathLike[str],
-    mass_g: float | None = None,
-    out_dir: str | os.PathLike[str] | None = None,
-    *,
-    format: str | None = None,  # noqa: A002
-    column_map: dict[str, Any] | None = None,
-    coulombic_efficiency: CEDefinition = "charge/discharge",
-    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
-    capacity_limit_mAh_g: float | None = None,
-    eod_threshold_V: float | None = None,
-    figures: bool = True,
-    strict: bool = False,
-) -> CycleAnalysis:
-    """Read a cycler file, summarise every cycle, and write ``cycles.csv`` and figures.
-
-    Parameters
-    ----------
-    path : path-like
-        Any file :func:`metalair.io.read` understands.
-    mass_g : float, optional
-        Catalyst mass in g (else the file's, else absolute mAh with a note).
-    out_dir : path-like, optional
-        Where ``cycles.csv`` (one row per cycle, written atomically) and the
-        figures (``voltage_capacity.png``, ``capacity_efficiency.png``,
-        ``dqdv.png``; needs matplotlib) go. Nothing is written when omitted.
-    format, column_map, strict
-        Passed to :func:`metalair.io.read`.
-    coulombic_efficiency, cycle_start
-        Passed to :func:`cycle_summary`.
-    capacity_limit_mAh_g, eod_threshold_V
-        When given, :func:`cycle_life` is evaluated (``result.life``); it is
-        ``None`` otherwise, since a life is only defined for capacity-limited
-        cycling.
-    figures : bool
-        Write the figures (when ``out_dir`` is given).
-
-    Returns
-    -------
-    CycleAnalysis
-        ``result.table`` is the per-cycle :class:`SummaryTable`.
-    """
-    from metalair.io import read  # noqa: PLC0415 - io sits above analysis
-
-    data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict)
-    table = cycle_summary(data, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start)
-    life: CycleLife | None = None
-    if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
-        if table.capacity_unit == "mAh/g":
-            life = cycle_life(table, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
-        else:
-            life = cycle_life(table, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
-    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
-    notes.extend(f"warning: {w}" for w in data.warnings)
-    files: dict[str, Path] = {}
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        files["cycles.csv"] = table.to_csv(out / "cycles.csv")
-        if figures:
-            try:
-                from metalair.plotting.cycles import save_cycle_figures  # noqa: PLC0415
-                files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
-            except ImportError as exc:
-                notes.append(f"figures skipped: {exc}")
-    return CycleAnalysis(data=data, table=table, life=life, files=files, notes=tuple(notes))
