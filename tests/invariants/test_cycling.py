@@ -88,7 +88,7 @@ def test_bad_cycling_inputs_refused(kwargs, match):
 
 def test_cycle_repeat_below_one_refused():
     with pytest.raises(ProtocolError, match="repeat"):
-        ma.Cycle([ma.Discharge(500, capacity="500 mAh/g")], repeat=0)
+        ma.Cycle([ma.Discharge("500 mA/g", capacity="500 mAh/g")], repeat=0)
 
 
 def test_simulated_summary_columns():

@@ -68,6 +68,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
 from metalair.tables.cycler import CyclerData
+from metalair.units import convert, from_user, to_user
 
 __all__ = [
     "FitResult",
@@ -85,7 +86,6 @@ __all__ = [
 FIT_SOLVER = {"dt_max": 300.0, "max_change": 0.002}
 #: Residual [V] given to every point a failed model run did not reach.
 FAILED_RESIDUAL_V = 10.0
-_MAH_G = 3600.0  # C/kg per mAh/g
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
 _LIN_STEP = 0.005  # relative finite-difference step of linear parameters
 _V_WINDOW = (0.01, 5.99)  # voltage limits the protocol accepts, with a margin inside (0, 6) V
@@ -251,7 +251,7 @@ def protocol_from_data(
     prev_end_t: float | None = float(t[0])
     for h in halves:
         q_ah = np.asarray(h.capacity_Ah, dtype=float)
-        q = q_ah * 1e3 / mass  # mAh/g
+        q = convert(q_ah, "Ah", "mAh") / mass  # mAh/g
         v = np.asarray(h.voltage_V, dtype=float)
         ok = np.isfinite(q) & np.isfinite(v)
         q, v, rows, tt = q[ok], v[ok], h.rows[ok], h.time_s[ok]
@@ -265,9 +265,9 @@ def protocol_from_data(
         dq = np.diff(q)[consecutive]
         good = dt > 0
         if good.any() and np.sum(dt[good]) > 0 and np.sum(dq[good]) > 0:
-            current = float(np.sum(dq[good]) / (np.sum(dt[good]) / 3600.0))  # mAh/g per h = mA/g
+            current = float(np.sum(dq[good]) / to_user(np.sum(dt[good]), "h"))  # mAh/g per h = mA/g
         else:
-            current = float(np.mean(np.abs(sel.current_A[rows]))) * 1e3 / mass
+            current = float(convert(np.mean(np.abs(sel.current_A[rows])), "A", "mA")) / mass
         if not (current > 0 and math.isfinite(current)):
             notes.append(f"{label}: skipped (no current)")
             continue
@@ -277,16 +277,18 @@ def protocol_from_data(
                 f"{I_ABS_MAX:g} mA/g any cell can carry; is the mass in g (the command line takes mg)?"
             )
         # the step began one lead time before its first record
-        lead = q[0] / current * 3600.0
+        lead = float(from_user(q[0] / current, "h"))
         start_t = float(tt[0]) - lead
         if prev_end_t is not None and start_t - prev_end_t >= 1.0:
-            steps.append(Rest(duration=start_t - prev_end_t, label=f"rest before {label}"))
+            steps.append(Rest(duration_s=start_t - prev_end_t, label=f"rest before {label}"))
         if h.kind == "discharge":
             limit = float(np.clip(np.min(v) - voltage_margin_V, *_V_WINDOW))
-            step = Discharge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+            step = Discharge(current_A_per_kg=from_user(current, "mA/g"), capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"),
+                             until=limit, label=label)
         else:
             limit = float(np.clip(np.max(v) + voltage_margin_V, *_V_WINDOW))
-            step = Charge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+            step = Charge(current_A_per_kg=from_user(current, "mA/g"), capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"),
+                          until=limit, label=label)
         steps.append(step)
         keep = _downsample(q, max_points)
         targets.append(HalfCycleTarget(
@@ -325,7 +327,7 @@ def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any,
                 f"protocol step {i} is a {kind}, but the half-cycle it meets in the data is the {tgt.kind} of "
                 f"cycle {tgt.cycle}; give the steps in the order of the data"
             )
-        out.append(replace(tgt, step_index=i, current_mA_g=float(s.current),
+        out.append(replace(tgt, step_index=i, current_mA_g=float(to_user(s.current, "mA/g")),
                            voltage_limit_V=float(s.until) if s.until is not None else math.nan))
     return proto, out
 
@@ -541,7 +543,7 @@ class FitResult:
     def table(self) -> str:
         """A readable text table of the result."""
         head = (f"fit of {self.catalyst} to {len(self.curves)} half-cycle(s), {self.n_points} points: "
-                f"RMSE {self.rmse_V * 1e3:.2f} mV, {self.n_evaluations} model runs, "
+                f"RMSE {to_user(self.rmse_V, 'mV'):.2f} mV, {self.n_evaluations} model runs, "
                 f"{'converged' if self.success else 'NOT CONVERGED'}"
                 + (f"; at a bound: {', '.join(self.at_bounds)}" if self.at_bounds else ""))
         rows = [("parameter", "initial", "fitted", "std error", "95% CI low", "95% CI high", "unit", "fitted as")]
@@ -562,7 +564,7 @@ class FitResult:
         for c in self.curves:
             t = c.target
             tag = f"{'set ' + str(t.dataset) + ' ' if self.n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
-            lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {c.rmse_V * 1e3:9.2f}  {c.reached_mAh_g:10.5g} of "
+            lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {to_user(c.rmse_V, 'mV'):9.2f}  {c.reached_mAh_g:10.5g} of "
                          f"{t.end_capacity_mAh_g:.5g}" + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
         lines += ["", f"optimiser: {self.message}"]
         lines += [f"note: {n}" for n in self.notes]
@@ -931,7 +933,7 @@ def fit_model(
                 f"in cycle {c.target.cycle} {c.target.kind} ({c.end_reason}); those points count with its end voltage"
             )
     if noise_V is not None:
-        extra_notes.append(f"noise σ = {noise_V * 1e3:.3g} mV given; residual RMSE/σ = {rmse / noise_V:.3g}")
+        extra_notes.append(f"noise σ = {to_user(noise_V, 'mV'):.3g} mV given; residual RMSE/σ = {rmse / noise_V:.3g}")
     success = bool(res.status > 0) and not failed_at_opt
     message = str(res.message)
     if failed_at_opt:

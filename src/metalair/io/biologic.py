@@ -112,10 +112,10 @@ def _columns_to_table(
     capacity = None
     dq_name = find("dq/mA.h", "dQ/mA.h")
     if dq_name is not None:
-        dq = -np.asarray(cols[dq_name], dtype=float) * 1e-3
+        dq = -np.asarray(cols[dq_name], dtype=float) * convert(1.0, "mAh", "Ah")
         capacity = _cumsum_per_step(dq, step)
     elif "(Q-Qo)/mA.h" in cols:
-        q = -np.asarray(cols["(Q-Qo)/mA.h"], dtype=float) * 1e-3
+        q = -np.asarray(cols["(Q-Qo)/mA.h"], dtype=float) * convert(1.0, "mAh", "Ah")
         capacity = _restart_per_step(q, step)
     energy = None
     if "Energy charge/W.h" in cols and "Energy discharge/W.h" in cols:

@@ -35,6 +35,7 @@ Everything after ``#`` on a line is a comment.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Callable, NamedTuple
 
@@ -46,10 +47,11 @@ from metalair.protocols.steps import (
     Hold,
     Protocol,
     Rest,
+    SIValue,
     Step,
     Sweep,
 )
-from metalair.units import UNITS, parse_quantity
+from metalair.units import UNITS, parse_quantity, to_user
 
 __all__ = ["parse_protocol", "format_protocol", "as_protocol", "ACCEPTED_FORMS"]
 
@@ -281,7 +283,7 @@ class _Cursor:
         except ParameterError as exc:
             raise _StepSyntax(str(exc)) from None
         self.take()
-        return dim, value
+        return dim, SIValue(value)
 
 
 # ---------------------------------------------------------------------------
@@ -640,37 +642,55 @@ def parse_protocol(text: str) -> Protocol:
 _WRITE_UNITS = {
     "specific current": ("mA/g",),
     "potential": ("V",),
-    "specific capacity": ("mAh/g", "C/kg"),
+    "specific capacity": ("mAh/g",),  # never C/kg: what a user wrote comes back as they wrote it
     "time": ("h", "min", "s"),
     "scan rate": ("mV/s", "V/s"),
 }
 
 
 def _number(value: float, unit: str, dim: str, si: float, digits_tried: tuple[int, ...]) -> str | None:
+    """The shortest of ``digits_tried`` significant digits of ``value`` that reads back to ``si`` exactly.
+
+    With 17 digits allowed, the floats next to ``value`` are tried too: the
+    number a user wrote (``0.7 mAh/g``) may sit one rounding away from
+    ``si / 3600``.
+    """
     for digits in digits_tried:
         text = f"{value:.{digits}g}"
         if parse_quantity(f"{text} {unit}", dim) == si:
             return text
+    if digits_tried[-1] >= 17:
+        below = above = value
+        for _ in range(4):
+            below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+            for candidate in (below, above):
+                if parse_quantity(f"{candidate!r} {unit}", dim) == si:
+                    return repr(candidate)
     return None
 
 
 def _quantity(si: float, dim: str) -> str:
-    """Write ``si`` in the first unit of its dimension that reads back exactly."""
+    """Write ``si`` in the first unit of its dimension that reads back exactly.
+
+    The last unit of a dimension is always used when the others fail; for a
+    capacity (only mAh/g) a value that no decimal in mAh/g reproduces exactly
+    is written with 17 significant digits, which reads back within one
+    rounding (about 1e-16 relative).
+    """
     units = _WRITE_UNITS[dim]
     for k, unit in enumerate(units):
-        value = si / UNITS[unit][1]
-        if k == len(units) - 1:
-            digits: tuple[int, ...] = (6, 12, 17)  # SI unit, factor 1: 17 digits always read back
-        elif dim == "time":
+        last = k == len(units) - 1
+        value = float(to_user(si, unit))
+        if dim == "time" and not last:
             if value < 1:
                 continue
-            digits = (6,)  # hours and minutes only for short values (1.5 h, 30 min)
+            digits: tuple[int, ...] = (6,)  # hours and minutes only for short values (1.5 h, 30 min)
         else:
-            digits = (6, 12)  # 138.888888889 mAh/g is still readable; beyond that write C/kg
+            digits = (6, 12, 17) if last else (6, 12)  # 138.888888889 mAh/g is still readable
         text = _number(value, unit, dim, si, digits)
         if text is not None:
             return f"{text} {unit}"
-    return f"{si!r} {units[-1]}"  # not reached: the last unit has factor 1
+    return f"{float(to_user(si, units[-1]))!r} {units[-1]}"
 
 
 def _label_prefix(step: Step) -> str:
@@ -726,8 +746,11 @@ def format_protocol(protocol: Protocol | Step | list | tuple | str) -> str:
 
     Values are written in user units (mA/g, mAh/g, V, h/min/s, mV/s) with as
     few digits as read back to the identical float, so
-    ``parse_protocol(format_protocol(p)) == p``; where a user unit cannot
-    reproduce the float exactly, the SI unit (C/kg, s, V/s) is written.
+    ``parse_protocol(format_protocol(p)) == p`` for every protocol written
+    with user units; where h, min or mV/s cannot reproduce a float exactly,
+    s or V/s is written. Capacities are always in mAh/g (never C/kg): a
+    capacity given in SI that no decimal in mAh/g reproduces exactly reads
+    back within one rounding (about 1e-16 relative).
 
     Parameters
     ----------
