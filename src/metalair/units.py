@@ -27,6 +27,7 @@ import math
 import re
 from typing import Any
 
+from metalair.constants import HOUR
 from metalair.errors import ParameterError
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
     "C_per_kg_to_mAh_per_g",
 ]
 
-_HOUR = 3600.0  # s per h: the only place this number is written
+_HOUR = HOUR  # s per h (metalair.constants): every conversion involving hours goes through this table
 
 # unit text -> (dimension, factor to SI)
 UNITS: dict[str, tuple[str, float]] = {

@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     HAVE_FASTNDA = False
 else:
     HAVE_FASTNDA = True
-needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (metalair[neware])")
+needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (a core dependency)")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Neware readers: binary .nda/.ndax through ``fastnda``, and BTSDA CSV exports.
 
-``fastnda`` (BSD-3-Clause, ``pip install metalair[neware]``) decodes the
+``fastnda`` (BSD-3-Clause, a core dependency) decodes the
 binary files; if it fails on a file and ``NewareNDA`` is installed, that is
 tried instead. Both write charge current as positive: here the sign is
 flipped to the metalair convention (discharge positive).
@@ -255,7 +255,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         except ImportError:
             if not have_fastnda:
                 raise DataFormatError(
-                    f"{path.name}: reading Neware files needs fastnda: pip install 'metalair[neware]'"
+                    f"{path.name}: reading Neware files needs fastnda, a dependency of metalair: reinstall metalair (pip install metalair)"
                 ) from None
             raise DataFormatError(
                 f"{path.name}: fastnda could not decode this Neware file ({type(fastnda_error).__name__}: "

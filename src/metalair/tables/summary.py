@@ -74,12 +74,12 @@ class SummaryTable:
         return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per cycle as Parquet, atomically (needs ``metalair[parquet]``: pyarrow)."""
+        """Write one row per cycle as Parquet, atomically (pyarrow, a core dependency)."""
         try:
             import pyarrow as pa  # noqa: PLC0415
             import pyarrow.parquet as pq  # noqa: PLC0415
         except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
+            raise ImportError("writing Parquet needs pyarrow, a dependency of metalair: reinstall metalair (pip install metalair)") from None
         from metalair._files import atomic_write  # noqa: PLC0415
 
         table = pa.table({n: np.asarray(v) for n, v in self.columns.items()})
