@@ -16,19 +16,29 @@ from metalair.analysis.cycle_metrics import CycleLife
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
 
-__all__ = ["new_figure", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
+__all__ = ["new_figure", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
 
 _PRODUCTS = [("NaO2", "NaO2", "#1f77b4"), ("Na2O2", "Na2O2", "#ff7f0e"),
              ("Na2CO3", "Na2CO3·xH2O", "#2ca02c"), ("Residue", "residue", "#d62728")]
 _STEP_COLOURS = {"discharge": "#c0392b", "charge": "#2471a3", "rest": "0.5", "hold": "#7d3c98", "sweep": "#117a65"}
-_VOLTAGE_LABEL = "Voltage [V vs Na$^+$/Na]"
+_VOLTAGE_LABEL = "Voltage [V vs Na⁺/Na]"  # plain text: no mathtext parser to load
 
 
-def new_figure(figsize: tuple[float, float]) -> Any:
-    """A matplotlib Figure not attached to pyplot (closed when it goes out of scope)."""
+def new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Any:
+    """A matplotlib Figure not attached to pyplot (freed when it goes out of scope).
+
+    ``layout=None`` leaves the margins to the caller (``fig.subplots_adjust``),
+    which saves the extra layout passes of a constrained layout.
+    """
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize, layout="constrained")
+    return Figure(figsize=figsize, layout=layout)
+
+
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas now (e.g. in a thread while a simulation runs)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
 
 
 def _mmol_g(values_mol_g: Any) -> Any:
@@ -112,7 +122,8 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
     """
     from matplotlib import colormaps
 
-    fig = new_figure((12, 4.8))
+    fig = new_figure((12, 4.8), layout=None)  # fixed margins: drawn on every 'metalair cycle'
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.11, top=0.93, wspace=0.2)
     ax_e, ax_p = fig.subplots(1, 2)
     cyc = table["Cycle"]
     ax_e.plot(cyc, table["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
@@ -145,7 +156,7 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
     return fig
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> None:
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 100) -> None:
     """Save atomically (temporary file, then rename); the format follows the extension (png, svg, pdf)."""
     import io
 

@@ -156,6 +156,8 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     cyc = cycling_protocol(current, capacity, cycles, v_min, v_max)
     d, c = cyc.steps
     keep = sorted(set(save_cycles) if save_cycles is not None else {1, min(10, cycles), min(100, cycles), cycles})
+    if out_dir is not None and figure:
+        _preload_plotting()  # on the other core while the compiled kernel runs (it releases the GIL)
     t0 = time.perf_counter()
     sim = Simulation(catalyst, Protocol([cyc]), parameters=parameters,
                      environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep)
@@ -205,6 +207,14 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
     res.files["summary"] = "summary.json"
     atomic_write_text(out / "summary.json", json.dumps(res.summary(), indent=2, default=_jsonable))
     return res.files
+
+
+def _preload_plotting() -> None:
+    import threading
+
+    from metalair.plotting.simulation import preload
+
+    threading.Thread(target=preload, name="metalair-preload-matplotlib", daemon=True).start()
 
 
 def _jsonable(x: Any) -> Any:
