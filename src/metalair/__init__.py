@@ -14,11 +14,24 @@ __version__ = "0.1.0"
 from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
 from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
 from metalair.errors import (
-    DataFormatError, KeyNotFoundError, MetalairError, ParameterError, ProtocolError, SolverError,
+    DataFormatError,
+    KeyNotFoundError,
+    MetalairError,
+    ParameterError,
+    ProtocolError,
+    SolverError,
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.protocols import (
-    Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, format_protocol, parse_protocol,
+    Charge,
+    Cycle,
+    Discharge,
+    Hold,
+    Protocol,
+    Rest,
+    Sweep,
+    format_protocol,
+    parse_protocol,
 )
 from metalair.solvers.integrate import SolverSettings
 

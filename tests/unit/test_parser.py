@@ -27,7 +27,8 @@ FORMS = [
         "Discharge at 500 mA/g for 500 mAh/g or until 1.5 V",
         Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5),
     ),
-    ("Discharge at 500 mA/g until 1.5 V or 500 mAh/g", Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5)),
+    ("Discharge at 500 mA/g until 1.5 V or 500 mAh/g",
+     Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5)),
     ("Discharge at 100 mA/g for 10 h", Discharge(current_A_per_kg=100.0, duration_s=36000.0)),
     ("Discharge at 100 mA/g for 30 min", Discharge(current_A_per_kg=100.0, duration_s=1800.0)),
     ("Discharge at 100 mA/g for 2 h or until 2.0 V", Discharge(current_A_per_kg=100.0, duration_s=7200.0, until=2.0)),
@@ -38,7 +39,8 @@ FORMS = [
     (
         ONE_CYCLE,
         Cycle(
-            [Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5), Charge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=4.8)],
+            [Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5),
+             Charge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=4.8)],
             repeat=1000,
         ),
     ),

@@ -17,7 +17,6 @@ import metalair as ma
 from metalair.errors import ProtocolError
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
 
-
 # ------------------------------------------------------------ refused steps
 
 

@@ -165,7 +165,8 @@ def cycle_summary(
     """
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
-            f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, got {coulombic_efficiency!r}"
+            f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, "
+            f"got {coulombic_efficiency!r}"
         )
     if cycle_start not in ("auto", "discharge", "charge", "file"):
         raise ParameterError(f"cycle_start must be 'auto', 'discharge', 'charge' or 'file', got {cycle_start!r}")
@@ -382,7 +383,8 @@ def cycle_life(
             failed, reason = int(cycles[k]), why
             break
         if qc[k] == 0 and k == last:
-            notes.append(f"cycle {int(cycles[k])} has no charge (test ended after its discharge); not counted as a failure")
+            notes.append(f"cycle {int(cycles[k])} has no charge (test ended after its discharge); "
+                         "not counted as a failure")
             last_incomplete = True
             break
         if qc[k] < tolerance * limit:
@@ -450,7 +452,8 @@ def half_cycles(
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
                 else:
                     t, i = data.time_s[a:b], data.current_A[a:b]
-                    inc = convert(np.concatenate(([0.0], 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None))), "As", "Ah")
+                    amp_s = 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None)
+                    inc = convert(np.concatenate(([0.0], amp_s)), "As", "Ah")
                     q = np.abs(np.cumsum(inc))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)

@@ -83,7 +83,7 @@ __all__ = [
 #: Solver settings of the model runs unless the caller gives others: finer than the
 #: simulation default, whose first-order time stepping errs by about 4 mV (RMS) on a
 #: 20 h charge; these keep it near 0.5 mV, below the noise of a cycler record.
-FIT_SOLVER = {"dt_max": 300.0, "max_change": 0.002}
+FIT_SOLVER: dict[str, Any] = {"dt_max": 300.0, "max_change": 0.002}
 #: Residual [V] given to every point a failed model run did not reach.
 FAILED_RESIDUAL_V = 10.0
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
@@ -217,10 +217,11 @@ def protocol_from_data(
         The selected cycles hold no discharge or charge half-cycle.
     """
     from metalair.analysis.cycle_metrics import half_cycles
-    from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest  # noqa: PLC0415
+    from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest
 
     if not isinstance(data, CyclerData):
-        raise ParameterError(f"data must be a metalair.io.CyclerData (from metalair.io.read), got {type(data).__name__}")
+        raise ParameterError(f"data must be a metalair.io.CyclerData (from metalair.io.read), "
+                             f"got {type(data).__name__}")
     if not (isinstance(max_points, int) and max_points >= 3):
         raise ParameterError(f"max_points = {max_points!r} must be an integer >= 3")
     if not (isinstance(voltage_margin_V, (int, float)) and voltage_margin_V > 0):
@@ -283,12 +284,12 @@ def protocol_from_data(
             steps.append(Rest(duration_s=start_t - prev_end_t, label=f"rest before {label}"))
         if h.kind == "discharge":
             limit = float(np.clip(np.min(v) - voltage_margin_V, *_V_WINDOW))
-            step = Discharge(current_A_per_kg=from_user(current, "mA/g"), capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"),
-                             until=limit, label=label)
+            step: Discharge | Charge = Discharge(current_A_per_kg=from_user(current, "mA/g"),
+                             capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"), until=limit, label=label)
         else:
             limit = float(np.clip(np.max(v) + voltage_margin_V, *_V_WINDOW))
-            step = Charge(current_A_per_kg=from_user(current, "mA/g"), capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"),
-                          until=limit, label=label)
+            step = Charge(current_A_per_kg=from_user(current, "mA/g"),
+                          capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"), until=limit, label=label)
         steps.append(step)
         keep = _downsample(q, max_points)
         targets.append(HalfCycleTarget(
@@ -306,10 +307,10 @@ def protocol_from_data(
 
 def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any, list[HalfCycleTarget]]:
     """Use a protocol the caller gave: its galvanostatic steps, in order, meet the half-cycles."""
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from metalair.protocols.parser import as_protocol  # noqa: PLC0415
-    from metalair.protocols.steps import Charge, Discharge, flatten  # noqa: PLC0415
+    from metalair.protocols.parser import as_protocol
+    from metalair.protocols.steps import Charge, Discharge, flatten
 
     proto = as_protocol(protocol)
     galv = [(i, s) for i, (_c, s) in enumerate(flatten(proto.steps), start=1) if isinstance(s, (Discharge, Charge))]
@@ -425,7 +426,8 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
             try:
                 lo, hi = (float(b) for b in bounds[p])
             except (TypeError, ValueError):
-                raise ParameterError(f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
+                raise ParameterError(
+                    f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
             if not lo < hi:
                 raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): the low bound must be below the high one")
         elif is_log:
@@ -460,15 +462,18 @@ class FitCurve:
 
     @property
     def residual_V(self) -> np.ndarray:
+        """Model minus measured voltage at the comparison points [V]."""
         return self.model_voltage_V - self.target.voltage_V
 
     @property
     def rmse_V(self) -> float:
+        """Root-mean-square of :attr:`residual_V` [V]."""
         r = self.residual_V
         return float(np.sqrt(np.mean(r * r))) if r.size else math.nan
 
     @property
     def stopped_early(self) -> bool:
+        """True when the model ended the step before the measured capacity (it reached its voltage limit)."""
         return self.reached_mAh_g < self.target.end_capacity_mAh_g * (1 - 1e-6) - 1e-9
 
 
@@ -565,7 +570,8 @@ class FitResult:
             t = c.target
             tag = f"{'set ' + str(t.dataset) + ' ' if self.n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
             lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {to_user(c.rmse_V, 'mV'):9.2f}  {c.reached_mAh_g:10.5g} of "
-                         f"{t.end_capacity_mAh_g:.5g}" + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
+                         f"{t.end_capacity_mAh_g:.5g}"
+                         + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
         lines += ["", f"optimiser: {self.message}"]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -648,7 +654,7 @@ class _Problem:
         return r
 
     def curves(self, z: np.ndarray) -> list[FitCurve]:
-        from metalair.protocols.simulation import Simulation  # noqa: PLC0415
+        from metalair.protocols.simulation import Simulation
 
         out: list[FitCurve] = []
         try:
@@ -809,18 +815,19 @@ def fit_model(
     ProtocolError
         A given protocol that does not match the half-cycles.
     """
-    from scipy.optimize import least_squares  # noqa: PLC0415
-    from scipy.stats import norm, t as student_t  # noqa: PLC0415
+    from scipy.optimize import least_squares
+    from scipy.stats import norm
+    from scipy.stats import t as student_t
 
-    from metalair.chemistry import AMBIENT_AIR  # noqa: PLC0415
-    from metalair.models.lumped import LumpedAirElectrode  # noqa: PLC0415
-    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters  # noqa: PLC0415
+    from metalair.chemistry import AMBIENT_AIR
+    from metalair.models.lumped import LumpedAirElectrode
+    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
     base = DEFAULT_PARAMETERS if parameters is None else parameters
     if not isinstance(base, LumpedParameters):
         raise ParameterError(f"parameters must be a LumpedParameters, got {type(base).__name__}")
     if isinstance(environment, str):
-        from metalair.chemistry import environment as get_environment  # noqa: PLC0415
+        from metalair.chemistry import environment as get_environment
 
         environment = get_environment(environment)
     env = AMBIENT_AIR if environment is None else environment
@@ -859,7 +866,7 @@ def fit_model(
         notes.extend(prefix + w for w in why)
         sets.append((proto, targets))
     if solver is None:
-        from metalair.solvers.integrate import SolverSettings  # noqa: PLC0415
+        from metalair.solvers.integrate import SolverSettings
 
         solver = SolverSettings(**FIT_SOLVER)
     problem = _Problem(specs, base, catalyst, env, solver, sets)

@@ -23,7 +23,8 @@ from metalair.units import convert
 
 __all__ = ["register", "analyze", "fit"]
 
-_FILE_HELP = "Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor text, or CSV with --columns."
+_FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor text, "
+              "or CSV with --columns.")
 _COLUMNS_HELP = (
     "For a generic CSV: canonical=column pairs separated by commas, with an optional @unit or @factor, "
     "e.g. 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA' or 'current_A=Current@-1e-3'. "

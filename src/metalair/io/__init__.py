@@ -78,7 +78,7 @@ def _dispatch(path: Path, fmt: str, column_map: Mapping[str, Any] | None) -> tup
 def read(
     path: str | os.PathLike[str],
     *,
-    format: str | None = None,  # noqa: A002 - the natural name for users
+    format: str | None = None,
     column_map: Mapping[str, Any] | None = None,
     mass_g: float | None = None,
     strict: bool = False,

@@ -67,7 +67,8 @@ def _columns_to_table(
             current_ox = np.where(dt > 0, convert(dq, "Ah", "As") / np.where(dt > 0, dt, 1.0), 0.0)
         if current_ox.size > 1:
             current_ox[0] = current_ox[1] if dq[0] != 0 else 0.0
-        notes.append("the file has no current column; current derived from dq/mA.h and time/s (mean over each interval)")
+        notes.append("the file has no current column; current derived from dq/mA.h and time/s "
+                     "(mean over each interval)")
     elif "mode" in cols and np.all(np.asarray(cols["mode"]) == 3):
         current_ox = np.zeros(len(time))
         notes.append("open-circuit record (EC-Lab mode 3 throughout) without a current column; current set to 0")
@@ -220,7 +221,8 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
             )
         header_index = int(m.group(1)) - 1
         if header_index < 1:
-            raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; the file is damaged")
+            raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; "
+                                  "the file is damaged")
     else:
         header_index = 0
     table: TextTable = split_table(text, path.name, header_index, delimiter="\t")
@@ -256,7 +258,7 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     """
     path = Path(path)
     try:
-        from galvani import BioLogic  # noqa: PLC0415 - optional GPL dependency
+        from galvani import BioLogic
     except ImportError:
         raise DataFormatError(
             f"{path.name}: reading BioLogic .mpr files needs galvani, which is GPL-3.0 licensed and "

@@ -86,7 +86,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if any(n.endswith(".ndc") for n in names):
             return "neware_ndax"
         raise DataFormatError(
-            f"{path.name}: a zip archive without Neware .ndc data ({', '.join(names[:5])}); not a cycler file metalair reads"
+            f"{path.name}: a zip archive without Neware .ndc data ({', '.join(names[:5])}); "
+            "not a cycler file metalair reads"
         )
 
     suffix = path.suffix.lower()

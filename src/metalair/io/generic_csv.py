@@ -202,7 +202,8 @@ def read_text(path: Path) -> str:
     if not raw:
         raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
     if b"\x00" in raw[:65536]:
-        raise DataFormatError(f"{path.name}: binary content where a text export was expected; the file is damaged or of another format")
+        raise DataFormatError(f"{path.name}: binary content where a text export was expected; "
+                              "the file is damaged or of another format")
     return _decode(raw)
 
 
@@ -239,7 +240,8 @@ def split_table(
     try:
         delim = delimiter or sniff_delimiter(header)
     except DataFormatError:
-        raise DataFormatError(f"{file_name}: line {header_index + 1} should hold the column names but has no delimiter") from None
+        raise DataFormatError(
+            f"{file_name}: line {header_index + 1} should hold the column names but has no delimiter") from None
     names = [n.strip() for n in header.split(delim)]
     while names and not names[-1]:
         names.pop()
@@ -363,7 +365,8 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
         factor: float | None = None
         if isinstance(spec, (tuple, list)):
             if len(spec) != 2:
-                raise ParameterError(f"column_map[{key!r}] must be a name or a (name, unit or factor) pair, got {spec!r}")
+                raise ParameterError(
+                    f"column_map[{key!r}] must be a name or a (name, unit or factor) pair, got {spec!r}")
             name, unit = spec
             if isinstance(unit, str):
                 factor = unit_factor(unit, CANONICAL_COLUMNS[key])

@@ -25,7 +25,8 @@ from metalair.units import from_user
 __all__ = ["read_maccor_txt"]
 
 _MODES = {"C": "charge", "D": "discharge", "R": "rest"}
-_DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M:%S")
+_DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S",
+                 "%d.%m.%Y %H:%M:%S")
 
 
 def _is_header(line: str) -> bool:
@@ -145,10 +146,12 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
     capacity = energy = None
     cap_name = table.find("Cap. [Ah]", "Capacity", "Amp-hr", "Cap. (Ah)")
     if cap_name:
-        capacity = np.abs(table.floats(cap_name)) * unit_factor(unit_from_name(cap_name) or "Ah", "capacity") * np.where(sign == 0, 1.0, sign)
+        factor = unit_factor(unit_from_name(cap_name) or "Ah", "capacity")
+        capacity = np.abs(table.floats(cap_name)) * factor * np.where(sign == 0, 1.0, sign)
     en_name = table.find("Ener. [Wh]", "Energy", "Watt-hr", "Ener. (Wh)")
     if en_name:
-        energy = np.abs(table.floats(en_name)) * unit_factor(unit_from_name(en_name) or "Wh", "energy") * np.where(sign == 0, 1.0, sign)
+        factor = unit_factor(unit_from_name(en_name) or "Wh", "energy")
+        energy = np.abs(table.floats(en_name)) * factor * np.where(sign == 0, 1.0, sign)
     metadata: dict[str, Any] = {
         "instrument": pre.get("Tester", "Maccor"),
         "software_version": None,

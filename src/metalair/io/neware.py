@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError
-from metalair.io.generic_csv import normalise_step_type, parse_durations, read_text, split_table, unit_factor, unit_from_name
+from metalair.io.generic_csv import (
+    normalise_step_type,
+    parse_durations,
+    read_text,
+    split_table,
+    unit_factor,
+    unit_from_name,
+)
 from metalair.tables.cycler import CyclerData, per_step_accumulated, running_step
 from metalair.units import convert
 
@@ -43,7 +50,7 @@ NEWARE_STEP_TYPES: dict[str, str] = {
 
 @contextmanager
 def _with_suffix(path: Path, suffix: str) -> Iterator[Path]:
-    """fastnda picks the decoder by file extension: give it the right one."""
+    """Fastnda picks the decoder by file extension: give it the right one."""
     if path.suffix.lower() == suffix:
         yield path
         return
@@ -150,7 +157,7 @@ def _truncation_hints(path: Path, kind: str, meta: dict[str, Any], n_rows: int) 
 
 
 def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
-    import fastnda  # noqa: PLC0415 - optional dependency
+    import fastnda
 
     suffix = ".nda" if kind == "neware_nda" else ".ndax"
     with _with_suffix(path, suffix) as p:
@@ -169,7 +176,7 @@ def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[st
 
 
 def _from_newarenda(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
-    import NewareNDA  # noqa: N813,PLC0415 - optional fallback
+    import NewareNDA
 
     with _capture("NewareNDA") as messages:
         df = NewareNDA.read(str(path))
@@ -226,7 +233,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         raise DataFormatError(f"{path.name}: not a Neware binary file (detected {kind})")
     notes: list[str] = []
     try:
-        import fastnda  # noqa: F401,PLC0415
+        import fastnda  # noqa: F401
     except ImportError:
         fastnda_error: Exception | None = None
         have_fastnda = False
@@ -255,7 +262,8 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         except ImportError:
             if not have_fastnda:
                 raise DataFormatError(
-                    f"{path.name}: reading Neware files needs fastnda, a dependency of metalair: reinstall metalair (pip install metalair)"
+                    f"{path.name}: reading Neware files needs fastnda, a dependency of metalair: "
+                    "reinstall metalair (pip install metalair)"
                 ) from None
             raise DataFormatError(
                 f"{path.name}: fastnda could not decode this Neware file ({type(fastnda_error).__name__}: "
@@ -342,7 +350,8 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
     path = Path(path)
     text = read_text(path)
     lines = text.splitlines()
-    header = next((i for i, ln in enumerate(lines[:50]) if "DataPoint" in ln.replace(" ", "") and "Step Type" in ln), None)
+    header = next((i for i, ln in enumerate(lines[:50])
+                   if "DataPoint" in ln.replace(" ", "") and "Step Type" in ln), None)
     if header is None:
         raise DataFormatError(f"{path.name}: no BTSDA header line ('DataPoint,Cycle Index,Step Index,Step Type,...')")
     table = split_table(text, path.name, header, delimiter=",")

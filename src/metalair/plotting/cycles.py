@@ -52,8 +52,7 @@ def _capacity_scale(data: CyclerData, mass_g: float | None) -> tuple[float, str]
 
 def _half_cycle_setup(data: CyclerData, mass_g: float | None, cycle_start: str, cycles: Any,
                       max_curves: int, ax: Any) -> tuple:
-    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring shared by
-    the per-half-cycle plots."""
+    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring of the half-cycle plots."""
     from matplotlib import colormaps
 
     fig = ax.figure if ax is not None else _figure()

@@ -32,12 +32,12 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
     """
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize, layout=layout)
+    return Figure(figsize=figsize, layout=layout)  # type: ignore[arg-type]  # a layout name or None
 
 
 def preload() -> None:
     """Import matplotlib's figure and Agg canvas now (e.g. in a thread while a simulation runs)."""
-    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_agg
     import matplotlib.figure  # noqa: F401
 
 
@@ -106,8 +106,10 @@ def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge 
 
 
 def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, title: str = "") -> Any:
-    """End-of-discharge and end-of-charge voltages against cycle number, plus the voltage
-    profiles of the cycles whose time series were kept (the field's standard cycling figure).
+    """End-of-discharge and end-of-charge voltages against cycle number, and the kept cycles' profiles.
+
+    This is the field's standard cycling figure; the right panel draws the
+    voltage profiles of the cycles whose time series were kept.
 
     Parameters
     ----------

@@ -37,7 +37,8 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from metalair.errors import ParameterError, ProtocolError
 from metalair.protocols.steps import (
@@ -238,6 +239,10 @@ class _Cursor:
         j = self.i + k
         return self.tokens[j] if j < len(self.tokens) else None
 
+    def head(self) -> _Tok:
+        """The next token (only when not :meth:`done`)."""
+        return self.tokens[self.i]
+
     def take(self) -> _Tok:
         tok = self.tokens[self.i]
         self.i += 1
@@ -271,7 +276,7 @@ class _Cursor:
         if tok.unit is None:
             nxt = self.peek(1)
             unknown = nxt is not None and nxt.kind == "word" and nxt.text not in _KEYWORDS
-            after = f" (unknown unit '{nxt.raw}')" if unknown else ""
+            after = f" (unknown unit '{nxt.raw}')" if nxt is not None and unknown else ""
             raise _StepSyntax(
                 f"expected {expected} after '{self.last}', got '{tok.text}' without a unit{after}"
             )
@@ -312,7 +317,7 @@ def _limits(cur: _Cursor, fields: dict[str, str], step: str) -> dict[str, float]
             if not _limit_keyword(cur):
                 raise cur.unexpected(f"a limit ('until ...' or 'for ...') for the {step}", ("until", "for"))
         else:
-            if cur.peek().kind == "comma":
+            if cur.head().kind == "comma":
                 cur.take()
                 cur.word("or")
             elif cur.word("or") is None:
@@ -369,7 +374,8 @@ def _bare_or_voltage(cur: _Cursor) -> tuple[str, str | None]:
 
 def _range(cur: _Cursor) -> tuple[float, float]:
     lo_text, lo_unit = _bare_or_voltage(cur)
-    if cur.peek() is not None and cur.peek().kind == "dash":
+    tok = cur.peek()
+    if tok is not None and tok.kind == "dash":
         cur.take()
     elif cur.word("to", "and") is None:
         raise cur.unexpected("'-', 'to' or 'and' and the upper voltage", ("to", "and"))
@@ -392,15 +398,15 @@ _SWEEP_WORDS = ("from", "between", "at", "for", "x", "first", "starting", "start
 
 
 def _sweep(cur: _Cursor) -> _Build:
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
 
-    def put(name: str, value: object, what: str) -> None:
+    def put(name: str, value: Any, what: str) -> None:
         if name in found:
             raise _StepSyntax(f"the sweep has two {what}s (the second ends at '{cur.last}'); give one")
         found[name] = value
 
     while not cur.done():
-        tok = cur.peek()
+        tok = cur.head()
         nxt = cur.peek(1)
         if tok.kind == "comma":
             cur.take()
@@ -416,7 +422,7 @@ def _sweep(cur: _Cursor) -> _Build:
             put("range", _range(cur), "voltage range")
         elif cur.word("at"):
             put("scan_rate", cur.quantity(("scan rate",))[1], "scan rate")
-        elif tok.kind == "qty" and UNITS[tok.unit][0] == "scan rate":
+        elif tok.kind == "qty" and tok.unit is not None and UNITS[tok.unit][0] == "scan rate":
             put("scan_rate", cur.quantity(("scan rate",))[1], "scan rate")
         elif cur.word("for"):
             put("cycles", _count(cur), "cycle count")
@@ -693,7 +699,7 @@ def _quantity(si: float, dim: str) -> str:
     return f"{float(to_user(si, units[-1]))!r} {units[-1]}"
 
 
-def _label_prefix(step: Step) -> str:
+def _label_prefix(step: Discharge | Charge | Rest | Hold | Sweep) -> str:
     label = step.label
     if not label:
         return ""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from metalair.errors import ProtocolError
 from metalair.units import parse_quantity, to_user
@@ -54,7 +54,7 @@ I_ABS_MAX = 1.0e5
 SCAN_RATE_MAX = 10.0
 
 #: A value with its unit (``"100 mA/g"``), or a number (volts only; see :func:`_si`).
-Quantity = Union[float, int, str]
+Quantity = float | int | str
 
 #: Preferred user unit and SI keyword of every field whose bare number would be ambiguous.
 _AMBIGUOUS = {
@@ -325,7 +325,7 @@ class Cycle:
     steps: tuple = field(default_factory=tuple)
     repeat: int = 1
 
-    def __init__(self, steps, repeat: int = 1) -> None:  # noqa: D107 - documented on the class
+    def __init__(self, steps, repeat: int = 1) -> None:
         steps = tuple(steps)
         if not steps:
             raise ProtocolError("Cycle: needs at least one step")
@@ -338,7 +338,7 @@ class Cycle:
         object.__setattr__(self, "repeat", repeat)
 
 
-Step = Union[Discharge, Charge, Rest, Hold, Sweep, Cycle]
+Step = Discharge | Charge | Rest | Hold | Sweep | Cycle
 
 
 @dataclass(frozen=True)
@@ -347,7 +347,7 @@ class Protocol:
 
     steps: tuple
 
-    def __init__(self, steps) -> None:  # noqa: D107
+    def __init__(self, steps) -> None:
         if isinstance(steps, (Discharge, Charge, Rest, Hold, Sweep, Cycle)):
             steps = (steps,)
         steps = tuple(steps)

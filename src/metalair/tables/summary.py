@@ -37,6 +37,7 @@ class SummaryTable:
 
     @property
     def column_names(self) -> list[str]:
+        """The column names, in order."""
         return list(self.columns)
 
     def __getitem__(self, key: str) -> np.ndarray:
@@ -60,7 +61,7 @@ class SummaryTable:
 
     def to_pandas(self) -> Any:
         """As a :class:`pandas.DataFrame` (pandas imported here, optional)."""
-        import pandas as pd  # noqa: PLC0415
+        import pandas as pd
 
         df = pd.DataFrame(self.columns)
         df.attrs["notes"] = list(self.notes)
@@ -68,7 +69,7 @@ class SummaryTable:
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write one row per cycle as CSV, atomically (temp file + ``os.replace``)."""
-        from metalair._files import write_csv_rows  # noqa: PLC0415
+        from metalair._files import write_csv_rows
 
         names = list(self.columns)
         return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
@@ -76,11 +77,12 @@ class SummaryTable:
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
         """Write one row per cycle as Parquet, atomically (pyarrow, a core dependency)."""
         try:
-            import pyarrow as pa  # noqa: PLC0415
-            import pyarrow.parquet as pq  # noqa: PLC0415
+            import pyarrow as pa
+            import pyarrow.parquet as pq
         except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("writing Parquet needs pyarrow, a dependency of metalair: reinstall metalair (pip install metalair)") from None
-        from metalair._files import atomic_write  # noqa: PLC0415
+            raise ImportError("writing Parquet needs pyarrow, a dependency of metalair: "
+                              "reinstall metalair (pip install metalair)") from None
+        from metalair._files import atomic_write
 
         table = pa.table({n: np.asarray(v) for n, v in self.columns.items()})
         table = table.replace_schema_metadata({"metalair.notes": " | ".join(self.notes)})

@@ -16,6 +16,7 @@ nothing is looked up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,16 +28,17 @@ __all__ = ["ValidationRow", "run_validation", "format_rows", "TARGETS", "REFEREN
 REFERENCE_RUN = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 
 #: Published targets (Sun et al., Nat. Commun. 2025).
-TARGETS = {
+TARGETS: dict[str, dict[str, Any]] = {
     "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0, "P6": 1000,
              "P8": ("NaO2", "Na2O2", "Na2CO3")},
     "RuO2": {"P1": 2.3, "P2": 8500.0, "P3": None, "P4": 0.97, "P5": 60.0, "P6": 350, "P8": None},
 }
 #: P6: 500 mA/g, 500 mAh/g per half-cycle, 1.5–4.8 V; RuO2's end of life must fall in 250–450 cycles.
-P6_RUN = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000, "v_min": "1.5 V", "v_max": "4.8 V"}
+P6_RUN: dict[str, Any] = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000,
+                          "v_min": "1.5 V", "v_max": "4.8 V"}
 P6_RUO2_WINDOW = (250, 450)
 #: P8: one cycle at 200 mA/g with a 1000 mAh/g discharge, then a charge to 4.8 V.
-P8_RUN = {"current": "200 mA/g", "capacity": "1000 mAh/g", "v_max": "4.8 V"}
+P8_RUN: dict[str, Any] = {"current": "200 mA/g", "capacity": "1000 mAh/g", "v_max": "4.8 V"}
 #: "none left": every product below this fraction of what the discharge made
 P8_LEFT_FRACTION = 0.01
 TOL_PLATEAU_V = 0.1
@@ -47,6 +49,8 @@ TOL_P5_RUO2_PCT = 10.0
 
 @dataclass
 class ValidationRow:
+    """One scored observation: what, for which catalyst, the published target, the model's value, pass/fail."""
+
     id: str
     catalyst: str
     quantity: str
@@ -57,7 +61,8 @@ class ValidationRow:
     passed: bool
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict (tuples become lists)."""
         d = asdict(self)
         for k in ("target", "value", "tolerance"):
             if isinstance(d[k], tuple):
@@ -65,12 +70,13 @@ class ValidationRow:
         return d
 
 
-def _within(value: float, target: float, tol: float) -> bool:
+def _within(value: float | None, target: float, tol: float) -> bool:
     return value is not None and not math.isnan(value) and abs(value - target) <= tol + 1e-12
 
 
-def run_validation(catalysts=None, parameters=None, observations=("P1", "P2", "P3", "P4", "P5", "P6", "P8"),
-                   progress=None) -> list[ValidationRow]:
+def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = None,
+                   observations: Iterable[str] = ("P1", "P2", "P3", "P4", "P5", "P6", "P8"),
+                   progress: Callable[[str], None] | None = None) -> list[ValidationRow]:
     """Simulate the reference run for each catalyst and score P1–P5.
 
     Parameters
@@ -108,7 +114,7 @@ def run_validation(catalysts=None, parameters=None, observations=("P1", "P2", "P
     return rows
 
 
-def _p6_row(cat, parameters) -> ValidationRow:
+def _p6_row(cat: Any, parameters: Any) -> ValidationRow:
     from metalair.workflows.cycling import run_cycling
 
     res = run_cycling(cat, eod_threshold_V=2.0, parameters=parameters, **P6_RUN)
@@ -127,7 +133,7 @@ def _p6_row(cat, parameters) -> ValidationRow:
                          (not life.censored) and lo <= life.cycle_life <= hi, note=note)
 
 
-def _p8_row(cat, parameters) -> ValidationRow:
+def _p8_row(cat: Any, parameters: Any) -> ValidationRow:
     from metalair.workflows.stages import stage_analysis
 
     st = stage_analysis(cat, parameters=parameters, **P8_RUN)
@@ -148,65 +154,64 @@ def _p8_row(cat, parameters) -> ValidationRow:
                          ", ".join(leftover) or "none", "", ok, note=note)
 
 
-def _reference_rows(cat, parameters) -> list[ValidationRow]:
+def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
     """P1–P5 from one reference discharge–charge."""
     from metalair.analysis.summary import charge_plateaus, summarize
     from metalair.protocols.simulation import Simulation
 
     rows: list[ValidationRow] = []
-    for cat in (cat,):
-        tg = TARGETS[cat.name]
-        sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
-        if not sol.ok:
-            raise SolverError(f"{cat.name}: the reference simulation failed: {sol.message}")
-        s = summarize(sol)
-        dis = next(st for st in sol.steps if st.kind == "discharge")
-        ch = next(st for st in sol.steps if st.kind == "charge")
-        name = cat.name
-        # P1: discharge plateau voltage (mid-capacity) and a single plateau
-        v_mid = s["mid_discharge_voltage_V"]
-        rows.append(ValidationRow("P1", name, "discharge plateau voltage (at half capacity)", tg["P1"],
-                                  TOL_PLATEAU_V, round(v_mid, 4), "V", _within(v_mid, tg["P1"], TOL_PLATEAU_V)))
-        dpl = charge_plateaus(sol, dis.index)
-        rows.append(ValidationRow("P1", name, "number of discharge plateaus", 1, 0, len(dpl), "",
-                                  len(dpl) == 1,
-                                  note=", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in dpl)))
-        # P2: discharge capacity
-        q = dis.capacity_mAh_g
-        rows.append(ValidationRow("P2", name, "discharge capacity", tg["P2"], TOL_CAPACITY_REL * tg["P2"],
-                                  round(q, 1), "mAh/g", _within(q, tg["P2"], TOL_CAPACITY_REL * tg["P2"]),
-                                  note=f"ended by {dis.end_reason}"))
-        # P3: charge plateaus
-        cpl = charge_plateaus(sol, ch.index)
-        volts = tuple(round(p.voltage_V, 3) for p in cpl)
-        note = ", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in cpl)
-        if tg["P3"] is not None:
-            ok = len(cpl) == len(tg["P3"]) and all(_within(v, t, TOL_PLATEAU_V) for v, t in zip(volts, tg["P3"]))
-            rows.append(ValidationRow("P3", name, "charge plateaus (dQ/dV peaks, share >= 5 %)", tg["P3"],
-                                      TOL_PLATEAU_V, volts, "V", ok, note=note))
-        else:
-            ok = len(cpl) < 3
-            rows.append(ValidationRow("P3", name, "charge plateaus: no clean three-step separation",
-                                      "fewer than 3", 0, len(cpl), "plateaus", ok, note=note))
-        # P4: polarisation
-        pol = s["polarisation_V"]
-        rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
-                                  TOL_POLARISATION_V, round(pol, 4), "V", _within(pol, tg["P4"], TOL_POLARISATION_V)))
-        # P5: charge recovered
-        ce = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
-        if name == "NLRO":
-            rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", "> 99", "lower bound",
-                                      round(ce, 2), "%", ce > tg["P5"], note=f"charge ended by {ch.end_reason}"))
-        else:
-            rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", tg["P5"], TOL_P5_RUO2_PCT,
-                                      round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
-                                      note=f"charge ended by {ch.end_reason}"))
+    tg = TARGETS[cat.name]
+    sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
+    if not sol.ok:
+        raise SolverError(f"{cat.name}: the reference simulation failed: {sol.message}")
+    s = summarize(sol)
+    dis = next(st for st in sol.steps if st.kind == "discharge")
+    ch = next(st for st in sol.steps if st.kind == "charge")
+    name = cat.name
+    # P1: discharge plateau voltage (mid-capacity) and a single plateau
+    v_mid = s["mid_discharge_voltage_V"]
+    rows.append(ValidationRow("P1", name, "discharge plateau voltage (at half capacity)", tg["P1"],
+                              TOL_PLATEAU_V, round(v_mid, 4), "V", _within(v_mid, tg["P1"], TOL_PLATEAU_V)))
+    dpl = charge_plateaus(sol, dis.index)
+    rows.append(ValidationRow("P1", name, "number of discharge plateaus", 1, 0, len(dpl), "",
+                              len(dpl) == 1,
+                              note=", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in dpl)))
+    # P2: discharge capacity
+    q = dis.capacity_mAh_g
+    rows.append(ValidationRow("P2", name, "discharge capacity", tg["P2"], TOL_CAPACITY_REL * tg["P2"],
+                              round(q, 1), "mAh/g", _within(q, tg["P2"], TOL_CAPACITY_REL * tg["P2"]),
+                              note=f"ended by {dis.end_reason}"))
+    # P3: charge plateaus
+    cpl = charge_plateaus(sol, ch.index)
+    volts = tuple(round(p.voltage_V, 3) for p in cpl)
+    note = ", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in cpl)
+    if tg["P3"] is not None:
+        ok = len(cpl) == len(tg["P3"]) and all(_within(v, t, TOL_PLATEAU_V) for v, t in zip(volts, tg["P3"]))
+        rows.append(ValidationRow("P3", name, "charge plateaus (dQ/dV peaks, share >= 5 %)", tg["P3"],
+                                  TOL_PLATEAU_V, volts, "V", ok, note=note))
+    else:
+        ok = len(cpl) < 3
+        rows.append(ValidationRow("P3", name, "charge plateaus: no clean three-step separation",
+                                  "fewer than 3", 0, len(cpl), "plateaus", ok, note=note))
+    # P4: polarisation
+    pol = s["polarisation_V"]
+    rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
+                              TOL_POLARISATION_V, round(pol, 4), "V", _within(pol, tg["P4"], TOL_POLARISATION_V)))
+    # P5: charge recovered
+    ce = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
+    if name == "NLRO":
+        rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", "> 99", "lower bound",
+                                  round(ce, 2), "%", ce > tg["P5"], note=f"charge ended by {ch.end_reason}"))
+    else:
+        rows.append(ValidationRow("P5", name, "charge recovered / discharge capacity", tg["P5"], TOL_P5_RUO2_PCT,
+                                  round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
+                                  note=f"charge ended by {ch.end_reason}"))
     return rows
 
 
 def format_rows(rows: list[ValidationRow]) -> str:
     """The validation table as text."""
-    def fmt(x):
+    def fmt(x: Any) -> str:
         if isinstance(x, (tuple, list)):
             return "/".join(fmt(v) for v in x)
         if isinstance(x, float):
