@@ -170,12 +170,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     # warm the compiled kernel's on-disk cache so that timings are of runs, not of compilation
     subprocess.run([sys.executable, "-c", "import metalair as ma; ma.simulate('NLRO', 'Rest for 1 min')"], check=True)
-    try:
-        import numba  # noqa: F401
-
-        jit = "compiled kernel (numba)"
-    except ImportError:
-        jit = "plain-Python kernel (no numba)"
+    # not imported here: a forked child's peak RSS starts from this process's
+    jit = "compiled kernel (numba)" if importlib.util.find_spec("numba") else "plain-Python kernel (no numba)"
     load = os.getloadavg()[0]
     info = (f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
             f"best of {args.repeat}, {jit}, load average {load:.1f} at the start")
