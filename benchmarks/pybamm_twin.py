@@ -191,7 +191,7 @@ def run_twin(catalyst: str, cycles: int, solver=None):
 
 def run_metalair(catalyst: str, cycles: int, solver=None):
     import metalair as ma
-    from metalair.analysis.cycling import cycling_protocol
+    from metalair.workflows.cycling import cycling_protocol
 
     t0 = time.perf_counter()
     sol = ma.Simulation(catalyst, [cycling_protocol(cycles=cycles)], solver=solver,

@@ -29,7 +29,7 @@ RESULTS = HERE / "results" / "read_large_csv.md"
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc, warnings
-import metalair.io, metalair.analysis.cycles
+import metalair.io, metalair.workflows.analyze
 mode, path = sys.argv[1], sys.argv[2]
 cmap = {"time_s": "Time (s)", "voltage_V": "Voltage (V)", "current_A": ("Current (mA)", "mA")}
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -40,7 +40,7 @@ if mode == "read":
     data = metalair.io.read(path, column_map=cmap)
     rows = len(data)
 else:
-    res = metalair.analysis.cycles.analyze_file(path, column_map=cmap, figures=False)
+    res = metalair.workflows.analyze.analyze_file(path, column_map=cmap, figures=False)
     rows = len(res.data)
 wall = time.perf_counter() - t0
 peak = tracemalloc.get_traced_memory()[1]

@@ -15,11 +15,24 @@ from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, ge
 from metalair.catalysts.files import load_catalyst, save_catalyst  # noqa: F401  (catalyst files, TOML)
 from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
 from metalair.errors import (
-    DataFormatError, KeyNotFoundError, MetalairError, ParameterError, ProtocolError, SolverError,
+    DataFormatError,
+    KeyNotFoundError,
+    MetalairError,
+    ParameterError,
+    ProtocolError,
+    SolverError,
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.protocols import (
-    Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, format_protocol, parse_protocol,
+    Charge,
+    Cycle,
+    Discharge,
+    Hold,
+    Protocol,
+    Rest,
+    Sweep,
+    format_protocol,
+    parse_protocol,
 )
 from metalair.solvers.integrate import SolverSettings
 

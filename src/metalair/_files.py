@@ -21,7 +21,7 @@ import numpy as np
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "write_csv_rows"]
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

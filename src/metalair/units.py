@@ -2,11 +2,23 @@
 
 Inside metalair everything is SI: A, V, s, C, mol, m, K, Pa, and quantities
 *per kilogram of catalyst* for normalised currents and capacities. Users and
-papers speak in mA/g, mAh/g, minutes, hours, mV/s and °C. This module converts
-between the two; the protocol parser, the readers, the CLI and the plots use
-it, nothing else does.
+papers speak in mA/g, mAh/g, minutes, hours, mV/s and °C; cycler files in mA,
+mAh and mWh. This module converts between the two; the protocol steps and
+their parser, the readers, the CLI and the plots use it, and no other module
+writes a conversion factor.
 
 Useful identities: 1 mA/g = 1 A/kg; 1 mAh/g = 3600 C/kg = 3.6 C/g.
+
+Functions
+---------
+:func:`parse_quantity`
+    ``"100 mA/g"`` -> SI float.
+:func:`from_user` / :func:`to_user`
+    A number or an array in a named unit -> SI, and back.
+:func:`convert`
+    Between two units of one dimension (e.g. mAh -> Ah for cycler columns).
+:func:`find_unit`
+    Recognise a unit as files spell it (any case, ``µ`` or ``u``).
 """
 
 from __future__ import annotations
@@ -15,17 +27,24 @@ import math
 import re
 from typing import Any
 
+from metalair.constants import HOUR
 from metalair.errors import ParameterError
 
 __all__ = [
     "parse_quantity",
     "to_user",
+    "from_user",
+    "convert",
+    "find_unit",
+    "dimension_of",
     "UNITS",
     "mA_per_g",
     "mAh_per_g",
     "A_per_kg_to_mA_per_g",
     "C_per_kg_to_mAh_per_g",
 ]
+
+_HOUR = HOUR  # s per h (metalair.constants): every conversion involving hours goes through this table
 
 # unit text -> (dimension, factor to SI)
 UNITS: dict[str, tuple[str, float]] = {
@@ -37,14 +56,14 @@ UNITS: dict[str, tuple[str, float]] = {
     "µA/g": ("specific current", 1e-3),
     "mA/mg": ("specific current", 1000.0),
     # specific capacity -> C/kg
-    "mAh/g": ("specific capacity", 3600.0),
-    "Ah/g": ("specific capacity", 3.6e6),
-    "Ah/kg": ("specific capacity", 3600.0),
+    "mAh/g": ("specific capacity", _HOUR),
+    "Ah/g": ("specific capacity", 1000.0 * _HOUR),
+    "Ah/kg": ("specific capacity", _HOUR),
     "C/kg": ("specific capacity", 1.0),
     "C/g": ("specific capacity", 1000.0),
     # specific energy -> J/kg
-    "mWh/g": ("specific energy", 3600.0),
-    "Wh/kg": ("specific energy", 3600.0),
+    "mWh/g": ("specific energy", _HOUR),
+    "Wh/kg": ("specific energy", _HOUR),
     "J/kg": ("specific energy", 1.0),
     # amount per mass of catalyst -> mol/kg
     "mol/g": ("specific amount", 1000.0),
@@ -52,19 +71,56 @@ UNITS: dict[str, tuple[str, float]] = {
     "mol/kg": ("specific amount", 1.0),
     # amount rate per mass of catalyst -> mol/(s kg)
     "mol/s/g": ("specific amount rate", 1000.0),
+    # cell current (cycler files) -> A
+    "A": ("current", 1.0),
+    "mA": ("current", 1e-3),
+    "uA": ("current", 1e-6),
+    "µA": ("current", 1e-6),
+    "nA": ("current", 1e-9),
+    # charge (cycler files) -> C ("C" alone means °C in protocol text; see _ONLY_WITH_DIMENSION)
+    "Ah": ("charge", _HOUR),
+    "mAh": ("charge", 1e-3 * _HOUR),
+    "uAh": ("charge", 1e-6 * _HOUR),
+    "A.h": ("charge", _HOUR),
+    "mA.h": ("charge", 1e-3 * _HOUR),
+    "uA.h": ("charge", 1e-6 * _HOUR),
+    "As": ("charge", 1.0),
+    "mAs": ("charge", 1e-3),
+    "uAs": ("charge", 1e-6),
+    "mC": ("charge", 1e-3),
+    # energy (cycler files) -> J
+    "J": ("energy", 1.0),
+    "mJ": ("energy", 1e-3),
+    "Wh": ("energy", _HOUR),
+    "mWh": ("energy", 1e-3 * _HOUR),
+    "uWh": ("energy", 1e-6 * _HOUR),
+    "W.h": ("energy", _HOUR),
+    "mW.h": ("energy", 1e-3 * _HOUR),
+    "Ws": ("energy", 1.0),
+    "mWs": ("energy", 1e-3),
+    # mass -> kg
+    "kg": ("mass", 1.0),
+    "g": ("mass", 1e-3),
+    "mg": ("mass", 1e-6),
+    "ug": ("mass", 1e-9),
+    "µg": ("mass", 1e-9),
     # potential -> V
     "V": ("potential", 1.0),
     "mV": ("potential", 1e-3),
+    "uV": ("potential", 1e-6),
+    "µV": ("potential", 1e-6),
     # time -> s
     "s": ("time", 1.0),
     "sec": ("time", 1.0),
+    "ms": ("time", 1e-3),
     "min": ("time", 60.0),
-    "h": ("time", 3600.0),
-    "hr": ("time", 3600.0),
-    "hours": ("time", 3600.0),
-    "hour": ("time", 3600.0),
+    "h": ("time", _HOUR),
+    "hr": ("time", _HOUR),
+    "hours": ("time", _HOUR),
+    "hour": ("time", _HOUR),
     "minutes": ("time", 60.0),
     "seconds": ("time", 1.0),
+    "d": ("time", 24.0 * _HOUR),
     # scan rate -> V/s
     "mV/s": ("scan rate", 1e-3),
     "V/s": ("scan rate", 1.0),
@@ -111,8 +167,37 @@ UNITS: dict[str, tuple[str, float]] = {
     "angstrom": ("length", 1.0e-10),
 }
 
+#: Units whose text means something else without a dimension: "C" is °C in
+#: protocol text but coulomb in a cycler column "Q/C".
+_ONLY_WITH_DIMENSION: dict[tuple[str, str], float] = {("charge", "C"): 1.0}
+
+_CELSIUS = ("°C", "C")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([^\s\d].*?)?\s*$")
+
+
+def _norm(text: str) -> str:
+    return text.strip().replace("µ", "u").replace("μ", "u").replace(" ", "").lower()
+
+
+def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:
+    """Dimension and factor to SI of a unit written exactly as in :data:`UNITS`."""
+    if dimension is not None and (dimension, unit) in _ONLY_WITH_DIMENSION:
+        return dimension, _ONLY_WITH_DIMENSION[(dimension, unit)]
+    if unit not in UNITS:
+        allowed = sorted(u for u, (d, _) in UNITS.items() if dimension in (None, d))
+        raise ParameterError(f"unknown unit {unit!r}; allowed units: {', '.join(allowed)}")
+    dim, factor = UNITS[unit]
+    if dimension is not None and dim != dimension:
+        allowed = sorted(u for u, (d, _) in UNITS.items() if d == dimension)
+        raise ParameterError(f"unit {unit!r} is a {dim} unit, but a {dimension} is needed here; use one of: "
+                             f"{', '.join(allowed)}")
+    return dim, factor
+
+
+def dimension_of(unit: str) -> str:
+    """The dimension of a unit of :data:`UNITS` (``"mA/g"`` -> ``"specific current"``)."""
+    return _factor(unit)[0]
 
 
 def parse_quantity(text: str, dimension: str | None = None) -> float:
@@ -146,7 +231,7 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     if unit not in UNITS:
         allowed = sorted(u for u, (d, _) in UNITS.items() if dimension in (None, d))
         raise ParameterError(f"unknown unit {unit!r} in {text!r}; allowed units: {', '.join(allowed)}")
-    dim, factor = UNITS[unit]
+    dim, _factor_si = UNITS[unit]
     if dimension is not None and dim != dimension:
         allowed = sorted(u for u, (d, _) in UNITS.items() if d == dimension)
         raise ParameterError(
@@ -154,36 +239,82 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
         )
     if not math.isfinite(value):
         raise ParameterError(f"{text!r} is not a finite number")
-    if dim == "temperature" and unit in ("°C", "C"):
+    return float(from_user(value, unit))
+
+
+def from_user(value: Any, unit: str, dimension: str | None = None) -> Any:
+    """Convert a value (a float or an array) in the named unit to SI (inverse of :func:`to_user`).
+
+    Parameters
+    ----------
+    value : float or ndarray
+        The number(s) in ``unit``.
+    unit : str
+        A unit of :data:`UNITS` (``"mAh/g"``, ``"mA"``, ``"h"``, ...).
+    dimension : str, optional
+        If given, the unit must have this dimension.
+    """
+    dim, factor = _factor(unit, dimension)
+    if dim == "temperature" and unit in _CELSIUS:
         return value + 273.15
     return value * factor
 
 
-def to_user(value_si: Any, unit: str) -> Any:
-    """Convert an SI value (a float or an array) to the named user unit (inverse of :func:`parse_quantity`)."""
-    if unit not in UNITS:
-        raise ParameterError(f"unknown unit {unit!r}; allowed units: {', '.join(sorted(UNITS))}")
-    dim, factor = UNITS[unit]
-    if dim == "temperature" and unit in ("°C", "C"):
+def to_user(value_si: Any, unit: str, dimension: str | None = None) -> Any:
+    """Convert an SI value (a float or an array) to the named user unit (inverse of :func:`from_user`)."""
+    dim, factor = _factor(unit, dimension)
+    if dim == "temperature" and unit in _CELSIUS:
         return value_si - 273.15
     return value_si / factor
 
 
+def convert(value: Any, from_unit: str, to_unit: str) -> Any:
+    """Convert a value (a float or an array) between two units of one dimension (``"mAh"`` -> ``"Ah"``).
+
+    Raises
+    ------
+    ParameterError
+        If a unit is unknown or the two have different dimensions.
+    """
+    to_dim, _ = _factor(to_unit)
+    return to_user(from_user(value, from_unit, to_dim), to_unit, to_dim)
+
+
+def find_unit(text: str, dimension: str | None = None) -> str | None:
+    """The unit of :data:`UNITS` that ``text`` spells in any case (``"MAH"``, ``"µA"`` -> ``"mAh"``, ``"uA"``).
+
+    Cycler files write units in every case; when two units differ only in
+    case (none of one dimension do), the exact spelling wins. ``"C"`` means
+    coulomb when ``dimension="charge"``. Returns ``None`` for an unknown unit.
+    """
+    raw = text.strip()
+    if dimension is not None and (dimension, raw) in _ONLY_WITH_DIMENSION:
+        return raw
+    if raw in UNITS and dimension in (None, UNITS[raw][0]):
+        return raw
+    key = _norm(raw)
+    for (dim, unit) in _ONLY_WITH_DIMENSION:
+        if dim == dimension and _norm(unit) == key:
+            return unit
+    matches = [u for u, (d, _) in UNITS.items() if _norm(u) == key and dimension in (None, d)]
+    return matches[0] if matches else None
+
+
 def mA_per_g(value: float) -> float:
     """Specific current in mA/g -> SI A/kg."""
-    return value * 1.0
+    return float(from_user(value, "mA/g"))
 
 
 def mAh_per_g(value: float) -> float:
     """Specific capacity in mAh/g -> SI C/kg."""
-    return value * 3600.0
+    return float(from_user(value, "mAh/g"))
 
 
 def A_per_kg_to_mA_per_g(value: float) -> float:
     """Specific current in A/kg -> mA/g."""
-    return value * 1.0
+    return float(to_user(value, "mA/g"))
 
 
 def C_per_kg_to_mAh_per_g(value: float) -> float:
     """Specific capacity in C/kg -> mAh/g."""
-    return value / 3600.0
+    return float(to_user(value, "mAh/g"))

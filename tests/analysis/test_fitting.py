@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     HAVE_FASTNDA = False
 else:
     HAVE_FASTNDA = True
-needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (metalair[neware])")
+needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (a core dependency)")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,8 @@ def test_protocol_derived_from_data_reproduces_the_simulated_protocol():
 
 
 def test_a_given_protocol_is_matched_to_the_half_cycles_in_order():
-    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"), Charge("100 mA/g", capacity="200 mAh/g")], {})
+    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"),
+                              Charge("100 mA/g", capacity="200 mAh/g")], {})
     text = "Discharge at 100 mA/g for 200 mAh/g; Rest for 10 min; Charge at 100 mA/g for 200 mAh/g"
     fit = fit_model(data, "NLRO", ["i0_dec_NaO2"], protocol=text, max_nfev=2)
     assert [c.target.step_index for c in fit.curves] == [1, 3]
@@ -190,7 +191,8 @@ def test_failed_model_runs_give_large_finite_residuals(monkeypatch):
     def broken(self, *args, **kwargs):
         raise ParameterError("model refused these parameters")
 
-    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"), Charge("100 mA/g", capacity="200 mAh/g")], {})
+    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"),
+                              Charge("100 mA/g", capacity="200 mAh/g")], {})
     monkeypatch.setattr(simulation.Simulation, "run", broken)
     fit = fit_model(data, "NLRO", ["i0_dec_NaO2"], max_nfev=3)
     assert not fit.success
@@ -200,7 +202,8 @@ def test_failed_model_runs_give_large_finite_residuals(monkeypatch):
 
 
 def test_bounds_default_and_clipped_to_the_allowed_range():
-    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"), Charge("100 mA/g", capacity="200 mAh/g")], {})
+    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"),
+                              Charge("100 mA/g", capacity="200 mAh/g")], {})
     fit = fit_model(data, "NLRO", ["i0_dec_NaO2", "alpha_anodic", "solution_blocking"],
                     bounds={"alpha_anodic": (-1.0, 2.0)}, max_nfev=1)
     assert fit.bounds["i0_dec_NaO2"] == pytest.approx((P.i0_dec_NaO2 / 100, P.i0_dec_NaO2 * 100))
@@ -238,8 +241,11 @@ def test_real_file_fit_runs_end_to_end_and_reports_honestly(real_file, tmp_path)
     d = json.loads(json.dumps(fit.to_dict()))
     assert d["success"] is fit.success and d["rmse_V"] == pytest.approx(fit.rmse_V)
     assert d["at_bounds"] == list(fit.at_bounds)
-    png = fit.plot(tmp_path / "fit.png")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from metalair.plotting.fitting import plot_fit
+    from metalair.plotting.simulation import save_figure
+
+    save_figure(plot_fit(fit), tmp_path / "fit.png")
+    assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -320,7 +326,8 @@ def test_cli_fit_on_a_generic_csv_writes_fit_json(tmp_path):
     data = synthetic("NLRO", [Discharge("100 mA/g", capacity="500 mAh/g"), Charge("100 mA/g", capacity="500 mAh/g")],
                      truth, noise_V=0.005)
     csv = write_cycler_csv(data, tmp_path / "cell.csv")
-    columns = "time_s=time_s,voltage_V=voltage_V,current_A=current_A,step=step,step_type=step_type,capacity_Ah=capacity_Ah"
+    columns = ("time_s=time_s,voltage_V=voltage_V,current_A=current_A,step=step,step_type=step_type,"
+               "capacity_Ah=capacity_Ah")
     res = runner.invoke(app, ["fit", str(csv), "--columns", columns, "--params", "i0_dec_NaO2",
                               "--mass-mg", "1", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
@@ -349,7 +356,8 @@ def test_cli_fit_exits_2_when_the_optimiser_fails(tmp_path, monkeypatch):
     """Files are still written (with success false) so the user can see what happened."""
     from metalair.protocols import simulation
 
-    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"), Charge("100 mA/g", capacity="200 mAh/g")], {})
+    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="200 mAh/g"),
+                              Charge("100 mA/g", capacity="200 mAh/g")], {})
     csv = write_cycler_csv(data, tmp_path / "cell.csv")
 
     def broken(self, *args, **kwargs):

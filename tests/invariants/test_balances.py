@@ -163,25 +163,25 @@ def test_balances_with_other_hydrate_water(x):
 
 
 def _discharge(draw):
-    return ma.Discharge(current=draw(st.floats(20.0, 1000.0)),
-                        capacity=draw(st.floats(10.0, 500.0)) * 3600.0,
+    return ma.Discharge(current=f"{draw(st.floats(20.0, 1000.0))!r} mA/g",
+                        capacity=f"{draw(st.floats(10.0, 500.0))!r} mAh/g",
                         until=draw(st.floats(1.5, 2.15)))
 
 
 def _charge(draw):
-    return ma.Charge(current=draw(st.floats(20.0, 1000.0)),
-                     capacity=draw(st.floats(10.0, 500.0)) * 3600.0,
+    return ma.Charge(current=f"{draw(st.floats(20.0, 1000.0))!r} mA/g",
+                     capacity=f"{draw(st.floats(10.0, 500.0))!r} mAh/g",
                      until=draw(st.floats(2.5, 4.8)))
 
 
 def _rest(draw):
-    return ma.Rest(duration=draw(st.floats(60.0, 10 * 3600.0)))
+    return ma.Rest(duration=f"{draw(st.floats(1.0, 600.0))!r} min")
 
 
 def _hold(draw):
     return ma.Hold(voltage=draw(st.floats(2.1, 4.6)),
-                   duration=draw(st.floats(60.0, 3 * 3600.0)),
-                   until_current=draw(st.one_of(st.none(), st.floats(1.0, 50.0))))
+                   duration=f"{draw(st.floats(1.0, 180.0))!r} min",
+                   until_current=draw(st.one_of(st.none(), st.floats(1.0, 50.0).map(lambda i: f"{i!r} mA/g"))))
 
 
 @st.composite

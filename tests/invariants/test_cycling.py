@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 import metalair as ma
-from metalair.analysis.cycling import cycling_protocol, run_cycling, simulated_cycle_summary
+from metalair.analysis.simulated import simulated_cycle_summary
 from metalair.constants import F
 from metalair.errors import ProtocolError
+from metalair.workflows.cycling import cycling_protocol, run_cycling
 
 CHANNELS = ("NaO2", "Na2O2", "Na2CO3", "Residue", "Electrolyte oxidation", "Host", "Double layer")
 
@@ -87,7 +88,7 @@ def test_bad_cycling_inputs_refused(kwargs, match):
 
 def test_cycle_repeat_below_one_refused():
     with pytest.raises(ProtocolError, match="repeat"):
-        ma.Cycle([ma.Discharge(500, capacity="500 mAh/g")], repeat=0)
+        ma.Cycle([ma.Discharge("500 mA/g", capacity="500 mAh/g")], repeat=0)
 
 
 def test_simulated_summary_columns():
@@ -103,7 +104,8 @@ def test_compiled_and_plain_python_kernel_agree():
     code = ("import metalair as ma, json; from metalair import _jit;"
             "s = ma.simulate('NLRO', 'Discharge at 500 mA/g for 2000 mAh/g or until 1.5 V; "
             "Charge at 500 mA/g until 4.8 V');"
-            "print(json.dumps([_jit.COMPILED] + [[x.capacity_mAh_g, x.mean_voltage_V, x.end_voltage_V] for x in s.steps]))")
+            "print(json.dumps([_jit.COMPILED] + "
+            "[[x.capacity_mAh_g, x.mean_voltage_V, x.end_voltage_V] for x in s.steps]))")
     import json
 
     outs = []

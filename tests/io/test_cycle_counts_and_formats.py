@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from metalair.analysis.cycles import count_cycles, cycle_summary
+from metalair.analysis.cycle_metrics import count_cycles, cycle_summary
 from metalair.errors import DataFormatError
 from metalair.io import DataQualityWarning, detect_format, read
 

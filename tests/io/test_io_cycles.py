@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from cycler_synthetic import build
 
-from metalair.analysis.cycles import analyze_file, cycle_life, cycle_summary, half_cycles
+from metalair.analysis.cycle_metrics import cycle_life, cycle_summary, half_cycles
 from metalair.errors import KeyNotFoundError, ParameterError
 from metalair.io import DataQualityWarning, read, write_cycler_csv
+from metalair.workflows.analyze import analyze_file
 
 MASS = 0.01  # g of catalyst
 
@@ -104,7 +105,8 @@ def test_cycle_life_discharge_hits_voltage_limit():
 
 
 def test_cycle_life_charge_failure_and_time_limit():
-    segs = [("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2), ("discharge", 10, 2.8, 2.2), ("charge", 9.0, 3.8, 4.35)]
+    segs = [("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2),
+            ("discharge", 10, 2.8, 2.2), ("charge", 9.0, 3.8, 4.35)]
     table = cycle_summary(build(segs), MASS)
     life = cycle_life(table, capacity_limit_mAh_g=1000, v_max=4.5)
     assert (life.cycle_life, life.first_failed_cycle) == (1, 2)
@@ -143,7 +145,8 @@ def test_analyze_file_round_trip_through_csv(tmp_path):
     pytest.importorskip("matplotlib")
     data = metal_air_record()
     src = write_cycler_csv(data, tmp_path / "record.csv")
-    cmap = {k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type", "capacity_Ah", "energy_Wh")}
+    cmap = {k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type", "capacity_Ah",
+                           "energy_Wh")}
     result = analyze_file(src, mass_g=MASS, out_dir=tmp_path / "out", column_map=cmap, capacity_limit_mAh_g=1000)
     expected = cycle_summary(data, MASS)
     for name in expected.column_names:
@@ -179,7 +182,8 @@ def test_analyze_real_neware_file(data_file, tmp_path):
     assert len(table) == 2
     data = read(data_file("neware/TestFile.nda"))
     # discharge of cycle 2 = the file's own capacity at the end of the second CC_DChg step
-    dis_ends = [data.capacity_Ah[b - 1] for b in np.flatnonzero(np.diff(data.step) != 0) + 1 if data.step_type[b - 1] == "discharge"]
+    dis_ends = [data.capacity_Ah[b - 1] for b in np.flatnonzero(np.diff(data.step) != 0) + 1
+                if data.step_type[b - 1] == "discharge"]
     assert table["Discharge capacity [mAh]"][1] == pytest.approx(1000 * dis_ends[1], rel=1e-9)
     assert table["Discharge capacity [mAh]"][1] == pytest.approx(5806.6, abs=0.1)
     assert table["End-of-charge voltage [V]"][1] == pytest.approx(4.2, abs=1e-3)

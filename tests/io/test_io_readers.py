@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     HAVE_FASTNDA = False
 else:
     HAVE_FASTNDA = True
-needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (metalair[neware])")
+needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="Neware binary files need fastnda (a core dependency)")
 
 
 def quiet_read(path, **kw):
@@ -188,15 +188,16 @@ def test_newarenda_fallback_when_fastnda_fails(data_file, monkeypatch):
     np.testing.assert_allclose(alt.capacity_Ah, ref.capacity_Ah, rtol=1e-5, atol=1e-9)
 
 
-def test_missing_fastnda_names_the_extra(data_file, monkeypatch):
+def test_missing_fastnda_says_how_to_get_it(data_file, monkeypatch):
     monkeypatch.setitem(sys.modules, "fastnda", None)
     monkeypatch.setitem(sys.modules, "NewareNDA", None)
-    with pytest.raises(DataFormatError, match=r"metalair\[neware\]"):
+    with pytest.raises(DataFormatError, match=r"needs fastnda, a dependency of metalair: reinstall metalair"):
         read(data_file("neware/new_nda_file.nda"))
 
 
 # --------------------------------------------------------------------------- BioLogic
-@pytest.mark.parametrize(("name", "rows"), [("biologic/00_test_04_MB_C01.mpr", 1501), ("biologic/00_test_01_OCV_C01.mpr", 2)])
+@pytest.mark.parametrize(("name", "rows"), [("biologic/00_test_04_MB_C01.mpr", 1501),
+                                            ("biologic/00_test_01_OCV_C01.mpr", 2)])
 def test_mpr_row_counts(data_file, name, rows):
     pytest.importorskip("galvani", reason="galvani (GPL, metalair[biologic]) not installed")
     data = read(data_file(name))
@@ -305,7 +306,8 @@ def test_maccor_modes_and_signs(tmp_path):
     for step, md, amps, v0, dv in ((1, "D", 0.5, 3.0, -0.1), (2, "R", 0.0, 2.8, 0.0), (3, "C", 0.5, 3.4, 0.1)):
         for k in range(6):
             cap = amps * 60 * k / 3600
-            rows.append(f"{len(rows) + 1}\t1\t{step}\t{t:.1f}\t{60 * k:.1f}\t{cap:.6f}\t{cap * 3:.6f}\t{amps}\t{v0 + dv * k / 5:.4f}\t{md}\t0\n")
+            rows.append(f"{len(rows) + 1}\t1\t{step}\t{t:.1f}\t{60 * k:.1f}\t{cap:.6f}\t{cap * 3:.6f}\t{amps}\t"
+                        f"{v0 + dv * k / 5:.4f}\t{md}\t0\n")
             t += 60
     p = tmp_path / "m.txt"
     p.write_text("Today's Date\t01/01/2024\n" + head + "".join(rows))

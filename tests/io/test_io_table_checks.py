@@ -133,8 +133,10 @@ def _csv(tmp_path, text, name="run.csv"):
 
 
 def test_generic_csv_units_sign_preamble_and_decimal_comma(tmp_path):
-    rows = "\n".join(f"{t};{3.0 - t / 1000:.3f}".replace(".", ",") + f";{-100 if t < 30 else 0}" for t in range(0, 60, 10))
-    p = _csv(tmp_path, "instrument: home-made potentiostat\noperator: A. N. Other\nTime (s);Ecell/V;I/mA\n" + rows + "\n")
+    rows = "\n".join(f"{t};{3.0 - t / 1000:.3f}".replace(".", ",") + f";{-100 if t < 30 else 0}"
+                     for t in range(0, 60, 10))
+    p = _csv(tmp_path, "instrument: home-made potentiostat\noperator: A. N. Other\nTime (s);Ecell/V;I/mA\n"
+             + rows + "\n")
     data = read(p, column_map={"time_s": "Time (s)", "voltage_V": "Ecell/V", "current_A": ("I/mA", -1e-3)})
     np.testing.assert_allclose(data.time_s, [0, 10, 20, 30, 40, 50])
     np.testing.assert_allclose(data.voltage_V, [3.0, 2.99, 2.98, 2.97, 2.96, 2.95])
@@ -176,7 +178,8 @@ def test_generic_csv_round_trip(tmp_path):
 
     data = build([("discharge", 2, 2.8, 2.2), ("charge", 2, 3.8, 4.2)] * 2)
     path = write_cycler_csv(data, tmp_path / "rt.csv")
-    cmap = {k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type", "capacity_Ah", "energy_Wh")}
+    cmap = {k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type", "capacity_Ah",
+                           "energy_Wh")}
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataQualityWarning)  # a faithful round trip raises no warning
         back = read(path, column_map=cmap)

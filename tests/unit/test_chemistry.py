@@ -33,7 +33,7 @@ from metalair.chemistry import (
 )
 from metalair.chemistry.environment import saturation_vapour_pressure_buck
 from metalair.chemistry.species import molar_mass_from_formula, parse_formula
-from metalair.constants import F, R, T_REF
+from metalair.constants import T_REF, F, R
 from metalair.errors import KeyNotFoundError, ParameterError
 
 RT_F = R * T_REF / F

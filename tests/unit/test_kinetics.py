@@ -25,6 +25,7 @@ import metalair as ma
 from metalair.constants import F, R
 from metalair.models.lumped import LumpedAirElectrode
 from metalair.physics import kinetics, vectorized
+from metalair.units import from_user
 
 # the physics functions take floats (they are what the compiled kernel calls); these are their array forms
 affinity_gated_rate = vectorized(kinetics.affinity_gated_rate)
@@ -163,8 +164,8 @@ def test_single_butler_volmer_reaction_under_constant_current(catalyst, current,
                                       k_electrolyte_attack=0.0, **changes)
     m = LumpedAirElectrode(catalyst, parameters=p)
     hours = 200.0 / current  # 200 mAh/g: the free area stays 1
-    duration = hours * 3600.0
-    sol = ma.Simulation(model=m, protocol=ma.Discharge(current=current, duration=duration),
+    duration = from_user(hours, "h")
+    sol = ma.Simulation(model=m, protocol=ma.Discharge(f"{current!r} mA/g", duration=f"{hours!r} h"),
                         solver=ma.SolverSettings(dt_max=duration / 40.0)).run()
     assert sol.ok
     t = sol["Time [s]"]

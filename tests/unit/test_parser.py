@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from metalair.errors import ProtocolError
 from metalair.protocols.parser import ACCEPTED_FORMS, as_protocol, format_protocol, parse_protocol
-from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep
+from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
 
 ONE_CYCLE = (
     "(Discharge at 500 mA/g for 500 mAh/g or until 1.5 V; "
@@ -21,31 +21,33 @@ ONE_CYCLE = (
 )
 
 FORMS = [
-    ("Discharge at 100 mA/g until 1.5 V", Discharge(current=100.0, until=1.5)),
-    ("Charge at 100 mA/g until 4.8 V", Charge(current=100.0, until=4.8)),
+    ("Discharge at 100 mA/g until 1.5 V", Discharge(current_A_per_kg=100.0, until=1.5)),
+    ("Charge at 100 mA/g until 4.8 V", Charge(current_A_per_kg=100.0, until=4.8)),
     (
         "Discharge at 500 mA/g for 500 mAh/g or until 1.5 V",
-        Discharge(current=500.0, capacity=1.8e6, until=1.5),
+        Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5),
     ),
-    ("Discharge at 500 mA/g until 1.5 V or 500 mAh/g", Discharge(current=500.0, capacity=1.8e6, until=1.5)),
-    ("Discharge at 100 mA/g for 10 h", Discharge(current=100.0, duration=36000.0)),
-    ("Discharge at 100 mA/g for 30 min", Discharge(current=100.0, duration=1800.0)),
-    ("Discharge at 100 mA/g for 2 h or until 2.0 V", Discharge(current=100.0, duration=7200.0, until=2.0)),
-    ("Rest for 30 min", Rest(duration=1800.0)),
-    ("Hold at 4.5 V until 10 mA/g", Hold(voltage=4.5, until_current=10.0)),
-    ("Hold at 4.5 V for 1 h", Hold(voltage=4.5, duration=3600.0)),
-    ("Hold at 4.5 V until 10 mA/g or 2 h", Hold(voltage=4.5, until_current=10.0, duration=7200.0)),
+    ("Discharge at 500 mA/g until 1.5 V or 500 mAh/g",
+     Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5)),
+    ("Discharge at 100 mA/g for 10 h", Discharge(current_A_per_kg=100.0, duration_s=36000.0)),
+    ("Discharge at 100 mA/g for 30 min", Discharge(current_A_per_kg=100.0, duration_s=1800.0)),
+    ("Discharge at 100 mA/g for 2 h or until 2.0 V", Discharge(current_A_per_kg=100.0, duration_s=7200.0, until=2.0)),
+    ("Rest for 30 min", Rest(duration_s=1800.0)),
+    ("Hold at 4.5 V until 10 mA/g", Hold(voltage=4.5, until_current_A_per_kg=10.0)),
+    ("Hold at 4.5 V for 1 h", Hold(voltage=4.5, duration_s=3600.0)),
+    ("Hold at 4.5 V until 10 mA/g or 2 h", Hold(voltage=4.5, until_current_A_per_kg=10.0, duration_s=7200.0)),
     (
         ONE_CYCLE,
         Cycle(
-            [Discharge(current=500.0, capacity=1.8e6, until=1.5), Charge(current=500.0, capacity=1.8e6, until=4.8)],
+            [Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=1.5),
+             Charge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, until=4.8)],
             repeat=1000,
         ),
     ),
-    ("Sweep 1.5-4.5 V at 0.1 mV/s", Sweep(scan_rate=1e-4, lower=1.5, upper=4.5)),
+    ("Sweep 1.5-4.5 V at 0.1 mV/s", Sweep(scan_rate_V_per_s=1e-4, lower=1.5, upper=4.5)),
     (
         "CV from 1.5 V to 4.5 V at 0.1 mV/s for 3 cycles",
-        Sweep(scan_rate=1e-4, lower=1.5, upper=4.5, cycles=3),
+        Sweep(scan_rate_V_per_s=1e-4, lower=1.5, upper=4.5, cycles=3),
     ),
 ]
 
@@ -79,7 +81,7 @@ def test_user_units_become_si():
     ],
 )
 def test_case_spacing_and_trailing_period_do_not_matter(text):
-    assert parse_protocol(text) == Protocol([Discharge(current=100.0, until=1.5)])
+    assert parse_protocol(text) == Protocol([Discharge(current_A_per_kg=100.0, until=1.5)])
 
 
 @pytest.mark.parametrize(
@@ -93,7 +95,7 @@ def test_case_spacing_and_trailing_period_do_not_matter(text):
     ],
 )
 def test_sweep_spellings(text):
-    assert parse_protocol(text) == Protocol([Sweep(scan_rate=1e-4, lower=1.5, upper=4.5, cycles=3)])
+    assert parse_protocol(text) == Protocol([Sweep(scan_rate_V_per_s=1e-4, lower=1.5, upper=4.5, cycles=3)])
 
 
 def test_sweep_direction_and_start():
@@ -109,14 +111,14 @@ def test_steps_split_on_newlines_and_semicolons_with_comments_and_blank_lines():
     Charge at 50 mA/g until 4.8 V   # first charge
     """
     assert parse_protocol(text) == Protocol(
-        [Rest(duration=3600.0), Discharge(current=50.0, until=1.5), Charge(current=50.0, until=4.8)]
+        [Rest(duration_s=3600.0), Discharge(current_A_per_kg=50.0, until=1.5), Charge(current_A_per_kg=50.0, until=4.8)]
     )
 
 
 @pytest.mark.parametrize("suffix", ["x 5", "X5", "× 5", "*5", "repeat 5 times", "x 5.", "5 times"])
 def test_repeat_spellings(suffix):
     (cycle,) = parse_protocol(f"(Rest for 1 h; Charge at 1 A/g until 4 V) {suffix}").steps
-    assert cycle == Cycle([Rest(duration=3600.0), Charge(current=1000.0, until=4.0)], repeat=5)
+    assert cycle == Cycle([Rest(duration_s=3600.0), Charge(current_A_per_kg=1000.0, until=4.0)], repeat=5)
 
 
 def test_nested_cycles_over_several_lines():
@@ -127,14 +129,14 @@ def test_nested_cycles_over_several_lines():
         Hold at 4.5 V until 10 mA/g or 2 h
     ) x 10
     """
-    inner = Cycle([Discharge(current=100.0, until=1.5), Charge(current=100.0, until=4.8)], repeat=2)
-    hold = Hold(voltage=4.5, until_current=10.0, duration=7200.0)
-    assert parse_protocol(text) == Protocol([Rest(duration=1800.0), Cycle([inner, hold], repeat=10)])
+    inner = Cycle([Discharge(current_A_per_kg=100.0, until=1.5), Charge(current_A_per_kg=100.0, until=4.8)], repeat=2)
+    hold = Hold(voltage=4.5, until_current_A_per_kg=10.0, duration_s=7200.0)
+    assert parse_protocol(text) == Protocol([Rest(duration_s=1800.0), Cycle([inner, hold], repeat=10)])
 
 
 def test_label_prefix():
     (step,) = parse_protocol("formation: Discharge at 50 mA/g until 1.5 V").steps
-    assert step == Discharge(current=50.0, until=1.5, label="formation")
+    assert step == Discharge(current_A_per_kg=50.0, until=1.5, label="formation")
 
 
 def test_every_example_in_accepted_forms_parses():
@@ -238,7 +240,7 @@ def test_impossible_values_are_refused_by_the_step_with_the_line_quoted(text, fi
 def test_empty_text_and_non_text():
     assert "no steps" in _error("  \n # only a comment\n;")
     with pytest.raises(ProtocolError, match="needs text"):
-        parse_protocol(Rest(duration=1.0))  # type: ignore[arg-type]
+        parse_protocol(Rest(duration_s=1.0))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------
@@ -269,17 +271,30 @@ def test_round_trip_of_each_form(text, expected):
     assert parse_protocol(format_protocol(protocol)) == protocol
 
 
-def test_values_no_user_unit_reproduces_fall_back_to_si_units():
-    steps = [Rest(duration=1234.5678), Discharge(current=1.0, capacity=1.0 / 3.0), Sweep(1e-300, 1.0, 2.0)]
+def test_values_are_written_in_user_units_never_c_per_kg():
+    steps = [Rest(duration_s=1234.5678), Discharge(current_A_per_kg=1.0, capacity_C_per_kg=1.0 / 3.0),
+             Sweep(scan_rate_V_per_s=1e-300, lower=1.0, upper=2.0)]
     text = format_protocol(steps)
     assert "1234.5678 s" in text
-    assert "C/kg" in text
-    assert parse_protocol(text) == Protocol(steps)
+    assert "C/kg" not in text and "mAh/g" in text
+    back = list(flatten(parse_protocol(text).steps))
+    assert [type(s) for _c, s in back] == [Rest, Discharge, Sweep]
+    assert back[1][1].capacity == pytest.approx(1.0 / 3.0, rel=1e-15)
+
+
+def test_bare_capacity_is_refused_and_printed_as_the_user_wrote_it():
+    with pytest.raises(ProtocolError, match=r"capacity=500 is ambiguous: write capacity='500 mAh/g' "
+                                            r"\(or give SI with capacity_C_per_kg=500\)"):
+        Discharge(100, capacity=500, until=1.5)
+    with pytest.raises(ProtocolError, match="current=100 is ambiguous"):
+        Discharge(100, capacity="500 mAh/g", until=1.5)
+    text = format_protocol(Discharge("100 mA/g", capacity="500 mAh/g", until=1.5))
+    assert text == "Discharge at 100 mA/g for 500 mAh/g or until 1.5 V"
 
 
 def test_unwritable_label_is_refused():
     with pytest.raises(ProtocolError, match="cannot be written"):
-        format_protocol(Rest(duration=60.0, label="a; b"))
+        format_protocol(Rest(duration_s=60.0, label="a; b"))
 
 
 def _positive(upper: float) -> st.SearchStrategy[float]:
@@ -290,7 +305,8 @@ currents = _positive(1e5) | st.sampled_from([10.0, 50.0, 100.0, 500.0, 1000.0])
 potentials = st.floats(min_value=0.0, max_value=6.0, exclude_min=True, exclude_max=True) | st.sampled_from(
     [1.5, 2.0, 4.5, 4.8]
 )
-capacities = _positive(1e15) | st.sampled_from([3600.0, 1.8e6])
+# capacities as a user writes them (mAh/g); they read back exactly
+capacities = (_positive(1e11) | st.sampled_from([1.0, 500.0, 0.7, 1.0 / 3.0])).map(lambda v: f"{v!r} mAh/g")
 durations = _positive(1e12) | st.sampled_from([1.0, 90.0, 1800.0, 5400.0, 36000.0])
 labels = st.sampled_from(["", "", "formation", "Step 1", "C/10 conditioning", "ageing-2."])
 
@@ -301,7 +317,8 @@ def galvanostatic(draw):
     until, capacity, duration = (draw(st.none() | s) for s in (potentials, capacities, durations))
     if until is None and capacity is None and duration is None:
         until = draw(potentials)
-    return cls(current=draw(currents), until=until, capacity=capacity, duration=duration, label=draw(labels))
+    return cls(current_A_per_kg=draw(currents), until=until, capacity=capacity, duration_s=duration,
+               label=draw(labels))
 
 
 @st.composite
@@ -309,14 +326,15 @@ def holds(draw):
     until_current, duration = draw(st.none() | currents), draw(st.none() | durations)
     if until_current is None and duration is None:
         duration = draw(durations)
-    return Hold(voltage=draw(potentials), until_current=until_current, duration=duration, label=draw(labels))
+    return Hold(voltage=draw(potentials), until_current_A_per_kg=until_current, duration_s=duration,
+                label=draw(labels))
 
 
 @st.composite
 def sweeps(draw):
     lower, upper = sorted(draw(st.lists(potentials, min_size=2, max_size=2, unique=True)))
     return Sweep(
-        scan_rate=draw(_positive(10.0) | st.sampled_from([1e-4, 1e-3])),
+        scan_rate_V_per_s=draw(_positive(10.0) | st.sampled_from([1e-4, 1e-3])),
         lower=lower,
         upper=upper,
         cycles=draw(st.integers(1, 50)),
@@ -326,7 +344,7 @@ def sweeps(draw):
     )
 
 
-rests = st.builds(Rest, duration=durations, label=labels)
+rests = st.builds(Rest, duration_s=durations, label=labels)
 leaf_steps = galvanostatic() | holds() | sweeps() | rests
 steps = st.recursive(
     leaf_steps,
@@ -346,7 +364,7 @@ def test_round_trip_of_random_protocols(protocol):
 
 
 def test_as_protocol_accepts_protocols_steps_lists_and_text():
-    rest, charge = Rest(duration=60.0), Charge(current=100.0, until=4.8)
+    rest, charge = Rest(duration_s=60.0), Charge(current_A_per_kg=100.0, until=4.8)
     protocol = Protocol([rest, charge])
     assert as_protocol(protocol) is protocol
     assert as_protocol(rest) == Protocol([rest])

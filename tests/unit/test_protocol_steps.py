@@ -17,14 +17,13 @@ import metalair as ma
 from metalair.errors import ProtocolError
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
 
-
 # ------------------------------------------------------------ refused steps
 
 
 @pytest.mark.parametrize("cls", [Discharge, Charge])
 def test_galvanostatic_step_without_end_refused(cls):
     with pytest.raises(ProtocolError) as info:
-        cls(current=100.0)
+        cls(current_A_per_kg=100.0)
     msg = str(info.value)
     assert "no end" in msg and "until" in msg  # says how to fix it, with an example
 
@@ -40,19 +39,19 @@ def test_non_positive_or_absurd_current_refused(cls, current):
 @pytest.mark.parametrize("until", [6.0, 7.5, "6 V", 0.0, -1.0, "0 V", math.nan])
 def test_voltage_limit_outside_window_refused(cls, until):
     with pytest.raises(ProtocolError, match="until"):
-        cls(current=100.0, until=until)
+        cls(current_A_per_kg=100.0, until=until)
 
 
-@pytest.mark.parametrize("capacity", [0.0, -3600.0, "0 mAh/g", "-5 mAh/g"])
+@pytest.mark.parametrize("capacity", ["0 C/kg", "-3600 C/kg", "0 mAh/g", "-5 mAh/g"])
 def test_zero_or_negative_capacity_refused(capacity):
     with pytest.raises(ProtocolError, match="capacity"):
-        Discharge(current=100.0, capacity=capacity)
+        Discharge(current_A_per_kg=100.0, capacity=capacity)
 
 
-@pytest.mark.parametrize("duration", [0.0, -1.0, "0 h"])
+@pytest.mark.parametrize("duration", ["0 s", "-1 s", "0 h"])
 def test_zero_duration_refused(duration):
     with pytest.raises(ProtocolError, match="duration"):
-        Discharge(current=100.0, duration=duration)
+        Discharge(current_A_per_kg=100.0, duration=duration)
     with pytest.raises(ProtocolError, match="duration"):
         Rest(duration=duration)
 
@@ -61,7 +60,7 @@ def test_wrong_unit_refused():
     with pytest.raises(ProtocolError, match="current"):
         Discharge(current="100 mAh/g", until=1.5)  # a capacity where a current belongs
     with pytest.raises(ProtocolError, match="until"):
-        Discharge(current=100.0, until="1.5 mA/g")
+        Discharge(current_A_per_kg=100.0, until="1.5 mA/g")
 
 
 def test_rest_without_duration_refused():
@@ -78,7 +77,7 @@ def test_hold_without_end_refused():
 @pytest.mark.parametrize("voltage", [0.0, 6.0, -2.0])
 def test_hold_outside_window_refused(voltage):
     with pytest.raises(ProtocolError, match="voltage"):
-        Hold(voltage=voltage, duration=60.0)
+        Hold(voltage=voltage, duration_s=60.0)
 
 
 @pytest.mark.parametrize("lower,upper", [(4.0, 2.0), (3.0, 3.0)])
@@ -89,8 +88,8 @@ def test_sweep_lower_not_below_upper_refused(lower, upper):
 
 
 @pytest.mark.parametrize("changes,word", [
-    ({"scan_rate": 0.0}, "scan_rate"),
-    ({"scan_rate": 11.0}, "scan_rate"),
+    ({"scan_rate": "0 V/s"}, "scan_rate"),
+    ({"scan_rate": "11 V/s"}, "scan_rate"),
     ({"cycles": 0}, "cycles"),
     ({"cycles": 1.5}, "cycles"),
     ({"cycles": True}, "cycles"),
@@ -98,7 +97,7 @@ def test_sweep_lower_not_below_upper_refused(lower, upper):
     ({"upper": 6.5}, "upper"),
 ])
 def test_sweep_bad_fields_refused(changes, word):
-    kw = {"scan_rate": 1e-3, "lower": 2.0, "upper": 4.0, **changes}
+    kw = {"scan_rate": "1 mV/s", "lower": 2.0, "upper": 4.0, **changes}
     with pytest.raises(ProtocolError, match=word):
         Sweep(**kw)
 
@@ -106,7 +105,7 @@ def test_sweep_bad_fields_refused(changes, word):
 @pytest.mark.parametrize("repeat", [0, -1, 1.5, True, "2"])
 def test_cycle_bad_repeat_refused(repeat):
     with pytest.raises(ProtocolError, match="repeat"):
-        Cycle([Rest(60.0)], repeat=repeat)
+        Cycle([Rest("60.0 s")], repeat=repeat)
 
 
 def test_cycle_and_protocol_need_steps():
@@ -117,12 +116,12 @@ def test_cycle_and_protocol_need_steps():
     with pytest.raises(ProtocolError, match="not a protocol step"):
         Protocol(["Discharge at 100 mA/g until 1.5 V"])  # text must go through the parser
     with pytest.raises(ProtocolError, match="not a protocol step"):
-        Cycle([Rest(60.0), 42])
+        Cycle([Rest("60.0 s"), 42])
 
 
 def test_errors_are_value_errors():
     with pytest.raises(ValueError):
-        Discharge(current=-1.0, until=1.5)
+        Discharge(current_A_per_kg=-1.0, until=1.5)
 
 
 def test_units_converted_to_si():
@@ -131,7 +130,7 @@ def test_units_converted_to_si():
 
 
 def test_flatten_counts_cycles():
-    prot = Protocol([Rest(60.0), Cycle([Rest(1.0), Rest(2.0)], repeat=3), Rest(5.0)])
+    prot = Protocol([Rest("60.0 s"), Cycle([Rest("1.0 s"), Rest("2.0 s")], repeat=3), Rest("5.0 s")])
     pairs = list(flatten(prot.steps))
     assert [c for c, _ in pairs] == [1, 1, 1, 2, 2, 3, 3, 4]
     assert prot.n_cycles == 3
@@ -179,7 +178,7 @@ def test_charge_limit_below_voltage_after_full_charge():
 
 
 def test_capacity_limit_ends_discharge_exactly():
-    sol = ma.simulate("NLRO", [Discharge(current=250.0, capacity="123 mAh/g", until=1.0)])
+    sol = ma.simulate("NLRO", [Discharge(current_A_per_kg=250.0, capacity="123 mAh/g", until=1.0)])
     s = sol.steps[0]
     assert s.end_reason == "capacity limit"
     assert s.capacity_mAh_g == pytest.approx(123.0, rel=1e-9)
@@ -239,3 +238,37 @@ def test_deeply_nested_cycles_are_counted_without_expanding():
         text = f"({text}) x 2"
     with pytest.raises(ma.ProtocolError, match="steps"):
         ma.Simulation("NLRO", text, save_cycles=())
+# ------------------------------------------------ units at the surface
+@pytest.mark.parametrize(("make", "field", "suggestion"), [
+    (lambda: Discharge(100, until=1.5), "current", "current='100 mA/g'"),
+    (lambda: Charge("100 mA/g", capacity=500), "capacity", "capacity='500 mAh/g'"),
+    (lambda: Discharge("100 mA/g", duration=3600), "duration", "duration='3600 s'"),
+    (lambda: Rest(1800), "duration", "duration_s=1800"),
+    (lambda: Hold(4.5, until_current=10), "until_current", "until_current='10 mA/g'"),
+    (lambda: Sweep(1e-4, lower=1.5, upper=4.5), "scan_rate", "scan_rate_V_per_s=0.0001"),
+])
+def test_a_bare_number_where_the_unit_is_ambiguous_is_refused_with_how_to_write_it(make, field, suggestion):
+    with pytest.raises(ProtocolError) as info:
+        make()
+    message = str(info.value)
+    assert f"{field}=" in message and "is ambiguous" in message and suggestion in message
+
+
+def test_bare_voltages_are_volts_and_si_keywords_equal_the_unit_strings():
+    a = Discharge("500 mA/g", capacity="500 mAh/g", duration="2 h", until=1.5)
+    b = Discharge(current_A_per_kg=500.0, capacity_C_per_kg=1.8e6, duration_s=7200.0, until="1.5 V")
+    assert a == b
+    assert Hold(4.5, until_current="10 mA/g") == Hold("4.5 V", until_current_A_per_kg=10.0)
+    assert Sweep("0.1 mV/s", 1.5, 4.5) == Sweep(scan_rate_V_per_s=1e-4, lower=1.5, upper=4.5)
+    with pytest.raises(ProtocolError, match="not both"):
+        Discharge("500 mA/g", current_A_per_kg=500.0, until=1.5)
+
+
+def test_a_step_rebuilt_from_another_steps_fields_needs_no_unit():
+    import dataclasses
+
+    d = Discharge("500 mA/g", capacity="500 mAh/g", until=1.5)
+    assert dataclasses.replace(d, until=2.0).capacity == d.capacity
+    assert Charge(d.current, capacity=d.capacity, until=4.8).current == 500.0
+    with pytest.raises(ProtocolError, match="ambiguous"):
+        Charge(d.current * 2, until=4.8)  # arithmetic gives a plain number: its unit is needed again

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import metalair as ma
-from metalair.analysis.cycling import run_cycling
+from metalair.workflows.cycling import run_cycling
 from metalair.analysis.summary import charge_plateaus
 from metalair.catalysts import NLRO, RUO2
 from metalair.constants import F, R

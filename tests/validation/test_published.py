@@ -11,7 +11,7 @@ import pytest
 
 import metalair as ma
 from metalair.protocols.solution import Solution
-from metalair.validation import CLEAN_SHARE, REFERENCE_RUN, plateau_share, run_validation
+from metalair.workflows.validation import CLEAN_SHARE, REFERENCE_RUN, plateau_share, run_validation
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_p6_mechanism_ruo2_dies_of_its_left_overs(rows):
     Clearing that carbonate every cycle (NLRO's third state) keeps NLRO alive; giving RuO2 a weaker
     carbonation (less left behind per cycle) lengthens its life: cycle life is an output.
     """
-    from metalair.analysis.cycling import run_cycling
+    from metalair.workflows.cycling import run_cycling
 
     base = next(r for (i, c, _q), r in rows.items() if i == "P6" and c == "RuO2").value
     p = ma.DEFAULT_PARAMETERS.replace(k_carbonation=ma.DEFAULT_PARAMETERS.k_carbonation / 2)
@@ -113,7 +113,7 @@ def test_p6_mechanism_ruo2_dies_of_its_left_overs(rows):
 def test_p6_ruo2_with_nlro_carbonate_binding_survives():
     """Descriptor → life: RuO2 given NLRO's carbonate-state ICOHP (−2.15 eV) clears its carbonate
     below 4.8 V and survives 1000 cycles; with its own (−1.71 eV) it dies near cycle 370."""
-    from metalair.analysis.cycling import run_cycling
+    from metalair.workflows.cycling import run_cycling
 
     cat = ma.RUO2.with_descriptor("Na2CO3", icohp=-2.15)
     life = run_cycling(cat, cycles=1000).life

@@ -1,7 +1,9 @@
 """Analysis of simulated solutions and measured data.
 
-Names are loaded on first use, so ``import metalair.analysis`` stays fast and
-pulls in no optional dependency.
+Functions here take :mod:`metalair.tables` objects (or a simulated solution)
+and return numbers and tables; they read no files and draw nothing (that is
+:mod:`metalair.io`, :mod:`metalair.plotting` and :mod:`metalair.workflows`).
+Names are loaded on first use, so ``import metalair.analysis`` stays fast.
 """
 
 from __future__ import annotations
@@ -9,45 +11,26 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = [
-    "cycle_summary",
-    "cycle_life",
-    "half_cycles",
-    "analyze_file",
-    "SummaryTable",
-    "CycleLife",
-    "CycleAnalysis",
-    "dqdv",
-    "find_plateaus",
-    "Plateau",
-    "fit_model",
-    "FitResult",
-    "protocol_from_data",
-    "run_cycling",
-    "stage_analysis",
-    "simulated_cycle_summary",
-    "to_cycler_data",
-]
-
 _LAZY = {
-    "cycle_summary": "metalair.analysis.cycles",
-    "cycle_life": "metalair.analysis.cycles",
-    "half_cycles": "metalair.analysis.cycles",
-    "analyze_file": "metalair.analysis.cycles",
-    "SummaryTable": "metalair.analysis.cycles",
-    "CycleLife": "metalair.analysis.cycles",
-    "CycleAnalysis": "metalair.analysis.cycles",
+    "cycle_summary": "metalair.analysis.cycle_metrics",
+    "cycle_life": "metalair.analysis.cycle_metrics",
+    "half_cycles": "metalair.analysis.cycle_metrics",
+    "CycleLife": "metalair.analysis.cycle_metrics",
+    "HalfCycle": "metalair.analysis.cycle_metrics",
+    "SummaryTable": "metalair.tables.summary",
     "dqdv": "metalair.analysis.dqdv",
     "find_plateaus": "metalair.analysis.dqdv",
     "Plateau": "metalair.analysis.dqdv",
     "fit_model": "metalair.analysis.fitting",
     "FitResult": "metalair.analysis.fitting",
     "protocol_from_data": "metalair.analysis.fitting",
-    "run_cycling": "metalair.analysis.cycling",
-    "stage_analysis": "metalair.analysis.cycling",
-    "simulated_cycle_summary": "metalair.analysis.cycling",
+    "simulated_cycle_summary": "metalair.analysis.simulated",
     "to_cycler_data": "metalair.analysis.simulated",
+    "summarize": "metalair.analysis.summary",
+    "format_summary": "metalair.analysis.summary",
 }
+
+__all__ = list(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

@@ -149,7 +149,7 @@ def dqdv(
     -------
     DQDV
     """
-    from scipy.signal import savgol_filter  # noqa: PLC0415 - core dependency, loaded lazily
+    from scipy.signal import savgol_filter
 
     v, q = _validate(voltage, capacity)
     if q[-1] < q[0]:
@@ -241,7 +241,7 @@ def find_plateaus(
         over all peaks before ``min_share`` filtering (the grid is split at the
         minima between neighbouring peaks).
     """
-    from scipy.signal import find_peaks  # noqa: PLC0415
+    from scipy.signal import find_peaks
 
     if not 0 < prominence < 1:
         raise ParameterError(f"prominence is a fraction of the highest peak, in (0, 1); got {prominence!r}")

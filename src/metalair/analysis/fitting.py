@@ -4,7 +4,11 @@
 >>> from metalair.analysis.fitting import fit_model
 >>> data = read("cell.ndax", mass_g=0.0005)                                   # doctest: +SKIP
 >>> fit = fit_model(data, "NLRO", ["i0_dec_NaO2", "k_disproportionation"])     # doctest: +SKIP
->>> print(fit.table()); fit.plot("fit.png")                                   # doctest: +SKIP
+>>> print(fit.table())                                                         # doctest: +SKIP
+
+The figure of a fit is :func:`metalair.plotting.fitting.plot_fit`; reading a
+file, fitting it and writing ``fit.json`` and ``fit.png`` in one call is
+:func:`metalair.workflows.fitting.fit_file`.
 
 How the comparison is made
 --------------------------
@@ -17,7 +21,7 @@ Protocol
     beyond the lowest (discharge) or highest (charge) measured voltage as a
     safety stop. Rests between half-cycles become rests of the same duration.
     Steps of the same direction within one cycle are merged into one
-    half-cycle, as in :func:`metalair.analysis.cycles.half_cycles`. Cycles
+    half-cycle, as in :func:`metalair.analysis.cycle_metrics.half_cycles`. Cycles
     are numbered so that each starts with the record's first kind of
     half-cycle (``renumber_cycles("auto")``, the numbering ``metalair analyze``
     prints); the selected cycles are simulated one after the other from a
@@ -61,7 +65,6 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,6 +72,7 @@ import numpy as np
 from metalair.analysis.least_squares import linearised_uncertainty
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
 from metalair.tables.cycler import CyclerData
+from metalair.units import convert, from_user, to_user
 
 __all__ = [
     "FitResult",
@@ -83,10 +87,9 @@ __all__ = [
 #: Solver settings of the model runs unless the caller gives others: finer than the
 #: simulation default, whose first-order time stepping errs by about 4 mV (RMS) on a
 #: 20 h charge; these keep it near 0.5 mV, below the noise of a cycler record.
-FIT_SOLVER = {"dt_max": 300.0, "max_change": 0.002}
+FIT_SOLVER: dict[str, Any] = {"dt_max": 300.0, "max_change": 0.002}
 #: Residual [V] given to every point a failed model run did not reach.
 FAILED_RESIDUAL_V = 10.0
-_MAH_G = 3600.0  # C/kg per mAh/g
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
 _LIN_STEP = 0.005  # relative finite-difference step of linear parameters
 #: JᵀJ counts as singular above a condition number of 1e12 (singular values of the
@@ -220,11 +223,12 @@ def protocol_from_data(
     DataFormatError
         The selected cycles hold no discharge or charge half-cycle.
     """
-    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
-    from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest  # noqa: PLC0415
+    from metalair.analysis.cycle_metrics import half_cycles
+    from metalair.protocols.steps import I_ABS_MAX, Charge, Discharge, Protocol, Rest
 
     if not isinstance(data, CyclerData):
-        raise ParameterError(f"data must be a metalair.io.CyclerData (from metalair.io.read), got {type(data).__name__}")
+        raise ParameterError(f"data must be a metalair.io.CyclerData (from metalair.io.read), "
+                             f"got {type(data).__name__}")
     if not (isinstance(max_points, int) and max_points >= 3):
         raise ParameterError(f"max_points = {max_points!r} must be an integer >= 3")
     if not (isinstance(voltage_margin_V, (int, float)) and voltage_margin_V > 0):
@@ -255,7 +259,7 @@ def protocol_from_data(
     prev_end_t: float | None = float(t[0])
     for h in halves:
         q_ah = np.asarray(h.capacity_Ah, dtype=float)
-        q = q_ah * 1e3 / mass  # mAh/g
+        q = convert(q_ah, "Ah", "mAh") / mass  # mAh/g
         v = np.asarray(h.voltage_V, dtype=float)
         ok = np.isfinite(q) & np.isfinite(v)
         q, v, rows, tt = q[ok], v[ok], h.rows[ok], h.time_s[ok]
@@ -269,9 +273,9 @@ def protocol_from_data(
         dq = np.diff(q)[consecutive]
         good = dt > 0
         if good.any() and np.sum(dt[good]) > 0 and np.sum(dq[good]) > 0:
-            current = float(np.sum(dq[good]) / (np.sum(dt[good]) / 3600.0))  # mAh/g per h = mA/g
+            current = float(np.sum(dq[good]) / to_user(np.sum(dt[good]), "h"))  # mAh/g per h = mA/g
         else:
-            current = float(np.mean(np.abs(sel.current_A[rows]))) * 1e3 / mass
+            current = float(convert(np.mean(np.abs(sel.current_A[rows])), "A", "mA")) / mass
         if not (current > 0 and math.isfinite(current)):
             notes.append(f"{label}: skipped (no current)")
             continue
@@ -281,16 +285,18 @@ def protocol_from_data(
                 f"{I_ABS_MAX:g} mA/g any cell can carry; is the mass in g (the command line takes mg)?"
             )
         # the step began one lead time before its first record
-        lead = q[0] / current * 3600.0
+        lead = float(from_user(q[0] / current, "h"))
         start_t = float(tt[0]) - lead
         if prev_end_t is not None and start_t - prev_end_t >= 1.0:
-            steps.append(Rest(duration=start_t - prev_end_t, label=f"rest before {label}"))
+            steps.append(Rest(duration_s=start_t - prev_end_t, label=f"rest before {label}"))
         if h.kind == "discharge":
             limit = float(np.clip(np.min(v) - voltage_margin_V, *_V_WINDOW))
-            step = Discharge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+            step: Discharge | Charge = Discharge(current_A_per_kg=from_user(current, "mA/g"),
+                             capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"), until=limit, label=label)
         else:
             limit = float(np.clip(np.max(v) + voltage_margin_V, *_V_WINDOW))
-            step = Charge(current=current, capacity=float(q[-1]) * _MAH_G, until=limit, label=label)
+            step = Charge(current_A_per_kg=from_user(current, "mA/g"),
+                          capacity_C_per_kg=from_user(float(q[-1]), "mAh/g"), until=limit, label=label)
         steps.append(step)
         keep = _downsample(q, max_points)
         targets.append(HalfCycleTarget(
@@ -308,10 +314,10 @@ def protocol_from_data(
 
 def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any, list[HalfCycleTarget]]:
     """Use a protocol the caller gave: its galvanostatic steps, in order, meet the half-cycles."""
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from metalair.protocols.parser import as_protocol  # noqa: PLC0415
-    from metalair.protocols.steps import Charge, Discharge, flatten  # noqa: PLC0415
+    from metalair.protocols.parser import as_protocol
+    from metalair.protocols.steps import Charge, Discharge, flatten
 
     proto = as_protocol(protocol)
     galv = [(i, s) for i, (_c, s) in enumerate(flatten(proto.steps), start=1) if isinstance(s, (Discharge, Charge))]
@@ -329,7 +335,7 @@ def _match_protocol(protocol: Any, targets: list[HalfCycleTarget]) -> tuple[Any,
                 f"protocol step {i} is a {kind}, but the half-cycle it meets in the data is the {tgt.kind} of "
                 f"cycle {tgt.cycle}; give the steps in the order of the data"
             )
-        out.append(replace(tgt, step_index=i, current_mA_g=float(s.current),
+        out.append(replace(tgt, step_index=i, current_mA_g=float(to_user(s.current, "mA/g")),
                            voltage_limit_V=float(s.until) if s.until is not None else math.nan))
     return proto, out
 
@@ -427,7 +433,8 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
             try:
                 lo, hi = (float(b) for b in bounds[p])
             except (TypeError, ValueError):
-                raise ParameterError(f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
+                raise ParameterError(
+                    f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
             if not lo < hi:
                 raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): the low bound must be below the high one")
         elif is_log:
@@ -462,15 +469,18 @@ class FitCurve:
 
     @property
     def residual_V(self) -> np.ndarray:
+        """Model minus measured voltage at the comparison points [V]."""
         return self.model_voltage_V - self.target.voltage_V
 
     @property
     def rmse_V(self) -> float:
+        """Root-mean-square of :attr:`residual_V` [V]."""
         r = self.residual_V
         return float(np.sqrt(np.mean(r * r))) if r.size else math.nan
 
     @property
     def stopped_early(self) -> bool:
+        """True when the model ended the step before the measured capacity (it reached its voltage limit)."""
         return self.reached_mAh_g < self.target.end_capacity_mAh_g * (1 - 1e-6) - 1e-9
 
 
@@ -545,7 +555,7 @@ class FitResult:
     def table(self) -> str:
         """A readable text table of the result."""
         head = (f"fit of {self.catalyst} to {len(self.curves)} half-cycle(s), {self.n_points} points: "
-                f"RMSE {self.rmse_V * 1e3:.2f} mV, {self.n_evaluations} model runs, "
+                f"RMSE {to_user(self.rmse_V, 'mV'):.2f} mV, {self.n_evaluations} model runs, "
                 f"{'converged' if self.success else 'NOT CONVERGED'}"
                 + (f"; at a bound: {', '.join(self.at_bounds)}" if self.at_bounds else ""))
         rows = [("parameter", "initial", "fitted", "std error", "95% CI low", "95% CI high", "unit", "fitted as")]
@@ -565,9 +575,10 @@ class FitResult:
         lines += ["", "half-cycle            points  RMSE [mV]  model reached [mAh/g] of measured"]
         for c in self.curves:
             t = c.target
-            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
-            lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {c.rmse_V * 1e3:9.2f}  {c.reached_mAh_g:10.5g} of "
-                         f"{t.end_capacity_mAh_g:.5g}" + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
+            tag = f"{'set ' + str(t.dataset) + ' ' if self.n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
+            lines.append(f"{tag:<22}{len(t.voltage_V):>6}  {to_user(c.rmse_V, 'mV'):9.2f}  {c.reached_mAh_g:10.5g} of "
+                         f"{t.end_capacity_mAh_g:.5g}"
+                         + ("  (stopped early: " + c.end_reason + ")" if c.stopped_early else ""))
         lines += ["", f"optimiser: {self.message}"]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -576,7 +587,8 @@ class FitResult:
         return self.table()
 
     @property
-    def _n_sets(self) -> int:
+    def n_sets(self) -> int:
+        """Number of data sets fitted together."""
         return len({c.target.dataset for c in self.curves})
 
     # ------------------------------------------------------------ export
@@ -611,48 +623,6 @@ class FitResult:
             ],
             "notes": list(self.notes),
         }
-
-    # ------------------------------------------------------------ figure
-    def figure(self) -> Any:
-        """Measured (dots) and fitted (lines) voltage against capacity per half-cycle, residuals beneath."""
-        try:
-            import matplotlib  # noqa: PLC0415
-
-            matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt  # noqa: PLC0415
-        except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
-        fig, (ax_v, ax_r) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
-        palette = {"discharge": ["#c0392b", "#e67e22", "#943126", "#d98880"],
-                   "charge": ["#2471a3", "#117a65", "#1a5276", "#76d7c4"]}
-        counters = {"discharge": 0, "charge": 0}
-        for c in self.curves:
-            t = c.target
-            color = palette[t.kind][counters[t.kind] % 4]
-            counters[t.kind] += 1
-            tag = f"{'set ' + str(t.dataset) + ' ' if self._n_sets > 1 else ''}cycle {t.cycle} {t.kind}"
-            ax_v.plot(t.capacity_mAh_g, t.voltage_V, "o", ms=2.5, color=color, alpha=0.45, label=f"{tag} measured")
-            ax_v.plot(c.model_capacity_trace_mAh_g, c.model_voltage_trace_V, "-", lw=1.8, color=color,
-                      label=f"{tag} fitted")
-            ax_r.plot(t.capacity_mAh_g, 1e3 * c.residual_V, "o-", ms=2, lw=0.8, color=color)
-        ax_r.axhline(0.0, color="0.3", lw=0.8)
-        ax_v.set_ylabel("Cell voltage [V]")
-        ax_v.grid(alpha=0.3)
-        ax_v.legend(fontsize=7, ncol=2, loc="best")
-        ax_v.set_title(f"{self.catalyst}: fit of {', '.join(self.names)} — RMSE {self.rmse_V * 1e3:.1f} mV"
-                       + ("" if self.success else " (not converged)"), fontsize=9)
-        ax_r.set_xlabel("Capacity in half-cycle [mAh/g]")
-        ax_r.set_ylabel("Model − measured [mV]")
-        ax_r.grid(alpha=0.3)
-        fig.tight_layout()
-        return fig
-
-    def plot(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`figure` to ``path`` (PNG, SVG or PDF by extension), atomically; return the path."""
-        from metalair.plotting.simulation import save_figure  # noqa: PLC0415
-
-        save_figure(self.figure(), path)
-        return Path(path)
 
 
 def _num(x: float) -> str:
@@ -691,7 +661,7 @@ class _Problem:
         return r
 
     def curves(self, z: np.ndarray) -> list[FitCurve]:
-        from metalair.protocols.simulation import Simulation  # noqa: PLC0415
+        from metalair.protocols.simulation import Simulation
 
         out: list[FitCurve] = []
         try:
@@ -856,17 +826,17 @@ def fit_model(
     ProtocolError
         A given protocol that does not match the half-cycles.
     """
-    from scipy.optimize import least_squares  # noqa: PLC0415
+    from scipy.optimize import least_squares
 
-    from metalair.chemistry import AMBIENT_AIR  # noqa: PLC0415
-    from metalair.models.lumped import LumpedAirElectrode  # noqa: PLC0415
-    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters  # noqa: PLC0415
+    from metalair.chemistry import AMBIENT_AIR
+    from metalair.models.lumped import LumpedAirElectrode
+    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
     base = DEFAULT_PARAMETERS if parameters is None else parameters
     if not isinstance(base, LumpedParameters):
         raise ParameterError(f"parameters must be a LumpedParameters, got {type(base).__name__}")
     if isinstance(environment, str):
-        from metalair.chemistry import environment as get_environment  # noqa: PLC0415
+        from metalair.chemistry import environment as get_environment
 
         environment = get_environment(environment)
     env = AMBIENT_AIR if environment is None else environment
@@ -905,7 +875,7 @@ def fit_model(
         notes.extend(prefix + w for w in why)
         sets.append((proto, targets))
     if solver is None:
-        from metalair.solvers.integrate import SolverSettings  # noqa: PLC0415
+        from metalair.solvers.integrate import SolverSettings
 
         solver = SolverSettings(**FIT_SOLVER)
     problem = _Problem(specs, base, catalyst, env, solver, sets)
@@ -976,7 +946,7 @@ def fit_model(
                 f"in cycle {c.target.cycle} {c.target.kind} ({c.end_reason}); those points count with its end voltage"
             )
     if noise_V is not None:
-        extra_notes.append(f"noise σ = {noise_V * 1e3:.3g} mV given; residual RMSE/σ = {rmse / noise_V:.3g}")
+        extra_notes.append(f"noise σ = {to_user(noise_V, 'mV'):.3g} mV given; residual RMSE/σ = {rmse / noise_V:.3g}")
     success = bool(res.status > 0) and not failed_at_opt
     message = str(res.message)
     if failed_at_opt:

@@ -1,28 +1,37 @@
-"""Bridge from a simulated :class:`~metalair.protocols.solution.Solution` to the measured-data table.
+"""Bridges from a simulated :class:`~metalair.protocols.solution.Solution` to the measured-data tables.
 
 A simulation converted with :func:`to_cycler_data` is analysed by exactly the
 same functions as a cycler file (cycle summaries, dQ/dV, plateaus, cycle life),
-so measured and simulated cells are compared number for number.
+so measured and simulated cells are compared number for number;
+:func:`simulated_cycle_summary` builds the same per-cycle table from the step
+summaries alone, so it works on long runs that keep no time series.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
-__all__ = ["to_cycler_data"]
+from metalair.analysis.efficiency import energy_efficiency
+
+from metalair.errors import ParameterError
+from metalair.tables.cycler import CyclerData
+from metalair.tables.summary import SummaryTable
+from metalair.units import convert
+
+__all__ = ["to_cycler_data", "simulated_cycle_summary"]
 
 
-def to_cycler_data(sol, mass_g: float = 1.0):
-    """Return the solution as :class:`metalair.io.CyclerData` for a cell with ``mass_g`` of catalyst.
+def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
+    """Return the solution as :class:`~metalair.tables.cycler.CyclerData` for a cell with ``mass_g`` of catalyst.
 
     Currents (mA/g × g → A) keep the cell's sign convention (positive on
     discharge); ``capacity_Ah`` is the signed charge since the start of each step.
     """
-    from metalair.tables.cycler import CyclerData
-
     if not (isinstance(mass_g, (int, float)) and mass_g > 0 and np.isfinite(mass_g)):
-        from metalair.errors import ParameterError
-
         raise ParameterError(f"mass_g = {mass_g!r} must be a positive number of grams")
     kinds = {s.index: s.kind for s in sol.steps}
     step = np.asarray(sol["Step"], dtype=int)
@@ -30,9 +39,9 @@ def to_cycler_data(sol, mass_g: float = 1.0):
     step_fixed = np.where(step == 0, step[step > 0][0] if np.any(step > 0) else 1, step)
     step_type = np.array([{"sweep": "other"}.get(kinds.get(int(s), "rest"), kinds.get(int(s), "rest"))
                           for s in step_fixed])
-    current_A = np.asarray(sol["Current [mA/g]"]) * 1e-3 * mass_g
+    current_A = convert(np.asarray(sol["Current [mA/g]"]) * mass_g, "mA", "A")
     sign = np.where(step_type == "charge", -1.0, 1.0)
-    cap_Ah = sign * np.asarray(sol["Capacity [mAh/g]"]) * 1e-3 * mass_g
+    cap_Ah = sign * convert(np.asarray(sol["Capacity [mAh/g]"]) * mass_g, "mAh", "Ah")
     return CyclerData(
         time_s=np.asarray(sol["Time [s]"]),
         voltage_V=np.asarray(sol["Voltage [V]"]),
@@ -44,3 +53,65 @@ def to_cycler_data(sol, mass_g: float = 1.0):
         metadata={"instrument": "metalair simulation", "catalyst": sol.meta.get("catalyst"),
                   "mass_g": mass_g, "format": "simulation", "warnings": []},
     )
+
+
+def simulated_cycle_summary(sol: Any) -> SummaryTable:
+    """Per-cycle table of a simulated solution from its step summaries (works without stored time series).
+
+    The columns are those of :func:`metalair.analysis.cycle_metrics.cycle_summary`
+    (capacities per gram of catalyst) plus model-only ones: deposits left after
+    each charge and the catalyst's d-band centre at the end of the charge.
+    """
+    cycles: dict[int, dict[str, Any]] = {}
+    for s in sol.steps:
+        row = cycles.setdefault(s.cycle, {})
+        if s.kind in ("discharge", "charge") and s.kind not in row:
+            row[s.kind] = s
+    keys = sorted(cycles)
+    nan = math.nan
+
+    def col(fn: Callable[[dict[str, Any]], float]) -> np.ndarray:
+        return np.array([fn(cycles[k]) for k in keys], dtype=float)
+
+    def get(r: dict[str, Any], kind: str, attr: str) -> float:
+        s = r.get(kind)
+        return getattr(s, attr) if s is not None else nan
+
+    qd = col(lambda r: get(r, "discharge", "capacity_mAh_g"))
+    qc = col(lambda r: get(r, "charge", "capacity_mAh_g"))
+    ed = col(lambda r: get(r, "discharge", "energy_Wh_kg"))
+    ec = col(lambda r: get(r, "charge", "energy_Wh_kg"))
+    vd = col(lambda r: get(r, "discharge", "mean_voltage_V"))
+    vc = col(lambda r: get(r, "charge", "mean_voltage_V"))
+    qc0 = np.where(np.isnan(qc), 0.0, qc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = {
+            "Cycle": np.array(keys, dtype=int),
+            "Discharge capacity [mAh/g]": qd,
+            "Charge capacity [mAh/g]": qc0,
+            "Coulombic efficiency [%]": 100.0 * qc / qd,
+            "Discharge energy [mWh/g]": convert(ed, "Wh/kg", "mWh/g"),
+            "Charge energy [mWh/g]": convert(ec, "Wh/kg", "mWh/g"),
+            "Energy efficiency [%]": energy_efficiency(qd, qc0, ed, ec),
+            "Mean discharge voltage [V]": vd,
+            "Mean charge voltage [V]": vc,
+            "End-of-discharge voltage [V]": col(lambda r: get(r, "discharge", "end_voltage_V")),
+            "End-of-charge voltage [V]": col(lambda r: get(r, "charge", "end_voltage_V")),
+            "Polarisation [V]": vc - vd,
+        }
+
+    def after(r: dict[str, Any], key: str) -> float:
+        s = r.get("charge") or r.get("discharge")
+        if s is None:
+            return nan
+        return float(convert(s.products_end_mol_g.get(key, nan), "mol/g", "mmol/g"))
+
+    columns["Residue after charge [mmol/g]"] = col(lambda r: after(r, "Residue"))
+    columns["Carbonate after charge [mmol/g]"] = col(lambda r: after(r, "Na2CO3"))
+    columns["Na2O2 after charge [mmol/g]"] = col(lambda r: after(r, "Na2O2"))
+    columns["Oxidised electrolyte after charge [mmol/g]"] = col(lambda r: after(r, "Oxidised electrolyte"))
+    columns["Catalyst d-band centre at end of charge [eV]"] = col(lambda r: get(r, "charge", "catalyst_d_band_end_eV"))
+    return SummaryTable(columns=columns, capacity_unit="mAh/g", mass_g=None,
+                        notes=("simulated: capacities per gram of catalyst; one row per protocol cycle",))
+
+

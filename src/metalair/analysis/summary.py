@@ -44,11 +44,12 @@ def summarize(sol) -> dict:
         out["mean_discharge_voltage_V"] = dis.mean_voltage_V
         out["mid_discharge_voltage_V"] = float(np.interp(0.5 * dis.capacity_mAh_g, q, v)) if len(q) > 1 else math.nan
         out["discharge_end_reason"] = dis.end_reason
-    if ch is not None:
+    if ch is not None and dis is not None:
         out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
         out["mean_charge_voltage_V"] = ch.mean_voltage_V
         out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
-        out["coulombic_efficiency_pct"] = 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g else math.nan
+        out["coulombic_efficiency_pct"] = (100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g
+                                           else math.nan)
         out["energy_efficiency_pct"] = energy_efficiency(dis.capacity_mAh_g, ch.capacity_mAh_g,
                                                          dis.energy_Wh_kg, ch.energy_Wh_kg)
         out["voltage_efficiency_pct"] = 100.0 * dis.mean_voltage_V / ch.mean_voltage_V

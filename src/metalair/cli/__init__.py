@@ -1,0 +1,1 @@
+"""The ``metalair`` command line (:mod:`metalair.cli.app` assembles it)."""

@@ -22,6 +22,7 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, classify_by_direction, running_step
+from metalair.units import convert
 
 __all__ = ["read_mpt", "read_mpr"]
 
@@ -60,13 +61,14 @@ def _columns_to_table(
         unit = unit_from_name(i_name) or "mA"
         current_ox = np.asarray(cols[i_name], dtype=float) * unit_factor(unit, "current")
     elif "dq/mA.h" in cols or "dQ/mA.h" in cols:
-        dq = np.asarray(cols.get("dq/mA.h", cols.get("dQ/mA.h")), dtype=float) * 1e-3  # Ah
+        dq = np.asarray(cols.get("dq/mA.h", cols.get("dQ/mA.h")), dtype=float) * convert(1.0, "mAh", "Ah")
         dt = np.diff(time, prepend=time[0] if time.size else 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            current_ox = np.where(dt > 0, dq * 3600.0 / np.where(dt > 0, dt, 1.0), 0.0)
+            current_ox = np.where(dt > 0, convert(dq, "Ah", "As") / np.where(dt > 0, dt, 1.0), 0.0)
         if current_ox.size > 1:
             current_ox[0] = current_ox[1] if dq[0] != 0 else 0.0
-        notes.append("the file has no current column; current derived from dq/mA.h and time/s (mean over each interval)")
+        notes.append("the file has no current column; current derived from dq/mA.h and time/s "
+                     "(mean over each interval)")
     elif "mode" in cols and np.all(np.asarray(cols["mode"]) == 3):
         current_ox = np.zeros(len(time))
         notes.append("open-circuit record (EC-Lab mode 3 throughout) without a current column; current set to 0")
@@ -111,10 +113,10 @@ def _columns_to_table(
     capacity = None
     dq_name = find("dq/mA.h", "dQ/mA.h")
     if dq_name is not None:
-        dq = -np.asarray(cols[dq_name], dtype=float) * 1e-3
+        dq = -np.asarray(cols[dq_name], dtype=float) * convert(1.0, "mAh", "Ah")
         capacity = _cumsum_per_step(dq, step)
     elif "(Q-Qo)/mA.h" in cols:
-        q = -np.asarray(cols["(Q-Qo)/mA.h"], dtype=float) * 1e-3
+        q = -np.asarray(cols["(Q-Qo)/mA.h"], dtype=float) * convert(1.0, "mAh", "Ah")
         capacity = _restart_per_step(q, step)
     energy = None
     if "Energy charge/W.h" in cols and "Energy discharge/W.h" in cols:
@@ -187,7 +189,7 @@ def _parse_header(lines: list[str]) -> dict[str, Any]:
     m = _MASS.search(text)
     if m:
         value = float(m.group(1).replace(",", "."))
-        grams = value / 1000.0 if m.group(2) == "mg" else value
+        grams = float(convert(value, m.group(2), "g"))
         if grams > 0:
             meta["mass_g"] = grams
     m = _VERSION.search(text)

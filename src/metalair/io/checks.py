@@ -18,6 +18,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.tables.cycler import CyclerData, step_starts
+from metalair.units import convert, from_user
 
 __all__ = ["DataQualityWarning", "check_cycler_data", "finish"]
 
@@ -119,7 +120,7 @@ def check_cycler_data(
     positive = dt[dt > 0]
     if positive.size >= 10:
         typical = float(np.median(positive))
-        gap_limit = max(3600.0, 1000.0 * typical)
+        gap_limit = max(from_user(1.0, "h"), 1000.0 * typical)
         gaps = np.flatnonzero(dt > gap_limit) + 1
         if gaps.size:
             found.append(
@@ -212,7 +213,7 @@ def _capacity_consistency(data: CyclerData, cap: np.ndarray, starts: np.ndarray,
         i = data.current_A[a:b]
         if np.any(np.diff(t) < 0):
             continue
-        integral = float(np.sum(0.5 * (i[1:] + i[:-1]) * np.diff(t))) / 3600.0
+        integral = float(convert(np.sum(0.5 * (i[1:] + i[:-1]) * np.diff(t)), "As", "Ah"))
         file_q = float(cap[b - 1] - cap[a])
         tol = 0.05 * max(abs(integral), abs(file_q)) + 1e-3 * scale + 1e-12
         if abs(file_q - integral) > tol:

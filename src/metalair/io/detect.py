@@ -107,7 +107,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if zip_cycler_member(path) is not None:
             return "neware_zip"
         raise DataFormatError(
-            f"{path.name}: a zip archive without Neware .ndc data ({', '.join(names[:5])}); not a cycler file metalair reads"
+            f"{path.name}: a zip archive without Neware .ndc data ({', '.join(names[:5])}); "
+            "not a cycler file metalair reads"
         )
 
     suffix = path.suffix.lower()

@@ -37,6 +37,7 @@ from metalair.tables.cycler import (
     running_step,
     signed_like_current,
 )
+from metalair.units import UNITS, convert, find_unit, from_user
 
 __all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor"]
 
@@ -53,44 +54,53 @@ CANONICAL_COLUMNS: dict[str, str] = {
 }
 _REQUIRED = ("time_s", "voltage_V", "current_A")
 
-# unit text (lower case, µ normalised to u) -> (dimension, factor to canonical unit)
-_UNIT_FACTORS: dict[str, tuple[str, float]] = {
-    "s": ("time", 1.0), "sec": ("time", 1.0), "ms": ("time", 1e-3), "min": ("time", 60.0),
-    "h": ("time", 3600.0), "hr": ("time", 3600.0),
-    "v": ("voltage", 1.0), "mv": ("voltage", 1e-3), "uv": ("voltage", 1e-6),
-    "a": ("current", 1.0), "ma": ("current", 1e-3), "ua": ("current", 1e-6), "na": ("current", 1e-9),
-    "ah": ("capacity", 1.0), "mah": ("capacity", 1e-3), "uah": ("capacity", 1e-6),
-    "a.h": ("capacity", 1.0), "ma.h": ("capacity", 1e-3), "ua.h": ("capacity", 1e-6),
-    "as": ("capacity", 1 / 3600), "mas": ("capacity", 1e-3 / 3600), "uas": ("capacity", 1e-6 / 3600),
-    "c": ("capacity", 1 / 3600), "mc": ("capacity", 1e-3 / 3600),
-    "wh": ("energy", 1.0), "mwh": ("energy", 1e-3), "uwh": ("energy", 1e-6),
-    "w.h": ("energy", 1.0), "mw.h": ("energy", 1e-3),
-    "ws": ("energy", 1 / 3600), "mws": ("energy", 1e-3 / 3600), "j": ("energy", 1 / 3600),
-    "mj": ("energy", 1e-3 / 3600),
+#: The unit each kind of canonical column is stored in (``CyclerData`` holds s, V, A, Ah, Wh),
+#: with the dimension :mod:`metalair.units` gives it.
+_COLUMN_UNITS: dict[str, tuple[str, str]] = {
+    "time": ("s", "time"),
+    "voltage": ("V", "potential"),
+    "current": ("A", "current"),
+    "capacity": ("Ah", "charge"),
+    "energy": ("Wh", "energy"),
 }
 _UNIT_IN_NAME = re.compile(r"(?:/\s*([^/()\[\]]+?)\s*$)|(?:[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$)")
 
 
-def _norm_unit(text: str) -> str:
-    return text.strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
+def _column_unit(unit: str, dimension: str | None) -> tuple[str, str] | None:
+    """(unit as :mod:`metalair.units` spells it, column kind) for a unit as a file writes it."""
+    kinds = [dimension] if dimension is not None else list(_COLUMN_UNITS)
+    for kind in kinds:
+        found = find_unit(unit, _COLUMN_UNITS[kind][1]) if kind in _COLUMN_UNITS else None
+        if found is not None:
+            return found, kind
+    return None
 
 
 def unit_factor(unit: str, dimension: str | None = None) -> float:
-    """Factor from ``unit`` to the canonical unit (s, V, A, Ah, Wh).
+    """Factor from ``unit`` to the canonical column unit (s, V, A, Ah, Wh), through :mod:`metalair.units`.
+
+    Parameters
+    ----------
+    unit : str
+        As a file writes it, in any case (``"mA"``, ``"MAH"``, ``"µA.h"``).
+    dimension : {"time", "voltage", "current", "capacity", "energy"}, optional
+        The kind of column; any of them when omitted.
 
     Raises
     ------
     ParameterError
         For an unknown unit or one of another dimension.
     """
-    key = _norm_unit(unit)
-    if key not in _UNIT_FACTORS:
-        known = sorted({k for k, (d, _) in _UNIT_FACTORS.items() if dimension in (None, d)})
+    found = _column_unit(unit, dimension)
+    if found is None:
+        other = _column_unit(unit, None)
+        if other is not None:
+            raise ParameterError(f"unit {unit!r} is a {other[1]} unit, but a {dimension} unit is needed here")
+        kinds = [dimension] if dimension in _COLUMN_UNITS else list(_COLUMN_UNITS)
+        known = sorted(u for u, (d, _f) in UNITS.items() if d in {_COLUMN_UNITS[k][1] for k in kinds})
         raise ParameterError(f"unknown unit {unit!r}; known units: {', '.join(known)}")
-    dim, factor = _UNIT_FACTORS[key]
-    if dimension is not None and dim != dimension:
-        raise ParameterError(f"unit {unit!r} is a {dim} unit, but a {dimension} unit is needed here")
-    return factor
+    spelled, kind = found
+    return float(convert(1.0, spelled, _COLUMN_UNITS[kind][0]))
 
 
 def unit_from_name(name: str) -> str | None:
@@ -99,7 +109,7 @@ def unit_from_name(name: str) -> str | None:
     if not match:
         return None
     unit = match.group(1) or match.group(2)
-    return unit if _norm_unit(unit) in _UNIT_FACTORS else None
+    return unit if _column_unit(unit, None) is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +203,8 @@ def read_text(path: Path) -> str:
     if not raw:
         raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
     if b"\x00" in raw[:65536]:
-        raise DataFormatError(f"{path.name}: binary content where a text export was expected; the file is damaged or of another format")
+        raise DataFormatError(f"{path.name}: binary content where a text export was expected; "
+                              "the file is damaged or of another format")
     return _decode(raw)
 
 
@@ -238,7 +249,8 @@ def split_table(
     try:
         delim = delimiter or sniff_delimiter(header)
     except DataFormatError:
-        raise DataFormatError(f"{file_name}: line {header_index + 1} should hold the column names but has no delimiter") from None
+        raise DataFormatError(
+            f"{file_name}: line {header_index + 1} should hold the column names but has no delimiter") from None
     names = [n.strip() for n in header.split(delim)]
     while names and not names[-1]:
         names.pop()
@@ -337,7 +349,8 @@ def parse_durations(values: list[str], file_name: str, column: str) -> np.ndarra
                     f"{file_name}: column {column!r}, row {i + 1}: {v[:40]!r} is not a duration (hh:mm:ss)"
                 ) from None
         days = int(m.group(1) or 0)
-        out[i] = days * 86400 + int(m.group(2)) * 3600 + int(m.group(3)) * 60 + float(m.group(4).replace(",", "."))
+        out[i] = (from_user(days, "d") + from_user(int(m.group(2)), "h") + from_user(int(m.group(3)), "min")
+                  + float(m.group(4).replace(",", ".")))
     return out
 
 
@@ -375,7 +388,8 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
         factor: float | None = None
         if isinstance(spec, (tuple, list)):
             if len(spec) != 2:
-                raise ParameterError(f"column_map[{key!r}] must be a name or a (name, unit or factor) pair, got {spec!r}")
+                raise ParameterError(
+                    f"column_map[{key!r}] must be a name or a (name, unit or factor) pair, got {spec!r}")
             name, unit = spec
             if isinstance(unit, str):
                 factor = unit_factor(unit, CANONICAL_COLUMNS[key])

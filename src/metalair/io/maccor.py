@@ -20,11 +20,13 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, parse_durations, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, running_step
+from metalair.units import from_user
 
 __all__ = ["read_maccor_txt"]
 
 _MODES = {"C": "charge", "D": "discharge", "R": "rest"}
-_DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M:%S")
+_DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S",
+                 "%d.%m.%Y %H:%M:%S")
 
 
 def _is_header(line: str) -> bool:
@@ -40,14 +42,13 @@ def _is_header(line: str) -> bool:
 
 
 #: Maccor column names whose unit is not written in the usual "(unit)" form -> factor to A, Ah, Wh.
-_NAMED_UNITS = {"Amps": 1.0, "mAmps": 1e-3, "Amp-hr": 1.0, "mAmp-hr": 1e-3, "Watt-hr": 1.0, "mWatt-hr": 1e-3,
-                "Volts": 1.0}
+#: Maccor's spelled-out column names and the unit each stands for (converted through metalair.units).
+_NAMED_UNITS = {"Amps": "A", "mAmps": "mA", "Amp-hr": "Ah", "mAmp-hr": "mAh", "Watt-hr": "Wh", "mWatt-hr": "mWh",
+                "Volts": "V"}
 
 
 def _factor(name: str, dimension: str, default: str) -> float:
-    if name in _NAMED_UNITS:
-        return _NAMED_UNITS[name]
-    return unit_factor(unit_from_name(name) or default, dimension)
+    return unit_factor(_NAMED_UNITS.get(name) or unit_from_name(name) or default, dimension)
 
 
 def _wall_clock_seconds(values: list[str]) -> np.ndarray | None:
@@ -83,7 +84,8 @@ def _test_time(table: TextTable, name: str, notes: list[str], problems: list[str
         wall = _wall_clock_seconds(table.columns[dpt])
         if wall is not None and wall[-1] > 0 and values[-1] - values[0] > 0:
             ratio = wall[-1] / (values[-1] - values[0])
-            for factor, label in ((1.0, "s"), (60.0, "min"), (3600.0, "h")):
+            for label in ("s", "min", "h"):
+                factor = float(from_user(1.0, label))
                 if abs(ratio / factor - 1.0) < 0.05:
                     if factor != 1.0:
                         notes.append(f"column {name!r} is in {label} (checked against {dpt!r}); converted to s")

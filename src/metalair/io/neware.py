@@ -1,6 +1,6 @@
 """Neware readers: binary .nda/.ndax through ``fastnda``, and BTSDA CSV exports.
 
-``fastnda`` (BSD-3-Clause, ``pip install metalair[neware]``) decodes the
+``fastnda`` (BSD-3-Clause, a core dependency) decodes the
 binary files; if it fails on a file and ``NewareNDA`` is installed, that is
 tried instead. Both write charge current as positive: here the sign is
 flipped to the metalair convention (discharge positive).
@@ -34,6 +34,7 @@ from metalair.io.generic_csv import (
     unit_from_name,
 )
 from metalair.tables.cycler import CyclerData, per_step_accumulated, running_step
+from metalair.units import convert
 
 __all__ = ["read_neware", "read_neware_csv", "NEWARE_STEP_TYPES"]
 
@@ -112,7 +113,7 @@ def _neware_metadata(meta: dict[str, Any], kind: str) -> dict[str, Any]:
         out["nda_version"] = flat["/nda_version"]
     mass_mg = flat.get("/active_mass_mg")
     if isinstance(mass_mg, (int, float)) and mass_mg > 0:
-        out["mass_g"] = float(mass_mg) / 1000.0
+        out["mass_g"] = float(convert(float(mass_mg), "mg", "g"))
         out["mass_source"] = "file (Neware active mass)"
     raw_mass = flat.get("/NdaxConfig/config/BatteryMass")
     if raw_mass is not None:
@@ -261,7 +262,8 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         except ImportError:
             if not have_fastnda:
                 raise DataFormatError(
-                    f"{path.name}: reading Neware files needs fastnda: pip install 'metalair[neware]'"
+                    f"{path.name}: reading Neware files needs fastnda, a dependency of metalair: "
+                    "reinstall metalair (pip install metalair)"
                 ) from None
             raise DataFormatError(
                 f"{path.name}: fastnda could not decode this Neware file ({type(fastnda_error).__name__}: "
@@ -307,9 +309,9 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
     if n and cycle.min() == 0:
         cycle = cycle + 1
     # Neware: charge positive -> metalair: discharge positive
-    current = -np.asarray(cols["current_mA"], dtype=float) / 1000.0
-    capacity = -np.asarray(cols["capacity_mAh"], dtype=float) / 1000.0 if "capacity_mAh" in cols else None
-    energy = -np.asarray(cols["energy_mWh"], dtype=float) / 1000.0 if "energy_mWh" in cols else None
+    current = -convert(np.asarray(cols["current_mA"], dtype=float), "mA", "A")
+    capacity = -convert(np.asarray(cols["capacity_mAh"], dtype=float), "mAh", "Ah") if "capacity_mAh" in cols else None
+    energy = -convert(np.asarray(cols["energy_mWh"], dtype=float), "mWh", "Wh") if "energy_mWh" in cols else None
     extra: dict[str, np.ndarray] = {"neware_step_index": np.asarray(cols.get("step_index", step))}
     for name, values in cols.items():
         if name.startswith("aux"):
@@ -349,7 +351,8 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
     path = Path(path)
     text = read_text(path)
     lines = text.splitlines()
-    header = next((i for i, ln in enumerate(lines[:50]) if "DataPoint" in ln.replace(" ", "") and "Step Type" in ln), None)
+    header = next((i for i, ln in enumerate(lines[:50])
+                   if "DataPoint" in ln.replace(" ", "") and "Step Type" in ln), None)
     if header is None:
         raise DataFormatError(f"{path.name}: no BTSDA header line ('DataPoint,Cycle Index,Step Index,Step Type,...')")
     table = split_table(text, path.name, header, delimiter=",")

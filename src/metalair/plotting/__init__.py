@@ -1,4 +1,4 @@
-"""Figures (matplotlib only, imported inside the functions that draw).
+"""Figures (matplotlib, imported on first use).
 
 Names are loaded on first use, so ``import metalair.plotting`` does not import
 matplotlib.
@@ -9,9 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["plot_voltage_capacity", "plot_capacity_efficiency", "plot_dqdv", "save_cycle_figures"]
+_LAZY = {
+    **{name: "metalair.plotting.cycles" for name in
+       ("plot_voltage_capacity", "plot_capacity_efficiency", "plot_dqdv", "save_cycle_figures")},
+    **{name: "metalair.plotting.simulation" for name in
+       ("plot_solution", "plot_comparison", "plot_cycling", "save_figure", "new_figure")},
+    "plot_fit": "metalair.plotting.fitting",
+}
 
-_LAZY = {name: "metalair.plotting.cycles" for name in __all__}
+__all__ = list(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,8 +1,8 @@
 """Figures of a cycling record: voltage vs capacity, capacity and efficiency vs cycle, dQ/dV.
 
-matplotlib is imported inside the functions (``pip install 'metalair[plot]'``)
-and figures are made with :class:`matplotlib.figure.Figure` directly, without
-pyplot, so nothing here touches a GUI backend or global state.
+matplotlib is imported on first use and figures are made with
+:class:`matplotlib.figure.Figure` directly, without pyplot, so nothing here
+touches a GUI backend or global state.
 """
 
 from __future__ import annotations
@@ -13,9 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metalair.analysis.cycle_metrics import half_cycles
+from metalair.analysis.dqdv import dqdv
+from metalair.errors import ParameterError
+from metalair.plotting.simulation import new_figure, save_figure
+from metalair.units import convert
+
 if TYPE_CHECKING:
-    from metalair.tables.summary import SummaryTable
     from metalair.tables.cycler import CyclerData
+    from metalair.tables.summary import SummaryTable
 
 __all__ = [
     "plot_voltage_capacity",
@@ -26,11 +32,7 @@ __all__ = [
 
 
 def _figure(figsize: tuple[float, float] = (6.4, 4.4)) -> Any:
-    try:
-        from matplotlib.figure import Figure  # noqa: PLC0415
-    except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
-    return Figure(figsize=figsize, layout="constrained")
+    return new_figure(figsize)
 
 
 def _pick_cycles(cycles: np.ndarray, max_curves: int) -> np.ndarray:
@@ -42,17 +44,16 @@ def _pick_cycles(cycles: np.ndarray, max_curves: int) -> np.ndarray:
 
 def _capacity_scale(data: CyclerData, mass_g: float | None) -> tuple[float, str]:
     mass = mass_g if mass_g is not None else data.mass_g
+    to_mAh = float(convert(1.0, "Ah", "mAh"))
     if mass:
-        return 1000.0 / mass, "Capacity [mAh/g]"
-    return 1000.0, "Capacity [mAh]"
+        return to_mAh / mass, "Capacity [mAh/g]"
+    return to_mAh, "Capacity [mAh]"
 
 
 def _half_cycle_setup(data: CyclerData, mass_g: float | None, cycle_start: str, cycles: Any,
                       max_curves: int, ax: Any) -> tuple:
-    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring shared by
-    the per-half-cycle plots."""
-    from metalair.analysis.cycles import half_cycles  # noqa: PLC0415
-    import matplotlib as mpl  # noqa: PLC0415
+    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring of the half-cycle plots."""
+    from matplotlib import colormaps
 
     fig = ax.figure if ax is not None else _figure()
     ax = ax if ax is not None else fig.add_subplot()
@@ -61,7 +62,7 @@ def _half_cycle_setup(data: CyclerData, mass_g: float | None, cycle_start: str, 
     present = np.unique([h.cycle for h in halves]) if halves else np.zeros(0, dtype=int)
     chosen = np.asarray(cycles) if cycles is not None else _pick_cycles(present, max_curves)
     span = max(int(present.max()) - 1, 1) if present.size else 1
-    return fig, ax, scale, label, halves, chosen, mpl.colormaps["viridis"], span
+    return fig, ax, scale, label, halves, chosen, colormaps["viridis"], span
 
 
 def plot_voltage_capacity(
@@ -76,7 +77,7 @@ def plot_voltage_capacity(
     """Voltage against capacity for each half-cycle; discharge solid, charge dashed.
 
     Returns the matplotlib Figure. Cycles are numbered as in
-    :func:`metalair.analysis.cycles.cycle_summary` with the same ``cycle_start``.
+    :func:`metalair.analysis.cycle_metrics.cycle_summary` with the same ``cycle_start``.
     """
     fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
         data, mass_g, cycle_start, cycles, max_curves, ax)
@@ -127,9 +128,6 @@ def plot_dqdv(
     ax: Any = None,
 ) -> Any:
     """Smoothed dQ/dV of each half-cycle (discharge plotted negative, as is usual)."""
-    from metalair.analysis.dqdv import dqdv  # noqa: PLC0415
-    from metalair.errors import ParameterError  # noqa: PLC0415
-
     fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
         data, mass_g, cycle_start, cycles, max_curves, ax)
     for h in halves:
@@ -152,9 +150,8 @@ def plot_dqdv(
 
 
 def _save(fig: Any, path: Path) -> Path:
-    from metalair.tables.writers import atomic_write  # noqa: PLC0415
-
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150))
+    save_figure(fig, path, dpi=150)
+    return path
 
 
 def save_cycle_figures(

@@ -1,64 +1,85 @@
-"""Figures of simulated cells (matplotlib, imported inside the functions)."""
+"""Figures of simulated cells.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, without
+pyplot, so nothing here touches a GUI backend or global state; matplotlib is
+imported on first use, so ``import metalair.plotting`` stays cheap.
+"""
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 
-__all__ = ["plot_solution", "plot_comparison", "save_figure"]
+from metalair.analysis.cycle_metrics import CycleLife
+from metalair.tables.summary import SummaryTable
+from metalair.units import convert
+
+__all__ = ["new_figure", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
 
 _PRODUCTS = [("NaO2", "NaO2", "#1f77b4"), ("Na2O2", "Na2O2", "#ff7f0e"),
              ("Na2CO3", "Na2CO3·xH2O", "#2ca02c"), ("Residue", "residue", "#d62728")]
+_STEP_COLOURS = {"discharge": "#c0392b", "charge": "#2471a3", "rest": "0.5", "hold": "#7d3c98", "sweep": "#117a65"}
+_VOLTAGE_LABEL = "Voltage [V vs Na⁺/Na]"  # plain text: no mathtext parser to load
 
 
-def _mpl():
-    try:
-        import matplotlib
+def new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Any:
+    """A matplotlib Figure not attached to pyplot (freed when it goes out of scope).
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the install
-        raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
-    return plt
+    ``layout=None`` leaves the margins to the caller (``fig.subplots_adjust``),
+    which saves the extra layout passes of a constrained layout.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout=layout)  # type: ignore[arg-type]  # a layout name or None
 
 
-def plot_solution(sol, title: str | None = None):
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas now (e.g. in a thread while a simulation runs)."""
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+
+def _mmol_g(values_mol_g: Any) -> Any:
+    return convert(np.asarray(values_mol_g), "mol/g", "mmol/g")
+
+
+def plot_solution(sol: Any, title: str | None = None) -> Any:
     """Voltage against throughput capacity, with the product inventory beneath it.
 
     Returns the matplotlib Figure.
     """
-    plt = _mpl()
-    fig, (ax_v, ax_p) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True,
-                                     gridspec_kw={"height_ratios": [3, 2]})
+    fig = new_figure((8, 6.5))
+    ax_v, ax_p = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     q = sol["Throughput capacity [mAh/g]"]
     v = sol["Voltage [V]"]
     kinds = {s.index: s.kind for s in sol.steps}
     step = sol["Step"]
-    colors = {"discharge": "#c0392b", "charge": "#2471a3", "rest": "0.5", "hold": "#7d3c98", "sweep": "#117a65"}
     for idx in np.unique(step):
         if idx == 0:  # the initial state, not a protocol step
             continue
         m = step == idx
         kind = kinds.get(int(idx), "rest")
-        ax_v.plot(q[m], v[m], color=colors.get(kind, "k"), lw=1.6,
+        ax_v.plot(q[m], v[m], color=_STEP_COLOURS.get(kind, "k"), lw=1.6,
                   label=kind if kind not in ax_v.get_legend_handles_labels()[1] else None)
-    ax_v.set_ylabel("Voltage [V vs Na$^+$/Na]")
+    ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
     ax_v.legend(loc="best", fontsize=8)
     ax_v.set_title(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}")
     for key, label, color in _PRODUCTS:
-        ax_p.plot(q, sol[f"{key} [mol/g]"] * 1000.0, color=color, label=label)
+        ax_p.plot(q, _mmol_g(sol[f"{key} [mol/g]"]), color=color, label=label)
     ax_p.set_ylabel("Inventory [mmol/g]")
     ax_p.set_xlabel("Capacity passed (discharge then charge) [mAh/g]")
     ax_p.grid(alpha=0.3)
     ax_p.legend(loc="best", fontsize=8, ncol=2)
-    fig.tight_layout()
     return fig
 
 
-def plot_comparison(solutions: dict, title: str = "Discharge–charge at the same protocol"):
+def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge at the same protocol") -> Any:
     """Voltage against capacity of each step, one colour per catalyst; inventories beneath."""
-    plt = _mpl()
-    fig, (ax_v, ax_p) = plt.subplots(2, 1, figsize=(8, 6.5), gridspec_kw={"height_ratios": [3, 2]})
+    fig = new_figure((8, 6.5))
+    ax_v, ax_p = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
     palette = ["#c0392b", "#2471a3", "#117a65", "#7d3c98", "#b9770e"]
     for (name, sol), color in zip(solutions.items(), palette):
         q, v, step = sol["Capacity [mAh/g]"], sol["Voltage [V]"], sol["Step"]
@@ -69,11 +90,11 @@ def plot_comparison(solutions: dict, title: str = "Discharge–charge at the sam
             ls = "-" if s.kind == "discharge" else "--"
             ax_v.plot(q[m], v[m], ls, color=color, lw=1.5, label=f"{name} {s.kind}")
         t = sol["Throughput capacity [mAh/g]"]
-        ax_p.plot(t, sol["NaO2 [mol/g]"] * 1000, color=color, lw=1.2, label=f"{name} NaO2")
-        ax_p.plot(t, sol["Na2O2 [mol/g]"] * 1000, ":", color=color, lw=1.2, label=f"{name} Na2O2")
-        ax_p.plot(t, sol["Na2CO3 [mol/g]"] * 1000, "-.", color=color, lw=1.2, label=f"{name} Na2CO3·xH2O")
+        ax_p.plot(t, _mmol_g(sol["NaO2 [mol/g]"]), color=color, lw=1.2, label=f"{name} NaO2")
+        ax_p.plot(t, _mmol_g(sol["Na2O2 [mol/g]"]), ":", color=color, lw=1.2, label=f"{name} Na2O2")
+        ax_p.plot(t, _mmol_g(sol["Na2CO3 [mol/g]"]), "-.", color=color, lw=1.2, label=f"{name} Na2CO3·xH2O")
     ax_v.set_xlabel("Capacity in step [mAh/g]")
-    ax_v.set_ylabel("Voltage [V vs Na$^+$/Na]")
+    ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
     ax_v.legend(fontsize=8)
     ax_v.set_title(title)
@@ -81,61 +102,69 @@ def plot_comparison(solutions: dict, title: str = "Discharge–charge at the sam
     ax_p.set_ylabel("Inventory [mmol/g]")
     ax_p.grid(alpha=0.3)
     ax_p.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
     return fig
 
 
-def save_figure(fig, path) -> None:
-    """Save atomically (temporary file, then rename) and close the figure."""
-    import io
-    import os
+def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, title: str = "") -> Any:
+    """End-of-discharge and end-of-charge voltages against cycle number, and the kept cycles' profiles.
 
-    from metalair._files import atomic_write_bytes
+    This is the field's standard cycling figure; the right panel draws the
+    voltage profiles of the cycles whose time series were kept.
 
-    plt = _mpl()
-    buf = io.BytesIO()
-    fmt = os.path.splitext(str(path))[1].lstrip(".") or "png"
-    fig.savefig(buf, format=fmt, dpi=120)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    Parameters
+    ----------
+    table : SummaryTable
+        The per-cycle table (end-of-discharge and end-of-charge voltages).
+    life : CycleLife
+        Marks the first failed cycle.
+    solution : Solution, optional
+        Its kept cycles are drawn as voltage profiles.
+    title : str
+        Title of the left panel.
+    """
+    from matplotlib import colormaps
 
-
-def plot_cycling(result):
-    """End-of-discharge and end-of-charge voltages against cycle number, plus the voltage
-    profiles of the cycles whose time series were kept (the field's standard cycling figure)."""
-    plt = _mpl()
-    t = result.table
-    fig, (ax_e, ax_p) = plt.subplots(1, 2, figsize=(12, 4.8))
-    cyc = t["Cycle"]
-    ax_e.plot(cyc, t["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
-    ax_e.plot(cyc, t["End-of-discharge voltage [V]"], "-", color="#c0392b", lw=1.2, label="end of discharge")
-    life = result.life
+    fig = new_figure((12, 4.8), layout=None)  # fixed margins: drawn on every 'metalair cycle'
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.11, top=0.93, wspace=0.2)
+    ax_e, ax_p = fig.subplots(1, 2)
+    cyc = table["Cycle"]
+    ax_e.plot(cyc, table["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
+    ax_e.plot(cyc, table["End-of-discharge voltage [V]"], "-", color="#c0392b", lw=1.2, label="end of discharge")
     if life.first_failed_cycle is not None:
         ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1)
         ax_e.text(life.first_failed_cycle, ax_e.get_ylim()[0], f" first failure: cycle {life.first_failed_cycle}",
                   rotation=90, va="bottom", fontsize=8)
     ax_e.set_xlabel("Cycle number")
-    ax_e.set_ylabel("Voltage [V vs Na$^+$/Na]")
-    ax_e.set_title(f"{result.catalyst}: {result.settings.get('current_mA_g', 0):g} mA/g, "
-                   f"{result.settings.get('capacity_mAh_g', 0):g} mAh/g per cycle")
+    ax_e.set_ylabel(_VOLTAGE_LABEL)
+    ax_e.set_title(title)
     ax_e.grid(alpha=0.3)
     ax_e.legend(fontsize=8)
-    sol = result.solution
-    if len(sol):
-        cmap = plt.get_cmap("viridis")
-        kept = sorted(set(int(c) for c in sol["Cycle"]) - {0})
+    if solution is not None and len(solution):
+        cmap = colormaps["viridis"]
+        kept = sorted({int(c) for c in solution["Cycle"]} - {0})
+        step, q, v = solution["Step"], solution["Capacity [mAh/g]"], solution["Voltage [V]"]
         for i, c in enumerate(kept):
             color = cmap(i / max(1, len(kept) - 1))
-            for s in sol.steps:
+            for s in solution.steps:
                 if s.cycle != c or s.kind not in ("discharge", "charge"):
                     continue
-                m = sol["Step"] == s.index
-                ax_p.plot(sol["Capacity [mAh/g]"][m], sol["Voltage [V]"][m], color=color, lw=1.3,
-                          label=f"cycle {c}" if s.kind == "discharge" else None)
+                m = step == s.index
+                ax_p.plot(q[m], v[m], color=color, lw=1.3, label=f"cycle {c}" if s.kind == "discharge" else None)
         ax_p.set_xlabel("Capacity in step [mAh/g]")
-        ax_p.set_ylabel("Voltage [V vs Na$^+$/Na]")
+        ax_p.set_ylabel(_VOLTAGE_LABEL)
         ax_p.set_title("Voltage profiles of selected cycles")
         ax_p.grid(alpha=0.3)
         ax_p.legend(fontsize=8)
-    fig.tight_layout()
     return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 100) -> None:
+    """Save atomically (temporary file, then rename); the format follows the extension (png, svg, pdf)."""
+    import io
+
+    from metalair._files import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fmt = os.path.splitext(str(path))[1].lstrip(".") or "png"
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    atomic_write_bytes(path, buf.getvalue())

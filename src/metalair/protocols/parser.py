@@ -35,8 +35,10 @@ Everything after ``#`` on a line is a comment.
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from metalair.errors import ParameterError, ProtocolError
 from metalair.protocols.steps import (
@@ -46,10 +48,11 @@ from metalair.protocols.steps import (
     Hold,
     Protocol,
     Rest,
+    SIValue,
     Step,
     Sweep,
 )
-from metalair.units import UNITS, parse_quantity
+from metalair.units import UNITS, parse_quantity, to_user
 
 __all__ = ["parse_protocol", "format_protocol", "as_protocol", "ACCEPTED_FORMS"]
 
@@ -236,6 +239,10 @@ class _Cursor:
         j = self.i + k
         return self.tokens[j] if j < len(self.tokens) else None
 
+    def head(self) -> _Tok:
+        """The next token (only when not :meth:`done`)."""
+        return self.tokens[self.i]
+
     def take(self) -> _Tok:
         tok = self.tokens[self.i]
         self.i += 1
@@ -269,7 +276,7 @@ class _Cursor:
         if tok.unit is None:
             nxt = self.peek(1)
             unknown = nxt is not None and nxt.kind == "word" and nxt.text not in _KEYWORDS
-            after = f" (unknown unit '{nxt.raw}')" if unknown else ""
+            after = f" (unknown unit '{nxt.raw}')" if nxt is not None and unknown else ""
             raise _StepSyntax(
                 f"expected {expected} after '{self.last}', got '{tok.text}' without a unit{after}"
             )
@@ -281,7 +288,7 @@ class _Cursor:
         except ParameterError as exc:
             raise _StepSyntax(str(exc)) from None
         self.take()
-        return dim, value
+        return dim, SIValue(value)
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +317,7 @@ def _limits(cur: _Cursor, fields: dict[str, str], step: str) -> dict[str, float]
             if not _limit_keyword(cur):
                 raise cur.unexpected(f"a limit ('until ...' or 'for ...') for the {step}", ("until", "for"))
         else:
-            if cur.peek().kind == "comma":
+            if cur.head().kind == "comma":
                 cur.take()
                 cur.word("or")
             elif cur.word("or") is None:
@@ -367,7 +374,8 @@ def _bare_or_voltage(cur: _Cursor) -> tuple[str, str | None]:
 
 def _range(cur: _Cursor) -> tuple[float, float]:
     lo_text, lo_unit = _bare_or_voltage(cur)
-    if cur.peek() is not None and cur.peek().kind == "dash":
+    tok = cur.peek()
+    if tok is not None and tok.kind == "dash":
         cur.take()
     elif cur.word("to", "and") is None:
         raise cur.unexpected("'-', 'to' or 'and' and the upper voltage", ("to", "and"))
@@ -390,15 +398,15 @@ _SWEEP_WORDS = ("from", "between", "at", "for", "x", "first", "starting", "start
 
 
 def _sweep(cur: _Cursor) -> _Build:
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
 
-    def put(name: str, value: object, what: str) -> None:
+    def put(name: str, value: Any, what: str) -> None:
         if name in found:
             raise _StepSyntax(f"the sweep has two {what}s (the second ends at '{cur.last}'); give one")
         found[name] = value
 
     while not cur.done():
-        tok = cur.peek()
+        tok = cur.head()
         nxt = cur.peek(1)
         if tok.kind == "comma":
             cur.take()
@@ -414,7 +422,7 @@ def _sweep(cur: _Cursor) -> _Build:
             put("range", _range(cur), "voltage range")
         elif cur.word("at"):
             put("scan_rate", cur.quantity(("scan rate",))[1], "scan rate")
-        elif tok.kind == "qty" and UNITS[tok.unit][0] == "scan rate":
+        elif tok.kind == "qty" and tok.unit is not None and UNITS[tok.unit][0] == "scan rate":
             put("scan_rate", cur.quantity(("scan rate",))[1], "scan rate")
         elif cur.word("for"):
             put("cycles", _count(cur), "cycle count")
@@ -665,40 +673,58 @@ def _parse_protocol(text: str) -> Protocol:
 _WRITE_UNITS = {
     "specific current": ("mA/g",),
     "potential": ("V",),
-    "specific capacity": ("mAh/g", "C/kg"),
+    "specific capacity": ("mAh/g",),  # never C/kg: what a user wrote comes back as they wrote it
     "time": ("h", "min", "s"),
     "scan rate": ("mV/s", "V/s"),
 }
 
 
 def _number(value: float, unit: str, dim: str, si: float, digits_tried: tuple[int, ...]) -> str | None:
+    """The shortest of ``digits_tried`` significant digits of ``value`` that reads back to ``si`` exactly.
+
+    With 17 digits allowed, the floats next to ``value`` are tried too: the
+    number a user wrote (``0.7 mAh/g``) may sit one rounding away from
+    ``si / 3600``.
+    """
     for digits in digits_tried:
         text = f"{value:.{digits}g}"
         if parse_quantity(f"{text} {unit}", dim) == si:
             return text
+    if digits_tried[-1] >= 17:
+        below = above = value
+        for _ in range(4):
+            below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+            for candidate in (below, above):
+                if parse_quantity(f"{candidate!r} {unit}", dim) == si:
+                    return repr(candidate)
     return None
 
 
 def _quantity(si: float, dim: str) -> str:
-    """Write ``si`` in the first unit of its dimension that reads back exactly."""
+    """Write ``si`` in the first unit of its dimension that reads back exactly.
+
+    The last unit of a dimension is always used when the others fail; for a
+    capacity (only mAh/g) a value that no decimal in mAh/g reproduces exactly
+    is written with 17 significant digits, which reads back within one
+    rounding (about 1e-16 relative).
+    """
     units = _WRITE_UNITS[dim]
     for k, unit in enumerate(units):
-        value = si / UNITS[unit][1]
-        if k == len(units) - 1:
-            digits: tuple[int, ...] = (6, 12, 17)  # SI unit, factor 1: 17 digits always read back
-        elif dim == "time":
+        last = k == len(units) - 1
+        value = float(to_user(si, unit))
+        if dim == "time" and not last:
             if value < 1:
                 continue
-            digits = (6,)  # hours and minutes only for short values (1.5 h, 30 min)
+            digits: tuple[int, ...] = (6,)  # hours and minutes only for short values (1.5 h, 30 min)
         else:
-            digits = (6, 12)  # 138.888888889 mAh/g is still readable; beyond that write C/kg
+            digits = (6, 12, 17) if last else (6, 12)  # 138.888888889 mAh/g is still readable
         text = _number(value, unit, dim, si, digits)
         if text is not None:
             return f"{text} {unit}"
-    return f"{si!r} {units[-1]}"  # not reached: the last unit has factor 1
+    return f"{float(to_user(si, units[-1]))!r} {units[-1]}"
 
 
-def _label_prefix(step: Step) -> str:
+def _label_prefix(step: Discharge | Charge | Rest | Hold | Sweep) -> str:
     label = step.label
     if not label:
         return ""
@@ -751,8 +777,11 @@ def format_protocol(protocol: Protocol | Step | list | tuple | str) -> str:
 
     Values are written in user units (mA/g, mAh/g, V, h/min/s, mV/s) with as
     few digits as read back to the identical float, so
-    ``parse_protocol(format_protocol(p)) == p``; where a user unit cannot
-    reproduce the float exactly, the SI unit (C/kg, s, V/s) is written.
+    ``parse_protocol(format_protocol(p)) == p`` for every protocol written
+    with user units; where h, min or mV/s cannot reproduce a float exactly,
+    s or V/s is written. Capacities are always in mAh/g (never C/kg): a
+    capacity given in SI that no decimal in mAh/g reproduces exactly reads
+    back within one rounding (about 1e-16 relative).
 
     Parameters
     ----------

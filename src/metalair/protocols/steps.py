@@ -1,10 +1,15 @@
 """Protocol step objects: what a cycler or potentiostat is told to do.
 
 Steps are objects first and text second (the parser in
-:mod:`metalair.protocols.parser` builds these). Values are SI inside:
-specific currents in A/kg of catalyst (= mA/g), capacities in C/kg
-(1 mAh/g = 3600 C/kg), potentials in V vs Na+/Na, times in s. Each field also
-accepts a string with a unit (``"100 mA/g"``, ``"1.5 V"``, ``"30 min"``).
+:mod:`metalair.protocols.parser` builds these). A value is written with its
+unit (``"100 mA/g"``, ``"500 mAh/g"``, ``"30 min"``, ``"0.1 mV/s"``,
+``"1.5 V"``); a bare number is accepted only for a potential (volts), since
+``capacity=500`` could mean mAh/g or C/kg. SI numbers can be given through
+unit-suffixed keywords (``current_A_per_kg``, ``capacity_C_per_kg``,
+``duration_s``, ``until_current_A_per_kg``, ``scan_rate_V_per_s``). Values
+are stored in SI: specific currents in A/kg of catalyst (= mA/g), capacities
+in C/kg (1 mAh/g = 3600 C/kg), potentials in V vs Na+/Na, times in s (see
+``docs/conventions.md``).
 
 Sign convention (written down once, see ``docs/conventions.md``): a step's
 ``current`` is a positive magnitude; :class:`Discharge` draws it from the cell
@@ -16,10 +21,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any
 
 from metalair.errors import ProtocolError
-from metalair.units import parse_quantity
+from metalair.units import parse_quantity, to_user
 
 __all__ = [
     "Discharge",
@@ -34,6 +39,10 @@ __all__ = [
     "count_steps",
     "V_ABS_MIN",
     "V_ABS_MAX",
+    "I_ABS_MAX",
+    "SCAN_RATE_MAX",
+    "SIValue",
+    "Quantity",
 ]
 
 #: Potentials outside this window (V vs Na+/Na) are refused: below 0 V sodium
@@ -42,32 +51,98 @@ V_ABS_MIN = 0.0
 V_ABS_MAX = 6.0
 #: Largest specific current accepted [A/kg] (= 100 A/g), far above any cell.
 I_ABS_MAX = 1.0e5
+#: Largest scan rate accepted [V/s].
+SCAN_RATE_MAX = 10.0
 
-Number = Union[float, int, str]
+#: A value with its unit (``"100 mA/g"``), or a number (volts only; see :func:`_si`).
+Quantity = float | int | str
+
+#: Preferred user unit and SI keyword of every field whose bare number would be ambiguous.
+_AMBIGUOUS = {
+    "specific current": ("mA/g", "A_per_kg"),
+    "specific capacity": ("mAh/g", "C_per_kg"),
+    "time": ("s", "s"),
+    "scan rate": ("mV/s", "V_per_s"),
+}
 
 
-def _si(value: Number | None, dimension: str, field_name: str, step: str) -> float | None:
+class SIValue(float):
+    """A number already in SI units (A/kg, C/kg, s, V/s), as a step stores it.
+
+    Steps keep their values as ``SIValue`` so that a step rebuilt from another
+    step's fields (``dataclasses.replace``, ``Discharge(d.current, ...)``)
+    needs no unit; any arithmetic on it gives a plain float, which needs one
+    again.
+    """
+
+    __slots__ = ()
+
+
+def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: float | None = None) -> float | None:
+    """The SI value of a step field given as text with a unit, an SI keyword, or a bare number.
+
+    A bare number is taken as it is only for potentials (V). For currents,
+    capacities, durations and scan rates it is refused: ``capacity=500`` could
+    mean mAh/g or C/kg, and ``duration=30`` seconds or minutes.
+    """
+    if si is not None:
+        keyword = f"{field_name}_{_AMBIGUOUS[dimension][1]}"
+        if value is not None:
+            raise ProtocolError(f"{step}: give {field_name} or {keyword}, not both")
+        if isinstance(si, bool) or not isinstance(si, (int, float)):
+            raise ProtocolError(f"{step}: {keyword} must be a number (SI), got {si!r}")
+        value = SIValue(si)
     if value is None:
         return None
     if isinstance(value, str):
         try:
-            return parse_quantity(value, dimension)
+            return SIValue(parse_quantity(value, dimension))
         except ValueError as exc:
             raise ProtocolError(f"{step}: field '{field_name}': {exc}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProtocolError(
-            f"{step}: field '{field_name}' must be a number (SI) or a string with a unit, got {value!r}"
+            f"{step}: field '{field_name}' must be a string with a unit (e.g. {_example(dimension)!r}), got {value!r}"
         )
-    value = float(value)
     if not math.isfinite(value):
         raise ProtocolError(f"{step}: field '{field_name}' is {value}, which is not a finite number")
-    return value
+    if dimension in _AMBIGUOUS and not isinstance(value, SIValue):
+        unit, suffix = _AMBIGUOUS[dimension]
+        raise _Ambiguous(
+            f"{field_name}={value!r} is ambiguous: write {field_name}='{value:g} {unit}' "
+            f"(or give SI with {field_name}_{suffix}={value!r})"
+        )
+    return SIValue(value)
+
+
+class _Ambiguous(ProtocolError):
+    """A bare number where a unit is needed (collected, so one message names every such field)."""
+
+
+def _convert(step: str, fields: list[tuple[str, Quantity | None, str, float | None]]) -> list[float | None]:
+    """:func:`_si` of each ``(field, value, dimension, si)``; every ambiguous field is named in one error."""
+    out: list[float | None] = []
+    ambiguous: list[str] = []
+    for name, value, dimension, si in fields:
+        try:
+            out.append(_si(value, dimension, name, step, si))
+        except _Ambiguous as exc:
+            ambiguous.append(str(exc))
+            out.append(None)
+    if ambiguous:
+        raise ProtocolError(f"{step}: " + "; ".join(ambiguous))
+    return out
+
+
+def _example(dimension: str) -> str:
+    return {"specific current": "100 mA/g", "specific capacity": "500 mAh/g", "time": "30 min",
+            "scan rate": "0.1 mV/s", "potential": "1.5 V"}[dimension]
 
 
 def _positive(value: float | None, field_name: str, step: str, unit: str, upper: float = math.inf) -> None:
     if value is not None and not (0.0 < value <= upper):
-        rng = f"greater than 0 {unit}" if math.isinf(upper) else f"in (0, {upper:g}] {unit}"
-        raise ProtocolError(f"{step}: field '{field_name}' = {value:g} {unit} is not allowed; it must be {rng}")
+        shown = to_user(value, unit)
+        rng = f"greater than 0 {unit}" if math.isinf(upper) else f"in (0, {to_user(upper, unit):g}] {unit}"
+        raise ProtocolError(f"{step}: field '{field_name}' = {shown:g} {unit} is not allowed; it must be {rng}")
 
 
 def _potential(value: float | None, field_name: str, step: str) -> None:
@@ -78,7 +153,12 @@ def _potential(value: float | None, field_name: str, step: str) -> None:
         )
 
 
-@dataclass(frozen=True)
+def _set(obj: object, **values: Any) -> None:
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, init=False)
 class _Galvanostatic:
     current: float
     until: float | None = None
@@ -86,80 +166,110 @@ class _Galvanostatic:
     duration: float | None = None
     label: str = ""
 
-    def __post_init__(self) -> None:
+    def __init__(self, current: Quantity | None = None, until: Quantity | None = None,
+                 capacity: Quantity | None = None, duration: Quantity | None = None, label: str = "", *,
+                 current_A_per_kg: float | None = None, capacity_C_per_kg: float | None = None,
+                 duration_s: float | None = None) -> None:
         name = type(self).__name__
-        object.__setattr__(self, "current", _si(self.current, "specific current", "current", name))
-        object.__setattr__(self, "until", _si(self.until, "potential", "until", name))
-        object.__setattr__(self, "capacity", _si(self.capacity, "specific capacity", "capacity", name))
-        object.__setattr__(self, "duration", _si(self.duration, "time", "duration", name))
-        _positive(self.current, "current", name, "A/kg (= mA/g)", I_ABS_MAX)
+        current_si, until_si, capacity_si, duration_si = _convert(name, [
+            ("current", current, "specific current", current_A_per_kg), ("until", until, "potential", None),
+            ("capacity", capacity, "specific capacity", capacity_C_per_kg), ("duration", duration, "time", duration_s)])
+        if current_si is None:
+            raise ProtocolError(f"{name}: a current is needed, e.g. {name}('100 mA/g', until='1.5 V')")
+        _set(self, current=current_si, until=until_si, capacity=capacity_si, duration=duration_si, label=label)
+        _positive(self.current, "current", name, "mA/g", I_ABS_MAX)
         _potential(self.until, "until", name)
-        _positive(self.capacity, "capacity", name, "C/kg (1 mAh/g = 3600 C/kg)")
+        _positive(self.capacity, "capacity", name, "mAh/g")
         _positive(self.duration, "duration", name, "s")
         if self.until is None and self.capacity is None and self.duration is None:
             raise ProtocolError(
-                f"{name} at {self.current:g} mA/g has no end: give a voltage limit (until), "
+                f"{name} at {to_user(self.current, 'mA/g'):g} mA/g has no end: give a voltage limit (until), "
                 "a capacity limit or a duration, e.g. 'Discharge at 100 mA/g until 1.5 V'"
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Discharge(_Galvanostatic):
     """Constant-current discharge until a lower voltage, a capacity or a duration.
 
+    Values are written with their units; the step stores SI. A bare number
+    is accepted only for voltages (V): ``Discharge(100, capacity=500)`` is
+    refused, since 500 could mean mAh/g or C/kg.
+
     Parameters
     ----------
-    current : float or str
-        Specific current magnitude [A/kg of catalyst] or a string such as ``"100 mA/g"``.
-    until : float or str, optional
-        Lower voltage limit [V].
-    capacity : float or str, optional
-        Capacity limit for this step [C/kg] or e.g. ``"500 mAh/g"``.
-    duration : float or str, optional
-        Longest duration [s] or e.g. ``"10 h"``.
+    current : str
+        Specific current magnitude, e.g. ``"100 mA/g"`` (stored in A/kg = mA/g).
+    until : str or float, optional
+        Lower voltage limit, ``"1.5 V"`` or 1.5 [V].
+    capacity : str, optional
+        Capacity limit for this step, e.g. ``"500 mAh/g"`` (stored in C/kg).
+    duration : str, optional
+        Longest duration, e.g. ``"10 h"`` (stored in s).
+    label : str
+        A name for the step, shown in summaries.
+    current_A_per_kg, capacity_C_per_kg, duration_s : float, optional
+        The same values as SI numbers, instead of ``current``, ``capacity``
+        or ``duration``.
+
+    Raises
+    ------
+    ProtocolError
+        A bare number where a unit is needed, a unit of the wrong kind, a
+        value out of range, or no end.
     """
 
     direction = +1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Charge(_Galvanostatic):
-    """Constant-current charge until an upper voltage, a capacity or a duration."""
+    """Constant-current charge until an upper voltage, a capacity or a duration (fields as :class:`Discharge`)."""
 
     direction = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Rest:
-    """Open circuit for a duration [s] (or e.g. ``"30 min"``)."""
+    """Open circuit for a duration (``"30 min"``, or SI seconds as ``duration_s``)."""
 
     duration: float
     label: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "duration", _si(self.duration, "time", "duration", "Rest"))
-        if self.duration is None:
-            raise ProtocolError("Rest: a duration is needed, e.g. 'Rest for 30 min'")
+    def __init__(self, duration: Quantity | None = None, label: str = "", *, duration_s: float | None = None) -> None:
+        (value,) = _convert("Rest", [("duration", duration, "time", duration_s)])
+        if value is None:
+            raise ProtocolError("Rest: a duration is needed, e.g. Rest('30 min') or 'Rest for 30 min'")
+        _set(self, duration=value, label=label)
         _positive(self.duration, "duration", "Rest", "s")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Hold:
-    """Potentiostatic hold at ``voltage`` until the current falls below ``until_current`` or a duration."""
+    """Potentiostatic hold at ``voltage`` until the current falls below ``until_current`` or a duration.
+
+    ``voltage`` may be a bare number of volts; ``until_current`` (``"10 mA/g"``)
+    and ``duration`` (``"1 h"``) need units, or the SI keywords
+    ``until_current_A_per_kg`` and ``duration_s``.
+    """
 
     voltage: float
     until_current: float | None = None
     duration: float | None = None
     label: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "voltage", _si(self.voltage, "potential", "voltage", "Hold"))
-        object.__setattr__(
-            self, "until_current", _si(self.until_current, "specific current", "until_current", "Hold")
-        )
-        object.__setattr__(self, "duration", _si(self.duration, "time", "duration", "Hold"))
+    def __init__(self, voltage: Quantity, until_current: Quantity | None = None, duration: Quantity | None = None,
+                 label: str = "", *, until_current_A_per_kg: float | None = None,
+                 duration_s: float | None = None) -> None:
+        volts, limit, longest = _convert("Hold", [
+            ("voltage", voltage, "potential", None),
+            ("until_current", until_current, "specific current", until_current_A_per_kg),
+            ("duration", duration, "time", duration_s)])
+        _set(self, voltage=volts, until_current=limit, duration=longest, label=label)
+        if self.voltage is None:
+            raise ProtocolError("Hold: a voltage is needed, e.g. Hold('4.5 V', until_current='10 mA/g')")
         _potential(self.voltage, "voltage", "Hold")
-        _positive(self.until_current, "until_current", "Hold", "A/kg (= mA/g)", I_ABS_MAX)
+        _positive(self.until_current, "until_current", "Hold", "mA/g", I_ABS_MAX)
         _positive(self.duration, "duration", "Hold", "s")
         if self.until_current is None and self.duration is None:
             raise ProtocolError(
@@ -167,12 +277,14 @@ class Hold:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Sweep:
-    """Cyclic voltammetry between ``lower`` and ``upper`` at ``scan_rate`` [V/s] for ``cycles`` cycles.
+    """Cyclic voltammetry between ``lower`` and ``upper`` at ``scan_rate`` for ``cycles`` cycles.
 
     The sweep starts at the present open-circuit potential (or ``start``) and
-    goes first towards ``first`` ("up" or "down").
+    goes first towards ``first`` ("up" or "down"). Potentials may be bare
+    numbers of volts; the scan rate needs its unit (``"0.1 mV/s"``) or the SI
+    keyword ``scan_rate_V_per_s``.
     """
 
     scan_rate: float
@@ -183,12 +295,17 @@ class Sweep:
     start: float | None = None
     label: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "scan_rate", _si(self.scan_rate, "scan rate", "scan_rate", "Sweep"))
-        object.__setattr__(self, "lower", _si(self.lower, "potential", "lower", "Sweep"))
-        object.__setattr__(self, "upper", _si(self.upper, "potential", "upper", "Sweep"))
-        object.__setattr__(self, "start", _si(self.start, "potential", "start", "Sweep"))
-        _positive(self.scan_rate, "scan_rate", "Sweep", "V/s", 10.0)
+    def __init__(self, scan_rate: Quantity | None = None, lower: Quantity | None = None,
+                 upper: Quantity | None = None, cycles: int = 1, first: str = "down",
+                 start: Quantity | None = None, label: str = "", *, scan_rate_V_per_s: float | None = None) -> None:
+        rate, low, high, begin = _convert("Sweep", [
+            ("scan_rate", scan_rate, "scan rate", scan_rate_V_per_s), ("lower", lower, "potential", None),
+            ("upper", upper, "potential", None), ("start", start, "potential", None)])
+        _set(self, scan_rate=rate, lower=low, upper=high, cycles=cycles, first=first, start=begin, label=label)
+        for name in ("scan_rate", "lower", "upper"):
+            if getattr(self, name) is None:
+                raise ProtocolError(f"Sweep: {name} is needed, e.g. Sweep('0.1 mV/s', lower=1.5, upper=4.5)")
+        _positive(self.scan_rate, "scan_rate", "Sweep", "mV/s", SCAN_RATE_MAX)
         _potential(self.lower, "lower", "Sweep")
         _potential(self.upper, "upper", "Sweep")
         _potential(self.start, "start", "Sweep")
@@ -209,7 +326,7 @@ class Cycle:
     steps: tuple = field(default_factory=tuple)
     repeat: int = 1
 
-    def __init__(self, steps, repeat: int = 1) -> None:  # noqa: D107 - documented on the class
+    def __init__(self, steps, repeat: int = 1) -> None:
         steps = tuple(steps)
         if not steps:
             raise ProtocolError("Cycle: needs at least one step")
@@ -222,7 +339,7 @@ class Cycle:
         object.__setattr__(self, "repeat", repeat)
 
 
-Step = Union[Discharge, Charge, Rest, Hold, Sweep, Cycle]
+Step = Discharge | Charge | Rest | Hold | Sweep | Cycle
 
 
 @dataclass(frozen=True)
@@ -231,7 +348,7 @@ class Protocol:
 
     steps: tuple
 
-    def __init__(self, steps) -> None:  # noqa: D107
+    def __init__(self, steps) -> None:
         if isinstance(steps, (Discharge, Charge, Rest, Hold, Sweep, Cycle)):
             steps = (steps,)
         if isinstance(steps, str) or not isinstance(steps, (list, tuple)):

@@ -24,7 +24,7 @@ fields added to the catalyst or parameter classes can be swept without a
 change here. Everything the evaluation computes comes from the public API
 (:class:`~metalair.protocols.simulation.Simulation`,
 :func:`~metalair.analysis.summary.summarize`,
-:func:`~metalair.analysis.cycling.run_cycling`); a faster summary-only path
+:func:`~metalair.workflows.cycling.run_cycling`); a faster summary-only path
 can replace the body of :func:`evaluate_candidate` without touching the engine.
 """
 
@@ -59,7 +59,7 @@ RESULT_COLUMNS = (
 
 @dataclass(frozen=True)
 class CyclingSettings:
-    """Capacity-limited cycling run per candidate (see :func:`metalair.analysis.cycling.run_cycling`).
+    """Capacity-limited cycling run per candidate (see :func:`metalair.workflows.cycling.run_cycling`).
 
     Parameters
     ----------
@@ -279,7 +279,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
             status = "failed"
             messages.append(sol.message)
     if settings.cycling is not None:
-        from metalair.analysis.cycling import run_cycling
+        from metalair.workflows.cycling import run_cycling
 
         c = settings.cycling
         res = run_cycling(cat, c.current, c.capacity, c.cycles, c.v_min, c.v_max, eod_threshold_V=c.eod_threshold_V,

@@ -1,7 +1,7 @@
 """The canonical in-memory table of a cycler measurement: :class:`CyclerData`.
 
 Every reader in :mod:`metalair.io` returns one, and the cycle analysis in
-:mod:`metalair.analysis.cycles` takes one, so a simulated solution converted
+:mod:`metalair.analysis.cycle_metrics` takes one, so a simulated solution converted
 to a :class:`CyclerData` is analysed by exactly the same code as a file.
 
 Conventions (written down once, here)

@@ -37,6 +37,7 @@ class SummaryTable:
 
     @property
     def column_names(self) -> list[str]:
+        """The column names, in order."""
         return list(self.columns)
 
     def __getitem__(self, key: str) -> np.ndarray:
@@ -74,12 +75,13 @@ class SummaryTable:
         return write_csv_rows(path, names, zip(*(self.columns[n] for n in names)))
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write one row per cycle as Parquet, atomically (needs ``metalair[parquet]``: pyarrow)."""
+        """Write one row per cycle as Parquet, atomically (pyarrow, a core dependency)."""
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:  # pragma: no cover - depends on the install
-            raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
+            raise ImportError("writing Parquet needs pyarrow, a dependency of metalair: "
+                              "reinstall metalair (pip install metalair)") from None
         from metalair._files import atomic_write
 
         table = pa.table({n: np.asarray(v) for n, v in self.columns.items()})

@@ -27,12 +27,13 @@ def write_cycler_csv(data: CyclerData, path: str | os.PathLike[str]) -> Path:
 
 
 def write_cycler_parquet(data: CyclerData, path: str | os.PathLike[str]) -> Path:
-    """Write the canonical table as Parquet (needs ``metalair[parquet]``)."""
+    """Write the canonical table as Parquet (pyarrow, a core dependency)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
+        raise ImportError("writing Parquet needs pyarrow, a dependency of metalair: "
+                          "reinstall metalair (pip install metalair)") from None
     table = pa.table({name: np.asarray(values) for name, values in data.columns().items()})
     meta = {k: str(v) for k, v in data.metadata.items()}
     table = table.replace_schema_metadata({f"metalair.{k}": v for k, v in meta.items()})

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from metalair.analysis.cycles import CycleAnalysis, analyze_file
+from metalair.workflows.analyze import CycleAnalysis, analyze_file
 from metalair.workflows.outputs import begin_run
 
 __all__ = ["ANALYZE_FILES", "analyze_to_folder"]
@@ -29,7 +29,7 @@ def analyze_to_folder(
     figures: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> CycleAnalysis:
-    """Check ``out_dir`` first, then :func:`~metalair.analysis.cycles.analyze_file` into it, with a manifest.
+    """Check ``out_dir`` first, then :func:`~metalair.workflows.analyze.analyze_file` into it, with a manifest.
 
     The folder is checked and an earlier run in it is settled
     (:func:`metalair.workflows.outputs.begin_run`) before the file is read,

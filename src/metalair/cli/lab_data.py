@@ -1,4 +1,4 @@
-"""CLI commands for measured data: ``analyze`` and ``fit`` (registered on the main app).
+"""CLI commands for measured data: ``analyze`` and ``fit``.
 
 Both read a cycler file with :func:`metalair.io.read` (format recognised from
 the content; ``--format csv --columns ...`` for any other delimited text),
@@ -10,19 +10,22 @@ internal failure.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn
 
 import typer
 
-from metalair.cli.app import EXIT_SOLVER, _fail, app
+from metalair.cli._common import EXIT_SOLVER, fail
 from metalair.errors import MetalairError, SolverError
+from metalair.units import convert
 
-_FILE_HELP = "Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor text, or CSV with --columns."
+__all__ = ["register", "analyze", "fit"]
+
+_FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor text, "
+              "or CSV with --columns.")
 _COLUMNS_HELP = (
     "For a generic CSV: canonical=column pairs separated by commas, with an optional @unit or @factor, "
     "e.g. 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA' or 'current_A=Current@-1e-3'. "
@@ -34,8 +37,8 @@ def _mass_g(mass_mg: float | None) -> float | None:
     if mass_mg is None:
         return None
     if not (math.isfinite(mass_mg) and mass_mg > 0):
-        _fail(f"--mass-mg {mass_mg:g} must be a positive catalyst mass in mg")
-    return mass_mg / 1000.0
+        fail(f"--mass-mg {mass_mg:g} must be a positive catalyst mass in mg")
+    return float(convert(mass_mg, "mg", "g"))
 
 
 def _column_map(columns: str | None) -> dict[str, Any] | None:
@@ -48,7 +51,7 @@ def _column_map(columns: str | None) -> dict[str, Any] | None:
             continue
         key, sep, column = item.partition("=")
         if not sep or not key.strip() or not column.strip():
-            _fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
+            fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
         key, column = key.strip(), column.strip()
         if "@" in column:
             name, unit = (s.strip() for s in column.rsplit("@", 1))
@@ -61,32 +64,21 @@ def _column_map(columns: str | None) -> dict[str, Any] | None:
     return out
 
 
-def _user_error(exc: Exception) -> None:
+def _user_error(exc: Exception) -> NoReturn:
     """Exit 1 with the library's message, plus the command-line spelling where it names keywords."""
     message = str(exc)
     if "column_map" in message:
         message += " (on the command line: --format csv --columns 'time_s=...,voltage_V=...,current_A=...')"
-    _fail(message)
-
-
-def _read(file: Path, mass_g: float | None, fmt: str | None, columns: str | None, progress=None):
-    from metalair.io import DataQualityWarning, read  # noqa: PLC0415
-
-    column_map = _column_map(columns)
-    if column_map is not None and fmt is None:
-        fmt = "csv"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)  # the warnings are printed with the result
-        return read(file, format=fmt, column_map=column_map, mass_g=mass_g, progress=progress)
+    fail(message)
 
 
 def _int_list(text: str, option: str) -> list[int]:
     try:
         values = [int(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
-        _fail(f"{option} {text!r}: give whole numbers separated by commas, e.g. '1,2'")
+        fail(f"{option} {text!r}: give whole numbers separated by commas, e.g. '1,2'")
     if not values or min(values) < 1:
-        _fail(f"{option} {text!r}: give cycle numbers from 1, e.g. '1,2'")
+        fail(f"{option} {text!r}: give cycle numbers from 1, e.g. '1,2'")
     return values
 
 
@@ -99,7 +91,7 @@ def _pairs(text: str | None, option: str, example: str) -> dict[str, str]:
             continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            _fail(f"{option}: {item!r} is not of the form name=value (e.g. '{example}')")
+            fail(f"{option}: {item!r} is not of the form name=value (e.g. '{example}')")
         out[key.strip()] = value.strip()
     return out
 
@@ -108,20 +100,19 @@ def _number(text: str, option: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        _fail(f"{option}: {text!r} is not a number")
+        fail(f"{option}: {text!r} is not a number")
     if not math.isfinite(value):
-        _fail(f"{option}: {text!r} is not a finite number")
+        fail(f"{option}: {text!r} is not a finite number")
     return value
 
 
-@app.command()
 def analyze(
     file: Path = typer.Argument(..., help=_FILE_HELP),
-    mass_mg: Optional[float] = typer.Option(
+    mass_mg: float | None = typer.Option(
         None, "--mass-mg", help="Catalyst mass in mg (else the file's; without one, capacities are in mAh)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for cycles.csv and the figures."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
-    columns: Optional[str] = typer.Option(None, "--columns", help=_COLUMNS_HELP),
+    fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
+    columns: str | None = typer.Option(None, "--columns", help=_COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
     cycle_start: str = typer.Option(
         "auto", "--cycle-start",
@@ -131,12 +122,12 @@ def analyze(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Summarise every cycle of a cycler file: print the table, write cycles.csv and figures."""
-    from metalair.io import DataQualityWarning  # noqa: PLC0415
-    from metalair.workflows.cycler import analyze_to_folder  # noqa: PLC0415
-    from metalair.workflows.progress import stderr_progress  # noqa: PLC0415
+    from metalair.io import DataQualityWarning
+    from metalair.workflows.cycler import analyze_to_folder
+    from metalair.workflows.progress import stderr_progress
 
     if cycle_start not in ("auto", "discharge", "charge", "file"):
-        _fail(f"--cycle-start {cycle_start!r}: choose auto, discharge, charge or file")
+        fail(f"--cycle-start {cycle_start!r}: choose auto, discharge, charge or file")
     mass_g = _mass_g(mass_mg)
     column_map = _column_map(columns)
     if column_map is not None and fmt is None:
@@ -157,35 +148,32 @@ def analyze(
     typer.echo(str(result))
 
 
-@app.command()
 def fit(
     file: Path = typer.Argument(..., help=_FILE_HELP),
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst (see 'metalair catalysts')."),
     params: str = typer.Option(
         ..., "--params", "-p",
         help="LumpedParameters fields to fit, separated by commas, e.g. 'i0_dec_NaO2,k_disproportionation'."),
-    mass_mg: Optional[float] = typer.Option(
+    mass_mg: float | None = typer.Option(
         None, "--mass-mg", help="Catalyst mass in mg (needed unless the file stores it)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for fit.json and fit.png."),
     cycles: str = typer.Option("1", "--cycles", help="Cycles to fit, e.g. '1' or '1,2' (each starts with a discharge "
                                                     "for a discharge-first record)."),
-    initial: Optional[str] = typer.Option(None, "--initial", help="Starting values, e.g. 'i0_dec_NaO2=1e-3'."),
-    bounds: Optional[str] = typer.Option(None, "--bounds", help="Bounds, e.g. 'i0_dec_NaO2=1e-5:1e-1'."),
-    noise_mv: Optional[float] = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
+    initial: str | None = typer.Option(None, "--initial", help="Starting values, e.g. 'i0_dec_NaO2=1e-3'."),
+    bounds: str | None = typer.Option(None, "--bounds", help="Bounds, e.g. 'i0_dec_NaO2=1e-5:1e-1'."),
+    noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
     environment: str = typer.Option("ambient air", "--environment", "-e",
                                     help="'ambient air', 'dry air' or 'pure O2'."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
-    columns: Optional[str] = typer.Option(None, "--columns", help=_COLUMNS_HELP),
+    fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
+    columns: str | None = typer.Option(None, "--columns", help=_COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write fit.png."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Fit model parameters to the discharge/charge curves of a cycler file; write fit.json and fit.png."""
-    from metalair.analysis.fitting import fit_model  # noqa: PLC0415
-    from metalair.chemistry import environment as get_env  # noqa: PLC0415
-    from metalair.io import atomic_write_text  # noqa: PLC0415
-    from metalair.workflows.outputs import begin_run  # noqa: PLC0415
-    from metalair.workflows.progress import stderr_progress  # noqa: PLC0415
+    from metalair.chemistry import environment as get_env
+    from metalair.workflows.fitting import fit_file
+    from metalair.workflows.progress import stderr_progress
 
     mass_g = _mass_g(mass_mg)
     cycle_list = _int_list(cycles, "--cycles")
@@ -194,37 +182,34 @@ def fit(
     for k, v in _pairs(bounds, "--bounds", "i0_dec_NaO2=1e-5:1e-1").items():
         lo, sep, hi = v.partition(":")
         if not sep:
-            _fail(f"--bounds: {k}={v!r} must be low:high, e.g. '{k}=1e-5:1e-1'")
+            fail(f"--bounds: {k}={v!r} must be low:high, e.g. '{k}=1e-5:1e-1'")
         limits[k] = (_number(lo, "--bounds"), _number(hi, "--bounds"))
     noise_V = None
     if noise_mv is not None:
         if not (math.isfinite(noise_mv) and noise_mv > 0):
-            _fail(f"--noise-mv {noise_mv:g} must be a positive number of mV")
-        noise_V = noise_mv * 1e-3
+            fail(f"--noise-mv {noise_mv:g} must be a positive number of mV")
+        noise_V = float(convert(noise_mv, "mV", "V"))
     try:
-        run = begin_run(out, ["metalair", "fit", *sys.argv[2:]], overwrite=overwrite, expected=("fit.json", "fit.png"))
-    except MetalairError as exc:
+        env = get_env(environment)
+        run = fit_file(file, catalyst, params, out, mass_g=mass_g, cycles=cycle_list, initial=start or None,
+                       bounds=limits or None, noise_V=noise_V, environment=env, format=fmt,
+                       column_map=_column_map(columns), figure=plot, overwrite=overwrite,
+                       command=["metalair", "fit", *sys.argv[2:]],
+                       progress=stderr_progress(file.name) if progress else None)
+    except SolverError as exc:
+        fail(str(exc), EXIT_SOLVER)
+    except (MetalairError, ImportError) as exc:
         _user_error(exc)
-    report = stderr_progress(file.name) if progress else None
-    with run:
-        try:
-            env = get_env(environment)
-            data = _read(file, mass_g, fmt, columns, report)
-            result = fit_model(data, catalyst, params, mass_g=mass_g, cycles=cycle_list, initial=start or None,
-                               bounds=limits or None, noise_V=noise_V, environment=env, progress=report)
-        except SolverError as exc:
-            _fail(str(exc), EXIT_SOLVER)
-        except (MetalairError, ImportError) as exc:
-            _user_error(exc)
-        if progress:
-            typer.echo("", err=True)
-        typer.echo(result.table())
-        written = [str(atomic_write_text(run.path("fit.json"), json.dumps(result.to_dict(), indent=2)))]
-        if plot:
-            try:
-                written.append(str(result.plot(run.path("fit.png"))))
-            except ImportError as exc:
-                typer.echo(f"note: no figure ({exc})", err=True)
-    typer.echo("wrote: " + ", ".join(written))
+    if progress:
+        typer.echo("", err=True)
+    result = run.result
+    typer.echo(result.table())
+    typer.echo("wrote: " + ", ".join(str(p) for p in run.files.values()))
     if not result.success:
-        _fail(f"the fit did not converge: {result.message}", EXIT_SOLVER)
+        fail(f"the fit did not converge: {result.message}", EXIT_SOLVER)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``analyze`` and ``fit`` to ``app``."""
+    for command in (analyze, fit):
+        app.command()(command)

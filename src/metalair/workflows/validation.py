@@ -1,4 +1,11 @@
-"""Reproduce the published observations of Sun et al. (2025) from the built-in parameter sets.
+"""Reproduce the published observations (P1–P11) of the reference study from the built-in parameter sets.
+
+The observations are those reported by Sun et al., "Cascade reactors for
+long-life solid-state sodium–air batteries", *Nature Communications* (2025):
+the discharge plateau, capacities, the charge plateaus and polarisation of
+NLRO and RuO2, the charge recovered, cycle life at 500 mA/g and 500 mAh/g,
+and which products remain after a charge. The tolerances each is scored with
+are this module's (``TOL_*``, ``P6_RUO2_WINDOW``).
 
 Each row names the observation (P1…), the catalyst, the quantity, the
 published target with its tolerance, the value the model gives, and whether
@@ -9,6 +16,7 @@ nothing is looked up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,17 +27,18 @@ __all__ = ["ValidationRow", "run_validation", "format_rows", "TARGETS", "REFEREN
 #: The experiment behind P1–P5: full discharge then charge at 100 mA/g in ambient air.
 REFERENCE_RUN = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 
-#: Published targets (Sun et al., Nat. Commun. 2025) and the tolerances they are judged with.
-TARGETS = {
+#: Published targets (Sun et al., Nat. Commun. 2025).
+TARGETS: dict[str, dict[str, Any]] = {
     "NLRO": {"P1": 2.3, "P2": 15000.0, "P3": (2.5, 3.5, 4.5), "P4": 0.75, "P5": 99.0, "P6": 1000,
              "P8": ("NaO2", "Na2O2", "Na2CO3")},
     "RuO2": {"P1": 2.3, "P2": 8500.0, "P3": None, "P4": 0.97, "P5": 60.0, "P6": 350, "P8": None},
 }
 #: P6: 500 mA/g, 500 mAh/g per half-cycle, 1.5–4.8 V; RuO2's end of life must fall in 250–450 cycles.
-P6_RUN = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000, "v_min": "1.5 V", "v_max": "4.8 V"}
+P6_RUN: dict[str, Any] = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000,
+                          "v_min": "1.5 V", "v_max": "4.8 V"}
 P6_RUO2_WINDOW = (250, 450)
 #: P8: one cycle at 200 mA/g with a 1000 mAh/g discharge, then a charge to 4.8 V.
-P8_RUN = {"current": "200 mA/g", "capacity": "1000 mAh/g", "v_max": "4.8 V"}
+P8_RUN: dict[str, Any] = {"current": "200 mA/g", "capacity": "1000 mAh/g", "v_max": "4.8 V"}
 #: "none left": every product below this fraction of what the discharge made
 P8_LEFT_FRACTION = 0.01
 TOL_PLATEAU_V = 0.1
@@ -50,6 +59,8 @@ P10_RUO2_MAX_MAH_G = 5.0
 
 @dataclass
 class ValidationRow:
+    """One scored observation: what, for which catalyst, the published target, the model's value, pass/fail."""
+
     id: str
     catalyst: str
     quantity: str
@@ -60,7 +71,8 @@ class ValidationRow:
     passed: bool
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a JSON-able dict (tuples become lists)."""
         d = asdict(self)
         for k in ("target", "value", "tolerance"):
             if isinstance(d[k], tuple):
@@ -68,13 +80,14 @@ class ValidationRow:
         return d
 
 
-def _within(value: float, target: float, tol: float) -> bool:
+def _within(value: float | None, target: float, tol: float) -> bool:
     return value is not None and not math.isnan(value) and abs(value - target) <= tol + 1e-12
 
 
-def run_validation(catalysts=None, parameters=None,
-                   observations=("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10"),
-                   progress=None) -> list[ValidationRow]:
+def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = None,
+                   observations: Iterable[str] = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10",
+                                                  "P11"),
+                   progress: Callable[[str], None] | None = None) -> list[ValidationRow]:
     """Simulate the reference run for each catalyst and score P1–P5.
 
     Parameters
@@ -116,7 +129,7 @@ def run_validation(catalysts=None, parameters=None,
     return rows
 
 
-def plateau_share(sol, step_index: int, plateaus) -> float:
+def plateau_share(sol: Any, step_index: int, plateaus: Any) -> float:
     """Share of a step's capacity within PLATEAU_HALF_WIDTH_V of one of its plateau voltages."""
     import numpy as np
 
@@ -130,7 +143,7 @@ def plateau_share(sol, step_index: int, plateaus) -> float:
     return float(dq[on].sum() / dq.sum()) if dq.sum() > 0 else 0.0
 
 
-def _p10_row(cat, parameters) -> ValidationRow:
+def _p10_row(cat: Any, parameters: Any) -> ValidationRow:
     from metalair.chemistry import ARGON
     from metalair.protocols.simulation import Simulation
 
@@ -151,8 +164,8 @@ def _p10_row(cat, parameters) -> ValidationRow:
                          q < P10_RUO2_MAX_MAH_G, note=note)
 
 
-def _p6_row(cat, parameters) -> ValidationRow:
-    from metalair.analysis.cycling import run_cycling
+def _p6_row(cat: Any, parameters: Any) -> ValidationRow:
+    from metalair.workflows.cycling import run_cycling
 
     res = run_cycling(cat, eod_threshold_V=2.0, parameters=parameters, **P6_RUN)
     life = res.life
@@ -170,13 +183,13 @@ def _p6_row(cat, parameters) -> ValidationRow:
                          (not life.censored) and lo <= life.cycle_life <= hi, note=note)
 
 
-def _p8_row(cat, parameters) -> ValidationRow:
-    from metalair.analysis.cycling import stage_analysis
+def _p8_row(cat: Any, parameters: Any) -> ValidationRow:
+    from metalair.workflows.stages import stage_analysis
 
     st = stage_analysis(cat, parameters=parameters, **P8_RUN)
     made = st.rows[0]
     left = st.left_after_charge_mmol_g
-    # the three discharge products of system.md; "left" = more than 1 % of what the discharge made
+    # the three discharge products of the study; "left" = more than 1 % of what the discharge made
     leftover = {k: left[k] for k in ("NaO2", "Na2O2", "Na2CO3")
                 if left[k] > P8_LEFT_FRACTION * max(made.get(k, 0.0), 1e-12) and left[k] > 1e-6}
     note = (f"order {' -> '.join(st.vanish_order) or '-'}; left "
@@ -191,75 +204,74 @@ def _p8_row(cat, parameters) -> ValidationRow:
                          ", ".join(leftover) or "none", "", ok, note=note)
 
 
-def _reference_rows(cat, parameters) -> list[ValidationRow]:
+def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
     """P1–P5 from one reference discharge–charge."""
     from metalair.analysis.summary import charge_plateaus, summarize
     from metalair.protocols.simulation import Simulation
 
     rows: list[ValidationRow] = []
-    for cat in (cat,):
-        tg = TARGETS[cat.name]
-        sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
-        if not sol.ok:
-            raise SolverError(f"{cat.name}: the reference simulation failed: {sol.message}")
-        s = summarize(sol)
-        dis = next(st for st in sol.steps if st.kind == "discharge")
-        ch = next(st for st in sol.steps if st.kind == "charge")
-        name = cat.name
-        # P1: discharge plateau voltage (mid-capacity) and a single plateau
-        v_mid = s["mid_discharge_voltage_V"]
-        rows.append(ValidationRow("P1", name, "discharge plateau voltage (at half capacity)", tg["P1"],
-                                  TOL_PLATEAU_V, round(v_mid, 4), "V", _within(v_mid, tg["P1"], TOL_PLATEAU_V)))
-        dpl = charge_plateaus(sol, dis.index)
-        rows.append(ValidationRow("P1", name, "number of discharge plateaus", 1, 0, len(dpl), "",
-                                  len(dpl) == 1,
-                                  note=", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in dpl)))
-        # P2: discharge capacity
-        q = dis.capacity_mAh_g
-        rows.append(ValidationRow("P2", name, "discharge capacity", tg["P2"], TOL_CAPACITY_REL * tg["P2"],
-                                  round(q, 1), "mAh/g", _within(q, tg["P2"], TOL_CAPACITY_REL * tg["P2"]),
-                                  note=f"ended by {dis.end_reason}"))
-        # P3: charge plateaus
-        cpl = charge_plateaus(sol, ch.index)
-        volts = tuple(round(p.voltage_V, 3) for p in cpl)
-        note = ", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in cpl)
-        share = plateau_share(sol, ch.index, cpl)
-        clean = len(cpl) >= 2 and share >= CLEAN_SHARE
-        note += f"; {100 * share:.0f} % of the charge within ±{1000 * PLATEAU_HALF_WIDTH_V:.0f} mV of a plateau"
-        if tg["P3"] is not None:
-            ok = (len(cpl) == len(tg["P3"]) and clean
-                  and all(_within(v, t, TOL_PLATEAU_V) for v, t in zip(volts, tg["P3"])))
-            rows.append(ValidationRow("P3", name, "charge plateaus (dQ/dV peaks, share >= 5 %), cleanly separated",
-                                      tg["P3"], TOL_PLATEAU_V, volts, "V", ok, note=note))
-        else:
-            rows.append(ValidationRow(
-                "P3", name, "charge plateaus: no clean separation", "not clean", "", f"{len(cpl)} plat., {100 * share:.0f} %",
-                "", not clean, note=note + f" (clean: >= 2 plateaus holding >= {100 * CLEAN_SHARE:.0f} % of it)"))
-        # P4: polarisation
-        pol = s["polarisation_V"]
-        rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
-                                  TOL_POLARISATION_V, round(pol, 4), "V", _within(pol, tg["P4"], TOL_POLARISATION_V)))
-        # P5: charge that removes discharge products, over the discharge capacity; the rest is reported
-        by = ch.charge_by_reaction_mAh_g
-        removed = sum(by.get(k, 0.0) for k in ("NaO2", "Na2O2", "Na2CO3"))
-        ce = 100.0 * removed / dis.capacity_mAh_g
-        note = (f"charge to 4.8 V ended by {ch.end_reason}; beside it: host {by.get('Host', 0.0):.0f}, residue "
-                f"{by.get('Residue', 0.0):.0f}, electrolyte {by.get('Electrolyte oxidation', 0.0):.0f}, double layer "
-                f"{by.get('Double layer', 0.0):.0f} mAh/g (all charge: "
-                f"{100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g:.1f} %)")
-        if name == "NLRO":
-            rows.append(ValidationRow("P5", name, "product-removing charge / discharge capacity", "> 99",
-                                      "lower bound", round(ce, 2), "%", ce > tg["P5"], note=note))
-        else:
-            rows.append(ValidationRow("P5", name, "product-removing charge / discharge capacity", tg["P5"],
-                                      TOL_P5_RUO2_PCT, round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
-                                      note=note))
+    tg = TARGETS[cat.name]
+    sol = Simulation(cat, REFERENCE_RUN, parameters=parameters).run()
+    if not sol.ok:
+        raise SolverError(f"{cat.name}: the reference simulation failed: {sol.message}")
+    s = summarize(sol)
+    dis = next(st for st in sol.steps if st.kind == "discharge")
+    ch = next(st for st in sol.steps if st.kind == "charge")
+    name = cat.name
+    # P1: discharge plateau voltage (mid-capacity) and a single plateau
+    v_mid = s["mid_discharge_voltage_V"]
+    rows.append(ValidationRow("P1", name, "discharge plateau voltage (at half capacity)", tg["P1"],
+                              TOL_PLATEAU_V, round(v_mid, 4), "V", _within(v_mid, tg["P1"], TOL_PLATEAU_V)))
+    dpl = charge_plateaus(sol, dis.index)
+    rows.append(ValidationRow("P1", name, "number of discharge plateaus", 1, 0, len(dpl), "",
+                              len(dpl) == 1,
+                              note=", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in dpl)))
+    # P2: discharge capacity
+    q = dis.capacity_mAh_g
+    rows.append(ValidationRow("P2", name, "discharge capacity", tg["P2"], TOL_CAPACITY_REL * tg["P2"],
+                              round(q, 1), "mAh/g", _within(q, tg["P2"], TOL_CAPACITY_REL * tg["P2"]),
+                              note=f"ended by {dis.end_reason}"))
+    # P3: charge plateaus
+    cpl = charge_plateaus(sol, ch.index)
+    volts = tuple(round(p.voltage_V, 3) for p in cpl)
+    note = ", ".join(f"{p.voltage_V:.2f} V ({100 * p.capacity_share:.0f} %)" for p in cpl)
+    share = plateau_share(sol, ch.index, cpl)
+    clean = len(cpl) >= 2 and share >= CLEAN_SHARE
+    note += f"; {100 * share:.0f} % of the charge within ±{1000 * PLATEAU_HALF_WIDTH_V:.0f} mV of a plateau"
+    if tg["P3"] is not None:
+        ok = (len(cpl) == len(tg["P3"]) and clean
+              and all(_within(v, t, TOL_PLATEAU_V) for v, t in zip(volts, tg["P3"])))
+        rows.append(ValidationRow("P3", name, "charge plateaus (dQ/dV peaks, share >= 5 %), cleanly separated",
+                                  tg["P3"], TOL_PLATEAU_V, volts, "V", ok, note=note))
+    else:
+        rows.append(ValidationRow(
+            "P3", name, "charge plateaus: no clean separation", "not clean", "", f"{len(cpl)} plat., {100 * share:.0f} %",
+            "", not clean, note=note + f" (clean: >= 2 plateaus holding >= {100 * CLEAN_SHARE:.0f} % of it)"))
+    # P4: polarisation
+    pol = s["polarisation_V"]
+    rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
+                              TOL_POLARISATION_V, round(pol, 4), "V", _within(pol, tg["P4"], TOL_POLARISATION_V)))
+    # P5: charge that removes discharge products, over the discharge capacity; the rest is reported
+    by = ch.charge_by_reaction_mAh_g
+    removed = sum(by.get(k, 0.0) for k in ("NaO2", "Na2O2", "Na2CO3"))
+    ce = 100.0 * removed / dis.capacity_mAh_g
+    note = (f"charge to 4.8 V ended by {ch.end_reason}; beside it: host {by.get('Host', 0.0):.0f}, residue "
+            f"{by.get('Residue', 0.0):.0f}, electrolyte {by.get('Electrolyte oxidation', 0.0):.0f}, double layer "
+            f"{by.get('Double layer', 0.0):.0f} mAh/g (all charge: "
+            f"{100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g:.1f} %)")
+    if name == "NLRO":
+        rows.append(ValidationRow("P5", name, "product-removing charge / discharge capacity", "> 99",
+                                  "lower bound", round(ce, 2), "%", ce > tg["P5"], note=note))
+    else:
+        rows.append(ValidationRow("P5", name, "product-removing charge / discharge capacity", tg["P5"],
+                                  TOL_P5_RUO2_PCT, round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
+                                  note=note))
     return rows
 
 
 def format_rows(rows: list[ValidationRow]) -> str:
     """The validation table as text."""
-    def fmt(x):
+    def fmt(x: Any) -> str:
         if isinstance(x, (tuple, list)):
             return "/".join(fmt(v) for v in x)
         if isinstance(x, float):

@@ -1,4 +1,4 @@
-"""Per-cycle metrics of a cycling record, cycle life, and the one-call file analysis.
+"""Per-cycle metrics of a cycling record: the per-cycle table, cycle life and half-cycles.
 
 Everything here takes a :class:`~metalair.tables.cycler.CyclerData` (current
 positive on discharge), so a measured file and a simulated solution converted
@@ -57,8 +57,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -66,6 +65,7 @@ from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
 from metalair.tables.summary import SummaryTable
+from metalair.units import convert
 
 __all__ = [
     "SummaryTable",
@@ -77,7 +77,6 @@ __all__ = [
     "cycle_life",
     "count_cycles",
     "half_cycles",
-    "analyze_file",
 ]
 
 #: Coulombic efficiencies outside this range (in %) are flagged on the row.
@@ -143,7 +142,7 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
             ii = i[a:b]
             lead = t[a] - t[a - 1] if a > 0 and t[a] > t[a - 1] else 0.0
             dt = np.clip(np.diff(t[a:b]), 0.0, None)
-            dq = np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)) / 3600.0
+            dq = convert(np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)), "As", "Ah")
         # voltage at the middle of each charge increment
         vmid = np.concatenate(([vv[0]], 0.5 * (vv[1:] + vv[:-1])))
         q[k] = float(np.sum(dq))
@@ -224,7 +223,8 @@ def cycle_summary(
     """
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
-            f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, got {coulombic_efficiency!r}"
+            f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, "
+            f"got {coulombic_efficiency!r}"
         )
     if cycle_start not in ("auto", "discharge", "charge", "file"):
         raise ParameterError(f"cycle_start must be 'auto', 'discharge', 'charge' or 'file', got {cycle_start!r}")
@@ -237,11 +237,14 @@ def cycle_summary(
     data, numbering_note = _numbered(data, cycle_start)
     notes.append(numbering_note)
     steps = _step_table(data, capacity_source, progress)
+    # Ah and Wh -> mAh and mWh, per gram when the mass is known
+    scale = float(convert(1.0, "Ah", "mAh"))
     if mass is None:
-        scale, cap_unit, en_unit = 1000.0, "mAh", "mWh"
-        notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute (mAh, mWh); pass mass_g for mAh/g")
+        cap_unit, en_unit = "mAh", "mWh"
+        notes.append("no catalyst mass given or stored in the file: capacities and energies are absolute "
+                     "(mAh, mWh); pass mass_g for mAh/g")
     else:
-        scale, cap_unit, en_unit = 1000.0 / mass, "mAh/g", "mWh/g"
+        scale, cap_unit, en_unit = scale / mass, "mAh/g", "mWh/g"
 
     step_cycle = data.cycle[steps.start]
     cycles = np.unique(data.cycle)
@@ -517,7 +520,8 @@ def cycle_life(
             failed, reason = int(cycles[k]), why
             break
         if qc[k] == 0 and k == last:
-            notes.append(f"cycle {int(cycles[k])} has no charge (test ended after its discharge); not counted as a failure")
+            notes.append(f"cycle {int(cycles[k])} has no charge (test ended after its discharge); "
+                         "not counted as a failure")
             last_incomplete = True
             break
         if qc[k] < tolerance * limit:
@@ -587,7 +591,8 @@ def half_cycles(
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
                 else:
                     t, i = data.time_s[a:b], data.current_A[a:b]
-                    inc = np.concatenate(([0.0], 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None))) / 3600.0
+                    amp_s = 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None)
+                    inc = convert(np.concatenate(([0.0], amp_s)), "As", "Ah")
                     q = np.abs(np.cumsum(inc))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)
@@ -604,141 +609,3 @@ def half_cycles(
                 )
             )
     return out
-
-
-# ---------------------------------------------------------------------------
-# one call: file -> table, CSV, figures
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class CycleAnalysis:
-    """Result of :func:`analyze_file`: the data, the per-cycle table, files written."""
-
-    data: CyclerData
-    table: SummaryTable
-    life: CycleLife | None
-    files: dict[str, Path]
-    notes: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        parts = [str(self.table)]
-        if self.life is not None:
-            parts.append(str(self.life))
-        parts.extend(f"wrote {name}: {p}" for name, p in self.files.items())
-        parts.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(parts)
-
-
-def analyze_file(
-    path: str | os.PathLike[str],
-    mass_g: float | None = None,
-    out_dir: str | os.PathLike[str] | None = None,
-    *,
-    format: str | None = None,
-    column_map: dict[str, Any] | None = None,
-    coulombic_efficiency: CEDefinition = "charge/discharge",
-    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
-    capacity_limit_mAh_g: float | None = None,
-    eod_threshold_V: float | None = None,
-    figures: bool = True,
-    strict: bool = False,
-    progress: Progress | None = None,
-    data: CyclerData | None = None,
-) -> CycleAnalysis:
-    """Read a cycler file, check that it is cycling, summarise every cycle, write ``cycles.csv`` and figures.
-
-    The record is classified first (:func:`metalair.analysis.classify.classify_record`):
-    a linear sweep, a cyclic voltammogram, an impedance spectrum, a hold or
-    a rest record raises :class:`~metalair.analysis.classify.NotCyclingError`
-    naming the command that analyses it, instead of producing a cycle table.
-    In a multi-technique file, only the cycling part is summarised and the
-    other parts are listed in the notes.
-
-    Parameters
-    ----------
-    path : path-like
-        Any file :func:`metalair.io.read` understands.
-    mass_g : float, optional
-        Catalyst mass in g (else the file's, else absolute mAh with a note).
-    out_dir : path-like, optional
-        Where ``cycles.csv`` (one row per cycle, written atomically) and the
-        figures (``voltage_capacity.png``, ``capacity_efficiency.png``,
-        ``dqdv.png``; needs matplotlib) go. Nothing is written when omitted.
-    format, column_map, strict
-        Passed to :func:`metalair.io.read`.
-    coulombic_efficiency, cycle_start
-        Passed to :func:`cycle_summary`.
-    capacity_limit_mAh_g, eod_threshold_V
-        When given, :func:`cycle_life` is evaluated (``result.life``) on
-        discharge-first cycles; it is ``None`` otherwise, since a life is only
-        defined for capacity-limited cycling.
-    figures : bool
-        Write the figures (when ``out_dir`` is given).
-    progress : callable, optional
-        ``progress(stage, done, total)`` with stages ``"read"`` (bytes, for
-        delimited text), ``"steps"`` and ``"figures"``.
-    data : CyclerData, optional
-        An already-read record (``path`` is then only used in messages).
-
-    Returns
-    -------
-    CycleAnalysis
-        ``result.table`` is the per-cycle :class:`SummaryTable`.
-
-    Raises
-    ------
-    NotCyclingError
-        If the record holds no galvanostatic cycling.
-    """
-    from metalair.analysis.classify import NotCyclingError, classify_record, route_message
-    from metalair.io import read
-
-    if eod_threshold_V is not None and not math.isfinite(float(eod_threshold_V)):
-        raise ParameterError(f"eod_threshold_V must be a finite voltage, got {eod_threshold_V!r}")
-    if data is None:
-        data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
-    kind = classify_record(data)
-    if not kind.is_cycling:
-        from metalair.analysis.classify import ROUTES
-
-        raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
-    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
-    foreign = [s for s in kind.segments if s.kind in ("linear sweep", "cyclic voltammetry", "impedance", "other")]
-    if foreign:
-        keep = np.ones(len(data), dtype=bool)
-        for seg in foreign:
-            keep[seg.start:seg.stop] = False
-            tool = {"impedance": "metalair eis", "linear sweep": "metalair cv", "cyclic voltammetry": "metalair cv"}
-            where = f" (analyse with '{tool[seg.kind]}')" if seg.kind in tool else ""
-            notes.append(f"rows {seg.start}-{seg.stop - 1} are {seg.kind}, left out of the cycle table{where}")
-        data = data.take(keep)
-    table = cycle_summary(data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start,
-                          progress=progress)
-    counted = count_cycles(data)
-    notes.append(f"detected {counted}")
-    life: CycleLife | None = None
-    if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
-        judged = table if cycle_start == "discharge" else cycle_summary(
-            data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start="discharge")
-        if judged is not table:
-            notes.append("cycle life judged on discharge-first cycles (each discharge with the charge after it)")
-        if judged.capacity_unit == "mAh/g":
-            life = cycle_life(judged, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
-        else:
-            life = cycle_life(judged, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
-    notes.extend(f"warning: {w}" for w in data.warnings)
-    files: dict[str, Path] = {}
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        files["cycles.csv"] = table.to_csv(out / "cycles.csv")
-        if figures:
-            if progress is not None:
-                progress("figures", 0, 1)
-            try:
-                from metalair.plotting.cycles import save_cycle_figures
-                files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
-            except ImportError as exc:
-                notes.append(f"figures skipped: {exc}")
-            if progress is not None:
-                progress("figures", 1, 1)
-    return CycleAnalysis(data=data, table=table, life=life, files=files, notes=tuple(notes))

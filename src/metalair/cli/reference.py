@@ -1,0 +1,89 @@
+"""CLI commands about the built-in knowledge: ``catalysts``, ``protocols`` and ``validate``."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, fail
+from metalair.errors import MetalairError, SolverError
+
+__all__ = ["register", "catalysts", "protocols", "validate"]
+
+
+def catalysts(
+    show: str | None = typer.Option(None, "--show", help="Print one catalyst (built-in name or .toml) as a "
+                                    "catalyst file."),
+    parameters: bool = typer.Option(False, "--parameters", help="List the fitted model parameters: value, the "
+                                    "observation that identifies each, and source."),
+) -> None:
+    """List the built-in catalysts, their descriptors and sources (or one as a file, or the fitted values)."""
+    from metalair.catalysts import CATALYSTS, get_catalyst
+    from metalair.catalysts.files import catalyst_to_toml
+    from metalair.units import to_user
+
+    if show is not None:
+        try:
+            typer.echo(catalyst_to_toml(get_catalyst(show)), nl=False)
+        except MetalairError as exc:
+            fail(str(exc))
+        return
+    if parameters:
+        from metalair.models.parameters import fitted_parameters
+
+        rows = fitted_parameters()
+        typer.echo(f"{len(rows)} fitted values (everything else is from the literature, derived or assumed; "
+                   "see LumpedParameters SOURCES):")
+        for r in rows:
+            typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} identified by {r['identified by']}")
+        return
+
+    for cat in CATALYSTS.values():
+        kind = "insertion host (state follows potential)" if cat.is_insertion_host else "fixed state"
+        typer.echo(f"{cat.name}  {cat.formula}  — {kind}")
+        typer.echo(f"    {cat.description}")
+        for prod, d in cat.descriptors.items():
+            typer.echo(f"    {prod:7s} d-band {d.d_band_centre:+.2f} eV, ICOHP {d.icohp:+.2f} eV"
+                       + (f", host stage {d.stage:g}" if cat.is_insertion_host else ""))
+        typer.echo(f"    free-energy charging overpotential {cat.free_energy_overpotential:.3f} V")
+        for hc in cat.host_couples:
+            typer.echo(f"    host couple {hc.name}: E0 {hc.standard_potential:.2f} V, "
+                       f"{to_user(hc.capacity, 'mAh/g'):.1f} mAh/g")
+        for name, src in cat.sources.items():
+            typer.echo(f"    source ({name}): {src}")
+        typer.echo("")
+
+
+def protocols() -> None:
+    """Show the accepted protocol forms with examples."""
+    from metalair.protocols.parser import ACCEPTED_FORMS
+
+    typer.echo(ACCEPTED_FORMS)
+
+
+def validate(
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+    catalyst: list[str] | None = typer.Option(None, "--catalyst", "-c", help="Limit to these catalysts."),
+) -> None:
+    """Reproduce the published observations (Sun et al., Nat. Commun. 2025) from the built-in parameter sets."""
+    from metalair.workflows.validation import format_rows, run_validation
+
+    try:
+        rows = run_validation(catalyst or None, progress=lambda m: typer.echo(f"running {m}", err=True))
+    except SolverError as exc:
+        fail(str(exc), EXIT_SOLVER)
+    except MetalairError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+    else:
+        typer.echo(format_rows(rows))
+    if not all(r.passed for r in rows):
+        raise typer.Exit(EXIT_USER)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``catalysts``, ``protocols`` and ``validate`` to ``app``."""
+    for command in (catalysts, protocols, validate):
+        app.command()(command)

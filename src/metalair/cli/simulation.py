@@ -1,0 +1,224 @@
+"""CLI commands that simulate: ``simulate``, ``compare``, ``cycle`` and ``stages``.
+
+Each parses its options, calls one workflow of :mod:`metalair.workflows`,
+prints the result and exits with the codes of :mod:`metalair.cli._common`.
+The workflows are imported inside the commands, so ``metalair --help`` does
+not load the model.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from metalair.cli._common import EXIT_SOLVER, fail, progress_bar
+from metalair.errors import MetalairError, SolverError
+
+__all__ = ["register", "simulate", "compare", "cycle", "stages"]
+
+_REFERENCE = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
+_ENV_HELP = "'ambient air', 'dry air' or 'pure O2'."
+
+
+_OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."
+
+
+def _begin_run(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> Any:
+    """Check --out before any work and settle an earlier run there (see metalair.workflows.outputs)."""
+    from metalair.workflows.outputs import begin_run
+
+    try:
+        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
+    except MetalairError as exc:
+        fail(str(exc))
+
+
+def _environment(name: str) -> object:
+    from metalair.chemistry import environment as get_env
+
+    try:
+        return get_env(name)
+    except MetalairError as exc:
+        fail(str(exc))
+
+
+def simulate(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst (see 'metalair catalysts')."),
+    protocol: str = typer.Option(_REFERENCE, "--protocol", "-p",
+                                 help="Protocol text, steps separated by ';' (see 'metalair protocols')."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    fmt: str = typer.Option("csv", "--format", help="Time-series format: csv or parquet."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
+) -> None:
+    """Simulate a protocol on the reference sodium–air cell; print a summary and write files."""
+    from metalair.analysis.summary import format_summary
+    from metalair.workflows.simulate import SERIES_FORMATS, simulate_to_files
+
+    if fmt not in SERIES_FORMATS:
+        fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
+    env = _environment(environment)
+    manifest = _begin_run(out, overwrite, expected=("cycles.csv",))
+    with manifest:
+        try:
+            run = simulate_to_files(catalyst, protocol, environment=env, out_dir=out, series_format=fmt,
+                                    figure=plot, progress=progress_bar if progress else None)
+        except SolverError as exc:
+            fail(str(exc), EXIT_SOLVER)
+        except MetalairError as exc:
+            fail(str(exc))
+        manifest.add(*run.files)
+        typer.echo(format_summary(run.summary))
+        for w in run.solution.warnings:
+            typer.echo(f"warning: {w}", err=True)
+        if run.life is not None:
+            typer.echo(str(run.life))
+        typer.echo("wrote: " + ", ".join(str(p) for p in run.files))
+        if not run.solution.ok:
+            manifest.finish("partial", run.solution.message)
+            fail(run.solution.message, EXIT_SOLVER)
+
+
+def compare(
+    catalysts: list[str] = typer.Argument(None, help="Catalysts to compare (default: NLRO RuO2)."),
+    protocol: str = typer.Option(_REFERENCE, "--protocol", "-p", help="Protocol text (see 'metalair protocols')."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
+) -> None:
+    """Run the same protocol for several catalysts and draw them on one figure."""
+    from metalair.analysis.summary import format_summary, summarize
+    from metalair.catalysts import get_catalyst
+    from metalair.workflows.simulate import compare_catalysts
+
+    names = catalysts or ["NLRO", "RuO2"]
+    for name in names:  # every name is checked before anything runs
+        try:
+            get_catalyst(name)
+        except MetalairError as exc:
+            fail(str(exc))
+    env = _environment(environment)
+    manifest = _begin_run(out, overwrite)
+    with manifest:
+        try:
+            sols, path = compare_catalysts(names, protocol, environment=env, out_dir=out)
+        except SolverError as exc:
+            fail(str(exc), EXIT_SOLVER)
+        except MetalairError as exc:
+            fail(str(exc))
+        manifest.add(path)
+        for sol in sols.values():
+            typer.echo(format_summary(summarize(sol)))
+            if not sol.ok:
+                manifest.finish("partial", sol.message)
+                fail(sol.message, EXIT_SOLVER)
+        typer.echo(f"wrote: {path}")
+
+
+def cycle(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst."),
+    current: str = typer.Option("500mA/g", "--current", help="Specific current, e.g. 500mA/g."),
+    capacity: str = typer.Option("500mAh/g", "--capacity", help="Capacity limit per half-cycle, e.g. 500mAh/g."),
+    cycles: int = typer.Option(1000, "--cycles", "-n", help="Number of cycles."),
+    v_min: str = typer.Option("1.5V", "--v-min", help="Discharge voltage limit."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    eod_threshold: float = typer.Option(2.0, "--eod-threshold", help="Report the first cycle whose end-of-discharge "
+                                        "voltage falls below this [V]."),
+    tolerance: float = typer.Option(0.99, "--tolerance", help="Fraction of the capacity limit a half-cycle must "
+                                    "reach to count as passed."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    fmt: str = typer.Option("csv", "--format", help="Per-cycle table format: csv or parquet."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write cycling.png."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
+) -> None:
+    """Capacity-limited cycling: cycle life, per-cycle table (cycles.csv), summary.json and figure."""
+    from metalair.workflows.cycling import TABLE_FORMATS, run_cycling
+
+    if not math.isfinite(eod_threshold):
+        fail(f"--eod-threshold {eod_threshold}: give a finite voltage in V, e.g. 2.0")
+    if not math.isfinite(tolerance):
+        fail(f"--tolerance {tolerance}: give a number in (0, 1], e.g. 0.99")
+    if cycles < 1:
+        fail(f"--cycles {cycles} must be at least 1")
+    if fmt not in TABLE_FORMATS:
+        fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
+    if not 0 < tolerance <= 1:
+        fail(f"--tolerance {tolerance} must be in (0, 1]")
+    env = _environment(environment)
+    manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
+    try:
+        res = run_cycling(catalyst, current, capacity, cycles, v_min, v_max, eod_threshold_V=eod_threshold,
+                          tolerance=tolerance, environment=env,
+                          progress=progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out,
+                          figure=plot, table_format=fmt)
+    except SolverError as exc:
+        manifest.abandon()
+        fail(str(exc), EXIT_SOLVER)
+    except MetalairError as exc:
+        manifest.abandon()
+        fail(str(exc))
+    manifest.add(*(out / f for f in res.files.values()))
+    manifest.finish("complete" if res.solution.ok else "partial")
+    t, s = res.table, res.settings
+    typer.echo(f"{res.catalyst}: {cycles} cycles at {s['current_mA_g']:g} mA/g, {s['capacity_mAh_g']:g} mAh/g per "
+               f"half-cycle, {s['v_min_V']:g}-{s['v_max_V']:g} V ({res.wall_time_s:.2f} s)")
+    typer.echo(str(res.life))
+    head = ["Cycle", "Discharge capacity [mAh/g]", "Charge capacity [mAh/g]", "End-of-discharge voltage [V]",
+            "End-of-charge voltage [V]", "Polarisation [V]", "Energy efficiency [%]", "Carbonate after charge [mmol/g]"]
+    n = len(t)
+    show = sorted({0, 1, 9, 99, 199, 299, 349, 399, 499, 999, n - 1} & set(range(n)))
+    typer.echo("  ".join(f"{h:>14s}" if i else f"{h:>6s}" for i, h in enumerate(
+        ["cycle", "Q_dis mAh/g", "Q_ch mAh/g", "EoD V", "EoC V", "polar. V", "EE %", "CO3 mmol/g"])))
+    for i in show:
+        vals = [t[h][i] for h in head]
+        typer.echo(f"{int(vals[0]):6d}  " + "  ".join(f"{v:14.4g}" for v in vals[1:]))
+    typer.echo("wrote: " + ", ".join(str(out / f) for f in res.files.values()))
+    if not res.solution.ok:
+        fail(res.solution.message, EXIT_SOLVER)
+
+
+def stages(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst."),
+    current: str = typer.Option("200mA/g", "--current", help="Specific current, e.g. 200mA/g."),
+    capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages [V] at which to report the inventory."),
+) -> None:
+    """Stage analysis: products at the end of discharge and at chosen voltages on charge."""
+    from metalair.workflows.stages import stage_analysis
+
+    from metalair.units import parse_quantity
+
+    try:
+        volts = tuple(float(v) for v in at.split(",") if v.strip())
+    except ValueError:
+        fail(f"--at {at!r} must be comma-separated voltages, e.g. 2.8,3.8,4.6")
+    try:
+        top = parse_quantity(v_max, "potential")
+    except MetalairError as exc:
+        fail(f"--v-max {v_max!r}: {exc}")
+    outside = [v for v in volts if not (0 < v <= top)]
+    if outside or not volts:
+        fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside) or 'no voltage'} cannot be reached on a charge "
+             f"to --v-max {top:g} V; give voltages between the end-of-discharge voltage and {top:g} V, "
+             "e.g. --at 2.8,3.8,4.6")
+    try:
+        typer.echo(stage_analysis(catalyst, current, capacity, v_max, volts).table())
+    except SolverError as exc:
+        fail(str(exc), EXIT_SOLVER)
+    except MetalairError as exc:
+        fail(str(exc))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate``, ``compare``, ``cycle`` and ``stages`` to ``app``."""
+    for command in (simulate, compare, cycle, stages):
+        app.command()(command)

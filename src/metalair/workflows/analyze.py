@@ -1,0 +1,155 @@
+"""One call from a cycler file to the per-cycle table, cycle life and figures."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from metalair.analysis.cycle_metrics import CEDefinition, CycleLife, count_cycles, cycle_life, cycle_summary
+from metalair.errors import ParameterError
+from metalair.io import read
+from metalair.tables.cycler import CyclerData
+from metalair.tables.summary import SummaryTable
+
+__all__ = ["CycleAnalysis", "analyze_file"]
+
+
+@dataclass(frozen=True, eq=False)
+class CycleAnalysis:
+    """Result of :func:`analyze_file`: the data, the per-cycle table, files written."""
+
+    data: CyclerData
+    table: SummaryTable
+    life: CycleLife | None
+    files: dict[str, Path]
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        parts = [str(self.table)]
+        if self.life is not None:
+            parts.append(str(self.life))
+        parts.extend(f"wrote {name}: {p}" for name, p in self.files.items())
+        parts.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(parts)
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    mass_g: float | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    format: str | None = None,
+    column_map: dict[str, Any] | None = None,
+    coulombic_efficiency: CEDefinition = "charge/discharge",
+    cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
+    capacity_limit_mAh_g: float | None = None,
+    eod_threshold_V: float | None = None,
+    figures: bool = True,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    data: CyclerData | None = None,
+) -> CycleAnalysis:
+    """Read a cycler file, check that it is cycling, summarise every cycle, write ``cycles.csv`` and figures.
+
+    The record is classified first (:func:`metalair.analysis.classify.classify_record`):
+    a linear sweep, a cyclic voltammogram, an impedance spectrum, a hold or
+    a rest record raises :class:`~metalair.analysis.classify.NotCyclingError`
+    naming the command that analyses it, instead of producing a cycle table.
+    In a multi-technique file, only the cycling part is summarised and the
+    other parts are listed in the notes.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file :func:`metalair.io.read` understands.
+    mass_g : float, optional
+        Catalyst mass in g (else the file's, else absolute mAh with a note).
+    out_dir : path-like, optional
+        Where ``cycles.csv`` (one row per cycle, written atomically) and the
+        figures (``voltage_capacity.png``, ``capacity_efficiency.png``,
+        ``dqdv.png``; needs matplotlib) go. Nothing is written when omitted.
+    format, column_map, strict
+        Passed to :func:`metalair.io.read`.
+    coulombic_efficiency, cycle_start
+        Passed to :func:`cycle_summary`.
+    capacity_limit_mAh_g, eod_threshold_V
+        When given, :func:`cycle_life` is evaluated (``result.life``) on
+        discharge-first cycles; it is ``None`` otherwise, since a life is only
+        defined for capacity-limited cycling.
+    figures : bool
+        Write the figures (when ``out_dir`` is given).
+    progress : callable, optional
+        ``progress(stage, done, total)`` with stages ``"read"`` (bytes, for
+        delimited text), ``"steps"`` and ``"figures"``.
+    data : CyclerData, optional
+        An already-read record (``path`` is then only used in messages).
+
+    Returns
+    -------
+    CycleAnalysis
+        ``result.table`` is the per-cycle :class:`SummaryTable`.
+
+    Raises
+    ------
+    NotCyclingError
+        If the record holds no galvanostatic cycling.
+    """
+    from metalair.analysis.classify import NotCyclingError, classify_record, route_message
+
+    if eod_threshold_V is not None and not math.isfinite(float(eod_threshold_V)):
+        raise ParameterError(f"eod_threshold_V must be a finite voltage, got {eod_threshold_V!r}")
+    if data is None:
+        data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
+    kind = classify_record(data)
+    if not kind.is_cycling:
+        from metalair.analysis.classify import ROUTES
+
+        raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
+    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+    foreign = [s for s in kind.segments if s.kind in ("linear sweep", "cyclic voltammetry", "impedance", "other")]
+    if foreign:
+        keep = np.ones(len(data), dtype=bool)
+        for seg in foreign:
+            keep[seg.start:seg.stop] = False
+            tool = {"impedance": "metalair eis", "linear sweep": "metalair cv", "cyclic voltammetry": "metalair cv"}
+            where = f" (analyse with '{tool[seg.kind]}')" if seg.kind in tool else ""
+            notes.append(f"rows {seg.start}-{seg.stop - 1} are {seg.kind}, left out of the cycle table{where}")
+        data = data.take(keep)
+    table = cycle_summary(data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start,
+                          progress=progress)
+    counted = count_cycles(data)
+    notes.append(f"detected {counted}")
+    life: CycleLife | None = None
+    if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
+        judged = table if cycle_start == "discharge" else cycle_summary(
+            data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start="discharge")
+        if judged is not table:
+            notes.append("cycle life judged on discharge-first cycles (each discharge with the charge after it)")
+        if judged.capacity_unit == "mAh/g":
+            life = cycle_life(judged, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
+        else:
+            life = cycle_life(judged, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
+    notes.extend(f"warning: {w}" for w in data.warnings)
+    files: dict[str, Path] = {}
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files["cycles.csv"] = table.to_csv(out / "cycles.csv")
+        if figures:
+            if progress is not None:
+                progress("figures", 0, 1)
+            try:
+                from metalair.plotting.cycles import save_cycle_figures
+                files.update(save_cycle_figures(data, table, out, cycle_start=cycle_start))
+            except ImportError as exc:
+                notes.append(f"figures skipped: {exc}")
+            if progress is not None:
+                progress("figures", 1, 1)
+    return CycleAnalysis(data=data, table=table, life=life, files=files, notes=tuple(notes))
