@@ -19,14 +19,14 @@ ROOT = SRC / "metalair"
 
 #: Bottom to top. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "constants", "units", "_validation", "_files", "_jit"},
+    {"errors", "constants", "units", "_validation", "_files", "_jit", "_version"},
+    {"tables"},  # column tables (measured, simulated, summaries): used from the protocols upwards
     {"chemistry"},
     {"catalysts"},
     {"physics"},
     {"solvers"},  # battery-agnostic numerics: below the model, which binds its step to them
     {"models"},
     {"protocols"},
-    {"tables"},
     {"analysis", "io"},  # peers: neither imports the other
     {"plotting"},
     {"workflows"},

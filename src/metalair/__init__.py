@@ -9,10 +9,9 @@ Quick start::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from metalair._version import __version__
 from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
-from metalair.catalysts.files import load_catalyst, save_catalyst  # noqa: F401  (catalyst files, TOML)
+from metalair.catalysts.files import load_catalyst, save_catalyst
 from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
 from metalair.errors import (
     DataFormatError,

@@ -150,10 +150,6 @@ UNITS: dict[str, tuple[str, float]] = {
     "m3 K/mol": ("Curie constant", 1.0),
     "cm3 K/mol": ("Curie constant", 4.0e-6 * math.pi),
     "emu K/mol": ("Curie constant", 4.0e-6 * math.pi),
-    # mass -> kg
-    "kg": ("mass", 1.0),
-    "g": ("mass", 1.0e-3),
-    "mg": ("mass", 1.0e-6),
     # molar mass -> kg/mol
     "g/mol": ("molar mass", 1.0e-3),
     "kg/mol": ("molar mass", 1.0),

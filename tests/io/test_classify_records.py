@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from metalair.analysis.classify import NotCyclingError, classify_record, count_reversals
-from metalair.workflows.analyze import analyze_file
 from metalair.cli.app import app
 from metalair.io import DataQualityWarning, read
 from metalair.tables.writers import write_cycler_csv
+from metalair.workflows.analyze import analyze_file
 
 runner = CliRunner()
 

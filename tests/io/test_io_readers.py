@@ -57,7 +57,8 @@ def test_neware_row_and_cycle_counts(data_file, name, rows, cycles, vmin, vmax):
         # records 6622 and 6623 carry the same time stamp (00:05:58.180) in the file and in
         # NewareNDA's reference output: a real duplicate, reported
         assert len(data.metadata["warnings"]) == 1
-        assert "1 records repeat the time stamp" in data.metadata["warnings"][0] and "6622" in data.metadata["warnings"][0]
+        warning = data.metadata["warnings"][0]
+        assert "1 records repeat the time stamp" in warning and "6622" in warning
     else:
         assert data.metadata["warnings"] == []
 

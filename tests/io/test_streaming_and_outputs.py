@@ -186,8 +186,8 @@ def test_huge_protocol_text_gives_a_short_error():
 
 
 def test_analyze_file_progress_and_nan_threshold(tmp_path):
-    from metalair.workflows.analyze import analyze_file
     from metalair.errors import ParameterError
+    from metalair.workflows.analyze import analyze_file
 
     src = write_cycler_csv(_record(), tmp_path / "r.csv")
     seen: list[str] = []

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 import metalair as ma
-from metalair.workflows.cycling import run_cycling
 from metalair.analysis.summary import charge_plateaus
 from metalair.catalysts import NLRO, RUO2
 from metalair.constants import F, R
 from metalair.protocols.simulation import REFERENCE_PROTOCOL
+from metalair.workflows.cycling import run_cycling
 
 P6 = {"current": "500 mA/g", "capacity": "500 mAh/g", "cycles": 1000, "v_min": "1.5 V", "v_max": "4.8 V",
       "eod_threshold_V": 2.0}

@@ -130,8 +130,9 @@ def _charge_curve(q, v):
 
 def test_p3_clean_separation_criterion_can_fail_both_ways():
     """Two flat plateaus joined by a step are clean (fails RuO2's P3); a sloping curve is not."""
-    import numpy as np
     from types import SimpleNamespace as P
+
+    import numpy as np
 
     q = np.linspace(0.0, 1000.0, 1001)
     steps = np.where(q < 600.0, 3.0, 3.8) + 1e-5 * q

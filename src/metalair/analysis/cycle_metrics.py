@@ -54,7 +54,6 @@ Warnings (the ``Warnings`` column)
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -70,7 +69,6 @@ from metalair.units import convert
 __all__ = [
     "SummaryTable",
     "CycleLife",
-    "CycleAnalysis",
     "CycleCount",
     "HalfCycle",
     "cycle_summary",

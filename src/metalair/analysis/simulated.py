@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.efficiency import energy_efficiency
-
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData
 from metalair.tables.summary import SummaryTable

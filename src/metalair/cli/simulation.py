@@ -193,9 +193,8 @@ def stages(
     at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages [V] at which to report the inventory."),
 ) -> None:
     """Stage analysis: products at the end of discharge and at chosen voltages on charge."""
-    from metalair.workflows.stages import stage_analysis
-
     from metalair.units import parse_quantity
+    from metalair.workflows.stages import stage_analysis
 
     try:
         volts = tuple(float(v) for v in at.split(",") if v.strip())

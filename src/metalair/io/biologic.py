@@ -226,7 +226,8 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
             )
         header_index = int(m.group(1)) - 1
         if header_index < 1:
-            raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; the file is damaged")
+            raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; "
+                                  "the file is damaged")
     else:  # a data-only export: the column names are on the first non-blank line
         header_index = next((k for k, ln in enumerate(lines) if ln.strip()), 0)
     table: TextTable = split_table(text, path.name, header_index, delimiter="\t", pad_short_rows=True)

@@ -547,9 +547,9 @@ def read_generic_csv(
     energy = values.get("energy_Wh")
     if energy is not None:
         energy = signed_like_current(per_step_accumulated(energy, step), current, step)
-    for arr in (values.get("time_s"), values.get("voltage_V"), current, step, cycle, step_type, capacity, energy):
-        if isinstance(arr, np.ndarray):
-            arr.setflags(write=False)  # handed over to the table: shared, not copied (peak memory)
+    for handed in (values.get("time_s"), values.get("voltage_V"), current, step, cycle, step_type, capacity, energy):
+        if isinstance(handed, np.ndarray):
+            handed.setflags(write=False)  # handed over to the table: shared, not copied (peak memory)
     data = CyclerData(
         time_s=values["time_s"],
         voltage_V=values["voltage_V"],

@@ -15,7 +15,7 @@ from metalair.analysis.diffraction import DiffractionAnalysis, PhaseMatch
 from metalair.analysis.magnetism import CurieWeissResult, Susceptibility
 from metalair.analysis.raman import RamanAnalysis
 from metalair.analysis.xas import XasNormalization
-from metalair.plotting.simulation import _mpl
+from metalair.plotting.simulation import pyplot as _mpl
 
 __all__ = ["plot_susceptibility", "plot_magnetisation", "plot_xanes", "plot_diffraction", "plot_raman"]
 

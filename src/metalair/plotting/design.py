@@ -15,7 +15,7 @@ __all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps"]
 
 
 def _plt() -> Any:
-    from metalair.plotting.simulation import _mpl
+    from metalair.plotting.simulation import pyplot as _mpl
 
     return _mpl()
 

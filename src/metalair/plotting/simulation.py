@@ -16,7 +16,7 @@ from metalair.analysis.cycle_metrics import CycleLife
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
 
-__all__ = ["new_figure", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
+__all__ = ["new_figure", "pyplot", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
 
 _PRODUCTS = [("NaO2", "NaO2", "#1f77b4"), ("Na2O2", "Na2O2", "#ff7f0e"),
              ("Na2CO3", "Na2CO3·xH2O", "#2ca02c"), ("Residue", "residue", "#d62728")]
@@ -33,6 +33,16 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout=layout)  # type: ignore[arg-type]  # a layout name or None
+
+
+def pyplot() -> Any:
+    """Matplotlib's pyplot on the non-interactive Agg backend (for figures built with pyplot helpers)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def preload() -> None:

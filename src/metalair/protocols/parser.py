@@ -579,7 +579,7 @@ def parse_protocol(text: str) -> Protocol:
 
 #: longest piece of the user's input quoted in an error message
 _QUOTE_LIMIT = 80
-_QUOTED = re.compile(r"'([^'\n]{%d,})'" % (_QUOTE_LIMIT + 1))
+_QUOTED = re.compile(r"'([^'\n]{" + str(_QUOTE_LIMIT + 1) + r",})'")
 
 
 def _clip(text: str, limit: int = _QUOTE_LIMIT) -> str:

@@ -48,7 +48,8 @@ def _shared(values: Any, kinds: str) -> np.ndarray | None:
     the readers' checks) then cost no copy of the columns they keep, which
     keeps the peak memory of reading a large file a small multiple of its size.
     """
-    if isinstance(values, np.ndarray) and values.ndim == 1 and not values.flags.writeable and values.dtype.kind in kinds:
+    if (isinstance(values, np.ndarray) and values.ndim == 1 and not values.flags.writeable
+            and values.dtype.kind in kinds):
         return values
     return None
 

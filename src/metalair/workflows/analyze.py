@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-import math
-from collections.abc import Callable
 
 import numpy as np
 

@@ -145,7 +145,7 @@ class RunOutputs:
 
     def manifest(self) -> dict[str, Any]:
         """The manifest as a dict."""
-        from metalair import __version__
+        from metalair._version import __version__
 
         data: dict[str, Any] = {
             "command": self.command,

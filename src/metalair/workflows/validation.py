@@ -245,8 +245,9 @@ def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
                                   tg["P3"], TOL_PLATEAU_V, volts, "V", ok, note=note))
     else:
         rows.append(ValidationRow(
-            "P3", name, "charge plateaus: no clean separation", "not clean", "", f"{len(cpl)} plat., {100 * share:.0f} %",
-            "", not clean, note=note + f" (clean: >= 2 plateaus holding >= {100 * CLEAN_SHARE:.0f} % of it)"))
+            "P3", name, "charge plateaus: no clean separation", "not clean", "",
+            f"{len(cpl)} plat., {100 * share:.0f} %", "", not clean,
+            note=note + f" (clean: >= 2 plateaus holding >= {100 * CLEAN_SHARE:.0f} % of it)"))
     # P4: polarisation
     pol = s["polarisation_V"]
     rows.append(ValidationRow("P4", name, "polarisation (mean charge - mean discharge voltage)", tg["P4"],
