@@ -68,14 +68,16 @@ def test_compare_writes_one_figure(tmp_path):
 
 def test_validate_json_rows():
     res = runner.invoke(app, ["validate", "--json"])
-    assert res.exit_code == 1, res.output  # a row fails (P3 RuO2, reported honestly): exit code 1
+    assert res.exit_code == 1, res.output  # rows fail (reported honestly): exit code 1
     rows = json.loads(res.stdout)  # progress goes to stderr
     keys = {"id", "catalyst", "quantity", "target", "tolerance", "value", "unit", "passed"}
     assert all(keys <= set(r) for r in rows)
     ids = {(r["id"], r["catalyst"]) for r in rows}
-    for pid in ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10"):
+    for pid in ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P9", "P10"):
         assert (pid, "NLRO") in ids and (pid, "RuO2") in ids
-    assert {(r["id"], r["catalyst"]) for r in rows if not r["passed"]} == {("P3", "RuO2")}
+    assert ("P7", "NLRO") in ids and ("P11", "NLRO") in ids
+    assert {(r["id"], r["catalyst"]) for r in rows if not r["passed"]} == {
+        ("P3", "RuO2"), ("P7", "NLRO"), ("P9", "NLRO"), ("P9", "RuO2")}
 
 
 def test_protocols_lists_forms():

@@ -23,16 +23,24 @@ def rows():
 KNOWN_FAILURES = {
     ("P3", "RuO2"): "two flat charge plateaus (3.06 V, 3.75 V) hold 98 % of the charge: a clean separation, "
                     "where the study sees a smeared charge",
+    ("P7", "NLRO"): "e-/O2 = 1.11 on discharge and 1.12 on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
+                    "the study's DEMS gives > 2",
+    ("P9", "NLRO"): "one anodic peak (2.85 V) at the analysis' 5 % prominence: a 2-hour cathodic sweep makes almost "
+                    "only NaO2, so there are no Na2O2 or carbonate peaks to see",
+    ("P9", "RuO2"): "one anodic peak, as many as NLRO (broader: 138 vs 133 mV), not fewer",
 }
 
 
 @pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
-@pytest.mark.parametrize("pid", ["P1", "P2", "P3", "P4", "P5", "P6", "P8", "P10"])
+@pytest.mark.parametrize("pid", ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11"])
 def test_observation_passes(rows, catalyst, pid, request):
     """Every row passes within its published tolerance, except the known failures (strict xfail)."""
     if (pid, catalyst) in KNOWN_FAILURES:
         request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[(pid, catalyst)]))
     mine = [r for (i, c, _q), r in rows.items() if i == pid and c == catalyst]
+    if pid in ("P7", "P11") and catalyst == "RuO2":  # the study gives these for NLRO only
+        assert not mine
+        return
     assert mine, f"no {pid} row for {catalyst}"
     for r in mine:
         assert r.passed, f"{pid} {catalyst} {r.quantity}: model {r.value} vs target {r.target} ± {r.tolerance}"
@@ -141,3 +149,12 @@ def test_p3_clean_separation_criterion_can_fail_both_ways():
     slope = 3.0 + 0.0015 * q  # 1.5 V over the charge
     sol = _charge_curve(q, slope)
     assert plateau_share(sol, 1, [P(voltage_V=3.3), P(voltage_V=4.0)]) < CLEAN_SHARE
+
+
+def test_rows_say_whether_they_are_predictions_or_calibrations(rows):
+    """A row matched by a value fitted to it is a calibration, and says which value."""
+    kinds = {(r.id, r.catalyst): r.kind for r in rows.values()}
+    assert kinds[("P3", "NLRO")].startswith("calibration") and "i0_dec_Na2O2" in kinds[("P3", "NLRO")]
+    assert kinds[("P6", "RuO2")].startswith("calibration") and "residue_blocking" in kinds[("P6", "RuO2")]
+    for pid in ("P5", "P6", "P8", "P10"):
+        assert kinds[(pid, "NLRO")] == "prediction"

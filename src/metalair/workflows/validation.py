@@ -45,6 +45,28 @@ TOL_PLATEAU_V = 0.1
 TOL_POLARISATION_V = 0.08
 TOL_CAPACITY_REL = 0.15
 TOL_P5_RUO2_PCT = 10.0
+#: Which rows are calibrations: the fitted values (models.parameters.FITTED, and the NLRO host couples'
+#: positions) that were set from that observation. Every other row is a prediction.
+CALIBRATED_BY: dict[tuple[str, str], tuple[str, ...]] = {
+    ("P1", "NLRO"): ("i0_form_NaO2",), ("P1", "RuO2"): ("i0_form_NaO2",),
+    ("P2", "NLRO"): ("desorption_current_ref", "solution_blocking"),
+    ("P2", "RuO2"): ("film_blocking", "gamma_ads", "k_electrolyte_attack"),
+    ("P3", "NLRO"): ("i0_dec_NaO2", "i0_dec_Na2O2", "i0_dec_Na2CO3"),
+    ("P4", "NLRO"): ("k_disproportionation",), ("P4", "RuO2"): ("beta_fe",),
+    ("P5", "RuO2"): ("k_carbonation",),
+    ("P6", "RuO2"): ("residue_blocking",),
+    ("P11", "NLRO"): ("NLRO host couple positions",),
+}
+#: P7: e-/O2 over the discharge and over the charge of the reference run, counted as a DEMS counts them.
+P7_MIN_E_PER_O2 = 2.0
+#: P9: cyclic voltammetry of a fresh cell 1.5-4.5 V at 0.1 mV/s; peaks are those the CV analysis finds
+#: with its default prominence (5 % of the cycle's largest current).
+P9_RUN = "Sweep 1.5-4.5 V at 0.1 mV/s"
+P9_WINDOWS = {"Na2O2": (3.2, 3.8), "Na2CO3": (4.2, 4.8)}
+#: P11: NLRO's Ru valence when the charge reaches 3.5 V (Ru K-edge XANES: 4+ -> ~4.45+).
+P11_VOLTAGE = 3.5
+P11_TARGET = 4.45
+TOL_VALENCE = 0.1
 #: P3 "clean separation": at least two charge plateaus (dQ/dV peaks with >= 5 % of the charge) that
 #: together hold at least this share of the charge capacity within PLATEAU_HALF_WIDTH_V of their
 #: voltages. Two flat plateaus joined by a step are clean; a sloping or smeared charge is not.
@@ -70,6 +92,8 @@ class ValidationRow:
     unit: str
     passed: bool
     note: str = ""
+    #: "prediction", or "calibration (...)" naming the fitted values set from this observation
+    kind: str = "prediction"
 
     def as_dict(self) -> dict[str, Any]:
         """The row as a JSON-able dict (tuples become lists)."""
@@ -104,15 +128,16 @@ def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = Non
     """
     rows: list[ValidationRow] = []
     obs = set(observations)
+    cv_cache: dict[str, Any] = {}
     for c in (catalysts or ["NLRO", "RuO2"]):
         from metalair.catalysts import get_catalyst
 
         cat = get_catalyst(c)
         if cat.name not in TARGETS:
             raise SolverError(f"no published targets for catalyst {cat.name!r}; targets exist for {list(TARGETS)}")
-        if obs & {"P1", "P2", "P3", "P4", "P5"}:
+        if obs & {"P1", "P2", "P3", "P4", "P5", "P7", "P11"}:
             if progress:
-                progress(f"{cat.name}: reference discharge-charge (P1-P5)")
+                progress(f"{cat.name}: reference discharge-charge (P1-P5, P7, P11)")
             rows += [r for r in _reference_rows(cat, parameters) if r.id in obs]
         if "P6" in obs:
             if progress:
@@ -126,7 +151,59 @@ def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = Non
             if progress:
                 progress(f"{cat.name}: charge in argon (P10)")
             rows.append(_p10_row(cat, parameters))
+        if "P9" in obs and cat.name in ("NLRO", "RuO2"):
+            if progress:
+                progress(f"{cat.name}: cyclic voltammetry (P9)")
+            rows.append(_p9_row(cat, parameters, cv_cache))
+    for r in rows:
+        fitted = CALIBRATED_BY.get((r.id, r.catalyst))
+        if fitted:
+            r.kind = "calibration (" + ", ".join(fitted) + ")"
     return rows
+
+
+def _cv(cat: Any, parameters: Any, cache: dict[str, Any]) -> Any:
+    """The CV analysis of one catalyst (simulated once per validation run)."""
+    from metalair.analysis.voltammetry import analyze_cv, voltammogram_from_solution
+    from metalair.protocols.simulation import Simulation
+
+    if cat.name not in cache:
+        sol = Simulation(cat, P9_RUN, parameters=parameters).run()
+        if not sol.ok:
+            raise SolverError(f"{cat.name}: the CV failed: {sol.message}")
+        cache[cat.name] = analyze_cv(voltammogram_from_solution(sol))
+    return cache[cat.name]
+
+
+def _p9_row(cat: Any, parameters: Any, cache: dict[str, Any]) -> ValidationRow:
+    from metalair.catalysts import get_catalyst
+
+    mine = _cv(cat, parameters, cache)
+    other = _cv(get_catalyst("RuO2" if cat.name == "NLRO" else "NLRO"), parameters, cache)
+
+    def anodic(a: Any) -> list[Any]:
+        return [p for p in a.peaks if p.direction == "anodic"]
+
+    def top(a: Any) -> Any:
+        return max(anodic(a), key=lambda p: p.current)
+
+    pk, pk_other = anodic(mine), anodic(other)
+    volts = tuple(round(p.potential_V, 2) for p in pk)
+    sep, sep_other = mine.separation_V.get(1, float("nan")), other.separation_V.get(1, float("nan"))
+    note = (f"anodic peaks {', '.join(f'{p.potential_V:.2f} V ({p.current:.0f} A/kg)' for p in pk)}; separation "
+            f"{1000 * sep:.0f} mV; main anodic FWHM {1000 * top(mine).fwhm_V:.0f} mV; the other catalyst: "
+            f"{len(pk_other)} anodic peak(s), main {top(other).current:.0f} A/kg, separation {1000 * sep_other:.0f} mV")
+    if cat.name == "NLRO":
+        in_windows = {k: any(lo <= p.potential_V <= hi for p in pk) for k, (lo, hi) in P9_WINDOWS.items()}
+        ok = (len(pk) >= 2 and all(in_windows.values()) and top(mine).current > top(other).current
+              and sep < sep_other)
+        note += "; peaks in the windows: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in in_windows.items())
+        return ValidationRow("P9", cat.name, "CV: several anodic peaks (incl. Na2O2, carbonate windows), "
+                             "larger currents, smaller separation than RuO2", "see quantity", "", volts, "V", ok,
+                             note=note)
+    ok = len(pk) < len(pk_other) and top(mine).fwhm_V > top(other).fwhm_V
+    return ValidationRow("P9", cat.name, "CV: fewer, broader anodic peaks than NLRO", "see quantity", "", volts,
+                         "V", ok, note=note)
 
 
 def plateau_share(sol: Any, step_index: int, plateaus: Any) -> float:
@@ -267,6 +344,25 @@ def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
         rows.append(ValidationRow("P5", name, "product-removing charge / discharge capacity", tg["P5"],
                                   TOL_P5_RUO2_PCT, round(ce, 2), "%", _within(ce, tg["P5"], TOL_P5_RUO2_PCT),
                                   note=note))
+    # P7: e-/O2 as a DEMS counts it (electrons passed over net O2 consumed or evolved), per half-cycle
+    if name == "NLRO":
+        from metalair.analysis.dems import electrons_per_o2
+
+        halves = {r["kind"]: r for r in electrons_per_o2(sol)}
+        vals = (round(halves["discharge"]["e_per_O2"], 3), round(halves["charge"]["e_per_O2"], 3))
+        rows.append(ValidationRow(
+            "P7", name, "DEMS e-/O2 over the discharge / over the charge", f"> {P7_MIN_E_PER_O2:g}", "lower bound",
+            vals, "", all(v > P7_MIN_E_PER_O2 for v in vals),
+            note=(f"charge by reaction [mAh/g]: " + ", ".join(f"{k} {v:.0f}" for k, v in by.items() if abs(v) >= 1)
+                  + "; CO2 evolved on charge " + f"{1000 * halves['charge']['CO2_mol_g']:.2f} mmol/g")))
+        # P11: Ru valence when the charge reaches 3.5 V (XANES), from the host couple's progress
+        from metalair.analysis.characterisation import model_stages
+
+        stage = model_stages(sol, cat, [P11_VOLTAGE]).stages[0]
+        rows.append(ValidationRow(
+            "P11", name, f"Ru valence at {P11_VOLTAGE:g} V on charge (XANES)", P11_TARGET, TOL_VALENCE,
+            round(stage.ru_valence, 3), "", _within(stage.ru_valence, P11_TARGET, TOL_VALENCE),
+            note=f"host Na {stage.host_sodium:.2f} per formula unit at {P11_VOLTAGE:g} V"))
     return rows
 
 
@@ -282,8 +378,12 @@ def format_rows(rows: list[ValidationRow]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r.id:3s} {r.catalyst:8s} {r.quantity[:62]:62s} {fmt(r.target):>15s} {fmt(r.tolerance):>11s} "
-                     f"{fmt(r.value):>17s} {r.unit:8s} {'PASS' if r.passed else 'FAIL'}"
+                     f"{fmt(r.value):>17s} {r.unit:8s} {'PASS' if r.passed else 'FAIL'} "
+                     f"{'C' if r.kind.startswith('calibration') else 'P'}"
                      + (f"   [{r.note}]" if r.note else ""))
     n_pass = sum(r.passed for r in rows)
-    lines.append(f"{n_pass}/{len(rows)} passed")
+    n_pred = sum(not r.kind.startswith("calibration") for r in rows)
+    n_pred_pass = sum(r.passed and not r.kind.startswith("calibration") for r in rows)
+    lines.append(f"{n_pass}/{len(rows)} passed; predictions (P) {n_pred_pass}/{n_pred}, calibrations (C: a fitted "
+                 f"value was set from the observation) {n_pass - n_pred_pass}/{len(rows) - n_pred}")
     return "\n".join(lines)
