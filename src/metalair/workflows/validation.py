@@ -353,7 +353,7 @@ def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
         rows.append(ValidationRow(
             "P7", name, "DEMS e-/O2 over the discharge / over the charge", f"> {P7_MIN_E_PER_O2:g}", "lower bound",
             vals, "", all(v > P7_MIN_E_PER_O2 for v in vals),
-            note=(f"charge by reaction [mAh/g]: " + ", ".join(f"{k} {v:.0f}" for k, v in by.items() if abs(v) >= 1)
+            note=("charge by reaction [mAh/g]: " + ", ".join(f"{k} {v:.0f}" for k, v in by.items() if abs(v) >= 1)
                   + "; CO2 evolved on charge " + f"{1000 * halves['charge']['CO2_mol_g']:.2f} mmol/g")))
         # P11: Ru valence when the charge reaches 3.5 V (XANES), from the host couple's progress
         from metalair.analysis.characterisation import model_stages
