@@ -156,6 +156,10 @@ UNITS: dict[str, tuple[str, float]] = {
     # photon energy -> eV (spectroscopy keeps eV; 1 keV = 1000 eV)
     "eV": ("photon energy", 1.0),
     "keV": ("photon energy", 1.0e3),
+    # area-specific resistance -> Ω m²
+    "Ω m²": ("area-specific resistance", 1.0),
+    "Ω cm²": ("area-specific resistance", 1.0e-4),
+    "Ω·cm²": ("area-specific resistance", 1.0e-4),
     # length (wavelengths, lattice spacings) -> m
     "m": ("length", 1.0),
     "nm": ("length", 1.0e-9),

@@ -143,3 +143,12 @@ def test_cycle_parquet_table(tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text())["files"]["table"] == "cycles.parquet"
     res = runner.invoke(app, ["cycle", "--format", "xlsx", "--out", str(tmp_path)])
     assert res.exit_code == 1 and "xlsx" in res.output
+
+
+def test_impedance_writes_spectra_and_figures(tmp_path):
+    res = runner.invoke(app, ["impedance", "--along", "100mA/g", "--capacities", "500,10000", "--points", "11",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "impedance_1.csv").exists() and (tmp_path / "impedance_2.csv").exists()
+    assert (tmp_path / "impedance_nyquist.png").exists() and (tmp_path / "impedance_bode.png").exists()
+    assert "charge-transfer resistance" in res.stdout

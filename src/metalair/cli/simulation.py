@@ -217,7 +217,57 @@ def stages(
         fail(str(exc))
 
 
+def impedance(
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
+    at: str = typer.Option("Discharge at 100 mA/g for 5000 mAh/g", "--at",
+                           help="Protocol that brings the cell to the state where the spectrum is taken."),
+    bias: str | None = typer.Option(None, "--bias", help="DC current during the measurement, discharge positive "
+                                    "(e.g. 10mA/g); default: the current of the protocol's last step."),
+    along: str | None = typer.Option(None, "--along", help="Instead of --at: spectra during a discharge at this "
+                                     "current (e.g. 100mA/g), after each capacity of --capacities."),
+    capacities: str = typer.Option("500,2500,5000,7500,10000", "--capacities",
+                                   help="Capacities [mAh/g] for --along, separated by commas."),
+    f_min: float = typer.Option(1e-3, "--fmin", help="Lowest frequency [Hz]."),
+    f_max: float = typer.Option(1e6, "--fmax", help="Highest frequency [Hz]."),
+    points: int = typer.Option(61, "--points", help="Frequencies (log-spaced)."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
+    out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write Nyquist and Bode figures."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
+) -> None:
+    """Impedance of the model from the linearisation of its own equations; spectrum table and figures."""
+    from metalair.workflows.impedance import default_frequencies, model_spectrum, spectra_along, write_spectra
+
+    env = _environment(environment)
+    try:
+        freqs = default_frequencies(f_min, f_max, points)
+        qs = [float(v) for v in capacities.split(",") if v.strip()]
+    except (MetalairError, ValueError) as exc:
+        fail(f"frequencies or --capacities: {exc}")
+    manifest = _begin_run(out, overwrite, expected=("impedance.csv", "impedance_nyquist.png"))
+    with manifest:
+        try:
+            if along is not None:
+                res = spectra_along(catalyst, along, qs, frequency_Hz=freqs, environment=env)
+            else:
+                res = model_spectrum(catalyst, at, bias=bias, frequency_Hz=freqs, environment=env)
+            write_spectra(res, out, figures=plot)
+        except SolverError as exc:
+            fail(str(exc), EXIT_SOLVER)
+        except MetalairError as exc:
+            fail(str(exc))
+        manifest.add(*res.files)
+    for s in res.spectra:
+        z = s.impedance
+        typer.echo(f"{s.metadata['source']}: charge-transfer resistance "
+                   f"{s.metadata['charge_transfer_resistance_ohm_cm2']:.4g} Ω·cm²; |Z| from {abs(z).min():.4g} to "
+                   f"{abs(z).max():.4g} Ω·cm² over {freqs.min():g}-{freqs.max():g} Hz")
+    for n in res.notes:
+        typer.echo(f"note: {n}", err=True)
+    typer.echo("wrote: " + ", ".join(str(p) for p in res.files))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``simulate``, ``compare``, ``cycle`` and ``stages`` to ``app``."""
-    for command in (simulate, compare, cycle, stages):
+    """Add ``simulate``, ``compare``, ``cycle``, ``stages`` and ``impedance`` to ``app``."""
+    for command in (simulate, compare, cycle, stages, impedance):
         app.command()(command)

@@ -36,7 +36,7 @@ __all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "check_spe
 SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 0, inductive Z'' > 0"
 
 #: Units an impedance may carry.
-IMPEDANCE_UNITS: tuple[str, ...] = ("Ω", "Ω·m²", "Ω·kg")
+IMPEDANCE_UNITS: tuple[str, ...] = ("Ω", "Ω·m²", "Ω·cm²", "Ω·kg")
 
 
 def _where(rows: np.ndarray, limit: int = 5) -> str:

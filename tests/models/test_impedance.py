@@ -1,0 +1,90 @@
+"""The model's impedance (linearisation of its own equations) against a time-domain simulation.
+
+A small sinusoidal current on top of a DC bias is simulated with the model's
+own implicit step (1000 steps per period) and the voltage's response at that
+frequency is extracted by least squares; it must match the linearised
+impedance to 1 % in |Z| and 1° in phase. The charge-transfer arc must grow
+as discharge products passivate the catalyst.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import metalair as ma
+from metalair.models import _kernel as K
+from metalair.models.declaration import O, Y
+from metalair.models.impedance import cell_impedance, linearise
+from metalair.workflows.impedance import OPEN_CIRCUIT_NOTE, model_spectrum, spectra_along
+
+BIAS = 50.0  # A/kg = mA/g, discharge
+
+
+@pytest.fixture(scope="module")
+def state():
+    model = ma.LumpedAirElectrode("NLRO")
+    sol = ma.Simulation(model=model, protocol=f"Discharge at {BIAS:g} mA/g for 5000 mAh/g").run()
+    assert sol.ok
+    return model, sol.final_state
+
+
+def _time_domain(model, y0, f, amplitude=2.0, n_per=1000, periods=6):
+    w = 2 * np.pi * f
+    dt = 1.0 / (f * n_per)
+    y = y0.copy()
+    out = K.new_output(len(model.couples))
+    ny = model.n_states
+    t = np.arange(1, n_per * periods + 1) * dt
+    v = np.empty(len(t))
+    for k, tk in enumerate(t):
+        assert K.step(model.ctx, y, dt, K.CONTROL_CURRENT, BIAS + amplitude * np.sin(w * tk), y[Y.potential],
+                      0.005, out)
+        y = out[:ny].copy()
+        v[k] = out[ny + O.cell_voltage]
+    m = t > 2.0 / f  # past the start-up transient
+    tt = t[m] - t[m].mean()
+    basis = np.column_stack([np.ones(m.sum()), tt, tt ** 2, np.sin(w * t[m]), np.cos(w * t[m])])
+    c = np.linalg.lstsq(basis, v[m], rcond=None)[0]
+    return -(c[3] + 1j * c[4]) / amplitude  # Z = -dV/dI with the discharge-positive current
+
+
+@pytest.mark.parametrize("f", [1000.0, 10.0, 1.0, 0.1, 0.001])
+def test_linearised_impedance_matches_a_time_domain_sine(state, f):
+    model, y0 = state
+    z_lin = cell_impedance(linearise(model, y0, BIAS), [f])[0]
+    z_td = _time_domain(model, y0, f)
+    assert abs(z_td) == pytest.approx(abs(z_lin), rel=0.01)
+    assert abs(np.degrees(np.angle(z_td) - np.angle(z_lin))) < 1.0
+
+
+def test_high_frequency_limit_is_the_ohmic_and_anode_resistance(state):
+    model, y0 = state
+    lin = linearise(model, y0, BIAS)
+    z = cell_impedance(lin, [1e7])[0]
+    assert z.real == pytest.approx(lin.R_ohm + lin.R_anode, rel=1e-4)
+    assert z.imag < 0  # capacitive
+
+
+def test_charge_transfer_arc_grows_as_products_passivate_the_catalyst():
+    res = spectra_along("NLRO", "100 mA/g", (500, 5000, 10000, 14000), frequency_Hz=np.logspace(3, -3, 13))
+    rct = [s.metadata["charge_transfer_resistance_ohm_cm2"] for s in res.spectra]
+    assert all(b > a for a, b in zip(rct, rct[1:]))
+    assert rct[-1] > 5 * rct[0]
+    low = [abs(s.impedance[-1]) for s in res.spectra]  # 1 mHz
+    assert low[-1] > 5 * low[0]
+
+
+def test_open_circuit_spectrum_says_it_is_not_unique():
+    res = model_spectrum("NLRO", "Discharge at 100 mA/g for 1000 mAh/g; Rest for 10 min",
+                         frequency_Hz=np.logspace(3, -2, 6))
+    assert OPEN_CIRCUIT_NOTE in res.notes
+    assert model_spectrum("NLRO", "Discharge at 100 mA/g for 1000 mAh/g", frequency_Hz=[1.0]).notes == []
+
+
+def test_bad_state_and_frequencies_are_refused(state):
+    model, y0 = state
+    with pytest.raises(ma.ParameterError, match="finite"):
+        linearise(model, y0[:-1], 0.0)
+    with pytest.raises(ma.ParameterError, match="positive"):
+        cell_impedance(linearise(model, y0, BIAS), [0.0])
