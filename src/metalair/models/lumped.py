@@ -206,6 +206,8 @@ class LumpedAirElectrode:
             eta_fe_NaO2=cat.free_energy_overpotential, eta_fe_Na2O2=0.0, eta_fe_Na2CO3=0.0,
         )
         self.ctx = (self.constants, self._couples, self._stage)
+        self._tolerance_cache: dict[SolverSettings, tuple[np.ndarray, np.ndarray]] = {}
+        self._summed: tuple[np.ndarray, np.ndarray, list[str]] | None = None
 
     # ------------------------------------------------------------------ layout
     @property
@@ -246,6 +248,9 @@ class LumpedAirElectrode:
 
     def tolerances(self, settings: SolverSettings) -> tuple[np.ndarray, np.ndarray]:
         """Per-state (relative, absolute) error scales for the step control."""
+        cached = self._tolerance_cache.get(settings)
+        if cached is not None:
+            return cached
         rel = np.empty(self.n_states)
         ab = np.empty(self.n_states)
         for i, kind in enumerate(STATE_TOLERANCE):
@@ -255,10 +260,13 @@ class LumpedAirElectrode:
                 rel[i], ab[i] = settings.rtol, settings.atol
         rel[N_BASE_STATES:] = settings.rtol
         ab[N_BASE_STATES:] = COUPLE_ATOL
+        self._tolerance_cache[settings] = (rel, ab)
         return rel, ab
 
     def summed_outputs(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """What a segment accumulates: output indices, whether each is a rate (x dt), and names."""
+        if self._summed is not None:
+            return self._summed
         idx, rate, names = [], [], []
         for ch in CHANNELS:
             if ch.output is not None:
@@ -273,7 +281,8 @@ class LumpedAirElectrode:
             idx.append(self.output_index(pr.output))
             rate.append(False)
             names.append(f"amount:{pr.name}")
-        return np.array(idx, dtype=np.int64), np.array(rate, dtype=np.bool_), names
+        self._summed = (np.array(idx, dtype=np.int64), np.array(rate, dtype=np.bool_), names)
+        return self._summed
 
     def gas_uptake(self, amounts: dict[str, Any]) -> dict[str, Any]:
         """Net gas taken up [mol/kg] from process amounts (by process name), by the declared stoichiometry."""

@@ -310,13 +310,24 @@ def _range_cause(model: LumpedAirElectrode, step: Any) -> str:
             "current.")
 
 
+_DESCRIPTIONS: dict[int, tuple[Any, str]] = {}
+
+
 def _describe(step: Any) -> str:
+    """The step as protocol text (memoised per step object: a cycle repeats the same steps)."""
     from metalair.protocols.parser import format_protocol
 
+    hit = _DESCRIPTIONS.get(id(step))
+    if hit is not None and hit[0] is step:
+        return hit[1]
     try:
-        return format_protocol(Protocol([step]))
+        text = format_protocol(Protocol([step]))
     except ProtocolError:  # a step the text form cannot express
-        return type(step).__name__
+        text = type(step).__name__
+    if len(_DESCRIPTIONS) > 10_000:
+        _DESCRIPTIONS.clear()
+    _DESCRIPTIONS[id(step)] = (step, text)
+    return text
 
 
 class _Recorder:
@@ -332,7 +343,23 @@ class _Recorder:
         self.summaries: list[StepSummary] = []
         idx, _rate, names = model.summed_outputs()
         self.sum_names = names
-        self.n_channels = len(model.channel_names())
+        channels = model.channel_names()
+        self.n_channels = len(channels)
+        # the segment sums (channel charges, couple charges, process amounts) mapped once to what is reported
+        pos = {n: k for k, n in enumerate(names)}
+        self.to_channels = np.zeros((len(channels), len(names)))
+        for i, ch in enumerate(channels):
+            if f"charge:{ch}" in pos:
+                self.to_channels[i, pos[f"charge:{ch}"]] = 1.0
+            elif ch == "Host":
+                for c in model.couples:
+                    if c.host:
+                        self.to_channels[i, pos[f"couple:{c.name}"]] = 1.0
+            else:
+                self.to_channels[i, pos[f"couple:{ch}"]] = 1.0
+        self.to_amounts = np.zeros((len(PROCESSES), len(names)))
+        for i, pr in enumerate(PROCESSES):
+            self.to_amounts[i, pos[f"amount:{pr.name}"]] = 1.0
         self.q_net = 0.0                                   # ∫ I dt, discharge positive [C/kg]
         self.q_channel = np.zeros(self.n_channels)         # ∫ I_ch dt, anodic positive [C/kg]
         self.amounts = np.zeros(len(PROCESSES))            # Σ process amounts [mol/kg]
@@ -368,15 +395,11 @@ class _Recorder:
             self.v_start = seg.v_start
         self.v_last = seg.v_end
         self.t_last = seg.t_end
-        sums = dict(zip(self.sum_names, seg.sums))
-        q_channels = np.array(
-            [sums[f"charge:{ch}"] if f"charge:{ch}" in sums else
-             sum(sums[f"couple:{c.name}"] for c in m.couples if c.host) if ch == "Host" else
-             sums[f"couple:{ch}"] for ch in m.channel_names()])
+        q_channels = self.to_channels @ seg.sums
         self.q_by += q_channels
         self.q_channel += q_channels
         self.q_net -= float(q_channels.sum())  # actual ∫I dt (= applied current to the solver tolerance)
-        self.amounts += np.array([sums[f"amount:{pr.name}"] for pr in PROCESSES])
+        self.amounts += self.to_amounts @ seg.sums
 
     def end_step(self, reason: str, y: np.ndarray) -> StepSummary:
         if self.keep and self.pending:
