@@ -323,7 +323,10 @@ def _summary_from_steps(sol: Any) -> dict[str, Any]:
         out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
         out["coulombic_efficiency_pct"] = (100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
                                            if dis.capacity_mAh_g else math.nan)
-        out["energy_efficiency_pct"] = 100.0 * dis.energy_Wh_kg / ch.energy_Wh_kg if ch.energy_Wh_kg else math.nan
+        from metalair.analysis.efficiency import energy_efficiency
+
+        out["energy_efficiency_pct"] = energy_efficiency(dis.capacity_mAh_g, ch.capacity_mAh_g,
+                                                         dis.energy_Wh_kg, ch.energy_Wh_kg)
         out["charge_end_reason"] = ch.end_reason
         out["products_after_charge_mol_g"] = ch.products_end_mol_g
     return out
