@@ -76,6 +76,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="metalair-bench-"))
     try:
         cases = [
+            (f"{args.n} descriptor sets, full discharge-charge, summary only, --fast, serial",
+             [*SAMPLE, "--n", str(args.n), "--summary-only", "--fast", "--scheduler", "serial"], args.n),
             (f"{args.n} descriptor sets, full discharge-charge, summary only",
              [*SAMPLE, "--n", str(args.n), "--summary-only"], args.n),
             (f"{args.n_plateaus} descriptor sets, full discharge-charge, with plateaus",

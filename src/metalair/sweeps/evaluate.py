@@ -102,6 +102,9 @@ class ScreenSettings:
         keeps step summaries only, which is faster.
     cycling : CyclingSettings or None
         Also run capacity-limited cycling and report cycle life.
+    fast : bool
+        Use :data:`SCREENING_SOLVER` (4x looser step control) for the discharge–charge: about twice
+        as fast; on the reference runs capacities move by < 0.15 % and polarisations by < 1 mV.
     """
 
     catalyst: str = "NLRO"
@@ -109,6 +112,19 @@ class ScreenSettings:
     environment: str = "ambient air"
     plateaus: bool = True
     cycling: CyclingSettings | None = None
+    fast: bool = False
+
+
+def _screening_solver() -> Any:
+    from metalair.solvers.integrate import SolverSettings
+
+    return SolverSettings(max_change=0.02, rtol=4e-3, atol=1.2e-3, dt_max=480.0)
+
+
+#: Step control of a ``fast`` screen: 4x the default tolerances and largest step. Against the default
+#: on the 100 mA/g reference runs: NLRO 15,273 vs 15,259 mAh/g, polarisation 0.7481 vs 0.7479 V;
+#: RuO2 8,847 vs 8,842 mAh/g, 0.9822 vs 0.9831 V (tests/sweeps check it).
+SCREENING_SOLVER = _screening_solver()
 
 
 @functools.lru_cache(maxsize=64)
@@ -250,11 +266,13 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         if settings.plateaus:
             from metalair.analysis.summary import summarize
 
-            sol = Simulation(cat, protocol, parameters=params, environment=env).run()
+            sol = Simulation(cat, protocol, parameters=params, environment=env,
+                             solver=SCREENING_SOLVER if settings.fast else None).run()
             s = summarize(sol)
             plateaus = s.get("charge_plateaus") or []
         else:
-            sol = Simulation(cat, protocol, parameters=params, environment=env, save_cycles=()).run()
+            sol = Simulation(cat, protocol, parameters=params, environment=env, save_cycles=(),
+                             solver=SCREENING_SOLVER if settings.fast else None).run()
             s = _summary_from_steps(sol)
             plateaus = []
         nan = math.nan
