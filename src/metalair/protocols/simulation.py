@@ -384,7 +384,6 @@ class _Recorder:
         """A whole integrated segment."""
         if seg.n_steps == 0:
             return
-        m = self.m
         if self.keep and seg.rows is not None and len(seg.rows):
             rows = seg.rows.copy()
             rows[:, 2] += self.q_step  # capacity counts from the start of the protocol step
