@@ -98,7 +98,14 @@ def simulate_to_files(catalyst: Any = "NLRO", protocol: Any = None, *, environme
     run = SimulationRun(sol, summarize(sol), n_cycles)
     if n_cycles > 1:  # a cycling protocol: per-cycle table and cycle life too
         run.table = simulated_cycle_summary(sol)
-        run.life = cycle_life(run.table)
+        from metalair.protocols.steps import Discharge
+        from metalair.units import to_user
+
+        limits = {float(st.capacity) for _c, st in flatten(sim.protocol.steps)
+                  if isinstance(st, Discharge) and st.capacity is not None}
+        # the protocol's own capacity limit when it has exactly one (else the analysis infers it, and says so)
+        limit = float(to_user(limits.pop(), "mAh/g")) if len(limits) == 1 else None
+        run.life = cycle_life(run.table, limit)
         run.summary.update({"cycle_life": run.life.cycle_life, "censored": run.life.censored,
                             "first_failed_cycle": run.life.first_failed_cycle,
                             "end_of_life_reason": run.life.reason, "cycles_run": len(run.table),
@@ -121,9 +128,14 @@ def _write(run: SimulationRun, out: Path, stem: str, series_format: str, figure:
     if run.table is not None:
         run.files.append(run.table.to_csv(out / "cycles.csv"))
     if figure:
-        from metalair.plotting.simulation import plot_solution, save_figure
+        from metalair.plotting.simulation import plot_cycling, plot_solution, save_figure
 
-        save_figure(plot_solution(run.solution), out / f"{stem}.png")
+        if run.table is not None and run.life is not None:  # a cycling protocol: end voltages per cycle and the
+            # kept cycles drawn each with its own label (not side by side as if consecutive)
+            fig = plot_cycling(run.table, run.life, run.solution, title=f"{run.solution.meta.get('catalyst')}")
+        else:
+            fig = plot_solution(run.solution)
+        save_figure(fig, out / f"{stem}.png")
         run.files.append(out / f"{stem}.png")
     run.files.append(atomic_write_text(out / f"{stem}_summary.json",
                                        json.dumps(run.summary, indent=2, default=str)))
