@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.crystal import REFERENCE_PHASES, CrystalStructure, Reflection, powder_pattern
-from metalair.analysis.peaks import FittedPeak, als_baseline, find_peaks, fit_peaks, pseudo_voigt
+from metalair.analysis.peaks import FittedPeak, als_baseline, baseline_corrected, find_peaks, fit_peaks, pseudo_voigt
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
 
@@ -127,17 +127,9 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
     """
     if not isinstance(pattern, Diffractogram):
         raise ParameterError(f"pattern must be a Diffractogram (metalair.io.diffraction), got {type(pattern).__name__}")
-    x, y = pattern.two_theta_deg, pattern.intensity
-    if two_theta_range is not None:
-        lo, hi = (float(v) for v in two_theta_range)
-        if not lo < hi:
-            raise ParameterError(f"two_theta_range = {two_theta_range!r}: low must be below high")
-        sel = (x >= lo) & (x <= hi)
-        x, y = x[sel], y[sel]
-    if x.size < 20:
-        raise DataFormatError(f"{pattern.name}: {x.size} points in the range; need at least 20")
-    bg = als_baseline(y, lam=lam, p=p)
-    corr = y - bg
+    x, y, corr = baseline_corrected(pattern.two_theta_deg, pattern.intensity, two_theta_range, pattern.name,
+                                    "two_theta_range", lam=lam, p=p)
+    bg = y - corr
     step = float(np.median(np.diff(x)))
     idx = find_peaks(x, corr, min_prominence=min_prominence, min_distance=2 * step)
     notes: list[str] = []

@@ -43,9 +43,10 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
-from metalair.errors import ParameterError
+from metalair.errors import DataFormatError, ParameterError
 
 __all__ = [
+    "baseline_corrected",
     "als_baseline",
     "lorentzian",
     "gaussian",
@@ -86,6 +87,28 @@ def pseudo_voigt(x: np.ndarray, center: float, height: float, fwhm: float, eta: 
 
 def _area(height: float, fwhm: float, eta: float) -> float:
     return height * fwhm * (eta * math.pi / 2.0 + (1.0 - eta) * _G_AREA)
+
+
+def baseline_corrected(x: np.ndarray, y: np.ndarray, x_range: Any, name: str, range_name: str, *,
+                       lam: float, p: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(x, y, y - baseline)`` of a 1-D spectrum within ``x_range`` (an ALS baseline, :func:`als_baseline`).
+
+    Raises
+    ------
+    ParameterError
+        A range whose low end is not below its high end.
+    DataFormatError
+        Fewer than 20 points in the range.
+    """
+    if x_range is not None:
+        lo, hi = (float(v) for v in x_range)
+        if not lo < hi:
+            raise ParameterError(f"{range_name} = {x_range!r}: low must be below high")
+        sel = (x >= lo) & (x <= hi)
+        x, y = x[sel], y[sel]
+    if x.size < 20:
+        raise DataFormatError(f"{name}: {x.size} points in the range; need at least 20")
+    return x, y, y - als_baseline(y, lam=lam, p=p)
 
 
 def als_baseline(y: np.ndarray, *, lam: float = 1e5, p: float = 0.01, n_iter: int = 10) -> np.ndarray:

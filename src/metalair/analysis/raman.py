@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from metalair.analysis.peaks import FittedPeak, als_baseline, find_peaks, fit_peaks
-from metalair.errors import DataFormatError, ParameterError
+from metalair.analysis.peaks import FittedPeak, baseline_corrected, find_peaks, fit_peaks
+from metalair.errors import ParameterError
 from metalair.tables.spectra import RamanSpectrum
 
 __all__ = ["RamanBand", "RAMAN_BANDS", "RamanAnalysis", "Assignment", "analyse_raman", "assign_peak"]
@@ -220,17 +220,9 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     """
     if not isinstance(spectrum, RamanSpectrum):
         raise ParameterError(f"spectrum must be a RamanSpectrum (metalair.io.raman), got {type(spectrum).__name__}")
-    x, y = spectrum.shift_cm1, spectrum.intensity
-    if x_range is not None:
-        lo, hi = (float(v) for v in x_range)
-        if not lo < hi:
-            raise ParameterError(f"x_range = {x_range!r}: low must be below high")
-        sel = (x >= lo) & (x <= hi)
-        x, y = x[sel], y[sel]
-    if x.size < 20:
-        raise DataFormatError(f"{spectrum.name}: {x.size} points in the range; need at least 20")
-    base = als_baseline(y, lam=lam, p=p)
-    corr = y - base
+    x, y, corr = baseline_corrected(spectrum.shift_cm1, spectrum.intensity, x_range, spectrum.name, "x_range",
+                                    lam=lam, p=p)
+    base = y - corr
     idx = find_peaks(x, corr, min_prominence=min_prominence)
     notes: list[str] = []
     if idx.size > max_peaks:

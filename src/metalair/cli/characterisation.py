@@ -16,17 +16,14 @@ from typing import Any
 
 import typer
 
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER
+from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 
 __all__ = ["register"]
 
-_EXIT_USER = 1
-_EXIT_INTERNAL = 2
-
-
-def _fail(message: str, code: int = _EXIT_USER) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
+_EXIT_USER = EXIT_USER
+_EXIT_INTERNAL = EXIT_SOLVER  # solver or internal failure
 
 
 def _range(text: str | None, option: str, unit: str) -> tuple[float, float] | None:

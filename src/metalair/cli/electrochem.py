@@ -14,17 +14,14 @@ from typing import Any
 
 import typer
 
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER
+from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 
 __all__ = ["register"]
 
-EXIT_USER = 1
-EXIT_INTERNAL = 2
-
-
-def _fail(message: str, code: int = EXIT_USER) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
+EXIT_USER = EXIT_USER
+EXIT_INTERNAL = EXIT_SOLVER  # solver or internal failure
 
 
 def _progress(text: str) -> None:
