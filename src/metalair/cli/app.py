@@ -330,3 +330,6 @@ if __name__ == "__main__":  # pragma: no cover
 
 # commands defined in other modules register themselves on `app`
 from metalair.cli import analysis_commands as _analysis_commands  # noqa: E402,F401
+from metalair.cli import calibration as _calibration_commands  # noqa: E402
+
+_calibration_commands.register(app)
