@@ -124,8 +124,11 @@ class Problem:
     """Weighted residuals, a log-space finite-difference Jacobian and their cache for one calibration."""
 
     def __init__(self, evaluator: Evaluator, targets: Sequence[Target], names: Sequence[str],
-                 bounds: Mapping[str, tuple[float, float]], step_decades: float = 0.02):
+                 bounds: Mapping[str, tuple[float, float]], step_decades: float = 0.02,
+                 exclude: Sequence[str] = ()):
         self.ev, self.targets, self.names = evaluator, list(targets), list(names)
+        #: targets in the objective (the excluded ones are still computed, to be predicted)
+        self.mask = np.array([t.id not in set(exclude) for t in targets], dtype=bool)
         self.bounds = bounds
         self.h = float(step_decades)
         self.values = np.array([t.value for t in targets], dtype=float)
@@ -143,13 +146,17 @@ class Problem:
         return np.where(np.isfinite(r), r, FAILED_RESIDUAL)
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
-        """Weighted residuals at x."""
-        r = self.weighted(self.model(x))
+        """Weighted residuals of the targets in the objective at x."""
+        r = self.weighted(self.model(x))[self.mask]
         self.trace.append((time.perf_counter(), float(r @ r)))
         return r
 
     def jacobian_z(self, x: np.ndarray) -> np.ndarray:
-        """∂r/∂log10 θ at x, central differences of ``step_decades`` (one-sided at a bound)."""
+        """∂r/∂log10 θ of the targets in the objective at x."""
+        return self.jacobian_all(x)[self.mask]
+
+    def jacobian_all(self, x: np.ndarray) -> np.ndarray:
+        """∂r/∂log10 θ of every target at x, central differences of ``step_decades`` (one-sided at a bound)."""
         key = tuple(float(v) for v in x)
         if key in self.jz:
             return self.jz[key]
@@ -206,6 +213,8 @@ class CalibrationResult:
         At the first start (used for the subset) and at the optimum.
     model_base, model_best : ndarray
         Model values of the targets at the base and the calibrated parameters.
+    predictions : list of dict
+        Excluded targets: predicted value, 95 % band, pass against the tolerance.
     """
 
     targets: list[Target]
@@ -221,6 +230,7 @@ class CalibrationResult:
     wall_time_s: float = 0.0
     n_model_runs: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def values(self) -> dict[str, float]:
@@ -303,8 +313,9 @@ class CalibrationResult:
 
     @property
     def chi2(self) -> float:
-        """χ² at the calibrated parameters."""
-        r = (self.model_best - np.array([t.value for t in self.targets])) / np.array([t.sigma for t in self.targets])
+        """χ² of the targets in the objective at the calibrated parameters."""
+        left = {p["target"] for p in self.predictions}
+        r = np.array([(y - t.value) / t.sigma for t, y in zip(self.targets, self.model_best) if t.id not in left])
         return float(np.sum(np.where(np.isfinite(r), r, FAILED_RESIDUAL) ** 2))
 
     def as_dict(self) -> dict[str, Any]:
@@ -314,7 +325,8 @@ class CalibrationResult:
                 "fit": self.fit.as_dict() if self.fit is not None else None, "starts": self.starts,
                 "identifiability_start": self.identifiability_start.as_dict(),
                 "identifiability": self.identifiability.as_dict(), "chi2": self.chi2,
-                "wall_time_s": self.wall_time_s, "n_model_runs": self.n_model_runs, "settings": self.settings}
+                "wall_time_s": self.wall_time_s, "n_model_runs": self.n_model_runs, "settings": self.settings,
+                "predictions": self.predictions}
 
     def write(self, out_dir: str | os.PathLike[str], figure: bool = True) -> dict[str, str]:
         """Write ``calibration.csv``, ``targets.csv``, ``correlation.csv``, ``calibration.json`` and a figure."""
@@ -377,7 +389,8 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
               threshold: float = COLLINEARITY_THRESHOLD, bounds_decades: float = 2.0, step_decades: float = 0.02,
               max_iterations: int = 25, tol: float = 1e-4, checkpoint: str | os.PathLike[str] | None = None,
               resume: bool = False, workers: int | None = None,
-              progress: Callable[[str], None] | None = _stderr_progress) -> CalibrationResult:
+              progress: Callable[[str], None] | None = _stderr_progress,
+              cache: dict[str, list[float]] | None = None, exclude: Sequence[str] = ()) -> CalibrationResult:
     """Calibrate parameters to targets (see the module notes for the objective and the method).
 
     Parameters
@@ -416,6 +429,15 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         Processes for the Jacobian's evaluations (default: all CPUs; ``METALAIR_WORKERS``).
     progress : callable or None
         ``progress(message)``; default prints to stderr.
+    cache : dict, optional
+        Model evaluations shared between calls (keyed by parameter values; use it only for
+        targets with the same catalysts, runs and observables in the same order, e.g.
+        repeated calibrations to resampled data, or leave-one-out).
+
+    exclude : sequence of str
+        Target ids left out of the objective but still computed: the result's
+        ``predictions`` give their model value with a 95 % band from the fitted
+        parameters' covariance (leave-one-out).
 
     Returns
     -------
@@ -453,32 +475,37 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     if checkpoint is not None and not resume and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     held_base = {k: v for k, v in bp.as_dict().items() if k not in names} if base is not None else {}
-    ev = Evaluator(tg, base=held_base, checkpoint=checkpoint, workers=workers)
+    ev = Evaluator(tg, base=held_base, checkpoint=checkpoint, workers=workers,
+                   cache=cache if cache is not None else {})
     if resume and ev.cache:
         say(f"resuming: {len(ev.cache)} stored model evaluations")
-    prob = Problem(ev, tg, names, bounds, step_decades)
+    unknown = [e for e in exclude if e not in {t.id for t in tg}]
+    if unknown:
+        raise ParameterError(f"exclude names unknown target {unknown[0]!r}; targets: {', '.join(t.id for t in tg)}")
+    prob = Problem(ev, tg, names, bounds, step_decades, exclude)
     if start_values is not None:
         s_list = [{n: float(s.get(n, base_vals[n])) for n in names} for s in start_values]
     else:
         s_list = _perturbed_starts(names, base_vals, bounds, starts, perturb, seed)
-    tids = [t.id for t in tg]
+    tids = [t.id for t, m in zip(tg, prob.mask) if m]
+    n_obj = len(tids)
 
-    say(f"calibrate: {len(tg)} targets, {len(names)} parameters; sensitivity at the first start "
+    say(f"calibrate: {n_obj} targets, {len(names)} parameters; sensitivity at the first start "
         f"({2 * len(names) + 1} model evaluations)")
     x_first = np.array([s_list[0][n] for n in names])
     S0 = prob.jacobian_z(x_first)
     idf0 = identifiability(S0, names, tids, threshold=threshold)
     say(idf0.text())
     fitted = list(idf0.identifiable) if select == "auto" else list(names)
-    if len(fitted) >= len(tg):
-        raise ParameterError(f"{len(fitted)} parameters to fit from {len(tg)} targets: fit fewer parameters "
+    if len(fitted) >= n_obj:
+        raise ParameterError(f"{len(fitted)} parameters to fit from {n_obj} targets: fit fewer parameters "
                              "(or add targets) so there are more targets than parameters")
     results = []
     fit = None
     if fitted:
         held = {n: base_vals[n] for n in names if n not in fitted}
         sub = Problem(Evaluator(tg, base={**held_base, **held}, checkpoint=None, workers=workers, cache=ev.cache),
-                      tg, fitted, bounds, step_decades)
+                      tg, fitted, bounds, step_decades, exclude)
         sub.ev.checkpoint = checkpoint
         sub.ev._signature = ev._signature
         for k, s in enumerate(s_list):
@@ -509,14 +536,30 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         best.update({n: float(v) for n, v in zip(fit.names, fit.values)})
     say("identifiability at the optimum")
     x_best = np.array([best[n] for n in names])
-    S1 = prob.jacobian_z(x_best)
-    idf1 = identifiability(S1, names, tids, threshold=threshold)
+    S_all = prob.jacobian_all(x_best)
+    idf1 = identifiability(S_all[prob.mask], names, tids, threshold=threshold)
     y_base = prob.model(np.array([base_vals[n] for n in names]))
     y_best = prob.model(x_best)
+    predictions = []
+    for i in np.flatnonzero(~prob.mask):
+        t = tg[i]
+        sd = 0.0
+        if fit is not None and np.all(np.isfinite(fit.covariance)):
+            cols = [names.index(n) for n in fit.names]
+            g = S_all[i, cols] * t.sigma                       # d y / d log10 theta, in the target's unit
+            xv = np.asarray(fit.values, dtype=float)
+            cov_z = fit.covariance / np.outer(xv, xv) / math.log(10.0) ** 2
+            sd = math.sqrt(max(float(g @ cov_z @ g), 0.0))
+        elif fit is not None:
+            sd = math.inf
+        y = float(y_best[i])
+        predictions.append({"target": t.id, "value": t.value, "tolerance": t.pass_tolerance, "predicted": y,
+                            "band95_low": y - 1.96 * sd, "band95_high": y + 1.96 * sd,
+                            "pass": bool(math.isfinite(y) and abs(y - t.value) <= t.pass_tolerance + 1e-12)})
     return CalibrationResult(
         targets=tg, requested=tuple(names), fitted=tuple(fitted), base=base_vals, fit=fit, starts=results,
         identifiability_start=idf0, identifiability=idf1, model_base=y_base, model_best=y_best,
-        wall_time_s=time.perf_counter() - t_start, n_model_runs=ev.n_model_runs,
+        wall_time_s=time.perf_counter() - t_start, n_model_runs=ev.n_model_runs, predictions=predictions,
         settings={"starts": len(s_list), "perturb": perturb, "seed": seed, "select": select, "threshold": threshold,
                   "bounds_decades": bounds_decades, "step_decades": step_decades, "max_iterations": max_iterations,
                   "tol": tol, "bounds": {n: list(b) for n, b in bounds.items()}})

@@ -226,6 +226,9 @@ class Evaluator:
         Processes for :meth:`evaluate_many`.
     progress : callable, optional
         ``progress(message)`` after each batch.
+    cache : dict, optional
+        Evaluations to start from (shared between evaluators of targets with the same
+        catalysts, runs and observables, in the same order).
     """
 
     targets: Sequence[Target]
@@ -239,7 +242,9 @@ class Evaluator:
 
     def __post_init__(self) -> None:
         self.targets = tuple(self.targets)
-        self._signature = json.dumps([t.as_dict() for t in self.targets], sort_keys=True, default=str)
+        # the model outputs depend on what is computed, not on the observed values: a checkpoint stays valid
+        # when a target's value or uncertainty changes
+        self._signature = json.dumps([[t.catalyst, t.run, t.observable] for t in self.targets])
         if self.checkpoint is not None and Path(self.checkpoint).is_file():
             try:
                 doc = json.loads(Path(self.checkpoint).read_text(encoding="utf-8"))

@@ -475,16 +475,17 @@ class MeasuredSummary:
 def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *, mass_g: float | None = None,
                         quantities: Sequence[str] = ("discharge_capacity", "mean_discharge_voltage", "polarisation"),
                         capacity_rel_sigma: float = 0.05, voltage_sigma_V: float = 0.02,
-                        voltage_limit_margin_V: float = 0.05, data: Any = None) -> list[Target]:
+                        data: Any = None) -> list[Target]:
     """Targets from the first cycle of a measured cycler file, read through :func:`metalair.io.read`.
 
     The first discharge and the charge after it are summarised with
     :func:`metalair.analysis.cycles.half_cycles` (capacity, capacity-weighted
     mean voltage); the model is run on the protocol these imply: each
-    half-cycle at its mean specific current, ending at the record's voltage
-    extreme when the measured half-cycle ended within
-    ``voltage_limit_margin_V`` of it (a voltage-limited step), else at its
-    capacity.
+    half-cycle at its mean specific current, ending at its measured end
+    voltage when it was ended by a voltage cut-off (its voltage moved by more
+    than 0.05 V over its last 5 % of capacity), else at its capacity. A
+    capacity-limited discharge gives no capacity target (its capacity is
+    imposed), with a warning.
 
     Parameters
     ----------
@@ -522,8 +523,13 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     if dis is None or ch is None:
         raise DataFormatError(f"{path}: needs a discharge followed by a charge to make targets")
     d, c = _half_summary(dis, float(mass)), _half_summary(ch, float(mass))
-    v = np.asarray(data.voltage_V, dtype=float)
-    protocol = _protocol_text(d, c, float(np.nanmin(v)), float(np.nanmax(v)), voltage_limit_margin_V)
+    if not d["voltage_limited"] and "discharge_capacity" in quantities:
+        import warnings
+
+        warnings.warn(f"{path}: the first discharge ended at its capacity, not at a voltage cut-off; its capacity "
+                      "is imposed by the protocol and is not used as a target", stacklevel=2)
+        quantities = [q for q in quantities if q != "discharge_capacity"]
+    protocol = _protocol_text(d, c)
     measured = {
         "discharge_capacity": d["capacity"], "mean_discharge_voltage": d["mean_voltage"],
         "mean_charge_voltage": c["mean_voltage"], "polarisation": c["mean_voltage"] - d["mean_voltage"],
@@ -543,7 +549,13 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     return out
 
 
-def _half_summary(h: Any, mass_g: float) -> dict[str, float]:
+def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]:
+    """Capacity, mean voltage and current of a half-cycle; voltage-limited when the voltage runs away at its end.
+
+    A half-cycle counts as ended by a voltage cut-off when its voltage moves by more
+    than ``drop_V`` over its last 5 % of capacity (the sudden death of a discharge,
+    the rise at the end of a charge); otherwise it ended at its capacity or time.
+    """
     q = np.asarray(h.capacity_Ah, dtype=float)
     v = np.asarray(h.voltage_V, dtype=float)
     t = np.asarray(h.time_s, dtype=float)
@@ -552,14 +564,18 @@ def _half_summary(h: Any, mass_g: float) -> dict[str, float]:
         raise DataFormatError(f"the {h.kind} of cycle {h.cycle} passes no charge")
     mean_v = float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(q)) / cap)
     duration_h = float(t[-1] - t[0]) / 3600.0
+    v95 = float(np.interp(q[0] + 0.95 * cap, q, v))
+    limited = abs(float(v[-1]) - v95) > drop_V
     return {"capacity": 1000.0 * cap / mass_g, "mean_voltage": mean_v, "end_voltage": float(v[-1]),
+            "voltage_limited": limited,
             "mean_current": 1000.0 * cap / mass_g / duration_h if duration_h > 0 else math.nan}
 
 
-def _protocol_text(d: dict[str, float], c: dict[str, float], v_lo: float, v_hi: float, margin: float) -> str:
-    def step(kind: str, h: dict[str, float], limit: float, safety: float) -> str:
+def _protocol_text(d: dict[str, Any], c: dict[str, Any]) -> str:
+    def step(kind: str, h: dict[str, Any], safety: float) -> str:
         text = f"{kind} at {h['mean_current']:.6g} mA/g"
-        if abs(h["end_voltage"] - limit) <= margin:
-            return text + f" until {limit:.4g} V"
+        if h["voltage_limited"]:
+            return text + f" until {h['end_voltage']:.4g} V"
         return text + f" for {h['capacity']:.6g} mAh/g or until {safety:.4g} V"
-    return "; ".join([step("Discharge", d, v_lo, max(v_lo - 0.5, 0.5)), step("Charge", c, v_hi, v_hi + 0.5)])
+    return "; ".join([step("Discharge", d, max(d["end_voltage"] - 0.5, 0.5)),
+                      step("Charge", c, c["end_voltage"] + 0.5)])

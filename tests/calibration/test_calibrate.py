@@ -1,0 +1,121 @@
+"""calibrate: recovery of known parameters, identifiability flags, resume, errors, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from metalair.calibration import builtin_targets, calibrate
+from metalair.calibration.runs import Evaluator, evaluate_targets
+from metalair.calibration.targets import Target
+from metalair.errors import ParameterError
+
+#: a short protocol whose charge shows the NaO2 and Na2CO3 steps of NLRO
+SHORT = "Discharge at 200 mA/g for 1500 mAh/g or until 1.5 V; Charge at 200 mA/g until 4.8 V"
+OBS = ("charge_plateau_1", "charge_plateau_3", "mean_charge_voltage", "polarisation", "charge_recovered")
+TRUTH = {"i0_dec_NaO2": 3.0e-3, "i0_dec_Na2CO3": 3.0e-18}
+NOISE = {"charge_plateau_1": 0.02, "charge_plateau_3": 0.02, "mean_charge_voltage": 0.02, "polarisation": 0.02,
+         "charge_recovered": 2.0}
+
+
+def _synthetic_targets(truth_values, seed):
+    from metalair.models.parameters import DEFAULT_PARAMETERS
+
+    base = [Target(o, "NLRO", o, 0.0, NOISE[o], run=SHORT) for o in OBS]
+    clean = evaluate_targets(base, DEFAULT_PARAMETERS.replace(**truth_values))
+    rng = np.random.default_rng(seed)
+    return [Target(o, "NLRO", o, float(v + NOISE[o] * rng.standard_normal()), NOISE[o], run=SHORT)
+            for o, v in zip(OBS, clean)]
+
+
+@pytest.mark.slow
+def test_synthetic_recovery_over_20_seeds():
+    """Noisy data from known parameters, recalibrated from +-30 % starts: the truth lies in the 95 % intervals.
+
+    Expected per-parameter coverage of a 95 % interval is 0.95; over 20 seeds x 2 parameters the test needs
+    at least 90 % (the issue's bar), which fails with probability ~5 % if the intervals are right and far
+    more often if they are too narrow.
+    """
+    cache: dict = {}
+    hits, total, seeds_all = 0, 0, 0
+    for seed in range(20):
+        tg = _synthetic_targets(TRUTH, seed)
+        res = calibrate(tg, list(TRUTH), starts=1, seed=100 + seed, select="all", workers=1, progress=None,
+                        max_iterations=15, cache=cache)
+        ok = [res.fit.interval(n)[0] <= v <= res.fit.interval(n)[1] for n, v in TRUTH.items()]
+        hits += sum(ok)
+        total += len(ok)
+        seeds_all += all(ok)
+    assert hits / total >= 0.9, (hits, total)
+    assert seeds_all >= 17
+
+
+def test_unidentifiable_pair_is_flagged_and_not_fitted():
+    """O2 solubility and diffusivity enter the model only as their product (the O2 supply)."""
+    tg = builtin_targets(["P2-NLRO", "P2-RuO2", "P4-NLRO"])
+    res = calibrate(tg, ["o2_solubility", "o2_diffusivity"], starts=1, workers=1, progress=None, max_iterations=5)
+    verdicts = res.identifiability_start.verdicts
+    assert len(res.fitted) <= 1
+    flagged = [n for n, v in verdicts.items() if v.startswith("not identifiable: fix from literature")]
+    assert len(flagged) >= 1
+    assert res.identifiability_start.collinearity > 100 or "insensitive" in " ".join(verdicts.values())
+    table = res.table()
+    assert "not identifiable: fix from literature" in table
+
+
+def test_evaluator_checkpoint_resumes_without_model_runs(tmp_path):
+    tg = builtin_targets(["P4-RuO2"])
+    ck = tmp_path / "ck.json"
+    ev = Evaluator(tg, checkpoint=ck, workers=1)
+    a = ev.evaluate({"beta_fe": 0.39})
+    assert ev.n_model_runs == 1 and ck.is_file()
+    ev2 = Evaluator(tg, checkpoint=ck, workers=1)
+    b = ev2.evaluate({"beta_fe": 0.39})
+    assert ev2.n_model_runs == 0 and np.array_equal(a, b)
+    assert abs(a[0] - 0.983) < 0.02
+    # a checkpoint of other targets is not reused
+    ev3 = Evaluator(builtin_targets(["P4-NLRO"]), checkpoint=ck, workers=1)
+    assert ev3.cache == {}
+
+
+def test_calibrate_refuses_bad_requests():
+    tg = builtin_targets(["P4"])
+    with pytest.raises(ParameterError, match="did you mean 'beta_fe'"):
+        calibrate(tg, ["beta_f"], progress=None)
+    with pytest.raises(ParameterError, match="perturb"):
+        calibrate(tg, ["beta_fe"], perturb=1.5, progress=None)
+    with pytest.raises(ParameterError, match="starts"):
+        calibrate(tg, ["beta_fe"], starts=0, progress=None)
+    with pytest.raises(ParameterError, match="more targets than parameters"):
+        calibrate(builtin_targets(["P4-RuO2"]), ["beta_fe"], select="all", workers=1, progress=None)
+
+
+def test_one_parameter_from_p4_recovers_beta_fe(tmp_path):
+    tg = builtin_targets(["P4"])
+    res = calibrate(tg, ["beta_fe"], starts=2, seed=5, workers=1, progress=None, checkpoint=tmp_path / "c.json")
+    lo, hi = res.fit.interval("beta_fe")
+    assert lo <= 0.39 <= hi and hi - lo < 0.2
+    assert all(abs(s["values"]["beta_fe"] - res.fit["beta_fe"]) < 0.02 for s in res.starts)
+    files = res.write(tmp_path / "out", figure=False)
+    rows = (tmp_path / "out" / files["table"]).read_text().splitlines()
+    assert rows[0].startswith("parameter,base,value,ci95_low") and rows[1].startswith("beta_fe,0.39,")
+    doc = json.loads((tmp_path / "out" / "calibration.json").read_text())
+    assert doc["fitted"] == ["beta_fe"] and math.isclose(doc["table"][0]["value"], res.fit["beta_fe"])
+
+
+def test_cli_calibrate_and_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    r = CliRunner().invoke(app, ["calibrate", "--builtin", "P4", "--params", "beta_fe", "--starts", "1",
+                                 "--workers", "1", "--out", str(tmp_path), "--no-plot"])
+    assert r.exit_code == 0, r.output
+    assert "beta_fe" in r.output and (tmp_path / "calibration.csv").is_file()
+    r = CliRunner().invoke(app, ["calibrate", "--builtin", "P4", "--params", "beta_fee", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "did you mean 'beta_fe'" in r.output
+    r = CliRunner().invoke(app, ["calibrate", "--targets", str(tmp_path / "none.toml"), "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "does not exist" in r.output
