@@ -256,7 +256,7 @@ def _charge_plateau(sol: Any, k: int) -> float:
     key = f"{_PLATEAU_PRODUCTS[k]} current [mA/g]"
     if key not in sol:
         return float(ch.mean_voltage_V)
-    i = np.clip(-np.asarray(sol[key][m], dtype=float), 0.0, None)   # anodic (oxidation) part
+    i = np.clip(np.asarray(sol[key][m], dtype=float), 0.0, None)   # anodic (oxidation) part: positive
     t = sol["Time [s]"][m]
     w = i * np.gradient(t) if len(t) > 1 else i
     return float(np.sum(w * v) / np.sum(w)) if np.sum(w) > 0 else float(ch.end_voltage_V)
