@@ -121,3 +121,36 @@ def test_cli_calibrate_and_errors(tmp_path):
     assert r.exit_code == 1 and "did you mean 'beta_fe'" in r.output
     r = CliRunner().invoke(app, ["calibrate", "--targets", str(tmp_path / "none.toml"), "--out", str(tmp_path)])
     assert r.exit_code == 1 and "does not exist" in r.output
+
+
+def test_cli_calibrate_to_a_measured_file_and_ensemble_simulate(tmp_path):
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+    from metalair.protocols.simulation import simulate
+    from metalair.tables.cycler import CyclerData
+    from metalair.tables.writers import write_cycler_csv
+
+    sol = simulate("RuO2", "Discharge at 200 mA/g until 1.5 V; Charge at 200 mA/g until 4.8 V",
+                   parameters=__import__("metalair").models.parameters.DEFAULT_PARAMETERS.replace(beta_fe=0.42))
+    mass_g = 5e-4
+    step = np.asarray(sol["Step"])
+    k = step > 0
+    data = CyclerData(time_s=np.asarray(sol["Time [s]"])[k], voltage_V=np.asarray(sol["Voltage [V]"])[k],
+                      current_A=np.asarray(sol["Current [mA/g]"])[k] * mass_g / 1000.0, step=step[k],
+                      cycle=np.ones(int(k.sum()), dtype=int), step_type=np.where(step[k] == 1, "discharge", "charge"))
+    write_cycler_csv(data, tmp_path / "cell.csv")
+    cols = "time_s=time_s,voltage_V=voltage_V,current_A=current_A,step=step,cycle=cycle,step_type=step_type"
+    r = CliRunner().invoke(app, ["calibrate", "--data", str(tmp_path / "cell.csv"), "--catalyst", "RuO2",
+                                 "--mass-mg", "0.5", "--format", "csv", "--columns", cols, "--params", "beta_fe",
+                                 "--starts", "1", "--workers", "1", "--out", str(tmp_path / "cal"), "--no-plot"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    row = doc["table"][0]
+    assert row["ci95_low"] <= 0.42 <= row["ci95_high"] and abs(row["value"] - 0.42) < 0.01
+    assert {t["observable"] for t in doc["targets"]} == {"discharge_capacity", "mean_discharge_voltage",
+                                                          "polarisation"}
+    r = CliRunner().invoke(app, ["ensemble", "simulate", "-c", "RuO2", "-n", "4", "--workers", "1",
+                                 "--halfwidth", "0.05", "--out", str(tmp_path / "ens"), "--no-plot"])
+    assert r.exit_code == 0, r.output
+    assert "discharge_capacity RuO2" in r.output and (tmp_path / "ens" / "RuO2" / "ensemble_summary.csv").is_file()

@@ -475,7 +475,8 @@ class MeasuredSummary:
 def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *, mass_g: float | None = None,
                         quantities: Sequence[str] = ("discharge_capacity", "mean_discharge_voltage", "polarisation"),
                         capacity_rel_sigma: float = 0.05, voltage_sigma_V: float = 0.02,
-                        data: Any = None) -> list[Target]:
+                        data: Any = None, format: str | None = None,
+                        column_map: Mapping[str, Any] | None = None) -> list[Target]:
     """Targets from the first cycle of a measured cycler file, read through :func:`metalair.io.read`.
 
     The first discharge and the charge after it are summarised with
@@ -501,6 +502,8 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
         Standard uncertainties of capacities (relative) and voltages [V].
     data : CyclerData, optional
         An already-read record (then ``path`` is only its label).
+    format, column_map : optional
+        Passed to :func:`metalair.io.read` (for a generic delimited file).
 
     Raises
     ------
@@ -512,7 +515,7 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     if data is None:
         from metalair.io import read
 
-        data = read(path, mass_g=mass_g)
+        data = read(path, mass_g=mass_g, format=format, column_map=column_map)
     mass = mass_g if mass_g is not None else data.metadata.get("mass_g")
     if not mass:
         raise DataFormatError(f"{path}: no catalyst mass; give mass_g so capacities are per gram")

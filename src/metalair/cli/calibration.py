@@ -53,6 +53,10 @@ def calibrate_cmd(
                                             "mean discharge voltage and polarisation become targets."),
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst of the --data cells."),
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells [mg]."),
+    fmt: str | None = typer.Option(None, "--format", help="Force the --data format (e.g. 'csv')."),
+    columns: str | None = typer.Option(None, "--columns",
+                                       help="For a generic CSV: canonical=column pairs, comma-separated, e.g. "
+                                            "'time_s=Time (s),voltage_V=Ecell/V,current_A=I/A'."),
     builtin: str = typer.Option("auto", "--builtin",
                                 help="Published targets to include: 'all', 'none', or P-rows/ids (e.g. 'P1,P2,P4'); "
                                      "'auto' = all unless --targets or --data are given."),
@@ -76,8 +80,17 @@ def calibrate_cmd(
         tg = []
         if targets is not None:
             tg += load_targets(targets)
+        cmap = None
+        if columns:
+            cmap = {}
+            for item in _split(columns):
+                key, sep, col = item.partition("=")
+                if not sep or not key.strip() or not col.strip():
+                    _fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
+                cmap[key.strip()] = col.strip()
         for f in _split(data):
-            tg += targets_from_cycler(f, catalyst, mass_g=None if mass_mg is None else mass_mg / 1000.0)
+            tg += targets_from_cycler(f, catalyst, mass_g=None if mass_mg is None else mass_mg / 1000.0,
+                                      format=fmt, column_map=cmap)
         b = builtin.strip().lower()
         if b == "all" or (b == "auto" and not tg):
             tg = builtin_targets() + tg
@@ -93,6 +106,9 @@ def calibrate_cmd(
                         max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume)
     except (MetalairError, DataFormatError, OSError) as exc:
         _fail(str(exc))
+        return
+    except Exception as exc:  # an internal failure: exit 2, not a traceback
+        _fail(f"internal failure: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
         return
     typer.echo(res.table())
     files = res.write(out, figure=plot)
