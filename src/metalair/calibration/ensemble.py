@@ -23,7 +23,10 @@ Global sensitivity
     A with column i taken from B (N(d + 2) runs). First order: the estimator
     of Saltelli et al. (2010), S_i = mean(f(B)·(f(A_B^i) − f(A)))/V; total:
     Jansen's, S_Ti = mean((f(A) − f(A_B^i))²)/(2V); V the variance of
-    f(A) ∪ f(B). 95 % intervals by bootstrap over the N rows.
+    f(A) ∪ f(B), all outputs centred on the mean of f(A) ∪ f(B) first (which
+    leaves the estimators unbiased and makes the first-order one usable for
+    outputs whose mean is large against their spread). 95 % intervals by
+    bootstrap over the N rows.
 
 References
 ----------
@@ -335,6 +338,10 @@ class SobolResult:
 
 
 def _sobol_estimates(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # centre the outputs first: the first-order estimator is unbiased either way (E[f(A_B^i) - f(A)] = 0)
+    # but its variance grows with mean²/variance, which is huge for a voltage that moves by millivolts
+    mu = float(np.mean(np.concatenate([fA, fB])))
+    fA, fB, fAB = fA - mu, fB - mu, fAB - mu
     V = np.var(np.concatenate([fA, fB]))
     if not V > 0:
         z = np.zeros(fAB.shape[1])
