@@ -154,3 +154,16 @@ def test_cli_calibrate_to_a_measured_file_and_ensemble_simulate(tmp_path):
                                  "--halfwidth", "0.05", "--out", str(tmp_path / "ens"), "--no-plot"])
     assert r.exit_code == 0, r.output
     assert "discharge_capacity RuO2" in r.output and (tmp_path / "ens" / "RuO2" / "ensemble_summary.csv").is_file()
+
+
+def test_profile_likelihood_of_beta_fe_brackets_the_wald_interval():
+    from metalair.calibration import profile_likelihood
+
+    res = calibrate(builtin_targets(["P4"]), ["beta_fe"], starts=1, seed=3, workers=1, progress=None)
+    pr = profile_likelihood(res, "beta_fe", span_decades=0.15, points=9, workers=1)
+    lo, hi = pr["ci95"]
+    wlo, whi = res.fit.interval("beta_fe")
+    assert pr["identifiable"] and lo < res.fit["beta_fe"] < hi
+    assert abs(math.log10(lo / wlo)) < 0.03 and abs(math.log10(hi / whi)) < 0.03   # near-linear problem
+    with pytest.raises(ParameterError, match="was not fitted"):
+        profile_likelihood(res, "gamma_ads")
