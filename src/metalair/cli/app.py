@@ -15,7 +15,7 @@ import sys
 import typer
 
 from metalair import __version__
-from metalair.cli import characterisation, design, electrochem, lab_data, reference, simulation
+from metalair.cli import calibration, characterisation, design, electrochem, lab_data, reference, simulation
 from metalair.cli._common import EXIT_USER
 from metalair.errors import MetalairError
 
@@ -51,6 +51,7 @@ lab_data.register(app)
 electrochem.register(app)
 characterisation.register(app)
 design.register(app)
+calibration.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,84 @@
+"""Figures of calibration and ensemble results (matplotlib imported inside the functions)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_calibration", "plot_ensemble"]
+
+
+def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
+    from metalair._files import atomic_write
+
+    p = Path(path)
+    atomic_write(p, lambda tmp: fig.savefig(tmp, dpi=130, bbox_inches="tight", format=p.suffix.lstrip(".") or "png"))
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return p
+
+
+def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
+    """Calibrated / base value with 95 % intervals (log scale), and the correlation matrix of the fitted ones."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    rows = result.rows()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(rows) + 2.5),
+                             gridspec_kw={"width_ratios": [1.4, 1.0]})
+    ax = axes[0]
+    y = np.arange(len(rows))[::-1]
+    for yi, r in zip(y, rows):
+        b = r["base"]
+        ratio = r["value"] / b
+        ok = r["verdict"] == "identifiable"
+        colour = "tab:blue" if ok else "tab:grey"
+        if math.isfinite(r["ci95_low"]):
+            ax.plot([r["ci95_low"] / b, r["ci95_high"] / b], [yi, yi], color=colour, lw=2)
+        ax.plot(ratio, yi, "o", color=colour)
+    ax.axvline(1.0, color="k", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [r["parameter"] for r in rows])
+    ax.set_xlabel("calibrated / shipped value (95 % interval); grey: not identifiable, held")
+    ax.set_title(f"calibration: {len(result.targets)} targets, chi2 = {result.chi2:.3g}")
+    ax2 = axes[1]
+    if result.fit is not None and len(result.fit.names) > 1:
+        c = np.nan_to_num(result.fit.correlation)
+        im = ax2.imshow(c, vmin=-1, vmax=1, cmap="RdBu_r")
+        ax2.set_xticks(range(len(result.fit.names)), result.fit.names, rotation=90)
+        ax2.set_yticks(range(len(result.fit.names)), result.fit.names)
+        fig.colorbar(im, ax=ax2, shrink=0.8, label="correlation")
+    else:
+        ax2.axis("off")
+    return _save(fig, path)
+
+
+def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
+    """Histogram of each output of an ensemble with its median and 90 % band."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    outs = list(result.outputs)
+    fig, axes = plt.subplots(1, len(outs), figsize=(4.2 * len(outs), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], outs):
+        v = np.asarray(result.samples_out[name], dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            ax.hist(v, bins=min(30, max(5, v.size // 3)), color="tab:blue", alpha=0.7)
+        s = result.stats[name]
+        for q, ls in (("p05", ":"), ("median", "-"), ("p95", ":")):
+            if math.isfinite(s[q]):
+                ax.axvline(s[q], color="k", ls=ls)
+        ax.set_xlabel(name)
+        ax.set_title(f"median {s['median']:.4g} [{s['p05']:.4g}, {s['p95']:.4g}]", fontsize=9)
+    fig.suptitle(f"ensemble of {result.n} samples")
+    return _save(fig, path)

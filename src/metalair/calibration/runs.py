@@ -1,0 +1,285 @@
+"""Model evaluations for calibration and ensembles: the runs a set of targets needs, cached, optionally parallel.
+
+One evaluation = every distinct (catalyst, run) pair the targets name, run
+once, and each target's observable read off its run. Protocol runs keep
+their time series (plateaus need them); the P6 cycling run keeps only step
+summaries and is run in blocks of :data:`CYCLING_BLOCK` cycles, continued
+from the last state, until its end-of-discharge voltage has crossed the
+cycle-life threshold (a block-wise run reproduces a one-shot run to ~1e-11 V).
+
+:func:`parallel_map` is the one place where independent evaluations are
+spread over processes; a Dask or cluster engine can replace it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metalair.calibration.targets import (
+    CYCLE_LIFE_MARGIN_V,
+    CYCLING_RUN,
+    CYCLING_SETTINGS,
+    OBSERVABLES,
+    CyclingOutcome,
+    Target,
+)
+from metalair.errors import MetalairError
+
+__all__ = ["CatalystChange", "evaluate_targets", "parallel_map", "Evaluator", "CYCLING_BLOCK"]
+
+#: Cycles per block of the cycling run.
+CYCLING_BLOCK = 50
+
+#: Descriptor changes of one catalyst: ``{product: {"d_band_centre": eV, "icohp": eV}}`` (added to the built-in values).
+CatalystChange = Mapping[str, Mapping[str, float]]
+
+
+def _catalyst(name: str, shifts: Mapping[str, CatalystChange] | None) -> Any:
+    from dataclasses import replace
+
+    from metalair.catalysts import get_catalyst
+
+    cat = get_catalyst(name)
+    ch = (shifts or {}).get(cat.name)
+    if not ch:
+        return cat
+    desc = dict(cat.descriptors)
+    for product, deltas in ch.items():
+        d = desc[product]
+        desc[product] = replace(d, **{k: getattr(d, k) + float(v) for k, v in deltas.items()})
+    return replace(cat, descriptors=desc)
+
+
+def _cycling(cat: Any, parameters: Any, threshold: float) -> CyclingOutcome:
+    """P6 cycling in blocks until the end-of-discharge voltage has crossed ``threshold`` and a cycle has failed."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from metalair.analysis.cycles import cycle_life
+    from metalair.analysis.cycling import cycling_protocol, simulated_cycle_summary
+    from metalair.protocols.simulation import Simulation
+    from metalair.protocols.steps import Protocol
+
+    s = CYCLING_SETTINGS
+    cap = float(str(s["capacity"]).split()[0])
+    max_cycles = int(s["cycles"])
+    y = None
+    steps: list[Any] = []
+    eod: list[float] = []
+    done = 0
+    crossed = failed = False
+    while done < max_cycles:
+        n = min(CYCLING_BLOCK, max_cycles - done)
+        proto = Protocol([cycling_protocol(s["current"], s["capacity"], n, f"{s['v_min']} V", f"{s['v_max']} V")])
+        sol = Simulation(cat, proto, parameters=parameters, save_cycles=()).run(initial_state=y)
+        for st in sol.steps:
+            steps.append(replace(st, cycle=st.cycle + done))
+            if st.kind == "discharge":
+                eod.append(st.end_voltage_V)
+                crossed = crossed or not (st.end_voltage_V > threshold)
+            if st.kind in ("discharge", "charge") and st.capacity_mAh_g < 0.99 * cap:
+                failed = True
+        done += n
+        if not sol.ok:
+            eod.append(math.nan)
+            break
+        y = sol.final_state
+        if crossed and failed:
+            break
+    table = simulated_cycle_summary(SimpleNamespace(steps=steps))
+    life = cycle_life(table, capacity_limit_mAh_g=cap, v_min=float(s["v_min"]), v_max=float(s["v_max"]),
+                      eod_threshold_V=2.0)
+    return CyclingOutcome(np.array(eod), float(s["v_min"]), max_cycles, life)
+
+
+def evaluate_targets(targets: Sequence[Target], parameters: Any = None,
+                     descriptor_shifts: Mapping[str, CatalystChange] | None = None) -> np.ndarray:
+    """Model value of every target's observable (NaN where the run failed or the observable is undefined).
+
+    Parameters
+    ----------
+    targets : sequence of Target
+    parameters : LumpedParameters, optional
+        Default: the shipped set.
+    descriptor_shifts : mapping, optional
+        ``{catalyst: {product: {"d_band_centre": Δ, "icohp": Δ}}}`` added to
+        the built-in descriptors (for uncertainty propagation).
+    """
+    from metalair.protocols.simulation import Simulation
+
+    results: dict[tuple[str, str], Any] = {}
+    out = np.full(len(targets), math.nan)
+    for k, t in enumerate(targets):
+        key = (t.catalyst, t.run)
+        if key not in results:
+            try:
+                cat = _catalyst(t.catalyst, descriptor_shifts)
+                if t.run == CYCLING_RUN:
+                    results[key] = _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
+                else:
+                    sol = Simulation(cat, t.run, parameters=parameters).run()
+                    results[key] = sol if sol.ok else None
+            except (MetalairError, FloatingPointError, ZeroDivisionError):
+                results[key] = None
+        res = results[key]
+        if res is None:
+            continue
+        try:
+            out[k] = float(OBSERVABLES[t.observable].function(res))
+        except (MetalairError, ValueError, IndexError, ZeroDivisionError):
+            out[k] = math.nan
+    return out
+
+
+# ---------------------------------------------------------------------------
+# parallel execution
+# ---------------------------------------------------------------------------
+def default_workers() -> int:
+    """Worker processes to use: ``METALAIR_WORKERS`` if set, else the CPU count (at least 1)."""
+    env = os.environ.get("METALAIR_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    return max(1, os.cpu_count() or 1)
+
+
+def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[Any]:
+    """``[fn(x) for x in items]``, spread over ``workers`` processes (in order).
+
+    ``fn`` and the items must be picklable (module-level function). One
+    worker, or one item, runs in this process. This is the single place
+    independent model evaluations are distributed; another engine (Dask)
+    can take its place behind the same signature.
+    """
+    n = len(items)
+    w = default_workers() if workers is None else max(1, int(workers))
+    if w == 1 or n <= 1:
+        out = []
+        for i, x in enumerate(items):
+            out.append(fn(x))
+            if progress:
+                progress(i + 1, n)
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: list[Any] = [None] * n
+    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
+    with ProcessPoolExecutor(max_workers=min(w, n), mp_context=ctx) as pool:
+        futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
+        done = 0
+        for f in as_completed(futs):
+            results[futs[f]] = f.result()
+            done += 1
+            if progress:
+                progress(done, n)
+    return results
+
+
+@dataclass(frozen=True)
+class _Point:
+    targets: tuple[Target, ...]
+    parameters: dict[str, float]
+    descriptor_shifts: dict[str, dict[str, dict[str, float]]] | None = None
+
+
+def _evaluate_point(p: _Point) -> list[float]:
+    from metalair.models.parameters import DEFAULT_PARAMETERS
+
+    try:
+        params = DEFAULT_PARAMETERS.replace(**p.parameters)
+    except MetalairError:
+        return [math.nan] * len(p.targets)
+    return [float(v) for v in evaluate_targets(p.targets, params, p.descriptor_shifts)]
+
+
+def _key(values: Mapping[str, float]) -> str:
+    return json.dumps({k: float(values[k]) for k in sorted(values)}, sort_keys=True)
+
+
+@dataclass
+class Evaluator:
+    """Cached evaluations of a fixed set of targets at parameter values (optionally checkpointed).
+
+    Parameters
+    ----------
+    targets : sequence of Target
+    base : dict, optional
+        Parameter values held fixed (added to every evaluation).
+    checkpoint : path, optional
+        JSON file: every evaluation is added to it (written atomically), and
+        evaluations already in it are not repeated (resume).
+    workers : int, optional
+        Processes for :meth:`evaluate_many`.
+    progress : callable, optional
+        ``progress(message)`` after each batch.
+    cache : dict, optional
+        Evaluations to start from (shared between evaluators of targets with the same
+        catalysts, runs and observables, in the same order).
+    """
+
+    targets: Sequence[Target]
+    base: dict[str, float] = field(default_factory=dict)
+    checkpoint: str | os.PathLike[str] | None = None
+    workers: int | None = None
+    progress: Callable[[str], None] | None = None
+    cache: dict[str, list[float]] = field(default_factory=dict)
+    n_model_runs: int = 0
+    model_time_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.targets = tuple(self.targets)
+        # the model outputs depend on what is computed, not on the observed values: a checkpoint stays valid
+        # when a target's value or uncertainty changes
+        self._signature = json.dumps([[t.catalyst, t.run, t.observable] for t in self.targets])
+        if self.checkpoint is not None and Path(self.checkpoint).is_file():
+            try:
+                doc = json.loads(Path(self.checkpoint).read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                doc = {}
+            if doc.get("targets") == self._signature:
+                self.cache.update({k: [math.nan if v is None else v for v in vals]
+                                   for k, vals in doc.get("evaluations", {}).items()})
+
+    def _save(self) -> None:
+        if self.checkpoint is None:
+            return
+        from metalair._files import atomic_write_text
+
+        doc = {"targets": self._signature,
+               "evaluations": {k: [v if math.isfinite(v) else None for v in vals] for k, vals in self.cache.items()}}
+        atomic_write_text(self.checkpoint, json.dumps(doc))
+
+    def evaluate_many(self, points: Iterable[Mapping[str, float]]) -> list[np.ndarray]:
+        """Observables at each point (dict of parameter values), running only the uncached ones."""
+        pts = [{**self.base, **{k: float(v) for k, v in p.items()}} for p in points]
+        keys = [_key(p) for p in pts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if todo:
+            by_key = dict(zip(keys, pts))
+            t0 = time.perf_counter()
+            vals = parallel_map(_evaluate_point, [_Point(tuple(self.targets), by_key[k]) for k in todo],
+                                workers=self.workers)
+            self.model_time_s += time.perf_counter() - t0
+            self.n_model_runs += len(todo)
+            for k, v in zip(todo, vals):
+                self.cache[k] = list(v)
+            self._save()
+        return [np.array(self.cache[k], dtype=float) for k in keys]
+
+    def evaluate(self, point: Mapping[str, float]) -> np.ndarray:
+        """Observables at one point."""
+        return self.evaluate_many([point])[0]

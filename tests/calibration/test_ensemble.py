@@ -1,0 +1,67 @@
+"""Sampling, ensembles and Sobol' estimators."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from metalair.calibration.ensemble import (
+    _sobol_estimates,
+    default_inputs,
+    ensemble,
+    inputs_from_calibration,
+    output_targets,
+    sample_inputs,
+)
+from metalair.errors import ParameterError
+
+
+def test_default_inputs_cover_every_descriptor_and_lhs_stratifies():
+    inp = default_inputs("RuO2")
+    assert len(inp) == 6 and {i.field for i in inp} == {"d_band_centre", "icohp"}
+    X = sample_inputs(inp, 64, "lhs", seed=3)
+    assert X.shape == (64, 6) and np.all(np.abs(X) <= 0.1)
+    # Latin hypercube: exactly one sample in each of the 64 strata of every input
+    strata = np.floor((X + 0.1) / 0.2 * 64).astype(int)
+    assert all(len(set(strata[:, j])) == 64 for j in range(6))
+    with pytest.raises(ParameterError, match="'lhs' or 'sobol'"):
+        sample_inputs(inp, 8, "grid")
+    with pytest.raises(ParameterError, match=">= 2"):
+        sample_inputs(inp, 1)
+
+
+def test_calibration_intervals_become_lognormal_inputs():
+    rows = {"table": [{"parameter": "beta_fe", "value": 0.4, "ci95_low": 0.3, "ci95_high": 0.5},
+                      {"parameter": "i0_form_NaO2", "value": 0.1, "ci95_low": 1e-7, "ci95_high": 1e4}]}
+    (inp,) = inputs_from_calibration(rows)            # the 11-decade interval is left out
+    x = inp.from_unit(np.array([0.025, 0.5, 0.975]))
+    assert x[1] == pytest.approx(0.4)
+    assert math.log10(x[2] / x[0]) == pytest.approx(math.log10(0.5 / 0.3), rel=1e-4)
+
+
+def test_sobol_estimators_on_the_ishigami_function():
+    # Ishigami (a = 7, b = 0.1): S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437
+    from scipy.stats import qmc
+
+    n, d = 4096, 3
+    u = qmc.Sobol(d=2 * d, scramble=True, seed=0).random(n) * 2 * np.pi - np.pi
+
+    def f(x):
+        return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    A, B = u[:, :d], u[:, d:]
+    fAB = np.column_stack([f(np.where(np.arange(d) == i, B, A)) for i in range(d)])
+    S1, ST = _sobol_estimates(f(A), f(B), fAB)
+    assert S1 == pytest.approx([0.3139, 0.4424, 0.0], abs=0.03)
+    assert ST == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.03)
+
+
+def test_small_ensemble_of_the_reference_run_reports_a_band():
+    tg = output_targets("simulate", "RuO2")[:2]
+    res = ensemble(tg, default_inputs("RuO2", 0.05), n=4, workers=1, seed=1)
+    cap = res.stats["discharge_capacity RuO2"]
+    assert res.n == 4 and cap["failed"] == 0
+    assert cap["p05"] <= cap["median"] <= cap["p95"]
+    assert cap["p95"] > cap["p05"]                       # the descriptors move the capacity
+    assert 8000 < res.nominal["discharge_capacity RuO2"] < 9500
