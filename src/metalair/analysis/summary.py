@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,21 @@ def summarize(sol) -> dict:
     if dis is not None:
         out["products_after_discharge_mol_g"] = dis.products_end_mol_g
     return out
+
+
+#: The current channels whose charge removes discharge products (P5 counts only these).
+PRODUCT_CHANNELS = ("NaO2", "Na2O2", "Na2CO3")
+
+
+def product_recovery_pct(discharge: Any, charge: Any) -> float:
+    """Charge that removed discharge products on ``charge`` over the capacity of ``discharge`` [%].
+
+    Host extraction, residue and electrolyte oxidation and the double layer pass charge too but
+    remove no discharge product; they are left out (and reported beside it by ``validate``).
+    """
+    by = charge.charge_by_reaction_mAh_g
+    removed = sum(by.get(k, 0.0) for k in PRODUCT_CHANNELS)
+    return 100.0 * removed / discharge.capacity_mAh_g if discharge.capacity_mAh_g > 0 else 0.0
 
 
 def format_summary(s: dict) -> str:

@@ -65,10 +65,11 @@ def _cycling(cat: Any, parameters: Any, threshold: float) -> CyclingOutcome:
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from metalair.analysis.cycles import cycle_life
-    from metalair.analysis.cycling import cycling_protocol, simulated_cycle_summary
+    from metalair.analysis.cycle_metrics import cycle_life
+    from metalair.analysis.simulated import simulated_cycle_summary
     from metalair.protocols.simulation import Simulation
     from metalair.protocols.steps import Protocol
+    from metalair.workflows.cycling import cycling_protocol
 
     s = CYCLING_SETTINGS
     cap = float(str(s["capacity"]).split()[0])

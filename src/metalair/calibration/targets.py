@@ -44,7 +44,7 @@ Observables
     in ``max_cycles`` return ``max_cycles`` (censored).
 ``cycle_life``
     The integer cycle life of ``validate`` (P6): last cycle before the first
-    failed one (:func:`metalair.analysis.cycles.cycle_life`); for ensembles.
+    failed one (:func:`metalair.analysis.cycle_metrics.cycle_life`); for ensembles.
 ``mean_discharge_voltage``, ``mean_charge_voltage``
     Capacity-weighted means of the first discharge / charge (for measured curves).
 
@@ -230,10 +230,12 @@ def polarisation(sol: Any) -> float:
 
 
 def charge_recovered(sol: Any) -> float:
-    """Charge capacity over discharge capacity [%]."""
+    """Product-removing charge over the discharge capacity [%] (as ``validate`` scores P5)."""
+    from metalair.analysis.summary import product_recovery_pct
+
     dis = _first(sol, "discharge")
     ch = _first(sol, "charge", dis.index)
-    return 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g > 0 else 0.0
+    return product_recovery_pct(dis, ch)
 
 
 _PLATEAU_PRODUCTS = ("NaO2", "Na2O2", "Na2CO3")
@@ -266,7 +268,7 @@ def _charge_plateau(sol: Any, k: int) -> float:
 class CyclingOutcome:
     """What the cycling run keeps: end-of-discharge voltage per cycle, and the cycle life.
 
-    ``life`` is :func:`metalair.analysis.cycles.cycle_life` of the per-cycle
+    ``life`` is :func:`metalair.analysis.cycle_metrics.cycle_life` of the per-cycle
     table (the definition ``validate`` uses), over the cycles run.
     """
 
@@ -480,7 +482,7 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     """Targets from the first cycle of a measured cycler file, read through :func:`metalair.io.read`.
 
     The first discharge and the charge after it are summarised with
-    :func:`metalair.analysis.cycles.half_cycles` (capacity, capacity-weighted
+    :func:`metalair.analysis.cycle_metrics.half_cycles` (capacity, capacity-weighted
     mean voltage); the model is run on the protocol these imply: each
     half-cycle at its mean specific current, ending at its measured end
     voltage when it was ended by a voltage cut-off (its voltage moved by more
@@ -510,7 +512,7 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     DataFormatError
         The record lacks a discharge followed by a charge, or a mass.
     """
-    from metalair.analysis.cycles import half_cycles
+    from metalair.analysis.cycle_metrics import half_cycles
 
     if data is None:
         from metalair.io import read

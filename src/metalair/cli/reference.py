@@ -36,7 +36,7 @@ def catalysts(
         typer.echo(f"{len(rows)} fitted values (everything else is from the literature, derived or assumed; "
                    "see LumpedParameters SOURCES):")
         for r in rows:
-            typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} identified by {r['identified by']}")
+            typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} {r['identified by']}")
         return
 
     for cat in CATALYSTS.values():
