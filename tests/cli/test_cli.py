@@ -152,3 +152,17 @@ def test_impedance_writes_spectra_and_figures(tmp_path):
     assert (tmp_path / "impedance_1.csv").exists() and (tmp_path / "impedance_2.csv").exists()
     assert (tmp_path / "impedance_nyquist.png").exists() and (tmp_path / "impedance_bode.png").exists()
     assert "charge-transfer resistance" in res.stdout
+
+
+def test_cycle_ensemble_prints_median_and_band(tmp_path):
+    res = runner.invoke(app, ["cycle", "--catalyst", "RuO2", "--ensemble", "4", "--out", str(tmp_path),
+                              "--no-plot", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "cycle life RuO2" in res.stdout and "90 % band" in res.stdout
+    assert (tmp_path / "ensemble" / "ensemble_summary.csv").exists()
+
+
+def test_validate_ensemble_passes_rows_on_the_median():
+    res = runner.invoke(app, ["validate", "--catalyst", "RuO2", "--ensemble", "3"])
+    assert res.exit_code in (0, 1), res.output
+    assert "median" in res.stdout and "[90 %:" in res.stdout

@@ -60,7 +60,8 @@ from metalair.calibration.runs import _evaluate_point, _Point, parallel_map
 from metalair.calibration.targets import CYCLING_RUN, REFERENCE_RUN, Target
 from metalair.errors import ParameterError
 
-__all__ = ["UncertainInput", "default_inputs", "inputs_from_calibration", "sample_inputs", "ensemble",
+__all__ = [
+    "preset_ensemble","UncertainInput", "default_inputs", "inputs_from_calibration", "sample_inputs", "ensemble",
            "EnsembleResult", "sobol_indices", "SobolResult", "output_targets", "DESCRIPTOR_HALFWIDTH_EV"]
 
 #: Default half-width of the uniform uncertainty on every DFT descriptor [eV].
@@ -405,3 +406,25 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
         STc[o] = np.percentile(bt, [2.5, 97.5], axis=0).T if bt else np.full((d, 2), math.nan)
     return SobolResult([i.name for i in inputs], outs, S1, ST, S1c, STc, int(n), int(X.shape[0]), failed,
                        time.perf_counter() - t0)
+
+
+def preset_ensemble(preset: str, catalyst: str, n: int = 64, *, method: str = "lhs", seed: int | None = 0,
+                    halfwidth: float = DESCRIPTOR_HALFWIDTH_EV, calibration: Mapping[str, Any] | None = None,
+                    workers: int | None = None, progress: Callable[[int, int], None] | None = None
+                    ) -> tuple[EnsembleResult, list[Target]]:
+    """One catalyst's ensemble for a command: ``"cycle"``, ``"simulate"`` or ``"validate"`` outputs.
+
+    ``calibration`` is the document ``metalair calibrate`` writes (``calibration.json``): its values
+    are held and its intervals sampled beside the descriptors. Returns the result and the targets.
+    """
+    from metalair.calibration.targets import builtin_targets
+
+    base = None
+    extra: list[UncertainInput] = []
+    if calibration is not None:
+        base = {r["parameter"]: r["value"] for r in calibration.get("table", [])}
+        extra = inputs_from_calibration(calibration)
+    tg = output_targets(preset, catalyst) if preset != "validate" else builtin_targets(catalysts=[catalyst])
+    res = ensemble(tg, default_inputs(catalyst, halfwidth) + extra, n, method=method, seed=seed, base=base,
+                   workers=workers, progress=progress)
+    return res, tg

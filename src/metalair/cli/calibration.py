@@ -134,31 +134,21 @@ ensemble_app = typer.Typer(
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool) -> None:
-    from metalair.calibration.ensemble import (
-        default_inputs,
-        ensemble,
-        inputs_from_calibration,
-        output_targets,
-        sobol_indices,
-    )
-    from metalair.calibration.targets import builtin_targets
+    from metalair.calibration.ensemble import preset_ensemble, sobol_indices
 
     try:
-        base = None
-        extra = []
+        doc = None
         if calibration is not None:
             if not calibration.is_file():
                 _fail(f"--calibration {str(calibration)!r} does not exist "
                       "(give the calibration.json that 'metalair calibrate' writes)")
             doc = json.loads(calibration.read_text(encoding="utf-8"))
-            base = {r["parameter"]: r["value"] for r in doc.get("table", [])}
-            extra = inputs_from_calibration(doc)
         results = {}
         for c in _split(catalysts):
-            tg = (output_targets(preset, c) if preset != "validate" else builtin_targets(catalysts=[c]))
-            inputs = default_inputs(c, halfwidth) + extra
-            res = ensemble(tg, inputs, n, method=method, seed=seed, base=base, workers=workers,
-                           progress=_bar(f"{c} ensemble"))
+            res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
+                                      calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"))
+            inputs = res.inputs
+            base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
             results[c] = res
             typer.echo(res.table())
             if preset == "validate":
