@@ -520,7 +520,11 @@ def read_generic_csv(
                 factor = 1.0
                 canonical_unit = key.rsplit("_", 1)[1]
                 notes.append(f"column {name!r} carries no unit; assumed {canonical_unit}")
-        values[key] = arr * factor
+        if stream and factor != 1.0:
+            arr *= factor  # the streamed column is this reader's own: scale it in place (peak memory)
+            values[key] = arr
+        else:
+            values[key] = arr * factor if factor != 1.0 else arr
     current = values["current_A"]
     if "step" in values:
         step = running_step(values["step"], values.get("cycle", values["step"]))

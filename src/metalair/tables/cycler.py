@@ -176,7 +176,10 @@ class CyclerData:
             detail = ", ".join(f"{k}={v}" for k, v in lengths.items())
             raise ParameterError(f"all CyclerData columns must have the same length; got {detail}")
 
-        unknown = sorted(set(np.unique(step_type).tolist()) - set(STEP_TYPES))
+        known = np.zeros(len(step_type), dtype=bool)  # no sorted copy of a long string column (peak memory)
+        for kind in STEP_TYPES:
+            known |= step_type == kind
+        unknown = sorted(set(step_type[~known].tolist()))
         if unknown:
             raise ParameterError(
                 f"unknown step_type value(s) {unknown}; allowed: {', '.join(STEP_TYPES)}"
@@ -381,9 +384,13 @@ def infer_steps_from_current(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<U9")
     threshold = max(rest_abs_A, rest_fraction * float(np.nanmax(np.abs(current_A))))
     sign = (current_A > threshold).astype(np.int8) - (current_A < -threshold).astype(np.int8)
-    step = 1 + np.concatenate(([0], np.cumsum(sign[1:] != sign[:-1])))
-    step_type = np.array(["charge", "rest", "discharge"], dtype="<U9")[sign + 1]
-    return step.astype(np.int64), step_type
+    step = np.empty(current_A.size, dtype=np.int64)  # built in place: no temporaries of the record's length
+    step[0] = 1
+    np.cumsum(sign[1:] != sign[:-1], out=step[1:])
+    step[1:] += 1
+    sign += 1
+    step_type = np.array(["charge", "rest", "discharge"], dtype="<U9")[sign]
+    return step, step_type
 
 
 def running_step(*keys: np.ndarray) -> np.ndarray:
