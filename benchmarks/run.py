@@ -72,7 +72,7 @@ def run_case(code: str) -> tuple[float, float, float]:
 
 #: The command of the issue, as a user types it (DIR is replaced by a temporary folder).
 CLI_ARGS = ["cycle", "--catalyst", "NLRO", "--current", "500mA/g", "--capacity", "500mAh/g", "--cycles", "1000",
-            "--out", "DIR"]
+            "--out", "DIR", "--overwrite"]  # --overwrite: every timed run writes into the same folder
 
 #: PyBaMM's standard SPM doing 1000 cycles (1C for 30 min each way, Chen2020, PyBaMM defaults otherwise;
 #: only cycles 1 and the last are kept, as metalair keeps a few), timed inside its process.
