@@ -6,12 +6,15 @@ folder; every file is checked against the sha256 recorded in tests/data/PROVENAN
 
 from __future__ import annotations
 
-import hashlib
-import lzma
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from datafiles import data_getter
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -29,22 +32,4 @@ SHA = {
 @pytest.fixture(scope="session")
 def char_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """``char_file("xas/feo_rt1.xdi")`` -> path of the original bytes (checked)."""
-    cache: dict[str, Path] = {}
-    root = tmp_path_factory.mktemp("chardata")
-
-    def get(name: str) -> Path:
-        if name in cache:
-            return cache[name]
-        plain, packed = DATA / name, DATA / (name + ".xz")
-        if plain.is_file():
-            raw, path = plain.read_bytes(), plain
-        else:
-            raw = lzma.decompress(packed.read_bytes())
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(raw)
-        assert hashlib.sha256(raw).hexdigest()[:16] == SHA[name], f"{name}: bytes differ from PROVENANCE.md"
-        cache[name] = path
-        return path
-
-    return get
+    return data_getter(tmp_path_factory.mktemp("chardata"), SHA)

@@ -6,14 +6,16 @@ folder and checked against the sha256 recorded in tests/data/PROVENANCE.md.
 
 from __future__ import annotations
 
-import hashlib
-import lzma
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from datafiles import data_getter
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # the helper module cycler_synthetic.py sits next to the tests (any pytest import mode)
@@ -48,29 +50,7 @@ SHA = {
 @pytest.fixture(scope="session")
 def data_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """``data_file("neware/TestFile.nda")`` -> path of the original bytes."""
-    cache: dict[str, Path] = {}
-    root = tmp_path_factory.mktemp("data")
-
-    def get(name: str) -> Path:
-        if name in cache:
-            return cache[name]
-        plain = DATA / name
-        packed = DATA / (name + ".xz")
-        if plain.is_file():
-            raw = plain.read_bytes()
-            path = plain
-        elif packed.is_file():
-            raw = lzma.decompress(packed.read_bytes())
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(raw)
-        else:  # pragma: no cover - a missing file is a broken checkout
-            raise FileNotFoundError(f"tests/data/{name}(.xz) is missing")
-        assert hashlib.sha256(raw).hexdigest()[:16] == SHA[name], f"{name}: bytes differ from PROVENANCE.md"
-        cache[name] = path
-        return path
-
-    return get
+    return data_getter(tmp_path_factory.mktemp("data"), SHA)
 
 
 @pytest.fixture()
