@@ -116,3 +116,20 @@ def test_end_of_charge_dip_is_the_interfacial_carbonate_leaving():
     assert skin.min() < 0.1 and skin.max() > 0.7  # the skin is removed across the dip
     drop0, host_min0, _ = late(0.0)
     assert drop0 < 0.005 and host_min0 > -1e-3
+
+
+@pytest.mark.slow
+def test_frozen_nlro_accumulates_carbonate_over_cycling():
+    """Over 1000 capacity-limited cycles NLRO's switching keeps the carbonate it cannot avoid making at a
+    steady level and charges to ~4.46 V; frozen in its discharged state it cannot oxidise the carbonate
+    in its window, so the carbonate grows cycle after cycle and every charge climbs to the 4.8 V limit."""
+    from metalair.workflows.cycling import run_cycling
+
+    live = run_cycling(NLRO, cycles=1000, figure=False).table
+    frozen = run_cycling(NLRO.frozen(), cycles=1000, figure=False).table
+    co3_live = live["Carbonate after charge [mmol/g]"]
+    co3_frozen = frozen["Carbonate after charge [mmol/g]"]
+    assert abs(co3_live[-1] - co3_live[499]) < 0.05 * co3_live[-1]  # steady
+    assert co3_frozen[-1] > 2.0 * co3_live[-1] and co3_frozen[-1] > co3_frozen[499] + 0.5  # still growing
+    assert live["End-of-charge voltage [V]"][-1] < 4.6
+    assert frozen["End-of-charge voltage [V]"][-1] > 4.75
