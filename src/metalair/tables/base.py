@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
-from metalair.errors import KeyNotFoundError
+import numpy as np
 
-__all__ = ["missing_column", "suggest"]
+from metalair.errors import KeyNotFoundError, ParameterError
+
+__all__ = ["frozen_column", "missing_column", "suggest"]
 
 
 def suggest(key: str, names: Iterable[str], n: int = 3) -> list[str]:
@@ -37,3 +40,22 @@ def missing_column(key: object, names: Iterable[str], what: str = "column") -> K
     close = suggest(key, names)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return KeyNotFoundError(f"no {what} named {key!r}.{hint} Available: {', '.join(names)}")
+
+
+def frozen_column(owner: str, name: str, values: Any, n: int | None, against: str = "the abscissa") -> np.ndarray:
+    """A read-only 1-D float64 copy of ``values``, checked against ``n`` rows.
+
+    Raises :class:`~metalair.errors.ParameterError` naming ``owner.name`` when the
+    values are not numeric, not one-dimensional, or not ``n`` long (``against``
+    names what sets ``n`` in that message).
+    """
+    try:
+        arr = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{owner}.{name} must be numeric: {exc}") from None
+    if arr.ndim != 1:
+        raise ParameterError(f"{owner}.{name} must be one-dimensional, got shape {arr.shape}")
+    if n is not None and arr.size != n:
+        raise ParameterError(f"{owner}.{name} has {arr.size} values, {against} has {n}")
+    arr.setflags(write=False)
+    return arr

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from metalair.errors import ParameterError
+from metalair.tables.base import frozen_column
 
 __all__ = ["CyclerData", "STEP_TYPES", "infer_steps_from_current", "step_starts"]
 
@@ -58,13 +59,7 @@ def _as_float(name: str, values: Any) -> np.ndarray:
     shared = _shared(values, "f")
     if shared is not None and shared.dtype == np.float64:
         return shared
-    try:
-        arr = np.array(values, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"CyclerData.{name} must be numeric: {exc}") from None
-    if arr.ndim != 1:
-        raise ParameterError(f"CyclerData.{name} must be one-dimensional, got shape {arr.shape}")
-    return arr
+    return frozen_column("CyclerData", name, values, None)
 
 
 def _as_int(name: str, values: Any) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import ParameterError
-from metalair.tables.base import missing_column
+from metalair.tables.base import frozen_column, missing_column
 from metalair.units import UNITS
 
 __all__ = ["MagnetometryData"]
@@ -32,16 +32,7 @@ _EMU = UNITS["emu"][1]
 
 
 def _column(name: str, values: Any, n: int | None) -> np.ndarray:
-    try:
-        arr = np.array(values, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"MagnetometryData.{name} must be numeric: {exc}") from None
-    if arr.ndim != 1:
-        raise ParameterError(f"MagnetometryData.{name} must be one-dimensional, got shape {arr.shape}")
-    if n is not None and arr.size != n:
-        raise ParameterError(f"MagnetometryData.{name} has {arr.size} rows, temperature_K has {n}")
-    arr.setflags(write=False)
-    return arr
+    return frozen_column("MagnetometryData", name, values, n, against="temperature_K")
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import ParameterError
-from metalair.tables.base import missing_column
+from metalair.tables.base import frozen_column, missing_column
 
 __all__ = ["XasSpectrum", "RamanSpectrum", "Diffractogram", "CU_KALPHA1_M"]
 
@@ -32,16 +32,7 @@ CU_KALPHA1_M = 1.5405929e-10
 
 
 def _array(owner: str, name: str, values: Any, n: int | None) -> np.ndarray:
-    try:
-        arr = np.array(values, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{owner}.{name} must be numeric: {exc}") from None
-    if arr.ndim != 1:
-        raise ParameterError(f"{owner}.{name} must be one-dimensional, got shape {arr.shape}")
-    if n is not None and arr.size != n:
-        raise ParameterError(f"{owner}.{name} has {arr.size} points, the abscissa has {n}")
-    arr.setflags(write=False)
-    return arr
+    return frozen_column(owner, name, values, n)
 
 
 class _Spectrum:
