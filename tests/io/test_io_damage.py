@@ -190,3 +190,19 @@ def test_non_numeric_value_names_line_and_column(data_file, tmp_path):
     p.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataFormatError, match=r"line 11, column 'Voltage': '3\.3O1' is not a number"):
         read(p)
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    (1, "says 1, but the banner and that line already take 2"),
+    (9, "says 9 but the file has only 4 lines"),
+])
+def test_impossible_ec_lab_header_count_is_named_by_both_readers(count, message, tmp_path):
+    # The cycler reader and the impedance reader share one EC-Lab header parser.
+    from metalair.io.impedance import read_impedance
+
+    path = tmp_path / "cell.mpt"
+    path.write_text(f"EC-Lab ASCII FILE\nNb header lines : {count}\n\nmode\ttime/s\n", encoding="latin-1")
+    with pytest.raises(DataFormatError, match=message):
+        read(path)
+    with pytest.raises(DataFormatError, match=message):
+        read_impedance(path, format="mpt")

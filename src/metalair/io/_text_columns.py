@@ -16,9 +16,38 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 
-__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff"]
+__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff",
+           "ec_lab_header_index"]
 
+_NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
+
+
+def ec_lab_header_index(name: str, lines: list[str]) -> int | None:
+    """Index of the column-name line of an EC-Lab/BT-Lab text export (``.mpt``).
+
+    The banner ``EC-Lab ASCII FILE`` is followed by ``Nb header lines : N``; the
+    column names are on line N. Returns ``None`` for a file without the banner
+    (a data-only export). Raises :class:`DataFormatError`, naming ``name``, when
+    the banner is there but the count is missing or impossible.
+    """
+    first = lines[0].strip() if lines else ""
+    if not first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
+        return None
+    m = _NB_HEADER.search("\n".join(lines[:3]))
+    if m is None:
+        raise DataFormatError(
+            f"{name}: EC-Lab text header without 'Nb header lines : N' on line 2; the file is damaged - "
+            "export it again from EC-Lab"
+        )
+    index = int(m.group(1)) - 1
+    if index < 1:
+        raise DataFormatError(f"{name}: 'Nb header lines' says {index + 1}, but the banner and that line "
+                              "already take 2; the file is damaged - export it again from EC-Lab")
+    if index >= len(lines):
+        raise DataFormatError(f"{name}: 'Nb header lines' says {index + 1} but the file has only {len(lines)} "
+                              "lines; the file is truncated - export it again from EC-Lab")
+    return index
 
 
 def is_number(text: str) -> bool:

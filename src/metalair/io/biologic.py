@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError
+from metalair.io._text_columns import ec_lab_header_index
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, classify_by_direction, running_step
 from metalair.units import convert
 
 __all__ = ["read_mpt", "read_mpr"]
 
-_NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _MASS = re.compile(r"^\s*(?:Characteristic mass|Mass of active material)\s*:\s*([-+0-9.,eE]+)\s*(mg|g)\b", re.MULTILINE)
 _VERSION = re.compile(r"^\s*(EC-Lab for windows v[\w.]+.*?|BT-Lab v[\w.]+.*?)\s*$", re.MULTILINE | re.IGNORECASE)
 _DEVICE = re.compile(r"^\s*Device\s*:\s*(.+?)\s*$", re.MULTILINE)
@@ -216,19 +216,8 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     path = Path(path)
     text = read_text(path)
     lines = text.splitlines()
-    first = lines[0].strip() if lines else ""
-    if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
-        m = _NB_HEADER.search("\n".join(lines[:3]))
-        if m is None:
-            raise DataFormatError(
-                f"{path.name}: EC-Lab text header without 'Nb header lines : N' on line 2; the file is "
-                "damaged - export it again from EC-Lab"
-            )
-        header_index = int(m.group(1)) - 1
-        if header_index < 1:
-            raise DataFormatError(f"{path.name}: 'Nb header lines' is {header_index + 1}, which cannot be right; "
-                                  "the file is damaged")
-    else:  # a data-only export: the column names are on the first non-blank line
+    header_index = ec_lab_header_index(path.name, lines)
+    if header_index is None:  # a data-only export: the column names are on the first non-blank line
         header_index = next((k for k, ln in enumerate(lines) if ln.strip()), 0)
     table: TextTable = split_table(text, path.name, header_index, delimiter="\t", pad_short_rows=True)
     if len(table) == 0:

@@ -47,7 +47,14 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io._text_columns import NumericBlock, is_number, name_and_unit, numeric_block, split_fields
+from metalair.io._text_columns import (
+    NumericBlock,
+    ec_lab_header_index,
+    is_number,
+    name_and_unit,
+    numeric_block,
+    split_fields,
+)
 from metalair.io.checks import DataQualityWarning
 from metalair.io.generic_csv import read_text
 from metalair.tables.impedance import ImpedanceSpectrum
@@ -311,7 +318,6 @@ def _planned_range(raw: _Raw, f_start: float | None, f_end: float | None, aborte
 
 
 # --------------------------------------------------------------------------- BioLogic
-_NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 
 
 def _ec_lab_frequency(header: list[str], key: str) -> float | None:
@@ -330,18 +336,8 @@ def _ec_lab_frequency(header: list[str], key: str) -> float | None:
 
 def _read_mpt(path: Path) -> _Raw:
     lines = _lines(path)
-    first = lines[0].strip() if lines else ""
-    if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
-        m = _NB_HEADER.search("\n".join(lines[:3]))
-        if m is None:
-            raise DataFormatError(
-                f"{path.name}: EC-Lab text header without 'Nb header lines : N' on line 2; the file is damaged - "
-                "export it again from EC-Lab"
-            )
-        h = int(m.group(1)) - 1
-        if not 0 < h < len(lines):
-            raise DataFormatError(f"{path.name}: 'Nb header lines' says {h + 1} but the file has {len(lines)} lines")
-    else:
+    h = ec_lab_header_index(path.name, lines)
+    if h is None:
         h = next((i for i, ln in enumerate(lines) if "freq/Hz" in ln.split("\t")), 0)
     header = lines[:h]
     names = [n.strip() for n in lines[h].split("\t")]
