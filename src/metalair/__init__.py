@@ -9,6 +9,7 @@ Quick start::
 
 from __future__ import annotations
 
+from metalair._lazy import lazy_exports
 from metalair._version import __version__
 from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
 from metalair.catalysts.files import load_catalyst, save_catalyst
@@ -46,17 +47,10 @@ __all__ = [
 ]
 
 
-def __getattr__(name):  # keep `import metalair` fast: scipy and the model load on first use
-    if name in ("Simulation", "simulate"):
-        from metalair.protocols import simulation
-
-        return getattr(simulation, name)
-    if name == "Solution":
-        from metalair.protocols.solution import Solution
-
-        return Solution
-    if name == "LumpedAirElectrode":
-        from metalair.models.lumped import LumpedAirElectrode
-
-        return LumpedAirElectrode
-    raise AttributeError(f"module 'metalair' has no attribute {name!r}")
+# keep `import metalair` fast: scipy and the model load on first use
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Simulation": "metalair.protocols.simulation",
+    "simulate": "metalair.protocols.simulation",
+    "Solution": "metalair.protocols.solution",
+    "LumpedAirElectrode": "metalair.models.lumped",
+})

@@ -8,8 +8,7 @@ Names are loaded on first use, so ``import metalair.analysis`` stays fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from metalair._lazy import lazy_exports
 
 _LAZY = {
     "cycle_summary": "metalair.analysis.cycle_metrics",
@@ -32,13 +31,4 @@ _LAZY = {
 
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -6,8 +6,7 @@ matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from metalair._lazy import lazy_exports
 
 _LAZY = {
     **{name: "metalair.plotting.cycles" for name in
@@ -19,13 +18,4 @@ _LAZY = {
 
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from metalair._lazy import lazy_exports
 from metalair.protocols.parser import ACCEPTED_FORMS, as_protocol, format_protocol, parse_protocol
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, flatten
 
@@ -12,9 +13,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name):  # lazy: the simulation pulls in the model and scipy
-    if name in ("Simulation", "simulate", "REFERENCE_PROTOCOL"):
-        from metalair.protocols import simulation
-
-        return getattr(simulation, name)
-    raise AttributeError(f"module 'metalair.protocols' has no attribute {name!r}")
+# lazy: the simulation pulls in the model and scipy
+__getattr__, __dir__ = lazy_exports(__name__, {name: "metalair.protocols.simulation"
+                                               for name in ("Simulation", "simulate", "REFERENCE_PROTOCOL")})

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from metalair._lazy import lazy_exports
+
 __all__ = ["run_sweep", "SweepResult", "SweepError", "evaluate_candidate", "ScreenSettings", "CyclingSettings"]
 
 
-def __getattr__(name: str):  # keep `import metalair.sweeps` light: dask and pyarrow load on first use
-    if name in ("run_sweep", "SweepResult", "SweepError"):
-        from metalair.sweeps import engine
-
-        return getattr(engine, name)
-    if name in ("evaluate_candidate", "ScreenSettings", "CyclingSettings"):
-        from metalair.sweeps import evaluate
-
-        return getattr(evaluate, name)
-    raise AttributeError(f"module 'metalair.sweeps' has no attribute {name!r}")
+# keep `import metalair.sweeps` light: dask and pyarrow load on first use
+__getattr__, __dir__ = lazy_exports(__name__, {
+    **{name: "metalair.sweeps.engine" for name in ("run_sweep", "SweepResult", "SweepError")},
+    **{name: "metalair.sweeps.evaluate" for name in ("evaluate_candidate", "ScreenSettings", "CyclingSettings")},
+})

@@ -7,8 +7,7 @@ measured (:func:`metalair.io.impedance.read_impedance`) or simulated
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from metalair._lazy import lazy_exports
 
 __all__ = [
     "Circuit", "parse_circuit", "ELEMENT_TYPES",
@@ -31,13 +30,4 @@ _LAZY = {
     "DRTPeak": "metalair.analysis.impedance.relaxation_times",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
