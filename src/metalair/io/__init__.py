@@ -20,7 +20,7 @@ from typing import Any
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
-from metalair.io.detect import FORMAT_ALIASES, FORMATS, detect_format
+from metalair.io.detect import FORMAT_ALIASES, FORMATS, detect_format, named_format
 from metalair.tables.cycler import STEP_TYPES, CyclerData
 from metalair.tables.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
 
@@ -159,15 +159,7 @@ def read(
     if mass_g is not None and not (float(mass_g) > 0):
         raise ParameterError(f"mass_g must be a positive number of grams, got {mass_g!r}")
     if format is not None:
-        key = FORMAT_ALIASES.get(format.lower(), format.lower())
-        if key not in FORMATS:
-            raise ParameterError(
-                f"unknown format {format!r}; choose one of {', '.join(FORMATS)} "
-                f"(aliases: {', '.join(FORMAT_ALIASES)})"
-            )
-        if not path.is_file():
-            raise DataFormatError(f"{path}: no such file; check the path")
-        fmt = key
+        fmt = named_format(format, path, FORMATS, FORMAT_ALIASES)
     else:
         try:
             fmt = detect_format(path)

@@ -7,9 +7,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from metalair.errors import DataFormatError
+from metalair.errors import DataFormatError, ParameterError
 
-__all__ = ["detect_format", "FORMATS", "FORMAT_ALIASES"]
+__all__ = ["detect_format", "named_format", "FORMATS", "FORMAT_ALIASES"]
 
 #: Format names :func:`detect_format` returns, with a description.
 FORMATS: dict[str, str] = {
@@ -48,6 +48,24 @@ ACCESS_MAGICS = (b"Standard Jet DB", b"Standard ACE DB")
 #: Maccor names its raw data files after the test with a three-digit extension (.001, .052, ...).
 MACCOR_RAW_SUFFIX = re.compile(r"^\.\d{3}$")
 
+
+
+def named_format(format: str, path: Path, formats: dict[str, str], aliases: dict[str, str], kind: str = "") -> str:
+    """The format key a user named (``format=``), checked against ``formats`` and ``aliases``.
+
+    Raises :class:`ParameterError` for an unknown name (listing the choices) and
+    :class:`DataFormatError` when ``path`` is not a file. ``kind`` words the
+    error ("impedance " for the impedance readers).
+    """
+    key = aliases.get(format.lower(), format.lower())
+    if key not in formats:
+        raise ParameterError(
+            f"unknown {kind}format {format!r}; choose one of {', '.join(formats)} "
+            f"(aliases: {', '.join(aliases)})"
+        )
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    return key
 
 def zip_cycler_member(path: Path) -> str | None:
     """The single Neware .nda/.ndax member of a zip archive, or None."""

@@ -56,6 +56,7 @@ from metalair.io._text_columns import (
     split_fields,
 )
 from metalair.io.checks import DataQualityWarning
+from metalair.io.detect import named_format
 from metalair.io.generic_csv import read_text
 from metalair.tables.impedance import ImpedanceSpectrum
 
@@ -734,15 +735,7 @@ def read_impedance(
     """
     path = Path(path)
     if format is not None:
-        key = _ALIASES.get(format.lower(), format.lower())
-        if key not in IMPEDANCE_FORMATS:
-            raise ParameterError(
-                f"unknown impedance format {format!r}; choose one of {', '.join(IMPEDANCE_FORMATS)} "
-                f"(aliases: {', '.join(_ALIASES)})"
-            )
-        if not path.is_file():
-            raise DataFormatError(f"{path}: no such file; check the path")
-        fmt = key
+        fmt = named_format(format, path, IMPEDANCE_FORMATS, _ALIASES, kind="impedance ")
     else:
         fmt = detect_impedance_format(path)
     if imag_sign is not None and imag_sign not in (1, -1):
