@@ -166,3 +166,23 @@ def test_validate_ensemble_passes_rows_on_the_median():
     res = runner.invoke(app, ["validate", "--catalyst", "RuO2", "--ensemble", "3"])
     assert res.exit_code in (0, 1), res.output
     assert "median" in res.stdout and "[90 %:" in res.stdout
+
+
+def test_console_entry_exit_codes_and_flushed_output():
+    """The console entry skips the interpreter teardown: exit codes and piped output must survive it."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "metalair.cli.app", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    ok = run("catalysts")
+    assert ok.returncode == 0
+    assert "NLRO" in ok.stdout and "RuO2" in ok.stdout  # the whole listing reached the pipe
+    bad = run("validate", "--catalyst", "XYZ")
+    assert bad.returncode == 1
+    assert "unknown catalyst 'XYZ'" in bad.stderr
+    usage = run("simulate", "--no-such-option")
+    assert usage.returncode == 2  # click's usage error code is kept
+    assert run("--version").stdout.strip().startswith("metalair ")

@@ -156,11 +156,11 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     cyc = cycling_protocol(current, capacity, cycles, v_min, v_max)
     d, c = cyc.steps
     keep = sorted(set(save_cycles) if save_cycles is not None else {1, min(10, cycles), min(100, cycles), cycles})
-    if out_dir is not None and figure:
-        _preload_plotting()  # on the other core while the compiled kernel runs (it releases the GIL)
     t0 = time.perf_counter()
     sim = Simulation(catalyst, Protocol([cyc]), parameters=parameters,
                      environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep)
+    if out_dir is not None and figure:
+        _preload_plotting()  # on the other core while the compiled kernel runs (it releases the GIL)
     sol = sim.run(progress=progress)
     wall = time.perf_counter() - t0
     table = simulated_cycle_summary(sol)
@@ -210,11 +210,27 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
 
 
 def _preload_plotting() -> None:
+    """Import matplotlib in a thread while the compiled kernel runs.
+
+    The kernel releases the GIL, but the simulation returns to Python between
+    steps; with the default 5 ms switch interval each return can wait for the
+    importing thread, so the interval is shortened while the import runs.
+    """
+    import sys
     import threading
 
     from metalair.plotting.simulation import preload
 
-    threading.Thread(target=preload, name="metalair-preload-matplotlib", daemon=True).start()
+    interval = sys.getswitchinterval()
+
+    def work() -> None:
+        try:
+            preload()
+        finally:
+            sys.setswitchinterval(interval)
+
+    sys.setswitchinterval(min(interval, 2e-4))
+    threading.Thread(target=work, name="metalair-preload-matplotlib", daemon=True).start()
 
 
 def _jsonable(x: Any) -> Any:
