@@ -108,7 +108,9 @@ def build_twin(model):
     k2 = A_free * passiv * c.i0_form_Na2O2 / (2 * F)
     a1, b1 = k1 * exp(-ac * f * eta1), k1 * exp((1 - ac) * f * eta1)
     a2, b2 = k2 * exp(-ac * 2 * f * eta2), k2 * exp((1 - ac) * 2 * f * eta2)
-    S = c.o2_supply
+    v_dep = (c.vm_NaO2 * (v["nao2_solution"] + v["nao2_film"]) + c.vm_Na2O2 * v["na2o2"] + c.vm_Na2CO3 * v["carbonate"]
+             + c.vm_residue * v["residue"] + c.vm_oxidised_electrolyte * v["oxidised_electrolyte"])
+    S = 1 / (1 / c.o2_film_supply + v_dep * c.o2_deposit_resistance) if c.o2_film_supply > 0 else 0.0
     # ~1 on the cathodic side of each couple (eta < 0 by more than ~1 mV); the kernel finds this
     # active set exactly. (A sigmoid in the rates themselves, ~1e-3 mol/(s kg), was far too soft.)
     act1 = pybamm.sigmoid(eta1, 0.0, 5000.0)

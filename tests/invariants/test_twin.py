@@ -55,10 +55,10 @@ def test_twin_rhs_equals_kernel_rates(catalyst):
             inputs = {"I": 0.0, "V_lim": 0.0, "sign": 1.0, **{"y0_" + k: 0.0 for k in names}}
             twin_rates = dict(zip(order, np.ravel(rhs.evaluate(0.0, vec, inputs=inputs))))
             out = K.new_output(len(model.couples))
-            free, passiv = model.free_area_fraction(yy)
+            free, passiv, supply = K.surface_state(model.constants, yy)
             y_old = yy.copy()
             y_old[Y.potential] = E  # no double-layer current: compare faradaic rates only
-            K.evaluate(E, y_old, dt, free, passiv, model.constants, model._couples, model._stage, out, True)
+            K.evaluate(E, y_old, dt, free, passiv, supply, model.constants, model._couples, model._stage, out, True)
             ny = model.n_states
             for n in BASE:
                 if n in ("carbonate_exposed", "potential"):

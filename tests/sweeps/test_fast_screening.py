@@ -13,6 +13,6 @@ def test_screening_solver_keeps_capacity_and_polarisation(catalyst):
     ref = ma.simulate(catalyst, save_cycles=())
     fast = ma.simulate(catalyst, solver=SCREENING_SOLVER, save_cycles=())
     for a, b in zip(ref.steps, fast.steps):
-        assert b.capacity_mAh_g == pytest.approx(a.capacity_mAh_g, rel=1.5e-3)
+        assert b.capacity_mAh_g == pytest.approx(a.capacity_mAh_g, rel=2e-3)
     pol = lambda s: s.steps[1].mean_voltage_V - s.steps[0].mean_voltage_V  # noqa: E731
     assert abs(pol(fast) - pol(ref)) < 1e-3

@@ -148,8 +148,8 @@ def _closed_form_eta(I, A, i0, theta, T):
         ("RuO2", 100.0, {}),
         ("NLRO", 100.0, {}),
         ("RuO2", 1000.0, {}),
-        # O2-starved reaction zone: theta ~ 0.1, so the Nernst term matters (~ -60 mV)
-        ("RuO2", 100.0, {"gas_liquid_area": 10.0}),
+        # O2-starved reaction zone (a 200x thicker film): theta ~ 0.1, so the Nernst term matters (~ -60 mV)
+        ("RuO2", 100.0, {"o2_film_thickness": 2.0e-4}),
     ],
 )
 def test_single_butler_volmer_reaction_under_constant_current(catalyst, current, changes):

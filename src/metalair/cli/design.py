@@ -209,7 +209,7 @@ def screen(
     plateaus: bool = typer.Option(True, "--plateaus/--summary-only", help="Find charge plateaus (needs time series) "
                                   "or keep step summaries only (faster)."),
     fast: bool = typer.Option(False, "--fast", help="Screening step control: about 2x faster; capacities within "
-                              "0.15 % and polarisations within 1 mV of the default on the reference runs."),
+                              "0.2 % and polarisations within 1 mV of the default on the reference runs."),
     cycle: bool = typer.Option(False, "--cycle", help="Also run capacity-limited cycling (cycle life)."),
     cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
     cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),

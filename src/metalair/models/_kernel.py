@@ -30,7 +30,7 @@ from metalair.physics.catalysis import (
 from metalair.physics.deposition import passivation_factor, skin_coverage, tunnelling_free_area
 from metalair.physics.kinetics import affinity_gated_rate, butler_volmer_overpotential, insertion_step
 from metalair.physics.numerics import implicit_decay, safe_exp
-from metalair.physics.transport import o2_limited_formation
+from metalair.physics.transport import o2_limited_formation, o2_supply
 from metalair.solvers.integrate import make_integrator
 from metalair.solvers.roots import root_finder
 
@@ -44,16 +44,23 @@ CONTROL_VOLTAGE = 1
 
 @jit
 def surface_state(p, y):
-    """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""
+    """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin, O2 supply).
+
+    The O2 supply [mol/(s kg)] falls as the deposits (every solid product) thicken the O2 path.
+    """
     v_co3x = y[Y.carbonate_exposed] * p.vm_Na2CO3
     v_co3e = y[Y.carbonate] * p.vm_Na2CO3 - v_co3x
-    v_block = (p.solution_blocking * (y[Y.nao2_solution] * p.vm_NaO2 + y[Y.na2o2] * p.vm_Na2O2 + v_co3e)
-               + p.film_blocking * y[Y.nao2_film] * p.vm_NaO2)
-    v_skin = p.residue_blocking * (v_co3x + y[Y.residue] * p.vm_residue
-                                   + y[Y.oxidised_electrolyte] * p.vm_oxidised_electrolyte)
+    v_nao2s = y[Y.nao2_solution] * p.vm_NaO2
+    v_nao2f = y[Y.nao2_film] * p.vm_NaO2
+    v_na2o2 = y[Y.na2o2] * p.vm_Na2O2
+    v_res = y[Y.residue] * p.vm_residue + y[Y.oxidised_electrolyte] * p.vm_oxidised_electrolyte
+    v_block = p.solution_blocking * (v_nao2s + v_na2o2 + v_co3e) + p.film_blocking * v_nao2f
+    v_skin = p.residue_blocking * (v_co3x + v_res)
     free = tunnelling_free_area((v_block + v_skin) / p.specific_area, p.tunnel_length, p.tunnel_width)
     theta = skin_coverage(v_skin, p.specific_area, p.residue_monolayer)
-    return free, passivation_factor(theta, p.residue_passivation_decades)
+    supply = o2_supply(p.o2_film_supply, v_nao2s + v_nao2f + v_na2o2 + v_co3x + v_co3e + v_res,
+                       p.o2_deposit_resistance)
+    return free, passivation_factor(theta, p.residue_passivation_decades), supply
 
 
 @jit
@@ -64,7 +71,7 @@ def cell_voltage(p, E, I_cell):
 
 
 @jit
-def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
+def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     """Net anodic current [A/kg] at air-electrode potential ``E`` after a step ``dt`` from ``y``.
 
     With ``full`` true, ``out`` receives the new state, channel currents, amounts and diagnostics.
@@ -107,7 +114,7 @@ def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
     k1 = A_free * passiv * p.i0_form_NaO2 / F
     k2 = A_free * passiv * p.i0_form_Na2O2 / (2.0 * F)
     theta, P1, P2 = o2_limited_formation(
-        p.o2_supply,
+        supply,
         k1 * safe_exp(-ac * f * eta1), k1 * safe_exp((1.0 - ac) * f * eta1),
         k2 * safe_exp(-ac * 2.0 * f * eta2), k2 * safe_exp((1.0 - ac) * 2.0 * f * eta2))
     # decomposition at full contact [mol/(s kg)]: first electron transfer rate-determining
@@ -194,8 +201,8 @@ def evaluate(E, y, dt, free, passiv, p, couples, stage, out, full):
 
 def _balance(E, args):
     """Residual of the control equation at potential ``E`` (increasing in ``E``)."""
-    y, dt, free, passiv, p, couples, stage, out, mode, value = args
-    tot = evaluate(E, y, dt, free, passiv, p, couples, stage, out, False)
+    y, dt, free, passiv, supply, p, couples, stage, out, mode, value = args
+    tot = evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, False)
     if mode == CONTROL_CURRENT:
         return tot + value
     return cell_voltage(p, E, -tot) - value
@@ -217,13 +224,13 @@ def step(ctx, y, dt, mode, value, guess, width, out):
     shortens ``dt``); on success ``out`` holds the new state and outputs.
     """
     p, couples, stage = ctx
-    free, passiv = surface_state(p, y)
-    args = (y, dt, free, passiv, p, couples, stage, out, mode, value)
+    free, passiv, supply = surface_state(p, y)
+    args = (y, dt, free, passiv, supply, p, couples, stage, out, mode, value)
     E, ok = _potential_root(args, guess - width, guess + width, 0.02, -5.0, 12.0,
                            1e-14, 1e-10 * (1.0 + abs(value)))
     if not ok:
         return False
-    tot = evaluate(E, y, dt, free, passiv, p, couples, stage, out, True)
+    tot = evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, True)
     ny = y.shape[0]
     I_cell = -tot
     out[ny + O.cell_current] = I_cell

@@ -106,7 +106,8 @@ class Constants(NamedTuple):
     double_layer_capacitance: float         # [F/kg] (per kg: C_dl x A0)
     ohmic_resistance: float                 # [Ω kg]
     anode_exchange_current: float           # [A/kg]
-    o2_supply: float                        # [mol/(s kg)]
+    o2_film_supply: float                   # O2 supply through the clean wetted film [mol/(s kg)]
+    o2_deposit_resistance: float            # added resistance per deposit volume [s/mol per m³/kg]
     E_NaO2: float                           # [V]
     E_Na2O2: float                          # [V]
     E_Na2CO3: float                         # [V]

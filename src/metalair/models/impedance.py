@@ -76,9 +76,9 @@ def _faradaic(model: LumpedAirElectrode, y: np.ndarray, E: float, h: float) -> t
     """Continuous rates ds/dt and faradaic current at (s, E): the kernel's step over ``h``."""
     yy = np.array(y, dtype=float)
     yy[Y.potential] = E  # no double-layer current: the step's current is the faradaic current
-    free, passiv = K.surface_state(model.constants, yy)
+    free, passiv, supply = K.surface_state(model.constants, yy)
     out = K.new_output(len(model.couples))
-    total = K.evaluate(E, yy, h, free, passiv, model.constants, model._couples, model._stage, out, True)
+    total = K.evaluate(E, yy, h, free, passiv, supply, model.constants, model._couples, model._stage, out, True)
     rates = (out[: model.n_states] - yy) / h
     return rates, float(total)
 

@@ -72,7 +72,7 @@ from metalair.models.declaration import (
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.physics.catalysis import state_d_band
-from metalair.physics.transport import o2_film_supply
+from metalair.physics.transport import o2_deposit_resistance, o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
 __all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW"]
@@ -173,8 +173,11 @@ class LumpedAirElectrode:
             double_layer_capacitance=p.double_layer_capacitance * self.A0,
             ohmic_resistance=p.electrolyte_thickness / p.electrolyte_conductivity / self.A_geo,
             anode_exchange_current=p.anode_exchange_current * self.A_geo,
-            o2_supply=o2_film_supply(p.o2_solubility, env.p_O2, p.o2_diffusivity, p.gel_liquid_fraction,
-                                     p.gas_liquid_area, p.o2_film_thickness),
+            o2_film_supply=o2_film_supply(p.o2_solubility, env.p_O2, p.o2_diffusivity, p.gel_liquid_fraction,
+                                          p.gas_liquid_area, p.o2_film_thickness),
+            o2_deposit_resistance=o2_deposit_resistance(p.o2_solubility, env.p_O2, p.o2_diffusivity,
+                                                        p.gel_liquid_fraction, p.deposit_porosity,
+                                                        p.gas_liquid_area),
             E_NaO2=self.E_eq["NaO2"], E_Na2O2=self.E_eq["Na2O2"], E_Na2CO3=self.E_eq["Na2CO3"],
             alpha_anodic=p.alpha_anodic, alpha_cathodic=p.alpha_cathodic,
             i0_form_NaO2=p.i0_form_NaO2, i0_form_Na2O2=p.i0_form_Na2O2,
@@ -333,7 +336,7 @@ class LumpedAirElectrode:
 
     def free_area_fraction(self, y: Any) -> tuple[float, float]:
         """(free area fraction for O2 reduction, exchange-current factor of the interfacial skin)."""
-        free, passiv = K.surface_state(self.constants, np.asarray(y, dtype=float))
+        free, passiv, _supply = K.surface_state(self.constants, np.asarray(y, dtype=float))
         return float(free), float(passiv)
 
     def cell_voltage(self, E: float, I_cell: float) -> float:

@@ -32,6 +32,7 @@ RANGES: dict = {
     "gel_liquid_fraction": between(0.0, 1.0, lo_open=True),
     "o2_film_thickness": pos("m"),
     "gas_liquid_area": pos("m²/kg"),
+    "deposit_porosity": between(0.0, 1.0, lo_open=True),
     "alpha_anodic": between(0.0, 1.0, lo_open=True, hi_open=True),
     "alpha_cathodic": between(0.0, 1.0, lo_open=True, hi_open=True),
     "i0_form_NaO2": pos("A/m²"),
@@ -87,6 +88,7 @@ class LumpedParameters:
     gel_liquid_fraction: float = 0.7        # liquid volume fraction of the swollen gel [-]
     o2_film_thickness: float = 1.0e-6       # electrolyte film between gas and reaction zone [m]
     gas_liquid_area: float = 2.0e3          # gas/electrolyte interfacial area [m²/kg]
+    deposit_porosity: float = 0.36          # electrolyte-filled pores of the discharge deposits [-]
     # --- transfer coefficients ---
     alpha_anodic: float = 0.5
     alpha_cathodic: float = 0.5
@@ -188,6 +190,9 @@ SOURCES: dict[str, str] = {
     "o2_film_thickness": "[A] 1 µm electrolyte film between gas and reaction zone of an air-breathing "
                          "Ni-foam electrode",
     "gas_liquid_area": "[A] 2000 m²/kg gas/electrolyte interfacial area (10 % of catalyst area)",
+    "deposit_porosity": "[D] 0.36, the pore fraction of a random close packing of particles (packing density "
+                        "0.637: Scott & Kilgour, J. Phys. D 2, 863 (1969), doi:10.1088/0022-3727/2/6/311); O2 "
+                        "crosses the deposits through these electrolyte-filled pores",
     "alpha_anodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",
     "alpha_cathodic": "[V] 0.5 symmetric transfer coefficient (Bard & Faulkner 2001, §3.3)",
     "i0_form_NaO2": "[F] 0.05 A/m² O2 reduction to superoxide; the NaO2 overpotential on carbon is < 0.1–0.2 V "

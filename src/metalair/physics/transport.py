@@ -2,9 +2,11 @@ r"""Oxygen supply to the reaction zone of the air electrode."""
 
 from __future__ import annotations
 
+import math
+
 from metalair._jit import jit
 
-__all__ = ["o2_film_supply", "o2_limited_formation"]
+__all__ = ["o2_film_supply", "o2_deposit_resistance", "o2_supply", "o2_limited_formation"]
 
 
 @jit
@@ -44,6 +46,61 @@ def o2_film_supply(solubility: float, p_o2: float, diffusivity: float, liquid_fr
     .. [2] Bruggeman, D. A. G. Ann. Phys. 416, 636 (1935). doi:10.1002/andp.19354160705
     """
     return diffusivity * liquid_fraction ** 1.5 * gas_liquid_area / film_thickness * (solubility * p_o2)
+
+
+@jit
+def o2_deposit_resistance(solubility: float, p_o2: float, diffusivity: float, liquid_fraction: float,
+                          deposit_porosity: float, gas_liquid_area: float) -> float:
+    r"""Resistance of the discharge deposits to the O2 supply, per deposit volume [s/mol per m³/kg].
+
+    Parameters
+    ----------
+    solubility, p_o2, diffusivity, liquid_fraction, gas_liquid_area : float
+        As in :func:`o2_film_supply`.
+    deposit_porosity : float
+        Electrolyte-filled pore fraction of the deposit layer [-].
+
+    Returns
+    -------
+    float
+        :math:`r = 1/(a_{gl}^2\,D\,(\varepsilon_l\varepsilon_d)^{1.5}\,c_{sat})`; infinite
+        without O2 in the gas.
+
+    Notes
+    -----
+    Solid products precipitate between the gas/electrolyte interface and the
+    catalyst. Spread over the interfacial area :math:`a_{gl}`, a deposit volume
+    :math:`V` [m³/kg] is a layer :math:`h = V/a_{gl}` thick that O2 crosses
+    through its electrolyte-filled pores, with a Bruggeman diffusivity
+    :math:`D(\varepsilon_l\varepsilon_d)^{1.5}`: a resistance :math:`V r` in
+    series with the film's (:func:`o2_supply`). Product clogging of the
+    O2 path is what ends the discharge of organic-electrolyte metal–O2 cells
+    at high rate [1]_.
+
+    References
+    ----------
+    .. [1] Read, J. J. Electrochem. Soc. 149, A1190 (2002): capacity of the
+       Li/O2 organic-electrolyte cell set by O2 transport and product deposits
+       in the air electrode. doi:10.1149/1.1498256
+    .. [2] Bruggeman, D. A. G. Ann. Phys. 416, 636 (1935). doi:10.1002/andp.19354160705
+    """
+    c = solubility * p_o2
+    if c <= 0.0:
+        return math.inf
+    return 1.0 / (gas_liquid_area * gas_liquid_area * diffusivity * (liquid_fraction * deposit_porosity) ** 1.5 * c)
+
+
+@jit
+def o2_supply(film_supply: float, deposit_volume: float, deposit_resistance: float) -> float:
+    r"""Largest O2 flux [mol/(s kg)] through the wetted film and the deposits in series.
+
+    :math:`S = 1/(1/S_{film} + V\,r)` with :math:`S_{film}` from :func:`o2_film_supply`,
+    the deposit volume :math:`V` [m³/kg] and :math:`r` from :func:`o2_deposit_resistance`;
+    0 without O2.
+    """
+    if film_supply <= 0.0:
+        return 0.0
+    return 1.0 / (1.0 / film_supply + max(deposit_volume, 0.0) * deposit_resistance)
 
 
 @jit

@@ -104,7 +104,7 @@ class ScreenSettings:
         Also run capacity-limited cycling and report cycle life.
     fast : bool
         Use :data:`SCREENING_SOLVER` (4x looser step control) for the discharge–charge: about twice
-        as fast; on the reference runs capacities move by < 0.15 % and polarisations by < 1 mV.
+        as fast; on the reference runs capacities move by < 0.2 % and polarisations by < 1 mV.
     """
 
     catalyst: str = "NLRO"
@@ -122,8 +122,8 @@ def _screening_solver() -> Any:
 
 
 #: Step control of a ``fast`` screen: 4x the default tolerances and largest step. Against the default
-#: on the 100 mA/g reference runs: NLRO 15,273 vs 15,259 mAh/g, polarisation 0.7481 vs 0.7479 V;
-#: RuO2 8,847 vs 8,842 mAh/g, 0.9822 vs 0.9831 V (tests/sweeps check it).
+#: on the 100 mA/g reference runs: NLRO 15,260 vs 15,246 mAh/g, polarisation 0.7498 vs 0.7496 V;
+#: RuO2 8,847 vs 8,832 mAh/g, 0.9839 vs 0.9840 V (tests/sweeps check it).
 SCREENING_SOLVER = _screening_solver()
 
 
