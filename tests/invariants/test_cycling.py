@@ -116,3 +116,43 @@ def test_compiled_and_plain_python_kernel_agree():
     jit, plain = outs
     assert plain[0] is False
     np.testing.assert_allclose(np.array(jit[1:]), np.array(plain[1:]), rtol=1e-9, atol=1e-9)
+
+
+def _png(path):
+    with open(path, "rb") as fh:
+        return fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
+def test_figure_drawn_in_a_forked_process_matches_the_files_written(tmp_path, monkeypatch):
+    """The figure is drawn by a forked process while the table is written; the files are the same as
+    when it is drawn in-process (METALAIR_NO_FIGURE_PROCESS=1), and no process is left behind."""
+    import multiprocessing
+
+    from metalair.plotting.worker import start_figure_worker
+
+    worker = start_figure_worker()
+    assert worker is not None
+    worker.close()  # a worker that is never asked draws nothing and ends
+    res = run_cycling("NLRO", cycles=3, out_dir=tmp_path / "forked")
+    assert res.files == {"table": "cycles.csv", "figure": "cycling.png", "summary": "summary.json"}
+    assert _png(tmp_path / "forked" / "cycling.png")
+    monkeypatch.setenv("METALAIR_NO_FIGURE_PROCESS", "1")
+    assert start_figure_worker() is None
+    res2 = run_cycling("NLRO", cycles=3, out_dir=tmp_path / "here")
+    assert res2.files == res.files and _png(tmp_path / "here" / "cycling.png")
+    assert (tmp_path / "forked" / "cycles.csv").read_text() == (tmp_path / "here" / "cycles.csv").read_text()
+    assert not [p for p in multiprocessing.active_children() if p.name == "metalair-figure"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
+def test_a_failing_figure_process_falls_back_to_drawing_here(tmp_path, monkeypatch):
+    import metalair.plotting.worker as W
+
+    class Broken(W.FigureWorker):
+        def wait(self, timeout=120.0):
+            return "simulated failure"
+
+    monkeypatch.setattr(W, "start_figure_worker", lambda: Broken(__import__("multiprocessing").get_context("fork")))
+    res = run_cycling("NLRO", cycles=2, out_dir=tmp_path)
+    assert res.files["figure"] == "cycling.png" and _png(tmp_path / "cycling.png")

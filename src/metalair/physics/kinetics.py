@@ -248,6 +248,7 @@ def insertion_step(z_old: float, E: float, E0: float, width: float, k: float, dt
     .. [1] Bazant, M. Z. Acc. Chem. Res. 46, 1144 (2013). doi:10.1021/ar300145c
     """
     x = (E - E0) / width
-    a = k * safe_exp(0.5 * x)
-    c = k * safe_exp(-0.5 * x)
+    e = safe_exp(0.5 * x)  # safe_exp clips symmetrically, so e^{-x/2} = 1/e exactly as written
+    a = k * e
+    c = k / e
     return (z_old + dt * a) / (1.0 + dt * (a + c))

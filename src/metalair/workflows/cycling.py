@@ -159,26 +159,34 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     t0 = time.perf_counter()
     sim = Simulation(catalyst, Protocol([cyc]), parameters=parameters,
                      environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep)
-    if out_dir is not None and figure:
-        _preload_plotting()  # on the other core while the compiled kernel runs (it releases the GIL)
-    sol = sim.run(progress=progress)
-    wall = time.perf_counter() - t0
-    table = simulated_cycle_summary(sol)
-    capacity_mAh_g = float(to_user(d.capacity, "mAh/g"))
-    life = cycle_life(table, capacity_limit_mAh_g=capacity_mAh_g, v_min=d.until, v_max=c.until,
-                      eod_threshold_V=eod_threshold_V, tolerance=tolerance)
-    res = CyclingResult(sim.model.catalyst.name, table, life, sol, wall, settings={
-        "current_mA_g": float(to_user(d.current, "mA/g")), "capacity_mAh_g": capacity_mAh_g, "cycles": cycles,
-        "v_min_V": d.until, "v_max_V": c.until, "tolerance": tolerance, "eod_threshold_V": eod_threshold_V,
-        "environment": sim.model.environment.name, "saved_cycles": list(keep)})
-    if out_dir is not None:
-        write_cycling_outputs(res, out_dir, figure=figure, table_format=table_format)
+    # matplotlib is imported in a forked process while the compiled kernel runs, and the figure is
+    # drawn there while this process writes the table (None off Linux: drawn here)
+    worker = _figure_worker() if out_dir is not None and figure else None
+    try:
+        sol = sim.run(progress=progress)
+        wall = time.perf_counter() - t0
+        table = simulated_cycle_summary(sol)
+        capacity_mAh_g = float(to_user(d.capacity, "mAh/g"))
+        life = cycle_life(table, capacity_limit_mAh_g=capacity_mAh_g, v_min=d.until, v_max=c.until,
+                          eod_threshold_V=eod_threshold_V, tolerance=tolerance)
+        res = CyclingResult(sim.model.catalyst.name, table, life, sol, wall, settings={
+            "current_mA_g": float(to_user(d.current, "mA/g")), "capacity_mAh_g": capacity_mAh_g, "cycles": cycles,
+            "v_min_V": d.until, "v_max_V": c.until, "tolerance": tolerance, "eod_threshold_V": eod_threshold_V,
+            "environment": sim.model.environment.name, "saved_cycles": list(keep)})
+        if out_dir is not None:
+            write_cycling_outputs(res, out_dir, figure=figure, table_format=table_format, worker=worker)
+    finally:
+        if worker is not None:
+            worker.close()
     return res
 
 
 def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *, figure: bool = True,
-                          table_format: str = "csv") -> dict[str, str]:
+                          table_format: str = "csv", worker: Any = None) -> dict[str, str]:
     """Write the per-cycle table, ``cycling.png`` and ``summary.json`` (last, once) into ``out_dir``.
+
+    ``worker`` (a :class:`~metalair.plotting.worker.FigureWorker`) draws the figure in its process
+    while the table is written; if it fails, the figure is drawn here.
 
     Returns
     -------
@@ -189,6 +197,12 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    title = (f"{res.catalyst}: {res.settings.get('current_mA_g', 0):g} mA/g, "
+             f"{res.settings.get('capacity_mAh_g', 0):g} mAh/g per cycle")
+    if figure and worker is not None:
+        from metalair.plotting.simulation import plot_cycling
+
+        worker.draw(plot_cycling, (res.table, res.life, res.solution), {"title": title}, out / "cycling.png")
     if table_format == "parquet":
         res.table.to_parquet(out / "cycles.parquet")
         res.files["table"] = "cycles.parquet"
@@ -198,39 +212,20 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
     else:
         raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
     if figure:
-        from metalair.plotting.simulation import plot_cycling, save_figure
+        if worker is None or worker.wait() is not None:  # no worker, or it failed: draw here
+            from metalair.plotting.simulation import plot_cycling, save_figure
 
-        title = (f"{res.catalyst}: {res.settings.get('current_mA_g', 0):g} mA/g, "
-                 f"{res.settings.get('capacity_mAh_g', 0):g} mAh/g per cycle")
-        save_figure(plot_cycling(res.table, res.life, res.solution, title=title), out / "cycling.png")
+            save_figure(plot_cycling(res.table, res.life, res.solution, title=title), out / "cycling.png")
         res.files["figure"] = "cycling.png"
     res.files["summary"] = "summary.json"
     atomic_write_text(out / "summary.json", json.dumps(res.summary(), indent=2, default=_jsonable))
     return res.files
 
 
-def _preload_plotting() -> None:
-    """Import matplotlib in a thread while the compiled kernel runs.
+def _figure_worker() -> Any:
+    from metalair.plotting.worker import start_figure_worker
 
-    The kernel releases the GIL, but the simulation returns to Python between
-    steps; with the default 5 ms switch interval each return can wait for the
-    importing thread, so the interval is shortened while the import runs.
-    """
-    import sys
-    import threading
-
-    from metalair.plotting.simulation import preload
-
-    interval = sys.getswitchinterval()
-
-    def work() -> None:
-        try:
-            preload()
-        finally:
-            sys.setswitchinterval(interval)
-
-    sys.setswitchinterval(min(interval, 2e-4))
-    threading.Thread(target=work, name="metalair-preload-matplotlib", daemon=True).start()
+    return start_figure_worker()
 
 
 def _jsonable(x: Any) -> Any:

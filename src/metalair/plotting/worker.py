@@ -1,0 +1,95 @@
+"""Draw a figure in a forked process, so that importing matplotlib overlaps the computation.
+
+A long command (``metalair cycle``) spends ~0.45 s importing matplotlib and
+~0.15 s drawing. In a thread that import competes with the simulation for the
+GIL; a forked process imports it on the other core while the simulation runs,
+then draws the figure from the results it is sent while the caller writes its
+tables. Off Linux (where forking a process that has loaded system frameworks
+is unsafe, or impossible) :func:`start_figure_worker` returns None and the
+caller draws in its own process; so it does with ``METALAIR_NO_FIGURE_PROCESS=1``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["FigureWorker", "start_figure_worker"]
+
+
+def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child (tested through run_cycling)
+    from metalair.plotting.simulation import preload, save_figure
+
+    try:
+        preload()
+        job = conn.recv()
+        if job is None:
+            return
+        draw, args, kwargs, path = job
+        save_figure(draw(*args, **kwargs), path)
+        conn.send(None)
+    except EOFError:  # the parent went away
+        return
+    except BaseException:  # report it: the parent draws the figure itself
+        try:
+            conn.send(traceback.format_exc())
+        except OSError:
+            pass
+
+
+class FigureWorker:
+    """A forked process that imports matplotlib now and draws one figure when asked."""
+
+    def __init__(self, context: Any) -> None:
+        self._conn, child = context.Pipe()
+        self._proc = context.Process(target=_serve, args=(child,), name="metalair-figure", daemon=True)
+        self._proc.start()
+        child.close()
+        self._sent = False
+
+    def draw(self, draw: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+             path: str | os.PathLike[str]) -> None:
+        """Ask for ``save_figure(draw(*args, **kwargs), path)``; returns at once."""
+        self._conn.send((draw, args, kwargs, os.fspath(path)))
+        self._sent = True
+
+    def wait(self, timeout: float = 120.0) -> str | None:
+        """Wait for the figure: None when it was written, else the worker's error text."""
+        if not self._sent:
+            return "no figure was requested"
+        try:
+            if not self._conn.poll(timeout):
+                return f"the figure process did not answer within {timeout:g} s"
+            reply: str | None = self._conn.recv()
+            return reply
+        except (EOFError, OSError) as exc:
+            return f"the figure process ended without drawing ({exc!r})"
+
+    def close(self) -> None:
+        """End the process (after :meth:`wait`, or to abandon the figure)."""
+        try:
+            if not self._sent:
+                self._conn.send(None)
+        except OSError:
+            pass
+        self._conn.close()
+        self._proc.join(timeout=5.0)
+        if self._proc.is_alive():  # pragma: no cover - a stuck draw
+            self._proc.terminate()
+            self._proc.join(timeout=5.0)
+
+
+def start_figure_worker() -> FigureWorker | None:
+    """A :class:`FigureWorker`, or None where processes cannot be forked (then draw in-process)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("METALAIR_NO_FIGURE_PROCESS", "") not in ("", "0"):
+        return None
+    try:
+        return FigureWorker(multiprocessing.get_context("fork"))
+    except OSError:  # pragma: no cover - no process could be created
+        return None
