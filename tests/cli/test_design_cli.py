@@ -127,3 +127,18 @@ def test_sweep_protocol_variable(tmp_path):
     assert t.column("protocol.current").to_pylist() == [100.0, 400.0]
     q = t.column("discharge_capacity_mAh_g").to_pylist()
     assert q[1] < q[0]  # a higher current gives less capacity
+    # one swept axis: each result is drawn against it
+    png = tmp_path / "sw" / "response.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "response.png" in res.output
+    assert not (tmp_path / "sw" / "map.png").exists()
+
+
+def test_sweep_response_column_only_for_one_numeric_axis():
+    import pyarrow as pa
+
+    from metalair.sweeps.screen import response_column
+
+    t = pa.table({"protocol.current": [100.0, 400.0], "parameters.k": [1.0, 1.0], "catalyst": ["NLRO", "RuO2"]})
+    assert response_column(t, ["protocol.current", "parameters.k"]) == "protocol.current"
+    assert response_column(t, ["protocol.current", "catalyst"]) is None  # two axes vary
+    assert response_column(t, ["catalyst"]) is None  # not numeric

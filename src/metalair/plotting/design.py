@@ -11,7 +11,7 @@ import numpy as np
 from metalair.catalysts.dft import FreeEnergyAnalysis
 from metalair.errors import ParameterError
 
-__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps"]
+__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response"]
 
 
 def _plt() -> Any:
@@ -153,6 +153,46 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
     for ax, v in zip(axes[0], values):
         own = {k: r.get(v) for k, r in (marker_results or {}).items()}
         plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+#: Result columns a one-axis sweep draws against its axis, with their axis labels.
+RESPONSE_COLUMNS = {
+    "discharge_capacity_mAh_g": "Discharge capacity [mAh/g]",
+    "mean_discharge_voltage_V": "Mean discharge voltage [V]",
+    "polarisation_V": "Polarisation [V]",
+    "charge_recovered_pct": "Charge recovered [%]",
+    "cycle_life": "Cycle life",
+}
+
+
+def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = None) -> Any:
+    """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
+
+    A positive axis spanning more than a decade (currents, rate constants) is drawn on a log scale.
+    """
+    import numpy as np
+
+    plt = _plt()
+    xs = np.asarray(table[x], dtype=float)
+    order = np.argsort(xs)
+    cols = [c for c in RESPONSE_COLUMNS if c in table and np.isfinite(np.asarray(table[c], dtype=float)).any()]
+    if not cols:
+        raise ParameterError(f"the sweep has none of the result columns {', '.join(RESPONSE_COLUMNS)} to draw")
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols) + 0.6, 3.4), squeeze=False)
+    finite_x = xs[np.isfinite(xs)]
+    log_x = finite_x.size > 1 and finite_x.min() > 0 and finite_x.max() / finite_x.min() > 10
+    for ax, c in zip(axes[0], cols):
+        ys = np.asarray(table[c], dtype=float)
+        ax.plot(xs[order], ys[order], "o-", color="#2471a3", ms=4, lw=1.2)
+        ax.set_xlabel(x)
+        ax.set_ylabel(RESPONSE_COLUMNS[c])
+        if log_x:
+            ax.set_xscale("log")
+        ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

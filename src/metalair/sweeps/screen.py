@@ -70,6 +70,22 @@ def map_columns(table: Any, candidate_names: Sequence[str]) -> tuple[str, str] |
     return (numeric[0], numeric[1]) if len(numeric) >= 2 else None
 
 
+def response_column(table: Any, candidate_names: Sequence[str]) -> str | None:
+    """The one candidate column that is numeric and varies (the axis of a response plot), or None."""
+    import pyarrow as pa
+
+    varying = []
+    for n in candidate_names:
+        if n in table.column_names:
+            vals = {v for v in table.column(n).to_pylist() if v is not None}
+            if len(vals) > 1:
+                varying.append(n)
+    if len(varying) != 1:
+        return None
+    typ = table.schema.field(varying[0]).type
+    return varying[0] if (pa.types.is_floating(typ) or pa.types.is_integer(typ)) else None
+
+
 def run_screen(
     candidates: Sequence[Mapping[str, Any]],
     settings: ScreenSettings,
@@ -95,7 +111,8 @@ def run_screen(
         What is computed per candidate.
     out_dir : path
         ``results.parquet``, ``results.csv``, ``manifest.json``, the batch
-        files and ``map.png``.
+        files, ``map.png`` (two or more numeric axes) or ``response.png`` (one axis: each result
+        against it, e.g. capacity against current).
     scheduler, n_workers, batch_size, resume, overwrite, progress
         See :func:`metalair.sweeps.engine.run_sweep`.
     map_axes : (str, str), optional
@@ -164,4 +181,17 @@ def run_screen(
                 files["map"] = str(out / "map.png")
             except ImportError:  # pragma: no cover - no matplotlib
                 pass
+    x = response_column(table, names) if axes is None else None
+    if figure and x is not None:
+        try:
+            from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response
+            from metalair.plotting.simulation import save_figure
+
+            data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
+            if any(c in data for c in RESPONSE_COLUMNS):
+                fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}")
+                save_figure(fig, out / "response.png")
+                files["response"] = str(out / "response.png")
+        except ImportError:  # pragma: no cover - no matplotlib
+            pass
     return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
