@@ -173,3 +173,23 @@ def test_o2_limited_capacity_does_not_depend_on_the_catalyst():
     assert q["NLRO"] == pytest.approx(q["RuO2"], rel=0.05)
     slow = {c: ma.simulate(c, "Discharge at 100 mA/g until 1.5 V").steps[0].capacity_mAh_g for c in ("NLRO", "RuO2")}
     assert slow["NLRO"] > 1.5 * slow["RuO2"]
+
+
+def test_less_oxygen_in_the_gas_starves_the_reaction_zone_sooner():
+    """The O2 supply scales with the dissolved O2 (Henry's law): in 5 % O2 (ambient CO2 and water) a
+    500 mA/g discharge runs out of O2 and ends at about half the capacity it reaches in air; at
+    100 mA/g the supply still keeps up (capacity within 2 %)."""
+    from metalair.chemistry import AMBIENT_AIR
+    from metalair.chemistry.environment import Environment
+
+    low = Environment("5 % O2", 298.15, p_O2=0.05 * 101325.0, p_CO2=AMBIENT_AIR.p_CO2, p_H2O=AMBIENT_AIR.p_H2O)
+
+    def run(current, env):
+        sol = ma.Simulation("NLRO", f"Discharge at {current} mA/g until 1.5 V", environment=env).run()
+        return sol.steps[0].capacity_mAh_g, sol["O2 saturation at reaction zone [-]"].min()
+
+    q_air, sat_air = run(500, AMBIENT_AIR)
+    q_low, sat_low = run(500, low)
+    assert sat_low < 0.05 < 0.3 < sat_air
+    assert q_low < 0.6 * q_air
+    assert run(100, low)[0] == pytest.approx(run(100, AMBIENT_AIR)[0], rel=0.02)
