@@ -186,3 +186,5 @@ def test_console_entry_exit_codes_and_flushed_output():
     usage = run("simulate", "--no-such-option")
     assert usage.returncode == 2  # click's usage error code is kept
     assert run("--version").stdout.strip().startswith("metalair ")
+    closed = subprocess.run(f"'{sys.executable}' -m metalair.cli.app --version >&-", shell=True, timeout=120)
+    assert closed.returncode == 0  # a closed stdout is not an error at exit

@@ -142,3 +142,5 @@ def test_sweep_response_column_only_for_one_numeric_axis():
     assert response_column(t, ["protocol.current", "parameters.k"]) == "protocol.current"
     assert response_column(t, ["protocol.current", "catalyst"]) is None  # two axes vary
     assert response_column(t, ["catalyst"]) is None  # not numeric
+    nan_axis = pa.table({"protocol.current": [100.0, float("nan")], "parameters.k": [1.0, 2.0]})
+    assert response_column(nan_axis, ["protocol.current", "parameters.k"]) == "parameters.k"  # NaN is not a value

@@ -156,3 +156,41 @@ def test_a_failing_figure_process_falls_back_to_drawing_here(tmp_path, monkeypat
     monkeypatch.setattr(W, "start_figure_worker", lambda: Broken(__import__("multiprocessing").get_context("fork")))
     res = run_cycling("NLRO", cycles=2, out_dir=tmp_path)
     assert res.files["figure"] == "cycling.png" and _png(tmp_path / "cycling.png")
+
+
+def _worker_is_none_in_pool():
+    from metalair.plotting.worker import start_figure_worker
+
+    return start_figure_worker() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
+def test_no_figure_process_in_daemonic_or_threaded_processes():
+    """Pool and Dask workers are daemonic (no children allowed); a threaded process is not forked."""
+    import multiprocessing
+    import threading
+
+    from metalair.plotting.worker import start_figure_worker
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_worker_is_none_in_pool) is True
+    release = threading.Event()
+    t = threading.Thread(target=release.wait)
+    t.start()
+    try:
+        assert start_figure_worker() is None
+    finally:
+        release.set()
+        t.join()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
+def test_a_figure_process_that_dies_before_it_is_ready_leaves_the_figure_to_this_process(tmp_path, monkeypatch):
+    import metalair.plotting.simulation as S
+
+    def broken():
+        raise RuntimeError("no matplotlib in the child")
+
+    monkeypatch.setattr(S, "preload", broken)  # the forked child inherits the broken import
+    res = run_cycling("NLRO", cycles=2, out_dir=tmp_path)
+    assert res.files["figure"] == "cycling.png" and _png(tmp_path / "cycling.png")

@@ -96,8 +96,9 @@ def _leave(code: object) -> None:  # pragma: no cover - ends the process; tested
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed pipe (metalair ... | head): nothing left to lose
+                if stream is not None:
+                    stream.flush()
+            except Exception:  # a closed pipe (metalair ... | head) or a closed stream: nothing left to lose
                 pass
         os._exit(status)
 

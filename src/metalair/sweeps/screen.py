@@ -77,7 +77,7 @@ def response_column(table: Any, candidate_names: Sequence[str]) -> str | None:
     varying = []
     for n in candidate_names:
         if n in table.column_names:
-            vals = {v for v in table.column(n).to_pylist() if v is not None}
+            vals = {v for v in table.column(n).to_pylist() if v is not None and v == v}  # v == v: not NaN
             if len(vals) > 1:
                 varying.append(n)
     if len(varying) != 1:
@@ -184,11 +184,13 @@ def run_screen(
     x = response_column(table, names) if axes is None else None
     if figure and x is not None:
         try:
+            import numpy as np
+
             from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response
             from metalair.plotting.simulation import save_figure
 
             data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
-            if any(c in data for c in RESPONSE_COLUMNS):
+            if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
                 fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}")
                 save_figure(fig, out / "response.png")
                 files["response"] = str(out / "response.png")
