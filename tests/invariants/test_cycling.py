@@ -126,21 +126,32 @@ def _png(path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
 def test_figure_drawn_in_a_forked_process_matches_the_files_written(tmp_path, monkeypatch):
     """The figure is drawn by a forked process while the table is written; the files are the same as
-    when it is drawn in-process (METALAIR_NO_FIGURE_PROCESS=1), and no process is left behind."""
+    when it is drawn in-process (METALAIR_NO_FIGURE_PROCESS=1), and no process is left behind.
+
+    The forked run is in a fresh interpreter: this one may run other threads (an imported test
+    module's), and a threaded process is never forked."""
     import multiprocessing
 
     from metalair.plotting.worker import start_figure_worker
 
-    worker = start_figure_worker()
-    assert worker is not None
-    worker.close()  # a worker that is never asked draws nothing and ends
-    res = run_cycling("NLRO", cycles=3, out_dir=tmp_path / "forked")
-    assert res.files == {"table": "cycles.csv", "figure": "cycling.png", "summary": "summary.json"}
+    script = (
+        "import sys, multiprocessing\n"
+        "from metalair.plotting.worker import start_figure_worker\n"
+        "from metalair.workflows.cycling import run_cycling\n"
+        "w = start_figure_worker(); assert w is not None; w.close()\n"
+        "res = run_cycling('NLRO', cycles=3, out_dir=sys.argv[1])\n"
+        "assert not multiprocessing.active_children()\n"
+        "print(sorted(res.files.values()))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "forked")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['cycles.csv', 'cycling.png', 'summary.json']"
     assert _png(tmp_path / "forked" / "cycling.png")
     monkeypatch.setenv("METALAIR_NO_FIGURE_PROCESS", "1")
     assert start_figure_worker() is None
     res2 = run_cycling("NLRO", cycles=3, out_dir=tmp_path / "here")
-    assert res2.files == res.files and _png(tmp_path / "here" / "cycling.png")
+    assert sorted(res2.files.values()) == ["cycles.csv", "cycling.png", "summary.json"]
+    assert _png(tmp_path / "here" / "cycling.png")
     assert (tmp_path / "forked" / "cycles.csv").read_text() == (tmp_path / "here" / "cycles.csv").read_text()
     assert not [p for p in multiprocessing.active_children() if p.name == "metalair-figure"]
 
@@ -191,6 +202,12 @@ def test_a_figure_process_that_dies_before_it_is_ready_leaves_the_figure_to_this
     def broken():
         raise RuntimeError("no matplotlib in the child")
 
+    import multiprocessing
+
+    import metalair.plotting.worker as W
+
     monkeypatch.setattr(S, "preload", broken)  # the forked child inherits the broken import
+    # a worker even if this test process runs other threads (start_figure_worker would refuse)
+    monkeypatch.setattr(W, "start_figure_worker", lambda: W.FigureWorker(multiprocessing.get_context("fork")))
     res = run_cycling("NLRO", cycles=2, out_dir=tmp_path)
     assert res.files["figure"] == "cycling.png" and _png(tmp_path / "cycling.png")
