@@ -71,12 +71,47 @@ UNITS: dict[str, tuple[str, float]] = {
     "mol/kg": ("specific amount", 1.0),
     # amount rate per mass of catalyst -> mol/(s kg)
     "mol/s/g": ("specific amount rate", 1000.0),
+    # amount rate (calibrated DEMS gas fluxes) -> mol/s
+    "mol/s": ("amount rate", 1.0),
+    "mmol/s": ("amount rate", 1e-3),
+    "umol/s": ("amount rate", 1e-6),
+    "µmol/s": ("amount rate", 1e-6),
+    "nmol/s": ("amount rate", 1e-9),
+    "pmol/s": ("amount rate", 1e-12),
+    "mol/min": ("amount rate", 1.0 / 60.0),
+    "umol/min": ("amount rate", 1e-6 / 60.0),
+    "µmol/min": ("amount rate", 1e-6 / 60.0),
+    "nmol/min": ("amount rate", 1e-9 / 60.0),
+    "mol/h": ("amount rate", 1.0 / _HOUR),
+    "umol/h": ("amount rate", 1e-6 / _HOUR),
+    "µmol/h": ("amount rate", 1e-6 / _HOUR),
     # cell current (cycler files) -> A
     "A": ("current", 1.0),
     "mA": ("current", 1e-3),
     "uA": ("current", 1e-6),
     "µA": ("current", 1e-6),
     "nA": ("current", 1e-9),
+    "μA": ("current", 1e-6),  # Greek mu, as some instruments write it
+    # current density (per electrode area) -> A/m²
+    "A/m²": ("current density", 1.0),
+    "A/m2": ("current density", 1.0),
+    "mA/cm²": ("current density", 10.0),
+    "mA/cm2": ("current density", 10.0),
+    # electrical resistance (impedance spectra) -> Ω
+    "Ω": ("resistance", 1.0),
+    "Ohm": ("resistance", 1.0),
+    "ohm": ("resistance", 1.0),
+    "Ohms": ("resistance", 1.0),
+    "ohms": ("resistance", 1.0),
+    "kΩ": ("resistance", 1e3),
+    "kOhm": ("resistance", 1e3),
+    "kohm": ("resistance", 1e3),
+    "MΩ": ("resistance", 1e6),
+    "MOhm": ("resistance", 1e6),
+    "Mohm": ("resistance", 1e6),
+    "mΩ": ("resistance", 1e-3),
+    "mOhm": ("resistance", 1e-3),
+    "mohm": ("resistance", 1e-3),
     # charge (cycler files) -> C ("C" alone means °C in protocol text; see _ONLY_WITH_DIMENSION)
     "Ah": ("charge", _HOUR),
     "mAh": ("charge", 1e-3 * _HOUR),
@@ -132,6 +167,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "Hz": ("frequency", 1.0),
     "kHz": ("frequency", 1e3),
     "mHz": ("frequency", 1e-3),
+    "MHz": ("frequency", 1e6),
     # magnetic field strength H -> A/m (1 Oe = 1000/(4 pi) A/m; tesla means mu0*H)
     "A/m": ("magnetic field", 1.0),
     "Oe": ("magnetic field", 1000.0 / (4.0 * math.pi)),
@@ -160,6 +196,13 @@ UNITS: dict[str, tuple[str, float]] = {
     "Ω m²": ("area-specific resistance", 1.0),
     "Ω cm²": ("area-specific resistance", 1.0e-4),
     "Ω·cm²": ("area-specific resistance", 1.0e-4),
+    "Ω.cm2": ("area-specific resistance", 1.0e-4),
+    "Ω cm2": ("area-specific resistance", 1.0e-4),
+    "Ohm.cm2": ("area-specific resistance", 1.0e-4),
+    "ohm.cm2": ("area-specific resistance", 1.0e-4),
+    "ohm cm2": ("area-specific resistance", 1.0e-4),
+    "Ohm.cm²": ("area-specific resistance", 1.0e-4),
+    "Ohm·cm²": ("area-specific resistance", 1.0e-4),
     # length (wavelengths, lattice spacings) -> m
     "m": ("length", 1.0),
     "nm": ("length", 1.0e-9),
@@ -283,9 +326,10 @@ def convert(value: Any, from_unit: str, to_unit: str) -> Any:
 def find_unit(text: str, dimension: str | None = None) -> str | None:
     """The unit of :data:`UNITS` that ``text`` spells in any case (``"MAH"``, ``"µA"`` -> ``"mAh"``, ``"uA"``).
 
-    Cycler files write units in every case; when two units differ only in
-    case (none of one dimension do), the exact spelling wins. ``"C"`` means
-    coulomb when ``dimension="charge"``. Returns ``None`` for an unknown unit.
+    Cycler files write units in every case; the exact spelling wins, and a
+    spelling that matches units of different size in another case (``"MOHM"``:
+    MΩ or mΩ?) is refused as ambiguous. ``"C"`` means coulomb when
+    ``dimension="charge"``. Returns ``None`` for an unknown or ambiguous unit.
     """
     raw = text.strip()
     if dimension is not None and (dimension, raw) in _ONLY_WITH_DIMENSION:
@@ -297,6 +341,8 @@ def find_unit(text: str, dimension: str | None = None) -> str | None:
         if dim == dimension and _norm(unit) == key:
             return unit
     matches = [u for u, (d, _) in UNITS.items() if _norm(u) == key and dimension in (None, d)]
+    if len({UNITS[u] for u in matches}) > 1:  # e.g. "MOHM": mega or milli
+        return None
     return matches[0] if matches else None
 
 

@@ -23,16 +23,15 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
 from metalair.io.generic_csv import read_text
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
+from metalair.units import UNITS, find_unit, from_user
 
 __all__ = ["read_current_record", "read_gas_flux"]
 
-_T = {"s": 1.0, "min": 60.0, "h": 3600.0}
-_I = {"A": 1.0, "mA": 1e-3, "uA": 1e-6, "µA": 1e-6, "nA": 1e-9}
-_FLUX = {
-    "mol/s": 1.0, "mmol/s": 1e-3, "umol/s": 1e-6, "µmol/s": 1e-6, "nmol/s": 1e-9, "pmol/s": 1e-12,
-    "mol/min": 1 / 60, "umol/min": 1e-6 / 60, "µmol/min": 1e-6 / 60, "nmol/min": 1e-9 / 60,
-    "mol/h": 1 / 3600, "umol/h": 1e-6 / 3600, "µmol/h": 1e-6 / 3600,
-}
+
+
+def _units(dimension: str) -> str:
+    """The units :mod:`metalair.units` accepts for ``dimension``, for error messages."""
+    return ", ".join(u for u, (d, _) in UNITS.items() if d == dimension)
 _GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")
 
 
@@ -57,9 +56,10 @@ def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
     for k, n in enumerate(names):
         base, unit = name_and_unit(n)
         if base.lower() in ("t", "time", "elapsed time", "time_s") or base.lower().startswith("time"):
-            if unit is not None and unit not in _T:
-                raise DataFormatError(f"{file_name}: time unit {unit!r} not understood; use s, min or h")
-            return values[:, k] * _T.get(unit or "s", 1.0)
+            known = find_unit(unit, "time") if unit is not None else "s"
+            if known is None:
+                raise DataFormatError(f"{file_name}: time unit {unit!r} not understood; use one of {_units('time')}")
+            return np.asarray(from_user(values[:, k], known, "time"), dtype=float)
     raise DataFormatError(f"{file_name}: no time column among {', '.join(repr(n) for n in names)}")
 
 
@@ -73,9 +73,10 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
     for k, n in enumerate(names):
         base, unit = name_and_unit(n)
         if base.lower() in ("i", "current", "<i>") or base.lower().startswith("current"):
-            if unit not in _I:
-                raise DataFormatError(f"{path.name}: current column {n!r} needs a unit (A, mA, uA, nA)")
-            return CurrentRecord(t, discharge_sign * values[:, k] * _I[unit],
+            known = find_unit(unit, "current") if unit is not None else None
+            if known is None:
+                raise DataFormatError(f"{path.name}: current column {n!r} needs a unit ({_units('current')})")
+            return CurrentRecord(t, discharge_sign * np.asarray(from_user(values[:, k], known, "current"), dtype=float),
                                  {"file_name": path.name, "current_column": n})
     raise DataFormatError(f"{path.name}: no current column among {', '.join(repr(n) for n in names)}")
 
@@ -93,12 +94,13 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
         gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
         if gas is None:
             continue
-        if unit not in _FLUX:
+        known = find_unit(unit, "amount rate") if unit is not None else None
+        if known is None:
             raise DataFormatError(
-                f"{path.name}: gas column {n!r} needs a molar-flux unit ({', '.join(_FLUX)}); calibrate the ion "
+                f"{path.name}: gas column {n!r} needs a molar-flux unit ({_units('amount rate')}); calibrate the ion "
                 "currents into molar fluxes first"
             )
-        fluxes[gas] = evolution_sign * values[:, k] * _FLUX[unit]
+        fluxes[gas] = evolution_sign * np.asarray(from_user(values[:, k], known, "amount rate"), dtype=float)
     if not fluxes:
         raise DataFormatError(
             f"{path.name}: no gas column among {', '.join(repr(n) for n in names)}; name them e.g. 'O2 (nmol/s)'"

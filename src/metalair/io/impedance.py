@@ -59,6 +59,7 @@ from metalair.io.checks import DataQualityWarning
 from metalair.io.detect import named_format
 from metalair.io.generic_csv import read_text
 from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.units import UNITS, from_user
 
 __all__ = ["read_impedance", "detect_impedance_format", "IMPEDANCE_FORMATS"]
 
@@ -171,15 +172,23 @@ _IMAG_BASES = {"z''", 'z"', "zim", "zimg", "zimag", "z imag", "im(z)", "z_im", "
 _MOD_BASES = {"|z|", "z", "zmod", "mod(z)", "z mod", "modulus", "|z|(ohm)"}
 _PHASE_BASES = {"phase", "phase(z)", "zphz", "phz", "theta", "phase angle"}
 
-_Z_UNITS = {
-    "Ohm": ("Ω", 1.0), "ohm": ("Ω", 1.0), "ohms": ("Ω", 1.0), "Ohms": ("Ω", 1.0), "Ω": ("Ω", 1.0),
-    "kOhm": ("Ω", 1e3), "kohm": ("Ω", 1e3), "kΩ": ("Ω", 1e3), "MOhm": ("Ω", 1e6), "Mohm": ("Ω", 1e6),
-    "MΩ": ("Ω", 1e6), "mOhm": ("Ω", 1e-3), "mohm": ("Ω", 1e-3), "mΩ": ("Ω", 1e-3),
-    "Ohm.cm2": ("Ω·m²", 1e-4), "ohm.cm2": ("Ω·m²", 1e-4), "Ω·cm²": ("Ω·m²", 1e-4), "Ω cm²": ("Ω·m²", 1e-4),
-    "ohm cm2": ("Ω·m²", 1e-4), "Ohm.cm²": ("Ω·m²", 1e-4), "Ω.cm2": ("Ω·m²", 1e-4), "Ω cm2": ("Ω·m²", 1e-4),
-    "Ohm·cm²": ("Ω·m²", 1e-4),
-}
-_F_UNITS = {"Hz": 1.0, "kHz": 1e3, "mHz": 1e-3, "MHz": 1e6}
+#: The SI unit an impedance column is stored in, by the dimension of the file's unit.
+_IMPEDANCE_SI = {"resistance": "Ω", "area-specific resistance": "Ω·m²"}
+
+
+def _z_unit(unit: str | None) -> tuple[str, float] | None:
+    """(SI unit, factor to it) of an impedance column's unit, or None when it is not a resistance unit."""
+    if unit is None or unit not in UNITS or UNITS[unit][0] not in _IMPEDANCE_SI:
+        return None
+    dim = UNITS[unit][0]
+    return _IMPEDANCE_SI[dim], float(from_user(1.0, unit, dim))
+
+
+def _hz(unit: str | None) -> float | None:
+    """Factor to Hz of a frequency unit, or None when ``unit`` is not one."""
+    if unit is None or unit not in UNITS or UNITS[unit][0] != "frequency":
+        return None
+    return float(from_user(1.0, unit, "frequency"))
 
 
 @dataclass
@@ -218,21 +227,21 @@ def _match_columns(names: list[str], file_name: str) -> _Columns:
             if unit == "rad/s":
                 angular = True
             elif unit is not None:
-                f_factor = _F_UNITS.get(unit, 1.0)
+                f_factor = _hz(unit) or 1.0
         elif freq is None and b_pos in _OMEGA_BASES:
             freq, angular = k, True
         elif real is None and b_pos in _REAL_BASES and not negative:
             real = k
-            if unit in _Z_UNITS:
-                z_units.append(_Z_UNITS[unit])
+            if (zu := _z_unit(unit)) is not None:
+                z_units.append(zu)
         elif imag is None and b_pos in _IMAG_BASES:
             imag, imag_sign = k, (-1.0 if negative else 1.0)
-            if unit in _Z_UNITS:
-                z_units.append(_Z_UNITS[unit])
-        elif modulus is None and b_pos in _MOD_BASES and (unit in _Z_UNITS or b_pos != "z"):
+            if (zu := _z_unit(unit)) is not None:
+                z_units.append(zu)
+        elif modulus is None and b_pos in _MOD_BASES and (_z_unit(unit) is not None or b_pos != "z"):
             modulus = k
-            if unit in _Z_UNITS:
-                z_units.append(_Z_UNITS[unit])
+            if (zu := _z_unit(unit)) is not None:
+                z_units.append(zu)
         elif phase is None and b_pos in _PHASE_BASES:
             phase, phase_sign = k, (-1.0 if negative else 1.0)
     if freq is None:
@@ -330,9 +339,10 @@ def _ec_lab_frequency(header: list[str], key: str) -> float | None:
             value = float(parts[1].replace(",", "."))
         if len(parts) >= 3 and parts[0] == "unit" and parts[1] == key:
             unit = parts[2]
-    if value is None or unit not in _F_UNITS:
+    factor = _hz(unit)
+    if value is None or factor is None:
         return None
-    return value * _F_UNITS[unit]
+    return value * factor
 
 
 def _read_mpt(path: Path) -> _Raw:

@@ -26,16 +26,30 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
+from metalair.units import UNITS, from_user
 
 __all__ = ["read_voltammogram"]
 
-_I_UNITS: dict[str, tuple[str, float]] = {
-    "A": ("A", 1.0), "mA": ("A", 1e-3), "uA": ("A", 1e-6), "µA": ("A", 1e-6), "μA": ("A", 1e-6), "nA": ("A", 1e-9),
-    "mA/g": ("A/kg", 1.0), "A/g": ("A/kg", 1e3), "mA/cm2": ("A/m²", 10.0), "mA/cm²": ("A/m²", 10.0),
-    "A/m2": ("A/m²", 1.0), "A/m²": ("A/m²", 1.0),
-}
-_E_UNITS = {"V": 1.0, "mV": 1e-3}
-_T_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+#: The SI unit a voltammogram's current is stored in, by the dimension of the file's current unit.
+_CURRENT_SI = {"current": "A", "specific current": "A/kg", "current density": "A/m²"}
+
+
+def _current_unit(unit: str, file_name: str) -> tuple[str, float]:
+    """(SI unit, factor to it) of a current column's unit: A, A/kg (per mass) or A/m² (per area)."""
+    dim = UNITS[unit][0] if unit in UNITS else None
+    if dim not in _CURRENT_SI:
+        allowed = [u for u, (d, _) in UNITS.items() if d in _CURRENT_SI]
+        raise DataFormatError(f"{file_name}: current unit {unit!r} not understood; use one of {', '.join(allowed)}")
+    return _CURRENT_SI[dim], float(from_user(1.0, unit, dim))
+
+
+def _si(values: np.ndarray, unit: str | None, default: str, dimension: str, file_name: str, what: str) -> np.ndarray:
+    """A column in SI: ``unit`` (``default`` when the name carries none) must be a ``dimension`` unit."""
+    u = unit or default
+    if u not in UNITS or UNITS[u][0] != dimension:
+        allowed = [k for k, (d, _) in UNITS.items() if d == dimension]
+        raise DataFormatError(f"{file_name}: {what} unit {u!r} not understood; use one of {', '.join(allowed)}")
+    return np.asarray(from_user(values, u, dimension), dtype=float)
 
 
 def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
@@ -59,7 +73,7 @@ def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
     block = numeric_block(lines, h + 1, path.name, names=names, delimiter="\t", stop_at_text=False)
     col = {n: block.values[:, k] for k, n in enumerate(block.names)}
     i_unit = name_and_unit(i_name)[1] or "mA"
-    unit, factor = _I_UNITS[i_unit]
+    unit, factor = _current_unit(i_unit, path.name)
     cycle = col.get("cycle number")
     meta = {"file_name": path.name, "format": "biologic_mpt", "instrument": "BioLogic", "technique": technique,
             "notes": list(block.notes), "warnings": list(block.warnings)}
@@ -95,7 +109,7 @@ def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
     meta: dict[str, Any] = {"file_name": path.name, "format": "gamry_dta", "instrument": "Gamry", "technique": tag,
                             "notes": notes, "warnings": warnings}
     if scan is not None and len(scan) > 2 and is_number(scan[2]):
-        meta["scan_rate_V_s"] = float(scan[2]) * 1e-3
+        meta["scan_rate_V_s"] = float(from_user(float(scan[2]), "mV/s"))  # Gamry writes mV/s
     return Voltammogram(np.concatenate(e_all), np.concatenate(i_all), np.concatenate(t_all),
                         np.concatenate(c_all), "A", meta)
 
@@ -136,18 +150,15 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram
         )
     ke, ue = found["e"]
     ki, ui = found["i"]
-    if ue is not None and ue not in _E_UNITS:
-        raise DataFormatError(f"{path.name}: potential unit {ue!r} not understood; use V or mV")
+    potential = _si(block.values[:, ke], ue, "V", "potential", path.name, "potential")
     if ui is None:
         raise DataFormatError(f"{path.name}: the current column {block.names[ki]!r} carries no unit; name it "
                               "e.g. 'I/mA' or 'Current (A)'")
-    if ui not in _I_UNITS:
-        raise DataFormatError(f"{path.name}: current unit {ui!r} not understood; use one of {', '.join(_I_UNITS)}")
-    unit, factor = _I_UNITS[ui]
+    unit, factor = _current_unit(ui, path.name)
     t = None
     if "t" in found:
         kt, ut = found["t"]
-        t = block.values[:, kt] * _T_UNITS.get(ut or "s", 1.0)
+        t = _si(block.values[:, kt], ut, "s", "time", path.name, "time")
     cycle = block.values[:, found["c"][0]] if "c" in found else None
     notes = list(block.notes)
     if cycle is None:
@@ -156,7 +167,7 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram
         notes.append("current sign flipped (the file counts cathodic current as positive)")
     meta = {"file_name": path.name, "format": "csv", "instrument": None, "notes": notes,
             "warnings": list(block.warnings)}
-    return Voltammogram(block.values[:, ke] * _E_UNITS.get(ue or "V", 1.0),
+    return Voltammogram(potential,
                         anodic_sign * block.values[:, ki] * factor, t, cycle, unit, meta)
 
 

@@ -1,0 +1,51 @@
+"""Every unit conversion lives in metalair.units: no module keeps its own table of unit factors."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import metalair
+from metalair.units import UNITS, find_unit, from_user
+
+SRC = Path(metalair.__file__).parent
+
+
+def _numeric(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.Tuple):
+        return any(_numeric(e) for e in node.elts)
+    return isinstance(node, ast.BinOp)
+
+
+def test_no_module_keeps_its_own_unit_factor_table():
+    """A dict literal keyed by two or more unit names with numeric values is a second home of the units."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "units.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Dict) or len(node.keys) < 2:
+                continue
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            mostly_units = sum(k in UNITS for k in keys) >= max(2, len(keys) // 2 + 1)
+            if len(keys) == len(node.keys) and mostly_units and all(map(_numeric, node.values)):
+                offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {keys[:4]}")
+    assert not offenders, "unit factors outside metalair.units: " + "; ".join(offenders)
+
+
+@pytest.mark.parametrize("text,unit", [("MHz", "MHz"), ("mhz", None), ("MOhm", "MOhm"), ("mΩ", "mΩ"),
+                                       ("MOHM", None), ("kohm", "kohm"), ("NMOL/S", "nmol/s")])
+def test_case_only_spellings_of_different_sizes_are_ambiguous(text, unit):
+    """'mhz' could be mHz or MHz (1e9 apart): refused rather than guessed; exact spellings always work."""
+    assert find_unit(text) == unit
+
+
+def test_reader_units_convert_to_si():
+    assert from_user(2.0, "kOhm", "resistance") == 2000.0
+    assert from_user(1.0, "Ω cm2", "area-specific resistance") == pytest.approx(1e-4)
+    assert from_user(1.0, "mA/cm²", "current density") == pytest.approx(10.0)
+    assert from_user(60.0, "nmol/min", "amount rate") == pytest.approx(1e-9)
