@@ -206,3 +206,18 @@ def test_impossible_ec_lab_header_count_is_named_by_both_readers(count, message,
         read(path)
     with pytest.raises(DataFormatError, match=message):
         read_impedance(path, format="mpt")
+
+
+@pytest.mark.parametrize("reader", ["read_current_record", "read_gas_flux", "read_voltammogram", "detect_format"])
+def test_a_directory_is_named_as_one_by_every_reader(tmp_path, reader):
+    """One check of the path (io.detect.require_file): a folder is not 'no such file'."""
+    import metalair.io.dems as dems
+    import metalair.io.detect as detect
+    import metalair.io.voltammetry as volt
+
+    fn = {"read_current_record": dems.read_current_record, "read_gas_flux": dems.read_gas_flux,
+          "read_voltammogram": volt.read_voltammogram, "detect_format": detect.detect_format}[reader]
+    with pytest.raises(DataFormatError, match="is a directory, not a data file"):
+        fn(tmp_path)
+    with pytest.raises(DataFormatError, match="no such file"):
+        fn(tmp_path / "missing.csv")

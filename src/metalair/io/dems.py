@@ -21,6 +21,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io.detect import require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
 from metalair.units import UNITS, find_unit, from_user
@@ -36,8 +37,7 @@ _GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")
 
 
 def _table(path: Path) -> tuple[list[str], np.ndarray]:
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file; check the path")
+    require_file(path)
     lines = read_text(path).splitlines()
     first = next((i for i, ln in enumerate(lines)
                   if ln.strip() and all(is_number(f) for f in re.split(r"[\t;,]", ln.strip()) if f.strip())), None)

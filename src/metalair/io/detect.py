@@ -63,8 +63,7 @@ def named_format(format: str, path: Path, formats: dict[str, str], aliases: dict
             f"unknown {kind}format {format!r}; choose one of {', '.join(formats)} "
             f"(aliases: {', '.join(aliases)})"
         )
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file; check the path")
+    require_file(path)
     return key
 
 def zip_cycler_member(path: Path) -> str | None:
@@ -80,6 +79,30 @@ def zip_cycler_member(path: Path) -> str | None:
 
 def _first_lines(text: str, n: int = 60) -> list[str]:
     return text.splitlines()[:n]
+
+
+def require_file(path: Path) -> None:
+    """Refuse a missing path or a directory where a data file is expected (:class:`DataFormatError`)."""
+    if not path.exists():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise DataFormatError(f"{path}: is a directory, not a data file")
+
+
+def read_head(path: Path, n_bytes: int = _HEAD_BYTES) -> bytes:
+    """The first ``n_bytes`` of a data file, refusing a missing path, a directory and an empty file.
+
+    Raises
+    ------
+    DataFormatError
+        Saying which of the three it is and what to do.
+    """
+    require_file(path)
+    with path.open("rb") as fh:
+        head = fh.read(n_bytes)
+    if not head:
+        raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
+    return head
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -98,15 +121,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         If the file is missing, empty, or not a format metalair reads.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataFormatError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise DataFormatError(f"{path}: is a directory, not a data file")
-    with path.open("rb") as fh:
-        head = fh.read(_HEAD_BYTES)
-    if not head:
-        raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
-
+    head = read_head(path)
     if head.startswith(NDA_MAGIC):
         return "neware_nda"
     if head.startswith(MPR_MAGIC):

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.io.detect import require_file
 from metalair.tables.cycler import (
     CyclerData,
     classify_by_direction,
@@ -472,8 +473,7 @@ def read_generic_csv(
     from metalair.io import streaming
 
     wanted = [str(v[0] if isinstance(v, (tuple, list)) else v) for v in column_map.values()]
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file; check the path")
+    require_file(path)
     stream = path.stat().st_size >= streaming.STREAM_THRESHOLD_BYTES
     if stream:
         head, encoding = streaming.read_head(path)

@@ -56,7 +56,7 @@ from metalair.io._text_columns import (
     split_fields,
 )
 from metalair.io.checks import DataQualityWarning
-from metalair.io.detect import named_format
+from metalair.io.detect import named_format, read_head
 from metalair.io.generic_csv import read_text
 from metalair.tables.impedance import ImpedanceSpectrum
 from metalair.units import UNITS, from_user
@@ -118,14 +118,7 @@ def detect_impedance_format(path: str | os.PathLike[str]) -> str:
         If the file is missing, empty, a directory, or binary but not .mpr.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataFormatError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise DataFormatError(f"{path}: is a directory, not a data file")
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    if not head:
-        raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
+    head = read_head(path)
     if head.startswith(_MPR_MAGIC):
         return "biologic_mpr"
     if b"\x00" in head[:4096]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io.detect import require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
 from metalair.units import UNITS, from_user
@@ -194,8 +195,7 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> 
     path = Path(path)
     if anodic_sign not in (1, -1):
         raise ParameterError(f"anodic_sign must be +1 or -1, got {anodic_sign!r}")
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file; check the path")
+    require_file(path)
     text = read_text(path)
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
