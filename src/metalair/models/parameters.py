@@ -206,7 +206,9 @@ SOURCES: dict[str, str] = {
     "contact_thickness": "[A] 0.5 nm: product–catalyst contact saturates at about a monolayer of product",
     "gamma_d": "[D] 1.62 eV/eV: slope of -ICOHP against the d-band centre across NLRO's three DFT states "
                "(-0.60 eV over +0.37 eV; Sun et al. 2025)",
-    "beta_binding": "[V] 0.5 BEP slope (Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615)",
+    "beta_binding": "[V] 0.5 BEP slope (Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615), "
+                    "applied to -ICOHP read as a bond energy in eV [A]: no cited ICOHP-to-energy scaling exists, and "
+                    "the d-band one (gamma_ads/gamma_d = 0.093) does not reproduce P3 (docs/validation.md)",
     "beta_fe": "[F] 0.39 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5)",
     "binding_ref": "[A] 1.5 eV reference bond strength (≈ -ICOHP of the superoxide states)",
     "desorption_current_ref": "[F] 0.045 A/m² at d_band_ref: where the superoxide route turns from solution to film "
