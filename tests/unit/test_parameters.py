@@ -234,3 +234,27 @@ def test_model_refuses_parameters_of_wrong_type():
 def test_simulation_refuses_unknown_environment_name():
     with pytest.raises(ParameterError):
         ma.Simulation("NLRO", environment="martian air")
+
+
+def test_not_identifiable_list_agrees_with_the_fitted_texts():
+    """The held (not identifiable) values say so in FITTED; the identified ones name their target."""
+    from metalair.models.parameters import FITTED, NOT_IDENTIFIABLE
+
+    assert set(NOT_IDENTIFIABLE) <= set(FITTED)
+    for name, text in FITTED.items():
+        held = "not identifiable" in text or "collinear" in text
+        assert held == (name in NOT_IDENTIFIABLE), name
+        if not held:
+            assert text.startswith("P"), name  # an identified value names the observation that fixes it
+
+
+def test_catalysts_parameters_prints_the_count_against_the_targets():
+    from typer.testing import CliRunner
+
+    from metalair.calibration.targets import PUBLISHED
+    from metalair.cli.app import app
+    from metalair.models.parameters import FITTED, NOT_IDENTIFIABLE
+
+    out = CliRunner().invoke(app, ["catalysts", "--parameters"]).output
+    assert (f"{len(FITTED)} fitted values against {len(PUBLISHED)} published quantitative targets: "
+            f"{len(FITTED) - len(NOT_IDENTIFIABLE)} identified") in out

@@ -30,6 +30,7 @@ def catalysts(
             fail(str(exc))
         return
     if parameters:
+        from metalair.calibration.targets import PUBLISHED
         from metalair.models.parameters import fitted_parameters
 
         rows = fitted_parameters()
@@ -37,6 +38,10 @@ def catalysts(
                    "see LumpedParameters SOURCES):")
         for r in rows:
             typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} {r['identified by']}")
+        n_id = sum(bool(r["identifiable"]) for r in rows)
+        typer.echo(f"{len(rows)} fitted values against {len(PUBLISHED)} published quantitative targets: {n_id} "
+                   f"identified by them (metalair calibrate), {len(rows) - n_id} not identifiable and held. Fewer "
+                   f"fitted values than targets holds for the identified {n_id} only.")
         return
 
     for cat in CATALYSTS.values():
