@@ -64,6 +64,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.tables.cycler import CyclerData, step_starts
+from metalair.units import to_user
 
 __all__ = [
     "SEGMENT_KINDS",
@@ -293,7 +294,7 @@ def _classify_block(
     if mode == 2:  # potential controlled: a sweep or a hold, whatever the current does
         rate = _sweep_rate(t, drive) if i.size >= _MIN_ROWS else None
         if rate is not None and not _is_constant_voltage(drive):
-            return "sweep", f"EC-Lab mode 2 with the potential ramped at {rate * 1e3:.3g} mV/s"
+            return "sweep", f"EC-Lab mode 2 with the potential ramped at {to_user(rate, 'mV/s'):.3g} mV/s"
         return "hold", "EC-Lab mode 2 (potential controlled) at a constant potential"
     if i.size < _MIN_ROWS:
         return "other", f"only {i.size} rows"
@@ -303,7 +304,7 @@ def _classify_block(
         return "galvanostatic", "current constant in magnitude"
     rate = _sweep_rate(t, drive)
     if rate is not None:
-        return "sweep", f"voltage ramped at {rate * 1e3:.3g} mV/s while the current varies"
+        return "sweep", f"voltage ramped at {to_user(rate, 'mV/s'):.3g} mV/s while the current varies"
     if _is_constant_voltage(drive):
         return "hold", "voltage constant while current flows"
     if mode == 2:

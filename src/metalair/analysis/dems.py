@@ -59,6 +59,7 @@ import numpy as np
 from metalair.constants import F as FARADAY
 from metalair.errors import ParameterError
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
+from metalair.units import convert
 
 __all__ = ["SOLUTION_KEYS", "SimulatedDEMS", "dems_from_solution", "electrons_per_o2", "DEMSStep", "dems_steps",
            "first_order_lag"]
@@ -152,7 +153,7 @@ def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> 
     ones, as a measurement would integrate them over the step.
     """
     d = dems_from_solution(solution, time_constant_s=time_constant_s)
-    i_A_g = d.current_mA_g * 1e-3  # mA/g -> A/g
+    i_A_g = convert(d.current_mA_g, "mA/g", "A/g")
     rows = []
     for s in np.unique(d.step):
         idx = np.flatnonzero(d.step == s)

@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.units import convert, to_user
 
 __all__ = [
     "Target", "Observable", "OBSERVABLES", "PUBLISHED", "REFERENCE_RUN", "CYCLING_RUN", "CYCLE_LIFE_MARGIN_V",
@@ -568,12 +569,12 @@ def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]
     if not cap > 0:
         raise DataFormatError(f"the {h.kind} of cycle {h.cycle} passes no charge")
     mean_v = float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(q)) / cap)
-    duration_h = float(t[-1] - t[0]) / 3600.0
+    duration_h = float(to_user(float(t[-1] - t[0]), "h"))
     v95 = float(np.interp(q[0] + 0.95 * cap, q, v))
     limited = abs(float(v[-1]) - v95) > drop_V
-    return {"capacity": 1000.0 * cap / mass_g, "mean_voltage": mean_v, "end_voltage": float(v[-1]),
-            "voltage_limited": limited,
-            "mean_current": 1000.0 * cap / mass_g / duration_h if duration_h > 0 else math.nan}
+    cap_mAh_g = float(convert(cap, "Ah", "mAh")) / mass_g
+    return {"capacity": cap_mAh_g, "mean_voltage": mean_v, "end_voltage": float(v[-1]),
+            "voltage_limited": limited, "mean_current": cap_mAh_g / duration_h if duration_h > 0 else math.nan}
 
 
 def _protocol_text(d: dict[str, Any], c: dict[str, Any]) -> str:

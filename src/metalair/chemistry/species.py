@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Generic, TypeVar
 
 from metalair.errors import KeyNotFoundError, ParameterError
+from metalair.units import from_user
 
 __all__ = [
     "ATOMIC_WEIGHTS",
@@ -170,7 +171,7 @@ def molar_mass_from_formula(formula: str) -> float:
        (IUPAC Technical Report)", Pure Appl. Chem. 94, 573-600 (2022).
        doi:10.1515/pac-2019-0603
     """
-    return sum(ATOMIC_WEIGHTS[el] * n for el, n in parse_formula(formula).items()) * 1e-3
+    return float(from_user(sum(ATOMIC_WEIGHTS[el] * n for el, n in parse_formula(formula).items()), "g/mol"))
 
 
 def _finite(owner: str, name: str, value: object, lo: float = -math.inf, hi: float = math.inf,
@@ -240,7 +241,7 @@ class Species:
             raise ParameterError(f"Species.name must be a non-empty string, got {self.name!r}")
         composition = parse_formula(self.formula)
         object.__setattr__(self, "composition", MappingProxyType(dict(composition)))
-        computed = sum(ATOMIC_WEIGHTS[el] * n for el, n in composition.items()) * 1e-3
+        computed = float(from_user(sum(ATOMIC_WEIGHTS[el] * n for el, n in composition.items()), "g/mol"))
         if self.molar_mass is None:
             object.__setattr__(self, "molar_mass", computed)
         else:

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from metalair.errors import DataFormatError, MetalairError
+from metalair.units import convert
 
 __all__ = ["register"]
 
@@ -88,9 +89,9 @@ def calibrate_cmd(
                 if not sep or not key.strip() or not col.strip():
                     _fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
                 cmap[key.strip()] = col.strip()
+        mass_g = None if mass_mg is None else float(convert(mass_mg, "mg", "g"))
         for f in _split(data):
-            tg += targets_from_cycler(f, catalyst, mass_g=None if mass_mg is None else mass_mg / 1000.0,
-                                      format=fmt, column_map=cmap)
+            tg += targets_from_cycler(f, catalyst, mass_g=mass_g, format=fmt, column_map=cmap)
         b = builtin.strip().lower()
         if b == "all" or (b == "auto" and not tg):
             tg = builtin_targets() + tg

@@ -15,6 +15,7 @@ import typer
 from metalair.cli._common import EXIT_SOLVER, EXIT_USER
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
+from metalair.units import from_user
 
 __all__ = ["register"]
 
@@ -81,7 +82,7 @@ def from_dft(
             vasprun=list(vasprun) if vasprun else None, icohp=list(icohp) if icohp else None, steps=steps,
             elements=el_list, sites=site_list, orbital=orbital, erange=window, bond=bond, max_distance=cutoff,
             template=template, name=name, formula=formula,
-            molar_mass=molar_mass / 1000.0 if molar_mass is not None else None)
+            molar_mass=float(from_user(molar_mass, "g/mol")) if molar_mass is not None else None)
         save_catalyst(res.catalyst, out)
     except MetalairError as exc:
         _fail(str(exc))

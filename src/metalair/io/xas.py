@@ -55,6 +55,7 @@ import numpy as np
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.generic_csv import read_text
 from metalair.tables.spectra import XasSpectrum
+from metalair.units import convert
 
 __all__ = ["read_xas", "read_xas_spectrum", "read_xdi", "read_athena", "read_xas_columns", "parse_perl_list"]
 
@@ -251,7 +252,7 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
     meta: dict[str, Any] = {"file_name": p.name, "format": "columns", "mu_source": source, "warnings": [],
                             "header": {"comments": comments}}
     if np.nanmax(energy) < 200.0:  # keV
-        energy = energy * 1000.0
+        energy = convert(energy, "keV", "eV")
         meta["warnings"].append("energies below 200 read as keV and converted to eV")
     return _finish(energy, mu, p.name, p.stem, meta, i0, it)
 
@@ -397,7 +398,7 @@ def read_athena(path: str | os.PathLike[str]) -> list[XasSpectrum]:
         if x.size != y.size:
             raise DataFormatError(f"{p.name}: group {label!r} has {x.size} energies and {y.size} mu values")
         if str(args.get("is_kev", "0")).strip() in ("1", "1.0"):
-            x = x * 1000.0
+            x = convert(x, "keV", "eV")
         i0 = _floats(arrays["i0"], "@i0", p.name) if "i0" in arrays and len(arrays["i0"]) == x.size else None
         meta: dict[str, Any] = {
             "file_name": p.name, "format": "athena", "mu_source": "Athena @y (mu(E))", "warnings": [],

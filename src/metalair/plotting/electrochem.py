@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metalair.units import convert, to_user
+
 if TYPE_CHECKING:
     from metalair.analysis.dems import SimulatedDEMS
     from metalair.analysis.impedance.fitting import CircuitFit
@@ -171,17 +173,17 @@ def plot_dems(current: CurrentRecord | SimulatedDEMS, gas: GasFluxRecord | None 
     a1, a2 = fig.subplots(2, 1, sharex=True)
     if gas is None:  # simulated
         sim: Any = current
-        a1.plot(sim.time_s / 3600, sim.current_mA_g, lw=1.0)
+        a1.plot(to_user(sim.time_s, "h"), sim.current_mA_g, lw=1.0)
         a1.set_ylabel("Current [mA/g]")
         for g, v in sim.fluxes.items():
-            a2.plot(sim.time_s / 3600, v, lw=1.0, label=g)
+            a2.plot(to_user(sim.time_s, "h"), v, lw=1.0, label=g)
         a2.set_ylabel("flux [mol/s/g] (evolution +)")
     else:
         cur: Any = current
-        a1.plot(cur.time_s / 3600, cur.current_A * 1e3, lw=1.0)
+        a1.plot(to_user(cur.time_s, "h"), convert(cur.current_A, "A", "mA"), lw=1.0)
         a1.set_ylabel("Current [mA] (discharge +)")
         for g, v in gas.fluxes.items():
-            a2.plot((gas.time_s - time_offset_s) / 3600, v * 1e9, lw=1.0, label=g)
+            a2.plot(to_user(gas.time_s - time_offset_s, "h"), convert(v, "mol/s", "nmol/s"), lw=1.0, label=g)
         a2.set_ylabel("flux [nmol/s] (evolution +)")
     a2.set_xlabel("Time [h]")
     a2.axhline(0, color="0.6", lw=0.6)

@@ -19,6 +19,7 @@ import numpy as np
 
 from metalair._files import write_csv_rows
 from metalair.errors import DataFormatError, ParameterError
+from metalair.units import convert
 
 __all__ = ["CharacterisationRun", "run_magnet", "run_xas", "run_xrd", "run_raman"]
 
@@ -75,7 +76,7 @@ def run_magnet(file: str | os.PathLike[str], out: str | os.PathLike[str], *, mas
 
     folder = _out(out)
     data = read_quantum_design(file)
-    chi = susceptibility(data, mass_g=None if mass_mg is None else mass_mg / 1000.0,
+    chi = susceptibility(data, mass_g=None if mass_mg is None else float(convert(mass_mg, "mg", "g")),
                          molar_mass_g_mol=molar_mass_g_mol, diamagnetic_cm3_mol=diamagnetic_cm3_mol)
     written: list[Path] = []
     cols = chi.columns()
@@ -105,7 +106,7 @@ def run_magnet(file: str | os.PathLike[str], out: str | os.PathLike[str], *, mas
         else:
             _save(plot_susceptibility(chi, fit), folder / "susceptibility.png", written)
     lines = [f"{chi.source}: {len(chi.temperature_K)} points, {chi.temperature_K.min():.4g}-"
-             f"{chi.temperature_K.max():.4g} K, mass {chi.mass_g * 1000:.4g} mg, molar mass "
+             f"{chi.temperature_K.max():.4g} K, mass {convert(chi.mass_g, 'g', 'mg'):.4g} mg, molar mass "
              f"{chi.molar_mass_g_mol:.5g} g/mol"]
     lines += [f"note: {n}" for n in chi.notes]
     lines.append(fit.table() if fit is not None else f"Curie-Weiss fit refused: {refused}")

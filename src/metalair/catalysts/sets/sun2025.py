@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from metalair.catalysts.base import Catalyst, Descriptors, HostCouple
 from metalair.constants import F
+from metalair.units import from_user
 
 SUN2025 = "Sun et al., Nat. Commun. (2025), 'Cascade reactors for long-life solid-state sodium-air batteries'"
 
 #: Molar mass of Na[Li1/3Ru2/3]O2 [kg/mol] from IUPAC atomic weights
 #: (Na 22.990, Li 6.94, Ru 101.07, O 15.999).
-M_NLRO = (22.98977 + 6.94 / 3 + 101.07 * 2 / 3 + 2 * 15.999) / 1000.0
+M_NLRO = float(from_user(22.98977 + 6.94 / 3 + 101.07 * 2 / 3 + 2 * 15.999, "g/mol"))
 #: Molar mass of RuO2 [kg/mol].
-M_RUO2 = (101.07 + 2 * 15.999) / 1000.0
+M_RUO2 = float(from_user(101.07 + 2 * 15.999, "g/mol"))
 
 NLRO = Catalyst(
     name="NLRO",

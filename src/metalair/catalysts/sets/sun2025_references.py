@@ -45,13 +45,14 @@ from __future__ import annotations
 from metalair.catalysts.base import Catalyst, Descriptors, HostCouple
 from metalair.catalysts.sets.sun2025 import NLRO, SUN2025
 from metalair.constants import F
+from metalair.units import from_user
 
 __all__ = ["NNRO", "NLMO", "REFERENCE_CATALYSTS", "M_NNRO", "M_NLMO"]
 
 #: Molar mass of Na[Na1/3Ru2/3]O2 (two thirds of Na2RuO3) [kg/mol], IUPAC 2021 weights.
-M_NNRO = (22.98976928 * (1 + 1 / 3) + 101.07 * 2 / 3 + 2 * 15.999) / 1000.0
+M_NNRO = float(from_user(22.98976928 * (1 + 1 / 3) + 101.07 * 2 / 3 + 2 * 15.999, "g/mol"))
 #: Molar mass of Na[Li1/3Mn2/3]O2 [kg/mol], IUPAC 2021 weights.
-M_NLMO = (22.98976928 + 6.94 / 3 + 54.938043 * 2 / 3 + 2 * 15.999) / 1000.0
+M_NLMO = float(from_user(22.98976928 + 6.94 / 3 + 54.938043 * 2 / 3 + 2 * 15.999, "g/mol"))
 
 _GAMMA_D = 1.62  # eV/eV, the package's d-band relation slope (metalair.models.parameters, gamma_d)
 _EST = "estimated"
