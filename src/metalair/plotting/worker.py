@@ -28,11 +28,11 @@ READY = "ready"
 def _serve(conn: Any, parent_end: Any) -> None:  # pragma: no cover - runs in the forked child
     import signal
 
-    from metalair.plotting.simulation import preload, save_figure
-
-    parent_end.close()  # so that the parent's death reaches this process as EOF
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    parent_end.close()  # so that the parent's death reaches this process as EOF
     try:
+        from metalair.plotting.simulation import preload, save_figure
+
         preload()
         conn.send(READY)
         job = conn.recv()
