@@ -193,3 +193,15 @@ def test_less_oxygen_in_the_gas_starves_the_reaction_zone_sooner():
     assert sat_low < 0.05 < 0.3 < sat_air
     assert q_low < 0.6 * q_air
     assert run(100, low)[0] == pytest.approx(run(100, AMBIENT_AIR)[0], rel=0.02)
+
+
+def test_the_o2_limited_current_falls_to_the_applied_current_when_o2_runs_out():
+    """The output 'O2-limited current [mA/g]' (F x the largest O2 supply) starts at the clean film's
+    ~22 A/g and falls as deposits fill the O2 path; the discharge starves when it reaches the applied
+    current."""
+    sol = ma.simulate("NLRO", "Discharge at 2000 mA/g until 1.5 V")
+    limit = sol["O2-limited current [mA/g]"]
+    assert limit[0] == pytest.approx(22_170, rel=0.01)
+    assert np.all(np.diff(limit) <= 1e-9 * limit[0])  # deposits only grow on discharge
+    assert limit[-1] == pytest.approx(2000.0, rel=0.05)
+    assert sol["O2 saturation at reaction zone [-]"][-1] < 0.01

@@ -192,6 +192,7 @@ def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     out[ny + O.n_electrolyte_attack] = attack
     out[ny + O.n_electrolyte_oxidised] = dt * I_eo / (2.0 * F)
     out[ny + O.o2_saturation] = theta
+    out[ny + O.o2_limit] = F * supply
     out[ny + O.d_band] = eps
     out[ny + O.film_fraction] = f_film
     out[ny + O.free_area] = free

@@ -79,6 +79,7 @@ class OutputIndex(NamedTuple):
     n_electrolyte_oxidised: int
     # diagnostics
     o2_saturation: int      #: c_O2 / c_O2(air) at the reaction zone [-]
+    o2_limit: int           #: F x the largest O2 supply: the one-electron current O2 transport allows [A/kg]
     d_band: int             #: d-band centre of the present catalyst state [eV]
     film_fraction: int      #: fraction of new NaO2 grown as a film [-]
     free_area: int          #: free catalyst area fraction for O2 reduction [-]
@@ -262,6 +263,7 @@ INVENTORIES: tuple[Inventory, ...] = (
 DIAGNOSTICS: tuple[tuple[str, str], ...] = (
     ("d_band", "Catalyst d-band centre [eV]"),
     ("o2_saturation", "O2 saturation at reaction zone [-]"),
+    ("o2_limit", "O2-limited current [mA/g]"),  # A/kg and mA/g are the same number
     ("free_area", "Free area fraction [-]"),
     ("film_fraction", "Film growth fraction [-]"),
     ("skin_factor", "Skin exchange-current factor [-]"),

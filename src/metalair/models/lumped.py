@@ -53,6 +53,7 @@ import numpy as np
 from metalair.catalysts import Catalyst, get_catalyst
 from metalair.chemistry import AMBIENT_AIR, SODIUM, Environment
 from metalair.chemistry import environment as get_environment
+from metalair.constants import F
 from metalair.errors import ParameterError
 from metalair.models import _kernel as K
 from metalair.models.declaration import (
@@ -352,9 +353,10 @@ class LumpedAirElectrode:
         """An output row describing the state ``y`` at rest (no step taken)."""
         out = K.new_output(len(self.couples))
         out[: self.n_states] = y
-        free, passiv = self.free_area_fraction(y)
+        free, passiv, supply = K.surface_state(self.constants, np.asarray(y, dtype=float))
         ny = self.n_states
         out[ny + O.o2_saturation] = 1.0
+        out[ny + O.o2_limit] = F * supply
         out[ny + O.free_area] = free
         out[ny + O.skin_factor] = passiv
         out[ny + O.d_band] = self.d_band(self.host_progress(y))
