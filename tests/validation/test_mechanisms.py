@@ -205,3 +205,12 @@ def test_the_o2_limited_current_falls_to_the_applied_current_when_o2_runs_out():
     assert np.all(np.diff(limit) <= 1e-9 * limit[0])  # deposits only grow on discharge
     assert limit[-1] == pytest.approx(2000.0, rel=0.05)
     assert sol["O2 saturation at reaction zone [-]"][-1] < 0.01
+
+
+def test_the_summary_says_when_a_discharge_was_o2_starved():
+    from metalair.analysis.summary import STARVED_O2_SATURATION, format_summary, summarize
+
+    fast = summarize(ma.simulate("NLRO", "Discharge at 2000 mA/g until 1.5 V"))
+    slow = summarize(ma.simulate("NLRO", "Discharge at 100 mA/g until 1.5 V"))
+    assert fast["discharge_min_o2_saturation"] < STARVED_O2_SATURATION < slow["discharge_min_o2_saturation"]
+    assert "O2-starved" in format_summary(fast) and "O2-starved" not in format_summary(slow)

@@ -15,6 +15,8 @@ __all__ = ["summarize", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION
 PLATEAU_SEPARATION_V = 0.15
 #: Peaks holding less of the step's capacity than this are not counted as plateaus.
 PLATEAU_MIN_SHARE = 0.05
+#: Below this O2 saturation at the reaction zone the discharge is reported as O2-starved.
+STARVED_O2_SATURATION = 0.1
 
 
 def charge_plateaus(sol, step_index: int, min_share: float = PLATEAU_MIN_SHARE):
@@ -45,6 +47,8 @@ def summarize(sol) -> dict:
         out["mean_discharge_voltage_V"] = dis.mean_voltage_V
         out["mid_discharge_voltage_V"] = float(np.interp(0.5 * dis.capacity_mAh_g, q, v)) if len(q) > 1 else math.nan
         out["discharge_end_reason"] = dis.end_reason
+        if "O2 saturation at reaction zone [-]" in sol and np.any(m):
+            out["discharge_min_o2_saturation"] = float(np.min(sol["O2 saturation at reaction zone [-]"][m]))
     if ch is not None and dis is not None:
         out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
         out["mean_charge_voltage_V"] = ch.mean_voltage_V
@@ -94,6 +98,10 @@ def format_summary(s: dict) -> str:
     row("discharge capacity", "discharge_capacity_mAh_g", "{:,.0f} mAh/g")
     row("mid-discharge voltage", "mid_discharge_voltage_V", "{:.3f} V")
     row("mean discharge voltage", "mean_discharge_voltage_V", "{:.3f} V")
+    if s.get("discharge_min_o2_saturation") is not None:
+        sat = s["discharge_min_o2_saturation"]
+        lines.append(f"  {'lowest O2 saturation on discharge':<34s} {sat:.2f}"
+                     + ("  (O2-starved: the reaction zone ran out of O2)" if sat < STARVED_O2_SATURATION else ""))
     row("charge capacity", "charge_capacity_mAh_g", "{:,.0f} mAh/g")
     row("mean charge voltage", "mean_charge_voltage_V", "{:.3f} V")
     row("polarisation (mean charge − discharge)", "polarisation_V", "{:.3f} V")
