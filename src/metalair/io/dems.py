@@ -63,13 +63,19 @@ def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
     raise DataFormatError(f"{file_name}: no time column among {', '.join(repr(n) for n in names)}")
 
 
+def _timed_table(path: str | os.PathLike[str], sign_name: str,
+                 sign: int) -> tuple[Path, list[str], np.ndarray, np.ndarray]:
+    """Check the sign convention, read the table and its time column [s]: (path, names, values, time)."""
+    if sign not in (1, -1):
+        raise ParameterError(f"{sign_name} must be +1 or -1, got {sign!r}")
+    p = Path(path)
+    names, values = _table(p)
+    return p, names, values, _time(names, values, p.name)
+
+
 def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1) -> CurrentRecord:
     """Read a current-vs-time CSV (see the module notes)."""
-    if discharge_sign not in (1, -1):
-        raise ParameterError(f"discharge_sign must be +1 or -1, got {discharge_sign!r}")
-    path = Path(path)
-    names, values = _table(path)
-    t = _time(names, values, path.name)
+    path, names, values, t = _timed_table(path, "discharge_sign", discharge_sign)
     for k, n in enumerate(names):
         base, unit = name_and_unit(n)
         if base.lower() in ("i", "current", "<i>") or base.lower().startswith("current"):
@@ -83,11 +89,7 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
 
 def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> GasFluxRecord:
     """Read a calibrated gas-flux CSV (see the module notes)."""
-    if evolution_sign not in (1, -1):
-        raise ParameterError(f"evolution_sign must be +1 or -1, got {evolution_sign!r}")
-    path = Path(path)
-    names, values = _table(path)
-    t = _time(names, values, path.name)
+    path, names, values, t = _timed_table(path, "evolution_sign", evolution_sign)
     fluxes: dict[str, np.ndarray] = {}
     for k, n in enumerate(names):
         base, unit = name_and_unit(n)
