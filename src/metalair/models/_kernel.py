@@ -74,7 +74,8 @@ def cell_voltage(p, E, I_cell):
 def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     """Net anodic current [A/kg] at air-electrode potential ``E`` after a step ``dt`` from ``y``.
 
-    With ``full`` true, ``out`` receives the new state, channel currents, amounts and diagnostics.
+    With ``full`` true, ``out`` receives the new state, channel currents, the cell current (the
+    negative of the return value), amounts and diagnostics.
     """
     f = F / (R * p.T)
     A0 = p.specific_area
@@ -197,13 +198,18 @@ def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     out[ny + O.film_fraction] = f_film
     out[ny + O.free_area] = free
     out[ny + O.skin_factor] = passiv
+    out[ny + O.cell_current] = -total
     return total
 
 
 def _balance(E, args):
-    """Residual of the control equation at potential ``E`` (increasing in ``E``)."""
+    """Residual of the control equation at potential ``E`` (increasing in ``E``).
+
+    Writes the full outputs at ``E`` into ``out``: the root finder's last
+    evaluation is then the step's result, and :func:`step` need not evaluate again.
+    """
     y, dt, free, passiv, supply, p, couples, stage, out, mode, value = args
-    tot = evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, False)
+    tot = evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, True)
     if mode == CONTROL_CURRENT:
         return tot + value
     return cell_voltage(p, E, -tot) - value
@@ -228,13 +234,13 @@ def step(ctx, y, dt, mode, value, guess, width, out):
     free, passiv, supply = surface_state(p, y)
     args = (y, dt, free, passiv, supply, p, couples, stage, out, mode, value)
     E, ok = _potential_root(args, guess - width, guess + width, 0.02, -5.0, 12.0,
-                           1e-14, 1e-10 * (1.0 + abs(value)))
+                           1e-14, 1e-9 * (1.0 + abs(value)))
     if not ok:
         return False
-    tot = evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, True)
     ny = y.shape[0]
-    I_cell = -tot
-    out[ny + O.cell_current] = I_cell
+    if out[Y.potential] != E:  # the root finder's last evaluation was elsewhere (a bracket end)
+        evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, True)
+    I_cell = out[ny + O.cell_current]
     out[ny + O.abs_current] = abs(I_cell)
     out[ny + O.cell_voltage] = cell_voltage(p, E, I_cell)
     return True

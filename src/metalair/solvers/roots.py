@@ -69,8 +69,18 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
        the root of an equation", BIT 11, 168 (1971). doi:10.1007/BF01934364
     """
     if expand > 0.0:
-        glo = fn(lo, args)
-        ghi = fn(hi, args)
+        mid = 0.5 * (lo + hi)
+        gmid = fn(mid, args)
+        if abs(gmid) <= ftol and not keep_hi:
+            return mid, True
+        if gmid > 0.0:
+            hi = mid
+            ghi = gmid
+            glo = fn(lo, args)
+        else:
+            lo = mid
+            glo = gmid
+            ghi = fn(hi, args)
         step = expand
         it = 0
         while glo > 0.0:
