@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._jit import prepare_numba_target
 from metalair.catalysts import Catalyst, get_catalyst
 from metalair.chemistry import AMBIENT_AIR, SODIUM, Environment
 from metalair.chemistry import environment as get_environment
@@ -109,6 +110,7 @@ class LumpedAirElectrode:
     def __init__(self, catalyst: Catalyst | str = "NLRO", parameters: LumpedParameters | None = None,
                  environment: Environment | str = AMBIENT_AIR, chemistry: Any = SODIUM,
                  extra_couples: tuple[Couple, ...] | list[Couple] = ()) -> None:
+        prepare_numba_target()  # before the first compiled call: skips a scipy.linalg import (0.18 s)
         self.catalyst: Catalyst = get_catalyst(catalyst)
         p = DEFAULT_PARAMETERS if parameters is None else parameters
         if not isinstance(p, LumpedParameters):

@@ -344,6 +344,7 @@ class _Recorder:
         idx, _rate, names = model.summed_outputs()
         self.sum_names = names
         channels = model.channel_names()
+        self.channel_names = channels
         self.n_channels = len(channels)
         # the segment sums (channel charges, couple charges, process amounts) mapped once to what is reported
         pos = {n: k for k, n in enumerate(names)}
@@ -408,6 +409,10 @@ class _Recorder:
         q = self.q_step
         m = self.m
         y = np.asarray(y)
+        inventories = m.inventories(y)
+        q_by = to_user(self.q_by, "mAh/g")  # one conversion per array: this runs at every step
+        amounts = to_user(np.array([float(v) for v in inventories.values()]), "mol/g")
+        z = m.host_progress(y)
         return StepSummary(
             index=self.step_index, cycle=self.cycle, kind=self.kind, description=self.desc,
             start_time_s=float(self.t0), end_time_s=float(self.t_last),
@@ -417,10 +422,10 @@ class _Recorder:
             start_voltage_V=float(self.v_start) if self.v_start is not None else math.nan,
             end_voltage_V=float(self.v_last) if self.v_last is not None else math.nan,
             end_reason=reason,
-            charge_by_reaction_mAh_g={k: float(to_user(v, "mAh/g")) for k, v in zip(m.channel_names(), self.q_by)},
-            products_end_mol_g={k: float(to_user(v, "mol/g")) for k, v in m.inventories(y).items()},
-            catalyst_d_band_end_eV=float(m.d_band(m.host_progress(y))),
-            host_oxidised_end={c.name: float(z) for c, z in zip(m.catalyst.host_couples, m.host_progress(y))},
+            charge_by_reaction_mAh_g=dict(zip(self.channel_names, q_by.tolist())),
+            products_end_mol_g=dict(zip(inventories, amounts.tolist())),
+            catalyst_d_band_end_eV=float(m.d_band(z)),
+            host_oxidised_end={c.name: float(zj) for c, zj in zip(m.catalyst.host_couples, z)},
         )
 
     def solution(self, status: str, message: str, meta: dict[str, Any]) -> Solution:
