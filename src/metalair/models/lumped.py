@@ -88,6 +88,11 @@ VOLTAGE_WINDOW = (-0.5, 7.0)
 LOCAL_GAS_FLOOR_PA = 1.0
 
 
+#: Each inventory's name and the state indices that make it up (summed by :meth:`LumpedAirElectrode.inventories`).
+_INVENTORY_STATES: tuple[tuple[str, list[int]], ...] = tuple(
+    (inv.name, [getattr(Y, s) for s in inv.states]) for inv in INVENTORIES)
+
+
 class LumpedAirElectrode:
     """The lumped sodium–air cell model for one catalyst, parameter set and environment.
 
@@ -315,8 +320,7 @@ class LumpedAirElectrode:
     def inventories(self, y: Any) -> dict[str, Any]:
         """Product inventories [mol/kg] by name (states along the first axis)."""
         y = np.asarray(y)
-        return {inv.name: sum((y[getattr(Y, s)] for s in inv.states), np.zeros(y.shape[1:]))
-                for inv in INVENTORIES}
+        return {name: y[idx].sum(axis=0) for name, idx in _INVENTORY_STATES}
 
     def host_progress(self, y: Any) -> list[float]:
         """Oxidised fraction of each host couple [-]."""
