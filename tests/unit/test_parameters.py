@@ -252,9 +252,13 @@ def test_catalysts_parameters_prints_the_count_against_the_targets():
     from typer.testing import CliRunner
 
     from metalair.calibration.targets import PUBLISHED
+    from metalair.catalysts.sets.sun2025 import FITTED as CATALYST_FITTED
     from metalair.cli.app import app
     from metalair.models.parameters import FITTED, NOT_IDENTIFIABLE
 
     out = CliRunner().invoke(app, ["catalysts", "--parameters"]).output
-    assert (f"{len(FITTED)} fitted values against {len(PUBLISHED)} published quantitative targets: "
-            f"{len(FITTED) - len(NOT_IDENTIFIABLE)} identified") in out
+    # every fitted value is counted, the host-couple positions of NLRO included, against the targets and P11
+    assert (f"{len(FITTED) + len(CATALYST_FITTED)} fitted values against {len(PUBLISHED) + 1} published "
+            f"quantitative targets") in out
+    assert f"{len(FITTED) - len(NOT_IDENTIFIABLE)} model values identified" in out
+    assert "NLRO: Ru4+/Ru4.45+ standard_potential" in out

@@ -21,13 +21,15 @@ def rows():
 
 #: Rows the model does not reproduce, with the number it gives (reported, not tuned away).
 KNOWN_FAILURES = {
-    ("P3", "RuO2"): "two flat charge plateaus (3.06 V, 3.75 V) hold 98 % of the charge: a clean separation, "
+    ("P3", "RuO2"): "two flat charge plateaus (3.02 V, 3.68 V) hold 97 % of the charge: a clean separation, "
                     "where the study sees a smeared charge",
-    ("P7", "NLRO"): "e-/O2 = 1.11 on discharge and 1.12 on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
+    ("P7", "NLRO"): "e-/O2 = 1.12 on discharge and 1.13 on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
                     "the study's DEMS gives > 2",
-    ("P9", "NLRO"): "two anodic peaks (2.69, 2.84 V), both NaO2 (solution-grown, then surface-grown), at the "
+    ("P9", "NLRO"): "two anodic peaks (2.60, 2.79 V), both NaO2 (solution-grown, then surface-grown), at the "
                     "analysis' 5 % prominence: a 2-hour cathodic sweep makes almost only NaO2, so there are no "
                     "Na2O2 or carbonate peaks to see",
+    ("P9", "RuO2"): "one anodic peak (3.41 V), fewer than NLRO's two as the study sees, but not broader: full "
+                    "width at half maximum 131 mV against NLRO's 134 mV",
 }
 
 

@@ -31,17 +31,27 @@ def catalysts(
         return
     if parameters:
         from metalair.calibration.targets import PUBLISHED
+        from metalair.catalysts.sets.sun2025 import fitted_values
         from metalair.models.parameters import fitted_parameters
 
         rows = fitted_parameters()
-        typer.echo(f"{len(rows)} fitted values (everything else is from the literature, derived or assumed; "
+        cat_rows = fitted_values()
+        typer.echo(f"{len(rows)} fitted model values (everything else is from the literature, derived or assumed; "
                    "see LumpedParameters SOURCES):")
         for r in rows:
             typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} {r['identified by']}")
+        typer.echo(f"{len(cat_rows)} fitted catalyst values (the built-in catalysts' other values are the "
+                   "study's DFT numbers or assumptions):")
+        for r in cat_rows:
+            typer.echo(f"  {r['parameter']:40s} {r['value']:<6.3g} V  {r['identified by']}")
         n_id = sum(bool(r["identifiable"]) for r in rows)
-        typer.echo(f"{len(rows)} fitted values against {len(PUBLISHED)} published quantitative targets: {n_id} "
-                   f"identified by them (metalair calibrate), {len(rows) - n_id} not identifiable and held. Fewer "
-                   f"fitted values than targets holds for the identified {n_id} only.")
+        n_fit = len(rows) + len(cat_rows)
+        n_targets = len(PUBLISHED) + 1  # + P11, the Ru valence by 3.5 V (4.45 +- 0.1)
+        typer.echo(f"{n_fit} fitted values against {n_targets} published quantitative targets ({len(PUBLISHED)} "
+                   f"calibration targets and P11): {n_id} model values identified by the targets (metalair "
+                   f"calibrate), {len(rows) - n_id} not identifiable and held, {len(cat_rows)} host-couple "
+                   f"positions. More fitted values than targets: the {len(rows) - n_id} held values have no "
+                   "measured value to replace them.")
         return
 
     for cat in CATALYSTS.values():

@@ -124,6 +124,6 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
             if side == -1:
                 ghi *= 0.5
             side = -1
-        if abs(g) <= ftol:
+        if abs(g) <= ftol and (g >= 0.0 or not keep_hi):  # keep_hi: never stop short of the root
             return x, True
     return (hi if keep_hi else x), True
