@@ -122,8 +122,8 @@ def _screening_solver() -> Any:
 
 
 #: Step control of a ``fast`` screen: 4x the default tolerances and largest step. Against the default
-#: on the 100 mA/g reference runs: NLRO 15,260 vs 15,246 mAh/g, polarisation 0.7498 vs 0.7496 V;
-#: RuO2 8,847 vs 8,832 mAh/g, 0.9839 vs 0.9840 V (tests/sweeps check it).
+#: on the 100 mA/g reference runs: NLRO 14,980 vs 14,969 mAh/g, polarisation 0.7526 vs 0.7527 V;
+#: RuO2 8,487 vs 8,476 mAh/g, 0.9700 vs 0.9706 V (tests/sweeps check it).
 SCREENING_SOLVER = _screening_solver()
 
 
