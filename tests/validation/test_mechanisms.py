@@ -80,6 +80,19 @@ def test_dry_air_makes_anhydrous_carbonate():
     assert np.all(sol["H2O uptake [mol/g]"] == 0.0)
 
 
+def test_superoxide_turns_to_peroxide_only_with_water():
+    """Disproportionation of NaO2 is proton-mediated, first order in water vapour: after a discharge and a
+    day at rest, dry air leaves the superoxide as it is (no Na2O2 beyond the negligible 2 e- channel),
+    ambient air (20 % RH) converts some, and 40 % RH converts twice as much."""
+    humid = ma.Environment.from_relative_humidity("40 % RH", 298.15, 0.40)
+    na2o2 = {}
+    for env in (ma.DRY_AIR, ma.AMBIENT_AIR, humid):
+        sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 2000 mAh/g; Rest for 24 h", environment=env)
+        na2o2[env.name] = sol["Na2O2 [mol/g]"][-1]
+    assert na2o2[ma.DRY_AIR.name] < 1e-6 * na2o2[ma.AMBIENT_AIR.name] + 1e-9
+    assert na2o2[humid.name] == pytest.approx(2.0 * na2o2[ma.AMBIENT_AIR.name], rel=0.1)
+
+
 def test_faster_current_raises_the_charge_plateau_by_the_tafel_slope_and_lowers_capacity():
     """Doubling the current raises the NaO2 charge plateau by about (RT/αF) ln 2 (first electron
     transfer rate-determining, α = 0.5) plus the ohmic and anode terms, and lowers the discharge

@@ -198,7 +198,7 @@ class LumpedAirElectrode:
             solution_blocking=p.solution_blocking, film_blocking=p.film_blocking, residue_blocking=p.residue_blocking,
             tunnel_length=p.tunnel_length, tunnel_width=p.tunnel_width, residue_monolayer=p.residue_monolayer,
             residue_passivation_decades=p.residue_passivation_decades,
-            k_disproportionation=p.k_disproportionation,
+            k_disproportionation=p.k_disproportionation * env.p_H2O / p.p_h2o_ref,  # proton-mediated: needs water
             k_carbonation=p.k_carbonation * env.p_CO2 / p.p_co2_ref,
             k_electrolyte_attack=p.k_electrolyte_attack,
             electrolyte_oxidation_potential=p.electrolyte_oxidation_potential,

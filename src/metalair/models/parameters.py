@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 from metalair._validation import between, nonneg, pos, validate_fields
+from metalair.chemistry import AMBIENT_AIR
 from metalair.errors import ParameterError
+
+#: Water vapour of the study's ambient air [Pa] (20 % RH at 25 °C): the reference of the disproportionation rate.
+_AMBIENT_P_H2O = AMBIENT_AIR.p_H2O
 
 __all__ = ["LumpedParameters", "SOURCES", "FITTED", "NOT_IDENTIFIABLE", "DEFAULT_PARAMETERS", "RANGES",
            "fitted_parameters"]
@@ -60,6 +64,7 @@ RANGES: dict = {
     "k_disproportionation": nonneg("1/s"),
     "k_carbonation": nonneg("1/s"),
     "p_co2_ref": pos("Pa"),
+    "p_h2o_ref": pos("Pa"),
     "k_electrolyte_attack": nonneg("1/s"),
     "electrolyte_oxidation_potential": between(3.0, 6.0, "V"),
     "i0_electrolyte_oxidation": nonneg("A/m²"),
@@ -122,6 +127,7 @@ class LumpedParameters:
     k_disproportionation: float = 5.5e-7    # 2 NaO2 -> Na2O2 + O2 [1/s]
     k_carbonation: float = 2.44e-7          # NaO2/Na2O2 + CO2 -> carbonate, solution-grown product [1/s] at p_CO2_ref
     p_co2_ref: float = 42.0                 # [Pa] (420 ppm)
+    p_h2o_ref: float = _AMBIENT_P_H2O       # [Pa] water vapour of the study's air (20 % RH, 25 °C)
     k_electrolyte_attack: float = 5.0e-9    # NaO2 + electrolyte -> residue [1/s]
     # --- electrolyte oxidation (parasitic) ---
     electrolyte_oxidation_potential: float = 4.5   # [V vs Na+/Na]
@@ -229,13 +235,19 @@ SOURCES: dict[str, str] = {
     "residue_monolayer": "[A] 0.5 nm residue monolayer",
     "residue_passivation_decades": "[V] 1.5 decades: a carbonate monolayer lowers i0 10–100x, McCloskey et al., "
                                    "J. Phys. Chem. Lett. 3, 997 (2012), doi:10.1021/jz300243r",
-    "k_disproportionation": "[F] 5.5e-7 1/s; superoxide disproportionation is weaker for Na+ than Li+ and no rate "
-                            "constant for NaO2 in glymes has been measured (Mourad et al., Energy Environ. Sci. 12, "
-                            "2559 (2019), doi:10.1039/c9ee01453e)",
+    "k_disproportionation": "[F] 5.5e-7 1/s at the reference humidity p_h2o_ref, first order in water vapour [A]: "
+                            "superoxide disproportionates through protons (proton-mediated, Schafzahl et al., "
+                            "Angew. Chem. Int. Ed. 56, 15728 (2017), doi:10.1002/anie.201709351; water as the proton "
+                            "phase-transfer catalyst of NaO2, Xia et al., Nat. Chem. 7, 496 (2015), "
+                            "doi:10.1038/nchem.2260), so dry gas stops it; no rate constant or reaction order for "
+                            "NaO2 in glymes has been measured (weaker for Na+ than Li+: Mourad et al., Energy "
+                            "Environ. Sci. 12, 2559 (2019), doi:10.1039/c9ee01453e)",
     "k_carbonation": "[F] 2.44e-7 1/s at 420 ppm CO2 and the reference d-band centre, scaled by the superoxide "
                      "residence (descriptor); no measured rate exists (Li analogue qualitative: Gowda et al., "
                      "J. Phys. Chem. Lett. 4, 276 (2013))",
     "p_co2_ref": "[V] 42 Pa = 420 ppm CO2 of ambient air",
+    "p_h2o_ref": "[D] 633.4 Pa: 20 % relative humidity at 25 °C (the study's ambient air) with the Buck saturation "
+                 "pressure (Buck, J. Appl. Meteorol. 20, 1527 (1981)); the humidity k_disproportionation refers to",
     "k_electrolyte_attack": "[F] 5e-9 1/s superoxide attack on the electrolyte at the reference d-band centre, "
                             "scaled like carbonation",
     "electrolyte_oxidation_potential": "[A] 4.5 V onset of TEGDME/ClO4- oxidation (ether electrolytes oxidise "
