@@ -398,7 +398,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     targets : sequence of Target, optional
         Default: every built-in published target (:func:`~metalair.calibration.targets.builtin_targets`).
     parameters : names or comma-separated str, optional
-        Parameters to calibrate; default the 14 fitted ones (:data:`metalair.models.parameters.FITTED`).
+        Parameters to calibrate; default every fitted one (:data:`metalair.models.parameters.FITTED`).
     starts : int
         Number of perturbed starts.
     perturb : float

@@ -62,7 +62,7 @@ def calibrate_cmd(
                                 help="Published targets to include: 'all', 'none', or P-rows/ids (e.g. 'P1,P2,P4'); "
                                      "'auto' = all unless --targets or --data are given."),
     params: str | None = typer.Option(None, "--params", "-p",
-                                         help="Parameters to calibrate, comma-separated (default the 14 fitted)."),
+                                         help="Parameters to calibrate, comma-separated (default every fitted value)."),
     starts: int = typer.Option(3, "--starts", help="Perturbed starts."),
     perturb: float = typer.Option(0.3, "--perturb", help="Start perturbation (0.3 = ±30 %)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the start perturbations."),
