@@ -123,7 +123,7 @@ def test_end_of_charge_dip_is_the_interfacial_carbonate_leaving():
         V = sol["Voltage [V]"][m][sel]
         return (float(np.max(np.maximum.accumulate(V) - V)), float(sol["Host current [mA/g]"][m][sel].min()),
                 sol["Skin exchange-current factor [-]"][m][sel])
-    drop, host_min, skin = late(0.14)
+    drop, host_min, skin = late(ma.DEFAULT_PARAMETERS.residue_blocking)
     assert 0.05 < drop < 0.2
     assert host_min < 0.0
     assert skin.min() < 0.1 and skin.max() > 0.7  # the skin is removed across the dip

@@ -45,13 +45,16 @@ def catalysts(
         for r in cat_rows:
             typer.echo(f"  {r['parameter']:40s} {r['value']:<6.3g} V  {r['identified by']}")
         n_id = sum(bool(r["identifiable"]) for r in rows)
+        n_weak = sum(not r["identifiable"] and str(r["identified by"]).startswith("calibrated") for r in rows)
+        n_held = len(rows) - n_id - n_weak
         n_fit = len(rows) + len(cat_rows)
         n_targets = len(PUBLISHED) + 1  # + P11, the Ru valence by 3.5 V (4.45 +- 0.1)
+        verdict = ("more fitted values than targets" if n_fit > n_targets else
+                   "no more fitted values than targets")
         typer.echo(f"{n_fit} fitted values against {n_targets} published quantitative targets ({len(PUBLISHED)} "
                    f"calibration targets and P11): {n_id} model values identified by the targets (metalair "
-                   f"calibrate), {len(rows) - n_id} not identifiable and held, {len(cat_rows)} host-couple "
-                   f"positions. More fitted values than targets: the {len(rows) - n_id} held values have no "
-                   "measured value to replace them.")
+                   f"calibrate), {n_weak} calibrated but not identifiable, {n_held} held (no measured value to "
+                   f"replace them), {len(cat_rows)} host-couple positions: {verdict}.")
         return
 
     for cat in CATALYSTS.values():

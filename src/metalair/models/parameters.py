@@ -215,7 +215,8 @@ SOURCES: dict[str, str] = {
                "(-0.60 eV over +0.37 eV; Sun et al. 2025)",
     "beta_binding": "[V] 0.5 BEP slope (Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615), "
                     "applied to -ICOHP read as a bond energy in eV [A]: no cited ICOHP-to-energy scaling exists, and "
-                    "the d-band one (gamma_ads/gamma_d = 0.093) does not reproduce P3 (docs/validation.md)",
+                    "the d-band one (gamma_ads/gamma_d: 0.093 with the previous set, 0.085 now) does not reproduce P3 "
+                    "(docs/validation.md)",
     "beta_fe": "[F] 0.395 weight of the DFT free-energy overpotential in the barrier (compressed from 0.5)",
     "binding_ref": "[A] 1.5 eV reference bond strength (≈ -ICOHP of the superoxide states)",
     "desorption_current_ref": "[F] 0.045 A/m² at d_band_ref: where the superoxide route turns from solution to film "
@@ -259,13 +260,15 @@ SOURCES: dict[str, str] = {
                      "(NBS data, Wagman et al. 1982)",
     "residue_molar_volume": "[D] sodium formate as residue proxy: 68.01 g/mol / 1.92 g/cm³ (CRC Handbook)",
     "oxidised_electrolyte_molar_volume": "[A] 1e-4 m³/mol (glyme fragment)",
-    "initial_potential": "[D] E(NaO2) in ambient air, 2.227 V: a fresh cell rests near the O2/NaO2 couple",
+    "initial_potential": "[A] 2.227 V, near E(NaO2) in ambient air (2.223 V as computed here): a fresh cell rests near "
+                         "the O2/NaO2 couple",
 }
 
 #: Every fitted [F] value: the published observation(s) of Sun et al. (2025) that identify it, and how.
 FITTED: dict[str, str] = {
     # identified by the published targets (metalair calibrate, 11 targets, with tunnel_width at Jiang et al.'s
-    # 2 nm: chi2 5.92; every shipped value is the calibrated one; docs/calibration.md)
+    # 2 nm: chi2 5.92; shipped rounded to 3 digits; a re-run from the shipped set keeps each inside its 95 %
+    # interval; docs/calibration.md)
     "i0_dec_Na2CO3": "P3 (NLRO): the third charge plateau at 4.5 V",
     "beta_fe": "P4 (RuO2): polarisation 0.97 V (RuO2's larger eta_FE raises its NaO2 plateau)",
     "gamma_ads": "P6/P5 (RuO2): the superoxide residence that sets carbonation and cycle life",

@@ -73,7 +73,7 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
         gmid = fn(mid, args)
         if abs(gmid) <= ftol and not keep_hi:
             return mid, True
-        if gmid > 0.0:
+        if gmid >= 0.0:  # the centre is the upper end (or the root itself)
             hi = mid
             ghi = gmid
             glo = fn(lo, args)
@@ -105,8 +105,9 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
                 return hi, False
     side = 0
     x = 0.5 * (lo + hi)
+    f_hi = ghi  # fn at hi as evaluated (ghi itself is halved by the Illinois rule)
     for _ in range(max_iter):
-        if hi - lo <= xtol or (keep_hi and abs(ghi) <= ftol):
+        if hi - lo <= xtol or (keep_hi and abs(f_hi) <= ftol):
             return (hi if keep_hi else x), True
         x = hi - ghi * (hi - lo) / (ghi - glo) if ghi != glo else 0.5 * (lo + hi)
         if not (lo < x < hi):
@@ -115,6 +116,7 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
         if g >= 0.0:
             hi = x
             ghi = g
+            f_hi = g
             if side == 1:
                 glo *= 0.5
             side = 1
