@@ -88,9 +88,15 @@ VOLTAGE_WINDOW = (-0.5, 7.0)
 LOCAL_GAS_FLOOR_PA = 1.0
 
 
-#: Each inventory's name and the state indices that make it up (summed by :meth:`LumpedAirElectrode.inventories`).
-_INVENTORY_STATES: tuple[tuple[str, list[int]], ...] = tuple(
-    (inv.name, [getattr(Y, s) for s in inv.states]) for inv in INVENTORIES)
+#: Inventory names, and the 0/1 matrix that sums the states making up each (inventories = matrix @ states).
+_INVENTORY_NAMES: tuple[str, ...] = tuple(inv.name for inv in INVENTORIES)
+_INVENTORY_MATRIX = np.zeros((len(INVENTORIES), N_BASE_STATES))
+for _i, _inv in enumerate(INVENTORIES):
+    for _s in _inv.states:
+        _INVENTORY_MATRIX[_i, getattr(Y, _s)] = 1.0
+#: The cell voltage as plain Python for one scalar call: the compiled version would type the whole
+#: constants tuple on every call (~7 us), and the model asks for it at every protocol step.
+_cell_voltage_scalar = getattr(K.cell_voltage, "py_func", K.cell_voltage)
 
 
 class LumpedAirElectrode:
@@ -320,7 +326,7 @@ class LumpedAirElectrode:
     def inventories(self, y: Any) -> dict[str, Any]:
         """Product inventories [mol/kg] by name (states along the first axis)."""
         y = np.asarray(y)
-        return {name: y[idx].sum(axis=0) for name, idx in _INVENTORY_STATES}
+        return dict(zip(_INVENTORY_NAMES, _INVENTORY_MATRIX @ y[:N_BASE_STATES]))
 
     def host_progress(self, y: Any) -> list[float]:
         """Oxidised fraction of each host couple [-]."""
@@ -348,7 +354,7 @@ class LumpedAirElectrode:
 
     def cell_voltage(self, E: float, I_cell: float) -> float:
         """Cell voltage from the air-electrode potential and the cell current (discharge positive)."""
-        return float(K.cell_voltage(self.constants, float(E), float(I_cell)))
+        return float(_cell_voltage_scalar(self.constants, float(E), float(I_cell)))
 
     def equilibrium_potentials(self) -> dict[str, float]:
         """Equilibrium potentials [V vs Na+/Na] of the product reactions in this environment."""
