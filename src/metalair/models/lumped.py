@@ -90,10 +90,8 @@ LOCAL_GAS_FLOOR_PA = 1.0
 
 #: Inventory names, and the 0/1 matrix that sums the states making up each (inventories = matrix @ states).
 _INVENTORY_NAMES: tuple[str, ...] = tuple(inv.name for inv in INVENTORIES)
-_INVENTORY_MATRIX = np.zeros((len(INVENTORIES), N_BASE_STATES))
-for _i, _inv in enumerate(INVENTORIES):
-    for _s in _inv.states:
-        _INVENTORY_MATRIX[_i, getattr(Y, _s)] = 1.0
+_INVENTORY_MATRIX = np.array([[1.0 if k in {getattr(Y, s) for s in inv.states} else 0.0 for k in range(N_BASE_STATES)]
+                              for inv in INVENTORIES])
 #: The cell voltage as plain Python for one scalar call: the compiled version would type the whole
 #: constants tuple on every call (~7 us), and the model asks for it at every protocol step.
 _cell_voltage_scalar = getattr(K.cell_voltage, "py_func", K.cell_voltage)
