@@ -53,4 +53,5 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "simulate": "metalair.protocols.simulation",
     "Solution": "metalair.protocols.solution",
     "LumpedAirElectrode": "metalair.models.lumped",
-})
+}, submodules=("analysis", "calibration", "catalysts", "chemistry", "io", "models", "physics", "plotting",
+               "protocols", "solvers", "sweeps", "tables", "units", "workflows"))

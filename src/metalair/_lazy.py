@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, targets: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_exports(package: str, targets: Mapping[str, str], submodules: Iterable[str] = (),
+                 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``, loading each name of ``targets`` from its module.
 
     Parameters
@@ -24,10 +25,16 @@ def lazy_exports(package: str, targets: Mapping[str, str]) -> tuple[Callable[[st
         The package's ``__name__``.
     targets : mapping of str to str
         Attribute name -> dotted module that defines it.
+    submodules : iterable of str
+        Subpackages reachable as attributes without their own import statement
+        (``import metalair as ma; ma.io.read(...)``), imported on first use.
     """
     targets = dict(targets)
+    subs = frozenset(submodules)
 
     def __getattr__(name: str) -> Any:
+        if name in subs:
+            return importlib.import_module(f"{package}.{name}")
         module = targets.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -35,6 +42,6 @@ def lazy_exports(package: str, targets: Mapping[str, str]) -> tuple[Callable[[st
 
     def __dir__() -> list[str]:
         namespace = vars(sys.modules[package])
-        return sorted(set(namespace) | set(namespace.get("__all__", ())) | set(targets))
+        return sorted(set(namespace) | set(namespace.get("__all__", ())) | set(targets) | subs)
 
     return __getattr__, __dir__
