@@ -121,6 +121,40 @@ def test_manifest_refuse_then_replace(tmp_path):
     assert second["files"] == ["a.csv"] and "old_only.png" in second["replaced_earlier_run_files"]
 
 
+def test_failed_overwrite_restores_the_earlier_run(tmp_path):
+    out = tmp_path / "out"
+    with begin_run(out, "first") as run:
+        run.path("a.csv").write_text("earlier")
+        run.path("sub/b.png").parent.mkdir(parents=True, exist_ok=True)
+        (out / "sub" / "b.png").write_text("earlier figure")
+    before = (out / MANIFEST_NAME).read_text()
+    # the new run writes one file, then fails: everything of the earlier run comes back, the new file goes
+    with pytest.raises(RuntimeError), begin_run(out, "second", overwrite=True) as run:
+        assert not (out / "a.csv").exists()  # set aside while the new run runs: no mixing
+        run.path("a.csv").write_text("half-written")
+        run.path("new.csv").write_text("new")
+        raise RuntimeError("boom")
+    assert (out / "a.csv").read_text() == "earlier" and (out / "sub" / "b.png").read_text() == "earlier figure"
+    assert not (out / "new.csv").exists() and (out / MANIFEST_NAME).read_text() == before
+    assert not list(out.glob(".metalair-replaced-*"))
+    # a run that finishes (complete, or partial by its own decision) replaces it for good
+    with begin_run(out, "third", overwrite=True) as run:
+        run.path("c.csv").write_text("3")
+        run.finish("partial", "stopped early")
+    assert not (out / "a.csv").exists() and (out / "c.csv").exists() and not list(out.glob(".metalair-replaced-*"))
+
+
+def test_cli_failed_overwrite_keeps_the_earlier_results(tmp_path):
+    out = tmp_path / "imp"
+    args = ["impedance", "--no-plot", "--points", "5", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    kept = (out / "impedance.csv").read_bytes()
+    bad = runner.invoke(app, [*args, "--overwrite", "--at", "Charge at 100 mA/g until 1.0 V"])
+    assert bad.exit_code != 0
+    assert (out / "impedance.csv").read_bytes() == kept  # the failed run did not cost the earlier results
+    assert json.loads((out / MANIFEST_NAME).read_text())["status"] == "complete"
+
+
 def test_interrupted_run_is_marked_partial_and_empty_run_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt), begin_run(out, "long") as run:

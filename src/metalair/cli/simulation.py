@@ -199,6 +199,9 @@ def cycle(
     except MetalairError as exc:
         manifest.abandon()
         fail(str(exc))
+    except BaseException:  # Ctrl-C or a bug: an earlier run set aside by --overwrite comes back
+        manifest.abandon()
+        raise
     manifest.add(*(out / f for f in res.files.values()))
     manifest.finish("complete" if res.solution.ok else "partial")
     t, s = res.table, res.settings

@@ -9,8 +9,14 @@ does any work:
 2. If the folder holds a ``manifest.json`` of an earlier run, or any of the
    files this run will write, the run is **refused unless ``overwrite=True``**
    (``--overwrite``). With it, the files the earlier run listed in its
-   manifest are deleted first (only those; nothing else in the folder is
-   touched), so the folder never mixes the files of two runs.
+   manifest (only those; nothing else in the folder is touched) and its
+   manifest are first moved aside into a hidden ``.metalair-replaced-*``
+   folder inside ``--out``, so the folder never mixes the files of two runs.
+   They are deleted only when the new run finishes (complete, or partial by
+   its own decision, such as a simulation that stopped early); if the new run
+   fails with an error or is interrupted, its files are removed and the
+   earlier run's files and manifest are moved back: a failed ``--overwrite``
+   loses nothing.
 3. ``manifest.json`` is written at the start (status ``"running"``), and
    rewritten at the end with status ``"complete"``, or ``"partial"`` with the
    error when the run stops early (an exception or Ctrl-C): it names the
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
@@ -123,6 +130,7 @@ class RunOutputs:
     replaced: list[str] = field(default_factory=list)
     status: str = "running"
     created_folder: bool = False
+    backup: Path | None = None
 
     def path(self, name: str) -> Path:
         """Where the file ``name`` goes (registered as written by this run)."""
@@ -167,14 +175,45 @@ class RunOutputs:
         return atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(self.manifest(), indent=2) + "\n")
 
     def finish(self, status: str = "complete", error: str | None = None) -> Path:
-        """Mark the run ``"complete"`` (or ``"partial"``) and write the manifest."""
+        """Mark the run ``"complete"`` (or ``"partial"``) and write the manifest.
+
+        The earlier run's files set aside by ``overwrite`` are deleted now: the
+        new run stands.
+        """
         self.status = status
         path = self.write_manifest()
         if error:
             data = self.manifest()
             data["error"] = error
             path = atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(data, indent=2) + "\n")
+        if self.backup is not None:
+            shutil.rmtree(self.backup, ignore_errors=True)
+            self.backup = None
         return path
+
+    def restore_earlier(self) -> bool:
+        """Undo this run and move the earlier run's files back (after a failed ``overwrite``).
+
+        Returns
+        -------
+        bool
+            True if there was an earlier run to restore.
+        """
+        if self.backup is None:
+            return False
+        for name in self.files:
+            target = _inside(self.folder, name)
+            if target is not None and target.is_file():
+                target.unlink()
+        (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
+        for src in sorted(p for p in self.backup.rglob("*") if p.is_file()):
+            dest = self.folder / src.relative_to(self.backup)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+        shutil.rmtree(self.backup, ignore_errors=True)
+        self.backup = None
+        self.status = "restored"
+        return True
 
     def __enter__(self) -> RunOutputs:
         return self
@@ -185,6 +224,8 @@ class RunOutputs:
             return
         if exc_type is None:
             self.finish("complete")
+        elif self.restore_earlier():
+            pass  # a failed --overwrite: the earlier run's files are back, as they were
         elif not any((self.folder / n).exists() for n in self.files):
             self.abandon()  # nothing was written: leave the folder as it was
         elif self.folder.exists():
@@ -192,7 +233,12 @@ class RunOutputs:
             self.finish("partial", reason)
 
     def abandon(self) -> None:
-        """Remove the manifest of a run that wrote nothing (and the folder, if this run created it empty)."""
+        """Remove the manifest of a run that wrote nothing (and the folder, if this run created it empty).
+
+        An earlier run's files set aside by ``overwrite`` are moved back.
+        """
+        if self.restore_earlier():
+            return
         self.status = "abandoned"
         (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
         if self.created_folder:
@@ -242,6 +288,7 @@ def begin_run(
     folder = check_out_dir(out_dir, option=option)
     text = command if isinstance(command, str) else " ".join(str(c) for c in command)
     replaced: list[str] = []
+    backup: Path | None = None  # where the earlier run's files wait while this one runs
     existed = folder.is_dir()
     if existed:
         earlier = read_manifest(folder)
@@ -262,12 +309,17 @@ def begin_run(
                 raise OutputFolderError(
                     f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them, "
                     f"or choose another {option}")
-            for name in (earlier or {}).get("files", []):
-                target = _inside(folder, str(name))
+            backup = folder / f".metalair-replaced-{uuid.uuid4().hex[:12]}"
+            names = [str(n) for n in (earlier or {}).get("files", [])] + clashes + [MANIFEST_NAME]
+            for name in dict.fromkeys(names):
+                target = _inside(folder, name)
                 if target is not None and target.is_file():
-                    target.unlink()
-                    replaced.append(str(name))
-            (folder / MANIFEST_NAME).unlink(missing_ok=True)
-    run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed)
+                    dest = backup / target.relative_to(folder.resolve(strict=False))
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(target, dest)  # same file system: a rename, nothing copied
+                    if name != MANIFEST_NAME:
+                        replaced.append(name)
+    run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed,
+                     backup=backup if backup is not None and backup.exists() else None)
     run.write_manifest()
     return run
