@@ -4,7 +4,12 @@ For each cycle the record is split into sweeps (runs of constant sweep
 direction). Anodic peaks are maxima of the current on positive-going sweeps,
 cathodic peaks minima on negative-going sweeps, found with
 :func:`scipy.signal.find_peaks` with a prominence of at least
-``prominence`` times the largest |current| of the cycle.
+``prominence`` times the largest |current| of the cycle. The current is
+anodic-positive (``docs/conventions.md``), so an anodic peak must carry a
+positive current and a cathodic peak a negative one: a dip in an anodic
+current on a negative-going sweep (noise, or the tail of an oxidation) is not
+a cathodic peak, and a bump in a cathodic current on a positive-going sweep
+is not an anodic one.
 
 For every peak:
 
@@ -19,7 +24,7 @@ For every peak:
   ``onset_fraction`` (default 10 %) of the peak height.
 
 The peak separation of a cycle is E(largest anodic peak) − E(largest
-cathodic peak); for a reversible one-electron couple at 25 °C it tends to
+cathodic peak), given only when the cycle has both; for a reversible one-electron couple at 25 °C it tends to
 ≈ 59 mV (Bard & Faulkner 2001, §6.2).
 
 References
@@ -97,7 +102,7 @@ class CVAnalysis:
 
 
 def voltammogram_from_solution(solution: Any) -> Voltammogram:
-    """A simulated CV (a :class:`~metalair.solvers.solution.Solution` of a Sweep protocol) as a voltammogram.
+    """A simulated CV (a :class:`~metalair.protocols.solution.Solution` of a Sweep protocol) as a voltammogram.
 
     The model's current is positive on discharge (oxygen reduction at the air
     electrode, cathodic); it is negated here so that anodic current is
@@ -156,6 +161,10 @@ def find_cv_peaks(
 ) -> list[CVPeak]:
     """Anodic and cathodic peaks of each cycle (see the module notes).
 
+    An anodic peak (positive-going sweep) needs a positive current at its top,
+    a cathodic peak (negative-going sweep) a negative one; extrema of a current
+    of the other sign are not reported.
+
     Parameters
     ----------
     voltammogram : Voltammogram
@@ -191,7 +200,7 @@ def find_cv_peaks(
                 props["prominences"], props["left_bases"], props["right_bases"]))
             for k, p in enumerate(found):
                 lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
-                if rb <= lb:
+                if rb <= lb or signal[p] <= 0:  # no width, or current of the other direction: not a peak
                     continue
                 # baseline straight between the bases, as a function of the index along the sweep
                 base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)

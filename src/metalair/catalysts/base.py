@@ -10,7 +10,7 @@ state (its d-band centre) moves with it. A conversion catalyst (RuO2) has no
 host couples and one fixed state.
 
 How descriptors become kinetics is a separate, documented relation:
-:mod:`metalair.catalysts.descriptors`.
+:mod:`metalair.physics.catalysis`.
 """
 
 from __future__ import annotations
