@@ -17,6 +17,7 @@ import typer
 
 from metalair.cli._common import EXIT_SOLVER, fail, progress_bar
 from metalair.errors import MetalairError, SolverError
+from metalair.units import parse_quantity, to_user
 
 __all__ = ["register", "simulate", "compare", "cycle", "stages"]
 
@@ -254,16 +255,28 @@ def stages(
         fail(str(exc))
 
 
+_IMPEDANCE_AT = "Discharge at 100 mA/g for 5000 mAh/g"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def impedance(
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
-    at: str = typer.Option("Discharge at 100 mA/g for 5000 mAh/g", "--at",
-                           help="Protocol that brings the cell to the state where the spectrum is taken."),
+    at: str | None = typer.Option(None, "--at", help="Protocol that brings the cell to the state where the "
+                                  f"spectrum is taken (default: '{_IMPEDANCE_AT}')."),
     bias: str | None = typer.Option(None, "--bias", help="DC current during the measurement, discharge positive "
                                     "(e.g. 10mA/g); default: the current of the protocol's last step."),
     along: str | None = typer.Option(None, "--along", help="Instead of --at: spectra during a discharge at this "
                                      "current (e.g. 100mA/g), after each capacity of --capacities."),
     capacities: str = typer.Option("500,2500,5000,7500,10000", "--capacities",
-                                   help="Capacities [mAh/g] for --along, separated by commas."),
+                                   help="Capacities for --along, separated by commas: mAh/g, or with the "
+                                   "unit (e.g. 500,2500 or 500mAh/g,2500mAh/g)."),
     f_min: float = typer.Option(1e-3, "--fmin", help="Lowest frequency [Hz]."),
     f_max: float = typer.Option(1e6, "--fmax", help="Highest frequency [Hz]."),
     points: int = typer.Option(61, "--points", help="Frequencies (log-spaced)."),
@@ -276,18 +289,35 @@ def impedance(
     from metalair.workflows.impedance import default_frequencies, model_spectrum, spectra_along, write_spectra
 
     env = _environment(environment)
+    if along is not None and at is not None:
+        fail("give --at (one state) or --along (states during a discharge), not both")
     try:
         freqs = default_frequencies(f_min, f_max, points)
-        qs = [float(v) for v in capacities.split(",") if v.strip()]
-    except (MetalairError, ValueError) as exc:
-        fail(f"frequencies or --capacities: {exc}")
+    except MetalairError as exc:
+        fail(f"--fmin/--fmax/--points: {exc}")
+    qs: list[float] = []
+    if along is not None:
+        for item in (v.strip() for v in capacities.split(",")):
+            if not item:
+                continue
+            try:
+                qs.append(float(item) if _is_number(item) else
+                          float(to_user(parse_quantity(item, "specific capacity"), "mAh/g")))
+            except MetalairError as exc:
+                fail(f"--capacities: {exc}")
+        if not qs:
+            fail("--capacities is empty; give the capacities after which to take spectra, e.g. 500,2500,5000")
+        bad = [q for q in qs if not (math.isfinite(q) and q > 0)]
+        if bad:
+            fail(f"--capacities: {bad[0]:g} mAh/g is not a positive capacity")
     manifest = _begin_run(out, overwrite, expected=("impedance.csv", "impedance_nyquist.png"))
     with manifest:
         try:
             if along is not None:
                 res = spectra_along(catalyst, along, qs, frequency_Hz=freqs, environment=env)
             else:
-                res = model_spectrum(catalyst, at, bias=bias, frequency_Hz=freqs, environment=env)
+                res = model_spectrum(catalyst, at if at is not None else _IMPEDANCE_AT, bias=bias,
+                                     frequency_Hz=freqs, environment=env)
             write_spectra(res, out, figures=plot)
         except SolverError as exc:
             fail(str(exc), EXIT_SOLVER)

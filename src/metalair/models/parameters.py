@@ -275,8 +275,8 @@ FITTED: dict[str, str] = {
     "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V (95 % interval 1.1 decades)",
     "beta_fe": "P4 (RuO2): polarisation 0.97 V (RuO2's larger eta_FE raises its NaO2 plateau)",
     "gamma_ads": "P6/P5 (RuO2): the superoxide residence that sets carbonation and cycle life",
-    "solution_blocking": "P2 (NLRO): 15,000 mAh/g (collinear with desorption_current_ref: one of the two is "
-                         "identified)",
+    "solution_blocking": "P2 (NLRO): 15,000 mAh/g (desorption_current_ref moves P2 the same way: one of the two "
+                         "is identified)",
     "film_blocking": "P2 (RuO2): 8,500 mAh/g",
     "residue_blocking": "P6 (RuO2): cycle life ~350",
     "k_carbonation": "P5 (RuO2): 60 % recovered; P6 (RuO2); P4 (NLRO) through the carbonate share",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from metalair.chemistry import AMBIENT_AIR
-from metalair.errors import ProtocolError, SolverError
+from metalair.errors import ParameterError, ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
 from metalair.models.lumped import VOLTAGE_WINDOW, LumpedAirElectrode
 from metalair.protocols.solution import Solution, StepSummary
@@ -131,6 +131,9 @@ class Simulation:
                  model: LumpedAirElectrode | None = None) -> None:
         self.model = model if model is not None else LumpedAirElectrode(catalyst, parameters, environment)
         self.protocol = _as_protocol(protocol)
+        if solver is not None and not isinstance(solver, SolverSettings):
+            raise ParameterError(f"solver must be a SolverSettings (e.g. SolverSettings(rtol=1e-5)), "
+                                 f"got {type(solver).__name__} {solver!r}")
         self.solver = solver or SolverSettings()
         self.n_steps = check_protocol_size(self.protocol, save_cycles is not None)
         if save_cycles is None:
@@ -489,4 +492,13 @@ class _Recorder:
 
 def simulate(catalyst: Any = "NLRO", protocol: Any = None, **kwargs: Any) -> Solution:
     """Shortcut: ``Simulation(catalyst, protocol, **kwargs).run()``."""
+    allowed = ("parameters", "environment", "solver", "save_cycles", "model")
+    unknown = [k for k in kwargs if k not in allowed]
+    if unknown:
+        import difflib
+
+        hint = difflib.get_close_matches(unknown[0], allowed, n=1)
+        raise ParameterError(f"simulate() got an unknown keyword {unknown[0]!r}"
+                             + (f"; did you mean {hint[0]!r}?" if hint else "")
+                             + f" (it takes catalyst, protocol, {', '.join(allowed)})")
     return Simulation(catalyst, protocol, **kwargs).run()

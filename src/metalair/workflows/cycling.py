@@ -21,7 +21,7 @@ import numpy as np
 
 from metalair.analysis.cycle_metrics import CycleLife, cycle_life
 from metalair.analysis.simulated import simulated_cycle_summary
-from metalair.errors import ProtocolError
+from metalair.errors import ParameterError, ProtocolError
 from metalair.protocols.steps import Charge, Cycle, Discharge, Protocol
 from metalair.tables.summary import SummaryTable
 from metalair.units import to_user
@@ -155,7 +155,28 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
     cyc = cycling_protocol(current, capacity, cycles, v_min, v_max)
     d, c = cyc.steps
-    keep = sorted(set(save_cycles) if save_cycles is not None else {1, min(10, cycles), min(100, cycles), cycles})
+    if eod_threshold_V is not None:
+        if isinstance(eod_threshold_V, bool) or not isinstance(eod_threshold_V, (int, float, np.number)):
+            raise ParameterError(f"eod_threshold_V must be a number of volts (or None), got {eod_threshold_V!r}")
+        if not (0.0 < float(eod_threshold_V) < c.until):
+            raise ParameterError(f"eod_threshold_V {eod_threshold_V!r} must be a voltage above 0 and below the "
+                                 f"charge limit {c.until:g} V, e.g. 2.0")
+    if not 0 < tolerance <= 1:
+        raise ParameterError(f"tolerance must be in (0, 1], got {tolerance!r}")
+    if save_cycles is None:
+        keep = sorted({1, min(10, cycles), min(100, cycles), cycles})
+    else:
+        try:
+            keep = sorted({int(k) for k in save_cycles})
+        except (TypeError, ValueError):
+            raise ParameterError(f"save_cycles must be cycle numbers, e.g. [1, 10, {cycles}], "
+                                 f"got {save_cycles!r}") from None
+        if keep and not 1 <= keep[0] <= keep[-1] <= cycles:
+            raise ParameterError(f"save_cycles must lie in 1..{cycles}, got {keep[0]}..{keep[-1]}")
+    if out_dir is not None:
+        from metalair.workflows.outputs import check_out_dir
+
+        check_out_dir(out_dir, option="out_dir")
     t0 = time.perf_counter()
     sim = Simulation(catalyst, Protocol([cyc]), parameters=parameters,
                      environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep)

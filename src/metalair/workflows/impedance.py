@@ -9,6 +9,7 @@ electrode area (Ω·cm²): the model's Ω·kg of catalyst divided by the loading
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ OPEN_CIRCUIT_NOTE = (
 
 def default_frequencies(f_min: float = 1e-3, f_max: float = 1e6, points: int = 61) -> np.ndarray:
     """Log-spaced frequencies [Hz], high to low (as instruments sweep)."""
-    if not (0 < f_min < f_max) or points < 2:
+    if not (math.isfinite(f_min) and math.isfinite(f_max) and 0 < f_min < f_max) or points < 2:
         raise ParameterError(f"need 0 < f_min < f_max and at least 2 points, got {f_min:g}, {f_max:g}, {points}")
     return np.logspace(np.log10(f_max), np.log10(f_min), int(points))
 

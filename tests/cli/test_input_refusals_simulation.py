@@ -1,0 +1,70 @@
+"""Bad input to the simulation commands and their Python functions: one clear error, nothing run."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+import metalair as ma
+from metalair.cli.app import app
+from metalair.errors import ParameterError
+from metalair.workflows.cycling import run_cycling
+from metalair.workflows.outputs import OutputFolderError
+
+runner = CliRunner()
+_P = "Discharge at 100 mA/g for 10 mAh/g"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--along", "100mA/g", "--capacities", ""], "--capacities is empty"),
+    (["--along", "100mA/g", "--capacities", "500,abc"], "could not read 'abc'"),
+    (["--along", "100mA/g", "--capacities", "500,-3"], "-3 mAh/g is not a positive capacity"),
+    (["--along", "100mA/g", "--at", "Rest for 1 h"], "not both"),
+    (["--fmax", "inf"], "--fmin/--fmax/--points"),
+])
+def test_impedance_refuses(tmp_path, args, message):
+    res = runner.invoke(app, ["impedance", "--no-plot", "--out", str(tmp_path / "o"), *args])
+    assert res.exit_code == 1 and message in res.output, res.output
+    assert "RuntimeWarning" not in res.output and not (tmp_path / "o").exists()
+
+
+def test_impedance_capacities_take_units(tmp_path):
+    res = runner.invoke(app, ["impedance", "--no-plot", "--points", "5", "--out", str(tmp_path / "o"),
+                              "--along", "100mA/g", "--capacities", "500mAh/g,1000"])
+    assert res.exit_code == 0, res.output
+    assert "500 mAh/g:" in res.output and "1000 mAh/g:" in res.output
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"eod_threshold_V": "2 V"}, ParameterError, "must be a number of volts"),
+    ({"eod_threshold_V": -1.0}, ParameterError, "above 0 and below the charge limit 4.8 V"),
+    ({"eod_threshold_V": 10.0}, ParameterError, "above 0 and below the charge limit 4.8 V"),
+    ({"save_cycles": 5}, ParameterError, "must be cycle numbers"),
+    ({"save_cycles": [0, 2]}, ParameterError, "must lie in 1..2"),
+    ({"tolerance": 1.5}, ParameterError, r"\(0, 1\]"),
+])
+def test_run_cycling_refuses_before_running(kwargs, error, message):
+    calls = []
+    with pytest.raises(error, match=message):
+        run_cycling("NLRO", "500 mA/g", "500 mAh/g", 2, progress=lambda *a: calls.append(a), **kwargs)
+    assert not calls  # refused before the first step
+
+
+def test_run_cycling_out_dir_that_is_a_file(tmp_path):
+    afile = tmp_path / "afile.txt"
+    afile.write_text("x")
+    with pytest.raises(OutputFolderError, match="is a file, not a folder"):
+        run_cycling("NLRO", "500 mA/g", "500 mAh/g", 2, out_dir=afile)
+
+
+def test_cycle_cli_refuses_eod_threshold_outside_the_window(tmp_path):
+    res = runner.invoke(app, ["cycle", "--cycles", "2", "--eod-threshold", "10", "--no-plot", "--no-progress",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and "eod_threshold_V 10.0 must be a voltage" in res.output, res.output
+
+
+def test_simulate_refuses_unknown_keyword_and_bad_solver():
+    with pytest.raises(ParameterError, match="unknown keyword 'enviroment'; did you mean 'environment'"):
+        ma.simulate("NLRO", _P, enviroment="dry air")
+    with pytest.raises(ParameterError, match="solver must be a SolverSettings"):
+        ma.simulate("NLRO", _P, solver="foo")
