@@ -21,10 +21,18 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 
-__all__ = ["grid", "parse_axis", "from_table", "sample", "catalyst_files", "SAMPLERS"]
+__all__ = ["grid", "parse_axis", "from_table", "sample", "catalyst_files", "SAMPLERS", "TEXT_NAMES", "TABLE_FORMATS"]
 
 #: Accepted sampling methods of :func:`sample`.
 SAMPLERS = ("sobol", "lhs", "random")
+
+#: Candidate names whose values are always text (a catalyst name or file, an environment name), even when a
+#: value looks like a number.
+TEXT_NAMES = ("catalyst", "environment")
+
+#: What ``--table`` / :func:`from_table` reads.
+TABLE_FORMATS = ("a CSV file (UTF-8 text: a header row of candidate names, then one candidate per row) or a "
+                 "Parquet file (.parquet, .pq)")
 
 
 def parse_axis(text: str) -> tuple[str, list[Any]]:
@@ -53,7 +61,11 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
         if num < 1 or not (math.isfinite(lo) and math.isfinite(hi)):
             raise ParameterError(f"axis {text!r}: num must be >= 1 and the ends finite")
         return name, [float(x) for x in np.round(np.linspace(lo, hi, num), 12)]
-    return name, [_scalar(v.strip()) for v in spec.split(",") if v.strip()]
+    return name, [v.strip() if name in TEXT_NAMES else _scalar(v.strip()) for v in spec.split(",") if v.strip()]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def _scalar(text: str) -> Any:
@@ -75,36 +87,129 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
     axes : mapping name -> values, or sequence of ``"name=..."`` strings (see :func:`parse_axis`)
     """
     if not isinstance(axes, Mapping):
-        axes = dict(parse_axis(a) for a in axes)
+        parsed: dict[str, list[Any]] = {}
+        for a in axes:
+            axis, parsed_values = parse_axis(a)
+            if axis in parsed:
+                raise ParameterError(f"axis {axis} given twice; give each axis once, with all its values "
+                                     f"(e.g. {axis}=v1,v2,v3)")
+            parsed[axis] = parsed_values
+        axes = parsed
     if not axes:
         raise ParameterError("a grid needs at least one axis")
     for name, values in axes.items():
         if len(values) == 0:
             raise ParameterError(f"grid axis {name!r} has no values")
+        if name not in TEXT_NAMES and any(_is_number(v) for v in values):
+            bad = next((v for v in values if not _is_number(v)), None)
+            if bad is not None:
+                raise ParameterError(f"axis {name}: {bad!r} is not a number (the axis's other values are numbers)")
     names = list(axes)
     return [dict(zip(names, combo)) for combo in itertools.product(*(list(axes[n]) for n in names))]
 
 
 def from_table(path_or_rows: str | os.PathLike[str] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Candidates from a CSV or Parquet table (one row per candidate, one column per name), or from rows."""
+    """Candidates from a CSV or Parquet table (one row per candidate, one column per name), or from rows.
+
+    In a CSV file, a line starting with ``#`` is a comment, an empty cell leaves that name out of the
+    candidate, and a cell that reads as a number is a number (``catalyst`` and ``environment`` stay text).
+
+    Raises
+    ------
+    ParameterError
+        The file does not exist.
+    DataFormatError
+        The file is neither a UTF-8 text CSV nor a Parquet file, has no header or no rows, names a column
+        twice, has a row with more cells than the header or a value in a column without a name, or has a
+        column of numbers with a cell that is not a number (the message names the row and the column).
+    """
     if not isinstance(path_or_rows, (str, os.PathLike)):
         return [dict(r) for r in path_or_rows]
     p = Path(path_or_rows)
     if not p.is_file():
         raise ParameterError(f"candidate table {str(p)!r} does not exist")
     if p.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        rows = pq.read_table(p).to_pylist()
+        rows = _parquet_rows(p)
     else:
-        with open(p, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(line for line in fh if not line.lstrip().startswith("#"))
-            if not reader.fieldnames:
-                raise DataFormatError(f"candidate table {str(p)!r} has no header row")
-            rows = [{k.strip(): _scalar(v.strip()) for k, v in r.items() if k is not None and v not in (None, "")}
-                    for r in reader]
+        rows = _csv_rows(p)
     if not rows:
         raise DataFormatError(f"candidate table {str(p)!r} has no rows")
+    return rows
+
+
+def _parquet_rows(p: Path) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        _check_unique(p, [str(n) for n in pq.read_schema(p).names])
+        table = pq.read_table(p)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataFormatError(f"candidate table {str(p)!r} is not a readable Parquet file ({exc}); --table takes "
+                              f"{TABLE_FORMATS}") from None
+    return list(table.to_pylist())
+
+
+def _check_unique(p: Path, names: Sequence[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataFormatError(f"candidate table {str(p)!r}: axis {name} given twice (columns {seen[name]} and "
+                                  f"{i}); give each name in one column")
+        seen[name] = i
+
+
+def _csv_rows(p: Path) -> list[dict[str, Any]]:
+    try:
+        text = p.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark (spreadsheet exports) is not a name
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"candidate table {str(p)!r} is not a text CSV file (byte {exc.start} is not UTF-8 "
+                              f"text); --table takes {TABLE_FORMATS}") from None
+    if "\x00" in text:
+        raise DataFormatError(f"candidate table {str(p)!r} is not a text CSV file (it holds NUL bytes: a binary "
+                              f"file); --table takes {TABLE_FORMATS}")
+    kept = [(n, line) for n, line in enumerate(text.splitlines(keepends=True), start=1)
+            if not line.lstrip().startswith("#")]
+    reader = csv.reader(line for _n, line in kept)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise DataFormatError(f"candidate table {str(p)!r} has no header row")
+        names = [h.strip() for h in header]
+        _check_unique(p, [n for n in names if n])  # unnamed columns (a trailing comma) are checked below
+        cells: list[tuple[int, list[str]]] = []
+        for record in reader:
+            line_no = kept[reader.line_num - 1][0]
+            if not any(c.strip() for c in record):
+                continue
+            if len(record) > len(names):
+                raise DataFormatError(f"{p} row {line_no}: {len(record)} cells, but the header names "
+                                      f"{len(names)} columns")
+            cells.append((line_no, [c.strip() for c in record] + [""] * (len(names) - len(record))))
+    except csv.Error as exc:
+        raise DataFormatError(f"candidate table {str(p)!r} is not a readable CSV file ({exc}); --table takes "
+                              f"{TABLE_FORMATS}") from None
+    rows: list[dict[str, Any]] = [{} for _ in cells]
+    for j, name in enumerate(names):
+        column = [(line_no, rec[j]) for line_no, rec in cells]
+        if not name:
+            filled = next(((line_no, t) for line_no, t in column if t), None)
+            if filled is not None:
+                raise DataFormatError(f"{p} row {filled[0]}, column {j + 1}: {filled[1]!r} is in a column without "
+                                      "a name in the header row")
+            continue
+        if name in TEXT_NAMES:
+            values = [v for _n, v in column]
+        else:
+            values = [_scalar(v) for _n, v in column]
+            if any(_is_number(v) for v, (_n, t) in zip(values, column) if t):
+                for v, (line_no, t) in zip(values, column):
+                    if t and not _is_number(v):
+                        raise DataFormatError(f"{p} row {line_no}, column {name}: {t!r} is not a number (the "
+                                              "column's other cells are numbers)")
+        for row, v, (_n, t) in zip(rows, values, column):
+            if t:
+                row[name] = v
     return rows
 
 

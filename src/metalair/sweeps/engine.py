@@ -41,6 +41,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -53,7 +54,8 @@ from metalair._files import atomic_write, atomic_write_text
 from metalair.errors import MetalairError, ParameterError
 
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
-           "tables_identical", "ProgressBar", "MANIFEST", "RESULTS"]
+           "tables_identical", "ProgressBar", "MANIFEST", "RESULTS", "SCHEDULER_FORMS", "check_scheduler",
+           "check_workers", "check_candidate_kinds"]
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -61,6 +63,10 @@ _PART = "part-{:06d}.parquet"
 _FORMAT = "metalair sweep"
 #: Columns the engine adds to every row.
 ENGINE_COLUMNS = ("candidate_id", "batch", "status", "message")
+#: What ``scheduler`` accepts, in words (for messages).
+SCHEDULER_FORMS = ("'local' (a Dask cluster on this machine), 'serial' (in this process, no Dask) or the address of a "
+                   "running Dask scheduler, tcp://host:port (e.g. tcp://10.0.0.5:8786)")
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 
 
 class SweepError(MetalairError, RuntimeError):
@@ -289,6 +295,73 @@ class ProgressBar:
         self.stream.flush()
 
 
+def check_scheduler(scheduler: Any, option: str = "scheduler") -> str:
+    """``scheduler`` if it is ``"local"``, ``"serial"`` or a scheduler address ``[tcp://]host:port``.
+
+    Parameters
+    ----------
+    scheduler : str
+        The value to check.
+    option : str
+        How the message names it (``"--scheduler"`` on the command line).
+
+    Raises
+    ------
+    ParameterError
+        Anything else; the message lists the accepted forms.
+    """
+    if scheduler in ("local", "serial"):
+        return str(scheduler)
+    if isinstance(scheduler, str):
+        text = scheduler.strip()
+        m = _ADDRESS.fullmatch(text)
+        if (m and 0 < int(m.group(1)) < 65536) or re.fullmatch(r"inproc://\S+", text):
+            return text
+    raise ParameterError(f"{option} {scheduler!r} is not understood; use {SCHEDULER_FORMS}")
+
+
+def check_workers(n_workers: Any, option: str = "n_workers") -> int | None:
+    """``n_workers`` if it is None (all cores) or a whole number >= 1; else :class:`ParameterError`."""
+    if n_workers is None:
+        return None
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ParameterError(f"{option} must be >= 1 (the number of worker processes), got {n_workers!r}")
+    return int(n_workers)
+
+
+def _kind(value: Any) -> str | None:
+    v = _clean(value)
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return "text"
+
+
+def check_candidate_kinds(candidates: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a name whose values are of different kinds (numbers and text): its column could not have one type.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first candidate that differs, and the one it differs from.
+    """
+    first: dict[str, tuple[str, int, Any]] = {}
+    for i, cand in enumerate(candidates):
+        for name, value in cand.items():
+            kind = _kind(value)
+            if kind is None:
+                continue
+            seen = first.setdefault(str(name), (kind, i, value))
+            if seen[0] != kind:
+                raise ParameterError(
+                    f"candidate {i}: {name} = {value!r} is {kind}, but candidate {seen[1]} gives {seen[2]!r} "
+                    f"({seen[0]}); give every candidate the same kind of value for {name} (all numbers, all text "
+                    "or all true/false)")
+
+
 def _make_client(scheduler: str, n_workers: int | None) -> tuple[Any, Any, str]:
     try:
         from distributed import Client, LocalCluster
@@ -340,9 +413,9 @@ def run_sweep(
         Candidates per batch (default :func:`default_batch_size`; a resumed
         sweep keeps the batch size it started with).
     scheduler : {"local", "serial"} or address
-        See the module notes.
+        See the module notes and :func:`check_scheduler`.
     n_workers : int, optional
-        Worker processes of the local cluster (default: all cores).
+        Worker processes of the local cluster, >= 1 (default: all cores).
     resume : bool
         Continue a sweep in ``out_dir``: finished batches are kept.
     overwrite : bool
@@ -364,7 +437,9 @@ def run_sweep(
     Raises
     ------
     ParameterError
-        Bad options, or ``out_dir`` holds a different sweep (without ``overwrite``).
+        Before any work: bad options (an unknown ``scheduler``, ``n_workers`` < 1, an ``out_dir`` that
+        is a file or cannot be written), a candidate name given numbers by some candidates and text by
+        others, or ``out_dir`` holds a different sweep (without ``overwrite``).
     SweepError
         Batches could not be finished; the finished ones are kept for ``resume``.
     """
@@ -378,7 +453,12 @@ def run_sweep(
         raise ParameterError(f"evaluate must be callable, got {type(evaluate).__name__}")
     if scheduler is None:
         scheduler = "local"
-    out = Path(out_dir)
+    scheduler = check_scheduler(scheduler)
+    n_workers = check_workers(n_workers)
+    check_candidate_kinds(cands)
+    from metalair.workflows.outputs import check_out_dir
+
+    out = check_out_dir(out_dir, option="out_dir")
     manifest_path = out / MANIFEST
     old = None
     if manifest_path.is_file():

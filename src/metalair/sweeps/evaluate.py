@@ -43,7 +43,7 @@ from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
 from metalair.errors import ParameterError
 
 __all__ = ["CyclingSettings", "ScreenSettings", "evaluate_candidate", "apply_candidate", "descriptor_value",
-           "KEY_FORMS", "RESULT_COLUMNS"]
+           "check_settings", "check_candidate", "KEY_FORMS", "RESULT_COLUMNS", "CYCLING_COLUMNS"]
 
 KEY_FORMS = ("catalyst", "catalyst.<field>", "descriptors.<product|*>.<field>", "host_couples.<index|*>.<field>",
              "parameters.<field>", "protocol.<name>", "environment")
@@ -54,6 +54,13 @@ RESULT_COLUMNS = (
     "charge_capacity_mAh_g", "charge_recovered_pct", "energy_efficiency_pct", "charge_plateaus",
     "charge_plateau_1_V", "charge_plateau_2_V", "charge_plateau_3_V", "carbonate_after_charge_mmol_g",
     "residue_after_charge_mmol_g", "discharge_end_reason", "charge_end_reason",
+)
+
+#: Result columns of capacity-limited cycling (see :func:`evaluate_candidate`).
+CYCLING_COLUMNS = (
+    "cycle_life", "censored", "first_failed_cycle", "cycles_run", "eod_voltage_first_V", "eod_voltage_last_V",
+    "eoc_voltage_first_V", "eoc_voltage_last_V", "polarisation_first_cycle_V", "polarisation_last_cycle_V",
+    "end_of_life_reason",
 )
 
 
@@ -210,7 +217,7 @@ def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = Scr
     params = _replace(DEFAULT_PARAMETERS, par_changes, "LumpedParameters") if par_changes else DEFAULT_PARAMETERS
     protocol = settings.protocol
     if protocol is not None:
-        needed = [f for _t, f, _s, _c in string.Formatter().parse(protocol) if f]
+        needed = _protocol_fields(protocol)
         missing = [f for f in needed if f not in fills]
         if missing:
             raise ParameterError(f"protocol {protocol!r} needs value(s) for {missing}: add protocol.<name> to the "
@@ -221,6 +228,76 @@ def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = Scr
                                  f"{protocol!r} (it has fields {needed or 'none'})")
         protocol = protocol.format(**fills)
     return cat, params, protocol, env
+
+
+def _protocol_fields(protocol: str) -> list[str]:
+    return [f for _t, f, _s, _c in string.Formatter().parse(protocol) if f]
+
+
+def check_settings(settings: ScreenSettings) -> None:
+    """Check what every candidate shares, before any candidate runs.
+
+    The environment, the protocol (unless it holds ``{name}`` fields: those are filled per
+    candidate, see :func:`check_candidate`) and the cycling settings. The errors are the ones
+    ``metalair simulate`` and ``metalair cycle`` give for the same input, so a typo fails once,
+    not in every row.
+
+    Raises
+    ------
+    ParameterError, ProtocolError, KeyNotFoundError
+        An unknown environment, a protocol that cannot be read, impossible cycling settings.
+    """
+    from metalair.chemistry import environment as get_env
+
+    if not isinstance(settings, ScreenSettings):
+        raise ParameterError(f"settings must be a ScreenSettings, got {type(settings).__name__}")
+    get_env(settings.environment)
+    if settings.protocol is not None:
+        if not isinstance(settings.protocol, str):
+            raise ParameterError(f"settings.protocol must be protocol text, got {type(settings.protocol).__name__}")
+        if not _protocol_fields(settings.protocol):
+            from metalair.protocols.parser import parse_protocol
+
+            parse_protocol(settings.protocol)
+    c = settings.cycling
+    if c is not None:
+        from metalair.workflows.cycling import cycling_protocol
+
+        cycling_protocol(c.current, c.capacity, c.cycles, c.v_min, c.v_max)
+        if isinstance(c.tolerance, bool) or not isinstance(c.tolerance, (int, float)) or not 0 < c.tolerance <= 1:
+            raise ParameterError(f"cycling tolerance must be in (0, 1], got {c.tolerance!r}")
+        if (isinstance(c.eod_threshold_V, bool) or not isinstance(c.eod_threshold_V, (int, float))
+                or not math.isfinite(c.eod_threshold_V)):
+            raise ParameterError(f"cycling eod_threshold_V must be a finite voltage in V, got {c.eod_threshold_V!r}")
+
+
+def check_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()) -> None:
+    """Build everything one candidate's run needs (catalyst, parameters, environment, model, protocol); run nothing.
+
+    Raises
+    ------
+    MetalairError
+        What :func:`evaluate_candidate` would raise before its first time step.
+    """
+    from metalair.chemistry import environment as get_env
+
+    cat, params, protocol, env_name = apply_candidate(candidate, settings)
+    env = get_env(env_name)
+    if protocol is not None:
+        _simulation(cat, params, protocol, env, settings)
+    elif settings.cycling is not None:
+        from metalair.models.lumped import LumpedAirElectrode
+
+        LumpedAirElectrode(cat, params, env)
+
+
+def _simulation(cat: Catalyst, params: Any, protocol: str, env: Any, settings: ScreenSettings) -> Any:
+    """The discharge–charge :class:`~metalair.protocols.simulation.Simulation` of one candidate (not run)."""
+    from metalair.protocols.simulation import Simulation
+
+    return Simulation(cat, protocol, parameters=params, environment=env,
+                      save_cycles=None if settings.plateaus else (),
+                      solver=SCREENING_SOLVER if settings.fast else None)
 
 
 def descriptor_value(cat: Catalyst, key: str) -> float:
@@ -261,18 +338,13 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
     out: dict[str, Any] = {}
     status, messages = "ok", []
     if protocol is not None:
-        from metalair.protocols.simulation import Simulation
-
+        sol = _simulation(cat, params, protocol, env, settings).run()
         if settings.plateaus:
             from metalair.analysis.summary import summarize
 
-            sol = Simulation(cat, protocol, parameters=params, environment=env,
-                             solver=SCREENING_SOLVER if settings.fast else None).run()
             s = summarize(sol)
             plateaus = s.get("charge_plateaus") or []
         else:
-            sol = Simulation(cat, protocol, parameters=params, environment=env, save_cycles=(),
-                             solver=SCREENING_SOLVER if settings.fast else None).run()
             s = _summary_from_steps(sol)
             plateaus = []
         nan = math.nan

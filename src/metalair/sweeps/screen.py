@@ -16,12 +16,19 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from metalair.errors import ParameterError
-from metalair.sweeps.engine import SweepResult, run_sweep
-from metalair.sweeps.evaluate import ScreenSettings, apply_candidate, descriptor_value, evaluate_candidate
+from metalair.errors import MetalairError, ParameterError
+from metalair.sweeps.engine import ENGINE_COLUMNS, SweepResult, run_sweep
+from metalair.sweeps.evaluate import (
+    CYCLING_COLUMNS,
+    RESULT_COLUMNS,
+    ScreenSettings,
+    check_candidate,
+    check_settings,
+    descriptor_value,
+    evaluate_candidate,
+)
 
 __all__ = ["ScreenResult", "run_screen", "reference_markers", "map_columns", "MARKED_CATALYSTS"]
 
@@ -123,8 +130,11 @@ def run_screen(
 
     Raises
     ------
-    ParameterError
-        The first candidate cannot be applied (unknown key, bad value).
+    ParameterError, ProtocolError
+        Before any candidate runs: settings every candidate shares are wrong (unknown environment,
+        unreadable protocol, impossible cycling settings: the message ``metalair simulate`` or
+        ``metalair cycle`` gives), the first candidate cannot be applied (unknown key, bad value),
+        a map axis is not a column, or an option of :func:`~metalair.sweeps.engine.run_sweep` is bad.
     """
     cands = [dict(c) for c in candidates]
     if not cands:
@@ -133,15 +143,25 @@ def run_screen(
         raise ParameterError(f"settings must be a ScreenSettings, got {type(settings).__name__}")
     if settings.protocol is None and settings.cycling is None:
         raise ParameterError("nothing to compute: give a protocol, cycling settings, or both")
+    check_settings(settings)  # shared by all candidates: one error now, not one per row
     try:
-        apply_candidate(cands[0], settings)  # a typo in a key fails here, before any work is sent out
-    except ParameterError as exc:
-        raise ParameterError(f"candidate 0 {cands[0]}: {exc}") from None
+        check_candidate(cands[0], settings)  # a typo in a key fails here, before any work is sent out
+    except MetalairError as exc:
+        raise type(exc)(f"candidate 0 {cands[0]}: {exc}") from None
+    names = list(cands[0])
+    for c in cands[1:]:
+        names.extend(k for k in c if k not in names)
+    if map_axes is not None:
+        known = [*names, *(RESULT_COLUMNS if settings.protocol is not None else ()),
+                 *(CYCLING_COLUMNS if settings.cycling is not None else ()), *ENGINE_COLUMNS]
+        for a in map_axes:
+            if a not in known:
+                raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(known)}")
     evaluate = functools.partial(evaluate_candidate, settings=settings)
     spec = {"evaluate": "metalair.sweeps.evaluate.evaluate_candidate", "settings": dataclasses.asdict(settings)}
     sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
                       resume=resume, overwrite=overwrite, spec=spec, progress=progress)
-    out = Path(out_dir)
+    out = sweep.out_dir  # the folder the engine checked and wrote (~ expanded)
     files = dict(sweep.files)
     from metalair._files import write_csv_rows
 
@@ -150,9 +170,6 @@ def run_screen(
     rows = zip(*(table.column(c).to_pylist() for c in cols))
     write_csv_rows(out / "results.csv", cols, ([("" if v is None else v) for v in r] for r in rows))
     files["csv"] = str(out / "results.csv")
-    names = list(cands[0])
-    for c in cands[1:]:
-        names.extend(k for k in c if k not in names)
     axes = map_axes or map_columns(table, names)
     if map_axes is not None:
         for a in map_axes:
