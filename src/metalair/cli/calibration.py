@@ -8,12 +8,18 @@ bad option); 2 internal or solver failure.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from metalair.cli._common import fail
 from metalair.errors import DataFormatError, MetalairError
 from metalair.units import convert
 
@@ -37,10 +43,21 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
-def _bar(label: str):
+def _bar(label: str) -> Callable[[int, int], None]:
+    """A progress reporter on stderr like the package's other bars: ``label [####....]  40% (2/5 runs)``.
+
+    The line is redrawn in place (carriage return) and ended with a newline when ``done == total``.
+    """
+    state = {"last": -1}
+
     def report(done: int, total: int) -> None:
-        sys.stderr.write(f"\r{label}: {done}/{total} runs")
-        if done == total:
+        pct = int(100 * done / max(total, 1))
+        if pct == state["last"] and done != total:
+            return
+        state["last"] = pct
+        bar = "#" * (pct // 5) + "." * (20 - pct // 5)
+        sys.stderr.write(f"\r{label} [{bar}] {pct:3d}% ({done}/{total} runs)")
+        if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
     return report
@@ -48,12 +65,12 @@ def _bar(label: str):
 
 def calibrate_cmd(
     targets: Path | None = typer.Option(None, "--targets", "-t",
-                                           help="Targets file (.toml with [[target]] tables, or .csv)."),
+                                           help="Targets file (.toml with \\[\\[target]] tables, or .csv)."),
     data: str | None = typer.Option(None, "--data", "-d",
                                        help="Measured cycler file(s), comma-separated: first-cycle capacity, "
                                             "mean discharge voltage and polarisation become targets."),
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst of the --data cells."),
-    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells [mg]."),
+    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells \\[mg]."),
     fmt: str | None = typer.Option(None, "--format", help="Force the --data format (e.g. 'csv')."),
     columns: str | None = typer.Option(None, "--columns",
                                        help="For a generic CSV: canonical=column pairs, comma-separated, e.g. "
@@ -73,10 +90,26 @@ def calibrate_cmd(
     resume: bool = typer.Option(False, "--resume", help="Reuse the model evaluations stored in OUT/checkpoint.json."),
     out: Path = typer.Option(Path("calibration"), "--out", "-o", help="Output folder."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write calibration.png."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out "
+                                   "(without it such a folder is refused; --resume continues it instead)."),
 ) -> None:
     """Re-derive fitted parameters from published and/or measured targets; print and write the calibration table."""
     from metalair.calibration import builtin_targets, calibrate, load_targets, profile_likelihood, targets_from_cycler
+    from metalair.models.parameters import LumpedParameters
+    from metalair.workflows.outputs import begin_run, check_out_dir
 
+    for option, value in (("--starts", starts), ("--max-iterations", max_iterations)):
+        if value < 1:
+            _fail(f"{option} must be >= 1, got {value}")
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be >= 1 (the number of processes), got {workers}")
+    known = {f.name for f in dataclasses.fields(LumpedParameters)}
+    for name in _split(profile) + _split(params):
+        if name not in known:
+            hint = difflib.get_close_matches(name, sorted(known), n=1)
+            _fail(f"{'--profile' if name in _split(profile) else '--params'}: {name!r} is not a model parameter"
+                  + (f"; did you mean {hint[0]!r}?" if hint else " (see 'metalair catalysts --parameters')"))
+    manifest = None
     try:
         tg = []
         if targets is not None:
@@ -98,17 +131,30 @@ def calibrate_cmd(
         elif b not in ("none", "auto"):
             tg = builtin_targets(_split(builtin)) + tg
         if not tg:
-            _fail("no targets: give --targets, --data or --builtin")
+            _fail("no targets: give --targets, --data or --builtin (--builtin none leaves only those two)")
+        if resume:  # the earlier run's checkpoint is what --resume continues: keep the folder as it is
+            check_out_dir(out)
+        else:
+            manifest = begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite,
+                                 expected=("calibration.json", "calibration.csv", "checkpoint.json"))
         out.mkdir(parents=True, exist_ok=True)
         ck = out / "checkpoint.json"
         if resume and not ck.is_file():
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
                         max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume)
+    except typer.Exit:
+        if manifest is not None:
+            manifest.abandon()
+        raise
     except (MetalairError, DataFormatError, OSError) as exc:
+        if manifest is not None:
+            manifest.abandon()
         _fail(str(exc))
         return
     except Exception as exc:  # an internal failure: exit 2, not a traceback
+        if manifest is not None:
+            manifest.abandon()
         _fail(f"internal failure: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
         return
     typer.echo(res.table())
@@ -117,6 +163,9 @@ def calibrate_cmd(
         try:
             pr = profile_likelihood(res, name, workers=workers, progress=_say)
         except MetalairError as exc:
+            if manifest is not None:
+                manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
+                manifest.finish("partial", f"--profile {name}: {exc}")
             _fail(str(exc))
             return
         typer.echo(f"profile likelihood {name}: 95 % interval {pr['ci95']} -> "
@@ -125,6 +174,9 @@ def calibrate_cmd(
 
         atomic_write_text(out / f"profile_{name}.json", json.dumps(pr, indent=2))
         files[f"profile {name}"] = f"profile_{name}.json"
+    if manifest is not None:
+        manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
+        manifest.finish()
     typer.echo("wrote " + ", ".join(str(out / f) for f in files.values()))
 
 
@@ -133,19 +185,86 @@ ensemble_app = typer.Typer(
     no_args_is_help=True)
 
 
+#: Largest accepted --halfwidth [eV]: DFT errors on d-band centres and ICOHPs are about 0.1-0.3 eV; beyond
+#: 1 eV a sample no longer describes the same catalyst (and its runs fail).
+MAX_HALFWIDTH_EV = 1.0
+
+
+def _load_calibration(path: Path) -> dict[str, Any]:
+    """The calibration.json document of ``metalair calibrate``, checked; exits with a message otherwise."""
+    from metalair.models.parameters import DEFAULT_PARAMETERS
+
+    what = f"--calibration {str(path)!r}"
+    hint = "give the calibration.json that 'metalair calibrate' writes"
+    if not path.is_file():
+        fail(f"{what} does not exist ({hint})")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        fail(f"{what} is not a calibration.json written by 'metalair calibrate': it is not text ({hint})")
+    except json.JSONDecodeError as exc:
+        fail(f"{what} is not a calibration.json written by 'metalair calibrate': not JSON (line {exc.lineno}, "
+              f"column {exc.colno}: {exc.msg}); {hint}")
+    except OSError as exc:
+        fail(f"{what} cannot be read: {exc.strerror or exc}")
+    table = doc.get("table") if isinstance(doc, dict) else None
+    if not isinstance(table, list) or not table:
+        fail(f"{what} is not a calibration.json written by 'metalair calibrate': it has no 'table' of calibrated "
+              f"parameters ({hint})")
+    values: dict[str, float] = {}
+    for i, row in enumerate(table):
+        name = row.get("parameter") if isinstance(row, dict) else None
+        value = row.get("value") if isinstance(row, dict) else None
+        if (not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value)):
+            fail(f"{what}: row {i} of its 'table' needs a 'parameter' name and a finite 'value', got {row!r} "
+                  f"({hint})")
+        values[name] = float(value)
+    try:
+        DEFAULT_PARAMETERS.replace(**values)
+    except (MetalairError, TypeError) as exc:
+        fail(f"{what}: its values are not valid model parameters: {exc}")
+    return doc
+
+
+def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth: float, sobol: int,
+                            workers: int | None, out: Path) -> None:
+    """Every option of ``ensemble`` checked before the first run; exits with a message."""
+    from metalair.catalysts import get_catalyst
+    from metalair.workflows.outputs import check_out_dir
+
+    if not catalysts:
+        fail("--catalyst is empty: give one or more catalysts, comma-separated, e.g. RuO2,NLRO")
+    if n < 2:
+        fail(f"--ensemble {n}: give at least 2 samples (64 or more for a 90 % band)")
+    if method not in ("lhs", "sobol"):
+        fail(f"--method {method!r} is not supported; use 'lhs' (Latin hypercube) or 'sobol'")
+    if not 0 < halfwidth <= MAX_HALFWIDTH_EV:
+        fail(f"--halfwidth {halfwidth:g} eV: the half-width of the uncertainty on each DFT descriptor must be "
+              f"> 0 and at most {MAX_HALFWIDTH_EV:g} eV (typical DFT errors are 0.1-0.3 eV; default 0.1)")
+    if sobol != 0 and sobol < 4:
+        fail(f"--sobol {sobol}: give 0 (no Sobol' indices) or N >= 4 base samples")
+    if workers is not None and workers < 1:
+        fail(f"--workers must be >= 1 (the number of processes), got {workers}")
+    try:
+        check_out_dir(out, option="--out")
+        for c in catalysts:
+            get_catalyst(c)
+            check_out_dir(out / c, option="--out")
+    except MetalairError as exc:
+        fail(str(exc))
+
+
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool) -> None:
     from metalair.calibration.ensemble import preset_ensemble, sobol_indices
 
+    names = _split(catalysts)
+    _check_ensemble_options(names, n, method, halfwidth, sobol, workers, out)
+    doc = _load_calibration(calibration) if calibration is not None else None
     try:
-        doc = None
-        if calibration is not None:
-            if not calibration.is_file():
-                _fail(f"--calibration {str(calibration)!r} does not exist "
-                      "(give the calibration.json that 'metalair calibrate' writes)")
-            doc = json.loads(calibration.read_text(encoding="utf-8"))
         results = {}
-        for c in _split(catalysts):
+        for c in names:
             res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
                                       calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"))
             inputs = res.inputs
@@ -169,6 +288,9 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
     except MetalairError as exc:
         _fail(str(exc))
         return
+    except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
+        _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
+        return
     typer.echo(f"wrote {out}")
 
 
@@ -176,9 +298,11 @@ _N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")
 _CATS = typer.Option("RuO2,NLRO", "--catalyst", "-c", help="Catalysts, comma-separated.")
 _METHOD = typer.Option("lhs", "--method", help="'lhs' (Latin hypercube) or 'sobol'.")
 _SEED = typer.Option(0, "--seed")
-_HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band centre and ICOHP [eV].")
+_HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band centre and ICOHP \\[eV], "
+                   "> 0 and <= 1.")
 _CAL = typer.Option(None, "--calibration", help="calibration.json: use its values and sample its intervals.")
-_SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many base samples (N(d+2) runs).")
+_SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many base samples, 0 or >= 4 "
+                      "(N(d+2) runs).")
 _WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs).")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot")

@@ -47,12 +47,12 @@ def from_dft(
     orbital: str = typer.Option("d", "--orbital", help="Band: d, p, s or f."),
     erange: str | None = typer.Option(None, "--erange", help="Energy window relative to E_F in eV, 'LOW:HIGH'."),
     bond: str = typer.Option("Ru-O", "--bond", help="Bond type for the mean ICOHP, e.g. 'Ru-O'."),
-    cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted [Å]."),
+    cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted \\[Å]."),
     template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
                                            "values not computed here (host couples, other products, stages)."),
     name: str | None = typer.Option(None, "--name"),
     formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
-    molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass [g/mol]."),
+    molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
 ) -> None:
     """Assemble a catalyst file from DFT outputs (d-band centre, bond ICOHP, free-energy steps)."""
@@ -117,8 +117,25 @@ def _ranges(items: list[str]) -> dict:
             _fail(f"--sample {item!r}: LOW and HIGH must be numbers")
         if len(parts) == 3:
             rng.append(parts[2].strip())
+        if name.strip() in out:
+            _fail(f"axis {name.strip()} given twice; give each --sample name once")
         out[name.strip()] = rng
     return out
+
+
+def _check_run_options(out: Path, scheduler: str, workers: int | None, batch_size: int | None) -> None:
+    """Refuse bad --out, --scheduler, --workers and --batch-size before any candidate is built or run."""
+    from metalair.sweeps.engine import check_scheduler, check_workers
+    from metalair.workflows.outputs import check_out_dir
+
+    try:
+        check_scheduler(scheduler, "--scheduler")
+        check_workers(workers, "--workers")
+        check_out_dir(out, option="--out")
+    except MetalairError as exc:
+        _fail(str(exc))
+    if batch_size is not None and batch_size < 1:
+        _fail(f"--batch-size must be >= 1 (candidates per batch), got {batch_size}")
 
 
 def _collect(grid_axes: list[str], table: Path | None, sample_specs: list[str], n: int, method: str, seed: int,
@@ -169,6 +186,8 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
         _fail(str(exc), EXIT_FAILED)
     except (MetalairError, ImportError) as exc:
         _fail(str(exc))
+    except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
+        _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
     sw = res.sweep
     typer.echo(f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed) on {sw.mode}: "
                f"{sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok")
@@ -199,7 +218,7 @@ def screen(
     grid: list[str] = typer.Option([], "--grid", help="Grid axis NAME=v1,v2,... or NAME=start:stop:num, repeatable; "
                                    "names like descriptors.*.icohp, catalyst.free_energy_overpotential."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
-    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH[:log], repeatable; with --n."),
+    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log], repeatable; with --n."),
     n: int = typer.Option(1000, "--n", help="Number of sampled candidates."),
     method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs or random."),
     seed: int = typer.Option(0, "--seed"),
@@ -220,7 +239,8 @@ def screen(
     environment: str = typer.Option("ambient air", "--environment", "-e"),
     out: Path = typer.Option(Path("screen"), "--out", "-o", help="Output folder (Parquet dataset, CSV, map)."),
     scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster (>= 1; "
+                                       "default: all cores)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the sweep in --out, skipping finished batches."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out."),
@@ -229,6 +249,7 @@ def screen(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Screen catalysts: a descriptor grid, table, sampled distribution, or catalyst files, on Dask."""
+    _check_run_options(out, scheduler, workers, batch_size)
     try:
         cands = _collect(grid, table, sample, n, method, seed, list(files or []))
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
@@ -245,7 +266,7 @@ def sweep(
                                   "--protocol, repeatable."),
     grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
-    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH[:log] with full names, repeatable."),
+    sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log] with full names, repeatable."),
     n: int = typer.Option(256, "--n"),
     method: str = typer.Option("sobol", "--method"),
     seed: int = typer.Option(0, "--seed"),
@@ -273,6 +294,7 @@ def sweep(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Sweep model parameters and protocol variables (same engine and outputs as 'screen')."""
+    _check_run_options(out, scheduler, workers, batch_size)
     axes = [f"parameters.{a}" for a in param] + [f"protocol.{a}" for a in var] + list(grid)
     try:
         cands = _collect(axes, table, sample, n, method, seed, [])

@@ -1,0 +1,45 @@
+"""`metalair calibrate`: options checked before any model run; an earlier run is not mixed or lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from metalair.cli.app import app
+from metalair.workflows.outputs import MANIFEST_NAME
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--builtin", "none"], "no targets"),
+    (["--max-iterations", "0"], "--max-iterations must be >= 1"),
+    (["--starts", "0"], "--starts must be >= 1"),
+    (["--workers", "0"], "--workers must be >= 1"),
+    (["--profile", "foo"], "--profile: 'foo' is not a model parameter"),
+])
+def test_calibrate_refuses_before_running(tmp_path, args, message):
+    res = runner.invoke(app, ["calibrate", "--out", str(tmp_path / "cal"), *args])
+    assert res.exit_code == 1 and message in res.output and "internal failure" not in res.output, res.output
+    assert not (tmp_path / "cal").exists()
+
+
+def test_calibrate_out_that_is_a_file(tmp_path):
+    afile = tmp_path / "afile.txt"
+    afile.write_text("x")
+    res = runner.invoke(app, ["calibrate", "--out", str(afile)])
+    assert res.exit_code == 1 and "exists and is a file, not a folder" in res.output, res.output
+
+
+def test_calibrate_twice_needs_overwrite_and_writes_a_manifest(tmp_path):
+    args = ["calibrate", "--builtin", "P4", "--params", "beta_fe", "--starts", "1", "--workers", "1",
+            "--out", str(tmp_path / "cal"), "--no-plot"]
+    assert runner.invoke(app, args).exit_code == 0
+    manifest = json.loads((tmp_path / "cal" / MANIFEST_NAME).read_text())
+    assert manifest["status"] == "complete" and "calibration.json" in manifest["files"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "--overwrite" in again.output
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert runner.invoke(app, [*args, "--resume"]).exit_code == 0  # --resume continues the folder instead
