@@ -27,6 +27,7 @@ SHA = {
     "eis/exampleDataParstat.txt": "6876a634bcdee5af",
     "eis/gamry_eispot_data_curveaborted.dta": "d67b71431ba070e7",
     "cv/gamry_cv_data.dta": "de01e796e837ffa0",
+    "voltammetry/cv.mpt": "45d685fc99a09673",
 }
 
 #: every impedance file in tests/data/eis, with what read_impedance must do with it

@@ -16,7 +16,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io.dems import read_current_record, read_gas_flux
 from metalair.io.voltammetry import read_voltammogram
 from metalair.tables.dems import GasFluxRecord
-from metalair.tables.voltammetry import cycles_from_potential
+from metalair.tables.voltammetry import Voltammogram, cycles_from_potential
 
 
 def test_synthetic_cv_peaks_have_the_known_position_charge_and_width():
@@ -36,6 +36,29 @@ def test_synthetic_cv_peaks_have_the_known_position_charge_and_width():
         assert 0.5 < p.onset_V < 0.6  # onset lies before the peak along a negative-going sweep
     assert a.separation_V == pytest.approx({1: 0.1, 2: 0.1}, abs=3e-3)
     assert "peak separation 100.0 mV" in a.table()
+
+
+def test_cv_peaks_need_current_of_their_own_direction():
+    """A dip in an anodic current on a negative-going sweep is not a cathodic peak (and vice versa)."""
+    up = np.linspace(0.0, 1.0, 501)
+    e = np.concatenate([up, up[::-1][1:]])
+    t = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(e)) / NU)])
+    rising = np.concatenate([[True], np.diff(e) > 0])
+    ripple = 2e-5 * np.sin(2 * np.pi * e / 0.1)  # wiggles of a positive (anodic) current on the way back
+    i = np.where(rising, 1e-6 + 1e-4 * np.exp(-((e - 0.6) / 0.05) ** 2), 2e-4 + ripple)
+    a = analyze_cv(Voltammogram.from_arrays(e, i, time_s=t))
+    assert [p.direction for p in a.peaks] == ["anodic"]
+    assert a.separation_V == {}
+    # mirrored: a bump in a cathodic current on a positive-going sweep is not an anodic peak
+    b = analyze_cv(Voltammogram.from_arrays(e, -i[::-1], time_s=t))
+    assert [p.direction for p in b.peaks] == ["cathodic"]
+
+
+def test_measured_cv_reports_no_peak_of_the_wrong_sign(data_file):
+    a = analyze_cv(read_voltammogram(data_file("voltammetry/cv.mpt")))
+    assert all((p.current > 0) == (p.direction == "anodic") for p in a.peaks)
+    assert not any(p.direction == "cathodic" for p in a.peaks)  # the record's current is anodic throughout
+    assert a.separation_V == {}  # no pair of real peaks, so no separation
 
 
 def test_cycles_from_potential():

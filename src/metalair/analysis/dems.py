@@ -276,6 +276,15 @@ def dems_steps(
     for name, v in (("tail_s", tail_s), ("baseline_s", baseline_s), ("max_lag_s", max_lag_s)):
         if not (v >= 0 and math.isfinite(v)):
             raise ParameterError(f"{name} = {v!r} must be a finite number >= 0")
+    for name, v in (("calibration_uncertainty", calibration_uncertainty),
+                    ("current_uncertainty", current_uncertainty)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v < 1):
+            raise ParameterError(
+                f"{name} = {v!r} must be a relative standard uncertainty, a number from 0 to below 1 "
+                "(e.g. 0.05 for 5 %)"
+            )
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not (0 < threshold < 1):
+        raise ParameterError(f"threshold = {threshold!r} must lie between 0 and 1 (a fraction of the largest |I|)")
     if "O2" not in gas.fluxes:
         raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it")
     if time_offset_s == "auto":
@@ -325,4 +334,38 @@ def dems_steps(
         ))
     if not out:
         raise ParameterError("no galvanostatic step found in the current record")
+    _check_o2_direction(out, current, offset, max_lag_s if time_offset_s == "auto" else None)
     return out, offset
+
+
+def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: float,
+                        max_lag_s: float | None) -> None:
+    """Refuse a record whose O2 flux runs against the current in every step (a sign convention mix-up).
+
+    A discharge consumes O2 and a charge evolves it. When no step moves O2 the
+    expected way and at least one moves it clearly (by more than three standard
+    uncertainties) the other way, the current's sign is the opposite of the one
+    assumed, and every e⁻/O2 would be NaN.
+    """
+    if any(s.o2_mol > 0 for s in steps):
+        return
+    clear = [s for s in steps if s.o2_mol < 0 and not (-s.o2_mol <= 3 * s.o2_sigma_mol)]
+    if not clear:
+        return
+    shown = "; ".join(
+        f"step {s.index} ({s.kind}) {'evolves' if s.kind == 'discharge' else 'consumes'} {-s.o2_mol:.3g} mol O2 "
+        f"instead of {'consuming' if s.kind == 'discharge' else 'evolving'} it" for s in clear[:3])
+    if current.metadata.get("discharge_sign") == -1:
+        fix = ("the current record probably counts discharge as positive after all: read it with "
+               "discharge_sign=1 (on the command line: leave out --charge-positive)")
+    else:
+        fix = ("the current record probably counts charge as positive (as EC-Lab does): read it with "
+               "discharge_sign=-1 (on the command line: --charge-positive)")
+    lag = ""
+    if max_lag_s is not None and abs(abs(offset) - max_lag_s) < 1e-9 * max(max_lag_s, 1.0) + 1e-9:
+        lag = (f"; the automatic gas delay ({offset:g} s) sits at the edge of its ±{max_lag_s:g} s search "
+               "for the same reason")
+    raise ParameterError(
+        f"the O2 flux runs against the current in every step: {shown}. A discharge consumes O2 and a charge "
+        f"evolves it, so the current's sign convention contradicts the gas record; {fix}{lag}"
+    )

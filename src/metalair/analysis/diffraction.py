@@ -44,6 +44,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,8 +200,13 @@ def match_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStru
     """
     if not isinstance(analysis, DiffractionAnalysis):
         raise ParameterError("analysis must come from analyse_diffractogram()")
-    if not (tolerance_deg > 0 and 0 < min_score <= 1):
-        raise ParameterError("tolerance_deg must be > 0 and min_score in (0, 1]")
+    if not (isinstance(tolerance_deg, (int, float)) and math.isfinite(tolerance_deg) and tolerance_deg > 0):
+        raise ParameterError(f"tolerance_deg = {tolerance_deg!r} must be a positive angle in degrees 2θ (e.g. 0.2)")
+    if not (isinstance(min_score, (int, float)) and 0 < min_score <= 1):
+        raise ParameterError(f"min_score = {min_score!r} must lie in (0, 1] (the share of lines matched)")
+    if not (isinstance(min_line_intensity, (int, float)) and 0 <= min_line_intensity <= 100):
+        raise ParameterError(f"min_line_intensity = {min_line_intensity!r} must lie in [0, 100] "
+                             "(% of the strongest line)")
     refs = dict(REFERENCE_PHASES if phases is None else phases)
     centers = np.array([pk.center for pk in analysis.peaks])
     x = analysis.pattern.two_theta_deg

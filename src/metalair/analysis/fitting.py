@@ -44,7 +44,12 @@ Optimiser
     is a forward difference with a step of ``0.01`` decade (log parameters)
     or 0.5 % of the value (others): the model's adaptive time stepping makes
     its output change in steps of about 10 µV, so the optimiser's default
-    step of 1e-8 would measure that noise rather than the slope.
+    step of 1e-8 would measure that noise rather than the slope. A fit the
+    optimiser calls converged but whose parameters never left their starting
+    values, with an RMSE above ``STUCK_RMSE_V`` or a half-cycle the model
+    ends before ``STUCK_CAPACITY_SHARE`` of its measured capacity, is
+    reported as not converged (the model could not respond to the
+    parameters), with the reason in ``FitResult.message``.
 Uncertainty
     From a central-difference Jacobian J (in fit space) at the optimum:
     cov = s² (JᵀJ)⁻¹ with s² = RSS/(m − n) (or σ² when ``noise_V`` = σ is
@@ -80,6 +85,8 @@ __all__ = [
     "fit_model",
     "protocol_from_data",
     "FAILED_RESIDUAL_V",
+    "STUCK_RMSE_V",
+    "STUCK_CAPACITY_SHARE",
     "FIT_SOLVER",
 ]
 
@@ -89,6 +96,11 @@ __all__ = [
 FIT_SOLVER: dict[str, Any] = {"dt_max": 300.0, "max_change": 0.002}
 #: Residual [V] given to every point a failed model run did not reach.
 FAILED_RESIDUAL_V = 10.0
+#: A fit whose parameters never left their starting values is reported as not converged
+#: when its RMSE exceeds this [V] ...
+STUCK_RMSE_V = 0.1
+#: ... or when the model ends a half-cycle before this share of its measured capacity.
+STUCK_CAPACITY_SHARE = 0.5
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
 _LIN_STEP = 0.005  # relative finite-difference step of linear parameters
 #: JᵀJ counts as singular above a condition number of 1e12 (singular values of the
@@ -383,6 +395,11 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
            bounds: Mapping[str, tuple[float, float]] | None, log_params: Iterable[str] | None) -> list[_Spec]:
     if isinstance(params, str):
         params = [p.strip() for p in params.split(",") if p.strip()]
+    elif not isinstance(params, Iterable):
+        raise ParameterError(
+            f"params must name LumpedParameters fields, as a list of str or one comma-separated str "
+            f"(e.g. ['i0_dec_NaO2', 'k_disproportionation']), got {params!r} ({type(params).__name__})"
+        )
     params = list(params)
     if not params:
         raise ParameterError("no parameters to fit: give params, e.g. ['i0_dec_NaO2', 'k_disproportionation']")
@@ -402,13 +419,22 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
             raise ParameterError(f"{p!r} is not a number ({type(value).__name__}); only numeric fields can be fitted")
     if len(set(params)) != len(params):
         raise ParameterError(f"params lists a name twice: {params}")
-    for label, extra in (("initial", initial), ("bounds", bounds)):
+    for label, extra, example in (("initial", initial, "{'i0_dec_NaO2': 1e-3}"),
+                                  ("bounds", bounds, "{'i0_dec_NaO2': (1e-5, 1e-1)}")):
+        if extra is not None and not isinstance(extra, Mapping):
+            raise ParameterError(
+                f"{label} must be a dict of parameter name -> value, e.g. {example}, "
+                f"got {extra!r} ({type(extra).__name__})"
+            )
         for k in (extra or {}):
             if k not in params:
                 raise ParameterError(f"{label} names {k!r}, which is not among the fitted params {params}")
     if log_params is None:
         logs = {p for p in params if p.startswith(("i0_", "k_"))}
     else:
+        if not isinstance(log_params, (str, Iterable)):
+            raise ParameterError(f"log_params must be parameter names (a list of str), got {log_params!r} "
+                                 f"({type(log_params).__name__})")
         logs = {log_params} if isinstance(log_params, str) else set(log_params)
         bad = sorted(logs - set(params))
         if bad:
@@ -436,6 +462,11 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
                     f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
             if not lo < hi:
                 raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): the low bound must be below the high one")
+            if is_log and not lo > 0:
+                raise ParameterError(
+                    f"bounds[{p!r}] = ({lo:g}, {hi:g}): {p} is fitted in log10 space, so both bounds must be "
+                    f"positive; give e.g. ({x0 / 100:g}, {x0 * 100:g}), or leave {p} out of log_params"
+                )
         elif is_log:
             lo, hi = x0 / 100.0, x0 * 100.0
         else:
@@ -519,7 +550,9 @@ class FitResult:
     n_evaluations : int
         Model runs, Jacobians included.
     success : bool
-        The optimiser converged (``scipy`` status > 0) and the model ran at the optimum.
+        The optimiser converged (``scipy`` status > 0), the model ran at the
+        optimum, and the fit did not stop where it started with a large
+        residual (the model unable to respond to the parameters).
     message : str
         The optimiser's message and anything the caller should know.
     parameters : LumpedParameters
@@ -742,6 +775,34 @@ def _compare(sol: Any, targets: list[HalfCycleTarget]) -> list[FitCurve]:
     return out
 
 
+def _stuck(z: np.ndarray, z0: np.ndarray, lo: np.ndarray, hi: np.ndarray, curves: list[FitCurve],
+           jacobian: np.ndarray, rmse_V: float, names: list[str]) -> str:
+    """Why a fit that "converged" where it started did not converge; empty when it did.
+
+    The optimiser reports convergence when the gradient vanishes, which it also
+    does at the start when the model cannot respond to the parameters (it stops
+    at once, every step giving the same residual). Such a fit counts as not
+    converged when its parameters did not move from the starting values (by
+    more than 1e-6 of their bound range) and the residual is large: an RMSE
+    above :data:`STUCK_RMSE_V`, or a half-cycle the model ends before
+    :data:`STUCK_CAPACITY_SHARE` of its measured capacity.
+    """
+    if np.any(np.abs(z - z0) > 1e-6 * (hi - lo)):
+        return ""
+    short = [c for c in curves if c.reached_mAh_g < STUCK_CAPACITY_SHARE * c.target.end_capacity_mAh_g]
+    if not (rmse_V > STUCK_RMSE_V or short):
+        return ""
+    why = ["the parameters did not move from their starting values"]
+    if short:
+        why.append("the model cannot reach the data (model capacity " + ", ".join(
+            f"{c.reached_mAh_g:.4g} of {c.target.end_capacity_mAh_g:.4g} mAh/g in cycle {c.target.cycle} "
+            f"{c.target.kind}" for c in short) + ")")
+    if jacobian.size and not np.any(jacobian):
+        why.append(f"the residual does not change with {', '.join(names)} anywhere near the start")
+    why.append(f"RMSE {to_user(rmse_V, 'mV'):.4g} mV")
+    return "; ".join(why)
+
+
 def fit_model(
     data: CyclerData | Sequence[CyclerData],
     catalyst: Any,
@@ -831,6 +892,10 @@ def fit_model(
     from metalair.models.lumped import LumpedAirElectrode
     from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
+    if not isinstance(data, (CyclerData, list, tuple)):
+        shown = f"{data!r} ({type(data).__name__})" if isinstance(data, (type(None), int, float, str)) else (
+            f"a {type(data).__name__}")
+        raise ParameterError(f"data must be a CyclerData (from metalair.io.read) or a list of them, got {shown}")
     base = DEFAULT_PARAMETERS if parameters is None else parameters
     if not isinstance(base, LumpedParameters):
         raise ParameterError(f"parameters must be a LumpedParameters, got {type(base).__name__}")
@@ -950,6 +1015,10 @@ def fit_model(
     message = str(res.message)
     if failed_at_opt:
         message += "; the model fails at the best point found"
+    stuck = _stuck(z, z0, lo, hi, curves, J, rmse, [s.name for s in specs])
+    if success and stuck:
+        success = False
+        message = f"{stuck} (scipy: {message})"
     return FitResult(
         catalyst=str(getattr(catalyst, "name", catalyst)), names=tuple(s.name for s in specs), values=values,
         initial=init, std_errors=ses, std_errors_log10=ses_log, ci95=ci, correlation=np.asarray(corr),

@@ -422,6 +422,9 @@ class ValenceCalibration:
                 "eV: a different edge or element; no valence from this calibration"
             )
         a, b = self.intercept_eV, self.slope_eV
+        if not (math.isfinite(b) and b != 0):
+            raise ParameterError(f"the calibration's slope is {b!r} eV per valence; a valence needs E0 to change "
+                                 "with valence (calibrate with references of different E0)")
         v = (e0 - a) / b
         g = np.array([-1.0 / b, -v / b])  # d v / d(a, b)
         var = float(g @ self.covariance @ g) + (self.scatter_eV / b) ** 2
@@ -462,7 +465,8 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
     Raises
     ------
     ParameterError
-        Fewer than two references, one valence only, two references without
+        Fewer than two references, one valence only, references that all
+        share one E0 (no slope), a negative valence, two references without
         ``e0_uncertainty_eV``, bad values.
 
     References
@@ -472,6 +476,13 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
     from scipy.stats import norm as normal
     from scipy.stats import t as student_t
 
+    sigma = None
+    if e0_uncertainty_eV is not None:
+        if isinstance(e0_uncertainty_eV, bool) or not isinstance(e0_uncertainty_eV, (int, float)) or not (
+            e0_uncertainty_eV > 0 and math.isfinite(e0_uncertainty_eV)
+        ):
+            raise ParameterError(f"e0_uncertainty_eV = {e0_uncertainty_eV!r} must be a positive number of eV")
+        sigma = float(e0_uncertainty_eV)
     refs = list(references)
     if len(refs) < 2:
         raise ParameterError(f"{len(refs)} reference(s); a valence calibration needs at least two of known valence")
@@ -483,6 +494,11 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
             raise ParameterError(f"references[{k}] must be a pair (spectrum or E0, valence)") from None
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
             raise ParameterError(f"references[{k}]: valence {val!r} must be a finite number")
+        if val < 0:
+            raise ParameterError(
+                f"references[{k}]: valence {val:g} is negative; give the reference's oxidation state, a number "
+                ">= 0 (e.g. 0 for the metal, 4 for RuO2)"
+            )
         if isinstance(spec, XasSpectrum):
             e0 = normalize(spec, e0_method=e0_method, **normalize_kwargs).e0_eV
             pts.append((spec.name or f"reference {k}", e0, float(val)))
@@ -494,13 +510,13 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
     e = np.array([p[1] for p in pts])
     if np.ptp(v) == 0:
         raise ParameterError("all references have the same valence; a calibration needs at least two valences")
-    sigma = None
-    if e0_uncertainty_eV is not None:
-        if isinstance(e0_uncertainty_eV, bool) or not isinstance(e0_uncertainty_eV, (int, float)) or not (
-            e0_uncertainty_eV > 0 and math.isfinite(e0_uncertainty_eV)
-        ):
-            raise ParameterError(f"e0_uncertainty_eV = {e0_uncertainty_eV!r} must be a positive number of eV")
-        sigma = float(e0_uncertainty_eV)
+    if np.ptp(e) == 0:
+        vals = [f"{x:g}" for x in sorted(set(v.tolist()))]
+        shown = ", ".join(vals[:-1]) + " and " + vals[-1]
+        raise ParameterError(
+            f"references of valence {shown} share E0 {e[0]:.6g} eV; the calibration has no slope (E0 must change "
+            "with valence): check that the reference files hold different compounds"
+        )
     A = np.column_stack([np.ones_like(v), v])
     if len(pts) == 2:
         if sigma is None:

@@ -26,7 +26,8 @@ _EXIT_USER = EXIT_USER
 _EXIT_INTERNAL = EXIT_SOLVER  # solver or internal failure
 
 
-def _range(text: str | None, option: str, unit: str) -> tuple[float, float] | None:
+def _range(text: str | None, option: str, unit: str, *, kelvin: bool = False) -> tuple[float, float] | None:
+    """``LOW:HIGH`` as two finite numbers with LOW < HIGH (and LOW >= 0 for absolute temperatures)."""
     if text is None:
         return None
     lo, sep, hi = text.partition(":")
@@ -37,6 +38,9 @@ def _range(text: str | None, option: str, unit: str) -> tuple[float, float] | No
         raise  # pragma: no cover
     if not sep or not (math.isfinite(a) and math.isfinite(b) and a < b):
         _fail(f"{option} {text!r} must be LOW:HIGH in {unit} with LOW < HIGH")
+    if kelvin and a < 0:
+        _fail(f"{option} {text!r}: LOW = {a:g} K lies below absolute zero; give LOW:HIGH in K with "
+              "0 <= LOW < HIGH, e.g. '50:300'")
     return a, b
 
 
@@ -73,7 +77,7 @@ def magnet(
 
     if mass_mg is not None and not (math.isfinite(mass_mg) and mass_mg > 0):
         _fail(f"--mass-mg {mass_mg:g} must be a positive mass in mg")
-    rng = _range(t_range, "--t-range", "K")
+    rng = _range(t_range, "--t-range", "K", kelvin=True)
     _run(lambda: run_magnet(file, out, mass_mg=mass_mg, molar_mass_g_mol=molar_mass, diamagnetic_cm3_mol=diamagnetic,
                             t_range_K=rng, ions_per_formula=ions, plot=plot))
 
@@ -88,6 +92,9 @@ def _references(items: list[str] | None) -> list[tuple[str, float]]:
             v = math.nan
         if not sep or not path or not math.isfinite(v):
             _fail(f"--reference {item!r} must be FILE=VALENCE, e.g. 'ruo2.xdi=4'")
+        if v < 0:
+            _fail(f"--reference {item!r}: valence {v:g} is negative; give the reference's oxidation state, a number "
+                  ">= 0 (e.g. 'ruo2.xdi=4')")
         refs.append((path, v))
     return refs
 
@@ -106,6 +113,8 @@ def xas(
     from metalair.workflows.characterisation import run_xas
 
     refs = _references(reference)
+    if e0_sigma is not None and not (math.isfinite(e0_sigma) and e0_sigma > 0):
+        _fail(f"--e0-uncertainty {e0_sigma:g} must be a positive number of eV (the standard uncertainty of one E0)")
     _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma, plot=plot))
 
 
@@ -125,6 +134,8 @@ def xrd(
 
     if wavelength is not None and not (math.isfinite(wavelength) and 0.1 < wavelength < 100):
         _fail(f"--wavelength-a {wavelength:g} must be a wavelength in Å (e.g. 1.5406)")
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        _fail(f"--tolerance-deg {tolerance:g} must be a positive angle in degrees 2theta (e.g. 0.2)")
     names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
     w = None if wavelength is None else wavelength * 1e-10
     _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot))

@@ -8,6 +8,7 @@ file, bad option), 2 internal failure. Progress goes to stderr.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import typer
 
 from metalair.cli._common import EXIT_SOLVER, EXIT_USER
 from metalair.cli._common import fail as _fail
-from metalair.errors import MetalairError
+from metalair.errors import DataFormatError, MetalairError
 
 __all__ = ["register"]
 
@@ -52,10 +53,26 @@ def eis(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
 ) -> None:
     """Read an impedance spectrum; fit a circuit, Lin-KK test, DRT; write tables and figures."""
+    from metalair.analysis.impedance.fitting import WEIGHTINGS
+    from metalair.io.impedance import MultipleSpectraError
     from metalair.workflows.electrochem import analyse_impedance_file
 
-    summary = _run(analyse_impedance_file, file, out, circuit=circuit, kk=kk, drt=drt, credible_band=band,
-                   weighting=weighting, progress=_progress)
+    if weighting not in WEIGHTINGS:
+        _fail(f"--weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+
+    def analyse() -> Any:
+        try:
+            return analyse_impedance_file(file, out, circuit=circuit, kk=kk, drt=drt, credible_band=band,
+                                          weighting=weighting, progress=_progress)
+        except MultipleSpectraError as exc:  # the command has no way to choose one: say what the user can do
+            sizes = ", ".join(str(n) for n in exc.sizes[:6]) + (", ..." if len(exc.sizes) > 6 else "")
+            raise DataFormatError(
+                f"{exc.file_name}: the file holds {len(exc.sizes)} spectra ({sizes} points) and 'metalair eis' "
+                "analyses one spectrum per file: export each sweep (EC-Lab: each cycle) to a file of its own, or "
+                f"pick one in Python with metalair.io.impedance.read_impedance(path, sweep=N), N = 1..{len(exc.sizes)}"
+            ) from None
+
+    summary = _run(analyse)
     lo, hi = summary["frequency_range_Hz"]
     typer.echo(f"{summary['file']}: {summary['format']}, {summary['points']} points, {lo:.4g}-{hi:.4g} Hz "
                f"({summary['sign_convention']})")
@@ -107,6 +124,13 @@ def dems(
         time_offset: float | str = "auto" if offset == "auto" else float(offset)
     except ValueError:
         _fail(f"--offset {offset!r}: give a number of seconds or 'auto'")
+    if isinstance(time_offset, float) and not math.isfinite(time_offset):
+        _fail(f"--offset {offset!r}: give a finite number of seconds or 'auto'")
+    if not (math.isfinite(tail) and tail >= 0):
+        _fail(f"--tail {tail:g} must be a number of seconds >= 0")
+    if not 0 <= calibration < 1:  # also refuses nan
+        _fail(f"--calibration-uncertainty {calibration:g} must be a relative standard uncertainty from 0 to "
+              "below 1 (e.g. 0.05 for 5 %)")
     summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
                    calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
                    progress=_progress)

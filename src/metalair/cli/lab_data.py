@@ -56,9 +56,14 @@ def _column_map(columns: str | None) -> dict[str, Any] | None:
         if "@" in column:
             name, unit = (s.strip() for s in column.rsplit("@", 1))
             try:
-                out[key] = (name, float(unit))
+                factor = float(unit)
             except ValueError:
                 out[key] = (name, unit)
+                continue
+            if not (math.isfinite(factor) and factor != 0):
+                fail(f"--columns: {item!r}: the factor after @ must be a finite, non-zero number "
+                     "(e.g. 'current_A=I@-1e-3' for mA counted positive on charge) or a unit (e.g. 'current_A=I@mA')")
+            out[key] = (name, factor)
         else:
             out[key] = column
     return out

@@ -228,7 +228,7 @@ def stages(
     current: str = typer.Option("200mA/g", "--current", help="Specific current, e.g. 200mA/g."),
     capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge."),
     v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
-    at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages [V] at which to report the inventory."),
+    at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages \\[V] at which to report the inventory."),
 ) -> None:
     """Stage analysis: products at the end of discharge and at chosen voltages on charge."""
     from metalair.units import parse_quantity
@@ -238,6 +238,11 @@ def stages(
         volts = tuple(float(v) for v in at.split(",") if v.strip())
     except ValueError:
         fail(f"--at {at!r} must be comma-separated voltages, e.g. 2.8,3.8,4.6")
+    not_numbers = [v for v in volts if not math.isfinite(v)]
+    if not_numbers:
+        fail(f"--at {at!r}: {', '.join(f'{v:g}' for v in not_numbers)} "
+             f"{'is not a finite number' if len(not_numbers) == 1 else 'are not finite numbers'} of volts; "
+             "give comma-separated voltages, e.g. 2.8,3.8,4.6")
     try:
         top = parse_quantity(v_max, "potential")
     except MetalairError as exc:
@@ -277,8 +282,8 @@ def impedance(
     capacities: str = typer.Option("500,2500,5000,7500,10000", "--capacities",
                                    help="Capacities for --along, separated by commas: mAh/g, or with the "
                                    "unit (e.g. 500,2500 or 500mAh/g,2500mAh/g)."),
-    f_min: float = typer.Option(1e-3, "--fmin", help="Lowest frequency [Hz]."),
-    f_max: float = typer.Option(1e6, "--fmax", help="Highest frequency [Hz]."),
+    f_min: float = typer.Option(1e-3, "--fmin", help="Lowest frequency \\[Hz]."),
+    f_max: float = typer.Option(1e6, "--fmax", help="Highest frequency \\[Hz]."),
     points: int = typer.Option(61, "--points", help="Frequencies (log-spaced)."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),

@@ -11,6 +11,8 @@ current in :class:`CyclerData` is positive on discharge.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -20,7 +22,7 @@ from typing import Any
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
-from metalair.io.detect import FORMAT_ALIASES, FORMATS, detect_format, named_format
+from metalair.io.detect import FORMAT_ALIASES, FORMATS, as_path, detect_format, named_format
 from metalair.tables.cycler import STEP_TYPES, CyclerData
 from metalair.tables.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
 
@@ -154,10 +156,20 @@ def read(
         If the file is missing, empty, damaged, truncated beyond use, or not a
         supported format; the message names the file, the problem and what
         to do.
+    ParameterError
+        If ``path`` is not a file path, ``format`` not a known format name,
+        ``mass_g`` not a positive number or ``column_map`` not a mapping.
     """
-    path = Path(path)
-    if mass_g is not None and not (float(mass_g) > 0):
-        raise ParameterError(f"mass_g must be a positive number of grams, got {mass_g!r}")
+    path = as_path(path)
+    if mass_g is not None and not (
+        isinstance(mass_g, numbers.Real) and not isinstance(mass_g, bool) and math.isfinite(mass_g) and mass_g > 0
+    ):
+        raise ParameterError(f"mass_g must be a positive, finite number of grams, got {mass_g!r}")
+    if column_map is not None and not isinstance(column_map, Mapping):
+        raise ParameterError(
+            f"column_map must be a mapping of canonical name -> column, e.g. {{'time_s': 'Time (s)', "
+            f"'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}}; got {column_map!r} ({type(column_map).__name__})"
+        )
     if format is not None:
         fmt = named_format(format, path, FORMATS, FORMAT_ALIASES)
     else:

@@ -2,9 +2,10 @@
 
 Two outcomes only: a :class:`~metalair.errors.DataFormatError` for data that
 cannot be right (no rows, NaN or infinite values, voltages or currents no
-cell can have), or a list of warnings for data that is usable but suspicious
-(time running backwards or jumping, cycle or step numbers going down, a
-capacity column that disagrees with the integrated current). The warnings go
+cell can have, a time column that does not run forward), or a list of
+warnings for data that is usable but suspicious (time stepping back now and
+then or jumping, cycle or step numbers going down, a capacity column that
+disagrees with the integrated current). The warnings go
 into ``metadata["warnings"]`` and are issued once as a
 :class:`DataQualityWarning`, so nothing wrong passes silently.
 """
@@ -65,8 +66,9 @@ def check_cycler_data(
     Raises
     ------
     DataFormatError
-        If the table is empty, holds NaN/inf in time, voltage or current, or
-        values outside the plausible ranges.
+        If the table is empty, holds NaN/inf in time, voltage or current,
+        values outside the plausible ranges, or a time column that does not
+        run forward (see :func:`_check_time_runs_forward`).
     """
     name = file_name or str(data.metadata.get("file_name", "data"))
     n = len(data)
@@ -100,6 +102,8 @@ def check_cycler_data(
             f"e.g. {data.current_A[bad[0]]:.6g} A at row {bad[0]}; the file is damaged, or the current "
             "unit is wrong (mA read as A?) - give the unit in column_map"
         )
+
+    _check_time_runs_forward(data.time_s, name)
 
     found: list[str] = []
 
@@ -169,6 +173,39 @@ def check_cycler_data(
     if data.capacity_Ah is not None:
         found.extend(_capacity_consistency(data, data.capacity_Ah, starts, ends))
     return found
+
+
+def _check_time_runs_forward(time_s: np.ndarray, name: str) -> None:
+    """Refuse a time column that does not run forward: reversed, constant, or mostly going back.
+
+    This runs on the reader's final time column (test time, or a step time made
+    cumulative), so the few steps back of tests joined together, or of a step
+    time that restarts at every step, pass with a warning: time must advance
+    at more intervals than it goes back. A column that never advances, or goes
+    back at least as often as forward, is not the test time, and every capacity
+    integrated over it would be zero or of the wrong sign.
+
+    Raises
+    ------
+    DataFormatError
+        Naming the first row at which time does not increase.
+    """
+    if time_s.size < 2:
+        return
+    dt = np.diff(time_s)
+    forward = int(np.count_nonzero(dt > 0))
+    back = int(np.count_nonzero(dt < 0))
+    if forward > 0 and back < forward:
+        return
+    k = int(np.flatnonzero(dt <= 0)[0]) + 1
+    still = dt.size - forward - back
+    raise DataFormatError(
+        f"{name}: time must increase from record to record, but it does not at row {k} "
+        f"({time_s[k]:.6g} s after {time_s[k - 1]:.6g} s at row {k - 1}); of {dt.size} intervals "
+        f"{back} go back, {still} stand still and {forward} go forward. The time column is reversed, "
+        "constant or not the test time - for a delimited text file choose the test-time column in "
+        "column_map (e.g. time_s='Test Time (s)')"
+    )
 
 
 def _isolated_spikes(arr: np.ndarray, step: np.ndarray, floor: float | None,

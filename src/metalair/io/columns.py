@@ -24,9 +24,26 @@ _SPLIT = re.compile(r"[\t,; ]+")
 
 
 def read_xy_text(path: Path, *, x_keywords: tuple[str, ...], y_keywords: tuple[str, ...],
-                 x_column: int | None = None, y_column: int | None = None,
-                 what: str = "spectrum") -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+                 x_column: int | None = None, y_column: int | None = None, what: str = "spectrum",
+                 column_options: str = "") -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """Read (x, y) from a delimited text file.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    x_keywords, y_keywords : tuple of str
+        Words that name the x and y columns in a header (the first is shown
+        in messages).
+    x_column, y_column : int, optional
+        0-based column indices, for files with more than two columns whose
+        header does not name them.
+    what : str
+        What the file holds, for messages ("Raman spectrum").
+    column_options : str
+        How the caller's user gives the column indices, e.g.
+        ``"read_raman(path, shift_column=..., intensity_column=...)"``;
+        named in the message when the columns cannot be told apart.
 
     Returns
     -------
@@ -93,9 +110,12 @@ def read_xy_text(path: Path, *, x_keywords: tuple[str, ...], y_keywords: tuple[s
             x_found = next((i for i, h in enumerate(named) if any(w in h for w in x_keywords)), None)
             y_found = next((i for i, h in enumerate(named) if any(w in h for w in y_keywords)), None)
             if x_found is None or y_found is None:
+                how = f", or in Python give their 0-based indices: {column_options}" if column_options else ""
+                example = ", ".join([x_keywords[0], y_keywords[0]] + [f"column{k + 1}" for k in range(2, ncol)])
                 raise DataFormatError(
                     f"{p.name}: {ncol} columns and no header naming the {x_keywords[0]} and {y_keywords[0]} "
-                    "columns; give the column indices"
+                    f"columns, so which is which is unknown. Add a header line above the numbers with one name "
+                    f"per column (e.g. '{example}'), or save only those two columns ({x_keywords[0]} first){how}"
                 )
             xi, yi = x_found, y_found
     for name, c in (("x column", xi), ("y column", yi)):

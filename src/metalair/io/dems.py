@@ -21,7 +21,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
-from metalair.io.detect import require_file
+from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
 from metalair.units import UNITS, find_unit, from_user
@@ -68,7 +68,7 @@ def _timed_table(path: str | os.PathLike[str], sign_name: str,
     """Check the sign convention, read the table and its time column [s]: (path, names, values, time)."""
     if sign not in (1, -1):
         raise ParameterError(f"{sign_name} must be +1 or -1, got {sign!r}")
-    p = Path(path)
+    p = as_path(path)
     names, values = _table(p)
     return p, names, values, _time(names, values, p.name)
 
@@ -83,7 +83,7 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
             if known is None:
                 raise DataFormatError(f"{path.name}: current column {n!r} needs a unit ({_units('current')})")
             return CurrentRecord(t, discharge_sign * np.asarray(from_user(values[:, k], known, "current"), dtype=float),
-                                 {"file_name": path.name, "current_column": n})
+                                 {"file_name": path.name, "current_column": n, "discharge_sign": discharge_sign})
     raise DataFormatError(f"{path.name}: no current column among {', '.join(repr(n) for n in names)}")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from metalair.errors import DataFormatError, ParameterError
 
-__all__ = ["detect_format", "named_format", "FORMATS", "FORMAT_ALIASES"]
+__all__ = ["detect_format", "named_format", "as_path", "FORMATS", "FORMAT_ALIASES"]
 
 #: Format names :func:`detect_format` returns, with a description.
 FORMATS: dict[str, str] = {
@@ -49,14 +49,51 @@ ACCESS_MAGICS = (b"Standard Jet DB", b"Standard ACE DB")
 MACCOR_RAW_SUFFIX = re.compile(r"^\.\d{3}$")
 
 
+def as_path(path: object, what: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, refusing what is not a file path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file a reader was given.
+    what : str
+        The argument's name in the message.
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a ``str`` or ``os.PathLike`` (``None``, a number,
+        an open file, bytes) or is an empty string.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
+        )
+    try:
+        out = Path(path)
+    except TypeError:  # an os.PathLike whose __fspath__ returns bytes
+        raise ParameterError(
+            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
+        ) from None
+    if str(path) == "":
+        raise ParameterError(f"{what} is an empty string; give the path of a data file")
+    return out
+
 
 def named_format(format: str, path: Path, formats: dict[str, str], aliases: dict[str, str], kind: str = "") -> str:
     """The format key a user named (``format=``), checked against ``formats`` and ``aliases``.
 
-    Raises :class:`ParameterError` for an unknown name (listing the choices) and
-    :class:`DataFormatError` when ``path`` is not a file. ``kind`` words the
-    error ("impedance " for the impedance readers).
+    Raises :class:`ParameterError` for an unknown name or one that is not a
+    string (listing the choices) and :class:`DataFormatError` when ``path`` is
+    not a file. ``kind`` words the error ("impedance " for the impedance
+    readers).
     """
+    if not isinstance(format, str):
+        raise ParameterError(
+            f"format must be a {kind}format name (a str), got {format!r} ({type(format).__name__}); "
+            f"choose one of {', '.join(formats)} (aliases: {', '.join(aliases)}), or None to recognise it "
+            "from the content"
+        )
     key = aliases.get(format.lower(), format.lower())
     if key not in formats:
         raise ParameterError(
@@ -119,8 +156,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     ------
     DataFormatError
         If the file is missing, empty, or not a format metalair reads.
+    ParameterError
+        If ``path`` is not a file path.
     """
-    path = Path(path)
+    path = as_path(path)
     head = read_head(path)
     if head.startswith(NDA_MAGIC):
         return "neware_nda"

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.columns import read_xy_text
+from metalair.io.detect import as_path
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
 from metalair.units import UNITS
 
@@ -62,10 +62,25 @@ def _finish(name: str, stem: str, tth: np.ndarray, inten: np.ndarray, wavelength
                          metadata=meta)
 
 
-def read_xy(path: str | os.PathLike[str], *, wavelength_m: float | None = None) -> Diffractogram:
-    """Read a two-column 2θ/intensity text file (wavelength default Cu Kα1)."""
-    p = Path(path)
-    x, y, header, warnings = read_xy_text(p, x_keywords=_X, y_keywords=_Y, what="diffractogram")
+def read_xy(path: str | os.PathLike[str], *, wavelength_m: float | None = None,
+            two_theta_column: int | None = None, intensity_column: int | None = None) -> Diffractogram:
+    """Read a 2θ/intensity text file (wavelength default Cu Kα1).
+
+    Parameters
+    ----------
+    path : path-like
+        Two columns, or more with a header naming the 2θ and intensity ones.
+    wavelength_m : float, optional
+        Wavelength [m]; default Cu Kα1.
+    two_theta_column, intensity_column : int, optional
+        0-based columns for a file with more than two columns whose header
+        does not name them.
+    """
+    p = as_path(path)
+    x, y, header, warnings = read_xy_text(
+        p, x_keywords=_X, y_keywords=_Y, x_column=two_theta_column, y_column=intensity_column,
+        what="diffractogram",
+        column_options="read_diffraction(path, two_theta_column=..., intensity_column=...)")
     meta: dict[str, Any] = {"file_name": p.name, "format": "xy", "columns": header, "warnings": warnings,
                             "wavelength_source": "given" if wavelength_m is not None else "default (Cu Kα1)"}
     w = CU_KALPHA1_M if wavelength_m is None else _check_wavelength(wavelength_m)
@@ -106,7 +121,7 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
         Not XML / not XRDML, truncated XML, no 2θ axis or intensities,
         mismatched lengths, entity declarations.
     """
-    p = Path(path)
+    p = as_path(path)
     if not p.is_file():
         raise DataFormatError(f"{p}: no such file")
     raw = p.read_bytes()
@@ -178,12 +193,19 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
     return _finish(p.name, p.stem, tth, inten, float(w), meta)
 
 
-def read_diffraction(path: str | os.PathLike[str], *, wavelength_m: float | None = None) -> Diffractogram:
-    """Read ``.xrdml`` (by content) or a two-column text file."""
-    p = Path(path)
+def read_diffraction(path: str | os.PathLike[str], *, wavelength_m: float | None = None,
+                     two_theta_column: int | None = None, intensity_column: int | None = None) -> Diffractogram:
+    """Read ``.xrdml`` (by content) or a 2θ/intensity text file.
+
+    ``two_theta_column`` and ``intensity_column`` (0-based) choose the columns
+    of a text file with more than two whose header does not name them; see
+    :func:`read_xy`.
+    """
+    p = as_path(path)
     if not p.is_file():
         raise DataFormatError(f"{p}: no such file")
     head = p.read_bytes()[:512].lstrip()
     if head.startswith(b"<?xml") or head.startswith(b"<xrdMeasurements") or p.suffix.lower() == ".xrdml":
         return read_xrdml(p, wavelength_m=wavelength_m)
-    return read_xy(p, wavelength_m=wavelength_m)
+    return read_xy(p, wavelength_m=wavelength_m, two_theta_column=two_theta_column,
+                   intensity_column=intensity_column)

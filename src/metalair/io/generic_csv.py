@@ -19,6 +19,7 @@ sign: the canonical current is positive on discharge.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -395,7 +396,16 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
             if isinstance(unit, str):
                 factor = unit_factor(unit, CANONICAL_COLUMNS[key])
             else:
-                factor = float(unit)
+                try:
+                    factor = float(unit)
+                except (TypeError, ValueError):
+                    factor = math.nan
+                if isinstance(unit, bool) or not (math.isfinite(factor) and factor != 0):
+                    raise ParameterError(
+                        f"column_map[{key!r}] = {spec!r}: the factor {unit!r} must be a finite, non-zero number "
+                        "that turns the column into the canonical unit (e.g. 1e-3 for mA, -1e-3 for mA counted "
+                        "positive on charge), or a unit name such as 'mA'"
+                    )
         else:
             name = spec
         name = str(name)

@@ -56,12 +56,12 @@ from metalair.io._text_columns import (
     split_fields,
 )
 from metalair.io.checks import DataQualityWarning
-from metalair.io.detect import named_format, read_head
+from metalair.io.detect import as_path, named_format, read_head
 from metalair.io.generic_csv import read_text
-from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.tables.impedance import ImpedanceSpectrum, check_spectrum_arrays
 from metalair.units import UNITS, from_user
 
-__all__ = ["read_impedance", "detect_impedance_format", "IMPEDANCE_FORMATS"]
+__all__ = ["read_impedance", "detect_impedance_format", "IMPEDANCE_FORMATS", "MultipleSpectraError"]
 
 #: Format keys :func:`detect_impedance_format` returns, with a description.
 IMPEDANCE_FORMATS: dict[str, str] = {
@@ -117,7 +117,7 @@ def detect_impedance_format(path: str | os.PathLike[str]) -> str:
     DataFormatError
         If the file is missing, empty, a directory, or binary but not .mpr.
     """
-    path = Path(path)
+    path = as_path(path)
     head = read_head(path)
     if head.startswith(_MPR_MAGIC):
         return "biologic_mpr"
@@ -666,6 +666,22 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
 
 
 # --------------------------------------------------------------------------- sweeps
+class MultipleSpectraError(DataFormatError):
+    """A file holds several spectra and no ``sweep`` was chosen.
+
+    Attributes
+    ----------
+    file_name : str
+    sizes : tuple of int
+        Points in each spectrum, in file order.
+    """
+
+    def __init__(self, message: str, *, file_name: str, sizes: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.file_name = file_name
+        self.sizes = sizes
+
+
 def _split_sweeps(raw: _Raw) -> list[np.ndarray]:
     """Index arrays of the separate sweeps in a record (frequency restarting, or cycle numbers)."""
     n = raw.frequency_Hz.size
@@ -734,9 +750,9 @@ def read_impedance(
     DataFormatError
         Missing, empty, damaged or unsupported files; a missing frequency
         column; NaN, infinite or non-positive frequencies; several spectra in
-        the file and no ``sweep`` chosen.
+        the file and no ``sweep`` chosen (:class:`MultipleSpectraError`).
     """
-    path = Path(path)
+    path = as_path(path)
     if format is not None:
         fmt = named_format(format, path, IMPEDANCE_FORMATS, _ALIASES, kind="impedance ")
     else:
@@ -747,13 +763,16 @@ def read_impedance(
         raw = _read_csv(path, imag_sign) if fmt == "csv" else _READERS[fmt](path)
     except (UnicodeError, OSError) as exc:
         raise DataFormatError(f"{path.name}: could not be read ({exc})") from None
+    # impossible frequencies first: a zero or negative one would otherwise split the record into "sweeps"
+    check_spectrum_arrays(raw.frequency_Hz, raw.impedance, path.name)
     sweeps = _split_sweeps(raw)
     if len(sweeps) > 1:
         if sweep is None:
             sizes = ", ".join(str(s.size) for s in sweeps[:6])
-            raise DataFormatError(
+            raise MultipleSpectraError(
                 f"{path.name}: the file holds {len(sweeps)} spectra ({sizes}{', ...' if len(sweeps) > 6 else ''} "
-                "points); choose one with sweep=1..{0}".format(len(sweeps))
+                "points); choose one with sweep=1..{0}".format(len(sweeps)),
+                file_name=path.name, sizes=tuple(int(s.size) for s in sweeps),
             )
         if not isinstance(sweep, int) or not 1 <= sweep <= len(sweeps):
             raise ParameterError(f"sweep={sweep} but {path.name} holds {len(sweeps)} spectra; choose 1..{len(sweeps)}")

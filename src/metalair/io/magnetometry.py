@@ -41,12 +41,12 @@ import csv
 import io
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.magnetometry import MagnetometryData
 from metalair.units import UNITS
@@ -150,7 +150,7 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
     ParameterError
         A ``moment_column`` that the file does not have.
     """
-    p = Path(path)
+    p = as_path(path)
     if not p.is_file():
         raise DataFormatError(f"{p}: no such file")
     name = p.name

@@ -14,13 +14,13 @@ columns. Rows are sorted by shift (WiRE writes them descending).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.columns import read_xy_text
+from metalair.io.detect import as_path
 from metalair.tables.spectra import RamanSpectrum
 
 __all__ = ["read_raman"]
@@ -52,9 +52,10 @@ def read_raman(path: str | os.PathLike[str], *, shift_column: int | None = None,
         two unnamed columns, fewer than 10 points, or shifts outside
         −1000…5000 cm⁻¹ (not a Raman spectrum).
     """
-    p = Path(path)
-    x, y, header, warnings = read_xy_text(p, x_keywords=_SHIFT, y_keywords=_INTENSITY, x_column=shift_column,
-                                          y_column=intensity_column, what="Raman spectrum")
+    p = as_path(path)
+    x, y, header, warnings = read_xy_text(
+        p, x_keywords=_SHIFT, y_keywords=_INTENSITY, x_column=shift_column, y_column=intensity_column,
+        what="Raman spectrum", column_options="read_raman(path, shift_column=..., intensity_column=...)")
     if x.size < 10:
         raise DataFormatError(f"{p.name}: only {x.size} points; a Raman spectrum needs at least 10")
     if x.min() < -1000 or x.max() > 5000:

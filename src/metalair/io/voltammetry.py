@@ -24,7 +24,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
-from metalair.io.detect import require_file
+from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
 from metalair.units import UNITS, from_user
@@ -192,7 +192,7 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> 
         Missing/empty/damaged files, impedance files, files without potential
         or current columns.
     """
-    path = Path(path)
+    path = as_path(path)
     if anodic_sign not in (1, -1):
         raise ParameterError(f"anodic_sign must be +1 or -1, got {anodic_sign!r}")
     require_file(path)

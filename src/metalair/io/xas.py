@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.spectra import XasSpectrum
 from metalair.units import convert
@@ -153,7 +154,7 @@ def read_xdi(path: str | os.PathLike[str]) -> XasSpectrum:
     DataFormatError
         Not XDI, no energy/µ columns, non-numeric rows, too few points.
     """
-    p = Path(path)
+    p = as_path(path)
     text = read_text(p)
     lines = text.splitlines()
     if not lines or not lines[0].lstrip("# ").upper().startswith("XDI/"):
@@ -213,7 +214,7 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
     DataFormatError
         Non-numeric rows, no µ, energies that are not eV/keV photon energies.
     """
-    p = Path(path)
+    p = as_path(path)
     text = read_text(p)
     lines = text.splitlines()
     first_data = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
@@ -362,7 +363,7 @@ def read_athena(path: str | os.PathLike[str]) -> list[XasSpectrum]:
     DataFormatError
         Not an Athena project, damaged compression, malformed lists, no µ(E) group.
     """
-    p = Path(path)
+    p = as_path(path)
     raw = p.read_bytes()
     if not raw:
         raise DataFormatError(f"{p.name}: the file is empty (0 bytes)")
@@ -433,7 +434,7 @@ def read_xas(path: str | os.PathLike[str]) -> list[XasSpectrum]:
     DataFormatError
         Missing, empty, binary or unrecognised files, with the reason.
     """
-    p = Path(path)
+    p = as_path(path)
     if not p.is_file():
         raise DataFormatError(f"{p}: no such file")
     head = p.read_bytes()[:4096]

@@ -377,7 +377,8 @@ def infer_steps_from_current(
     current_A = np.asarray(current_A, dtype=float)
     if current_A.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype="<U9")
-    threshold = max(rest_abs_A, rest_fraction * float(np.nanmax(np.abs(current_A))))
+    finite = np.abs(current_A[np.isfinite(current_A)])
+    threshold = max(rest_abs_A, rest_fraction * float(finite.max())) if finite.size else rest_abs_A
     sign = (current_A > threshold).astype(np.int8) - (current_A < -threshold).astype(np.int8)
     step = np.empty(current_A.size, dtype=np.int64)  # built in place: no temporaries of the record's length
     step[0] = 1

@@ -1,0 +1,130 @@
+"""Bad input to the DEMS and impedance analyses and to the ``dems`` and ``eis`` commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from electrochem_data import synthetic_dems
+from typer.testing import CliRunner
+
+from metalair.analysis.dems import dems_steps
+from metalair.cli.app import app
+from metalair.errors import DataFormatError, ParameterError
+from metalair.io.dems import read_current_record
+from metalair.io.impedance import MultipleSpectraError, read_impedance
+from metalair.tables.dems import CurrentRecord
+
+runner = CliRunner()
+
+
+def _dems_files(tmp_path, current_sign=1.0):
+    """The synthetic DEMS record as CSV files; ``current_sign=-1`` writes the current charge-positive."""
+    cur, gas = synthetic_dems()
+    pc, pg = tmp_path / "cur.csv", tmp_path / "gas.csv"
+    pc.write_text("time (s),I (mA)\n" + "\n".join(
+        f"{t},{current_sign * 1e3 * i}" for t, i in zip(cur.time_s, cur.current_A)) + "\n")
+    pg.write_text("Time (s),O2 (nmol/s),CO2 (nmol/s)\n" + "\n".join(
+        f"{t},{1e9 * a},{1e9 * b}" for t, a, b in zip(gas.time_s, gas.fluxes["O2"], gas.fluxes["CO2"])) + "\n")
+    return pc, pg
+
+
+# --------------------------------------------------------------------------- DEMS
+def test_o2_against_the_current_is_a_sign_convention_error():
+    cur, gas = synthetic_dems()
+    flipped = CurrentRecord(cur.time_s, -cur.current_A)
+    for offset in ("auto", 45.0):
+        with pytest.raises(ParameterError, match=r"the O2 flux runs against the current in every step: step 1 "
+                                                 r"\(charge\) consumes .* mol O2 instead of evolving it; step 2 "
+                                                 r"\(discharge\) evolves .* mol O2 instead of consuming it\..*"
+                                                 r"read it with discharge_sign=-1 \(on the command line: "
+                                                 r"--charge-positive\)"):
+            dems_steps(flipped, gas, time_offset_s=offset, tail_s=300.0)
+    steps, _ = dems_steps(cur, gas, time_offset_s="auto", tail_s=300.0)  # the right sign still works
+    assert all(abs(s.e_per_o2 - 2.0) < 0.1 for s in steps)
+
+
+def test_dems_cli_suggests_charge_positive_for_the_other_convention(tmp_path):
+    pc, pg = _dems_files(tmp_path, current_sign=-1.0)
+    res = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1, res.output
+    assert "error: the O2 flux runs against the current in every step" in res.output
+    assert "(on the command line: --charge-positive)" in res.output
+    assert "the automatic gas delay (-300 s) sits at the edge of its ±300 s search" in res.output
+    assert "Traceback" not in res.output
+    ok = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--charge-positive",
+                             "--out", str(tmp_path / "o")])
+    assert ok.exit_code == 0, ok.output
+    # the other way round: --charge-positive given for a discharge-positive file
+    pc, pg = _dems_files(tmp_path, current_sign=1.0)
+    assert read_current_record(pc, discharge_sign=-1).metadata["discharge_sign"] == -1
+    res = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--charge-positive",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and "leave out --charge-positive" in res.output
+
+
+@pytest.mark.parametrize("value", [-0.5, float("nan"), 1.5])
+def test_calibration_uncertainty_must_be_a_relative_uncertainty(value):
+    cur, gas = synthetic_dems()
+    with pytest.raises(ParameterError, match=r"calibration_uncertainty = .* must be a relative standard "
+                                             r"uncertainty, a number from 0 to below 1"):
+        dems_steps(cur, gas, time_offset_s=45.0, calibration_uncertainty=value)
+    with pytest.raises(ParameterError, match=r"current_uncertainty = .* must be a relative standard uncertainty"):
+        dems_steps(cur, gas, time_offset_s=45.0, current_uncertainty=value)
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--calibration-uncertainty", "-0.5"], "--calibration-uncertainty -0.5 must be a relative standard uncertainty"),
+    (["--calibration-uncertainty", "nan"], "--calibration-uncertainty nan must be a relative standard uncertainty"),
+    (["--tail", "-1"], "--tail -1 must be a number of seconds >= 0"),
+    (["--offset", "nan"], "--offset 'nan': give a finite number of seconds or 'auto'"),
+])
+def test_dems_cli_refuses_bad_options(tmp_path, option, message):
+    pc, pg = _dems_files(tmp_path)
+    res = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--out", str(tmp_path / "o"), *option])
+    assert res.exit_code == 1, res.output
+    assert f"error: {message}" in res.output
+
+
+# --------------------------------------------------------------------------- impedance
+def _spectrum(tmp_path, bad_frequency=None, name="z.csv"):
+    f = np.logspace(4, -1, 30)
+    if bad_frequency is not None:
+        f[12] = bad_frequency
+    p = tmp_path / name
+    p.write_text("f (Hz),Zreal (Ohm),Zimag (Ohm)\n" + "\n".join(
+        f"{a},{10 + 5 / (1 + (a / 10) ** 2)},{-5 * (a / 10) / (1 + (a / 10) ** 2) - 0.01}" for a in f) + "\n")
+    return p
+
+
+@pytest.mark.parametrize("bad", [0.0, -5.0])
+def test_zero_or_negative_frequency_is_named_not_a_split_into_sweeps(tmp_path, bad):
+    p = _spectrum(tmp_path, bad)
+    with pytest.raises(DataFormatError, match=rf"z.csv: 1 frequencies are zero or negative \(e\.g\. {bad:g} Hz at "
+                                              r"point 12"):
+        read_impedance(p)
+    res = runner.invoke(app, ["eis", str(p), "--out", str(tmp_path / "o"), "--no-drt", "--no-kk"])
+    assert res.exit_code == 1
+    assert "zero or negative" in res.output and "spectra" not in res.output
+
+
+def test_eis_cli_says_what_to_do_with_several_spectra(tmp_path):
+    f = np.logspace(3, -1, 9)
+    p = tmp_path / "two.csv"
+    p.write_text("f (Hz),Zreal (Ohm),Zimag (Ohm)\n" + "\n".join(
+        f"{a},{10 + k},{-1 - a / 1e3}" for k in (0, 5) for a in f))
+    with pytest.raises(MultipleSpectraError) as info:
+        read_impedance(p)
+    assert info.value.sizes == (9, 9) and info.value.file_name == "two.csv"
+    res = runner.invoke(app, ["eis", str(p), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert ("error: two.csv: the file holds 2 spectra (9, 9 points) and 'metalair eis' analyses one spectrum per "
+            "file: export each sweep (EC-Lab: each cycle) to a file of its own, or pick one in Python with "
+            "metalair.io.impedance.read_impedance(path, sweep=N), N = 1..2") in res.output
+    assert "sweep=1..2" not in res.output  # the keyword the command line has no option for
+
+
+def test_eis_cli_checks_the_weighting_without_a_circuit(tmp_path):
+    p = _spectrum(tmp_path)
+    res = runner.invoke(app, ["eis", str(p), "--out", str(tmp_path / "o"), "--weighting", "foo", "--no-drt"])
+    assert res.exit_code == 1
+    assert "error: --weighting 'foo' is not one of unit, modulus, proportional" in res.output
