@@ -86,7 +86,7 @@ def test_unnamed_columns_say_how_to_name_them(tmp_path):
     with pytest.raises(DataFormatError, match=r"in Python give their 0-based indices: read_raman\(path, "
                                               r"shift_column=\.\.\., intensity_column=\.\.\.\)"):
         read_raman(r)
-    res = runner.invoke(app, ["raman", str(r), "--no-plot", "--out", str(tmp_path / "o")])
+    res = runner.invoke(app, ["raman", str(r), "--no-plot", "--out", str(tmp_path / "o_raman")])
     assert res.exit_code == 1 and "(e.g. 'wave, intensity, column3')" in res.output
 
 

@@ -53,9 +53,9 @@ def test_magnet_refuses_the_real_mh_file_with_exit_1(char_file, tmp_path):
     assert res.exit_code == 1
     assert "no usable temperature range" in res.output
     assert (tmp_path / "susceptibility.csv").exists() and (tmp_path / "magnetisation.png").exists()
-    res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path)])
+    res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path / "bad55")])
     assert res.exit_code == 1 and "--molar-mass" in res.output
-    res = runner.invoke(app, ["magnet", str(char_file("xas/feo_rt1.xdi")), "--out", str(tmp_path)])
+    res = runner.invoke(app, ["magnet", str(char_file("xas/feo_rt1.xdi")), "--out", str(tmp_path / "bad57")])
     assert res.exit_code == 1 and "not a Quantum Design" in res.output
     res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--t-range", "300-50"])
     assert res.exit_code == 1 and "LOW:HIGH" in res.output
@@ -72,7 +72,7 @@ def test_xas_command(char_file, tmp_path):
     assert table[3]["valence"] == ""  # Cu K edge: refused by the Fe calibration, with a note
     assert "different edge" in res.output
     assert (tmp_path / "xas.png").exists()
-    res = runner.invoke(app, ["xas", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path)])
+    res = runner.invoke(app, ["xas", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path / "bad74")])
     assert res.exit_code == 1 and "not a row of numbers" in res.output
     res = runner.invoke(app, ["xas", str(char_file("xas/feo_rt1.xdi")), "-r", "x.xdi"])
     assert res.exit_code == 1 and "FILE=VALENCE" in res.output

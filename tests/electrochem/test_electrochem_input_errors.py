@@ -58,8 +58,9 @@ def test_dems_cli_suggests_charge_positive_for_the_other_convention(tmp_path):
     pc, pg = _dems_files(tmp_path, current_sign=1.0)
     assert read_current_record(pc, discharge_sign=-1).metadata["discharge_sign"] == -1
     res = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--charge-positive",
-                              "--out", str(tmp_path / "o")])
+                              "--out", str(tmp_path / "o"), "--overwrite"])
     assert res.exit_code == 1 and "leave out --charge-positive" in res.output
+    assert (tmp_path / "o" / "manifest.json").is_file()  # the failed --overwrite kept the earlier good run
 
 
 @pytest.mark.parametrize("value", [-0.5, float("nan"), 1.5])

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "fail", "progress_bar", "_fail", "_progress_bar"]
+__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "OVERWRITE_HELP", "begin_output", "fail", "progress_bar", "_fail",
+           "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -25,6 +27,27 @@ def fail(message: str, code: int = EXIT_USER) -> NoReturn:
     """Print ``error: message`` on stderr (in red) and exit with ``code``."""
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+#: Help of every command's ``--overwrite``.
+OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."
+
+
+def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> Any:
+    """Check ``--out`` before any work and settle an earlier run there.
+
+    Returns the :class:`~metalair.workflows.outputs.RunOutputs` of this run
+    (use it as a context manager and register the files written); exits with
+    a one-line message if the folder cannot be used or holds an earlier run
+    and ``overwrite`` is False.
+    """
+    from metalair.errors import MetalairError
+    from metalair.workflows.outputs import begin_run
+
+    try:
+        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
+    except MetalairError as exc:
+        fail(str(exc))
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:

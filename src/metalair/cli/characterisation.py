@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, OVERWRITE_HELP, begin_output
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 
@@ -44,15 +44,19 @@ def _range(text: str | None, option: str, unit: str, *, kelvin: bool = False) ->
     return a, b
 
 
-def _run(call: Callable[[], Any]) -> None:
-    try:
-        run = call()
-    except MetalairError as exc:
-        _fail(str(exc))
-        return
-    except OSError as exc:
-        _fail(f"cannot read or write: {exc}")
-        return
+def _run(call: Callable[[], Any], out: Path, overwrite: bool) -> None:
+    with begin_output(out, overwrite) as manifest:
+        try:
+            run = call()
+        except MetalairError as exc:
+            _fail(str(exc))
+            return
+        except OSError as exc:
+            _fail(f"cannot read or write: {exc}")
+            return
+        manifest.add(*run.written)
+        if run.refused:
+            manifest.finish("partial", run.refused)
     typer.echo(run.summary)
     for p in run.written:
         typer.echo(f"written {p}")
@@ -70,6 +74,7 @@ def magnet(
                                        help="Curie-Weiss range LOW:HIGH in K (default: automatic)."),
     ions: float = typer.Option(1.0, "--ions-per-formula", help="Magnetic ions per formula unit (mu_eff per ion)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
 ) -> None:
     """Susceptibility chi(T) and a Curie-Weiss fit with 95 % intervals and mu_eff."""
@@ -79,7 +84,7 @@ def magnet(
         _fail(f"--mass-mg {mass_mg:g} must be a positive mass in mg")
     rng = _range(t_range, "--t-range", "K", kelvin=True)
     _run(lambda: run_magnet(file, out, mass_mg=mass_mg, molar_mass_g_mol=molar_mass, diamagnetic_cm3_mol=diamagnetic,
-                            t_range_K=rng, ions_per_formula=ions, plot=plot))
+                            t_range_K=rng, ions_per_formula=ions, plot=plot), out, overwrite)
 
 
 def _references(items: list[str] | None) -> list[tuple[str, float]]:
@@ -107,6 +112,7 @@ def xas(
                                                   help="Reference of known valence, FILE=VALENCE (repeat)."),
     e0_sigma: float | None = typer.Option(None, "--e0-uncertainty", help="Known E0 uncertainty in eV."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
 ) -> None:
     """XANES normalisation, E0 and edge step; valence by calibration against references."""
@@ -115,7 +121,8 @@ def xas(
     refs = _references(reference)
     if e0_sigma is not None and not (math.isfinite(e0_sigma) and e0_sigma > 0):
         _fail(f"--e0-uncertainty {e0_sigma:g} must be a positive number of eV (the standard uncertainty of one E0)")
-    _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma, plot=plot))
+    _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma, plot=plot),
+         out, overwrite)
 
 
 def xrd(
@@ -127,6 +134,7 @@ def xrd(
                                            "(default all: NaO2, Na2O2, Na2CO3, Na2CO3·H2O, RuO2)."),
     tolerance: float = typer.Option(0.2, "--tolerance-deg", help="Line-matching tolerance in degrees 2theta."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
 ) -> None:
     """Peak fits with intervals and phase identification against computed reference patterns."""
@@ -138,7 +146,8 @@ def xrd(
         _fail(f"--tolerance-deg {tolerance:g} must be a positive angle in degrees 2theta (e.g. 0.2)")
     names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
     w = None if wavelength is None else wavelength * 1e-10
-    _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot))
+    _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot),
+         out, overwrite)
 
 
 def raman(
@@ -146,13 +155,14 @@ def raman(
     x_range: str | None = typer.Option(None, "--range", help="Shift range LOW:HIGH in cm-1."),
     shape: str = typer.Option("pseudo-voigt", "--shape", help="'pseudo-voigt', 'lorentzian' or 'gaussian'."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
 ) -> None:
     """ALS baseline, peak fits with intervals and assignment to products and catalysts."""
     from metalair.workflows.characterisation import run_raman
 
     rng = _range(x_range, "--range", "cm-1")
-    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, plot=plot))
+    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, plot=plot), out, overwrite)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, OVERWRITE_HELP, begin_output
 from metalair.cli._common import fail as _fail
 from metalair.errors import DataFormatError, MetalairError
 
@@ -51,6 +51,7 @@ def eis(
     band: bool = typer.Option(False, "--band", help="Add the 95 % credible band to the DRT."),
     weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting: unit, modulus or proportional."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Read an impedance spectrum; fit a circuit, Lin-KK test, DRT; write tables and figures."""
     from metalair.analysis.impedance.fitting import WEIGHTINGS
@@ -72,7 +73,9 @@ def eis(
                 f"pick one in Python with metalair.io.impedance.read_impedance(path, sweep=N), N = 1..{len(exc.sizes)}"
             ) from None
 
-    summary = _run(analyse)
+    with begin_output(out, overwrite) as manifest:
+        summary = _run(analyse)
+        manifest.add(*summary["written"])
     lo, hi = summary["frequency_range_Hz"]
     typer.echo(f"{summary['file']}: {summary['format']}, {summary['points']} points, {lo:.4g}-{hi:.4g} Hz "
                f"({summary['sign_convention']})")
@@ -93,13 +96,16 @@ def cv(
     files: list[Path] = typer.Argument(..., help="CV files: EC-Lab .mpt, Gamry .DTA, or CSV with named columns."),
     prominence: float = typer.Option(0.05, "--prominence", help="Smallest peak, fraction of the largest |current|."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Find the anodic and cathodic peaks of one or more CVs; write a peak table and an overlay figure."""
     from metalair.workflows.electrochem import analyse_cv_files
 
     if not 0 < prominence < 1:
         _fail(f"--prominence {prominence:g} must lie between 0 and 1")
-    summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress)
+    with begin_output(out, overwrite) as manifest:
+        summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress)
+        manifest.add(*summary["written"])
     for f in summary["files"]:
         typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}")
         typer.echo(f["table"])
@@ -116,6 +122,7 @@ def dems(
     charge_positive: bool = typer.Option(False, "--charge-positive",
                                          help="The current file counts charge as positive (EC-Lab)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """e-/O2 per galvanostatic step from a current record and calibrated gas fluxes."""
     from metalair.workflows.electrochem import analyse_dems_files
@@ -131,9 +138,11 @@ def dems(
     if not 0 <= calibration < 1:  # also refuses nan
         _fail(f"--calibration-uncertainty {calibration:g} must be a relative standard uncertainty from 0 to "
               "below 1 (e.g. 0.05 for 5 %)")
-    summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
-                   calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
-                   progress=_progress)
+    with begin_output(out, overwrite) as manifest:
+        summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
+                       calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
+                       progress=_progress)
+        manifest.add(*summary["written"])
     typer.echo(f"gas delay {summary['time_offset_s']:.4g} s")
     typer.echo(f"{'step':>4}  {'kind':>9}  {'e-/O2':>8}  {'+/-':>7}")
     for s in summary["steps"]:

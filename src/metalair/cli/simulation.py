@@ -9,13 +9,11 @@ not load the model.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, fail, progress_bar
+from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar
 from metalair.errors import MetalairError, SolverError
 from metalair.units import parse_quantity, to_user
 
@@ -25,17 +23,8 @@ _REFERENCE = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 _ENV_HELP = "'ambient air', 'dry air' or 'pure O2'."
 
 
-_OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."
-
-
-def _begin_run(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> Any:
-    """Check --out before any work and settle an earlier run there (see metalair.workflows.outputs)."""
-    from metalair.workflows.outputs import begin_run
-
-    try:
-        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
-    except MetalairError as exc:
-        fail(str(exc))
+_OVERWRITE_HELP = OVERWRITE_HELP
+_begin_run = begin_output
 
 
 def _run_ensemble(preset: str, catalyst: str, n: int, out: Path, plot: bool) -> list[str]:
