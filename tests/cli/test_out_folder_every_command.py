@@ -17,6 +17,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.mark.parametrize("args", [
     ["eis", str(DATA / "eis" / "exampleData.csv"), "--no-drt", "--no-kk"],
     ["cv", str(DATA / "cv" / "gamry_cv_data.dta")],
+    ["ensemble", "simulate", "-n", "4", "-c", "NLRO", "--no-plot", "--workers", "1"],
 ])
 def test_second_run_needs_overwrite_and_the_manifest_lists_the_files(tmp_path, args):
     out = tmp_path / "o"

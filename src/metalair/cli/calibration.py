@@ -256,12 +256,23 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth
 
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
-              calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool) -> None:
-    from metalair.calibration.ensemble import preset_ensemble, sobol_indices
+              calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,
+              overwrite: bool = False) -> None:
+    from metalair.cli._common import begin_output
 
     names = _split(catalysts)
     _check_ensemble_options(names, n, method, halfwidth, sobol, workers, out)
     doc = _load_calibration(calibration) if calibration is not None else None
+    with begin_output(out, overwrite) as manifest:
+        _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot)
+        manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
+    typer.echo(f"wrote {out}")
+
+
+def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
+                   doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool) -> None:
+    from metalair.calibration.ensemble import preset_ensemble, sobol_indices
+
     try:
         results = {}
         for c in names:
@@ -290,8 +301,6 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
         return
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
         _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
-        return
-    typer.echo(f"wrote {out}")
 
 
 _N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")
@@ -306,30 +315,35 @@ _SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many bas
 _WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs).")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot")
+_OVERWRITE = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out (without it such "
+                          "a folder is refused).")
 
 
 @ensemble_app.command("cycle")
 def ensemble_cycle(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
                    halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                   workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT) -> None:
+                   workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
+                   overwrite: bool = _OVERWRITE) -> None:
     """Cycle life (500 mA/g, 500 mAh/g, 1.5–4.8 V) as median and 90 % band."""
-    _ensemble("cycle", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot)
+    _ensemble("cycle", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
 
 
 @ensemble_app.command("simulate")
 def ensemble_simulate(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
                       halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT) -> None:
+                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
+                      overwrite: bool = _OVERWRITE) -> None:
     """Reference discharge–charge numbers (capacity, polarisation, ...) as median and 90 % band."""
-    _ensemble("simulate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot)
+    _ensemble("simulate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
 
 
 @ensemble_app.command("validate")
 def ensemble_validate(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
                       halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT) -> None:
+                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
+                      overwrite: bool = _OVERWRITE) -> None:
     """The published targets: a row passes on its median; the 90 % band is printed."""
-    _ensemble("validate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot)
+    _ensemble("validate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
 
 
 def register(app: typer.Typer) -> None:
