@@ -68,3 +68,20 @@ def test_simulate_refuses_unknown_keyword_and_bad_solver():
         ma.simulate("NLRO", _P, enviroment="dry air")
     with pytest.raises(ParameterError, match="solver must be a SolverSettings"):
         ma.simulate("NLRO", _P, solver="foo")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--at", ""], "--at is empty"),
+    (["--v-max", "1.0V"], "--v-max 1 V lies below every --at voltage"),
+    (["--at", "nan"], "nan is not a finite number of volts"),
+    (["--at", "2.8,abc"], "could not read 'abc'"),
+    (["--at", "2.8,5.2"], "5.2 V cannot be reached on a charge to --v-max 4.8 V"),
+])
+def test_stages_refuses(args, message):
+    res = runner.invoke(app, ["stages", *args])
+    assert res.exit_code == 1 and message in res.output, res.output
+
+
+def test_stages_voltages_take_units():
+    res = runner.invoke(app, ["stages", "--capacity", "200mAh/g", "--at", "2.8V,3800mV"])
+    assert res.exit_code == 0, res.output

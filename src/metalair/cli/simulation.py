@@ -224,23 +224,30 @@ def stages(
     from metalair.workflows.stages import stage_analysis
 
     try:
-        volts = tuple(float(v) for v in at.split(",") if v.strip())
-    except ValueError:
-        fail(f"--at {at!r} must be comma-separated voltages, e.g. 2.8,3.8,4.6")
-    not_numbers = [v for v in volts if not math.isfinite(v)]
-    if not_numbers:
-        fail(f"--at {at!r}: {', '.join(f'{v:g}' for v in not_numbers)} "
-             f"{'is not a finite number' if len(not_numbers) == 1 else 'are not finite numbers'} of volts; "
-             "give comma-separated voltages, e.g. 2.8,3.8,4.6")
-    try:
         top = parse_quantity(v_max, "potential")
     except MetalairError as exc:
         fail(f"--v-max {v_max!r}: {exc}")
+    items = [v.strip() for v in at.split(",") if v.strip()]
+    if not items:
+        fail("--at is empty; give the charge voltages at which to report the inventory, e.g. --at 2.8,3.8,4.6")
+    volts_list: list[float] = []
+    for item in items:
+        try:  # a bare number is in volts; a unit may be written ('3.8V', '3800 mV')
+            v = float(item) if _is_number(item) else float(parse_quantity(item, "potential"))
+        except MetalairError as exc:
+            fail(f"--at {at!r}: {exc}")
+        if not math.isfinite(v):
+            fail(f"--at {at!r}: {item} is not a finite number of volts; give comma-separated voltages, "
+                 "e.g. 2.8,3.8,4.6")
+        volts_list.append(v)
+    volts = tuple(volts_list)
     outside = [v for v in volts if not (0 < v <= top)]
-    if outside or not volts:
-        fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside) or 'no voltage'} cannot be reached on a charge "
-             f"to --v-max {top:g} V; give voltages between the end-of-discharge voltage and {top:g} V, "
-             "e.g. --at 2.8,3.8,4.6")
+    if outside and top < 2.5 and all(v > top for v in volts):  # a charge limit below any product's plateau
+        fail(f"--v-max {top:g} V lies below every --at voltage ({min(volts):g}-{max(volts):g} V): the charge would "
+             "reach none of them; raise --v-max (e.g. 4.8V) or lower --at")
+    if outside:
+        fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside)} cannot be reached on a charge to --v-max "
+             f"{top:g} V; give voltages up to --v-max, e.g. --at 2.8,3.8,4.6 (or raise --v-max)")
     try:
         typer.echo(stage_analysis(catalyst, current, capacity, v_max, volts).table())
     except SolverError as exc:
