@@ -204,8 +204,49 @@ def test_voltage_outside_the_physical_window_stops_the_run_and_names_the_cause()
     p = ma.DEFAULT_PARAMETERS.replace(electrolyte_conductivity=1e-6)
     sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g", parameters=p)
     assert sol.status == "failed"
-    assert "outside the physical window" in sol.message
+    assert "outside the window where the model holds (0-7 V)" in sol.message
     assert "electrolyte_conductivity = 1e-06" in sol.message and "ohmic drop" in sol.message
+    assert "from 2.227 V" in sol.message  # no time step was accepted: the step's starting voltage
+
+
+def test_discharge_without_a_voltage_limit_stops_at_0_v_and_says_why():
+    """A capacity-limited discharge the cell cannot carry went below 0 V with status ok (fuzzing)."""
+    sol = ma.simulate("NLRO", "Discharge at 20 mA/g for 2.1 mAh/g", environment=ma.environment("argon"))
+    assert sol.status == "failed" and sol["Voltage [V]"].min() >= 0.0
+    assert "holds no O2" in sol.message and "until 1.5 V" in sol.message
+    assert sol.steps[0].end_voltage_V == pytest.approx(sol["Voltage [V]"][-1])
+
+
+def test_a_voltage_limit_passed_within_one_time_step_is_warned():
+    sol = ma.simulate("NLRO", "Discharge at 100 A/g until 2.2 V")
+    assert sol.ok and sol.steps[0].end_reason == "voltage limit"
+    assert any("jumped past its limit 2.2 V" in w for w in sol.warnings), sol.warnings
+    assert not ma.simulate("NLRO", "Discharge at 100 mA/g until 1.5 V").warnings
+
+
+def test_throughput_counts_the_cycles_that_were_not_stored():
+    protocol = "(Discharge at 500 mA/g for 500 mAh/g; Charge at 500 mA/g for 500 mAh/g) x 10"
+    sol = ma.simulate("RuO2", protocol, save_cycles=[1, 10])
+    assert sol["Throughput capacity [mAh/g]"][-1] == pytest.approx(sum(s.capacity_mAh_g for s in sol.steps),
+                                                                   rel=1e-6)
+
+
+def test_initial_state_is_checked():
+    s1 = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g")
+    with pytest.raises(ma.ParameterError, match="a RuO2 state has 8 values"):
+        ma.Simulation("RuO2", "Rest for 1 h").run(initial_state=s1.final_state)
+    with pytest.raises(ma.ParameterError, match="negative inventories"):
+        ma.Simulation("NLRO", "Rest for 1 h").run(initial_state=-s1.final_state)
+    with pytest.raises(ma.ParameterError, match="must be a state vector"):
+        ma.Simulation("NLRO", "Rest for 1 h").run(initial_state="abc")
+    assert ma.Simulation("NLRO", "Rest for 1 h").run(initial_state=s1.final_state).ok
+
+
+def test_an_unreachable_limit_says_where_the_voltage_settled():
+    sol = ma.simulate("NLRO", "Charge at 3000 mA/g until 5.4 V", solver=ma.SolverSettings(max_steps=20_000))
+    assert sol.status == "failed"
+    assert "did not reach its end in 20000 time steps" in sol.message
+    assert "Electrolyte oxidation carries" in sol.message and "or for 10 h" in sol.message
 
 
 def test_slow_long_discharge_completes():

@@ -236,11 +236,13 @@ def stages(
             v = float(item) if _is_number(item) else float(parse_quantity(item, "potential"))
         except MetalairError as exc:
             fail(f"--at {at!r}: {exc}")
-        if not math.isfinite(v):
-            fail(f"--at {at!r}: {item} is not a finite number of volts; give comma-separated voltages, "
-                 "e.g. 2.8,3.8,4.6")
         volts_list.append(v)
     volts = tuple(volts_list)
+    not_numbers = [v for v in volts if not math.isfinite(v)]
+    if not_numbers:
+        fail(f"--at {at!r}: {', '.join(f'{v:g}' for v in not_numbers)} "
+             f"{'is not a finite number' if len(not_numbers) == 1 else 'are not finite numbers'} of volts; "
+             "give comma-separated voltages, e.g. 2.8,3.8,4.6")
     outside = [v for v in volts if not (0 < v <= top)]
     if outside and top < 2.5 and all(v > top for v in volts):  # a charge limit below any product's plateau
         fail(f"--v-max {top:g} V lies below every --at voltage ({min(volts):g}-{max(volts):g} V): the charge would "

@@ -79,9 +79,11 @@ from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segme
 
 __all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW"]
 
-#: Cell voltages [V] a sodium cell can physically show; outside it the parameters are meaningless
-#: (e.g. an ohmic drop of volts) and the run stops with a message naming the cause.
-VOLTAGE_WINDOW = (-0.5, 7.0)
+#: Cell voltages [V] within which the model holds; outside it the run stops with a message naming the
+#: likeliest cause. Below 0 V the air electrode sits below Na+/Na, where sodium would plate on it (not
+#: modelled); above 7 V no electrolyte survives (or the parameters are meaningless, e.g. an ohmic drop
+#: of volts).
+VOLTAGE_WINDOW = (0.0, 7.0)
 
 #: Partial pressure [Pa] of a gas (CO2 in pure O2; O2 and CO2 in argon) at an electrode that releases it
 #: into gas free of it (10 ppm): sets the equilibrium potentials there (assumption, docs/conventions.md).
@@ -320,6 +322,39 @@ class LumpedAirElectrode:
         for j, c in enumerate(self.couples):
             y[N_BASE_STATES + j] = 1.0 / (1.0 + math.exp(min(600.0, -(E - c.standard_potential) / c.width)))
         return y
+
+    def check_state(self, y: Any) -> np.ndarray:
+        """``y`` as a state vector of this model, or a :class:`ParameterError` saying what is wrong.
+
+        A state is the ``final_state`` of an earlier run of a model with the same catalyst (the same
+        number of host couples): finite, inventories not negative, couple fractions in [0, 1],
+        the potential inside :data:`VOLTAGE_WINDOW`.
+        """
+        try:
+            arr = np.array(y, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError(f"initial_state must be a state vector (the final_state of an earlier run), "
+                                 f"got {type(y).__name__}") from None
+        names = list(Y._fields) + [f"{c.name} oxidised fraction" for c in self.couples]
+        if arr.shape != (self.n_states,):
+            raise ParameterError(
+                f"initial_state has shape {arr.shape}, but a {self.catalyst.name} state has {self.n_states} values "
+                f"({', '.join(names)}): use the final_state of a run with the same catalyst")
+        bad = [names[i] for i in np.flatnonzero(~np.isfinite(arr))]
+        if bad:
+            raise ParameterError(f"initial_state is not finite in {', '.join(bad)}")
+        neg = [f"{names[i]} = {arr[i]:.3g}" for i in range(N_BASE_STATES)
+               if i != Y.potential and arr[i] < -1e-9 * max(1.0, float(np.abs(arr[:N_BASE_STATES]).max()))]
+        if neg:
+            raise ParameterError(f"initial_state has negative inventories: {', '.join(neg)} mol/kg")
+        out = [f"{names[N_BASE_STATES + j]} = {arr[N_BASE_STATES + j]:.3g}" for j in range(len(self.couples))
+               if not -1e-9 <= arr[N_BASE_STATES + j] <= 1.0 + 1e-9]
+        if out:
+            raise ParameterError(f"initial_state has couple fractions outside [0, 1]: {', '.join(out)}")
+        if not VOLTAGE_WINDOW[0] <= arr[Y.potential] <= VOLTAGE_WINDOW[1]:
+            raise ParameterError(f"initial_state has potential {arr[Y.potential]:.4g} V, outside "
+                                 f"{VOLTAGE_WINDOW[0]:g}-{VOLTAGE_WINDOW[1]:g} V")
+        return arr
 
     def inventories(self, y: Any) -> dict[str, Any]:
         """Product inventories [mol/kg] by name (states along the first axis)."""

@@ -162,7 +162,7 @@ class Simulation:
             warnings.warn(notice, RuntimeWarning, stacklevel=2)
             _warned_uncompiled = True
         m = self.model
-        y = np.array(initial_state, dtype=float) if initial_state is not None else m.initial_state()
+        y = m.check_state(initial_state) if initial_state is not None else m.initial_state()
         first = next(iter(flatten(self.protocol.steps)))[1]
         _first_limit_check(m, first, y)
         rec = _Recorder(m)
@@ -233,6 +233,12 @@ class Simulation:
                             store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": end_by_duration, "event": "voltage limit"}.get(seg.status, "failed")
+            if seg.status == "event" and limit is not None and abs(seg.v_end - limit[1]) > _LIMIT_OVERSHOOT_V:
+                rec.warnings.append(
+                    f"step {index} ({desc}): the voltage jumped past its limit {limit[1]:g} V within one time step "
+                    f"of {to_user(seg.t_end - t0, 's'):.3g} s and the step ended at {seg.v_end:.4g} V, "
+                    f"{1000 * abs(seg.v_end - limit[1]):.0f} mV beyond it: at this current the cell's "
+                    "instantaneous polarisation is larger than the room left to the limit")
         elif isinstance(step, Hold):
             duration = step.duration if step.duration is not None else _LONG
             limit = ("current", step.until_current) if step.until_current is not None else None
@@ -245,16 +251,21 @@ class Simulation:
             raise ProtocolError(f"cannot run step {step!r}")
         failed = ""
         if seg.status == "out of range":
-            failed = (f"step {index} ({desc}) stopped at t = {to_user(seg.t_end, 'h'):.3f} h: the cell voltage reached "
-                      f"{seg.v_end:.4g} V, outside the physical window {VOLTAGE_WINDOW} V. {_range_cause(m, step)}")
+            v_from = seg.v_end if math.isfinite(seg.v_end) else m.cell_voltage(m.potential(y), 0.0)
+            failed = (f"step {index} ({desc}) stopped at t = {to_user(seg.t_end, 'h'):.3f} h: the next time step took "
+                      f"the cell voltage from {v_from:.4g} V to {seg.v_out:.4g} V, outside the window where the "
+                      f"model holds ({VOLTAGE_WINDOW[0]:g}-{VOLTAGE_WINDOW[1]:g} V). {_range_cause(m, step, seg)}")
         elif seg.status == "stopped":
             failed = f"interrupted by the user during step {index} ({desc}); the results up to there are kept"
-        elif seg.status in ("failed", "max steps"):
-            failed = (f"step {index} ({desc}) failed at t = {to_user(seg.t_end, 'h'):.3f} h: "
-                      + ("no air-electrode potential balances the step at the smallest time step"
-                         if seg.status == "failed" else f"more than {s.max_steps} time steps")
-                      + ". Check that the step's limits can be reached, or try a smaller "
-                        "SolverSettings.max_change.")
+        elif seg.status == "failed":
+            failed = (f"step {index} ({desc}) failed at t = {to_user(seg.t_end, 'h'):.3f} h: no air-electrode "
+                      "potential balances the step at the smallest time step. Check that the step's limits can be "
+                      "reached, or try a smaller SolverSettings.max_change.")
+        elif seg.status == "max steps":
+            failed = (f"step {index} ({desc}) did not reach its end in {s.max_steps} time steps "
+                      f"({to_user(seg.t_end - t0, 'h'):.4g} h of cell time); the voltage is now {seg.v_end:.4g} V"
+                      f"{_carrier(m, seg)}. If the limit cannot be reached, lower it or give the step a time or "
+                      "capacity limit ('... or for 10 h'); otherwise raise SolverSettings.max_steps.")
         return seg.y, seg.t_end, rec.end_step(reason, seg.y), failed
 
     def _within(self, t0: float, duration: float) -> Callable[[float], None] | None:
@@ -288,8 +299,9 @@ class Simulation:
             rec.accept(seg)
             y, t = seg.y, seg.t_end
             if seg.status == "out of range":
-                failed = (f"step {index} ({desc}) stopped at {to_user(t, 'h'):.3f} h: the cell voltage reached "
-                          f"{seg.v_end:.4g} V, outside the physical window {VOLTAGE_WINDOW} V")
+                failed = (f"step {index} ({desc}) stopped at {to_user(t, 'h'):.3f} h: the next time step took the "
+                          f"cell voltage to {seg.v_out:.4g} V, outside the window where the model holds "
+                          f"({VOLTAGE_WINDOW[0]:g}-{VOLTAGE_WINDOW[1]:g} V)")
                 break
             if seg.status in ("failed", "max steps"):
                 failed = (f"step {index} ({desc}) failed at {to_user(t, 'h'):.3f} h: no air-electrode potential "
@@ -300,17 +312,45 @@ class Simulation:
         return y, t, rec.end_step("failed" if failed else "duration", y), failed
 
 
-def _range_cause(model: LumpedAirElectrode, step: Any) -> str:
-    """The likeliest reason for a voltage outside the window: the ohmic drop of the step's current."""
+def _carrier(model: LumpedAirElectrode, seg: SegmentOutcome) -> str:
+    """``", where <channel> carries N % of the current"`` from the segment's last stored row ('' if none)."""
+    if seg.rows is None or not len(seg.rows):
+        return ""
+    cur = model.channel_currents(seg.rows[-1:, 3:])[0]
+    total = float(np.abs(cur).sum())
+    if total <= 0.0:
+        return ""
+    k = int(np.argmax(np.abs(cur)))
+    return f", where {model.channel_names()[k]} carries {100 * abs(float(cur[k])) / total:.0f} % of the current"
+
+
+#: A step that ends on its voltage limit further from it than this [V] gets a warning (the event is
+#: located to far better than this unless the voltage jumps past the limit within the smallest time step).
+_LIMIT_OVERSHOOT_V = 0.005
+
+
+def _range_cause(model: LumpedAirElectrode, step: Any, seg: SegmentOutcome) -> str:
+    """The likeliest reason a galvanostatic step left the voltage window, and what to do."""
     current = getattr(step, "current", None)
     if current is None:
         return "Check the cell parameters."
     drop = current * model.constants.ohmic_resistance
     p = model.parameters
-    return (f"At {to_user(current, 'mA/g'):g} mA/g the electrolyte's ohmic drop alone is {drop:.3g} V "
-            f"(electrolyte_conductivity = {p.electrolyte_conductivity:g} S/m, electrolyte_thickness = "
-            f"{p.electrolyte_thickness:g} m, loading = {p.loading:g} kg/m²); check these parameters or lower the "
-            "current.")
+    if drop > 1.0:
+        return (f"At {to_user(current, 'mA/g'):g} mA/g the electrolyte's ohmic drop alone is {drop:.3g} V "
+                f"(electrolyte_conductivity = {p.electrolyte_conductivity:g} S/m, electrolyte_thickness = "
+                f"{p.electrolyte_thickness:g} m, loading = {p.loading:g} kg/m²); check these parameters or lower "
+                "the current.")
+    if seg.v_out >= VOLTAGE_WINDOW[1]:
+        return ("Nothing left on the electrode can carry this charge current below that voltage; give the step a "
+                "voltage limit (e.g. 'until 4.8 V') or a capacity or time limit.")
+    if model.environment.p_O2 <= 0.0:
+        return (f"The gas ({model.environment.name}) holds no O2, so only the catalyst's host couples and the "
+                "double layer can carry a discharge, and they are exhausted; give the step a voltage limit "
+                "(e.g. 'until 1.5 V').")
+    return ("The air electrode can no longer carry the current: the discharge deposits cover it or block its O2 "
+            "(see 'Free area fraction [-]' and 'O2 saturation at reaction zone [-]' in the results). A cycler "
+            "would stop at a voltage limit: give the step one (e.g. 'until 1.5 V'), or lower the current.")
 
 
 _DESCRIPTIONS: dict[int, tuple[Any, str]] = {}
@@ -342,7 +382,7 @@ class _Recorder:
 
     def __init__(self, model: LumpedAirElectrode) -> None:
         self.m = model
-        self.blocks: list[tuple[int, int, np.ndarray, float, np.ndarray, np.ndarray]] = []
+        self.blocks: list[tuple[int, int, np.ndarray, float, np.ndarray, np.ndarray, float]] = []
         self.summaries: list[StepSummary] = []
         idx, _rate, names = model.summed_outputs()
         self.sum_names = names
@@ -365,6 +405,7 @@ class _Recorder:
         for i, pr in enumerate(PROCESSES):
             self.to_amounts[i, pos[f"amount:{pr.name}"]] = 1.0
         self.q_net = 0.0                                   # ∫ I dt, discharge positive [C/kg]
+        self.q_through = 0.0                               # ∫ |I| dt, also over cycles not stored [C/kg]
         self.q_channel = np.zeros(self.n_channels)         # ∫ I_ch dt, anodic positive [C/kg]
         self.amounts = np.zeros(len(PROCESSES))            # Σ process amounts [mol/kg]
         self.warnings: list[str] = []
@@ -372,7 +413,7 @@ class _Recorder:
     def initial(self, y: np.ndarray, t: float) -> None:
         out = self.m.initial_output(y)
         row = np.concatenate(([t, 0.0, 0.0], out))
-        self.blocks.append((1, 0, row[None, :], 0.0, np.zeros(self.n_channels), np.zeros(len(PROCESSES))))
+        self.blocks.append((1, 0, row[None, :], 0.0, np.zeros(self.n_channels), np.zeros(len(PROCESSES)), 0.0))
 
     def begin_step(self, index: int, cycle: int, kind: str, desc: str, t0: float, keep: bool) -> None:
         self.step_index, self.cycle, self.kind, self.desc, self.t0, self.keep = index, cycle, kind, desc, t0, keep
@@ -382,7 +423,7 @@ class _Recorder:
         self.v_last: float | None = None
         self.t_last = t0
         self.q_by = np.zeros(self.n_channels)
-        self.pending: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]] = []
+        self.pending: list[tuple[np.ndarray, float, np.ndarray, np.ndarray, float]] = []
 
     def accept(self, seg: SegmentOutcome) -> None:
         """A whole integrated segment."""
@@ -391,8 +432,9 @@ class _Recorder:
         if self.keep and seg.rows is not None and len(seg.rows):
             rows = seg.rows.copy()
             rows[:, 2] += self.q_step  # capacity counts from the start of the protocol step
-            self.pending.append((rows, self.q_net, self.q_channel.copy(), self.amounts.copy()))
+            self.pending.append((rows, self.q_net, self.q_channel.copy(), self.amounts.copy(), self.q_through))
         self.q_step += seg.capacity
+        self.q_through += seg.capacity
         self.e_step += seg.energy
         if self.v_start is None:
             self.v_start = seg.v_start
@@ -406,8 +448,8 @@ class _Recorder:
 
     def end_step(self, reason: str, y: np.ndarray) -> StepSummary:
         if self.keep and self.pending:
-            for rows, q0, qc0, a0 in self.pending:
-                self.blocks.append((self.cycle, self.step_index, rows, q0, qc0, a0))
+            for rows, q0, qc0, a0, qt0 in self.pending:
+                self.blocks.append((self.cycle, self.step_index, rows, q0, qc0, a0, qt0))
         self.pending = []
         q = self.q_step
         m = self.m
@@ -438,7 +480,8 @@ class _Recorder:
             return Solution(cols, self.summaries, status, message, meta)
         t_parts, dt_parts, qs_parts, out_parts, cyc, stp, qnet, qch, amt = [], [], [], [], [], [], [], [], []
         a_rows: list[np.ndarray] = []
-        for cycle, step, rows, q0, qc0, a0 in self.blocks:
+        qthrough: list[np.ndarray] = []
+        for cycle, step, rows, q0, qc0, a0, qt0 in self.blocks:
             t, dt, qs, out = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3:]
             cur = m.channel_currents(out)
             a = out[:, [m.output_index(pr.output) for pr in PROCESSES]]
@@ -453,6 +496,7 @@ class _Recorder:
             cyc.append(np.full(len(t), cycle))
             stp.append(np.full(len(t), step))
             qnet.append(q0 + np.cumsum(current * dt))
+            qthrough.append(qt0 + np.cumsum(np.abs(current) * dt))
             qch.append(qc0[None, :] + np.cumsum(cur * dt[:, None], axis=0))
             amt.append(a0[None, :] + np.cumsum(a, axis=0))
             a_rows.append(a)
@@ -470,7 +514,7 @@ class _Recorder:
         cols["Current [mA/g]"] = to_user(current, "mA/g")
         cols["Capacity [mAh/g]"] = to_user(np.concatenate(qs_parts), "mAh/g")
         cols["Net discharge capacity [mAh/g]"] = to_user(np.concatenate(qnet), "mAh/g")
-        cols["Throughput capacity [mAh/g]"] = to_user(np.cumsum(np.abs(current) * dt), "mAh/g")
+        cols["Throughput capacity [mAh/g]"] = to_user(np.concatenate(qthrough), "mAh/g")
         cols.update(m.variables(out))
         q_all = np.vstack(qch)
         for i, ch in enumerate(m.channel_names()):

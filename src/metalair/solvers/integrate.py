@@ -139,7 +139,8 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
     ``[v_lo, v_hi]`` ends the segment (status 5: a physically meaningless state). Accepted steps are
     stored as rows ``(t, dt, capacity, out...)`` in ``buf`` when ``store``; ``sums[j]`` accumulates
     ``out[sum_index[j]]`` (times ``dt`` where ``sum_rate[j]``). ``summary`` receives
-    ``[status, t_end, rows, capacity, energy, v_start, v_end, steps, next dt, event output at the end]``.
+    ``[status, t_end, rows, capacity, energy, v_start, v_end, steps, next dt, event output at the end,
+    voltage out of the window]`` (``v_end`` is that of the last accepted step).
     ``stop[0]`` set to 1 by
     another thread ends the segment (status 4).
     """
@@ -210,7 +211,7 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
         V = trial[v_index]
         if not (v_lo <= V <= v_hi):
             status = 5
-            v_prev = V
+            summary[10] = V  # the voltage the rejected step would have reached; v_end stays the last accepted
             break
         vp = V if math.isnan(v_start) else v_prev
         if math.isnan(v_start):
@@ -268,6 +269,7 @@ class SegmentOutcome:
     v_end: float
     n_steps: int
     sums: np.ndarray
+    v_out: float = math.nan  #: with status "out of range": the voltage the rejected step would have reached
 
 
 #: Steps per call of the compiled integrator; between calls progress is reported and Ctrl-C is seen.
@@ -302,7 +304,7 @@ def run_segment(integrator: Any, ctx: Any, y: np.ndarray, t0: float, duration: f
     rows_parts: list[np.ndarray] = []
     sums = np.zeros(len(sum_index))
     q = energy = 0.0
-    v_start = v_end = math.nan
+    v_start = v_end = v_out = math.nan
     n_total = 0
     status = "duration"
     interrupted = False
@@ -313,7 +315,7 @@ def run_segment(integrator: Any, ctx: Any, y: np.ndarray, t0: float, duration: f
             y_try = y_chunk.copy()
             buf = np.empty((n_rows_buf, 3 + n_out))
             chunk_sums = np.zeros(len(sum_index))
-            summary = np.zeros(10)
+            summary = np.zeros(11)
             try:
                 integrator(ctx, y_try, t, t_end - t, int(mode), float(value + rate * (t - t0)), float(rate),
                            int(k_alg), tol_rel, tol_abs, int(ev_index), int(ev_sign), float(ev_level),
@@ -335,8 +337,10 @@ def run_segment(integrator: Any, ctx: Any, y: np.ndarray, t0: float, duration: f
                 rows_parts.append(rows)
             if math.isnan(v_start):
                 v_start = float(summary[5])
-        if n_steps or int(summary[0]) == 5:
+        if n_steps:
             v_end = float(summary[6])
+        if int(summary[0]) == 5:
+            v_out = float(summary[10])
         q += float(summary[3])
         energy += float(summary[4])
         sums += chunk_sums
@@ -353,4 +357,4 @@ def run_segment(integrator: Any, ctx: Any, y: np.ndarray, t0: float, duration: f
         if progress is not None:
             progress(t)
     rows_all = np.vstack(rows_parts) if (store and rows_parts) else (np.empty((0, 3 + n_out)) if store else None)
-    return SegmentOutcome(yy, status, t, rows_all, q, energy, v_start, v_end, n_total, sums)
+    return SegmentOutcome(yy, status, t, rows_all, q, energy, v_start, v_end, n_total, sums, v_out)
