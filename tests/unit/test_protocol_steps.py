@@ -313,3 +313,8 @@ def test_a_step_rebuilt_from_another_steps_fields_needs_no_unit():
     assert Charge(d.current, capacity=d.capacity, until=4.8).current == 500.0
     with pytest.raises(ProtocolError, match="ambiguous"):
         Charge(d.current * 2, until=4.8)  # arithmetic gives a plain number: its unit is needed again
+
+
+def test_step_descriptions_carry_no_float_noise():
+    sol = ma.simulate("NLRO", "Discharge at 0.0360514 A/g until 1.5 V or for 10 mAh/g")
+    assert sol.steps[0].description == "Discharge at 36.0514 mA/g for 10 mAh/g or until 1.5 V"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -354,6 +355,8 @@ def _range_cause(model: LumpedAirElectrode, step: Any, seg: SegmentOutcome) -> s
 
 
 _DESCRIPTIONS: dict[int, tuple[Any, str]] = {}
+#: A decimal with more digits than a person wrote (float noise of the exact round-trip form).
+_LONG_NUMBER = re.compile(r"\d+\.\d{8,}(?:e[-+]?\d+)?")
 
 
 def _describe(step: Any) -> str:
@@ -364,7 +367,9 @@ def _describe(step: Any) -> str:
     if hit is not None and hit[0] is step:
         return hit[1]
     try:
-        text = format_protocol(Protocol([step]))
+        # display text: the exact round-trip form can carry float noise (0.0360514 A/g is written
+        # 36.051399999999994 mA/g); six significant digits are what a reader of a summary needs
+        text = _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.6g}", format_protocol(Protocol([step])))
     except ProtocolError:  # a step the text form cannot express
         text = type(step).__name__
     if len(_DESCRIPTIONS) > 10_000:
