@@ -83,6 +83,7 @@ def _cycling(cat: Any, parameters: Any, threshold: float) -> CyclingOutcome:
         n = min(CYCLING_BLOCK, max_cycles - done)
         proto = Protocol([cycling_protocol(s["current"], s["capacity"], n, f"{s['v_min']} V", f"{s['v_max']} V")])
         sol = Simulation(cat, proto, parameters=parameters, save_cycles=()).run(initial_state=y)
+        sol.raise_if_interrupted()  # Ctrl-C stops the calibration: never a value
         for st in sol.steps:
             steps.append(replace(st, cycle=st.cycle + done))
             if st.kind == "discharge":
@@ -129,6 +130,7 @@ def evaluate_targets(targets: Sequence[Target], parameters: Any = None,
                     results[key] = _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
                 else:
                     sol = Simulation(cat, t.run, parameters=parameters).run()
+                    sol.raise_if_interrupted()
                     results[key] = sol if sol.ok else None
             except (MetalairError, FloatingPointError, ZeroDivisionError):
                 results[key] = None

@@ -15,12 +15,13 @@ from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "OVERWRITE_HELP", "begin_output", "fail", "progress_bar", "_fail",
-           "_progress_bar"]
+__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "fail",
+           "progress_bar", "stop_interrupted", "_fail", "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
 EXIT_SOLVER = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a process ended by Ctrl-C
 
 
 def fail(message: str, code: int = EXIT_USER) -> NoReturn:
@@ -48,6 +49,20 @@ def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> 
         return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
     except MetalairError as exc:
         fail(str(exc))
+
+
+def stop_interrupted(manifest: Any, message: str) -> NoReturn:
+    """End a command whose run the user interrupted (Ctrl-C), after settling ``--out``.
+
+    An earlier run that ``--overwrite`` had set aside is put back (the interrupted run's files are
+    removed); otherwise what was written stays, with the manifest marked ``"partial"``.
+    """
+    if manifest.restore_earlier():
+        fail(f"{message}; --overwrite undone: the earlier run's files in --out are back as they were",
+             EXIT_INTERRUPTED)
+    manifest.adopt_new_files()
+    manifest.finish("partial", f"interrupted (Ctrl-C): {message}")
+    fail(f"{message}; what was written is in --out, marked partial in its manifest.json", EXIT_INTERRUPTED)
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:

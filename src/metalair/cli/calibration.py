@@ -96,7 +96,7 @@ def calibrate_cmd(
     """Re-derive fitted parameters from published and/or measured targets; print and write the calibration table."""
     from metalair.calibration import builtin_targets, calibrate, load_targets, profile_likelihood, targets_from_cycler
     from metalair.models.parameters import LumpedParameters
-    from metalair.workflows.outputs import begin_run, check_out_dir
+    from metalair.workflows.outputs import begin_run, continue_run
 
     for option, value in (("--starts", starts), ("--max-iterations", max_iterations)):
         if value < 1:
@@ -133,7 +133,7 @@ def calibrate_cmd(
         if not tg:
             _fail("no targets: give --targets, --data or --builtin (--builtin none leaves only those two)")
         if resume:  # the earlier run's checkpoint is what --resume continues: keep the folder as it is
-            check_out_dir(out)
+            manifest = continue_run(out, ["metalair", *sys.argv[1:]])
         else:
             manifest = begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite,
                                  expected=("calibration.json", "calibration.csv", "checkpoint.json"))
@@ -143,9 +143,9 @@ def calibrate_cmd(
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
                         max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume)
-    except typer.Exit:
+    except (typer.Exit, KeyboardInterrupt) as exc:
         if manifest is not None:
-            manifest.abandon()
+            manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
     except (MetalairError, DataFormatError, OSError) as exc:
         if manifest is not None:

@@ -60,6 +60,10 @@ def eis(
 
     if weighting not in WEIGHTINGS:
         _fail(f"--weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+    if circuit is not None:  # a circuit that cannot be read is refused before anything is read or written
+        from metalair.analysis.impedance.circuits import parse_circuit
+
+        _run(parse_circuit, circuit)
 
     def analyse() -> Any:
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar
+from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar, stop_interrupted
 from metalair.errors import MetalairError, SolverError
 from metalair.units import parse_quantity, to_user
 
@@ -90,6 +90,8 @@ def simulate(
         except MetalairError as exc:
             fail(str(exc))
         manifest.add(*run.files)
+        if run.solution.status == "interrupted":
+            stop_interrupted(manifest, run.solution.message)
         typer.echo(format_summary(run.summary))
         for w in run.solution.warnings:
             typer.echo(f"warning: {w}", err=True)
@@ -189,11 +191,13 @@ def cycle(
     except MetalairError as exc:
         manifest.abandon()
         fail(str(exc))
-    except BaseException:  # Ctrl-C or a bug: an earlier run set aside by --overwrite comes back
-        manifest.abandon()
+    except BaseException as exc:  # Ctrl-C or a bug: an earlier run set aside by --overwrite comes back
+        manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
     manifest.add(*(out / f for f in res.files.values()))
-    manifest.finish("complete" if res.solution.ok else "partial")
+    if res.solution.status == "interrupted":
+        stop_interrupted(manifest, res.solution.message)
+    manifest.finish("complete" if res.solution.ok else "partial", None if res.solution.ok else res.solution.message)
     t, s = res.table, res.settings
     typer.echo(f"{res.catalyst}: {cycles} cycles at {s['current_mA_g']:g} mA/g, {s['capacity_mAh_g']:g} mAh/g per "
                f"half-cycle, {s['v_min_V']:g}-{s['v_max_V']:g} V ({res.wall_time_s:.2f} s)")

@@ -85,6 +85,16 @@ class Solution:
         """True when the run completed."""
         return self.status == "ok"
 
+    def raise_if_interrupted(self) -> None:
+        """Raise :class:`KeyboardInterrupt` if the user stopped this run (Ctrl-C).
+
+        A run stopped by Ctrl-C returns what it had (status ``"interrupted"``); code that uses the
+        result as one value among many (a calibration, a sweep) calls this, so that the interrupt stops
+        it instead of being stored as a result.
+        """
+        if self.status == "interrupted":
+            raise KeyboardInterrupt(self.message)
+
     def step_data(self, index: int) -> dict:
         """All series restricted to protocol step ``index``."""
         mask = self._data["Step"] == index

@@ -339,6 +339,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
     status, messages = "ok", []
     if protocol is not None:
         sol = _simulation(cat, params, protocol, env, settings).run()
+        sol.raise_if_interrupted()  # Ctrl-C stops the sweep (resume redoes this batch), never a result
         if settings.plateaus:
             from metalair.analysis.summary import summarize
 
@@ -377,6 +378,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         life: Any = res.life
         t: Any = res.table
         sol_c: Any = res.solution
+        sol_c.raise_if_interrupted()
         out.update({
             "cycle_life": life.cycle_life,
             "censored": bool(life.censored),

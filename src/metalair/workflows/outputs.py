@@ -44,7 +44,8 @@ from typing import Any
 from metalair._files import atomic_write_text
 from metalair.errors import ParameterError
 
-__all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "read_manifest"]
+__all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "continue_run",
+           "read_manifest", "remove_dead_temp_files"]
 
 #: Name of the run manifest in every output folder.
 MANIFEST_NAME = "manifest.json"
@@ -112,6 +113,96 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _file_names(folder: Path) -> set[str]:
+    """Relative names of the files in ``folder``, without the manifest and hidden names.
+
+    Hidden names are the temporary files of atomic writes and set-aside earlier runs.
+    """
+    if not folder.is_dir():
+        return set()
+    names = set()
+    for p in folder.rglob("*"):
+        rel = p.relative_to(folder)
+        if p.is_file() and not any(part.startswith(".") for part in rel.parts) and rel.as_posix() != MANIFEST_NAME:
+            names.add(rel.as_posix())
+    return names
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours, or kill() not usable here
+        return True
+    return True
+
+
+def remove_dead_temp_files(folder: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files (``.NAME.PID.HEX.tmp``) that atomic writes of killed processes left.
+
+    Returns
+    -------
+    list of str
+        The names removed (a temporary file of a live process is kept).
+    """
+    root = Path(folder)
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for p in root.rglob(".*.tmp"):
+        parts = p.name.split(".")
+        if len(parts) >= 5 and parts[-3].isdigit() and not _pid_alive(int(parts[-3])):
+            p.unlink(missing_ok=True)
+            removed.append(p.relative_to(root).as_posix())
+    return removed
+
+
+def _recover_killed_overwrite(folder: Path) -> None:
+    """Put back an earlier run that an ``--overwrite`` run had set aside when it was killed.
+
+    The killed run's manifest still says ``"running"``: its files (those it listed, and the ones the
+    earlier run's files replace) give way to the earlier run's, which was complete. A set-aside folder
+    beside a finished manifest (killed between writing it and deleting the folder) is deleted.
+    """
+    for stale in sorted(folder.glob(".metalair-replaced-*")):
+        if not stale.is_dir():
+            continue
+        current = read_manifest(folder)
+        if current is not None and current.get("status") != "running":
+            shutil.rmtree(stale, ignore_errors=True)
+            continue
+        for name in (current or {}).get("files", []):
+            target = _inside(folder, str(name))
+            if target is not None and target.is_file():
+                target.unlink()
+        for src in sorted(p for p in stale.rglob("*") if p.is_file()):
+            dest = folder / src.relative_to(stale)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], *,
+                 option: str = "--out") -> RunOutputs:
+    """A run that continues the one in ``out_dir`` (``--resume``): nothing is moved, the manifest restarts.
+
+    The files already there count as this run's once registered; the folder keeps everything.
+    """
+    folder = check_out_dir(out_dir, option=option)
+    if folder.is_dir():
+        _recover_killed_overwrite(folder)
+        remove_dead_temp_files(folder)
+    earlier = read_manifest(folder) or {}
+    text = command if isinstance(command, str) else " ".join(str(c) for c in command)
+    run = RunOutputs(folder=folder, command=text, created_folder=not folder.is_dir(),
+                     preexisting=frozenset(_file_names(folder)))
+    for name in earlier.get("files", []):
+        run._register(str(name))
+    run.write_manifest()
+    return run
+
+
 def _inside(folder: Path, name: str) -> Path | None:
     """``folder / name`` if ``name`` is a plain relative path that stays inside ``folder``."""
     candidate = (folder / name).resolve(strict=False)
@@ -131,6 +222,8 @@ class RunOutputs:
     status: str = "running"
     created_folder: bool = False
     backup: Path | None = None
+    #: files (relative names) in the folder when the run began: anything else there later is this run's
+    preexisting: frozenset[str] = frozenset()
 
     def path(self, name: str) -> Path:
         """Where the file ``name`` goes (registered as written by this run)."""
@@ -215,6 +308,14 @@ class RunOutputs:
         self.status = "restored"
         return True
 
+    def adopt_new_files(self) -> None:
+        """Register every file in the folder that was not there when the run began.
+
+        For a run that stopped before registering what it had written.
+        """
+        for name in _file_names(self.folder) - self.preexisting:
+            self._register(name)
+
     def __enter__(self) -> RunOutputs:
         return self
 
@@ -224,7 +325,9 @@ class RunOutputs:
             return
         if exc_type is None:
             self.finish("complete")
-        elif self.restore_earlier():
+            return
+        self.adopt_new_files()
+        if self.restore_earlier():
             pass  # a failed --overwrite: the earlier run's files are back, as they were
         elif not any((self.folder / n).exists() for n in self.files):
             self.abandon()  # nothing was written: leave the folder as it was
@@ -237,7 +340,11 @@ class RunOutputs:
 
         An earlier run's files set aside by ``overwrite`` are moved back.
         """
+        self.adopt_new_files()
         if self.restore_earlier():
+            return
+        if any((self.folder / n).exists() for n in self.files):  # it did write: say so, do not hide it
+            self.finish("partial", "stopped before it finished")
             return
         self.status = "abandoned"
         (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
@@ -291,6 +398,8 @@ def begin_run(
     backup: Path | None = None  # where the earlier run's files wait while this one runs
     existed = folder.is_dir()
     if existed:
+        _recover_killed_overwrite(folder)
+        remove_dead_temp_files(folder)
         earlier = read_manifest(folder)
         if earlier is not None and not any(
             (t := _inside(folder, str(n))) is not None and t.exists() for n in earlier.get("files", [])
@@ -320,6 +429,7 @@ def begin_run(
                     if name != MANIFEST_NAME:
                         replaced.append(name)
     run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed,
-                     backup=backup if backup is not None and backup.exists() else None)
+                     backup=backup if backup is not None and backup.exists() else None,
+                     preexisting=frozenset(_file_names(folder)))
     run.write_manifest()
     return run
