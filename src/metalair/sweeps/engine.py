@@ -456,9 +456,10 @@ def run_sweep(
     scheduler = check_scheduler(scheduler)
     n_workers = check_workers(n_workers)
     check_candidate_kinds(cands)
-    from metalair.workflows.outputs import check_out_dir
+    from metalair.workflows.outputs import check_out_dir, remove_dead_temp_files
 
     out = check_out_dir(out_dir, option="out_dir")
+    remove_dead_temp_files(out)  # fragments of atomic writes by a sweep that was killed
     manifest_path = out / MANIFEST
     old = None
     if manifest_path.is_file():
