@@ -178,3 +178,23 @@ def test_real_scheduler_and_workers_with_a_worker_killed(tmp_path):
                 os.killpg(p.pid, signal.SIGKILL)
             p.wait(timeout=30)
         log.close()
+
+
+def _interrupt_on_third(candidate, calls=[0]):  # noqa: B006 - a call counter shared by the serial calls
+    calls[0] += 1
+    if calls[0] == 3:
+        raise KeyboardInterrupt
+    return {"x2": 2 * candidate["x"]}
+
+
+def test_ctrl_c_stops_the_sweep_and_the_manifest_says_so(tmp_path):
+    out = tmp_path / "s"
+    cands = [{"x": float(i)} for i in range(6)]
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(cands, _interrupt_on_third, out, scheduler="serial", batch_size=2)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "stopped" and "Ctrl-C" in manifest["error"] and manifest["batches_finished"] == 1
+    assert not (out / RESULTS).exists()
+    res = run_sweep(cands, _interrupt_on_third, out, scheduler="serial", batch_size=2, resume=True)
+    assert res.batches_skipped == 1 and res.table.column("x2").to_pylist() == [2.0 * i for i in range(6)]
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

@@ -505,8 +505,27 @@ def run_sweep(
                 pass
             pth.unlink(missing_ok=True)
     manifest = {"format": _FORMAT, "version": 1, "fingerprint": fp, "n_candidates": n, "batch_size": batch_size,
-                "n_batches": n_batches, "spec": spec, "candidate_names": _names(cands)}
+                "n_batches": n_batches, "spec": spec, "candidate_names": _names(cands), "status": "running"}
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
+    try:
+        return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,
+                            scheduler, n_workers, fp, max_batch_retries, t_start)
+    except BaseException as exc:  # an error or Ctrl-C: say so; the finished batches stay for --resume
+        finished = sorted(b for b in range(n_batches) if (out / _PART.format(b)).is_file())
+        manifest.update({"status": "stopped", "error": "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
+                         else f"{type(exc).__name__}: {exc}", "batches_finished": len(finished)})
+        atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
+        raise
+
+
+def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[list[tuple[int, dict]]],
+                 done_batches: set[int], out: Path, manifest: dict[str, Any], manifest_path: Path,
+                 progress: Any, scheduler: str, n_workers: int | None, fp: str,
+                 max_batch_retries: int, t_start: float) -> SweepResult:
+    """Evaluate the batches not yet finished, then assemble and check the results (see :func:`run_sweep`)."""
+    import pyarrow.parquet as pq
+
+    n, n_batches = len(cands), len(batches)
     todo = [b for b in range(n_batches) if b not in done_batches]
     report: Callable[..., None] | None
     if progress is True:
@@ -574,7 +593,7 @@ def run_sweep(
     table = _order_columns(table, manifest["candidate_names"])
     atomic_write(out / RESULTS, lambda tmp: pq.write_table(table, tmp))
     failed = sum(1 for s in table.column("status").to_pylist() if s != "ok")
-    manifest.update({"finished": True, "mode": mode, "wall_time_s": round(wall, 3),
+    manifest.update({"finished": True, "status": "complete", "mode": mode, "wall_time_s": round(wall, 3),
                      "batches_run": len(todo), "batches_resumed": len(done_batches), "failed": failed})
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
     return SweepResult(table=table, out_dir=out, n_candidates=n, n_batches=n_batches, batches_run=len(todo),
