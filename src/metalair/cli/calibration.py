@@ -319,31 +319,24 @@ _OVERWRITE = typer.Option(False, "--overwrite", help="Replace the files of an ea
                           "a folder is refused).")
 
 
-@ensemble_app.command("cycle")
-def ensemble_cycle(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
-                   halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                   workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                   overwrite: bool = _OVERWRITE) -> None:
-    """Cycle life (500 mA/g, 500 mAh/g, 1.5–4.8 V) as median and 90 % band."""
-    _ensemble("cycle", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
+def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
+    """The ``metalair ensemble PRESET`` command (the three presets share every option)."""
+    def command(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
+                halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
+                workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
+                overwrite: bool = _OVERWRITE) -> None:
+        _ensemble(preset, catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
+
+    command.__doc__ = doc
+    command.__name__ = f"ensemble_{preset}"
+    return command
 
 
-@ensemble_app.command("simulate")
-def ensemble_simulate(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
-                      halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                      overwrite: bool = _OVERWRITE) -> None:
-    """Reference discharge–charge numbers (capacity, polarisation, ...) as median and 90 % band."""
-    _ensemble("simulate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
-
-
-@ensemble_app.command("validate")
-def ensemble_validate(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
-                      halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
-                      workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                      overwrite: bool = _OVERWRITE) -> None:
-    """The published targets: a row passes on its median; the 90 % band is printed."""
-    _ensemble("validate", catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
+for _preset, _doc in (
+        ("cycle", "Cycle life (500 mA/g, 500 mAh/g, 1.5–4.8 V) as median and 90 % band."),
+        ("simulate", "Reference discharge–charge numbers (capacity, polarisation, ...) as median and 90 % band."),
+        ("validate", "The published targets: a row passes on its median; the 90 % band is printed.")):
+    ensemble_app.command(_preset)(_ensemble_command(_preset, _doc))
 
 
 def register(app: typer.Typer) -> None:
