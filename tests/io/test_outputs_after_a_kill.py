@@ -98,3 +98,14 @@ def test_an_interrupted_simulation_stops_a_sweep_instead_of_becoming_a_result(mo
         evaluate_targets([Target("t", "NLRO", "discharge_capacity", 100.0, 10.0, "mAh/g",
                                  run="Discharge at 100 mA/g for 10 mAh/g")])
     assert ma.simulate("NLRO", "Rest for 1 min").status == "interrupted"
+
+
+def test_the_set_aside_files_of_a_run_still_going_are_left_alone(tmp_path):
+    out = tmp_path / "o"
+    _first_run(out)
+    live = out / ".metalair-replaced-1-0123456789ab"  # process 1 is always alive
+    live.mkdir()
+    (live / "a.csv").write_text("another process's earlier run")
+    with pytest.raises(OutputFolderError, match="earlier run"):
+        begin_run(out, "again")
+    assert (live / "a.csv").read_text() == "another process's earlier run"

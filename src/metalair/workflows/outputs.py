@@ -168,6 +168,9 @@ def _recover_killed_overwrite(folder: Path) -> None:
     for stale in sorted(folder.glob(".metalair-replaced-*")):
         if not stale.is_dir():
             continue
+        pid = stale.name.split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+            continue  # that run is still going: it puts its earlier run back or deletes it itself
         current = read_manifest(folder)
         if current is not None and current.get("status") != "running":
             shutil.rmtree(stale, ignore_errors=True)
@@ -418,7 +421,7 @@ def begin_run(
                 raise OutputFolderError(
                     f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them, "
                     f"or choose another {option}")
-            backup = folder / f".metalair-replaced-{uuid.uuid4().hex[:12]}"
+            backup = folder / f".metalair-replaced-{os.getpid()}-{uuid.uuid4().hex[:12]}"
             names = [str(n) for n in (earlier or {}).get("files", [])] + clashes + [MANIFEST_NAME]
             for name in dict.fromkeys(names):
                 target = _inside(folder, name)
