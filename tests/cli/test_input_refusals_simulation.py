@@ -85,3 +85,10 @@ def test_stages_refuses(args, message):
 def test_stages_voltages_take_units():
     res = runner.invoke(app, ["stages", "--capacity", "200mAh/g", "--at", "2.8V,3800mV"])
     assert res.exit_code == 0, res.output
+
+
+def test_voltage_options_take_bare_numbers_as_volts(tmp_path):
+    res = runner.invoke(app, ["cycle", "--cycles", "2", "--v-min", "1.5", "--v-max", "4.8", "--no-plot",
+                              "--no-progress", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["stages", "--capacity", "200mAh/g", "--v-max", "4.8"]).exit_code == 0

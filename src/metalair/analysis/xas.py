@@ -522,7 +522,7 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
         if sigma is None:
             raise ParameterError(
                 "two references fix the line exactly and leave its uncertainty unknown: give e0_uncertainty_eV "
-                "(the standard uncertainty of one E0), or add a third reference"
+                "(the standard uncertainty of one E0; on the command line --e0-uncertainty), or add a third reference"
             )
         coef = np.linalg.solve(A, e)
         cov = sigma**2 * np.linalg.inv(A.T @ A)

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import typer
 
 __all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "fail",
-           "progress_bar", "stop_interrupted", "_fail", "_progress_bar"]
+           "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -49,6 +49,15 @@ def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> 
         return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
     except MetalairError as exc:
         fail(str(exc))
+
+
+def volts(text: str) -> str:
+    """A voltage option as protocol text: a bare number is in volts (``"1.5"`` -> ``"1.5 V"``)."""
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return text
+    return f"{text} V"
 
 
 def stop_interrupted(manifest: Any, message: str) -> NoReturn:

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, volts
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 from metalair.units import from_user
@@ -162,7 +162,8 @@ def _settings(catalyst: str, protocol: str | None, full: bool, plateaus: bool, e
               cycle_current: str, cycle_capacity: str, cycles: int, v_min: str, v_max: str, fast: bool = False):
     from metalair.sweeps.evaluate import CyclingSettings, ScreenSettings
 
-    cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=v_min, v_max=v_max) \
+    cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=volts(v_min),
+                          v_max=volts(v_max)) \
         if cycle else None
     if cycle and cycles < 1:
         _fail(f"--cycles {cycles} must be at least 1")
@@ -234,8 +235,8 @@ def screen(
     cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
     cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
     cycles: int = typer.Option(100, "--cycles"),
-    v_min: str = typer.Option("1.5 V", "--v-min"),
-    v_max: str = typer.Option("4.8 V", "--v-max"),
+    v_min: str = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V)."),
+    v_max: str = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V)."),
     environment: str = typer.Option("ambient air", "--environment", "-e"),
     out: Path = typer.Option(Path("screen"), "--out", "-o", help="Output folder (Parquet dataset, CSV, map)."),
     scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
@@ -280,8 +281,8 @@ def sweep(
     cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
     cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
     cycles: int = typer.Option(100, "--cycles"),
-    v_min: str = typer.Option("1.5 V", "--v-min"),
-    v_max: str = typer.Option("4.8 V", "--v-max"),
+    v_min: str = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V)."),
+    v_max: str = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V)."),
     environment: str = typer.Option("ambient air", "--environment", "-e"),
     out: Path = typer.Option(Path("sweep"), "--out", "-o"),
     scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),

@@ -24,7 +24,7 @@ from metalair.units import convert
 
 __all__ = ["register", "analyze", "fit"]
 
-_FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin CSV, Maccor text, "
+_FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin .res/CSV, Maccor text, "
               "or CSV with --columns.")
 _COLUMNS_HELP = (
     "For a generic CSV: canonical=column pairs separated by commas, with an optional @unit or @factor, "
@@ -155,7 +155,8 @@ def analyze(
 
 def fit(
     file: Path = typer.Argument(..., help=_FILE_HELP),
-    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst (see 'metalair catalysts')."),
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c",
+                                 help="Built-in catalyst (see 'metalair catalysts') or a catalyst .toml."),
     params: str = typer.Option(
         ..., "--params", "-p",
         help="LumpedParameters fields to fit, separated by commas, e.g. 'i0_dec_NaO2,k_disproportionation'."),

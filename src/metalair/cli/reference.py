@@ -82,12 +82,16 @@ def protocols() -> None:
 
 def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
-    catalyst: list[str] | None = typer.Option(None, "--catalyst", "-c", help="Limit to these catalysts."),
+    catalyst: list[str] | None = typer.Option(None, "--catalyst", "-c", help="Limit to these catalysts: repeat the "
+                                              "option or separate them by commas (-c NLRO,RuO2)."),
     ensemble: int = typer.Option(0, "--ensemble", help="Instead: the quantitative rows over N samples of ±0.1 eV "
                                  "on every DFT descriptor; a row passes on its median, the 90 % band is printed."),
 ) -> None:
     """Reproduce the published observations (Sun et al., Nat. Commun. 2025) from the built-in parameter sets."""
     from metalair.workflows.validation import format_rows, run_validation
+
+    if catalyst:
+        catalyst = [c.strip() for item in catalyst for c in item.split(",") if c.strip()]
 
     if ensemble:
         from metalair.calibration.ensemble import preset_ensemble

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar, stop_interrupted
+from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar, stop_interrupted, volts
 from metalair.errors import MetalairError, SolverError
 from metalair.units import parse_quantity, to_user
 
@@ -55,7 +55,8 @@ def _environment(name: str) -> object:
 
 
 def simulate(
-    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst (see 'metalair catalysts')."),
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c",
+                                 help="Built-in catalyst (see 'metalair catalysts') or a catalyst .toml."),
     protocol: str = typer.Option(_REFERENCE, "--protocol", "-p",
                                  help="Protocol text, steps separated by ';' (see 'metalair protocols')."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
@@ -140,12 +141,12 @@ def compare(
 
 
 def cycle(
-    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst."),
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
     current: str = typer.Option("500mA/g", "--current", help="Specific current, e.g. 500mA/g."),
     capacity: str = typer.Option("500mAh/g", "--capacity", help="Capacity limit per half-cycle, e.g. 500mAh/g."),
     cycles: int = typer.Option(1000, "--cycles", "-n", help="Number of cycles."),
-    v_min: str = typer.Option("1.5V", "--v-min", help="Discharge voltage limit."),
-    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    v_min: str = typer.Option("1.5V", "--v-min", help="Discharge voltage limit, e.g. 1.5V (a bare number is in V)."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit, e.g. 4.8V (a bare number is in V)."),
     eod_threshold: float = typer.Option(2.0, "--eod-threshold", help="Report the first cycle whose end-of-discharge "
                                         "voltage falls below this [V]."),
     tolerance: float = typer.Option(0.99, "--tolerance", help="Fraction of the capacity limit a half-cycle must "
@@ -181,7 +182,8 @@ def cycle(
     env = _environment(environment)
     manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
     try:
-        res = run_cycling(catalyst, current, capacity, cycles, v_min, v_max, eod_threshold_V=eod_threshold,
+        res = run_cycling(catalyst, current, capacity, cycles, volts(v_min), volts(v_max),
+                          eod_threshold_V=eod_threshold,
                           tolerance=tolerance, environment=env,
                           progress=progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out,
                           figure=plot, table_format=fmt)
@@ -217,10 +219,10 @@ def cycle(
 
 
 def stages(
-    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst."),
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
     current: str = typer.Option("200mA/g", "--current", help="Specific current, e.g. 200mA/g."),
     capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge."),
-    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit."),
+    v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit, e.g. 4.8V (a bare number is in V)."),
     at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages \\[V] at which to report the inventory."),
 ) -> None:
     """Stage analysis: products at the end of discharge and at chosen voltages on charge."""
@@ -228,7 +230,7 @@ def stages(
     from metalair.workflows.stages import stage_analysis
 
     try:
-        top = parse_quantity(v_max, "potential")
+        top = parse_quantity(volts(v_max), "potential")
     except MetalairError as exc:
         fail(f"--v-max {v_max!r}: {exc}")
     items = [v.strip() for v in at.split(",") if v.strip()]
@@ -241,21 +243,21 @@ def stages(
         except MetalairError as exc:
             fail(f"--at {at!r}: {exc}")
         volts_list.append(v)
-    volts = tuple(volts_list)
-    not_numbers = [v for v in volts if not math.isfinite(v)]
+    at_volts = tuple(volts_list)
+    not_numbers = [v for v in at_volts if not math.isfinite(v)]
     if not_numbers:
         fail(f"--at {at!r}: {', '.join(f'{v:g}' for v in not_numbers)} "
              f"{'is not a finite number' if len(not_numbers) == 1 else 'are not finite numbers'} of volts; "
              "give comma-separated voltages, e.g. 2.8,3.8,4.6")
-    outside = [v for v in volts if not (0 < v <= top)]
-    if outside and top < 2.5 and all(v > top for v in volts):  # a charge limit below any product's plateau
-        fail(f"--v-max {top:g} V lies below every --at voltage ({min(volts):g}-{max(volts):g} V): the charge would "
-             "reach none of them; raise --v-max (e.g. 4.8V) or lower --at")
+    outside = [v for v in at_volts if not (0 < v <= top)]
+    if outside and top < 2.5 and all(v > top for v in at_volts):  # a charge limit below any product's plateau
+        fail(f"--v-max {top:g} V lies below every --at voltage ({min(at_volts):g}-{max(at_volts):g} V): the charge "
+             "would reach none of them; raise --v-max (e.g. 4.8V) or lower --at")
     if outside:
         fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside)} cannot be reached on a charge to --v-max "
              f"{top:g} V; give voltages up to --v-max, e.g. --at 2.8,3.8,4.6 (or raise --v-max)")
     try:
-        typer.echo(stage_analysis(catalyst, current, capacity, v_max, volts).table())
+        typer.echo(stage_analysis(catalyst, current, capacity, volts(v_max), at_volts).table())
     except SolverError as exc:
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:
