@@ -36,3 +36,9 @@ def test_bracketed_units_survive_in_help(path):
         text = (getattr(opt, "help", "") or "").replace("\\[", "[")  # rich's escape, as the terminal shows it
         for token in re.findall(r"\[+[^\[\]]*\]+", text):
             assert token in shown, f"{' '.join(path)} {opt.name}: {token} lost from --help"
+
+
+def test_every_option_says_what_it_does():
+    missing = [f"{' '.join(p)} --{o.name}" for p, c in _ALL for o in c.params
+               if o.param_type_name == "option" and not (getattr(o, "help", "") or "").strip()]
+    assert not missing, missing

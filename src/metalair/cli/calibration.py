@@ -306,7 +306,7 @@ def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int
 _N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")
 _CATS = typer.Option("RuO2,NLRO", "--catalyst", "-c", help="Catalysts, comma-separated.")
 _METHOD = typer.Option("lhs", "--method", help="'lhs' (Latin hypercube) or 'sobol'.")
-_SEED = typer.Option(0, "--seed")
+_SEED = typer.Option(0, "--seed", help="Seed of the descriptor samples.")
 _HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band centre and ICOHP \\[eV], "
                    "> 0 and <= 1.")
 _CAL = typer.Option(None, "--calibration", help="calibration.json: use its values and sample its intervals.")
@@ -314,7 +314,7 @@ _SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many bas
                       "(N(d+2) runs).")
 _WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs).")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
-_PLOT = typer.Option(True, "--plot/--no-plot")
+_PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
 _OVERWRITE = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out (without it such "
                           "a folder is refused).")
 

@@ -50,7 +50,7 @@ def from_dft(
     cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted \\[Å]."),
     template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
                                            "values not computed here (host couples, other products, stages)."),
-    name: str | None = typer.Option(None, "--name"),
+    name: str | None = typer.Option(None, "--name", help="Catalyst name (default: the --template's)."),
     formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
     molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
@@ -214,6 +214,30 @@ _SCHED_HELP = ("'local' (default: a Dask LocalCluster on all cores), 'serial' (t
                "running Dask scheduler, e.g. tcp://10.0.0.5:8786.")
 
 
+_SEED_OPT = typer.Option(0, "--seed", help="Seed of the sampling (--sample).")
+_FULL_OPT = typer.Option(True, "--full/--no-full", help="Run the full discharge–charge (or only --cycle).")
+_PLATEAUS_OPT = typer.Option(True, "--plateaus/--summary-only", help="Find charge plateaus (needs time series) or "
+                             "keep step summaries only (faster).")
+_CYCLE_OPT = typer.Option(False, "--cycle", help="Also run capacity-limited cycling (cycle life).")
+_CYCLE_CURRENT_OPT = typer.Option("500 mA/g", "--cycle-current", help="With --cycle: current, e.g. 500mA/g.")
+_CYCLE_CAPACITY_OPT = typer.Option("500 mAh/g", "--cycle-capacity", help="With --cycle: capacity per half-cycle, "
+                                   "e.g. 500mAh/g.")
+_CYCLES_OPT = typer.Option(100, "--cycles", help="With --cycle: number of cycles.")
+_V_MIN_OPT = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V).")
+_V_MAX_OPT = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V).")
+_ENV_OPT = typer.Option("ambient air", "--environment", "-e", help="Gas: 'ambient air', 'dry air', 'pure O2' or "
+                        "'argon'.")
+_WORKERS_OPT = typer.Option(None, "--workers", help="Worker processes of the local cluster (>= 1; default: all "
+                            "cores).")
+_BATCH_OPT = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100).")
+_RESUME_OPT = typer.Option(False, "--resume", help="Continue the sweep in --out, skipping finished batches.")
+_OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out.")
+_MAP_X_OPT = typer.Option(None, "--map-x", help="Map x axis (a candidate name).")
+_MAP_Y_OPT = typer.Option(None, "--map-y", help="Map y axis (a candidate name).")
+_PROGRESS_OPT = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.")
+_METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs or random."
+
+
 def screen(
     files: list[str] | None = typer.Argument(None, help="Catalyst files (.toml) or built-in names to screen."),
     grid: list[str] = typer.Option([], "--grid", help="Grid axis NAME=v1,v2,... or NAME=start:stop:num, repeatable; "
@@ -222,32 +246,30 @@ def screen(
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log], repeatable; with --n."),
     n: int = typer.Option(1000, "--n", help="Number of sampled candidates."),
     method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs or random."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = _SEED_OPT,
     catalyst: str = typer.Option("RuO2", "--catalyst", "-c", help="Base catalyst (built-in or .toml) that the "
                                  "candidates modify."),
     protocol: str | None = typer.Option(None, "--protocol", "-p", help="Full discharge–charge protocol."),
-    full: bool = typer.Option(True, "--full/--no-full", help="Run the full discharge–charge."),
-    plateaus: bool = typer.Option(True, "--plateaus/--summary-only", help="Find charge plateaus (needs time series) "
-                                  "or keep step summaries only (faster)."),
+    full: bool = _FULL_OPT,
+    plateaus: bool = _PLATEAUS_OPT,
     fast: bool = typer.Option(False, "--fast", help="Screening step control: about 2x faster; capacities within "
                               "0.2 % and polarisations within 1 mV of the default on the reference runs."),
-    cycle: bool = typer.Option(False, "--cycle", help="Also run capacity-limited cycling (cycle life)."),
-    cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
-    cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
-    cycles: int = typer.Option(100, "--cycles"),
-    v_min: str = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V)."),
-    v_max: str = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V)."),
-    environment: str = typer.Option("ambient air", "--environment", "-e"),
+    cycle: bool = _CYCLE_OPT,
+    cycle_current: str = _CYCLE_CURRENT_OPT,
+    cycle_capacity: str = _CYCLE_CAPACITY_OPT,
+    cycles: int = _CYCLES_OPT,
+    v_min: str = _V_MIN_OPT,
+    v_max: str = _V_MAX_OPT,
+    environment: str = _ENV_OPT,
     out: Path = typer.Option(Path("screen"), "--out", "-o", help="Output folder (Parquet dataset, CSV, map)."),
     scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes of the local cluster (>= 1; "
-                                       "default: all cores)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the sweep in --out, skipping finished batches."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out."),
-    map_x: str | None = typer.Option(None, "--map-x", help="Map x axis (a candidate name)."),
-    map_y: str | None = typer.Option(None, "--map-y", help="Map y axis (a candidate name)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    workers: int | None = _WORKERS_OPT,
+    batch_size: int | None = _BATCH_OPT,
+    resume: bool = _RESUME_OPT,
+    overwrite: bool = _OVERWRITE_OPT,
+    map_x: str | None = _MAP_X_OPT,
+    map_y: str | None = _MAP_Y_OPT,
+    progress: bool = _PROGRESS_OPT,
 ) -> None:
     """Screen catalysts: a descriptor grid, table, sampled distribution, or catalyst files, on Dask."""
     _check_run_options(out, scheduler, workers, batch_size)
@@ -268,31 +290,31 @@ def sweep(
     grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log] with full names, repeatable."),
-    n: int = typer.Option(256, "--n"),
-    method: str = typer.Option("sobol", "--method"),
-    seed: int = typer.Option(0, "--seed"),
-    catalyst: str = typer.Option("NLRO", "--catalyst", "-c"),
+    n: int = typer.Option(256, "--n", help="Number of sampled candidates (--sample)."),
+    method: str = typer.Option("sobol", "--method", help=_METHOD_OPT_HELP),
+    seed: int = _SEED_OPT,
+    catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst (built-in or .toml)."),
     protocol: str | None = typer.Option(None, "--protocol", "-p", help="Protocol text, may hold {NAME} fields, "
                                            "e.g. 'Discharge at {current} mA/g until 1.5 V; Charge at {current} mA/g "
                                            "until 4.8 V'."),
-    full: bool = typer.Option(True, "--full/--no-full"),
-    plateaus: bool = typer.Option(True, "--plateaus/--summary-only"),
-    cycle: bool = typer.Option(False, "--cycle"),
-    cycle_current: str = typer.Option("500 mA/g", "--cycle-current"),
-    cycle_capacity: str = typer.Option("500 mAh/g", "--cycle-capacity"),
-    cycles: int = typer.Option(100, "--cycles"),
-    v_min: str = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V)."),
-    v_max: str = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V)."),
-    environment: str = typer.Option("ambient air", "--environment", "-e"),
-    out: Path = typer.Option(Path("sweep"), "--out", "-o"),
+    full: bool = _FULL_OPT,
+    plateaus: bool = _PLATEAUS_OPT,
+    cycle: bool = _CYCLE_OPT,
+    cycle_current: str = _CYCLE_CURRENT_OPT,
+    cycle_capacity: str = _CYCLE_CAPACITY_OPT,
+    cycles: int = _CYCLES_OPT,
+    v_min: str = _V_MIN_OPT,
+    v_max: str = _V_MAX_OPT,
+    environment: str = _ENV_OPT,
+    out: Path = typer.Option(Path("sweep"), "--out", "-o", help="Output folder (Parquet dataset, CSV, figures)."),
     scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
-    workers: int | None = typer.Option(None, "--workers"),
-    batch_size: int | None = typer.Option(None, "--batch-size"),
-    resume: bool = typer.Option(False, "--resume"),
-    overwrite: bool = typer.Option(False, "--overwrite"),
-    map_x: str | None = typer.Option(None, "--map-x"),
-    map_y: str | None = typer.Option(None, "--map-y"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    workers: int | None = _WORKERS_OPT,
+    batch_size: int | None = _BATCH_OPT,
+    resume: bool = _RESUME_OPT,
+    overwrite: bool = _OVERWRITE_OPT,
+    map_x: str | None = _MAP_X_OPT,
+    map_y: str | None = _MAP_Y_OPT,
+    progress: bool = _PROGRESS_OPT,
 ) -> None:
     """Sweep model parameters and protocol variables (same engine and outputs as 'screen')."""
     _check_run_options(out, scheduler, workers, batch_size)
