@@ -31,6 +31,7 @@ from metalair.constants import HOUR
 from metalair.errors import ParameterError
 
 __all__ = [
+    "is_bare_number",
     "parse_quantity",
     "to_user",
     "from_user",
@@ -241,6 +242,15 @@ def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:
 def dimension_of(unit: str) -> str:
     """The dimension of a unit of :data:`UNITS` (``"mA/g"`` -> ``"specific current"``)."""
     return _factor(unit)[0]
+
+
+def is_bare_number(text: Any) -> bool:
+    """True if ``text`` reads as a number with no unit (``"1.5"``, ``"-3e2"``)."""
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def parse_quantity(text: str, dimension: str | None = None) -> float:

@@ -53,11 +53,9 @@ def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> 
 
 def volts(text: str) -> str:
     """A voltage option as protocol text: a bare number is in volts (``"1.5"`` -> ``"1.5 V"``)."""
-    try:
-        float(text)
-    except (TypeError, ValueError):
-        return text
-    return f"{text} V"
+    from metalair.units import is_bare_number
+
+    return f"{text} V" if is_bare_number(text) else text
 
 
 def stop_interrupted(manifest: Any, message: str) -> NoReturn:

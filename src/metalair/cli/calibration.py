@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import fail
+from metalair.cli._common import OVERWRITE_HELP, fail
 from metalair.errors import DataFormatError, MetalairError
 from metalair.units import convert
 
@@ -315,8 +315,7 @@ _SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many bas
 _WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs).")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
-_OVERWRITE = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out (without it such "
-                          "a folder is refused).")
+_OVERWRITE = typer.Option(False, "--overwrite", help=OVERWRITE_HELP)
 
 
 def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:

@@ -234,6 +234,7 @@ _RESUME_OPT = typer.Option(False, "--resume", help="Continue the sweep in --out,
 _OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out.")
 _MAP_X_OPT = typer.Option(None, "--map-x", help="Map x axis (a candidate name).")
 _MAP_Y_OPT = typer.Option(None, "--map-y", help="Map y axis (a candidate name).")
+_SCHED_OPT = typer.Option("local", "--scheduler", help=_SCHED_HELP)
 _PROGRESS_OPT = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.")
 _METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs or random."
 
@@ -262,7 +263,7 @@ def screen(
     v_max: str = _V_MAX_OPT,
     environment: str = _ENV_OPT,
     out: Path = typer.Option(Path("screen"), "--out", "-o", help="Output folder (Parquet dataset, CSV, map)."),
-    scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
+    scheduler: str = _SCHED_OPT,
     workers: int | None = _WORKERS_OPT,
     batch_size: int | None = _BATCH_OPT,
     resume: bool = _RESUME_OPT,
@@ -307,7 +308,7 @@ def sweep(
     v_max: str = _V_MAX_OPT,
     environment: str = _ENV_OPT,
     out: Path = typer.Option(Path("sweep"), "--out", "-o", help="Output folder (Parquet dataset, CSV, figures)."),
-    scheduler: str = typer.Option("local", "--scheduler", help=_SCHED_HELP),
+    scheduler: str = _SCHED_OPT,
     workers: int | None = _WORKERS_OPT,
     batch_size: int | None = _BATCH_OPT,
     resume: bool = _RESUME_OPT,

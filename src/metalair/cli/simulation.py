@@ -15,7 +15,7 @@ import typer
 
 from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar, stop_interrupted, volts
 from metalair.errors import MetalairError, SolverError
-from metalair.units import parse_quantity, to_user
+from metalair.units import is_bare_number, parse_quantity, to_user
 
 __all__ = ["register", "simulate", "compare", "cycle", "stages"]
 
@@ -239,7 +239,7 @@ def stages(
     volts_list: list[float] = []
     for item in items:
         try:  # a bare number is in volts; a unit may be written ('3.8V', '3800 mV')
-            v = float(item) if _is_number(item) else float(parse_quantity(item, "potential"))
+            v = float(item) if is_bare_number(item) else float(parse_quantity(item, "potential"))
         except MetalairError as exc:
             fail(f"--at {at!r}: {exc}")
         volts_list.append(v)
@@ -266,13 +266,6 @@ def stages(
 
 _IMPEDANCE_AT = "Discharge at 100 mA/g for 5000 mAh/g"
 
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def impedance(
@@ -310,7 +303,7 @@ def impedance(
             if not item:
                 continue
             try:
-                qs.append(float(item) if _is_number(item) else
+                qs.append(float(item) if is_bare_number(item) else
                           float(to_user(parse_quantity(item, "specific capacity"), "mAh/g")))
             except MetalairError as exc:
                 fail(f"--capacities: {exc}")

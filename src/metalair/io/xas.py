@@ -56,7 +56,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.spectra import XasSpectrum
-from metalair.units import convert
+from metalair.units import convert, is_bare_number
 
 __all__ = ["read_xas", "read_xas_spectrum", "read_xdi", "read_athena", "read_xas_columns", "parse_perl_list"]
 
@@ -228,7 +228,7 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
     comments = [ln.lstrip()[1:].strip() for ln in lines[:first_data] if ln.lstrip().startswith("#")]
     for c in reversed(comments):
         words = c.replace(",", " ").split()
-        if len(words) == ncol and not all(_is_number(w) for w in words):
+        if len(words) == ncol and not all(is_bare_number(w) for w in words):
             names = words
             break
     cols = {n: data[:, i] for i, n in enumerate(names)}
@@ -257,13 +257,6 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
         meta["warnings"].append("energies below 200 read as keV and converted to eV")
     return _finish(energy, mu, p.name, p.stem, meta, i0, it)
 
-
-def _is_number(w: str) -> bool:
-    try:
-        float(w)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------
@@ -406,7 +399,7 @@ def read_athena(path: str | os.PathLike[str]) -> list[XasSpectrum]:
             "athena_args": args, "element": args.get("bkg_z"), "edge": args.get("fft_edge"),
         }
         e0 = args.get("bkg_e0")
-        if isinstance(e0, (int, float)) or (isinstance(e0, str) and _is_number(e0)):
+        if isinstance(e0, (int, float)) or (isinstance(e0, str) and is_bare_number(e0)):
             meta["athena_e0_eV"] = float(e0)
         spectra.append(_finish(x, y, p.name, label, meta, i0=i0))
     tail = records[complete] if records else ""
