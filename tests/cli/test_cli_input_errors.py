@@ -24,10 +24,10 @@ def _csv(tmp_path, time_s, name="run.csv"):
 
 
 @pytest.mark.parametrize(("kind", "message"), [
-    ("reversed", "rev.csv: time must increase from record to record, but it does not at row 1 (7180 s after 7190 s "
-                 "at row 0); of 719 intervals 719 go back, 0 stand still and 0 go forward"),
-    ("constant", "rev.csv: time must increase from record to record, but it does not at row 1 (0 s after 0 s at "
-                 "row 0); of 719 intervals 0 go back, 719 stand still and 0 go forward"),
+    ("reversed", "rev.csv: time must increase from record to record, but it does not at record 2 (7180 s after 7190 s "
+                 "at record 1); of 719 intervals 719 go back, 0 stand still and 0 go forward"),
+    ("constant", "rev.csv: time must increase from record to record, but it does not at record 2 (0 s after 0 s at "
+                 "record 1); of 719 intervals 0 go back, 719 stand still and 0 go forward"),
 ])
 def test_analyze_refuses_a_time_column_that_does_not_run_forward(tmp_path, kind, message):
     t = np.arange(0.0, 7200.0, 10.0)

@@ -25,23 +25,23 @@ def _record(tmp_path, time_s, name="run.csv"):
     return p
 
 
-def test_reversed_time_column_is_refused_at_its_first_row(tmp_path):
+def test_reversed_time_column_is_refused_at_its_first_record_counted_from_1(tmp_path):
     t = np.arange(0.0, 7200.0, 10.0)
     p = _record(tmp_path, t[::-1])
     with pytest.raises(DataFormatError, match=r"run.csv: time must increase from record to record, but it does not "
-                                              r"at row 1 \(7180 s after 7190 s at row 0\); of 719 intervals 719 go "
+                                              r"at record 2 \(7180 s after 7190 s at record 1\); of 719 intervals 719 go "
                                               r"back, 0 stand still and 0 go forward.*column_map"):
         read(p, column_map=COLUMNS)
 
 
 def test_constant_time_column_is_refused(tmp_path):
     p = _record(tmp_path, np.zeros(100))
-    with pytest.raises(DataFormatError, match=r"does not at row 1 \(0 s after 0 s at row 0\); of 99 intervals "
+    with pytest.raises(DataFormatError, match=r"does not at record 2 \(0 s after 0 s at record 1\); of 99 intervals "
                                               r"0 go back, 99 stand still and 0 go forward"):
         read(p, column_map=COLUMNS)
     # time that goes back more often than forward is refused too, at its first step back
     t = np.r_[0.0, 10.0, np.arange(5.0, -50.0, -5.0)]
-    with pytest.raises(DataFormatError, match=r"does not at row 2 \(5 s after 10 s at row 1\)"):
+    with pytest.raises(DataFormatError, match=r"does not at record 3 \(5 s after 10 s at record 2\)"):
         read(_record(tmp_path, t, "back.csv"), column_map=COLUMNS)
 
 

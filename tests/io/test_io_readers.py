@@ -58,7 +58,7 @@ def test_neware_row_and_cycle_counts(data_file, name, rows, cycles, vmin, vmax):
         # NewareNDA's reference output: a real duplicate, reported
         assert len(data.metadata["warnings"]) == 1
         warning = data.metadata["warnings"][0]
-        assert "1 records repeat the time stamp" in warning and "6622" in warning
+        assert "1 records repeat the time stamp" in warning and "at records 6623" in warning
     else:
         assert data.metadata["warnings"] == []
 

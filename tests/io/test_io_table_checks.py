@@ -33,9 +33,9 @@ def test_construction_validates():
         small(voltage_V=[3.0, 2.9, 2.8])
     with pytest.raises(ParameterError, match="unknown step_type.*'CC_Chg'"):
         small(step_type=["discharge", "discharge", "rest", "CC_Chg"])
-    with pytest.raises(ParameterError, match="count from 1; row 0 has cycle 0"):
+    with pytest.raises(ParameterError, match=r"count from 1; record 1 \(counted from 1\) has cycle 0"):
         small(cycle=[0, 1, 1, 1])
-    with pytest.raises(ParameterError, match="whole numbers; row 1 holds 1.5"):
+    with pytest.raises(ParameterError, match=r"whole numbers; record 2 \(counted from 1\) holds 1.5"):
         small(step=[1, 1.5, 2, 3])
     with pytest.raises(ParameterError, match="numeric"):
         small(time_s=["a", "b", "c", "d"])
@@ -97,16 +97,17 @@ def test_fatal_problems_raise():
 
 
 def test_warnings_name_count_and_place():
+    # records are counted from 1, as a user counts the data lines of a file
     found = check_cycler_data(small(time_s=[0.0, 5.0, 2.0, 3.0]))
-    assert any("time goes backwards 1 times (at rows 2" in w for w in found)
+    assert any("time goes backwards 1 times (at records 3" in w for w in found)
     found = check_cycler_data(small(cycle=[2, 2, 1, 1], step=[1, 1, 2, 2]))
-    assert any("cycle numbers decrease 1 times (at rows 2" in w for w in found)
+    assert any("cycle numbers decrease 1 times (at records 3" in w for w in found)
     found = check_cycler_data(small(current_A=[-0.1, -0.1, 0.0, -0.1]))
     assert any("wrong sign for their type" in w for w in found)
     t = np.concatenate([np.arange(100.0), 100000.0 + np.arange(100.0)])
     n = t.size
     jumpy = CyclerData(t, np.full(n, 3.0), np.zeros(n), np.ones(n), np.ones(n), ["rest"] * n)
-    assert any("time jumps forward" in w and "at rows 100" in w for w in check_cycler_data(jumpy))
+    assert any("time jumps forward" in w and "at records 101" in w for w in check_cycler_data(jumpy))
 
 
 def test_capacity_column_is_checked_against_current():

@@ -34,7 +34,8 @@ class DataQualityWarning(UserWarning):
 
 
 def _where(rows: np.ndarray, limit: int = 5) -> str:
-    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    """Name records as a user counts them: from 1, the first data record after any header."""
+    shown = ", ".join(str(int(r) + 1) for r in rows[:limit])
     return shown + (", ..." if rows.size > limit else "")
 
 
@@ -61,7 +62,7 @@ def check_cycler_data(
     Returns
     -------
     list of str
-        Warnings (rows are 0-based indices into the table).
+        Warnings (records are counted from 1, the first data record after any header).
 
     Raises
     ------
@@ -82,7 +83,7 @@ def check_cycler_data(
         bad = np.flatnonzero(~np.isfinite(arr))
         if bad.size:
             raise DataFormatError(
-                f"{name}: {bad.size} of {n} {label} values are not finite numbers (first at rows "
+                f"{name}: {bad.size} of {n} {label} values are not finite numbers (first at records "
                 f"{_where(bad)}); the file is damaged or a column was misread - check the export "
                 "or pass column_map= to choose the right column"
             )
@@ -92,14 +93,14 @@ def check_cycler_data(
     if bad.size:
         raise DataFormatError(
             f"{name}: {bad.size} voltage values lie outside the plausible range ({lo:g}, {hi:g}) V, "
-            f"e.g. {data.voltage_V[bad[0]]:.6g} V at row {bad[0]} (rows {_where(bad)}); the file is "
+            f"e.g. {data.voltage_V[bad[0]]:.6g} V at record {bad[0] + 1} (records {_where(bad)}); the file is "
             "damaged, or the voltage unit is wrong (mV read as V?) - give the unit in column_map"
         )
     bad = np.flatnonzero(np.abs(data.current_A) > max_abs_current_A)
     if bad.size:
         raise DataFormatError(
             f"{name}: {bad.size} current values exceed {max_abs_current_A:g} A in magnitude, "
-            f"e.g. {data.current_A[bad[0]]:.6g} A at row {bad[0]}; the file is damaged, or the current "
+            f"e.g. {data.current_A[bad[0]]:.6g} A at record {bad[0] + 1}; the file is damaged, or the current "
             "unit is wrong (mA read as A?) - give the unit in column_map"
         )
 
@@ -111,13 +112,13 @@ def check_cycler_data(
     back = np.flatnonzero(dt < 0) + 1
     if back.size:
         found.append(
-            f"time goes backwards {back.size} times (at rows {_where(back)}; largest step back "
+            f"time goes backwards {back.size} times (at records {_where(back)}; largest step back "
             f"{-dt.min():.6g} s); records may be out of order or from several tests joined together"
         )
     same = np.flatnonzero((dt == 0) & (data.step[1:] == data.step[:-1])) + 1
     if same.size:
         found.append(
-            f"{same.size} records repeat the time stamp of the record before them within one step (at rows "
+            f"{same.size} records repeat the time stamp of the record before them within one step (at records "
             f"{_where(same)}); duplicated records, or a time column with too few digits - rates and "
             "dQ/dV at those points are undefined"
         )
@@ -128,7 +129,7 @@ def check_cycler_data(
         gaps = np.flatnonzero(dt > gap_limit) + 1
         if gaps.size:
             found.append(
-                f"time jumps forward by more than {gap_limit:.6g} s {gaps.size} times (at rows "
+                f"time jumps forward by more than {gap_limit:.6g} s {gaps.size} times (at records "
                 f"{_where(gaps)}; largest {dt.max():.6g} s, typical interval {typical:.3g} s); "
                 "the test may have been paused or records are missing"
             )
@@ -137,7 +138,7 @@ def check_cycler_data(
         down = np.flatnonzero(np.diff(arr) < 0) + 1
         if down.size:
             found.append(
-                f"{label} numbers decrease {down.size} times (at rows {_where(down)}); "
+                f"{label} numbers decrease {down.size} times (at records {_where(down)}); "
                 "records may be out of order or from several tests joined together"
             )
 
@@ -145,7 +146,8 @@ def check_cycler_data(
     ends = np.append(starts[1:], n)
     mixed = [int(a) for a, b in zip(starts, ends) if data.cycle[a] != data.cycle[b - 1]]
     if mixed:
-        found.append(f"{len(mixed)} steps span two or more cycles (steps starting at rows {_where(np.array(mixed))})")
+        found.append(f"{len(mixed)} steps span two or more cycles "
+                     f"(steps starting at records {_where(np.array(mixed))})")
 
     # step types against the sign of the current
     wrong_sign = []
@@ -159,7 +161,7 @@ def check_cycler_data(
     if wrong_sign:
         found.append(
             f"{len(wrong_sign)} steps have a current of the wrong sign for their type (steps starting "
-            f"at rows {_where(np.array(wrong_sign))}); the sign convention of the file may be inverted"
+            f"at records {_where(np.array(wrong_sign))}); the sign convention of the file may be inverted"
         )
 
     for label, arr, floor in (("voltage", data.voltage_V, 0.3), ("current", data.current_A, None)):
@@ -167,7 +169,7 @@ def check_cycler_data(
         if spikes.size:
             found.append(
                 f"{spikes.size} isolated {label} spikes (one record far from both neighbours, which agree; "
-                f"rows {_where(spikes)}); the file may be damaged there"
+                f"records {_where(spikes)}); the file may be damaged there"
             )
 
     if data.capacity_Ah is not None:
@@ -188,7 +190,7 @@ def _check_time_runs_forward(time_s: np.ndarray, name: str) -> None:
     Raises
     ------
     DataFormatError
-        Naming the first row at which time does not increase.
+        Naming the first record (counted from 1) at which time does not increase.
     """
     if time_s.size < 2:
         return
@@ -200,8 +202,8 @@ def _check_time_runs_forward(time_s: np.ndarray, name: str) -> None:
     k = int(np.flatnonzero(dt <= 0)[0]) + 1
     still = dt.size - forward - back
     raise DataFormatError(
-        f"{name}: time must increase from record to record, but it does not at row {k} "
-        f"({time_s[k]:.6g} s after {time_s[k - 1]:.6g} s at row {k - 1}); of {dt.size} intervals "
+        f"{name}: time must increase from record to record, but it does not at record {k + 1} "
+        f"({time_s[k]:.6g} s after {time_s[k - 1]:.6g} s at record {k}); of {dt.size} intervals "
         f"{back} go back, {still} stand still and {forward} go forward. The time column is reversed, "
         "constant or not the test time - for a delimited text file choose the test-time column in "
         "column_map (e.g. time_s='Test Time (s)')"
@@ -240,7 +242,7 @@ def _capacity_consistency(data: CyclerData, cap: np.ndarray, starts: np.ndarray,
     """Compare each step's capacity with the trapezoid integral of its current."""
     bad = np.flatnonzero(~np.isfinite(cap))
     if bad.size:
-        return [f"{bad.size} capacity values are not finite (first at rows {_where(bad)})"]
+        return [f"{bad.size} capacity values are not finite (first at records {_where(bad)})"]
     scale = float(np.max(np.abs(cap))) if cap.size else 0.0
     mismatched = []
     for a, b in zip(starts, ends):
@@ -258,7 +260,7 @@ def _capacity_consistency(data: CyclerData, cap: np.ndarray, starts: np.ndarray,
     if mismatched:
         return [
             f"in {len(mismatched)} steps the capacity column disagrees by more than 5 % with the "
-            f"integrated current (steps starting at rows {_where(np.array(mismatched))}); the capacity "
+            f"integrated current (steps starting at records {_where(np.array(mismatched))}); the capacity "
             "or current column may be misread or damaged"
         ]
     return []

@@ -288,7 +288,8 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
         if gaps.size:
             lost = int(np.sum(np.diff(index)[gaps] - 1))
             notes.append(
-                f"record numbers skip {gaps.size} times ({lost} records missing, first after row {gaps[0]}); "
+                f"record numbers skip {gaps.size} times ({lost} records missing, first after record "
+                f"{gaps[0] + 1}, counted from 1); "
                 "the file is damaged there"
             )
     if kind == "neware_ndax":

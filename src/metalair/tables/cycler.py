@@ -80,7 +80,8 @@ def _as_int(name: str, values: Any) -> np.ndarray:
     if as_float.size and (not np.all(np.isfinite(as_float)) or np.any(as_float != np.round(as_float))):
         bad = int(np.flatnonzero(~np.isfinite(as_float) | (as_float != np.round(as_float)))[0])
         raise ParameterError(
-            f"CyclerData.{name} must hold whole numbers; row {bad} holds {float(as_float[bad])!r}"
+            f"CyclerData.{name} must hold whole numbers; record {bad + 1} (counted from 1) holds "
+            f"{float(as_float[bad])!r}"
         )
     return as_float.astype(np.int64)
 
@@ -182,7 +183,7 @@ class CyclerData:
         if n and int(arrays["cycle"].min()) < 1:
             row = int(np.argmin(arrays["cycle"]))
             raise ParameterError(
-                f"cycle numbers count from 1; row {row} has cycle {int(arrays['cycle'][row])}"
+                f"cycle numbers count from 1; record {row + 1} (counted from 1) has cycle {int(arrays['cycle'][row])}"
             )
 
         for name, arr in arrays.items():

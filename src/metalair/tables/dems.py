@@ -31,7 +31,7 @@ def _check_time(t: Any, name: str, what: str) -> np.ndarray:
         raise DataFormatError(f"{name}: the {what} record has non-finite times")
     if np.any(np.diff(arr) <= 0):
         k = int(np.flatnonzero(np.diff(arr) <= 0)[0]) + 1
-        raise DataFormatError(f"{name}: time does not increase at row {k} of the {what} record")
+        raise DataFormatError(f"{name}: time does not increase at record {k + 1} (counted from 1) of the {what} record")
     arr.setflags(write=False)
     return arr
 
@@ -75,7 +75,8 @@ class GasFluxRecord:
                 raise DataFormatError(f"{name}: the {gas} flux has {arr.size} values for {t.size} times")
             bad = np.flatnonzero(~np.isfinite(arr))
             if bad.size:
-                raise DataFormatError(f"{name}: {bad.size} {gas} flux values are not finite (first at row {bad[0]})")
+                raise DataFormatError(f"{name}: {bad.size} {gas} flux values are not finite "
+                    f"(first at record {bad[0] + 1}, counted from 1)")
             arr.setflags(write=False)
             out[str(gas)] = arr
         object.__setattr__(self, "time_s", t)

@@ -107,15 +107,17 @@ class Voltammogram:
         for label, arr in (("potential", e), ("current", i)):
             bad = np.flatnonzero(~np.isfinite(arr))
             if bad.size:
-                raise DataFormatError(f"{name}: {bad.size} {label} values are not finite (first at row {bad[0]})")
+                raise DataFormatError(f"{name}: {bad.size} {label} values are not finite "
+                    f"(first at record {bad[0] + 1}, counted from 1)")
         t = None
         if self.time_s is not None:
             t = np.array(self.time_s, dtype=float, copy=True)
             if t.shape != e.shape or not np.all(np.isfinite(t)):
                 raise DataFormatError(f"{name}: time must be finite and as long as the potential")
             if np.any(np.diff(t) < 0):
-                raise DataFormatError(f"{name}: time goes backwards (first at row "
-                                      f"{int(np.flatnonzero(np.diff(t) < 0)[0]) + 1}); records are out of order")
+                raise DataFormatError(f"{name}: time goes backwards (first at record "
+                                      f"{int(np.flatnonzero(np.diff(t) < 0)[0]) + 2}, counted from 1); "
+                                      "records are out of order")
         if self.cycle is None:
             c = cycles_from_potential(e)
         else:

@@ -119,7 +119,8 @@ def analyze_file(
             keep[seg.start:seg.stop] = False
             tool = {"impedance": "metalair eis", "linear sweep": "metalair cv", "cyclic voltammetry": "metalair cv"}
             where = f" (analyse with '{tool[seg.kind]}')" if seg.kind in tool else ""
-            notes.append(f"rows {seg.start}-{seg.stop - 1} are {seg.kind}, left out of the cycle table{where}")
+            notes.append(f"records {seg.start + 1}-{seg.stop} (counted from 1) are {seg.kind}, "
+                         f"left out of the cycle table{where}")
         data = data.take(keep)
     table = cycle_summary(data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start=cycle_start,
                           progress=progress)
