@@ -113,6 +113,21 @@ def test_cycle_life_charge_failure_and_time_limit():
     assert "charge returned" in life.reason and "below v_max" in life.reason
 
 
+def test_cycle_life_names_the_first_charge_that_ends_at_the_voltage_limit():
+    """A charge that reaches v_max but still returns >= 99 % of the limit passes, and is named as the
+    first charge at the limit; without v_max no such cycle can be named."""
+    segs = [("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2),
+            ("discharge", 10, 2.8, 2.2), ("charge", 9.95, 3.8, 4.5),
+            ("discharge", 10, 2.8, 2.2), ("charge", 9.95, 3.8, 4.5)]
+    table = cycle_summary(build(segs), MASS)
+    life = cycle_life(table, capacity_limit_mAh_g=1000, v_max=4.5)
+    assert life.censored and life.cycle_life == 3
+    assert life.first_cycle_charge_at_limit == 2
+    assert "charge ended at the voltage limit: 2" in str(life)
+    assert cycle_life(table, capacity_limit_mAh_g=1000).first_cycle_charge_at_limit is None
+    assert cycle_life(table, capacity_limit_mAh_g=1000, v_max=4.8).first_cycle_charge_at_limit is None
+
+
 def test_cycle_life_censored_inferred_and_incomplete_last_cycle():
     segs = [("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2), ("discharge", 10, 2.8, 2.2)]
     table = cycle_summary(build(segs), MASS)

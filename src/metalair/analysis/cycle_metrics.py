@@ -402,6 +402,14 @@ class CycleLife:
         First cycle whose end-of-discharge voltage is below ``eod_threshold_V``.
     censored : bool
         True when the test ended before any cycle failed.
+    notes : tuple of str
+        What the judgement assumed (an inferred limit, an unfinished last cycle).
+    first_cycle_charge_at_limit : int or None
+        First cycle whose charge ended at the charge voltage limit ``v_max``
+        (within ``voltage_tolerance_V``), whether or not it still returned
+        enough charge to pass; None when ``v_max`` was not given or no charge
+        reached it. A cell whose charges run into the limit has lost its
+        voltage margin even while its capacity holds.
     """
 
     cycle_life: int
@@ -412,6 +420,7 @@ class CycleLife:
     first_cycle_below_eod_threshold: int | None
     censored: bool
     notes: tuple[str, ...] = ()
+    first_cycle_charge_at_limit: int | None = None
 
     def __str__(self) -> str:
         lines = [f"cycle life: {self.cycle_life}" + (" (no failure observed: censored)" if self.censored else "")]
@@ -419,6 +428,8 @@ class CycleLife:
             lines.append(f"first failed cycle: {self.first_failed_cycle} ({self.reason})")
         if self.first_cycle_below_eod_threshold is not None:
             lines.append(f"first cycle below the end-of-discharge threshold: {self.first_cycle_below_eod_threshold}")
+        if self.first_cycle_charge_at_limit is not None:
+            lines.append(f"first cycle whose charge ended at the voltage limit: {self.first_cycle_charge_at_limit}")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -503,6 +514,11 @@ def cycle_life(
         below = np.flatnonzero(eod < eod_threshold_V)
         first_eod = int(cycles[below[0]]) if below.size else None
 
+    first_at_limit = None
+    if v_max is not None:
+        at_limit = np.flatnonzero((qc > 0) & np.isfinite(eoc) & (eoc >= v_max - voltage_tolerance_V))
+        first_at_limit = int(cycles[at_limit[0]]) if at_limit.size else None
+
     failed: int | None = None
     reason = "no cycle failed"
     last = len(cycles) - 1
@@ -540,7 +556,7 @@ def cycle_life(
         previous = cycles[cycles < failed]
         life = int(previous[-1]) if previous.size else 0
         censored = False
-    return CycleLife(life, failed, reason, float(limit), inferred, first_eod, censored, tuple(notes))
+    return CycleLife(life, failed, reason, float(limit), inferred, first_eod, censored, tuple(notes), first_at_limit)
 
 
 # ---------------------------------------------------------------------------

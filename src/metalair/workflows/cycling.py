@@ -97,6 +97,7 @@ class CyclingResult:
             "first_failed_cycle": life.first_failed_cycle,
             "end_of_life_reason": life.reason,
             "first_cycle_below_eod_threshold": life.first_cycle_below_eod_threshold,
+            "first_cycle_charge_at_voltage_limit": life.first_cycle_charge_at_limit,
             "cycles_run": int(len(t)),
             "end_of_discharge_voltage_first_last_V": [float(eod[0]), float(eod[-1])],
             "end_of_charge_voltage_first_last_V": [float(eoc[0]), float(eoc[-1])],

@@ -260,7 +260,9 @@ def _p6_row(cat: Any, parameters: Any) -> ValidationRow:
     eod = res.table["End-of-discharge voltage [V]"]
     note = (f"{life.reason}; end-of-discharge {eod[0]:.3f} V at cycle 1, {eod[-1]:.3f} V at cycle {len(eod)}"
             + (f"; below 2.0 V from cycle {life.first_cycle_below_eod_threshold}"
-               if life.first_cycle_below_eod_threshold else ""))
+               if life.first_cycle_below_eod_threshold else "")
+            + (f"; charges end at the {P6_RUN['v_max']} limit from cycle {life.first_cycle_charge_at_limit}"
+               if life.first_cycle_charge_at_limit else ""))
     if cat.name == "NLRO":
         return ValidationRow("P6", cat.name, "cycles without failure (500 mA/g, 500 mAh/g per half-cycle)",
                              ">= 1000", "lower bound", life.cycle_life, "cycles",
