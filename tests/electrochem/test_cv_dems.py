@@ -69,6 +69,22 @@ def test_cycles_from_potential():
     assert set(cycles_from_potential(e)) == {1}
 
 
+@pytest.mark.parametrize("start", [2.0, 4.0])
+def test_a_sweep_that_starts_at_a_vertex_is_split_at_that_vertex(start):
+    """Started at its lower (or upper) vertex, the sweep comes back to its start potential only as a turning
+    point, never passing it: each return starts a new cycle right after the turning point, which ends the sweep
+    before it."""
+    up, down = np.arange(2.0, 4.0, 0.5e-3), np.arange(4.0, 2.0, -0.5e-3)
+    one = np.concatenate([up, down]) if start == 2.0 else np.concatenate([down, up])
+    e = np.concatenate([one, one, one, [start]])
+    c = cycles_from_potential(e)
+    assert set(c) == {1, 2, 3}
+    assert np.flatnonzero(np.diff(c)).tolist() == [one.size, 2 * one.size]
+    # with a little noise on the vertex the split is the same
+    noisy = e + np.where(np.isclose(e, start), 3e-4, 0.0)
+    assert set(cycles_from_potential(noisy)) == {1, 2, 3}
+
+
 def test_simulated_cv_is_analysed_by_the_same_code():
     sol = ma.simulate("NLRO", "Sweep between 1.5 V and 4.5 V starting at 2.2 V at 0.1 mV/s for 1 cycle")
     v = voltammogram_from_solution(sol)

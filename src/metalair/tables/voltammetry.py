@@ -32,8 +32,10 @@ def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3
     """Cycle numbers from the sweep direction.
 
     A cycle ends when, after two reversals, the sweep passes its start potential again in its first
-    direction. Reversals smaller than ``min_excursion_V`` (noise, a flat start) are ignored; a last "cycle" without
-    a reversal (a sweep that ends slightly past its start potential) is joined to the one before.
+    direction. A sweep that starts at a vertex turns at its start potential: the next cycle then
+    begins right after that turning point (within ``min_excursion_V`` of the start). Reversals smaller than
+    ``min_excursion_V`` (noise, a flat start) are ignored; a last "cycle" without a reversal (a sweep
+    that ends slightly past its start potential) is joined to the one before.
     """
     e = np.asarray(potential_V, dtype=float)
     n = e.size
@@ -43,19 +45,27 @@ def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3
     e0 = e[0]
     first_dir = direction = 0
     extreme = e[0]
+    extreme_at = 0
     count = 1
     reversals = 0
     for i in range(1, n):
         if direction == 0:
             if abs(e[i] - e0) >= min_excursion_V:
                 direction = first_dir = 1 if e[i] > e0 else -1
-                extreme = e[i]
+                extreme, extreme_at = e[i], i
         elif (direction > 0 and e[i] > extreme) or (direction < 0 and e[i] < extreme):
-            extreme = e[i]
+            extreme, extreme_at = e[i], i
         elif abs(e[i] - extreme) >= min_excursion_V:
             direction = -direction
-            extreme = e[i]
+            turned_at, turned = extreme_at, extreme
+            extreme, extreme_at = e[i], i
             reversals += 1
+            if reversals >= 2 and direction == first_dir and abs(turned - e0) <= min_excursion_V:
+                # a sweep started at a vertex has just turned at its start potential: the next cycle begins
+                # after the turning point, which ends the previous sweep (as the record it started with began it)
+                count += 1
+                reversals = 0
+                cycle[turned_at + 1:i] = count
         if reversals >= 2 and direction == first_dir and direction != 0:
             crossed = (e[i - 1] <= e0 < e[i]) if first_dir > 0 else (e[i - 1] >= e0 > e[i])
             if crossed:
