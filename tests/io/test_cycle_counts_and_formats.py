@@ -213,3 +213,43 @@ def test_unknown_mpr_column_id_names_the_upgrade(data_file, monkeypatch):
     monkeypatch.setattr(galvani.BioLogic, "MPRfile", refuse)
     with pytest.raises(DataFormatError, match=r"does not know a column.*galvani>=0\.5.*\.mpt"):
         read(data_file("biologic/00_test_01_OCV_C01.mpr"))
+
+
+def test_mpt_energy_counters_that_reset_at_each_new_cycle(tmp_path):
+    """EC-Lab sets 'Energy charge/W.h' and 'Energy discharge/W.h' back to 0 at the first record of a new
+    cycle, while the rest before it still carries the old cycle's values (as in tests/data/biologic/mb.mpt).
+    Every cycle: 4 mAh out at 2.2 V, 4 mAh in at 3.0 V, 2 mg -> 4400 and 6000 mWh/g, 73.33 %."""
+    names = ["mode", "ox/red", "Ns", "time/s", "Ewe/V", "I/mA", "(Q-Qo)/mA.h", "half cycle", "cycle number",
+             "Energy charge/W.h", "Energy discharge/W.h"]
+    rows, t, q, e_ch, e_dis, dt = [], 0.0, 0.0, 0.0, 0.0, 30.0
+    n = int(round(4.0 / (1.0 * dt / 3600.0)))
+
+    def add(mode, ns, i_mA, v, half, cyc, count):
+        nonlocal t, q, e_ch, e_dis
+        for _ in range(count):
+            t += dt
+            dq = i_mA * dt / 3600.0
+            q += dq
+            if i_mA > 0:
+                e_ch += v * abs(dq) * 1e-3
+            elif i_mA < 0:
+                e_dis += v * abs(dq) * 1e-3
+            rows.append((mode, int(i_mA > 0), ns, t, v, i_mA, q, half, cyc, e_ch, e_dis))
+
+    for c in range(3):
+        add(3, 0, 0.0, 2.6, max(2 * c - 1, 0), max(c - 1, 0), 10)  # rest, still counted in the cycle before
+        if c > 0:
+            e_ch = e_dis = 0.0
+        add(1, 1, -1.0, 2.2, 2 * c, c, n)
+        add(3, 2, 0.0, 2.6, 2 * c + 1, c, 10)
+        add(1, 3, 1.0, 3.0, 2 * c + 1, c, n)
+    header = ["EC-Lab ASCII FILE", "Nb header lines : 6", "", "Galvanostatic Cycling with Potential Limitation",
+              "Characteristic mass : 2.000 mg", "\t".join(names)]
+    path = tmp_path / "gcpl.mpt"
+    path.write_text("\n".join(header + ["\t".join(f"{v:.10g}" for v in r) for r in rows]) + "\n", encoding="latin-1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = cycle_summary(read(path))
+    np.testing.assert_allclose(table["Discharge energy [mWh/g]"], [4400.0] * 3, rtol=1e-6)
+    np.testing.assert_allclose(table["Charge energy [mWh/g]"], [6000.0] * 3, rtol=1e-6)
+    np.testing.assert_allclose(table["Energy efficiency [%]"], [73.333] * 3, rtol=1e-4)

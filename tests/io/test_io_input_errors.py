@@ -29,8 +29,8 @@ def test_reversed_time_column_is_refused_at_its_first_record_counted_from_1(tmp_
     t = np.arange(0.0, 7200.0, 10.0)
     p = _record(tmp_path, t[::-1])
     with pytest.raises(DataFormatError, match=r"run.csv: time must increase from record to record, but it does not "
-                                              r"at record 2 \(7180 s after 7190 s at record 1\); of 719 intervals 719 go "
-                                              r"back, 0 stand still and 0 go forward.*column_map"):
+                                              r"at record 2 \(7180 s after 7190 s at record 1\); of 719 intervals "
+                                              r"719 go back, 0 stand still and 0 go forward.*column_map"):
         read(p, column_map=COLUMNS)
 
 

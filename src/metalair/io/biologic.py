@@ -120,8 +120,11 @@ def _columns_to_table(
         capacity = _restart_per_step(q, step)
     energy = None
     if "Energy charge/W.h" in cols and "Energy discharge/W.h" in cols:
-        e = np.asarray(cols["Energy discharge/W.h"], dtype=float) - np.asarray(cols["Energy charge/W.h"], dtype=float)
-        energy = _restart_per_step(e, step)
+        # two magnitude counters that EC-Lab sets back to 0 at the first record of each new cycle, while the
+        # records before it still carry the old cycle's values: sum their increments within each step
+        de = (_counter_increments(np.asarray(cols["Energy discharge/W.h"], dtype=float))
+              - _counter_increments(np.asarray(cols["Energy charge/W.h"], dtype=float)))
+        energy = _cumsum_per_step(de, step)
 
     extra: dict[str, np.ndarray] = {}
     if "freq/Hz" in cols:  # impedance rows: the classifier routes them to the impedance tools
@@ -174,6 +177,18 @@ def _cumsum_per_step(increments: np.ndarray, step: np.ndarray) -> np.ndarray:
     counts = np.diff(np.append(starts, len(total)))
     base = np.repeat(before, counts)
     return total - base
+
+
+def _counter_increments(counter: np.ndarray) -> np.ndarray:
+    """Increments of a never-decreasing counter that restarts from 0 now and then (at a new cycle).
+
+    Where the counter falls, it was set back to 0 and has since counted up to its present value,
+    which is then the increment. The first record's increment is its value (counted from 0).
+    """
+    inc = np.diff(counter, prepend=0.0)
+    fell = inc < 0
+    inc[fell] = counter[fell]
+    return inc
 
 
 def _restart_per_step(values: np.ndarray, step: np.ndarray) -> np.ndarray:
