@@ -82,6 +82,17 @@ def test_helpers():
     running = np.array([0.0, 0.0, 1.0, 2.0, 2.0, 2.5, 0.0, 1.0])
     steps = np.array([1, 1, 2, 2, 3, 4, 5, 5])
     np.testing.assert_allclose(per_step_accumulated(running, steps, reset=False), [0, 0, 1, 2, 0, 0.5, 0, 1])
+    # told nothing, the same magnitude counter is recognised (it never falls within a step)
+    np.testing.assert_allclose(per_step_accumulated(running, steps), [0, 0, 1, 2, 0, 0.5, 0, 1])
+
+
+def test_a_signed_net_charge_counter_that_stays_positive_is_continued_at_every_step():
+    """Net charge, discharge positive, of a cell that starts with a discharge and returns less than it gave:
+    the counter never goes below zero but falls during each charge, which a magnitude counter never does."""
+    net = np.array([0.0, 0.0, 2.0, 5.0, 5.0, 3.0, 0.5, 0.5, 2.5, 4.5, 4.5, 2.0, 0.5])
+    steps = np.array([1, 1, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 8])
+    out = per_step_accumulated(net, steps)
+    np.testing.assert_allclose(out, [0, 0, 2, 5, 0, -2, -4.5, 0, 2, 4, 0, -2.5, -4])
 
 
 # --------------------------------------------------------------------------- checks

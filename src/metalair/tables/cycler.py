@@ -411,7 +411,10 @@ def per_step_accumulated(values: np.ndarray, step: np.ndarray, *, reset: bool | 
     boundary (Arbin): the baseline of a step is the last value of the previous
     step unless the counter went down there, then 0. ``reset=None``: decided
     from the data - restarting if nearly every step begins near zero, else a
-    running counter (a signed one is continued from the previous row).
+    running counter. A running counter is signed (net charge, continued from
+    the previous row at every step) when it goes below zero or falls within a
+    step, which a magnitude counter never does; a signed counter of a cell that
+    starts with a discharge can stay positive throughout.
     """
     values = np.asarray(values, dtype=float)
     out = values.copy()
@@ -429,7 +432,8 @@ def per_step_accumulated(values: np.ndarray, step: np.ndarray, *, reset: bool | 
         ]
         if not near_zero or np.mean(near_zero) >= 0.8:
             return out
-        signed_running = bool(np.nanmin(values) < 0)
+        falls_within_a_step = any(values[b - 1] < values[a] - max(tol, 1e-3 * scale) for a, b in zip(starts, ends))
+        signed_running = bool(np.nanmin(values) < 0) or falls_within_a_step
     for i, (a, b) in enumerate(zip(starts, ends)):
         base = 0.0
         if i > 0:
