@@ -22,6 +22,16 @@ The residual vector stacks the real and imaginary parts of
 The intervals assume the weighted residuals share one variance, which the
 fit estimates (reduced χ²).
 
+Units
+-----
+Parameters are in the units that go with the spectrum's impedance unit
+(:func:`parameter_unit`): Ω, F, H, F·s^(α−1), Ω·s^(−1/2) for a spectrum in Ω;
+for an area-specific one in Ω·m² the resistances, Warburg coefficients and
+inductances are per-area products (Ω·m², Ω·m²·s^-1/2, H·m²) and the
+capacitances and CPE coefficients are per m² (F/m², F·s^(α-1)/m²). Time
+constants stay in s. :meth:`CircuitFit.table` and :meth:`CircuitFit.as_dict`
+label them so.
+
 References
 ----------
 Orazem, M. E. & Tribollet, B. Electrochemical Impedance Spectroscopy, 2nd ed.,
@@ -41,17 +51,72 @@ from typing import Any
 
 import numpy as np
 
-from metalair.analysis.impedance.circuits import Circuit, parse_circuit
+from metalair.analysis.impedance.circuits import ELEMENT_TYPES, Circuit, parse_circuit
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import ParameterError
-from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum
 
-__all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "WEIGHTINGS"]
+__all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "parameter_unit", "WEIGHTINGS"]
 
 #: Weighting choices of :func:`fit_circuit`.
 WEIGHTINGS = ("unit", "modulus", "proportional")
 
 _POSITIVE = {"R", "C", "L", "Q", "sigma", "tau"}
+
+#: Unit of each kind of parameter for an impedance in Ω (from the element table of the circuits module).
+_BASE_UNITS: dict[str, str] = {k: u for t in ELEMENT_TYPES.values() for k, u in zip(t.params, t.units)}
+#: How a kind follows a normalised impedance: "times" scales like Z (Ω·m², H·m²), "per" like 1/Z (F/m²);
+#: the kinds not named (tau, alpha) do not change.
+_SCALING: dict[str, str] = {"R": "times", "sigma": "times", "L": "times", "C": "per", "Q": "per"}
+
+
+def parameter_unit(kind: str, impedance_unit: str = "Ω") -> str:
+    """Unit of a circuit parameter for a spectrum whose impedance is in ``impedance_unit``.
+
+    A spectrum normalised by an area (``"Ω·m²"``) or a mass (``"Ω·kg"``)
+    carries the normalisation into every parameter: resistances, Warburg
+    coefficients and inductances are multiplied by it (Ω·m², Ω·m²·s^-1/2,
+    H·m²), capacitances and CPE coefficients divided by it (F/m²,
+    F·s^(α-1)/m²); time constants (s) and CPE exponents are unchanged.
+
+    Parameters
+    ----------
+    kind : str
+        The generic parameter (``"R"``, ``"C"``, ``"L"``, ``"Q"``,
+        ``"alpha"``, ``"sigma"``, ``"tau"``), as
+        :meth:`~metalair.analysis.impedance.circuits.Circuit.param_kind` gives it.
+    impedance_unit : str
+        One of :data:`~metalair.tables.impedance.IMPEDANCE_UNITS`.
+
+    Returns
+    -------
+    str
+        E.g. ``"F/m²"`` for ``kind="C"`` and ``impedance_unit="Ω·m²"``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown kind or impedance unit.
+
+    Examples
+    --------
+    >>> parameter_unit("Q", "Ω·m²")
+    'F·s^(α-1)/m²'
+    >>> parameter_unit("sigma", "Ω·cm²")
+    'Ω·cm²·s^-1/2'
+    """
+    if kind not in _BASE_UNITS:
+        raise ParameterError(f"parameter kind {kind!r} is not one of {', '.join(_BASE_UNITS)}")
+    if impedance_unit not in IMPEDANCE_UNITS:
+        raise ParameterError(f"impedance unit {impedance_unit!r} is not one of {', '.join(IMPEDANCE_UNITS)}")
+    base, scaling = _BASE_UNITS[kind], _SCALING.get(kind)
+    norm = impedance_unit.removeprefix("Ω").removeprefix("·")  # "", "m²", "cm²", "kg"
+    if not norm or scaling is None:
+        return base
+    if scaling == "per":
+        return f"{base}/{norm}"
+    head, sep, tail = base.partition("·")  # the normalisation follows the Ω or H: Ω·m²·s^-1/2
+    return f"{head}·{norm}{sep}{tail}"
 
 
 def _weights(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
@@ -187,9 +252,14 @@ class CircuitFit:
             f, self.predict(f), unit=self.spectrum.unit, metadata={"source": f"fit of {self.circuit}"}
         )
 
+    @property
+    def units(self) -> dict[str, str]:
+        """Unit of each parameter, following the spectrum's impedance unit (see :func:`parameter_unit`)."""
+        return {n: parameter_unit(self.circuit.param_kind(n), self.spectrum.unit) for n in self.circuit.param_names}
+
     def table(self) -> str:
         """Plain-text table: value, standard error, 95 % interval and unit of each parameter."""
-        units = self.circuit.param_units
+        units = self.units
         width = max([9, *(len(n) for n in self.circuit.param_names)])
         lines = [f"circuit {self.circuit}  (weighting: {self.weighting})",
                  f"{'parameter':<{width}}  {'value':>12}  {'stderr':>10}  {'95 % interval':>27}  unit"]
@@ -213,7 +283,7 @@ class CircuitFit:
         d["circuit"] = str(self.circuit)
         d["weighting"] = self.weighting
         d["fixed"] = dict(self.fixed)
-        d["units"] = self.circuit.param_units
+        d["units"] = self.units
         d["impedance_unit"] = self.spectrum.unit
         return d
 

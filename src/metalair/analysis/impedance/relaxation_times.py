@@ -38,7 +38,9 @@ several peaks; the L-curve is therefore the default.
 Peaks are the local maxima of γ on a fine grid with a prominence above
 ``peak_prominence`` times the largest γ; each peak's resistance is the
 integral of γ between the minima that separate it from its neighbours, its
-capacitance C = τ/R.
+capacitance C = τ/R. R, C and L carry the spectrum's normalisation: for an
+area-specific spectrum in Ω·m², R is in Ω·m², C in F/m² and L in H·m²
+(:func:`~metalair.analysis.impedance.fitting.parameter_unit`).
 
 Credible band (optional): the Gaussian posterior of the regularised problem
 (Ciucci & Chen 2015: the ridge solution is the maximum a posteriori estimate
@@ -91,6 +93,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
 from metalair.tables.impedance import ImpedanceSpectrum
 
@@ -106,7 +109,7 @@ class DRTPeak:
     tau_s: float
     frequency_Hz: float  # 1/(2πτ)
     resistance: float  # ∫γ d ln τ over the peak, in the spectrum's unit
-    capacitance: float  # τ/R (F for a spectrum in Ω)
+    capacitance: float  # τ/R (F for a spectrum in Ω, F/m² for one in Ω·m²)
     height: float  # γ at the peak
 
     def as_dict(self) -> dict[str, float]:
@@ -130,7 +133,7 @@ class DRTResult:
     r_inf : float
         Series (high-frequency) resistance.
     inductance : float
-        Series inductance, H.
+        Series inductance, H (H·m² for a spectrum in Ω·m²; see :attr:`units`).
     lam : float
         The regularisation strength used (for the spectrum scaled to max |Z| = 1).
     method : str
@@ -159,13 +162,25 @@ class DRTResult:
     polarisation_resistance: float
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def units(self) -> dict[str, str]:
+        """Unit of each number of :meth:`as_dict` and of the peaks, by key, following the spectrum's unit.
+
+        For a spectrum in Ω·m²: resistances Ω·m², capacitances F/m², the
+        inductance H·m² (its key ``inductance_H`` keeps its name).
+        """
+        u = self.spectrum.unit
+        return {"tau_s": "s", "frequency_Hz": "Hz", "resistance": u, "capacitance": parameter_unit("C", u),
+                "height": u, "r_inf": u, "inductance_H": parameter_unit("L", u), "polarisation_resistance": u}
+
     def peak_table(self) -> str:
         """Plain-text table of the peaks."""
-        u = self.spectrum.unit
-        lines = [f"{'tau [s]':>11}  {'f [Hz]':>11}  {'R [' + u + ']':>12}  {'C [F]':>11}"]
+        units = self.units
+        u, cu = units["resistance"], units["capacitance"]
+        lines = [f"{'tau [s]':>11}  {'f [Hz]':>11}  {'R [' + u + ']':>12}  {'C [' + cu + ']':>11}"]
         for p in self.peaks:
             lines.append(f"{p.tau_s:>11.4g}  {p.frequency_Hz:>11.4g}  {p.resistance:>12.5g}  {p.capacitance:>11.4g}")
-        lines.append(f"R_inf = {self.r_inf:.5g} {u}, L = {self.inductance:.4g} H, "
+        lines.append(f"R_inf = {self.r_inf:.5g} {u}, L = {self.inductance:.4g} {units['inductance_H']}, "
                      f"R_pol = {self.polarisation_resistance:.5g} {u}, lambda = {self.lam:.3g} ({self.method})")
         return "\n".join(lines)
 
@@ -173,7 +188,8 @@ class DRTResult:
         """JSON-ready summary (peaks, R∞, L, λ)."""
         return {"peaks": [p.as_dict() for p in self.peaks], "r_inf": self.r_inf, "inductance_H": self.inductance,
                 "polarisation_resistance": self.polarisation_resistance, "lambda": self.lam,
-                "lambda_method": self.method, "impedance_unit": self.spectrum.unit, "notes": list(self.notes),
+                "lambda_method": self.method, "impedance_unit": self.spectrum.unit, "units": self.units,
+                "notes": list(self.notes),
                 "max_residual": float(max(np.max(np.abs(self.residuals_real)),
                                           np.max(np.abs(self.residuals_imag))))}
 
