@@ -21,8 +21,12 @@ Temperature (``Temperature (K)``, else ``Average Temp (K)``), field
 of ``Moment (emu)`` (VSM), ``DC Moment Free Ctr (emu)``, ``DC Moment Fixed
 Ctr (emu)`` (MPMS3 DC scan), ``Long Moment (emu)`` (MPMS/MPMS-XL), ``M-DC
 (emu)`` (ACMS) that holds numbers (or the column the caller names), with its
-standard-error column where there is one. Units come from the column names
-and are converted to SI through :mod:`metalair.units`. The sample mass is the
+standard-error column where there is one. Each may also be written in
+another moment unit, e.g. SI ``Moment (Am2)`` (1 emu = 10⁻³ A·m²): a column
+of the same name in a moment unit of :mod:`metalair.units` is taken. A file
+with none of these columns is refused with a message listing its columns.
+Units come from the column names and are converted to SI through
+:mod:`metalair.units`. The sample mass is the
 header's ``SAMPLE_MASS`` (older files: ``WEIGHT``), which MultiVu records in
 **milligrams**; ``SAMPLE_MOLECULAR_WEIGHT`` is in g/mol. Rows without a
 temperature, field or moment are dropped and counted in the warnings; a last
@@ -65,18 +69,48 @@ _TEMPERATURE = ("Temperature (K)", "Average Temp (K)", "Temperature")
 _FIELD = ("Magnetic Field (Oe)", "Field (Oe)", "Magnetic Field (T)", "Field (T)", "Magnetic Field (kOe)")
 _UNIT = re.compile(r"\(([^()]*)\)\s*$")
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_UNIT_ALIASES = {"Am2": "A m2", "A·m²": "A m2", "A m^2": "A m2", "Tesla": "T", "tesla": "T", "Oersted": "Oe"}
+_UNIT_ALIASES = {"Am2": "A m2", "A·m²": "A m2", "A m^2": "A m2", "Am^2": "A m2", "A.m2": "A m2", "A·m2": "A m2",
+                 "A m²": "A m2", "Am²": "A m2", "Tesla": "T", "tesla": "T", "Oersted": "Oe"}
+
+
+def _unit_text(name: str, default: str) -> str:
+    """The unit in a column name such as ``Moment (Am2)``, spelt as in :data:`~metalair.units.UNITS` where known."""
+    m = _UNIT.search(name)
+    unit = m.group(1).strip() if m else default
+    return _UNIT_ALIASES.get(unit, unit)
 
 
 def _unit(name: str, dimension: str, file_name: str, default: str) -> float:
     """SI factor of the unit in a column name such as ``Moment (emu)``."""
-    m = _UNIT.search(name)
-    unit = m.group(1).strip() if m else default
-    unit = _UNIT_ALIASES.get(unit, unit)
+    unit = _unit_text(name, default)
     if unit not in UNITS or UNITS[unit][0] != dimension:
         allowed = ", ".join(u for u, (d, _f) in UNITS.items() if d == dimension)
         raise DataFormatError(f"{file_name}: column {name!r} has unit {unit!r}, not a {dimension} unit ({allowed})")
     return UNITS[unit][1]
+
+
+def _match_column(cands: tuple[str, ...], header: list[str], dimension: str | None = None) -> str | None:
+    """The first of ``cands`` in ``header``: exact, then in any case, then the same name in another unit.
+
+    ``Moment (Am2)`` matches the candidate ``Moment (emu)``. With
+    ``dimension``, a name in another unit is taken only if that unit is one of
+    the dimension's (``Moment (emu/g)`` is not a moment); without, any unit is
+    taken and :func:`_unit` names a wrong one.
+    """
+    for c in cands:
+        if c in header:
+            return c
+    lower = {h.lower(): h for h in header}
+    for c in cands:
+        if c.lower() in lower:
+            return lower[c.lower()]
+    stems = dict.fromkeys(c.split("(")[0].strip().lower() for c in cands)
+    for stem in stems:  # in the order of the candidates, so the preferred quantity wins
+        for h in header:
+            if h.split("(")[0].strip().lower() == stem and _UNIT.search(h) and (
+                    dimension is None or UNITS.get(_unit_text(h, ""), ("", 0.0))[0] == dimension):
+                return h
+    return None
 
 
 def _parse_header(lines: list[str]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -132,7 +166,8 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
         The ``.dat`` file.
     moment_column : str, optional
         Name of the moment column to use (default: the first of
-        :data:`MOMENT_COLUMNS` that holds numbers).
+        :data:`MOMENT_COLUMNS` that holds numbers, in emu or in another moment
+        unit such as ``Moment (Am2)``).
 
     Returns
     -------
@@ -202,27 +237,21 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
                     ) from None
         return out
 
+    present = f"columns present: {', '.join(repr(h) for h in header[:30])}{' ...' if ncol > 30 else ''}"
+
     def find(cands: tuple[str, ...], what: str) -> str:
-        for c in cands:
-            if c in header:
-                return c
-        lower = {h.lower(): h for h in header}
-        for c in cands:
-            if c.lower() in lower:
-                return lower[c.lower()]
-        stems = {c.split("(")[0].strip().lower() for c in cands}
-        for h in header:  # the same quantity in another unit: the unit check names it
-            if h.split("(")[0].strip().lower() in stems and _UNIT.search(h):
-                return h
-        raise DataFormatError(
-            f"{name}: no {what} column (looked for {', '.join(repr(c) for c in cands)}); "
-            f"columns present: {', '.join(repr(h) for h in header[:30])}{' ...' if ncol > 30 else ''}"
-        )
+        found = _match_column(cands, header)  # the same quantity in another unit: the unit check names it
+        if found is not None:
+            return found
+        raise DataFormatError(f"{name}: no {what} column (looked for {', '.join(repr(c) for c in cands)}); {present}")
 
     t_col = find(_TEMPERATURE, "temperature")
     h_col = find(_FIELD, "magnetic field")
     temperature = column(t_col) * _unit(t_col, "temperature", name, "K")
     field_si = column(h_col) * _unit(h_col, "magnetic field", name, "Oe")
+
+    def error_column(err: str | None) -> str | None:
+        return None if err is None else _match_column((err,), header, "magnetic moment")
 
     if moment_column is not None:
         if moment_column not in header:
@@ -231,11 +260,21 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
             close = difflib.get_close_matches(moment_column, header, n=3, cutoff=0.4)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise ParameterError(f"{name}: no column {moment_column!r}{hint}")
-        candidates = [(moment_column, dict(MOMENT_COLUMNS).get(moment_column))]
+        known = [e for m, e in MOMENT_COLUMNS if _match_column((m,), [moment_column], "magnetic moment") is not None]
+        candidates = [(moment_column, error_column(known[0]) if known else None)]
     else:
-        candidates = [(m, e) for m, e in MOMENT_COLUMNS if m in header]
+        candidates = []
+        for m, e in MOMENT_COLUMNS:  # each moment column, in emu or in another unit (Moment (Am2))
+            found = _match_column((m,), header, "magnetic moment")
+            if found is not None and found not in (c for c, _e in candidates):
+                candidates.append((found, error_column(e)))
         if not candidates:
-            find(tuple(m for m, _e in MOMENT_COLUMNS), "magnetic moment")
+            moment_units = [u for u, (d, _f) in UNITS.items() if d == "magnetic moment"]
+            raise DataFormatError(
+                f"{name}: no magnetic moment column (looked for {', '.join(repr(m) for m, _e in MOMENT_COLUMNS)}, "
+                f"or the same names in another moment unit ({', '.join(moment_units)}) such as 'Moment (Am2)'); "
+                f"{present}; name the moment column with moment_column="
+            )
     m_col, e_col = candidates[0]
     moment = column(m_col)
     for cand, err in candidates:
