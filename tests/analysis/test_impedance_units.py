@@ -118,3 +118,12 @@ def test_eis_command_on_an_ohm_cm2_file_labels_per_area(tmp_path):
     assert fit_json["units"] == UNITS_M2 and fit_json["impedance_unit"] == "Ω·m²"
     drt_json = json.loads((out / "eis_ohmcm2_drt.json").read_text(encoding="utf-8"))
     assert drt_json["units"]["capacitance"] == "F/m²"
+
+
+def test_lin_kk_summary_names_its_units():
+    from metalair.analysis.impedance.kramers_kronig import lin_kk
+
+    area = lin_kk(spectrum("Ω·m²")).as_dict()["units"]
+    assert area == {"series_resistance": "Ω·m²", "inductance_H": "H·m²", "inverse_capacitance_per_F": "1/(F/m²)"}
+    plain = lin_kk(spectrum("Ω")).as_dict()["units"]
+    assert plain == {"series_resistance": "Ω", "inductance_H": "H", "inverse_capacitance_per_F": "1/F"}

@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
 from metalair.tables.impedance import ImpedanceSpectrum
 
@@ -77,7 +78,9 @@ class LinKKResult:
     resistances : numpy.ndarray
         Fitted R_k (may be negative), in the spectrum's unit.
     series_resistance, inductance, inverse_capacitance : float
-        R₀, L (H) and 1/C (1/F); L and 1/C are 0 when not fitted.
+        R₀, L and 1/C in the units that go with the spectrum's (Ω, H and 1/F
+        for a spectrum in Ω; ``as_dict()["units"]`` names them); L and 1/C are
+        0 when not fitted.
     impedance_fit : numpy.ndarray
     residuals_real, residuals_imag : numpy.ndarray
         (Z_data − Z_fit)/|Z_data|, real and imaginary parts.
@@ -133,7 +136,15 @@ class LinKKResult:
             "series_resistance": self.series_resistance, "inductance_H": self.inductance,
             "inverse_capacitance_per_F": self.inverse_capacitance, "notes": list(self.notes),
             "mu_history": [[m, mu] for m, mu in self.mu_history],
+            "units": {"series_resistance": parameter_unit("R", self.spectrum.unit),
+                      "inductance_H": parameter_unit("L", self.spectrum.unit),
+                      "inverse_capacitance_per_F": _inverse(parameter_unit("C", self.spectrum.unit))},
         }
+
+
+def _inverse(unit: str) -> str:
+    """The reciprocal of a unit: "1/F", "1/(F/m²)"."""
+    return f"1/({unit})" if "/" in unit else f"1/{unit}"
 
 
 def _design(omega: np.ndarray, tau: np.ndarray, inductance: bool, capacitance: bool) -> np.ndarray:
