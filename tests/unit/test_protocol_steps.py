@@ -318,3 +318,18 @@ def test_a_step_rebuilt_from_another_steps_fields_needs_no_unit():
 def test_step_descriptions_carry_no_float_noise():
     sol = ma.simulate("NLRO", "Discharge at 0.0360514 A/g until 1.5 V or for 10 mAh/g")
     assert sol.steps[0].description == "Discharge at 36.0514 mA/g for 10 mAh/g or until 1.5 V"
+
+
+def test_tighter_settings_reach_every_step_control():
+    """atol tightens the host couples' state as well as the inventories (their scale follows it), and
+    max_change also bounds the voltage swept per step of a CV: tighter settings take more steps there."""
+    m = ma.LumpedAirElectrode("NLRO")
+    default = ma.SolverSettings()
+    tight = ma.SolverSettings(atol=default.atol / 10, max_change=default.max_change / 10)
+    _, ab_default = m.tolerances(default)
+    _, ab_tight = m.tolerances(tight)
+    np.testing.assert_allclose(ab_tight[m.n_states - len(m.couples):], ab_default[m.n_states - len(m.couples):] / 10)
+    cv = "Sweep between 2.0 V and 3.0 V starting at 2.2 V at 1 mV/s for 1 cycle"
+    n_default = len(ma.simulate("NLRO", cv)["Time [s]"])
+    n_tight = len(ma.simulate("NLRO", cv, solver=ma.SolverSettings(max_change=default.max_change / 10))["Time [s]"])
+    assert n_tight > 5 * n_default

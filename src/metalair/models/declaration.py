@@ -48,10 +48,12 @@ N_BASE_STATES = len(Y)
 STATE_NAMES = ("NaO2 (solution)", "Na2O2", "Na2CO3", "Residue", "Oxidised electrolyte",
                "Air electrode potential", "NaO2 (film)", "Exposed Na2CO3")
 #: Step-control scale of each base state: "potential" states are held to SolverSettings.max_change,
-#: "inventory" states to rtol*|y| + atol; couples' fractions (appended) use COUPLE_ATOL.
+#: "inventory" states to rtol*|y| + atol; couples' fractions (appended) use COUPLE_ATOL, scaled
+#: with atol (see :meth:`~metalair.models.lumped.LumpedAirElectrode.tolerances`).
 STATE_TOLERANCE = ("inventory", "inventory", "inventory", "inventory", "inventory", "potential",
                    "inventory", "inventory")
-#: Absolute error scale of a couple's oxidised fraction (dimensionless, 0..1) in the step control.
+#: Absolute error scale of a couple's oxidised fraction (dimensionless, 0..1) in the step control at
+#: the default ``SolverSettings.atol``; a tighter (looser) ``atol`` scales it by the same factor.
 COUPLE_ATOL = 1e-2
 
 

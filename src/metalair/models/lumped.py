@@ -276,7 +276,8 @@ class LumpedAirElectrode:
             else:
                 rel[i], ab[i] = settings.rtol, settings.atol
         rel[N_BASE_STATES:] = settings.rtol
-        ab[N_BASE_STATES:] = COUPLE_ATOL
+        # the couples' scale follows atol, so that tightening atol tightens the host's state too
+        ab[N_BASE_STATES:] = COUPLE_ATOL * settings.atol / SolverSettings().atol
         self._tolerance_cache[settings] = (rel, ab)
         return rel, ab
 

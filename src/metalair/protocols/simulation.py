@@ -296,7 +296,8 @@ class Simulation:
                 continue
             rate = (v_to - v_from) / dur
             seg = m.segment(y, t, dur, mode="V", value=v_from, rate=rate, settings=self.solver,
-                            dt_start=min(1.0, dur), dt_cap=max(0.005 / step.scan_rate, 1e-3), store=keep)
+                            dt_start=min(1.0, dur), dt_cap=max(self.solver.max_change / step.scan_rate, 1e-3),
+                            store=keep)
             rec.accept(seg)
             y, t = seg.y, seg.t_end
             if seg.status == "out of range":

@@ -45,7 +45,8 @@ class SolverSettings:
     ----------
     max_change : float
         Error scale of the model's algebraic variable per step (for the cell
-        model: the electrode potential, in V).
+        model: the electrode potential, in V); in a linear sweep also the
+        largest sweep of the controlled voltage per step [V].
     dt_initial : float
         First step of a segment [s].
     dt_min : float

@@ -114,7 +114,7 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
                 eod_threshold_V: float | None = 2.0, tolerance: float = 0.99,
                 save_cycles: Iterable[int] | None = None, parameters: Any = None, environment: Any = None,
                 progress: Callable[[int, int], None] | None = None, out_dir: str | os.PathLike[str] | None = None,
-                figure: bool = True, table_format: str = "csv") -> CyclingResult:
+                figure: bool = True, table_format: str = "csv", solver: Any = None) -> CyclingResult:
     """Capacity-limited cycling with per-cycle summary and cycle life.
 
     Parameters
@@ -148,6 +148,9 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         Draw ``cycling.png`` when writing.
     table_format : {"csv", "parquet"}
         Format of the per-cycle table.
+    solver : SolverSettings, optional
+        Step control (default ``SolverSettings()``); tighten it to check that
+        a result is converged (see the solver-accuracy notes in the docs).
     """
     from metalair.chemistry import AMBIENT_AIR
     from metalair.protocols.simulation import Simulation
@@ -180,7 +183,8 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         check_out_dir(out_dir, option="out_dir")
     t0 = time.perf_counter()
     sim = Simulation(catalyst, Protocol([cyc]), parameters=parameters,
-                     environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep)
+                     environment=environment if environment is not None else AMBIENT_AIR, save_cycles=keep,
+                     solver=solver)
     # matplotlib is imported in a forked process while the compiled kernel runs, and the figure is
     # drawn there while this process writes the table (None off Linux: drawn here)
     worker = _figure_worker() if out_dir is not None and figure else None
