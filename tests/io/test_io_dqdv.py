@@ -81,3 +81,21 @@ def test_bad_input():
         dqdv(np.r_[np.nan, np.linspace(3, 2, 9)], np.arange(10.0))
     with pytest.raises(ParameterError, match="prominence"):
         find_plateaus(*three_plateau_discharge(), prominence=2.0)
+
+
+def test_plateau_voltages_do_not_move_with_the_first_sample():
+    """The voltage grid lies on whole multiples of its spacing: shifting or dropping the first sample (a
+    slightly different start of the record) leaves the plateau voltages where they were, to 0.1 mV."""
+    v, q = three_plateau_discharge()
+    base = [p.voltage_V for p in find_plateaus(v, q)]
+    for start_shift in (-3e-3, -1e-3, 1e-3, 4e-3):
+        v2 = v.copy()
+        v2[0] += start_shift
+        moved = [p.voltage_V for p in find_plateaus(v2, q)]
+        np.testing.assert_allclose(moved, base, atol=1e-4)
+    dropped = [p.voltage_V for p in find_plateaus(v[1:], q[1:] - q[1])]
+    np.testing.assert_allclose(dropped, base, atol=1e-4)
+    curve = dqdv(v, q)
+    assert curve.grid_step_V in (1e-3, 2e-3, 5e-3)  # 1/400 of the ~1 V range rounded down to 1, 2 or 5 x 10^k
+    np.testing.assert_allclose(curve.voltage_V / curve.grid_step_V - 0.5,
+                               np.round(curve.voltage_V / curve.grid_step_V - 0.5), atol=1e-6)

@@ -118,6 +118,14 @@ def _charge_below(edges: np.ndarray, lo: np.ndarray, hi: np.ndarray, dq: np.ndar
     return out
 
 
+def _round_spacing(x: float) -> float:
+    """The largest of 1, 2 or 5 times a power of ten that is not above ``x`` (a grid no coarser than asked)."""
+    if not x > 0:
+        return x
+    decade = 10.0 ** np.floor(np.log10(x))
+    return float(max(m for m in (1.0, 2.0, 5.0) if m * decade <= x * (1.0 + 1e-12)) * decade)
+
+
 def dqdv(
     voltage: np.ndarray,
     capacity: np.ndarray,
@@ -137,8 +145,10 @@ def dqdv(
         a decreasing series (a charge written with the discharge-positive
         sign) is taken by magnitude.
     grid_step_V : float, optional
-        Voltage grid spacing; default 1/400 of the voltage range (at least
-        0.1 mV).
+        Voltage grid spacing; default 1/400 of the voltage range rounded
+        down to 1, 2 or 5 times a power of ten (at least 0.1 mV). The grid
+        lies on whole multiples of the spacing, so the result does not move
+        with the first sample's voltage.
     window_V : float, optional
         Savitzky–Golay window in volts; default 3 % of the voltage range (at
         least 7 grid steps). Use a wider window for noisier data.
@@ -162,11 +172,12 @@ def dqdv(
     span = vmax - vmin
     if span <= 0:
         raise ParameterError("the voltage does not change along the half-cycle; dQ/dV is undefined")
-    step = grid_step_V if grid_step_V is not None else max(span / 400.0, 1e-4)
+    step = grid_step_V if grid_step_V is not None else max(_round_spacing(span / 400.0), 1e-4)
     if not step > 0:
         raise ParameterError(f"grid_step_V must be positive, got {grid_step_V!r}")
-    n_bins = int(np.ceil(span / step)) + 2
-    edges = vmin - step + step * np.arange(n_bins + 1)
+    first = (np.floor(vmin / step) - 1.0) * step  # edges on whole multiples of the spacing
+    n_bins = int(np.ceil((vmax - first) / step)) + 1
+    edges = first + step * np.arange(n_bins + 1)
     lo = np.minimum(v[1:], v[:-1])
     hi = np.maximum(v[1:], v[:-1])
     raw = np.diff(_charge_below(edges, lo, hi, dq)) / step

@@ -267,8 +267,9 @@ SOURCES: dict[str, str] = {
 #: Every fitted [F] value: the published observation(s) of Sun et al. (2025) that identify it, and how.
 FITTED: dict[str, str] = {
     # identified by the published targets: `metalair calibrate --starts 3 --seed 2` at the shipped set (11 targets,
-    # tunnel_width at Jiang et al.'s 2 nm) ends at chi2 5.92 with effective rank 8 at the optimum (singular values
-    # >= 1.96 sigma/decade) and these 8 identifiable; shipped rounded to 3 digits, each inside its 95 % interval
+    # tunnel_width at Jiang et al.'s 2 nm) ends at chi2 5.92 with effective rank 8-9 at the optimum (singular values
+    # >= 1.96 sigma/decade; the ninth sits at the threshold) and these 8 identifiable; shipped rounded to 3 digits,
+    # each inside its 95 % interval
     # (docs/calibration.md). solution_blocking and desorption_current_ref are collinear (|cos| 0.95-0.97): which
     # of the two forward selection keeps depends on the start (the default start keeps desorption_current_ref).
     "i0_dec_Na2CO3": "P3 (NLRO): the third charge plateau at 4.5 V",
@@ -281,14 +282,14 @@ FITTED: dict[str, str] = {
     "k_carbonation": "P5 (RuO2): 60 % recovered; P6 (RuO2); P4 (NLRO) through the carbonate share",
     # calibrated with the others (select all), but not identified by the targets
     "i0_dec_NaO2": "calibrated to P3 (NLRO, first plateau) and P4, but not identifiable: its 95 % interval spans "
-                   "3.6 decades at the optimum (collinear with beta_fe: index 11.9 > 10 from the default start)",
+                   "2.4-3.6 decades at the optimum (collinear with beta_fe: index 11.9 > 10 from the default start)",
     # identified at that optimum, but at the edge: from other starts its interval is 11.9 decades
-    "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V (95 % interval 1.1 decades; at the edge)",
+    "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V (95 % interval 1.1-1.6 decades; at the edge)",
     # set by hand against an observation, NOT identifiable from the published targets: held
     "i0_form_NaO2": "set for P1, but P1 moves only 1.2 sigma per decade of it (the plateau sits at E(NaO2)): "
                     "not identifiable",
     "desorption_current_ref": "set for P2 (NLRO); collinear with solution_blocking (|cos| 0.97) and film_blocking "
-                              "(collinearity index 25.1)",
+                              "(collinearity index 24.7-25.1)",
     "k_disproportionation": "set for P4 (NLRO) through the Na2O2 share; collinear with the blocking values "
                             "(index 23)",
     "k_electrolyte_attack": "set for P2/P6 (RuO2); collinear with film_blocking (index 13.2): not identifiable",
