@@ -15,9 +15,13 @@ For every peak:
 
 * **baseline** – the straight line between the two bases of the peak's
   prominence (the lowest points on either side before a higher peak), the
-  usual geometric baseline for overlapping CV features;
-* **charge** – ∫ (i − baseline) dt between the bases (C, or C/kg for a
-  mass-normalised current; needs time);
+  usual geometric baseline for overlapping CV features, but never of the
+  other direction: where it would run below zero (a base in the cathodic
+  tail at the start of an anodic sweep), it is zero;
+* **charge** – ∫ (i − baseline) dt between the bases over the stretch where
+  the current is above the baseline (C, or C/kg for a mass-normalised current;
+  needs time): never negative, and never more than the charge the sweep
+  passed in the peak's direction there;
 * **FWHM** – width in potential at half the baseline-corrected height;
 * **onset potential** – walking from the peak back along its sweep, the first
   potential at which the baseline-corrected current has fallen to
@@ -204,13 +208,14 @@ def find_cv_peaks(
                     continue
                 # baseline straight between the bases, as a function of the index along the sweep
                 base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)
-                corrected = signal[lb:rb + 1] - base
+                corrected = signal[lb:rb + 1] - np.maximum(base, 0.0)
                 height = float(corrected[p - lb])
                 if height <= 0:
                     continue
                 if t is not None:
                     ts = t[idx][lb:rb + 1]
-                    q = float(np.sum(0.5 * (corrected[1:] + corrected[:-1]) * np.diff(ts)))
+                    above = np.maximum(corrected, 0.0)
+                    q = float(np.sum(0.5 * (above[1:] + above[:-1]) * np.diff(ts)))
                 else:
                     q = math.nan
                 fwhm = abs(_interp_index(es, half[3][k]) - _interp_index(es, half[2][k]))
