@@ -7,12 +7,14 @@ could not finish (rerun with ``--resume``) or an internal failure.
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER, volts
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, begin_output, stop_interrupted, volts
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 from metalair.units import from_user
@@ -129,7 +131,7 @@ def _check_run_options(out: Path, scheduler: str, workers: int | None, batch_siz
     from metalair.workflows.outputs import check_out_dir
 
     try:
-        check_scheduler(scheduler, "--scheduler")
+        check_scheduler(scheduler, "--scheduler", allow_client=False)
         check_workers(workers, "--workers")
         check_out_dir(out, option="--out")
     except MetalairError as exc:
@@ -172,23 +174,130 @@ def _settings(catalyst: str, protocol: str | None, full: bool, plateaus: bool, e
                           fast=fast)
 
 
+class _SweepOutputs:
+    """``--out`` of a sweep: the run that set an earlier one aside (:func:`begin_output`), and the sweep's manifest.
+
+    The engine's ``manifest.json`` holds what ``--resume`` needs (the sweep's fingerprint and batches), so
+    where :class:`~metalair.workflows.outputs.RunOutputs` would write its own manifest, its keys (command,
+    start, files) are merged into the engine's instead. ``run`` is None for ``--resume``: nothing is set
+    aside and the folder stays as it is. Has what :func:`stop_interrupted` uses.
+    """
+
+    def __init__(self, out: Path, run: Any):
+        self.out = out
+        self.run = run
+
+    @property
+    def replacing(self) -> bool:
+        """True while an earlier run's files are set aside (``--overwrite``)."""
+        return self.run is not None and self.run.backup is not None
+
+    def adopt_new_files(self) -> None:
+        """Count every new file in --out as this run's (see RunOutputs.adopt_new_files)."""
+        if self.run is not None:
+            self.run.adopt_new_files()
+
+    def restore_earlier(self) -> bool:
+        """Remove this sweep's files, put back the earlier run's that --overwrite set aside; True if there was one."""
+        if self.run is None:
+            return False
+        self.run.adopt_new_files()
+        return bool(self.run.restore_earlier())
+
+    def undo(self) -> bool:
+        """After a failure: put the earlier run back, or remove what a sweep that wrote nothing left.
+
+        Returns True if an earlier run was put back.
+        """
+        from metalair.sweeps.engine import read_sweep_manifest
+
+        if self.restore_earlier():
+            return True
+        if self.run is not None:
+            if read_sweep_manifest(self.out) is None:  # the engine wrote nothing: leave --out as it was
+                self.run.abandon()
+            else:
+                self.finish(None)
+        return False
+
+    def finish(self, status: str | None = "complete", error: str | None = None) -> None:
+        """End the run: the earlier run's set-aside files are deleted; the manifest gets the run's keys.
+
+        ``status`` None keeps the engine's status (``"stopped"`` with its error).
+        """
+        from metalair._files import atomic_write_text
+        from metalair.sweeps.engine import read_sweep_manifest
+
+        record = read_sweep_manifest(self.out)
+        if self.run is None and record is None:
+            return
+        if self.run is not None:
+            if record is None:  # the sweep never started: nothing of it to keep
+                self.run.abandon()
+                return
+            self.run.finish(status or "partial", error)
+        merged = {**(self.run.manifest() if self.run is not None else {}), **(record or {})}
+        merged["files"] = list(dict.fromkeys([*(record or {}).get("files", []),
+                                              *(self.run.manifest()["files"] if self.run is not None else [])]))
+        if status is not None:
+            merged["status"] = status
+        if error:
+            merged["error"] = error
+        atomic_write_text(self.out / "manifest.json", json.dumps(merged, indent=2, default=repr))
+
+
 def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | None, batch_size: int | None,
          resume: bool, overwrite: bool, progress: bool, map_x: str | None, map_y: str | None) -> None:
-    from metalair.sweeps.engine import SweepError
+    from metalair.sweeps.engine import SweepError, read_sweep_manifest, sweep_files
     from metalair.sweeps.screen import run_screen
 
     if (map_x is None) != (map_y is None):
         _fail("give both --map-x and --map-y, or neither")
+    earlier = read_sweep_manifest(out) if out.is_dir() else None
+    if not resume and not overwrite and (earlier is not None or any(out.glob("part-*.parquet"))):
+        done = len(list(out.glob("part-*.parquet")))
+        _fail(f"--out {out} already holds a sweep ({done} of {(earlier or {}).get('n_batches', '?')} batches "
+              "finished); use --resume to continue it, --overwrite to start again, or choose another --out")
+    run = None
+    if overwrite or not resume:  # --resume keeps the folder as it is; otherwise begin as every command does
+        if earlier is not None and "files" not in earlier:
+            from metalair.sweeps.engine import record_files
+
+            record_files(out, sweep_files(out))  # a sweep of metalair <= 0.2.0: list its files, to set them aside
+        run = begin_output(out, overwrite, expected=tuple(sweep_files(out)))
+    folder = _SweepOutputs(out, run)
     try:
         res = run_screen(cands, settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
-                         resume=resume, overwrite=overwrite, progress=progress,
-                         map_axes=(map_x, map_y) if map_x and map_y else None)
+                         resume=resume and not overwrite, overwrite=False, progress=progress,
+                         map_axes=(map_x, map_y) if map_x and map_y else None, cli=True)
+    except KeyboardInterrupt:
+        if progress:
+            sys.stderr.write("\n")  # end the progress line
+        record = read_sweep_manifest(out)
+        state = (f"{record.get('batches_finished', 0)} of {record.get('n_batches', '?')} batches finished"
+                 if record is not None else "before any batch finished")
+        if folder.replacing:
+            stop_interrupted(folder, f"sweep interrupted (Ctrl-C), {state}")
+        stop_interrupted(folder, f"sweep interrupted (Ctrl-C), {state}; run the same command with --resume to "
+                         "finish it")
     except SweepError as exc:
+        if folder.undo():
+            _fail(f"{exc.what}; --overwrite undone: the earlier run's files in --out are back as they were",
+                  EXIT_FAILED)
         _fail(str(exc), EXIT_FAILED)
     except (MetalairError, ImportError) as exc:
-        _fail(str(exc))
+        _fail(str(exc) + ("; --overwrite undone: the earlier run's files in --out are back as they were"
+                          if folder.undo() else ""))
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
-        _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
+        undone = folder.undo()
+        _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}"
+              + ("; --overwrite undone: the earlier run's files in --out are back as they were" if undone else ""))
+    except BaseException:  # a bug: an earlier run set aside by --overwrite comes back all the same
+        folder.undo()
+        raise
+    if run is not None:
+        run.add(*res.files.values())
+    folder.finish("complete")
     sw = res.sweep
     typer.echo(f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed) on {sw.mode}: "
                f"{sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok")
@@ -204,7 +313,7 @@ def _print_head(table: Any, n: int = 8) -> None:
         cells = []
         for c in show:
             v = table.column(c)[i].as_py()
-            cells.append(f"{v:16.4g}" if isinstance(v, float) else f"{str(v)[:16]:>16s}")
+            cells.append(f"{v:16.4g}" if isinstance(v, float) else f"{'' if v is None else str(v)[:16]:>16s}")
         typer.echo("  ".join(cells))
     if table.num_rows > n:
         typer.echo(f"  ... {table.num_rows - n} more rows")
@@ -231,7 +340,8 @@ _WORKERS_OPT = typer.Option(None, "--workers", help="Worker processes of the loc
                             "cores).")
 _BATCH_OPT = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100).")
 _RESUME_OPT = typer.Option(False, "--resume", help="Continue the sweep in --out, skipping finished batches.")
-_OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Discard an earlier sweep in --out.")
+_OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Replace an earlier sweep (or run) in --out; its files come "
+                              "back if this one fails or is interrupted.")
 _MAP_X_OPT = typer.Option(None, "--map-x", help="Map x axis (a candidate name).")
 _MAP_Y_OPT = typer.Option(None, "--map-y", help="Map y axis (a candidate name).")
 _SCHED_OPT = typer.Option("local", "--scheduler", help=_SCHED_HELP)

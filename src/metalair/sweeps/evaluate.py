@@ -3,7 +3,10 @@
 A candidate is a flat ``{name: value}`` dictionary. Names address what they change:
 
 ``catalyst``
-    Base catalyst: built-in name or catalyst file (``*.toml``).
+    Base catalyst: built-in name or catalyst file (``*.toml``). A screen reads
+    its catalyst files once, where it was started, and sends the catalysts
+    to the workers (:class:`ScreenEvaluation`): workers need neither the
+    files nor the same working folder.
 ``catalyst.<field>``
     A scalar field of :class:`~metalair.catalysts.Catalyst`
     (``catalyst.free_energy_overpotential``).
@@ -35,15 +38,17 @@ import difflib
 import functools
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
-from metalair.errors import ParameterError
+from metalair.errors import MetalairError, ParameterError
 
-__all__ = ["CyclingSettings", "ScreenSettings", "evaluate_candidate", "apply_candidate", "descriptor_value",
-           "check_settings", "check_candidate", "KEY_FORMS", "RESULT_COLUMNS", "CYCLING_COLUMNS"]
+__all__ = ["CyclingSettings", "ScreenSettings", "ScreenEvaluation", "evaluate_candidate", "apply_candidate",
+           "descriptor_value", "check_settings", "check_candidate", "read_catalyst_files", "KEY_FORMS",
+           "RESULT_COLUMNS", "CYCLING_COLUMNS"]
 
 KEY_FORMS = ("catalyst", "catalyst.<field>", "descriptors.<product|*>.<field>", "host_couples.<index|*>.<field>",
              "parameters.<field>", "protocol.<name>", "environment")
@@ -139,6 +144,90 @@ def _base(name: str) -> Catalyst:
     return get_catalyst(name)
 
 
+#: What :func:`read_catalyst_files` gives per file: the catalyst, or the error reading it gave.
+CatalystFiles = Mapping[str, "Catalyst | MetalairError"]
+
+
+def _is_file_name(name: Any) -> bool:
+    return isinstance(name, str) and name.strip().lower().endswith(".toml")
+
+
+def read_catalyst_files(names: Iterable[Any]) -> tuple[dict[str, Catalyst | MetalairError], dict[str, str]]:
+    """Read the catalyst files among ``names`` (the ``*.toml`` ones), here and once.
+
+    Parameters
+    ----------
+    names : iterable
+        Catalyst names and file names, as candidates and settings give them (relative file names are
+        relative to the current folder).
+
+    Returns
+    -------
+    catalysts : dict
+        ``{name: Catalyst}``, or the :class:`~metalair.errors.MetalairError` reading that file gave (each
+        candidate that names it gets that error as its row).
+    digests : dict
+        ``{name: "sha256:..."}`` of each file's bytes (``"missing"`` if it cannot be read): what a
+        resumed sweep compares, so that an edited file is noticed.
+    """
+    import hashlib
+
+    from metalair.catalysts.files import load_catalyst
+
+    catalysts: dict[str, Catalyst | MetalairError] = {}
+    digests: dict[str, str] = {}
+    for name in dict.fromkeys(n for n in names if _is_file_name(n)):
+        try:
+            digests[name] = "sha256:" + hashlib.sha256(Path(name.strip()).read_bytes()).hexdigest()
+        except OSError:
+            digests[name] = "missing"
+        try:
+            catalysts[name] = load_catalyst(name.strip())
+        except MetalairError as exc:
+            catalysts[name] = exc
+    return catalysts, digests
+
+
+def _catalyst(name: str, catalysts: CatalystFiles | None) -> Catalyst:
+    """The catalyst ``name`` stands for: one read by :func:`read_catalyst_files` if there, else built-in or file."""
+    if catalysts is not None and name in catalysts:
+        found = catalysts[name]
+        if isinstance(found, MetalairError):
+            raise type(found)(*found.args)  # a new one each time: never one exception raised in every row
+        return found
+    return get_catalyst(name) if _is_file_name(name) else _base(name)  # a file is read again: it may have changed
+
+
+class ScreenEvaluation:
+    """:func:`evaluate_candidate` with fixed settings and the catalyst files read where the sweep started.
+
+    What the sweep engine sends to its workers (picklable); :meth:`for_batch` keeps only the catalysts a
+    batch names, so each batch carries what it needs and no more.
+
+    Parameters
+    ----------
+    settings : ScreenSettings
+    catalysts : mapping, optional
+        ``{name: Catalyst or error}`` from :func:`read_catalyst_files`.
+    """
+
+    def __init__(self, settings: ScreenSettings, catalysts: CatalystFiles | None = None):
+        self.settings = settings
+        self.catalysts = dict(catalysts or {})
+
+    def __call__(self, candidate: Mapping[str, Any]) -> dict[str, Any]:
+        """Evaluate one candidate (see :func:`evaluate_candidate`)."""
+        return evaluate_candidate(candidate, self.settings, catalysts=self.catalysts)
+
+    def for_batch(self, candidates: Iterable[Mapping[str, Any]]) -> ScreenEvaluation:
+        """The same evaluation, carrying only the catalysts that ``candidates`` (and the settings) name."""
+        needed = {str(c.get("catalyst", self.settings.catalyst)) for c in candidates} | {self.settings.catalyst}
+        return ScreenEvaluation(self.settings, {k: v for k, v in self.catalysts.items() if k in needed})
+
+    def __repr__(self) -> str:
+        return f"ScreenEvaluation({self.settings!r}, catalysts={sorted(self.catalysts)})"
+
+
 def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
     names = [f.name for f in dataclasses.fields(obj)]
     for k in changes:
@@ -149,9 +238,12 @@ def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
     return dataclasses.replace(obj, **changes)
 
 
-def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()
-                    ) -> tuple[Catalyst, Any, str | None, str]:
+def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings(),
+                    catalysts: CatalystFiles | None = None) -> tuple[Catalyst, Any, str | None, str]:
     """The catalyst, parameters, protocol text and environment a candidate stands for.
+
+    ``catalysts`` (from :func:`read_catalyst_files`) gives the catalyst files already read; a file not
+    in it is read here.
 
     Raises
     ------
@@ -161,7 +253,7 @@ def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = Scr
     """
     from metalair.models.parameters import DEFAULT_PARAMETERS
 
-    cat = _base(str(candidate.get("catalyst", settings.catalyst)))
+    cat = _catalyst(str(candidate.get("catalyst", settings.catalyst)), catalysts)
     cat_changes: dict[str, Any] = {}
     desc_changes: dict[str, dict[str, Any]] = {}
     host_changes: dict[int, dict[str, Any]] = {}
@@ -271,7 +363,8 @@ def check_settings(settings: ScreenSettings) -> None:
             raise ParameterError(f"cycling eod_threshold_V must be a finite voltage in V, got {c.eod_threshold_V!r}")
 
 
-def check_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()) -> None:
+def check_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings(),
+                    catalysts: CatalystFiles | None = None) -> None:
     """Build everything one candidate's run needs (catalyst, parameters, environment, model, protocol); run nothing.
 
     Raises
@@ -281,7 +374,7 @@ def check_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = Scr
     """
     from metalair.chemistry import environment as get_env
 
-    cat, params, protocol, env_name = apply_candidate(candidate, settings)
+    cat, params, protocol, env_name = apply_candidate(candidate, settings, catalysts)
     env = get_env(env_name)
     if protocol is not None:
         _simulation(cat, params, protocol, env, settings)
@@ -317,7 +410,8 @@ def descriptor_value(cat: Catalyst, key: str) -> float:
     return math.nan
 
 
-def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings()) -> dict[str, Any]:
+def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings(),
+                       catalysts: CatalystFiles | None = None) -> dict[str, Any]:
     """Simulate one candidate and return a flat dictionary of scalars.
 
     Full discharge–charge (``settings.protocol``): the columns of
@@ -329,11 +423,14 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
     ``first_failed_cycle``, ``cycles_run``, end-of-discharge/charge voltages
     of the first and last cycle, polarisation of the first and last cycle.
     ``status`` is ``"ok"`` or ``"failed"`` (a run that ended early, with its
-    message); errors propagate (the engine turns them into rows).
+    message); errors propagate (the engine turns them into rows). Counts
+    (``charge_plateaus``, ``cycle_life``, ``first_failed_cycle``,
+    ``cycles_run``) are integers, None where there is none (no plateau
+    search, no failed cycle). ``catalysts``: see :func:`apply_candidate`.
     """
     from metalair.chemistry import environment as get_env
 
-    cat, params, protocol, env_name = apply_candidate(candidate, settings)
+    cat, params, protocol, env_name = apply_candidate(candidate, settings, catalysts)
     env = get_env(env_name)
     out: dict[str, Any] = {}
     status, messages = "ok", []
@@ -357,7 +454,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
             "charge_capacity_mAh_g": s.get("charge_capacity_mAh_g", nan),
             "charge_recovered_pct": s.get("coulombic_efficiency_pct", nan),
             "energy_efficiency_pct": s.get("energy_efficiency_pct", nan),
-            "charge_plateaus": len(plateaus) if settings.plateaus else nan,
+            "charge_plateaus": len(plateaus) if settings.plateaus else None,
         })
         for i in range(3):
             out[f"charge_plateau_{i + 1}_V"] = plateaus[i]["voltage_V"] if i < len(plateaus) else nan
@@ -382,7 +479,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         out.update({
             "cycle_life": life.cycle_life,
             "censored": bool(life.censored),
-            "first_failed_cycle": life.first_failed_cycle if life.first_failed_cycle is not None else math.nan,
+            "first_failed_cycle": life.first_failed_cycle,
             "cycles_run": len(t),
             "eod_voltage_first_V": float(t["End-of-discharge voltage [V]"][0]),
             "eod_voltage_last_V": float(t["End-of-discharge voltage [V]"][-1]),

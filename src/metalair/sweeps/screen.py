@@ -11,7 +11,6 @@ built-in catalysts marked.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -19,18 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metalair.errors import MetalairError, ParameterError
-from metalair.sweeps.engine import ENGINE_COLUMNS, SweepResult, run_sweep
+from metalair.sweeps.engine import ENGINE_COLUMNS, SweepResult, record_files, run_sweep
 from metalair.sweeps.evaluate import (
     CYCLING_COLUMNS,
     RESULT_COLUMNS,
+    ScreenEvaluation,
     ScreenSettings,
     check_candidate,
     check_settings,
     descriptor_value,
-    evaluate_candidate,
+    read_catalyst_files,
 )
 
-__all__ = ["ScreenResult", "run_screen", "reference_markers", "map_columns", "MARKED_CATALYSTS"]
+__all__ = ["ScreenResult", "run_screen", "screen_evaluation", "reference_markers", "map_columns",
+           "MARKED_CATALYSTS"]
 
 #: Catalysts marked on screening maps.
 MARKED_CATALYSTS = ("NLRO", "RuO2", "NNRO", "NLMO")
@@ -70,7 +71,8 @@ def map_columns(table: Any, candidate_names: Sequence[str]) -> tuple[str, str] |
 
     numeric = []
     for n in candidate_names:
-        if n in table.column_names and pa.types.is_floating(table.schema.field(n).type):
+        typ = table.schema.field(n).type if n in table.column_names else None
+        if typ is not None and (pa.types.is_floating(typ) or pa.types.is_integer(typ)):
             vals = {v for v in table.column(n).to_pylist() if v is not None}
             if len(vals) > 1:
                 numeric.append(n)
@@ -93,12 +95,27 @@ def response_column(table: Any, candidate_names: Sequence[str]) -> str | None:
     return varying[0] if (pa.types.is_floating(typ) or pa.types.is_integer(typ)) else None
 
 
+def screen_evaluation(candidates: Sequence[Mapping[str, Any]], settings: ScreenSettings
+                      ) -> tuple[ScreenEvaluation, dict[str, Any]]:
+    """The evaluation a screen sends to its workers, and the ``spec`` that identifies it for ``resume``.
+
+    The catalyst files that the settings and candidates name are read here, once (see
+    :func:`~metalair.sweeps.evaluate.read_catalyst_files`): the workers get the catalysts, not the file
+    names, and the spec holds each file's content hash, so a resumed screen notices an edited file.
+    """
+    names = [settings.catalyst, *(c["catalyst"] for c in candidates if "catalyst" in c)]
+    catalysts, digests = read_catalyst_files(names)
+    spec = {"evaluate": "metalair.sweeps.evaluate.evaluate_candidate", "settings": dataclasses.asdict(settings),
+            "catalyst_files": digests}
+    return ScreenEvaluation(settings, catalysts), spec
+
+
 def run_screen(
     candidates: Sequence[Mapping[str, Any]],
     settings: ScreenSettings,
     out_dir: str | os.PathLike[str],
     *,
-    scheduler: str = "local",
+    scheduler: Any = "local",
     n_workers: int | None = None,
     batch_size: int | None = None,
     resume: bool = False,
@@ -106,6 +123,7 @@ def run_screen(
     progress: bool | Callable[..., None] = False,
     map_axes: tuple[str, str] | None = None,
     figure: bool = True,
+    cli: bool = False,
 ) -> ScreenResult:
     """Evaluate every candidate with :func:`~metalair.sweeps.evaluate.evaluate_candidate`; write tables and maps.
 
@@ -120,8 +138,9 @@ def run_screen(
         ``results.parquet``, ``results.csv``, ``manifest.json``, the batch
         files, ``map.png`` (two or more numeric axes) or ``response.png`` (one axis: each result
         against it, e.g. capacity against current).
-    scheduler, n_workers, batch_size, resume, overwrite, progress
-        See :func:`metalair.sweeps.engine.run_sweep`.
+    scheduler, n_workers, batch_size, resume, overwrite, progress, cli
+        See :func:`metalair.sweeps.engine.run_sweep` (``scheduler`` may be a
+        :class:`distributed.Client`, or ``"current"`` for the one active here).
     map_axes : (str, str), optional
         Candidate names for the map axes (default: the first two numeric
         candidate names that vary).
@@ -144,8 +163,9 @@ def run_screen(
     if settings.protocol is None and settings.cycling is None:
         raise ParameterError("nothing to compute: give a protocol, cycling settings, or both")
     check_settings(settings)  # shared by all candidates: one error now, not one per row
+    evaluate, spec = screen_evaluation(cands, settings)  # catalyst files read here, once
     try:
-        check_candidate(cands[0], settings)  # a typo in a key fails here, before any work is sent out
+        check_candidate(cands[0], settings, evaluate.catalysts)  # a typo in a key fails here, before any work
     except MetalairError as exc:
         raise type(exc)(f"candidate 0 {cands[0]}: {exc}") from None
     names = list(cands[0])
@@ -157,10 +177,8 @@ def run_screen(
         for a in map_axes:
             if a not in known:
                 raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(known)}")
-    evaluate = functools.partial(evaluate_candidate, settings=settings)
-    spec = {"evaluate": "metalair.sweeps.evaluate.evaluate_candidate", "settings": dataclasses.asdict(settings)}
     sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
-                      resume=resume, overwrite=overwrite, spec=spec, progress=progress)
+                      resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli)
     out = sweep.out_dir  # the folder the engine checked and wrote (~ expanded)
     files = dict(sweep.files)
     from metalair._files import write_csv_rows
@@ -187,7 +205,7 @@ def run_screen(
                 own = {}
                 for name in markers:  # each marked catalyst's own result fills its star
                     try:
-                        own[name] = evaluate_candidate({"catalyst": name}, settings)
+                        own[name] = evaluate({"catalyst": name})
                     except Exception:  # a marker without a value is drawn white
                         pass
                 fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
@@ -213,4 +231,5 @@ def run_screen(
                 files["response"] = str(out / "response.png")
         except ImportError:  # pragma: no cover - no matplotlib
             pass
+    record_files(out, [os.path.basename(f) for k, f in files.items() if k != "manifest"])
     return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
