@@ -9,7 +9,8 @@ import numpy as np
 
 from metalair.analysis.efficiency import energy_efficiency
 
-__all__ = ["summarize", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V", "PLATEAU_MIN_SHARE"]
+__all__ = ["summarize", "step_summary", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V",
+           "PLATEAU_MIN_SHARE"]
 
 #: Two dQ/dV peaks closer than this are one plateau (the study resolves plateaus ~1 V apart).
 PLATEAU_SEPARATION_V = 0.15
@@ -28,27 +29,26 @@ def charge_plateaus(sol, step_index: int, min_share: float = PLATEAU_MIN_SHARE):
                          min_separation_V=PLATEAU_SEPARATION_V)
 
 
-def summarize(sol) -> dict:
-    """Discharge and charge capacity, mean voltages, polarisation, efficiencies, charge plateaus.
-
-    Uses the first discharge step and the first charge step after it.
-    """
-    out: dict = {"catalyst": sol.meta.get("catalyst"), "environment": sol.meta.get("environment"),
-                 "status": sol.status, "message": sol.message,
-                 "steps": [{"index": s.index, "kind": s.kind, "capacity_mAh_g": s.capacity_mAh_g,
-                            "mean_voltage_V": s.mean_voltage_V, "end_voltage_V": s.end_voltage_V,
-                            "end_reason": s.end_reason} for s in sol.steps[:20]]}
+def _first_discharge_and_charge(sol: Any) -> tuple[Any, Any]:
+    """The first discharge step and the first charge step after it (either may be None)."""
     dis = next((s for s in sol.steps if s.kind == "discharge"), None)
     ch = next((s for s in sol.steps if s.kind == "charge" and dis is not None and s.index > dis.index), None)
+    return dis, ch
+
+
+def step_summary(sol) -> dict:
+    """The part of :func:`summarize` that needs only the step summaries, not the time series.
+
+    Capacities, mean voltages, polarisation, coulombic, energy and voltage efficiency, end reasons,
+    charge by reaction and products left, of the first discharge and the first charge after it; what
+    a run that kept no time series (``save_cycles=()``) can still report.
+    """
+    out: dict = {}
+    dis, ch = _first_discharge_and_charge(sol)
     if dis is not None:
-        m = sol["Step"] == dis.index
-        q, v = sol["Capacity [mAh/g]"][m], sol["Voltage [V]"][m]
         out["discharge_capacity_mAh_g"] = dis.capacity_mAh_g
         out["mean_discharge_voltage_V"] = dis.mean_voltage_V
-        out["mid_discharge_voltage_V"] = float(np.interp(0.5 * dis.capacity_mAh_g, q, v)) if len(q) > 1 else math.nan
         out["discharge_end_reason"] = dis.end_reason
-        if "O2 saturation at reaction zone [-]" in sol and np.any(m):
-            out["discharge_min_o2_saturation"] = float(np.min(sol["O2 saturation at reaction zone [-]"][m]))
     if ch is not None and dis is not None:
         out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
         out["mean_charge_voltage_V"] = ch.mean_voltage_V
@@ -61,13 +61,36 @@ def summarize(sol) -> dict:
         out["charge_end_reason"] = ch.end_reason
         out["charge_by_reaction_mAh_g"] = ch.charge_by_reaction_mAh_g
         out["products_after_charge_mol_g"] = ch.products_end_mol_g
+    if dis is not None:
+        out["products_after_discharge_mol_g"] = dis.products_end_mol_g
+    return out
+
+
+def summarize(sol) -> dict:
+    """Discharge and charge capacity, mean voltages, polarisation, efficiencies, charge plateaus.
+
+    Uses the first discharge step and the first charge step after it: :func:`step_summary`, and from
+    the time series the mid-discharge voltage, the lowest O2 saturation and the charge plateaus.
+    """
+    out: dict = {"catalyst": sol.meta.get("catalyst"), "environment": sol.meta.get("environment"),
+                 "status": sol.status, "message": sol.message,
+                 "steps": [{"index": s.index, "kind": s.kind, "capacity_mAh_g": s.capacity_mAh_g,
+                            "mean_voltage_V": s.mean_voltage_V, "end_voltage_V": s.end_voltage_V,
+                            "end_reason": s.end_reason} for s in sol.steps[:20]]}
+    out.update(step_summary(sol))
+    dis, ch = _first_discharge_and_charge(sol)
+    if dis is not None:
+        m = sol["Step"] == dis.index
+        q, v = sol["Capacity [mAh/g]"][m], sol["Voltage [V]"][m]
+        out["mid_discharge_voltage_V"] = float(np.interp(0.5 * dis.capacity_mAh_g, q, v)) if len(q) > 1 else math.nan
+        if "O2 saturation at reaction zone [-]" in sol and np.any(m):
+            out["discharge_min_o2_saturation"] = float(np.min(sol["O2 saturation at reaction zone [-]"][m]))
+    if ch is not None and dis is not None:
         try:
             pl = charge_plateaus(sol, ch.index)
             out["charge_plateaus"] = [{"voltage_V": p.voltage_V, "capacity_share": p.capacity_share} for p in pl]
         except ImportError:  # pragma: no cover
             out["charge_plateaus"] = None
-    if dis is not None:
-        out["products_after_discharge_mol_g"] = dis.products_end_mol_g
     return out
 
 

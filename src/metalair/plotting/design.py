@@ -164,7 +164,7 @@ RESPONSE_COLUMNS = {
     "discharge_capacity_mAh_g": "Discharge capacity [mAh/g]",
     "mean_discharge_voltage_V": "Mean discharge voltage [V]",
     "polarisation_V": "Polarisation [V]",
-    "charge_recovered_pct": "Charge recovered [%]",
+    "coulombic_efficiency_pct": "Coulombic efficiency [%]",
     "cycle_life": "Cycle life",
 }
 

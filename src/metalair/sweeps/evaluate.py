@@ -56,7 +56,7 @@ KEY_FORMS = ("catalyst", "catalyst.<field>", "descriptors.<product|*>.<field>", 
 #: Result columns of a full discharge–charge (see :func:`evaluate_candidate`).
 RESULT_COLUMNS = (
     "discharge_capacity_mAh_g", "mean_discharge_voltage_V", "mean_charge_voltage_V", "polarisation_V",
-    "charge_capacity_mAh_g", "charge_recovered_pct", "energy_efficiency_pct", "charge_plateaus",
+    "charge_capacity_mAh_g", "coulombic_efficiency_pct", "energy_efficiency_pct", "charge_plateaus",
     "charge_plateau_1_V", "charge_plateau_2_V", "charge_plateau_3_V", "carbonate_after_charge_mmol_g",
     "residue_after_charge_mmol_g", "discharge_end_reason", "charge_end_reason",
 )
@@ -437,13 +437,13 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
     if protocol is not None:
         sol = _simulation(cat, params, protocol, env, settings).run()
         sol.raise_if_interrupted()  # Ctrl-C stops the sweep (resume redoes this batch), never a result
-        if settings.plateaus:
-            from metalair.analysis.summary import summarize
+        from metalair.analysis.summary import step_summary, summarize
 
+        if settings.plateaus:
             s = summarize(sol)
             plateaus = s.get("charge_plateaus") or []
         else:
-            s = _summary_from_steps(sol)
+            s = step_summary(sol)
             plateaus = []
         nan = math.nan
         out.update({
@@ -452,7 +452,7 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
             "mean_charge_voltage_V": s.get("mean_charge_voltage_V", nan),
             "polarisation_V": s.get("polarisation_V", nan),
             "charge_capacity_mAh_g": s.get("charge_capacity_mAh_g", nan),
-            "charge_recovered_pct": s.get("coulombic_efficiency_pct", nan),
+            "coulombic_efficiency_pct": s.get("coulombic_efficiency_pct", nan),
             "energy_efficiency_pct": s.get("energy_efficiency_pct", nan),
             "charge_plateaus": len(plateaus) if settings.plateaus else None,
         })
@@ -494,28 +494,4 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
             messages.append("cycling: " + sol_c.message)
     out["status"] = status
     out["message"] = "; ".join(messages)
-    return out
-
-
-def _summary_from_steps(sol: Any) -> dict[str, Any]:
-    """The step-summary part of :func:`~metalair.analysis.summary.summarize` (no time series needed)."""
-    out: dict[str, Any] = {}
-    dis = next((s for s in sol.steps if s.kind == "discharge"), None)
-    ch = next((s for s in sol.steps if s.kind == "charge" and dis is not None and s.index > dis.index), None)
-    if dis is not None:
-        out["discharge_capacity_mAh_g"] = dis.capacity_mAh_g
-        out["mean_discharge_voltage_V"] = dis.mean_voltage_V
-        out["discharge_end_reason"] = dis.end_reason
-    if ch is not None and dis is not None:
-        out["charge_capacity_mAh_g"] = ch.capacity_mAh_g
-        out["mean_charge_voltage_V"] = ch.mean_voltage_V
-        out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
-        out["coulombic_efficiency_pct"] = (100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
-                                           if dis.capacity_mAh_g else math.nan)
-        from metalair.analysis.efficiency import energy_efficiency
-
-        out["energy_efficiency_pct"] = energy_efficiency(dis.capacity_mAh_g, ch.capacity_mAh_g,
-                                                         dis.energy_Wh_kg, ch.energy_Wh_kg)
-        out["charge_end_reason"] = ch.end_reason
-        out["products_after_charge_mol_g"] = ch.products_end_mol_g
     return out
