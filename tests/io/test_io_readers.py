@@ -8,6 +8,7 @@ independent count of complete data lines.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import sys
@@ -201,7 +202,12 @@ def test_missing_fastnda_says_how_to_get_it(data_file, monkeypatch):
                                             ("biologic/00_test_01_OCV_C01.mpr", 2)])
 def test_mpr_row_counts(data_file, name, rows):
     pytest.importorskip("galvani", reason="galvani (GPL, metalair[biologic]) not installed")
-    data = read(data_file(name))
+    path = data_file(name)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        data = read(path)
+        gc.collect()
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)]  # closed (galvani would not)
     assert len(data) == rows
     assert data.metadata["format"] == "biologic_mpr"
 

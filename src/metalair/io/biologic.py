@@ -276,7 +276,8 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
             "from EC-Lab and read that"
         ) from None
     try:
-        mpr = BioLogic.MPRfile(str(path))
+        with open(path, "rb") as handle:  # galvani leaves a file it opened itself open
+            mpr = BioLogic.MPRfile(handle)
         records = mpr.data
         cols: dict[str, np.ndarray] = {
             name: np.asarray(records[name]) for name in records.dtype.names if name != "flags"
