@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair.calibration.runs import _evaluate_point, _Point, parallel_map
+from metalair.calibration.runs import Mapper, _evaluate_point, _Point, map_points
 from metalair.calibration.targets import CYCLING_RUN, REFERENCE_RUN, Target
 from metalair.errors import ParameterError
 
@@ -255,7 +255,7 @@ class EnsembleResult:
 def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None = None, n: int = 64, *,
              method: str = "lhs", seed: int | None = 0, base: Mapping[str, float] | None = None,
              workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-             nominal: bool = True) -> EnsembleResult:
+             nominal: bool = True, mapper: Mapper | None = None) -> EnsembleResult:
     """Run the targets' observables over ``n`` samples of the uncertain inputs; median and 90 % band.
 
     Parameters
@@ -275,6 +275,9 @@ def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None 
         ``progress(done, total)``.
     nominal : bool
         Also run the unperturbed inputs (reported as "nominal").
+    mapper : callable, optional
+        ``mapper(fn, items, progress)``: where the runs go instead of ``workers`` local
+        processes, e.g. a Dask cluster (:func:`metalair.sweeps.engine.dask_mapper`).
 
     References
     ----------
@@ -291,7 +294,8 @@ def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None 
     pts = [_point(tg, inputs, row, base) for row in X]
     if nominal:
         pts.append(_Point(tg, dict(base or {}), None))
-    vals = np.array(parallel_map(_evaluate_point, pts, workers=workers, progress=progress), dtype=float)
+    vals = np.array(map_points(_evaluate_point, pts, workers=workers, mapper=mapper, progress=progress),
+                    dtype=float)
     nom = {t.id: float(v) for t, v in zip(tg, vals[-1])} if nominal else {}
     Y = vals[:-1] if nominal else vals
     outs = [t.id for t in tg]
@@ -354,11 +358,13 @@ def _sobol_estimates(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[n
 
 def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None = None, n: int = 64, *,
                   seed: int | None = 0, base: Mapping[str, float] | None = None, workers: int | None = None,
-                  progress: Callable[[int, int], None] | None = None, bootstrap: int = 500) -> SobolResult:
+                  progress: Callable[[int, int], None] | None = None, bootstrap: int = 500,
+                  mapper: Mapper | None = None) -> SobolResult:
     """Sobol' first-order and total indices of each target observable by Saltelli sampling (N(d + 2) runs).
 
     A and B are the two halves of a scrambled Sobol' sequence of dimension 2d.
-    Rows where any run failed are dropped (counted in ``failed``).
+    Rows where any run failed are dropped (counted in ``failed``). The runs go to ``workers`` local
+    processes, or to ``mapper`` when given (as in :func:`ensemble`).
 
     References
     ----------
@@ -384,8 +390,8 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
     mats = [uA, uB] + [np.where(np.arange(d) == i, uB, uA) for i in range(d)]
     U = np.vstack(mats)
     X = np.column_stack([inp.from_unit(U[:, j]) for j, inp in enumerate(inputs)])
-    vals = np.array(parallel_map(_evaluate_point, [_point(tg, inputs, row, base) for row in X], workers=workers,
-                                 progress=progress), dtype=float)
+    vals = np.array(map_points(_evaluate_point, [_point(tg, inputs, row, base) for row in X], workers=workers,
+                               mapper=mapper, progress=progress), dtype=float)
     rng = np.random.default_rng(None if seed is None else seed + 1)
     outs = [t.id for t in tg]
     S1, ST, S1c, STc, failed = {}, {}, {}, {}, {}
@@ -410,12 +416,13 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
 
 def preset_ensemble(preset: str, catalyst: str, n: int = 64, *, method: str = "lhs", seed: int | None = 0,
                     halfwidth: float = DESCRIPTOR_HALFWIDTH_EV, calibration: Mapping[str, Any] | None = None,
-                    workers: int | None = None, progress: Callable[[int, int], None] | None = None
-                    ) -> tuple[EnsembleResult, list[Target]]:
+                    workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                    mapper: Mapper | None = None) -> tuple[EnsembleResult, list[Target]]:
     """One catalyst's ensemble for a command: ``"cycle"``, ``"simulate"`` or ``"validate"`` outputs.
 
     ``calibration`` is the document ``metalair calibrate`` writes (``calibration.json``): its values
-    are held and its intervals sampled beside the descriptors. Returns the result and the targets.
+    are held and its intervals sampled beside the descriptors. ``mapper`` as in :func:`ensemble`.
+    Returns the result and the targets.
     """
     from metalair.calibration.targets import builtin_targets
 
@@ -426,5 +433,5 @@ def preset_ensemble(preset: str, catalyst: str, n: int = 64, *, method: str = "l
         extra = inputs_from_calibration(calibration)
     tg = output_targets(preset, catalyst) if preset != "validate" else builtin_targets(catalysts=[catalyst])
     res = ensemble(tg, default_inputs(catalyst, halfwidth) + extra, n, method=method, seed=seed, base=base,
-                   workers=workers, progress=progress)
+                   workers=workers, progress=progress, mapper=mapper)
     return res, tg

@@ -35,7 +35,8 @@ from metalair.calibration.targets import (
 )
 from metalair.errors import MetalairError
 
-__all__ = ["CatalystChange", "evaluate_targets", "parallel_map", "Evaluator", "CYCLING_BLOCK"]
+__all__ = ["CatalystChange", "evaluate_targets", "parallel_map", "map_points", "Mapper", "Evaluator",
+           "CYCLING_BLOCK"]
 
 #: Cycles per block of the cycling run.
 CYCLING_BLOCK = 50
@@ -156,6 +157,20 @@ def default_workers() -> int:
         except ValueError:
             pass
     return max(1, os.cpu_count() or 1)
+
+
+#: What maps independent model evaluations: ``mapper(fn, items, progress) -> [fn(x) for x in items]`` in order.
+#: The default is :func:`parallel_map` over local processes; a Dask cluster's (``sweeps.engine.dask_mapper``)
+#: has the same form.
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any], "Callable[[int, int], None] | None"], list[Any]]
+
+
+def map_points(fn: Callable[[Any], Any], items: Sequence[Any], *, workers: int | None = None,
+               mapper: Mapper | None = None, progress: Callable[[int, int], None] | None = None) -> list[Any]:
+    """``[fn(x) for x in items]`` through ``mapper`` when given, else :func:`parallel_map` on ``workers``."""
+    if mapper is not None:
+        return list(mapper(fn, items, progress))
+    return parallel_map(fn, items, workers=workers, progress=progress)
 
 
 def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,

@@ -257,50 +257,74 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,
-              overwrite: bool = False) -> None:
+              overwrite: bool = False, scheduler: str | None = None) -> None:
     from metalair.cli._common import begin_output
 
     names = _split(catalysts)
     _check_ensemble_options(names, n, method, halfwidth, sobol, workers, out)
+    if scheduler is not None:
+        from metalair.sweeps.engine import check_scheduler
+
+        try:
+            check_scheduler(scheduler, "--scheduler", allow_client=False)
+        except MetalairError as exc:
+            fail(str(exc))
     doc = _load_calibration(calibration) if calibration is not None else None
     with begin_output(out, overwrite) as manifest:
-        _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot)
+        _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler)
         manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
 
 
 def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
-                   doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool) -> None:
-    from metalair.calibration.ensemble import preset_ensemble, sobol_indices
+                   doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool,
+                   scheduler: str | None = None) -> None:
+    from contextlib import nullcontext
 
     try:
-        results = {}
-        for c in names:
-            res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
-                                      calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"))
-            inputs = res.inputs
-            base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
-            results[c] = res
-            typer.echo(res.table())
-            if preset == "validate":
-                for t in tg:
-                    s = res.stats[t.id]
-                    ok = abs(s["median"] - t.value) <= t.pass_tolerance
-                    typer.echo(f"  {t.id:<12} target {t.value:g} ± {t.pass_tolerance:g}: median {s['median']:.4g} "
-                               f"[{s['p05']:.4g}, {s['p95']:.4g}] {'PASS' if ok else 'FAIL'}")
-            res.write(out / c, figure=plot)
-            if sobol:
-                si = sobol_indices(tg, inputs, sobol, seed=seed, base=base, workers=workers,
-                                   progress=_bar(f"{c} Sobol' design"))
-                typer.echo(si.table())
-                from metalair._files import atomic_write_text
+        if scheduler is None:
+            where: Any = nullcontext(None)  # local processes (--workers)
+        else:
+            from metalair.sweeps.engine import dask_mapper
 
-                atomic_write_text(out / c / "sobol.json", json.dumps(si.as_dict(), indent=2))
+            where = dask_mapper(scheduler, workers, cli=True)
+        with where as mapper:
+            _ensemble_each(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, mapper)
     except MetalairError as exc:
         _fail(str(exc))
         return
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
         _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
+
+
+def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
+                   doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool,
+                   mapper: Any) -> None:
+    from metalair.calibration.ensemble import preset_ensemble, sobol_indices
+
+    results = {}
+    for c in names:
+        res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
+                                  calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"),
+                                  mapper=mapper)
+        inputs = res.inputs
+        base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
+        results[c] = res
+        typer.echo(res.table())
+        if preset == "validate":
+            for t in tg:
+                s = res.stats[t.id]
+                ok = abs(s["median"] - t.value) <= t.pass_tolerance
+                typer.echo(f"  {t.id:<12} target {t.value:g} ± {t.pass_tolerance:g}: median {s['median']:.4g} "
+                           f"[{s['p05']:.4g}, {s['p95']:.4g}] {'PASS' if ok else 'FAIL'}")
+        res.write(out / c, figure=plot)
+        if sobol:
+            si = sobol_indices(tg, inputs, sobol, seed=seed, base=base, workers=workers,
+                               progress=_bar(f"{c} Sobol' design"), mapper=mapper)
+            typer.echo(si.table())
+            from metalair._files import atomic_write_text
+
+            atomic_write_text(out / c / "sobol.json", json.dumps(si.as_dict(), indent=2))
 
 
 _N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")
@@ -312,7 +336,10 @@ _HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band 
 _CAL = typer.Option(None, "--calibration", help="calibration.json: use its values and sample its intervals.")
 _SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many base samples, 0 or >= 4 "
                       "(N(d+2) runs).")
-_WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs).")
+_WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs); with --scheduler local, workers.")
+_SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of local processes: 'local' (a local "
+                          "cluster) or a scheduler address tcp://host:8786 (its workers need the same metalair). "
+                          "Default: local processes.")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
 _OVERWRITE = typer.Option(False, "--overwrite", help=OVERWRITE_HELP)
@@ -323,8 +350,9 @@ def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
     def command(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
                 halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
                 workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                overwrite: bool = _OVERWRITE) -> None:
-        _ensemble(preset, catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite)
+                overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER) -> None:
+        _ensemble(preset, catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite,
+                  scheduler)
 
     command.__doc__ = doc
     command.__name__ = f"ensemble_{preset}"

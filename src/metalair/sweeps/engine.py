@@ -54,7 +54,8 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ from metalair.errors import MetalairError, ParameterError
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
            "tables_identical", "ProgressBar", "MANIFEST", "RESULTS", "SCHEDULER_FORMS", "CONNECT_TIMEOUT_S",
            "WORKER_TIMEOUT_S", "check_scheduler", "check_workers", "check_candidate_kinds", "read_sweep_manifest",
-           "sweep_files", "record_files"]
+           "sweep_files", "record_files", "dask_mapper"]
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -686,6 +687,55 @@ def _make_client(scheduler: Any, n_workers: int | None, words: Mapping[str, str]
         client.close()
         raise
     return client, None, f"scheduler {scheduler}", True
+
+
+@contextmanager
+def dask_mapper(scheduler: Any = "local", n_workers: int | None = None, *,
+                cli: bool = False) -> Iterator[Callable[..., list[Any]]]:
+    """A ``mapper(fn, items, progress) -> [fn(x) for x in items]`` that runs on a Dask cluster.
+
+    The cluster is reached and checked as :func:`run_sweep` does it (``scheduler``: ``"local"``, an
+    address, a ``distributed.Client`` or ``"current"``; scheduler within :data:`CONNECT_TIMEOUT_S`, a
+    worker, the same metalair on every worker); a cluster or client this opens is closed on leaving.
+    For the calibration's ensembles and Sobol' designs (``mapper=`` there), whose runs are independent.
+    ``"serial"`` maps in this process. Unlike :func:`run_sweep` nothing is written, so nothing resumes.
+    """
+    words = _words(cli)
+    scheduler = check_scheduler(scheduler, words["scheduler"], allow_client=not cli)
+    if isinstance(scheduler, str) and scheduler == "serial":
+        def serial(fn: Callable[[Any], Any], items: Sequence[Any], progress: Any = None) -> list[Any]:
+            out = []
+            for k, x in enumerate(items):
+                out.append(fn(x))
+                if progress:
+                    progress(k + 1, len(items))
+            return out
+
+        yield serial
+        return
+    if isinstance(scheduler, str) and scheduler == "current":
+        scheduler = _current_client(words)
+    from distributed import as_completed
+
+    client, cluster, _mode, owned = _make_client(scheduler, n_workers, words)
+
+    def on_cluster(fn: Callable[[Any], Any], items: Sequence[Any], progress: Any = None) -> list[Any]:
+        futures = client.map(fn, list(items), pure=False)
+        where = {f.key: k for k, f in enumerate(futures)}
+        out: list[Any] = [None] * len(futures)
+        for done, fut in enumerate(as_completed(futures, loop=client.loop), start=1):
+            out[where[fut.key]] = fut.result()
+            if progress:
+                progress(done, len(futures))
+        return out
+
+    try:
+        yield on_cluster
+    finally:
+        if owned:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def read_sweep_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
