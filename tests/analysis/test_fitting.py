@@ -369,3 +369,37 @@ def test_cli_fit_exits_2_when_the_optimiser_fails(tmp_path, monkeypatch):
     assert res.exit_code == 2, res.output
     assert "did not converge" in res.output
     assert json.loads((tmp_path / "fit.json").read_text())["success"] is False
+
+
+# --------------------------------------------------------------------------- honesty of the result
+def test_fit_solver_is_fine_enough_that_intervals_hold_the_truth():
+    """Data from a much finer solver (the truth), σ = 2 mV, three parameters including film_blocking, which
+    sets where the discharge ends (a steep stretch): the fit's own time stepping must not bias the estimate
+    out of its interval (with the old dt_max 300 s / 2 mV settings film_blocking missed in 8 of 8 seeds)."""
+    fine = ma.SolverSettings(dt_max=20.0, max_change=5e-5, rtol=1e-5, atol=3e-6, event_tolerance=1e-7)
+    truth = {"i0_dec_Na2O2": 3 * P.i0_dec_Na2O2, "film_blocking": 0.8 * P.film_blocking,
+             "beta_fe": P.beta_fe + 0.05}
+    steps = [Discharge("100 mA/g", until="1.5 V"), Charge("100 mA/g", until="4.8 V")]
+    sol = ma.Simulation("NLRO", steps, parameters=P.replace(**truth), solver=fine).run()
+    data = to_cycler_data(sol, mass_g=5e-4)
+    data = replace(data, voltage_V=data.voltage_V + np.random.default_rng(3).normal(0.0, 0.002, len(data)))
+    fit = fit_model(data, "NLRO", list(truth), noise_V=0.002)
+    assert fit.success and not fit.poor_fit, fit.message
+    for name, true in truth.items():
+        lo, hi = fit.ci95[name]
+        assert lo < true < hi, (name, true, fit.ci95[name])
+
+
+def test_a_converged_fit_that_does_not_describe_the_data_says_so():
+    """A mass 100x too small (a slip of units): the optimiser converges, far from the data; the result is
+    flagged as a poor fit, with what to check, and the record's data-quality warnings are in the notes."""
+    data = synthetic("NLRO", SHORT, {}, mass_g=0.001)
+    data.metadata["warnings"] = ["a warning the reader gave"]
+    fit = fit_model(data, "NLRO", ["beta_fe"], mass_g=1e-5, max_nfev=20)
+    assert fit.poor_fit and "POOR FIT" in fit.table()
+    assert any(n.startswith("poor fit: the model does not describe the data") and "catalyst mass" in n
+               for n in fit.notes)
+    assert any("data-quality warnings: a warning the reader gave" in n for n in fit.notes)
+    assert fit.to_dict()["poor_fit"] is True
+    good = fit_model(synthetic("NLRO", SHORT, {}, noise_V=0.002), "NLRO", ["beta_fe"], noise_V=0.002)
+    assert good.success and not good.poor_fit

@@ -156,6 +156,20 @@ def test_bounds_are_honoured_and_reported():
     assert "at a bound" in fit.message
 
 
+def test_a_value_stopped_just_inside_its_bound_is_at_the_bound():
+    """The trust-region method stops a little inside an active bound (here 2e-6 of the range, as the
+    audit saw desorption_current_ref at 0.06749989 of 0.0675): still at the bound; 1 % inside is not."""
+    from metalair.analysis.least_squares import AT_BOUND_FRACTION
+
+    x = np.linspace(0, 1, 20)
+    y = 2.0 * x
+    near = fit_least_squares(lambda p: p[0] * x - y, [0.5], names=["slope"], bounds=(0.0, 1.0 + 2e-6))
+    assert near["slope"] == pytest.approx(1.0 + 2e-6) and near.at_bounds == ("slope",)
+    assert AT_BOUND_FRACTION > 2e-6
+    inside = fit_least_squares(lambda p: p[0] * x - 0.99 * y, [0.5], names=["slope"], bounds=(0.0, 2.0))
+    assert inside.at_bounds == ()
+
+
 def test_result_lookup_dict_and_table():
     x = np.linspace(0, 1, 10)
     fit = fit_least_squares(lambda p: p[0] + p[1] * x - (1 + x), [0.0, 0.0], names="offset, slope")

@@ -123,3 +123,29 @@ def test_targets_from_a_simulated_record_are_reproduced_by_the_model():
     model = evaluate_targets(tg)
     for t, y in zip(tg, model):
         assert abs(y - t.value) < 0.2 * t.sigma, (t.id, y, t.value)
+
+
+def test_targets_from_a_record_keep_its_rest_and_a_10_mV_cut_off():
+    """A 1 h rest between discharge and charge changes the state the charge starts from, so the protocol of
+    the targets keeps it; the charge's cut-off is the limit the cycler had (4.40 V), not its noisy last
+    reading."""
+    from metalair.calibration.runs import evaluate_targets
+    from metalair.protocols.simulation import simulate
+    from metalair.tables.cycler import CyclerData
+
+    sol = simulate("NLRO", "Discharge at 200 mA/g for 2000 mAh/g or until 1.5 V; Rest for 1 h; "
+                           "Charge at 200 mA/g until 4.4 V")
+    mass_g = 5e-4
+    step = np.asarray(sol["Step"])
+    keep = step > 0
+    cur_A = np.asarray(sol["Current [mA/g]"])[keep] * mass_g / 1000.0
+    kinds = [{1: "discharge", 2: "rest", 3: "charge"}[int(k)] for k in step[keep]]
+    volts = np.asarray(sol["Voltage [V]"])[keep].copy()
+    volts[-1] += 0.003  # the last reading: the limit plus noise
+    data = CyclerData(time_s=np.asarray(sol["Time [s]"])[keep], voltage_V=volts, current_A=cur_A,
+                      step=step[keep], cycle=np.ones(keep.sum(), dtype=int), step_type=kinds,
+                      metadata={"mass_g": mass_g})
+    tg = targets_from_cycler("sim.csv", "NLRO", data=data, quantities=("mean_discharge_voltage", "polarisation"))
+    assert "; Rest for 1 h; Charge at 200 mA/g until 4.40 V" in tg[0].run
+    for t, y in zip(tg, evaluate_targets(tg)):
+        assert abs(y - t.value) < 0.1 * t.sigma, (t.id, y, t.value)

@@ -400,6 +400,11 @@ def _central_jacobian(fun: Callable[[np.ndarray], np.ndarray], z: np.ndarray, f0
     return J
 
 
+#: A fitted value within this fraction of its bound range of a bound counts as at the bound (the optimiser
+#: stops a little inside an active bound, by up to ~1e-5 of the range in the trust-region reflective method).
+AT_BOUND_FRACTION = 1e-4
+
+
 def fit_least_squares(
     residuals: Callable[[np.ndarray], np.ndarray],
     x0: Sequence[float] | np.ndarray,
@@ -583,7 +588,7 @@ def fit_least_squares(
     se = unc.stderr * d
 
     width = zhi - zlo
-    tol_b = np.where(np.isfinite(width), 1e-6 * width, 1e-10 * np.maximum(np.abs(z), 1.0))
+    tol_b = np.where(np.isfinite(width), AT_BOUND_FRACTION * width, 1e-10 * np.maximum(np.abs(z), 1.0))
     at_bounds = tuple(s for s, zz, a, b, t in zip(pnames, z, zlo, zhi, tol_b) if zz - a <= t or b - zz <= t)
 
     dof = m - n

@@ -264,6 +264,9 @@ class CalibrationResult:
                     verdict = f"not identifiable: fix from literature (95 % interval spans {width:.1f} decades)"
                 elif idf.verdicts.get(n, "identifiable") != "identifiable":
                     verdict = "identifiable at the start; at the optimum " + idf.verdicts[n].split(": ", 1)[-1]
+                if n in self.fit.at_bounds:
+                    verdict = ("at its bound: the targets push it further than allowed, and its interval means "
+                               "nothing there; " + verdict)
                 r["verdict"] = verdict
             else:
                 r.update({"value": self.base[n], "ci95_low": math.nan, "ci95_high": math.nan, "ratio_to_base": 1.0,

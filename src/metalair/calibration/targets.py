@@ -535,7 +535,9 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
         warnings.warn(f"{path}: the first discharge ended at its capacity, not at a voltage cut-off; its capacity "
                       "is imposed by the protocol and is not used as a target", stacklevel=2)
         quantities = [q for q in quantities if q != "discharge_capacity"]
-    protocol = _protocol_text(d, c)
+    t = np.asarray(data.time_s, dtype=float)
+    rests = (float(to_user(t[dis.rows[0]] - t[0], "h")), float(to_user(t[ch.rows[0]] - t[dis.rows[-1]], "h")))
+    protocol = _protocol_text(d, c, rests)
     measured = {
         "discharge_capacity": d["capacity"], "mean_discharge_voltage": d["mean_voltage"],
         "mean_charge_voltage": c["mean_voltage"], "polarisation": c["mean_voltage"] - d["mean_voltage"],
@@ -577,11 +579,28 @@ def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]
             "voltage_limited": limited, "mean_current": cap_mAh_g / duration_h if duration_h > 0 else math.nan}
 
 
-def _protocol_text(d: dict[str, Any], c: dict[str, Any]) -> str:
+#: Shortest pause [h] between the record's start and its discharge, or between the discharge and the
+#: charge, that the protocol reproduces as a rest (a rest changes the state the next step starts from).
+MIN_REST_H = 1.0 / 60.0
+
+
+def _protocol_text(d: dict[str, Any], c: dict[str, Any], rests_h: tuple[float, float] = (0.0, 0.0)) -> str:
+    """The protocol of a measured discharge and charge: their currents and how each ended, with the rests.
+
+    A voltage cut-off is the last reading rounded to 10 mV (cyclers set limits in 10 mV steps; the last
+    reading is the limit plus noise). ``rests_h`` are the pauses before the discharge and between the
+    discharge and the charge.
+    """
     def step(kind: str, h: dict[str, Any], safety: float) -> str:
         text = f"{kind} at {h['mean_current']:.6g} mA/g"
         if h["voltage_limited"]:
-            return text + f" until {h['end_voltage']:.4g} V"
+            return text + f" until {round(h['end_voltage'], 2):.2f} V"
         return text + f" for {h['capacity']:.6g} mAh/g or until {safety:.4g} V"
-    return "; ".join([step("Discharge", d, max(d["end_voltage"] - 0.5, 0.5)),
-                      step("Charge", c, c["end_voltage"] + 0.5)])
+    parts = []
+    if rests_h[0] >= MIN_REST_H:
+        parts.append(f"Rest for {rests_h[0]:.4g} h")
+    parts.append(step("Discharge", d, max(d["end_voltage"] - 0.5, 0.5)))
+    if rests_h[1] >= MIN_REST_H:
+        parts.append(f"Rest for {rests_h[1]:.4g} h")
+    parts.append(step("Charge", c, c["end_voltage"] + 0.5))
+    return "; ".join(parts)

@@ -53,7 +53,7 @@ def fit_file(
     path : path-like
         Any file :func:`metalair.io.read` understands (``format``,
         ``column_map`` and ``mass_g`` are passed to it; its data-quality
-        warnings are silenced here because the fit's notes report them).
+        warnings are not repeated as Python warnings: the fit's notes list them).
     catalyst, params, cycles, initial, bounds, noise_V, environment
         Passed to :func:`metalair.analysis.fitting.fit_model`.
     out_dir : path-like, optional
