@@ -109,7 +109,11 @@ class Catalyst:
         ``{product: Descriptors}`` for each of :data:`PRODUCTS`: the state in
         which the product is decomposed, with that product adsorbed.
     free_energy_overpotential : float
-        DFT charging (limiting-potential) overpotential of the superoxide step [V].
+        DFT charging (limiting-potential) overpotential η_FE [V]; the model
+        applies it to the superoxide (NaO2) decomposition. For the shipped
+        catalysts the superoxide step limits the path (Sun et al. 2025);
+        ``metalair catalyst from-dft`` writes the whole path's value and says
+        so when another step limits it.
     host_couples : tuple of HostCouple
         Empty for a fixed-state catalyst.
     description : str

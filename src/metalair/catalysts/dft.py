@@ -31,18 +31,28 @@ is :math:`G(\mathrm{Na}) - eU`. A discharge (reduction) step *i* transferring
 :math:`\Delta G_i(U) = \Delta G_i + n_i eU`. Hence, over the electrochemical
 steps (per electron):
 
-* equilibrium potential :math:`U_{eq} = -\sum_i \Delta G_i / (e\sum_i n_i)`;
+* equilibrium potential of the overall reaction, chemical steps included,
+  :math:`U_{eq} = -\sum_i \Delta G_i / (e\sum_i n_i)`;
 * limiting discharge potential :math:`U_{dis} = \min_i(-\Delta G_i/n_i)`
-  (highest potential at which every discharge step is downhill);
+  (highest potential at which every electrochemical discharge step is downhill);
 * limiting charge potential :math:`U_{ch} = \max_i(-\Delta G_i/n_i)`
-  (lowest potential at which every reverse step is downhill);
-* overpotentials :math:`\eta_{dis} = U_{eq} - U_{dis}` and
-  :math:`\eta_{ch} = U_{ch} - U_{eq}`; the charging overpotential is the
-  free-energy overpotential :math:`\eta_{FE}` a catalyst carries
-  (:attr:`metalair.catalysts.Catalyst.free_energy_overpotential`).
+  (lowest potential at which every reversed electrochemical step is downhill);
+  on a tie the first step in the path is the limiting one;
+* overpotentials :math:`\eta_{dis} = \max(0, U_{eq} - U_{dis})` and
+  :math:`\eta_{ch} = \max(0, U_{ch} - U_{eq})`; the charging overpotential
+  of the path is the free-energy overpotential :math:`\eta_{FE}` a catalyst
+  carries (:attr:`metalair.catalysts.Catalyst.free_energy_overpotential`;
+  the model applies it to the superoxide decomposition).
 
-Chemical steps (:math:`n_i = 0`) do not move with *U*; an uphill chemical
-step is reported separately.
+Chemical steps (:math:`n_i = 0`) do not move with *U*: one that is uphill in
+the direction considered (:math:`\Delta G_i > 0` on discharge, :math:`\Delta
+G_i < 0` on charge, where it runs in reverse) makes the path uphill at every
+potential. That is a thermodynamic barrier, reported on its own
+(``charge_chemical_barrier``), not an overpotential. Only then can the
+electrochemical steps alone be downhill on the far side of :math:`U_{eq}`
+(for example :math:`U_{ch} < U_{eq}` when a downhill chemical step of the
+discharge carries part of the free energy); the overpotential is then 0, not
+negative.
 
 References
 ----------
@@ -66,10 +76,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
 
 __all__ = [
     "BandMoments",
@@ -83,6 +97,8 @@ __all__ = [
     "FreeEnergyStep",
     "FreeEnergyAnalysis",
     "analyse_free_energy_steps",
+    "superoxide_step_index",
+    "calibrated_ranges",
 ]
 
 _trapz = getattr(np, "trapezoid", None) or getattr(np, "trapz")  # noqa: B009  (numpy < 2 has only trapz)
@@ -220,15 +236,17 @@ class ProjectedDOS:
         if elements is None:
             return list(range(n))
         present = list(dict.fromkeys(self.elements))
+        by_lower = {e.lower(): e for e in present}
         out = []
         for el in elements:
-            hit = [i for i, e in enumerate(self.elements) if e == el]
-            if not hit:
-                close = difflib.get_close_matches(el, present, n=1)
+            want = by_lower.get(str(el).strip().lower())  # element symbols are unique whatever their case
+            if want is None:
+                close = difflib.get_close_matches(str(el).strip().lower(), list(by_lower), n=1)
                 raise ParameterError(f"element {el!r} is not in this calculation"
-                                     + (f"; did you mean {close[0]!r}?" if close else "")
-                                     + f" Elements present: {', '.join(present)}")
-            out.extend(hit)
+                                     + (f" (did you mean {by_lower[close[0]]!r}?)" if close else "")
+                                     + f". Elements present: {', '.join(present)}; give element symbols from "
+                                     "this list (or zero-based site indices)")
+            out.extend(i for i, e in enumerate(self.elements) if e == want)
         return out
 
     def band_density(self, orbital: str = "d", elements: Sequence[str] | None = None,
@@ -284,7 +302,12 @@ class IcohpBond:
     translation : tuple of int
         Lattice translation of ``atom2`` (``(0, 0, 0)`` when the file has none).
     icohp_by_spin : tuple of float
-        ICOHP at the Fermi level per spin channel [eV].
+        ICOHP at the Fermi level per spin channel [eV], of one bond.
+    num_bonds : int
+        Number of (symmetry-equivalent) bonds the row stands for: LOBSTER 2.x
+        lists each set of equivalent bonds once with a "number of bonds"
+        column; later versions list every bond (1). pymatgen's
+        ``IcohpValue.num_bonds`` has the same meaning.
     """
 
     index: int
@@ -293,11 +316,22 @@ class IcohpBond:
     distance: float
     translation: tuple
     icohp_by_spin: tuple
+    num_bonds: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.num_bonds, bool) or not isinstance(self.num_bonds, int) or self.num_bonds < 1:
+            raise ParameterError(f"bond {self.index} ({self.atom1}-{self.atom2}): num_bonds = {self.num_bonds!r} "
+                                 "must be a positive integer (the number of bonds the row stands for)")
 
     @property
     def icohp(self) -> float:
-        """ICOHP summed over spin channels [eV] (negative = bonding)."""
+        """ICOHP summed over spin channels [eV] (negative = bonding), of one bond."""
         return float(sum(self.icohp_by_spin))
+
+    @property
+    def orbital_resolved(self) -> bool:
+        """True for an orbital-resolved row (atom labels like ``"Ti2_3d_xy"``), False for a whole-bond row."""
+        return "_" in self.atom1 or "_" in self.atom2
 
     @property
     def elements(self) -> tuple[str, str]:
@@ -316,9 +350,10 @@ class BondIcohp:
     max_distance : float
         Cutoff [Å].
     mean : float
-        Mean ICOHP over the bonds [eV].
+        Mean ICOHP per bond [eV]: each row weighted by the number of bonds it
+        stands for (:attr:`IcohpBond.num_bonds`).
     bonds : tuple of IcohpBond
-        The bonds averaged.
+        The rows averaged (whole-bond rows only).
     """
 
     pair: tuple
@@ -328,18 +363,30 @@ class BondIcohp:
 
     @property
     def count(self) -> int:
-        """Number of bonds averaged."""
+        """Number of bonds averaged (rows weighted by their ``num_bonds``)."""
+        return int(sum(b.num_bonds for b in self.bonds))
+
+    @property
+    def rows(self) -> int:
+        """Number of rows of the ICOHP list averaged (fewer than :attr:`count` in LOBSTER 2.x lists)."""
         return len(self.bonds)
 
     @property
     def mean_by_spin(self) -> tuple[float, ...]:
-        """Mean ICOHP per spin channel [eV]."""
+        """Mean ICOHP per bond and spin channel [eV] (rows weighted by their ``num_bonds``)."""
         arr = np.array([b.icohp_by_spin for b in self.bonds], dtype=float)
-        return tuple(float(x) for x in arr.mean(axis=0))
+        w = np.array([b.num_bonds for b in self.bonds], dtype=float)
+        return tuple(float(x) for x in (w @ arr) / w.sum())
 
 
 def bond_icohp(bonds: Sequence[IcohpBond], pair: tuple[str, str] | str, max_distance: float) -> BondIcohp:
-    """Mean ICOHP over all bonds of an element pair not longer than ``max_distance``.
+    """Mean ICOHP per bond over all bonds of an element pair not longer than ``max_distance``.
+
+    Only whole-bond rows count: orbital-resolved rows (kept by
+    ``read_icohplist(..., orbital_resolved=True)``) are left out, since they
+    split a bond's ICOHP among orbital pairs. A row that stands for several
+    equivalent bonds (LOBSTER 2.x "number of bonds") counts that many times,
+    as in pymatgen (``IcohpValue.num_bonds``).
 
     Parameters
     ----------
@@ -364,15 +411,19 @@ def bond_icohp(bonds: Sequence[IcohpBond], pair: tuple[str, str] | str, max_dist
     if not (math.isfinite(max_distance) and max_distance > 0):
         raise ParameterError(f"max_distance = {max_distance!r} must be a positive distance in Å")
     want = tuple(sorted(pair))
-    chosen = [b for b in bonds if tuple(sorted(b.elements)) == want and b.distance <= max_distance]
+    whole = [b for b in bonds if not b.orbital_resolved]
+    if not whole:
+        raise ParameterError("the ICOHP list holds only orbital-resolved rows (labels like 'Ti2_3d_xy'); "
+                             "give the whole-bond rows (read_icohplist reads them by default)")
+    chosen = [b for b in whole if tuple(sorted(b.elements)) == want and b.distance <= max_distance]
     if not chosen:
         shortest: dict[tuple, float] = {}
-        for b in bonds:
+        for b in whole:
             key = tuple(sorted(b.elements))
             shortest[key] = min(shortest.get(key, math.inf), b.distance)
         have = ", ".join(f"{a}-{c} (shortest {d:.3f} Å)" for (a, c), d in sorted(shortest.items()))
         raise ParameterError(f"no {pair[0]}-{pair[1]} bond within {max_distance:g} Å; bonds present: {have or 'none'}")
-    mean = float(np.mean([b.icohp for b in chosen]))
+    mean = float(np.average([b.icohp for b in chosen], weights=[b.num_bonds for b in chosen]))
     return BondIcohp(pair=(pair[0], pair[1]), max_distance=float(max_distance), mean=mean, bonds=tuple(chosen))
 
 
@@ -406,23 +457,63 @@ class FreeEnergyStep:
         object.__setattr__(self, "delta_g", float(self.delta_g))
 
 
+#: Two onset potentials closer than this [V] are a tie; the first step in the path is then the limiting one.
+_TIE_V = 1e-9
+
+_ARROW = re.compile(r"->|→|=>")
+_SUPEROXIDE = re.compile(r"(?<![A-Za-z0-9])NaO2(?![A-Za-z0-9])")
+
+
+def superoxide_step_index(steps: Sequence[FreeEnergyStep]) -> int | None:
+    """Zero-based position of the superoxide step: the first electrochemical step that forms NaO2.
+
+    A step forms NaO2 when its label has a reaction arrow (``->``, ``→`` or
+    ``=>``) and ``NaO2`` (``NaO2*`` etc., not ``Na2O2``) on the product side,
+    e.g. ``"* + Na+ + e- + O2 -> NaO2*"``. None when no label says so.
+    """
+    for i, s in enumerate(steps):
+        parts = _ARROW.split(s.label)
+        if s.electrons > 0 and len(parts) > 1 and _SUPEROXIDE.search(parts[-1]):
+            return i
+    return None
+
+
 @dataclass(frozen=True)
 class FreeEnergyAnalysis:
-    """Thermodynamic analysis of a set of discharge steps (see the module notes).
+    r"""Thermodynamic analysis of a set of discharge steps (see the module notes).
 
     Parameters
     ----------
     steps : tuple of FreeEnergyStep
     equilibrium_potential : float
-        [V vs Na+/Na].
+        [V vs Na+/Na], of the overall reaction (chemical steps included).
     limiting_discharge_potential, limiting_charge_potential : float
-        [V vs Na+/Na].
+        [V vs Na+/Na]: the highest potential at which every electrochemical
+        step is downhill on discharge, and the lowest at which every reversed
+        electrochemical step is downhill on charge. Chemical steps do not move
+        with the potential and do not enter, so the limiting charge potential
+        lies below ``equilibrium_potential`` only when a chemical step is uphill
+        on charge (and the limiting discharge potential above it only when one
+        is uphill on discharge).
     limiting_discharge_step, limiting_charge_step : str
-        Labels of the steps that set them.
+        Labels of the steps that set them; on a tie, the first in the path.
     discharge_overpotential, charge_overpotential : float
-        [V]; the charge overpotential is the free-energy overpotential η_FE.
+        [V], never negative: :math:`\max(0, U_{eq} - U_{dis})` and
+        :math:`\max(0, U_{ch} - U_{eq})`, the potential the electrochemical
+        steps need beyond the equilibrium potential. The charge overpotential
+        is the free-energy overpotential η_FE. An uphill chemical step is not
+        in it: it is a thermodynamic barrier that no potential removes
+        (``*_chemical_barrier``).
     uphill_chemical_steps : tuple of str
-        Chemical steps with ΔG > 0 (not removable by any potential).
+        Chemical steps with ΔG > 0, uphill on discharge.
+    limiting_discharge_index, limiting_charge_index : int
+        Zero-based positions of the limiting steps in ``steps``.
+    uphill_chemical_steps_on_charge : tuple of str
+        Chemical steps with ΔG < 0 on discharge, whose reverse is uphill on charge.
+    discharge_chemical_barrier, charge_chemical_barrier : float
+        Largest uphill ΔG of a chemical step in that direction [eV]; 0 if none.
+    superoxide_index : int or None
+        Position of the superoxide (NaO2-forming) step (:func:`superoxide_step_index`).
     """
 
     steps: tuple
@@ -434,11 +525,44 @@ class FreeEnergyAnalysis:
     discharge_overpotential: float
     charge_overpotential: float
     uphill_chemical_steps: tuple = ()
+    limiting_discharge_index: int = 0
+    limiting_charge_index: int = 0
+    uphill_chemical_steps_on_charge: tuple = ()
+    discharge_chemical_barrier: float = 0.0
+    charge_chemical_barrier: float = 0.0
+    superoxide_index: int | None = None
 
     @property
     def eta_fe(self) -> float:
         """The free-energy (charging) overpotential η_FE [V]."""
         return self.charge_overpotential
+
+    @property
+    def superoxide_limits_charge(self) -> bool:
+        """True when the superoxide step is the one that limits the charge."""
+        return self.superoxide_index is not None and self.superoxide_index == self.limiting_charge_index
+
+    def chemical_barrier_message(self, direction: str = "charge") -> str:
+        """One sentence on the uphill chemical steps of ``"charge"`` or ``"discharge"`` ('' when there are none)."""
+        if direction not in ("charge", "discharge"):
+            raise ParameterError(f"direction = {direction!r} must be 'charge' or 'discharge'")
+        if direction == "charge":
+            labels, barrier = self.uphill_chemical_steps_on_charge, self.charge_chemical_barrier
+            lim, u_l, eta = self.limiting_charge_step, self.limiting_charge_potential, self.charge_overpotential
+        else:
+            labels, barrier = self.uphill_chemical_steps, self.discharge_chemical_barrier
+            lim, u_l, eta = self.limiting_discharge_step, self.limiting_discharge_potential, \
+                self.discharge_overpotential
+        if not labels:
+            return ""
+        steps = ", ".join(repr(x) for x in labels)
+        rev = "the reverse of " if direction == "charge" else ""
+        return (f"on {direction}, {rev}chemical step(s) {steps} are uphill (largest barrier {barrier:.3f} eV): a "
+                f"chemical step does not move with the electrode potential, so no {direction} potential makes this "
+                f"path downhill; this is a thermodynamic barrier, not an overpotential. The electrochemical steps "
+                f"alone are downhill from {u_l:.3f} V ({lim!r}; U_eq {self.equilibrium_potential:.3f} V), so the "
+                f"{direction} overpotential is {eta:.3f} V and does not include the barrier (Nørskov et al., "
+                "J. Phys. Chem. B 108, 17886 (2004), doi:10.1021/jp047349j)")
 
     def profile(self, potential: float = 0.0) -> np.ndarray:
         """Cumulative free energy [eV] after 0, 1, ... N steps of the discharge at ``potential`` [V]."""
@@ -458,11 +582,26 @@ class FreeEnergyAnalysis:
             "discharge_overpotential_V": self.discharge_overpotential,
             "charge_overpotential_V": self.charge_overpotential,
             "uphill_chemical_steps": list(self.uphill_chemical_steps),
+            "uphill_chemical_steps_on_charge": list(self.uphill_chemical_steps_on_charge),
+            "discharge_chemical_barrier_eV": self.discharge_chemical_barrier,
+            "charge_chemical_barrier_eV": self.charge_chemical_barrier,
         }
 
 
 def analyse_free_energy_steps(steps: Sequence[FreeEnergyStep]) -> FreeEnergyAnalysis:
-    """Equilibrium and limiting potentials, limiting steps and overpotentials of discharge steps.
+    r"""Equilibrium and limiting potentials, limiting steps and overpotentials of discharge steps.
+
+    The computational hydrogen electrode of Nørskov et al. carried over to
+    Na+/Na: an electrochemical step's ΔG shifts by :math:`n_i eU` with the
+    potential, a chemical step's does not. :math:`U_{eq}` is that of the
+    overall reaction, the limiting potentials those at which every
+    electrochemical step is downhill in the direction considered, and the
+    overpotentials their distance beyond :math:`U_{eq}` (never negative). A
+    chemical step uphill in the direction considered cannot be removed by any
+    potential; it is reported as a thermodynamic barrier
+    (``charge_chemical_barrier``, ``discharge_chemical_barrier``), not folded
+    into the overpotential. On a tie the first step in the path is the
+    limiting one.
 
     Parameters
     ----------
@@ -484,22 +623,59 @@ def analyse_free_energy_steps(steps: Sequence[FreeEnergyStep]) -> FreeEnergyAnal
     for s in steps:
         if not isinstance(s, FreeEnergyStep):
             raise ParameterError(f"steps must be FreeEnergyStep records, got {type(s).__name__}")
-    echem = [s for s in steps if s.electrons > 0]
-    if not echem:
+    onsets = [(i, -s.delta_g / s.electrons) for i, s in enumerate(steps) if s.electrons > 0]
+    if not onsets:
         raise ParameterError("no electrochemical step (electrons > 0) among the free-energy steps")
-    n_total = sum(s.electrons for s in echem)
+    n_total = sum(s.electrons for s in steps)
     u_eq = -sum(s.delta_g for s in steps) / n_total
     if not u_eq > 0:
         raise ParameterError(f"the steps sum to ΔG = {sum(s.delta_g for s in steps):+.3f} eV, i.e. an equilibrium "
                              f"potential of {u_eq:+.3f} V: discharge steps must be downhill overall (ΔG < 0 at 0 V)")
-    onset = [(-s.delta_g / s.electrons, s.label) for s in echem]
-    u_dis, step_dis = min(onset)
-    u_ch, step_ch = max(onset)
-    uphill = tuple(s.label for s in steps if s.electrons == 0 and s.delta_g > 0)
+    u_dis = min(u for _, u in onsets)
+    u_ch = max(u for _, u in onsets)
+    i_dis = next(i for i, u in onsets if u <= u_dis + _TIE_V)
+    i_ch = next(i for i, u in onsets if u >= u_ch - _TIE_V)
+    chem = [s for s in steps if s.electrons == 0]
+    up_dis = tuple(s.label for s in chem if s.delta_g > 0)
+    up_ch = tuple(s.label for s in chem if s.delta_g < 0)
     return FreeEnergyAnalysis(
         steps=steps, equilibrium_potential=u_eq,
         limiting_discharge_potential=u_dis, limiting_charge_potential=u_ch,
-        limiting_discharge_step=step_dis, limiting_charge_step=step_ch,
-        discharge_overpotential=u_eq - u_dis, charge_overpotential=u_ch - u_eq,
-        uphill_chemical_steps=uphill,
+        limiting_discharge_step=steps[i_dis].label, limiting_charge_step=steps[i_ch].label,
+        discharge_overpotential=max(0.0, u_eq - u_dis), charge_overpotential=max(0.0, u_ch - u_eq),
+        uphill_chemical_steps=up_dis, limiting_discharge_index=i_dis, limiting_charge_index=i_ch,
+        uphill_chemical_steps_on_charge=up_ch,
+        discharge_chemical_barrier=max((s.delta_g for s in chem if s.delta_g > 0), default=0.0),
+        charge_chemical_barrier=max((-s.delta_g for s in chem if s.delta_g < 0), default=0.0),
+        superoxide_index=superoxide_step_index(steps),
     )
+
+
+# ----------------------------------------------------------------------------
+# descriptor values against those the model was calibrated on
+# ----------------------------------------------------------------------------
+def calibrated_ranges(catalysts: dict | None = None) -> dict[str, tuple[float, float]]:
+    """Lowest and highest ``icohp`` and ``d_band_centre`` [eV] over the shipped catalysts' descriptors.
+
+    Parameters
+    ----------
+    catalysts : dict, optional
+        ``{name: Catalyst}``; default: the built-in catalysts
+        (:data:`metalair.catalysts.CATALYSTS`: NLRO and RuO2 with their DFT
+        values from Sun et al. (2025), and the study's references NNRO and
+        NLMO), the set the model's kinetics were calibrated and validated on.
+
+    Returns
+    -------
+    dict
+        ``{"icohp": (low, high), "d_band_centre": (low, high)}`` [eV].
+    """
+    if catalysts is None:
+        from metalair.catalysts import CATALYSTS
+
+        catalysts = CATALYSTS
+    out: dict[str, tuple[float, float]] = {}
+    for name in ("icohp", "d_band_centre"):
+        vals = [getattr(d, name) for c in catalysts.values() for d in c.descriptors.values()]
+        out[name] = (float(min(vals)), float(max(vals)))
+    return out

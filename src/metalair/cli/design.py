@@ -47,7 +47,9 @@ def from_dft(
     sites: str | None = typer.Option(None, "--sites", help="Zero-based site indices instead of --elements, "
                                         "e.g. '0,3'."),
     orbital: str = typer.Option("d", "--orbital", help="Band: d, p, s or f."),
-    erange: str | None = typer.Option(None, "--erange", help="Energy window relative to E_F in eV, 'LOW:HIGH'."),
+    erange: str | None = typer.Option(None, "--erange", help="Energy window relative to E_F in eV, 'LOW:HIGH', "
+                                         "for the band centre and width; the filling always uses the whole grid "
+                                         "(as pymatgen's get_band_filling)."),
     bond: str = typer.Option("Ru-O", "--bond", help="Bond type for the mean ICOHP, e.g. 'Ru-O'."),
     cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted \\[Å]."),
     template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
@@ -57,7 +59,14 @@ def from_dft(
     molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
 ) -> None:
-    """Assemble a catalyst file from DFT outputs (d-band centre, bond ICOHP, free-energy steps)."""
+    """Assemble a catalyst file from DFT outputs (d-band centre, bond ICOHP, free-energy steps).
+
+    The file gets the d-band centre, the mean bond ICOHP and η_FE; the band
+    width and filling are printed only. Warnings (printed, and as comments at
+    the top of the file): a chemical step uphill on charge, a charge limited
+    by a step other than the superoxide one, descriptor values outside the
+    range of the shipped catalysts the model was calibrated on.
+    """
     from metalair.catalysts.files import save_catalyst
     from metalair.workflows.catalyst_design import catalyst_from_dft
 
@@ -86,9 +95,13 @@ def from_dft(
             template=template, name=name, formula=formula,
             molar_mass=float(from_user(molar_mass, "g/mol")) if molar_mass is not None else None)
         save_catalyst(res.catalyst, out)
+        if res.warnings:
+            _comment_warnings(out, res.warnings)
     except MetalairError as exc:
         _fail(str(exc))
     typer.echo(res.report())
+    for w in res.warnings:
+        typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
     written = [str(out)]
     if figure and res.free_energy is not None:
         try:
@@ -101,6 +114,19 @@ def from_dft(
         except ImportError as exc:  # pragma: no cover
             typer.echo(f"note: no figure ({exc})", err=True)
     typer.echo("wrote: " + ", ".join(written))
+
+
+def _comment_warnings(path: Path, warnings: list[str]) -> None:
+    """Put ``warnings`` as comment lines below the header comment of the catalyst file at ``path``."""
+    import textwrap
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    note: list[str] = []
+    for w in warnings:
+        wrapped = textwrap.wrap("warning (catalyst from-dft): " + w, width=100)
+        note.extend(f"# {x}\n" if k == 0 else f"#   {x}\n" for k, x in enumerate(wrapped))
+    path.write_text("".join(lines[:head] + note + lines[head:]), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------

@@ -3,10 +3,13 @@
 * :func:`read_vasprun_pdos`: the site- and orbital-projected DOS of a VASP
   ``vasprun.xml`` (optionally gzip-compressed), streamed with
   :func:`xml.etree.ElementTree.iterparse` so large files are read in bounded
-  memory and pymatgen is not needed.
+  memory (the band projections and eigenvalues are dropped element by element
+  as they are parsed: a 53 MB ``<projected>`` block adds 3 MB to the peak) and
+  pymatgen is not needed.
 * :func:`read_icohplist`: bond ICOHPs from LOBSTER's ``ICOHPLIST.lobster``
   (formats of LOBSTER 2.x-5.x: with or without translations, one spin block
-  after the other or both spins in one row; orbital-resolved rows skipped).
+  after the other or both spins in one row; LOBSTER 2.x's "number of bonds"
+  per row kept; orbital-resolved rows skipped unless asked for).
 * :func:`read_free_energy_steps`: a small CSV table of elementary steps.
 
 The records and the computations on them are in
@@ -66,6 +69,10 @@ def _check_file(path: str | os.PathLike[str], what: str) -> Path:
 # ----------------------------------------------------------------------------
 # vasprun.xml
 # ----------------------------------------------------------------------------
+#: Blocks inside a ``<calculation>`` that are not read; dropped element by element while they are parsed.
+_NOT_NEEDED = ("projected", "projected_kpoints_opt", "eigenvalues", "eigenvalues_kpoints_opt")
+
+
 def _rows(array_elem: ET.Element) -> list[ET.Element]:
     return list(array_elem.iter("r"))
 
@@ -102,22 +109,44 @@ def read_vasprun_pdos(path: str | os.PathLike[str]) -> ProjectedDOS:
     p = _check_file(path, "vasprun file")
     where = f"vasprun {str(p)!r}"
     elements: list[str] = []
-    stack: list[str] = []
+    open_elems: list[ET.Element] = []  # the elements now open, outermost first
+    in_calculation = 0
+    skipping = 0  # > 0 inside a block that is not needed (band projections, eigenvalues)
     last_dos: ET.Element | None = None
     try:
         with _open_binary(p) as fh:
             for event, elem in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
-                    stack.append(elem.tag)
+                    if skipping or (in_calculation and elem.tag in _NOT_NEEDED):
+                        skipping += 1
+                    elif elem.tag == "calculation":
+                        in_calculation += 1
+                    open_elems.append(elem)
                     continue
-                stack.pop()
+                open_elems.pop()
+                parent = open_elems[-1] if open_elems else None
+                if skipping:
+                    # drop each element of a skipped block as soon as it ends (the <r> rows first, then their
+                    # <set>s): the tree never holds more than the open path, so memory does not grow with the
+                    # block (the band projections can be GB)
+                    skipping -= 1
+                    elem.clear()
+                    if parent is not None:
+                        parent.remove(elem)
+                    continue
                 tag = elem.tag
-                if tag == "array" and elem.get("name") == "atoms" and stack and stack[-1] == "atominfo":
+                if tag == "array" and elem.get("name") == "atoms" and parent is not None \
+                        and parent.tag == "atominfo":
                     elements = [(getattr(rc.find("c"), "text", "") or "").strip() for rc in elem.iter("rc")]
-                elif tag == "dos" and stack and stack[-1] == "calculation":
-                    last_dos = elem  # keep: it is small next to the projections
-                elif tag in ("projected", "projected_kpoints_opt", "eigenvalues", "varray") and "calculation" in stack:
-                    elem.clear()  # the band projections can be huge; they are not needed
+                elif tag == "dos" and parent is not None and parent.tag == "calculation":
+                    last_dos = elem  # keep: the projected DOS is what is read
+                elif tag == "varray" and in_calculation:
+                    elem.clear()  # forces, stresses, positions of each ionic step: not needed
+                elif tag == "calculation":
+                    in_calculation -= 1
+                    elem.clear()  # an earlier ionic step's <dos> is replaced by the last one's; last_dos is kept
+                    if parent is not None:
+                        parent.remove(elem)
     except ET.ParseError as exc:
         line = getattr(exc, "position", (None,))[0]
         raise DataFormatError(f"{where} is not well-formed XML (truncated or damaged) near line {line}: {exc}") \
@@ -210,8 +239,11 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
     Returns
     -------
     list of IcohpBond
-        One per bond; for a spin-polarised run ``icohp_by_spin`` holds both
-        channels (from two blocks, or from two columns in LOBSTER >= 5.1).
+        One per row; for a spin-polarised run ``icohp_by_spin`` holds both
+        channels (from two blocks, or from two columns in LOBSTER >= 5.1). In
+        the LOBSTER 2.x layout a row stands for a set of equivalent bonds: its
+        "number of bonds" column is kept as ``num_bonds`` (1 otherwise), and
+        :func:`metalair.catalysts.dft.bond_icohp` weights the row by it.
 
     Raises
     ------
@@ -222,10 +254,11 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
     p = _check_file(path, "ICOHPLIST file")
     where = f"ICOHPLIST {str(p)!r}"
     lines = _text_lines(p)
-    blocks: list[dict[tuple, tuple]] = []  # per spin block: key -> (index, a1, a2, d, tr, values)
+    blocks: list[dict[tuple, tuple]] = []  # per spin block: key -> (index, a1, a2, d, tr, values, number of bonds)
     order: list[tuple] = []
     current: dict[tuple, tuple] | None = None
     has_translation = False
+    has_bond_count = False
     for ln, line in enumerate(lines, start=1):
         s = line.strip()
         if not s:
@@ -234,6 +267,7 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
             if not s.startswith("COHP#"):
                 raise DataFormatError(f"{where}: line {ln} is a {s[:4]} list, not ICOHP; give ICOHPLIST.lobster")
             has_translation = "translation" in s
+            has_bond_count = "number of bonds" in s.lower()  # LOBSTER 2.x: a row stands for that many bonds
             current = {}
             blocks.append(current)
             continue
@@ -248,22 +282,28 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
             index = int(parts[0])
             a1, a2 = parts[1], parts[2]
             dist = float(parts[3])
+            n_bonds = 1
             if has_translation:
                 tr = (int(parts[4]), int(parts[5]), int(parts[6]))
                 vals = tuple(float(x) for x in parts[7:])
             else:
                 tr = (0, 0, 0)
                 vals = tuple(float(x) for x in parts[4:5])  # old layout: ICOHP, then number of bonds
+                if has_bond_count:
+                    n_bonds = int(parts[5])
         except (ValueError, IndexError):
             raise DataFormatError(f"{where}: line {ln} is not a bond row: {s[:80]!r}") from None
         if not vals or not all(math.isfinite(v) for v in vals):
             raise DataFormatError(f"{where}: line {ln} has no finite ICOHP value: {s[:80]!r}")
+        if n_bonds < 1:
+            raise DataFormatError(f"{where}: line {ln} gives {n_bonds} as its number of bonds; it must be at least 1: "
+                                  f"{s[:80]!r}")
         resolved = "_" in a1 or "_" in a2
         if resolved and not orbital_resolved:
             continue
         key = (index, a1, a2, tr)
         if key not in current:
-            current[key] = (index, a1, a2, dist, tr, vals)
+            current[key] = (index, a1, a2, dist, tr, vals, n_bonds)
             if len(blocks) == 1:
                 order.append(key)
     if not blocks:
@@ -272,14 +312,17 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
         raise DataFormatError(f"{where} has {len(blocks)} spin blocks; expected 1 or 2")
     bonds = []
     for key in order:
-        index, a1, a2, dist, tr, vals = blocks[0][key]
+        index, a1, a2, dist, tr, vals, n_bonds = blocks[0][key]
         if len(blocks) == 2:
             other = blocks[1].get(key)
             if other is None:
                 raise DataFormatError(f"{where}: bond {index} ({a1}-{a2}) is missing from the spin-2 block")
+            if other[6] != n_bonds:
+                raise DataFormatError(f"{where}: bond {index} ({a1}-{a2}) stands for {n_bonds} bond(s) in the spin-1 "
+                                      f"block but {other[6]} in the spin-2 block; the blocks must list the same bonds")
             vals = vals + other[5]
         bonds.append(IcohpBond(index=index, atom1=a1, atom2=a2, distance=dist, translation=tr,
-                               icohp_by_spin=vals))
+                               icohp_by_spin=vals, num_bonds=n_bonds))
     if not bonds:
         raise DataFormatError(f"{where} lists no bonds")
     return bonds

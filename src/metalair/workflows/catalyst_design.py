@@ -11,14 +11,23 @@ the values of a template catalyst (a built-in or a catalyst file).
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from metalair.catalysts import PRODUCTS, Catalyst, Descriptors, get_catalyst
-from metalair.catalysts.dft import FreeEnergyAnalysis, analyse_free_energy_steps, bond_icohp
+from metalair.catalysts.dft import (
+    FreeEnergyAnalysis,
+    analyse_free_energy_steps,
+    bond_icohp,
+    calibrated_ranges,
+)
+from metalair.constants import K_B_EV
 from metalair.errors import ParameterError
+from metalair.models.parameters import DEFAULT_PARAMETERS as P
 
 __all__ = ["DFTCatalyst", "catalyst_from_dft", "per_product"]
 
@@ -33,30 +42,47 @@ class DFTCatalyst:
     d_band: dict = field(default_factory=dict)        # product -> {"total"|"up"|"down": BandMoments}
     icohp: dict = field(default_factory=dict)         # product -> BondIcohp
     free_energy: FreeEnergyAnalysis | None = None
+    erange: tuple | None = None                       # window of the band centre and width [eV], None: whole grid
+    warnings: list = field(default_factory=list)      # what the user must know about the values (printed, in TOML)
 
     def report(self) -> str:
-        """Human-readable table of the descriptors."""
+        """Human-readable table of the descriptors (the warnings are not in it: see ``warnings``)."""
         lines = [f"{self.catalyst.name} ({self.catalyst.formula})"]
+        filling_note = "filling over the whole grid, not the --erange window; " if self.erange is not None else ""
         for p in PRODUCTS:
             d = self.catalyst.descriptors[p]
-            line = f"  {p:7s} d-band {d.d_band_centre:+.3f} eV, ICOHP {d.icohp:+.3f} eV, stage {d.stage:g}"
+            spin = ""
+            if p in self.d_band and "up" in self.d_band[p]:
+                m = self.d_band[p]
+                spin = f" (up {m['up'].centre:+.3f}, down {m['down'].centre:+.3f})"
+            line = f"  {p:7s} d-band {d.d_band_centre:+.3f} eV{spin}, ICOHP {d.icohp:+.3f} eV, stage {d.stage:g}"
             if p in self.d_band:
                 m = self.d_band[p]
-                spin = ""
-                if "up" in m:
-                    spin = f" (up {m['up'].centre:+.3f}, down {m['down'].centre:+.3f})"
-                line += f"; width {m['total'].width:.3f} eV, filling {m['total'].filling:.3f}{spin}"
+                line += (f"; width {m['total'].width:.3f} eV, filling {m['total'].filling:.3f} ({filling_note}width "
+                         "and filling printed only, not in the file)")
             if p in self.icohp:
-                line += f"; {self.icohp[p].count} bond(s) averaged"
+                ic = self.icohp[p]
+                rows = f" (in {ic.rows} rows of the ICOHP list)" if ic.rows != ic.count else ""
+                line += f"; {ic.count} bond(s) averaged{rows}"
             if p not in self.d_band and p not in self.icohp:
                 line += "  [from template]"
             lines.append(line)
-        lines.append(f"  free-energy overpotential {self.catalyst.free_energy_overpotential:.3f} V")
+        lines.append(f"  free-energy overpotential {self.catalyst.free_energy_overpotential:.3f} V" + (
+            " (η_FE: the path's charging limiting-potential overpotential; the model applies it to the superoxide "
+            "decomposition)" if self.free_energy is not None else "  [from template]"))
         if self.free_energy is not None:
             fe = self.free_energy
             lines.append(f"    U_eq {fe.equilibrium_potential:.3f} V; limiting discharge "
-                         f"{fe.limiting_discharge_potential:.3f} V ({fe.limiting_discharge_step}); "
-                         f"limiting charge {fe.limiting_charge_potential:.3f} V (reverse of {fe.limiting_charge_step})")
+                         f"{fe.limiting_discharge_potential:.3f} V (step {fe.limiting_discharge_index + 1}, "
+                         f"{fe.limiting_discharge_step}); limiting charge {fe.limiting_charge_potential:.3f} V "
+                         f"(reverse of step {fe.limiting_charge_index + 1}, {fe.limiting_charge_step})")
+            lines.append("    charge limited by " + (
+                "the superoxide step" if fe.superoxide_limits_charge else
+                "a step that is not the superoxide step (see the warning)" if fe.superoxide_index is not None else
+                "a step; no step is labelled as forming NaO2 (see the warning)"))
+            if fe.charge_chemical_barrier > 0:
+                lines.append(f"    chemical barrier on charge {fe.charge_chemical_barrier:.3f} eV (not removable by "
+                             "potential; see the warning)")
         return "\n".join(lines)
 
 
@@ -202,14 +228,20 @@ def catalyst_from_dft(
         raise ParameterError(f"no descriptors for {missing}: give DFT files for them or a --template catalyst")
     sources = dict(base.sources) if base is not None else {}
     fe = None
+    warnings: list[str] = []
     if steps is not None:
         fe = analyse_free_energy_steps(read_free_energy_steps(steps))
         eta = fe.charge_overpotential
+        note = _free_energy_notes(fe)
+        warnings.extend(note)
         sources["free_energy_overpotential"] = (
-            f"charging limiting-potential overpotential from {Path(steps).name} (sha256 {file_digest(steps)}): "
-            f"U_eq {fe.equilibrium_potential:.4g} V, U_charge {fe.limiting_charge_potential:.4g} V "
-            f"({fe.limiting_charge_step}); computational Na electrode after Norskov et al. J. Phys. Chem. B 108, "
-            "17886 (2004)")
+            f"charging limiting-potential overpotential of the whole path from {Path(steps).name} (sha256 "
+            f"{file_digest(steps)}): U_eq {fe.equilibrium_potential:.4g} V, U_charge "
+            f"{fe.limiting_charge_potential:.4g} V (reverse of step {fe.limiting_charge_index + 1}, "
+            f"{fe.limiting_charge_step}"
+            + ("; the superoxide step" if fe.superoxide_limits_charge else "; NOT the superoxide step") + "); "
+            "computational Na electrode after Norskov et al. J. Phys. Chem. B 108, 17886 (2004), "
+            "doi:10.1021/jp047349j" + "".join(f". NOTE: {n}" for n in note))
     elif base is not None:
         eta = base.free_energy_overpotential
     else:
@@ -241,4 +273,107 @@ def catalyst_from_dft(
         cat = Catalyst(name=name or "DFT catalyst", formula=formula, molar_mass=molar_mass, descriptors=descriptors,
                        free_energy_overpotential=eta, host_couples=(), description=description or
                        "fixed-state catalyst assembled from DFT outputs", sources=sources)
-    return DFTCatalyst(catalyst=cat, d_band=d_band, icohp=icohps, free_energy=fe)
+    computed = [p for p in PRODUCTS if p in d_band or p in icohps]
+    warnings.extend(descriptor_range_warnings(cat, computed))
+    return DFTCatalyst(catalyst=cat, d_band=d_band, icohp=icohps, free_energy=fe, erange=erange,
+                       warnings=warnings)
+
+
+def _free_energy_notes(fe: FreeEnergyAnalysis) -> list[str]:
+    """What a user must know about the η_FE taken from ``fe``: chemical barriers, a limiting step that is not NaO2's."""
+    notes = [m for m in (fe.chemical_barrier_message("charge"), fe.chemical_barrier_message("discharge")) if m]
+    eta = fe.charge_overpotential
+    lim = f"step {fe.limiting_charge_index + 1} ({fe.limiting_charge_step!r})"
+    why = (f"free_energy_overpotential = {eta:.3f} V is the charging limiting-potential overpotential of the whole "
+           f"path (U_charge {fe.limiting_charge_potential:.3f} V - U_eq {fe.equilibrium_potential:.3f} V, at least "
+           "0), which the computational electrode defines for a path, not for one step; the model applies it to "
+           "the superoxide (NaO2) decomposition only (Catalyst.free_energy_overpotential)")
+    if fe.superoxide_index is None:
+        notes.append(f"the charge is limited by the reverse of {lim}, and no step of the path is labelled as forming "
+                     f"NaO2 (e.g. '* + Na+ + e- + O2 -> NaO2*'), so it cannot be told whether that is the superoxide "
+                     f"step. {why}")
+    elif not fe.superoxide_limits_charge:
+        so = fe.steps[fe.superoxide_index]
+        own = max(0.0, -so.delta_g / so.electrons - fe.equilibrium_potential)
+        notes.append(f"the charge is limited by the reverse of {lim}, not by the superoxide step (step "
+                     f"{fe.superoxide_index + 1}, {so.label!r}). {why}; the superoxide step alone needs "
+                     f"{own:.3f} V beyond U_eq: to give the model that instead, set free_energy_overpotential = "
+                     f"{own:.3f} in the catalyst file")
+    return notes
+
+
+# ----------------------------------------------------------------------------
+# descriptor values against those the model was calibrated on
+# ----------------------------------------------------------------------------
+#: Temperature [K] at which the kinetic factors in the range messages are evaluated (the study's room temperature).
+_T_ROOM = 298.15
+#: Decades of decomposition exchange current beyond the shipped catalysts' from which the range message adds that
+#: a charge can stop with a voltage jump (with the NLRO template a 100 mA/g charge did from about 13.5 decades,
+#: ICOHP -3.75 eV for every product, and ran at 11.4 decades, -3.5 eV).
+_STEP_DECADES = 10.0
+
+
+def descriptor_range_warnings(catalyst: Catalyst, products: Sequence[str] | None = None,
+                              catalysts: dict | None = None) -> list[str]:
+    r"""Messages for descriptor values outside the range of the shipped catalysts (empty when none is).
+
+    The model's decomposition kinetics depend exponentially on the bond
+    strength :math:`B_k = -\mathrm{ICOHP}_k` (Brønsted–Evans–Polanyi,
+    :func:`metalair.physics.catalysis.bep_exchange_current`): each
+    :math:`k_BT\ln 10/\beta_B` = 0.118 eV of ICOHP moves the exchange current
+    by a decade. The model was calibrated and validated on the shipped
+    catalysts only (:func:`~metalair.catalysts.dft.calibrated_ranges`); outside their range it
+    extrapolates, and far outside it a product's decomposition rate rises from
+    zero to far above any cell current within less than the floating-point
+    resolution of the potential, so a charge can stop with a voltage jump.
+    Nothing is changed or refused here: the caller decides (``from-dft``
+    prints the messages as warnings).
+
+    Parameters
+    ----------
+    catalyst : Catalyst
+    products : sequence of str, optional
+        Products whose descriptors to check (default: all).
+    catalysts : dict, optional
+        The reference set (default: the built-in catalysts).
+
+    Returns
+    -------
+    list of str
+        One message per descriptor kind and value outside the range.
+    """
+    ranges = calibrated_ranges(catalysts)
+    names = ", ".join(catalysts) if catalysts is not None else "NLRO, RuO2, NNRO, NLMO"
+    kt_ln10 = K_B_EV * _T_ROOM * math.log(10.0)
+    products = list(products) if products is not None else list(catalyst.descriptors)
+    out = []
+    for kind in ("icohp", "d_band_centre"):
+        lo, hi = ranges[kind]
+        by_value: dict[float, list[str]] = {}
+        for p in products:
+            v = float(getattr(catalyst.descriptors[p], kind))
+            if not lo <= v <= hi:
+                by_value.setdefault(v, []).append(p)
+        for v, prods in by_value.items():
+            edge = lo if v < lo else hi
+            where = f"({lo:.2f} to {hi:.2f} eV for the shipped catalysts {names})"
+            if kind == "icohp":
+                decades = P.beta_binding * (edge - v) / kt_ln10  # B = -ICOHP: stronger bond, faster decomposition
+                far = decades > _STEP_DECADES
+                msg = (f"ICOHP {v:.2f} eV ({', '.join(prods)}) is {'far ' if far else ''}outside the range the model "
+                       f"was calibrated on {where}; the decomposition exchange currents (Brønsted–Evans–Polanyi, "
+                       f"beta_binding {P.beta_binding:g}) are then 10^{decades:+.1f} times those at {edge:.2f} eV")
+                if far:
+                    msg += (": a product's decomposition rate rises from zero to far more than any cell current "
+                            "within less than the floating-point resolution of the potential, and a charge can stop "
+                            "with a voltage jump (in a test with the NLRO template, a 100 mA/g charge did from "
+                            "ICOHP -3.75 eV on every product)")
+                elif decades < 0:
+                    msg += " (the products decompose only at higher potentials)"
+            else:
+                decades = P.gamma_ads * abs(v - edge) / kt_ln10
+                msg = (f"d-band centre {v:.2f} eV ({', '.join(prods)}) is outside the range the model was calibrated "
+                       f"on {where}; the model's d-band relations (superoxide desorption and residence, gamma_ads "
+                       f"{P.gamma_ads:g} eV/eV: a factor 10^{decades:.1f} beyond {edge:.2f} eV) are extrapolated")
+            out.append(msg + ". Results for it are extrapolations; check them against measurements.")
+    return out
