@@ -333,3 +333,16 @@ def test_tighter_settings_reach_every_step_control():
     n_default = len(ma.simulate("NLRO", cv)["Time [s]"])
     n_tight = len(ma.simulate("NLRO", cv, solver=ma.SolverSettings(max_change=default.max_change / 10))["Time [s]"])
     assert n_tight > 5 * n_default
+
+
+def test_a_charge_that_jumps_past_its_own_limit_is_not_told_to_add_one():
+    """Descriptors far outside the calibrated range (ICOHP -5.12 eV on every product): the decomposition rate
+    switches from nothing to far above the current within a sliver of potential and the voltage jumps past the
+    step's 4.8 V limit in one time step. The message names the jump and the cause, not 'give it a limit'."""
+    cat = ma.NLRO
+    for product in cat.descriptors:
+        cat = cat.with_descriptor(product, icohp=-5.12)
+    sol = ma.simulate(cat)
+    assert sol.status == "failed"
+    assert "past the step's limit of 4.8 V within one time step" in sol.message
+    assert "give the step a voltage limit" not in sol.message

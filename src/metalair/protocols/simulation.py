@@ -344,6 +344,13 @@ def _range_cause(model: LumpedAirElectrode, step: Any, seg: SegmentOutcome) -> s
                 f"{p.electrolyte_thickness:g} m, loading = {p.loading:g} kg/m²); check these parameters or lower "
                 "the current.")
     if seg.v_out >= VOLTAGE_WINDOW[1]:
+        limit = getattr(step, "until", None)
+        if limit is not None and math.isfinite(seg.v_end) and seg.v_end < limit:
+            return (f"The voltage jumped from {seg.v_end:.4g} V past the step's limit of {limit:g} V within one time "
+                    f"step{_carrier(model, seg)}: no reaction can carry this charge current below the limit with "
+                    "this catalyst's kinetics (a product's decomposition rate switching from nothing to far more "
+                    "than the current within a sliver of potential: descriptors far outside the range the model "
+                    "was calibrated on do this; 'metalair catalyst from-dft' warns about them).")
         return ("Nothing left on the electrode can carry this charge current below that voltage; give the step a "
                 "voltage limit (e.g. 'until 4.8 V') or a capacity or time limit.")
     if model.environment.p_O2 <= 0.0:
