@@ -252,10 +252,66 @@ class EnsembleResult:
         return files
 
 
+#: Runs per saved chunk of a checkpointed ensemble or Sobol' design (what a kill can cost, at most).
+CHECKPOINT_CHUNK = 16
+
+
+def _points_signature(pts: Sequence[_Point]) -> str:
+    """What a list of runs computes (targets' runs and observables, each point's values and shifts), hashed."""
+    import hashlib
+
+    doc = [[[t.catalyst, t.run, t.observable] for t in pts[0].targets] if pts else [],
+           [[sorted((k, float(v)) for k, v in p.parameters.items()),
+             sorted((c, sorted((pr, sorted(d.items())) for pr, d in by.items()))
+                    for c, by in (p.descriptor_shifts or {}).items())] for p in pts]]
+    return hashlib.sha256(json.dumps(doc, default=repr).encode()).hexdigest()
+
+
+def _run_points(pts: list[_Point], *, workers: int | None, mapper: Mapper | None,
+                progress: Callable[[int, int], None] | None,
+                checkpoint: str | os.PathLike[str] | None) -> np.ndarray:
+    """Every point's observables; with ``checkpoint``, saved every :data:`CHECKPOINT_CHUNK` runs and resumed.
+
+    A checkpoint of other runs (another design, seed, inputs or targets) is not used: it is replaced.
+    """
+    n = len(pts)
+    if checkpoint is None:
+        return np.array(map_points(_evaluate_point, pts, workers=workers, mapper=mapper, progress=progress),
+                        dtype=float)
+    from metalair._files import atomic_write_text
+
+    path = Path(checkpoint)
+    signature = _points_signature(pts)
+    done: list[list[float]] = []
+    if path.is_file():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            doc = {}
+        if doc.get("signature") == signature:
+            done = [[math.nan if v is None else float(v) for v in row] for row in doc.get("values", [])][:n]
+    while len(done) < n:
+        start = len(done)
+        chunk = pts[start:start + CHECKPOINT_CHUNK]
+
+        def step(k: int, total: int, start: int = start) -> None:
+            if progress:
+                progress(start + k, n)
+
+        done += [list(map(float, row)) for row in map_points(_evaluate_point, chunk, workers=workers,
+                                                             mapper=mapper, progress=step)]
+        atomic_write_text(path, json.dumps({"signature": signature, "n": n, "values": [
+            [v if math.isfinite(v) else None for v in row] for row in done]}))
+    if progress and n:
+        progress(n, n)
+    return np.array(done, dtype=float)
+
+
 def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None = None, n: int = 64, *,
              method: str = "lhs", seed: int | None = 0, base: Mapping[str, float] | None = None,
              workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-             nominal: bool = True, mapper: Mapper | None = None) -> EnsembleResult:
+             nominal: bool = True, mapper: Mapper | None = None,
+             checkpoint: str | os.PathLike[str] | None = None) -> EnsembleResult:
     """Run the targets' observables over ``n`` samples of the uncertain inputs; median and 90 % band.
 
     Parameters
@@ -278,6 +334,9 @@ def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None 
     mapper : callable, optional
         ``mapper(fn, items, progress)``: where the runs go instead of ``workers`` local
         processes, e.g. a Dask cluster (:func:`metalair.sweeps.engine.dask_mapper`).
+    checkpoint : path, optional
+        JSON file the finished runs are saved to every :data:`CHECKPOINT_CHUNK` runs; a
+        checkpoint of the same runs found there is continued (resume), another is replaced.
 
     References
     ----------
@@ -294,8 +353,7 @@ def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None 
     pts = [_point(tg, inputs, row, base) for row in X]
     if nominal:
         pts.append(_Point(tg, dict(base or {}), None))
-    vals = np.array(map_points(_evaluate_point, pts, workers=workers, mapper=mapper, progress=progress),
-                    dtype=float)
+    vals = _run_points(pts, workers=workers, mapper=mapper, progress=progress, checkpoint=checkpoint)
     nom = {t.id: float(v) for t, v in zip(tg, vals[-1])} if nominal else {}
     Y = vals[:-1] if nominal else vals
     outs = [t.id for t in tg]
@@ -359,12 +417,12 @@ def _sobol_estimates(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[n
 def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None = None, n: int = 64, *,
                   seed: int | None = 0, base: Mapping[str, float] | None = None, workers: int | None = None,
                   progress: Callable[[int, int], None] | None = None, bootstrap: int = 500,
-                  mapper: Mapper | None = None) -> SobolResult:
+                  mapper: Mapper | None = None, checkpoint: str | os.PathLike[str] | None = None) -> SobolResult:
     """Sobol' first-order and total indices of each target observable by Saltelli sampling (N(d + 2) runs).
 
     A and B are the two halves of a scrambled Sobol' sequence of dimension 2d.
     Rows where any run failed are dropped (counted in ``failed``). The runs go to ``workers`` local
-    processes, or to ``mapper`` when given (as in :func:`ensemble`).
+    processes, or to ``mapper`` when given, and are saved to ``checkpoint`` (as in :func:`ensemble`).
 
     References
     ----------
@@ -390,8 +448,8 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
     mats = [uA, uB] + [np.where(np.arange(d) == i, uB, uA) for i in range(d)]
     U = np.vstack(mats)
     X = np.column_stack([inp.from_unit(U[:, j]) for j, inp in enumerate(inputs)])
-    vals = np.array(map_points(_evaluate_point, [_point(tg, inputs, row, base) for row in X], workers=workers,
-                               mapper=mapper, progress=progress), dtype=float)
+    vals = _run_points([_point(tg, inputs, row, base) for row in X], workers=workers, mapper=mapper,
+                       progress=progress, checkpoint=checkpoint)
     rng = np.random.default_rng(None if seed is None else seed + 1)
     outs = [t.id for t in tg]
     S1, ST, S1c, STc, failed = {}, {}, {}, {}, {}
@@ -417,11 +475,13 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
 def preset_ensemble(preset: str, catalyst: str, n: int = 64, *, method: str = "lhs", seed: int | None = 0,
                     halfwidth: float = DESCRIPTOR_HALFWIDTH_EV, calibration: Mapping[str, Any] | None = None,
                     workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                    mapper: Mapper | None = None) -> tuple[EnsembleResult, list[Target]]:
+                    mapper: Mapper | None = None, checkpoint: str | os.PathLike[str] | None = None
+                    ) -> tuple[EnsembleResult, list[Target]]:
     """One catalyst's ensemble for a command: ``"cycle"``, ``"simulate"`` or ``"validate"`` outputs.
 
     ``calibration`` is the document ``metalair calibrate`` writes (``calibration.json``): its values
-    are held and its intervals sampled beside the descriptors. ``mapper`` as in :func:`ensemble`.
+    are held and its intervals sampled beside the descriptors. ``mapper`` and ``checkpoint`` as in
+    :func:`ensemble`.
     Returns the result and the targets.
     """
     from metalair.calibration.targets import builtin_targets
@@ -433,5 +493,5 @@ def preset_ensemble(preset: str, catalyst: str, n: int = 64, *, method: str = "l
         extra = inputs_from_calibration(calibration)
     tg = output_targets(preset, catalyst) if preset != "validate" else builtin_targets(catalysts=[catalyst])
     res = ensemble(tg, default_inputs(catalyst, halfwidth) + extra, n, method=method, seed=seed, base=base,
-                   workers=workers, progress=progress, mapper=mapper)
+                   workers=workers, progress=progress, mapper=mapper, checkpoint=checkpoint)
     return res, tg

@@ -257,7 +257,8 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,
-              overwrite: bool = False, scheduler: str | None = None) -> None:
+              overwrite: bool = False, scheduler: str | None = None, resume: bool = False) -> None:
+    from metalair.calibration.ensemble import CHECKPOINT_CHUNK
     from metalair.cli._common import begin_output
 
     names = _split(catalysts)
@@ -269,9 +270,27 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
             check_scheduler(scheduler, "--scheduler", allow_client=False)
         except MetalairError as exc:
             fail(str(exc))
+    if resume and overwrite:
+        fail("give --resume (continue the ensemble in --out) or --overwrite (start it again), not both")
     doc = _load_calibration(calibration) if calibration is not None else None
-    with begin_output(out, overwrite) as manifest:
-        _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler)
+    if resume:  # the checkpoints of the earlier run are what --resume continues: keep the folder as it is
+        from metalair.workflows.outputs import continue_run
+
+        try:
+            outputs = continue_run(out, ["metalair", *sys.argv[1:]])
+        except MetalairError as exc:
+            fail(str(exc))
+    else:
+        outputs = begin_output(out, overwrite)
+    with outputs as manifest:
+        try:
+            _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler)
+        except KeyboardInterrupt:
+            manifest.add(*(p for c in names if (out / c).is_dir() for p in (out / c).rglob("*") if p.is_file()))
+            from metalair.cli._common import stop_interrupted
+
+            stop_interrupted(manifest, "ensemble interrupted (Ctrl-C); the runs finished so far are saved (every "
+                                       f"{CHECKPOINT_CHUNK}): run the same command with --resume to continue")
         manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
 
@@ -304,9 +323,10 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
 
     results = {}
     for c in names:
+        (out / c).mkdir(parents=True, exist_ok=True)
         res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
                                   calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"),
-                                  mapper=mapper)
+                                  mapper=mapper, checkpoint=out / c / "ensemble_checkpoint.json")
         inputs = res.inputs
         base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
         results[c] = res
@@ -320,7 +340,8 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
         res.write(out / c, figure=plot)
         if sobol:
             si = sobol_indices(tg, inputs, sobol, seed=seed, base=base, workers=workers,
-                               progress=_bar(f"{c} Sobol' design"), mapper=mapper)
+                               progress=_bar(f"{c} Sobol' design"), mapper=mapper,
+                               checkpoint=out / c / "sobol_checkpoint.json")
             typer.echo(si.table())
             from metalair._files import atomic_write_text
 
@@ -343,6 +364,8 @@ _SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of loca
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
 _OVERWRITE = typer.Option(False, "--overwrite", help=OVERWRITE_HELP)
+_RESUME = typer.Option(False, "--resume", help="Continue an interrupted ensemble in --out: the runs saved in its "
+                       "checkpoints (every 16 runs) are not repeated; the same options are needed.")
 
 
 def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
@@ -350,9 +373,9 @@ def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
     def command(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
                 halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
                 workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER) -> None:
+                overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER, resume: bool = _RESUME) -> None:
         _ensemble(preset, catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite,
-                  scheduler)
+                  scheduler, resume)
 
     command.__doc__ = doc
     command.__name__ = f"ensemble_{preset}"
