@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "write_csv_rows"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "json_ready",
+           "write_csv_rows"]
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
@@ -47,6 +48,40 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
+
+
+def json_ready(obj: Any, default: Callable[[Any], Any] = str) -> Any:
+    """``obj`` as plain JSON data (strict JSON has no NaN or infinity).
+
+    NaN and infinities become null, numpy scalars and arrays plain numbers and lists, complex numbers
+    ``[real, imag]``, tuples lists, keys strings; anything else goes through ``default``.
+    """
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v, default) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v, default) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist(), default)
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if np.isfinite(x) else None
+    if isinstance(obj, complex):
+        return [json_ready(obj.real), json_ready(obj.imag)]
+    if obj is None or isinstance(obj, str):
+        return obj
+    return json_ready(default(obj), default)
+
+
+def atomic_write_json(path: str | os.PathLike[str], data: Any, default: Callable[[Any], Any] = str) -> Path:
+    """Write ``data`` as strict JSON (``json_ready``: NaN -> null), indented, atomically."""
+    import json
+
+    return atomic_write_text(path, json.dumps(json_ready(data, default), indent=2, ensure_ascii=False,
+                                              allow_nan=False) + "\n")
 
 
 def _fmt(value: Any) -> str:

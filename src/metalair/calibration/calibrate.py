@@ -55,7 +55,6 @@ References
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -333,7 +332,7 @@ class CalibrationResult:
 
     def write(self, out_dir: str | os.PathLike[str], figure: bool = True) -> dict[str, str]:
         """Write ``calibration.csv``, ``targets.csv``, ``correlation.csv``, ``calibration.json`` and a figure."""
-        from metalair._files import atomic_write_text, write_csv_rows
+        from metalair._files import atomic_write_json, write_csv_rows
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -349,7 +348,7 @@ class CalibrationResult:
             write_csv_rows(out / "correlation.csv", ["parameter", *self.fit.names],
                            [[n, *row] for n, row in zip(self.fit.names, self.fit.correlation)])
             files["correlation"] = "correlation.csv"
-        atomic_write_text(out / "calibration.json", json.dumps(self.as_dict(), indent=2, default=_json))
+        atomic_write_json(out / "calibration.json", self.as_dict())
         files["json"] = "calibration.json"
         if figure:
             try:
@@ -360,16 +359,6 @@ class CalibrationResult:
             except ImportError:  # pragma: no cover - matplotlib missing
                 pass
         return files
-
-
-def _json(x: Any) -> Any:
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return str(x)
 
 
 def _perturbed_starts(names: Sequence[str], base: Mapping[str, float], bounds: Mapping[str, tuple[float, float]],

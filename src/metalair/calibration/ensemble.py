@@ -229,7 +229,7 @@ class EnsembleResult:
 
     def write(self, out_dir: str | os.PathLike[str], figure: bool = True) -> dict[str, str]:
         """Write ``ensemble.csv`` (one row per sample), ``ensemble_summary.csv``, ``ensemble.json`` and a figure."""
-        from metalair._files import atomic_write_text, write_csv_rows
+        from metalair._files import atomic_write_json, write_csv_rows
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -239,7 +239,7 @@ class EnsembleResult:
         write_csv_rows(out / "ensemble_summary.csv", ["output", "nominal", "median", "p05", "p95", "failed"],
                        [[o, self.nominal.get(o), self.stats[o]["median"], self.stats[o]["p05"], self.stats[o]["p95"],
                          self.stats[o]["failed"]] for o in self.outputs])
-        atomic_write_text(out / "ensemble.json", json.dumps(self.as_dict(), indent=2, default=str))
+        atomic_write_json(out / "ensemble.json", self.as_dict())
         files = {"samples": "ensemble.csv", "summary": "ensemble_summary.csv", "json": "ensemble.json"}
         if figure:
             try:

@@ -170,9 +170,9 @@ def calibrate_cmd(
             return
         typer.echo(f"profile likelihood {name}: 95 % interval {pr['ci95']} -> "
                    f"{'identifiable' if pr['identifiable'] else 'not identifiable within the span'}")
-        from metalair._files import atomic_write_text
+        from metalair._files import atomic_write_json
 
-        atomic_write_text(out / f"profile_{name}.json", json.dumps(pr, indent=2))
+        atomic_write_json(out / f"profile_{name}.json", pr)
         files[f"profile {name}"] = f"profile_{name}.json"
     if manifest is not None:
         manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
@@ -343,9 +343,9 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
                                progress=_bar(f"{c} Sobol' design"), mapper=mapper,
                                checkpoint=out / c / "sobol_checkpoint.json")
             typer.echo(si.table())
-            from metalair._files import atomic_write_text
+            from metalair._files import atomic_write_json
 
-            atomic_write_text(out / c / "sobol.json", json.dumps(si.as_dict(), indent=2))
+            atomic_write_json(out / c / "sobol.json", si.as_dict())
 
 
 _N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")

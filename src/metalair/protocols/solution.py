@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from metalair._files import atomic_write_bytes, atomic_write_text, write_csv_rows
+from metalair._files import atomic_write_bytes, atomic_write_json, write_csv_rows
 from metalair.tables.base import missing_column
 
 __all__ = ["Solution", "StepSummary"]
@@ -125,5 +124,5 @@ class Solution:
 
     def to_json_summary(self, path) -> None:
         """Write status, message, metadata and step summaries as JSON (atomically)."""
-        atomic_write_text(path, json.dumps({"status": self.status, "message": self.message,
-                                            "meta": self.meta, "steps": self.steps_table()}, indent=2))
+        atomic_write_json(path, {"status": self.status, "message": self.message, "meta": self.meta,
+                                 "steps": self.steps_table()})

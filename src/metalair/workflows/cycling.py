@@ -9,7 +9,6 @@ measured cell are judged by one definition.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -219,7 +218,7 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
     dict
         ``res.files``: name -> file name in ``out_dir``.
     """
-    from metalair._files import atomic_write_text
+    from metalair._files import atomic_write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -244,7 +243,7 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
             save_figure(plot_cycling(res.table, res.life, res.solution, title=title), out / "cycling.png")
         res.files["figure"] = "cycling.png"
     res.files["summary"] = "summary.json"
-    atomic_write_text(out / "summary.json", json.dumps(res.summary(), indent=2, default=_jsonable))
+    atomic_write_json(out / "summary.json", res.summary())
     return res.files
 
 
@@ -252,11 +251,3 @@ def _figure_worker() -> Any:
     from metalair.plotting.worker import start_figure_worker
 
     return start_figure_worker()
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    return str(x)

@@ -8,7 +8,6 @@ matplotlib is not installed.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import warnings
@@ -16,9 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from metalair._files import atomic_write_text, write_csv_rows
+from metalair._files import atomic_write_json, write_csv_rows
 from metalair.errors import MetalairError
 
 __all__ = ["analyse_impedance_file", "analyse_cv_files", "analyse_dems_files"]
@@ -26,25 +23,8 @@ __all__ = ["analyse_impedance_file", "analyse_cv_files", "analyse_dems_files"]
 Progress = Callable[[str], None] | None
 
 
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        x = float(obj)
-        return x if math.isfinite(x) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
-    if isinstance(obj, complex):
-        return [obj.real, obj.imag]
-    return obj
-
-
 def _json(path: Path, data: Any) -> str:
-    atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False))
+    atomic_write_json(path, data)
     return str(path)
 
 

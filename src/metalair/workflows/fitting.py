@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metalair._files import atomic_write_text
+from metalair._files import atomic_write_json
 from metalair.analysis.fitting import FitResult, fit_model
 from metalair.io import DataQualityWarning, read
 from metalair.workflows.outputs import begin_run
@@ -84,8 +83,7 @@ def fit_file(
                            bounds=bounds, noise_V=noise_V, environment=environment, progress=progress)
         run = FitRun(result)
         if out_dir is not None and manifest is not None:
-            run.files["fit.json"] = atomic_write_text(manifest.path("fit.json"),
-                                                      json.dumps(result.to_dict(), indent=2))
+            run.files["fit.json"] = atomic_write_json(manifest.path("fit.json"), result.to_dict())
             if figure:
                 from metalair.plotting.fitting import plot_fit
                 from metalair.plotting.simulation import save_figure

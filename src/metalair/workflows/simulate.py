@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,7 +115,7 @@ def simulate_to_files(catalyst: Any = "NLRO", protocol: Any = None, *, environme
 
 
 def _write(run: SimulationRun, out: Path, stem: str, series_format: str, figure: bool) -> None:
-    from metalair._files import atomic_write_text
+    from metalair._files import atomic_write_json
 
     out.mkdir(parents=True, exist_ok=True)
     series = out / f"{stem}.{series_format}"
@@ -137,8 +136,7 @@ def _write(run: SimulationRun, out: Path, stem: str, series_format: str, figure:
             fig = plot_solution(run.solution)
         save_figure(fig, out / f"{stem}.png")
         run.files.append(out / f"{stem}.png")
-    run.files.append(atomic_write_text(out / f"{stem}_summary.json",
-                                       json.dumps(run.summary, indent=2, default=str)))
+    run.files.append(atomic_write_json(out / f"{stem}_summary.json", run.summary))
 
 
 def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any = None, *,
