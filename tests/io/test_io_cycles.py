@@ -80,7 +80,8 @@ def test_cycles_are_renumbered_discharge_first():
     np.testing.assert_allclose(auto["Coulombic efficiency [%]"], [90.0, 100.0])
     file = cycle_summary(data, MASS, cycle_start="file")
     assert len(file) == 3
-    np.testing.assert_allclose(file["Discharge capacity [mAh/g]"], [1000, 900, 0])
+    # the third "cycle" of the file has a charge and no discharge: its discharge is missing (NaN), not 0
+    np.testing.assert_allclose(file["Discharge capacity [mAh/g]"], [1000, 900, np.nan])
 
 
 def test_summary_table_access_and_text():
@@ -215,3 +216,16 @@ def test_rest_only_file_gives_zero_capacity_row(data_file):
     assert len(table) == 1
     assert table["Discharge capacity [mAh]"][0] == 0 and np.isnan(table["Coulombic efficiency [%]"][0])
     assert any("rest/open-circuit" in n for n in table.notes)
+
+
+def test_a_missing_half_cycle_is_missing_not_zero():
+    """A record that ends after a discharge: the last cycle's charge is missing (NaN, an empty CSV field),
+    its coulombic efficiency undefined, and the warning says so; it is not a cycle that charged 0 mAh/g
+    with CE 0 %. The cycle life does not count it as a failure."""
+    segs = [("discharge", 10, 2.8, 2.2), ("charge", 10, 3.8, 4.2), ("discharge", 10, 2.8, 2.2)]
+    table = cycle_summary(build(segs), MASS)
+    assert np.isnan(table["Charge capacity [mAh/g]"][1]) and np.isnan(table["Charge energy [mWh/g]"][1])
+    assert np.isnan(table["Coulombic efficiency [%]"][1])
+    assert table["Warnings"][1] == "no charge in this cycle (one half missing)"
+    life = cycle_life(table, capacity_limit_mAh_g=1000)
+    assert life.censored and life.cycle_life == 1

@@ -263,13 +263,18 @@ def cycle_summary(
             eod[k] = data.voltage_V[steps.stop[np.flatnonzero(dis)[-1]] - 1]
         if chg.any():
             eoc[k] = data.voltage_V[steps.stop[np.flatnonzero(chg)[-1]] - 1]
+    # a half-cycle the cycle does not have (the record starts or ends part-way through it) is missing, not 0
+    has_d = np.array([bool(np.any((step_cycle == c) & (steps.direction > 0))) for c in cycles], dtype=bool)
+    has_c = np.array([bool(np.any((step_cycle == c) & (steps.direction < 0))) for c in cycles], dtype=bool)
+    qd[~has_d & has_c] = ed[~has_d & has_c] = np.nan  # (a cycle of rests only passed nothing: 0)
+    qc[~has_c & has_d] = ec[~has_c & has_d] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_d = np.where(qd > 0, vqd / np.where(qd > 0, qd, 1.0), np.nan)
         mean_c = np.where(qc > 0, vqc / np.where(qc > 0, qc, 1.0), np.nan)
         if coulombic_efficiency == "charge/discharge":
-            ce = np.where(qd > 0, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
+            ce = np.where((qd > 0) & has_c, 100.0 * qc / np.where(qd > 0, qd, 1.0), np.nan)
         else:
-            ce = np.where(qc > 0, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
+            ce = np.where((qc > 0) & has_d, 100.0 * qd / np.where(qc > 0, qc, 1.0), np.nan)
         ee = energy_efficiency(qd, qc, ed, ec)  # both halves, moving the same charge
     columns = {
         "Cycle": cycles.astype(np.int64),
@@ -287,7 +292,7 @@ def cycle_summary(
         "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency),
     }
     notes.append(f"coulombic efficiency = {coulombic_efficiency.replace('/', ' / ')} capacity")
-    if not np.any(qd > 0) and not np.any(qc > 0):
+    if not np.any(qd > 0) and not np.any(qc > 0):  # (NaN, a missing half, is not > 0)
         notes.append("no discharge or charge steps found (rest/open-circuit record only)")
     flagged = int(np.count_nonzero(columns["Warnings"] != ""))
     if flagged:
@@ -306,11 +311,11 @@ def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: 
     lo, hi = CE_SANE_RANGE
     out = []
     for k in range(len(qd)):
-        if qd[k] <= 0 and qc[k] <= 0:
+        if not qd[k] > 0 and not qc[k] > 0:  # 0 or missing (NaN)
             out.append("no current in this cycle (rest only)")
-        elif qd[k] <= 0:
+        elif not qd[k] > 0:
             out.append("no discharge in this cycle (one half missing)")
-        elif qc[k] <= 0:
+        elif not qc[k] > 0:
             out.append("no charge in this cycle (one half missing)")
         elif np.isfinite(ce[k]) and not lo <= ce[k] <= hi:
             hint = "a half-cycle cut short or begun part-way (e.g. the record starts from a part-charged state)"
@@ -493,8 +498,8 @@ def cycle_life(
         raise ParameterError("capacity_limit_mAh was given but the summary is per gram; give capacity_limit_mAh_g")
     limit = capacity_limit_mAh_g if capacity_limit_mAh_g is not None else capacity_limit_mAh
     cycles = summary["Cycle"]
-    qd = summary[f"Discharge capacity [{unit}]"]
-    qc = summary[f"Charge capacity [{unit}]"]
+    qd = np.nan_to_num(summary[f"Discharge capacity [{unit}]"], nan=0.0)  # a missing half passed no charge
+    qc = np.nan_to_num(summary[f"Charge capacity [{unit}]"], nan=0.0)
     eod = summary["End-of-discharge voltage [V]"]
     eoc = summary["End-of-charge voltage [V]"]
     notes: list[str] = []
