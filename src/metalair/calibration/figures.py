@@ -31,22 +31,28 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
     import matplotlib.pyplot as plt
 
     rows = result.rows()
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(rows) + 2.5),
-                             gridspec_kw={"width_ratios": [1.4, 1.0]})
+    fitted = set(result.fit.names) if result.fit is not None else set()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 3.0),
+                             gridspec_kw={"width_ratios": [1.4, 1.0]}, layout="constrained")
     ax = axes[0]
     y = np.arange(len(rows))[::-1]
+    # blue: fitted and identifiable; orange: fitted, but its interval or collinearity says not identifiable;
+    # grey: held at the shipped value (not fitted)
     for yi, r in zip(y, rows):
         b = r["base"]
         ratio = r["value"] / b
-        ok = r["verdict"] == "identifiable"
-        colour = "tab:blue" if ok else "tab:grey"
-        if math.isfinite(r["ci95_low"]):
+        if r["parameter"] not in fitted:
+            colour = "tab:grey"
+        else:
+            colour = "tab:blue" if r["verdict"] == "identifiable" else "tab:orange"
+        if math.isfinite(r["ci95_low"]) and math.isfinite(r["ci95_high"]) and r["ci95_low"] > 0:
             ax.plot([r["ci95_low"] / b, r["ci95_high"] / b], [yi, yi], color=colour, lw=2)
         ax.plot(ratio, yi, "o", color=colour)
     ax.axvline(1.0, color="k", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yticks(y, [r["parameter"] for r in rows])
-    ax.set_xlabel("calibrated / shipped value (95 % interval); grey: not identifiable, held")
+    ax.set_xlabel("calibrated / shipped value, 95 % interval\nblue: fitted, identifiable; orange: fitted, not "
+                  "identifiable; grey: held")
     ax.set_title(f"calibration: {len(result.targets)} targets, chi2 = {result.chi2:.3g}")
     ax2 = axes[1]
     if result.fit is not None and len(result.fit.names) > 1:
