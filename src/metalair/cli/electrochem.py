@@ -87,10 +87,14 @@ def eis(
         typer.secho(f"warning: {w}", fg=typer.colors.YELLOW)
     if "fit_table" in summary:
         typer.echo(summary["fit_table"])
+        if summary.get("fit", {}).get("quality_note"):
+            typer.secho(f"warning: {summary['fit']['quality_note']}", fg=typer.colors.YELLOW)
     if "lin_kk_verdict" in summary:
         typer.echo(summary["lin_kk_verdict"])
     if "drt_table" in summary:
         typer.echo(summary["drt_table"])
+        for note in summary.get("drt", {}).get("notes", []):
+            typer.echo(f"note: {note}")
     for note in summary["notes"]:
         typer.echo(f"note: {note}")
     typer.echo("wrote: " + ", ".join(summary["written"]))

@@ -31,15 +31,24 @@ if TYPE_CHECKING:
 __all__ = ["plot_nyquist", "plot_bode", "plot_residuals", "plot_drt", "plot_cv_overlay", "plot_dems", "save"]
 
 
-def _figure(figsize: tuple[float, float] = (6.4, 4.4)) -> Any:
+def _figure(figsize: tuple[float, float] = (6.4, 4.4), *, constrained: bool = False) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
+    if constrained:  # margins that follow the labels and title (a short figure leaves too little for fixed ones)
+        return Figure(figsize=figsize, layout="constrained")
     fig = Figure(figsize=figsize)
-    # fixed margins: constrained layout costs about a second per figure and these layouts are simple
+    # fixed margins for the simple layouts
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92, hspace=0.12)
     return fig
+
+
+def _wrapped(title: str, width: int = 100) -> str:
+    """A title broken into lines that fit a 6.4-inch-wide figure at font size 8."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) or title
 
 
 def save(fig: Any, path: str | os.PathLike[str]) -> Path:
@@ -104,7 +113,7 @@ def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits:
 
 def plot_residuals(result: CircuitFit | LinKKResult, *, title: str | None = None) -> Any:
     """Relative residuals (% of |Z|) of a circuit fit or a Lin-KK test against frequency."""
-    fig = _figure((6.4, 3.6))
+    fig = _figure((6.4, 3.6), constrained=True)
     ax = fig.add_subplot()
     s = result.spectrum
     # both results store (data − model)/|Z|
@@ -117,24 +126,42 @@ def plot_residuals(result: CircuitFit | LinKKResult, *, title: str | None = None
             ax.axhline(y, color="tab:red", lw=0.8, ls="--")
     ax.set_xlabel("Frequency [Hz]")
     ax.set_ylabel("residual [% of |Z|]")
-    ax.set_title(title or getattr(result, "verdict", None) or f"fit {getattr(result, 'circuit', '')}", fontsize=8)
+    text = title or getattr(result, "verdict", None)
+    if not text:  # a circuit fit: say how good it is
+        rms = getattr(result, "relative_rms", None)
+        text = f"fit {getattr(result, 'circuit', '')}" + (
+            "" if rms is None else f": RMS |Z_fit - Z|/|Z| = {100 * rms:.3g} %"
+            + (" (POOR FIT)" if getattr(result, "poor_fit", False) else ""))
+    ax.set_title(_wrapped(text), fontsize=8)
     ax.legend(fontsize=7)
     return fig
 
 
 def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] | None = None) -> Any:
-    """γ(τ) against τ (log axis), with the credible band when computed and the peaks marked."""
+    """γ(τ) against τ (log axis), with the credible band when computed and the peaks marked.
+
+    The τ beyond the measured window 1/(2π f_max) … 1/(2π f_min) is shaded:
+    γ there is extrapolated, and peaks there are drawn as open markers.
+    """
     items = [results] if not isinstance(results, Sequence) else list(results)
-    fig = _figure((6.4, 4.0))
+    fig = _figure((6.4, 4.0), constrained=True)
     ax = fig.add_subplot()
+    shaded = False
     for k, r in enumerate(items):
         label = labels[k] if labels else _label(r.spectrum)
         (line,) = ax.semilogx(r.tau_s, r.gamma, lw=1.4, label=label)
         if r.band is not None:
             ax.fill_between(r.tau_s, r.band[0], r.band[1], color=line.get_color(), alpha=0.25, lw=0,
                             label="95 % credible band")
+        lo, hi = r.measured_tau_range
+        for a, b in ((min(float(r.tau_s[0]), lo), lo), (hi, max(float(r.tau_s[-1]), hi))):
+            if b > a:
+                ax.axvspan(a, b, color="0.5", alpha=0.15, lw=0,
+                           label=None if shaded else "beyond the measured frequencies (extrapolated)")
+                shaded = True
         for p in r.peaks:
-            ax.plot([p.tau_s], [p.height], "v", color=line.get_color(), ms=5)
+            ax.plot([p.tau_s], [p.height], "v", color=line.get_color(), ms=5,
+                    mfc="none" if p.extrapolated else line.get_color())
     ax.set_xlabel("τ [s]")
     ax.set_ylabel(f"γ [{items[0].spectrum.unit}]")
     ax.legend(fontsize=7)

@@ -20,7 +20,27 @@ The residual vector stacks the real and imaginary parts of
     get an unbounded weight.
 
 The intervals assume the weighted residuals share one variance, which the
-fit estimates (reduced χ²).
+fit estimates (reduced χ² = χ²/(2N − p), N frequencies, p fitted parameters).
+
+Fit quality
+-----------
+With the ``"modulus"`` and ``"proportional"`` weightings the residuals are
+relative (dimensionless), so the reduced χ² is the mean square *relative*
+misfit of a real or imaginary part, not a χ² against measurement noise: it is
+not to be compared with 1. A fit within 1 % of |Z| everywhere has a reduced χ²
+near 10⁻⁴; a reduced χ² of 0.4 means a misfit of the order of
+√(2·0.4) ≈ 90 % of |Z|. (With ``"unit"`` weighting it is in the impedance
+unit squared.) Whatever the weighting, :attr:`CircuitFit.relative_rms` is the
+RMS of |Z_fit − Z|/|Z| over the frequencies, and a fit with
+``relative_rms`` above :data:`POOR_FIT_RELATIVE_RMS` (10 %) is reported as a
+poor fit: :attr:`CircuitFit.success` and ``"success"`` of
+:meth:`CircuitFit.as_dict` are false (``"converged"`` keeps the optimiser's
+verdict) and :attr:`CircuitFit.quality_note` says what to try. The circuit
+then does not describe the spectrum, or the spectrum holds points it cannot
+describe: under ``"modulus"`` weighting a point whose |Z| lies far below its
+neighbours' (a measurement glitch) gets a weight 1/|Z|² that can outweigh all
+the others, and the least-squares optimum is then a model that fits that
+point and none of the rest.
 
 Units
 -----
@@ -56,10 +76,15 @@ from metalair.analysis.least_squares import LeastSquaresResult, fit_least_square
 from metalair.errors import ParameterError
 from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum
 
-__all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "parameter_unit", "WEIGHTINGS"]
+__all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "parameter_unit", "WEIGHTINGS",
+           "POOR_FIT_RELATIVE_RMS"]
 
 #: Weighting choices of :func:`fit_circuit`.
 WEIGHTINGS = ("unit", "modulus", "proportional")
+
+#: A fit whose RMS of |Z_fit − Z|/|Z| over the frequencies exceeds this is reported as a poor fit
+#: (not a success): a circuit that describes a spectrum leaves misfits of a few per cent at most.
+POOR_FIT_RELATIVE_RMS = 0.10
 
 _POSITIVE = {"R", "C", "L", "Q", "sigma", "tau"}
 
@@ -132,22 +157,36 @@ def _weights(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
     raise ParameterError(f"weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
 
 
+def _isolated_low_points(spectrum: ImpedanceSpectrum, factor: float = 3.0) -> list[int]:
+    """Indices of points whose |Z| is more than ``factor`` times below both neighbours' (in frequency order)."""
+    order = np.argsort(spectrum.frequency_Hz)
+    mod = spectrum.modulus[order]
+    if mod.size < 3:
+        return []
+    low = (factor * mod[1:-1] < mod[:-2]) & (factor * mod[1:-1] < mod[2:])
+    return [int(order[k + 1]) for k in np.flatnonzero(low)]
+
+
 def initial_guess(circuit: Circuit | str, spectrum: ImpedanceSpectrum) -> dict[str, float]:
     """Starting values from the shape of the spectrum.
 
-    The series resistance is taken from the high-frequency intercept, the other
-    resistances share the rest of the low-frequency real part, capacitances and
-    CPEs get time constants spread over the measured decades, inductances the
-    high-frequency positive Z'' (or a negligible value), Warburg elements the
-    low-frequency slope.
+    The series resistance is taken from the high-frequency intercept (the
+    smallest Z' in the upper half of the log-frequency range, so that a
+    glitch at low frequency cannot set it), the other resistances share the
+    rest of the low-frequency real part (the median Z' of the three lowest
+    frequencies), capacitances and CPEs get time constants spread over the
+    measured decades, inductances the high-frequency positive Z'' (or a
+    negligible value), Warburg elements the low-frequency slope.
     """
     c = parse_circuit(circuit)
     f = spectrum.frequency_Hz
     z = spectrum.impedance
     w = 2 * np.pi * f
-    hf, lf = int(np.argmax(f)), int(np.argmin(f))
-    r_inf = max(float(np.min(z.real)), 1e-6 * float(np.max(np.abs(z))))
-    r_span = max(float(z.real[lf]) - r_inf, 0.1 * float(np.max(np.abs(z))))
+    hf = int(np.argmax(f))
+    lowest = np.argsort(f)[:3]
+    upper = f >= math.sqrt(float(f.min()) * float(f.max()))
+    r_inf = max(float(np.min(z.real[upper])), 1e-6 * float(np.max(np.abs(z))))
+    r_span = max(float(np.median(z.real[lowest])) - r_inf, 0.1 * float(np.max(np.abs(z))))
     kinds = [c.param_kind(n) for n in c.param_names]
     n_r = sum(1 for k in kinds if k == "R")
     n_tc = max(1, sum(1 for k in kinds if k in ("C", "Q", "tau")))
@@ -175,7 +214,7 @@ def initial_guess(circuit: Circuit | str, spectrum: ImpedanceSpectrum) -> dict[s
             positive = float(z.imag[hf]) > 0
             guess[name] = float(z.imag[hf] / w[hf]) if positive else 1e-3 * r_inf / w[hf]
         elif kind == "sigma":
-            guess[name] = max(float(np.abs(z.imag[lf])) * math.sqrt(w[lf]), 1e-6 * r_span)
+            guess[name] = max(float(np.median(np.abs(z.imag[lowest]) * np.sqrt(w[lowest]))), 1e-6 * r_span)
     for name in c.param_names:
         if name.endswith(".R"):
             guess[name] = r_span / max(1, n_r)
@@ -192,7 +231,9 @@ class CircuitFit:
     spectrum : ImpedanceSpectrum
         The data that were fitted.
     result : LeastSquaresResult
-        Values, standard errors, 95 % intervals, χ², AIC, BIC of the core fit.
+        Values, standard errors, 95 % intervals, χ², AIC, BIC of the core fit
+        (its ``success`` is the optimiser's; :attr:`success` also asks for a
+        fit that is not poor, see the module notes).
     weighting : str
     fixed : dict
         Parameters held at a given value.
@@ -232,6 +273,45 @@ class CircuitFit:
         return self.result.bic
 
     @property
+    def relative_rms(self) -> float:
+        """RMS over the frequencies of |Z_fit − Z_data|/|Z_data| (0.05 = 5 %), whatever the weighting."""
+        return float(np.sqrt(np.mean(self.residuals_real**2 + self.residuals_imag**2)))
+
+    @property
+    def poor_fit(self) -> bool:
+        """Whether :attr:`relative_rms` exceeds :data:`POOR_FIT_RELATIVE_RMS`."""
+        return not self.relative_rms <= POOR_FIT_RELATIVE_RMS  # NaN counts as poor
+
+    @property
+    def converged(self) -> bool:
+        """Whether the optimiser reported convergence."""
+        return bool(self.result.success)
+
+    @property
+    def success(self) -> bool:
+        """Converged and not a poor fit."""
+        return self.converged and not self.poor_fit
+
+    @property
+    def quality_note(self) -> str:
+        """What a poor fit means and what to try (empty for a good one)."""
+        if not self.poor_fit:
+            return ""
+        note = (f"poor fit: the RMS of |Z_fit - Z|/|Z| is {100 * self.relative_rms:.3g} % (above "
+                f"{100 * POOR_FIT_RELATIVE_RMS:g} %), so {self.circuit} does not describe this spectrum and its "
+                "parameters and intervals mean little; try another circuit, initial values closer to the spectrum "
+                "(initial=...), another weighting, or leaving out the frequencies where the spectrum fails the "
+                "Lin-KK test (spectrum.select(f_min_Hz=..., f_max_Hz=...))")
+        glitches = _isolated_low_points(self.spectrum)
+        if glitches and self.weighting != "unit":
+            where = ", ".join(f"{self.spectrum.frequency_Hz[k]:.4g} Hz (|Z| = {self.spectrum.modulus[k]:.4g} "
+                              f"{self.spectrum.unit})" for k in glitches[:4])
+            note += (f"; {len(glitches)} point(s) lie far below their neighbours in |Z| ({where}): under "
+                     f"{self.weighting!r} weighting such a point weighs as much as many others together and can "
+                     "pull the fit onto itself; check it, or fit with weighting='unit'")
+        return note
+
+    @property
     def residuals_real(self) -> np.ndarray:
         """(Z'_data − Z'_fit)/|Z_data| at each frequency."""
         return (self.spectrum.z_real - self.impedance_fit.real) / self.spectrum.modulus
@@ -261,7 +341,9 @@ class CircuitFit:
         """Plain-text table: value, standard error, 95 % interval and unit of each parameter."""
         units = self.units
         width = max([9, *(len(n) for n in self.circuit.param_names)])
-        lines = [f"circuit {self.circuit}  (weighting: {self.weighting})",
+        quality = "POOR FIT, " if self.poor_fit else ""
+        lines = [f"circuit {self.circuit}  (weighting: {self.weighting}; {quality}RMS |Z_fit - Z|/|Z| = "
+                 f"{100 * self.relative_rms:.3g} %)",
                  f"{'parameter':<{width}}  {'value':>12}  {'stderr':>10}  {'95 % interval':>27}  unit"]
         for n in self.circuit.param_names:
             if n in self.fixed:
@@ -271,7 +353,8 @@ class CircuitFit:
             lines.append(f"{n:<{width}}  {self.result[n]:>12.5g}  {self.result.stderr_of(n):>10.3g}  "
                          f"[{lo:>11.5g}, {hi:>11.5g}]  {units[n]}")
         r = self.result
-        lines.append(f"chi2 = {r.chi2:.4g}, dof = {r.dof}, reduced chi2 = {r.reduced_chi2:.4g}, "
+        relative = " (of relative residuals)" if self.weighting != "unit" else ""
+        lines.append(f"chi2 = {r.chi2:.4g}, dof = {r.dof}, reduced chi2 = {r.reduced_chi2:.4g}{relative}, "
                      f"AIC = {r.aic:.2f}, BIC = {r.bic:.2f}")
         if r.at_bounds:
             lines.append(f"at a bound (interval not meaningful): {', '.join(r.at_bounds)}")
@@ -280,6 +363,14 @@ class CircuitFit:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready description (parameters with units, intervals, statistics)."""
         d = self.result.as_dict()
+        d["converged"] = self.converged
+        d["success"] = self.success
+        d["poor_fit"] = self.poor_fit
+        d["relative_rms_residual"] = self.relative_rms if math.isfinite(self.relative_rms) else None
+        d["poor_fit_threshold"] = POOR_FIT_RELATIVE_RMS
+        d["quality_note"] = self.quality_note
+        if self.poor_fit:
+            d["message"] = f"{d['message']}; {self.quality_note}"
         d["circuit"] = str(self.circuit)
         d["weighting"] = self.weighting
         d["fixed"] = dict(self.fixed)

@@ -42,6 +42,14 @@ capacitance C = τ/R. R, C and L carry the spectrum's normalisation: for an
 area-specific spectrum in Ω·m², R is in Ω·m², C in F/m² and L in H·m²
 (:func:`~metalair.analysis.impedance.fitting.parameter_unit`).
 
+Measured window: the data constrain γ only for τ between 1/(2π f_max) and
+1/(2π f_min) (1/ω_max … 1/ω_min); beyond it γ is an extrapolation shaped by the
+regularisation and by whatever the fit needs to bend the ends of the
+spectrum. Peaks there are flagged (``DRTPeak.extrapolated``, ``* extrapolated``
+in the peak table, a note) and should not be read as
+processes that were measured; :attr:`DRTResult.measured_tau_range` gives the
+window.
+
 Credible band (optional): the Gaussian posterior of the regularised problem
 (Ciucci & Chen 2015: the ridge solution is the maximum a posteriori estimate
 for a Gaussian prior on the derivative of γ and Gaussian errors), with
@@ -111,11 +119,12 @@ class DRTPeak:
     resistance: float  # ∫γ d ln τ over the peak, in the spectrum's unit
     capacitance: float  # τ/R (F for a spectrum in Ω, F/m² for one in Ω·m²)
     height: float  # γ at the peak
+    extrapolated: bool = False  # τ outside 1/(2π f_max) … 1/(2π f_min): not measured
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | bool]:
         """Plain dict."""
         return {"tau_s": self.tau_s, "frequency_Hz": self.frequency_Hz, "resistance": self.resistance,
-                "capacitance": self.capacitance, "height": self.height}
+                "capacitance": self.capacitance, "height": self.height, "extrapolated": self.extrapolated}
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +148,7 @@ class DRTResult:
     method : str
         How λ was chosen ("gcv", "lcurve" or "fixed").
     peaks : list of DRTPeak
-        Sorted by τ.
+        Sorted by τ; those outside :attr:`measured_tau_range` are marked ``extrapolated``.
     impedance_fit : numpy.ndarray
     spectrum : ImpedanceSpectrum
     residuals_real, residuals_imag : numpy.ndarray
@@ -173,13 +182,24 @@ class DRTResult:
         return {"tau_s": "s", "frequency_Hz": "Hz", "resistance": u, "capacitance": parameter_unit("C", u),
                 "height": u, "r_inf": u, "inductance_H": parameter_unit("L", u), "polarisation_resistance": u}
 
+    @property
+    def measured_tau_range(self) -> tuple[float, float]:
+        """(1/(2π f_max), 1/(2π f_min)) in s: the τ the measured frequencies reach."""
+        omega = self.spectrum.angular_frequency
+        return 1.0 / float(omega.max()), 1.0 / float(omega.min())
+
     def peak_table(self) -> str:
-        """Plain-text table of the peaks."""
+        """Plain-text table of the peaks (``*``: outside the measured τ window, extrapolated)."""
         units = self.units
         u, cu = units["resistance"], units["capacitance"]
         lines = [f"{'tau [s]':>11}  {'f [Hz]':>11}  {'R [' + u + ']':>12}  {'C [' + cu + ']':>11}"]
         for p in self.peaks:
-            lines.append(f"{p.tau_s:>11.4g}  {p.frequency_Hz:>11.4g}  {p.resistance:>12.5g}  {p.capacitance:>11.4g}")
+            lines.append(f"{p.tau_s:>11.4g}  {p.frequency_Hz:>11.4g}  {p.resistance:>12.5g}  {p.capacitance:>11.4g}"
+                         + ("  * extrapolated" if p.extrapolated else ""))
+        lo, hi = self.measured_tau_range
+        lines.append(f"measured tau window {lo:.4g} - {hi:.4g} s (1/(2 pi f_max) - 1/(2 pi f_min))"
+                     + ("; * peaks outside it are extrapolated, not measured" if any(p.extrapolated for p in self.peaks)
+                        else ""))
         lines.append(f"R_inf = {self.r_inf:.5g} {u}, L = {self.inductance:.4g} {units['inductance_H']}, "
                      f"R_pol = {self.polarisation_resistance:.5g} {u}, lambda = {self.lam:.3g} ({self.method})")
         return "\n".join(lines)
@@ -188,7 +208,8 @@ class DRTResult:
         """JSON-ready summary (peaks, R∞, L, λ)."""
         return {"peaks": [p.as_dict() for p in self.peaks], "r_inf": self.r_inf, "inductance_H": self.inductance,
                 "polarisation_resistance": self.polarisation_resistance, "lambda": self.lam,
-                "lambda_method": self.method, "impedance_unit": self.spectrum.unit, "units": self.units,
+                "lambda_method": self.method, "measured_tau_range_s": list(self.measured_tau_range),
+                "impedance_unit": self.spectrum.unit, "units": self.units,
                 "notes": list(self.notes),
                 "max_residual": float(max(np.max(np.abs(self.residuals_real)),
                                           np.max(np.abs(self.residuals_imag))))}
@@ -340,7 +361,8 @@ def _credible_band(p: _Problem, theta: np.ndarray, lam: float, keep: np.ndarray)
     return np.vstack([np.clip(gamma - 1.96 * sd, 0.0, None), gamma + 1.96 * sd])
 
 
-def _peaks(y: np.ndarray, gamma: np.ndarray, prominence: float) -> list[DRTPeak]:
+def _peaks(y: np.ndarray, gamma: np.ndarray, prominence: float,
+           measured: tuple[float, float] = (0.0, math.inf)) -> list[DRTPeak]:
     from scipy.signal import find_peaks
 
     if not np.any(gamma > 0):
@@ -369,8 +391,9 @@ def _peaks(y: np.ndarray, gamma: np.ndarray, prominence: float) -> list[DRTPeak]
             if den < 0:
                 yi += 0.5 * dy * (g0 - g2) / den
         tau = math.exp(yi)
+        outside = not measured[0] * (1 - 1e-9) <= tau <= measured[1] * (1 + 1e-9)
         out.append(DRTPeak(tau_s=tau, frequency_Hz=1 / (2 * math.pi * tau), resistance=r,
-                           capacitance=tau / r if r > 0 else math.nan, height=float(gamma[i])))
+                           capacitance=tau / r if r > 0 else math.nan, height=float(gamma[i]), extrapolated=outside))
     return out
 
 
@@ -459,8 +482,16 @@ def drt(
     band = None
     if credible_band:
         band = _credible_band(p, theta, lam_value, keep)
-    peaks = _peaks(y_out, gamma, peak_prominence)
+    window = (1.0 / float(spectrum.angular_frequency.max()), 1.0 / float(spectrum.angular_frequency.min()))
+    peaks = _peaks(y_out, gamma, peak_prominence, window)
     r_pol = float(np.trapezoid(gamma_fine, dx=p.dy))
+    outside = [pk for pk in peaks if pk.extrapolated]
+    if outside:
+        share = sum(pk.resistance for pk in outside) / r_pol if r_pol > 0 else math.nan
+        where = ", ".join(f"{pk.tau_s:.3g} s" for pk in outside)
+        notes.append(f"{len(outside)} peak(s) (tau = {where}; {100 * share:.3g} % of R_pol) lie outside the measured "
+                     f"tau window {window[0]:.3g} - {window[1]:.3g} s (1/(2 pi f_max) - 1/(2 pi f_min)): they are "
+                     "extrapolated by the regularisation, not measured; extend the frequency range to resolve them")
     return DRTResult(
         tau_s=np.exp(y_out), gamma=gamma, band=band, r_inf=float(theta[0] * p.scale),
         inductance=float(theta[1] * p.scale / p.omega_scale), lam=lam_value, method=method, peaks=peaks,
