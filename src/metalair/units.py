@@ -164,6 +164,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "K": ("temperature", 1.0),
     "°C": ("temperature", 1.0),
     "C": ("temperature", 1.0),
+    "degC": ("temperature", 1.0),
     # frequency -> Hz
     "Hz": ("frequency", 1.0),
     "kHz": ("frequency", 1e3),
@@ -207,6 +208,7 @@ UNITS: dict[str, tuple[str, float]] = {
     # length (wavelengths, lattice spacings) -> m
     "m": ("length", 1.0),
     "nm": ("length", 1.0e-9),
+    "pm": ("length", 1.0e-12),
     "Å": ("length", 1.0e-10),
     "angstrom": ("length", 1.0e-10),
 }
@@ -215,9 +217,16 @@ UNITS: dict[str, tuple[str, float]] = {
 #: protocol text but coulomb in a cycler column "Q/C".
 _ONLY_WITH_DIMENSION: dict[tuple[str, str], float] = {("charge", "C"): 1.0}
 
-_CELSIUS = ("°C", "C")
+_CELSIUS = ("°C", "C", "degC")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([^\s\d].*?)?\s*$")
+
+
+def _allowed(dimension: str | None) -> list[str]:
+    """The unit texts of a dimension (all units for ``None``), with those valid only there (``"C"`` for a charge)."""
+    units = {u for u, (d, _) in UNITS.items() if dimension in (None, d)}
+    units |= {u for (d, u) in _ONLY_WITH_DIMENSION if d == dimension}
+    return sorted(units)
 
 
 def _norm(text: str) -> str:
@@ -229,11 +238,11 @@ def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:
     if dimension is not None and (dimension, unit) in _ONLY_WITH_DIMENSION:
         return dimension, _ONLY_WITH_DIMENSION[(dimension, unit)]
     if unit not in UNITS:
-        allowed = sorted(u for u, (d, _) in UNITS.items() if dimension in (None, d))
+        allowed = _allowed(dimension)
         raise ParameterError(f"unknown unit {unit!r}; allowed units: {', '.join(allowed)}")
     dim, factor = UNITS[unit]
     if dimension is not None and dim != dimension:
-        allowed = sorted(u for u, (d, _) in UNITS.items() if d == dimension)
+        allowed = _allowed(dimension)
         raise ParameterError(f"unit {unit!r} is a {dim} unit, but a {dimension} is needed here; use one of: "
                              f"{', '.join(allowed)}")
     return dim, factor
@@ -263,6 +272,8 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
         ``"500mAh/g"``, ``"30 min"``, ``"25 °C"``).
     dimension : str, optional
         If given, the unit must have this dimension (e.g. ``"specific current"``).
+        It also decides what ``"C"`` means: the coulomb for a ``"charge"``, else
+        °C (as in :func:`from_user`).
 
     Returns
     -------
@@ -281,18 +292,28 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
         )
     value = float(match.group(1))
     unit = (match.group(2) or "").strip()
-    if unit not in UNITS:
-        allowed = sorted(u for u, (d, _) in UNITS.items() if dimension in (None, d))
+    if not unit:  # a bare number in a string is as ambiguous as a bare number
+        example = next((u for u, (d, _f) in UNITS.items() if d == dimension), "mA/g")
+        allowed = _allowed(dimension) if dimension is not None else []
+        raise ParameterError(
+            f"{text!r} has no unit: write it with one, e.g. '{match.group(1)} {example}'"
+            + (f" (units of a {dimension}: {', '.join(allowed)})" if allowed else "")
+        )
+    if dimension is not None and (dimension, unit) in _ONLY_WITH_DIMENSION:
+        dim = dimension  # "C" is the coulomb where a charge is needed (°C otherwise)
+    elif unit not in UNITS:
+        allowed = _allowed(dimension)
         raise ParameterError(f"unknown unit {unit!r} in {text!r}; allowed units: {', '.join(allowed)}")
-    dim, _factor_si = UNITS[unit]
+    else:
+        dim = UNITS[unit][0]
     if dimension is not None and dim != dimension:
-        allowed = sorted(u for u, (d, _) in UNITS.items() if d == dimension)
+        allowed = _allowed(dimension)
         raise ParameterError(
             f"{text!r} is a {dim}, but a {dimension} is needed here; use one of: {', '.join(allowed)}"
         )
     if not math.isfinite(value):
         raise ParameterError(f"{text!r} is not a finite number")
-    return float(from_user(value, unit))
+    return float(from_user(value, unit, dim))
 
 
 def from_user(value: Any, unit: str, dimension: str | None = None) -> Any:

@@ -77,6 +77,7 @@ import numpy as np
 
 from metalair.errors import ParameterError
 from metalair.tables.spectra import CU_KALPHA1_M
+from metalair.units import to_user
 
 __all__ = [
     "CrystalStructure",
@@ -287,7 +288,7 @@ def powder_pattern(structure: CrystalStructure, *, wavelength_m: float = CU_KALP
     """
     if not (isinstance(wavelength_m, (int, float)) and 1e-12 < wavelength_m < 1e-8):
         raise ParameterError(f"wavelength_m = {wavelength_m!r} must be a wavelength in m (0.01-100 Å)")
-    lam = wavelength_m * 1e10
+    lam = float(to_user(wavelength_m, "Å", "length"))
     lo, hi = (float(v) for v in two_theta_range)
     if not 0 < lo < hi < 180:
         raise ParameterError(f"two_theta_range = {two_theta_range!r} must satisfy 0 < low < high < 180")

@@ -168,7 +168,8 @@ def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> 
         o2 = _trapz(d.fluxes["O2"][idx], t)
         n_o2 = -o2 if kind == "discharge" else o2
         rows.append({
-            "cycle": int(d.cycle[idx[0]]), "step": int(s), "kind": kind, "charge_mAh_g": abs(q) / 3.6,
+            "cycle": int(d.cycle[idx[0]]), "step": int(s), "kind": kind,
+            "charge_mAh_g": float(convert(abs(q), "C/g", "mAh/g")),
             "electrons_mol_g": n_e, "O2_mol_g": n_o2,
             "CO2_mol_g": _trapz(d.fluxes["CO2"][idx], t), "H2O_mol_g": _trapz(d.fluxes["H2O"][idx], t),
             "e_per_O2": n_e / n_o2 if n_o2 > 0 else math.nan,

@@ -55,6 +55,7 @@ from metalair.analysis.crystal import REFERENCE_PHASES, CrystalStructure, Reflec
 from metalair.analysis.peaks import FittedPeak, als_baseline, baseline_corrected, find_peaks, fit_peaks, pseudo_voigt
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
+from metalair.units import to_user
 
 __all__ = [
     "DiffractionAnalysis",
@@ -76,7 +77,7 @@ BASAL_ORDER = {"O3": 3, "P3": 3, "O2": 2, "P2": 2, "O1": 1}
 def d_spacing(two_theta_deg: np.ndarray | float, wavelength_m: float) -> np.ndarray:
     """Bragg's law d = λ/(2 sin θ) [Å] for 2θ in degrees and λ in m."""
     theta = np.radians(np.asarray(two_theta_deg, dtype=float) / 2.0)
-    return wavelength_m * 1e10 / (2.0 * np.sin(theta))
+    return to_user(wavelength_m, "Å", "length") / (2.0 * np.sin(theta))
 
 
 @dataclass(frozen=True, eq=False)

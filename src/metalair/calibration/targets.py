@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.units import convert, to_user
+from metalair.units import UNITS, convert, find_unit, to_user
 
 __all__ = [
     "Target", "Observable", "OBSERVABLES", "PUBLISHED", "REFERENCE_RUN", "CYCLING_RUN", "CYCLE_LIFE_MARGIN_V",
@@ -122,7 +122,10 @@ class Target:
     sigma : float
         Standard uncertainty (> 0), in ``unit``.
     unit : str
-        Unit of ``value`` and ``sigma`` (that of the observable).
+        Unit of ``value``, ``sigma`` and ``tolerance``: the observable's (default), or another
+        unit of its dimension (``"mV"`` for a voltage, ``"C/kg"`` for a capacity), which is
+        converted to the observable's unit on construction (``unit`` then holds the
+        observable's). Any other unit is refused.
     run : str
         :data:`REFERENCE_RUN` text (default), :data:`CYCLING_RUN`, or any protocol text.
     tolerance : float, optional
@@ -157,11 +160,38 @@ class Target:
         if self.tolerance is not None and not (math.isfinite(self.tolerance) and self.tolerance > 0):
             raise ParameterError(f"target {self.id!r}: tolerance = {self.tolerance!r} must be a number > 0")
         obs = OBSERVABLES[self.observable]
+        self._to_observable_unit(obs)
         if obs.run_kind == "cycling" and self.run != CYCLING_RUN:
             raise ParameterError(f"target {self.id!r}: observable {self.observable!r} needs run = {CYCLING_RUN!r}")
         if obs.run_kind == "protocol" and self.run == CYCLING_RUN:
             raise ParameterError(f"target {self.id!r}: observable {self.observable!r} needs a discharge-charge "
                                  "protocol, not the cycling run")
+
+    def _to_observable_unit(self, obs: Observable) -> None:
+        """Express value, sigma and tolerance in the observable's unit; refuse a unit of another dimension.
+
+        ``unit=""`` means the observable's unit. A unit of the observable's dimension
+        (``"mV"`` for a voltage, ``"C/kg"`` for a capacity) is converted through
+        :func:`metalair.units.convert`, so the target compares with the model's number.
+        """
+        unit = str(self.unit).strip()
+        if unit in ("", obs.unit):
+            object.__setattr__(self, "unit", obs.unit)
+            return
+        dimension = UNITS[obs.unit][0] if obs.unit in UNITS else None
+        known = find_unit(unit, dimension) if dimension is not None else None
+        if known is None:
+            allowed = (sorted(u for u, (d, _f) in UNITS.items() if d == dimension) if dimension is not None
+                       else [obs.unit])
+            what = f"a {dimension} in {obs.unit}" if dimension is not None else f"in {obs.unit}"
+            raise ParameterError(
+                f"target {self.id!r}: unit {self.unit!r} does not fit observable {self.observable!r} ({what}); "
+                f"allowed unit(s): {', '.join(allowed)}, e.g. unit = {obs.unit!r}")
+        for name in ("value", "sigma", "tolerance"):
+            v = getattr(self, name)
+            if v is not None:  # sigma and tolerance are differences: no offset unit has these dimensions
+                object.__setattr__(self, name, float(convert(float(v), known, obs.unit)))
+        object.__setattr__(self, "unit", obs.unit)
 
     @property
     def pass_tolerance(self) -> float:
@@ -414,7 +444,8 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
 
     Fields: ``id``, ``catalyst``, ``observable`` (a key of
     :data:`OBSERVABLES`), ``value``, ``sigma`` or ``tolerance`` (read as
-    2σ), optional ``unit``, ``run``/``protocol`` (protocol text; default the
+    2σ), optional ``unit`` (default the observable's; another unit of its dimension,
+    e.g. ``"mV"``, is converted, any other refused), ``run``/``protocol`` (protocol text; default the
     reference run), ``quantity``, ``source``. A TOML file may also list
     ``builtin = ["P1", "P2", ...]`` to include published targets.
 
@@ -581,7 +612,7 @@ def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]
 
 #: Shortest pause [h] between the record's start and its discharge, or between the discharge and the
 #: charge, that the protocol reproduces as a rest (a rest changes the state the next step starts from).
-MIN_REST_H = 1.0 / 60.0
+MIN_REST_H = float(convert(1.0, "min", "h"))
 
 
 def _protocol_text(d: dict[str, Any], c: dict[str, Any], rests_h: tuple[float, float] = (0.0, 0.0)) -> str:

@@ -19,6 +19,7 @@ import typer
 from metalair.cli._common import EXIT_SOLVER, EXIT_USER, OVERWRITE_HELP, begin_output
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
+from metalair.units import from_user
 
 __all__ = ["register"]
 
@@ -145,7 +146,7 @@ def xrd(
     if not (math.isfinite(tolerance) and tolerance > 0):
         _fail(f"--tolerance-deg {tolerance:g} must be a positive angle in degrees 2theta (e.g. 0.2)")
     names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
-    w = None if wavelength is None else wavelength * 1e-10
+    w = None if wavelength is None else float(from_user(wavelength, "Å", "length"))
     _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot),
          out, overwrite)
 

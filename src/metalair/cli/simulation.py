@@ -297,6 +297,11 @@ def impedance(
         freqs = default_frequencies(f_min, f_max, points)
     except MetalairError as exc:
         fail(f"--fmin/--fmax/--points: {exc}")
+    if bias is not None:
+        try:  # refused before anything is run or written: a bare "10" says how to write it
+            parse_quantity(bias, "specific current")
+        except MetalairError as exc:
+            fail(f"--bias: {exc}")
     qs: list[float] = []
     if along is not None:
         for item in (v.strip() for v in capacities.split(",")):

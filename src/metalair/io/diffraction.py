@@ -11,7 +11,8 @@ Text (``.xy``, ``.csv``, ``.txt``, ``.dat``)
     the wavelength is not in such files: pass ``wavelength_m`` (default Cu Kα1,
     recorded as ``metadata["wavelength_source"] = "default"``).
 PANalytical XRDML
-    XML: the wavelength from ``usedWavelength/kAlpha1`` (Å), the 2θ axis from
+    XML: the wavelength from ``usedWavelength/kAlpha1`` (in its ``unit``: Angstrom, nm, pm or m,
+    converted through :mod:`metalair.units`; another unit is refused), the 2θ axis from
     ``dataPoints/positions[@axis="2Theta"]`` (start/end positions, or a
     list), the intensities from ``intensities`` or ``counts`` (divided by
     the counting time when the unit is counts and ``per_second`` is true).
@@ -35,7 +36,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io.columns import read_xy_text
 from metalair.io.detect import as_path
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
-from metalair.units import UNITS
+from metalair.units import UNITS, find_unit, from_user
 
 __all__ = ["read_diffraction", "read_xrdml", "read_xy"]
 
@@ -142,8 +143,13 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
             val = float(k.text or "")
         except ValueError:
             continue
-        unit = (k.get("unit") or "Angstrom").lower()
-        w = val * (UNITS["Å"][1] if unit.startswith("ang") else UNITS["nm"][1] if unit == "nm" else UNITS["Å"][1])
+        written = (k.get("unit") or "Angstrom").strip()
+        unit = find_unit(written, "length") or ("Å" if written.lower() in ("ångström", "ang") else None)
+        if unit is None:
+            allowed = ", ".join(u for u, (d, _f) in UNITS.items() if d == "length")
+            raise DataFormatError(f"{p.name}: <kAlpha1> wavelength {k.text!r} has unit {written!r}, which is not "
+                                  f"a length unit; XRDML writes unit=\"Angstrom\" (known: {allowed})")
+        w = float(from_user(val, unit, "length"))
         break
     if wavelength_m is not None:
         w = _check_wavelength(wavelength_m)

@@ -53,7 +53,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.magnetometry import MagnetometryData
-from metalair.units import UNITS
+from metalair.units import UNITS, from_user
 
 __all__ = ["read_quantum_design", "MOMENT_COLUMNS"]
 
@@ -87,6 +87,16 @@ def _unit(name: str, dimension: str, file_name: str, default: str) -> float:
         allowed = ", ".join(u for u, (d, _f) in UNITS.items() if d == dimension)
         raise DataFormatError(f"{file_name}: column {name!r} has unit {unit!r}, not a {dimension} unit ({allowed})")
     return UNITS[unit][1]
+
+
+def _to_si(values: np.ndarray, name: str, dimension: str, file_name: str, default: str) -> np.ndarray:
+    """A column's values in SI, converted from the unit in its name through :func:`metalair.units.from_user`.
+
+    Offset units (a ``Temperature (°C)`` column) go through the offset-aware path, so
+    °C gains its 273.15 K instead of being scaled by a factor.
+    """
+    _unit(name, dimension, file_name, default)  # refuses a unit of another dimension with the file's name
+    return np.asarray(from_user(values, _unit_text(name, default), dimension), dtype=float)
 
 
 def _match_column(cands: tuple[str, ...], header: list[str], dimension: str | None = None) -> str | None:
@@ -247,8 +257,8 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
 
     t_col = find(_TEMPERATURE, "temperature")
     h_col = find(_FIELD, "magnetic field")
-    temperature = column(t_col) * _unit(t_col, "temperature", name, "K")
-    field_si = column(h_col) * _unit(h_col, "magnetic field", name, "Oe")
+    temperature = _to_si(column(t_col), t_col, "temperature", name, "K")
+    field_si = _to_si(column(h_col), h_col, "magnetic field", name, "Oe")
 
     def error_column(err: str | None) -> str | None:
         return None if err is None else _match_column((err,), header, "magnetic moment")
@@ -282,11 +292,10 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
         if np.any(np.isfinite(values)):
             m_col, e_col, moment = cand, err, values
             break
-    m_factor = _unit(m_col, "magnetic moment", name, "emu")
-    moment = moment * m_factor
+    moment = _to_si(moment, m_col, "magnetic moment", name, "emu")
     error = None
-    if e_col is not None and e_col in header:
-        error = column(e_col) * (_unit(e_col, "magnetic moment", name, "emu") if _UNIT.search(e_col) else m_factor)
+    if e_col is not None and e_col in header:  # an error column without a unit is in the moment's unit
+        error = _to_si(column(e_col), e_col if _UNIT.search(e_col) else m_col, "magnetic moment", name, "emu")
 
     good = np.isfinite(temperature) & np.isfinite(field_si) & np.isfinite(moment)
     if not np.any(good):
@@ -318,8 +327,8 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
         "instrument": instrument,
         "file_name": name,
         "format": "quantum_design_dat",
-        "sample_mass_kg": None if mass_mg is None else mass_mg * UNITS["mg"][1],
-        "molar_mass_kg_mol": None if molar is None else molar * UNITS["g/mol"][1],
+        "sample_mass_kg": None if mass_mg is None else float(from_user(mass_mg, "mg", "mass")),
+        "molar_mass_kg_mol": None if molar is None else float(from_user(molar, "g/mol", "molar mass")),
         "material": info.get("SAMPLE_MATERIAL") or None,
         "moment_column": m_col,
         "header": info,

@@ -56,7 +56,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.spectra import XasSpectrum
-from metalair.units import convert, is_bare_number
+from metalair.units import convert, find_unit, is_bare_number
 
 __all__ = ["read_xas", "read_xas_spectrum", "read_xdi", "read_athena", "read_xas_columns", "parse_perl_list"]
 
@@ -181,7 +181,11 @@ def read_xdi(path: str | os.PathLike[str]) -> XasSpectrum:
     e_name, e_unit = columns.get(1, ("energy", "eV"))
     if e_name.lower() not in _ENERGY_NAMES:
         raise DataFormatError(f"{p.name}: the first column is {e_name!r}, not an energy (angle scans are not read)")
-    energy = data[:, 0] * (1000.0 if e_unit.lower() == "kev" else 1.0)
+    e_known = find_unit(e_unit or "eV", "photon energy")
+    if e_known is None:
+        raise DataFormatError(f"{p.name}: the energy column {e_name!r} has unit {e_unit!r}, not an energy unit "
+                              "(write it like '# Column.1: energy eV'; eV or keV)")
+    energy = convert(data[:, 0], e_known, "eV")
     mu, source, i0, it = _mu_from_columns({n: v for n, v in cols.items() if n != e_name}, p.name)
     label = header.get("Sample.name") or p.stem
     meta: dict[str, Any] = {

@@ -16,6 +16,7 @@ from metalair.analysis.magnetism import CurieWeissResult, Susceptibility
 from metalair.analysis.raman import RamanAnalysis
 from metalair.analysis.xas import XasNormalization
 from metalair.plotting.simulation import pyplot as _mpl
+from metalair.units import convert
 
 __all__ = ["plot_susceptibility", "plot_magnetisation", "plot_xanes", "plot_diffraction", "plot_raman"]
 
@@ -53,7 +54,8 @@ def plot_magnetisation(field_Oe: np.ndarray, moment_emu: np.ndarray, temperature
     """M(H) of a record whose field sweeps (coloured by temperature)."""
     plt = _mpl()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    sc = ax.scatter(np.asarray(field_Oe) / 1e4, moment_emu, c=temperature_K, s=4, cmap="viridis")
+    mu0_h_T = convert(np.asarray(field_Oe, dtype=float), "Oe", "T")  # µ0H in T (1 T = 10^4 Oe)
+    sc = ax.scatter(mu0_h_T, moment_emu, c=temperature_K, s=4, cmap="viridis")
     fig.colorbar(sc, ax=ax, label="T [K]")
     ax.set_xlabel("µ0H [T]")
     ax.set_ylabel("M [emu]")

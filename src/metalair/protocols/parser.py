@@ -20,6 +20,7 @@ Grammar (case and spacing do not matter; ``100mA/g`` = ``100 mA / g``)::
     galvano   := ("Discharge" | "Charge") ["at"] CURRENT limit { ("or" | ",") [kw] LIMIT }
     limit     := ("until" | "to" | "up to" | "down to" | "for") LIMIT
                  LIMIT is a voltage, a capacity or a time; its unit says which
+                 (a bare number after "until"/"to" is volts: "until 1.5" = "until 1.5 V")
     rest      := ("Rest" | "OCV") ["for"] TIME
     hold      := "Hold" ["at"] VOLTAGE limit { ("or" | ",") [kw] LIMIT }   LIMIT: a current or a time
     sweep     := ("Sweep" | "CV") clauses, in any order:
@@ -28,6 +29,11 @@ Grammar (case and spacing do not matter; ``100mA/g`` = ``100 mA / g``)::
                  cycles        "for 3 cycles" | "3 cycles" | "x 3"
                  direction     "first up" | "first down" | "starting up"     (default down)
                  start         "starting at 3.0 V"
+
+A voltage may be a bare number of volts wherever only a voltage can stand
+(``until 1.5``, ``Hold at 4.5``, ``Sweep 1.5-4.5``, ``starting at 3``), as
+``until=1.5`` is for the step objects (``docs/conventions.md``); currents,
+capacities, times and scan rates need their units.
 
 Everything after ``#`` on a line is a comment.
 """
@@ -78,6 +84,15 @@ _FORMS: tuple[tuple[str, str], ...] = (
     ),
     ("<label>: <step>                 an optional label", "formation: Discharge at 50 mA/g until 1.5 V"),
 )
+
+#: The unit a bare number's error message suggests, per dimension.
+_PREFERRED_UNIT = {
+    "specific current": "mA/g",
+    "specific capacity": "mAh/g",
+    "potential": "V",
+    "time": "min",
+    "scan rate": "mV/s",
+}
 
 _DIMENSION_WORDS = {
     "specific current": "current",
@@ -267,8 +282,12 @@ class _Cursor:
         hint = _suggest(tok.text, list(keywords)) if tok is not None and tok.kind == "word" else ""
         return _StepSyntax(f"expected {expected} after '{self.last}', {self.got()}{hint}")
 
-    def quantity(self, dims: tuple[str, ...]) -> tuple[str, float]:
-        """Read a number with a unit of one of ``dims``; return (dimension, SI value)."""
+    def quantity(self, dims: tuple[str, ...], bare_volts: bool = False) -> tuple[str, float]:
+        """Read a number with a unit of one of ``dims``; return (dimension, SI value).
+
+        With ``bare_volts`` (where only a voltage can follow, e.g. ``until 1.5``), a
+        bare number is a potential in volts, as in the step objects (``until=1.5``).
+        """
         expected = _like(dims)
         tok = self.peek()
         if tok is None or tok.kind != "qty":
@@ -276,9 +295,19 @@ class _Cursor:
         if tok.unit is None:
             nxt = self.peek(1)
             unknown = nxt is not None and nxt.kind == "word" and nxt.text not in _KEYWORDS
+            if bare_volts and "potential" in dims and not unknown:
+                try:
+                    value = parse_quantity(f"{tok.text} V", "potential")
+                except ParameterError as exc:
+                    raise _StepSyntax(str(exc)) from None
+                self.take()
+                return "potential", SIValue(value)
             after = f" (unknown unit '{nxt.raw}')" if nxt is not None and unknown else ""
+            shown = [d for d in dims if d in _PREFERRED_UNIT and (d != "potential" or len(dims) == 1)]
+            how = " or ".join(f"'{tok.text} {_PREFERRED_UNIT[d]}'" for d in shown)
             raise _StepSyntax(
                 f"expected {expected} after '{self.last}', got '{tok.text}' without a unit{after}"
+                + (f"; write it with its unit, e.g. {how}" if how else "")
             )
         dim = UNITS[tok.unit][0]
         if dim not in dims:
@@ -298,13 +327,13 @@ class _Cursor:
 _Build = Callable[[str], Step]
 
 
-def _limit_keyword(cur: _Cursor) -> bool:
-    """Consume 'until' / 'to' / 'up to' / 'down to' / 'for'; say whether one was there."""
+def _limit_keyword(cur: _Cursor) -> str | None:
+    """Consume 'until' / 'to' / 'up to' / 'down to' / 'for'; return it ('to' for 'up/down to'), or None."""
     if cur.is_word("up", "down") and cur.is_word("to", k=1):
         cur.take()
         cur.take()
-        return True
-    return cur.word("until", "to", "for") is not None
+        return "to"
+    return cur.word("until", "to", "for")
 
 
 def _limits(cur: _Cursor, fields: dict[str, str], step: str) -> dict[str, float]:
@@ -314,7 +343,8 @@ def _limits(cur: _Cursor, fields: dict[str, str], step: str) -> dict[str, float]
     first = True
     while not cur.done() or first:
         if first:
-            if not _limit_keyword(cur):
+            keyword = _limit_keyword(cur)
+            if keyword is None:
                 raise cur.unexpected(f"a limit ('until ...' or 'for ...') for the {step}", ("until", "for"))
         else:
             if cur.head().kind == "comma":
@@ -322,9 +352,10 @@ def _limits(cur: _Cursor, fields: dict[str, str], step: str) -> dict[str, float]
                 cur.word("or")
             elif cur.word("or") is None:
                 raise cur.unexpected("'or' and another limit, or the end of the step", ("or",))
-            _limit_keyword(cur)
+            keyword = _limit_keyword(cur)
         first = False
-        dim, value = cur.quantity(dims)
+        # "until 1.5" / "to 1.5": a bare number is volts (docs/conventions.md), as until=1.5 is for the objects
+        dim, value = cur.quantity(dims, bare_volts=keyword in ("until", "to"))
         name = fields[dim]
         if name in found:
             raise _StepSyntax(f"two {_DIMENSION_WORDS[dim]} limits in one step (the second is '{cur.last}'); give one")
@@ -351,7 +382,7 @@ def _rest(cur: _Cursor) -> _Build:
 
 def _hold(cur: _Cursor) -> _Build:
     cur.word("at")
-    _dim, voltage = cur.quantity(("potential",))
+    _dim, voltage = cur.quantity(("potential",), bare_volts=True)
     limits = _limits(cur, {"specific current": "until_current", "time": "duration"}, "hold")
     return lambda label: Hold(voltage=voltage, label=label, **limits)
 
@@ -380,13 +411,9 @@ def _range(cur: _Cursor) -> tuple[float, float]:
     elif cur.word("to", "and") is None:
         raise cur.unexpected("'-', 'to' or 'and' and the upper voltage", ("to", "and"))
     hi_text, hi_unit = _bare_or_voltage(cur)
-    if lo_unit is None and hi_unit is None:
-        raise _StepSyntax(
-            f"the voltage range '{lo_text} ... {hi_text}' has no unit; write it like '1.5-4.5 V'"
-        )
-    try:
-        lower = parse_quantity(f"{lo_text} {lo_unit or hi_unit}", "potential")
-        upper = parse_quantity(f"{hi_text} {hi_unit or lo_unit}", "potential")
+    try:  # bare numbers are volts (docs/conventions.md), as lower=1.5, upper=4.5 are for Sweep
+        lower = parse_quantity(f"{lo_text} {lo_unit or hi_unit or 'V'}", "potential")
+        upper = parse_quantity(f"{hi_text} {hi_unit or lo_unit or 'V'}", "potential")
     except ParameterError as exc:
         raise _StepSyntax(str(exc)) from None
     return lower, upper
@@ -436,7 +463,7 @@ def _sweep(cur: _Cursor) -> _Build:
                 put("first", cur.take().text, "direction")
             else:
                 cur.word("at", "from")
-                put("start", cur.quantity(("potential",))[1], "start voltage")
+                put("start", cur.quantity(("potential",), bare_volts=True)[1], "start voltage")
         elif cur.is_word("up", "down") and cur.is_word("first", k=1):
             put("first", cur.take().text, "direction")
             cur.take()

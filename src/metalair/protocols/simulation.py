@@ -16,7 +16,7 @@ from metalair.models.lumped import VOLTAGE_WINDOW, LumpedAirElectrode
 from metalair.protocols.solution import Solution, StepSummary
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, count_steps, flatten
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
-from metalair.units import to_user
+from metalair.units import from_user, to_user
 
 __all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate"]
 
@@ -27,7 +27,7 @@ _LONG = 1.0e12    # "no duration limit" [s]
 #: Largest number of protocol steps (after expanding cycles) a run accepts.
 MAX_PROTOCOL_STEPS = 50_000_000
 #: Longest simulated time [s] a run accepts (1000 years).
-MAX_SIMULATED_TIME = 1000 * 365.25 * 86400.0
+MAX_SIMULATED_TIME = float(from_user(1000 * 365.25, "d"))
 #: Protocol steps beyond which every cycle's time series would not fit in memory: keep a few cycles.
 MAX_STORED_STEPS = 20_000
 _warned_uncompiled = False

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metalair.errors import ProtocolError
-from metalair.units import parse_quantity, to_user
+from metalair.units import is_bare_number, parse_quantity, to_user
 
 __all__ = [
     "Discharge",
@@ -83,7 +83,8 @@ def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: 
 
     A bare number is taken as it is only for potentials (V). For currents,
     capacities, durations and scan rates it is refused: ``capacity=500`` could
-    mean mAh/g or C/kg, and ``duration=30`` seconds or minutes.
+    mean mAh/g or C/kg, and ``duration=30`` seconds or minutes. A string
+    holding a bare number (``"1.5"``, ``"30"``) is treated as that number.
     """
     if si is not None:
         keyword = f"{field_name}_{_AMBIGUOUS[dimension][1]}"
@@ -94,6 +95,10 @@ def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: 
         value = SIValue(si)
     if value is None:
         return None
+    shown: Any = value
+    if isinstance(value, str) and is_bare_number(value):
+        # a bare number in a string ("1.5", "30") is read as the bare number it holds
+        shown, value = value, float(value)
     if isinstance(value, str):
         try:
             return SIValue(parse_quantity(value, dimension))
@@ -107,9 +112,10 @@ def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: 
         raise ProtocolError(f"{step}: field '{field_name}' is {value}, which is not a finite number")
     if dimension in _AMBIGUOUS and not isinstance(value, SIValue):
         unit, suffix = _AMBIGUOUS[dimension]
+        number = shown.strip() if isinstance(shown, str) else repr(value)
         raise _Ambiguous(
-            f"{field_name}={value!r} is ambiguous: write {field_name}='{value:g} {unit}' "
-            f"(or give SI with {field_name}_{suffix}={value!r})"
+            f"{field_name}={shown!r} is ambiguous: write {field_name}='{value:g} {unit}' "
+            f"(or give SI with {field_name}_{suffix}={number})"
         )
     return SIValue(value)
 

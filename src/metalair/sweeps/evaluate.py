@@ -45,6 +45,7 @@ from typing import Any
 
 from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
 from metalair.errors import MetalairError, ParameterError
+from metalair.units import convert
 
 __all__ = ["CyclingSettings", "ScreenSettings", "ScreenEvaluation", "evaluate_candidate", "apply_candidate",
            "descriptor_value", "check_settings", "check_candidate", "read_catalyst_files", "KEY_FORMS",
@@ -459,8 +460,8 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         for i in range(3):
             out[f"charge_plateau_{i + 1}_V"] = plateaus[i]["voltage_V"] if i < len(plateaus) else nan
         after = s.get("products_after_charge_mol_g") or {}
-        out["carbonate_after_charge_mmol_g"] = 1000.0 * after.get("Na2CO3", nan) if after else nan
-        out["residue_after_charge_mmol_g"] = 1000.0 * after.get("Residue", nan) if after else nan
+        out["carbonate_after_charge_mmol_g"] = convert(after.get("Na2CO3", nan), "mol/g", "mmol/g") if after else nan
+        out["residue_after_charge_mmol_g"] = convert(after.get("Residue", nan), "mol/g", "mmol/g") if after else nan
         out["discharge_end_reason"] = s.get("discharge_end_reason", "")
         out["charge_end_reason"] = s.get("charge_end_reason", "")
         if not sol.ok:

@@ -199,7 +199,7 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
         from metalair.plotting.characterisation import plot_diffraction
 
         _save(plot_diffraction(analysis, matches), folder / "xrd.png", written)
-    lines = [f"{pattern.name}: {len(analysis.peaks)} peaks fitted, λ = {pattern.wavelength_m * 1e10:.5f} Å "
+    lines = [f"{pattern.name}: {len(analysis.peaks)} peaks fitted, λ = {convert(pattern.wavelength_m, 'm', 'Å'):.5f} Å "
              f"({pattern.metadata.get('wavelength_source', '')})"]
     lines += [str(m) for m in matches]
     lines += [f"note: {n}" for n in analysis.notes]

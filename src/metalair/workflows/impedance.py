@@ -23,7 +23,7 @@ from metalair.models.lumped import LumpedAirElectrode
 from metalair.protocols.simulation import Simulation
 from metalair.protocols.steps import Charge, Discharge, Rest, flatten
 from metalair.tables.impedance import ImpedanceSpectrum
-from metalair.units import convert, to_user
+from metalair.units import convert, is_bare_number, parse_quantity, to_user
 
 __all__ = ["ModelSpectra", "model_spectrum", "spectra_along", "default_frequencies", "OPEN_CIRCUIT_NOTE"]
 
@@ -35,11 +35,80 @@ OPEN_CIRCUIT_NOTE = (
     "the two slopes. Give a small DC current (--bias) for a spectrum the time domain reproduces")
 
 
-def default_frequencies(f_min: float = 1e-3, f_max: float = 1e6, points: int = 61) -> np.ndarray:
-    """Log-spaced frequencies [Hz], high to low (as instruments sweep)."""
-    if not (math.isfinite(f_min) and math.isfinite(f_max) and 0 < f_min < f_max) or points < 2:
-        raise ParameterError(f"need 0 < f_min < f_max and at least 2 points, got {f_min:g}, {f_max:g}, {points}")
-    return np.logspace(np.log10(f_max), np.log10(f_min), int(points))
+def _frequency(value: Any, name: str) -> float:
+    """A frequency in Hz from a number of Hz or a text with its unit (``"1 kHz"``, ``"10 mHz"``)."""
+    if isinstance(value, str) and not is_bare_number(value):
+        try:
+            return float(parse_quantity(value, "frequency"))
+        except ParameterError as exc:
+            raise ParameterError(f"{name}: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating, str)):
+        raise ParameterError(f"{name} = {value!r} must be a frequency: a number of Hz or a text like '1 kHz'")
+    return float(value)
+
+
+def _frequencies(value: Any) -> np.ndarray:
+    """``frequency_Hz`` as an array of Hz: numbers of Hz, texts with units (``"1 kHz"``), or a list of either."""
+    if value is None:
+        return default_frequencies()
+    items = [value] if isinstance(value, str) or np.ndim(value) == 0 else list(np.asarray(value, dtype=object).ravel())
+    f = np.array([_frequency(v, "frequency_Hz") for v in items], dtype=float)
+    if f.size == 0 or not np.all(np.isfinite(f) & (f > 0)):
+        raise ParameterError(f"frequency_Hz = {value!r} must hold positive, finite frequencies (Hz, or '1 kHz')")
+    return f
+
+
+def default_frequencies(f_min: float | str = 1e-3, f_max: float | str = 1e6, points: int = 61) -> np.ndarray:
+    """Log-spaced frequencies [Hz], high to low (as instruments sweep).
+
+    ``f_min`` and ``f_max`` are numbers of Hz or texts with a frequency unit (``"1 mHz"``, ``"1 MHz"``).
+    """
+    lo, hi = _frequency(f_min, "f_min"), _frequency(f_max, "f_max")
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)):
+        raise ParameterError(f"points = {points!r} must be a whole number of frequencies (>= 2)")
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi) or points < 2:
+        raise ParameterError(f"need 0 < f_min < f_max and at least 2 points, got {lo:g} Hz, {hi:g} Hz, {points}")
+    return np.logspace(np.log10(hi), np.log10(lo), int(points))
+
+
+def _bias(bias: Any) -> float:
+    """A DC current text (``"10 mA/g"``) in A/kg; a bare number is refused (mA/g? A/g? A?)."""
+    if isinstance(bias, str) and not is_bare_number(bias):
+        return float(parse_quantity(bias, "specific current"))
+    if isinstance(bias, (str, int, float, np.integer, np.floating)) and not isinstance(bias, bool):
+        number = float(bias)
+        raise ParameterError(f"bias={bias!r} is ambiguous: write bias='{number:g} mA/g' (a specific current, "
+                             "discharge positive)")
+    raise ParameterError(f"bias = {bias!r} must be a specific current with its unit, e.g. '10 mA/g'")
+
+
+def _current(current: Any) -> float:
+    """The discharge current of :func:`spectra_along` in A/kg, from a text with its unit."""
+    if isinstance(current, str) and not is_bare_number(current):
+        try:
+            return float(parse_quantity(current, "specific current"))
+        except ParameterError as exc:
+            raise ParameterError(f"current: {exc}") from None
+    if isinstance(current, (str, int, float, np.integer, np.floating)) and not isinstance(current, bool):
+        raise ParameterError(f"current={current!r} is ambiguous: write current='{float(current):g} mA/g' "
+                             "(a specific current)")
+    raise ParameterError(f"current = {current!r} must be a specific current with its unit, e.g. '100 mA/g'")
+
+
+def _capacity_mAh_g(q: Any) -> float:
+    """A capacity of ``spectra_along`` in mAh/g: a number of mAh/g (as documented) or a text with its unit."""
+    if isinstance(q, str) and not is_bare_number(q):
+        try:
+            value = float(to_user(parse_quantity(q, "specific capacity"), "mAh/g"))
+        except ParameterError as exc:
+            raise ParameterError(f"capacities: {exc}") from None
+    elif isinstance(q, (str, int, float, np.integer, np.floating)) and not isinstance(q, bool):
+        value = float(q)
+    else:
+        raise ParameterError(f"capacities: {q!r} is not a capacity; give numbers of mAh/g or texts like '500 mAh/g'")
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(f"capacities: {q!r} is not a positive capacity (mAh/g, or a text like '500 mAh/g')")
+    return value
 
 
 @dataclass
@@ -77,31 +146,32 @@ def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency
         The protocol that brings the cell to the state (e.g.
         ``"Discharge at 100 mA/g for 5000 mAh/g; Rest for 1 h"``).
     bias : str, optional
-        DC current during the measurement, discharge positive (``"10 mA/g"``); default: the
-        current of the protocol's last step (0 after a rest).
-    frequency_Hz : array, optional
+        DC current during the measurement, discharge positive, with its unit (``"10 mA/g"``; a
+        bare number is refused); default: the current of the protocol's last step (0 after a rest).
+    frequency_Hz : array, str or list of str, optional
+        Frequencies in Hz, or texts with their unit (``"1 kHz"``, ``["1 kHz", "1 Hz"]``).
         Default :func:`default_frequencies`.
     environment, parameters
         As for :class:`~metalair.protocols.simulation.Simulation`.
     """
     from metalair.chemistry import AMBIENT_AIR
-    from metalair.units import parse_quantity
 
+    i_given = None if bias is None else _bias(bias)  # refused before the run
+    f = _frequencies(frequency_Hz)
     model = LumpedAirElectrode(catalyst, parameters, environment or AMBIENT_AIR)
     sim = Simulation(model=model, protocol=at, save_cycles=())
     sol = sim.run()
     if not sol.ok:
         raise SolverError(f"the protocol did not reach its state: {sol.message}")
     last = list(flatten(sim.protocol.steps))[-1][1]
-    if bias is not None:
-        i0 = parse_quantity(bias, "specific current") if isinstance(bias, str) else float(bias)
+    if i_given is not None:
+        i0 = i_given
     elif isinstance(last, Discharge):
         i0 = float(last.current)
     elif isinstance(last, Charge):
         i0 = -float(last.current)
     else:
         i0 = 0.0
-    f = default_frequencies() if frequency_Hz is None else np.asarray(frequency_Hz, dtype=float)
     label = f"{model.catalyst.name} after '{at}'" + (f" at {to_user(i0, 'mA/g'):g} mA/g" if i0 else " at rest")
     assert sol.final_state is not None
     out = ModelSpectra([_spectrum(model, sol.final_state, i0, f, label)], [label])
@@ -112,13 +182,21 @@ def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency
 
 def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (500, 2500, 5000, 7500, 10000),
                   *, frequency_Hz: Any = None, environment: Any = None, parameters: Any = None) -> ModelSpectra:
-    """Spectra during a galvanostatic discharge, after each of ``capacities`` [mAh/g], under that current."""
-    from metalair.units import parse_quantity
+    """Spectra during a galvanostatic discharge, after each of ``capacities``, under that current.
 
-    i0 = parse_quantity(current, "specific current")
+    ``capacities`` are numbers of mAh/g or texts with their unit (``"500 mAh/g"``, ``"1.8e6 C/kg"``);
+    ``current`` needs its unit (``"100 mA/g"``).
+    """
+    if isinstance(capacities, (str, int, float)):
+        capacities = (capacities,)
+    qs = [_capacity_mAh_g(q) for q in capacities]
+    if not qs:
+        raise ParameterError("capacities is empty; give the capacities after which to take spectra, e.g. "
+                             "('500 mAh/g', '2500 mAh/g')")
+    i0 = _current(current)
     out = ModelSpectra([], [])
-    for q in capacities:
-        text = f"Discharge at {to_user(i0, 'mA/g'):g} mA/g for {float(q):g} mAh/g"
+    for q in qs:
+        text = f"Discharge at {float(to_user(i0, 'mA/g'))!r} mA/g for {q!r} mAh/g"
         one = model_spectrum(catalyst, text, frequency_Hz=frequency_Hz, environment=environment,
                              parameters=parameters)
         one.spectra[0].metadata["source"] = f"{float(q):g} mAh/g"
