@@ -229,3 +229,16 @@ def test_a_missing_half_cycle_is_missing_not_zero():
     assert table["Warnings"][1] == "no charge in this cycle (one half missing)"
     life = cycle_life(table, capacity_limit_mAh_g=1000)
     assert life.censored and life.cycle_life == 1
+
+
+def test_auto_coulombic_efficiency_follows_the_first_half_cycle():
+    """A charge-first record (a cathode half-cell): CE is the discharge over the charge, as its user reads it;
+    a discharge-first (metal-air) record keeps the charge over the discharge."""
+    charge_first = build([("charge", 10, 3.8, 4.2), ("discharge", 9, 2.8, 2.2),
+                          ("charge", 10, 3.8, 4.2), ("discharge", 9, 2.8, 2.2)])
+    table = cycle_summary(charge_first, MASS, coulombic_efficiency="auto")
+    np.testing.assert_allclose(table["Coulombic efficiency [%]"], [90.0, 90.0])
+    assert any("starts with a charge" in n for n in table.notes)
+    discharge_first = build([("discharge", 10, 2.8, 2.2), ("charge", 9, 3.8, 4.2)])
+    np.testing.assert_allclose(cycle_summary(discharge_first, MASS, coulombic_efficiency="auto")
+                               ["Coulombic efficiency [%]"], [90.0])

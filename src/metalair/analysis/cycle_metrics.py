@@ -103,8 +103,8 @@ def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
         note += "; pass cycle_start='file' for the file's numbering"
     return renumbered, note
 
-CEDefinition = Literal["charge/discharge", "discharge/charge"]
-_CE_DEFINITIONS = ("charge/discharge", "discharge/charge")
+CEDefinition = Literal["charge/discharge", "discharge/charge", "auto"]
+_CE_DEFINITIONS = ("charge/discharge", "discharge/charge", "auto")
 
 
 @dataclass(frozen=True)
@@ -191,9 +191,12 @@ def cycle_summary(
         Catalyst mass in g; capacities and energies are then per gram
         (mAh/g, mWh/g). Defaults to ``data.metadata["mass_g"]``; when neither
         is known, capacities are absolute (mAh, mWh) and a note says so.
-    coulombic_efficiency : {"charge/discharge", "discharge/charge"}
+    coulombic_efficiency : {"charge/discharge", "discharge/charge", "auto"}
         Which ratio is reported (see the module docstring). The default suits
-        metal–air cells, which start with a discharge.
+        metal–air cells, which start with a discharge; ``"auto"`` takes the
+        charge over the discharge when the record's first half-cycle is a
+        discharge and the discharge over the charge when it is a charge (a
+        cathode half-cell), and says which in the notes.
     cycle_start : {"auto", "discharge", "charge", "file"}
         How cycles are delimited: ``"auto"`` keeps the file's own numbering
         when the reader found one (as the vendor's software counts), else
@@ -216,8 +219,8 @@ def cycle_summary(
         voltage [V]``, ``Mean charge voltage [V]``, ``End-of-discharge voltage
         [V]``, ``End-of-charge voltage [V]``, ``Polarisation [V]`` (units
         mAh/mWh when no mass is known), and ``Warnings`` (text, empty when
-        the cycle looks sound). Quantities of a missing half-cycle are NaN
-        (capacities 0).
+        the cycle looks sound). Quantities of a missing half-cycle (a record
+        that starts or ends part-way through a cycle) are NaN.
     """
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
@@ -244,6 +247,11 @@ def cycle_summary(
     else:
         scale, cap_unit, en_unit = scale / mass, "mAh/g", "mWh/g"
 
+    if coulombic_efficiency == "auto":
+        moving = steps.direction[steps.direction != 0]
+        coulombic_efficiency = "discharge/charge" if moving.size and moving[0] < 0 else "charge/discharge"
+        notes.append("coulombic efficiency: the record starts with a "
+                     + ("charge" if coulombic_efficiency == "discharge/charge" else "discharge"))
     step_cycle = data.cycle[steps.start]
     cycles = np.unique(data.cycle)
     n = len(cycles)

@@ -123,6 +123,11 @@ def analyze(
         "auto", "--cycle-start",
         help="Cycle numbering: 'auto' (the file's own numbering, as the vendor's software shows it), "
              "'discharge' (each discharge with the charge after it, the metal-air pairing), 'charge' or 'file'."),
+    coulombic_efficiency: str = typer.Option(
+        "auto", "--ce",
+        help="Coulombic efficiency: 'auto' (the second half-cycle over the first, as the record starts), "
+             "'charge/discharge' (a discharge-first cell: metal-air, an anode) or 'discharge/charge' (a "
+             "charge-first cell: a cathode half-cell)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
@@ -133,6 +138,9 @@ def analyze(
 
     if cycle_start not in ("auto", "discharge", "charge", "file"):
         fail(f"--cycle-start {cycle_start!r}: choose auto, discharge, charge or file")
+    if coulombic_efficiency not in ("auto", "charge/discharge", "discharge/charge"):
+        fail(f"--ce {coulombic_efficiency!r}: choose auto, charge/discharge (a discharge-first cell) or "
+             "discharge/charge (a charge-first cell)")
     mass_g = _mass_g(mass_mg)
     column_map = _column_map(columns)
     if column_map is not None and fmt is None:
@@ -143,6 +151,7 @@ def analyze(
             result = analyze_to_folder(
                 file, out, command=["metalair", "analyze", *sys.argv[2:]], overwrite=overwrite, mass_g=mass_g,
                 format=fmt, column_map=column_map, cycle_start=cycle_start,  # type: ignore[arg-type]
+                coulombic_efficiency=coulombic_efficiency,  # type: ignore[arg-type]
                 figures=plot, progress=stderr_progress(file.name) if progress else None)
     except (MetalairError, ImportError) as exc:  # ImportError: an optional reader (fastnda, galvani) is missing
         if progress:

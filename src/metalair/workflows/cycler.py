@@ -26,6 +26,7 @@ def analyze_to_folder(
     format: str | None = None,
     column_map: dict[str, Any] | None = None,
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
+    coulombic_efficiency: Literal["charge/discharge", "discharge/charge", "auto"] = "charge/discharge",
     figures: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> CycleAnalysis:
@@ -39,6 +40,7 @@ def analyze_to_folder(
     run = begin_run(out_dir, command, overwrite=overwrite, expected=ANALYZE_FILES)
     with run:
         result = analyze_file(path, mass_g, Path(out_dir), format=format, column_map=column_map,
-                              cycle_start=cycle_start, figures=figures, progress=progress)
+                              cycle_start=cycle_start, coulombic_efficiency=coulombic_efficiency,
+                              figures=figures, progress=progress)
         run.add(*result.files.values())
     return result
