@@ -200,6 +200,8 @@ def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (5
         one = model_spectrum(catalyst, text, frequency_Hz=frequency_Hz, environment=environment,
                              parameters=parameters)
         one.spectra[0].metadata["source"] = f"{float(q):g} mAh/g"
+        one.spectra[0].metadata["discharge_capacity_mAh_g"] = float(q)
+        one.spectra[0].metadata["state_protocol"] = text
         out.spectra += one.spectra
         out.labels.append(f"{float(q):g} mAh/g")
     return out
@@ -207,12 +209,22 @@ def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (5
 
 def write_spectra(result: ModelSpectra, out_dir: str | os.PathLike[str], stem: str = "impedance",
                   figures: bool = True) -> ModelSpectra:
-    """Write each spectrum as CSV and one Nyquist and one Bode figure of all of them."""
+    """Write each spectrum as CSV, a summary and one Nyquist and one Bode figure of all of them.
+
+    ``{stem}_summary.json`` says which state each CSV is (capacity, bias, protocol) with its
+    charge-transfer resistance.
+    """
+    from metalair._files import atomic_write_json
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    listed = []
     for k, s in enumerate(result.spectra):
         name = f"{stem}.csv" if len(result.spectra) == 1 else f"{stem}_{k + 1}.csv"
         result.files.append(Path(s.to_csv(out / name)))
+        listed.append({"file": name, "impedance_unit": s.unit, **s.metadata})
+    result.files.append(atomic_write_json(out / f"{stem}_summary.json", {"spectra": listed,
+                                                                         "notes": list(result.notes)}))
     if figures:
         from metalair.plotting.electrochem import plot_bode, plot_nyquist, save
 
