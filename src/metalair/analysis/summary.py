@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.efficiency import energy_efficiency
+from metalair.units import convert
 
 __all__ = ["summarize", "step_summary", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V",
            "PLATEAU_MIN_SHARE"]
@@ -142,7 +143,9 @@ def format_summary(s: dict) -> str:
         parts = ", ".join(f"{k} {v:,.0f}" for k, v in s["charge_by_reaction_mAh_g"].items() if abs(v) >= 0.5)
         lines.append(f"  {'charge by reaction [mAh/g]':<34s} {parts}")
     if s.get("products_after_charge_mol_g"):
-        parts = ", ".join(f"{k} {1000 * v:.3g}" for k, v in s["products_after_charge_mol_g"].items()
-                          if v > 1e-9 and k != "Surface-grown NaO2")
+        # Surface-grown NaO2 and Exposed Na2CO3 are parts of NaO2 and Na2CO3, not further products
+        parts = ", ".join(f"{k} {convert(v, 'mol/g', 'mmol/g'):.3g}"
+                          for k, v in s["products_after_charge_mol_g"].items()
+                          if v > 1e-9 and k not in ("Surface-grown NaO2", "Exposed Na2CO3"))
         lines.append(f"  {'left after charge [mmol/g]':<34s} {parts or 'nothing'}")
     return "\n".join(lines)
