@@ -12,6 +12,7 @@ from metalair.tables.voltammetry import Voltammogram
 #: sha256[:16] of the original bytes (tests/data/PROVENANCE.md)
 SHA = {
     "eis/exampleData.csv": "7a6185b5e95e7457",
+    "eis/peis.mpt": "13cd80abdab29b81",
     "eis/LIB_data.txt": "fa8923ff725ce7ed",
     "eis/exampleDataBioLogic.mpt": "cfe550c6693ca5cf",
     "eis/exampleDataBioLogic_MissingFreq.mpt": "f83527796fd3faa2",

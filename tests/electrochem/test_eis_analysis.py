@@ -256,3 +256,13 @@ def test_drt_of_the_real_lib_spectrum_matches_pydrttools_peaks(data_file):
     for ref in (1e-3, 9e-3, 0.15, 84.0):
         assert np.min(np.abs(np.log10(found / ref))) < math.log10(2.0), (ref, found)
     assert r.r_inf == pytest.approx(0.1116, rel=0.01)
+
+
+def test_lin_kk_does_not_stop_at_one_negative_element(data_file):
+    """peis.mpt has a glitch at 51.3 Hz; with one Voigt element the fitted resistance is negative, so
+    mu = 1 - sum|R-|/sum|R+| has no positive part: undefined (an under-fit), not -inf (which used to be
+    'below c' and ended the search at M = 1). The data still fail the test."""
+    r = lin_kk(read_impedance(data_file("eis/peis.mpt")))
+    assert r.n_elements >= 2 and math.isfinite(r.mu)
+    assert not r.passed
+    assert math.isnan(r.mu_history[0][1])

@@ -237,7 +237,8 @@ def lin_kk(
         rk = x[1:1 + m]
         pos = float(np.sum(np.abs(rk[rk >= 0])))
         neg = float(np.sum(np.abs(rk[rk < 0])))
-        mu = 1.0 - neg / pos if pos > 0 else -math.inf
+        # with no positive resistance mu is undefined (an under-fit, not the over-fit mu detects): not accepted
+        mu = 1.0 - neg / pos if pos > 0 else math.nan
         zf = A @ x
         worst = float(max(np.max(np.abs((z.real - zf.real) / w)), np.max(np.abs((z.imag - zf.imag) / w))))
         history.append((m, mu))
