@@ -6,6 +6,7 @@ Each function returns a matplotlib Figure; save it with
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,25 +23,34 @@ __all__ = ["plot_susceptibility", "plot_magnetisation", "plot_xanes", "plot_diff
 
 
 def plot_susceptibility(chi: Susceptibility, fit: CurieWeissResult | None = None) -> Any:
-    """χ(T) and 1/χ(T), with the Curie–Weiss fit and its range when given."""
+    """χ(T) and the inverse susceptibility, with the Curie–Weiss fit and its range when given.
+
+    With a fit, the right panel shows 1/(χ − χ0) of both the data (corrected by the fitted
+    χ0) and the fit, which is the straight line (T − θ)/C; without one, the measured 1/χ.
+    """
     plt = _mpl()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
     t = chi.temperature_K
     ax1.plot(t, chi.chi_cgs, "o", ms=3, color="#2471a3", label="measured")
-    with np.errstate(divide="ignore"):
-        ax2.plot(t, 1.0 / chi.chi_cgs, "o", ms=3, color="#2471a3", label="measured")
+    chi0 = fit.chi0 if fit is not None else 0.0
+    inverse = "1/(χ − χ0)" if fit is not None else "1/χ"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corrected = chi.chi_cgs - chi0
+        inv = np.where(corrected > 0, 1.0 / corrected, np.nan)  # not defined where χ ≤ χ0
+    ax2.plot(t, inv, "o", ms=3, color="#2471a3",
+             label="measured, χ0 of the fit subtracted" if fit is not None else "measured")
     if fit is not None:
         tt = np.linspace(fit.t_range_K[0], fit.t_range_K[1], 300)
         label = (f"C = {fit.C:.4g} cm³ K/mol, θ = {fit.theta_K:.3g} K,\nχ0 = {fit.chi0:.3g} cm³/mol, "
                  f"µeff = {fit.mu_eff:.3g} µB")
         ax1.plot(tt, fit.model(tt), "-", color="#c0392b", label=label)
-        ax2.plot(tt, 1.0 / (fit.model(tt) - fit.chi0), "-", color="#c0392b", label="1/(χ − χ0) of the fit")
+        ax2.plot(tt, 1.0 / (fit.model(tt) - fit.chi0), "-", color="#c0392b", label="fit: (T − θ)/C")
         for ax in (ax1, ax2):
             ax.axvspan(fit.t_range_K[0], fit.t_range_K[1], color="0.9", zorder=0)
     ax1.set_xlabel("T [K]")
     ax1.set_ylabel("χ [cm³/mol]")
     ax2.set_xlabel("T [K]")
-    ax2.set_ylabel("1/χ [mol/cm³]")
+    ax2.set_ylabel(f"{inverse} [mol/cm³]")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -65,19 +75,49 @@ def plot_magnetisation(field_Oe: np.ndarray, moment_emu: np.ndarray, temperature
     return fig
 
 
+#: Spectra whose E0 lie further apart than this [eV] are taken to be of different edges.
+EDGE_GAP_EV = 100.0
+
+
+def _one_edge(norms: Sequence[XasNormalization]) -> tuple[list[XasNormalization], list[XasNormalization]]:
+    """The spectra of the edge most of them share, and the others (another element's or another edge's).
+
+    E0s sorted and split where neighbours are more than :data:`EDGE_GAP_EV` apart; the largest
+    group wins, ties going to the group of the first spectrum.
+    """
+    if not norms:
+        return [], []
+    order = sorted(range(len(norms)), key=lambda k: norms[k].e0_eV)
+    groups: list[list[int]] = [[order[0]]]
+    for a, b in zip(order, order[1:]):
+        if norms[b].e0_eV - norms[a].e0_eV > EDGE_GAP_EV:
+            groups.append([])
+        groups[-1].append(b)
+    best = max(groups, key=lambda g: (len(g), 0 in g))
+    return [norms[k] for k in sorted(best)], [norms[k] for k in range(len(norms)) if k not in best]
+
+
 def plot_xanes(norms: Sequence[XasNormalization]) -> Any:
-    """Normalised µ(E) and its first derivative, E0 marked, for one or more spectra."""
+    """Normalised µ(E) and its first derivative, E0 marked, for one or more spectra of one edge.
+
+    Spectra of another edge (E0 more than :data:`EDGE_GAP_EV` away from those of the edge most
+    spectra share) would fall outside the energy axis: they are left out and named in a note.
+    """
     plt = _mpl()
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True)
-    for n in norms:
+    shown, other = _one_edge(norms)
+    for n in shown:
         e = n.energy_eV
         (line,) = ax1.plot(e, n.norm, lw=1.3, label=f"{n.spectrum.name} (E0 {n.e0_eV:.2f} eV, {n.e0_method})")
         ax2.plot(e, n.dmu_dE / n.edge_step, lw=1.1, color=line.get_color())
         for ax in (ax1, ax2):
             ax.axvline(n.e0_eV, color=line.get_color(), lw=0.8, ls=":")
-    if norms:
-        e0 = float(np.median([n.e0_eV for n in norms]))
-        ax1.set_xlim(e0 - 40, e0 + 80)
+    if shown:
+        e0 = [n.e0_eV for n in shown]
+        ax1.set_xlim(min(e0) - 40, max(e0) + 80)
+    if other:
+        listed = ", ".join(f"{n.spectrum.name} (E0 {n.e0_eV:.2f} eV)" for n in other)
+        ax1.set_title("\n".join(textwrap.wrap(f"not shown, another edge: {listed}", 110)), fontsize=8)
     ax1.set_ylabel("normalised µ(E)")
     ax2.set_ylabel("dµ/dE / edge step [1/eV]")
     ax2.set_xlabel("E [eV]")
@@ -88,6 +128,19 @@ def plot_xanes(norms: Sequence[XasNormalization]) -> Any:
     return fig
 
 
+def _intensity_unit(metadata: dict[str, Any], default: str) -> str:
+    """The intensity unit the reader found (``intensity_unit``, or a column named counts or cps), else ``default``."""
+    unit = metadata.get("intensity_unit")
+    if unit:
+        return str(unit)
+    columns = " ".join(str(c) for c in metadata.get("columns") or ()).lower()
+    if "cps" in columns or "counts/s" in columns:
+        return "counts/s"
+    if "count" in columns:
+        return "counts"
+    return default
+
+
 def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch] = ()) -> Any:
     """Pattern, background and fitted peaks, with the lines of the identified phases beneath."""
     plt = _mpl()
@@ -95,16 +148,18 @@ def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch
     x = analysis.pattern.two_theta_deg
     ax1.plot(x, analysis.pattern.intensity, lw=0.8, color="k", label="measured")
     ax1.plot(x, analysis.background, lw=0.8, color="0.5", label="background")
-    for pk in analysis.peaks:
-        ax1.axvline(pk.center, color="#2471a3", lw=0.4, alpha=0.6)
+    for k, pk in enumerate(analysis.peaks):
+        ax1.axvline(pk.center, color="#2471a3", lw=0.4, alpha=0.6,
+                    label=f"fitted peak positions ({len(analysis.peaks)})" if k == 0 else None)
     accepted = [m for m in matches if m.accepted]
     for k, m in enumerate(accepted):
         for ln in m.matched + m.missing:
             ax2.vlines(ln.two_theta_deg, k, k + ln.intensity / 100.0 * 0.9, color=f"C{k}")
         ax2.text(x[0], k + 0.5, f" {m.phase} ({m.score:.2f})", fontsize=8, va="center", color=f"C{k}")
     ax2.set_yticks([])
+    ax2.set_ylabel("reference lines")
     ax2.set_xlabel("2θ [deg]")
-    ax1.set_ylabel("intensity")
+    ax1.set_ylabel(f"intensity [{_intensity_unit(analysis.pattern.metadata, 'counts')}]")
     ax1.legend(fontsize=8)
     ax1.grid(alpha=0.3)
     ax1.set_title(analysis.pattern.name)
@@ -117,17 +172,18 @@ def plot_raman(analysis: RamanAnalysis) -> Any:
     plt = _mpl()
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
     x = analysis.spectrum.shift_cm1
+    unit = _intensity_unit(analysis.spectrum.metadata, "a.u.")
     ax1.plot(x, analysis.spectrum.intensity, lw=0.8, color="k", label="measured")
     ax1.plot(x, analysis.baseline, lw=0.8, color="0.5", label="ALS baseline")
-    ax2.plot(x, analysis.corrected, lw=0.8, color="k")
-    for pk, a in zip(analysis.peaks, analysis.assignments):
-        ax2.axvline(pk.center, color="#c0392b", lw=0.5)
+    ax2.plot(x, analysis.corrected, lw=0.8, color="k", label="measured − baseline")
+    for k, (pk, a) in enumerate(zip(analysis.peaks, analysis.assignments)):
+        ax2.axvline(pk.center, color="#c0392b", lw=0.5, label="fitted peak positions" if k == 0 else None)
         ax2.annotate(f"{pk.center:.0f}\n{a.label}", (pk.center, pk.height), fontsize=7, ha="center", va="bottom")
     ax2.set_xlabel("Raman shift [cm⁻¹]")
-    ax1.set_ylabel("intensity")
-    ax2.set_ylabel("baseline-corrected")
-    ax1.legend(fontsize=8)
+    ax1.set_ylabel(f"intensity [{unit}]")
+    ax2.set_ylabel(f"baseline-corrected [{unit}]")
     for ax in (ax1, ax2):
+        ax.legend(fontsize=8, loc="upper left")
         ax.grid(alpha=0.3)
     ax1.set_title(analysis.spectrum.name)
     fig.tight_layout()

@@ -20,6 +20,7 @@ from metalair.plotting.simulation import new_figure, save_figure
 from metalair.units import convert
 
 if TYPE_CHECKING:
+    from metalair.analysis.cycle_metrics import HalfCycle
     from metalair.tables.cycler import CyclerData
     from metalair.tables.summary import SummaryTable
 
@@ -52,17 +53,67 @@ def _capacity_scale(data: CyclerData, mass_g: float | None) -> tuple[float, str]
 
 def _half_cycle_setup(data: CyclerData, mass_g: float | None, cycle_start: str, cycles: Any,
                       max_curves: int, ax: Any) -> tuple:
-    """Figure, axes, capacity scale and label, half-cycles, chosen cycles and colouring of the half-cycle plots."""
-    from matplotlib import colormaps
-
+    """Figure, axes, capacity scale and label, half-cycles and chosen cycles of the half-cycle plots."""
     fig = ax.figure if ax is not None else _figure()
     ax = ax if ax is not None else fig.add_subplot()
     scale, label = _capacity_scale(data, mass_g)
     halves = half_cycles(data, cycle_start=cycle_start)  # type: ignore[arg-type]
     present = np.unique([h.cycle for h in halves]) if halves else np.zeros(0, dtype=int)
     chosen = np.asarray(cycles) if cycles is not None else _pick_cycles(present, max_curves)
-    span = max(int(present.max()) - 1, 1) if present.size else 1
-    return fig, ax, scale, label, halves, chosen, colormaps["viridis"], span
+    return fig, ax, scale, label, halves, chosen
+
+
+#: Up to this many cycles get a qualitative colour each and a legend entry; more share a colour map.
+_MAX_QUALITATIVE = 10
+
+
+def _cycle_colours(cycles: list[int]) -> dict[int, Any]:
+    """A distinct colour per plotted cycle: tab10 for up to ten, else viridis without its pale yellow end."""
+    from matplotlib import colormaps
+
+    if len(cycles) <= _MAX_QUALITATIVE:
+        return {c: colormaps["tab10"](k) for k, c in enumerate(cycles)}
+    cmap = colormaps["viridis"]
+    return {c: cmap(0.9 * k / (len(cycles) - 1)) for k, c in enumerate(cycles)}
+
+
+def _cycle_key(fig: Any, ax: Any, colours: dict[int, Any], styles: bool, loc: str = "best") -> None:
+    """Legend of the cycles' colours, and of the discharge and charge line styles when ``styles``.
+
+    More than ten cycles get a colour bar with a band per cycle instead of legend entries.
+    """
+    from matplotlib.lines import Line2D
+
+    handles: list[Any] = []
+    if len(colours) <= _MAX_QUALITATIVE:
+        handles += [Line2D([], [], color=col, lw=1.2, label=f"cycle {c}") for c, col in colours.items()]
+    else:
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        n = len(colours)
+        cmap = ListedColormap(list(colours.values()))
+        mappable = ScalarMappable(norm=BoundaryNorm(np.arange(n + 1) - 0.5, n), cmap=cmap)
+        bar = fig.colorbar(mappable, ax=ax, label="Cycle", ticks=np.arange(n))
+        bar.ax.set_yticklabels([str(c) for c in colours], fontsize="small")
+    if styles:
+        handles += [Line2D([], [], color="0.2", ls="-", lw=1.2, label="discharge"),
+                    Line2D([], [], color="0.2", ls="--", lw=1.2, label="charge")]
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc=loc, ncols=2 if len(handles) > 7 else 1)
+
+
+def _broken(h: HalfCycle, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity and voltage of a half-cycle, with a NaN between its separate steps (rows not contiguous).
+
+    So no line joins the end of one step to the start of the next.
+    """
+    q, v = h.capacity_Ah * scale, np.asarray(h.voltage_V, dtype=float)
+    gaps = np.flatnonzero(np.diff(h.rows) > 1) + 1
+    if gaps.size:
+        q = np.insert(np.asarray(q, dtype=float), gaps, np.nan)
+        v = np.insert(v, gaps, np.nan)
+    return q, v
 
 
 def plot_voltage_capacity(
@@ -76,30 +127,33 @@ def plot_voltage_capacity(
 ) -> Any:
     """Voltage against capacity for each half-cycle; discharge solid, charge dashed.
 
+    Each cycle has its own colour (a legend entry each up to ten cycles, a colour bar beyond);
+    separate steps of one half-cycle are not joined by a line.
     Returns the matplotlib Figure. Cycles are numbered as in
     :func:`metalair.analysis.cycle_metrics.cycle_summary` with the same ``cycle_start``.
     """
-    fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
-        data, mass_g, cycle_start, cycles, max_curves, ax)
-    for h in halves:
-        if h.cycle not in chosen:
-            continue
-        colour = cmap((h.cycle - 1) / span)
-        style = "-" if h.kind == "discharge" else "--"
-        first_of_cycle = h.kind == "discharge" or not any(g.cycle == h.cycle and g.kind == "discharge" for g in halves)
-        ax.plot(h.capacity_Ah * scale, h.voltage_V, style, color=colour, lw=1.2,
-                label=f"cycle {h.cycle}" if first_of_cycle else None)
+    fig, ax, scale, label, halves, chosen = _half_cycle_setup(data, mass_g, cycle_start, cycles, max_curves, ax)
+    drawn = [h for h in halves if h.cycle in chosen]
+    colours = _cycle_colours(sorted({h.cycle for h in drawn}))
+    for h in drawn:
+        q, v = _broken(h, scale)
+        ax.plot(q, v, "-" if h.kind == "discharge" else "--", color=colours[h.cycle], lw=1.2)
     ax.set_xlabel(label)
     ax.set_ylabel("Voltage [V]")
-    ax.set_title("Voltage vs capacity (discharge solid, charge dashed)")
-    if chosen.size:
-        ax.legend(fontsize="small", ncols=2 if chosen.size > 6 else 1)
+    ax.set_title("Voltage vs capacity")
+    _cycle_key(fig, ax, colours, styles=True)
     return fig
 
 
 def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
-    """Discharge and charge capacity (left axis) and coulombic efficiency (right) vs cycle."""
-    fig = ax.figure if ax is not None else _figure()
+    """Discharge and charge capacity (left axis) and coulombic efficiency (right) vs cycle.
+
+    The legend goes beneath the axes (inside them, at the best place, when ``ax`` is given).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    own = ax is None
+    fig = ax.figure if ax is not None else _figure((6.4, 4.8))
     ax = ax if ax is not None else fig.add_subplot()
     unit = table.capacity_unit
     cyc = table["Cycle"]
@@ -107,14 +161,52 @@ def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
     ax.plot(cyc, table[f"Charge capacity [{unit}]"], "s-", ms=3, label="charge")
     ax.set_xlabel("Cycle")
     ax.set_ylabel(f"Capacity [{unit}]")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # cycles are whole numbers
     right = ax.twinx()
     right.plot(cyc, table["Coulombic efficiency [%]"], "^:", ms=3, color="tab:red", label="coulombic efficiency")
     right.set_ylabel(f"Coulombic efficiency ({table.coulombic_efficiency}) [%]")
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small")
+    if own:  # outside the axes: it covers no data
+        fig.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small", loc="outside lower center", ncols=3)
+    else:
+        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small", loc="best")
     ax.set_title("Capacity and efficiency per cycle")
     return fig
+
+
+#: A step is a constant-voltage hold when its voltage spans at most this [V] while its current changes.
+CV_VOLTAGE_SPAN_V = 0.005
+#: ... by more than this fraction of its largest magnitude (a constant-current step keeps its current).
+CV_CURRENT_CHANGE = 0.2
+
+
+def _without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
+    """Voltage and capacity of a half-cycle without its constant-voltage (CV) steps.
+
+    A CV step is a ``hold`` step, or a step whose voltage stays within :data:`CV_VOLTAGE_SPAN_V`
+    while its current changes by more than :data:`CV_CURRENT_CHANGE` of its largest magnitude (a
+    CC step at almost constant voltage keeps its current, and stays). The charge between the parts
+    kept (a CV step left out, or the gap between separate steps) is not spread over the voltage jump.
+    """
+    from metalair.tables.cycler import step_starts
+
+    rows = np.asarray(h.rows)
+    v = np.asarray(h.voltage_V, dtype=float)
+    q = np.asarray(h.capacity_Ah, dtype=float)
+    keep = np.ones(rows.size, dtype=bool)
+    starts = step_starts(np.asarray(data.step)[rows])
+    for a, b in zip(starts, np.append(starts[1:], rows.size)):
+        current = np.abs(np.asarray(data.current_A)[rows[a:b]])
+        hold = str(data.step_type[rows[a]]) == "hold"
+        flat = float(np.ptp(v[a:b])) <= CV_VOLTAGE_SPAN_V
+        decays = current.size > 1 and float(current.max() - current.min()) > CV_CURRENT_CHANGE * float(current.max())
+        if hold or (flat and decays):
+            keep[a:b] = False
+    dq = np.diff(q, prepend=q[:1])
+    dq[np.flatnonzero(np.diff(rows) > 1) + 1] = 0.0  # the start of a separate step
+    dq[1:][~keep[:-1]] = 0.0  # the first point after a CV step: its charge was the hold's
+    return v[keep], q[0] + np.cumsum(dq[keep])
 
 
 def plot_dqdv(
@@ -127,25 +219,36 @@ def plot_dqdv(
     window_V: float | None = None,
     ax: Any = None,
 ) -> Any:
-    """Smoothed dQ/dV of each half-cycle (discharge plotted negative, as is usual)."""
-    fig, ax, scale, label, halves, chosen, cmap, span = _half_cycle_setup(
-        data, mass_g, cycle_start, cycles, max_curves, ax)
+    """Smoothed dQ/dV of each half-cycle (discharge plotted negative, as is usual).
+
+    Constant-voltage steps are left out (see :func:`_without_cv`): at constant voltage dQ/dV is
+    a spike that says nothing about the electrode. Half-cycles too short to differentiate are
+    skipped, and cycles with no curve left are named in a note.
+    """
+    fig, ax, scale, label, halves, chosen = _half_cycle_setup(data, mass_g, cycle_start, cycles, max_curves, ax)
+    curves = []
     for h in halves:
         if h.cycle not in chosen:
             continue
+        v, q = _without_cv(data, h)
         try:
-            curve = dqdv(h.voltage_V, h.capacity_Ah * scale, window_V=window_V)
+            curve = dqdv(v, q * scale, window_V=window_V)
         except ParameterError:
             continue  # too short or flat to differentiate
+        curves.append((h, curve))
+    colours = _cycle_colours(sorted({h.cycle for h, _ in curves}))
+    for h, curve in curves:
         sign = -1.0 if h.kind == "discharge" else 1.0
-        ax.plot(curve.voltage_V, sign * curve.smoothed, color=cmap((h.cycle - 1) / span), lw=1.0,
-                label=f"cycle {h.cycle}" if h.kind == "discharge" else None)
+        ax.plot(curve.voltage_V, sign * curve.smoothed, color=colours[h.cycle], lw=1.0)
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.set_xlabel("Voltage [V]")
     ax.set_ylabel(f"dQ/dV [{label.split('[')[1].rstrip(']')}/V]")
-    ax.set_title("Incremental capacity (discharge < 0, charge > 0)")
-    if chosen.size:
-        ax.legend(fontsize="small")
+    ax.set_title("Incremental capacity (discharge < 0, charge > 0; CV steps left out)")
+    missing = sorted({int(c) for c in chosen} & {h.cycle for h in halves} - set(colours))
+    if missing:
+        ax.text(0.99, 0.01, "too few points to differentiate: cycle " + ", ".join(map(str, missing)),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize="x-small", color="0.3")
+    _cycle_key(fig, ax, colours, styles=False)
     return fig
 
 

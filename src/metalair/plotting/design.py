@@ -11,7 +11,80 @@ import numpy as np
 from metalair.catalysts.dft import FreeEnergyAnalysis
 from metalair.errors import ParameterError
 
-__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response"]
+__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response", "column_label"]
+
+
+#: Result columns a one-axis sweep draws against its axis, with their axis labels.
+RESPONSE_COLUMNS = {
+    "discharge_capacity_mAh_g": "Discharge capacity [mAh/g]",
+    "mean_discharge_voltage_V": "Mean discharge voltage [V]",
+    "polarisation_V": "Polarisation [V]",
+    "coulombic_efficiency_pct": "Coulombic efficiency [%]",
+    "cycle_life": "Cycle life",
+}
+
+#: Axis labels of the other result columns of a screen or sweep.
+RESULT_LABELS = {
+    **RESPONSE_COLUMNS,
+    "mean_charge_voltage_V": "Mean charge voltage [V]",
+    "charge_capacity_mAh_g": "Charge capacity [mAh/g]",
+    "energy_efficiency_pct": "Energy efficiency [%]",
+    "charge_plateaus": "Charge plateaus",
+    "charge_plateau_1_V": "Charge plateau 1 [V]",
+    "charge_plateau_2_V": "Charge plateau 2 [V]",
+    "charge_plateau_3_V": "Charge plateau 3 [V]",
+    "carbonate_after_charge_mmol_g": "Na2CO3·xH2O after charge [mmol/g]",
+    "residue_after_charge_mmol_g": "Residue after charge [mmol/g]",
+}
+
+#: Names and units of the candidate fields that have a shorter name than their own.
+_FIELD_NAMES = {"icohp": "ICOHP", "d_band_centre": "d-band centre",
+                "free_energy_overpotential": "free-energy overpotential η_FE"}
+
+
+def protocol_units(protocol: str | None) -> dict[str, str]:
+    """The unit written after each ``{name}`` placeholder of a protocol template (``{current} mA/g``)."""
+    import re
+
+    if not protocol:
+        return {}
+    return {m.group(1): m.group(2) for m in re.finditer(r"\{(\w+)\}\s*([^\s;,]+)", protocol)}
+
+
+def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
+    """An axis label with its unit for a column of a screen or sweep table.
+
+    ``polarisation_V`` -> ``Polarisation [V]``, ``descriptors.Na2CO3.icohp`` -> ``Na2CO3 ICOHP [eV]``,
+    ``catalyst.free_energy_overpotential`` -> ``free-energy overpotential η_FE [V]``; a protocol
+    variable takes its unit from ``units`` (:func:`protocol_units` of the template: ``protocol.current``
+    -> ``current [mA/g]``), and has none without it; a name it does not know is returned unchanged.
+    """
+    if name in RESULT_LABELS:
+        return RESULT_LABELS[name]
+    parts = name.split(".")
+    if parts[0] == "catalyst" and len(parts) > 2:  # catalyst.descriptors.<product>.<field>
+        parts = parts[1:]
+    given, units = units, {}
+    prefix = ""
+    if parts[0] in ("catalyst", "descriptors", "host_couples") and len(parts) in (2, 3):
+        from metalair.catalysts import Catalyst, Descriptors
+        from metalair.catalysts.base import HostCouple
+        from metalair.catalysts.files import _field_units
+
+        cls = {"catalyst": Catalyst, "descriptors": Descriptors, "host_couples": HostCouple}[parts[0]]
+        units = _field_units(cls)
+        if len(parts) == 3:  # descriptors.<product|*>.<field> or host_couples.<index|*>.<field>
+            every = "all products" if parts[0] == "descriptors" else "all host couples"
+            one = parts[1] if parts[0] == "descriptors" else f"host couple {parts[1]}"
+            prefix = (every if parts[1] == "*" else one) + " "
+    elif parts[0] == "protocol" and len(parts) == 2:
+        units = dict(given or {})
+    elif parts[0] != "parameters" or len(parts) != 2:
+        return name
+    field = parts[-1]
+    text = prefix + _FIELD_NAMES.get(field, field.replace("_", " "))
+    unit = units.get(field)
+    return f"{text} [{unit}]" if unit else text
 
 
 def _plt() -> Any:
@@ -66,6 +139,13 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
     return fig
 
 
+def _wrapped(title: str, width_in: float, fontsize: float) -> str:
+    """``title`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (about 0.6 em a character)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, max(20, int(width_in * 72 / (0.6 * fontsize))))) or title
+
+
 def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     xs, ys = np.unique(x), np.unique(y)
     if xs.size * ys.size != x.size or xs.size < 2 or ys.size < 2:
@@ -80,7 +160,8 @@ def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
 def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
                     markers: Mapping[str, tuple[float, ...]] | None = None, ax: Any = None,
                     title: str | None = None, cmap: str = "viridis",
-                    marker_values: Mapping[str, float | None] | None = None) -> Any:
+                    marker_values: Mapping[str, float | None] | None = None,
+                    units: Mapping[str, str] | None = None) -> Any:
     """Heat map of one result column over two descriptor columns, with reference catalysts marked.
 
     Parameters
@@ -120,7 +201,7 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         mesh = ax.scatter(xv[ok], yv[ok], c=zv[ok], s=18, cmap=cmap)
         if (~ok).any():
             ax.scatter(xv[~ok], yv[~ok], marker="x", color="0.5", s=12, label="failed / no value")
-    fig.colorbar(mesh, ax=ax, label=value)
+    fig.colorbar(mesh, ax=ax, label=column_label(value, units))
     offsets = [(-30, 18), (8, 10), (-2, 34), (16, -22), (-40, -20)]
     for k, (label, (mx, my)) in enumerate((markers or {}).items()):
         if math.isfinite(mx) and math.isfinite(my):
@@ -130,16 +211,17 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
             ax.annotate(label, (mx, my), xytext=offsets[k % len(offsets)], textcoords="offset points", fontsize=8,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.85, "lw": 0},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "k", "shrinkA": 0, "shrinkB": 5})
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(column_label(x, units))
+    ax.set_ylabel(column_label(y, units))
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(_wrapped(title, 5.6, 9), fontsize=9)
     return fig
 
 
 def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[str],
                      markers: Mapping[str, tuple[float, float]] | None = None, title: str | None = None,
-                     marker_results: Mapping[str, Mapping[str, float]] | None = None) -> Any:
+                     marker_results: Mapping[str, Mapping[str, float]] | None = None,
+                     units: Mapping[str, str] | None = None) -> Any:
     """Several :func:`plot_screen_map` panels side by side (e.g. cycle life and polarisation).
 
     ``marker_results`` = ``{label: {value column: number}}`` fills each star with the marked
@@ -149,27 +231,20 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
     values = [v for v in values if v in table]
     if not values:
         raise ParameterError("none of the requested columns is in the screen table")
-    fig, axes = plt.subplots(1, len(values), figsize=(5.6 * len(values), 4.4), squeeze=False)
+    width = 5.6 * len(values)
+    fig, axes = plt.subplots(1, len(values), figsize=(width, 4.4), squeeze=False, layout="constrained")
     for ax, v in zip(axes[0], values):
         own = {k: r.get(v) for k, r in (marker_results or {}).items()}
-        plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own, units=units)
+    if title:  # broken into lines that fit the figure; the constrained layout keeps them inside it
+        fig.suptitle(_wrapped(title, width, 10), fontsize=10)
     return fig
 
 
-#: Result columns a one-axis sweep draws against its axis, with their axis labels.
-RESPONSE_COLUMNS = {
-    "discharge_capacity_mAh_g": "Discharge capacity [mAh/g]",
-    "mean_discharge_voltage_V": "Mean discharge voltage [V]",
-    "polarisation_V": "Polarisation [V]",
-    "coulombic_efficiency_pct": "Coulombic efficiency [%]",
-    "cycle_life": "Cycle life",
-}
 
 
-def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = None) -> Any:
+def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = None,
+                        units: Mapping[str, str] | None = None) -> Any:
     """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
 
     A positive axis spanning more than a decade (currents, rate constants) is drawn on a log scale.
@@ -188,7 +263,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     for ax, c in zip(axes[0], cols):
         ys = np.asarray(table[c], dtype=float)
         ax.plot(xs[order], ys[order], "o-", color="#2471a3", ms=4, lw=1.2)
-        ax.set_xlabel(x)
+        ax.set_xlabel(column_label(x, units))
         ax.set_ylabel(RESPONSE_COLUMNS[c])
         if log_x:
             ax.set_xscale("log")

@@ -168,28 +168,70 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
     return fig
 
 
+def _current_unit(unit: str, largest: float) -> tuple[float, str]:
+    """Factor and unit that show a current in amperes with a prefix (A, mA, µA, nA) that suits its size."""
+    if unit != "A" or not np.isfinite(largest) or largest <= 0:
+        return 1.0, unit
+    for prefix in ("A", "mA", "µA"):
+        factor = float(convert(1.0, "A", prefix))
+        if largest * factor >= 1.0:
+            return factor, prefix
+    return float(convert(1.0, "A", "nA")), "nA"
+
+
+def _palette(n: int) -> list[Any]:
+    """``n`` distinct colours: tab10 up to ten, else viridis without its pale yellow end."""
+    from matplotlib import colormaps
+
+    if n <= 10:
+        return [colormaps["tab10"](k) for k in range(n)]
+    return [colormaps["viridis"](0.9 * k / (n - 1)) for k in range(n)]
+
+
 def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence[CVAnalysis] = (),
                     labels: Sequence[str] | None = None) -> Any:
-    """Several voltammograms overlaid (every cycle), peaks marked."""
-    fig = _figure()
-    ax = fig.add_subplot()
-    units = {v.current_unit for v in voltammograms}
-    for k, v in enumerate(voltammograms):
-        name = labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
-        color = None
-        for c in v.cycles:
-            part = v.select_cycle(c)
-            (line,) = ax.plot(part.potential_V, part.current, lw=1.0, color=color,
-                              label=f"{name}" + (f" cycle {c}" if len(v.cycles) > 1 else ""),
-                              alpha=1.0 if c == v.cycles[-1] else 0.6)
-            color = line.get_color()
-        if k < len(analyses):
-            for p in analyses[k].peaks:
-                ax.plot([p.potential_V], [p.current], "x", color=color, ms=6)
-    ax.set_xlabel("Potential [V]")
-    ax.set_ylabel("Current [" + "/".join(sorted(units)) + "] (anodic positive)")
-    ax.axhline(0, color="0.6", lw=0.6)
-    ax.legend(fontsize=7)
+    """Several voltammograms overlaid, a colour per cycle, peaks marked in their cycle's colour.
+
+    Files whose currents differ by more than a factor 10 in size, or carry different units, get a
+    panel each (one over the other, sharing the potential axis) instead of one axis, where the
+    smaller would be a flat line; the figure's title says so.
+    """
+    items = list(voltammograms)
+    names = [labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
+             for k, v in enumerate(items)]
+    largest = [float(np.nanmax(np.abs(v.current))) if len(v.current) else 0.0 for v in items]
+    finite = [m for m in largest if np.isfinite(m) and m > 0]
+    separate = len(items) > 1 and (len({v.current_unit for v in items}) > 1
+                                   or (len(finite) > 1 and max(finite) > 10 * min(finite)))
+    groups = [[k] for k in range(len(items))] if separate else [list(range(len(items)))]
+    fig = _figure((6.4, 4.4) if not separate else (6.4, 1.2 + 2.6 * len(groups)), constrained=True)
+    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, group in zip(axes, groups):
+        unit = items[group[0]].current_unit
+        factor, shown = _current_unit(unit, max((largest[k] for k in group), default=0.0))
+        colours = iter(_palette(sum(len(items[k].cycles) for k in group)))
+        for k in group:
+            v = items[k]
+            colour_of = {}
+            for c in v.cycles:
+                part = v.select_cycle(c)
+                colour_of[c] = next(colours)
+                ax.plot(part.potential_V, factor * np.asarray(part.current), lw=1.0, color=colour_of[c],
+                        label=(f"{names[k]} " if len(group) > 1 or not separate else "") + f"cycle {c}")
+            if k < len(analyses):
+                for p in analyses[k].peaks:
+                    ax.plot([p.potential_V], [factor * p.current], "x", ms=6, mew=1.5,
+                            color=colour_of.get(p.cycle, "k"))
+        ax.set_ylabel(f"Current [{shown}]")
+        ax.axhline(0, color="0.6", lw=0.6)
+        ax.legend(fontsize=7, ncols=2 if sum(len(items[k].cycles) for k in group) > 6 else 1)
+        if separate:
+            ax.set_title(names[group[0]], fontsize=8)
+    axes[-1].set_xlabel("Potential [V]")
+    note = "anodic current positive; peaks marked x"
+    if separate:
+        note += "; a panel per file (their currents differ by more than 10x or in unit)"
+    fig.suptitle(_wrapped(note), fontsize=8)
     return fig
 
 

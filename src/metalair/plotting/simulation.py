@@ -160,31 +160,36 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
     cyc = table["Cycle"]
     ax_e.plot(cyc, table["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
     ax_e.plot(cyc, table["End-of-discharge voltage [V]"], "-", color="#c0392b", lw=1.2, label="end of discharge")
-    if life.first_failed_cycle is not None:
-        ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1)
-        ax_e.text(life.first_failed_cycle, ax_e.get_ylim()[0], f" first failure: cycle {life.first_failed_cycle}",
-                  rotation=90, va="bottom", fontsize=8)
+    if life.first_failed_cycle is not None:  # named in the legend, which is placed off the curves
+        ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1,
+                     label=f"first failure: cycle {life.first_failed_cycle}")
     ax_e.set_xlabel("Cycle number")
     ax_e.set_ylabel(_VOLTAGE_LABEL)
     ax_e.set_title(title)
     ax_e.grid(alpha=0.3)
     ax_e.legend(fontsize=8)
     if solution is not None and len(solution):
+        from matplotlib.lines import Line2D
+
         cmap = colormaps["viridis"]
         kept = sorted({int(c) for c in solution["Cycle"]} - {0})
         step, q, v = solution["Step"], solution["Capacity [mAh/g]"], solution["Voltage [V]"]
+        handles = []
         for i, c in enumerate(kept):
-            color = cmap(i / max(1, len(kept) - 1))
+            color = cmap(0.85 * i / max(1, len(kept) - 1))  # not the pale yellow end: it hardly shows on white
+            handles.append(Line2D([], [], color=color, lw=1.3, label=f"cycle {c}"))
             for s in solution.steps:
                 if s.cycle != c or s.kind not in ("discharge", "charge"):
                     continue
                 m = step == s.index
-                ax_p.plot(q[m], v[m], color=color, lw=1.3, label=f"cycle {c}" if s.kind == "discharge" else None)
+                ax_p.plot(q[m], v[m], "-" if s.kind == "discharge" else "--", color=color, lw=1.3)
+        handles += [Line2D([], [], color="0.2", ls="-", lw=1.3, label="discharge"),
+                    Line2D([], [], color="0.2", ls="--", lw=1.3, label="charge")]
         ax_p.set_xlabel("Capacity in step [mAh/g]")
         ax_p.set_ylabel(_VOLTAGE_LABEL)
         ax_p.set_title("Voltage profiles of selected cycles")
         ax_p.grid(alpha=0.3)
-        ax_p.legend(fontsize=8)
+        ax_p.legend(handles=handles, fontsize=8, ncols=2)
     return fig
 
 

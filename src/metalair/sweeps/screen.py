@@ -197,7 +197,7 @@ def run_screen(
         values = [v for v in ("cycle_life", "polarisation_V") if v in cols]
         if values:
             try:
-                from metalair.plotting.design import plot_screen_maps
+                from metalair.plotting.design import plot_screen_maps, protocol_units
                 from metalair.plotting.simulation import save_figure
 
                 data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values)}
@@ -211,7 +211,7 @@ def run_screen(
                 fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
                                        title=f"{len(cands)} candidates, base {settings.catalyst}; stars: built-in "
                                        "catalysts at their own descriptors (mean over states), filled with their own "
-                                       "simulated value")
+                                       "simulated value", units=protocol_units(settings.protocol))
                 save_figure(fig, out / "map.png")
                 files["map"] = str(out / "map.png")
             except ImportError:  # pragma: no cover - no matplotlib
@@ -221,12 +221,13 @@ def run_screen(
         try:
             import numpy as np
 
-            from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response
+            from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response, protocol_units
             from metalair.plotting.simulation import save_figure
 
             data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
             if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
-                fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}")
+                fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}",
+                                          units=protocol_units(settings.protocol))
                 save_figure(fig, out / "response.png")
                 files["response"] = str(out / "response.png")
         except ImportError:  # pragma: no cover - no matplotlib
