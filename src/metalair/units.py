@@ -165,6 +165,13 @@ UNITS: dict[str, tuple[str, float]] = {
     "°C": ("temperature", 1.0),
     "C": ("temperature", 1.0),
     "degC": ("temperature", 1.0),
+    # pressure (gas partial pressures) -> Pa; the standard atmosphere is 101325 Pa by definition
+    "Pa": ("pressure", 1.0),
+    "kPa": ("pressure", 1e3),
+    "MPa": ("pressure", 1e6),
+    "mbar": ("pressure", 1e2),
+    "bar": ("pressure", 1e5),
+    "atm": ("pressure", 101325.0),
     # frequency -> Hz
     "Hz": ("frequency", 1.0),
     "kHz": ("frequency", 1e3),

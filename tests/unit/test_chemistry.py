@@ -443,3 +443,19 @@ def test_get_chemistry_aliases_and_suggestions() -> None:
     assert get_chemistry("K") is POTASSIUM
     with pytest.raises(ParameterError, match="Did you mean 'sodium'"):
         get_chemistry("sodum")
+
+
+def test_environment_takes_pressures_and_temperature_with_their_units():
+    """A bare number is Pa (or K), as documented; written with a unit it is converted, and a wrong or
+    missing unit in a string says how to write it."""
+    from metalair.chemistry import Environment
+    from metalair.errors import ParameterError
+
+    e = Environment("humid O2", "25 °C", "1 atm", 0.0, "3.17 kPa", total_pressure="1.05 bar")
+    assert (e.temperature, e.p_O2, e.p_H2O, e.total_pressure) == (298.15, 101325.0, 3170.0, 105000.0)
+    assert Environment("air", 298.15, 21000.0, 40.0, 633.4) == Environment("air", "298.15 K", "21 kPa", "40 Pa",
+                                                                              "6.334 mbar")
+    with pytest.raises(ParameterError, match=r"Environment\('x'\)\.p_O2: unknown unit 'parsecs'"):
+        Environment("x", 298.15, "21 parsecs", 0.0, 0.0)
+    with pytest.raises(ParameterError, match=r"p_O2: '21' has no unit: write it with one, e.g. '21 Pa'"):
+        Environment("x", 298.15, "21", 0.0, 0.0)

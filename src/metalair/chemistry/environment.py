@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from metalair.chemistry.species import _finite, did_you_mean
 from metalair.constants import P_STD
 from metalair.errors import ParameterError
+from metalair.units import parse_quantity
 
 __all__ = [
     "Environment",
@@ -103,11 +104,12 @@ class Environment:
     ----------
     name : str
         A label (``"ambient air"``).
-    temperature : float
-        Temperature [K], 200–400 K.
-    p_O2, p_CO2, p_H2O : float
-        Partial pressures of O2, CO2 and water vapour [Pa], finite and ≥ 0.
-    total_pressure : float, optional
+    temperature : float or str
+        Temperature [K], 200–400 K; or with its unit (``"25 °C"``, ``"298 K"``).
+    p_O2, p_CO2, p_H2O : float or str
+        Partial pressures of O2, CO2 and water vapour [Pa], finite and ≥ 0;
+        or with a unit (``"21 kPa"``, ``"0.21 bar"``, ``"1 atm"``).
+    total_pressure : float or str, optional
         Total gas pressure [Pa], default 1e5 (1 bar). The partial pressures
         must not add up to more than this; the rest is inert (N2, Ar).
 
@@ -127,6 +129,14 @@ class Environment:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ParameterError(f"Environment.name must be a non-empty string, got {self.name!r}")
         owner = f"Environment({self.name!r})"
+        for field_name, dimension in (("temperature", "temperature"), ("total_pressure", "pressure"),
+                                      *((f, "pressure") for f in _GAS_FIELDS.values())):
+            value = getattr(self, field_name)
+            if isinstance(value, str):  # a value with its unit, e.g. "21 kPa", "25 °C"
+                try:
+                    object.__setattr__(self, field_name, parse_quantity(value, dimension))
+                except ParameterError as exc:
+                    raise ParameterError(f"{owner}.{field_name}: {exc}") from None
         object.__setattr__(
             self, "temperature", _finite(owner, "temperature", self.temperature, T_MIN, T_MAX, unit="K")
         )
