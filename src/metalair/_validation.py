@@ -15,7 +15,19 @@ from metalair.errors import ParameterError
 
 def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float = math.inf,
                 lo_open: bool = False, hi_open: bool = False, unit: str = "") -> float:
-    """Return ``value`` as float if finite and inside the range, else raise ParameterError."""
+    """Return ``value`` as float if finite and inside the range, else raise ParameterError.
+
+    A field with a ``unit`` that :data:`metalair.units.UNITS` knows also takes the value as text with any
+    unit of the same dimension (``"64.5 mAh/g"`` for a capacity in C/kg), converted to ``unit``.
+    """
+    if isinstance(value, str) and unit:
+        from metalair.units import UNITS, parse_quantity, to_user
+
+        if unit in UNITS:
+            try:
+                value = float(to_user(parse_quantity(value, UNITS[unit][0]), unit))
+            except ParameterError as exc:
+                raise ParameterError(f"{owner}.{name}: {exc}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParameterError(f"{owner}.{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)

@@ -165,6 +165,13 @@ UNITS: dict[str, tuple[str, float]] = {
     "°C": ("temperature", 1.0),
     "C": ("temperature", 1.0),
     "degC": ("temperature", 1.0),
+    # catalyst loading per electrode area -> kg/m²
+    "kg/m²": ("areal loading", 1.0),
+    "g/m²": ("areal loading", 1e-3),
+    "mg/cm²": ("areal loading", 1e-2),
+    # surface area per mass -> m²/kg
+    "m²/kg": ("specific area", 1.0),
+    "m²/g": ("specific area", 1e3),
     # pressure (gas partial pressures) -> Pa; the standard atmosphere is 101325 Pa by definition
     "Pa": ("pressure", 1.0),
     "kPa": ("pressure", 1e3),
@@ -250,8 +257,8 @@ def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:
     dim, factor = UNITS[unit]
     if dimension is not None and dim != dimension:
         allowed = _allowed(dimension)
-        raise ParameterError(f"unit {unit!r} is a {dim} unit, but a {dimension} is needed here; use one of: "
-                             f"{', '.join(allowed)}")
+        raise ParameterError(f"unit {unit!r} is {_a(dim)} {dim} unit, but {_a(dimension)} {dimension} is needed "
+                             f"here; use one of: {', '.join(allowed)}")
     return dim, factor
 
 
@@ -267,6 +274,11 @@ def is_bare_number(text: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _a(noun: str) -> str:
+    """The indefinite article of ``noun`` ("a specific capacity", "an areal loading")."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def parse_quantity(text: str, dimension: str | None = None) -> float:
@@ -316,7 +328,8 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     if dimension is not None and dim != dimension:
         allowed = _allowed(dimension)
         raise ParameterError(
-            f"{text!r} is a {dim}, but a {dimension} is needed here; use one of: {', '.join(allowed)}"
+            f"{text!r} is {_a(dim)} {dim}, but {_a(dimension)} {dimension} is needed here; "
+            f"use one of: {', '.join(allowed)}"
         )
     if not math.isfinite(value):
         raise ParameterError(f"{text!r} is not a finite number")

@@ -49,3 +49,21 @@ def test_reader_units_convert_to_si():
     assert from_user(1.0, "Ω cm2", "area-specific resistance") == pytest.approx(1e-4)
     assert from_user(1.0, "mA/cm²", "current density") == pytest.approx(10.0)
     assert from_user(60.0, "nmol/min", "amount rate") == pytest.approx(1e-9)
+
+
+def test_a_validated_field_takes_its_value_with_any_unit_of_its_dimension():
+    """Fields stored in SI (a host couple's capacity in C/kg, the loading in kg/m², the specific area in
+    m²/kg) take text with a unit, converted through the units module; a bare number in text is refused
+    with how to write it; a bare number stays SI as documented."""
+    import metalair as ma
+    from metalair.catalysts.base import HostCouple
+    from metalair.errors import ParameterError
+
+    assert HostCouple("Ru", 3.3, "64.5 mAh/g").capacity == pytest.approx(64.5 * 3600.0)
+    assert HostCouple("Ru", "3.3 V", 232200.0).standard_potential == 3.3
+    p = ma.DEFAULT_PARAMETERS.replace(loading="0.5 mg/cm²", specific_area="20 m²/g")
+    assert p.loading == pytest.approx(0.005) and p.specific_area == pytest.approx(20000.0)
+    with pytest.raises(ParameterError, match=r"HostCouple.capacity: '64.5' has no unit: write it with one"):
+        HostCouple("Ru", 3.3, "64.5")
+    with pytest.raises(ParameterError, match=r"loading: '0.5 mAh/g' is a specific capacity, but an? areal loading"):
+        ma.DEFAULT_PARAMETERS.replace(loading="0.5 mAh/g")
