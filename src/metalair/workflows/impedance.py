@@ -71,28 +71,26 @@ def default_frequencies(f_min: float | str = 1e-3, f_max: float | str = 1e6, poi
     return np.logspace(np.log10(hi), np.log10(lo), int(points))
 
 
+def _specific_current(value: Any, name: str, example: str, what: str = "a specific current") -> float:
+    """A specific current given as text with its unit (``"10 mA/g"``) in A/kg; a bare number is refused."""
+    if isinstance(value, str) and not is_bare_number(value):
+        try:
+            return float(parse_quantity(value, "specific current"))
+        except ParameterError as exc:
+            raise ParameterError(f"{name}: {exc}") from None
+    if isinstance(value, (str, int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        raise ParameterError(f"{name}={value!r} is ambiguous: write {name}='{float(value):g} mA/g' ({what})")
+    raise ParameterError(f"{name} = {value!r} must be a specific current with its unit, e.g. '{example}'")
+
+
 def _bias(bias: Any) -> float:
-    """A DC current text (``"10 mA/g"``) in A/kg; a bare number is refused (mA/g? A/g? A?)."""
-    if isinstance(bias, str) and not is_bare_number(bias):
-        return float(parse_quantity(bias, "specific current"))
-    if isinstance(bias, (str, int, float, np.integer, np.floating)) and not isinstance(bias, bool):
-        number = float(bias)
-        raise ParameterError(f"bias={bias!r} is ambiguous: write bias='{number:g} mA/g' (a specific current, "
-                             "discharge positive)")
-    raise ParameterError(f"bias = {bias!r} must be a specific current with its unit, e.g. '10 mA/g'")
+    """The DC current during a measurement in A/kg (discharge positive); a bare number is refused (mA/g? A?)."""
+    return _specific_current(bias, "bias", "10 mA/g", "a specific current, discharge positive")
 
 
 def _current(current: Any) -> float:
     """The discharge current of :func:`spectra_along` in A/kg, from a text with its unit."""
-    if isinstance(current, str) and not is_bare_number(current):
-        try:
-            return float(parse_quantity(current, "specific current"))
-        except ParameterError as exc:
-            raise ParameterError(f"current: {exc}") from None
-    if isinstance(current, (str, int, float, np.integer, np.floating)) and not isinstance(current, bool):
-        raise ParameterError(f"current={current!r} is ambiguous: write current='{float(current):g} mA/g' "
-                             "(a specific current)")
-    raise ParameterError(f"current = {current!r} must be a specific current with its unit, e.g. '100 mA/g'")
+    return _specific_current(current, "current", "100 mA/g")
 
 
 def _capacity_mAh_g(q: Any) -> float:
