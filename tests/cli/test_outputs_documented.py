@@ -1,0 +1,46 @@
+"""docs/outputs.md lists every key the simulation commands write, and nothing they do not write."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from metalair.cli.app import app
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "outputs.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = DOC.index(title)
+    end = DOC.find("\n## ", start + 1)
+    return DOC[start:] if end < 0 else DOC[start:end]
+
+
+def _documented(section: str) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", section))
+
+
+def test_simulate_and_cycle_outputs_are_documented(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(app, ["simulate", "--out", str(tmp_path / "s"), "--no-plot"]).exit_code == 0
+    assert runner.invoke(app, ["cycle", "--cycles", "5", "--out", str(tmp_path / "c"), "--no-plot"]).exit_code == 0
+
+    simulate = _documented(_section("## `metalair simulate`"))
+    keys = set(json.loads((tmp_path / "s" / "NLRO_summary.json").read_text()))
+    assert keys <= simulate, f"undocumented summary keys: {sorted(keys - simulate)}"
+
+    cycle = _documented(_section("## `metalair cycle`"))
+    keys = set(json.loads((tmp_path / "c" / "summary.json").read_text()))
+    assert keys <= cycle, f"undocumented summary keys: {sorted(keys - cycle)}"
+    with open(tmp_path / "c" / "cycles.csv", newline="", encoding="utf-8") as fh:
+        columns = set(next(csv.reader(fh)))
+    assert columns <= cycle, f"undocumented columns: {sorted(columns - cycle)}"
+    # nothing documented that the cycle command does not write (keys and columns together)
+    written = keys | columns
+    table_names = {name for name in cycle if name.endswith("]") or name == "Cycle" or name.islower()}
+    stale = {n for n in table_names if "_" in n or n.endswith("]") or n == "Cycle"} - written - {"CycleLife"}
+    assert not stale, f"documented but not written: {sorted(stale)}"
