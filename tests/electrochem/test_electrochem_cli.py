@@ -80,6 +80,9 @@ def test_cv_command_overlays_several_files(data_file, tmp_path):
     assert (tmp_path / "o" / "cv_overlay.png").stat().st_size > 0
     rows = (tmp_path / "o" / "cv_peaks.csv").read_text().splitlines()
     assert rows[0].startswith("file,cycle,peak,potential [V]") and len(rows) >= 5
+    header = rows[0].split(",")
+    first = dict(zip(header, rows[1].split(",")))
+    assert first["current unit"] == "A" and first["charge unit"] == "C"  # each row says its units
 
 
 def test_dems_command(tmp_path):

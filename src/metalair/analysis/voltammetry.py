@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import ParameterError
-from metalair.tables.voltammetry import Voltammogram
+from metalair.tables.voltammetry import CHARGE_UNITS, Voltammogram
 
 __all__ = ["CVPeak", "CVAnalysis", "find_cv_peaks", "analyze_cv", "voltammogram_from_solution", "SOLUTION_KEYS"]
 
@@ -59,7 +59,11 @@ SOLUTION_KEYS = {"time": "Time [s]", "voltage": "Voltage [V]", "current": "Curre
 
 @dataclass(frozen=True)
 class CVPeak:
-    """One CV peak (current in the voltammogram's unit, anodic positive)."""
+    """One CV peak, anodic positive.
+
+    Current and height are in the voltammogram's ``current_unit``, the charge in the matching
+    :data:`~metalair.tables.voltammetry.CHARGE_UNITS` unit.
+    """
 
     cycle: int
     direction: str  # "anodic" or "cathodic"
@@ -87,7 +91,7 @@ class CVAnalysis:
     def table(self) -> str:
         """Plain-text table of the peaks."""
         u = self.voltammogram.current_unit
-        q = "C" if u == "A" else ("C/kg" if u == "A/kg" else "C/m²")
+        q = CHARGE_UNITS[u]
         lines = [f"{'cycle':>5}  {'peak':>8}  {'E [V]':>8}  {'i [' + u + ']':>12}  {'Q [' + q + ']':>12}  "
                  f"{'FWHM [V]':>9}  {'onset [V]':>9}"]
         for p in self.peaks:

@@ -22,10 +22,12 @@ import numpy as np
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
 
-__all__ = ["Voltammogram", "CURRENT_UNITS", "cycles_from_potential"]
+__all__ = ["Voltammogram", "CURRENT_UNITS", "CHARGE_UNITS", "cycles_from_potential"]
 
 #: Units a voltammogram's current may carry.
 CURRENT_UNITS: tuple[str, ...] = ("A", "A/kg", "A/m²")
+#: The unit of a charge (current × time) for each current unit.
+CHARGE_UNITS: dict[str, str] = {"A": "C", "A/kg": "C/kg", "A/m²": "C/m²"}
 
 
 def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 
 from metalair._files import atomic_write_json, write_csv_rows
 from metalair.errors import MetalairError
+from metalair.tables.voltammetry import CHARGE_UNITS
 
 __all__ = ["analyse_impedance_file", "analyse_cv_files", "analyse_dems_files"]
 
@@ -158,13 +159,13 @@ def analyse_cv_files(
         per_file.append({"file": Path(p).name, "cycles": v.cycles, "current_unit": v.current_unit,
                          "separation_V": a.separation_V, "table": a.table()})
         for pk in a.peaks:
-            rows.append([Path(p).name, pk.cycle, pk.direction, pk.potential_V, pk.current, v.current_unit,
-                         pk.height, pk.charge, pk.fwhm_V, pk.onset_V])
+            rows.append([Path(p).name, pk.cycle, pk.direction, pk.potential_V, pk.current, pk.height,
+                         v.current_unit, pk.charge, CHARGE_UNITS[v.current_unit], pk.fwhm_V, pk.onset_V])
     written: list[str] = []
     notes: list[str] = []
     written.append(str(write_csv_rows(out / "cv_peaks.csv", [
-        "file", "cycle", "peak", "potential [V]", "current", "current unit", "height", "charge", "FWHM [V]",
-        "onset [V]"], rows)))
+        "file", "cycle", "peak", "potential [V]", "current", "height", "current unit", "charge", "charge unit",
+        "FWHM [V]", "onset [V]"], rows)))
     _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes)
     summary = {"files": per_file, "notes": notes, "written": written}
     written.append(_json(out / "cv_summary.json", summary))
