@@ -703,13 +703,10 @@ def dask_mapper(scheduler: Any = "local", n_workers: int | None = None, *,
     words = _words(cli)
     scheduler = check_scheduler(scheduler, words["scheduler"], allow_client=not cli)
     if isinstance(scheduler, str) and scheduler == "serial":
+        from metalair.calibration.runs import parallel_map
+
         def serial(fn: Callable[[Any], Any], items: Sequence[Any], progress: Any = None) -> list[Any]:
-            out = []
-            for k, x in enumerate(items):
-                out.append(fn(x))
-                if progress:
-                    progress(k + 1, len(items))
-            return out
+            return parallel_map(fn, items, workers=1, progress=progress)  # one worker: in this process
 
         yield serial
         return
