@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from metalair.analysis.fitting import fit_model
 from metalair.cli.app import app
 from metalair.errors import ParameterError
 from metalair.io import CyclerData, read
+from metalair.models.parameters import DEFAULT_PARAMETERS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from datafiles import data_getter
@@ -51,8 +53,10 @@ def test_fit_model_refuses_arguments_of_the_wrong_type():
 
 def test_bounds_of_a_log_parameter_must_be_positive():
     d = _record()
+    base = DEFAULT_PARAMETERS.i0_dec_NaO2  # the hint spans the shipped value x 10^+-2
+    hint = re.escape(f"({base / 100:.3g}, {base * 100:.3g})")
     with pytest.raises(ParameterError, match=r"bounds\['i0_dec_NaO2'\] = \(-1, 1\): i0_dec_NaO2 is fitted in log10 "
-                                             r"space, so both bounds must be positive; give e\.g\. \(5e-05, 0\.5\)"):
+                                             r"space, so both bounds must be positive; give e\.g\. " + hint):
         fit_model(d, "NLRO", ["i0_dec_NaO2"], bounds={"i0_dec_NaO2": (-1.0, 1.0)})
     with pytest.raises(ParameterError, match=r"bounds\['i0_dec_NaO2'\] = \(0, 1\): .*both bounds must be positive"):
         fit_model(d, "NLRO", ["i0_dec_NaO2"], bounds={"i0_dec_NaO2": (0.0, 1.0)})

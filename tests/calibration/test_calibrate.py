@@ -12,6 +12,9 @@ from metalair.calibration import builtin_targets, calibrate
 from metalair.calibration.runs import Evaluator, evaluate_targets
 from metalair.calibration.targets import Target
 from metalair.errors import ParameterError
+from metalair.models.parameters import DEFAULT_PARAMETERS
+
+BETA_FE = DEFAULT_PARAMETERS.beta_fe  # the shipped value
 
 #: a short protocol: 1500 mAh/g discharge, then a full charge
 SHORT = "Discharge at 200 mA/g for 1500 mAh/g or until 1.5 V; Charge at 200 mA/g until 4.8 V"
@@ -72,12 +75,12 @@ def test_evaluator_checkpoint_resumes_without_model_runs(tmp_path):
     tg = builtin_targets(["P4-RuO2"])
     ck = tmp_path / "ck.json"
     ev = Evaluator(tg, checkpoint=ck, workers=1)
-    a = ev.evaluate({"beta_fe": 0.395})
+    a = ev.evaluate({"beta_fe": BETA_FE})
     assert ev.n_model_runs == 1 and ck.is_file()
     ev2 = Evaluator(tg, checkpoint=ck, workers=1)
-    b = ev2.evaluate({"beta_fe": 0.395})
+    b = ev2.evaluate({"beta_fe": BETA_FE})
     assert ev2.n_model_runs == 0 and np.array_equal(a, b)
-    assert abs(a[0] - 0.971) < 0.02  # the shipped set's RuO2 polarisation (metalair validate: 0.9706 V)
+    assert abs(a[0] - 0.967) < 0.02  # the shipped set's RuO2 polarisation (metalair validate: 0.967 V)
     # a checkpoint of other targets is not reused
     ev3 = Evaluator(builtin_targets(["P4-NLRO"]), checkpoint=ck, workers=1)
     assert ev3.cache == {}
@@ -99,11 +102,11 @@ def test_one_parameter_from_p4_recovers_beta_fe(tmp_path):
     tg = builtin_targets(["P4"])
     res = calibrate(tg, ["beta_fe"], starts=2, seed=5, workers=1, progress=None, checkpoint=tmp_path / "c.json")
     lo, hi = res.fit.interval("beta_fe")
-    assert lo <= 0.395 <= hi and hi - lo < 0.2
+    assert lo <= BETA_FE <= hi and hi - lo < 0.2
     assert all(abs(s["values"]["beta_fe"] - res.fit["beta_fe"]) < 0.02 for s in res.starts)
     files = res.write(tmp_path / "out", figure=False)
     rows = (tmp_path / "out" / files["table"]).read_text().splitlines()
-    assert rows[0].startswith("parameter,base,value,ci95_low") and rows[1].startswith("beta_fe,0.395,")
+    assert rows[0].startswith("parameter,base,value,ci95_low") and rows[1].startswith(f"beta_fe,{BETA_FE},")
     doc = json.loads((tmp_path / "out" / "calibration.json").read_text())
     assert doc["fitted"] == ["beta_fe"] and math.isclose(doc["table"][0]["value"], res.fit["beta_fe"])
 

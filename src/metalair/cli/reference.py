@@ -51,10 +51,12 @@ def catalysts(
         n_targets = len(PUBLISHED) + 1  # + P11, the Ru valence by 3.5 V (4.45 +- 0.1)
         verdict = ("more fitted values than targets" if n_fit > n_targets else
                    "no more fitted values than targets")
+        parts = [f"{n_id} model values identified by the targets (metalair calibrate)"]
+        if n_weak:
+            parts.append(f"{n_weak} calibrated but not identifiable")
+        parts += [f"{n_held} held (no measured value to replace them)", f"{len(cat_rows)} host-couple positions"]
         typer.echo(f"{n_fit} fitted values against {n_targets} published quantitative targets ({len(PUBLISHED)} "
-                   f"calibration targets and P11): {n_id} model values identified by the targets (metalair "
-                   f"calibrate), {n_weak} calibrated but not identifiable, {n_held} held (no measured value to "
-                   f"replace them), {len(cat_rows)} host-couple positions: {verdict}.")
+                   f"calibration targets and P11): {', '.join(parts)}: {verdict}.")
         return
 
     for cat in CATALYSTS.values():

@@ -130,7 +130,6 @@ class Constants(NamedTuple):
     beta_binding: float
     beta_fe: float
     binding_ref: float
-    desorption_current_ref: float
     gamma_ads: float
     d_band_ref: float
     solution_blocking: float

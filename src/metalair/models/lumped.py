@@ -200,7 +200,7 @@ class LumpedAirElectrode:
             contact_NaO2=contact["NaO2"], contact_Na2O2=contact["Na2O2"], contact_Na2CO3=contact["Na2CO3"],
             contact_residue=contact["Residue"],
             gamma_d=p.gamma_d, beta_binding=p.beta_binding, beta_fe=p.beta_fe, binding_ref=p.binding_ref,
-            desorption_current_ref=p.desorption_current_ref, gamma_ads=p.gamma_ads, d_band_ref=p.d_band_ref,
+            gamma_ads=p.gamma_ads, d_band_ref=p.d_band_ref,
             solution_blocking=p.solution_blocking, film_blocking=p.film_blocking, residue_blocking=p.residue_blocking,
             tunnel_length=p.tunnel_length, tunnel_width=p.tunnel_width, residue_monolayer=p.residue_monolayer,
             residue_passivation_decades=p.residue_passivation_decades,

@@ -60,9 +60,9 @@ TOL_P5_RUO2_PCT = _PUB[("P5", "RuO2", "charge_recovered")][1]
 #: Which rows are calibrations: the fitted values (models.parameters.FITTED, and the NLRO host couples'
 #: positions) that were set from that observation. Every other row is a prediction.
 CALIBRATED_BY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("P2", "NLRO"): ("desorption_current_ref", "solution_blocking"),
+    ("P2", "NLRO"): ("i0_form_NaO2", "solution_blocking"),
     ("P2", "RuO2"): ("film_blocking", "gamma_ads", "k_electrolyte_attack"),
-    ("P3", "NLRO"): ("i0_dec_NaO2", "i0_dec_Na2O2", "i0_dec_Na2CO3"),
+    ("P3", "NLRO"): ("i0_dec_Na2O2", "i0_dec_Na2CO3"),
     ("P4", "NLRO"): ("k_disproportionation",), ("P4", "RuO2"): ("beta_fe",),
     ("P5", "RuO2"): ("k_carbonation",),
     ("P6", "RuO2"): ("residue_blocking",),
