@@ -20,6 +20,7 @@ import metalair.models.parameters as parameters_module
 from metalair.catalysts import Catalyst, Descriptors, HostCouple, get_catalyst
 from metalair.errors import ParameterError
 from metalair.models.lumped import LumpedAirElectrode
+from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
 
 def _captured_spec() -> dict:
@@ -262,3 +263,12 @@ def test_catalysts_parameters_prints_the_count_against_the_targets():
             f"quantitative targets") in out
     assert f"{len(FITTED) - len(NOT_IDENTIFIABLE)} model values identified" in out
     assert "NLRO: Ru4+/Ru4.45+ standard_potential" in out
+
+
+def test_a_removed_field_says_what_replaced_it():
+    """desorption_current_ref became i0_form_NaO2 (Horstmann et al. 2013): an old script is told so."""
+    with pytest.raises(ParameterError, match=r"no field 'desorption_current_ref': removed after 0\.2\.0.*"
+                                             r"set i0_form_NaO2 instead"):
+        DEFAULT_PARAMETERS.replace(desorption_current_ref=0.045)
+    with pytest.raises(ParameterError, match="set i0_form_NaO2 instead"):
+        LumpedParameters.allowed_range("desorption_current_ref")

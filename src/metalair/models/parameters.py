@@ -11,6 +11,7 @@ every catalyst.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 
 from metalair._validation import between, nonneg, pos, validate_fields
@@ -74,6 +75,24 @@ RANGES: dict = {
     "oxidised_electrolyte_molar_volume": pos("m³/mol"),
     "initial_potential": between(0.0, 6.0, "V", lo_open=True, hi_open=True),
 }
+
+
+#: Fields that were removed, with what replaced them (said when an old script or file names one).
+REMOVED: dict[str, str] = {
+    "desorption_current_ref": "removed after 0.2.0: the current at which superoxide growth turns from the solution "
+                              "route to a surface film is now i0_form_NaO2, the cathode exchange current "
+                              "(Horstmann et al., J. Phys. Chem. Lett. 4, 4217 (2013)); set i0_form_NaO2 instead",
+}
+
+
+def _unknown_field(name: str, known: Iterable[str]) -> str:
+    """The message for a field LumpedParameters does not have: what replaced it, or the closest names."""
+    if name in REMOVED:
+        return f"LumpedParameters has no field {name!r}: {REMOVED[name]}"
+    import difflib
+
+    hint = difflib.get_close_matches(name, list(known), n=3)
+    return f"LumpedParameters has no field {name!r}" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
 
 
 @dataclass(frozen=True)
@@ -146,11 +165,7 @@ class LumpedParameters:
     def allowed_range(name: str) -> tuple:
         """(low, high, low_open, high_open, unit) accepted for field ``name``."""
         if name not in RANGES:
-            import difflib
-
-            hint = difflib.get_close_matches(name, RANGES, n=3)
-            raise ParameterError(f"LumpedParameters has no field {name!r}"
-                                 + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""))
+            raise ParameterError(_unknown_field(name, RANGES))
         return RANGES[name]
 
     def replace(self, **changes) -> LumpedParameters:
@@ -158,13 +173,7 @@ class LumpedParameters:
         known = {f.name for f in fields(self)}
         for name in changes:
             if name not in known:
-                import difflib
-
-                hint = difflib.get_close_matches(name, known, n=3)
-                raise ParameterError(
-                    f"LumpedParameters has no field {name!r}"
-                    + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
-                )
+                raise ParameterError(_unknown_field(name, known))
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
