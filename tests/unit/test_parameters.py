@@ -272,3 +272,17 @@ def test_a_removed_field_says_what_replaced_it():
         DEFAULT_PARAMETERS.replace(desorption_current_ref=0.045)
     with pytest.raises(ParameterError, match="set i0_form_NaO2 instead"):
         LumpedParameters.allowed_range("desorption_current_ref")
+
+
+def test_nao2_oxidation_exchange_current_is_hartmanns_overpotential():
+    """i0_dec_NaO2 is derived, not fitted: on the cell's 100 m² of surface per m² of electrode it oxidises
+    NaO2 at 0.2 mA/cm² of electrode with 0.1 V overpotential (Hartmann et al. 2013)."""
+    from metalair.physics.kinetics import butler_volmer_overpotential
+
+    p = DEFAULT_PARAMETERS
+    roughness = p.loading * p.specific_area
+    assert roughness == pytest.approx(100.0)
+    eta = butler_volmer_overpotential(2.0 / roughness, p.i0_dec_NaO2, T=298.15)
+    assert eta == pytest.approx(0.1, abs=5e-4)
+    assert "i0_dec_NaO2" not in parameters_module.FITTED
+    assert parameters_module.SOURCES["i0_dec_NaO2"].startswith("[D]")

@@ -221,7 +221,8 @@ SOURCES: dict[str, str] = {
                    "electrode (Hartmann et al., Nat. Mater. 12, 228 (2013), doi:10.1038/nmat3486; Hartmann et al., "
                    "Phys. Chem. Chem. Phys. 15, 11661 (2013), doi:10.1039/c3cp50930c), 0.292 A/m² of electrode, "
                    "spread over [A] 100 m² of surface per m² of electrode (this cell's loading x specific_area); "
-                   "Hartmann's bound of 0.2 V would give 4.1e-4 A/m². Held, not fitted: the published targets "
+                   "an estimate: the overpotentials are upper bounds ('as low as 100 mV', '< 200 mV'), so i0 is at "
+                   "least this, and 0.2 V would give 4.1e-4 A/m². Held, not fitted: the published targets "
                    "cannot identify it (95 % interval 2.4 decades, docs/calibration.md)",
     "i0_dec_Na2O2": "[F] 1.02e-14 A/m²: the intrinsic barrier of Na2O2 oxidation",
     "i0_dec_Na2CO3": "[F] 1.72e-17 A/m²: the intrinsic barrier of carbonate oxidation",
