@@ -19,7 +19,7 @@ ROOT = SRC / "metalair"
 
 #: Bottom to top. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"errors", "constants", "units", "_validation", "_files", "_jit", "_lazy", "_version"},
+    {"errors", "constants", "units", "_validation", "_files", "_jit", "_lazy", "_version", "_progress"},
     {"tables"},  # column tables (measured, simulated, summaries): used from the protocols upwards
     {"chemistry"},
     {"catalysts"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,9 +157,11 @@ def test_ensemble_options_are_checked_before_running(tmp_path, args, message):
     assert "runs)" not in res.output and not (tmp_path / "e").exists()
 
 
-def test_ensemble_progress_is_a_bar_redrawn_in_place(capsys):
+def test_ensemble_progress_is_a_bar_redrawn_in_place_on_a_terminal(capsys, monkeypatch):
     from metalair.cli.calibration import _bar
 
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("metalair._progress.time.monotonic", iter(range(0, 100, 1)).__next__)
     report = _bar("NLRO ensemble")
     for done in range(1, 6):
         report(done, 5)
@@ -166,3 +169,18 @@ def test_ensemble_progress_is_a_bar_redrawn_in_place(capsys):
     assert err.startswith("\rNLRO ensemble [") and err.endswith("] 100% (5/5 runs)\n")
     assert err.count("\r") == 5 and err.count("\n") == 1
     assert "\rNLRO ensemble [########............]  40% (2/5 runs)" in err
+
+
+def test_progress_in_a_log_is_a_few_whole_lines(capsys):
+    """Not a terminal (CI, a log file, a pipe): whole lines, one per tenth of the work, no carriage returns."""
+    from metalair.cli.calibration import _bar
+
+    report = _bar("NLRO ensemble")
+    for done in range(1, 66):
+        report(done, 65)
+    report(65, 65)  # the end is drawn once
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "\r" not in err and len(lines) == 11
+    assert lines[0] == "NLRO ensemble [....................]   1% (1/65 runs)"
+    assert lines[-1] == "NLRO ensemble [####################] 100% (65/65 runs)"

@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 
 import typer
 
+from metalair._progress import ProgressLine
+
 __all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "fail",
            "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
 
@@ -72,21 +74,9 @@ def stop_interrupted(manifest: Any, message: str) -> NoReturn:
     fail(f"{message}; what was written is in --out, marked partial in its manifest.json", EXIT_INTERRUPTED)
 
 
-def progress_bar(label: str) -> Callable[[int, int], None]:
-    """A small progress reporter on stderr: ``report(done, total)`` redraws a 20-character bar."""
-    state = {"last": -1}
-
-    def report(done: int, total: int) -> None:
-        pct = int(100 * done / max(total, 1))
-        if pct != state["last"] and (pct % 5 == 0 or done == total):
-            state["last"] = pct
-            bar = "#" * (pct // 5) + "." * (20 - pct // 5)
-            sys.stderr.write(f"\r{label} [{bar}] {pct:3d}% ({done}/{total} steps)")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
-    return report
+def progress_bar(label: str, unit: str = "steps") -> Callable[[int, int], None]:
+    """A progress reporter on stderr, ``report(done, total)`` (:class:`metalair._progress.ProgressLine`)."""
+    return ProgressLine(label, unit).update
 
 
 # the names command modules were first written against

@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import OVERWRITE_HELP, fail
+from metalair.cli._common import OVERWRITE_HELP, fail, progress_bar
 from metalair.errors import DataFormatError, MetalairError
 from metalair.units import convert
 
@@ -44,23 +44,8 @@ def _say(message: str) -> None:
 
 
 def _bar(label: str) -> Callable[[int, int], None]:
-    """A progress reporter on stderr like the package's other bars: ``label [####....]  40% (2/5 runs)``.
-
-    The line is redrawn in place (carriage return) and ended with a newline when ``done == total``.
-    """
-    state = {"last": -1}
-
-    def report(done: int, total: int) -> None:
-        pct = int(100 * done / max(total, 1))
-        if pct == state["last"] and done != total:
-            return
-        state["last"] = pct
-        bar = "#" * (pct // 5) + "." * (20 - pct // 5)
-        sys.stderr.write(f"\r{label} [{bar}] {pct:3d}% ({done}/{total} runs)")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-    return report
+    """A progress reporter on stderr like the package's other bars: ``label [####....]  40% (2/5 runs)``."""
+    return progress_bar(label, unit="runs")
 
 
 def calibrate_cmd(

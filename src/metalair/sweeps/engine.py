@@ -51,7 +51,6 @@ import json
 import math
 import os
 import re
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from metalair._files import atomic_write, atomic_write_text
+from metalair._progress import ProgressLine
 from metalair.errors import MetalairError, ParameterError
 
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
@@ -355,34 +355,27 @@ class SweepResult:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr: candidates done, rate, time left."""
+    """A one-line progress bar on stderr: candidates done, rate, time left.
 
-    def __init__(self, label: str = "sweep", stream: Any = None, min_interval_s: float = 0.5):
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
+    Drawn by :class:`metalair._progress.ProgressLine`.
+    """
+
+    def __init__(self, label: str = "sweep", stream: Any = None, min_interval_s: float = 0.5,
+                 interactive: bool | None = None):
         self.t0 = time.perf_counter()
-        self.last = -math.inf
-        self.min_interval_s = min_interval_s
+        self.line = ProgressLine(label, stream=stream, width=30, decimals=1, min_interval_s=min_interval_s,
+                                 interactive=interactive)
 
     def __call__(self, done: int, total: int, failed: int = 0, skipped: int = 0) -> None:
         """Report ``done`` of ``total`` candidates (``failed`` not ok, ``skipped`` from earlier runs)."""
-        now = time.perf_counter()
-        if done < total and now - self.last < self.min_interval_s:
-            return
-        self.last = now
-        el = now - self.t0
+        el = time.perf_counter() - self.t0
         ran = done - skipped
         rate = ran / el if el > 0 and ran > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else math.nan
-        frac = done / max(total, 1)
-        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
-        msg = (f"\r{self.label} [{bar}] {100 * frac:5.1f}% {done}/{total} candidates"
-               + (f", {failed} failed" if failed else "") + (f", {skipped} resumed" if skipped else "")
-               + f", {rate:.1f}/s" + (f", {eta:.0f} s left" if math.isfinite(eta) and done < total else "   "))
-        self.stream.write(msg)
-        if done >= total:
-            self.stream.write(f" ({el:.1f} s)\n")
-        self.stream.flush()
+        extra = (f" {done}/{total} candidates" + (f", {failed} failed" if failed else "")
+                 + (f", {skipped} resumed" if skipped else "") + f", {rate:.1f}/s"
+                 + (f", {eta:.0f} s left" if math.isfinite(eta) and done < total else ""))
+        self.line.update(done, total, extra, end=f" ({el:.1f} s)")
 
 
 def _is_client(obj: Any) -> bool:
