@@ -61,33 +61,35 @@ class ProgressLine:
         if finished and self._finished:
             return  # the end is drawn once
         self._finished = finished
-        frac = min(max(done / total, 0.0), 1.0) if total > 0 else 1.0
+        part = min(max(done, 0), total) if total > 0 else 1  # done, within 0..total
+        whole = total if total > 0 else 1
         now = time.monotonic()
         if self.interactive:
             if not finished and now - self._last_time < self.min_interval_s:
                 return
         else:
-            tenth = int(10 * frac)
+            tenth = 10 * part // whole
             if not finished and tenth == self._last_tenth:
                 return
             self._last_tenth = tenth
         self._last_time = now
-        filled = int(self.width * frac)
+        filled = self.width * part // whole
         bar = "#" * filled + "." * (self.width - filled)
         count = f" ({done}/{total} {self.unit})" if self.unit else ""
-        shown = int(100 * frac * 10**self.decimals) / 10**self.decimals  # rounded down: 100 % only at the end
+        scale = 10**self.decimals  # rounded down in integers (29/100 is 29 %, not 28.999...): 100 % only at the end
+        shown = part * 100 * scale // whole / scale
         pct = f"{shown:{3 + (self.decimals + 1 if self.decimals else 0)}.{self.decimals}f}%"
-        text = f"{self.label} [{bar}] {pct}{count}{extra}"
+        text = f"{self.label} [{bar}] {pct}{count}{extra}" + (end if finished else "")
         if self.interactive:
             pad = " " * max(self._last_len - len(text), 0)  # a shorter line must cover the longer one
             self._last_len = len(text)
             self.stream.write("\r" + text + pad)
             self._open = True
             if finished:
-                self.stream.write(end + "\n")
+                self.stream.write("\n")
                 self._open = False
         else:
-            self.stream.write(text + (end if finished else "") + "\n")
+            self.stream.write(text + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -96,6 +98,3 @@ class ProgressLine:
             self.stream.write("\n")
             self.stream.flush()
             self._open = False
-
-    def __call__(self, done: int, total: int) -> None:
-        self.update(done, total)

@@ -286,3 +286,19 @@ def test_nao2_oxidation_exchange_current_is_hartmanns_overpotential():
     assert eta == pytest.approx(0.1, abs=5e-4)
     assert "i0_dec_NaO2" not in parameters_module.FITTED
     assert parameters_module.SOURCES["i0_dec_NaO2"].startswith("[D]")
+
+
+def test_every_entry_point_says_what_replaced_a_removed_parameter(tmp_path):
+    """calibrate (Python and CLI) and a sweep over parameters give the same pointer to i0_form_NaO2."""
+    from typer.testing import CliRunner
+
+    from metalair.calibration import builtin_targets, calibrate
+    from metalair.cli.app import app
+    from metalair.sweeps.evaluate import _replace
+
+    with pytest.raises(ParameterError, match="set i0_form_NaO2 instead"):
+        calibrate(builtin_targets(["P4"]), ["desorption_current_ref"], progress=None)
+    res = CliRunner().invoke(app, ["calibrate", "--params", "desorption_current_ref", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1 and "set i0_form_NaO2 instead" in res.output
+    with pytest.raises(ParameterError, match="set i0_form_NaO2 instead"):
+        _replace(DEFAULT_PARAMETERS, {"desorption_current_ref": 0.05}, "LumpedParameters")

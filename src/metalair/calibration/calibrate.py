@@ -83,7 +83,7 @@ def _stderr_progress(message: str) -> None:
 
 
 def _resolve_names(parameters: Sequence[str] | str | None) -> list[str]:
-    from metalair.models.parameters import FITTED, RANGES
+    from metalair.models.parameters import FITTED, RANGES, REMOVED
 
     if parameters is None:
         return list(FITTED)
@@ -91,8 +91,10 @@ def _resolve_names(parameters: Sequence[str] | str | None) -> list[str]:
         parameters = [p.strip() for p in parameters.split(",") if p.strip()]
     names = list(dict.fromkeys(parameters))
     if not names:
-        raise ParameterError("no parameters to calibrate; name at least one (e.g. i0_dec_NaO2)")
+        raise ParameterError("no parameters to calibrate; name at least one (e.g. beta_fe)")
     for n in names:
+        if n in REMOVED:
+            raise ParameterError(f"unknown parameter {n!r}: {REMOVED[n]}")
         if n not in RANGES:
             import difflib
 

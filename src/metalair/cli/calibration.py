@@ -80,7 +80,7 @@ def calibrate_cmd(
 ) -> None:
     """Re-derive fitted parameters from published and/or measured targets; print and write the calibration table."""
     from metalair.calibration import builtin_targets, calibrate, load_targets, profile_likelihood, targets_from_cycler
-    from metalair.models.parameters import LumpedParameters
+    from metalair.models.parameters import REMOVED, LumpedParameters
     from metalair.workflows.outputs import begin_run, continue_run
 
     for option, value in (("--starts", starts), ("--max-iterations", max_iterations)):
@@ -91,8 +91,11 @@ def calibrate_cmd(
     known = {f.name for f in dataclasses.fields(LumpedParameters)}
     for name in _split(profile) + _split(params):
         if name not in known:
+            option = "--profile" if name in _split(profile) else "--params"
+            if name in REMOVED:
+                _fail(f"{option}: {name!r} is not a model parameter: {REMOVED[name]}")
             hint = difflib.get_close_matches(name, sorted(known), n=1)
-            _fail(f"{'--profile' if name in _split(profile) else '--params'}: {name!r} is not a model parameter"
+            _fail(f"{option}: {name!r} is not a model parameter"
                   + (f"; did you mean {hint[0]!r}?" if hint else " (see 'metalair catalysts --parameters')"))
     manifest = None
     try:

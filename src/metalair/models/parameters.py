@@ -221,8 +221,9 @@ SOURCES: dict[str, str] = {
                    "electrode (Hartmann et al., Nat. Mater. 12, 228 (2013), doi:10.1038/nmat3486; Hartmann et al., "
                    "Phys. Chem. Chem. Phys. 15, 11661 (2013), doi:10.1039/c3cp50930c), 0.292 A/m² of electrode, "
                    "spread over [A] 100 m² of surface per m² of electrode (this cell's loading x specific_area); "
-                   "an estimate: the overpotentials are upper bounds ('as low as 100 mV', '< 200 mV'), so i0 is at "
-                   "least this, and 0.2 V would give 4.1e-4 A/m². Held, not fitted: the published targets "
+                   "an estimate: it pairs the 0.1 V charge overpotential of the PCCP study with the 0.2 mA/cm² of the "
+                   "Nat. Mater. one, whose bound (< 0.2 V at 0.2 mA/cm²) gives only i0 >= 4.1e-4 A/m². Held, not "
+                   "fitted: the published targets "
                    "cannot identify it (95 % interval 2.4 decades, docs/calibration.md)",
     "i0_dec_Na2O2": "[F] 1.02e-14 A/m²: the intrinsic barrier of Na2O2 oxidation",
     "i0_dec_Na2CO3": "[F] 1.72e-17 A/m²: the intrinsic barrier of carbonate oxidation",
@@ -300,8 +301,8 @@ FITTED: dict[str, str] = {
                     "(|cos| 0.97, index 15.8): not identifiable",
     "k_disproportionation": "set for P4 (NLRO) through the Na2O2 share; collinear with the blocking values "
                             "(index 18.1)",
-    "k_electrolyte_attack": "set for P2/P6 (RuO2); insensitive at the optimum of all 9 (|S| 0.04 sigma/decade): "
-                            "not identifiable",
+    "k_electrolyte_attack": "set for P2/P6 (RuO2); a fit of all 11 fitted values selects it among 9, but at "
+                            "that optimum it is insensitive (|S| 0.04 sigma/decade): not identifiable",
 }
 
 #: The fitted values the published targets cannot identify (``metalair calibrate`` at the shipped set:

@@ -233,6 +233,10 @@ def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
     names = [f.name for f in dataclasses.fields(obj)]
     for k in changes:
         if k not in names:
+            from metalair.models.parameters import REMOVED, LumpedParameters
+
+            if isinstance(obj, LumpedParameters) and k in REMOVED:
+                raise ParameterError(f"{what} has no field {k!r}: {REMOVED[k]}")
             hint = difflib.get_close_matches(k, names, n=1)
             raise ParameterError(f"{what} has no field {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                                  + f" Fields: {', '.join(names)}")

@@ -10,7 +10,7 @@ from metalair._progress import ProgressLine
 __all__ = ["stderr_progress"]
 
 _STAGES = {"read": "reading", "steps": "summarising", "figures": "drawing figures", "fit": "fitting"}
-_UNITS = {"read": "", "steps": "steps", "fit": "model runs"}
+_UNITS = {"steps": "steps", "fit": "model runs"}
 
 
 def stderr_progress(label: str, stream: TextIO | None = None, *, min_interval_s: float = 0.2,
@@ -21,16 +21,17 @@ def stderr_progress(label: str, stream: TextIO | None = None, *, min_interval_s:
     ``min_interval_s`` seconds on a terminal, a line per tenth elsewhere, so it
     costs nothing measurable on a large file.
     """
-    state: dict[str, ProgressLine | str | None] = {"stage": None, "line": None}
+    stage_now: str | None = None
+    line: ProgressLine | None = None
 
     def report(stage: str, done: int, total: int) -> None:
-        line = state["line"]
-        if stage != state["stage"] or not isinstance(line, ProgressLine):
-            if isinstance(line, ProgressLine):
+        nonlocal stage_now, line
+        if line is None or stage != stage_now:
+            if line is not None:
                 line.close()
             line = ProgressLine(f"{label} {_STAGES.get(stage, stage)}", _UNITS.get(stage, ""), stream,
                                 min_interval_s=min_interval_s, interactive=interactive)
-            state["stage"], state["line"] = stage, line
+            stage_now = stage
         line.update(done, total)
 
     return report
