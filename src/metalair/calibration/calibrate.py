@@ -216,6 +216,9 @@ class CalibrationResult:
         Model values of the targets at the base and the calibrated parameters.
     predictions : list of dict
         Excluded targets: predicted value, 95 % band, pass against the tolerance.
+    dropped : dict
+        ``{name: why}``: selected at the first start, not identifiable at the optimum
+        (``select="auto"``), so held at the base value while the others were refitted.
     """
 
     targets: list[Target]
@@ -232,6 +235,8 @@ class CalibrationResult:
     n_model_runs: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
     predictions: list[dict[str, Any]] = field(default_factory=list)
+    #: Selected at the first start but not identifiable at the optimum: held at the base value, the rest refitted
+    dropped: dict[str, str] = field(default_factory=dict)
 
     @property
     def values(self) -> dict[str, float]:
@@ -257,12 +262,9 @@ class CalibrationResult:
                           "base_within_ci95": bool(math.isfinite(lo) and lo <= self.base[n] <= hi)})
                 spread = [s["values"][n] for s in self.starts if n in s.get("values", {})]
                 r["start_spread"] = f"{min(spread):.4g}-{max(spread):.4g}" if spread else ""
-                width = math.log10(hi / lo) if (math.isfinite(lo) and lo > 0 and math.isfinite(hi)) else math.inf
-                verdict = self.identifiability_start.verdicts.get(n, "identifiable")
-                if not math.isfinite(width):
-                    verdict = "not identifiable: fix from literature (singular at the optimum)"
-                elif width > 2.0:
-                    verdict = f"not identifiable: fix from literature (95 % interval spans {width:.1f} decades)"
+                verdict = _interval_verdict(self.fit, n) or self.identifiability_start.verdicts.get(n, "identifiable")
+                if verdict.startswith("not identifiable"):
+                    pass
                 elif idf.verdicts.get(n, "identifiable") != "identifiable":
                     verdict = "identifiable at the start; at the optimum " + idf.verdicts[n].split(": ", 1)[-1]
                 if n in self.fit.at_bounds:
@@ -272,7 +274,7 @@ class CalibrationResult:
             else:
                 r.update({"value": self.base[n], "ci95_low": math.nan, "ci95_high": math.nan, "ratio_to_base": 1.0,
                           "base_within_ci95": None, "start_spread": "",
-                          "verdict": self.identifiability_start.verdicts.get(n, "held")})
+                          "verdict": self.dropped.get(n) or self.identifiability_start.verdicts.get(n, "held")})
             rows.append(r)
         return rows
 
@@ -293,7 +295,9 @@ class CalibrationResult:
         head = (f"{'parameter':<{w}}  {'base':>10}  {'calibrated':>10}  {'95 % interval':>23}  {'in':>3}  "
                 f"{'identified by':<28}  verdict")
         lines = [f"calibration: {len(self.targets)} targets, {len(self.requested)} parameters requested, "
-                 f"{len(self.fitted)} fitted; chi2 = {self.chi2:.4g}; {len(self.starts)} start(s); "
+                 f"{len(self.fitted)} fitted; chi2 = {self.chi2:.4g}; "
+                 f"{sum(not s.get('refit') for s in self.starts)} start(s)"
+                 f"{' and a refit without ' + ', '.join(self.dropped) if self.dropped else ''}; "
                  f"{self.n_model_runs} model runs in {self.wall_time_s:.0f} s", head, "-" * len(head)]
         for r in rows:
             ci = (f"[{r['ci95_low']:.3g}, {r['ci95_high']:.3g}]" if math.isfinite(r["ci95_low"]) else "-")
@@ -330,7 +334,7 @@ class CalibrationResult:
                 "identifiability_start": self.identifiability_start.as_dict(),
                 "identifiability": self.identifiability.as_dict(), "chi2": self.chi2,
                 "wall_time_s": self.wall_time_s, "n_model_runs": self.n_model_runs, "settings": self.settings,
-                "predictions": self.predictions}
+                "predictions": self.predictions, "dropped": self.dropped}
 
     def write(self, out_dir: str | os.PathLike[str], figure: bool = True) -> dict[str, str]:
         """Write ``calibration.csv``, ``targets.csv``, ``correlation.csv``, ``calibration.json`` and a figure."""
@@ -361,6 +365,17 @@ class CalibrationResult:
             except ImportError:  # pragma: no cover - matplotlib missing
                 pass
         return files
+
+
+def _interval_verdict(fit: Any, name: str) -> str | None:
+    """"not identifiable: ..." when the fitted value's 95 % interval is singular or wider than 2 decades."""
+    lo, hi = fit.interval(name)
+    width = math.log10(hi / lo) if (math.isfinite(lo) and lo > 0 and math.isfinite(hi)) else math.inf
+    if not math.isfinite(width):
+        return "not identifiable: fix from literature (singular at the optimum)"
+    if width > 2.0:
+        return f"not identifiable: fix from literature (95 % interval spans {width:.1f} decades)"
+    return None
 
 
 def _perturbed_starts(names: Sequence[str], base: Mapping[str, float], bounds: Mapping[str, tuple[float, float]],
@@ -494,37 +509,58 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     if len(fitted) >= n_obj:
         raise ParameterError(f"{len(fitted)} parameters to fit from {n_obj} targets: fit fewer parameters "
                              "(or add targets) so there are more targets than parameters")
-    results = []
-    fit = None
-    if fitted:
-        held = {n: base_vals[n] for n in names if n not in fitted}
+    def fit_subset(subset: list[str], starts_: list[dict[str, float]], tag: str = "start"
+                   ) -> tuple[Any, list[dict[str, Any]]]:
+        """Fit ``subset`` from each start (the other requested values held at base); the best fit and the log."""
+        held = {n: base_vals[n] for n in names if n not in subset}
         sub = Problem(Evaluator(tg, base={**held_base, **held}, checkpoint=None, workers=workers, cache=ev.cache),
-                      tg, fitted, bounds, step_decades, exclude)
+                      tg, subset, bounds, step_decades, exclude)
         sub.ev.checkpoint = checkpoint
         sub.ev._signature = ev._signature
-        for k, s in enumerate(s_list):
-            x0 = [s[n] for n in fitted]
-            say(f"start {k + 1}/{len(s_list)}: " + ", ".join(f"{n}={v:.4g}" for n, v in zip(fitted, x0)))
+        log: list[dict[str, Any]] = []
+        best_fit = None
+        for k, s in enumerate(starts_):
+            x0 = [s[n] for n in subset]
+            say(f"{tag} {k + 1}/{len(starts_)}: " + ", ".join(f"{n}={v:.4g}" for n, v in zip(subset, x0)))
             n_before = len(sub.trace)
 
             def res_fn(x: np.ndarray, _k: int = k, _n0: int = n_before) -> np.ndarray:
                 r = sub.residuals(x)
-                say(f"  start {_k + 1}: evaluation {len(sub.trace) - _n0}, chi2 = {float(r @ r):.5g} "
-                    f"({sub.ev.n_model_runs} model runs, {time.perf_counter() - t_start:.0f} s)")
+                say(f"  {tag} {_k + 1}: evaluation {len(sub.trace) - _n0}, chi2 = {float(r @ r):.5g} "
+                    f"({ev.n_model_runs + sub.ev.n_model_runs} model runs, {time.perf_counter() - t_start:.0f} s)")
                 return r
-            f = fit_least_squares(res_fn, x0, names=fitted, bounds={n: bounds[n] for n in fitted},
-                                  jac=sub.jacobian_x, absolute_sigma=True, log_params=fitted,
+            f = fit_least_squares(res_fn, x0, names=subset, bounds={n: bounds[n] for n in subset},
+                                  jac=sub.jacobian_x, absolute_sigma=True, log_params=subset,
                                   max_nfev=max_iterations, tol=tol)
-            results.append({"start": dict(zip(fitted, map(float, x0))),
-                            "values": dict(zip(fitted, map(float, f.values))),
-                            "chi2": float(f.chi2), "success": bool(f.success), "message": f.message,
-                            "evaluations": int(f.n_evaluations)})
-            say(f"start {k + 1}: chi2 = {f.chi2:.5g}; "
-                + ", ".join(f"{n}={v:.4g}" for n, v in zip(fitted, f.values)))
-            if fit is None or f.chi2 < fit.chi2:
-                fit = f
+            log.append({"start": dict(zip(subset, map(float, x0))),
+                        "values": dict(zip(subset, map(float, f.values))),
+                        "chi2": float(f.chi2), "success": bool(f.success), "message": f.message,
+                        "evaluations": int(f.n_evaluations)} | ({"refit": True} if tag != "start" else {}))
+            say(f"{tag} {k + 1}: chi2 = {f.chi2:.5g}; " + ", ".join(f"{n}={v:.4g}" for n, v in zip(subset, f.values)))
+            if best_fit is None or f.chi2 < best_fit.chi2:
+                best_fit = f
         ev.n_model_runs += sub.ev.n_model_runs
         ev.model_time_s += sub.ev.model_time_s
+        return best_fit, log
+
+    results: list[dict[str, Any]] = []
+    fit = None
+    dropped: dict[str, str] = {}
+    if fitted:
+        fit, results = fit_subset(fitted, s_list)
+        if select == "auto" and fit is not None:
+            # a value selected at the first start can lose its identifiability on the way to the optimum
+            # (it drifts where the targets no longer see it): hold it at its base value and refit the rest
+            why = {n: v for n in fitted if (v := _interval_verdict(fit, n))}
+            if why and len(why) < len(fitted):
+                dropped = {n: f"not identifiable: fix from literature (selected at the first start; at the optimum, "
+                              f"value {fit[n]:.3g}, {v.split('(', 1)[1].rstrip(')')}); held at its base value, the "
+                              "others refitted" for n, v in why.items()}
+                fitted = [n for n in fitted if n not in why]
+                say("not identifiable at the optimum, held at the base value: " + ", ".join(why)
+                    + f"; refitting the other {len(fitted)} from the best start")
+                fit, more = fit_subset(fitted, [{n: float(fit[n]) for n in fitted}], tag="refit")
+                results += more
     best = dict(base_vals)
     if fit is not None:
         best.update({n: float(v) for n, v in zip(fit.names, fit.values)})
@@ -554,6 +590,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         targets=tg, requested=tuple(names), fitted=tuple(fitted), base=base_vals, fit=fit, starts=results,
         identifiability_start=idf0, identifiability=idf1, model_base=y_base, model_best=y_best,
         wall_time_s=time.perf_counter() - t_start, n_model_runs=ev.n_model_runs, predictions=predictions,
+        dropped=dropped,
         settings={"starts": len(s_list), "perturb": perturb, "seed": seed, "select": select, "threshold": threshold,
                   "bounds_decades": bounds_decades, "step_decades": step_decades, "max_iterations": max_iterations,
                   "tol": tol, "bounds": {n: list(b) for n, b in bounds.items()}})

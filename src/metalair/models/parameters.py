@@ -282,11 +282,11 @@ SOURCES: dict[str, str] = {
 
 #: Every fitted [F] value: the published observation(s) of Sun et al. (2025) that identify it, and how.
 FITTED: dict[str, str] = {
-    # identified by the published targets: `metalair calibrate --starts 3 --seed 2 --params <these 8>` at the
-    # shipped set (11 targets; i0_dec_NaO2 held at the value derived from Hartmann et al. (2013), the film/solution
-    # transition at i0_form_NaO2 after Horstmann et al. (2013)) ends at chi2 6.06 from all three starts, with rank 8,
-    # every singular value >= 1.96 sigma/decade and collinearity index 4.3; shipped rounded to 3 digits, each inside
-    # its 95 % interval (docs/calibration.md)
+    # identified by the published targets: `metalair calibrate --starts 3 --seed 2` at the shipped set (11 targets;
+    # i0_dec_NaO2 derived from Hartmann et al. (2013), the film/solution transition at i0_form_NaO2 after Horstmann
+    # et al. (2013)) selects these 8 and k_electrolyte_attack, holds that one (unidentifiable at the optimum) and
+    # refits the 8 to chi2 6.06 (rank 8, every singular value >= 1.96 sigma/decade, collinearity index 4.3);
+    # shipped rounded to 3 digits, each inside its 95 % interval (docs/calibration.md)
     "i0_dec_Na2CO3": "P3 (NLRO): the third charge plateau at 4.5 V",
     "beta_fe": "P4 (RuO2): polarisation 0.97 V (RuO2's larger eta_FE raises its NaO2 plateau)",
     "gamma_ads": "P6/P5 (RuO2): the superoxide residence that sets carbonation and cycle life",
