@@ -296,9 +296,9 @@ FITTED: dict[str, str] = {
     "k_carbonation": "P5 (RuO2): 60 % recovered; P6 (RuO2); P4 (NLRO) through the carbonate share",
     "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V (95 % interval 1.6 decades)",
     # set by hand against an observation, NOT identifiable from the published targets: held
-    "i0_form_NaO2": "set for P1 and, as the film/solution transition current, P2 (NLRO); P1 moves only 1.2 sigma "
-                    "per decade of it (the plateau sits at E(NaO2)) and it is collinear with solution_blocking "
-                    "(|cos| 0.97, index 15.8): not identifiable",
+    "i0_form_NaO2": "set by hand; as the film/solution transition current it moves P2 (NLRO), collinear with "
+                    "solution_blocking (|cos| 0.97, index 15.8): not identifiable. P1 moves only 1.2 sigma per "
+                    "decade of it (the plateau sits at E(NaO2)), so P1 stays a prediction",
     "k_disproportionation": "set for P4 (NLRO) through the Na2O2 share; collinear with the blocking values "
                             "(index 18.1)",
     "k_electrolyte_attack": "set for P2/P6 (RuO2); a fit of all 11 fitted values selects it among 9, but at "
