@@ -9,11 +9,10 @@ Quick start::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from metalair._lazy import lazy_exports
 from metalair._version import __version__
-from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
-from metalair.catalysts.files import load_catalyst, save_catalyst
-from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
 from metalair.errors import (
     DataFormatError,
     KeyNotFoundError,
@@ -22,19 +21,27 @@ from metalair.errors import (
     ProtocolError,
     SolverError,
 )
-from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
-from metalair.protocols import (
-    Charge,
-    Cycle,
-    Discharge,
-    Hold,
-    Protocol,
-    Rest,
-    Sweep,
-    format_protocol,
-    parse_protocol,
-)
-from metalair.solvers.integrate import SolverSettings
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time each name loads on first use
+    from metalair.catalysts import NLRO, RUO2, Catalyst, Descriptors, HostCouple, get_catalyst
+    from metalair.catalysts.files import load_catalyst, save_catalyst
+    from metalair.chemistry import AMBIENT_AIR, DRY_AIR, PURE_O2, SODIUM, Environment, environment
+    from metalair.models.lumped import LumpedAirElectrode
+    from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
+    from metalair.protocols import (
+        Charge,
+        Cycle,
+        Discharge,
+        Hold,
+        Protocol,
+        Rest,
+        Sweep,
+        format_protocol,
+        parse_protocol,
+    )
+    from metalair.protocols.simulation import Simulation, simulate
+    from metalair.protocols.solution import Solution
+    from metalair.solvers.integrate import SolverSettings
 
 __all__ = [
     "__version__",
@@ -47,8 +54,17 @@ __all__ = [
 ]
 
 
-# keep `import metalair` fast: scipy and the model load on first use
+# keep `import metalair` fast (and interruptible from the command line): numpy, numba, scipy and the model
+# load on first use of a name that needs them
 __getattr__, __dir__ = lazy_exports(__name__, {
+    **dict.fromkeys(["NLRO", "RUO2", "Catalyst", "Descriptors", "HostCouple", "get_catalyst"], "metalair.catalysts"),
+    **dict.fromkeys(["load_catalyst", "save_catalyst"], "metalair.catalysts.files"),
+    **dict.fromkeys(["AMBIENT_AIR", "DRY_AIR", "PURE_O2", "SODIUM", "Environment", "environment"],
+                    "metalair.chemistry"),
+    **dict.fromkeys(["DEFAULT_PARAMETERS", "LumpedParameters"], "metalair.models.parameters"),
+    **dict.fromkeys(["Charge", "Cycle", "Discharge", "Hold", "Protocol", "Rest", "Sweep", "format_protocol",
+                     "parse_protocol"], "metalair.protocols"),
+    "SolverSettings": "metalair.solvers.integrate",
     "Simulation": "metalair.protocols.simulation",
     "simulate": "metalair.protocols.simulation",
     "Solution": "metalair.protocols.solution",
