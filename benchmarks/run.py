@@ -133,7 +133,9 @@ def cli_rows(repeat: int) -> list[dict]:
                 raise RuntimeError(f"the CLI wrote no {name}")
         pieces = [
             ("python start (python -c pass)", [sys.executable, "-c", "pass"]),
-            ("import metalair.cli.app (numba included)", [sys.executable, "-c", "import metalair.cli.app"]),
+            ("import metalair.cli.app (command line only)", [sys.executable, "-c", "import metalair.cli.app"]),
+            ("import the cell model (numpy, numba, kernel)",
+             [sys.executable, "-c", "import metalair.protocols.simulation"]),
             ("metalair --version", ml + ["--version"]),
             ("metalair cycle ... --no-plot (no figure)", full + ["--no-plot", "--no-progress"]),
             ("metalair cycle ... (table, summary, figure)", full),
