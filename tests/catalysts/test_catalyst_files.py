@@ -44,9 +44,23 @@ def test_load_catalyst_exported_and_get_catalyst_accepts_path(tmp_path):
 
 
 def test_text_with_quotes_backslashes_and_unicode_round_trips():
-    cat = dataclasses.replace(RUO2, name='Ru"O2\\test', description="tab\there\nnewline, ε_d, \x7f, µ",
+    cat = dataclasses.replace(RUO2, formula='Ru"O2\\test', description="tab\there\nnewline, ε_d, \x7f, µ",
                               sources={"weird key.with dots": "ÅÄÖ \"quoted\""})
     assert F.catalyst_from_toml(F.catalyst_to_toml(cat)) == cat
+
+
+def test_a_name_that_cannot_name_a_file_is_refused_when_the_file_is_read(tmp_path):
+    """The name becomes the run's file names (<name>.csv): a path separator would write outside --out."""
+    path = F.save_catalyst(RUO2, tmp_path / "mine.toml")
+    path.write_text(path.read_text(encoding="utf-8").replace('name = "RuO2"', 'name = "../../escaped"'),
+                    encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"catalyst name '\.\./\.\./escaped' cannot name the output files "
+                                             r"\(it holds '/'\); use letters, digits"):
+        ma.load_catalyst(path)
+    for bad in ("my cat/v2", "a\\b", " NLRO", "..", ""):
+        with pytest.raises(ParameterError, match="catalyst name"):
+            dataclasses.replace(RUO2, name=bad)
+    assert dataclasses.replace(RUO2, name="RuO2 (ALD, 5 nm) v2.1").name == "RuO2 (ALD, 5 nm) v2.1"
 
 
 def test_units_from_docstrings_are_written_as_comments():

@@ -93,6 +93,25 @@ class HostCouple:
         })
 
 
+#: Characters a catalyst name may not hold: it names the files a run writes (``<name>.csv``), so a
+#: path separator would put them outside the output folder, and these are not allowed in file names on Windows.
+_NAME_FORBIDDEN = set('/\\:*?"<>|')
+
+
+def _check_name(name: object) -> None:
+    """Refuse a catalyst name that cannot be used as a file name (it names the run's output files)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterError(f"a catalyst name must be non-empty text, got {name!r}")
+    bad = sorted({c for c in name if c in _NAME_FORBIDDEN or ord(c) < 32})
+    if bad or name.strip(". ") == "" or name != name.strip():
+        why = (f"it holds {''.join(bad)!r}" if bad else
+               "it starts or ends with a space" if name != name.strip() else "it is only dots")
+        raise ParameterError(
+            f"catalyst name {name!r} cannot name the output files ({why}); use letters, digits, spaces "
+            f"and - _ . ( ) + [ ], e.g. 'NLRO-v2'"
+        )
+
+
 @dataclass(frozen=True)
 class Catalyst:
     """A catalyst: descriptors per product, optional host couples, provenance.
@@ -138,6 +157,7 @@ class Catalyst:
     switching: bool = True
 
     def __post_init__(self) -> None:
+        _check_name(self.name)
         validate_fields(self, {
             "molar_mass": pos("kg/mol"),
             "free_energy_overpotential": between(0.0, 3.0, "V"),
