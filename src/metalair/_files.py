@@ -8,23 +8,54 @@ one under the final name, never a fragment.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import io
 import os
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from metalair.errors import ParameterError
+
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "json_ready",
-           "write_csv_rows"]
+           "keep_existing", "write_csv_rows"]
+
+#: Files the current run must not replace (resolved path -> the message that says how to replace it).
+_KEEP: contextvars.ContextVar[dict[Path, str]] = contextvars.ContextVar("metalair_keep_existing", default={})
+
+
+class ExistingFileError(ParameterError):
+    """A run would replace a file that was in its output folder before it started."""
+
+
+@contextlib.contextmanager
+def keep_existing(paths: Iterable[str | os.PathLike[str]], message: Callable[[Path], str]) -> Iterator[None]:
+    """While the block runs, refuse to replace any of ``paths`` (files that were there before the run).
+
+    ``message(path)`` is the error raised instead (say what to pass to replace the file).
+    """
+    keep = dict(_KEEP.get())
+    for p in paths:
+        path = Path(p).resolve(strict=False)
+        keep[path] = message(path)
+    token = _KEEP.set(keep)
+    try:
+        yield
+    finally:
+        _KEEP.reset(token)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
     path = Path(path)
+    keep = _KEEP.get()
+    if keep and path.resolve(strict=False) in keep and path.exists():
+        raise ExistingFileError(keep[path.resolve(strict=False)])
     path.parent.mkdir(parents=True, exist_ok=True)
     # a unique name in the same folder (same file system, so os.replace is atomic);
     # created with open(..., "x") so the final file gets the usual umask permissions

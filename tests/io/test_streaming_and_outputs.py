@@ -229,3 +229,40 @@ def test_analyze_file_progress_and_nan_threshold(tmp_path):
     assert "read" in seen and "steps" in seen
     with pytest.raises(ParameterError, match="finite"):
         analyze_file(src, column_map=CMAP, eod_threshold_V=float("nan"))
+
+
+def test_a_file_the_user_had_in_out_is_never_replaced_without_overwrite(tmp_path):
+    """A run that would write over a file that was there before it (not an earlier run's) is refused."""
+    from metalair._files import ExistingFileError, atomic_write_text
+    from metalair.workflows.outputs import begin_run
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "NLRO.csv").write_text("mine", encoding="utf-8")
+    run = begin_run(folder, "metalair simulate")
+    with pytest.raises(ExistingFileError, match=r"NLRO\.csv was already there .*pass --overwrite to replace it"):
+        with run:
+            atomic_write_text(folder / "new.csv", "written")  # a new name is fine
+            run.add(folder / "new.csv")
+            atomic_write_text(folder / "NLRO.csv", "theirs")
+    assert (folder / "NLRO.csv").read_text(encoding="utf-8") == "mine"
+    atomic_write_text(folder / "NLRO.csv", "outside a run")  # the guard ends with the run
+    (folder / "NLRO.csv").write_text("mine", encoding="utf-8")
+    with begin_run(folder, "metalair simulate --overwrite", overwrite=True):
+        atomic_write_text(folder / "NLRO.csv", "replaced")
+    assert (folder / "NLRO.csv").read_text(encoding="utf-8") == "replaced"
+
+
+def test_simulate_refuses_before_running_when_its_file_names_are_taken(tmp_path):
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    out = tmp_path / "h3"
+    out.mkdir()
+    (out / "RuO2.csv").write_text("mine", encoding="utf-8")
+    res = CliRunner().invoke(app, ["simulate", "-c", "RuO2", "--out", str(out), "--no-progress"])
+    assert res.exit_code == 1  # EXIT_USER
+    assert "already holds files this run would write (RuO2.csv); pass --overwrite" in res.output
+    assert (out / "RuO2.csv").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["RuO2.csv"]

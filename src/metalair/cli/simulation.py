@@ -81,7 +81,14 @@ def simulate(
     if fmt not in SERIES_FORMATS:
         fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
     env = _environment(environment)
-    manifest = _begin_run(out, overwrite, expected=("cycles.csv",))
+    from metalair.catalysts import get_catalyst
+
+    try:
+        stem = get_catalyst(catalyst).name  # the files are named after it: refuse a clash before the run
+    except MetalairError as exc:
+        fail(str(exc))
+    manifest = _begin_run(out, overwrite, expected=(f"{stem}.{fmt}", f"{stem}.png", f"{stem}_summary.json",
+                                                    "cycles.csv"))
     with manifest:
         try:
             run = simulate_to_files(catalyst, protocol, environment=env, out_dir=out, series_format=fmt,

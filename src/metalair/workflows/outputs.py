@@ -41,7 +41,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from metalair._files import atomic_write_text
+from metalair._files import atomic_write_text, keep_existing
 from metalair.errors import ParameterError
 
 __all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "continue_run",
@@ -227,6 +227,10 @@ class RunOutputs:
     backup: Path | None = None
     #: files (relative names) in the folder when the run began: anything else there later is this run's
     preexisting: frozenset[str] = frozenset()
+    #: files there before the run that it may not replace (not an earlier run's, and no ``overwrite``)
+    protected: frozenset[str] = frozenset()
+    option: str = "--out"
+    _guard: Any = field(default=None, repr=False, compare=False)
 
     def path(self, name: str) -> Path:
         """Where the file ``name`` goes (registered as written by this run)."""
@@ -320,10 +324,20 @@ class RunOutputs:
             self._register(name)
 
     def __enter__(self) -> RunOutputs:
+        if self.protected and self._guard is None:  # a file the user had there is never replaced silently
+            self._guard = keep_existing(
+                (self.folder / n for n in self.protected),
+                lambda path: (f"{self.option} {self.folder}: {path.name} was already there (not written by an "
+                              f"earlier metalair run) and this run would replace it; pass --overwrite to replace "
+                              f"it, or choose another {self.option}"))
+            self._guard.__enter__()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self._guard is not None:
+            self._guard.__exit__(None, None, None)
+            self._guard = None
         if self.status != "running":
             return
         if exc_type is None:
@@ -431,8 +445,9 @@ def begin_run(
                     os.replace(target, dest)  # same file system: a rename, nothing copied
                     if name != MANIFEST_NAME:
                         replaced.append(name)
+    there = frozenset(_file_names(folder))
     run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed,
                      backup=backup if backup is not None and backup.exists() else None,
-                     preexisting=frozenset(_file_names(folder)))
+                     preexisting=there, protected=frozenset() if overwrite else there, option=option)
     run.write_manifest()
     return run
