@@ -26,7 +26,8 @@ __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_wr
            "keep_existing", "write_csv_rows"]
 
 #: Files the current run must not replace (resolved path -> the message that says how to replace it).
-_KEEP: contextvars.ContextVar[dict[Path, str]] = contextvars.ContextVar("metalair_keep_existing", default={})
+_KEEP: contextvars.ContextVar[dict[Path, str] | None] = contextvars.ContextVar("metalair_keep_existing",
+                                                                              default=None)
 
 
 class ExistingFileError(ParameterError):
@@ -39,7 +40,7 @@ def keep_existing(paths: Iterable[str | os.PathLike[str]], message: Callable[[Pa
 
     ``message(path)`` is the error raised instead (say what to pass to replace the file).
     """
-    keep = dict(_KEEP.get())
+    keep = dict(_KEEP.get() or {})
     for p in paths:
         path = Path(p).resolve(strict=False)
         keep[path] = message(path)
