@@ -352,3 +352,17 @@ def test_every_data_file_is_in_provenance():
             if rel.split("/")[0] in {"neware", "biologic", "arbin", "maccor", "eis", "cv"}:
                 assert f"`{rel}`" in table, f"{rel} is not listed in tests/data/PROVENANCE.md"
     assert re.search(r"\| `neware/TestFile\.nda\.xz` \|", table)
+
+
+def test_a_fit_says_which_mass_it_used_and_flags_ec_labs_default(data_file):
+    """mb.mpt stores EC-Lab's default characteristic mass (1 mg); the fit's notes name it and where it came from."""
+    from metalair.analysis.fitting import _mass_note
+    from metalair.io import read
+
+    data = read(data_file("biologic/mb.mpt"))
+    assert data.mass_g == 0.001
+    note = _mass_note(data, None, 0.001)
+    assert note.startswith("catalyst mass 1 mg (from the file's EC-Lab characteristic mass); 1 mg is EC-Lab's "
+                           "default characteristic mass")
+    assert "--mass-mg" in note
+    assert _mass_note(data, 0.0025, 0.0025) == "catalyst mass 2.5 mg (given)"
