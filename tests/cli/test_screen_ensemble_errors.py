@@ -184,3 +184,16 @@ def test_progress_in_a_log_is_a_few_whole_lines(capsys):
     assert "\r" not in err and len(lines) == 11
     assert lines[0] == "NLRO ensemble [....................]   1% (1/65 runs)"
     assert lines[-1] == "NLRO ensemble [####################] 100% (65/65 runs)"
+
+
+@pytest.mark.parametrize("args, ignored", [
+    (["cycle", "-c", "RuO2", "--current", "100mA/g", "--cycles", "20"], "--current, --cycles would be ignored"),
+    (["simulate", "-c", "RuO2", "-p", "Discharge at 500 mA/g until 1.5 V"], "--protocol would be ignored"),
+    (["simulate", "-e", "dry air"], "--environment would be ignored"),
+])
+def test_ensemble_refuses_the_options_it_would_ignore(tmp_path, args, ignored):
+    """--ensemble runs the study's fixed protocol; a protocol option given with it is refused before any run."""
+    res = runner.invoke(app, [*args, "--ensemble", "3", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert ignored in res.output and "drop" in res.output and "or run without --ensemble" in res.output
+    assert not (tmp_path / "o").exists()

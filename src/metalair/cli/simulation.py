@@ -27,14 +27,35 @@ _OVERWRITE_HELP = OVERWRITE_HELP
 _begin_run = begin_output
 
 
-def _run_ensemble(preset: str, catalyst: str, n: int, out: Path, plot: bool) -> list[str]:
+#: The options ``--ensemble`` uses; the others set up the single run it replaces.
+_ENSEMBLE_OPTIONS = frozenset({"catalyst", "out", "plot", "progress", "overwrite", "ensemble"})
+
+
+def _refuse_unused_with_ensemble(ctx: typer.Context, preset: str) -> None:
+    """Refuse options the user gave that ``--ensemble`` would ignore (it runs the study's fixed protocol)."""
+    from metalair.workflows.validation import P6_RUN, REFERENCE_RUN
+
+    given = [p for p in ctx.command.params if p.name not in _ENSEMBLE_OPTIONS
+             and getattr(ctx.get_parameter_source(p.name or ""), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")]
+    if not given:
+        return
+    runs = (f"the study's cycling ({P6_RUN['current']}, {P6_RUN['capacity']} per half-cycle, {P6_RUN['cycles']} "
+            f"cycles, {P6_RUN['v_min']}–{P6_RUN['v_max']}, ambient air)" if preset == "cycle" else
+            f"the reference run ('{REFERENCE_RUN}', ambient air)")
+    names = ", ".join(p.opts[0] for p in given)
+    fail(f"--ensemble runs {runs} for every sample; {names} would be ignored: drop "
+         f"{'it' if len(given) == 1 else 'them'}, or run without --ensemble")
+
+
+def _run_ensemble(preset: str, catalyst: str, n: int, out: Path, plot: bool, progress: bool = True) -> list[str]:
     """``--ensemble N``: the command's outputs over N samples of ±0.1 eV on every DFT descriptor."""
     from metalair.calibration.ensemble import preset_ensemble
 
     if n < 2:
         fail(f"--ensemble {n}: give at least 2 samples (64 or more for a 90 % band)")
     try:
-        res, _targets = preset_ensemble(preset, catalyst, n, progress=progress_bar(f"{catalyst} ensemble"))
+        res, _targets = preset_ensemble(preset, catalyst, n,
+                                        progress=progress_bar(f"{catalyst} ensemble") if progress else None)
     except SolverError as exc:
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:
@@ -55,6 +76,7 @@ def _environment(name: str) -> object:
 
 
 def simulate(
+    ctx: typer.Context,
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c",
                                  help="Built-in catalyst (see 'metalair catalysts') or a catalyst .toml."),
     protocol: str = typer.Option(_REFERENCE, "--protocol", "-p",
@@ -73,9 +95,10 @@ def simulate(
     from metalair.workflows.simulate import SERIES_FORMATS, simulate_to_files
 
     if ensemble:
+        _refuse_unused_with_ensemble(ctx, "simulate")
         manifest_e = _begin_run(out, overwrite)
         with manifest_e:
-            manifest_e.add(*_run_ensemble("simulate", catalyst, ensemble, out, plot))
+            manifest_e.add(*_run_ensemble("simulate", catalyst, ensemble, out, plot, progress))
         return
 
     if fmt not in SERIES_FORMATS:
@@ -148,6 +171,7 @@ def compare(
 
 
 def cycle(
+    ctx: typer.Context,
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
     current: str = typer.Option("500mA/g", "--current", help="Specific current, e.g. 500mA/g."),
     capacity: str = typer.Option("500mAh/g", "--capacity", help="Capacity limit per half-cycle, e.g. 500mAh/g."),
@@ -171,9 +195,10 @@ def cycle(
     from metalair.workflows.cycling import TABLE_FORMATS, run_cycling
 
     if ensemble:
+        _refuse_unused_with_ensemble(ctx, "cycle")
         manifest = _begin_run(out, overwrite)
         with manifest:
-            manifest.add(*_run_ensemble("cycle", catalyst, ensemble, out, plot))
+            manifest.add(*_run_ensemble("cycle", catalyst, ensemble, out, plot, progress))
         return
 
     if not math.isfinite(eod_threshold):
