@@ -75,3 +75,13 @@ def test_default_frequencies_takes_texts_with_units():
         default_frequencies("1 s", "1 kHz")
     with pytest.raises(ParameterError, match="0 < f_min < f_max"):
         default_frequencies("1 kHz", "1 Hz")
+
+
+def test_spectra_along_refuses_a_capacity_the_cell_does_not_reach():
+    """Past the cell's capacity the state would be a cell driven below its 1.5 V floor (it reached 0.32 V)."""
+    from metalair.errors import ParameterError
+    from metalair.workflows.impedance import spectra_along
+
+    with pytest.raises(ParameterError, match=r"50000 mAh/g is beyond this cell at 100 mA/g: its discharge ends at "
+                                             r"1\.5 V \(voltage limit\) after 1\d{4} mAh/g; give capacities below"):
+        spectra_along("NLRO", "100 mA/g", ["500 mAh/g", 50000], frequency_Hz=[1e3, 1.0])

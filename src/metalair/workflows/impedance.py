@@ -152,6 +152,13 @@ def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency
     environment, parameters
         As for :class:`~metalair.protocols.simulation.Simulation`.
     """
+    return _model_spectrum(catalyst, at, bias=bias, frequency_Hz=frequency_Hz, environment=environment,
+                           parameters=parameters)[0]
+
+
+def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: Any, environment: Any,
+                    parameters: Any) -> tuple[ModelSpectra, Any]:
+    """:func:`model_spectrum`, and the summary of the protocol's last step (how the state was reached)."""
     from metalair.chemistry import AMBIENT_AIR
 
     i_given = None if bias is None else _bias(bias)  # refused before the run
@@ -175,7 +182,12 @@ def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency
     out = ModelSpectra([_spectrum(model, sol.final_state, i0, f, label)], [label])
     if i0 == 0.0 or isinstance(last, Rest) and bias is None:
         out.notes.append(OPEN_CIRCUIT_NOTE)
-    return out
+    return out, sol.steps[-1]
+
+
+#: Discharge floor of :func:`spectra_along`'s states [V]: the study's cut-off; a capacity the cell does not
+#: reach above it is refused (below it the state would be a cell driven past its end of discharge).
+ALONG_FLOOR_V = 1.5
 
 
 def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (500, 2500, 5000, 7500, 10000),
@@ -192,11 +204,17 @@ def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (5
         raise ParameterError("capacities is empty; give the capacities after which to take spectra, e.g. "
                              "('500 mAh/g', '2500 mAh/g')")
     i0 = _current(current)
+    i_mA_g = float(to_user(i0, "mA/g"))
     out = ModelSpectra([], [])
     for q in qs:
-        text = f"Discharge at {float(to_user(i0, 'mA/g'))!r} mA/g for {q!r} mAh/g"
-        one = model_spectrum(catalyst, text, frequency_Hz=frequency_Hz, environment=environment,
-                             parameters=parameters)
+        text = f"Discharge at {i_mA_g!r} mA/g for {q!r} mAh/g or until {ALONG_FLOOR_V!r} V"
+        one, reached = _model_spectrum(catalyst, text, bias=None, frequency_Hz=frequency_Hz,
+                                       environment=environment, parameters=parameters)
+        if reached.end_reason != "capacity limit":
+            raise ParameterError(
+                f"capacities: {q:g} mAh/g is beyond this cell at {i_mA_g:g} mA/g: its discharge ends at "
+                f"{reached.end_voltage_V:.3g} V ({reached.end_reason}) after {reached.capacity_mAh_g:.5g} mAh/g; "
+                f"give capacities below that")
         one.spectra[0].metadata["source"] = f"{float(q):g} mAh/g"
         one.spectra[0].metadata["discharge_capacity_mAh_g"] = float(q)
         one.spectra[0].metadata["state_protocol"] = text
