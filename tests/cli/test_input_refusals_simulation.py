@@ -92,3 +92,29 @@ def test_voltage_options_take_bare_numbers_as_volts(tmp_path):
                               "--no-progress", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert runner.invoke(app, ["stages", "--capacity", "200mAh/g", "--v-max", "4.8"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--current", "500"], "--current 500: give its unit, e.g. --current 500mA/g"),
+    (["--capacity", "500"], "--capacity 500: give its unit, e.g. --capacity 500mAh/g"),
+    (["--v-min", "4.8", "--v-max", "1.5"], "--v-min 4.8 V must be below --v-max 1.5 V"),
+    (["--v-max", "9"], "--v-max 9 V is outside the allowed window"),
+])
+def test_cycle_errors_name_the_options_typed(tmp_path, args, message):
+    """The command's messages name its options, not the library's keywords (current_A_per_kg=, v_min =)."""
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    res = CliRunner().invoke(app, ["cycle", "--cycles", "2", "--out", str(tmp_path / "o"), *args])
+    assert res.exit_code == 1
+    assert message in res.output
+    assert "current_A_per_kg" not in res.output and "field 'until'" not in res.output
+
+
+def test_library_keywords_in_messages_become_command_line_options():
+    from metalair.cli._common import cli_text
+
+    assert cli_text("capacities are absolute (mAh, mWh); pass mass_g for mAh/g").endswith(
+        "pass --mass-mg (the catalyst mass in mg) for mAh/g")
+    assert "pass --cycle-start discharge to pair" in cli_text("pass cycle_start='discharge' to pair")

@@ -17,8 +17,8 @@ import typer
 
 from metalair._progress import ProgressLine
 
-__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "fail",
-           "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
+__all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "cli_text",
+           "fail", "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -28,8 +28,25 @@ EXIT_INTERRUPTED = 130  # as a shell reports a process ended by Ctrl-C
 
 def fail(message: str, code: int = EXIT_USER) -> NoReturn:
     """Print ``error: message`` on stderr (in red) and exit with ``code``."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    typer.secho(f"error: {cli_text(message)}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+#: Python keywords that messages of the library name, and what a command-line user types instead.
+API_TO_CLI: tuple[tuple[str, str], ...] = (
+    ("pass mass_g for mAh/g", "pass --mass-mg (the catalyst mass in mg) for mAh/g"),
+    ("pass cycle_start='discharge'", "pass --cycle-start discharge"),
+    ("give mass_g=... in g (on the command line: --mass-mg M)", "give --mass-mg M (the catalyst mass in mg)"),
+    ("(the fields are listed in metalair.models.parameters.SOURCES)",
+     "('metalair catalysts --parameters' lists them)"),
+)
+
+
+def cli_text(message: str, options: tuple[tuple[str, str], ...] = ()) -> str:
+    """``message`` with the library's keyword names replaced by the command-line options (and ``options``)."""
+    for api, cli in API_TO_CLI + options:
+        message = message.replace(api, cli)
+    return message
 
 
 #: Help of every command's ``--overwrite``.

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, fail
+from metalair.cli._common import EXIT_SOLVER, cli_text, fail
 from metalair.errors import MetalairError, SolverError
 from metalair.units import convert
 
@@ -159,7 +159,7 @@ def analyze(
         _user_error(exc)
     if progress:
         typer.echo("", err=True)
-    typer.echo(str(result))
+    typer.echo(cli_text(str(result)))
 
 
 def fit(
@@ -218,7 +218,7 @@ def fit(
     if progress:
         typer.echo("", err=True)
     result = run.result
-    typer.echo(result.table())
+    typer.echo(cli_text(result.table()))
     typer.echo("wrote: " + ", ".join(str(p) for p in run.files.values()))
     if not result.success:
         fail(f"the fit did not converge: {result.message}", EXIT_SOLVER)

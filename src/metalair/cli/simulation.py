@@ -13,7 +13,16 @@ from pathlib import Path
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, OVERWRITE_HELP, begin_output, fail, progress_bar, stop_interrupted, volts
+from metalair.cli._common import (
+    EXIT_SOLVER,
+    OVERWRITE_HELP,
+    begin_output,
+    cli_text,
+    fail,
+    progress_bar,
+    stop_interrupted,
+    volts,
+)
 from metalair.errors import MetalairError, SolverError
 from metalair.units import is_bare_number, parse_quantity, to_user
 
@@ -170,6 +179,11 @@ def compare(
         typer.echo(f"wrote: {path}")
 
 
+#: How run_cycling's messages name the cycle command's voltage options.
+_CYCLE_OPTIONS = (("v_min = ", "--v-min "), ("v_max = ", "--v-max "), ("Discharge: field 'until' = ", "--v-min "),
+                  ("Charge: field 'until' = ", "--v-max "))
+
+
 def cycle(
     ctx: typer.Context,
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
@@ -211,6 +225,9 @@ def cycle(
         fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
     if not 0 < tolerance <= 1:
         fail(f"--tolerance {tolerance} must be in (0, 1]")
+    for option, text, unit in (("--current", current, "mA/g"), ("--capacity", capacity, "mAh/g")):
+        if is_bare_number(text):
+            fail(f"{option} {text}: give its unit, e.g. {option} {text}{unit}")
     env = _environment(environment)
     manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
     try:
@@ -224,7 +241,7 @@ def cycle(
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:
         manifest.abandon()
-        fail(str(exc))
+        fail(cli_text(str(exc), _CYCLE_OPTIONS))
     except BaseException as exc:  # Ctrl-C or a bug: an earlier run set aside by --overwrite comes back
         manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
