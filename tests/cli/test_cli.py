@@ -103,7 +103,7 @@ def test_cycle_writes_summary_table_and_figure(tmp_path):
 def test_cycle_bad_input_is_user_error(tmp_path):
     res = runner.invoke(app, ["cycle", "--v-min", "4.9V", "--v-max", "4.8V", "--out", str(tmp_path)])
     assert res.exit_code == 1
-    assert "v_min" in res.output
+    assert "--v-min 4.9 V must be below --v-max" in res.output
     res = runner.invoke(app, ["cycle", "--cycles", "0", "--out", str(tmp_path)])
     assert res.exit_code == 1
 
