@@ -83,7 +83,6 @@ def test_workers_below_one_is_refused(tmp_path, command, workers):
     (["-p", "Discharge at 100 mA/g until 1.5 V; Charge at 100 until 4.8 V"],
      ["simulate", "-p", "Discharge at 100 mA/g until 1.5 V; Charge at 100 until 4.8 V"]),
     (["-e", "ambiant"], ["simulate", "-e", "ambiant"]),
-    (["--cycle", "--cycle-current", "500"], ["cycle", "--current", "500", "-n", "2"]),
     (["--cycle", "--v-min", "5V", "--v-max", "1V"], ["cycle", "--v-min", "5V", "--v-max", "1V", "-n", "2"]),
 ])
 def test_screen_checks_shared_inputs_once_with_the_simulate_message(tmp_path, screen_args, reference_args):
@@ -93,6 +92,12 @@ def test_screen_checks_shared_inputs_once_with_the_simulate_message(tmp_path, sc
     ref = runner.invoke(app, [*reference_args, "--no-plot", "--no-progress", "-o", str(tmp_path / "ref")])
     assert ref.exit_code == 1
     assert res.output.startswith("error: ") and res.output == ref.output
+
+
+def test_screen_names_its_own_cycling_options(tmp_path):
+    res = runner.invoke(app, [*SCREEN, *GRID, "--cycle", "--cycle-current", "500", "-o", str(tmp_path / "s")])
+    assert _user_error(res) == "error: --cycle-current 500: give its unit, e.g. --cycle-current 500mA/g"
+    assert not (tmp_path / "s").exists()
 
 
 def test_axis_given_twice_is_refused(tmp_path):

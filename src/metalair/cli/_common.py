@@ -18,7 +18,7 @@ import typer
 from metalair._progress import ProgressLine
 
 __all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "cli_text",
-           "fail", "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
+           "CYCLE_OPTIONS", "fail", "need_unit", "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -40,6 +40,20 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("(the fields are listed in metalair.models.parameters.SOURCES)",
      "('metalair catalysts --parameters' lists them)"),
 )
+
+
+#: How the cycling messages of the library name the voltage options of ``cycle`` and ``screen --cycle``.
+CYCLE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("v_min = ", "--v-min "), ("v_max = ", "--v-max "), ("Discharge: field 'until' = ", "--v-min "),
+    ("Charge: field 'until' = ", "--v-max "))
+
+
+def need_unit(option: str, text: str, unit: str) -> None:
+    """Refuse a bare number for an option whose unit is ambiguous, showing how to write it."""
+    from metalair.units import is_bare_number
+
+    if is_bare_number(text):
+        fail(f"{option} {text}: give its unit, e.g. {option} {text}{unit}")
 
 
 def cli_text(message: str, options: tuple[tuple[str, str], ...] = ()) -> str:

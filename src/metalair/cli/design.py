@@ -14,7 +14,16 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER, begin_output, stop_interrupted, volts
+from metalair.cli._common import (
+    CYCLE_OPTIONS,
+    EXIT_SOLVER,
+    EXIT_USER,
+    begin_output,
+    cli_text,
+    need_unit,
+    stop_interrupted,
+    volts,
+)
 from metalair.cli._common import fail as _fail
 from metalair.errors import MetalairError
 from metalair.units import from_user
@@ -190,9 +199,11 @@ def _settings(catalyst: str, protocol: str | None, full: bool, plateaus: bool, e
               cycle_current: str, cycle_capacity: str, cycles: int, v_min: str, v_max: str, fast: bool = False):
     from metalair.sweeps.evaluate import CyclingSettings, ScreenSettings
 
+    if cycle:
+        need_unit("--cycle-current", cycle_current, "mA/g")
+        need_unit("--cycle-capacity", cycle_capacity, "mAh/g")
     cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=volts(v_min),
-                          v_max=volts(v_max)) \
-        if cycle else None
+                          v_max=volts(v_max)) if cycle else None
     if cycle and cycles < 1:
         _fail(f"--cycles {cycles} must be at least 1")
     proto = (protocol or "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V") if full else None
@@ -312,7 +323,7 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
                   EXIT_FAILED)
         _fail(str(exc), EXIT_FAILED)
     except (MetalairError, ImportError) as exc:
-        _fail(str(exc) + ("; --overwrite undone: the earlier run's files in --out are back as they were"
+        _fail(cli_text(str(exc), CYCLE_OPTIONS) + ("; --overwrite undone: the earlier run's files in --out are back as they were"
                           if folder.undo() else ""))
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
         undone = folder.undo()
@@ -415,7 +426,7 @@ def screen(
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
                              cycles, v_min, v_max, fast)
     except MetalairError as exc:
-        _fail(str(exc))
+        _fail(cli_text(str(exc), CYCLE_OPTIONS))
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
 
 
@@ -461,7 +472,7 @@ def sweep(
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
                              cycles, v_min, v_max)
     except MetalairError as exc:
-        _fail(str(exc))
+        _fail(cli_text(str(exc), CYCLE_OPTIONS))
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import typer
 
 from metalair.cli._common import (
+    CYCLE_OPTIONS,
     EXIT_SOLVER,
     OVERWRITE_HELP,
     begin_output,
     cli_text,
     fail,
+    need_unit,
     progress_bar,
     stop_interrupted,
     volts,
@@ -179,11 +181,6 @@ def compare(
         typer.echo(f"wrote: {path}")
 
 
-#: How run_cycling's messages name the cycle command's voltage options.
-_CYCLE_OPTIONS = (("v_min = ", "--v-min "), ("v_max = ", "--v-max "), ("Discharge: field 'until' = ", "--v-min "),
-                  ("Charge: field 'until' = ", "--v-max "))
-
-
 def cycle(
     ctx: typer.Context,
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
@@ -225,9 +222,8 @@ def cycle(
         fail(f"--format {fmt!r} is not supported; use 'csv' or 'parquet'")
     if not 0 < tolerance <= 1:
         fail(f"--tolerance {tolerance} must be in (0, 1]")
-    for option, text, unit in (("--current", current, "mA/g"), ("--capacity", capacity, "mAh/g")):
-        if is_bare_number(text):
-            fail(f"{option} {text}: give its unit, e.g. {option} {text}{unit}")
+    need_unit("--current", current, "mA/g")
+    need_unit("--capacity", capacity, "mAh/g")
     env = _environment(environment)
     manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
     try:
@@ -241,7 +237,7 @@ def cycle(
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:
         manifest.abandon()
-        fail(cli_text(str(exc), _CYCLE_OPTIONS))
+        fail(cli_text(str(exc), CYCLE_OPTIONS))
     except BaseException as exc:  # Ctrl-C or a bug: an earlier run set aside by --overwrite comes back
         manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
