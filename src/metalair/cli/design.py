@@ -323,8 +323,8 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
                   EXIT_FAILED)
         _fail(str(exc), EXIT_FAILED)
     except (MetalairError, ImportError) as exc:
-        _fail(cli_text(str(exc), CYCLE_OPTIONS) + ("; --overwrite undone: the earlier run's files in --out are back as they were"
-                          if folder.undo() else ""))
+        undone = "; --overwrite undone: the earlier run's files in --out are back as they were"
+        _fail(cli_text(str(exc), CYCLE_OPTIONS) + (undone if folder.undo() else ""))
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
         undone = folder.undo()
         _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}"
