@@ -14,3 +14,7 @@ T_REF = 298.15
 P_STD = 1.0e5
 #: Seconds per hour
 HOUR = 3600.0
+
+#: The built-in gas environments as a user writes them (``environment("dry air")``, ``-e "pure O2"``),
+#: ambient air (the default) first; :mod:`metalair.chemistry.environment` defines each under its name.
+ENVIRONMENT_NAMES: tuple[str, ...] = ("ambient air", "dry air", "pure O2", "argon")

@@ -409,7 +409,7 @@ def test_environment_lookup_by_name_with_suggestions() -> None:
     assert environment(DRY_AIR) is DRY_AIR
     rxn = REACTIONS["NaO2"]
     assert rxn.equilibrium_potential(None, "dry air") == rxn.equilibrium_potential(None, DRY_AIR)
-    with pytest.raises(ParameterError, match="Did you mean 'dry_air'"):
+    with pytest.raises(ParameterError, match="Did you mean 'dry air'"):
         environment("dry ari")
 
 

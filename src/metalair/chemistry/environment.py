@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from metalair.chemistry.species import _finite, did_you_mean
-from metalair.constants import P_STD
+from metalair.constants import ENVIRONMENT_NAMES, P_STD
 from metalair.errors import ParameterError
 from metalair.units import parse_quantity
 
@@ -230,18 +230,18 @@ class Environment:
 
 
 #: 1 bar of dry O2 at 25 °C: the usual Na–O2 test gas.
-PURE_O2 = Environment("pure O2", 298.15, p_O2=P_STD, p_CO2=0.0, p_H2O=0.0)
+PURE_O2 = Environment(ENVIRONMENT_NAMES[2], 298.15, p_O2=P_STD, p_CO2=0.0, p_H2O=0.0)
 
 #: Dry air at 25 °C and 1 bar: 0.2095 bar O2, 420 ppm CO2, no water.
 DRY_AIR = Environment(
-    "dry air", 298.15, p_O2=O2_FRACTION_DRY_AIR * P_STD, p_CO2=CO2_PPM_AMBIENT * 1e-6 * P_STD, p_H2O=0.0
+    ENVIRONMENT_NAMES[1], 298.15, p_O2=O2_FRACTION_DRY_AIR * P_STD, p_CO2=CO2_PPM_AMBIENT * 1e-6 * P_STD, p_H2O=0.0
 )
 
 #: Ambient laboratory air: 25 °C, 20 % relative humidity, 420 ppm CO2, 1 bar.
-AMBIENT_AIR = Environment.from_relative_humidity("ambient air", 298.15, rh=0.20, co2_ppm=CO2_PPM_AMBIENT)
+AMBIENT_AIR = Environment.from_relative_humidity(ENVIRONMENT_NAMES[0], 298.15, rh=0.20, co2_ppm=CO2_PPM_AMBIENT)
 
 #: An argon-filled cell at 25 °C: no O2, CO2 or water (the catalyst's own redox alone).
-ARGON = Environment("argon", 298.15, p_O2=0.0, p_CO2=0.0, p_H2O=0.0)
+ARGON = Environment(ENVIRONMENT_NAMES[3], 298.15, p_O2=0.0, p_CO2=0.0, p_H2O=0.0)
 
 #: Built-in environments by canonical key.
 ENVIRONMENTS: dict[str, Environment] = {
@@ -279,4 +279,9 @@ def environment(name_or_obj: str | Environment) -> Environment:
     key = _ALIASES.get(key, key)
     if key in ENVIRONMENTS:
         return ENVIRONMENTS[key]
-    raise ParameterError(did_you_mean(name_or_obj, list(ENVIRONMENTS), "environment"))
+    raise ParameterError(did_you_mean(name_or_obj, environment_names(), "environment"))
+
+
+def environment_names() -> list[str]:
+    """The built-in environments as a user writes them: ``'ambient air'``, ``'dry air'``, ``'pure O2'``, ``'argon'``."""
+    return list(ENVIRONMENT_NAMES)

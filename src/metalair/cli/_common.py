@@ -18,7 +18,8 @@ import typer
 from metalair._progress import ProgressLine
 
 __all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "cli_text",
-           "CYCLE_OPTIONS", "fail", "need_unit", "progress_bar", "stop_interrupted", "volts", "_fail", "_progress_bar"]
+           "CYCLE_OPTIONS", "ENV_HELP", "fail", "need_unit", "progress_bar", "stop_interrupted", "volts", "_fail",
+           "_progress_bar"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -62,6 +63,16 @@ def cli_text(message: str, options: tuple[tuple[str, str], ...] = ()) -> str:
         message = message.replace(api, cli)
     return message
 
+
+def _environment_help() -> str:
+    from metalair.constants import ENVIRONMENT_NAMES
+
+    names = [f"'{n}'" for n in ENVIRONMENT_NAMES]
+    return "Gas at the air electrode: " + ", ".join(names[:-1]) + f" or {names[-1]}."
+
+
+#: Help of every command's ``--environment``.
+ENV_HELP = _environment_help()
 
 #: Help of every command's ``--overwrite``.
 OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."

@@ -16,6 +16,7 @@ import typer
 
 from metalair.cli._common import (
     CYCLE_OPTIONS,
+    ENV_HELP,
     EXIT_SOLVER,
     EXIT_USER,
     begin_output,
@@ -323,8 +324,8 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
                   EXIT_FAILED)
         _fail(str(exc), EXIT_FAILED)
     except (MetalairError, ImportError) as exc:
-        undone = "; --overwrite undone: the earlier run's files in --out are back as they were"
-        _fail(cli_text(str(exc), CYCLE_OPTIONS) + (undone if folder.undo() else ""))
+        undo_note = "; --overwrite undone: the earlier run's files in --out are back as they were"
+        _fail(cli_text(str(exc), CYCLE_OPTIONS) + (undo_note if folder.undo() else ""))
     except OSError as exc:  # e.g. the disk filled up or the folder was removed during the run
         undone = folder.undo()
         _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}"
@@ -371,8 +372,7 @@ _CYCLE_CAPACITY_OPT = typer.Option("500 mAh/g", "--cycle-capacity", help="With -
 _CYCLES_OPT = typer.Option(100, "--cycles", help="With --cycle: number of cycles.")
 _V_MIN_OPT = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V).")
 _V_MAX_OPT = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V).")
-_ENV_OPT = typer.Option("ambient air", "--environment", "-e", help="Gas: 'ambient air', 'dry air', 'pure O2' or "
-                        "'argon'.")
+_ENV_OPT = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP)
 _WORKERS_OPT = typer.Option(None, "--workers", help="Worker processes of the local cluster (>= 1; default: all "
                             "cores).")
 _BATCH_OPT = typer.Option(None, "--batch-size", help="Candidates per batch (default ~N/64, <=100).")

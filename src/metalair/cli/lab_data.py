@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, cli_text, fail
+from metalair.cli._common import ENV_HELP, EXIT_SOLVER, cli_text, fail
 from metalair.errors import MetalairError, SolverError
 from metalair.units import convert
 
@@ -177,8 +177,7 @@ def fit(
     initial: str | None = typer.Option(None, "--initial", help="Starting values, e.g. 'i0_dec_NaO2=1e-3'."),
     bounds: str | None = typer.Option(None, "--bounds", help="Bounds, e.g. 'i0_dec_NaO2=1e-5:1e-1'."),
     noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
-    environment: str = typer.Option("ambient air", "--environment", "-e",
-                                    help="'ambient air', 'dry air' or 'pure O2'."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP),
     fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
     columns: str | None = typer.Option(None, "--columns", help=_COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write fit.png."),

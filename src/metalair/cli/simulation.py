@@ -15,6 +15,7 @@ import typer
 
 from metalair.cli._common import (
     CYCLE_OPTIONS,
+    ENV_HELP,
     EXIT_SOLVER,
     OVERWRITE_HELP,
     begin_output,
@@ -31,7 +32,7 @@ from metalair.units import is_bare_number, parse_quantity, to_user
 __all__ = ["register", "simulate", "compare", "cycle", "stages"]
 
 _REFERENCE = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
-_ENV_HELP = "'ambient air', 'dry air' or 'pure O2'."
+_ENV_HELP = ENV_HELP
 
 
 _OVERWRITE_HELP = OVERWRITE_HELP
