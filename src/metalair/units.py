@@ -155,7 +155,12 @@ UNITS: dict[str, tuple[str, float]] = {
     "hours": ("time", _HOUR),
     "hour": ("time", _HOUR),
     "minutes": ("time", 60.0),
+    "minute": ("time", 60.0),
+    "mins": ("time", 60.0),
+    "hrs": ("time", _HOUR),
     "seconds": ("time", 1.0),
+    "second": ("time", 1.0),
+    "secs": ("time", 1.0),
     "d": ("time", 24.0 * _HOUR),
     # scan rate -> V/s
     "mV/s": ("scan rate", 1e-3),

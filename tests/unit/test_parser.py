@@ -377,3 +377,24 @@ def test_as_protocol_accepts_protocols_steps_lists_and_text():
 def test_as_protocol_refuses_other_things(obj, expected):
     with pytest.raises(ProtocolError, match=expected):
         as_protocol(obj)
+
+
+def test_step_constructors_refuse_an_unknown_keyword_with_the_closest_one():
+    import metalair as ma
+    from metalair.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match=r"Discharge: no keyword 'untill'; did you mean 'until'\? Discharge "
+                                            r"takes current, until, capacity"):
+        ma.Discharge("500 mA/g", untill=1.5)
+    with pytest.raises(ProtocolError, match=r"Sweep: no keyword 'cycle'; did you mean 'cycles'"):
+        ma.Sweep("1 mV/s", 1.5, 4.5, cycle=2)
+
+
+def test_time_units_are_the_same_in_protocol_text_and_in_step_objects():
+    """One unit table: 'mins', 'hrs', 'secs' work in Rest('30 mins') as in 'Rest for 30 mins'."""
+    import metalair as ma
+
+    for text, seconds in (("30 mins", 1800.0), ("2 hrs", 7200.0), ("5 secs", 5.0), ("1 second", 1.0),
+                          ("1 minute", 60.0)):
+        assert ma.Rest(text).duration == seconds
+        assert ma.parse_protocol(f"Rest for {text}").steps[0].duration == seconds

@@ -148,11 +148,6 @@ _UNIT_LOOKUP: dict[str, str] = {u.lower(): u for u in UNITS}
 _UNIT_LOOKUP.update(
     {
         "μa/g": "uA/g",  # Greek mu as well as the micro sign
-        "mins": "min",
-        "minute": "min",
-        "hrs": "h",
-        "secs": "s",
-        "second": "s",
     }
 )
 

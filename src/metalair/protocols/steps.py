@@ -164,6 +164,20 @@ def _set(obj: object, **values: Any) -> None:
         object.__setattr__(obj, name, value)
 
 
+
+def _refuse_unknown(name: str, unknown: dict[str, Any], cls: type) -> None:
+    """A keyword the step does not take: say which, the closest it does take, and all of them."""
+    if not unknown:
+        return
+    import difflib
+    import inspect
+
+    allowed = [p for p in inspect.signature(cls).parameters if p != "unknown"]
+    key = next(iter(unknown))
+    close = difflib.get_close_matches(key, allowed, n=2)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise ProtocolError(f"{name}: no keyword {key!r}; {hint}{name} takes {', '.join(allowed)}")
+
 @dataclass(frozen=True, init=False)
 class _Galvanostatic:
     current: float
@@ -175,8 +189,9 @@ class _Galvanostatic:
     def __init__(self, current: Quantity | None = None, until: Quantity | None = None,
                  capacity: Quantity | None = None, duration: Quantity | None = None, label: str = "", *,
                  current_A_per_kg: float | None = None, capacity_C_per_kg: float | None = None,
-                 duration_s: float | None = None) -> None:
+                 duration_s: float | None = None, **unknown: Any) -> None:
         name = type(self).__name__
+        _refuse_unknown(name, unknown, type(self))
         current_si, until_si, capacity_si, duration_si = _convert(name, [
             ("current", current, "specific current", current_A_per_kg), ("until", until, "potential", None),
             ("capacity", capacity, "specific capacity", capacity_C_per_kg), ("duration", duration, "time", duration_s)])
@@ -242,7 +257,9 @@ class Rest:
     duration: float
     label: str = ""
 
-    def __init__(self, duration: Quantity | None = None, label: str = "", *, duration_s: float | None = None) -> None:
+    def __init__(self, duration: Quantity | None = None, label: str = "", *, duration_s: float | None = None,
+                 **unknown: Any) -> None:
+        _refuse_unknown("Rest", unknown, type(self))
         (value,) = _convert("Rest", [("duration", duration, "time", duration_s)])
         if value is None:
             raise ProtocolError("Rest: a duration is needed, e.g. Rest('30 min') or 'Rest for 30 min'")
@@ -266,7 +283,8 @@ class Hold:
 
     def __init__(self, voltage: Quantity, until_current: Quantity | None = None, duration: Quantity | None = None,
                  label: str = "", *, until_current_A_per_kg: float | None = None,
-                 duration_s: float | None = None) -> None:
+                 duration_s: float | None = None, **unknown: Any) -> None:
+        _refuse_unknown("Hold", unknown, type(self))
         volts, limit, longest = _convert("Hold", [
             ("voltage", voltage, "potential", None),
             ("until_current", until_current, "specific current", until_current_A_per_kg),
@@ -303,7 +321,9 @@ class Sweep:
 
     def __init__(self, scan_rate: Quantity | None = None, lower: Quantity | None = None,
                  upper: Quantity | None = None, cycles: int = 1, first: str = "down",
-                 start: Quantity | None = None, label: str = "", *, scan_rate_V_per_s: float | None = None) -> None:
+                 start: Quantity | None = None, label: str = "", *, scan_rate_V_per_s: float | None = None,
+                 **unknown: Any) -> None:
+        _refuse_unknown("Sweep", unknown, type(self))
         rate, low, high, begin = _convert("Sweep", [
             ("scan_rate", scan_rate, "scan rate", scan_rate_V_per_s), ("lower", lower, "potential", None),
             ("upper", upper, "potential", None), ("start", start, "potential", None)])
