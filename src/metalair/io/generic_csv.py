@@ -421,12 +421,20 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
 
 
 def _find_header(lines: list[str], wanted: list[str], file_name: str) -> int:
+    best, best_hits = 0, -1
     for i, line in enumerate(lines[:500]):
-        if all(w in line for w in wanted):
+        hits = sum(w in line for w in wanted)
+        if hits == len(wanted):
             return i
+        if hits > best_hits:
+            best, best_hits = i, hits
+    missing = [w for w in wanted if w not in lines[best]] if lines else wanted
+    header = lines[best].strip() if lines else ""
+    shown = header if len(header) <= 200 else header[:200] + "..."
     raise DataFormatError(
-        f"{file_name}: no line in the first 500 holds all the mapped column names "
-        f"({', '.join(repr(w) for w in wanted)}); check column_map against the file's header"
+        f"{file_name}: no line in the first 500 holds all the mapped column names: "
+        f"{', '.join(repr(w) for w in missing)} {'is' if len(missing) == 1 else 'are'} missing from the likeliest "
+        f"header (line {best + 1}: {shown!r}); check column_map against it"
     )
 
 
