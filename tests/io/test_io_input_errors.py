@@ -81,3 +81,17 @@ def test_read_refuses_arguments_of_the_wrong_type(tmp_path):
     with pytest.raises(ParameterError, match=r"path must be a file path .*got None"):
         ma.io.detect_format(None)  # type: ignore[arg-type]
     assert read(p, column_map=COLUMNS, mass_g=np.float32(2.0)).metadata["mass_g"] == 2.0
+
+
+@pytest.mark.parametrize("forced, named", [("nda", "Neware .nda"), ("mpr", "BioLogic EC-Lab .mpr"),
+                                           ("res", "Arbin .res raw file")])
+def test_a_forced_binary_format_on_another_file_says_what_the_file_is(data_file, forced, named):
+    """Not 'damaged or truncated, copy it again' with a temporary path: the format was wrong, not the file."""
+    from metalair.io import read
+
+    with pytest.raises(DataFormatError) as exc:
+        read(data_file("arbin/FastCharge_000025_CH8.csv"), format=forced)
+    msg = str(exc.value)
+    assert msg == (f"FastCharge_000025_CH8.csv: the format was forced as {forced!r} ({named}; format=, --format), "
+                   "but the file does not start like one (it reads as Arbin CSV export): leave the format out to "
+                   "recognise it from the content, or name the right one")

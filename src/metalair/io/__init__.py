@@ -22,7 +22,7 @@ from typing import Any
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
-from metalair.io.detect import FORMAT_ALIASES, FORMATS, as_path, detect_format, named_format
+from metalair.io.detect import FORMAT_ALIASES, FORMATS, as_path, check_forced_format, detect_format, named_format
 from metalair.tables.cycler import STEP_TYPES, CyclerData
 from metalair.tables.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
 
@@ -172,6 +172,7 @@ def read(
         )
     if format is not None:
         fmt = named_format(format, path, FORMATS, FORMAT_ALIASES)
+        check_forced_format(path, fmt, format)
     else:
         try:
             fmt = detect_format(path)

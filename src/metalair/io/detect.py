@@ -103,6 +103,28 @@ def named_format(format: str, path: Path, formats: dict[str, str], aliases: dict
     require_file(path)
     return key
 
+#: The first bytes every file of a binary format starts with.
+_MAGIC_OF: dict[str, tuple[bytes, ...]] = {
+    "neware_nda": (NDA_MAGIC,), "biologic_mpr": (MPR_MAGIC,), "neware_ndax": (ZIP_MAGIC,), "neware_zip": (ZIP_MAGIC,),
+}
+
+
+def check_forced_format(path: Path, key: str, given: str) -> None:
+    """Refuse a binary format forced on a file that does not start like it, naming what the file is instead."""
+    magics = _MAGIC_OF.get(key)
+    head = read_head(path, 64)
+    if magics is not None and not head.startswith(magics) or key == "arbin_res" and head[4:19] not in ACCESS_MAGICS:
+        try:
+            what = f"it reads as {FORMATS[detect_format(path)]}"
+        except DataFormatError:
+            what = "its content is not a cycler format metalair recognises"
+        raise DataFormatError(
+            f"{path.name}: the format was forced as {given!r} ({FORMATS[key].split(' (')[0]}; format=, --format), "
+            f"but the file does not start like one ({what}): leave the format out to recognise it from the "
+            "content, or name the right one"
+        )
+
+
 def zip_cycler_member(path: Path) -> str | None:
     """The single Neware .nda/.ndax member of a zip archive, or None."""
     try:
