@@ -95,3 +95,20 @@ def test_a_forced_binary_format_on_another_file_says_what_the_file_is(data_file,
     assert msg == (f"FastCharge_000025_CH8.csv: the format was forced as {forced!r} ({named}; format=, --format), "
                    "but the file does not start like one (it reads as Arbin CSV export): leave the format out to "
                    "recognise it from the content, or name the right one")
+
+
+def test_analyze_sends_a_gamry_cv_or_eis_file_to_its_command(tmp_path):
+    """The README: CV/LSV/EIS files are routed to cv/eis; a Gamry .DTA is named with the command that reads it."""
+    import lzma
+    from pathlib import Path
+
+    from metalair.io import read
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    with pytest.raises(DataFormatError, match=r"gamry_cv_data\.dta: a Gamry CV file, not a cycling record: read it "
+                                              r"with 'metalair cv'"):
+        read(data / "cv" / "gamry_cv_data.dta")
+    eis = tmp_path / "eis.DTA"
+    eis.write_bytes(lzma.decompress((data / "eis" / "exampleDataGamry.DTA.xz").read_bytes()))
+    with pytest.raises(DataFormatError, match=r"a Gamry EISPOT file, not a cycling record: read it with 'metalair eis'"):
+        read(eis)

@@ -25,6 +25,9 @@ FORMATS: dict[str, str] = {
     "csv": "generic CSV/TSV with a column_map",
 }
 
+#: Gamry Framework experiment tags (the .DTA file's ``TAG`` line) and the command that reads each.
+GAMRY_TOOLS: dict[str, str] = {"CV": "metalair cv", "EISPOT": "metalair eis", "EISGALV": "metalair eis"}
+
 #: Names accepted for ``format=`` besides the keys of :data:`FORMATS`.
 FORMAT_ALIASES: dict[str, str] = {
     "nda": "neware_nda",
@@ -251,6 +254,12 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             f"{path.name}: named {suffix} but the content is text, not the binary format; "
             "the file is damaged or misnamed"
         )
+    if first == "EXPLAIN" and len(lines) > 1 and lines[1].startswith("TAG"):  # Gamry Framework .DTA
+        tag = lines[1].split("\t")[1].strip() if "\t" in lines[1] else lines[1][3:].strip()
+        tool = GAMRY_TOOLS.get(tag.upper())
+        raise DataFormatError(
+            f"{path.name}: a Gamry {tag or '?'} file, not a cycling record"
+            + (f": read it with '{tool}'" if tool else f"; metalair reads Gamry files of {', '.join(GAMRY_TOOLS)}"))
     raise DataFormatError(
         f"{path.name}: format not recognised from its content; supported: "
         f"{', '.join(k for k in FORMATS if k != 'csv')}. For another delimited text file pass "
