@@ -110,5 +110,6 @@ def test_analyze_sends_a_gamry_cv_or_eis_file_to_its_command(tmp_path):
         read(data / "cv" / "gamry_cv_data.dta")
     eis = tmp_path / "eis.DTA"
     eis.write_bytes(lzma.decompress((data / "eis" / "exampleDataGamry.DTA.xz").read_bytes()))
-    with pytest.raises(DataFormatError, match=r"a Gamry EISPOT file, not a cycling record: read it with 'metalair eis'"):
+    with pytest.raises(DataFormatError, match=r"a Gamry EISPOT file, not a cycling record: read it with "
+                                              r"'metalair eis'"):
         read(eis)
