@@ -38,11 +38,14 @@ class StageAnalysis:
     rows: list[dict[str, Any]]
     vanish_order: list[str]
     left_after_charge_mmol_g: dict[str, float]
+    #: the protocol that was run, as protocol text
+    protocol: str = ""
 
     def table(self) -> str:
         """The stages as a text table."""
         keys = STAGE_PRODUCTS
-        lines = [f"{self.catalyst}: products [mmol/g]",
+        run = f" after '{self.protocol}'" if self.protocol else ""
+        lines = [f"{self.catalyst}: products [mmol/g]{run}",
                  f"  {'stage':28s} {'V':>6s} " + " ".join(f"{k:>8s}" for k in keys)]
         for r in self.rows:
             lines.append(f"  {r['stage']:28s} {r['voltage_V']:6.2f} " + " ".join(f"{r[k]:8.3f}" for k in keys))
@@ -102,4 +105,7 @@ def stage_analysis(catalyst: Any = "NLRO", current: str = "200 mA/g", capacity: 
             order.append((int(gone[0]), k))
     vanish = [k for _i, k in sorted(order)]
     left = {k: float(inv[k][i_last]) for k in keys}
-    return StageAnalysis(sol.meta.get("catalyst", str(catalyst)), rows, vanish, left)
+    from metalair.protocols import format_protocol
+
+    return StageAnalysis(sol.meta.get("catalyst", str(catalyst)), rows, vanish, left,
+                         protocol="; ".join(format_protocol(step) for step in (d, c)))
