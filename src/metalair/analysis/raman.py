@@ -80,6 +80,9 @@ _MAR = ("Mar, S. Y., Chen, C. S., Huang, Y. S. & Tiong, K. K. Characterization o
 RAMAN_BANDS: tuple[RamanBand, ...] = (
     RamanBand("NaO2", 1156.0, 15.0, "O–O stretch of superoxide O2−", True, _HARTMANN),
     RamanBand("Na2O2", 792.0, 15.0, "O–O stretch of peroxide O2(2−)", True, _EYSEL),
+    RamanBand("Na2O2", 737.0, 12.0, "O–O stretch of peroxide O2(2−), second site", False, "",
+              "tentative: Na2O2 has two peroxide sites, and Na–O2 studies assign a band near 736–738 cm-1 to "
+              "Na2O2; its value was not checked against a reference here"),
     RamanBand("Na2CO3", 1080.0, 8.0, "CO3(2−) symmetric stretch ν1", True, _BROOKER),
     RamanBand("Na2CO3", 701.0, 10.0, "CO3(2−) in-plane bend ν4", True, _BROOKER, "weak"),
     RamanBand("Na2CO3·H2O", 1068.0, 8.0, "CO3(2−) symmetric stretch ν1", False, "",
