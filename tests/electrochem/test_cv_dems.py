@@ -216,3 +216,27 @@ def test_peak_charge_never_counts_current_of_the_other_direction():
     assert 0.0 < anodic[0].charge <= passed * 1.001
     # the Gaussian's own charge, 1e-3 A x 0.1 V x sqrt(pi) / nu, within the tail's overlap
     assert anodic[0].charge == pytest.approx(1e-3 * 0.1 * math.sqrt(math.pi) / nu, rel=0.05)
+
+
+def test_dems_refuses_a_delay_that_is_negative_runs_past_the_record_or_into_the_next_step():
+    """A gas window past the record or into the next step counted the wrong gas (e-/O2 2.00 where 1.00 was true)."""
+    from metalair.tables.dems import CurrentRecord
+
+    cur, gas = synthetic_dems()
+    with pytest.raises(ParameterError, match=r"must be the gas line's delay, a number of seconds >= 0"):
+        dems_steps(cur, gas, time_offset_s=-50.0)
+    with pytest.raises(ParameterError, match=r"step 1 .*its gas window ends at .* after the gas record ends"):
+        dems_steps(cur, gas, time_offset_s=1e6)
+    minutes = CurrentRecord(cur.time_s / 60.0, cur.current_A)  # a time column in minutes read as seconds
+    with pytest.raises(ParameterError, match=r"step 1 .*reaches into step 2 .*whose gas it would count"):
+        dems_steps(minutes, gas, time_offset_s=45.0)
+
+
+def test_dems_uncertainty_is_nan_without_a_baseline_window():
+    """No gas points before the step: the noise and the baseline are unknown, not zero."""
+    cur, gas = synthetic_dems()
+    first = float(cur.time_s[np.flatnonzero(np.abs(cur.current_A) > 0)[0]])
+    late = GasFluxRecord(gas.time_s[gas.time_s >= first], {g: f[gas.time_s >= first] for g, f in gas.fluxes.items()})
+    steps, _ = dems_steps(cur, late, time_offset_s=45.0, tail_s=300.0)
+    assert np.isnan(steps[0].o2_sigma_mol) and np.isnan(steps[0].e_per_o2_sigma)
+    assert np.isfinite(steps[0].e_per_o2)

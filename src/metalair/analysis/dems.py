@@ -290,14 +290,31 @@ def dems_steps(
         raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it")
     if time_offset_s == "auto":
         offset = _best_lag(current, gas, max_lag_s)
-    elif isinstance(time_offset_s, (int, float)) and math.isfinite(time_offset_s):
+    elif isinstance(time_offset_s, (int, float)) and not isinstance(time_offset_s, bool) \
+            and math.isfinite(time_offset_s) and time_offset_s >= 0:
         offset = float(time_offset_s)
     else:
-        raise ParameterError(f"time_offset_s = {time_offset_s!r} must be a number of seconds or 'auto'")
+        raise ParameterError(f"time_offset_s = {time_offset_s!r} must be the gas line's delay, a number of seconds "
+                             ">= 0 (gas reaches the detector after it leaves the cell), or 'auto'")
     tg = gas.time_s
+    steps = _steps(current, threshold)
+    if steps and tg[-1] < current.time_s[steps[0][0]]:
+        raise ParameterError(f"the gas record ends at {tg[-1]:g} s, before the first step starts "
+                             f"({current.time_s[steps[0][0]]:g} s): are both time columns in seconds?")
     out = []
-    for n, (a, b, kind) in enumerate(_steps(current, threshold), start=1):
+    for n, (a, b, kind) in enumerate(steps, start=1):
         t0, t1 = float(current.time_s[a]), float(current.time_s[b])
+        w_end = t1 + offset + tail_s
+        if w_end > tg[-1] + 0.5 * float(np.median(np.diff(tg))):
+            raise ParameterError(
+                f"step {n} ({t0:g}-{t1:g} s): its gas window ends at {w_end:g} s (step end + delay {offset:g} s + "
+                f"tail {tail_s:g} s), after the gas record ends ({tg[-1]:g} s); check the delay (time_offset_s, "
+                "--offset) and that both time columns are in seconds")
+        if n < len(steps) and w_end > float(current.time_s[steps[n][0]]):
+            raise ParameterError(
+                f"step {n} ({t0:g}-{t1:g} s): its gas window (to {w_end:g} s: delay {offset:g} s + tail "
+                f"{tail_s:g} s) reaches into step {n + 1} (from {current.time_s[steps[n][0]]:g} s), whose gas it "
+                "would count; check the delay (time_offset_s, --offset) or shorten tail_s")
         q = _trapz(current.current_A[a:b + 1], current.time_s[a:b + 1])
         n_e = abs(q) / FARADAY
         # causality: no gas from this step can reach the detector before the step starts, so the baseline
@@ -321,9 +338,12 @@ def dems_steps(
             if g == "O2":
                 span = float(tw[-1] - tw[0])
                 dt = span / max(tw.size - 1, 1)
-                noise = sb * math.sqrt(tw.size) * dt if nb else 0.0
-                base_err = sb / math.sqrt(nb) * span if nb else 0.0
-                sig_o2 = math.sqrt(noise**2 + base_err**2 + (calibration_uncertainty * amount) ** 2)
+                if nb:
+                    noise = sb * math.sqrt(tw.size) * dt
+                    base_err = sb / math.sqrt(nb) * span
+                    sig_o2 = math.sqrt(noise**2 + base_err**2 + (calibration_uncertainty * amount) ** 2)
+                else:  # no baseline window before the step: the noise and the baseline are unknown
+                    sig_o2 = math.nan
         o2 = -amounts["O2"] if kind == "discharge" else amounts["O2"]
         sig_e = current_uncertainty * n_e
         ratio = n_e / o2 if o2 > 0 else math.nan

@@ -38,6 +38,7 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("pass mass_g for mAh/g", "pass --mass-mg (the catalyst mass in mg) for mAh/g"),
     ("pass cycle_start='discharge'", "pass --cycle-start discharge"),
     ("give mass_g=... in g (on the command line: --mass-mg M)", "give --mass-mg M (the catalyst mass in mg)"),
+    ("time_offset_s = ", "--offset "),
     ("(the fields are listed in metalair.models.parameters.SOURCES)",
      "('metalair catalysts --parameters' lists them)"),
 )

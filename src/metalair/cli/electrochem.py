@@ -155,6 +155,8 @@ def dems(
     typer.echo(f"{'step':>4}  {'kind':>9}  {'e-/O2':>8}  {'+/-':>7}")
     for s in summary["steps"]:
         typer.echo(f"{s['index']:>4}  {s['kind']:>9}  {s['e_per_o2']:>8.4f}  {s['e_per_o2_sigma']:>7.4f}")
+    for note in summary["notes"]:
+        typer.echo(f"note: {note}")
     typer.echo("wrote: " + ", ".join(summary["written"]))
 
 

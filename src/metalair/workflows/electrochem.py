@@ -197,6 +197,14 @@ def analyse_dems_files(
                                calibration_uncertainty=calibration_uncertainty)
     written: list[str] = []
     notes: list[str] = []
+    spans = (float(cur.time_s[-1] - cur.time_s[0]), float(gas.time_s[-1] - gas.time_s[0]))
+    if min(spans) > 0 and max(spans) / min(spans) > 5:
+        notes.append(f"the current record spans {spans[0]:.4g} s and the gas record {spans[1]:.4g} s: if one time "
+                     "column is not in seconds (minutes, hours), e-/O2 is wrong; check the time units of both files")
+    if any(math.isnan(s.e_per_o2_sigma) and not math.isnan(s.e_per_o2) for s in steps):
+        notes.append("an uncertainty is nan where no gas points precede the step (no baseline window): the gas "
+                     "record starts with the step; record a rest before each step to get the baseline and the "
+                     "uncertainty")
     others = sorted({g for s in steps for g in s.other_gases_mol})
     header = ["step", "kind", "start [s]", "end [s]", "electrons [mol]", "O2 [mol]", "O2 sigma [mol]", "e/O2",
               "e/O2 sigma"] + [f"{g} [mol]" for g in others]
