@@ -190,11 +190,16 @@ def test_spectrum_container_columns_and_checks():
     with pytest.raises(KeyNotFoundError, match=r"Did you mean \"Z' \[Ω\]\""):
         s["Z' [Ohm]"]
     with pytest.raises(DataFormatError, match=r"3 frequencies but 2 impedance values"):
-        ImpedanceSpectrum.from_arrays([1, 2, 3], [1, 2])
+        ImpedanceSpectrum.from_arrays([1, 2, 3], [1 - 1j, 2 - 1j])
     with pytest.raises(ParameterError, match=r"impedance unit 'ohm' is not one of"):
-        ImpedanceSpectrum.from_arrays([1.0], [1.0], unit="ohm")
+        ImpedanceSpectrum.from_arrays([1.0], [1.0 - 1j], unit="ohm")
     with pytest.raises(DataFormatError, match=r"not finite.*points 1"):
-        ImpedanceSpectrum.from_arrays([1.0, 2.0], [1.0, np.nan])
+        ImpedanceSpectrum.from_arrays([1.0, 2.0], [1.0 - 1j, complex(np.nan, 0)])
+    # real numbers only would silently mean Z'' = 0 (a fit then returned R1 = 85 for a true 100)
+    with pytest.raises(ParameterError, match=r"impedance holds real numbers only: Z'' would be taken as 0"):
+        ImpedanceSpectrum.from_arrays([1.0, 2.0], [3.0, 2.0])
+    with pytest.raises(ParameterError, match=r"z_real has shape \(3,\) and z_imag \(2,\)"):
+        ImpedanceSpectrum.from_arrays([1.0, 2.0, 3.0], z_real=[1.0, 2.0, 3.0], z_imag=[-1.0, -2.0])
 
 
 def test_nova_column_layout(tmp_path):

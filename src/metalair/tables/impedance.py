@@ -181,9 +181,17 @@ class ImpedanceSpectrum:
         if impedance is None:
             if z_real is None or z_imag is None:
                 raise ParameterError("give the complex impedance, or both z_real and z_imag")
-            impedance = np.asarray(z_real, dtype=float) + 1j * np.asarray(z_imag, dtype=float)
+            re, im = np.asarray(z_real, dtype=float), np.asarray(z_imag, dtype=float)
+            if re.shape != im.shape:
+                raise ParameterError(f"z_real has shape {re.shape} and z_imag {im.shape}: give one Z' and one Z'' "
+                                     "per frequency")
+            impedance = re + 1j * im
         elif z_real is not None or z_imag is not None:
             raise ParameterError("give either the complex impedance or z_real and z_imag, not both")
+        elif not np.iscomplexobj(np.asarray(impedance)):
+            raise ParameterError(
+                "impedance holds real numbers only: Z'' would be taken as 0 everywhere. Give the complex "
+                "impedance (Z' + 1j*Z''), or z_real= and z_imag= (Z'' negative for a capacitance)")
         return cls(np.asarray(frequency_Hz), np.asarray(impedance), unit=unit, metadata=dict(metadata or {}))
 
     # ------------------------------------------------------------------ access
