@@ -219,3 +219,15 @@ def test_curie_weiss_result_and_file_errors():
         curie_weiss(chi, t_range_K=(300, 50))
     with pytest.raises(DataFormatError, match="only 1 points"):
         curie_weiss(chi, t_range_K=(296, 301))
+
+
+def test_an_implausible_moment_is_flagged_as_a_likely_mass_error():
+    """mu_eff = 2.76 mu_B at the right mass; the mass in g where mg was meant gives 0.087 mu_B, flagged."""
+    right = curie_weiss(susceptibility(synthetic(0), mass_g=MASS_G, molar_mass_g_mol=MOLAR), t_range_K=(0, 400))
+    assert 2.6 < right.mu_eff < 2.9
+    assert not any("lies outside" in n for n in right.notes)
+    wrong = curie_weiss(susceptibility(synthetic(0), mass_g=MASS_G * 1000, molar_mass_g_mol=MOLAR),
+                        t_range_K=(0, 400))
+    assert wrong.mu_eff == pytest.approx(right.mu_eff / math.sqrt(1000), rel=1e-6)
+    assert any(n.startswith(f"mu_eff = {wrong.mu_eff:.3g} mu_B per magnetic ion lies outside 0.5-12 mu_B")
+               and "check the sample mass" in n for n in wrong.notes)

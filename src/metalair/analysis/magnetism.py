@@ -98,6 +98,11 @@ def _curie_cgs() -> float:
 #: Curie constant per µ_eff² in cm³ K mol⁻¹ (CGS): N_A µ_B² / (3 k_B) = 0.12505 (CODATA).
 CURIE_CGS: float = _curie_cgs()
 
+#: Effective moments [µ_B per magnetic ion] outside which a Curie–Weiss result is flagged: a local moment lies
+#: between about 1 µ_B (S = 1/2 with orbital quenching, 1.73 spin-only) and 10.6 µ_B (Dy³⁺, Ho³⁺); a value
+#: outside usually means a mass, molar-mass or ions-per-formula error.
+MU_EFF_PLAUSIBLE: tuple[float, float] = (0.5, 12.0)
+
 
 def estimate_diamagnetic(molar_mass_g_mol: float) -> float:
     """Rough core diamagnetism χ_dia ≈ −(M/2)·10⁻⁶ cm³ mol⁻¹ for molar mass M in g mol⁻¹.
@@ -551,6 +556,12 @@ def curie_weiss(chi: Susceptibility, *, t_range_K: Sequence[float] | None = None
         notes.append(f"at a bound: {', '.join(fit.at_bounds)} (theta is kept below the lowest fitted temperature)")
     if not fit.success:
         notes.append(f"optimiser: {fit.message}")
+    if math.isfinite(mu) and not (MU_EFF_PLAUSIBLE[0] <= mu <= MU_EFF_PLAUSIBLE[1]):
+        notes.append(
+            f"mu_eff = {mu:.3g} mu_B per magnetic ion lies outside {MU_EFF_PLAUSIBLE[0]:g}-{MU_EFF_PLAUSIBLE[1]:g} "
+            "mu_B, the range of local moments (spin-only 1.73 mu_B for S = 1/2 up to ~10.6 for Dy3+/Ho3+): check "
+            "the sample mass (mg, not g: a 1000x mass error moves mu_eff 32x), the molar mass and the magnetic "
+            "ions per formula unit")
     return CurieWeissResult(
         C=C, theta_K=th, chi0=c0, ci95=ci, stderr=se, mu_eff=mu, C_si=C * _CGS_CHI,
         t_range_K=(float(np.min(t)), float(np.max(t))), auto_range=auto, n_points=int(t.size),
