@@ -292,13 +292,13 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
         raise ParameterError(f"e0_method = {e0_method!r}; allowed: {', '.join(E0_METHODS)}")
     if not (isinstance(nnorm, int) and 0 <= nnorm <= 3):
         raise ParameterError(f"nnorm = {nnorm!r} must be an integer 0-3")
-    for name, lo, hi, where in (("pre1, pre2", pre1, pre2, "below E0 (negative)"),
+    for name, low, high, where in (("pre1, pre2", pre1, pre2, "below E0 (negative)"),
                                 ("norm1, norm2", norm1, norm2, "above E0 (positive)")):
-        for v in (lo, hi):
+        for v in (low, high):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
-                raise ParameterError(f"{name} = {lo!r}, {hi!r}: each must be a finite energy in eV relative to E0")
-        if lo is not None and hi is not None and not lo < hi:
-            raise ParameterError(f"{name} = {lo!r}, {hi!r} eV: the range must run from low to high ({where}, "
+                raise ParameterError(f"{name} = {low!r}, {high!r}: each must be a finite energy in eV relative to E0")
+        if low is not None and high is not None and not low < high:
+            raise ParameterError(f"{name} = {low!r}, {high!r} eV: the range must run from low to high ({where}, "
                                  "relative to E0), e.g. " + ("pre1=-150, pre2=-30" if name.startswith("pre")
                                                              else "norm1=150, norm2=400"))
     e, mu = spec.energy_eV, spec.mu
