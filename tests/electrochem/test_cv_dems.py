@@ -240,3 +240,17 @@ def test_dems_uncertainty_is_nan_without_a_baseline_window():
     steps, _ = dems_steps(cur, late, time_offset_s=45.0, tail_s=300.0)
     assert np.isnan(steps[0].o2_sigma_mol) and np.isnan(steps[0].e_per_o2_sigma)
     assert np.isfinite(steps[0].e_per_o2)
+
+
+def test_a_voltammogram_refuses_a_standing_clock_and_potentials_in_millivolts():
+    """Constant time gave peaks of charge 0; potentials of 3500 (mV) were taken as volts."""
+    from metalair.errors import DataFormatError
+    from metalair.tables.voltammetry import Voltammogram
+
+    e = np.r_[np.linspace(2.0, 4.0, 50), np.linspace(4.0, 2.0, 50)]
+    i = np.sin(np.linspace(0, 2 * np.pi, 100))
+    with pytest.raises(DataFormatError, match=r"time does not advance \(0 s throughout\)"):
+        Voltammogram.from_arrays(e, i, time_s=np.zeros(100))
+    with pytest.raises(DataFormatError, match=r"potentials reach 4000 V, beyond ±10 V .*are they in mV\?"):
+        Voltammogram.from_arrays(1000 * e, i)
+    assert len(Voltammogram.from_arrays(e, i, time_s=np.arange(100.0))) == 100

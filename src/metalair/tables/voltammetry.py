@@ -79,6 +79,10 @@ def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3
     return cycle
 
 
+#: Largest |potential| a voltammogram may hold [V]; beyond it the values are taken to be in the wrong unit (mV).
+POTENTIAL_LIMIT_V = 10.0
+
+
 @dataclass(frozen=True, eq=False)
 class Voltammogram:
     """A checked potential sweep record.
@@ -130,6 +134,14 @@ class Voltammogram:
                 raise DataFormatError(f"{name}: time goes backwards (first at record "
                                       f"{int(np.flatnonzero(np.diff(t) < 0)[0]) + 2}, counted from 1); "
                                       "records are out of order")
+            if t[-1] <= t[0]:
+                raise DataFormatError(f"{name}: time does not advance ({t[0]:g} s throughout): there is no scan "
+                                      "rate and no peak charge; give the time in seconds, or leave it out")
+        if float(np.max(np.abs(e))) > POTENTIAL_LIMIT_V:
+            raise DataFormatError(
+                f"{name}: potentials reach {float(np.max(np.abs(e))):.6g} V, beyond ±{POTENTIAL_LIMIT_V:g} V of any "
+                "electrochemical cell: are they in mV? Convert to V (potential_V), or name the unit in the file's "
+                "header")
         if self.cycle is None:
             c = cycles_from_potential(e)
         else:
