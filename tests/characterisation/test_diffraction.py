@@ -196,3 +196,12 @@ def test_xy_and_csv_readers(tmp_path, char_file):
         read_diffraction(tmp_path / "bad.xy")
     with pytest.raises(DataFormatError):
         read_diffraction(char_file("xas/fe_athena.prj"))  # gzip bytes: binary
+
+
+def test_a_two_theta_axis_in_radians_is_questioned():
+    x = np.linspace(10.0, 80.0, 3500)
+    y = 50 + pseudo_voigt(x, 28.0, 1000.0, 0.1, 0.5) + pseudo_voigt(x, 35.0, 600.0, 0.1, 0.5)
+    deg = analyse_diffractogram(Diffractogram(two_theta_deg=x, intensity=y))
+    rad = analyse_diffractogram(Diffractogram(two_theta_deg=np.radians(x), intensity=y))
+    assert not any("radians" in n for n in deg.notes)
+    assert any(n.startswith("2θ runs only to 1.396°: if the axis is in radians") for n in rad.notes)

@@ -107,3 +107,13 @@ def test_assignment_rules():
     assert assign_peak(1074.0).label.startswith("ambiguous")  # carbonate vs its hydrate (tentative)
     assert assign_peak(950.0).label == "unassigned"
     assert all(b.reference or not b.confident for b in RAMAN_BANDS)  # every confident value is cited
+
+
+def test_an_axis_with_no_reference_band_is_questioned():
+    """A wavelength axis in nm (547-589) read as cm-1 gave narrow 'peaks' and no word about the unit."""
+    x = np.linspace(547.0, 589.0, 400)
+    y = 100 + pseudo_voigt(x, 560.0, 500.0, 0.3, 0.5)
+    r = analyse_raman(RamanSpectrum(shift_cm1=x, intensity=y, name="nm"))
+    assert any("holds none of the reference bands" in n and "not a wavelength in nm" in n for n in r.notes)
+    x2, y2, _ = spectrum()
+    assert not any("reference bands" in n for n in analyse_raman(RamanSpectrum(shift_cm1=x2, intensity=y2)).notes)

@@ -135,6 +135,9 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
     step = float(np.median(np.diff(x)))
     idx = find_peaks(x, corr, min_prominence=min_prominence, min_distance=2 * step)
     notes: list[str] = []
+    if float(np.max(pattern.two_theta_deg)) <= 2 * math.pi:
+        notes.append(f"2θ runs only to {float(np.max(pattern.two_theta_deg)):.4g}°: if the axis is in radians, "
+                     "convert it to degrees (a powder pattern for phase identification spans tens of degrees)")
     if idx.size > max_peaks:
         keep = np.argsort(corr[idx])[::-1][:max_peaks]
         idx = np.sort(idx[keep])

@@ -228,6 +228,11 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     base = y - corr
     idx = find_peaks(x, corr, min_prominence=min_prominence)
     notes: list[str] = []
+    xr = (float(np.min(spectrum.shift_cm1)), float(np.max(spectrum.shift_cm1)))
+    if not any(xr[0] - b.tolerance_cm1 <= b.position_cm1 <= xr[1] + b.tolerance_cm1 for b in RAMAN_BANDS):
+        notes.append(f"the shift axis ({xr[0]:.4g}-{xr[1]:.4g}) holds none of the reference bands "
+                     f"({min(b.position_cm1 for b in RAMAN_BANDS):g}-{max(b.position_cm1 for b in RAMAN_BANDS):g} "
+                     "cm-1): is it a Raman shift in cm-1, not a wavelength in nm?")
     if idx.size > max_peaks:
         keep = np.argsort(corr[idx])[::-1][:max_peaks]
         idx = np.sort(idx[keep])
