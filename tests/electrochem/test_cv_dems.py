@@ -254,3 +254,15 @@ def test_a_voltammogram_refuses_a_standing_clock_and_potentials_in_millivolts():
     with pytest.raises(DataFormatError, match=r"potentials reach 4000 V, beyond ±10 V .*are they in mV\?"):
         Voltammogram.from_arrays(1000 * e, i)
     assert len(Voltammogram.from_arrays(e, i, time_s=np.arange(100.0))) == 100
+
+
+def test_an_e_per_o2_far_from_any_o2_chemistry_is_noted(tmp_path):
+    """A gas column labelled mol/s but holding nmol/s gave e-/O2 ~ 2e9 without a word."""
+    from metalair.workflows.electrochem import analyse_dems_files
+
+    cur, gas = synthetic_dems()
+    pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
+    pc.write_text("time (s),I (A)\n" + "\n".join(f"{t},{i}" for t, i in zip(cur.time_s, cur.current_A)))
+    pg.write_text("Time (s),O2 (mol/s)\n" + "\n".join(f"{t},{1e9 * a}" for t, a in zip(gas.time_s, gas.fluxes["O2"])))
+    summary = analyse_dems_files(pc, pg, tmp_path / "out", time_offset_s=45.0, tail_s=300.0)
+    assert any("lies outside 0.5-10, far from any O2 chemistry" in n for n in summary["notes"])

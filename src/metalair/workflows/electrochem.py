@@ -201,6 +201,11 @@ def analyse_dems_files(
     if min(spans) > 0 and max(spans) / min(spans) > 5:
         notes.append(f"the current record spans {spans[0]:.4g} s and the gas record {spans[1]:.4g} s: if one time "
                      "column is not in seconds (minutes, hours), e-/O2 is wrong; check the time units of both files")
+    odd = [s for s in steps if math.isfinite(s.e_per_o2) and not 0.5 <= s.e_per_o2 <= 10.0]
+    if odd:
+        values = ", ".join(f"{s.e_per_o2:.3g} (step {s.index})" for s in odd)
+        notes.append(f"e-/O2 = {values} lies outside 0.5-10, far from any O2 chemistry (1 for NaO2, 2 for Na2O2, "
+                     "4 for Na2O): check the units of the gas flux (mol/s) and of the current")
     if any(math.isnan(s.e_per_o2_sigma) and not math.isnan(s.e_per_o2) for s in steps):
         notes.append("an uncertainty is nan where no gas points precede the step (no baseline window): the gas "
                      "record starts with the step; record a rest before each step to get the baseline and the "
