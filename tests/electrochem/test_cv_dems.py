@@ -266,3 +266,16 @@ def test_an_e_per_o2_far_from_any_o2_chemistry_is_noted(tmp_path):
     pg.write_text("Time (s),O2 (mol/s)\n" + "\n".join(f"{t},{1e9 * a}" for t, a in zip(gas.time_s, gas.fluxes["O2"])))
     summary = analyse_dems_files(pc, pg, tmp_path / "out", time_offset_s=45.0, tail_s=300.0)
     assert any("lies outside 0.5-10, far from any O2 chemistry" in n for n in summary["notes"])
+
+
+def test_a_current_still_rising_at_the_vertex_is_not_a_peak():
+    """A sweep that ends while the current still rises (an LSV, or a CV turned early) has no peak there."""
+    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.tables.voltammetry import Voltammogram
+
+    e = np.linspace(3.0, 4.0, 500)
+    i = np.exp((e - 4.0) / 0.05)
+    i[-2] = i[-3] * 0.999  # a small wiggle right before the end: a local maximum for the peak finder
+    res = analyze_cv(Voltammogram.from_arrays(e, i, time_s=np.arange(500.0)))
+    assert res.peaks == []
+    assert "(no peak: " in res.table()

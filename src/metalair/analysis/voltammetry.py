@@ -97,6 +97,9 @@ class CVAnalysis:
         for p in self.peaks:
             lines.append(f"{p.cycle:>5}  {p.direction:>8}  {p.potential_V:>8.4f}  {p.current:>12.5g}  "
                          f"{p.charge:>12.5g}  {p.fwhm_V:>9.4f}  {p.onset_V:>9.4f}")
+        if not self.peaks:
+            lines.append("(no peak: none stands out by the prominence asked for away from the first and last 2 % "
+                         "of each sweep, where a rising current meets the vertex)")
         for c, d in self.separation_V.items():
             lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV")
         return "\n".join(lines)
@@ -206,9 +209,14 @@ def find_cv_peaks(
                 continue
             half = peak_widths(signal, found, rel_height=0.5, prominence_data=(
                 props["prominences"], props["left_bases"], props["right_bases"]))
+            edge = max(3, es.size // 50)
             for k, p in enumerate(found):
                 lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
                 if rb <= lb or signal[p] <= 0:  # no width, or current of the other direction: not a peak
+                    continue
+                # a maximum in the last (or first) 2 % of a sweep cannot be told from the current still rising
+                # when the sweep turned: the vertex, not a peak
+                if es.size - 1 - p < edge or p < edge:
                     continue
                 # baseline straight between the bases, as a function of the index along the sweep
                 base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)
