@@ -182,6 +182,8 @@ def test_normalisation_definitions_on_a_synthetic_edge():
     with pytest.raises(DataFormatError, match="edge step"):
         normalize(XasSpectrum(energy_eV=e, mu=pre - jump))
     # an inverted range was quietly replaced (edge step 1.33 -> 1.77) with a misleading note
+    with pytest.raises(ParameterError, match=r"references\[0\] must be an XasSpectrum .*got tuple"):
+        linear_combination(spec, [(e, pre + jump)])
     with pytest.raises(ParameterError, match=r"norm1, norm2 = 400, 150 eV: the range must run from low to high"):
         normalize(spec, norm1=400, norm2=150)
     with pytest.raises(ParameterError, match=r"pre1, pre2 = -30, -150 eV: the range must run from low to high"):

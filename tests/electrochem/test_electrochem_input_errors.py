@@ -129,3 +129,27 @@ def test_eis_cli_checks_the_weighting_without_a_circuit(tmp_path):
     res = runner.invoke(app, ["eis", str(p), "--out", str(tmp_path / "o"), "--weighting", "foo", "--no-drt"])
     assert res.exit_code == 1
     assert "error: --weighting 'foo' is not one of unit, modulus, proportional" in res.output
+
+
+def test_analysis_functions_name_the_object_they_need_instead_of_an_attribute_error():
+    """A tuple of arrays gave "AttributeError: 'tuple' object has no attribute 'impedance'" (or a wrong count)."""
+    from metalair.analysis.impedance import drt, fit_circuit
+    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.errors import ParameterError
+    from metalair.tables.dems import GasFluxRecord
+    from metalair.tables.impedance import ImpedanceSpectrum
+
+    f = np.logspace(-1, 5, 30)
+    z = 10 + 100 / (1 + 1j * 2 * np.pi * f * 100 * 1e-5)
+    with pytest.raises(ParameterError, match=r"spectrum must be an ImpedanceSpectrum, got tuple: read one with"):
+        fit_circuit((f, z), "R0-p(R1,C1)")
+    with pytest.raises(ParameterError, match=r"spectrum must be an ImpedanceSpectrum, got tuple"):
+        drt((f, z))
+    with pytest.raises(ParameterError, match=r"voltammogram must be a Voltammogram, got tuple"):
+        analyze_cv((np.linspace(2, 4, 10), np.ones(10)))
+    spec = ImpedanceSpectrum.from_arrays(f, z)
+    with pytest.raises(ParameterError, match=r"initial\['R0'\] = '10 ohm' must be a finite number"):
+        fit_circuit(spec, "R0-p(R1,C1)", initial={"R0": "10 ohm"})
+    assert len(spec.select(f_min_Hz="1 kHz")) == len(spec.select(f_min_Hz=1000.0))
+    with pytest.raises(Exception, match=r"flux has shape \(30, 2\); give one value per time"):
+        GasFluxRecord(np.arange(30.0), {"O2": np.ones((30, 2))})

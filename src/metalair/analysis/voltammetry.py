@@ -188,6 +188,11 @@ def find_cv_peaks(
     """
     from scipy.signal import find_peaks, peak_widths
 
+    if not isinstance(voltammogram, Voltammogram):
+        raise ParameterError(
+            f"voltammogram must be a Voltammogram, got {type(voltammogram).__name__}: read one with "
+            "metalair.io.read_voltammogram, or build one with Voltammogram.from_arrays(potential_V, current, "
+            "time_s=...)")
     if not 0 < prominence < 1:
         raise ParameterError(f"prominence = {prominence!r} must lie in (0, 1)")
     if not 0 < onset_fraction < 1:

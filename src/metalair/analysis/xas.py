@@ -655,7 +655,10 @@ def linear_combination(target: XasSpectrum, references: Sequence[XasSpectrum], *
     from scipy.stats import t as student_t
 
     tgt = normalize(_check_spectrum(target, "target"), e0_method=e0_method, **normalize_kwargs)
-    refs = list(references)
+    if isinstance(references, XasSpectrum) or isinstance(references, (str, bytes)):
+        raise ParameterError("references must be a list of XasSpectrum (one per reference compound), got one "
+                             f"{type(references).__name__}")
+    refs = [_check_spectrum(r, f"references[{k}]") for k, r in enumerate(references)]
     if len(refs) < (2 if sum_to_one else 1):
         raise ParameterError(f"{len(refs)} reference(s): a linear combination summing to 1 needs at least two")
     try:

@@ -71,6 +71,9 @@ class GasFluxRecord:
             raise DataFormatError(f"{name}: no gas flux columns")
         for gas, values in self.fluxes.items():
             arr = np.array(values, dtype=float, copy=True)
+            if arr.ndim != 1:
+                raise DataFormatError(f"{name}: the {gas} flux has shape {arr.shape}; give one value per time "
+                                      "(a 1-D array), one column per gas")
             if arr.shape != t.shape:
                 raise DataFormatError(f"{name}: the {gas} flux has {arr.size} values for {t.size} times")
             bad = np.flatnonzero(~np.isfinite(arr))

@@ -30,7 +30,7 @@ from metalair._files import write_csv_rows
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
 
-__all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "check_spectrum_arrays"]
+__all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays"]
 
 #: The sign convention every spectrum in metalair follows.
 SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 0, inductive Z'' > 0"
@@ -260,8 +260,8 @@ class ImpedanceSpectrum:
 
     def select(self, f_min_Hz: float | None = None, f_max_Hz: float | None = None) -> ImpedanceSpectrum:
         """The points with ``f_min_Hz <= f <= f_max_Hz``."""
-        lo = -np.inf if f_min_Hz is None else float(f_min_Hz)
-        hi = np.inf if f_max_Hz is None else float(f_max_Hz)
+        lo = -np.inf if f_min_Hz is None else _frequency(f_min_Hz, "f_min_Hz")
+        hi = np.inf if f_max_Hz is None else _frequency(f_max_Hz, "f_max_Hz")
         keep = (self.frequency_Hz >= lo) & (self.frequency_Hz <= hi)
         if not keep.any():
             raise ParameterError(
@@ -283,3 +283,24 @@ class ImpedanceSpectrum:
             f"ImpedanceSpectrum({len(self)} points, {self.frequency_Hz.min():.4g}-{self.frequency_Hz.max():.4g} Hz, "
             f"unit {self.unit!r}, from {src})"
         )
+
+
+def _frequency(value: Any, name: str) -> float:
+    """A frequency in Hz: a number, or a text with its unit (``"1 kHz"``)."""
+    if isinstance(value, str):
+        from metalair.units import is_bare_number, parse_quantity
+
+        return float(value) if is_bare_number(value) else float(parse_quantity(value, "frequency"))
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ParameterError(f"{name} = {value!r} must be a frequency in Hz, or a text with its unit ('1 kHz')")
+    return float(value)
+
+
+def as_spectrum(obj: Any, what: str = "spectrum") -> ImpedanceSpectrum:
+    """``obj`` if it is an :class:`ImpedanceSpectrum`, else a message saying how to make one."""
+    if isinstance(obj, ImpedanceSpectrum):
+        return obj
+    raise ParameterError(
+        f"{what} must be an ImpedanceSpectrum, got {type(obj).__name__}: read one with metalair.io.read_impedance, "
+        "or build one with ImpedanceSpectrum.from_arrays(frequency_Hz, impedance) (complex Z) or "
+        "from_arrays(frequency_Hz, z_real=..., z_imag=...)")

@@ -74,7 +74,7 @@ import numpy as np
 from metalair.analysis.impedance.circuits import ELEMENT_TYPES, Circuit, parse_circuit
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import ParameterError
-from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum
+from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum, as_spectrum
 
 __all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "parameter_unit", "WEIGHTINGS",
            "POOR_FIT_RELATIVE_RMS"]
@@ -426,8 +426,14 @@ def fit_circuit(
         Unknown parameter names, a bad weighting, fewer data than parameters,
         or no parameter left to fit.
     """
+    spectrum = as_spectrum(spectrum)
     c = parse_circuit(circuit)
     names = c.param_names
+    for given, label in ((initial or {}, "initial"), (fixed or {}, "fixed")):
+        for key, value in given.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+                raise ParameterError(f"{label}[{key!r}] = {value!r} must be a finite number in the parameter's SI "
+                                     "unit (Ω, F, F·s^(n-1), ...: see the circuit's parameter list)")
     fixed = {str(k): float(v) for k, v in (fixed or {}).items()}
     for group, what in ((initial or {}, "initial"), (bounds or {}, "bounds"), (fixed, "fixed")):
         unknown = [k for k in group if k not in names]
@@ -516,5 +522,6 @@ def compare_circuits(
     AIC and BIC are comparable between the fits because they share the data
     and the weighting (pass the same ``weighting`` to all).
     """
+    spectrum = as_spectrum(spectrum)
     fits = [fit_circuit(spectrum, c, **options) for c in circuits]
     return sorted(fits, key=lambda fit: fit.aic)

@@ -55,7 +55,7 @@ import numpy as np
 
 from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
-from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum
 
 __all__ = ["lin_kk", "LinKKResult"]
 
@@ -209,6 +209,7 @@ def lin_kk(
     Schönleber, M., Klotz, D. & Ivers-Tiffée, E. Electrochim. Acta 131, 20–27 (2014).
     doi:10.1016/j.electacta.2014.01.034
     """
+    spectrum = as_spectrum(spectrum)
     if not 0 < c < 1:
         raise ParameterError(f"c = {c!r} must lie in (0, 1); Schönleber et al. use 0.85")
     if not 0 < threshold < 1:

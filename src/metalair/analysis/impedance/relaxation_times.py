@@ -103,7 +103,7 @@ import numpy as np
 
 from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
-from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum
 
 __all__ = ["drt", "DRTResult", "DRTPeak"]
 
@@ -446,6 +446,7 @@ def drt(
     Wan et al., Electrochim. Acta 184, 483 (2015), doi:10.1016/j.electacta.2015.09.097;
     Maradesa et al., J. Electrochem. Soc. 170, 030502 (2023), doi:10.1149/1945-7111/acbca4.
     """
+    spectrum = as_spectrum(spectrum)
     if len(spectrum) < 5:
         raise ParameterError(f"a DRT needs at least 5 points; the spectrum has {len(spectrum)}")
     if not (extend_decades >= 0 and math.isfinite(extend_decades)):
