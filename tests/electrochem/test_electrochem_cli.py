@@ -99,3 +99,12 @@ def test_dems_command(tmp_path):
     assert (tmp_path / "o" / "dems_steps.csv").exists() and (tmp_path / "o" / "dems.png").exists()
     res = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--offset", "soon"])
     assert res.exit_code == 1 and "--offset 'soon'" in res.output
+
+
+def test_eis_no_plot_writes_the_tables_and_no_figure(data_file, tmp_path):
+    """--no-plot, as on magnet, xas, xrd and raman (eis refused it)."""
+    res = runner.invoke(app, ["eis", str(data_file("eis/LIB_data.txt")), "--no-drt", "--no-plot",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert "LIB_data_spectrum.csv" in names and not [n for n in names if n.endswith(".png")]

@@ -52,6 +52,7 @@ def eis(
     weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting: unit, modulus or proportional."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
 ) -> None:
     """Read an impedance spectrum; fit a circuit, Lin-KK test, DRT; write tables and figures."""
     from metalair.analysis.impedance.fitting import WEIGHTINGS
@@ -68,7 +69,7 @@ def eis(
     def analyse() -> Any:
         try:
             return analyse_impedance_file(file, out, circuit=circuit, kk=kk, drt=drt, credible_band=band,
-                                          weighting=weighting, progress=_progress)
+                                          weighting=weighting, progress=_progress, figures=plot)
         except MultipleSpectraError as exc:  # the command has no way to choose one: say what the user can do
             sizes = ", ".join(str(n) for n in exc.sizes[:6]) + (", ..." if len(exc.sizes) > 6 else "")
             raise DataFormatError(
@@ -105,6 +106,7 @@ def cv(
     prominence: float = typer.Option(0.05, "--prominence", help="Smallest peak, fraction of the largest |current|."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
 ) -> None:
     """Find the anodic and cathodic peaks of one or more CVs; write a peak table and an overlay figure."""
     from metalair.workflows.electrochem import analyse_cv_files
@@ -112,7 +114,7 @@ def cv(
     if not 0 < prominence < 1:
         _fail(f"--prominence {prominence:g} must lie between 0 and 1")
     with begin_output(out, overwrite) as manifest:
-        summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress)
+        summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress, figures=plot)
         manifest.add(*summary["written"])
     for f in summary["files"]:
         typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}")
@@ -131,6 +133,7 @@ def dems(
                                          help="The current file counts charge as positive (EC-Lab)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
 ) -> None:
     """e-/O2 per galvanostatic step from a current record and calibrated gas fluxes."""
     from metalair.workflows.electrochem import analyse_dems_files
@@ -149,7 +152,7 @@ def dems(
     with begin_output(out, overwrite) as manifest:
         summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
                        calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
-                       progress=_progress)
+                       progress=_progress, figures=plot)
         manifest.add(*summary["written"])
     typer.echo(f"gas delay {summary['time_offset_s']:.4g} s")
     typer.echo(f"{'step':>4}  {'kind':>9}  {'e-/O2':>8}  {'+/-':>7}")

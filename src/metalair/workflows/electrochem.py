@@ -29,7 +29,9 @@ def _json(path: Path, data: Any) -> str:
     return str(path)
 
 
-def _figure(fn: Callable[[], Any], path: Path, written: list[str], notes: list[str]) -> None:
+def _figure(fn: Callable[[], Any], path: Path, written: list[str], notes: list[str], draw: bool = True) -> None:
+    if not draw:
+        return
     try:
         from metalair.plotting.electrochem import save
 
@@ -56,6 +58,7 @@ def analyse_impedance_file(
     credible_band: bool = False,
     weighting: str = "modulus",
     progress: Progress = None,
+    figures: bool = True,
 ) -> dict[str, Any]:
     """Read a spectrum file and write the spectrum, Nyquist/Bode figures, a circuit fit, Lin-KK and DRT.
 
@@ -100,9 +103,9 @@ def analyse_impedance_file(
         summary["fit"] = fit.as_dict()
         summary["fit_table"] = fit.table()
         written.append(_json(out / f"{stem}_fit.json", fit.as_dict()))
-        _figure(lambda: plots.plot_residuals(fit), out / f"{stem}_fit_residuals.png", written, notes)
-    _figure(lambda: plots.plot_nyquist(spectrum, fits=fits), out / f"{stem}_nyquist.png", written, notes)
-    _figure(lambda: plots.plot_bode(spectrum, fits=fits), out / f"{stem}_bode.png", written, notes)
+        _figure(lambda: plots.plot_residuals(fit), out / f"{stem}_fit_residuals.png", written, notes, figures)
+    _figure(lambda: plots.plot_nyquist(spectrum, fits=fits), out / f"{stem}_nyquist.png", written, notes, figures)
+    _figure(lambda: plots.plot_bode(spectrum, fits=fits), out / f"{stem}_bode.png", written, notes, figures)
     if kk:
         from metalair.analysis.impedance.kramers_kronig import lin_kk
 
@@ -111,7 +114,7 @@ def analyse_impedance_file(
         summary["lin_kk"] = result.as_dict()
         summary["lin_kk_verdict"] = result.verdict
         written.append(_json(out / f"{stem}_linkk.json", result.as_dict()))
-        _figure(lambda: plots.plot_residuals(result), out / f"{stem}_linkk_residuals.png", written, notes)
+        _figure(lambda: plots.plot_residuals(result), out / f"{stem}_linkk_residuals.png", written, notes, figures)
     if drt:
         from metalair.analysis.impedance.relaxation_times import drt as compute_drt
 
@@ -126,7 +129,7 @@ def analyse_impedance_file(
             cols += [d.band[0], d.band[1]]
         written.append(str(write_csv_rows(out / f"{stem}_drt.csv", header, zip(*cols))))
         written.append(_json(out / f"{stem}_drt.json", d.as_dict()))
-        _figure(lambda: plots.plot_drt(d), out / f"{stem}_drt.png", written, notes)
+        _figure(lambda: plots.plot_drt(d), out / f"{stem}_drt.png", written, notes, figures)
     summary["notes"] = notes
     summary["written"] = written
     written.append(_json(out / f"{stem}_summary.json", summary))
@@ -139,6 +142,7 @@ def analyse_cv_files(
     *,
     prominence: float = 0.05,
     progress: Progress = None,
+    figures: bool = True,
 ) -> dict[str, Any]:
     """Read several CV files, find their peaks, write a peak table and one overlay figure."""
     from metalair.analysis.voltammetry import analyze_cv
@@ -166,7 +170,7 @@ def analyse_cv_files(
     written.append(str(write_csv_rows(out / "cv_peaks.csv", [
         "file", "cycle", "peak", "potential [V]", "current", "height", "current unit", "charge", "charge unit",
         "FWHM [V]", "onset [V]"], rows)))
-    _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes)
+    _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes, figures)
     summary = {"files": per_file, "notes": notes, "written": written}
     written.append(_json(out / "cv_summary.json", summary))
     return summary
@@ -182,6 +186,7 @@ def analyse_dems_files(
     calibration_uncertainty: float = 0.0,
     discharge_sign: int = 1,
     progress: Progress = None,
+    figures: bool = True,
 ) -> dict[str, Any]:
     """Read a current record and a calibrated gas-flux record; write e⁻/O2 per step and a figure."""
     from metalair.analysis.dems import dems_steps
@@ -216,7 +221,7 @@ def analyse_dems_files(
     rows = [[s.index, s.kind, s.start_s, s.end_s, s.electrons_mol, s.o2_mol, s.o2_sigma_mol, s.e_per_o2,
              s.e_per_o2_sigma] + [s.other_gases_mol.get(g, math.nan) for g in others] for s in steps]
     written.append(str(write_csv_rows(out / "dems_steps.csv", header, rows)))
-    _figure(lambda: plots.plot_dems(cur, gas, time_offset_s=offset), out / "dems.png", written, notes)
+    _figure(lambda: plots.plot_dems(cur, gas, time_offset_s=offset), out / "dems.png", written, notes, figures)
     summary = {"current_file": Path(current_path).name, "gas_file": Path(gas_path).name,
                "time_offset_s": offset, "steps": [s.as_dict() for s in steps], "notes": notes, "written": written}
     written.append(_json(out / "dems_summary.json", summary))
