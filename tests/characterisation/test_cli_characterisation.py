@@ -114,3 +114,18 @@ def test_raman_command(tmp_path):
     (tmp_path / "e.txt").write_text("")
     res = runner.invoke(app, ["raman", str(tmp_path / "e.txt")])
     assert res.exit_code == 1 and "empty" in res.output
+
+
+def test_xas_prints_what_the_reader_did_to_the_file(tmp_path):
+    """Energies read as keV and converted were neither printed nor kept."""
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    e = np.linspace(7.05, 7.30, 300)  # keV
+    mu = 0.2 + 1.3 / (1 + np.exp(-(e - 7.125) / 0.002))
+    path = tmp_path / "fe_kev.dat"
+    path.write_text("# energy mu\n" + "\n".join(f"{a:.6f} {b:.6f}" for a, b in zip(e, mu)))
+    res = CliRunner().invoke(app, ["xas", str(path), "--no-plot", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "note: fe_kev: energies below 200 read as keV and converted to eV" in res.output

@@ -142,6 +142,9 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
     rows = []
     lines = [f"{'spectrum':<28} {'E0/eV':>10} {'step':>9}" + ("   valence (95 %)" if cal else "")]
     notes = []
+    for n in norms:  # what the reader did to each file (keV converted, rows sorted, NaN points dropped)
+        notes += [f"{n.spectrum.name}: {w}" for w in n.spectrum.metadata.get("warnings", [])]
+        notes += [f"{n.spectrum.name}: {w}" for w in n.notes]
     for n in norms:
         est = None
         if cal is not None:
