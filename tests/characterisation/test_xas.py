@@ -239,3 +239,18 @@ def test_linear_combination_recovers_weights_of_real_spectra(char_file):
         linear_combination(target, [feo])
     free = linear_combination(target, [feo, fe2o3], sum_to_one=False)
     assert math.isclose(sum(free.weights), 1.0, abs_tol=0.05)
+
+
+def test_column_files_with_a_plain_header_or_the_energy_column_second(tmp_path):
+    """'energy,mu' without '#' was called damaged; '# mu energy' took mu as the energy."""
+    e = np.linspace(7050.0, 7300.0, 300)
+    mu = 0.2 + 1.3 / (1 + np.exp(-(e - 7125.0) / 2.0))
+    csv = tmp_path / "x.csv"
+    csv.write_text("energy,mu\n" + "\n".join(f"{a},{b}" for a, b in zip(e, mu)))
+    rev = tmp_path / "rev.dat"
+    rev.write_text("# mu energy\n" + "\n".join(f"{b} {a}" for a, b in zip(e, mu)))
+    for path in (csv, rev):
+        (spec,) = read_xas(path)
+        np.testing.assert_allclose(spec.energy_eV, e)
+        np.testing.assert_allclose(spec.mu, mu)
+        assert spec.metadata["mu_source"] == "column 'mu'"

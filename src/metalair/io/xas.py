@@ -224,18 +224,26 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
     first_data = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
     if first_data is None:
         raise DataFormatError(f"{p.name}: no data rows (only comments or blank lines)")
+    comments = [ln.lstrip()[1:].strip() for ln in lines[:first_data] if ln.lstrip().startswith("#")]
+    plain_header = [w for w in re.split(r"[\s,;]+", lines[first_data].strip()) if w]
+    if plain_header and not all(is_bare_number(w) for w in plain_header):  # a header line without '#' (CSV)
+        comments.append(" ".join(plain_header))
+        first_data += 1
+        if first_data >= len(lines):
+            raise DataFormatError(f"{p.name}: a header line ({lines[first_data - 1].strip()[:60]!r}) and no data")
     data = _numeric_rows(lines[first_data:], p.name, first_data + 1)
     ncol = data.shape[1]
     if ncol < 2:
         raise DataFormatError(f"{p.name}: one column only; need energy and mu (or I0 and It)")
     names = [f"col{i + 1}" for i in range(ncol)]
-    comments = [ln.lstrip()[1:].strip() for ln in lines[:first_data] if ln.lstrip().startswith("#")]
     for c in reversed(comments):
-        words = c.replace(",", " ").split()
+        words = c.replace(",", " ").replace(";", " ").split()
         if len(words) == ncol and not all(is_bare_number(w) for w in words):
             names = words
             break
     cols = {n: data[:, i] for i, n in enumerate(names)}
+    if energy_column is None:  # the column named as an energy, wherever it stands; else the first
+        energy_column = next((i for i, n in enumerate(names) if n.lower() in _ENERGY_NAMES), 0)
 
     def pick(sel: str | int, what: str) -> tuple[str, np.ndarray]:
         if isinstance(sel, int) and not isinstance(sel, bool):
@@ -246,7 +254,7 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
             return str(sel), cols[str(sel)]
         raise ParameterError(f"{what} = {sel!r} is not a column; columns: {', '.join(names)}")
 
-    e_name, energy = pick(0 if energy_column is None else energy_column, "energy_column")
+    e_name, energy = pick(energy_column, "energy_column")
     if mu_column is not None:
         m_name, mu = pick(mu_column, "mu_column")
         source, i0, it = f"column {m_name!r}", None, None
