@@ -254,3 +254,11 @@ def test_column_files_with_a_plain_header_or_the_energy_column_second(tmp_path):
         np.testing.assert_allclose(spec.energy_eV, e)
         np.testing.assert_allclose(spec.mu, mu)
         assert spec.metadata["mu_source"] == "column 'mu'"
+
+
+def test_energies_in_kev_are_refused_with_the_unit_named():
+    e = np.linspace(22.0, 22.4, 200)
+    with pytest.raises(ParameterError, match=r"energy_eV reaches only 22.4: are the energies in keV\?"):
+        XasSpectrum(energy_eV=e, mu=np.ones(200))
+    with pytest.raises(ParameterError, match=r"references\[0\]: E0 = 22.117 is not an edge energy in eV: in keV\?"):
+        calibrate_valence([(22.117, 4.0), (22.119, 5.0)])

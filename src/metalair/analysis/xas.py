@@ -512,6 +512,9 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
             e0 = normalize(spec, e0_method=e0_method, **normalize_kwargs).e0_eV
             pts.append((spec.name or f"reference {k}", e0, float(val)))
         elif isinstance(spec, (int, float)) and not isinstance(spec, bool) and math.isfinite(spec):
+            if spec < 200.0:
+                raise ParameterError(f"references[{k}]: E0 = {spec!r} is not an edge energy in eV: in keV? Give eV "
+                                     "(x 1000)")
             pts.append((f"E0 {k}", float(spec), float(val)))
         else:
             raise ParameterError(f"references[{k}]: {spec!r} is neither an XasSpectrum nor an E0 in eV")

@@ -84,6 +84,9 @@ class XasSpectrum(_Spectrum):
     def __post_init__(self) -> None:
         e = _array("XasSpectrum", "energy_eV", self.energy_eV, None)
         n = e.size
+        if n and float(np.nanmax(e)) < 200.0:
+            raise ParameterError(f"XasSpectrum: energy_eV reaches only {float(np.nanmax(e)):.6g}: are the energies in "
+                                 "keV? Give them in eV (x 1000); absorption edges lie above ~200 eV")
         object.__setattr__(self, "energy_eV", e)
         object.__setattr__(self, "mu", _array("XasSpectrum", "mu", self.mu, n))
         for k in ("i0", "it"):
