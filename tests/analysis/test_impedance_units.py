@@ -100,6 +100,7 @@ def test_drt_peak_table_capacitance_follows_the_impedance_unit():
 
 
 def test_eis_command_on_an_ohm_cm2_file_labels_per_area(tmp_path):
+    """A file in Ω·cm² is analysed in Ω·cm² (the unit it and metalair's own simulated spectra are written in)."""
     z_cm2 = convert(Circuit(CIRCUIT).impedance(F, TRUE_SI), "Ω m²", "Ω·cm²")  # R0 = 10 Ω·cm² ...
     src = tmp_path / "eis_ohmcm2.csv"
     src.write_text("Freq (Hz),Z' (Ohm.cm2),Z'' (Ohm.cm2)\n"
@@ -108,16 +109,17 @@ def test_eis_command_on_an_ohm_cm2_file_labels_per_area(tmp_path):
     result = CliRunner().invoke(app, ["eis", str(src), "-c", CIRCUIT, "--no-kk", "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    units_cm2 = {k: v.replace("m²", "cm²") for k, v in UNITS_M2.items()}
     rows = {ln.split()[0]: ln.split() for ln in lines if ln.split() and ln.split()[0] in TRUE_SI}
-    assert {name: row[-1] for name, row in rows.items()} == UNITS_M2
-    assert float(rows["R0"][1]) == pytest.approx(1e-3, rel=1e-4)
-    assert float(rows["CPE1.Q"][1]) == pytest.approx(0.1, rel=1e-4)
-    assert any(ln.split()[-2:] == ["C", "[F/m²]"] for ln in lines)
+    assert {name: row[-1] for name, row in rows.items()} == units_cm2
+    assert float(rows["R0"][1]) == pytest.approx(10.0, rel=1e-4)  # 1e-3 Ω·m²
+    assert float(rows["CPE1.Q"][1]) == pytest.approx(1e-5, rel=1e-4)  # 0.1 F·s^(α-1)/m²
+    assert any(ln.split()[-2:] == ["C", "[F/cm²]"] for ln in lines)
     assert "C [F]" not in result.output
     fit_json = json.loads((out / "eis_ohmcm2_fit.json").read_text(encoding="utf-8"))
-    assert fit_json["units"] == UNITS_M2 and fit_json["impedance_unit"] == "Ω·m²"
+    assert fit_json["units"] == units_cm2 and fit_json["impedance_unit"] == "Ω·cm²"
     drt_json = json.loads((out / "eis_ohmcm2_drt.json").read_text(encoding="utf-8"))
-    assert drt_json["units"]["capacitance"] == "F/m²"
+    assert drt_json["units"]["capacitance"] == "F/cm²"
 
 
 def test_lin_kk_summary_names_its_units():

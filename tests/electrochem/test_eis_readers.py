@@ -213,3 +213,18 @@ def test_nova_column_layout(tmp_path):
     assert s.metadata["format"] == "autolab_nova"
     np.testing.assert_allclose(s.impedance, [10.5 - 0.5j, 11.0 - 2.0j, 12.0 - 3.0j])
     assert "decimal comma recognised" in s.metadata["notes"]
+
+
+@pytest.mark.parametrize("unit", ["Ω·cm²", "Ohm cm2", "Ohm*cm2", "Ohm cm^2", "ohm·cm²"])
+def test_area_specific_impedance_is_read_in_ohm_cm2_whatever_the_spelling(tmp_path, unit):
+    """'Ohm*cm2' etc. were 'no impedance columns'; Ω·cm² came back as Ω·m², so a fit printed R0 = 0.0036 Ω·m²
+    for the 35.7 Ω·cm² metalair's own simulated spectrum holds."""
+    from metalair.io.impedance import read_impedance
+
+    f = np.logspace(-1, 5, 30)
+    z = 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-3)
+    path = tmp_path / "asr.csv"
+    path.write_text(f"f (Hz),Z' ({unit}),Z'' ({unit})\n" + "\n".join(f"{a},{b.real},{b.imag}" for a, b in zip(f, z)))
+    spec = read_impedance(path)
+    assert spec.unit == "Ω·cm²"
+    np.testing.assert_allclose(np.sort(spec.z_real), np.sort(z.real))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from metalair.errors import DataFormatError
+from metalair.units import UNITS
 
 __all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff",
            "ec_lab_header_index"]
@@ -227,16 +228,9 @@ def numeric_block(
 
 _UNIT_TAIL = re.compile(r"^(?P<base>.*?)\s*(?:/\s*(?P<slash>[^/]+?)|[(\[]\s*(?P<paren>[^()\[\]]+?)\s*[)\]])\s*$")
 
-#: unit texts read from column names (case kept: mHz vs MHz)
-KNOWN_UNITS = {
-    "Hz", "kHz", "mHz", "MHz", "rad/s",
-    "Ohm", "ohm", "ohms", "Ohms", "Ω", "kOhm", "kohm", "kΩ", "mOhm", "mohm", "mΩ", "MOhm", "Mohm", "MΩ",
-    "Ohm.cm2", "ohm.cm2", "Ω·cm²", "Ω cm²", "ohm cm2", "Ohm.cm²", "Ω.cm2", "Ω cm2", "Ohm·cm²",
-    "V", "mV", "A", "mA", "uA", "µA", "μA", "nA", "s", "min", "h", "deg", "°",
-    "mA/g", "A/g", "mA/cm2", "mA/cm²", "A/m2", "A/m²", "mV/s", "V/s",
-    "mol/s", "mmol/s", "umol/s", "µmol/s", "nmol/s", "pmol/s", "mol/min", "umol/min", "µmol/min", "nmol/min",
-    "mol/s/g", "umol/s/g", "nmol/s/g", "mol/h", "umol/h", "µmol/h",
-}
+#: unit texts read from column names (case kept: mHz vs MHz): every unit of the units table, and the few
+#: column-only spellings it has no dimension for
+KNOWN_UNITS = frozenset(UNITS) | {"Mohm", "rad/s", "deg", "°", "A/m2", "mol/s/g", "umol/s/g", "nmol/s/g"}
 
 
 def name_and_unit(name: str) -> tuple[str, str | None]:

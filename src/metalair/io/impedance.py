@@ -20,7 +20,8 @@ format key                   recognised by
 Every reader converts to the convention of :mod:`metalair.tables.impedance`
 (``Z = Z' + jZ''``, capacitive Z'' < 0): files that store ``-Z''`` are
 flipped, which the metadata notes record. Units in column names (Ω, kΩ, mΩ,
-Ω·cm²; Hz, kHz, mHz, rad/s) are converted to Ω and Hz.
+Ω·cm²; Hz, kHz, mHz, rad/s) are converted to Ω (an area-specific impedance in Ω·cm² stays in Ω·cm², other
+area units become Ω·m²) and Hz.
 
 Damaged and aborted files
 -------------------------
@@ -170,11 +171,18 @@ _IMPEDANCE_SI = {"resistance": "Ω", "area-specific resistance": "Ω·m²"}
 
 
 def _z_unit(unit: str | None) -> tuple[str, float] | None:
-    """(SI unit, factor to it) of an impedance column's unit, or None when it is not a resistance unit."""
+    """(unit kept, factor to it) of an impedance column's unit, or None when it is not a resistance unit.
+
+    Resistances are kept in Ω; an area-specific impedance in Ω·cm² (the unit the field, and metalair's own
+    simulated spectra, write) stays in Ω·cm², any other area unit becomes Ω·m².
+    """
     if unit is None or unit not in UNITS or UNITS[unit][0] not in _IMPEDANCE_SI:
         return None
     dim = UNITS[unit][0]
-    return _IMPEDANCE_SI[dim], float(from_user(1.0, unit, dim))
+    si = float(from_user(1.0, unit, dim))
+    if dim == "area-specific resistance" and math.isclose(si, float(from_user(1.0, "Ω·cm²", dim))):
+        return "Ω·cm²", 1.0
+    return _IMPEDANCE_SI[dim], si
 
 
 def _hz(unit: str | None) -> float | None:
