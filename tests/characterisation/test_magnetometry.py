@@ -231,3 +231,16 @@ def test_an_implausible_moment_is_flagged_as_a_likely_mass_error():
     assert wrong.mu_eff == pytest.approx(right.mu_eff / math.sqrt(1000), rel=1e-6)
     assert any(n.startswith(f"mu_eff = {wrong.mu_eff:.3g} mu_B per magnetic ion lies outside 0.5-12 mu_B")
                and "check the sample mass" in n for n in wrong.notes)
+
+
+def test_automatic_range_on_exact_data_takes_everything_whatever_the_scale():
+    """Noise-free Curie-Weiss data: the F test compared round-off and chose 50, 260 or 232 K as the scale changed."""
+    t = np.arange(5.0, 300.0 + 1e-9, 5.0)
+    chi = 1.875 / (t + 10.0)
+    ranges = []
+    for mass in (MASS_G, MASS_G * 1e-3, MASS_G * 10):
+        emu = chi * (MASS_G / MOLAR) * 1000.0
+        d = MagnetometryData(temperature_K=t, field_A_m=np.full(t.size, 1000.0 * UNITS["Oe"][1]),
+                             moment_A_m2=emu * UNITS["emu"][1], metadata={"file_name": "exact"})
+        ranges.append(curie_weiss(susceptibility(d, mass_g=mass, molar_mass_g_mol=MOLAR)).t_range_K)
+    assert ranges == [(5.0, 300.0)] * 3

@@ -454,7 +454,9 @@ def _auto_window(t: np.ndarray, y: np.ndarray, s: np.ndarray, min_points: int,
             previous = f3.values
         except ParameterError:
             break
-        if f4.chi2 <= 0 or m - 4 <= 0:
+        if f4.chi2 <= 0 or m - 4 <= 0 or f3.chi2 <= 1e-20 * m:
+            # the three-parameter law already fits to rounding (|residual| < 1e-10 of the weight): an F test
+            # would compare round-off with round-off, so no curvature is detectable
             chosen = i
             continue
         F = (f3.chi2 - f4.chi2) / (f4.chi2 / (m - 4))
