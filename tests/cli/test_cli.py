@@ -188,3 +188,18 @@ def test_console_entry_exit_codes_and_flushed_output():
     assert run("--version").stdout.strip().startswith("metalair ")
     closed = subprocess.run(f"'{sys.executable}' -m metalair.cli.app --version >&-", shell=True, timeout=120)
     assert closed.returncode == 0  # a closed stdout is not an error at exit
+
+
+def test_compare_keeps_two_catalysts_of_one_name_apart(tmp_path):
+    """An edited copy of NLRO (same name) replaced the built-in's result in the comparison without a word."""
+    from metalair.catalysts import NLRO
+    from metalair.catalysts.files import save_catalyst
+
+    mine = save_catalyst(NLRO, tmp_path / "mine2.toml")
+    proto = "Discharge at 100 mA/g for 100 mAh/g"
+    res = CliRunner().invoke(app, ["compare", "NLRO", str(mine), "-p", proto, "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "--- NLRO (mine2.toml)" in res.output and res.output.count("discharge capacity") == 2
+    assert (tmp_path / "c" / "compare_NLRO_NLRO-mine2.toml.png").exists()
+    twice = CliRunner().invoke(app, ["compare", "NLRO", "NLRO", "-p", proto, "--out", str(tmp_path / "d")])
+    assert twice.exit_code == 1 and "a catalyst is given twice" in twice.output

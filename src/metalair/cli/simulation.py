@@ -174,7 +174,9 @@ def compare(
         except MetalairError as exc:
             fail(str(exc))
         manifest.add(path)
-        for sol in sols.values():
+        for label, sol in sols.items():
+            if label != sol.meta.get("catalyst"):  # two catalysts of one name: say which this is
+                typer.echo(f"--- {label}")
             typer.echo(format_summary(summarize(sol)))
             if not sol.ok:
                 manifest.finish("partial", sol.message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,17 +151,31 @@ def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any
         Catalyst name -> solution, and the figure written (None without ``out_dir``).
         A failed run stops the comparison at that catalyst (its solution is the last in the dict).
     """
+    from metalair.catalysts import get_catalyst
+
+    given = list(catalysts)
+    if len({c if isinstance(c, str) else id(c) for c in given}) < len(given):
+        raise ParameterError(f"catalysts {given!r}: a catalyst is given twice; give each once")
+    names = [get_catalyst(c).name for c in given]
+    labels = []
+    for c, name in zip(given, names):  # two catalysts of one name (a built-in and an edited copy) keep both
+        labels.append(f"{name} ({Path(c).name})" if names.count(name) > 1 and isinstance(c, (str, os.PathLike))
+                      and Path(c).name != name else name)
+    if len(set(labels)) < len(labels):
+        raise ParameterError(f"catalysts {given!r} share the name(s) "
+                             f"{sorted({n for n in names if names.count(n) > 1})}; give them different names")
     sols: dict[str, Any] = {}
-    for name in catalysts:
-        sim, _n = _simulation(name, protocol, environment)
+    for c, label in zip(given, labels):
+        sim, _n = _simulation(c, protocol, environment)
         sol = sim.run()
-        sols[str(sol.meta["catalyst"])] = sol
+        sols[label] = sol
         if not sol.ok:
             return sols, None
     path = None
     if out_dir is not None:
         from metalair.plotting.simulation import plot_comparison, save_figure
 
-        path = Path(out_dir) / ("compare_" + "_".join(sols) + ".png")
+        stem = "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", label).strip("-") for label in sols)
+        path = Path(out_dir) / f"compare_{stem}.png"
         save_figure(plot_comparison(sols), path)
     return sols, path
