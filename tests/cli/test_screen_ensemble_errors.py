@@ -202,3 +202,26 @@ def test_ensemble_refuses_the_options_it_would_ignore(tmp_path, args, ignored):
     assert res.exit_code == 1
     assert ignored in res.output and "drop" in res.output and "or run without --ensemble" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_ensemble_resume_refuses_the_folder_of_another_command(tmp_path):
+    """--resume with other options replaced a finished 64-sample ensemble with a new 32-sample one.
+
+    Run as a process: the check compares the command line with the one the folder's manifest records."""
+    import subprocess
+
+    from metalair.workflows.outputs import begin_run
+
+    out = tmp_path / "en"
+    args = ["ensemble", "simulate", "-n", "2", "-c", "RuO2", "--out", str(out), "--no-plot"]
+    earlier = " ".join(["metalair", *args])
+    with begin_run(out, earlier):
+        pass
+    (out / "keep.txt").write_text("earlier", encoding="utf-8")
+    other = [a if a != "2" else "3" for a in args]
+    res = subprocess.run([sys.executable, "-m", "metalair", *other, "--resume"], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert f"holds the ensemble of another command ('{earlier}'); --resume continues only the same command" \
+        in " ".join(res.stderr.split())
+    same = subprocess.run([sys.executable, "-m", "metalair", *args, "--resume"], capture_output=True, text=True)
+    assert same.returncode == 0, same.stderr

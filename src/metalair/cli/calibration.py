@@ -262,10 +262,15 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
         fail("give --resume (continue the ensemble in --out) or --overwrite (start it again), not both")
     doc = _load_calibration(calibration) if calibration is not None else None
     if resume:  # the checkpoints of the earlier run are what --resume continues: keep the folder as it is
-        from metalair.workflows.outputs import continue_run
+        from metalair.workflows.outputs import continue_run, read_manifest
 
+        earlier = (read_manifest(out) or {}).get("command") if out.is_dir() else None
+        now = ["metalair", *sys.argv[1:]]
+        if isinstance(earlier, str) and " ".join(_without_resume(earlier.split())) != " ".join(_without_resume(now)):
+            fail(f"--out {out} holds the ensemble of another command ('{earlier}'); --resume continues only the "
+                 "same command: run that one with --resume, or this one with --overwrite (or another --out)")
         try:
-            outputs = continue_run(out, ["metalair", *sys.argv[1:]])
+            outputs = continue_run(out, now)
         except MetalairError as exc:
             fail(str(exc))
     else:
@@ -281,6 +286,11 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
                                        f"{CHECKPOINT_CHUNK}): run the same command with --resume to continue")
         manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
+
+
+def _without_resume(argv: list[str]) -> list[str]:
+    """A command line without the flags that only say how to treat --out."""
+    return [a for a in argv if a not in ("--resume", "--overwrite")]
 
 
 def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
