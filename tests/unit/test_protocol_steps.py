@@ -346,3 +346,29 @@ def test_a_charge_that_jumps_past_its_own_limit_is_not_told_to_add_one():
     assert sol.status == "failed"
     assert "past the step's limit of 4.8 V within one time step" in sol.message
     assert "give the step a voltage limit" not in sol.message
+
+
+def test_a_formation_step_before_a_cycle_group_is_a_cycle_of_its_own():
+    """A formation discharge shared cycle 1 with the group's first repeat: cycles.csv then showed cycle 1 as
+    discharge 100, charge 50, coulombic efficiency 50 %. A rest alone still joins the cycle that follows."""
+    from metalair.protocols import parse_protocol
+
+    formation = parse_protocol("Discharge at 100 mA/g for 100 mAh/g; "
+                               "(Charge at 100 mA/g for 50 mAh/g; Discharge at 100 mA/g for 50 mAh/g) x 3")
+    assert [c for c, _ in flatten(formation.steps)] == [1, 2, 2, 3, 3, 4, 4]
+    assert formation.n_cycles == 4
+    two_groups = parse_protocol("(Discharge at 100 mA/g for 1 mAh/g; Charge at 100 mA/g for 1 mAh/g) x 2; "
+                                "(Discharge at 100 mA/g for 1 mAh/g) x 3")
+    assert two_groups.n_cycles == 5  # was 3, the largest repeat count
+    ocv_first = parse_protocol("Rest for 1 h; (Discharge at 100 mA/g for 1 mAh/g; Charge at 100 mA/g for 1 mAh/g) x 2")
+    assert [c for c, _ in flatten(ocv_first.steps)] == [1, 1, 1, 2, 2] and ocv_first.n_cycles == 2
+
+
+def test_a_formation_cycle_without_charge_is_not_a_failure():
+    from metalair.workflows.simulate import simulate_to_files
+
+    run = simulate_to_files("NLRO", "Discharge at 100 mA/g for 100 mAh/g; "
+                                    "(Charge at 100 mA/g for 50 mAh/g; Discharge at 100 mA/g for 50 mAh/g) x 3")
+    assert list(run.table["Discharge capacity [mAh/g]"]) == pytest.approx([100.0, 50.0, 50.0, 50.0], rel=1e-6)
+    assert run.life is not None and run.life.first_failed_cycle is None and run.life.cycle_life == 4
+    assert any("formation discharge" in n for n in run.life.notes)

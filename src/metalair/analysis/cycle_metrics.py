@@ -551,6 +551,10 @@ def cycle_life(
                          "not counted as a failure")
             last_incomplete = True
             break
+        if qc[k] == 0 and k == 0:  # a formation discharge before the cycling proper
+            notes.append(f"cycle {int(cycles[k])} has no charge (a formation discharge before the cycling); "
+                         "its charge is not judged")
+            continue
         if qc[k] < tolerance * limit:
             why = f"charge returned {qc[k]:.6g} {unit} < {tolerance:g} x {limit:.6g}"
             if v_max is not None and np.isfinite(eoc[k]):

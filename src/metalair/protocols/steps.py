@@ -397,8 +397,15 @@ class Protocol:
 
     @property
     def n_cycles(self) -> int:
-        """Number of top-level cycle repeats (1 when there is no Cycle)."""
-        return max((s.repeat for s in self.steps if isinstance(s, Cycle)), default=1)
+        """Number of cycles the protocol runs, numbered as :func:`flatten` numbers them (1 without a Cycle)."""
+        n, used = 0, False
+        for s in self.steps:
+            if isinstance(s, Cycle):
+                n += s.repeat + (1 if used else 0)
+                used = False
+            else:
+                used = used or not isinstance(s, Rest)
+        return n + (1 if used else 0) or 1
 
 
 def count_steps(steps) -> int:
@@ -412,13 +419,19 @@ def count_steps(steps) -> int:
 def flatten(steps, cycle_offset: int = 0):
     """Yield ``(cycle_index, step)`` pairs with every :class:`Cycle` expanded.
 
-    The cycle index counts from 1; steps outside any cycle belong to cycle 1
-    (a plain discharge followed by a charge is "cycle 1"). Nested cycles
-    count in the outermost loop.
+    The cycle index counts from 1; steps outside any cycle share one cycle
+    (a plain discharge followed by a charge is "cycle 1"), and a group of
+    such steps that passes current before a :class:`Cycle` is a cycle of its
+    own (a formation discharge is cycle 1, the repeats 2, 3, ...); rests alone
+    join the cycle that follows. Nested cycles count in the outermost loop.
     """
     cycle = 1 + cycle_offset
+    used = False  # the current cycle number already holds steps outside a Cycle
     for s in steps:
         if isinstance(s, Cycle):
+            if used:
+                cycle += 1
+                used = False
             for r in range(s.repeat):
                 for inner in s.steps:
                     if isinstance(inner, Cycle):
@@ -428,4 +441,5 @@ def flatten(steps, cycle_offset: int = 0):
                         yield cycle + r, inner
             cycle += s.repeat
         else:
+            used = used or not isinstance(s, Rest)  # a rest alone (an OCV period) joins the cycle that follows
             yield cycle, s
