@@ -146,6 +146,15 @@ class Environment:
         for gas_field in _GAS_FIELDS.values():
             value = _finite(owner, gas_field, getattr(self, gas_field), 0.0, self.total_pressure, unit="Pa")
             object.__setattr__(self, gas_field, value)
+        # above saturation (where the Buck fit holds: outside it the saturation pressure is not known here)
+        p_sat = (float(saturation_vapour_pressure_buck(self.temperature))
+                 if BUCK_T_MIN <= self.temperature <= BUCK_T_MAX else math.inf)
+        if self.p_H2O > p_sat * (1.0 + 1e-9):
+            raise ParameterError(
+                f"{owner}: p_H2O = {self.p_H2O:g} Pa exceeds the saturation pressure of water at "
+                f"{self.temperature:g} K ({p_sat:.5g} Pa, Buck 1981): {100 * self.p_H2O / p_sat:.0f} % relative "
+                "humidity; allowed: up to 100 % (Environment.from_relative_humidity takes it as a fraction)"
+            )
         total = self.p_O2 + self.p_CO2 + self.p_H2O
         if total > self.total_pressure * (1.0 + 1e-12):
             raise ParameterError(
