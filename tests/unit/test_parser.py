@@ -339,7 +339,7 @@ def sweeps(draw):
         upper=upper,
         cycles=draw(st.integers(1, 50)),
         first=draw(st.sampled_from(["up", "down"])),
-        start=draw(st.none() | potentials),
+        start=draw(st.none() | st.floats(lower, upper)),
         label=draw(labels),
     )
 
@@ -398,3 +398,14 @@ def test_time_units_are_the_same_in_protocol_text_and_in_step_objects():
                           ("1 minute", 60.0)):
         assert ma.Rest(text).duration == seconds
         assert ma.parse_protocol(f"Rest for {text}").steps[0].duration == seconds
+
+
+def test_a_sweep_start_outside_its_window_is_refused():
+    """'Sweep 2.0-3.0 V ... starting at 3.5 V' ran and ended at 3.5 V, above its own upper limit."""
+    import metalair as ma
+    from metalair.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match=r"Sweep: start = 3.5 V lies outside the window 2-3 V"):
+        ma.parse_protocol("Sweep 2.0-3.0 V at 1 mV/s starting at 3.5 V")
+    with pytest.raises(ProtocolError, match=r"start = 5 V lies outside the window"):
+        ma.Sweep("1 mV/s", 1.5, 4.5, start=5.0)

@@ -339,6 +339,11 @@ class Sweep:
             raise ProtocolError(
                 f"Sweep: lower = {self.lower:g} V must be below upper = {self.upper:g} V"
             )
+        if self.start is not None and not self.lower <= self.start <= self.upper:
+            raise ProtocolError(
+                f"Sweep: start = {self.start:g} V lies outside the window {self.lower:g}-{self.upper:g} V; start "
+                "inside it (or leave start out to begin at the open-circuit potential)"
+            )
         if not isinstance(self.cycles, int) or isinstance(self.cycles, bool) or self.cycles < 1:
             raise ProtocolError(f"Sweep: cycles = {self.cycles!r} must be an integer >= 1")
         if self.first not in ("up", "down"):
