@@ -43,3 +43,28 @@ def test_calibrate_twice_needs_overwrite_and_writes_a_manifest(tmp_path):
     assert again.exit_code == 1 and "--overwrite" in again.output
     assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
     assert runner.invoke(app, [*args, "--resume"]).exit_code == 0  # --resume continues the folder instead
+
+
+def test_ctrl_c_during_calibrate_says_how_to_continue(tmp_path, monkeypatch):
+    """It ended in a worker-process traceback and no word about --resume."""
+    import metalair.calibration as calibration_pkg
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibration_pkg, "calibrate", interrupted)
+    res = CliRunner().invoke(app, ["calibrate", "--builtin", "P4", "--params", "beta_fe", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 130
+    assert "calibration interrupted (Ctrl-C)" in res.output and "run the same command with --resume" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_parallel_workers_leave_ctrl_c_to_the_parent():
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import signal; from metalair.calibration.runs import _ignore_interrupt; _ignore_interrupt(); "
+            "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # this process is untouched

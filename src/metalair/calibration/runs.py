@@ -196,15 +196,26 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | 
 
     results: list[Any] = [None] * n
     ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
-    with ProcessPoolExecutor(max_workers=min(w, n), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(w, n), mp_context=ctx, initializer=_ignore_interrupt) as pool:
         futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
         done = 0
-        for f in as_completed(futs):
-            results[futs[f]] = f.result()
-            done += 1
-            if progress:
-                progress(done, n)
+        try:
+            for f in as_completed(futs):
+                results[futs[f]] = f.result()
+                done += 1
+                if progress:
+                    progress(done, n)
+        except KeyboardInterrupt:  # the workers finish the run in hand; nothing queued starts
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return results
+
+
+def _ignore_interrupt() -> None:  # pragma: no cover - runs in the worker processes
+    """Leave Ctrl-C to the parent, which stops the queue (a worker's own traceback would only be noise)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import OVERWRITE_HELP, fail, progress_bar
+from metalair.cli._common import EXIT_INTERRUPTED, OVERWRITE_HELP, fail, progress_bar
 from metalair.errors import DataFormatError, MetalairError
 from metalair.units import convert
 
@@ -131,7 +131,13 @@ def calibrate_cmd(
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
                         max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume)
-    except (typer.Exit, KeyboardInterrupt) as exc:
+    except KeyboardInterrupt as exc:
+        if manifest is not None:
+            manifest.__exit__(type(exc), exc, exc.__traceback__)
+        _fail(f"calibration interrupted (Ctrl-C); the model runs finished so far are saved in {out / 'checkpoint.json'}"
+              ": run the same command with --resume to continue", EXIT_INTERRUPTED)
+        return
+    except typer.Exit as exc:
         if manifest is not None:
             manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
