@@ -68,3 +68,12 @@ def test_parallel_workers_leave_ctrl_c_to_the_parent():
             "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
     assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # this process is untouched
+
+
+def test_a_profile_of_a_value_not_fitted_is_refused_before_the_fit(tmp_path):
+    """It ran the whole fit, wrote its files, then failed with "'gamma_ads' was not fitted"."""
+    res = runner.invoke(app, ["calibrate", "--params", "beta_fe", "--profile", "gamma_ads", "--builtin", "P4",
+                              "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1
+    assert "--profile gamma_ads: a profile follows a fitted value, and --params fits only beta_fe" in res.output
+    assert not (tmp_path / "c").exists()

@@ -97,6 +97,10 @@ def calibrate_cmd(
             hint = difflib.get_close_matches(name, sorted(known), n=1)
             _fail(f"{option}: {name!r} is not a model parameter"
                   + (f"; did you mean {hint[0]!r}?" if hint else " (see 'metalair catalysts --parameters')"))
+    unfitted = [n for n in _split(profile) if _split(params) and n not in _split(params)]
+    if unfitted:  # refused before the fit, not after it
+        _fail(f"--profile {', '.join(unfitted)}: a profile follows a fitted value, and --params fits only "
+              f"{', '.join(_split(params))}; add {'it' if len(unfitted) == 1 else 'them'} to --params")
     manifest = None
     try:
         tg = []
