@@ -409,3 +409,12 @@ def test_a_sweep_start_outside_its_window_is_refused():
         ma.parse_protocol("Sweep 2.0-3.0 V at 1 mV/s starting at 3.5 V")
     with pytest.raises(ProtocolError, match=r"start = 5 V lies outside the window"):
         ma.Sweep("1 mV/s", 1.5, 4.5, start=5.0)
+
+
+def test_a_decimal_comma_is_named_as_such():
+    """'until 1,5 V' was read as two voltage limits ('the second is 5 V')."""
+    import metalair as ma
+    from metalair.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match=r"'1,5' uses a comma as the decimal separator; write '1.5'"):
+        ma.parse_protocol("Discharge at 100 mA/g until 1,5 V")

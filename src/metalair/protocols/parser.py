@@ -494,6 +494,10 @@ def _parse_step(text: str, where: str) -> Step:
         label, body = (part.strip() for part in text.split(":", 1))
         label = " ".join(label.split())
     body = re.sub(r"\s*\.\s*$", "", body)
+    comma = re.search(r"\d,\d", body)
+    if comma:
+        raise _syntax_error(where, text, f"'{comma.group(0)}' uses a comma as the decimal separator; write "
+                                         f"'{comma.group(0).replace(',', '.')}'")
     try:
         tokens = _tokenise(body)
         if not tokens:
