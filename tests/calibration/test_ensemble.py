@@ -65,3 +65,4 @@ def test_small_ensemble_of_the_reference_run_reports_a_band():
     assert cap["p05"] <= cap["median"] <= cap["p95"]
     assert cap["p95"] > cap["p05"]                       # the descriptors move the capacity
     assert 8000 < res.nominal["discharge_capacity RuO2"] < 9500
+    assert "note: 4 samples cannot place a 90 % band" in res.table()  # four samples are the sample range

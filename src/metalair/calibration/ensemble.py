@@ -214,6 +214,10 @@ class EnsembleResult:
             s = self.stats[o]
             lines.append(f"{o:<{w}}  {self.nominal.get(o, math.nan):>10.4g}  {s['median']:>10.4g}  "
                          f"[{s['p05']:>9.4g}, {s['p95']:>9.4g}]  {s['failed']}")
+        if self.n < MIN_SAMPLES_FOR_BAND:
+            lines.append(f"note: {self.n} samples cannot place a 90 % band (the 5th and 95th percentiles need about "
+                         f"{MIN_SAMPLES_FOR_BAND}; 64 or more give a stable one): the band shown is the sample range "
+                         "or close to it")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -251,6 +255,9 @@ class EnsembleResult:
                 pass
         return files
 
+
+#: Samples below which the 5th-95th percentile band is little more than the sample range (1/0.05).
+MIN_SAMPLES_FOR_BAND = 20
 
 #: Runs per saved chunk of a checkpointed ensemble or Sobol' design (what a kill can cost, at most).
 CHECKPOINT_CHUNK = 16
