@@ -196,6 +196,12 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     if g is not None:
         xs, ys, zz = g
         mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(zz), shading="nearest", cmap=cmap)
+        blank = ~np.isfinite(zz)
+        if blank.any():  # failed runs (and cells without a candidate) are marked, not left to look like data
+            gx, gy = np.meshgrid(xs, ys) if np.ndim(xs) == 1 else (xs, ys)
+            ax.scatter(np.asarray(gx)[blank], np.asarray(gy)[blank], marker="x", color="0.4", s=20,
+                       label="failed / no value")
+            ax.legend(loc="best", fontsize=7)
     else:
         ok = np.isfinite(zv)
         mesh = ax.scatter(xv[ok], yv[ok], c=zv[ok], s=18, cmap=cmap)

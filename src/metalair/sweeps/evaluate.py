@@ -468,9 +468,15 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         out["residue_after_charge_mmol_g"] = convert(after.get("Residue", nan), "mol/g", "mmol/g") if after else nan
         out["discharge_end_reason"] = s.get("discharge_end_reason", "")
         out["charge_end_reason"] = s.get("charge_end_reason", "")
-        if not sol.ok:
+        if not sol.ok:  # a run that did not finish: its partial numbers are not results (the map would show them)
             status = "failed"
             messages.append(sol.message)
+            discharge_done = out["discharge_end_reason"] not in ("", "failed")  # the failure came on charge
+            for key, value in out.items():
+                if discharge_done and key in ("discharge_capacity_mAh_g", "mean_discharge_voltage_V"):
+                    continue
+                if isinstance(value, float) or key == "charge_plateaus":
+                    out[key] = None if key == "charge_plateaus" else nan
     if settings.cycling is not None:
         from metalair.workflows.cycling import run_cycling
 
@@ -494,9 +500,14 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
             "polarisation_last_cycle_V": float(t["Polarisation [V]"][-1]),
             "end_of_life_reason": str(life.reason or ""),
         })
-        if not sol_c.ok:
+        if not sol_c.ok:  # as above: cycles_run says how far it got; the rest is not a result
             status = "failed"
             messages.append("cycling: " + sol_c.message)
+            for key in ("eod_voltage_first_V", "eod_voltage_last_V", "eoc_voltage_first_V", "eoc_voltage_last_V",
+                        "polarisation_first_cycle_V", "polarisation_last_cycle_V"):
+                out[key] = math.nan
+            out.update({"cycle_life": None, "censored": None, "first_failed_cycle": None,
+                        "end_of_life_reason": "not judged: the simulation failed (see message)"})
     out["status"] = status
     out["message"] = "; ".join(messages)
     return out

@@ -201,6 +201,9 @@ def run_screen(
                 from metalair.plotting.simulation import save_figure
 
                 data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values)}
+                keep, fixed = map_slice({n: table.column(n).to_pylist() for n in names if n in cols}, axes)
+                if keep is not None:
+                    data = {c: v[keep] for c, v in data.items()}
                 markers = reference_markers(*axes)
                 own = {}
                 for name in markers:  # each marked catalyst's own result fills its star
@@ -209,7 +212,9 @@ def run_screen(
                     except Exception:  # a marker without a value is drawn white
                         pass
                 fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
-                                       title=f"{len(cands)} candidates, base {settings.catalyst}; stars: built-in "
+                                       title=f"{len(cands)} candidates, base {settings.catalyst}"
+                                       + (f"; the slice at {', '.join(fixed)}" if fixed else "")
+                                       + "; stars: built-in "
                                        "catalysts at their own descriptors (mean over states), filled with their own "
                                        "simulated value", units=protocol_units(settings.protocol))
                 save_figure(fig, out / "map.png")
@@ -234,3 +239,21 @@ def run_screen(
             pass
     record_files(out, [os.path.basename(f) for k, f in files.items() if k != "manifest"])
     return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
+
+
+def map_slice(columns: Mapping[str, Sequence[Any]], axes: Sequence[str]) -> tuple[list[bool] | None, list[str]]:
+    """Rows of the slice a two-axis map shows, and the fixed values, for a screen over more than two axes.
+
+    Every candidate axis other than ``axes`` that varies is held at its first value (rather than draw several
+    candidates on one point of the map). Returns ``(None, [])`` when only the map axes vary.
+    """
+    keep: list[bool] | None = None
+    fixed: list[str] = []
+    for name, col in columns.items():
+        if name in axes or len({str(v) for v in col}) < 2:
+            continue
+        first = col[0]
+        here = [str(v) == str(first) for v in col]
+        keep = here if keep is None else [a and b for a, b in zip(keep, here)]
+        fixed.append(f"{name} = {first:g}" if isinstance(first, (int, float)) else f"{name} = {first}")
+    return keep, fixed

@@ -1,0 +1,31 @@
+"""A candidate whose simulation fails carries no result numbers, and the map marks it."""
+
+from __future__ import annotations
+
+import math
+
+from metalair.sweeps.evaluate import ScreenSettings, evaluate_candidate
+
+REFERENCE = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
+
+
+def test_a_failed_charge_leaves_the_discharge_and_blanks_the_rest():
+    """It kept polarisation -0.23 V from the broken charge, which the map drew as the best cell."""
+    out = evaluate_candidate({"descriptors.*.icohp": -5.0, "catalyst.free_energy_overpotential": 0.1},
+                             ScreenSettings(catalyst="RuO2", protocol=REFERENCE, fast=True))
+    assert out["status"] == "failed" and "stopped at" in out["message"]
+    assert 8000 < out["discharge_capacity_mAh_g"] < 9000  # the discharge finished: a result
+    for key in ("polarisation_V", "mean_charge_voltage_V", "coulombic_efficiency_pct", "charge_capacity_mAh_g"):
+        assert math.isnan(out[key]), key
+    assert out["charge_plateaus"] is None
+
+
+def test_a_map_over_two_of_three_axes_shows_one_slice_and_names_it():
+    """Eight candidates on a 2 x 2 map overplotted; the map now shows the slice at the third axis' first value."""
+    from metalair.sweeps.screen import map_slice
+
+    cols = {"a": [1, 1, 1, 1, 2, 2, 2, 2], "b": [1, 1, 2, 2, 1, 1, 2, 2], "c": [5, 6, 5, 6, 5, 6, 5, 6]}
+    keep, fixed = map_slice(cols, ("a", "b"))
+    assert keep == [True, False, True, False, True, False, True, False]
+    assert fixed == ["c = 5"]
+    assert map_slice({"a": [1, 2], "b": [3, 4]}, ("a", "b")) == (None, [])
