@@ -29,3 +29,17 @@ def test_a_map_over_two_of_three_axes_shows_one_slice_and_names_it():
     assert keep == [True, False, True, False, True, False, True, False]
     assert fixed == ["c = 5"]
     assert map_slice({"a": [1, 2], "b": [3, 4]}, ("a", "b")) == (None, [])
+
+
+def test_a_descriptor_set_for_every_product_and_for_one_is_refused(tmp_path):
+    """The row recorded NaO2 = -2.0 while the model ran NaO2 at -1.5 (the later column won)."""
+    import pytest
+
+    from metalair.errors import ParameterError
+    from metalair.sweeps.screen import run_screen
+
+    cands = [{"descriptors.NaO2.icohp": -2.0, "descriptors.*.icohp": -1.5}]
+    with pytest.raises(ParameterError, match=r"'descriptors.\*.icohp' and 'descriptors.NaO2.icohp' both set icohp"):
+        run_screen(cands, ScreenSettings(catalyst="RuO2", protocol=REFERENCE, fast=True), tmp_path / "s",
+                   scheduler="serial")
+    assert not (tmp_path / "s").exists()

@@ -171,6 +171,7 @@ def run_screen(
     names = list(cands[0])
     for c in cands[1:]:
         names.extend(k for k in c if k not in names)
+    _refuse_overlapping(names)
     if map_axes is not None:
         known = [*names, *(RESULT_COLUMNS if settings.protocol is not None else ()),
                  *(CYCLING_COLUMNS if settings.cycling is not None else ()), *ENGINE_COLUMNS]
@@ -257,3 +258,20 @@ def map_slice(columns: Mapping[str, Sequence[Any]], axes: Sequence[str]) -> tupl
         keep = here if keep is None else [a and b for a, b in zip(keep, here)]
         fixed.append(f"{name} = {first:g}" if isinstance(first, (int, float)) else f"{name} = {first}")
     return keep, fixed
+
+
+def _refuse_overlapping(names: Sequence[str]) -> None:
+    """Refuse a descriptor set both for every product (``descriptors.*.x``) and for one (``descriptors.P.x``).
+
+    Which one the model uses would depend on the order of the columns, while the row records both.
+    """
+    for name in names:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "descriptors" and parts[1] == "*":
+            specific = [n for n in names if n != name and n.split(".")[0] == "descriptors"
+                        and n.split(".")[2:] == parts[2:]]
+            if specific:
+                raise ParameterError(
+                    f"{name!r} and {', '.join(map(repr, specific))} both set {parts[2]} of "
+                    f"{specific[0].split('.')[1]}: which one the model would use depends on the column order; "
+                    "give one of them")
