@@ -177,3 +177,21 @@ def test_free_energy_steps_csv(tmp_path):
     p.write_text("step,delta_G_eV\nA,minus two\n")
     with pytest.raises(DataFormatError, match="row 2"):
         read_free_energy_steps(p)
+
+
+def test_free_energy_steps_refuse_columns_they_would_ignore(tmp_path):
+    """An electron column under an unknown name was ignored: a chemical step counted as 1 e- (eta_FE 0.70 V)."""
+    from metalair.io.dft import read_free_energy_steps
+
+    body = "* + Na+ + e- + O2 -> NaO2*,-2.10,1\nNaO2* + Na+ + e- -> Na2O2*,-2.05,1\nNa2O2* + CO2 -> Na2CO3*,-0.5,0\n"
+    p = tmp_path / "steps.csv"
+    p.write_text("step,delta_G_eV,n_el\n" + body, encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"column\(s\) 'n_el' are not read; accepted names: .*electrons: "
+                                              r"electrons, n_electrons, n_e, n"):
+        read_free_energy_steps(p)
+    p.write_text("step,delta_G_eV,dg,n_e\n" + body.replace(",1\n", ",-1,1\n").replace(",0\n", ",-1,0\n"),
+                 encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"2 columns for delta_g \(delta_g_ev, dg\); give one"):
+        read_free_energy_steps(p)
+    p.write_text("step,delta_G_eV,n_e\n" + body, encoding="utf-8")
+    assert [s.electrons for s in read_free_energy_steps(p)] == [1, 1, 0]

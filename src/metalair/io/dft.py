@@ -332,7 +332,7 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
 # free-energy steps
 # ----------------------------------------------------------------------------
 _STEP_COLUMNS = {"step": ("step", "label", "reaction"), "delta_g": ("delta_g_ev", "dg_ev", "delta_g", "dg"),
-                 "electrons": ("electrons", "n_electrons", "n")}
+                 "electrons": ("electrons", "n_electrons", "n_e", "n")}
 
 
 def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]:
@@ -368,6 +368,16 @@ def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]
             raise DataFormatError(f"{where}: no {key!r} column in the header {rows[0]}; accepted names: "
                                   f"{', '.join(names)}")
         cols[key] = hit
+    accepted = {n: key for key, names in _STEP_COLUMNS.items() for n in names}
+    unknown = [h for h in rows[0] if h.strip().lower() not in accepted]
+    if unknown:  # an electron column under another name was ignored: every step counted as 1 e-
+        raise DataFormatError(
+            f"{where}: column(s) {', '.join(map(repr, unknown))} are not read; accepted names: "
+            + "; ".join(f"{key}: {', '.join(names)}" for key, names in _STEP_COLUMNS.items()))
+    for key, names in _STEP_COLUMNS.items():
+        present = [n for n in names if n in header]
+        if len(present) > 1:
+            raise DataFormatError(f"{where}: {len(present)} columns for {key} ({', '.join(present)}); give one")
     steps = []
     for i, r in enumerate(rows[1:], start=2):
         try:
