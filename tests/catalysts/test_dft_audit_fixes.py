@@ -196,6 +196,7 @@ def test_from_dft_chemical_step_path_is_written_with_a_clear_warning(tmp_path):
     assert "thermodynamic barrier" in res.output and "chemical barrier on charge 0.500 eV" in res.output
     cat = load_catalyst(out)
     assert cat.free_energy_overpotential == 0.0
+    assert cat.name == "NLRO-dft"  # not the template's name, which would make its files look like the built-in's
     assert "NOTE: on charge" in cat.sources["free_energy_overpotential"]
     assert "# warning (catalyst from-dft): on charge" in out.read_text()
 

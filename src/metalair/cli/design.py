@@ -64,7 +64,8 @@ def from_dft(
     cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted \\[Å]."),
     template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
                                            "values not computed here (host couples, other products, stages)."),
-    name: str | None = typer.Option(None, "--name", help="Catalyst name (default: the --template's)."),
+    name: str | None = typer.Option(None, "--name", help="Catalyst name (default: the --template's with '-dft' "
+                                    "appended, so that its files are not taken for the template's)."),
     formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
     molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),

@@ -159,7 +159,8 @@ def catalyst_from_dft(
         Built-in name or catalyst file giving the values not computed here
         (other products, host couples, stage of each state, molar mass).
     name, formula, molar_mass, description : optional
-        Override the template's; ``molar_mass`` [kg/mol].
+        Override the template's; ``molar_mass`` [kg/mol]. The name defaults to the template's with
+        ``-dft`` appended (``NLRO-dft``), so that the catalyst's output files are not taken for the template's.
 
     Returns
     -------
@@ -266,8 +267,9 @@ def catalyst_from_dft(
         raise ParameterError("no formula: give --formula or a --template")
     sources["descriptors"] = "per product, see each descriptor's source"
     if base is not None:
-        cat = replace(base, name=name or base.name, formula=formula, molar_mass=molar_mass, descriptors=descriptors,
-                      free_energy_overpotential=eta, sources=sources,
+        # the template's own name would make this catalyst's files (NLRO.csv) look like the built-in's
+        cat = replace(base, name=name or f"{base.name}-dft", formula=formula, molar_mass=molar_mass,
+                      descriptors=descriptors, free_energy_overpotential=eta, sources=sources,
                       description=description if description is not None else base.description)
     else:
         cat = Catalyst(name=name or "DFT catalyst", formula=formula, molar_mass=molar_mass, descriptors=descriptors,
