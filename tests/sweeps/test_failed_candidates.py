@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from metalair.sweeps.evaluate import ScreenSettings, evaluate_candidate
 
 REFERENCE = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
@@ -33,8 +35,6 @@ def test_a_map_over_two_of_three_axes_shows_one_slice_and_names_it():
 
 def test_a_descriptor_set_for_every_product_and_for_one_is_refused(tmp_path):
     """The row recorded NaO2 = -2.0 while the model ran NaO2 at -1.5 (the later column won)."""
-    import pytest
-
     from metalair.errors import ParameterError
     from metalair.sweeps.screen import run_screen
 
@@ -43,3 +43,19 @@ def test_a_descriptor_set_for_every_product_and_for_one_is_refused(tmp_path):
         run_screen(cands, ScreenSettings(catalyst="RuO2", protocol=REFERENCE, fast=True), tmp_path / "s",
                    scheduler="serial")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("axis, message", [
+    ("descriptors.Na2CO3.d_band_centre", r"on RuO2 the state in which Na2CO3 is decomposed takes its d-band centre "
+                                         r"from NaO2 .* so this axis changes nothing"),
+    ("descriptors.NaO2.stage", r"RuO2 has one catalytic state \(no host couples\), so a stage changes nothing"),
+])
+def test_an_axis_the_model_does_not_read_is_refused(tmp_path, axis, message):
+    """Two bit-identical rows read as 'this descriptor does not matter'."""
+    from metalair.errors import ParameterError
+    from metalair.sweeps.screen import run_screen
+
+    cands = [{axis: v} for v in ((-2.5, -1.0) if axis.endswith("centre") else (0, 1))]
+    with pytest.raises(ParameterError, match=message):
+        run_screen(cands, ScreenSettings(catalyst="RuO2", protocol=REFERENCE, fast=True), tmp_path / "s",
+                   scheduler="serial")

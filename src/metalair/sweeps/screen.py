@@ -172,6 +172,9 @@ def run_screen(
     for c in cands[1:]:
         names.extend(k for k in c if k not in names)
     _refuse_overlapping(names)
+    if "catalyst" not in names:  # one base catalyst for every candidate: an axis it ignores is refused
+        _refuse_inert_axes(names, evaluate.catalysts.get(settings.catalyst) if evaluate.catalysts else None,
+                           settings.catalyst)
     if map_axes is not None:
         known = [*names, *(RESULT_COLUMNS if settings.protocol is not None else ()),
                  *(CYCLING_COLUMNS if settings.cycling is not None else ()), *ENGINE_COLUMNS]
@@ -275,3 +278,36 @@ def _refuse_overlapping(names: Sequence[str]) -> None:
                     f"{name!r} and {', '.join(map(repr, specific))} both set {parts[2]} of "
                     f"{specific[0].split('.')[1]}: which one the model would use depends on the column order; "
                     "give one of them")
+
+
+def _refuse_inert_axes(names: Sequence[str], base: Any, base_name: str) -> None:
+    """Refuse a descriptor axis the base catalyst's model does not read (every candidate would give one result).
+
+    A state's d-band centre is taken from the first product decomposed in that state
+    (:meth:`~metalair.catalysts.base.Catalyst.stage_d_band`); a catalyst without host couples has one state,
+    so a stage changes nothing.
+    """
+    from metalair.catalysts import PRODUCTS, get_catalyst
+
+    if any(n.split(".")[-1] == "stage" for n in names if n.startswith("descriptors.")):
+        cat = base if base is not None else get_catalyst(base_name)
+        if not cat.host_couples:
+            stage_axes = [n for n in names if n.startswith("descriptors.") and n.endswith(".stage")]
+            raise ParameterError(
+                f"{', '.join(stage_axes)}: {cat.name} has one catalytic state (no host couples), so a stage changes "
+                "nothing; screen stages on a catalyst with host couples (e.g. NLRO)")
+        return  # stages move: which product sets each state's d-band may change, so no axis is known inert
+    cat = base if base is not None else get_catalyst(base_name)
+    first_at_stage: dict[float, str] = {}
+    for p in PRODUCTS:
+        first_at_stage.setdefault(float(cat.descriptors[p].stage), p)
+    for n in names:
+        parts = n.split(".")
+        if len(parts) == 3 and parts[0] == "descriptors" and parts[2] == "d_band_centre" and parts[1] != "*":
+            product = parts[1]
+            owner = first_at_stage.get(float(cat.descriptors[product].stage)) if product in PRODUCTS else None
+            if owner is not None and owner != product:
+                raise ParameterError(
+                    f"{n}: on {cat.name} the state in which {product} is decomposed takes its d-band centre from "
+                    f"{owner} (the first product of that state), so this axis changes nothing; screen "
+                    f"descriptors.{owner}.d_band_centre (or descriptors.*.d_band_centre) instead")
