@@ -59,3 +59,16 @@ def test_an_axis_the_model_does_not_read_is_refused(tmp_path, axis, message):
     with pytest.raises(ParameterError, match=message):
         run_screen(cands, ScreenSettings(catalyst="RuO2", protocol=REFERENCE, fast=True), tmp_path / "s",
                    scheduler="serial")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("descriptors.*.icohp=-2.4:-1.2:1", r"one point from -2.4 to -1.2 would be the start alone"),
+    ("descriptors.*.icohp=-2.4:-2.4:3", r"start and stop are both -2.4, so the 3 points are one candidate repeated"),
+    ("descriptors.*.icohp=-2.0,-2.0", r"-2.0 given more than once"),
+])
+def test_grid_axes_that_drop_or_repeat_values_are_refused(text, message):
+    from metalair.errors import ParameterError
+    from metalair.sweeps.candidates import parse_axis
+
+    with pytest.raises(ParameterError, match=message):
+        parse_axis(text)

@@ -60,8 +60,19 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
                 from None
         if num < 1 or not (math.isfinite(lo) and math.isfinite(hi)):
             raise ParameterError(f"axis {text!r}: num must be >= 1 and the ends finite")
+        if num == 1 and lo != hi:
+            raise ParameterError(f"axis {text!r}: one point from {lo:g} to {hi:g} would be the start alone; give "
+                                 f"num >= 2, or the single value '{name}={lo:g}'")
+        if num > 1 and lo == hi:
+            raise ParameterError(f"axis {text!r}: start and stop are both {lo:g}, so the {num} points are one "
+                                 "candidate repeated; give different ends")
         return name, [float(x) for x in np.round(np.linspace(lo, hi, num), 12)]
-    return name, [v.strip() if name in TEXT_NAMES else _scalar(v.strip()) for v in spec.split(",") if v.strip()]
+    values = [v.strip() if name in TEXT_NAMES else _scalar(v.strip()) for v in spec.split(",") if v.strip()]
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise ParameterError(f"axis {text!r}: {', '.join(repeated)} given more than once (the same candidate "
+                             "would run twice); give each value once")
+    return name, values
 
 
 def _is_number(value: Any) -> bool:
