@@ -72,3 +72,12 @@ def test_grid_axes_that_drop_or_repeat_values_are_refused(text, message):
 
     with pytest.raises(ParameterError, match=message):
         parse_axis(text)
+
+
+def test_a_bare_parameter_value_far_from_its_default_is_noted():
+    """'--param loading=0.5,1.0' ran at 0.5 kg/m² (50 mg/cm², 100x the default) without a word."""
+    from metalair.cli.design import far_from_default
+
+    notes = far_from_default([{"parameters.loading": 0.5}, {"parameters.loading": 1.0}])
+    assert len(notes) == 1 and "parameters.loading = 0.5 is far from its default 0.005 kg/m²" in notes[0]
+    assert far_from_default([{"parameters.loading": 0.004}, {"parameters.loading": "0.5 mg/cm²"}]) == []

@@ -470,11 +470,37 @@ def sweep(
     axes = [f"parameters.{a}" for a in param] + [f"protocol.{a}" for a in var] + list(grid)
     try:
         cands = _collect(axes, table, sample, n, method, seed, [])
+        for note in far_from_default(cands):
+            typer.secho(f"note: {note}", err=True)
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
                              cycles, v_min, v_max)
     except MetalairError as exc:
         _fail(cli_text(str(exc), CYCLE_OPTIONS))
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
+
+
+def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0) -> list[str]:
+    """Notes for bare-number parameter values more than ``factor`` from the default (an SI value meant in mg/cm²?)."""
+    import math
+
+    from metalair.models.parameters import DEFAULT_PARAMETERS, RANGES
+
+    notes = []
+    for key in dict.fromkeys(k for c in cands for k in c if k.startswith("parameters.")):
+        field = key.split(".", 1)[1]
+        default = getattr(DEFAULT_PARAMETERS, field, None)
+        values = [c[key] for c in cands if isinstance(c.get(key), (int, float)) and not isinstance(c[key], bool)]
+        if not isinstance(default, (int, float)) or not default or not values:
+            continue
+        far = [v for v in values if not (math.isfinite(v) and v and 1 / factor <= abs(v / default) <= factor)]
+        if far:
+            unit = RANGES[field][4] if field in RANGES else "SI"
+            notes.append(f"{key} = {far[0]:g} is far from its default {default:g} {unit}: a bare number is in "
+                         f"{unit}; write the unit if you meant another (e.g. '{field}=0.5 mg/cm²')"
+                         if field == "loading" else
+                         f"{key} = {far[0]:g} is far from its default {default:g} {unit}: a bare number is in "
+                         f"{unit}; write the unit if you meant another")
+    return notes
 
 
 def show_catalyst(name: str) -> str:
