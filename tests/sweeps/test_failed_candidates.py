@@ -81,3 +81,20 @@ def test_a_bare_parameter_value_far_from_its_default_is_noted():
     notes = far_from_default([{"parameters.loading": 0.5}, {"parameters.loading": 1.0}])
     assert len(notes) == 1 and "parameters.loading = 0.5 is far from its default 0.005 kg/m²" in notes[0]
     assert far_from_default([{"parameters.loading": 0.004}, {"parameters.loading": "0.5 mg/cm²"}]) == []
+
+
+def test_a_screen_keeps_the_catalyst_files_it_was_built_from(tmp_path):
+    """The manifest held only a relative path and a hash: once base.toml was edited the rows could not be rebuilt."""
+    import dataclasses
+
+    from metalair.catalysts import RUO2
+    from metalair.catalysts.files import load_catalyst, save_catalyst
+    from metalair.sweeps.screen import run_screen
+
+    base = save_catalyst(dataclasses.replace(RUO2, name="RuO2-mine"), tmp_path / "base.toml")
+    res = run_screen([{"descriptors.NaO2.icohp": v} for v in (-2.0, -1.5)],
+                     ScreenSettings(catalyst=str(base), protocol="Discharge at 100 mA/g for 100 mAh/g", fast=True,
+                                    plateaus=False), tmp_path / "s", scheduler="serial")
+    kept = tmp_path / "s" / "catalysts" / "RuO2-mine.toml"
+    assert kept.exists() and load_catalyst(kept) == load_catalyst(base)
+    assert str(kept) in res.files.values()

@@ -192,6 +192,14 @@ def run_screen(
     rows = zip(*(table.column(c).to_pylist() for c in cols))
     write_csv_rows(out / "results.csv", cols, ([("" if v is None else v) for v in r] for r in rows))
     files["csv"] = str(out / "results.csv")
+    if evaluate.catalysts:  # the catalyst files the candidates were built from, as they were: the table's provenance
+        from metalair.catalysts.files import save_catalyst
+
+        for label, cat in evaluate.catalysts.items():
+            if isinstance(cat, Exception):  # a file that could not be read: its rows carry the error
+                continue
+            path = save_catalyst(cat, out / "catalysts" / f"{cat.name}.toml")
+            files[f"catalyst {label}"] = str(path)
     axes = map_axes or map_columns(table, names)
     if map_axes is not None:
         for a in map_axes:
@@ -241,7 +249,7 @@ def run_screen(
                 files["response"] = str(out / "response.png")
         except ImportError:  # pragma: no cover - no matplotlib
             pass
-    record_files(out, [os.path.basename(f) for k, f in files.items() if k != "manifest"])
+    record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"])
     return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
 
 
