@@ -161,3 +161,11 @@ def test_unsourced_values_are_listed():
                                                               for p, d in RUO2.descriptors.items()})
     missing = F.unsourced_values(bare)
     assert "catalyst.molar_mass" in missing and "catalyst.descriptors.NaO2.icohp" in missing
+
+
+def test_a_molar_mass_in_g_per_mol_is_refused_with_how_to_write_it():
+    """molar_mass = 133.068 (g/mol written where kg/mol is stored) was accepted: 1000x too few moles per gram."""
+    with pytest.raises(ParameterError, match=r"molar_mass = 133.068 kg/mol is no formula unit's mass .* in g/mol\? "
+                                             r"Write 0.133068 or '133.068 g/mol'"):
+        dataclasses.replace(RUO2, molar_mass=133.068)
+    assert dataclasses.replace(RUO2, molar_mass="133.068 g/mol").molar_mass == pytest.approx(0.133068)

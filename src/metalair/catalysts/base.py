@@ -93,6 +93,9 @@ class HostCouple:
         })
 
 
+#: Largest molar mass of a catalyst formula unit [kg/mol] (RuO2 0.133; a value above this is g/mol read as kg/mol).
+MOLAR_MASS_MAX = 5.0
+
 #: Characters a catalyst name may not hold: it names the files a run writes (``<name>.csv``), so a
 #: path separator would put them outside the output folder, and these are not allowed in file names on Windows.
 _NAME_FORBIDDEN = set('/\\:*?"<>|')
@@ -162,6 +165,11 @@ class Catalyst:
             "molar_mass": pos("kg/mol"),
             "free_energy_overpotential": between(0.0, 3.0, "V"),
         })
+        if self.molar_mass > MOLAR_MASS_MAX:  # a formula unit of a few kg/mol: the number was in g/mol
+            raise ParameterError(
+                f"Catalyst {self.name!r}: molar_mass = {self.molar_mass:g} kg/mol is no formula unit's mass "
+                f"(above {MOLAR_MASS_MAX:g} kg/mol): in g/mol? Write {self.molar_mass / 1000:g} or "
+                f"'{self.molar_mass:g} g/mol'")
         missing = [p for p in PRODUCTS if p not in self.descriptors]
         if missing:
             raise ParameterError(
