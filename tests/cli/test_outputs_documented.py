@@ -44,3 +44,16 @@ def test_simulate_and_cycle_outputs_are_documented(tmp_path):
     table_names = {name for name in cycle if name.endswith("]") or name == "Cycle" or name.islower()}
     stale = {n for n in table_names if "_" in n or n.endswith("]") or n == "Cycle"} - written - {"CycleLife"}
     assert not stale, f"documented but not written: {sorted(stale)}"
+
+
+def test_screen_columns_are_documented():
+    """Every result and engine column of a screen is in the docs' screen section, and no other."""
+    from metalair.sweeps.engine import ENGINE_COLUMNS
+    from metalair.sweeps.evaluate import CYCLING_COLUMNS, RESULT_COLUMNS
+
+    section = _section("## `metalair screen`")
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    documented = {n for cell in first_cells for n in re.findall(r"`([^`]+)`", cell)}
+    written = set(RESULT_COLUMNS) | set(CYCLING_COLUMNS) | set(ENGINE_COLUMNS)
+    assert written <= documented, f"undocumented screen columns: {sorted(written - documented)}"
+    assert documented <= written, f"documented but not written: {sorted(documented - written)}"
