@@ -384,6 +384,8 @@ _MAP_X_OPT = typer.Option(None, "--map-x", help="Map x axis (a candidate name)."
 _MAP_Y_OPT = typer.Option(None, "--map-y", help="Map y axis (a candidate name).")
 _SCHED_OPT = typer.Option("local", "--scheduler", help=_SCHED_HELP)
 _PROGRESS_OPT = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.")
+_FAST_OPT = typer.Option(False, "--fast", help="Screening step control: about 2x faster; capacities within 0.2 % "
+                         "and polarisations within 1 mV of the default on the reference runs.")
 _METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs or random."
 
 
@@ -401,8 +403,7 @@ def screen(
     protocol: str | None = typer.Option(None, "--protocol", "-p", help="Full discharge–charge protocol."),
     full: bool = _FULL_OPT,
     plateaus: bool = _PLATEAUS_OPT,
-    fast: bool = typer.Option(False, "--fast", help="Screening step control: about 2x faster; capacities within "
-                              "0.2 % and polarisations within 1 mV of the default on the reference runs."),
+    fast: bool = _FAST_OPT,
     cycle: bool = _CYCLE_OPT,
     cycle_current: str = _CYCLE_CURRENT_OPT,
     cycle_capacity: str = _CYCLE_CAPACITY_OPT,
@@ -448,6 +449,7 @@ def sweep(
                                            "until 4.8 V'."),
     full: bool = _FULL_OPT,
     plateaus: bool = _PLATEAUS_OPT,
+    fast: bool = _FAST_OPT,
     cycle: bool = _CYCLE_OPT,
     cycle_current: str = _CYCLE_CURRENT_OPT,
     cycle_capacity: str = _CYCLE_CAPACITY_OPT,
@@ -473,7 +475,7 @@ def sweep(
         for note in far_from_default(cands):
             typer.secho(f"note: {note}", err=True)
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
-                             cycles, v_min, v_max)
+                             cycles, v_min, v_max, fast)
     except MetalairError as exc:
         _fail(cli_text(str(exc), CYCLE_OPTIONS))
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
