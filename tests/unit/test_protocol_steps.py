@@ -372,3 +372,15 @@ def test_a_formation_cycle_without_charge_is_not_a_failure():
     assert list(run.table["Discharge capacity [mAh/g]"]) == pytest.approx([100.0, 50.0, 50.0, 50.0], rel=1e-6)
     assert run.life is not None and run.life.first_failed_cycle is None and run.life.cycle_life == 4
     assert any("formation discharge" in n for n in run.life.notes)
+
+
+def test_a_record_that_ends_inside_its_last_discharge_is_censored_not_failed():
+    """Cut mid-discharge, cycle 4 was 'the first failed cycle' (36 mAh/g, 'stopped at 2.189 V'); the test stopped."""
+    from metalair.analysis.cycle_metrics import cycle_life
+    from metalair.workflows.simulate import simulate_to_files
+
+    run = simulate_to_files("RuO2", "(Discharge at 500 mA/g for 500 mAh/g or until 1.5 V; Charge at 500 mA/g for "
+                                    "500 mAh/g or until 4.8 V) x 3; Discharge at 500 mA/g for 100 mAh/g")
+    life = cycle_life(run.table, 500, v_min=1.5, v_max=4.8)
+    assert life.first_failed_cycle is None and life.censored and life.cycle_life == 3
+    assert any("the record ends inside it" in n for n in life.notes)

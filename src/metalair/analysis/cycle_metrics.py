@@ -537,6 +537,13 @@ def cycle_life(
     last = len(cycles) - 1
     last_incomplete = False
     for k in range(len(cycles)):
+        if qd[k] < tolerance * limit and k == last and v_min is not None and np.isfinite(eod[k]) \
+                and eod[k] > v_min + voltage_tolerance_V:
+            # the record ends inside its last discharge, above the voltage limit: the test stopped, the cell did not
+            notes.append(f"cycle {int(cycles[k])}'s discharge stops at {qd[k]:.6g} {unit}, at {eod[k]:.4g} V above "
+                         f"v_min: the record ends inside it; not counted as a failure")
+            last_incomplete = True
+            break
         if qd[k] < tolerance * limit:
             why = f"discharge gave {qd[k]:.6g} {unit} < {tolerance:g} x {limit:.6g}"
             if v_min is not None and np.isfinite(eod[k]):
