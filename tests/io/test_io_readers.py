@@ -356,13 +356,35 @@ def test_every_data_file_is_in_provenance():
 
 def test_a_fit_says_which_mass_it_used_and_flags_ec_labs_default(data_file):
     """mb.mpt stores EC-Lab's default characteristic mass (1 mg); the fit's notes name it and where it came from."""
-    from metalair.analysis.fitting import _mass_note
+    from metalair.analysis.cycle_metrics import mass_note
     from metalair.io import read
 
     data = read(data_file("biologic/mb.mpt"))
     assert data.mass_g == 0.001
-    note = _mass_note(data, None, 0.001)
+    note = mass_note(data, None, 0.001)
     assert note.startswith("catalyst mass 1 mg (from the file's EC-Lab characteristic mass); 1 mg is EC-Lab's "
                            "default characteristic mass")
     assert "--mass-mg" in note
-    assert _mass_note(data, 0.0025, 0.0025) == "catalyst mass 2.5 mg (given)"
+    assert mass_note(data, 0.0025, 0.0025) == "catalyst mass 2.5 mg (given)"
+
+
+def test_a_snake_case_unit_suffix_is_read_as_the_unit(tmp_path):
+    """'current_mA' was read as amps (1000x the capacity), with the note 'carries no unit; assumed A' unprinted."""
+    from metalair.io import read
+
+    p = tmp_path / "cell.csv"
+    p.write_text("time_s,voltage_V,current_mA\n" + "\n".join(f"{t},{3.0 - 1e-4 * t},1.0" for t in range(0, 3600, 60)),
+                 encoding="utf-8")
+    data = read(p, column_map={"time_s": "time_s", "voltage_V": "voltage_V", "current_A": "current_mA"})
+    np.testing.assert_allclose(data.current_A, 1e-3)
+    assert not any("carries no unit" in n for n in data.metadata["notes"])
+
+
+def test_analyze_names_the_mass_it_used_and_flags_an_impossible_capacity(data_file):
+    from metalair.workflows.analyze import analyze_file
+
+    res = analyze_file(data_file("biologic/mb.mpt"))
+    assert any(n.startswith("catalyst mass 1 mg (from the file's EC-Lab characteristic mass); 1 mg is EC-Lab's")
+               for n in res.notes)
+    tiny = analyze_file(data_file("biologic/mb.mpt"), mass_g=1e-9)
+    assert any("beyond any air electrode" in n for n in tiny.notes)

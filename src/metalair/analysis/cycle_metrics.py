@@ -447,6 +447,28 @@ class CycleLife:
         return "\n".join(lines)
 
 
+
+#: EC-Lab writes this "characteristic mass" [g] into every file whose user never set one.
+EC_LAB_DEFAULT_MASS_G = 0.001
+
+
+def mass_note(data: CyclerData, mass_g: float | None, mass: float | None) -> str:
+    """Which catalyst mass the capacities per gram use, and where it came from (a default is named as such)."""
+    if mass is None:
+        return "no catalyst mass (given or in the file): capacities and energies are absolute (mAh, mWh)"
+    mg = float(convert(mass, "g", "mg"))
+    if mass_g is not None:
+        return f"catalyst mass {mg:.6g} mg (given)"
+    source = str(data.metadata.get("mass_source") or "the record's")
+    if source.startswith("file (") and source.endswith(")"):  # "file (EC-Lab characteristic mass)"
+        source = "from the file's " + source[len("file ("):-1]
+    note = f"catalyst mass {mg:.6g} mg ({source})"
+    if "EC-Lab" in source and mass == EC_LAB_DEFAULT_MASS_G:
+        note += ("; 1 mg is EC-Lab's default characteristic mass, written when none was set: if it is not the "
+                 "real mass, give it (mass_g=..., on the command line --mass-mg)")
+    return note
+
+
 def cycle_life(
     summary: SummaryTable,
     capacity_limit_mAh_g: float | None = None,

@@ -157,25 +157,6 @@ class HalfCycleTarget:
     voltage_limit_V: float
 
 
-#: EC-Lab writes this "characteristic mass" [g] into every file whose user never set one.
-EC_LAB_DEFAULT_MASS_G = 0.001
-
-
-def _mass_note(data: CyclerData, mass_g: float | None, mass: float) -> str:
-    """Which catalyst mass the capacities per gram use, and where it came from (a default is named as such)."""
-    mg = float(convert(mass, "g", "mg"))
-    if mass_g is not None:
-        return f"catalyst mass {mg:.6g} mg (given)"
-    source = str(data.metadata.get("mass_source") or "the record's")
-    if source.startswith("file (") and source.endswith(")"):  # "file (EC-Lab characteristic mass)"
-        source = "from the file's " + source[len("file ("):-1]
-    note = f"catalyst mass {mg:.6g} mg ({source})"
-    if "EC-Lab" in source and mass == EC_LAB_DEFAULT_MASS_G:
-        note += ("; 1 mg is EC-Lab's default characteristic mass, written when none was set: if it is not the "
-                 "real mass, give it (mass_g=..., on the command line --mass-mg)")
-    return note
-
-
 def _resolve_mass(data: CyclerData, mass_g: float | None, which: str = "") -> float:
     mass = mass_g if mass_g is not None else data.mass_g
     if mass is None:
@@ -970,7 +951,9 @@ def fit_model(
         if pr is not None:
             proto, targets = _match_protocol(pr, targets)
         prefix = f"record {k}: " if len(records) > 1 else ""
-        notes.append(prefix + _mass_note(rec, m, _resolve_mass(rec, m)))
+        from metalair.analysis.cycle_metrics import mass_note
+
+        notes.append(prefix + mass_note(rec, m, _resolve_mass(rec, m)))
         notes.extend(prefix + w for w in why)
         sets.append((proto, targets))
     if solver is None:

@@ -105,13 +105,20 @@ def unit_factor(unit: str, dimension: str | None = None) -> float:
     return float(convert(1.0, spelled, _COLUMN_UNITS[kind][0]))
 
 
+#: A unit written as the last part of a snake_case name: ``current_mA``, ``time_s``, ``voltage_V``.
+_UNIT_SUFFIX = re.compile(r"_([A-Za-zµμΩ°/]+)$")
+
+
 def unit_from_name(name: str) -> str | None:
-    """The unit a column name carries (``"I/mA"`` -> ``"mA"``), or ``None``."""
+    """The unit a column name carries (``"I/mA"``, ``"I (mA)"``, ``"current_mA"`` -> ``"mA"``), or ``None``."""
     match = _UNIT_IN_NAME.search(name.strip())
-    if not match:
-        return None
-    unit = match.group(1) or match.group(2)
-    return unit if _column_unit(unit, None) is not None else None
+    if match:
+        unit = match.group(1) or match.group(2)
+        return unit if _column_unit(unit, None) is not None else None
+    suffix = _UNIT_SUFFIX.search(name.strip())
+    if suffix and _column_unit(suffix.group(1), None) is not None:
+        return suffix.group(1)
+    return None
 
 
 # ---------------------------------------------------------------------------

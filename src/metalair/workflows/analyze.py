@@ -20,6 +20,10 @@ from metalair.tables.summary import SummaryTable
 __all__ = ["CycleAnalysis", "analyze_file"]
 
 
+#: Specific capacity above which a per-gram table is flagged [mAh/g]: a mass off by 1000 (g typed as mg).
+SPECIFIC_CAPACITY_MAX_MAH_G = 50_000.0
+
+
 @dataclass(frozen=True, eq=False)
 class CycleAnalysis:
     """Result of :func:`analyze_file`: the data, the per-cycle table, files written."""
@@ -112,6 +116,10 @@ def analyze_file(
 
         raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
     notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+    from metalair.analysis.cycle_metrics import mass_note
+
+    notes.append(mass_note(data, mass_g, mass_g if mass_g is not None else data.mass_g))
+    notes += [str(n) for n in data.metadata.get("notes", [])]  # what the reader assumed (a unit, a sign)
     foreign = [s for s in kind.segments if s.kind in ("linear sweep", "cyclic voltammetry", "impedance", "other")]
     if foreign:
         keep = np.ones(len(data), dtype=bool)
@@ -126,6 +134,12 @@ def analyze_file(
                           progress=progress)
     counted = count_cycles(data)
     notes.append(f"detected {counted}")
+    if table.capacity_unit == "mAh/g" and len(table):
+        top = float(np.nanmax(np.asarray(table["Discharge capacity [mAh/g]"], dtype=float)))
+        if math.isfinite(top) and top > SPECIFIC_CAPACITY_MAX_MAH_G:
+            notes.append(f"discharge capacities reach {top:.4g} mAh/g, beyond any air electrode (metal-air cathodes "
+                         f"give up to ~{SPECIFIC_CAPACITY_MAX_MAH_G / 1000:g},000 mAh/g of catalyst): check the mass "
+                         "(--mass-mg is in mg)")
     life: CycleLife | None = None
     if capacity_limit_mAh_g is not None or eod_threshold_V is not None:
         judged = table if cycle_start == "discharge" else cycle_summary(
