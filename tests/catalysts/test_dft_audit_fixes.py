@@ -240,3 +240,16 @@ def test_from_dft_lobster2_bond_count_and_filling_window_in_the_report(tmp_path)
     assert "printed only" in res.output
     help_text = runner.invoke(app, ["catalyst", "from-dft", "--help"]).output
     assert "whole grid" in " ".join(help_text.split())
+
+
+def test_from_dft_never_replaces_an_existing_file_without_overwrite(tmp_path):
+    """A hand-edited catalyst file at --out was replaced silently."""
+    steps = _write(tmp_path, "steps.csv", "step,delta_G_eV,electrons\nA,-2.0,1\nC,-2.0,1\n")
+    out = tmp_path / "hand.toml"
+    out.write_text("# my notes\n", encoding="utf-8")
+    args = ["catalyst", "from-dft", "--steps", str(steps), "--template", "NLRO", "--out", str(out), "--no-figure"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1 and "already exist(s); pass --overwrite to replace" in res.output
+    assert out.read_text(encoding="utf-8") == "# my notes\n"
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert load_catalyst(out).name == "NLRO-dft"

@@ -69,6 +69,7 @@ def from_dft(
     formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
     molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out (and its figure) if it exists."),
 ) -> None:
     """Assemble a catalyst file from DFT outputs (d-band centre, bond ICOHP, free-energy steps).
 
@@ -83,6 +84,10 @@ def from_dft(
 
     if out.suffix.lower() != ".toml":
         _fail(f"--out {str(out)!r} must end in .toml")
+    taken = [p for p in (out, out.with_name(out.stem + "_free_energy.png")) if p.exists()]
+    if taken and not overwrite:  # a hand-edited catalyst file is never replaced silently
+        _fail(f"--out {out}: {', '.join(str(p) for p in taken)} already exist(s); pass --overwrite to replace, or "
+              "choose another --out")
     if orbital not in ("s", "p", "d", "f"):
         _fail(f"--orbital {orbital!r} must be one of s, p, d, f")
     window = None
