@@ -276,7 +276,7 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
 
         earlier = (read_manifest(out) or {}).get("command") if out.is_dir() else None
         now = ["metalair", *sys.argv[1:]]
-        if isinstance(earlier, str) and " ".join(_without_resume(earlier.split())) != " ".join(_without_resume(now)):
+        if isinstance(earlier, str) and _without_resume(earlier.split()) != _without_resume(now):
             fail(f"--out {out} holds the ensemble of another command ('{earlier}'); --resume continues only the "
                  "same command: run that one with --resume, or this one with --overwrite (or another --out)")
         try:
@@ -299,8 +299,24 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
 
 
 def _without_resume(argv: list[str]) -> list[str]:
-    """A command line without the flags that only say how to treat --out."""
-    return [a for a in argv if a not in ("--resume", "--overwrite")]
+    """A command line without the flags that only say how to treat --out, in an order-free form.
+
+    Options may come in any order (``-n 4 -c RuO2`` or ``-c RuO2 -n 4``) and a folder with or without its
+    trailing ``/``: each option is kept with the value after it, and the pairs are sorted.
+    """
+    args = [a.rstrip("/") or a for a in argv if a not in ("--resume", "--overwrite")]
+    head: list[str] = []
+    pairs: list[str] = []
+    k = 0
+    while k < len(args):
+        if args[k].startswith("-"):
+            takes_value = k + 1 < len(args) and not args[k + 1].startswith("-")
+            pairs.append(args[k] + (" " + args[k + 1] if takes_value else ""))
+            k += 2 if takes_value else 1
+        else:
+            head.append(args[k])
+            k += 1
+    return head + sorted(pairs)
 
 
 def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,

@@ -15,6 +15,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from metalair.errors import MetalairError, ParameterError
@@ -195,10 +196,16 @@ def run_screen(
     if evaluate.catalysts:  # the catalyst files the candidates were built from, as they were: the table's provenance
         from metalair.catalysts.files import save_catalyst
 
+        used: set[str] = set()
         for label, cat in evaluate.catalysts.items():
             if isinstance(cat, Exception):  # a file that could not be read: its rows carry the error
                 continue
-            path = save_catalyst(cat, out / "catalysts" / f"{cat.name}.toml")
+            stem = Path(str(label)).stem or cat.name  # by file: two files may hold catalysts of one name
+            name, k = f"{stem}.toml", 2
+            while name in used:
+                name, k = f"{stem}-{k}.toml", k + 1
+            used.add(name)
+            path = save_catalyst(cat, out / "catalysts" / name)
             files[f"catalyst {label}"] = str(path)
     axes = map_axes or map_columns(table, names)
     if map_axes is not None:
