@@ -388,3 +388,37 @@ def test_analyze_names_the_mass_it_used_and_flags_an_impossible_capacity(data_fi
                for n in res.notes)
     tiny = analyze_file(data_file("biologic/mb.mpt"), mass_g=1e-9)
     assert any("beyond any air electrode" in n for n in tiny.notes)
+
+
+def test_short_instrument_holds_keep_their_charge(data_file):
+    """Holds of 4-5 rows were classed 'other' before their step type was read: cycle 63 showed CE 7838 %."""
+    from metalair.workflows.analyze import analyze_file
+
+    res = analyze_file(data_file("neware/nw4-120-1-6-53.ndax"))
+    ce = dict(zip(res.table["Cycle"], res.table["Coulombic efficiency [%]"]))
+    assert ce[63] == pytest.approx(100 / 0.819, abs=0.2)  # charge/discharge; the CLI's --ce auto prints 81.9 %
+
+
+def test_a_cc_cv_charge_in_one_step_of_a_plain_csv_is_a_charge(tmp_path):
+    """A generic CSV whose charge is one CC-CV block lost that charge (classed 'other'): CE 33 % instead of ~100 %."""
+    from metalair.workflows.analyze import analyze_file
+
+    rows, t = [], 0.0
+    for _cycle in range(2):
+        for k in range(60):  # CC discharge 1 mA, 4.0 -> 3.0 V
+            rows.append((t, 4.0 - k / 60, 1e-3))
+            t += 60.0
+        for k in range(40):  # CC charge at -1 mA to 4.2 V ...
+            rows.append((t, 3.0 + 1.2 * k / 40, -1e-3))
+            t += 60.0
+        for k in range(20):  # ... then held at 4.2 V while the current decays
+            rows.append((t, 4.2, -1e-3 * 0.5 ** (k / 4)))
+            t += 60.0
+    p = tmp_path / "ccv.csv"
+    p.write_text("t_s,U_V,I_A\n" + "\n".join(f"{a},{b},{c}" for a, b, c in rows), encoding="utf-8")
+    res = analyze_file(p, column_map={"time_s": "t_s", "voltage_V": "U_V", "current_A": "I_A"},
+                       cycle_start="discharge")
+    q_dis = list(res.table["Discharge capacity [mAh]"])
+    q_ch = list(res.table["Charge capacity [mAh]"])
+    assert len(q_dis) == 2 and q_dis[0] == pytest.approx(1.0, rel=0.03)
+    assert q_ch[0] == pytest.approx(0.667 + 0.11, abs=0.02)  # the CC part (0.667 mAh) and the CV tail both count

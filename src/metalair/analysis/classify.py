@@ -296,6 +296,8 @@ def _classify_block(
         if rate is not None and not _is_constant_voltage(drive):
             return "sweep", f"EC-Lab mode 2 with the potential ramped at {to_user(rate, 'mV/s'):.3g} mV/s"
         return "hold", "EC-Lab mode 2 (potential controlled) at a constant potential"
+    if vendor_type == "hold":  # the instrument says so: a short CV hold keeps its charge (5 rows or fewer)
+        return "hold", "the instrument's step type is a hold"
     if i.size < _MIN_ROWS:
         return "other", f"only {i.size} rows"
     if _is_rest(i, threshold):
@@ -309,8 +311,10 @@ def _classify_block(
         return "hold", "voltage constant while current flows"
     if mode == 2:
         return "hold", "EC-Lab mode 2 (potential controlled)"
-    if vendor_type == "hold":
-        return "hold", "the instrument's step type is a hold"
+    flowing = i[np.abs(i) > threshold]
+    if flowing.size >= 0.95 * i.size and (np.all(flowing > 0) or np.all(flowing < 0)) \
+            and _is_constant_voltage(drive[-max(_MIN_ROWS, i.size // 5):]):
+        return "galvanostatic", "current of one sign that ends at a constant voltage (a CC-CV step)"
     return "other", "neither current nor voltage constant or ramped"
 
 
