@@ -422,3 +422,25 @@ def test_a_cc_cv_charge_in_one_step_of_a_plain_csv_is_a_charge(tmp_path):
     q_ch = list(res.table["Charge capacity [mAh]"])
     assert len(q_dis) == 2 and q_dis[0] == pytest.approx(1.0, rel=0.03)
     assert q_ch[0] == pytest.approx(0.667 + 0.11, abs=0.02)  # the CC part (0.667 mAh) and the CV tail both count
+
+
+def test_a_reversed_current_sign_is_questioned(tmp_path):
+    """Charge-positive data read as discharge-positive swapped the half-cycles: polarisation < 0, no warning."""
+    from metalair.workflows.analyze import analyze_file
+
+    rows, t = [], 0.0
+    for _cycle in range(3):
+        for k in range(50):  # discharge at -1 mA (charge-positive file), 3.0 -> 2.5 V
+            rows.append((t, 3.0 - 0.5 * k / 50, -1e-3))
+            t += 60.0
+        for k in range(50):  # charge at +1 mA, 3.5 -> 4.0 V
+            rows.append((t, 3.5 + 0.5 * k / 50, 1e-3))
+            t += 60.0
+    p = tmp_path / "flipped.csv"
+    p.write_text("t_s,U_V,I_A\n" + "\n".join(f"{a},{b},{c}" for a, b, c in rows), encoding="utf-8")
+    res = analyze_file(p, column_map={"time_s": "t_s", "voltage_V": "U_V", "current_A": "I_A"},
+                       cycle_start="discharge")
+    assert any("negative polarisation): is the current's sign reversed?" in n for n in res.notes)
+    right = analyze_file(p, column_map={"time_s": "t_s", "voltage_V": "U_V", "current_A": ("I_A", -1.0)},
+                         cycle_start="discharge")
+    assert not any("sign reversed" in n for n in right.notes)

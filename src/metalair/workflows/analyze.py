@@ -134,6 +134,13 @@ def analyze_file(
                           progress=progress)
     counted = count_cycles(data)
     notes.append(f"detected {counted}")
+    if len(table):
+        pol = np.asarray(table["Polarisation [V]"], dtype=float)
+        pol = pol[np.isfinite(pol)]
+        if pol.size and np.count_nonzero(pol < 0) > pol.size / 2:
+            notes.append(f"the mean discharge voltage lies above the mean charge voltage in {np.count_nonzero(pol < 0)}"
+                         f" of {pol.size} cycles (negative polarisation): is the current's sign reversed? metalair "
+                         "counts discharge current positive (a column map can flip it: 'current_A=I/mA@-1e-3')")
     if table.capacity_unit == "mAh/g" and len(table):
         top = float(np.nanmax(np.asarray(table["Discharge capacity [mAh/g]"], dtype=float)))
         if math.isfinite(top) and top > SPECIFIC_CAPACITY_MAX_MAH_G:
