@@ -444,3 +444,18 @@ def test_a_reversed_current_sign_is_questioned(tmp_path):
     right = analyze_file(p, column_map={"time_s": "t_s", "voltage_V": "U_V", "current_A": ("I_A", -1.0)},
                          cycle_start="discharge")
     assert not any("sign reversed" in n for n in right.notes)
+
+
+def test_a_constant_file_cycle_column_does_not_merge_the_cycles(tmp_path):
+    """maccor_one.txt has Cyc# 0 throughout: one 'cycle' with CE 128 % (Qd 9536, Qc 12212 mAh) without a word."""
+    import lzma
+    from pathlib import Path
+
+    from metalair.workflows.analyze import analyze_file
+
+    data = Path(__file__).resolve().parents[1] / "data" / "maccor" / "maccor_one.txt.xz"
+    path = tmp_path / "maccor_one.txt"
+    path.write_bytes(lzma.decompress(data.read_bytes()))
+    res = analyze_file(path)
+    assert list(res.table["Discharge capacity [mAh]"]) == pytest.approx([637.8, 4544.0, 4354.0], abs=0.1)
+    assert any("the file's cycle column holds one value for 3 cycles" in n for n in res.table.notes)

@@ -91,6 +91,11 @@ def _uses_file_numbering(data: CyclerData) -> bool:
 
 def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
     """The data with the cycle numbering ``cycle_start`` asks for, and a note saying which it is."""
+    if cycle_start == "auto" and _uses_file_numbering(data) and len(data) and np.unique(data.cycle).size == 1:
+        renumbered = data.renumber_cycles("auto")
+        if renumbered.n_cycles > 1:  # the file's cycle column is constant (Maccor 'Cyc#' 0 throughout)
+            return renumbered, (f"{renumbered.metadata['cycle_numbering']}: the file's cycle column holds one value "
+                                f"for {renumbered.n_cycles} cycles; pass cycle_start='file' to keep it")
     if cycle_start == "file" or (cycle_start == "auto" and _uses_file_numbering(data)):
         how = str(data.metadata.get("cycle_numbering") or "the file's cycle column")
         note = f"cycles numbered as in the file ({how})"

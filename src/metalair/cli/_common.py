@@ -37,6 +37,7 @@ def fail(message: str, code: int = EXIT_USER) -> NoReturn:
 API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("pass mass_g for mAh/g", "pass --mass-mg (the catalyst mass in mg) for mAh/g"),
     ("pass cycle_start='discharge'", "pass --cycle-start discharge"),
+    ("pass cycle_start='file'", "pass --cycle-start file"),
     ("give mass_g=... in g (on the command line: --mass-mg M)", "give --mass-mg M (the catalyst mass in mg)"),
     ("time_offset_s = ", "--offset "),
     ("(the fields are listed in metalair.models.parameters.SOURCES)",

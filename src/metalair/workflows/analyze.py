@@ -118,7 +118,8 @@ def analyze_file(
     notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
     from metalair.analysis.cycle_metrics import mass_note
 
-    notes.append(mass_note(data, mass_g, mass_g if mass_g is not None else data.mass_g))
+    if mass_g is not None or data.mass_g is not None:  # (without a mass the cycle table says so itself)
+        notes.append(mass_note(data, mass_g, mass_g if mass_g is not None else data.mass_g))
     notes += [str(n) for n in data.metadata.get("notes", [])]  # what the reader assumed (a unit, a sign)
     foreign = [s for s in kind.segments if s.kind in ("linear sweep", "cyclic voltammetry", "impedance", "other")]
     if foreign:
