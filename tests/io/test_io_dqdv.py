@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metalair.analysis.dqdv import dqdv, find_plateaus
+from metalair.analysis.incremental_capacity import dqdv, find_plateaus
 from metalair.errors import ParameterError
 
 VOLTS = (2.70, 2.40, 2.00)
@@ -99,3 +99,11 @@ def test_plateau_voltages_do_not_move_with_the_first_sample():
     assert curve.grid_step_V in (1e-3, 2e-3, 5e-3)  # 1/400 of the ~1 V range rounded down to 1, 2 or 5 x 10^k
     np.testing.assert_allclose(curve.voltage_V / curve.grid_step_V - 0.5,
                                np.round(curve.voltage_V / curve.grid_step_V - 0.5), atol=1e-6)
+
+
+def test_dqdv_imported_from_the_package_is_the_function():
+    """It shared its name with its module: 'from metalair.analysis import dqdv' gave the module (not callable)."""
+    import metalair.analysis as analysis
+    from metalair.analysis import dqdv as imported
+
+    assert callable(imported) and callable(analysis.dqdv) and analysis.dqdv is imported

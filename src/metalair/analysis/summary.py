@@ -23,7 +23,7 @@ STARVED_O2_SATURATION = 0.1
 
 def charge_plateaus(sol, step_index: int, min_share: float = PLATEAU_MIN_SHARE):
     """Plateaus of one step of a simulated solution, found from dQ/dV (shared analysis code)."""
-    from metalair.analysis.dqdv import find_plateaus
+    from metalair.analysis.incremental_capacity import find_plateaus
 
     m = sol["Step"] == step_index
     return find_plateaus(sol["Voltage [V]"][m], sol["Capacity [mAh/g]"][m], min_share=min_share,

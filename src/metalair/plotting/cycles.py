@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from metalair.analysis.cycle_metrics import half_cycles
-from metalair.analysis.dqdv import dqdv
+from metalair.analysis.incremental_capacity import dqdv
 from metalair.errors import ParameterError
 from metalair.plotting.simulation import new_figure, save_figure
 from metalair.units import convert
