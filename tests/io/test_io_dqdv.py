@@ -107,3 +107,22 @@ def test_dqdv_imported_from_the_package_is_the_function():
     from metalair.analysis import dqdv as imported
 
     assert callable(imported) and callable(analysis.dqdv) and analysis.dqdv is imported
+
+
+def test_a_maccor_cv_step_labelled_charge_is_no_plateau_once_without_cv(tmp_path):
+    """Maccor labels a CV step 'charge': find_plateaus on the raw half-cycle reported the CV as a 4.20 V plateau."""
+    import lzma
+    from pathlib import Path
+
+    from metalair.analysis.cycle_metrics import half_cycles, without_cv
+    from metalair.io import read
+
+    src = Path(__file__).resolve().parents[1] / "data" / "maccor" / "maccor_one.txt.xz"
+    path = tmp_path / "maccor_one.txt"
+    path.write_bytes(lzma.decompress(src.read_bytes()))
+    data = read(path)
+    charge = next(h for h in half_cycles(data, cycle_start="discharge") if h.kind == "charge" and h.cycle == 2)
+    raw = find_plateaus(charge.voltage_V, charge.capacity_Ah)
+    assert any(abs(p.voltage_V - 4.2) < 0.01 for p in raw)  # the CV step read as a plateau
+    v, q = without_cv(data, charge)
+    assert not any(abs(p.voltage_V - 4.2) < 0.01 for p in find_plateaus(v, q))

@@ -104,13 +104,13 @@ def test_dqdv_leaves_out_constant_voltage_holds_and_labels_a_cycle_without_disch
 
 
 def test_cc_steps_at_almost_constant_voltage_are_kept_in_dqdv():
-    from metalair.plotting.cycles import _without_cv
+    from metalair.analysis.cycle_metrics import without_cv
 
     data = _cc_cv_record(1)
     from metalair.analysis.cycle_metrics import half_cycles
 
     charge = next(h for h in half_cycles(data) if h.kind == "charge")
-    v, q = _without_cv(data, charge)
+    v, q = without_cv(data, charge)
     assert v.size == 60 and v.max() == pytest.approx(4.2)  # the hold's 80 points left out, the CC part kept
     np.testing.assert_allclose(q[-1] - q[0], charge.capacity_Ah[59] - charge.capacity_Ah[0])
 

@@ -75,6 +75,8 @@ __all__ = [
     "cycle_life",
     "count_cycles",
     "half_cycles",
+    "mass_note",
+    "without_cv",
 ]
 
 #: Coulombic efficiencies outside this range (in %) are flagged on the row.
@@ -674,3 +676,39 @@ def half_cycles(
                 )
             )
     return out
+
+
+#: A step is a constant-voltage hold when its voltage spans at most this [V] while its current changes.
+CV_VOLTAGE_SPAN_V = 0.005
+#: ... by more than this fraction of its largest magnitude (a constant-current step keeps its current).
+CV_CURRENT_CHANGE = 0.2
+
+
+def without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
+    """Voltage and capacity of a half-cycle without its constant-voltage (CV) steps.
+
+    A CV step is a ``hold`` step, or a step whose voltage stays within :data:`CV_VOLTAGE_SPAN_V`
+    while its current changes by more than :data:`CV_CURRENT_CHANGE` of its largest magnitude (a
+    CC step at almost constant voltage keeps its current, and stays). The charge between the parts
+    kept (a CV step left out, or the gap between separate steps) is not spread over the voltage jump.
+    At constant voltage dQ/dV is unbounded: pass a half-cycle through this before
+    :func:`~metalair.analysis.incremental_capacity.dqdv` or ``find_plateaus``, or its CV step reads as a plateau.
+    """
+    from metalair.tables.cycler import step_starts
+
+    rows = np.asarray(h.rows)
+    v = np.asarray(h.voltage_V, dtype=float)
+    q = np.asarray(h.capacity_Ah, dtype=float)
+    keep = np.ones(rows.size, dtype=bool)
+    starts = step_starts(np.asarray(data.step)[rows])
+    for a, b in zip(starts, np.append(starts[1:], rows.size)):
+        current = np.abs(np.asarray(data.current_A)[rows[a:b]])
+        hold = str(data.step_type[rows[a]]) == "hold"
+        flat = float(np.ptp(v[a:b])) <= CV_VOLTAGE_SPAN_V
+        decays = current.size > 1 and float(current.max() - current.min()) > CV_CURRENT_CHANGE * float(current.max())
+        if hold or (flat and decays):
+            keep[a:b] = False
+    dq = np.diff(q, prepend=q[:1])
+    dq[np.flatnonzero(np.diff(rows) > 1) + 1] = 0.0  # the start of a separate step
+    dq[1:][~keep[:-1]] = 0.0  # the first point after a CV step: its charge was the hold's
+    return v[keep], q[0] + np.cumsum(dq[keep])

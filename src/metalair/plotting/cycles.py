@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from metalair.analysis.cycle_metrics import half_cycles
+from metalair.analysis.cycle_metrics import half_cycles, without_cv
 from metalair.analysis.incremental_capacity import dqdv
 from metalair.errors import ParameterError
 from metalair.plotting.simulation import new_figure, save_figure
@@ -175,40 +175,6 @@ def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
     return fig
 
 
-#: A step is a constant-voltage hold when its voltage spans at most this [V] while its current changes.
-CV_VOLTAGE_SPAN_V = 0.005
-#: ... by more than this fraction of its largest magnitude (a constant-current step keeps its current).
-CV_CURRENT_CHANGE = 0.2
-
-
-def _without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
-    """Voltage and capacity of a half-cycle without its constant-voltage (CV) steps.
-
-    A CV step is a ``hold`` step, or a step whose voltage stays within :data:`CV_VOLTAGE_SPAN_V`
-    while its current changes by more than :data:`CV_CURRENT_CHANGE` of its largest magnitude (a
-    CC step at almost constant voltage keeps its current, and stays). The charge between the parts
-    kept (a CV step left out, or the gap between separate steps) is not spread over the voltage jump.
-    """
-    from metalair.tables.cycler import step_starts
-
-    rows = np.asarray(h.rows)
-    v = np.asarray(h.voltage_V, dtype=float)
-    q = np.asarray(h.capacity_Ah, dtype=float)
-    keep = np.ones(rows.size, dtype=bool)
-    starts = step_starts(np.asarray(data.step)[rows])
-    for a, b in zip(starts, np.append(starts[1:], rows.size)):
-        current = np.abs(np.asarray(data.current_A)[rows[a:b]])
-        hold = str(data.step_type[rows[a]]) == "hold"
-        flat = float(np.ptp(v[a:b])) <= CV_VOLTAGE_SPAN_V
-        decays = current.size > 1 and float(current.max() - current.min()) > CV_CURRENT_CHANGE * float(current.max())
-        if hold or (flat and decays):
-            keep[a:b] = False
-    dq = np.diff(q, prepend=q[:1])
-    dq[np.flatnonzero(np.diff(rows) > 1) + 1] = 0.0  # the start of a separate step
-    dq[1:][~keep[:-1]] = 0.0  # the first point after a CV step: its charge was the hold's
-    return v[keep], q[0] + np.cumsum(dq[keep])
-
-
 def plot_dqdv(
     data: CyclerData,
     *,
@@ -221,8 +187,8 @@ def plot_dqdv(
 ) -> Any:
     """Smoothed dQ/dV of each half-cycle (discharge plotted negative, as is usual).
 
-    Constant-voltage steps are left out (see :func:`_without_cv`): at constant voltage dQ/dV is
-    a spike that says nothing about the electrode. Half-cycles too short to differentiate are
+    Constant-voltage steps are left out (see :func:`~metalair.analysis.cycle_metrics.without_cv`): at
+    constant voltage dQ/dV is a spike that says nothing about the electrode. Half-cycles too short to differentiate are
     skipped, and cycles with no curve left are named in a note.
     """
     fig, ax, scale, label, halves, chosen = _half_cycle_setup(data, mass_g, cycle_start, cycles, max_curves, ax)
@@ -230,7 +196,7 @@ def plot_dqdv(
     for h in halves:
         if h.cycle not in chosen:
             continue
-        v, q = _without_cv(data, h)
+        v, q = without_cv(data, h)
         try:
             curve = dqdv(v, q * scale, window_V=window_V)
         except ParameterError:
