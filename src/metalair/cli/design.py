@@ -438,8 +438,8 @@ def screen(
 
 
 def sweep(
-    param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values (LumpedParameters field), "
-                                    "repeatable."),
+    param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values (see 'metalair catalysts "
+                                    "--parameters'), repeatable."),
     var: list[str] = typer.Option([], "--var", help="Protocol variable axis NAME=values filling {NAME} in "
                                   "--protocol, repeatable."),
     grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),

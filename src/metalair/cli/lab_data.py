@@ -168,7 +168,8 @@ def fit(
                                  help="Built-in catalyst (see 'metalair catalysts') or a catalyst .toml."),
     params: str = typer.Option(
         ..., "--params", "-p",
-        help="LumpedParameters fields to fit, separated by commas, e.g. 'i0_dec_NaO2,k_disproportionation'."),
+        help="Model parameters to fit (see 'metalair catalysts --parameters'), separated by commas, e.g. "
+             "'i0_dec_NaO2,k_disproportionation'."),
     mass_mg: float | None = typer.Option(
         None, "--mass-mg", help="Catalyst mass in mg (needed unless the file stores it)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for fit.json and fit.png."),

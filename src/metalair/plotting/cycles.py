@@ -209,7 +209,7 @@ def plot_dqdv(
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.set_xlabel("Voltage [V]")
     ax.set_ylabel(f"dQ/dV [{label.split('[')[1].rstrip(']')}/V]")
-    ax.set_title("Incremental capacity (discharge < 0, charge > 0; CV steps left out)")
+    ax.set_title("Incremental capacity (discharge < 0, charge > 0; constant-voltage holds left out)")
     missing = sorted({int(c) for c in chosen} & {h.cycle for h in halves} - set(colours))
     if missing:
         ax.text(0.99, 0.01, "too few points to differentiate: cycle " + ", ".join(map(str, missing)),

@@ -223,7 +223,7 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     title = (f"{res.catalyst}: {res.settings.get('current_mA_g', 0):g} mA/g, "
-             f"{res.settings.get('capacity_mAh_g', 0):g} mAh/g per cycle")
+             f"{res.settings.get('capacity_mAh_g', 0):g} mAh/g per half-cycle")
     if figure and worker is not None:
         from metalair.plotting.simulation import plot_cycling
 
