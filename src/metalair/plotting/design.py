@@ -193,9 +193,13 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     else:
         fig = ax.figure
     g = _grid(xv, yv, zv)
+    # one colour scale for the cells and the stars: a star outside the cells' range would take an end colour
+    shown = [float(v) for v in zv if np.isfinite(v)] + [float(v) for v in (marker_values or {}).values()
+                                                         if v is not None and math.isfinite(v)]
+    limits = {"vmin": min(shown), "vmax": max(shown)} if shown else {}
     if g is not None:
         xs, ys, zz = g
-        mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(zz), shading="nearest", cmap=cmap)
+        mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(zz), shading="nearest", cmap=cmap, **limits)
         blank = ~np.isfinite(zz)
         if blank.any():  # failed runs (and cells without a candidate) are marked, not left to look like data
             gx, gy = np.meshgrid(xs, ys) if np.ndim(xs) == 1 else (xs, ys)
@@ -204,7 +208,7 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
             ax.legend(loc="best", fontsize=7)
     else:
         ok = np.isfinite(zv)
-        mesh = ax.scatter(xv[ok], yv[ok], c=zv[ok], s=18, cmap=cmap)
+        mesh = ax.scatter(xv[ok], yv[ok], c=zv[ok], s=18, cmap=cmap, **limits)
         if (~ok).any():
             ax.scatter(xv[~ok], yv[~ok], marker="x", color="0.5", s=12, label="failed / no value")
     fig.colorbar(mesh, ax=ax, label=column_label(value, units))
