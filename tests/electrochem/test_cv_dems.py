@@ -279,3 +279,15 @@ def test_a_current_still_rising_at_the_vertex_is_not_a_peak():
     res = analyze_cv(Voltammogram.from_arrays(e, i, time_s=np.arange(500.0)))
     assert res.peaks == []
     assert "(no peak: " in res.table()
+
+
+def test_a_one_sample_spike_is_not_a_peak():
+    """cv.mpt reported a one-sample spike (0.30 mA against 0.0006 mA around it) as a peak with 9.9 mC of charge."""
+    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.tables.voltammetry import Voltammogram
+
+    e = np.r_[np.linspace(3.0, 4.0, 200), np.linspace(4.0, 3.0, 200)]
+    i = np.full(400, 1e-6)
+    i[100] = 3e-4  # a spike on the anodic sweep
+    res = analyze_cv(Voltammogram.from_arrays(e, i, time_s=np.arange(400.0)))
+    assert res.peaks == []

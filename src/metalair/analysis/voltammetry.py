@@ -98,8 +98,9 @@ class CVAnalysis:
             lines.append(f"{p.cycle:>5}  {p.direction:>8}  {p.potential_V:>8.4f}  {p.current:>12.5g}  "
                          f"{p.charge:>12.5g}  {p.fwhm_V:>9.4f}  {p.onset_V:>9.4f}")
         if not self.peaks:
-            lines.append("(no peak: none stands out by the prominence asked for away from the first and last 2 % "
-                         "of each sweep, where a rising current meets the vertex)")
+            lines.append("(no peak: none stands out by the prominence asked for, at least 3 samples wide (a "
+                         "narrower maximum is a noise spike), away from the first and last 2 % of each sweep, where "
+                         "a rising current meets the vertex)")
         for c, d in self.separation_V.items():
             lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV")
         return "\n".join(lines)
@@ -163,6 +164,10 @@ def _interp_index(x: np.ndarray, pos: float) -> float:
     return float(x[k] + (pos - k) * (x[k + 1] - x[k]))
 
 
+#: A voltammetric peak spans at least this many samples at half height; narrower maxima are noise spikes.
+MIN_PEAK_WIDTH_POINTS = 3.0
+
+
 def find_cv_peaks(
     voltammogram: Voltammogram,
     *,
@@ -222,6 +227,8 @@ def find_cv_peaks(
                 # a maximum in the last (or first) 2 % of a sweep cannot be told from the current still rising
                 # when the sweep turned: the vertex, not a peak
                 if es.size - 1 - p < edge or p < edge:
+                    continue
+                if half[0][k] < MIN_PEAK_WIDTH_POINTS:  # one or two samples wide: a spike of noise, not a wave
                     continue
                 # baseline straight between the bases, as a function of the index along the sweep
                 base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)
