@@ -85,3 +85,14 @@ def test_spectra_along_refuses_a_capacity_the_cell_does_not_reach():
     with pytest.raises(ParameterError, match=r"50000 mAh/g is beyond this cell at 100 mA/g: its discharge ends at "
                                              r"1\.5 V \(voltage limit\) after 1\d{4} mAh/g; give capacities below"):
         spectra_along("NLRO", "100 mA/g", ["500 mAh/g", 50000], frequency_Hz=[1e3, 1.0])
+
+
+def test_impedance_figures_say_what_the_spectra_are_of():
+    """The Nyquist and Bode figures had no title: a legend of '500 mAh/g' alone, no catalyst or current."""
+    from metalair.plotting.electrochem import plot_bode, plot_nyquist
+    from metalair.workflows.impedance import spectra_along
+
+    res = spectra_along("NLRO", "100 mA/g", ["500 mAh/g"], frequency_Hz=[1e3, 1.0, 1e-2])
+    assert res.title == "NLRO during a 100 mA/g discharge, measured under that current"
+    assert plot_nyquist(res.spectra, title=res.title).axes[0].get_title() == res.title
+    assert plot_bode(res.spectra, title=res.title).axes[0].get_title() == res.title

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +67,7 @@ def _label(s: ImpedanceSpectrum) -> str:
 
 
 def plot_nyquist(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = (),
-                 ax: Any = None) -> Any:
+                 ax: Any = None, title: str | None = None) -> Any:
     """Nyquist plot (−Z'' against Z', equal axes), with fitted models as lines."""
     items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
     fig = ax.figure if ax is not None else _figure()
@@ -83,10 +84,13 @@ def plot_nyquist(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fi
     ax.set_aspect("equal", adjustable="datalim")
     ax.axhline(0, color="0.6", lw=0.6)
     ax.legend(fontsize=7)
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize=9)
     return fig
 
 
-def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = ()) -> Any:
+def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = (),
+              title: str | None = None) -> Any:
     """Bode plot: |Z| and phase against frequency."""
     items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
     fig = _figure((6.4, 5.6))
@@ -108,6 +112,8 @@ def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits:
     a2.set_ylabel("−phase [deg]")
     a2.set_xlabel("Frequency [Hz]")
     a1.legend(fontsize=7)
+    if title:
+        a1.set_title(textwrap.fill(title, 70), fontsize=9)
     return fig
 
 

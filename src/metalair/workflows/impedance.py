@@ -117,6 +117,8 @@ class ModelSpectra:
     labels: list[str]
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: what the spectra are of (catalyst, protocol, bias): the figures' title
+    title: str = ""
 
 
 def _spectrum(model: LumpedAirElectrode, y: np.ndarray, bias_A_per_kg: float, frequency_Hz: np.ndarray,
@@ -179,7 +181,7 @@ def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: A
         i0 = 0.0
     label = f"{model.catalyst.name} after '{at}'" + (f" at {to_user(i0, 'mA/g'):g} mA/g" if i0 else " at rest")
     assert sol.final_state is not None
-    out = ModelSpectra([_spectrum(model, sol.final_state, i0, f, label)], [label])
+    out = ModelSpectra([_spectrum(model, sol.final_state, i0, f, label)], [label], title=label)
     if i0 == 0.0 or isinstance(last, Rest) and bias is None:
         out.notes.append(OPEN_CIRCUIT_NOTE)
     return out, sol.steps[-1]
@@ -205,7 +207,10 @@ def spectra_along(catalyst: Any, current: str = "100 mA/g", capacities: Any = (5
                              "('500 mAh/g', '2500 mAh/g')")
     i0 = _current(current)
     i_mA_g = float(to_user(i0, "mA/g"))
-    out = ModelSpectra([], [])
+    from metalair.catalysts import get_catalyst
+
+    name = get_catalyst(catalyst).name
+    out = ModelSpectra([], [], title=f"{name} during a {i_mA_g:g} mA/g discharge, measured under that current")
     for q in qs:
         text = f"Discharge at {i_mA_g!r} mA/g for {q!r} mAh/g or until {ALONG_FLOOR_V!r} V"
         one, reached = _model_spectrum(catalyst, text, bias=None, frequency_Hz=frequency_Hz,
@@ -244,6 +249,7 @@ def write_spectra(result: ModelSpectra, out_dir: str | os.PathLike[str], stem: s
     if figures:
         from metalair.plotting.electrochem import plot_bode, plot_nyquist, save
 
-        result.files.append(save(plot_nyquist(result.spectra), out / f"{stem}_nyquist.png"))
-        result.files.append(save(plot_bode(result.spectra), out / f"{stem}_bode.png"))
+        title = result.title or None
+        result.files.append(save(plot_nyquist(result.spectra, title=title), out / f"{stem}_nyquist.png"))
+        result.files.append(save(plot_bode(result.spectra, title=title), out / f"{stem}_bode.png"))
     return result
