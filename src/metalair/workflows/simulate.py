@@ -177,5 +177,11 @@ def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any
 
         stem = "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", label).strip("-") for label in sols)
         path = Path(out_dir) / f"compare_{stem}.png"
-        save_figure(plot_comparison(sols), path)
+        from metalair.protocols import format_protocol
+        from metalair.protocols.simulation import REFERENCE_PROTOCOL
+
+        run = as_protocol(protocol if protocol is not None else REFERENCE_PROTOCOL)
+        steps = "; ".join(format_protocol(st) for _c, st in flatten(run.steps))
+        gas = next(iter(sols.values())).meta.get("environment", "ambient air")
+        save_figure(plot_comparison(sols, title=f"{steps}\n{gas}"), path)
     return sols, path
