@@ -296,3 +296,13 @@ def test_wrapped_title_keeps_the_words_in_lines_that_fit():
     shown = _wrapped(text, 5.6, 10)
     assert shown.split() == text.split()
     assert all(len(line) <= 5.6 * 72 / (0.6 * 10) for line in shown.split("\n"))
+
+
+def test_the_cycling_figure_draws_the_end_of_discharge_threshold_it_reports():
+    from metalair.plotting.simulation import plot_cycling
+    from metalair.workflows.cycling import run_cycling
+
+    res = run_cycling("RuO2", cycles=5, figure=False)
+    fig = plot_cycling(res.table, res.life, res.solution, title="t", eod_threshold_V=2.0)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(label.startswith("end-of-discharge threshold 2 V") for label in labels)

@@ -121,8 +121,10 @@ def analyze(
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
     cycle_start: str = typer.Option(
         "auto", "--cycle-start",
-        help="Cycle numbering: 'auto' (the file's own numbering, as the vendor's software shows it), "
-             "'discharge' (each discharge with the charge after it, the metal-air pairing), 'charge' or 'file'."),
+        help="Cycle numbering: 'auto' (the file's own numbering, as the vendor's software shows it, unless the "
+             "file's cycle column holds one value for several cycles; else discharge-first), 'file' (the file's "
+             "numbering always), 'discharge' (each discharge with the charge after it, the metal-air pairing) or "
+             "'charge' (each charge with the discharge after it)."),
     coulombic_efficiency: str = typer.Option(
         "auto", "--ce",
         help="Coulombic efficiency: 'auto' (the second half-cycle over the first, as the record starts), "

@@ -135,7 +135,8 @@ def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge 
     return fig
 
 
-def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, title: str = "") -> Any:
+def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, title: str = "",
+                 eod_threshold_V: float | None = None) -> Any:
     """End-of-discharge and end-of-charge voltages against cycle number, and the kept cycles' profiles.
 
     This is the field's standard cycling figure; the right panel draws the
@@ -151,6 +152,8 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
         Its kept cycles are drawn as voltage profiles.
     title : str
         Title of the left panel.
+    eod_threshold_V : float, optional
+        The end-of-discharge threshold the run reports (drawn as a line, with the first cycle below it).
     """
     from matplotlib import colormaps
 
@@ -163,6 +166,11 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
     if life.first_failed_cycle is not None:  # named in the legend, which is placed off the curves
         ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1,
                      label=f"first failure: cycle {life.first_failed_cycle}")
+    if eod_threshold_V is not None:
+        below = life.first_cycle_below_eod_threshold
+        ax_e.axhline(eod_threshold_V, color="#c0392b", ls=":", lw=1,
+                     label=f"end-of-discharge threshold {eod_threshold_V:g} V"
+                     + (f" (first below: cycle {below})" if below is not None else ""))
     ax_e.set_xlabel("Cycle number")
     ax_e.set_ylabel(_VOLTAGE_LABEL)
     ax_e.set_title(title)

@@ -227,7 +227,8 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
     if figure and worker is not None:
         from metalair.plotting.simulation import plot_cycling
 
-        worker.draw(plot_cycling, (res.table, res.life, res.solution), {"title": title}, out / "cycling.png")
+        worker.draw(plot_cycling, (res.table, res.life, res.solution),
+                    {"title": title, "eod_threshold_V": res.settings.get("eod_threshold_V")}, out / "cycling.png")
     if table_format == "parquet":
         res.table.to_parquet(out / "cycles.parquet")
         res.files["table"] = "cycles.parquet"
@@ -240,7 +241,8 @@ def write_cycling_outputs(res: CyclingResult, out_dir: str | os.PathLike[str], *
         if worker is None or worker.wait() is not None:  # no worker, or it failed: draw here
             from metalair.plotting.simulation import plot_cycling, save_figure
 
-            save_figure(plot_cycling(res.table, res.life, res.solution, title=title), out / "cycling.png")
+            save_figure(plot_cycling(res.table, res.life, res.solution, title=title,
+                                     eod_threshold_V=res.settings.get("eod_threshold_V")), out / "cycling.png")
         res.files["figure"] = "cycling.png"
     res.files["summary"] = "summary.json"
     atomic_write_json(out / "summary.json", res.summary())
