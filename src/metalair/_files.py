@@ -22,8 +22,18 @@ import numpy as np
 
 from metalair.errors import ParameterError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "json_ready",
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "file_stem", "json_ready",
            "keep_existing", "write_csv_rows"]
+
+
+def file_stem(name: str) -> str:
+    """``name`` as a safe file name stem: path separators and characters Windows forbids become ``-``.
+
+    A catalyst named ``RuO2/C`` writes ``RuO2-C.csv`` inside the output folder, never a subfolder or a
+    path outside it.
+    """
+    stem = "".join("-" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in str(name)).strip(" .")
+    return stem or "catalyst"
 
 #: Files the current run must not replace (resolved path -> the message that says how to replace it).
 _KEEP: contextvars.ContextVar[dict[Path, str] | None] = contextvars.ContextVar("metalair_keep_existing",

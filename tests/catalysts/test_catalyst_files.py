@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,18 +50,19 @@ def test_text_with_quotes_backslashes_and_unicode_round_trips():
     assert F.catalyst_from_toml(F.catalyst_to_toml(cat)) == cat
 
 
-def test_a_name_that_cannot_name_a_file_is_refused_when_the_file_is_read(tmp_path):
-    """The name becomes the run's file names (<name>.csv): a path separator would write outside --out."""
-    path = F.save_catalyst(RUO2, tmp_path / "mine.toml")
-    path.write_text(path.read_text(encoding="utf-8").replace('name = "RuO2"', 'name = "../../escaped"'),
-                    encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"catalyst name '\.\./\.\./escaped' cannot name the output files "
-                                             r"\(it holds '/'\); use letters, digits"):
-        ma.load_catalyst(path)
-    for bad in ("my cat/v2", "a\\b", " NLRO", "..", ""):
+def test_any_catalyst_name_writes_its_files_inside_out(tmp_path):
+    """'RuO2/C' is the field's notation; '../../escaped' once wrote outside --out. Files use a safe stem."""
+    from metalair._files import file_stem
+    from metalair.workflows.simulate import simulate_to_files
+
+    assert file_stem("RuO2/C") == "RuO2-C" and file_stem("../../escaped") == "-..-escaped"
+    cat = dataclasses.replace(RUO2, name="../../escaped")
+    run = simulate_to_files(cat, "Discharge at 100 mA/g for 10 mAh/g", out_dir=tmp_path / "out", figure=False)
+    assert all(p.resolve().parent == (tmp_path / "out").resolve() for p in map(Path, run.files))
+    assert dataclasses.replace(RUO2, name="RuO2/C").name == "RuO2/C"
+    for bad in ("", "a\tb"):
         with pytest.raises(ParameterError, match="catalyst name"):
             dataclasses.replace(RUO2, name=bad)
-    assert dataclasses.replace(RUO2, name="RuO2 (ALD, 5 nm) v2.1").name == "RuO2 (ALD, 5 nm) v2.1"
 
 
 def test_units_from_docstrings_are_written_as_comments():

@@ -200,6 +200,6 @@ def test_compare_keeps_two_catalysts_of_one_name_apart(tmp_path):
     res = CliRunner().invoke(app, ["compare", "NLRO", str(mine), "-p", proto, "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert "--- NLRO (mine2.toml)" in res.output and res.output.count("discharge capacity") == 2
-    assert (tmp_path / "c" / "compare_NLRO_NLRO-mine2.toml.png").exists()
+    assert (tmp_path / "c" / "compare_NLRO_NLRO-(mine2.toml).png").exists()
     twice = CliRunner().invoke(app, ["compare", "NLRO", "NLRO", "-p", proto, "--out", str(tmp_path / "d")])
     assert twice.exit_code == 1 and "a catalyst is given twice" in twice.output

@@ -266,3 +266,19 @@ def test_simulate_refuses_before_running_when_its_file_names_are_taken(tmp_path)
     assert "already holds files this run would write (RuO2.csv); pass --overwrite" in res.output
     assert (out / "RuO2.csv").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["RuO2.csv"]
+
+
+def test_a_run_not_used_as_a_context_manager_still_protects_the_users_files(tmp_path):
+    """cycle, screen and calibrate use begin_run without 'with': the guard was never on for them."""
+    from metalair._files import ExistingFileError, atomic_write_text
+    from metalair.workflows.outputs import begin_run
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "mine.png").write_text("mine", encoding="utf-8")
+    run = begin_run(folder, "metalair cycle")
+    with pytest.raises(ExistingFileError, match="mine.png was already there"):
+        atomic_write_text(folder / "mine.png", "theirs")
+    run.finish()
+    atomic_write_text(folder / "mine.png", "after the run")  # the guard ends with the run
+    assert (folder / "mine.png").read_text(encoding="utf-8") == "after the run"

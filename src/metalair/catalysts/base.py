@@ -96,23 +96,17 @@ class HostCouple:
 #: Largest molar mass of a catalyst formula unit [kg/mol] (RuO2 0.133; a value above this is g/mol read as kg/mol).
 MOLAR_MASS_MAX = 5.0
 
-#: Characters a catalyst name may not hold: it names the files a run writes (``<name>.csv``), so a
-#: path separator would put them outside the output folder, and these are not allowed in file names on Windows.
-_NAME_FORBIDDEN = set('/\\:*?"<>|')
-
-
 def _check_name(name: object) -> None:
-    """Refuse a catalyst name that cannot be used as a file name (it names the run's output files)."""
+    """Refuse a catalyst name that is not text, is empty, or holds control characters.
+
+    Any other character is allowed (``RuO2/C``): files named after a catalyst use
+    :func:`metalair._files.file_stem`.
+    """
     if not isinstance(name, str) or not name.strip():
         raise ParameterError(f"a catalyst name must be non-empty text, got {name!r}")
-    bad = sorted({c for c in name if c in _NAME_FORBIDDEN or ord(c) < 32})
-    if bad or name.strip(". ") == "" or name != name.strip():
-        why = (f"it holds {''.join(bad)!r}" if bad else
-               "it starts or ends with a space" if name != name.strip() else "it is only dots")
-        raise ParameterError(
-            f"catalyst name {name!r} cannot name the output files ({why}); use letters, digits, spaces "
-            f"and - _ . ( ) + [ ], e.g. 'NLRO-v2'"
-        )
+    if any(ord(c) < 32 for c in name):
+        raise ParameterError(f"catalyst name {name!r} holds a control character (a tab or line break); give it on "
+                             "one line")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from metalair._files import file_stem
 from metalair.cli._common import (
     CYCLE_OPTIONS,
     ENV_HELP,
@@ -119,7 +120,7 @@ def simulate(
     from metalair.catalysts import get_catalyst
 
     try:
-        stem = get_catalyst(catalyst).name  # the files are named after it: refuse a clash before the run
+        stem = file_stem(get_catalyst(catalyst).name)  # the files are named after it: refuse a clash before running
     except MetalairError as exc:
         fail(str(exc))
     manifest = _begin_run(out, overwrite, expected=(f"{stem}.{fmt}", f"{stem}.png", f"{stem}_summary.json",
@@ -228,7 +229,7 @@ def cycle(
     need_unit("--current", current, "mA/g")
     need_unit("--capacity", capacity, "mAh/g")
     env = _environment(environment)
-    manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json"))
+    manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json", *(("cycling.png",) if plot else ())))
     try:
         res = run_cycling(catalyst, current, capacity, cycles, volts(v_min), volts(v_max),
                           eod_threshold_V=eod_threshold,

@@ -494,7 +494,11 @@ def _parse_step(text: str, where: str) -> Step:
         label, body = (part.strip() for part in text.split(":", 1))
         label = " ".join(label.split())
     body = re.sub(r"\s*\.\s*$", "", body)
-    comma = re.search(r"\d,\d", body)
+    thousands = re.search(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])", body)
+    if thousands:
+        raise _syntax_error(where, text, f"'{thousands.group(0)}': write numbers without a thousands separator, "
+                                         f"'{thousands.group(0).replace(',', '')}' (or, for a decimal comma, with '.')")
+    comma = re.search(r"\d+,\d+", body)
     if comma:
         raise _syntax_error(where, text, f"'{comma.group(0)}' uses a comma as the decimal separator; write "
                                          f"'{comma.group(0).replace(',', '.')}'")

@@ -409,7 +409,7 @@ class Protocol:
                 n += s.repeat + (1 if used else 0)
                 used = False
             else:
-                used = used or not isinstance(s, Rest)
+                used = used or isinstance(s, (Discharge, Charge))
         return n + (1 if used else 0) or 1
 
 
@@ -426,9 +426,9 @@ def flatten(steps, cycle_offset: int = 0):
 
     The cycle index counts from 1; steps outside any cycle share one cycle
     (a plain discharge followed by a charge is "cycle 1"), and a group of
-    such steps that passes current before a :class:`Cycle` is a cycle of its
-    own (a formation discharge is cycle 1, the repeats 2, 3, ...); rests alone
-    join the cycle that follows. Nested cycles count in the outermost loop.
+    such steps with a discharge or charge before a :class:`Cycle` is a cycle of
+    its own (a formation discharge is cycle 1, the repeats 2, 3, ...); rests,
+    holds and sweeps alone join the cycle that follows. Nested cycles count in the outermost loop.
     """
     cycle = 1 + cycle_offset
     used = False  # the current cycle number already holds steps outside a Cycle
@@ -446,5 +446,5 @@ def flatten(steps, cycle_offset: int = 0):
                         yield cycle + r, inner
             cycle += s.repeat
         else:
-            used = used or not isinstance(s, Rest)  # a rest alone (an OCV period) joins the cycle that follows
+            used = used or isinstance(s, (Discharge, Charge))  # a rest, hold or sweep alone joins the next cycle
             yield cycle, s

@@ -280,6 +280,7 @@ class RunOutputs:
         The earlier run's files set aside by ``overwrite`` are deleted now: the
         new run stands.
         """
+        self._release()
         self.status = status
         path = self.write_manifest()
         if error:
@@ -323,21 +324,31 @@ class RunOutputs:
         for name in _file_names(self.folder) - self.preexisting:
             self._register(name)
 
-    def __enter__(self) -> RunOutputs:
-        if self.protected and self._guard is None:  # a file the user had there is never replaced silently
+    def protect(self) -> None:
+        """From now until the run ends, refuse to replace a file the user had in the folder (not an earlier run's).
+
+        :func:`begin_run` calls it, so a run protects the folder whether or not it is used as a context manager.
+        """
+        if self.protected and self._guard is None:
             self._guard = keep_existing(
                 (self.folder / n for n in self.protected),
                 lambda path: (f"{self.option} {self.folder}: {path.name} was already there (not written by an "
                               f"earlier metalair run) and this run would replace it; pass --overwrite to replace "
                               f"it, or choose another {self.option}"))
             self._guard.__enter__()
+
+    def _release(self) -> None:
+        if self._guard is not None:
+            self._guard.__exit__(None, None, None)
+            self._guard = None
+
+    def __enter__(self) -> RunOutputs:
+        self.protect()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._guard is not None:
-            self._guard.__exit__(None, None, None)
-            self._guard = None
+        self._release()
         if self.status != "running":
             return
         if exc_type is None:
@@ -357,6 +368,7 @@ class RunOutputs:
 
         An earlier run's files set aside by ``overwrite`` are moved back.
         """
+        self._release()
         self.adopt_new_files()
         if self.restore_earlier():
             return
@@ -450,4 +462,5 @@ def begin_run(
                      backup=backup if backup is not None and backup.exists() else None,
                      preexisting=there, protected=frozenset() if overwrite else there, option=option)
     run.write_manifest()
+    run.protect()
     return run

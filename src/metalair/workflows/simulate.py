@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metalair._files import file_stem
 from metalair.analysis.cycle_metrics import CycleLife, cycle_life
 from metalair.analysis.simulated import simulated_cycle_summary
 from metalair.analysis.summary import summarize
@@ -111,7 +111,7 @@ def simulate_to_files(catalyst: Any = "NLRO", protocol: Any = None, *, environme
                             "end_of_life_reason": run.life.reason, "cycles_run": len(run.table),
                             "cycle_table": "cycles.csv"})
     if out_dir is not None:
-        _write(run, Path(out_dir), str(sol.meta["catalyst"]), series_format, figure)
+        _write(run, Path(out_dir), file_stem(str(sol.meta["catalyst"])), series_format, figure)
     return run
 
 
@@ -175,13 +175,12 @@ def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any
     if out_dir is not None:
         from metalair.plotting.simulation import plot_comparison, save_figure
 
-        stem = "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", label).strip("-") for label in sols)
+        stem = "_".join(file_stem(label).replace(" ", "-") for label in sols)
         path = Path(out_dir) / f"compare_{stem}.png"
         from metalair.protocols import format_protocol
         from metalair.protocols.simulation import REFERENCE_PROTOCOL
 
         run = as_protocol(protocol if protocol is not None else REFERENCE_PROTOCOL)
-        steps = "; ".join(format_protocol(st) for _c, st in flatten(run.steps))
         gas = next(iter(sols.values())).meta.get("environment", "ambient air")
-        save_figure(plot_comparison(sols, title=f"{steps}\n{gas}"), path)
+        save_figure(plot_comparison(sols, title=f"{format_protocol(run)}\n{gas}"), path)
     return sols, path
