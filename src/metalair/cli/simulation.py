@@ -229,7 +229,8 @@ def cycle(
     need_unit("--current", current, "mA/g")
     need_unit("--capacity", capacity, "mAh/g")
     env = _environment(environment)
-    manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json", *(("cycling.png",) if plot else ())))
+    figure_file = ("cycling.png",) if plot else ()
+    manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json", *figure_file))
     try:
         res = run_cycling(catalyst, current, capacity, cycles, volts(v_min), volts(v_max),
                           eod_threshold_V=eod_threshold,
