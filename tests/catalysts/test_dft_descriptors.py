@@ -189,6 +189,8 @@ def test_free_energy_steps_refuse_columns_they_would_ignore(tmp_path):
     with pytest.raises(DataFormatError, match=r"column\(s\) 'n_el' are not read; accepted names: .*electrons: "
                                               r"electrons, n_electrons, n_e, n"):
         read_free_energy_steps(p)
+    p.write_text("step,delta_G_eV,electrons,comment,\n" + body.replace("\n", ",note,\n"), encoding="utf-8")
+    assert len(read_free_energy_steps(p)) == 3  # a comment column and Excel's trailing comma are left alone
     p.write_text("step,delta_G_eV,dg,n_e\n" + body.replace(",1\n", ",-1,1\n").replace(",0\n", ",-1,0\n"),
                  encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"2 columns for delta_g \(delta_g_ev, dg\); give one"):

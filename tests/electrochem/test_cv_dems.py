@@ -225,11 +225,12 @@ def test_dems_refuses_a_delay_that_is_negative_runs_past_the_record_or_into_the_
     cur, gas = synthetic_dems()
     with pytest.raises(ParameterError, match=r"must be the gas line's delay, a number of seconds >= 0"):
         dems_steps(cur, gas, time_offset_s=-50.0)
-    with pytest.raises(ParameterError, match=r"step 1 .*its gas window ends at .* after the gas record ends"):
+    with pytest.raises(ParameterError, match=r"step 1 .*its gas arrives until .* after the gas record ends"):
         dems_steps(cur, gas, time_offset_s=1e6)
-    minutes = CurrentRecord(cur.time_s / 60.0, cur.current_A)  # a time column in minutes read as seconds
-    with pytest.raises(ParameterError, match=r"step 1 .*reaches into step 2 .*whose gas it would count"):
-        dems_steps(minutes, gas, time_offset_s=45.0)
+    # back to back: a step's window stops where the next step's gas arrives (its start + the delay)
+    back = CurrentRecord(cur.time_s, np.where((cur.time_s >= 4200) & (cur.time_s < 5400), -1e-3, cur.current_A))
+    steps, _ = dems_steps(back, gas, time_offset_s=45.0, tail_s=3000.0)
+    assert len(steps) == 2
 
 
 def test_dems_uncertainty_is_nan_without_a_baseline_window():

@@ -98,3 +98,11 @@ def test_a_screen_keeps_the_catalyst_files_it_was_built_from(tmp_path):
     kept = tmp_path / "s" / "catalysts" / "base.toml"  # by file name: two files may hold catalysts of one name
     assert kept.exists() and load_catalyst(kept) == load_catalyst(base)
     assert str(kept) in res.files.values()
+
+
+def test_a_sampled_screen_is_mapped_whole_not_sliced():
+    """Sampled candidates take each value once: a slice at the first value kept one point of 1000."""
+    from metalair.sweeps.screen import map_slice
+
+    cols = {"a": [0.1, 0.5, 0.9, 0.3], "b": [1.0, 2.0, 3.0, 4.0], "c": [5.5, 6.1, 5.9, 6.3]}
+    assert map_slice(cols, ("a", "b")) == (None, [])

@@ -304,22 +304,20 @@ def dems_steps(
     out = []
     for n, (a, b, kind) in enumerate(steps, start=1):
         t0, t1 = float(current.time_s[a]), float(current.time_s[b])
-        w_end = t1 + offset + tail_s
-        if w_end > tg[-1] + 0.5 * float(np.median(np.diff(tg))):
+        last_gas = float(tg[-1]) + 0.5 * float(np.median(np.diff(tg)))
+        if t1 + offset > last_gas:
             raise ParameterError(
-                f"step {n} ({t0:g}-{t1:g} s): its gas window ends at {w_end:g} s (step end + delay {offset:g} s + "
-                f"tail {tail_s:g} s), after the gas record ends ({tg[-1]:g} s); check the delay (time_offset_s, "
-                "--offset) and that both time columns are in seconds")
-        if n < len(steps) and w_end > float(current.time_s[steps[n][0]]):
-            raise ParameterError(
-                f"step {n} ({t0:g}-{t1:g} s): its gas window (to {w_end:g} s: delay {offset:g} s + tail "
-                f"{tail_s:g} s) reaches into step {n + 1} (from {current.time_s[steps[n][0]]:g} s), whose gas it "
-                "would count; check the delay (time_offset_s, --offset) or shorten tail_s")
+                f"step {n} ({t0:g}-{t1:g} s): its gas arrives until {t1 + offset:g} s (step end + delay {offset:g} s), "
+                f"after the gas record ends ({tg[-1]:g} s); check the delay (time_offset_s, --offset) and that both "
+                "time columns are in seconds")
+        w_end = min(t1 + offset + tail_s, last_gas)  # the tail, as far as the record goes
+        if n < len(steps):  # the next step's gas reaches the detector from its own start + the delay: stop there
+            w_end = min(w_end, float(current.time_s[steps[n][0]]) + offset)
         q = _trapz(current.current_A[a:b + 1], current.time_s[a:b + 1])
         n_e = abs(q) / FARADAY
         # causality: no gas from this step can reach the detector before the step starts, so the baseline
         # window ends and the integration starts at t0 on the gas clock; the delay only moves the window's end
-        win = (tg >= t0) & (tg <= t1 + offset + tail_s)
+        win = (tg >= t0) & (tg <= w_end)
         base_win = (tg >= t0 - baseline_s) & (tg < t0)
         if np.count_nonzero(win) < 2:
             raise ParameterError(f"step {n} ({t0:g}-{t1:g} s) has fewer than two gas points; check the time offset")

@@ -276,7 +276,7 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
 
         earlier = (read_manifest(out) or {}).get("command") if out.is_dir() else None
         now = ["metalair", *sys.argv[1:]]
-        if isinstance(earlier, str) and _without_resume(earlier.split()) != _without_resume(now):
+        if isinstance(earlier, str) and _without_resume(_split_command(earlier)) != _without_resume(now):
             fail(f"--out {out} holds the ensemble of another command ('{earlier}'); --resume continues only the "
                  "same command: run that one with --resume, or this one with --overwrite (or another --out)")
         try:
@@ -296,6 +296,16 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
                                        f"{CHECKPOINT_CHUNK}): run the same command with --resume to continue")
         manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
+
+
+def _split_command(text: str) -> list[str]:
+    """A recorded command line as its arguments (quoted as recorded; plain split for an unquotable record)."""
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
 
 
 def _without_resume(argv: list[str]) -> list[str]:

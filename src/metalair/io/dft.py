@@ -30,6 +30,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO
@@ -369,8 +370,11 @@ def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]
                                   f"{', '.join(names)}")
         cols[key] = hit
     accepted = {n: key for key, names in _STEP_COLUMNS.items() for n in names}
-    unknown = [h for h in rows[0] if h.strip().lower() not in accepted]
-    if unknown:  # an electron column under another name was ignored: every step counted as 1 e-
+    # an electron count under another name would be ignored (every step counted as 1 e-); other extra columns
+    # (a comment, the empty name of a trailing comma) are left alone
+    unknown = [h for h in rows[0] if h.strip() and h.strip().lower() not in accepted
+               and re.fullmatch(r"(n|num|number)?[_ ]?(e|el|elec|electrons?)", h.strip().lower())]
+    if unknown:
         raise DataFormatError(
             f"{where}: column(s) {', '.join(map(repr, unknown))} are not read; accepted names: "
             + "; ".join(f"{key}: {', '.join(names)}" for key, names in _STEP_COLUMNS.items()))

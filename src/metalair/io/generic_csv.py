@@ -116,7 +116,7 @@ def unit_from_name(name: str) -> str | None:
         unit = match.group(1) or match.group(2)
         return unit if _column_unit(unit, None) is not None else None
     suffix = _UNIT_SUFFIX.search(name.strip())
-    if suffix and _column_unit(suffix.group(1), None) is not None:
+    if suffix and suffix.group(1) in UNITS:  # exactly as the units table writes it: 'mA' yes, 'Na' (nA?) no
         return suffix.group(1)
     return None
 

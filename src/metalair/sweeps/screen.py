@@ -269,7 +269,10 @@ def map_slice(columns: Mapping[str, Sequence[Any]], axes: Sequence[str]) -> tupl
     keep: list[bool] | None = None
     fixed: list[str] = []
     for name, col in columns.items():
-        if name in axes or len({str(v) for v in col}) < 2:
+        distinct = {str(v) for v in col}
+        if name in axes or len(distinct) < 2:
+            continue
+        if len(distinct) > len(col) / 2:  # sampled, not a grid: every value once, no slice to take
             continue
         first = col[0]
         here = [str(v) == str(first) for v in col]

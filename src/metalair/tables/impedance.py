@@ -30,7 +30,8 @@ from metalair._files import write_csv_rows
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
 
-__all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays"]
+__all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays",
+           "frequency_hz"]
 
 #: The sign convention every spectrum in metalair follows.
 SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 0, inductive Z'' > 0"
@@ -260,8 +261,8 @@ class ImpedanceSpectrum:
 
     def select(self, f_min_Hz: float | None = None, f_max_Hz: float | None = None) -> ImpedanceSpectrum:
         """The points with ``f_min_Hz <= f <= f_max_Hz``."""
-        lo = -np.inf if f_min_Hz is None else _frequency(f_min_Hz, "f_min_Hz")
-        hi = np.inf if f_max_Hz is None else _frequency(f_max_Hz, "f_max_Hz")
+        lo = -np.inf if f_min_Hz is None else frequency_hz(f_min_Hz, "f_min_Hz")
+        hi = np.inf if f_max_Hz is None else frequency_hz(f_max_Hz, "f_max_Hz")
         keep = (self.frequency_Hz >= lo) & (self.frequency_Hz <= hi)
         if not keep.any():
             raise ParameterError(
@@ -285,14 +286,17 @@ class ImpedanceSpectrum:
         )
 
 
-def _frequency(value: Any, name: str) -> float:
-    """A frequency in Hz: a number, or a text with its unit (``"1 kHz"``)."""
-    if isinstance(value, str):
-        from metalair.units import is_bare_number, parse_quantity
+def frequency_hz(value: Any, name: str) -> float:
+    """A frequency in Hz from a number of Hz or a text with its unit (``"1 kHz"``, ``"10 mHz"``)."""
+    from metalair.units import is_bare_number, parse_quantity
 
-        return float(value) if is_bare_number(value) else float(parse_quantity(value, "frequency"))
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ParameterError(f"{name} = {value!r} must be a frequency in Hz, or a text with its unit ('1 kHz')")
+    if isinstance(value, str) and not is_bare_number(value):
+        try:
+            return float(parse_quantity(value, "frequency"))
+        except ParameterError as exc:
+            raise ParameterError(f"{name}: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating, str)):
+        raise ParameterError(f"{name} = {value!r} must be a frequency: a number of Hz or a text like '1 kHz'")
     return float(value)
 
 

@@ -22,7 +22,7 @@ from metalair.models.impedance import cell_impedance, linearise
 from metalair.models.lumped import LumpedAirElectrode
 from metalair.protocols.simulation import Simulation
 from metalair.protocols.steps import Charge, Discharge, Rest, flatten
-from metalair.tables.impedance import ImpedanceSpectrum
+from metalair.tables.impedance import ImpedanceSpectrum, frequency_hz
 from metalair.units import convert, is_bare_number, parse_quantity, to_user
 
 __all__ = ["ModelSpectra", "model_spectrum", "spectra_along", "default_frequencies", "OPEN_CIRCUIT_NOTE"]
@@ -35,24 +35,12 @@ OPEN_CIRCUIT_NOTE = (
     "the two slopes. Give a small DC current (--bias) for a spectrum the time domain reproduces")
 
 
-def _frequency(value: Any, name: str) -> float:
-    """A frequency in Hz from a number of Hz or a text with its unit (``"1 kHz"``, ``"10 mHz"``)."""
-    if isinstance(value, str) and not is_bare_number(value):
-        try:
-            return float(parse_quantity(value, "frequency"))
-        except ParameterError as exc:
-            raise ParameterError(f"{name}: {exc}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating, str)):
-        raise ParameterError(f"{name} = {value!r} must be a frequency: a number of Hz or a text like '1 kHz'")
-    return float(value)
-
-
 def _frequencies(value: Any) -> np.ndarray:
     """``frequency_Hz`` as an array of Hz: numbers of Hz, texts with units (``"1 kHz"``), or a list of either."""
     if value is None:
         return default_frequencies()
     items = [value] if isinstance(value, str) or np.ndim(value) == 0 else list(np.asarray(value, dtype=object).ravel())
-    f = np.array([_frequency(v, "frequency_Hz") for v in items], dtype=float)
+    f = np.array([frequency_hz(v, "frequency_Hz") for v in items], dtype=float)
     if f.size == 0 or not np.all(np.isfinite(f) & (f > 0)):
         raise ParameterError(f"frequency_Hz = {value!r} must hold positive, finite frequencies (Hz, or '1 kHz')")
     return f
@@ -63,7 +51,7 @@ def default_frequencies(f_min: float | str = 1e-3, f_max: float | str = 1e6, poi
 
     ``f_min`` and ``f_max`` are numbers of Hz or texts with a frequency unit (``"1 mHz"``, ``"1 MHz"``).
     """
-    lo, hi = _frequency(f_min, "f_min"), _frequency(f_max, "f_max")
+    lo, hi = frequency_hz(f_min, "f_min"), frequency_hz(f_max, "f_max")
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)):
         raise ParameterError(f"points = {points!r} must be a whole number of frequencies (>= 2)")
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi) or points < 2:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 import uuid
@@ -197,7 +198,7 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
         _recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
     earlier = read_manifest(folder) or {}
-    text = command if isinstance(command, str) else " ".join(str(c) for c in command)
+    text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
     run = RunOutputs(folder=folder, command=text, created_folder=not folder.is_dir(),
                      preexisting=frozenset(_file_names(folder)))
     for name in earlier.get("files", []):
@@ -422,7 +423,7 @@ def begin_run(
         ``overwrite`` is False.
     """
     folder = check_out_dir(out_dir, option=option)
-    text = command if isinstance(command, str) else " ".join(str(c) for c in command)
+    text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
     replaced: list[str] = []
     backup: Path | None = None  # where the earlier run's files wait while this one runs
     existed = folder.is_dir()
