@@ -7,9 +7,10 @@ the child). Results are printed as a table and written to
 
 The command a user runs, ``metalair cycle --catalyst NLRO --current 500mA/g
 --capacity 500mAh/g --cycles 1000 --out DIR`` (table, summary and figure
-written), is timed as a whole process, after one warm-up run that fills
-numba's on-disk cache, with a breakdown of where its time goes (Python start,
-imports, the run without the figure). When PyBaMM is installed (the ``bench``
+written), is timed as a whole process, after the package is byte-compiled (as
+``pip install`` does) and one warm-up run has filled numba's on-disk cache,
+with a breakdown of where its time goes (Python start, imports, the run
+without the figure). When PyBaMM is installed (the ``bench``
 extra), its standard single-particle model (SPM, Chen2020 parameters, IDAKLU
 solver) runs 1000 capacity-limited cycles in the same session for comparison.
 
@@ -23,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import json
 import os
@@ -173,6 +175,11 @@ def main(argv=None) -> int:
     ap.add_argument("--cli-only", action="store_true", help="only the CLI command, its breakdown and PyBaMM's SPM")
     ap.add_argument("--no-spm", action="store_true", help="skip PyBaMM's SPM even when pybamm is installed")
     args = ap.parse_args(argv)
+    # byte-compile the package as 'pip install' does: an editable install under PYTHONDONTWRITEBYTECODE=1
+    # (as on the CI and development machines) would otherwise compile ~30 modules from source in every run
+    spec = importlib.util.find_spec("metalair")
+    if spec is not None and spec.origin is not None:
+        compileall.compile_dir(str(Path(spec.origin).parent), quiet=1)
     # warm the compiled kernel's on-disk cache so that timings are of runs, not of compilation
     subprocess.run([sys.executable, "-c", "import metalair as ma; ma.simulate('NLRO', 'Rest for 1 min')"], check=True)
     # not imported here: a forked child's peak RSS starts from this process's
