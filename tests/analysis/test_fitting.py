@@ -43,6 +43,9 @@ SHA = {
     "arbin/FastCharge_000025_CH8.csv": "7531313424b492fc",
 }
 TRUTH_SOLVER = ma.SolverSettings(dt_max=60.0, max_change=0.002)
+#: Relative discretisation error of the default solver against TRUTH_SOLVER in a recovered value (measured:
+#: 0.13 % on k_disproportionation); a 95 % interval narrower than this is widened by it before the coverage check.
+SOLVER_BIAS = 0.003
 P = ma.DEFAULT_PARAMETERS
 runner = CliRunner()
 
@@ -95,8 +98,11 @@ def test_recovers_three_parameters_from_noisy_synthetic_curve():
 
     i0_form_NaO2 sets the discharge plateau, i0_dec_NaO2 the NaO2 charge plateau and
     k_disproportionation where the charge leaves it for the Na2O2 plateau. Recovered (at
-    the defaults of this commit): fitted/true 0.991, 0.976, 1.002 with 95 % intervals
-    about ±1.5 %, ±5.5 %, ±1.4 %; RMSE 5.2 mV (the noise is 5 mV).
+    the defaults of this commit): fitted/true 0.997, 0.990, 1.0013 with 95 % intervals
+    about ±1.6 %, ±1.4 %, ±0.1 %; RMSE 5.2 mV (the noise is 5 mV). The truth is simulated
+    with a finer solver than the fit's (no inverse crime), and the fit's discretisation
+    error (+0.13 % on k_disproportionation, the same for seeds 0, 1 and 2) is larger
+    than that value's statistical interval: the interval is widened by SOLVER_BIAS.
     """
     truth = {"i0_dec_NaO2": 3 * P.i0_dec_NaO2, "i0_form_NaO2": 0.2 * P.i0_form_NaO2,
              "k_disproportionation": 0.5 * P.k_disproportionation}
@@ -106,7 +112,7 @@ def test_recovers_three_parameters_from_noisy_synthetic_curve():
     assert fit.at_bounds == ()
     for name, true in truth.items():
         lo, hi = fit.ci95[name]
-        assert lo < true < hi, (name, true, fit.ci95[name])
+        assert lo / (1 + SOLVER_BIAS) < true < hi * (1 + SOLVER_BIAS), (name, true, fit.ci95[name])
         assert 1 / 1.2 < fit.values[name] / true < 1.2, (name, fit.values[name], true)
         assert fit.initial[name] == getattr(P, name)
         # log10 interval = value · 10^(±t·se): symmetric in log space

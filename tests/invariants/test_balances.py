@@ -107,6 +107,21 @@ def reference_solution(request):
     return ma.simulate(request.param, REFERENCE_PROTOCOL)
 
 
+@pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
+def test_balances_hold_with_superoxide_attack_on(catalyst):
+    """Superoxide attack on the electrolyte is off in the shipped set; switched on, the residue it
+    leaves forms (and NLRO oxidises it on charge; RuO2 keeps it), and sodium, oxygen and charge
+    still balance."""
+    sol = ma.simulate(catalyst, REFERENCE_PROTOCOL,
+                      parameters=ma.DEFAULT_PARAMETERS.replace(k_electrolyte_attack=5e-9))
+    assert sol.ok
+    assert np.max(sol["Residue [mol/g]"]) > 1e-4
+    if catalyst == "NLRO":
+        assert sol.steps[1].charge_by_reaction_mAh_g["Residue"] > 1.0
+    check_balances(sol)
+    check_physical(sol)
+
+
 def test_reference_protocol_balances(reference_solution):
     sol = reference_solution
     assert sol.ok

@@ -21,16 +21,17 @@ def rows():
 
 #: Rows the model does not reproduce, with the number it gives (reported, not tuned away).
 KNOWN_FAILURES = {
-    ("P3", "RuO2"): "two flat charge plateaus (3.01 V, 3.69 V) hold 98 % of the charge: a clean separation, "
+    ("P3", "RuO2"): "two flat charge plateaus (3.03 V, 3.69 V) hold 94 % of the charge: a clean separation, "
                     "where the study sees a smeared charge",
     ("P7", "NLRO"): "e-/O2 = 1.12 on discharge and 1.13 on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
                     "the study's DEMS gives > 2",
-    ("P9", "NLRO"): "two anodic peaks (2.63, 2.81 V), both NaO2 (solution-grown, then surface-grown), at the "
+    ("P9", "NLRO"): "two anodic peaks (2.62, 2.80 V), both NaO2 (solution-grown, then surface-grown), at the "
                     "analysis' 5 % prominence: a 2-hour cathodic sweep makes almost only NaO2, so there are no "
                     "Na2O2 or carbonate peaks to see",
-    ("P9", "RuO2"): "one anodic peak (3.40 V), fewer than NLRO's two as the study sees, but not broader: full "
-                    "width at half maximum 130 mV against NLRO's 133 mV",
 }
+# P9 (RuO2) passes, by a hair: one anodic peak (3.40 V), fewer than NLRO's two, and broader by 2 mV (full width
+# at half maximum 133 mV against NLRO's 131 mV); with the set before superoxide attack was switched off it
+# failed at 130 against 133 mV. The widths are the same within the analysis' resolution: not a reproduction.
 
 
 @pytest.mark.parametrize("catalyst", ["NLRO", "RuO2"])
@@ -160,3 +161,19 @@ def test_rows_say_whether_they_are_predictions_or_calibrations(rows):
     assert kinds[("P6", "RuO2")].startswith("calibration") and "residue_blocking" in kinds[("P6", "RuO2")]
     for pid in ("P5", "P6", "P8", "P10"):
         assert kinds[(pid, "NLRO")] == "prediction"
+
+
+@pytest.mark.parametrize("e0", [3.45, 4.5])
+def test_p11_lattice_o_row_fails_for_a_misplaced_o_couple(e0):
+    """P11's second part can fail both ways: an O couple centred at 3.45 V is already oxidised when the
+    charge reaches 3.5 V; one centred at 4.5 V is only half oxidised there (the shipped 4.30 V gives 0 / 98 %)."""
+    from dataclasses import replace
+
+    from metalair.workflows.validation import P11_O_COUPLE
+
+    couples = tuple(replace(c, standard_potential=e0) if c.name == P11_O_COUPLE else c for c in ma.NLRO.host_couples)
+    row = next(r for r in run_validation([replace(ma.NLRO, host_couples=couples)], observations=["P11"])
+               if "lattice-O" in r.quantity)
+    assert not row.passed, row
+    before, by = row.value
+    assert (before >= 10.0) if e0 < 4.0 else (by <= 90.0)

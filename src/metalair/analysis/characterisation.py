@@ -120,6 +120,8 @@ class ModelStage:
     d_band_eV: float
     products_mol_g: dict[str, float]
     reached: bool
+    #: oxidised fraction of each host couple [-], by couple name (empty for a catalyst without couples)
+    couples_oxidised: dict[str, float] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, Any]:
         """Flat dict for tables."""
@@ -127,6 +129,7 @@ class ModelStage:
                "charge_capacity_mAh_g": self.capacity_mAh_g, "host_sodium_per_fu": self.host_sodium,
                "ru_valence": self.ru_valence, "d_band_eV": self.d_band_eV}
         row.update({f"{k}_mol_g": v for k, v in self.products_mol_g.items()})
+        row.update({f"host {k} oxidised fraction": v for k, v in self.couples_oxidised.items()})
         return row
 
 
@@ -239,7 +242,8 @@ def model_stages(solution: Any, catalyst: Any, voltages_V: Sequence[float]) -> M
         if above.size == 0:
             notes.append(f"the charge never reaches {target:g} V (maximum {vv.max():.3f} V)")
             nan = {k: math.nan for k in ("NaO2", "Na2O2", "Na2CO3", "residue")}
-            out.append(ModelStage(target, math.nan, math.nan, math.nan, math.nan, math.nan, nan, False))
+            out.append(ModelStage(target, math.nan, math.nan, math.nan, math.nan, math.nan, nan, False,
+                                  {c.name: math.nan for c, _f, _n in couples}))
             continue
         k = int(above[0])
         if k == 0:
@@ -260,5 +264,5 @@ def model_stages(solution: Any, catalyst: Any, voltages_V: Sequence[float]) -> M
             val = v0
         prods = {p: at(cols[p]) for p in _PRODUCTS}
         out.append(ModelStage(target, at(cols["time"]), at(cols["capacity"]), na, val, at(cols["d_band"]), prods,
-                              True))
+                              True, {c.name: at(f) for c, f, _n in couples}))
     return ModelStageTable(catalyst=cat.name, formula=cat.formula, stages=out, notes=tuple(dict.fromkeys(notes)))

@@ -48,15 +48,16 @@ def catalysts(
         n_weak = sum(not r["identifiable"] and str(r["identified by"]).startswith("calibrated") for r in rows)
         n_held = len(rows) - n_id - n_weak
         n_fit = len(rows) + len(cat_rows)
-        n_targets = len(PUBLISHED) + 1  # + P11, the Ru valence by 3.5 V (4.45 +- 0.1)
+        # + P11's two parts: the Ru valence by 3.5 V (4.45 +- 0.1) and the O couple oxidised between 3.5 and 4.5 V
+        n_targets = len(PUBLISHED) + 2
         verdict = ("more fitted values than targets" if n_fit > n_targets else
-                   "no more fitted values than targets")
+                   "as many fitted values as targets" if n_fit == n_targets else "fewer fitted values than targets")
         parts = [f"{n_id} model values identified by the targets (metalair calibrate)"]
         if n_weak:
             parts.append(f"{n_weak} calibrated but not identifiable")
         parts += [f"{n_held} held (no measured value to replace them)", f"{len(cat_rows)} host-couple positions"]
         typer.echo(f"{n_fit} fitted values against {n_targets} published quantitative targets ({len(PUBLISHED)} "
-                   f"calibration targets and P11): {', '.join(parts)}: {verdict}.")
+                   f"calibration targets and P11's two parts): {', '.join(parts)}: {verdict}.")
         return
 
     for cat in CATALYSTS.values():

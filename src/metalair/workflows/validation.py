@@ -61,7 +61,7 @@ TOL_P5_RUO2_PCT = _PUB[("P5", "RuO2", "charge_recovered")][1]
 #: positions) that were set from that observation. Every other row is a prediction.
 CALIBRATED_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("P2", "NLRO"): ("i0_form_NaO2", "solution_blocking"),
-    ("P2", "RuO2"): ("film_blocking", "gamma_ads", "k_electrolyte_attack"),
+    ("P2", "RuO2"): ("film_blocking", "gamma_ads"),
     ("P3", "NLRO"): ("i0_dec_Na2O2", "i0_dec_Na2CO3"),
     ("P4", "NLRO"): ("k_disproportionation",), ("P4", "RuO2"): ("beta_fe",),
     ("P5", "RuO2"): ("k_carbonation",),
@@ -78,6 +78,12 @@ P9_WINDOWS = {"Na2O2": (3.2, 3.8), "Na2CO3": (4.2, 4.8)}
 P11_VOLTAGE = 3.5
 P11_TARGET = 4.45
 TOL_VALENCE = 0.1
+#: P11, second part: "then O redox at 4.5 V": the lattice-oxygen couple is oxidised after the Ru couple, between
+#: 3.5 and 4.5 V on charge: less than P11_O_BEFORE of it when the charge reaches 3.5 V, more than P11_O_BY by 4.5 V.
+P11_O_COUPLE = "O2-/(O2)n-"
+P11_O_VOLTAGE = 4.5
+P11_O_BEFORE = 0.10
+P11_O_BY = 0.90
 #: P3 "clean separation": at least two charge plateaus (dQ/dV peaks with >= 5 % of the charge) that
 #: together hold at least this share of the charge capacity within PLATEAU_HALF_WIDTH_V of their
 #: voltages. Two flat plateaus joined by a step are clean; a sloping or smeared charge is not.
@@ -370,11 +376,19 @@ def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
         # P11: Ru valence when the charge reaches 3.5 V (XANES), from the host couple's progress
         from metalair.analysis.characterisation import model_stages
 
-        stage = model_stages(sol, cat, [P11_VOLTAGE]).stages[0]
+        stage, stage_o = model_stages(sol, cat, [P11_VOLTAGE, P11_O_VOLTAGE]).stages
         rows.append(ValidationRow(
             "P11", name, f"Ru valence at {P11_VOLTAGE:g} V on charge (XANES)", P11_TARGET, TOL_VALENCE,
             round(stage.ru_valence, 3), "", _within(stage.ru_valence, P11_TARGET, TOL_VALENCE),
             note=f"host Na {stage.host_sodium:.2f} per formula unit at {P11_VOLTAGE:g} V"))
+        o_before = stage.couples_oxidised.get(P11_O_COUPLE, math.nan)
+        o_by = stage_o.couples_oxidised.get(P11_O_COUPLE, math.nan)
+        rows.append(ValidationRow(
+            "P11", name, f"lattice-O couple oxidised at {P11_VOLTAGE:g} / {P11_O_VOLTAGE:g} V on charge",
+            f"< {100 * P11_O_BEFORE:g} / > {100 * P11_O_BY:g}", "window",
+            (round(100 * o_before, 1), round(100 * o_by, 1)), "%", o_before < P11_O_BEFORE and o_by > P11_O_BY,
+            note=(f"(O2)n- species at {P11_O_VOLTAGE:g} V (in-situ characterisation)"
+                  if P11_O_COUPLE in stage.couples_oxidised else f"{name} has no {P11_O_COUPLE} couple")))
     return rows
 
 

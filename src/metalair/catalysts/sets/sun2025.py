@@ -69,8 +69,9 @@ NLRO = Catalyst(
 #: atomic weights or assumptions): "catalyst: couple field" -> the observation that fixes it.
 FITTED: dict[str, str] = {
     "NLRO: Ru4+/Ru4.45+ standard_potential": "P11: Ru valence ~4.45+ by 3.5 V on charge (Ru K-edge XANES)",
-    "NLRO: O2-/(O2)n- standard_potential": "lattice-oxygen redox, (O2)n- species, at 4.5 V (the study's "
-                                           "in-situ characterisation); a position, not a value with a tolerance",
+    "NLRO: O2-/(O2)n- standard_potential": "P11, second part: lattice-oxygen redox ((O2)n- species at 4.5 V, the "
+                                           "study's in-situ characterisation) after the Ru couple: < 10 % "
+                                           "oxidised at 3.5 V, > 90 % by 4.5 V",
 }
 
 
