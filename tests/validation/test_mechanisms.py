@@ -152,6 +152,25 @@ def test_frozen_nlro_accumulates_carbonate_over_cycling():
     assert frozen_run.life.first_cycle_charge_at_limit is not None and frozen_run.life.first_cycle_charge_at_limit < 500
 
 
+@pytest.mark.slow
+def test_frozen_nlro_dies_of_its_carbonate_and_the_switching_one_does_not():
+    """The cycle life the switching buys. At 500 mA/g and 500 mAh/g the frozen NLRO keeps ~5 umol/g of
+    carbonate per cycle it cannot oxidise below 4.8 V; the interfacial skin it leaves lowers the discharge
+    voltage until the end of discharge falls below 2.0 V (cycle 3088) and a discharge falls short of
+    the 500 mAh/g (cycle 5146). The switching NLRO oxidises its carbonate every cycle (steady 1.76
+    mmol/g) and runs 10,000 cycles at a steady 2.105 V end of discharge. RuO2, fixed in a state that
+    binds superoxide more strongly, carbonates ~14x faster and fails at cycle 360 (P6)."""
+    from metalair.workflows.cycling import run_cycling
+
+    frozen = run_cycling(NLRO.frozen(), cycles=6000, figure=False)
+    live = run_cycling(NLRO, cycles=6000, figure=False)
+    assert frozen.life.first_failed_cycle is not None and 3000 < frozen.life.first_failed_cycle < 6000
+    assert frozen.life.first_cycle_below_eod_threshold is not None
+    assert frozen.life.first_cycle_below_eod_threshold < frozen.life.first_failed_cycle
+    assert live.life.first_failed_cycle is None and live.life.first_cycle_below_eod_threshold is None
+    assert frozen.table["Carbonate after charge [mmol/g]"][-1] > 10 * live.table["Carbonate after charge [mmol/g]"][-1]
+
+
 def _o2_transparent(model):
     """The same model with deposits that do not lengthen the O2 path (the counterfactual)."""
     model.constants = model.constants._replace(o2_deposit_resistance=0.0)

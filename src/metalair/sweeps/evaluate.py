@@ -135,8 +135,8 @@ def _screening_solver() -> Any:
 
 
 #: Step control of a ``fast`` screen: 4x the default tolerances and largest step. Against the default
-#: on the 100 mA/g reference runs: NLRO 14,980 vs 14,962 mAh/g, polarisation 0.7521 vs 0.7518 V;
-#: RuO2 8,500 vs 8,485 mAh/g, 0.9668 vs 0.9671 V (tests/sweeps check it).
+#: on the 100 mA/g reference runs: NLRO 15,007 vs 14,999 mAh/g, polarisation 0.7490 vs 0.7494 V;
+#: RuO2 8,527 vs 8,512 mAh/g, 0.9660 vs 0.9666 V (tests/sweeps check it).
 SCREENING_SOLVER = _screening_solver()
 
 
