@@ -203,3 +203,17 @@ def test_compare_keeps_two_catalysts_of_one_name_apart(tmp_path):
     assert (tmp_path / "c" / "compare_NLRO_NLRO-(mine2.toml).png").exists()
     twice = CliRunner().invoke(app, ["compare", "NLRO", "NLRO", "-p", proto, "--out", str(tmp_path / "d")])
     assert twice.exit_code == 1 and "a catalyst is given twice" in twice.output
+
+
+def test_flags_are_shown_without_a_value_placeholder():
+    """A flag takes no value: the command the console script runs shows '--overwrite', not
+    '--overwrite <bool>', while options that take a value keep theirs ('<int>')."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "metalair", "cycle", "--help"], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"}, check=True).stdout
+    overwrite = next(line for line in out.splitlines() if "--overwrite" in line)
+    cycles = next(line for line in out.splitlines() if "--cycles" in line)
+    assert "<bool>" not in overwrite and "<int>" in cycles

@@ -11,6 +11,7 @@ failure.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -19,7 +20,7 @@ from metalair.cli import calibration, characterisation, design, electrochem, lab
 from metalair.cli._common import EXIT_USER
 from metalair.errors import MetalairError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]
 
 app = typer.Typer(
     name="metalair",
@@ -54,6 +55,26 @@ design.register(app)
 calibration.register(app)
 
 
+def command() -> Any:
+    """The assembled click command, with every flag shown in ``--help`` without a value placeholder.
+
+    Typer prints ``<bool>`` after a flag (``--overwrite <bool>``) as if it took a value; a flag takes
+    none, so the placeholder is dropped here, once for every command.
+    """
+    import typer.main
+
+    def quiet_flags(cmd: Any) -> None:
+        for param in cmd.params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        for sub in getattr(cmd, "commands", {}).values():
+            quiet_flags(sub)
+
+    cmd = typer.main.get_command(app)
+    quiet_flags(cmd)
+    return cmd
+
+
 def main() -> None:
     """Console-script entry point.
 
@@ -64,7 +85,7 @@ def main() -> None:
     ``atexit`` handlers (log flushing, coverage) still run.
     """
     try:
-        app()
+        command()()
         code: object = 0
     except SystemExit as exc:
         code = exc.code
