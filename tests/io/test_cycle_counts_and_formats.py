@@ -67,6 +67,28 @@ def test_other_vendor_counts(data_file, name, vendor, rows):
     assert len(cycle_summary(data)) == rows
 
 
+def test_a_last_charge_stopped_before_its_cv_step_is_flagged(data_file):
+    """maccor_one's three cycles charge CC then CV; the record stops after the third cycle's CC step
+    (3173 mAh against 4523 and 4517): that cycle's row and the notes say its charge is partial, the two
+    complete cycles are not flagged for it."""
+    table = cycle_summary(_read(data_file("maccor/maccor_one.txt")))
+    warn = list(table["Warnings"])
+    assert "partial" in warn[2] and "after 1 step(s)" in warn[2] and "have 2" in warn[2]
+    assert not any("partial" in w for w in warn[:2])
+    assert any(n.startswith("cycle 3: the record ends in this cycle's charge") for n in table.notes)
+
+
+def test_a_complete_last_cycle_is_not_flagged_as_cut_short():
+    """A simulated record that ends with a complete charge has no cut-short note."""
+    import metalair as ma
+    from metalair.analysis.simulated import to_cycler_data
+
+    sol = ma.simulate("NLRO", "(Discharge at 500 mA/g for 500 mAh/g; Charge at 500 mA/g for 500 mAh/g) x 4")
+    table = cycle_summary(to_cycler_data(sol, mass_g=1e-3))
+    assert not any("partial" in w for w in table["Warnings"])
+    assert not any("record ends in this cycle" in n for n in table.notes)
+
+
 @needs_fastnda
 def test_half_missing_cycles_are_flagged_on_the_row(data_file):
     table = cycle_summary(_read(data_file("neware/TestFile.nda")))

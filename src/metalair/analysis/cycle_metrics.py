@@ -306,6 +306,10 @@ def cycle_summary(
         "Polarisation [V]": mean_c - mean_d,
         "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency),
     }
+    short = _last_half_cut_short(steps, step_cycle, cycles)
+    if short:
+        columns["Warnings"][-1] = "; ".join(w for w in (columns["Warnings"][-1], short) if w)
+        notes.append(f"cycle {int(cycles[-1])}: {short}")
     notes.append(f"coulombic efficiency = {coulombic_efficiency.replace('/', ' / ')} capacity")
     if not np.any(qd > 0) and not np.any(qc > 0):  # (NaN, a missing half, is not > 0)
         notes.append("no discharge or charge steps found (rest/open-circuit record only)")
@@ -319,6 +323,29 @@ def cycle_summary(
         coulombic_efficiency=coulombic_efficiency,
         notes=tuple(notes),
     )
+
+
+def _last_half_cut_short(steps: _Steps, step_cycle: np.ndarray, cycles: np.ndarray) -> str:
+    """Why the record's last half-cycle looks cut short, or "".
+
+    The record ends in a half-cycle (the last step that passes current) made of fewer steps than
+    the same half of every earlier complete cycle has: a CC-CV charge that stops after its CC step,
+    say. Its capacity, and the cycle's efficiency, are then partial. Needs two earlier cycles to
+    compare with.
+    """
+    moving = np.flatnonzero(steps.direction != 0)
+    if len(cycles) < 3 or moving.size == 0:
+        return ""
+    sign = int(steps.direction[moving[-1]])
+    counts = np.array([np.count_nonzero((step_cycle == c) & (steps.direction == sign)) for c in cycles])
+    earlier = counts[:-1][counts[:-1] > 0]
+    if earlier.size < 2 or step_cycle[moving[-1]] != cycles[-1] or counts[-1] >= earlier.min():
+        return ""
+    half = "discharge" if sign > 0 else "charge"
+    usual = int(np.median(earlier))
+    return (f"the record ends in this cycle's {half} after {counts[-1]} step(s), where the earlier cycles' "
+            f"{half}s have {usual} (e.g. a CC-CV {half} stopped before its CV step): its {half} capacity and "
+            f"efficiency are partial")
 
 
 def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: str) -> np.ndarray:
