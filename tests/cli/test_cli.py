@@ -206,7 +206,7 @@ def test_compare_keeps_two_catalysts_of_one_name_apart(tmp_path):
 
 
 def test_flags_are_shown_without_a_value_placeholder():
-    """A flag takes no value: the command the console script runs shows '--overwrite', not
+    """A flag takes no value: the command the console script runs shows '--overwrite' and '--help', not
     '--overwrite <bool>', while options that take a value keep theirs ('<int>')."""
     import os
     import subprocess
@@ -214,6 +214,9 @@ def test_flags_are_shown_without_a_value_placeholder():
 
     out = subprocess.run([sys.executable, "-m", "metalair", "cycle", "--help"], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "200"}, check=True).stdout
-    overwrite = next(line for line in out.splitlines() if "--overwrite" in line)
     cycles = next(line for line in out.splitlines() if "--cycles" in line)
-    assert "<bool>" not in overwrite and "<int>" in cycles
+    assert "--overwrite" in out and "--help" in out and "<int>" in cycles
+    assert "<bool>" not in out  # the flags, --help included
+    top = subprocess.run([sys.executable, "-m", "metalair", "--help"], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"}, check=True).stdout
+    assert "--version" in top and "<bool>" not in top

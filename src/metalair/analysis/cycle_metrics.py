@@ -329,23 +329,28 @@ def _last_half_cut_short(steps: _Steps, step_cycle: np.ndarray, cycles: np.ndarr
     """Why the record's last half-cycle looks cut short, or "".
 
     The record ends in a half-cycle (the last step that passes current) made of fewer steps than
-    the same half of every earlier complete cycle has: a CC-CV charge that stops after its CC step,
-    say. Its capacity, and the cycle's efficiency, are then partial. Needs two earlier cycles to
-    compare with.
+    the same half of every earlier cycle has, and passing less charge than the smallest of them
+    (below 95 % of it): a CC-CV charge that stops after its CC step, say. Its capacity, and the
+    cycle's efficiency, are then partial. A last half with fewer steps that still passes as much
+    charge (a CC charge that reached its capacity limit) is complete. Needs two earlier cycles.
     """
     moving = np.flatnonzero(steps.direction != 0)
-    if len(cycles) < 3 or moving.size == 0:
+    if len(cycles) < 3 or moving.size == 0 or step_cycle[moving[-1]] != cycles[-1]:
         return ""
     sign = int(steps.direction[moving[-1]])
-    counts = np.array([np.count_nonzero((step_cycle == c) & (steps.direction == sign)) for c in cycles])
-    earlier = counts[:-1][counts[:-1] > 0]
-    if earlier.size < 2 or step_cycle[moving[-1]] != cycles[-1] or counts[-1] >= earlier.min():
+    same = steps.direction == sign
+    counts = np.array([np.count_nonzero((step_cycle == c) & same) for c in cycles])
+    charge = np.array([float(np.sum(np.abs(steps.charge_Ah[(step_cycle == c) & same]))) for c in cycles])
+    had = counts[:-1] > 0
+    if np.count_nonzero(had) < 2:
+        return ""
+    fewest, least = int(counts[:-1][had].min()), float(charge[:-1][had].min())
+    if counts[-1] >= fewest or not charge[-1] < 0.95 * least:
         return ""
     half = "discharge" if sign > 0 else "charge"
-    usual = int(np.median(earlier))
-    return (f"the record ends in this cycle's {half} after {counts[-1]} step(s), where the earlier cycles' "
-            f"{half}s have {usual} (e.g. a CC-CV {half} stopped before its CV step): its {half} capacity and "
-            f"efficiency are partial")
+    return (f"the record ends in this cycle's {half} after {counts[-1]} step(s) and {100 * charge[-1] / least:.0f} % "
+            f"of the smallest earlier {half}, where every earlier {half} has at least {fewest} steps (e.g. a "
+            f"CC-CV {half} stopped before its CV step): its {half} capacity and efficiency are partial")
 
 
 def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: str) -> np.ndarray:

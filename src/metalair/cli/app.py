@@ -64,7 +64,9 @@ def command() -> Any:
     import typer.main
 
     def quiet_flags(cmd: Any) -> None:
-        for param in cmd.params:
+        # the help option is built on first use and kept (click caches it): build it here to quiet it too
+        help_option = cmd.get_help_option(cmd.context_class(cmd))
+        for param in [*cmd.params, *([help_option] if help_option is not None else [])]:
             if getattr(param, "is_flag", False):
                 param.metavar = ""
         for sub in getattr(cmd, "commands", {}).values():

@@ -126,7 +126,7 @@ def validate(
     except MetalairError as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        typer.echo(json.dumps([r.as_dict() for r in rows], indent=2, allow_nan=False))
     else:
         typer.echo(format_rows(rows))
     if not all(r.passed for r in rows):

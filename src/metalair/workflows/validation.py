@@ -113,11 +113,10 @@ class ValidationRow:
     kind: str = "prediction"
 
     def as_dict(self) -> dict[str, Any]:
-        """The row as a JSON-able dict (tuples become lists)."""
-        d = asdict(self)
-        for k in ("target", "value", "tolerance"):
-            if isinstance(d[k], tuple):
-                d[k] = list(d[k])
+        """The row as a strict-JSON-able dict (tuples become lists, NaN becomes None)."""
+        from metalair._files import json_ready
+
+        d: dict[str, Any] = json_ready(asdict(self))
         return d
 
 
@@ -387,8 +386,9 @@ def _reference_rows(cat: Any, parameters: Any) -> list[ValidationRow]:
             "P11", name, f"lattice-O couple oxidised at {P11_VOLTAGE:g} / {P11_O_VOLTAGE:g} V on charge",
             f"< {100 * P11_O_BEFORE:g} / > {100 * P11_O_BY:g}", "window",
             (round(100 * o_before, 1), round(100 * o_by, 1)), "%", o_before < P11_O_BEFORE and o_by > P11_O_BY,
-            note=(f"(O2)n- species at {P11_O_VOLTAGE:g} V (in-situ characterisation)"
-                  if P11_O_COUPLE in stage.couples_oxidised else f"{name} has no {P11_O_COUPLE} couple")))
+            note=(f"{name} has no {P11_O_COUPLE} couple" if P11_O_COUPLE not in stage.couples_oxidised else
+                  f"the charge never reaches {P11_O_VOLTAGE:g} V" if not stage_o.reached else
+                  f"(O2)n- species at {P11_O_VOLTAGE:g} V (in-situ characterisation)")))
     return rows
 
 
