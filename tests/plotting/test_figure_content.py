@@ -306,3 +306,23 @@ def test_the_cycling_figure_draws_the_end_of_discharge_threshold_it_reports():
     fig = plot_cycling(res.table, res.life, res.solution, title="t", eod_threshold_V=2.0)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any(label.startswith("end-of-discharge threshold 2 V") for label in labels)
+
+
+def test_voltage_capacity_axis_is_cut_where_one_cv_hold_runs_on():
+    """A constant-voltage hold that runs on past 1.5x the largest constant-current capacity (here cycle 1's,
+    at full current: 2.3x) would squash every other curve: the axis ends at 1.15x the constant-current
+    capacity and the axes say so. Ordinary holds (cycles 2 and 3, +33 %) leave the axis alone."""
+    from dataclasses import replace
+
+    from metalair.plotting.cycles import plot_voltage_capacity
+
+    data = _cc_cv_record(3)
+    ordinary = plot_voltage_capacity(data).axes[0]
+    longest = max(np.nanmax(ln.get_xdata()) for ln in _data_lines(ordinary))
+    assert ordinary.get_xlim()[1] >= longest and not ordinary.texts
+    current = data.current_A.copy()
+    current[(data.cycle == 1) & (data.step_type == "hold")] = -1e-3  # cycle 1's hold does not decay
+    ax = plot_voltage_capacity(replace(data, current_A=current)).axes[0]
+    cc = 60 * 60.0 * 1e-3 / 3.6  # mAh: the 60-point CC charge at 1 mA
+    assert ax.get_xlim()[1] == pytest.approx(1.15 * cc, rel=0.05)
+    assert any("constant-voltage hold" in t.get_text() and "cycle 1" in t.get_text() for t in ax.texts)

@@ -141,8 +141,35 @@ def plot_voltage_capacity(
     ax.set_xlabel(label)
     ax.set_ylabel("Voltage [V]")
     ax.set_title("Voltage vs capacity")
+    _cut_long_cv_holds(ax, data, drawn, scale, label)
     _cycle_key(fig, ax, colours, styles=True)
     return fig
+
+
+def _cut_long_cv_holds(ax: Any, data: CyclerData, drawn: list[HalfCycle], scale: float, label: str) -> None:
+    """Cut the capacity axis where one constant-voltage hold runs on, and say so on the axes.
+
+    When a hold runs past 1.5x the largest constant-current capacity (it would squash every other
+    curve), the axis ends at 1.15x that capacity.
+    """
+    ends, cc_ends = [], []
+    for h in drawn:
+        if len(h.capacity_Ah):
+            ends.append((float(np.max(h.capacity_Ah)) * scale, h.cycle))
+            _v, q_cc = without_cv(data, h)
+            if q_cc.size:
+                cc_ends.append(float(np.max(q_cc)) * scale)
+    if not ends or not cc_ends or not max(cc_ends) > 0:
+        return
+    q_all, cycle = max(ends)
+    q_cc = max(cc_ends)
+    if q_all <= 1.5 * q_cc:
+        return
+    ax.set_xlim(-0.03 * q_cc, 1.15 * q_cc)
+    unit = label.split("[")[-1].rstrip("]")
+    ax.text(0.99, 0.99, f"axis cut at 1.15x the largest constant-current capacity: a constant-voltage hold\n"
+            f"runs on to {q_all:.3g} {unit} (cycle {cycle})", transform=ax.transAxes, ha="right", va="top",
+            fontsize="x-small", color="0.3", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
 
 
 def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
