@@ -152,13 +152,14 @@ def _cut_long_cv_holds(ax: Any, data: CyclerData, drawn: list[HalfCycle], scale:
     When a hold runs past 1.5x the largest constant-current capacity (it would squash every other
     curve), the axis ends at 1.15x that capacity.
     """
-    ends, cc_ends = [], []
+    ends: list[tuple[float, int]] = []
+    cc_ends: list[float] = []
     for h in drawn:
         if len(h.capacity_Ah):
             ends.append((float(np.max(h.capacity_Ah)) * scale, h.cycle))
-            _v, q_cc = without_cv(data, h)
-            if q_cc.size:
-                cc_ends.append(float(np.max(q_cc)) * scale)
+            _v, q_kept = without_cv(data, h)
+            if q_kept.size:
+                cc_ends.append(float(np.max(q_kept)) * scale)
     if not ends or not cc_ends or not max(cc_ends) > 0:
         return
     q_all, cycle = max(ends)
