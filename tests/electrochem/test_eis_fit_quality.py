@@ -173,3 +173,7 @@ def test_drt_figure_shades_the_tau_beyond_the_measured_window(data_file):
     open_markers = [ln for ln in ax.lines if ln.get_marker() == "v" and ln.get_markerfacecolor() == "none"]
     assert len(open_markers) == sum(p.extrapolated for p in d.peaks) == 1
     assert _inside(fig, ax.xaxis.label, ax.yaxis.label) == [True, True]
+    # the markers are in the legend, once per kind: filled, and open (extrapolated)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels.count("peak beyond the measured window") == 1
+    assert labels.count("peak") == (1 if len(d.peaks) > 1 else 0)

@@ -153,6 +153,7 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
     fig = _figure((6.4, 4.0), constrained=True)
     ax = fig.add_subplot()
     shaded = False
+    marked = {"peak": False, "extrapolated": False}
     for k, r in enumerate(items):
         label = labels[k] if labels else _label(r.spectrum)
         (line,) = ax.semilogx(r.tau_s, r.gamma, lw=1.4, label=label)
@@ -166,8 +167,12 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
                            label=None if shaded else "beyond the measured frequencies (extrapolated)")
                 shaded = True
         for p in r.peaks:
+            kind = "extrapolated" if p.extrapolated else "peak"
             ax.plot([p.tau_s], [p.height], "v", color=line.get_color(), ms=5,
-                    mfc="none" if p.extrapolated else line.get_color())
+                    mfc="none" if p.extrapolated else line.get_color(),
+                    label=None if marked[kind] else ("peak" if kind == "peak"
+                                                     else "peak beyond the measured window"))
+            marked[kind] = True
     ax.set_xlabel("τ [s]")
     ax.set_ylabel(f"γ [{items[0].spectrum.unit}]")
     ax.legend(fontsize=7)
