@@ -72,3 +72,16 @@ def test_stages_at_not_a_number(at, message):
     assert res.exit_code == 1
     assert f"error: {message}" in res.output
     assert "cannot be reached" not in res.output
+
+
+def test_calibrate_data_options_speak_the_command_line(tmp_path):
+    """calibrate --data shares analyze's --mass-mg and --columns handling: the messages name the options
+    (not mass_g or column_map), and --columns takes @unit as analyze's does."""
+    p = _csv(tmp_path, np.arange(0.0, 7200.0, 10.0), "cell.csv")
+    res = runner.invoke(app, ["calibrate", "--data", str(p), "--mass-mg", "-1", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1 and "--mass-mg -1 must be a positive catalyst mass in mg" in res.output, res.output
+    res = runner.invoke(app, ["calibrate", "--data", str(p), "--format", "csv", "--columns", "current_A=I@mA",
+                              "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1, res.output
+    assert "--columns must name the columns for time_s, voltage_V" in res.output
+    assert "column_map" not in res.output and "Traceback" not in res.output

@@ -8,6 +8,7 @@ failure.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from metalair._progress import ProgressLine
 
 __all__ = ["EXIT_OK", "EXIT_USER", "EXIT_SOLVER", "EXIT_INTERRUPTED", "OVERWRITE_HELP", "begin_output", "cli_text",
            "CYCLE_OPTIONS", "ENV_HELP", "fail", "need_unit", "progress_bar", "stop_interrupted", "volts", "_fail",
-           "_progress_bar"]
+           "_progress_bar", "COLUMNS_HELP", "column_map_option", "mass_g_option"]
 
 EXIT_OK = 0
 EXIT_USER = 1
@@ -42,6 +43,10 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("time_offset_s = ", "--offset "),
     ("(the fields are listed in metalair.models.parameters.SOURCES)",
      "('metalair catalysts --parameters' lists them)"),
+    ("column_map must name the columns", "--columns must name the columns"),
+    ("e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}",
+     "e.g. --columns 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA@mA'"),
+    ("column_map key ", "--columns key "),
 )
 
 
@@ -126,3 +131,51 @@ def progress_bar(label: str, unit: str = "steps") -> Callable[[int, int], None]:
 # the names command modules were first written against
 _fail = fail
 _progress_bar = progress_bar
+
+
+#: Help of every command's ``--columns`` (a generic CSV's column map).
+COLUMNS_HELP = (
+    "For a generic CSV: canonical=column pairs separated by commas, with an optional @unit or @factor, "
+    "e.g. 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA' or 'current_A=Current@-1e-3'. "
+    "Canonical names: time_s, voltage_V, current_A (needed), step, cycle, step_type, capacity_Ah, energy_Wh."
+)
+
+
+def mass_g_option(mass_mg: float | None) -> float | None:
+    """``--mass-mg`` in g (None when not given); a mass that is not positive and finite is refused."""
+    if mass_mg is None:
+        return None
+    if not (math.isfinite(mass_mg) and mass_mg > 0):
+        fail(f"--mass-mg {mass_mg:g} must be a positive catalyst mass in mg")
+    from metalair.units import convert
+
+    return float(convert(mass_mg, "mg", "g"))
+
+
+def column_map_option(columns: str | None) -> dict[str, Any] | None:
+    """``--columns`` as a reader's column map: canonical=column pairs, each with an optional @unit or @factor."""
+    if not columns:
+        return None
+    out: dict[str, Any] = {}
+    for item in columns.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, column = item.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
+        key, column = key.strip(), column.strip()
+        if "@" in column:
+            name, unit = (s.strip() for s in column.rsplit("@", 1))
+            try:
+                factor = float(unit)
+            except ValueError:
+                out[key] = (name, unit)
+                continue
+            if not (math.isfinite(factor) and factor != 0):
+                fail(f"--columns: {item!r}: the factor after @ must be a finite, non-zero number "
+                     "(e.g. 'current_A=I@-1e-3' for mA counted positive on charge) or a unit (e.g. 'current_A=I@mA')")
+            out[key] = (name, factor)
+        else:
+            out[key] = column
+    return out

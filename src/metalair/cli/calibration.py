@@ -19,9 +19,17 @@ from typing import Any
 
 import typer
 
-from metalair.cli._common import EXIT_INTERRUPTED, OVERWRITE_HELP, fail, progress_bar
+from metalair.cli._common import (
+    COLUMNS_HELP,
+    EXIT_INTERRUPTED,
+    OVERWRITE_HELP,
+    cli_text,
+    column_map_option,
+    fail,
+    mass_g_option,
+    progress_bar,
+)
 from metalair.errors import DataFormatError, MetalairError
-from metalair.units import convert
 
 __all__ = ["register"]
 
@@ -55,11 +63,9 @@ def calibrate_cmd(
                                        help="Measured cycler file(s), comma-separated: first-cycle capacity, "
                                             "mean discharge voltage and polarisation become targets."),
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst of the --data cells."),
-    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells \\[mg]."),
+    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells in mg."),
     fmt: str | None = typer.Option(None, "--format", help="Force the --data format (e.g. 'csv')."),
-    columns: str | None = typer.Option(None, "--columns",
-                                       help="For a generic CSV: canonical=column pairs, comma-separated, e.g. "
-                                            "'time_s=Time (s),voltage_V=Ecell/V,current_A=I/A'."),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     builtin: str = typer.Option("auto", "--builtin",
                                 help="Published targets to include: 'all', 'none', or P-rows/ids (e.g. 'P1,P2,P4'); "
                                      "'auto' = all unless --targets or --data are given."),
@@ -106,15 +112,8 @@ def calibrate_cmd(
         tg = []
         if targets is not None:
             tg += load_targets(targets)
-        cmap = None
-        if columns:
-            cmap = {}
-            for item in _split(columns):
-                key, sep, col = item.partition("=")
-                if not sep or not key.strip() or not col.strip():
-                    _fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
-                cmap[key.strip()] = col.strip()
-        mass_g = None if mass_mg is None else float(convert(mass_mg, "mg", "g"))
+        cmap = column_map_option(columns)
+        mass_g = mass_g_option(mass_mg)
         for f in _split(data):
             tg += targets_from_cycler(f, catalyst, mass_g=mass_g, format=fmt, column_map=cmap)
         b = builtin.strip().lower()
@@ -148,7 +147,7 @@ def calibrate_cmd(
     except (MetalairError, DataFormatError, OSError) as exc:
         if manifest is not None:
             manifest.abandon()
-        _fail(str(exc))
+        _fail(cli_text(str(exc)))
         return
     except Exception as exc:  # an internal failure: exit 2, not a traceback
         if manifest is not None:

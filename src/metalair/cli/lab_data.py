@@ -14,11 +14,20 @@ import math
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import typer
 
-from metalair.cli._common import ENV_HELP, EXIT_SOLVER, cli_text, fail
+from metalair.cli._common import (
+    COLUMNS_HELP,
+    ENV_HELP,
+    EXIT_SOLVER,
+    OVERWRITE_HELP,
+    cli_text,
+    column_map_option,
+    fail,
+    mass_g_option,
+)
 from metalair.errors import MetalairError, SolverError
 from metalair.units import convert
 
@@ -26,53 +35,12 @@ __all__ = ["register", "analyze", "fit"]
 
 _FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin .res/CSV, Maccor text, "
               "or CSV with --columns.")
-_COLUMNS_HELP = (
-    "For a generic CSV: canonical=column pairs separated by commas, with an optional @unit or @factor, "
-    "e.g. 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA' or 'current_A=Current@-1e-3'. "
-    "Canonical names: time_s, voltage_V, current_A (needed), step, cycle, step_type, capacity_Ah, energy_Wh."
-)
-
-
-def _mass_g(mass_mg: float | None) -> float | None:
-    if mass_mg is None:
-        return None
-    if not (math.isfinite(mass_mg) and mass_mg > 0):
-        fail(f"--mass-mg {mass_mg:g} must be a positive catalyst mass in mg")
-    return float(convert(mass_mg, "mg", "g"))
-
-
-def _column_map(columns: str | None) -> dict[str, Any] | None:
-    if not columns:
-        return None
-    out: dict[str, Any] = {}
-    for item in columns.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, sep, column = item.partition("=")
-        if not sep or not key.strip() or not column.strip():
-            fail(f"--columns: {item!r} is not of the form canonical=column (e.g. 'voltage_V=Ecell/V')")
-        key, column = key.strip(), column.strip()
-        if "@" in column:
-            name, unit = (s.strip() for s in column.rsplit("@", 1))
-            try:
-                factor = float(unit)
-            except ValueError:
-                out[key] = (name, unit)
-                continue
-            if not (math.isfinite(factor) and factor != 0):
-                fail(f"--columns: {item!r}: the factor after @ must be a finite, non-zero number "
-                     "(e.g. 'current_A=I@-1e-3' for mA counted positive on charge) or a unit (e.g. 'current_A=I@mA')")
-            out[key] = (name, factor)
-        else:
-            out[key] = column
-    return out
 
 
 def _user_error(exc: Exception) -> NoReturn:
     """Exit 1 with the library's message, plus the command-line spelling where it names keywords."""
-    message = str(exc)
-    if "column_map" in message:
+    message = cli_text(str(exc))
+    if "column_map" in message:  # a message the table of command-line spellings does not cover
         message += " (on the command line: --format csv --columns 'time_s=...,voltage_V=...,current_A=...')"
     fail(message)
 
@@ -117,7 +85,7 @@ def analyze(
         None, "--mass-mg", help="Catalyst mass in mg (else the file's; without one, capacities are in mAh)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for cycles.csv and the figures."),
     fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
-    columns: str | None = typer.Option(None, "--columns", help=_COLUMNS_HELP),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
     cycle_start: str = typer.Option(
         "auto", "--cycle-start",
@@ -130,7 +98,7 @@ def analyze(
         help="Coulombic efficiency: 'auto' (the second half-cycle over the first, as the record starts), "
              "'charge/discharge' (a discharge-first cell: metal-air, an anode) or 'discharge/charge' (a "
              "charge-first cell: a cathode half-cell)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Summarise every cycle of a cycler file: print the table, write cycles.csv and figures."""
@@ -143,8 +111,8 @@ def analyze(
     if coulombic_efficiency not in ("auto", "charge/discharge", "discharge/charge"):
         fail(f"--ce {coulombic_efficiency!r}: choose auto, charge/discharge (a discharge-first cell) or "
              "discharge/charge (a charge-first cell)")
-    mass_g = _mass_g(mass_mg)
-    column_map = _column_map(columns)
+    mass_g = mass_g_option(mass_mg)
+    column_map = column_map_option(columns)
     if column_map is not None and fmt is None:
         fmt = "csv"
     try:
@@ -182,9 +150,9 @@ def fit(
     noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP),
     fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
-    columns: str | None = typer.Option(None, "--columns", help=_COLUMNS_HELP),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write fit.png."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
 ) -> None:
     """Fit model parameters to the discharge/charge curves of a cycler file; write fit.json and fit.png."""
@@ -192,7 +160,7 @@ def fit(
     from metalair.workflows.fitting import fit_file
     from metalair.workflows.progress import stderr_progress
 
-    mass_g = _mass_g(mass_mg)
+    mass_g = mass_g_option(mass_mg)
     cycle_list = _int_list(cycles, "--cycles")
     start = {k: _number(v, "--initial") for k, v in _pairs(initial, "--initial", "i0_dec_NaO2=1e-3").items()}
     limits: dict[str, tuple[float, float]] = {}
@@ -210,7 +178,7 @@ def fit(
         env = get_env(environment)
         run = fit_file(file, catalyst, params, out, mass_g=mass_g, cycles=cycle_list, initial=start or None,
                        bounds=limits or None, noise_V=noise_V, environment=env, format=fmt,
-                       column_map=_column_map(columns), figure=plot, overwrite=overwrite,
+                       column_map=column_map_option(columns), figure=plot, overwrite=overwrite,
                        command=["metalair", "fit", *sys.argv[2:]],
                        progress=stderr_progress(file.name) if progress else None)
     except SolverError as exc:
