@@ -118,3 +118,35 @@ def test_library_keywords_in_messages_become_command_line_options():
     assert cli_text("capacities are absolute (mAh, mWh); pass mass_g for mAh/g").endswith(
         "pass --mass-mg (the catalyst mass in mg) for mAh/g")
     assert "pass --cycle-start discharge to pair" in cli_text("pass cycle_start='discharge' to pair")
+
+
+def test_cycle_eod_threshold_takes_a_unit(tmp_path):
+    """--eod-threshold reads like --v-min beside it: a bare number is in V, and a unit may be written."""
+    import json
+
+    for text, volts in (("2.1V", 2.1), ("2100mV", 2.1), ("1.9", 1.9)):
+        out = tmp_path / text
+        res = runner.invoke(app, ["cycle", "--cycles", "2", "--eod-threshold", text, "--no-plot", "--no-progress",
+                                  "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        assert json.loads((out / "summary.json").read_text())["settings"]["eod_threshold_V"] == pytest.approx(volts)
+    res = runner.invoke(app, ["cycle", "--eod-threshold", "abc", "--out", str(tmp_path / "x"), "--no-progress"])
+    assert res.exit_code == 1 and "--eod-threshold 'abc'" in res.output and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("args, option", [
+    (["stages", "--current", "200"], "--current 200: give its unit, e.g. --current 200mA/g"),
+    (["stages", "--capacity", "1000"], "--capacity 1000: give its unit, e.g. --capacity 1000mAh/g"),
+    (["impedance", "--along", "100"], "--along 100: give its unit, e.g. --along 100mA/g"),
+])
+def test_bare_currents_and_capacities_are_refused_with_the_option_name(tmp_path, args, option):
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "o")] if args[0] == "impedance" else args)
+    assert res.exit_code == 1 and option in res.output, res.output
+    assert "current_A_per_kg" not in res.output and "Traceback" not in res.output
+
+
+def test_ensemble_takes_repeated_catalyst_options(tmp_path):
+    """-c A -c B means both (as in validate), not only the last."""
+    res = runner.invoke(app, ["ensemble", "cycle", "-c", "NOPE1", "-c", "NLRO", "-n", "2",
+                              "--out", str(tmp_path / "e")])
+    assert res.exit_code == 1 and "unknown catalyst 'NOPE1'" in res.output, res.output

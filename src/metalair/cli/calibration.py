@@ -64,7 +64,8 @@ def calibrate_cmd(
                                             "mean discharge voltage and polarisation become targets."),
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst of the --data cells."),
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Catalyst mass of the --data cells in mg."),
-    fmt: str | None = typer.Option(None, "--format", help="Force the --data format (e.g. 'csv')."),
+    fmt: str | None = typer.Option(None, "--format",
+                                   help="Input file format of --data, when not detected (e.g. 'csv')."),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     builtin: str = typer.Option("auto", "--builtin",
                                 help="Published targets to include: 'all', 'none', or P-rows/ids (e.g. 'P1,P2,P4'); "
@@ -77,8 +78,10 @@ def calibrate_cmd(
     select: str = typer.Option("auto", "--select", help="'auto': fit the identifiable subset; 'all': fit all."),
     max_iterations: int = typer.Option(25, "--max-iterations", help="Optimiser iterations per start."),
     workers: int | None = typer.Option(None, "--workers", help="Processes (default: all CPUs)."),
-    profile: str | None = typer.Option(None, "--profile", help="Profile likelihood of these fitted parameters."),
-    resume: bool = typer.Option(False, "--resume", help="Reuse the model evaluations stored in OUT/checkpoint.json."),
+    profile: str | None = typer.Option(None, "--profile", help="Profile likelihood of these fitted parameters, "
+                                       "comma-separated."),
+    resume: bool = typer.Option(False, "--resume", help="Reuse the model evaluations stored in --out's "
+                                "checkpoint.json."),
     out: Path = typer.Option(Path("calibration"), "--out", "-o", help="Output folder."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write calibration.png."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out "
@@ -381,16 +384,18 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
             atomic_write_json(out / c / "sobol.json", si.as_dict())
 
 
-_N = typer.Option(64, "--ensemble", "-n", help="Number of samples.")
-_CATS = typer.Option("RuO2,NLRO", "--catalyst", "-c", help="Catalysts, comma-separated.")
+_N = typer.Option(64, "--ensemble", "-n", help="Number of descriptor samples (not cycles).")
+_CATS = typer.Option(["RuO2,NLRO"], "--catalyst", "-c", help="Catalysts: repeat the option or separate them by "
+                     "commas (-c NLRO,RuO2).")
 _METHOD = typer.Option("lhs", "--method", help="'lhs' (Latin hypercube) or 'sobol'.")
 _SEED = typer.Option(0, "--seed", help="Seed of the descriptor samples.")
 _HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band centre and ICOHP \\[eV], "
                    "> 0 and <= 1.")
 _CAL = typer.Option(None, "--calibration", help="calibration.json: use its values and sample its intervals.")
-_SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many base samples, 0 or >= 4 "
-                      "(N(d+2) runs).")
-_WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs); with --scheduler local, workers.")
+_SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many base samples N, 0 or >= 4 "
+                      "(N x (descriptors + 2) runs).")
+_WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs); with --scheduler local: the Dask "
+                        "workers.")
 _SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of local processes: 'local' (a local "
                           "cluster) or a scheduler address tcp://host:8786 (its workers need the same metalair). "
                           "Default: local processes.")
@@ -403,12 +408,12 @@ _RESUME = typer.Option(False, "--resume", help="Continue an interrupted ensemble
 
 def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
     """The ``metalair ensemble PRESET`` command (the three presets share every option)."""
-    def command(n: int = _N, catalysts: str = _CATS, method: str = _METHOD, seed: int = _SEED,
+    def command(n: int = _N, catalysts: list[str] = _CATS, method: str = _METHOD, seed: int = _SEED,
                 halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
                 workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
                 overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER, resume: bool = _RESUME) -> None:
-        _ensemble(preset, catalysts, n, method, seed, halfwidth, calibration, sobol, workers, out, plot, overwrite,
-                  scheduler, resume)
+        _ensemble(preset, ",".join(catalysts), n, method, seed, halfwidth, calibration, sobol, workers, out, plot,
+                  overwrite, scheduler, resume)
 
     command.__doc__ = doc
     command.__name__ = f"ensemble_{preset}"

@@ -400,7 +400,7 @@ def screen(
                                    "names like descriptors.*.icohp, catalyst.free_energy_overpotential."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log], repeatable; with --n."),
-    n: int = typer.Option(1000, "--n", help="Number of sampled candidates."),
+    n: int = typer.Option(1000, "--n", "-n", help="Number of sampled candidates (--sample)."),
     method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs or random."),
     seed: int = _SEED_OPT,
     catalyst: str = typer.Option("RuO2", "--catalyst", "-c", help="Base catalyst (built-in or .toml) that the "
@@ -445,7 +445,7 @@ def sweep(
     grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log] with full names, repeatable."),
-    n: int = typer.Option(256, "--n", help="Number of sampled candidates (--sample)."),
+    n: int = typer.Option(256, "--n", "-n", help="Number of sampled candidates (--sample)."),
     method: str = typer.Option("sobol", "--method", help=_METHOD_OPT_HELP),
     seed: int = _SEED_OPT,
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Catalyst (built-in or .toml)."),

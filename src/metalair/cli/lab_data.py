@@ -33,6 +33,7 @@ from metalair.units import convert
 
 __all__ = ["register", "analyze", "fit"]
 
+_INPUT_FORMAT_HELP = "Input file format, when not detected (e.g. 'ndax', 'mpt', 'maccor', 'csv')."
 _FILE_HELP = ("Cycler file: Neware .nda/.ndax/BTSDA CSV, BioLogic .mpt/.mpr, Arbin .res/CSV, Maccor text, "
               "or CSV with --columns.")
 
@@ -84,7 +85,7 @@ def analyze(
     mass_mg: float | None = typer.Option(
         None, "--mass-mg", help="Catalyst mass in mg (else the file's; without one, capacities are in mAh)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for cycles.csv and the figures."),
-    fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
+    fmt: str | None = typer.Option(None, "--format", help=_INPUT_FORMAT_HELP),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
     cycle_start: str = typer.Option(
@@ -149,7 +150,7 @@ def fit(
     bounds: str | None = typer.Option(None, "--bounds", help="Bounds, e.g. 'i0_dec_NaO2=1e-5:1e-1'."),
     noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP),
-    fmt: str | None = typer.Option(None, "--format", help="Force a format (e.g. 'ndax', 'mpt', 'maccor', 'csv')."),
+    fmt: str | None = typer.Option(None, "--format", help=_INPUT_FORMAT_HELP),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write fit.png."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),

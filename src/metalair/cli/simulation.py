@@ -96,7 +96,7 @@ def simulate(
                                  help="Protocol text, steps separated by ';' (see 'metalair protocols')."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
-    fmt: str = typer.Option("csv", "--format", help="Time-series format: csv or parquet."),
+    fmt: str = typer.Option("csv", "--format", help="Output format of the time series: csv or parquet."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
     overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
@@ -193,13 +193,13 @@ def cycle(
     cycles: int = typer.Option(1000, "--cycles", "-n", help="Number of cycles."),
     v_min: str = typer.Option("1.5V", "--v-min", help="Discharge voltage limit, e.g. 1.5V (a bare number is in V)."),
     v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit, e.g. 4.8V (a bare number is in V)."),
-    eod_threshold: float = typer.Option(2.0, "--eod-threshold", help="Report the first cycle whose end-of-discharge "
-                                        "voltage falls below this [V]."),
+    eod_threshold: str = typer.Option("2.0V", "--eod-threshold", help="Report the first cycle whose end-of-discharge "
+                                      "voltage falls below this, e.g. 2.0V (a bare number is in V)."),
     tolerance: float = typer.Option(0.99, "--tolerance", help="Fraction of the capacity limit a half-cycle must "
                                     "reach to count as passed."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
-    fmt: str = typer.Option("csv", "--format", help="Per-cycle table format: csv or parquet."),
+    fmt: str = typer.Option("csv", "--format", help="Output format of the per-cycle table: csv or parquet."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write cycling.png."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
     overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
@@ -216,8 +216,12 @@ def cycle(
             manifest.add(*_run_ensemble("cycle", catalyst, ensemble, out, plot, progress))
         return
 
-    if not math.isfinite(eod_threshold):
-        fail(f"--eod-threshold {eod_threshold}: give a finite voltage in V, e.g. 2.0")
+    try:
+        eod_V = float(parse_quantity(volts(eod_threshold), "potential"))
+    except MetalairError as exc:
+        fail(f"--eod-threshold {eod_threshold!r}: {exc}")
+    if not math.isfinite(eod_V):
+        fail(f"--eod-threshold {eod_threshold}: give a finite voltage, e.g. 2.0V")
     if not math.isfinite(tolerance):
         fail(f"--tolerance {tolerance}: give a number in (0, 1], e.g. 0.99")
     if cycles < 1:
@@ -233,7 +237,7 @@ def cycle(
     manifest = _begin_run(out, overwrite, expected=(f"cycles.{fmt}", "summary.json", *figure_file))
     try:
         res = run_cycling(catalyst, current, capacity, cycles, volts(v_min), volts(v_max),
-                          eod_threshold_V=eod_threshold,
+                          eod_threshold_V=eod_V,
                           tolerance=tolerance, environment=env,
                           progress=progress_bar(f"{catalyst} cycling") if progress else None, out_dir=out,
                           figure=plot, table_format=fmt)
@@ -271,7 +275,8 @@ def cycle(
 def stages(
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
     current: str = typer.Option("200mA/g", "--current", help="Specific current, e.g. 200mA/g."),
-    capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge."),
+    capacity: str = typer.Option("1000mAh/g", "--capacity", help="Discharge capacity before the charge, e.g. "
+                                 "1000mAh/g."),
     v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit, e.g. 4.8V (a bare number is in V)."),
     at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages \\[V] at which to report the inventory."),
 ) -> None:
@@ -279,6 +284,8 @@ def stages(
     from metalair.units import parse_quantity
     from metalair.workflows.stages import stage_analysis
 
+    need_unit("--current", current, "mA/g")
+    need_unit("--capacity", capacity, "mAh/g")
     try:
         top = parse_quantity(volts(v_max), "potential")
     except MetalairError as exc:
@@ -354,6 +361,7 @@ def impedance(
             fail(f"--bias: {exc}")
     qs: list[float] = []
     if along is not None:
+        need_unit("--along", along, "mA/g")
         for item in (v.strip() for v in capacities.split(",")):
             if not item:
                 continue
