@@ -64,8 +64,8 @@ def from_dft(
     cutoff: float = typer.Option(2.3, "--cutoff", help="Longest bond counted \\[Å]."),
     template: str | None = typer.Option(None, "--template", help="Built-in name or catalyst file giving the "
                                            "values not computed here (host couples, other products, stages)."),
-    name: str | None = typer.Option(None, "--name", help="Catalyst name (default: the --template's with '-dft' "
-                                    "appended, so that its files are not taken for the template's)."),
+    name: str | None = typer.Option(None, "--name", help="Catalyst name (default: the --template's name with "
+                                    "'-dft' appended, so that output files of the two do not share a name)."),
     formula: str | None = typer.Option(None, "--formula", help="Formula; a plain one gives the molar mass."),
     molar_mass: float | None = typer.Option(None, "--molar-mass", help="Molar mass \\[g/mol]."),
     figure: bool = typer.Option(True, "--figure/--no-figure", help="Write the free-energy diagram next to --out."),
@@ -438,11 +438,12 @@ def screen(
 
 
 def sweep(
-    param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values (see 'metalair catalysts "
-                                    "--parameters'), repeatable."),
+    param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values in SI units (see "
+                                    "'metalair catalysts --parameters'), repeatable."),
     var: list[str] = typer.Option([], "--var", help="Protocol variable axis NAME=values filling {NAME} in "
                                   "--protocol, repeatable."),
-    grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name, repeatable."),
+    grid: list[str] = typer.Option([], "--grid", help="Any other axis with its full name (e.g. "
+                                   "descriptors.NaO2.d_band_centre=-2.1:-1.5:4), repeatable."),
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log] with full names, repeatable."),
     n: int = typer.Option(256, "--n", "-n", help="Number of sampled candidates (--sample)."),

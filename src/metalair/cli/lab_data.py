@@ -146,8 +146,10 @@ def fit(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder for fit.json and fit.png."),
     cycles: str = typer.Option("1", "--cycles", help="Cycles to fit, e.g. '1' or '1,2' (each starts with a discharge "
                                                     "for a discharge-first record)."),
-    initial: str | None = typer.Option(None, "--initial", help="Starting values, e.g. 'i0_dec_NaO2=1e-3'."),
-    bounds: str | None = typer.Option(None, "--bounds", help="Bounds, e.g. 'i0_dec_NaO2=1e-5:1e-1'."),
+    initial: str | None = typer.Option(None, "--initial", help="Starting values in SI units, e.g. "
+                                         "'i0_dec_NaO2=1e-3' (A/m²; 'metalair catalysts --parameters' lists them)."),
+    bounds: str | None = typer.Option(None, "--bounds", help="Bounds in SI units, e.g. "
+                                        "'i0_dec_NaO2=1e-5:1e-1'."),
     noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP),
     fmt: str | None = typer.Option(None, "--format", help=_INPUT_FORMAT_HELP),
