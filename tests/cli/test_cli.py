@@ -220,3 +220,11 @@ def test_flags_are_shown_without_a_value_placeholder():
     top = subprocess.run([sys.executable, "-m", "metalair", "--help"], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "200"}, check=True).stdout
     assert "--version" in top and "<bool>" not in top
+
+
+def test_validate_no_progress_is_quiet():
+    """validate says which run is going unless --no-progress."""
+    loud = runner.invoke(app, ["validate", "-c", "NLRO"])
+    quiet = runner.invoke(app, ["validate", "-c", "NLRO", "--no-progress"])
+    assert "running NLRO: reference discharge-charge" in loud.output
+    assert "running" not in quiet.output and "P11" in quiet.output

@@ -88,7 +88,9 @@ def validate(
     catalyst: list[str] | None = typer.Option(None, "--catalyst", "-c", help="Limit to these catalysts: repeat the "
                                               "option or separate them by commas (-c NLRO,RuO2)."),
     ensemble: int = typer.Option(0, "--ensemble", help="Instead: the quantitative rows over N samples of ±0.1 eV "
-                                 "on every DFT descriptor; a row passes on its median, the 90 % band is printed."),
+                                 "on every DFT descriptor; a row passes on its median, the 90 % band is printed "
+                                 "(0: off)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Say which run is going on stderr."),
 ) -> None:
     """Reproduce the published observations (Sun et al., Nat. Commun. 2025) from the built-in parameter sets."""
     from metalair.workflows.validation import format_rows, run_validation
@@ -120,7 +122,8 @@ def validate(
         return
 
     try:
-        rows = run_validation(catalyst or None, progress=lambda m: typer.echo(f"running {m}", err=True))
+        rows = run_validation(catalyst or None,
+                              progress=(lambda m: typer.echo(f"running {m}", err=True)) if progress else None)
     except SolverError as exc:
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:

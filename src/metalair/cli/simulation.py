@@ -101,7 +101,7 @@ def simulate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
     overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
     ensemble: int = typer.Option(0, "--ensemble", help="Instead: the reference run's capacity, polarisation, "
-                                 "plateau and recovery over N samples of ±0.1 eV on every DFT descriptor."),
+                                 "plateau and recovery over N samples of ±0.1 eV on every DFT descriptor (0: off)."),
 ) -> None:
     """Simulate a protocol on the reference sodium–air cell; print a summary and write files."""
     from metalair.analysis.summary import format_summary
@@ -204,7 +204,7 @@ def cycle(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
     overwrite: bool = typer.Option(False, "--overwrite", help=_OVERWRITE_HELP),
     ensemble: int = typer.Option(0, "--ensemble", help="Instead: cycle life over N samples of ±0.1 eV on every "
-                                 "DFT descriptor (median and 90 % band; the 500 mA/g, 500 mAh/g protocol)."),
+                                 "DFT descriptor (median and 90 % band; the 500 mA/g, 500 mAh/g protocol; 0: off)."),
 ) -> None:
     """Capacity-limited cycling: cycle life, per-cycle table (cycles.csv), summary.json and figure."""
     from metalair.workflows.cycling import TABLE_FORMATS, run_cycling
