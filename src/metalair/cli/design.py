@@ -372,12 +372,14 @@ _FULL_OPT = typer.Option(True, "--full/--no-full", help="Run the full dischargeâ
 _PLATEAUS_OPT = typer.Option(True, "--plateaus/--summary-only", help="Find charge plateaus (needs time series) or "
                              "keep step summaries only (faster).")
 _CYCLE_OPT = typer.Option(False, "--cycle", help="Also run capacity-limited cycling (cycle life).")
-_CYCLE_CURRENT_OPT = typer.Option("500 mA/g", "--cycle-current", help="With --cycle: current, e.g. 500mA/g.")
-_CYCLE_CAPACITY_OPT = typer.Option("500 mAh/g", "--cycle-capacity", help="With --cycle: capacity per half-cycle, "
+_CYCLE_CURRENT_OPT = typer.Option("500mA/g", "--cycle-current", help="With --cycle: current, e.g. 500mA/g.")
+_CYCLE_CAPACITY_OPT = typer.Option("500mAh/g", "--cycle-capacity", help="With --cycle: capacity per half-cycle, "
                                    "e.g. 500mAh/g.")
 _CYCLES_OPT = typer.Option(100, "--cycles", help="With --cycle: number of cycles.")
-_V_MIN_OPT = typer.Option("1.5 V", "--v-min", help="With --cycle: discharge voltage limit (bare number: V).")
-_V_MAX_OPT = typer.Option("4.8 V", "--v-max", help="With --cycle: charge voltage limit (bare number: V).")
+_V_MIN_OPT = typer.Option("1.5V", "--v-min", help="With --cycle: discharge voltage limit, e.g. 1.5V (a bare "
+                          "number is in V).")
+_V_MAX_OPT = typer.Option("4.8V", "--v-max", help="With --cycle: charge voltage limit, e.g. 4.8V (a bare number "
+                          "is in V).")
 _ENV_OPT = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP)
 _WORKERS_OPT = typer.Option(None, "--workers", help="Worker processes of the local cluster (>= 1; default: all "
                             "cores).")
