@@ -396,9 +396,9 @@ _SOBOL = typer.Option(0, "--sobol", help="Also Sobol' indices with this many bas
                       "(N x (descriptors + 2) runs).")
 _WORKERS = typer.Option(None, "--workers", help="Processes (default all CPUs); with --scheduler local: the Dask "
                         "workers.")
-_SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of local processes: 'local' (a local "
-                          "cluster) or a scheduler address tcp://host:8786 (its workers need the same metalair). "
-                          "Default: local processes.")
+_SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of local processes: 'local' (a Dask "
+                          "LocalCluster), 'serial' (this process) or a scheduler address tcp://host:8786 (its "
+                          "workers need the same metalair). Default: local processes.")
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
 _OVERWRITE = typer.Option(False, "--overwrite", help=OVERWRITE_HELP)

@@ -363,7 +363,7 @@ def _print_head(table: Any, n: int = 8) -> None:
         typer.echo(f"  ... {table.num_rows - n} more rows")
 
 
-_SCHED_HELP = ("'local' (default: a Dask LocalCluster on all cores), 'serial' (this process), or the address of a "
+_SCHED_HELP = ("'local' (a Dask LocalCluster on all cores), 'serial' (this process), or the address of a "
                "running Dask scheduler, e.g. tcp://10.0.0.5:8786.")
 
 
