@@ -77,3 +77,30 @@ def test_a_profile_of_a_value_not_fitted_is_refused_before_the_fit(tmp_path):
     assert res.exit_code == 1
     assert "--profile gamma_ads: a profile follows a fitted value, and --params fits only beta_fe" in res.output
     assert not (tmp_path / "c").exists()
+
+
+def test_calibrate_no_progress_is_quiet(tmp_path):
+    """The starts and evaluations go to stderr unless --no-progress; the table goes to stdout either way."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "metalair", "calibrate", "--builtin", "P4", "--params", "beta_fe", "--starts", "1",
+            "--max-iterations", "2", "--workers", "1", "--no-plot"]
+    loud = subprocess.run([*args, "--out", str(tmp_path / "a")], capture_output=True, text=True)
+    quiet = subprocess.run([*args, "--out", str(tmp_path / "b"), "--no-progress"], capture_output=True, text=True)
+    assert loud.returncode == quiet.returncode == 0, quiet.stderr
+    assert "start 1" in loud.stderr and quiet.stderr == ""
+    assert "beta_fe" in quiet.stdout
+
+
+def test_ensemble_no_progress_is_quiet(tmp_path):
+    """ensemble's progress bars go to stderr unless --no-progress."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "metalair", "ensemble", "simulate", "-n", "2", "-c", "RuO2", "--scheduler",
+            "serial", "--no-plot"]
+    loud = subprocess.run([*args, "--out", str(tmp_path / "a")], capture_output=True, text=True)
+    quiet = subprocess.run([*args, "--out", str(tmp_path / "b"), "--no-progress"], capture_output=True, text=True)
+    assert loud.returncode == quiet.returncode == 0, quiet.stderr
+    assert "RuO2 ensemble [" in loud.stderr and "ensemble [" not in quiet.stderr

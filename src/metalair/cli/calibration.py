@@ -83,6 +83,8 @@ def calibrate_cmd(
     resume: bool = typer.Option(False, "--resume", help="Reuse the model evaluations stored in --out's "
                                 "checkpoint.json."),
     out: Path = typer.Option(Path("calibration"), "--out", "-o", help="Output folder."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Report the starts and evaluations on "
+                                  "stderr."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write calibration.png."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files of an earlier run in --out "
                                    "(without it such a folder is refused; --resume continues it instead)."),
@@ -136,7 +138,8 @@ def calibrate_cmd(
         if resume and not ck.is_file():
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
-                        max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume)
+                        max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume,
+                        progress=_say if progress else None)
     except KeyboardInterrupt as exc:
         if manifest is not None:
             manifest.__exit__(type(exc), exc, exc.__traceback__)
@@ -161,7 +164,7 @@ def calibrate_cmd(
     files = res.write(out, figure=plot)
     for name in _split(profile):
         try:
-            pr = profile_likelihood(res, name, workers=workers, progress=_say)
+            pr = profile_likelihood(res, name, workers=workers, progress=_say if progress else None)
         except MetalairError as exc:
             if manifest is not None:
                 manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
@@ -257,7 +260,8 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,
-              overwrite: bool = False, scheduler: str | None = None, resume: bool = False) -> None:
+              overwrite: bool = False, scheduler: str | None = None, resume: bool = False,
+              progress: bool = True) -> None:
     from metalair.calibration.ensemble import CHECKPOINT_CHUNK
     from metalair.cli._common import begin_output
 
@@ -289,7 +293,8 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
         outputs = begin_output(out, overwrite)
     with outputs as manifest:
         try:
-            _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler)
+            _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler,
+                           progress)
         except KeyboardInterrupt:
             manifest.add(*(p for c in names if (out / c).is_dir() for p in (out / c).rglob("*") if p.is_file()))
             from metalair.cli._common import stop_interrupted
@@ -333,7 +338,7 @@ def _without_resume(argv: list[str]) -> list[str]:
 
 def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
                    doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool,
-                   scheduler: str | None = None) -> None:
+                   scheduler: str | None = None, progress: bool = True) -> None:
     from contextlib import nullcontext
 
     try:
@@ -344,7 +349,8 @@ def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int
 
             where = dask_mapper(scheduler, workers, cli=True)
         with where as mapper:
-            _ensemble_each(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, mapper)
+            _ensemble_each(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, mapper,
+                           progress)
     except MetalairError as exc:
         _fail(str(exc))
         return
@@ -354,15 +360,16 @@ def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int
 
 def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
                    doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool,
-                   mapper: Any) -> None:
+                   mapper: Any, progress: bool = True) -> None:
     from metalair.calibration.ensemble import preset_ensemble, sobol_indices
 
     results = {}
     for c in names:
         (out / c).mkdir(parents=True, exist_ok=True)
         res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
-                                  calibration=doc, workers=workers, progress=_bar(f"{c} ensemble"),
-                                  mapper=mapper, checkpoint=out / c / "ensemble_checkpoint.json")
+                                  calibration=doc, workers=workers,
+                                  progress=_bar(f"{c} ensemble") if progress else None, mapper=mapper,
+                                  checkpoint=out / c / "ensemble_checkpoint.json")
         inputs = res.inputs
         base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
         results[c] = res
@@ -376,7 +383,7 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
         res.write(out / c, figure=plot)
         if sobol:
             si = sobol_indices(tg, inputs, sobol, seed=seed, base=base, workers=workers,
-                               progress=_bar(f"{c} Sobol' design"), mapper=mapper,
+                               progress=_bar(f"{c} Sobol' design") if progress else None, mapper=mapper,
                                checkpoint=out / c / "sobol_checkpoint.json")
             typer.echo(si.table())
             from metalair._files import atomic_write_json
@@ -402,6 +409,7 @@ _SCHEDULER = typer.Option(None, "--scheduler", help="Run on Dask instead of loca
 _OUT = typer.Option(Path("ensemble"), "--out", "-o", help="Output folder.")
 _PLOT = typer.Option(True, "--plot/--no-plot", help="Write the ensemble figures.")
 _OVERWRITE = typer.Option(False, "--overwrite", help=OVERWRITE_HELP)
+_PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.")
 _RESUME = typer.Option(False, "--resume", help="Continue an interrupted ensemble in --out: the runs saved in its "
                        "checkpoints (every 16 runs) are not repeated; the same options are needed.")
 
@@ -411,9 +419,10 @@ def _ensemble_command(preset: str, doc: str) -> Callable[..., None]:
     def command(n: int = _N, catalysts: list[str] = _CATS, method: str = _METHOD, seed: int = _SEED,
                 halfwidth: float = _HW, calibration: Path | None = _CAL, sobol: int = _SOBOL,
                 workers: int | None = _WORKERS, out: Path = _OUT, plot: bool = _PLOT,
-                overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER, resume: bool = _RESUME) -> None:
+                overwrite: bool = _OVERWRITE, scheduler: str | None = _SCHEDULER, resume: bool = _RESUME,
+                progress: bool = _PROGRESS) -> None:
         _ensemble(preset, ",".join(catalysts), n, method, seed, halfwidth, calibration, sobol, workers, out, plot,
-                  overwrite, scheduler, resume)
+                  overwrite, scheduler, resume, progress)
 
     command.__doc__ = doc
     command.__name__ = f"ensemble_{preset}"
