@@ -36,10 +36,10 @@ def catalysts(
 
         rows = fitted_parameters()
         cat_rows = fitted_values()
-        typer.echo(f"{len(rows)} fitted model values (everything else is from the literature, derived or assumed; "
-                   "see LumpedParameters SOURCES):")
+        typer.echo(f"{len(rows)} fitted model values, in SI units (everything else is from the literature, derived "
+                   "or assumed; each value's source is in metalair.models.parameters.SOURCES and docs/calibration.md):")
         for r in rows:
-            typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} {r['identified by']}")
+            typer.echo(f"  {r['parameter']:24s} {r['value']:<10.4g} {r['unit'] or '-':<5s} {r['identified by']}")
         typer.echo(f"{len(cat_rows)} fitted catalyst values (the built-in catalysts' other values are the "
                    "study's DFT numbers or assumptions):")
         for r in cat_rows:

@@ -320,8 +320,8 @@ DEFAULT_PARAMETERS = LumpedParameters()
 def fitted_parameters(parameters: LumpedParameters | None = None) -> list[dict[str, object]]:
     """The fitted values of a parameter set: name, value, what identifies it, and its source line."""
     p = DEFAULT_PARAMETERS if parameters is None else parameters
-    return [{"parameter": k, "value": getattr(p, k), "identified by": v, "identifiable": k not in NOT_IDENTIFIABLE,
-             "source": SOURCES[k]} for k, v in FITTED.items()]
+    return [{"parameter": k, "value": getattr(p, k), "unit": RANGES[k][4], "identified by": v,
+             "identifiable": k not in NOT_IDENTIFIABLE, "source": SOURCES[k]} for k, v in FITTED.items()]
 
 
 def _check_sources() -> None:  # every field documented, nothing extra; every [F] listed in FITTED
