@@ -78,38 +78,24 @@ def test_a_last_charge_stopped_before_its_cv_step_is_flagged(data_file):
     assert any(n.startswith("cycle 3: the record ends in this cycle's charge") for n in table.notes)
 
 
-def _steps_record(cycles):
-    """A CyclerData of (kind, current [A], duration [s]) steps per cycle, 20 rows each."""
-    from metalair.tables.cycler import CyclerData
-
-    t, v, i, st, cy, ty = ([] for _ in range(6))
-    time, step = 0.0, 0
-    for c, halves in enumerate(cycles, start=1):
-        for kind, cur, dur in halves:
-            step += 1
-            for _ in range(20):
-                time += dur / 20
-                t.append(time), cy.append(c), st.append(step), ty.append(kind), i.append(cur)
-                v.append(2.2 if cur > 0 else 4.0 if cur < 0 else 3.0)
-    return CyclerData(np.array(t), np.array(v), np.array(i), np.array(st), np.array(cy), np.array(ty),
-                      metadata={"cycle_numbering_source": "file"})
+# (kind, capacity [mAh], V start, V end) segments of cycler_synthetic.build, each its own step
+DIS, CC_FULL = ("discharge", 1.0, 2.2, 2.0), ("charge", 1.0, 3.5, 4.0)
+CC, CV = ("charge", 0.8, 3.5, 4.0), ("charge", 0.2, 4.0, 4.0)
+THIRD, HALF = ("charge", 1 / 3, 3.5, 4.0), ("charge", 0.5, 3.5, 4.0)
 
 
-DIS, CC_FULL = ("discharge", 1e-3, 3600), ("charge", -1e-3, 3600)
-CC, CV = ("charge", -1e-3, 3000), ("charge", -2e-4, 3000)
-
-
-@pytest.mark.parametrize("cycles, cut", [
-    ([[DIS, CC, CV], [DIS, CC, CV], [DIS, CC]], True),        # CC-CV twice, then the record stops after the CC
-    ([[DIS, CC, CV], [DIS, CC, CV], [DIS, CC_FULL]], False),  # a CC charge that reached the same capacity: complete
-    ([[DIS, ("charge", -3e-4, 4000), ("charge", -3e-4, 4000), ("charge", -3e-4, 4000)],
-      [DIS, ("charge", -5e-4, 3600), ("charge", -5e-4, 3600)], [DIS, CC_FULL]], False),  # a rate test, all complete
-    ([[DIS, CC_FULL], [DIS, CC_FULL], [DIS, CC_FULL], [DIS]], False),  # ends after a full discharge
+@pytest.mark.parametrize("segments, cut", [
+    ([DIS, CC, CV, DIS, CC, CV, DIS, CC], True),        # CC-CV twice, then the record stops after the CC
+    ([DIS, CC, CV, DIS, CC, CV, DIS, CC_FULL], False),  # a CC charge that reached the same capacity: complete
+    ([DIS, THIRD, THIRD, THIRD, DIS, HALF, HALF, DIS, CC_FULL], False),  # a rate test, all complete
+    ([DIS, CC_FULL, DIS, CC_FULL, DIS, CC_FULL, DIS], False),  # ends after a full discharge
 ])
-def test_cut_short_needs_fewer_steps_and_less_charge(cycles, cut):
+def test_cut_short_needs_fewer_steps_and_less_charge(segments, cut):
     """A last half is flagged only when it has fewer steps than every earlier one of its kind and passes
     less than 95 % of the smallest of them."""
-    table = cycle_summary(_steps_record(cycles), mass_g=1e-3)
+    from cycler_synthetic import build
+
+    table = cycle_summary(build(segments, rest_s=0.0), mass_g=1e-3)
     assert any("partial" in w for w in table["Warnings"]) is cut
     assert any("record ends in this cycle" in n for n in table.notes) is cut
 
