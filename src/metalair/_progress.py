@@ -13,7 +13,13 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["ProgressLine"]
+__all__ = ["ProgressLine", "say"]
+
+
+def say(message: str) -> None:
+    """Write one progress message as its own line on ``sys.stderr`` (looked up at the call), flushed."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 class ProgressLine:

@@ -39,3 +39,12 @@ def test_a_new_stage_ends_the_line_of_the_last_one():
     report("read", 5, 10)
     report("steps", 1, 3)
     assert out.getvalue().startswith("\rf.csv reading [##########..........]  50%\n\rf.csv summarising")
+
+
+def test_say_writes_one_flushed_line_on_the_stderr_of_the_moment(capsys):
+    from metalair._progress import say
+
+    say("fitting 3 starts")
+    say("start 1 of 3")
+    captured = capsys.readouterr()
+    assert captured.err == "fitting 3 starts\nstart 1 of 3\n" and captured.out == ""

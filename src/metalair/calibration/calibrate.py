@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._progress import say
 from metalair.calibration.identifiability import COLLINEARITY_THRESHOLD, IdentifiabilityReport, identifiability
 from metalair.calibration.runs import Evaluator
 from metalair.calibration.targets import Target, builtin_targets
@@ -75,11 +75,6 @@ __all__ = ["calibrate", "CalibrationResult", "profile_likelihood", "Problem", "F
 
 #: Residual (in σ) of a target whose run failed or whose observable is undefined.
 FAILED_RESIDUAL = 30.0
-
-
-def _stderr_progress(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
 
 
 def _resolve_names(parameters: Sequence[str] | str | None) -> list[str]:
@@ -398,7 +393,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
               threshold: float = COLLINEARITY_THRESHOLD, bounds_decades: float = 2.0, step_decades: float = 0.02,
               max_iterations: int = 25, tol: float = 1e-4, checkpoint: str | os.PathLike[str] | None = None,
               resume: bool = False, workers: int | None = None,
-              progress: Callable[[str], None] | None = _stderr_progress,
+              progress: Callable[[str], None] | None = say,
               cache: dict[str, list[float]] | None = None, exclude: Sequence[str] = ()) -> CalibrationResult:
     """Calibrate parameters to targets (see the module notes for the objective and the method).
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import typer
 
+from metalair._progress import say
 from metalair.cli._common import (
     COLUMNS_HELP,
     EXIT_INTERRUPTED,
@@ -44,11 +45,6 @@ def _fail(message: str, code: int = EXIT_USER) -> None:
 
 def _split(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").split(",") if s.strip()]
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
 
 
 def _bar(label: str) -> Callable[[int, int], None]:
@@ -139,7 +135,7 @@ def calibrate_cmd(
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
                         max_iterations=max_iterations, workers=workers, checkpoint=ck, resume=resume,
-                        progress=_say if progress else None)
+                        progress=say if progress else None)
     except KeyboardInterrupt as exc:
         if manifest is not None:
             manifest.__exit__(type(exc), exc, exc.__traceback__)
@@ -164,7 +160,7 @@ def calibrate_cmd(
     files = res.write(out, figure=plot)
     for name in _split(profile):
         try:
-            pr = profile_likelihood(res, name, workers=workers, progress=_say if progress else None)
+            pr = profile_likelihood(res, name, workers=workers, progress=say if progress else None)
         except MetalairError as exc:
             if manifest is not None:
                 manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
@@ -394,7 +390,7 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
 _N = typer.Option(64, "--ensemble", "-n", help="Number of descriptor samples (not cycles).")
 _CATS = typer.Option(["RuO2,NLRO"], "--catalyst", "-c", help="Catalysts: repeat the option or separate them by "
                      "commas (-c NLRO,RuO2).")
-_METHOD = typer.Option("lhs", "--method", help="'lhs' (Latin hypercube) or 'sobol'.")
+_METHOD = typer.Option("lhs", "--method", help="Sampling: lhs (Latin hypercube) or sobol.")
 _SEED = typer.Option(0, "--seed", help="Seed of the descriptor samples.")
 _HW = typer.Option(0.1, "--halfwidth", help="Uniform half-width on every d-band centre and ICOHP \\[eV], "
                    "> 0 and <= 1.")

@@ -393,7 +393,7 @@ _SCHED_OPT = typer.Option("local", "--scheduler", help=_SCHED_HELP)
 _PROGRESS_OPT = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.")
 _FAST_OPT = typer.Option(False, "--fast", help="Screening step control: about 2x faster; capacities within 0.2 % "
                          "and polarisations within 1 mV of the default on the reference runs.")
-_METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs or random."
+_METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs (Latin hypercube) or random."
 
 
 def screen(
@@ -403,7 +403,7 @@ def screen(
     table: Path | None = typer.Option(None, "--table", help="CSV/Parquet with one candidate per row."),
     sample: list[str] = typer.Option([], "--sample", help="NAME=LOW:HIGH\\[:log], repeatable; with --n."),
     n: int = typer.Option(1000, "--n", "-n", help="Number of sampled candidates (--sample)."),
-    method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs or random."),
+    method: str = typer.Option("sobol", "--method", help="Sampling: sobol, lhs (Latin hypercube) or random."),
     seed: int = _SEED_OPT,
     catalyst: str = typer.Option("RuO2", "--catalyst", "-c", help="Base catalyst (built-in or .toml) that the "
                                  "candidates modify."),

@@ -33,6 +33,7 @@ def catalysts(
         from metalair.calibration.targets import PUBLISHED
         from metalair.catalysts.sets.sun2025 import fitted_values
         from metalair.models.parameters import fitted_parameters
+        from metalair.workflows.validation import HOST_TARGETS
 
         rows = fitted_parameters()
         cat_rows = fitted_values()
@@ -48,8 +49,7 @@ def catalysts(
         n_weak = sum(not r["identifiable"] and str(r["identified by"]).startswith("calibrated") for r in rows)
         n_held = len(rows) - n_id - n_weak
         n_fit = len(rows) + len(cat_rows)
-        # + P11's two parts: the Ru valence by 3.5 V (4.45 +- 0.1) and the O couple oxidised between 3.5 and 4.5 V
-        n_targets = len(PUBLISHED) + 2
+        n_targets = len(PUBLISHED) + len(HOST_TARGETS)
         verdict = ("more fitted values than targets" if n_fit > n_targets else
                    "as many fitted values as targets" if n_fit == n_targets else "fewer fitted values than targets")
         parts = [f"{n_id} model values identified by the targets (metalair calibrate)"]
@@ -57,7 +57,8 @@ def catalysts(
             parts.append(f"{n_weak} calibrated but not identifiable")
         parts += [f"{n_held} held (no measured value to replace them)", f"{len(cat_rows)} host-couple positions"]
         typer.echo(f"{n_fit} fitted values against {n_targets} published quantitative targets ({len(PUBLISHED)} "
-                   f"calibration targets and P11's two parts): {', '.join(parts)}: {verdict}.")
+                   f"calibration targets and {len(HOST_TARGETS)} for the host: {'; '.join(HOST_TARGETS)}): "
+                   f"{', '.join(parts)}: {verdict}.")
         return
 
     for cat in CATALYSTS.values():

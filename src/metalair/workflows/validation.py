@@ -84,6 +84,11 @@ P11_O_COUPLE = "O2-/(O2)n-"
 P11_O_VOLTAGE = 4.5
 P11_O_BEFORE = 0.10
 P11_O_BY = 0.90
+#: Quantitative targets the calibration targets (metalair.calibration.targets.PUBLISHED) do not hold:
+#: P11's two parts, which fix NLRO's host couple positions.
+HOST_TARGETS = (f"P11 Ru valence {P11_TARGET:g} +- {TOL_VALENCE:g} at {P11_VOLTAGE:g} V on charge",
+                f"P11 lattice-O couple < {P11_O_BEFORE:.0%} oxidised at {P11_VOLTAGE:g} V, > {P11_O_BY:.0%} by "
+                f"{P11_O_VOLTAGE:g} V")
 #: P3 "clean separation": at least two charge plateaus (dQ/dV peaks with >= 5 % of the charge) that
 #: together hold at least this share of the charge capacity within PLATEAU_HALF_WIDTH_V of their
 #: voltages. Two flat plateaus joined by a step are clean; a sloping or smeared charge is not.
