@@ -221,3 +221,12 @@ def test_a_directory_is_named_as_one_by_every_reader(tmp_path, reader):
         fn(tmp_path)
     with pytest.raises(DataFormatError, match="no such file"):
         fn(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize("header", ["Time (s),Ecell/V,I/mA", "Time (s),Ecell/V,I/mA\n\n\n"])
+def test_a_header_without_data_rows_is_named_as_such(tmp_path, header):
+    # what a cycler export looks like before its first point is logged: was a numpy TypeError
+    path = tmp_path / "started.csv"
+    path.write_text(header + "\n")
+    with pytest.raises(DataFormatError, match=r"started\.csv: the column names are on line 1 but no data rows"):
+        read(path, format="csv", column_map={"time_s": "Time (s)", "voltage_V": "Ecell/V", "current_A": "I/mA"})

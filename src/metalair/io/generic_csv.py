@@ -314,6 +314,11 @@ def split_table(
             )
         rows.append(fields[:ncol])
         offsets.append(i - start)
+    if not rows:
+        raise DataFormatError(
+            f"{file_name}: the column names are on line {header_index + 1} but no data rows follow; the export "
+            "holds no measurement yet (was it saved before the first point was logged?)"
+        )
     columns = {name: [r[j].strip() for r in rows] for j, name in enumerate(names)}
     table = TextTable(
         file_name=file_name,
