@@ -88,6 +88,22 @@ def test_out_dir_checks(tmp_path):
         check_out_dir(afile / "sub")
     assert check_out_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
     assert not (tmp_path / "new").exists()  # checking creates nothing
+    with pytest.raises(OutputFolderError, match="--out /: is the root of the file system"):
+        check_out_dir("/")
+
+
+@pytest.mark.skipif(not os.path.lexists("/proc/1/cwd"), reason="needs /proc")
+def test_an_out_folder_holding_a_link_to_an_unreadable_folder_is_used(tmp_path):
+    # the walk that lists what the folder held crashed on it (PermissionError from Path.rglob)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    os.symlink("/proc/1/cwd", out / "cwd")
+    (out / ".hidden").mkdir()
+    (out / ".hidden" / "x.csv").write_text("1")
+    run = begin_run(out, "metalair test")
+    assert run.preexisting == frozenset({"notes.txt"})  # not the link's target, not the hidden folder's file
+    run.finish()
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")

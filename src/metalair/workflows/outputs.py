@@ -91,6 +91,9 @@ def check_out_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Pat
             raise OutputFolderError(
                 f"{option} {text}: lies in {root}, a kernel pseudo file system where results cannot be stored; "
                 "choose a normal folder")
+    if resolved == Path(resolved.anchor):
+        raise OutputFolderError(f"{option} {text}: is the root of the file system; give a folder for the results, "
+                                f"e.g. {option} results")
     if p.exists() and not p.is_dir():
         raise OutputFolderError(
             f"{option} {text}: exists and is a file, not a folder; choose another name or move the file away")
@@ -114,19 +117,34 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+#: How many folder levels below an output folder :func:`_file_names` looks.
+_WALK_DEPTH = 6
+
+
 def _file_names(folder: Path) -> set[str]:
     """Relative names of the files in ``folder``, without the manifest and hidden names.
 
     Hidden names are the temporary files of atomic writes and set-aside earlier runs.
+
+    Hidden folders are not entered, nor folders more than :data:`_WALK_DEPTH` levels down (no run
+    writes that deep), nor symbolic links to folders; a folder that cannot be read is passed over
+    (``--out /`` meets ``/proc``).
     """
     if not folder.is_dir():
         return set()
     names = set()
-    for p in folder.rglob("*"):
-        rel = p.relative_to(folder)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts) and rel.as_posix() != MANIFEST_NAME:
-            names.add(rel.as_posix())
+    for root, dirs, files in os.walk(folder, onerror=None, followlinks=False):
+        rel_root = Path(root).relative_to(folder)
+        if len(rel_root.parts) >= _WALK_DEPTH:
+            dirs[:] = []
+        else:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            rel = (rel_root / f).as_posix()
+            if not f.startswith(".") and rel != MANIFEST_NAME and os.path.isfile(os.path.join(root, f)):
+                names.add(rel)
     return names
+
 
 
 def _pid_alive(pid: int) -> bool:
