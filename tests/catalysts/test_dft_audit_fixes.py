@@ -253,3 +253,15 @@ def test_from_dft_never_replaces_an_existing_file_without_overwrite(tmp_path):
     assert out.read_text(encoding="utf-8") == "# my notes\n"
     assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
     assert load_catalyst(out).name == "NLRO-dft"
+
+
+@pytest.mark.parametrize("where", ["/proc/x.toml", "{file}/x.toml"])
+def test_from_dft_checks_the_folder_of_out_before_any_work(tmp_path, where):
+    # was a FileNotFoundError traceback from the atomic write, after the DFT files were read
+    steps = _write(tmp_path, "steps.csv", "step,delta_G_eV,electrons\nA,-2.0,1\nC,-2.0,1\n")
+    afile = _write(tmp_path, "notes.txt", "x")
+    out = where.format(file=afile)
+    res = runner.invoke(app, ["catalyst", "from-dft", "--steps", str(steps), "--template", "NLRO", "--out", out,
+                              "--no-figure"])
+    assert res.exit_code == 1, res.output
+    assert f"--out {out}: its folder" in " ".join(res.output.split()) and "Traceback" not in res.output

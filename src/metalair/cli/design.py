@@ -84,6 +84,12 @@ def from_dft(
 
     if out.suffix.lower() != ".toml":
         _fail(f"--out {str(out)!r} must end in .toml")
+    from metalair.workflows.outputs import OutputFolderError, check_out_dir
+
+    try:
+        check_out_dir(out.parent, option=f"--out {out}: its folder")
+    except OutputFolderError as exc:
+        _fail(str(exc))
     taken = [p for p in (out, out.with_name(out.stem + "_free_energy.png")) if p.exists()]
     if taken and not overwrite:  # a hand-edited catalyst file is never replaced silently
         _fail(f"--out {out}: {', '.join(str(p) for p in taken)} already exist(s); pass --overwrite to replace, or "
@@ -115,6 +121,8 @@ def from_dft(
             _comment_warnings(out, res.warnings)
     except MetalairError as exc:
         _fail(str(exc))
+    except OSError as exc:  # the folder became unwritable, or the disk is full: nothing half-written stays
+        _fail(f"--out {out}: could not be written ({exc.strerror or exc})")
     typer.echo(res.report())
     for w in res.warnings:
         typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
