@@ -74,7 +74,7 @@ def summarize(sol) -> dict:
     the time series the mid-discharge voltage, the lowest O2 saturation and the charge plateaus.
     """
     out: dict = {"catalyst": sol.meta.get("catalyst"), "environment": sol.meta.get("environment"),
-                 "status": sol.status, "message": sol.message,
+                 "status": sol.status, "message": sol.message, "warnings": list(getattr(sol, "warnings", [])),
                  "steps": [{"index": s.index, "kind": s.kind, "capacity_mAh_g": s.capacity_mAh_g,
                             "mean_voltage_V": s.mean_voltage_V, "end_voltage_V": s.end_voltage_V,
                             "end_reason": s.end_reason} for s in sol.steps[:20]]}

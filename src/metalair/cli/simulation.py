@@ -258,6 +258,8 @@ def cycle(
     typer.echo(f"{res.catalyst}: {cycles} cycles at {s['current_mA_g']:g} mA/g, {s['capacity_mAh_g']:g} mAh/g per "
                f"half-cycle, {s['v_min_V']:g}-{s['v_max_V']:g} V ({res.wall_time_s:.2f} s)")
     typer.echo(str(res.life))
+    for w in res.solution.warnings:
+        typer.echo(f"warning: {w}", err=True)
     head = ["Cycle", "Discharge capacity [mAh/g]", "Charge capacity [mAh/g]", "End-of-discharge voltage [V]",
             "End-of-charge voltage [V]", "Polarisation [V]", "Energy efficiency [%]", "Carbonate after charge [mmol/g]"]
     n = len(t)

@@ -77,13 +77,18 @@ from metalair.physics.catalysis import state_d_band
 from metalair.physics.transport import o2_deposit_resistance, o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
-__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW"]
+__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW", "VALIDATED_WINDOW"]
 
 #: Cell voltages [V] within which the model holds; outside it the run stops with a message naming the
 #: likeliest cause. Below 0 V the air electrode sits below Na+/Na, where sodium would plate on it (not
 #: modelled); above 7 V no electrolyte survives (or the parameters are meaningless, e.g. an ohmic drop
 #: of volts).
 VOLTAGE_WINDOW = (0.0, 7.0)
+
+#: Cell voltages [V] of the measurements the model was built and checked against (Sun et al. 2025: discharge
+#: to 1.5 V, charge to 4.8 V). Outside it a run is extrapolation: below it the model has no reduction of
+#: the discharge products or the electrolyte, above it no oxidation beyond the electrolyte's.
+VALIDATED_WINDOW = (1.5, 4.8)
 
 #: Partial pressure [Pa] of a gas (CO2 in pure O2; O2 and CO2 in argon) at an electrode that releases it
 #: into gas free of it (10 ppm): sets the equilibrium potentials there (assumption, docs/conventions.md).

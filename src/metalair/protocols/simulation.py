@@ -12,7 +12,7 @@ import numpy as np
 from metalair.chemistry import AMBIENT_AIR
 from metalair.errors import ParameterError, ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
-from metalair.models.lumped import VOLTAGE_WINDOW, LumpedAirElectrode
+from metalair.models.lumped import VALIDATED_WINDOW, VOLTAGE_WINDOW, LumpedAirElectrode
 from metalair.protocols.solution import Solution, StepSummary
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, count_steps, flatten
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
@@ -88,6 +88,28 @@ def _first_limit_check(model: LumpedAirElectrode, step: Any, y: np.ndarray) -> N
             f"at once. A charge raises the voltage: did you mean 'Discharge at "
             f"{to_user(step.current, 'mA/g'):g} mA/g until {step.until:g} V', or a charge until a higher voltage "
             "such as 4.8 V?")
+
+
+def _extrapolation_warnings(protocol: Protocol) -> list[str]:
+    """One warning per voltage of the protocol (limit, hold, sweep vertex) outside :data:`VALIDATED_WINDOW`."""
+    lo, hi = VALIDATED_WINDOW
+    seen: dict[float, str] = {}
+    for _cycle, step in flatten(protocol.steps):
+        if isinstance(step, (Discharge, Charge)):
+            volts = [step.until]
+        elif isinstance(step, Hold):
+            volts = [step.voltage]
+        elif isinstance(step, Sweep):
+            volts = [step.lower, step.upper]
+        else:
+            volts = []
+        for v in volts:
+            if v is not None and not (lo - 1e-9 <= v <= hi + 1e-9) and v not in seen:
+                seen[v] = _describe(step)
+    return [f"'{desc}': {v:g} V lies outside {lo:g}-{hi:g} V, the window of the measurements the model was "
+            f"built on (Sun et al. 2025); {'below' if v < lo else 'above'} it the results are extrapolation"
+            + (f" (a limit in mV meant as {1000 * v:g} V?)" if 0.0 < v < 0.01 else "")
+            for v, desc in seen.items()]
 
 
 def _as_protocol(protocol: Any) -> Protocol:
@@ -167,6 +189,7 @@ class Simulation:
         first = next(iter(flatten(self.protocol.steps)))[1]
         _first_limit_check(m, first, y)
         rec = _Recorder(m)
+        rec.warnings.extend(_extrapolation_warnings(self.protocol))
         n_total = self.n_steps
         t = 0.0
         rec.initial(y, t)

@@ -105,6 +105,7 @@ class CyclingResult:
             "files": self.files,
             "status": self.solution.status,
             "message": self.solution.message,
+            "warnings": list(self.solution.warnings),
         }
 
 

@@ -1,0 +1,43 @@
+"""A voltage outside the window of the measurements the model was built on is warned of, once per value."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+import metalair as ma
+from metalair.cli.app import app
+from metalair.models.lumped import VALIDATED_WINDOW
+
+
+def _extrapolation(sol):
+    return [w for w in sol.warnings if "outside 1.5-4.8 V" in w]
+
+
+def test_limits_inside_the_validated_window_are_not_warned_of():
+    assert VALIDATED_WINDOW == (1.5, 4.8)
+    sol = ma.simulate("NLRO", "Discharge at 500 mA/g for 20 mAh/g or until 1.5 V; Charge at 500 mA/g for 20 mAh/g "
+                              "or until 4.8 V")
+    assert sol.ok and _extrapolation(sol) == []
+
+
+def test_a_limit_in_mV_is_warned_of_with_the_value_in_V_it_probably_meant():
+    sol = ma.simulate("NLRO", "(Discharge at 500 mA/g for 20 mAh/g or until 1.5 mV; Charge at 500 mA/g for "
+                              "20 mAh/g or until 5.2 V) x 2")
+    found = _extrapolation(sol)
+    assert len(found) == 2, sol.warnings  # one per value, not per cycle
+    assert "0.0015 V lies outside 1.5-4.8 V" in found[0] and "below it" in found[0]
+    assert "(a limit in mV meant as 1.5 V?)" in found[0]
+    assert "5.2 V lies outside" in found[1] and "above it" in found[1] and "meant as" not in found[1]
+
+
+def test_holds_and_sweeps_are_checked_too_and_the_cli_prints_and_stores_the_warning(tmp_path):
+    sol = ma.simulate("NLRO", "Hold at 5 V for 1 min; Sweep 1.0-4.5 V at 10 mV/s")
+    assert [w.split(": ")[1].split(" lies")[0] for w in _extrapolation(sol)] == ["5 V", "1 V"]
+    res = CliRunner().invoke(app, ["cycle", "-n", "2", "--v-min", "1.5 mV", "-o", str(tmp_path), "--no-progress",
+                                   "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert "warning: 'Discharge at 500 mA/g for 500 mAh/g or until 0.0015 V': 0.0015 V lies outside" in res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert any("meant as 1.5 V" in w for w in summary["warnings"])
