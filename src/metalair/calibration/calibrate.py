@@ -305,6 +305,8 @@ class CalibrationResult:
             lines.append(f"{t['target']:<16} {t['value']:>10.4g} {t['sigma']:>8.3g} {t['model_base']:>12.4g} "
                          f"{t['model_calibrated']:>12.4g} {t['z_calibrated']:>6.2f}")
         lines.append("")
+        lines.append("identifiability at the calibrated values (the verdicts above decide what was fitted: a value "
+                     "held there stays held)")
         lines.append(self.identifiability.text())
         if self.fit is not None and len(self.fit.names) > 1:
             lines.append("")

@@ -52,7 +52,10 @@ def catalysts(
         n_targets = len(PUBLISHED) + len(HOST_TARGETS)
         verdict = ("more fitted values than targets" if n_fit > n_targets else
                    "as many fitted values as targets" if n_fit == n_targets else "fewer fitted values than targets")
-        parts = [f"{n_id} model values identified by the targets (metalair calibrate)"]
+        marginal = [str(r["parameter"]) for r in rows if r.get("marginal")]
+        parts = [f"{n_id} model values identified by the targets (metalair calibrate"
+                 + (f"; {', '.join(marginal)} only at the margin: held when calibrate starts from the shipped "
+                    "values" if marginal else "") + ")"]
         if n_weak:
             parts.append(f"{n_weak} calibrated but not identifiable")
         parts += [f"{n_held} held (no measured value to replace them)", f"{len(cat_rows)} host-couple positions"]
