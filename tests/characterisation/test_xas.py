@@ -218,6 +218,11 @@ def test_valence_calibration_recovers_a_known_valence():
         calibrate_valence([(22100.0, 4), (22101.0, 4), (22102.0, 4)])
     with pytest.raises(ParameterError, match="at least two"):
         calibrate_valence([(22100.0, 4)])
+    # a Cu K-edge reference (8979 eV) beside an Fe one (7125 eV) gave a confident Fe valence from a 618 eV slope
+    with pytest.raises(ParameterError, match=r"edges lie 1854 eV apart \(E0 0 at 7125 eV, E0 1 at 8979 eV\).*"
+                                             "different elements"):
+        calibrate_valence([(7125.0, 3), (8979.0, 0)], e0_uncertainty_eV=0.5)
+    assert calibrate_valence([(22100.0, 0), (22149.0, 8)], e0_uncertainty_eV=0.5).slope_eV == pytest.approx(6.125)
 
 
 def test_linear_combination_recovers_weights_of_real_spectra(char_file):

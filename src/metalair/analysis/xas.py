@@ -122,6 +122,11 @@ def _derivative_e0(e: np.ndarray, mu: np.ndarray) -> float:
     return float(e[k])
 
 
+#: Largest spread [eV] of E0 within one element's edge: chemical shifts are a few eV per unit of valence
+#: (Wilke et al., Am. Mineral. 86, 714 (2001): about 1.4 eV per unit for the Fe K pre-edge); references or an
+#: unknown further apart are another element or edge.
+SAME_EDGE_EV = 50.0
+
 @dataclass(frozen=True, eq=False)
 class XasNormalization:
     """Result of :func:`normalize` (see the module notes for every definition).
@@ -415,7 +420,7 @@ class ValenceCalibration:
         Raises
         ------
         ParameterError
-            An E0 more than 50 eV outside the references' range (another edge).
+            An E0 more than :data:`SAME_EDGE_EV` outside the references' range (another edge).
         """
         if isinstance(unknown, XasSpectrum):
             e0 = normalize(unknown, e0_method=self.e0_method, **self.normalize_kwargs).e0_eV
@@ -425,10 +430,10 @@ class ValenceCalibration:
         else:
             raise ParameterError(f"unknown must be an XasSpectrum or an E0 in eV, got {unknown!r}")
         e_refs = [r[1] for r in self.references]
-        if not min(e_refs) - 50.0 <= e0 <= max(e_refs) + 50.0:
+        if not min(e_refs) - SAME_EDGE_EV <= e0 <= max(e_refs) + SAME_EDGE_EV:
             raise ParameterError(
-                f"E0 = {e0:.6g} eV lies more than 50 eV outside the references' {min(e_refs):.6g}-{max(e_refs):.6g} "
-                "eV: a different edge or element; no valence from this calibration"
+                f"E0 = {e0:.6g} eV lies more than {SAME_EDGE_EV:g} eV outside the references' "
+                f"{min(e_refs):.6g}-{max(e_refs):.6g} eV: a different edge or element; no valence from this calibration"
             )
         a, b = self.intercept_eV, self.slope_eV
         if not (math.isfinite(b) and b != 0):
@@ -520,6 +525,13 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
             raise ParameterError(f"references[{k}]: {spec!r} is neither an XasSpectrum nor an E0 in eV")
     v = np.array([p[2] for p in pts])
     e = np.array([p[1] for p in pts])
+    if np.ptp(e) > SAME_EDGE_EV:
+        lo, hi = pts[int(np.argmin(e))], pts[int(np.argmax(e))]
+        raise ParameterError(
+            f"the references' edges lie {np.ptp(e):.0f} eV apart ({lo[0]} at {lo[1]:.6g} eV, {hi[0]} at "
+            f"{hi[1]:.6g} eV): one edge shifts by a few eV per unit of valence, so these are edges of different "
+            "elements (or shells); calibrate with references of the sample's own element and edge"
+        )
     if np.ptp(v) == 0:
         raise ParameterError("all references have the same valence; a calibration needs at least two valences")
     if np.ptp(e) == 0:
