@@ -153,3 +153,25 @@ def test_analysis_functions_name_the_object_they_need_instead_of_an_attribute_er
     assert len(spec.select(f_min_Hz="1 kHz")) == len(spec.select(f_min_Hz=1000.0))
     with pytest.raises(Exception, match=r"flux has shape \(30, 2\); give one value per time"):
         GasFluxRecord(np.arange(30.0), {"O2": np.ones((30, 2))})
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    # one frequency repeated 30 times: passed Lin-KK and gave a DRT with a tau window of one point
+    ([(100.0, 5.0 + k * 0.01, -1.0) for k in range(30)],
+     "a DRT needs at least 5 distinct frequencies; the spectrum has 1 (30 points, the frequencies repeated)"),
+    # every impedance zero: an SVD failure inside the DRT, and a half-written results folder
+    ([(10.0 ** (3 - k / 3), 0.0, 0.0) for k in range(12)], "every impedance value is zero"),
+])
+def test_eis_refuses_a_spectrum_no_analysis_can_use_before_writing_anything(tmp_path, rows, message):
+    from metalair.analysis.impedance.kramers_kronig import lin_kk
+    from metalair.analysis.impedance.relaxation_times import drt
+
+    p = tmp_path / "bad.csv"
+    p.write_text("f (Hz),Zreal (Ohm),Zimag (Ohm)\n" + "\n".join(f"{f},{a},{b}" for f, a, b in rows) + "\n")
+    res = runner.invoke(app, ["eis", str(p), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and f"error: bad.csv: {message}" in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").glob("bad_*"))
+    spectrum = read_impedance(p)
+    for analysis in (lin_kk, drt):
+        with pytest.raises(DataFormatError, match="distinct frequencies|every impedance value is zero"):
+            analysis(spectrum)

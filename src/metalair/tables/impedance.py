@@ -31,7 +31,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
 
 __all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays",
-           "frequency_hz"]
+           "frequency_hz", "require_analysable"]
 
 #: The sign convention every spectrum in metalair follows.
 SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 0, inductive Z'' > 0"
@@ -308,3 +308,31 @@ def as_spectrum(obj: Any, what: str = "spectrum") -> ImpedanceSpectrum:
         f"{what} must be an ImpedanceSpectrum, got {type(obj).__name__}: read one with metalair.io.read_impedance, "
         "or build one with ImpedanceSpectrum.from_arrays(frequency_Hz, impedance) (complex Z) or "
         "from_arrays(frequency_Hz, z_real=..., z_imag=...)")
+
+
+def require_analysable(spectrum: ImpedanceSpectrum, points: int, what: str) -> None:
+    """Refuse a spectrum an analysis cannot use: fewer than ``points`` distinct frequencies, or no impedance at all.
+
+    Parameters
+    ----------
+    spectrum : ImpedanceSpectrum
+        The spectrum.
+    points : int
+        Distinct frequencies the analysis needs.
+    what : str
+        The analysis, named in the message ("Lin-KK", "a DRT", "the circuit fit").
+
+    Raises
+    ------
+    DataFormatError
+        Naming the spectrum, what it holds and what the analysis needs.
+    """
+    name = str(spectrum.metadata.get("file_name", "spectrum"))
+    distinct = int(np.unique(spectrum.frequency_Hz).size)
+    if distinct < points:
+        repeated = f" ({len(spectrum)} points, the frequencies repeated)" if distinct < len(spectrum) else ""
+        raise DataFormatError(f"{name}: {what} needs at least {points} distinct frequencies; the spectrum has "
+                              f"{distinct}{repeated}")
+    if not np.any(np.abs(spectrum.impedance) > 0):
+        raise DataFormatError(f"{name}: every impedance value is zero; the file holds no measurement (a short "
+                              "circuit, or the impedance columns were misread)")

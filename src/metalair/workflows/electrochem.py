@@ -84,6 +84,12 @@ def analyse_impedance_file(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         spectrum = read_impedance(path)
+    from metalair.tables.impedance import require_analysable
+
+    needs = [(5, "a DRT")] if drt else []
+    needs += [(5, "Lin-KK")] if kk else []  # lin_kk's fewest with its series R, L and C: one RC element more
+    for points, what in needs:  # before anything is written, so that no half-analysed folder is left
+        require_analysable(spectrum, points, what)
     written: list[str] = []
     notes: list[str] = []
     summary: dict[str, Any] = {

@@ -74,7 +74,7 @@ import numpy as np
 from metalair.analysis.impedance.circuits import ELEMENT_TYPES, Circuit, parse_circuit
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import ParameterError
-from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum, as_spectrum
+from metalair.tables.impedance import IMPEDANCE_UNITS, ImpedanceSpectrum, as_spectrum, require_analysable
 
 __all__ = ["fit_circuit", "CircuitFit", "compare_circuits", "initial_guess", "parameter_unit", "WEIGHTINGS",
            "POOR_FIT_RELATIVE_RMS"]
@@ -429,6 +429,7 @@ def fit_circuit(
     spectrum = as_spectrum(spectrum)
     c = parse_circuit(circuit)
     names = c.param_names
+    require_analysable(spectrum, 2, "the circuit fit")
     for given, label in ((initial or {}, "initial"), (fixed or {}, "fixed")):
         for key, value in given.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):

@@ -55,7 +55,7 @@ import numpy as np
 
 from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
-from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum
+from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum, require_analysable
 
 __all__ = ["lin_kk", "LinKKResult"]
 
@@ -216,8 +216,7 @@ def lin_kk(
         raise ParameterError(f"threshold = {threshold!r} must lie in (0, 1) (a fraction of |Z|, e.g. 0.01)")
     n = len(spectrum)
     extra = 1 + int(inductance) + int(capacitance)
-    if n < extra + 2:
-        raise ParameterError(f"Lin-KK needs at least {extra + 2} points; the spectrum has {n}")
+    require_analysable(spectrum, extra + 2, "Lin-KK")
     m_max = n if max_elements is None else int(max_elements)
     if m_max < 1:
         raise ParameterError(f"max_elements = {max_elements!r} must be at least 1")

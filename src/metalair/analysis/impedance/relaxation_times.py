@@ -103,7 +103,7 @@ import numpy as np
 
 from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
-from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum
+from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum, require_analysable
 
 __all__ = ["drt", "DRTResult", "DRTPeak"]
 
@@ -447,8 +447,7 @@ def drt(
     Maradesa et al., J. Electrochem. Soc. 170, 030502 (2023), doi:10.1149/1945-7111/acbca4.
     """
     spectrum = as_spectrum(spectrum)
-    if len(spectrum) < 5:
-        raise ParameterError(f"a DRT needs at least 5 points; the spectrum has {len(spectrum)}")
+    require_analysable(spectrum, 5, "a DRT")
     if not (extend_decades >= 0 and math.isfinite(extend_decades)):
         raise ParameterError(f"extend_decades = {extend_decades!r} must be a finite number >= 0")
     if not (0 < lam_range[0] < lam_range[1]):
