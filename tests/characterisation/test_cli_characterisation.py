@@ -47,6 +47,20 @@ def test_magnet_fits_an_mt_file(tmp_path):
     assert len(rows(tmp_path / "o" / "susceptibility.csv")) == 59
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    (["--ions-per-formula", "0"], "error: --ions-per-formula 0.0 must be a positive number of ions per formula unit"),
+    (["--t-range", "1000:2000"], "error: --t-range (1000, 2000) K holds 0 of the 59 points (mt.dat spans 5-295 K); "
+                                 "a Curie-Weiss fit needs at least 10"),
+])
+def test_magnet_refuses_a_bad_option_before_writing_anything(tmp_path, option, message):
+    # both left susceptibility.csv behind (the range one printed its error twice)
+    f = tmp_path / "mt.dat"
+    write_mt_file(f)
+    res = runner.invoke(app, ["magnet", str(f), *option, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and message in " ".join(res.output.split()) and res.output.count("error:") == 1
+    assert not (tmp_path / "o" / "susceptibility.csv").exists()
+
+
 def test_magnet_refuses_the_real_mh_file_with_exit_1(char_file, tmp_path):
     res = runner.invoke(app, ["magnet", str(char_file("magnetometry/MPMS_test.dat")), "--molar-mass", "478.72",
                               "--out", str(tmp_path)])

@@ -217,7 +217,9 @@ def test_curie_weiss_result_and_file_errors():
     assert "mu_eff" in cw.table() and cw.as_dict()["n_points"] == 51
     with pytest.raises(ParameterError, match="low < high"):
         curie_weiss(chi, t_range_K=(300, 50))
-    with pytest.raises(DataFormatError, match="only 1 points"):
+    # a range the caller chose that holds too few points is the caller's to change (ParameterError)
+    with pytest.raises(ParameterError, match=r"t_range_K = \(296, 301\) K holds 1 of the 60 points \(synthetic-1 "
+                                             r"spans 5-300 K\); a Curie-Weiss fit needs at least 10"):
         curie_weiss(chi, t_range_K=(296, 301))
 
 

@@ -540,6 +540,10 @@ def curie_weiss(chi: Susceptibility, *, t_range_K: Sequence[float] | None = None
             raise ParameterError(f"t_range_K = {t_range_K!r} must satisfy 0 <= low < high")
     sel = (t_all >= lo_t) & (t_all <= hi_t)
     t, y, s = t_all[sel], y_all[sel], s_all[sel]
+    if t.size < min_points and not auto:  # the range asked for, not the data, is short: the caller's to change
+        raise ParameterError(
+            f"t_range_K = ({lo_t:g}, {hi_t:g}) K holds {t.size} of the {t_all.size} points ({what} spans "
+            f"{np.min(t_all):.4g}-{np.max(t_all):.4g} K); a Curie-Weiss fit needs at least {min_points}")
     if t.size < min_points:
         raise DataFormatError(f"{what}: only {t.size} points in {lo_t:g}-{hi_t:g} K; need at least {min_points}")
     fit = _fit_cw(t, y, s)

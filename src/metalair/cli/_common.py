@@ -47,6 +47,13 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', 'current_A': ('I/mA', 'mA')}",
      "e.g. --columns 'time_s=Time (s),voltage_V=Ecell/V,current_A=I/mA@mA'"),
     ("column_map key ", "--columns key "),
+    ("give molar_mass_g_mol (--molar-mass)", "give --molar-mass"),
+    ("give mass_g (--mass-mg)", "give --mass-mg"),
+    ("give mass_g so capacities are per gram", "give --mass-mg so capacities are per gram"),
+    ("molar_mass_g_mol = ", "--molar-mass "),
+    ("ions_per_formula = ", "--ions-per-formula "),
+    ("t_range_K = ", "--t-range "),
+    ("eod_threshold_V ", "--eod-threshold "),
 )
 
 

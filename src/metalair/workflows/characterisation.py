@@ -78,15 +78,15 @@ def run_magnet(file: str | os.PathLike[str], out: str | os.PathLike[str], *, mas
     data = read_quantum_design(file)
     chi = susceptibility(data, mass_g=None if mass_mg is None else float(convert(mass_mg, "mg", "g")),
                          molar_mass_g_mol=molar_mass_g_mol, diamagnetic_cm3_mol=diamagnetic_cm3_mol)
-    written: list[Path] = []
-    cols = chi.columns()
-    written.append(write_csv_rows(folder / "susceptibility.csv", list(cols), zip(*cols.values())))
     fit = None
     refused = ""
-    try:
+    try:  # before anything is written: a bad option (ParameterError) leaves no half-written folder
         fit = curie_weiss(chi, t_range_K=t_range_K, ions_per_formula=ions_per_formula)
     except DataFormatError as exc:
         refused = str(exc)
+    written: list[Path] = []
+    cols = chi.columns()
+    written.append(write_csv_rows(folder / "susceptibility.csv", list(cols), zip(*cols.values())))
     if fit is not None:
         rows = [(k, v, fit.stderr[k], fit.ci95[k][0], fit.ci95[k][1], unit) for k, v, unit in (
             ("C", fit.C, "cm3 K/mol"), ("theta_K", fit.theta_K, "K"), ("chi0", fit.chi0, "cm3/mol"),
