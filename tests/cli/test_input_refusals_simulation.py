@@ -60,7 +60,7 @@ def test_run_cycling_out_dir_that_is_a_file(tmp_path):
 def test_cycle_cli_refuses_eod_threshold_outside_the_window(tmp_path):
     res = runner.invoke(app, ["cycle", "--cycles", "2", "--eod-threshold", "10", "--no-plot", "--no-progress",
                               "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1 and "eod_threshold_V 10.0 must be a voltage" in res.output, res.output
+    assert res.exit_code == 1 and "error: --eod-threshold 10.0 must be a voltage" in res.output, res.output
 
 
 def test_simulate_refuses_unknown_keyword_and_bad_solver():
