@@ -117,3 +117,31 @@ def test_an_axis_with_no_reference_band_is_questioned():
     assert any("holds none of the reference bands" in n and "not a wavelength in nm" in n for n in r.notes)
     x2, y2, _ = spectrum()
     assert not any("reference bands" in n for n in analyse_raman(RamanSpectrum(shift_cm1=x2, intensity=y2)).notes)
+
+
+def test_a_noise_free_spectrum_gives_its_one_band_and_no_baseline_lobes():
+    # one Gaussian band at 1156 cm-1 on a sloped baseline, no noise (a simulated spectrum): the noise threshold had
+    # nothing to scale with and 9 peaks came out, one at -1.4 cm-1 (outside the data) with a +-1000 cm-1 interval
+    from metalair.analysis.raman import analyse_raman
+    from metalair.tables.spectra import RamanSpectrum
+
+    x = np.arange(100.0, 1800.0, 1.0)
+    y = 105.0 + 0.05 * (x - 100.0) + 1000.0 * np.exp(-0.5 * ((x - 1156.0) / 5.0) ** 2)
+    res = analyse_raman(RamanSpectrum(shift_cm1=x, intensity=y, name="clean"))
+    assert [round(p.center, 1) for p in res.peaks] == [1156.0]
+    assert res.assignments[0].label.startswith("NaO2")
+    # a second band at 2 % of the first is kept
+    y2 = y + 20.0 * np.exp(-0.5 * ((x - 1350.0) / 20.0) ** 2)
+    res2 = analyse_raman(RamanSpectrum(shift_cm1=x, intensity=y2, name="two"))
+    assert [p.center for p in res2.peaks] == pytest.approx([1156.0, 1350.0], abs=2.0)
+    with pytest.raises(ParameterError, match="min_relative"):
+        analyse_raman(RamanSpectrum(shift_cm1=x, intensity=y, name="clean"), min_relative=1.5)
+
+
+def test_a_fitted_peak_centre_stays_inside_the_data():
+    from metalair.analysis.peaks import fit_peaks
+
+    x = np.linspace(0.0, 100.0, 201)
+    y = 3.0 * np.exp(-0.5 * ((x - 2.0) / 30.0) ** 2)  # a broad bump whose window reaches far below x = 0
+    (peak,) = fit_peaks(x, y, [2.0])
+    assert 0.0 <= peak.center <= 100.0

@@ -52,6 +52,7 @@ __all__ = [
     "gaussian",
     "pseudo_voigt",
     "find_peaks",
+    "noise_level",
     "fit_peaks",
     "FittedPeak",
     "PEAK_SHAPES",
@@ -160,7 +161,8 @@ def als_baseline(y: np.ndarray, *, lam: float = 1e5, p: float = 0.01, n_iter: in
     return np.asarray(z, dtype=float)
 
 
-def _noise(y: np.ndarray) -> float:
+def noise_level(y: np.ndarray) -> float:
+    """Standard deviation of the noise of ``y``, from the median absolute deviation of its differences."""
     d = np.diff(y)
     mad = float(np.median(np.abs(d - np.median(d)))) if d.size else 0.0
     return 1.4826 * mad / math.sqrt(2.0) if mad > 0 else float(np.std(d)) / math.sqrt(2.0) + 1e-300
@@ -191,7 +193,7 @@ def find_peaks(x: np.ndarray, y: np.ndarray, *, min_prominence: float = 5.0, pro
     xv, yv = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xv.shape != yv.shape or xv.ndim != 1:
         raise ParameterError("x and y must be one-dimensional arrays of the same length")
-    thr = float(prominence) if prominence is not None else float(min_prominence) * _noise(yv)
+    thr = float(prominence) if prominence is not None else float(min_prominence) * noise_level(yv)
     kw: dict[str, Any] = {"prominence": thr, "height": thr}
     if min_distance is not None and xv.size > 1:
         step = float(np.median(np.diff(xv)))
@@ -349,8 +351,8 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         for k, j in enumerate(g):
             h0 = max(float(yv[idx[j]]), 1e-12 * amp)
             x0 += [cs[j], h0, min(max(widths[j], 1.01 * step * 0.5), 0.99 * wmax)]
-            lo += [cs[j] - half, 0.0, 0.5 * step]
-            hi += [cs[j] + half, 10.0 * amp, wmax]
+            lo += [max(cs[j] - half, float(xs[0])), 0.0, 0.5 * step]  # a centre stays inside the data it is fitted to
+            hi += [min(cs[j] + half, float(xs[-1])), 10.0 * amp, wmax]
             names += [f"center{k}", f"height{k}", f"fwhm{k}"]
             if shape == "pseudo-voigt":
                 x0.append(0.5)

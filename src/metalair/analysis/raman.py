@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair.analysis.peaks import FittedPeak, baseline_corrected, find_peaks, fit_peaks
+from metalair.analysis.peaks import FittedPeak, baseline_corrected, find_peaks, fit_peaks, noise_level
 from metalair.errors import ParameterError
 from metalair.tables.spectra import RamanSpectrum
 
@@ -186,8 +186,8 @@ class RamanAnalysis:
 
 
 def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | None = None, lam: float = 1e5,
-                  p: float = 0.01, min_prominence: float = 8.0, shape: str = "pseudo-voigt",
-                  max_peaks: int = 30) -> RamanAnalysis:
+                  p: float = 0.01, min_prominence: float = 8.0, min_relative: float = 0.005,
+                  shape: str = "pseudo-voigt", max_peaks: int = 30) -> RamanAnalysis:
     """Baseline, find, fit and assign the peaks of a Raman spectrum.
 
     Parameters
@@ -200,6 +200,10 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
         ALS baseline stiffness and asymmetry.
     min_prominence : float
         Peak threshold in units of the noise.
+    min_relative : float
+        A peak must also rise this fraction of the tallest one above its surroundings. A spectrum
+        without noise (simulated, or smoothed by the instrument) gives the noise threshold nothing to
+        scale with, and the baseline leaves lobes of about 0.3 % of a strong band beside it.
     shape : str
         ``"pseudo-voigt"``, ``"lorentzian"`` or ``"gaussian"``.
     max_peaks : int
@@ -226,7 +230,9 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     x, y, corr = baseline_corrected(spectrum.shift_cm1, spectrum.intensity, x_range, spectrum.name, "x_range",
                                     lam=lam, p=p)
     base = y - corr
-    idx = find_peaks(x, corr, min_prominence=min_prominence)
+    if not 0.0 <= min_relative < 1.0:
+        raise ParameterError(f"min_relative = {min_relative!r} must be a fraction in [0, 1), e.g. 0.005")
+    idx = find_peaks(x, corr, prominence=max(min_prominence * noise_level(corr), min_relative * float(np.max(corr))))
     notes: list[str] = []
     xr = (float(np.min(spectrum.shift_cm1)), float(np.max(spectrum.shift_cm1)))
     if not any(xr[0] - b.tolerance_cm1 <= b.position_cm1 <= xr[1] + b.tolerance_cm1 for b in RAMAN_BANDS):
