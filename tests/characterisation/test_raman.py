@@ -139,9 +139,13 @@ def test_a_noise_free_spectrum_gives_its_one_band_and_no_baseline_lobes():
 
 
 def test_a_fitted_peak_centre_stays_inside_the_data():
-    from metalair.analysis.peaks import fit_peaks
+    from metalair.analysis.peaks import baseline_corrected
 
-    x = np.linspace(0.0, 100.0, 201)
-    y = 3.0 * np.exp(-0.5 * ((x - 2.0) / 30.0) ** 2)  # a broad bump whose window reaches far below x = 0
-    (peak,) = fit_peaks(x, y, [2.0])
-    assert 0.0 <= peak.center <= 100.0
+    # the flat remainder of a noise-free spectrum after its baseline: a "peak" started at 188 cm-1 wandered to
+    # -74 cm-1 (the data begin at 100), one at 610 cm-1 to -34 cm-1
+    x = np.arange(100.0, 1800.0, 1.0)
+    y = 105.0 + 0.05 * (x - 100.0) + 1000.0 * np.exp(-0.5 * ((x - 1156.0) / 5.0) ** 2)
+    xx, _y, corr = baseline_corrected(x, y, None, "clean", "x_range", lam=1e5, p=0.01)
+    for start in (188.0, 610.0):
+        (peak,) = fit_peaks(xx, corr, [start])
+        assert 100.0 <= peak.center <= 1799.0, (start, peak.center)
