@@ -205,3 +205,27 @@ def test_a_two_theta_axis_in_radians_is_questioned():
     rad = analyse_diffractogram(Diffractogram(two_theta_deg=np.radians(x), intensity=y))
     assert not any("radians" in n for n in deg.notes)
     assert any(n.startswith("2θ runs only to 1.396°: if the axis is in radians") for n in rad.notes)
+
+
+def test_a_d_spacing_axis_read_as_two_theta_is_questioned_and_a_synchrotron_pattern_is_not():
+    # d from 8.8 to 1.2 Å read as 2θ: 6 peaks, "0 of 0 lines matched", no hint why
+    d = np.linspace(1.2, 8.8, 400)
+    y = 50 + pseudo_voigt(d, 3.17, 1000.0, 0.05, 0.5) + pseudo_voigt(d, 2.75, 600.0, 0.05, 0.5)
+    questioned = analyse_diffractogram(Diffractogram(two_theta_deg=d, intensity=y))
+    assert any(n.startswith("2θ runs only to 8.8°, that is down to d = 10 Å at this wavelength") and "d in Å" in n
+               for n in questioned.notes), questioned.notes
+    # at 0.2 Å (a synchrotron) 2θ up to 8.8° reaches d = 1.3 Å: a real pattern, no note
+    synchrotron = analyse_diffractogram(Diffractogram(two_theta_deg=d, intensity=y, wavelength_m=0.2e-10))
+    assert not any("2θ runs only" in n for n in synchrotron.notes)
+
+
+def test_an_all_negative_pattern_and_a_tolerance_that_matches_everything_are_refused():
+    x = np.linspace(10.0, 80.0, 3500)
+    with pytest.raises(DataFormatError, match="every intensity is zero or negative"):
+        analyse_diffractogram(Diffractogram(two_theta_deg=x, intensity=-50.0 + 0 * x))
+    pattern = simulate_diffractogram({"NaO2": 1.0}, seed=1)
+    analysis = analyse_diffractogram(pattern)
+    with pytest.raises(ParameterError, match=r"tolerance_deg = 50 must be an angle in \(0, 2\] degrees"):
+        match_phases(analysis, tolerance_deg=50)
+    names, _ = identify_phases(analysis, tolerance_deg=2.0)  # the widest allowed still runs
+    assert "NaO2" in names

@@ -115,6 +115,13 @@ class DiffractionAnalysis:
         return out
 
 
+
+#: Widest line-matching tolerance [degrees 2θ] :func:`match_phases` accepts.
+MAX_TOLERANCE_DEG = 2.0
+#: A pattern whose highest angle stops at a d-spacing above this [Å] misses most lines of the reference
+#: phases (below it) and gets a note: its axis is probably d or q rather than 2θ.
+MIN_D_REACHED_A = 4.0
+
 def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[float, float] | None = None,
                           lam: float = 1e7, p: float = 0.005, min_prominence: float = 8.0,
                           max_peaks: int = 60) -> DiffractionAnalysis:
@@ -129,15 +136,24 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
     """
     if not isinstance(pattern, Diffractogram):
         raise ParameterError(f"pattern must be a Diffractogram (metalair.io.diffraction), got {type(pattern).__name__}")
+    if not np.any(np.asarray(pattern.intensity) > 0):
+        raise DataFormatError(f"{pattern.name}: every intensity is zero or negative; a diffractogram counts "
+                              "photons (is the intensity column the right one, or its sign flipped?)")
     x, y, corr = baseline_corrected(pattern.two_theta_deg, pattern.intensity, two_theta_range, pattern.name,
                                     "two_theta_range", lam=lam, p=p)
     bg = y - corr
     step = float(np.median(np.diff(x)))
     idx = find_peaks(x, corr, min_prominence=min_prominence, min_distance=2 * step)
     notes: list[str] = []
-    if float(np.max(pattern.two_theta_deg)) <= 2 * math.pi:
-        notes.append(f"2θ runs only to {float(np.max(pattern.two_theta_deg)):.4g}°: if the axis is in radians, "
+    top = float(np.max(pattern.two_theta_deg))
+    d_min = float(d_spacing(np.array([top]), pattern.wavelength_m)[0]) if 0 < top < 180 else math.nan
+    if top <= 2 * math.pi:
+        notes.append(f"2θ runs only to {top:.4g}°: if the axis is in radians, "
                      "convert it to degrees (a powder pattern for phase identification spans tens of degrees)")
+    elif d_min > MIN_D_REACHED_A:
+        notes.append(f"2θ runs only to {top:.4g}°, that is down to d = {d_min:.3g} Å at this wavelength, where most "
+                     f"of the phases' lines (d below {MIN_D_REACHED_A:g} Å) are not reached: is the axis 2θ in "
+                     "degrees, or d in Å (or q in 1/Å), to be converted?")
     if idx.size > max_peaks:
         keep = np.argsort(corr[idx])[::-1][:max_peaks]
         idx = np.sort(idx[keep])
@@ -204,8 +220,11 @@ def match_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStru
     """
     if not isinstance(analysis, DiffractionAnalysis):
         raise ParameterError("analysis must come from analyse_diffractogram()")
-    if not (isinstance(tolerance_deg, (int, float)) and math.isfinite(tolerance_deg) and tolerance_deg > 0):
-        raise ParameterError(f"tolerance_deg = {tolerance_deg!r} must be a positive angle in degrees 2θ (e.g. 0.2)")
+    if not (isinstance(tolerance_deg, (int, float)) and math.isfinite(tolerance_deg)
+            and 0 < tolerance_deg <= MAX_TOLERANCE_DEG):
+        raise ParameterError(f"tolerance_deg = {tolerance_deg!r} must be an angle in (0, {MAX_TOLERANCE_DEG:g}] "
+                             "degrees 2θ (e.g. 0.2): lines of different phases lie a degree or two apart, so a "
+                             "wider tolerance matches every phase")
     if not (isinstance(min_score, (int, float)) and 0 < min_score <= 1):
         raise ParameterError(f"min_score = {min_score!r} must lie in (0, 1] (the share of lines matched)")
     if not (isinstance(min_line_intensity, (int, float)) and 0 <= min_line_intensity <= 100):

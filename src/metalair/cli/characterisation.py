@@ -143,8 +143,11 @@ def xrd(
 
     if wavelength is not None and not (math.isfinite(wavelength) and 0.1 < wavelength < 100):
         _fail(f"--wavelength-a {wavelength:g} must be a wavelength in Å (e.g. 1.5406)")
-    if not (math.isfinite(tolerance) and tolerance > 0):
-        _fail(f"--tolerance-deg {tolerance:g} must be a positive angle in degrees 2theta (e.g. 0.2)")
+    from metalair.analysis.diffraction import MAX_TOLERANCE_DEG
+
+    if not (math.isfinite(tolerance) and 0 < tolerance <= MAX_TOLERANCE_DEG):
+        _fail(f"--tolerance-deg {tolerance:g} must be an angle in (0, {MAX_TOLERANCE_DEG:g}] degrees 2theta (e.g. "
+              "0.2): lines of different phases lie a degree or two apart, so a wider tolerance matches every phase")
     names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
     w = None if wavelength is None else float(from_user(wavelength, "Å", "length"))
     _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot),
