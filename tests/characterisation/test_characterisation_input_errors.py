@@ -92,7 +92,7 @@ def test_unnamed_columns_say_how_to_name_them(tmp_path):
 
 def test_xrd_tolerance_is_echoed():
     a = analyse_diffractogram(simulate_diffractogram({"Na2O2": 1.0}, seed=1))
-    with pytest.raises(ParameterError, match=r"tolerance_deg = -1 must be a positive angle in degrees 2θ"):
+    with pytest.raises(ParameterError, match=r"tolerance_deg = -1 must be an angle in \(0, 2\] degrees 2θ"):
         match_phases(a, tolerance_deg=-1)
     with pytest.raises(ParameterError, match=r"min_score = 1\.5 must lie in \(0, 1\]"):
         match_phases(a, min_score=1.5)
@@ -104,7 +104,7 @@ def test_xrd_cli_checks_the_tolerance_up_front(tmp_path, value):
     p.write_text("10 1\n20 2\n")
     res = runner.invoke(app, ["xrd", str(p), "--tolerance-deg", value, "--out", str(tmp_path / "o")])
     assert res.exit_code == 1
-    assert f"error: --tolerance-deg {value} must be a positive angle in degrees 2theta (e.g. 0.2)" in res.output
+    assert f"error: --tolerance-deg {value} must be an angle in (0, 2] degrees 2theta (e.g. 0.2)" in res.output
 
 
 # --------------------------------------------------------------------------- magnetometry
