@@ -305,7 +305,12 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
 
     if (map_x is None) != (map_y is None):
         _fail("give both --map-x and --map-y, or neither")
+    if resume and overwrite:
+        _fail("--resume continues the sweep in --out and --overwrite starts it again: give one of them")
     earlier = read_sweep_manifest(out) if out.is_dir() else None
+    if resume and earlier is None:
+        why = "no such folder" if not out.is_dir() else "no sweep manifest in it"
+        _fail(f"--resume: {out} holds no sweep to continue ({why}); check --out, or run without --resume to start one")
     if not resume and not overwrite and (earlier is not None or any(out.glob("part-*.parquet"))):
         done = len(list(out.glob("part-*.parquet")))
         _fail(f"--out {out} already holds a sweep ({done} of {(earlier or {}).get('n_batches', '?')} batches "

@@ -61,6 +61,8 @@ def eis(
 
     if weighting not in WEIGHTINGS:
         _fail(f"--weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+    if band and not drt:
+        _fail("--band is the credible band of the DRT, which --no-drt turns off: drop one of them")
     if circuit is not None:  # a circuit that cannot be read is refused before anything is read or written
         from metalair.analysis.impedance.circuits import parse_circuit
 

@@ -23,6 +23,8 @@ def catalysts(
     from metalair.catalysts.files import catalyst_to_toml
     from metalair.units import to_user
 
+    if show is not None and parameters:
+        fail("--show prints one catalyst as a file and --parameters the fitted model values: give one of them")
     if show is not None:
         try:
             typer.echo(catalyst_to_toml(get_catalyst(show)), nl=False)
@@ -99,6 +101,8 @@ def validate(
     """Reproduce the published observations (Sun et al., Nat. Commun. 2025) from the built-in parameter sets."""
     from metalair.workflows.validation import format_rows, run_validation
 
+    if ensemble and as_json:
+        fail("--json prints the rows of one run; --ensemble prints bands over samples as a table: drop one of them")
     if catalyst:
         catalyst = [c.strip() for item in catalyst for c in item.split(",") if c.strip()]
 

@@ -327,6 +327,10 @@ _IMPEDANCE_AT = "Discharge at 100 mA/g for 5000 mAh/g"
 
 
 
+#: Capacities [mAh/g] after which ``impedance --along`` takes a spectrum, unless --capacities says otherwise.
+_ALONG_CAPACITIES = "500,2500,5000,7500,10000"
+
+
 def impedance(
     catalyst: str = typer.Option("NLRO", "--catalyst", "-c", help="Built-in catalyst or a catalyst .toml."),
     at: str | None = typer.Option(None, "--at", help="Protocol that brings the cell to the state where the "
@@ -335,9 +339,9 @@ def impedance(
                                     "(e.g. 10mA/g); default: the current of the protocol's last step."),
     along: str | None = typer.Option(None, "--along", help="Instead of --at: spectra during a discharge at this "
                                      "current (e.g. 100mA/g), after each capacity of --capacities."),
-    capacities: str = typer.Option("500,2500,5000,7500,10000", "--capacities",
-                                   help="Capacities for --along, separated by commas: mAh/g, or with the "
-                                   "unit (e.g. 500,2500 or 500mAh/g,2500mAh/g)."),
+    capacities: str | None = typer.Option(None, "--capacities",
+                                          help="Capacities for --along, separated by commas: mAh/g, or with the "
+                                          f"unit (e.g. 500,2500 or 500mAh/g,2500mAh/g; default {_ALONG_CAPACITIES})."),
     f_min: float = typer.Option(1e-3, "--fmin", help="Lowest frequency \\[Hz]."),
     f_max: float = typer.Option(1e6, "--fmax", help="Highest frequency \\[Hz]."),
     points: int = typer.Option(61, "--points", help="Frequencies (log-spaced)."),
@@ -352,6 +356,9 @@ def impedance(
     env = _environment(environment)
     if along is not None and at is not None:
         fail("give --at (one state) or --along (states during a discharge), not both")
+    if capacities is not None and along is None:
+        fail("--capacities sets where --along takes its spectra; give --along CURRENT (e.g. --along 100mA/g) with it")
+    capacities = _ALONG_CAPACITIES if capacities is None else capacities
     try:
         freqs = default_frequencies(f_min, f_max, points)
     except MetalairError as exc:
