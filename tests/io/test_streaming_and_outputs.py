@@ -222,6 +222,10 @@ def test_cycle_refuses_nan_eod_threshold(tmp_path):
 def test_stages_refuses_unreachable_voltage():
     res = runner.invoke(app, ["stages", "--at", "10"])
     assert res.exit_code == 1 and "10 V cannot be reached" in res.output and "4.8 V" in res.output
+    # below where the charge starts: was a row "charge, first reaching 1 V" at 2.23 V
+    res = runner.invoke(app, ["stages", "--at", "1.0,2.8"])
+    assert res.exit_code == 1 and "error: --at 1 V is below 2.23 V, where the charge after the discharge starts" \
+        in " ".join(res.output.split())
 
 
 def test_simulate_with_a_number_for_protocol_is_a_protocol_error():

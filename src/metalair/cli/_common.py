@@ -54,6 +54,7 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("ions_per_formula = ", "--ions-per-formula "),
     ("t_range_K = ", "--t-range "),
     ("eod_threshold_V ", "--eod-threshold "),
+    ("charge_voltages ", "--at "),
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair.errors import SolverError
+from metalair.errors import ParameterError, SolverError
 from metalair.protocols.steps import Charge, Discharge
 from metalair.units import convert
 
@@ -85,6 +85,14 @@ def stage_analysis(catalyst: Any = "NLRO", current: str = "200 mA/g", capacity: 
     rows.append({"stage": "end of discharge", "voltage_V": float(V[i_end]), "capacity_mAh_g": float(Q[i_end]),
                  **{k: float(inv[k][i_end]) for k in keys}})
     ch = np.flatnonzero(step == 2)
+    v_start = float(V[ch[0]])
+    below = [vt for vt in charge_voltages if vt < v_start]
+    if below:  # the charge never passes through them: its first point would be reported "first reaching" them
+        shown = ", ".join(f"{vt:g}" for vt in below)
+        verb, them = ("is", "it") if len(below) == 1 else ("are", "them")
+        raise ParameterError(f"charge_voltages {shown} V {verb} below {v_start:.3g} V, where the charge after the "
+                             f"discharge starts, so it never reaches {them}; give voltages above that, e.g. 2.8, "
+                             "3.8, 4.6")
     for vt in charge_voltages:
         hit = ch[V[ch] >= vt]
         if hit.size:
