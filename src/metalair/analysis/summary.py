@@ -136,6 +136,14 @@ def format_summary(s: dict) -> str:
         lines.append(f"  {'energy efficiency':<34s} undefined: charge and discharge capacities differ")
     else:
         row("energy efficiency", "energy_efficiency_pct", "{:.1f} %")
+    if "charge_capacity_mAh_g" not in s and s.get("steps"):  # no discharge-then-charge: say what each step did
+        for st in s["steps"]:
+            cap = st.get("capacity_mAh_g")
+            mean, end = st.get("mean_voltage_V"), st.get("end_voltage_V")
+            what = (f"{cap:,.1f} mAh/g" if cap is not None else "") + (
+                f", mean {mean:.3f} V" if mean is not None and math.isfinite(mean) else "") + (
+                f", ended at {end:.3f} V" if end is not None and math.isfinite(end) else "")
+            lines.append(f"  {'step ' + str(st['index']) + ' ' + str(st['kind']):<34s} {what} ({st['end_reason']})")
     if s.get("charge_plateaus"):
         pl = ", ".join(f"{p['voltage_V']:.2f} V ({100 * p['capacity_share']:.0f} %)" for p in s["charge_plateaus"])
         lines.append(f"  {'charge plateaus':<34s} {pl}")

@@ -1,4 +1,4 @@
-"""A voltage outside the window of the measurements the model was built on is warned of, once per value."""
+"""What a run tells its user: warnings of extrapolation (once per value) and a summary of every kind of protocol."""
 
 from __future__ import annotations
 
@@ -41,3 +41,13 @@ def test_holds_and_sweeps_are_checked_too_and_the_cli_prints_and_stores_the_warn
     assert "warning: 'Discharge at 500 mA/g for 500 mAh/g or until 0.0015 V': 0.0015 V lies outside" in res.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert any("meant as 1.5 V" in w for w in summary["warnings"])
+
+
+def test_a_run_without_a_discharge_then_charge_prints_what_each_step_did(tmp_path):
+    # printed only "status ok" and no number
+    res = CliRunner().invoke(app, ["simulate", "-p", "Charge at 100 mA/g until 4.8 V; Rest for 10 min", "-o",
+                                   str(tmp_path), "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    lines = [ln.split() for ln in res.output.splitlines() if ln.strip().startswith("step ")]
+    assert [ln[:3] for ln in lines] == [["step", "1", "charge"], ["step", "2", "rest"]]
+    assert "ended at 4.800 V (voltage limit)" in res.output and "(duration)" in res.output
