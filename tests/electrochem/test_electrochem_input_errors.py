@@ -175,3 +175,15 @@ def test_eis_refuses_a_spectrum_no_analysis_can_use_before_writing_anything(tmp_
     for analysis in (lin_kk, drt):
         with pytest.raises(DataFormatError, match="distinct frequencies|every impedance value is zero"):
             analysis(spectrum)
+
+
+def test_cv_refuses_a_constant_current_record_and_sends_an_impedance_file_to_eis(tmp_path):
+    # a galvanostatic record was "analysed" as a CV: cycles 1, 2, 3, no peak, exit 0
+    p = tmp_path / "gcd.csv"
+    rows = [(60 * k, 3.0 - 0.01 * (k % 50) if (k // 50) % 2 == 0 else 2.5 + 0.01 * (k % 50), -0.1 if (k // 50) % 2 == 0
+             else 0.1) for k in range(300)]
+    p.write_text("Time (s),Ecell/V,I/mA\n" + "\n".join(f"{t},{e},{i}" for t, e, i in rows) + "\n")
+    res = runner.invoke(app, ["cv", str(p), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "gcd.csv: the current takes only 2 values over 300 points, as in constant-current cycling" in \
+        " ".join(res.output.split()) and "'metalair analyze'" in res.output

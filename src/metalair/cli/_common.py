@@ -55,6 +55,7 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("t_range_K = ", "--t-range "),
     ("eod_threshold_V ", "--eod-threshold "),
     ("charge_voltages ", "--at "),
+    ("read it with metalair.io.impedance.read_impedance", "analyse it with 'metalair eis'"),
 )
 
 

@@ -200,7 +200,25 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> 
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
     if first.startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
-        return _read_mpt_cv(path, lines)
-    if first == "EXPLAIN":
-        return _read_gamry_cv(path, lines)
-    return _read_csv_cv(path, lines, anodic_sign)
+        cv = _read_mpt_cv(path, lines)
+    elif first == "EXPLAIN":
+        cv = _read_gamry_cv(path, lines)
+    else:
+        cv = _read_csv_cv(path, lines, anodic_sign)
+    _refuse_constant_current(path, cv)
+    return cv
+
+
+#: A record whose current takes at most this many distinct values over many more points is a constant-current
+#: (galvanostatic) record: a voltammogram's current changes with every potential step.
+_GALVANOSTATIC_LEVELS = 10
+
+
+def _refuse_constant_current(path: Path, cv: Voltammogram) -> None:
+    i = np.asarray(cv.current, dtype=float)
+    levels = np.unique(i[np.isfinite(i)]).size
+    if i.size >= 5 * _GALVANOSTATIC_LEVELS and levels <= _GALVANOSTATIC_LEVELS:
+        raise DataFormatError(
+            f"{path.name}: the current takes only {levels} values over {i.size} points, as in constant-current "
+            "cycling, not a voltammogram (whose current changes as the potential is swept); analyse a cycler "
+            "record with 'metalair analyze' (in Python: metalair.io.read)")
