@@ -322,9 +322,9 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     """
     match = _QUANTITY.match(str(text))
     if not match:
-        raise ParameterError(
-            f"could not read {text!r} as a quantity; write a number and a unit, e.g. '100 mA/g'"
-        )
+        example = {"potential": "1.5 V", None: "100 mA/g"}.get(
+            dimension, next((f"1 {u}" for u, (d, _f) in UNITS.items() if d == dimension), "100 mA/g"))
+        raise ParameterError(f"could not read {text!r} as a quantity; write a number and a unit, e.g. '{example}'")
     value = float(match.group(1))
     unit = (match.group(2) or "").strip()
     if not unit:  # a bare number in a string is as ambiguous as a bare number

@@ -418,3 +418,25 @@ def test_a_decimal_comma_is_named_as_such():
 
     with pytest.raises(ProtocolError, match=r"'1,5' uses a comma as the decimal separator; write '1.5'"):
         ma.parse_protocol("Discharge at 100 mA/g until 1,5 V")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # was "got '100' without a unit (unknown unit 'mA/cm')"
+    ("Discharge at 100 mA/cm2 until 1.5 V", "unknown unit 'mA/cm': a current per electrode area; metalair takes "
+                                            "currents per gram of catalyst"),
+    # was "got '0.1 C', which is a temperature" and nothing more
+    ("Discharge at 0.1 C until 1.5 V", "which is a temperature; a C-rate is not taken: give the current per gram"),
+])
+def test_an_areal_current_or_a_c_rate_is_named_for_what_it_is(text, message):
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(text)
+    assert message in str(info.value)
+
+
+def test_an_unreadable_quantity_gets_an_example_of_its_own_kind():
+    from metalair.errors import ParameterError
+    from metalair.units import parse_quantity
+
+    for dimension, example in (("potential", "'1.5 V'"), ("specific capacity", "'1 mAh/g'"), (None, "'100 mA/g'")):
+        with pytest.raises(ParameterError, match=f"e.g. {example}"):
+            parse_quantity("abc", dimension)

@@ -62,7 +62,8 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
 #: How the cycling messages of the library name the voltage options of ``cycle`` and ``screen --cycle``.
 CYCLE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("v_min = ", "--v-min "), ("v_max = ", "--v-max "), ("Discharge: field 'until' = ", "--v-min "),
-    ("Charge: field 'until' = ", "--v-max "))
+    ("Charge: field 'until' = ", "--v-max "), ("Discharge: field 'until': ", "--v-min: "),
+    ("Charge: field 'until': ", "--v-max: "))
 
 
 def need_unit(option: str, text: str, unit: str) -> None:

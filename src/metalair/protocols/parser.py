@@ -298,6 +298,9 @@ class _Cursor:
                 self.take()
                 return "potential", SIValue(value)
             after = f" (unknown unit '{nxt.raw}')" if nxt is not None and unknown else ""
+            if nxt is not None and unknown and "/cm" in nxt.raw.lower() and "specific current" in dims:
+                after = (f" (unknown unit '{nxt.raw}': a current per electrode area; metalair takes currents per "
+                         "gram of catalyst, the areal current divided by the catalyst loading)")
             shown = [d for d in dims if d in _PREFERRED_UNIT and (d != "potential" or len(dims) == 1)]
             how = " or ".join(f"'{tok.text} {_PREFERRED_UNIT[d]}'" for d in shown)
             raise _StepSyntax(
@@ -306,7 +309,9 @@ class _Cursor:
             )
         dim = UNITS[tok.unit][0]
         if dim not in dims:
-            raise _StepSyntax(f"expected {expected} after '{self.last}', got '{tok.raw}', which is a {dim}")
+            rate = ("; a C-rate is not taken: give the current per gram of catalyst, e.g. '100 mA/g'"
+                    if tok.unit == "C" and "specific current" in dims else "")
+            raise _StepSyntax(f"expected {expected} after '{self.last}', got '{tok.raw}', which is a {dim}{rate}")
         try:
             value = parse_quantity(f"{tok.text} {tok.unit}", dim)
         except ParameterError as exc:
