@@ -265,3 +265,14 @@ def test_from_dft_checks_the_folder_of_out_before_any_work(tmp_path, where):
                               "--no-figure"])
     assert res.exit_code == 1, res.output
     assert f"--out {out}: its folder" in " ".join(res.output.split()) and "Traceback" not in res.output
+
+
+def test_from_dft_names_a_missing_input_file_before_anything_else(tmp_path):
+    # without --template the message was "product NaO2: no --icohp file and no template value", the file unnamed
+    out = tmp_path / "x.toml"
+    for args, shown in ((["--vasprun", "nonexist.xml"], "--vasprun nonexist.xml: no such file"),
+                        (["--icohp", "NaO2=gone.lobster", "--template", "NLRO"],
+                         "--icohp NaO2=gone.lobster: no such file (gone.lobster)")):
+        res = runner.invoke(app, ["catalyst", "from-dft", *args, "--out", str(out), "--no-figure"])
+        assert res.exit_code == 1 and shown in res.output, res.output
+    assert not out.exists()

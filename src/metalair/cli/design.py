@@ -84,6 +84,12 @@ def from_dft(
 
     if out.suffix.lower() != ".toml":
         _fail(f"--out {str(out)!r} must end in .toml")
+    given = [("--vasprun", v) for v in vasprun or []] + [("--icohp", v) for v in icohp or []]
+    given += [("--steps", str(steps))] if steps is not None else []
+    for option, item in given:  # every file named is checked before any is read, and before the template logic
+        path = Path(item.split("=", 1)[1] if "=" in item and not Path(item).exists() else item)
+        if not path.is_file():
+            _fail(f"{option} {item}: {'is a folder, not a file' if path.is_dir() else 'no such file'} ({path})")
     from metalair.workflows.outputs import OutputFolderError, check_out_dir
 
     try:
