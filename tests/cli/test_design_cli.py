@@ -90,7 +90,7 @@ def test_from_dft_user_errors_exit_1(tmp_path):
     assert res.exit_code == 1 and "--icohp" in res.output  # no ICOHP and no template
     res = runner.invoke(app, ["catalyst", "from-dft", "--vasprun", str(tmp_path / "none.xml"), "--template", "RuO2",
                               "--out", str(tmp_path / "x.toml")])
-    assert res.exit_code == 1 and "does not exist" in res.output
+    assert res.exit_code == 1 and "none.xml: no such file" in res.output
 
 
 def test_screen_grid_serial_writes_table_csv_and_map(tmp_path):

@@ -89,7 +89,8 @@ def from_dft(
     for option, item in given:  # every file named is checked before any is read, and before the template logic
         path = Path(item.split("=", 1)[1] if "=" in item and not Path(item).exists() else item)
         if not path.is_file():
-            _fail(f"{option} {item}: {'is a folder, not a file' if path.is_dir() else 'no such file'} ({path})")
+            what = "is a folder, not a file" if path.is_dir() else "no such file"
+            _fail(f"{option} {item}: {what}" + (f" ({path})" if str(path) != item else ""))
     from metalair.workflows.outputs import OutputFolderError, check_out_dir
 
     try:
