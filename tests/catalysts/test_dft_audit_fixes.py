@@ -276,3 +276,14 @@ def test_from_dft_names_a_missing_input_file_before_anything_else(tmp_path):
         res = runner.invoke(app, ["catalyst", "from-dft", *args, "--out", str(out), "--no-figure"])
         assert res.exit_code == 1 and shown in res.output, res.output
     assert not out.exists()
+
+
+def test_from_dft_warns_when_the_molar_mass_given_contradicts_the_formula(tmp_path):
+    steps = _write(tmp_path, "steps.csv", "step,delta_G_eV,electrons\nA,-2.0,1\nC,-2.0,1\n")
+    base = ["catalyst", "from-dft", "--steps", str(steps), "--template", "NLRO", "--formula", "NaO2", "--no-figure"]
+    res = runner.invoke(app, [*base, "--molar-mass", "100", "--out", str(tmp_path / "a.toml")])
+    assert res.exit_code == 0, res.output
+    assert "the molar mass given, 100 g/mol, differs from the 54.988 g/mol of the formula NaO2" in res.output
+    assert load_catalyst(tmp_path / "a.toml").molar_mass == pytest.approx(0.1)  # the given value stands
+    res = runner.invoke(app, [*base, "--molar-mass", "54.99", "--out", str(tmp_path / "b.toml")])
+    assert res.exit_code == 0 and "differs from" not in res.output

@@ -259,6 +259,16 @@ def catalyst_from_dft(
             raise ParameterError(f"cannot compute the molar mass of {formula!r} ({exc}); give --molar-mass") from None
     elif molar_mass is not None:
         sources["molar_mass"] = "given by the user"
+        if formula is not None:  # a plain formula gives its own molar mass: say when the two disagree
+            from metalair.chemistry.species import molar_mass_from_formula
+
+            try:
+                implied = molar_mass_from_formula(formula)
+            except ParameterError:  # not a plain formula (e.g. Na[Li1/3Ru2/3]O2): the given value stands
+                implied = None
+            if implied is not None and abs(molar_mass - implied) > 0.01 * implied:
+                warnings.append(f"the molar mass given, {molar_mass * 1e3:.5g} g/mol, differs from the "
+                                f"{implied * 1e3:.5g} g/mol of the formula {formula}; the given value is used")
     if molar_mass is None:
         if base is None:
             raise ParameterError("no molar mass: give --formula (plain formula), --molar-mass or a --template")
