@@ -287,3 +287,25 @@ def test_from_dft_warns_when_the_molar_mass_given_contradicts_the_formula(tmp_pa
     assert load_catalyst(tmp_path / "a.toml").molar_mass == pytest.approx(0.1)  # the given value stands
     res = runner.invoke(app, [*base, "--molar-mass", "54.99", "--out", str(tmp_path / "b.toml")])
     assert res.exit_code == 0 and "differs from" not in res.output
+
+
+def test_a_built_in_catalyst_cannot_be_changed_in_place():
+    # c.descriptors['NaO2'] = ... changed the built-in NLRO for every later run of the session (mean charge voltage
+    # 2.739 -> 2.926 V) without an error
+    import copy
+    import dataclasses
+    import pickle
+
+    import metalair as ma
+
+    c = ma.get_catalyst("NLRO")
+    with pytest.raises(TypeError, match="read-only.*dataclasses.replace"):
+        c.descriptors["NaO2"] = dataclasses.replace(c.descriptors["NaO2"], d_band_centre=-1.0)
+    with pytest.raises(TypeError, match="read-only"):
+        c.sources.update(x="y")
+    assert ma.get_catalyst("NLRO").descriptors["NaO2"].d_band_centre == -1.97
+    changed = dataclasses.replace(c, descriptors={**c.descriptors, "NaO2": dataclasses.replace(
+        c.descriptors["NaO2"], d_band_centre=-1.8)})
+    assert changed.descriptors["NaO2"].d_band_centre == -1.8 and c.descriptors["NaO2"].d_band_centre == -1.97
+    assert pickle.loads(pickle.dumps(c)).descriptors == c.descriptors  # worker processes still get it
+    assert copy.deepcopy(c).descriptors == c.descriptors

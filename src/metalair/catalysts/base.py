@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from metalair._validation import between, pos, validate_fields
 from metalair.errors import ParameterError
@@ -109,6 +110,32 @@ def _check_name(name: object) -> None:
                              "one line")
 
 
+class ReadOnlyDict(dict):
+    """A dict that refuses changes: a catalyst's descriptors and sources, shared by every run that uses it.
+
+    Changing a built-in catalyst's dict in place would change every later run of the session;
+    :func:`dataclasses.replace` with a new dict gives a new catalyst instead. Pickles (for
+    worker processes) as a plain copy of its items.
+    """
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a catalyst's descriptors and sources are read-only (they are shared by every run that "
+                        "uses the catalyst); make a changed copy: dataclasses.replace(catalyst, descriptors="
+                        "{**catalyst.descriptors, 'NaO2': dataclasses.replace(catalyst.descriptors['NaO2'], "
+                        "d_band_centre=-1.8)})")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return ReadOnlyDict, (dict(self),)
+
+    def __copy__(self) -> ReadOnlyDict:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> ReadOnlyDict:
+        return self
+
+
 @dataclass(frozen=True)
 class Catalyst:
     """A catalyst: descriptors per product, optional host couples, provenance.
@@ -186,6 +213,8 @@ class Catalyst:
                 f"{len(self.host_couples)} couple(s); stages must be in [0, {len(self.host_couples)}]"
             )
         object.__setattr__(self, "host_couples", tuple(self.host_couples))
+        object.__setattr__(self, "descriptors", ReadOnlyDict(self.descriptors))
+        object.__setattr__(self, "sources", ReadOnlyDict(self.sources))
 
     @property
     def is_insertion_host(self) -> bool:
