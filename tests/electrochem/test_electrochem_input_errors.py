@@ -187,3 +187,16 @@ def test_cv_refuses_a_constant_current_record_and_sends_an_impedance_file_to_eis
     assert res.exit_code == 1
     assert "gcd.csv: the current takes only 2 values over 300 points, as in constant-current cycling" in \
         " ".join(res.output.split()) and "'metalair analyze'" in res.output
+
+
+@pytest.mark.parametrize(("circuit", "message"), [
+    # fitted an ideal capacitor labelled 'pe1', and a semi-infinite Warburg labelled 'O1', without a word
+    ("R0-p(R1,Cpe1)", "'Cpe1' reads as 'C' labelled 'pe1'; element types are case-sensitive: write 'CPE1' for a CPE"),
+    ("R0-WO1", "'WO1' reads as 'W' labelled 'O1'; element types are case-sensitive: write 'Wo1' for a Wo"),
+])
+def test_an_element_type_in_the_wrong_case_is_refused(circuit, message):
+    from metalair.analysis.impedance.circuits import parse_circuit
+
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_circuit(circuit)
+    assert [e.label for e in parse_circuit("R0-p(Rct,Cdl)-W_so").elements] == ["R0", "Rct", "Cdl", "W_so"]

@@ -158,6 +158,14 @@ class _Parser:
         text, pos, typ, label = self.take()
         if typ is None:
             raise ParameterError(f"circuit {self.text!r}: expected an element or p( at position {pos}, got {text!r}")
+        written = typ + (label or "")
+        longer = next((t for t in ("CPE", "Ws", "Wo") if len(t) > len(typ) and t.startswith(typ)
+                       and written.upper().startswith(t.upper()) and not written.startswith(t)), None)
+        if longer is not None:  # 'Cpe1' would be a capacitor labelled 'pe1', 'WO1' a Warburg labelled 'O1'
+            raise ParameterError(
+                f"circuit {self.text!r}: {written!r} reads as {typ!r} labelled {label!r}; element types are "
+                f"case-sensitive: write {longer + written[len(longer):]!r} for a {longer}, or "
+                f"{typ + '_' + label!r} for a {typ} with that label")
         return _Node("element", element=Element(typ, label or ""))
 
 
