@@ -440,3 +440,17 @@ def test_an_unreadable_quantity_gets_an_example_of_its_own_kind():
     for dimension, example in (("potential", "'1.5 V'"), ("specific capacity", "'1 mAh/g'"), (None, "'100 mA/g'")):
         with pytest.raises(ParameterError, match=f"e.g. {example}"):
             parse_quantity("abc", dimension)
+
+
+@pytest.mark.parametrize("label", ["Repeat 3 times", "repeat", "3 times", "x3", "3x", "5 cycles"])
+def test_a_repeat_instruction_written_as_a_label_is_refused(label):
+    # 'Repeat 3 times: Discharge ...' gave one Discharge labelled 'Repeat 3 times': it ran once
+    with pytest.raises(ProtocolError, match=r"reads as a label, not a repeat count.*\(Discharge at 100 mA/g until "
+                                            r"1\.5 V\) x N"):
+        parse_protocol(f"{label}: Discharge at 100 mA/g until 1.5 V")
+
+
+@pytest.mark.parametrize("label", ["formation", "Cycle 3", "cycle A", "step 2x"])
+def test_ordinary_labels_stay_labels(label):
+    (step,) = parse_protocol(f"{label}: Discharge at 100 mA/g until 1.5 V").steps
+    assert step.label == label

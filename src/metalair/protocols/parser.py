@@ -492,12 +492,20 @@ _VERBS: dict[str, Callable[[_Cursor], _Build]] = {
 _VERB_NAMES = ["Discharge", "Charge", "Rest", "OCV", "Hold", "Sweep", "CV"]
 
 
+#: A step label that is a repeat instruction ("Repeat 3 times", "3 times", "3x", "x3", "5 cycles"; "Cycle 3" is a
+#: label naming the cycle, and stays one).
+_REPEAT_LABEL = re.compile(r"^(?:repeat\b.*|\d+\s*(?:x|×|times|cycles?)|(?:x|×)\s*\d+)$", re.IGNORECASE)
+
+
 def _parse_step(text: str, where: str) -> Step:
     label = ""
     body = text
     if ":" in text:
         label, body = (part.strip() for part in text.split(":", 1))
         label = " ".join(label.split())
+        if _REPEAT_LABEL.search(label):  # 'Repeat 3 times: Discharge ...' ran the step once, labelled
+            raise _syntax_error(where, text, f"'{label}:' reads as a label, not a repeat count, so the step would "
+                                             f"run once; to repeat steps, put them in parentheses: '({body}) x N'")
     body = re.sub(r"\s*\.\s*$", "", body)
     thousands = re.search(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])", body)
     if thousands:
