@@ -53,3 +53,15 @@ def test_table_and_files(tmp_path):
     assert C.catalyst_files(["NLRO"]) == [{"catalyst": "NLRO"}]
     with pytest.raises(ParameterError, match="does not exist"):
         C.catalyst_files([str(tmp_path / "x.toml")])
+
+
+def test_grid_refuses_a_string_or_a_number_for_an_axis_and_takes_arrays():
+    # {'protocol.current': '50,200'} became the candidates '5', '0', ',', '2', '0', '0' (a string is a sequence)
+    import numpy as np
+
+    for values in ("50,200", 50):
+        with pytest.raises(ParameterError, match=r"grid axis 'protocol.current': give its values as a list, e\.g\. "
+                                                 r"\{'protocol.current': \[50, 200\]\}"):
+            C.grid({"protocol.current": values})
+    assert [c["x"] for c in C.grid({"x": np.linspace(0.0, 1.0, 3)})] == [0.0, 0.5, 1.0]
+    assert len(C.grid({"x": range(3), "y": (1, 2)})) == 6

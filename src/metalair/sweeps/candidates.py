@@ -109,6 +109,12 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
     if not axes:
         raise ParameterError("a grid needs at least one axis")
     for name, values in axes.items():
+        listed = hasattr(values, "__len__") and hasattr(values, "__iter__")  # a list, tuple, range or numpy array
+        if isinstance(values, (str, bytes, Mapping)) or not listed:
+            # a string is a sequence of its characters: '50,200' gave the candidates '5', '0', ',', '2', ...
+            raise ParameterError(
+                f"grid axis {name!r}: give its values as a list, e.g. {{{name!r}: [50, 200]}} or "
+                f"grid(['{name}=50,200']), not {values!r}")
         if len(values) == 0:
             raise ParameterError(f"grid axis {name!r} has no values")
         if name not in TEXT_NAMES and any(_is_number(v) for v in values):
