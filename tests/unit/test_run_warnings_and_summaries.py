@@ -51,3 +51,35 @@ def test_a_run_without_a_discharge_then_charge_prints_what_each_step_did(tmp_pat
     lines = [ln.split() for ln in res.output.splitlines() if ln.strip().startswith("step ")]
     assert [ln[:3] for ln in lines] == [["step", "1", "charge"], ["step", "2", "rest"]]
     assert "ended at 4.800 V (voltage limit)" in res.output and "(duration)" in res.output
+
+
+def test_a_ready_model_with_a_catalyst_or_environment_that_it_would_ignore_is_refused():
+    # Simulation('RuO2', ..., model=LumpedAirElectrode('NLRO'), environment='dry air') ran NLRO in ambient air
+    import pytest
+
+    from metalair.errors import ParameterError
+    from metalair.models.lumped import LumpedAirElectrode
+
+    m = LumpedAirElectrode("NLRO")
+    for kwargs, ignored in ((dict(catalyst="RuO2"), "catalyst would be ignored"),
+                            (dict(environment="dry air"), "environment would be ignored")):
+        with pytest.raises(ParameterError, match=ignored):
+            ma.Simulation(protocol="Rest for 1 min", model=m, **kwargs)
+    assert ma.Simulation("NLRO", "Rest for 1 min", model=m, environment="ambient air").model is m
+    with pytest.raises(ParameterError, match="model must be a LumpedAirElectrode"):
+        ma.Simulation("NLRO", "Rest for 1 min", model="NLRO")
+
+
+def test_save_cycles_must_be_cycle_numbers():
+    # save_cycles='10' kept cycles 1 and 0; [0] kept nothing
+    import pytest
+
+    from metalair.errors import ParameterError
+
+    for bad, message in (("10", "must be a collection of cycle numbers"), (10, "must be a collection"),
+                         ([0], "holds 0; cycle numbers are whole numbers from 1"), ([1.5], "holds 1.5")):
+        with pytest.raises(ParameterError, match=message):
+            ma.Simulation("NLRO", "Rest for 1 min", save_cycles=bad)
+    sol = ma.simulate("NLRO", "(Discharge at 500 mA/g for 10 mAh/g; Charge at 500 mA/g for 10 mAh/g) x 3",
+                      save_cycles=[2])
+    assert set(sol["Cycle"][1:].tolist()) == {2}  # after the initial row (t = 0), only cycle 2

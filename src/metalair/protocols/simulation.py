@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from metalair.chemistry import AMBIENT_AIR
+from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError, ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
 from metalair.models.lumped import VALIDATED_WINDOW, VOLTAGE_WINDOW, LumpedAirElectrode
@@ -112,6 +113,19 @@ def _extrapolation_warnings(protocol: Protocol) -> list[str]:
             for v, desc in seen.items()]
 
 
+def _cycle_set(save_cycles: Any) -> set[int]:
+    """The cycle numbers of ``save_cycles`` (whole numbers >= 1), or a ParameterError naming the value."""
+    example = "e.g. save_cycles=[1, 10, 100], or a function of the cycle number"
+    if isinstance(save_cycles, (str, bytes)) or not hasattr(save_cycles, "__iter__"):  # '10' iterated as '1', '0'
+        raise ParameterError(f"save_cycles = {save_cycles!r} must be a collection of cycle numbers, {example}")
+    keep: set[int] = set()
+    for c in save_cycles:
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 1:
+            raise ParameterError(f"save_cycles holds {c!r}; cycle numbers are whole numbers from 1, {example}")
+        keep.add(int(c))
+    return keep
+
+
 def _as_protocol(protocol: Any) -> Protocol:
     if protocol is None:
         protocol = REFERENCE_PROTOCOL
@@ -125,8 +139,8 @@ class Simulation:
 
     Parameters
     ----------
-    catalyst : str or Catalyst
-        ``"NLRO"``, ``"RuO2"`` or a :class:`~metalair.catalysts.Catalyst`.
+    catalyst : str or Catalyst, optional
+        ``"NLRO"`` (default), ``"RuO2"`` or a :class:`~metalair.catalysts.Catalyst`.
     protocol : str, step, list of steps or Protocol, optional
         Default: :data:`REFERENCE_PROTOCOL`.
     parameters : LumpedParameters, optional
@@ -139,7 +153,7 @@ class Simulation:
         Which cycles keep their full time series (all by default); step
         summaries are kept for every step. Use it to bound memory on long runs.
     model : LumpedAirElectrode, optional
-        A ready model (then ``catalyst``, ``parameters`` and ``environment`` are ignored).
+        A ready model, which carries its own catalyst, parameters and environment (giving others is an error).
 
     Examples
     --------
@@ -148,11 +162,27 @@ class Simulation:
     >>> sol["Voltage [V]"]  # doctest: +SKIP
     """
 
-    def __init__(self, catalyst: Any = "NLRO", protocol: Any = None, parameters: Any = None,
+    def __init__(self, catalyst: Any = None, protocol: Any = None, parameters: Any = None,
                  environment: Any = AMBIENT_AIR, solver: SolverSettings | None = None,
                  save_cycles: Callable[[int], bool] | Collection[int] | None = None,
                  model: LumpedAirElectrode | None = None) -> None:
-        self.model = model if model is not None else LumpedAirElectrode(catalyst, parameters, environment)
+        if model is not None:
+            if not isinstance(model, LumpedAirElectrode):
+                raise ParameterError(f"model must be a LumpedAirElectrode (a ready model), got {type(model).__name__} "
+                                     f"{model!r}; to name a catalyst, pass catalyst={model!r} instead")
+            name = catalyst.name if hasattr(catalyst, "name") else catalyst
+            ignored = [w for w, given in (("catalyst", catalyst is not None and name != model.catalyst.name),
+                                          ("parameters", parameters),
+                                          ("environment", environment is not AMBIENT_AIR
+                                           and get_environment(environment).name != model.environment.name))
+                       if given]
+            if ignored:  # the model carries its own: they would be dropped without a word
+                raise ParameterError(
+                    f"model= carries its own catalyst ({model.catalyst.name}), parameters and environment "
+                    f"({model.environment.name}); {', '.join(ignored)} would be ignored: give either model= or "
+                    "catalyst/parameters/environment")
+        self.model = model if model is not None else LumpedAirElectrode(
+            "NLRO" if catalyst is None else catalyst, parameters, environment)
         self.protocol = _as_protocol(protocol)
         if solver is not None and not isinstance(solver, SolverSettings):
             raise ParameterError(f"solver must be a SolverSettings (e.g. SolverSettings(rtol=1e-5)), "
@@ -164,8 +194,7 @@ class Simulation:
         elif callable(save_cycles):
             self._keep = save_cycles
         else:
-            keep = {int(c) for c in save_cycles}
-            self._keep = lambda c: c in keep
+            self._keep = _cycle_set(save_cycles).__contains__
 
     def run(self, initial_state: Any = None, progress: Callable[[int, int], None] | None = None,
             raise_on_failure: bool = False) -> Solution:

@@ -165,7 +165,7 @@ class _Parser:
             raise ParameterError(
                 f"circuit {self.text!r}: {written!r} reads as {typ!r} labelled {label!r}; element types are "
                 f"case-sensitive: write {longer + written[len(longer):]!r} for a {longer}, or "
-                f"{typ + '_' + label!r} for a {typ} with that label")
+                f"{typ + '_' + (label or '')!r} for a {typ} with that label")
         return _Node("element", element=Element(typ, label or ""))
 
 
