@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["COMPILED", "jit", "specialize", "compiled_kernel_notice", "prepare_numba_target"]
+__all__ = ["COMPILED", "CACHE_DIR", "jit", "specialize", "compiled_kernel_notice", "prepare_numba_target"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -40,14 +40,24 @@ def _kernel_sources_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def _cache_dir() -> str:
+    """Where the kernel's compiled code is cached: a folder per version of the kernel sources.
+
+    Below ``$NUMBA_CACHE_DIR/metalair`` when the user sets numba's cache folder (as clusters often do),
+    else below ``~/.cache/metalair/numba`` (``$XDG_CACHE_HOME`` honoured). Only metalair's functions
+    cache there (:func:`jit`); the user's own numba code keeps numba's setting.
+    """
+    from pathlib import Path
+
+    user = os.environ.get("NUMBA_CACHE_DIR", "")
+    base = (Path(user) / "metalair" if user else
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "metalair" / "numba")
+    return str(base / _kernel_sources_hash())
+
+
 def _numba() -> Any:
     if os.environ.get("METALAIR_NO_JIT", "") not in ("", "0"):
         return None
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        from pathlib import Path
-
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "metalair" / "numba"
-        os.environ["NUMBA_CACHE_DIR"] = str(base / _kernel_sources_hash())
     try:
         import numba
     except ImportError:  # pragma: no cover - numba is a core dependency
@@ -56,6 +66,8 @@ def _numba() -> Any:
 
 
 _NUMBA = _numba()
+#: The cache folder of the compiled kernel (empty without numba).
+CACHE_DIR: str = _cache_dir() if _NUMBA is not None else ""
 #: True when the kernel is compiled to machine code by numba.
 COMPILED: bool = _NUMBA is not None
 
@@ -111,7 +123,16 @@ def jit(fn: _F) -> _F:
     """Compile ``fn`` with ``numba.njit`` (cached, no GIL) when numba is in use; else return it unchanged."""
     if _NUMBA is None:
         return fn
-    compiled: _F = _NUMBA.njit(cache=True, nogil=True)(fn)
+    # numba fixes a function's cache folder when it is decorated, from numba.config.CACHE_DIR: set it to the
+    # kernel's own folder for this decoration only (numba's cache watches the function's own file, not its
+    # callees'; the folder per kernel version does), whatever the user set or imported first
+    config = _NUMBA.config
+    before = config.CACHE_DIR
+    config.CACHE_DIR = CACHE_DIR
+    try:
+        compiled: _F = _NUMBA.njit(cache=True, nogil=True)(fn)
+    finally:
+        config.CACHE_DIR = before
     return compiled
 
 

@@ -34,3 +34,22 @@ def test_first_compiled_call_skips_scipy_linalg_and_leaves_it_working() -> None:
     assert "blas shim left behind: False" in lines
     assert "package binds blas: True" in lines
     assert "solve: [0.5, 0.5]" in lines
+
+
+@pytest.mark.skipif(not COMPILED, reason="the kernel runs as plain Python: nothing is cached")
+def test_the_kernel_caches_in_a_folder_per_kernel_version_even_under_the_users_numba_cache_dir(tmp_path):
+    # with NUMBA_CACHE_DIR set (as clusters do) the kernel cached there directly, and numba's cache watches only a
+    # function's own file: an edit of a physics function in another file reused the stale compiled kernel
+    import json
+    import os
+
+    from metalair._jit import _kernel_sources_hash
+
+    code = ("import json, numba, metalair._jit as j, metalair.physics.kinetics as k; "
+            "print(json.dumps([j.CACHE_DIR, numba.config.CACHE_DIR, k.butler_volmer_overpotential._cache._cache_path]))")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
+                         capture_output=True, text=True, check=True)
+    kernel_dir, numba_dir, function_dir = json.loads(out.stdout.strip().splitlines()[-1])
+    assert kernel_dir == str(tmp_path / "metalair" / _kernel_sources_hash())
+    assert numba_dir == str(tmp_path)  # the user's own numba code keeps the user's setting
+    assert function_dir.startswith(kernel_dir)
