@@ -46,7 +46,8 @@ def test_the_kernel_caches_in_a_folder_per_kernel_version_even_under_the_users_n
     from metalair._jit import _kernel_sources_hash
 
     code = ("import json, numba, metalair._jit as j, metalair.physics.kinetics as k; "
-            "print(json.dumps([j.CACHE_DIR, numba.config.CACHE_DIR, k.butler_volmer_overpotential._cache._cache_path]))")
+            "print(json.dumps([j.CACHE_DIR, numba.config.CACHE_DIR, "
+            "k.butler_volmer_overpotential._cache._cache_path]))")
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
                          capture_output=True, text=True, check=True)
     kernel_dir, numba_dir, function_dir = json.loads(out.stdout.strip().splitlines()[-1])
