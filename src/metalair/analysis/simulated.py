@@ -9,6 +9,7 @@ summaries alone, so it works on long runs that keep no time series.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
+from metalair.models.declaration import LEFT_AFTER_CHARGE
 from metalair.tables.cycler import CyclerData
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
@@ -105,10 +107,8 @@ def simulated_cycle_summary(sol: Any) -> SummaryTable:
             return nan
         return float(convert(s.products_end_mol_g.get(key, nan), "mol/g", "mmol/g"))
 
-    columns["Residue after charge [mmol/g]"] = col(lambda r: after(r, "Residue"))
-    columns["Carbonate after charge [mmol/g]"] = col(lambda r: after(r, "Na2CO3"))
-    columns["Na2O2 after charge [mmol/g]"] = col(lambda r: after(r, "Na2O2"))
-    columns["Oxidised electrolyte after charge [mmol/g]"] = col(lambda r: after(r, "Oxidised electrolyte"))
+    for inventory, stem in LEFT_AFTER_CHARGE:
+        columns[f"{stem} after charge [mmol/g]"] = col(functools.partial(after, key=inventory))
     columns["Catalyst d-band centre at end of charge [eV]"] = col(lambda r: get(r, "charge", "catalyst_d_band_end_eV"))
     return SummaryTable(columns=columns, capacity_unit="mAh/g", mass_g=None,
                         notes=("simulated: capacities per gram of catalyst; one row per protocol cycle",))

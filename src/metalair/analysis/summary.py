@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.efficiency import energy_efficiency
+from metalair.catalysts.base import PRODUCTS
 from metalair.units import convert
 
 __all__ = ["summarize", "step_summary", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V",
@@ -96,7 +97,7 @@ def summarize(sol) -> dict:
 
 
 #: The current channels whose charge removes discharge products (P5 counts only these).
-PRODUCT_CHANNELS = ("NaO2", "Na2O2", "Na2CO3")
+PRODUCT_CHANNELS = PRODUCTS  # the discharge products with catalyst descriptors
 
 
 def product_recovery_pct(discharge: Any, charge: Any) -> float:

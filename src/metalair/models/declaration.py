@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = [
-    "StateIndex", "Y", "N_BASE_STATES", "STATE_NAMES", "STATE_TOLERANCE",
+    "StateIndex", "Y", "N_BASE_STATES", "STATE_TOLERANCE",
     "OutputIndex", "O", "N_FIXED_OUTPUTS",
     "Constants", "Couple", "Process", "Inventory", "Channel",
-    "CHANNELS", "PROCESSES", "INVENTORIES", "GASES", "DIAGNOSTICS",
+    "CHANNELS", "PROCESSES", "INVENTORIES", "SODIUM_PRODUCTS", "LEFT_AFTER_CHARGE", "GASES", "DIAGNOSTICS",
 ]
 
 
@@ -44,9 +44,6 @@ class StateIndex(NamedTuple):
 Y = StateIndex(*range(len(StateIndex._fields)))
 #: Number of states before the couples' oxidised fractions.
 N_BASE_STATES = len(Y)
-#: Human-readable state names, in layout order.
-STATE_NAMES = ("NaO2 (solution)", "Na2O2", "Na2CO3", "Residue", "Oxidised electrolyte",
-               "Air electrode potential", "NaO2 (film)", "Exposed Na2CO3")
 #: Step-control scale of each base state: "potential" states are held to SolverSettings.max_change,
 #: "inventory" states to rtol*|y| + atol; couples' fractions (appended) use COUPLE_ATOL, scaled
 #: with atol (see :meth:`~metalair.models.lumped.LumpedAirElectrode.tolerances`).
@@ -258,6 +255,19 @@ INVENTORIES: tuple[Inventory, ...] = (
     Inventory("Na2CO3", ("carbonate",), sodium=2.0, oxygen=3.0, oxygen_per_x=1.0),
     Inventory("Residue", ("residue",), sodium=1.0, oxygen=2.0),
     Inventory("Oxidised electrolyte", ("oxidised_electrolyte",)),
+)
+
+#: The sodium products (inventories holding sodium), in declaration order: what the stage table lists and the
+#: product figure draws.
+SODIUM_PRODUCTS: tuple[str, ...] = tuple(inv.name for inv in INVENTORIES if inv.sodium > 0)
+
+#: What the per-cycle table reports as left on the electrode after each charge: (inventory, column stem);
+#: the column is "<stem> after charge [mmol/g]".
+LEFT_AFTER_CHARGE: tuple[tuple[str, str], ...] = (
+    ("Residue", "Residue"),
+    ("Na2CO3", "Carbonate"),
+    ("Na2O2", "Na2O2"),
+    ("Oxidised electrolyte", "Oxidised electrolyte"),
 )
 
 #: Diagnostic outputs reported as time series: (output field, name with unit).

@@ -13,13 +13,18 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.cycle_metrics import CycleLife
+from metalair.models.declaration import SODIUM_PRODUCTS
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
 
 __all__ = ["new_figure", "pyplot", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
 
-_PRODUCTS = [("NaO2", "NaO2", "#1f77b4"), ("Na2O2", "Na2O2", "#ff7f0e"),
-             ("Na2CO3", "Na2CO3·xH2O", "#2ca02c"), ("Residue", "residue", "#d62728")]
+#: Legend text of a sodium product where it differs from its inventory name.
+_PRODUCT_LABELS = {"Na2CO3": "Na2CO3·xH2O", "Residue": "residue"}
+_PRODUCT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+#: The sodium products of the model declaration: (inventory, legend text, colour).
+_PRODUCTS = [(k, _PRODUCT_LABELS.get(k, k), _PRODUCT_COLOURS[i % len(_PRODUCT_COLOURS)])
+             for i, k in enumerate(SODIUM_PRODUCTS)]
 _STEP_COLOURS = {"discharge": "#c0392b", "charge": "#2471a3", "rest": "0.5", "hold": "#7d3c98", "sweep": "#117a65"}
 _VOLTAGE_LABEL = "Voltage [V vs Na⁺/Na]"  # plain text: no mathtext parser to load
 

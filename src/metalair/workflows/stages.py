@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import ParameterError, SolverError
+from metalair.models.declaration import SODIUM_PRODUCTS
 from metalair.protocols.steps import Charge, Discharge
 from metalair.units import convert
 
 __all__ = ["StageAnalysis", "stage_analysis", "STAGE_PRODUCTS"]
 
 #: Products reported at each stage; the first three are the discharge products whose vanishing order is judged.
-STAGE_PRODUCTS = ("NaO2", "Na2O2", "Na2CO3", "Residue")
+STAGE_PRODUCTS = SODIUM_PRODUCTS
 
 
 @dataclass
