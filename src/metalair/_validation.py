@@ -7,8 +7,13 @@ value and the allowed range.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import math
+import numbers
+from collections.abc import Callable
 from dataclasses import fields
+from typing import Any
 
 from metalair.errors import ParameterError
 
@@ -28,7 +33,7 @@ def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float =
                 value = float(to_user(parse_quantity(value, UNITS[unit][0]), unit))
             except ParameterError as exc:
                 raise ParameterError(f"{owner}.{name}: {exc}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{owner}.{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
     left = "(" if lo_open else "["
@@ -70,3 +75,33 @@ def nonneg(unit: str = ""):
 
 def between(lo: float, hi: float, unit: str = "", lo_open=False, hi_open=False):
     return (lo, hi, lo_open, hi_open, unit)
+
+
+def keyword_checked(cls: Any = None, *, message: Callable[[str, list[str]], str] | None = None) -> Any:
+    """Class decorator (above ``@dataclass``): a keyword the class has no field for is refused with the closest names.
+
+    Without it a misspelt keyword (``LumpedParameters(i0_form_Na02=0.1)``) raised Python's bare
+    ``TypeError: unexpected keyword argument``, with no suggestion. ``dataclasses.replace`` goes
+    through the same check. ``message(name, known)`` writes the refusal (default: the close matches).
+    """
+    def wrap(klass: Any) -> Any:
+        init = klass.__init__
+        known = [f.name for f in fields(klass) if f.init]
+        known_set = set(known)
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            for name in kwargs:
+                if name not in known_set:
+                    if message is not None:
+                        raise ParameterError(message(name, known))
+                    hint = difflib.get_close_matches(name, known, n=3)
+                    raise ParameterError(f"{klass.__name__} has no field {name!r}"
+                                         + (f"; did you mean {', '.join(map(repr, hint))}?" if hint
+                                            else f"; its fields: {', '.join(known)}"))
+            init(self, *args, **kwargs)
+
+        klass.__init__ = __init__
+        return klass
+
+    return wrap(cls) if cls is not None else wrap

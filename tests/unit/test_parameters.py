@@ -304,3 +304,26 @@ def test_every_entry_point_says_what_replaced_a_removed_parameter(tmp_path):
     assert res.exit_code == 1 and "set i0_form_NaO2 instead" in res.output
     with pytest.raises(ParameterError, match="set i0_form_NaO2 instead"):
         _replace(DEFAULT_PARAMETERS, {"desorption_current_ref": 0.05}, "LumpedParameters")
+
+
+def test_a_misspelt_keyword_gets_the_close_names_on_every_parameter_class():
+    # LumpedParameters(i0_form_Na02=...) raised Python's bare "unexpected keyword argument", no suggestion
+    import dataclasses
+
+    import numpy as np
+
+    import metalair as ma
+    from metalair.catalysts.base import Descriptors
+    from metalair.errors import ParameterError
+    from metalair.models.parameters import LumpedParameters
+
+    for make, message in (
+            (lambda: LumpedParameters(i0_form_Na02=0.1), "no field 'i0_form_Na02'; did you mean 'i0_form_NaO2'"),
+            (lambda: dataclasses.replace(ma.DEFAULT_PARAMETERS, i0_form_Na02=0.1), "did you mean 'i0_form_NaO2'"),
+            (lambda: Descriptors(d_band_center=-1.0, icohp=-1.5), "did you mean 'd_band_centre'"),
+            (lambda: ma.SolverSettings(rtl=1e-4), "SolverSettings has no field 'rtl'; did you mean 'rtol'")):
+        with pytest.raises(ParameterError, match=message):
+            make()
+    # numpy scalars are numbers (np.float32 was refused as "must be a number")
+    assert LumpedParameters(i0_form_NaO2=np.float32(0.1)).i0_form_NaO2 == pytest.approx(0.1)
+    assert ma.Discharge(current_A_per_kg=np.float32(100), until=1.5).current == pytest.approx(100.0)

@@ -51,6 +51,7 @@ uncertainty in measurement, §5.1 (law of propagation of uncertainty).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,18 +280,18 @@ def dems_steps(
             raise ParameterError(f"{name} = {v!r} must be a finite number >= 0")
     for name, v in (("calibration_uncertainty", calibration_uncertainty),
                     ("current_uncertainty", current_uncertainty)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v < 1):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (0 <= v < 1):
             raise ParameterError(
                 f"{name} = {v!r} must be a relative standard uncertainty, a number from 0 to below 1 "
                 "(e.g. 0.05 for 5 %)"
             )
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not (0 < threshold < 1):
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not (0 < threshold < 1):
         raise ParameterError(f"threshold = {threshold!r} must lie between 0 and 1 (a fraction of the largest |I|)")
     if "O2" not in gas.fluxes:
         raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it")
     if time_offset_s == "auto":
         offset = _best_lag(current, gas, max_lag_s)
-    elif isinstance(time_offset_s, (int, float)) and not isinstance(time_offset_s, bool) \
+    elif isinstance(time_offset_s, numbers.Real) and not isinstance(time_offset_s, bool) \
             and math.isfinite(time_offset_s) and time_offset_s >= 0:
         offset = float(time_offset_s)
     else:

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -250,7 +251,7 @@ def protocol_from_data(
                              f"got {type(data).__name__}")
     if not (isinstance(max_points, int) and max_points >= 3):
         raise ParameterError(f"max_points = {max_points!r} must be an integer >= 3")
-    if not (isinstance(voltage_margin_V, (int, float)) and voltage_margin_V > 0):
+    if not (isinstance(voltage_margin_V, numbers.Real) and voltage_margin_V > 0):
         raise ParameterError(f"voltage_margin_V = {voltage_margin_V!r} must be a positive number of volts")
     mass = _resolve_mass(data, mass_g)
     wanted = _as_cycles(cycles)
@@ -423,7 +424,7 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
                 + " (the fields are listed in metalair.models.parameters.SOURCES)"
             )
         value = getattr(base, p)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ParameterError(f"{p!r} is not a number ({type(value).__name__}); only numeric fields can be fitted")
     if len(set(params)) != len(params):
         raise ParameterError(f"params lists a name twice: {params}")
@@ -920,7 +921,7 @@ def fit_model(
         environment = get_environment(environment)
     env = AMBIENT_AIR if environment is None else environment
     specs = _specs(base, params, initial, bounds, log_params)
-    if noise_V is not None and not (isinstance(noise_V, (int, float)) and math.isfinite(noise_V) and noise_V > 0):
+    if noise_V is not None and not (isinstance(noise_V, numbers.Real) and math.isfinite(noise_V) and noise_V > 0):
         raise ParameterError(f"noise_V = {noise_V!r} must be a positive number of volts")
     if not (isinstance(max_nfev, int) and max_nfev >= 1):
         raise ParameterError(f"max_nfev = {max_nfev!r} must be a positive integer")

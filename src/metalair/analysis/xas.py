@@ -63,6 +63,7 @@ References
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -300,7 +301,7 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
     for name, low, high, where in (("pre1, pre2", pre1, pre2, "below E0 (negative)"),
                                 ("norm1, norm2", norm1, norm2, "above E0 (positive)")):
         for v in (low, high):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)):
                 raise ParameterError(f"{name} = {low!r}, {high!r}: each must be a finite energy in eV relative to E0")
         if low is not None and high is not None and not low < high:
             raise ParameterError(f"{name} = {low!r}, {high!r} eV: the range must run from low to high ({where}, "
@@ -309,7 +310,7 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
     e, mu = spec.energy_eV, spec.mu
     notes: list[str] = []
     if e0 is not None:
-        if not (isinstance(e0, (int, float)) and math.isfinite(e0) and e[0] < e0 < e[-1]):
+        if not (isinstance(e0, numbers.Real) and math.isfinite(e0) and e[0] < e0 < e[-1]):
             raise ParameterError(f"e0 = {e0!r} must be an energy inside the scan ({e[0]:.6g}-{e[-1]:.6g} eV)")
         edge, method = float(e0), "given"
     else:
@@ -425,7 +426,7 @@ class ValenceCalibration:
         if isinstance(unknown, XasSpectrum):
             e0 = normalize(unknown, e0_method=self.e0_method, **self.normalize_kwargs).e0_eV
             name = name or unknown.name
-        elif isinstance(unknown, (int, float)) and not isinstance(unknown, bool) and math.isfinite(unknown):
+        elif isinstance(unknown, numbers.Real) and not isinstance(unknown, bool) and math.isfinite(unknown):
             e0 = float(unknown)
         else:
             raise ParameterError(f"unknown must be an XasSpectrum or an E0 in eV, got {unknown!r}")
@@ -492,7 +493,7 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
 
     sigma = None
     if e0_uncertainty_eV is not None:
-        if isinstance(e0_uncertainty_eV, bool) or not isinstance(e0_uncertainty_eV, (int, float)) or not (
+        if isinstance(e0_uncertainty_eV, bool) or not isinstance(e0_uncertainty_eV, numbers.Real) or not (
             e0_uncertainty_eV > 0 and math.isfinite(e0_uncertainty_eV)
         ):
             raise ParameterError(f"e0_uncertainty_eV = {e0_uncertainty_eV!r} must be a positive number of eV")
@@ -506,7 +507,7 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
             spec, val = item
         except (TypeError, ValueError):
             raise ParameterError(f"references[{k}] must be a pair (spectrum or E0, valence)") from None
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
+        if isinstance(val, bool) or not isinstance(val, numbers.Real) or not math.isfinite(val):
             raise ParameterError(f"references[{k}]: valence {val!r} must be a finite number")
         if val < 0:
             raise ParameterError(
@@ -516,7 +517,7 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
         if isinstance(spec, XasSpectrum):
             e0 = normalize(spec, e0_method=e0_method, **normalize_kwargs).e0_eV
             pts.append((spec.name or f"reference {k}", e0, float(val)))
-        elif isinstance(spec, (int, float)) and not isinstance(spec, bool) and math.isfinite(spec):
+        elif isinstance(spec, numbers.Real) and not isinstance(spec, bool) and math.isfinite(spec):
             if spec < 200.0:
                 raise ParameterError(f"references[{k}]: E0 = {spec!r} is not an edge energy in eV: in keV? Give eV "
                                      "(x 1000)")

@@ -59,6 +59,7 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import numbers
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -153,7 +154,7 @@ class Target:
                                  + _hint(self.observable, OBSERVABLES) + f"; known: {', '.join(OBSERVABLES)}")
         for name in ("value", "sigma"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
                 raise ParameterError(f"target {self.id!r}: {name} = {v!r} must be a finite number")
         if not self.sigma > 0:
             raise ParameterError(f"target {self.id!r}: sigma = {self.sigma!r} must be > 0")

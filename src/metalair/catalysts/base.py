@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from metalair._validation import between, pos, validate_fields
+from metalair._validation import between, keyword_checked, pos, validate_fields
 from metalair.errors import ParameterError
 
 __all__ = ["Descriptors", "HostCouple", "Catalyst", "PRODUCTS"]
@@ -29,6 +29,7 @@ __all__ = ["Descriptors", "HostCouple", "Catalyst", "PRODUCTS"]
 PRODUCTS = ("NaO2", "Na2O2", "Na2CO3")
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class Descriptors:
     """DFT descriptors of one catalyst state with one product adsorbed.
@@ -60,6 +61,7 @@ class Descriptors:
         })
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class HostCouple:
     """One redox couple of an insertion-host catalyst (Na extraction on oxidation).
@@ -136,6 +138,7 @@ class ReadOnlyDict(dict):
         return self
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class Catalyst:
     """A catalyst: descriptors per product, optional host couples, provenance.

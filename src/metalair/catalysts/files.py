@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 import os
 import re
 import tomllib
@@ -235,7 +236,7 @@ def _scalar(value: Any, kind: str, origin: str, path: str, name: str) -> Any:
     where = _where(origin, path, name)
     if kind == "str" and not isinstance(value, str):
         raise DataFormatError(f"{where}: expected text (a quoted string), got {value!r}")
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    if kind == "float" and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise DataFormatError(f"{where}: expected a number, got {value!r} ({type(value).__name__})")
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
         raise DataFormatError(f"{where}: expected an integer, got {value!r}")
@@ -298,7 +299,7 @@ def _emit(obj: Any, path: str, lines: list[str], array: bool) -> None:
             tables.append((f.name, value))
         else:
             unit = units.get(f.name)
-            comment = f"  # {unit}" if unit and isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            comment = f"  # {unit}" if unit and isinstance(value, numbers.Real) and not isinstance(value, bool) else ""
             lines.append(f"{_key(f.name)} = {_toml_value(value)}{comment}")
     lines.append("")
     for name, mapping in tables:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from metalair._validation import keyword_checked
 from metalair.chemistry.species import _finite, did_you_mean
 from metalair.constants import ENVIRONMENT_NAMES, P_STD
 from metalair.errors import ParameterError
@@ -96,6 +97,7 @@ def saturation_vapour_pressure_buck(T: ArrayLike) -> float | np.ndarray:
     return float(e) if e.ndim == 0 else e
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class Environment:
     """Temperature and gas partial pressures at the air electrode.

@@ -18,6 +18,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from types import MappingProxyType
@@ -142,7 +143,7 @@ class Reaction:
         for name, nu in self.stoichiometry.items():
             if name not in self.species:
                 raise ParameterError(f"{owner}: " + did_you_mean(name, available, "species"))
-            if isinstance(nu, bool) or not isinstance(nu, (int, float)) or not math.isfinite(nu) or nu == 0:
+            if isinstance(nu, bool) or not isinstance(nu, numbers.Real) or not math.isfinite(nu) or nu == 0:
                 raise ParameterError(
                     f"{owner}.stoichiometry[{name!r}] = {nu!r} is not allowed; allowed: a finite non-zero "
                     "number (negative for reactants, positive for products)"

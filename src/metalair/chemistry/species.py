@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
@@ -179,7 +180,7 @@ def _finite(owner: str, name: str, value: object, lo: float = -math.inf, hi: flo
     """Return ``value`` as a float, or raise ParameterError naming field, value and range."""
     left = "(" if lo_open else "["
     allowed = f"{left}{lo:g}, {hi:g}]{(' ' + unit) if unit else ''}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{owner}.{name} must be a number, got {value!r}; allowed range {allowed}")
     value = float(value)
     if not math.isfinite(value):

@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import json
 import math
+import numbers
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -214,7 +215,7 @@ def _load_calibration(path: Path) -> dict[str, Any]:
     for i, row in enumerate(table):
         name = row.get("parameter") if isinstance(row, dict) else None
         value = row.get("value") if isinstance(row, dict) else None
-        if (not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, (int, float))
+        if (not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, numbers.Real)
                 or not math.isfinite(value)):
             fail(f"{what}: row {i} of its 'table' needs a 'parameter' name and a finite 'value', got {row!r} "
                   f"({hint})")

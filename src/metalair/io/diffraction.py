@@ -26,6 +26,7 @@ Powder Diffr. 29, S13–S18 (2014). doi:10.1017/S0885715614000840 (XRDML).
 
 from __future__ import annotations
 
+import numbers
 import os
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -45,7 +46,7 @@ _Y = ("intensity", "counts", "cps", "int", "i")
 
 
 def _check_wavelength(w: Any) -> float:
-    if isinstance(w, bool) or not isinstance(w, (int, float)) or not (1e-12 < float(w) < 1e-8):
+    if isinstance(w, bool) or not isinstance(w, numbers.Real) or not (1e-12 < float(w) < 1e-8):
         raise ParameterError(f"wavelength_m = {w!r} must be a wavelength in m (e.g. 1.5406e-10 for Cu Kα1)")
     return float(w)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 
-from metalair._validation import between, nonneg, pos, validate_fields
+from metalair._validation import between, keyword_checked, nonneg, pos, validate_fields
 from metalair.chemistry import AMBIENT_AIR
 from metalair.errors import ParameterError
 
@@ -95,6 +95,7 @@ def _unknown_field(name: str, known: Iterable[str]) -> str:
     return f"LumpedParameters has no field {name!r}" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
 
 
+@keyword_checked(message=lambda name, known: _unknown_field(name, known))
 @dataclass(frozen=True)
 class LumpedParameters:
     """Parameters of :class:`metalair.models.LumpedAirElectrode` (SI units; per kg of catalyst)."""

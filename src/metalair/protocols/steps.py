@@ -20,6 +20,7 @@ the cell current is positive on discharge.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: 
         keyword = f"{field_name}_{_AMBIGUOUS[dimension][1]}"
         if value is not None:
             raise ProtocolError(f"{step}: give {field_name} or {keyword}, not both")
-        if isinstance(si, bool) or not isinstance(si, (int, float)):
+        if isinstance(si, bool) or not isinstance(si, numbers.Real):
             raise ProtocolError(f"{step}: {keyword} must be a number (SI), got {si!r}")
         value = SIValue(si)
     if value is None:
@@ -104,7 +105,7 @@ def _si(value: Quantity | None, dimension: str, field_name: str, step: str, si: 
             return SIValue(parse_quantity(value, dimension))
         except ValueError as exc:
             raise ProtocolError(f"{step}: field '{field_name}': {exc}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ProtocolError(
             f"{step}: field '{field_name}' must be a string with a unit (e.g. {_example(dimension)!r}), got {value!r}"
         )

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from metalair._jit import specialize
-from metalair._validation import between, pos, validate_fields
+from metalair._validation import between, keyword_checked, pos, validate_fields
 from metalair.errors import ParameterError
 from metalair.solvers.roots import root_finder
 
@@ -37,6 +37,7 @@ __all__ = ["SolverSettings", "SegmentOutcome", "integrate", "make_integrator", "
 STATUS = {0: "duration", 1: "event", 2: "failed", 3: "max steps", 4: "stopped", 5: "out of range"}
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class SolverSettings:
     """Step-size control and tolerances, the same for every control mode.
