@@ -145,3 +145,19 @@ def test_step_times_chain(sol):
     for a, b in zip(sol.steps[:-1], sol.steps[1:]):
         assert b.start_time_s == a.end_time_s
     assert sol.steps[1].end_time_s - sol.steps[1].start_time_s == pytest.approx(3600.0, rel=1e-12)
+
+
+def test_step_data_refuses_a_step_that_did_not_run_or_kept_no_series():
+    # step_data(0) gave only the initial row, step_data(5) and step_data('discharge') empty arrays: no error
+    import metalair as ma
+    from metalair.errors import ParameterError
+
+    sol = ma.simulate("NLRO", "Discharge at 500 mA/g for 20 mAh/g; Charge at 500 mA/g for 20 mAh/g")
+    assert len(sol.step_data(2)["Time [s]"]) > 1
+    for bad in (0, 3, -1, "discharge", 1.0):
+        with pytest.raises(ParameterError, match=r"give the number of a step that ran \(1\.\.2; steps are numbered"):
+            sol.step_data(bad)
+    kept = ma.simulate("NLRO", "(Discharge at 500 mA/g for 20 mAh/g; Charge at 500 mA/g for 20 mAh/g) x 2",
+                       save_cycles=[2])
+    with pytest.raises(ParameterError, match=r"step 1 kept no time series .* its summary is sol\.steps\[0\]"):
+        kept.step_data(1)

@@ -95,8 +95,25 @@ class Solution:
             raise KeyboardInterrupt(self.message)
 
     def step_data(self, index: int) -> dict:
-        """All series restricted to protocol step ``index``."""
+        """All series restricted to protocol step ``index`` (numbered from 1, as ``StepSummary.index``).
+
+        Raises
+        ------
+        ParameterError
+            ``index`` is not the number of a step that ran, or that step kept no time series
+            (``save_cycles``).
+        """
+        from metalair.errors import ParameterError
+
+        ran = [s.index for s in self.steps]
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or int(index) not in ran:
+            shown = f"1..{max(ran)}" if ran else "none ran"
+            raise ParameterError(f"step_data({index!r}): give the number of a step that ran ({shown}; steps are "
+                                 "numbered from 1, as in sol.steps[i].index)")
         mask = self._data["Step"] == index
+        if not np.any(mask):
+            raise ParameterError(f"step {index} kept no time series (its cycle was not in save_cycles); its "
+                                 f"summary is sol.steps[{int(index) - 1}]")
         return {k: v[mask] for k, v in self._data.items()}
 
     # --------------------------------------------------------------- output
