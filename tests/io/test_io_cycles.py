@@ -242,3 +242,15 @@ def test_auto_coulombic_efficiency_follows_the_first_half_cycle():
     discharge_first = build([("discharge", 10, 2.8, 2.2), ("charge", 9, 3.8, 4.2)])
     np.testing.assert_allclose(cycle_summary(discharge_first, MASS, coulombic_efficiency="auto")
                                ["Coulombic efficiency [%]"], [90.0])
+
+
+def test_cycle_summary_and_cycle_life_name_the_object_they_need():
+    # a DataFrame gave "AttributeError: 'DataFrame' object has no attribute 'mass_g'" from inside pandas;
+    # mass_g='0.5 mg' a bare "could not convert string to float"
+    with pytest.raises(ParameterError, match=r"cycle_summary needs a CyclerData .* got str: read the file first"):
+        cycle_summary("cell.csv")
+    with pytest.raises(ParameterError, match="cycle_life needs the per-cycle SummaryTable of cycle_summary"):
+        cycle_life({"Cycle": [1]})
+    data = build([("discharge", 1.0, 2.8, 2.2), ("charge", 1.0, 2.3, 3.0)])
+    with pytest.raises(ParameterError, match=r"mass_g must be the catalyst mass in g as a number"):
+        cycle_summary(data, mass_g="0.5 mg")

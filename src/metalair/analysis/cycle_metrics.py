@@ -54,6 +54,8 @@ Warnings (the ``Warnings`` column)
 from __future__ import annotations
 
 import math
+import numbers
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -173,6 +175,9 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
 def _check_mass(mass_g: float | None) -> float | None:
     if mass_g is None:
         return None
+    if isinstance(mass_g, str) or isinstance(mass_g, bool) or not isinstance(mass_g, numbers.Real):
+        raise ParameterError(f"mass_g must be the catalyst mass in g as a number (0.5 mg: mass_g=0.5e-3), "
+                             f"got {mass_g!r}")
     mass = float(mass_g)
     if not math.isfinite(mass) or mass <= 0:
         raise ParameterError(f"mass_g must be a positive, finite mass of catalyst in g; got {mass_g!r}")
@@ -229,6 +234,11 @@ def cycle_summary(
         the cycle looks sound). Quantities of a missing half-cycle (a record
         that starts or ends part-way through a cycle) are NaN.
     """
+    if not isinstance(data, CyclerData):
+        raise ParameterError(
+            f"cycle_summary needs a CyclerData (from metalair.io.read, or to_cycler_data for a simulation), "
+            f"got {type(data).__name__}" + (": read the file first, data = metalair.io.read(path)"
+                                            if isinstance(data, (str, os.PathLike)) else ""))
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
             f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, "
@@ -553,6 +563,9 @@ def cycle_life(
     -------
     CycleLife
     """
+    if not isinstance(summary, SummaryTable):
+        raise ParameterError(f"cycle_life needs the per-cycle SummaryTable of cycle_summary(data), got "
+                             f"{type(summary).__name__}")
     if not 0 < tolerance <= 1:
         raise ParameterError(f"tolerance must be in (0, 1], got {tolerance!r}")
     unit = summary.capacity_unit
