@@ -229,3 +229,18 @@ def test_an_all_negative_pattern_and_a_tolerance_that_matches_everything_are_ref
         match_phases(analysis, tolerance_deg=50)
     names, _ = identify_phases(analysis, tolerance_deg=2.0)  # the widest allowed still runs
     assert "NaO2" in names
+
+
+def test_phase_arguments_of_the_wrong_kind_are_named():
+    # identify_phases(a, ['NaO2']) was "dictionary update sequence element #0 has length 4"; {'Na02': None} an
+    # AttributeError; simulate_diffractogram('NaO2') "unknown phase 'N'"; a negative scale was drawn
+    pattern = simulate_diffractogram("NaO2", seed=1)
+    analysis = analyse_diffractogram(pattern)
+    assert identify_phases(analysis)[0] == ["NaO2"]
+    with pytest.raises(ParameterError, match=r"phases must map phase names to CrystalStructure objects"):
+        identify_phases(analysis, ["NaO2"])
+    with pytest.raises(ParameterError, match=r"phases\['Na02'\] must be a CrystalStructure, got NoneType; the "
+                                             r"built-in 'NaO2' is REFERENCE_PHASES\['NaO2'\]"):
+        identify_phases(analysis, {"Na02": None})
+    with pytest.raises(ParameterError, match="the scale of phase 'NaO2' must be a number >= 0, got -1"):
+        simulate_diffractogram({"NaO2": -1})

@@ -44,7 +44,9 @@ References
 
 from __future__ import annotations
 
+import difflib
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +123,22 @@ MAX_TOLERANCE_DEG = 2.0
 #: A pattern whose highest angle stops at a d-spacing above this [Å] misses most lines of the reference
 #: phases (below it) and gets a note: its axis is probably d or q rather than 2θ.
 MIN_D_REACHED_A = 4.0
+
+
+def _structures(phases: Any, what: str) -> dict[str, CrystalStructure]:
+    """Reference structures by name, checked: a mapping name -> CrystalStructure (None: the built-in ones)."""
+    if phases is None:
+        return dict(REFERENCE_PHASES)
+    if not isinstance(phases, Mapping):
+        raise ParameterError(f"{what} must map phase names to CrystalStructure objects (e.g. "
+                             f"{{'NaO2': REFERENCE_PHASES['NaO2']}}), got {type(phases).__name__} {phases!r}; to "
+                             "score only some built-in phases: {n: REFERENCE_PHASES[n] for n in ['NaO2']}")
+    for name, st in phases.items():
+        if not isinstance(st, CrystalStructure):
+            close = difflib.get_close_matches(str(name), list(REFERENCE_PHASES), n=1)
+            raise ParameterError(f"{what}[{name!r}] must be a CrystalStructure, got {type(st).__name__}"
+                                 + (f"; the built-in {close[0]!r} is REFERENCE_PHASES[{close[0]!r}]" if close else ""))
+    return dict(phases)
 
 def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[float, float] | None = None,
                           lam: float = 1e7, p: float = 0.005, min_prominence: float = 8.0,
@@ -230,7 +248,7 @@ def match_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStru
     if not (isinstance(min_line_intensity, (int, float)) and 0 <= min_line_intensity <= 100):
         raise ParameterError(f"min_line_intensity = {min_line_intensity!r} must lie in [0, 100] "
                              "(% of the strongest line)")
-    refs = dict(REFERENCE_PHASES if phases is None else phases)
+    refs = _structures(phases, "phases")
     centers = np.array([pk.center for pk in analysis.peaks])
     x = analysis.pattern.two_theta_deg
     lo, hi = float(x[0]), float(x[-1])
@@ -298,8 +316,13 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
     -------
     Diffractogram
     """
-    refs = dict(REFERENCE_PHASES if structures is None else structures)
+    refs = _structures(structures, "structures")
+    if isinstance(phases, str):  # 'NaO2' would be read as the phases 'N', 'a', 'O', '2'
+        phases = [phases]
     scales = dict(phases) if isinstance(phases, Mapping) else {str(n): 1.0 for n in phases}
+    for name, sc in scales.items():
+        if isinstance(sc, bool) or not isinstance(sc, numbers.Real) or not (math.isfinite(sc) and sc >= 0):
+            raise ParameterError(f"the scale of phase {name!r} must be a number >= 0, got {sc!r}")
     x = np.arange(10.0, 80.0, 0.02) if two_theta_deg is None else np.asarray(two_theta_deg, dtype=float)
     y = np.full(x.size, float(background))
     for name, sc in scales.items():
