@@ -191,8 +191,11 @@ def test_spectrum_container_columns_and_checks():
         s["Z' [Ohm]"]
     with pytest.raises(DataFormatError, match=r"3 frequencies but 2 impedance values"):
         ImpedanceSpectrum.from_arrays([1, 2, 3], [1 - 1j, 2 - 1j])
-    with pytest.raises(ParameterError, match=r"impedance unit 'ohm' is not one of"):
-        ImpedanceSpectrum.from_arrays([1.0], [1.0 - 1j], unit="ohm")
+    with pytest.raises(ParameterError, match=r"impedance unit 'mohm' is not one of"):
+        ImpedanceSpectrum.from_arrays([1.0], [1.0 - 1j], unit="mohm")
+    # the ASCII spellings are the same units ('Ohm' was refused though metalair.units knows it)
+    assert ImpedanceSpectrum.from_arrays([1.0], [1.0 - 1j], unit="Ohm").unit == "Ω"
+    assert ImpedanceSpectrum.from_arrays([1.0], [1.0 - 1j], unit="ohm cm2").unit == "Ω·cm²"
     with pytest.raises(DataFormatError, match=r"not finite.*points 1"):
         ImpedanceSpectrum.from_arrays([1.0, 2.0], [1.0 - 1j, complex(np.nan, 0)])
     # real numbers only would silently mean Z'' = 0 (a fit then returned R1 = 85 for a true 100)

@@ -200,3 +200,14 @@ def test_an_element_type_in_the_wrong_case_is_refused(circuit, message):
     with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_circuit(circuit)
     assert [e.label for e in parse_circuit("R0-p(Rct,Cdl)-W_so").elements] == ["R0", "Rct", "Cdl", "W_so"]
+
+
+def test_a_spectrum_inductive_at_every_point_is_flagged_as_a_likely_sign_flip():
+    # -Z'' stored as Z'': fitted R1 = 86 against 100 and a DRT with peaks, no word of warning
+    from metalair.tables.impedance import ImpedanceSpectrum
+
+    f = np.logspace(4, -1, 30)
+    z = 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-3)
+    flipped = ImpedanceSpectrum.from_arrays(f, np.conj(z))
+    assert any("is -Z'' stored as Z''?" in w for w in flipped.metadata["warnings"])
+    assert not any("inductive" in w for w in ImpedanceSpectrum.from_arrays(f, z).metadata["warnings"])

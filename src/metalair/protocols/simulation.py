@@ -196,6 +196,19 @@ class Simulation:
         else:
             self._keep = _cycle_set(save_cycles).__contains__
 
+    #: Names of the results, which a Simulation (the set-up) does not have before it is run.
+    _RESULT_NAMES = frozenset({"steps", "keys", "ok", "status", "message", "warnings", "step_data", "steps_table",
+                               "to_csv", "to_parquet", "final_state"})
+
+    def __getattr__(self, name: str) -> Any:
+        if name in Simulation._RESULT_NAMES:
+            raise AttributeError(f"'Simulation' object has no attribute {name!r}: a Simulation is the set-up; its "
+                                 f"results come from running it: sol = sim.run(); sol.{name}")
+        raise AttributeError(f"'Simulation' object has no attribute {name!r}")
+
+    def __getitem__(self, key: str) -> Any:
+        raise TypeError(f"a Simulation is the set-up, not its results; run it first: sol = sim.run(); sol[{key!r}]")
+
     def run(self, initial_state: Any = None, progress: Callable[[int, int], None] | None = None,
             raise_on_failure: bool = False) -> Solution:
         """Run the protocol and return a :class:`~metalair.protocols.solution.Solution`.

@@ -38,6 +38,13 @@ SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 
 
 #: Units an impedance may carry.
 IMPEDANCE_UNITS: tuple[str, ...] = ("Ω", "Ω·m²", "Ω·cm²", "Ω·kg")
+#: Other spellings of those units (lower case, spaces kept as written) -> the one above.
+_UNIT_SPELLINGS: dict[str, str] = {
+    "ohm": "Ω", "ohms": "Ω", "ω": "Ω",
+    "ohm m2": "Ω·m²", "ohm·m²": "Ω·m²", "ohm*m2": "Ω·m²", "ω m2": "Ω·m²", "ω·m2": "Ω·m²",
+    "ohm cm2": "Ω·cm²", "ohm·cm²": "Ω·cm²", "ohm*cm2": "Ω·cm²", "ω cm2": "Ω·cm²", "ω·cm2": "Ω·cm²",
+    "ohm kg": "Ω·kg", "ohm·kg": "Ω·kg", "ohm*kg": "Ω·kg", "ω kg": "Ω·kg",
+}
 
 
 def _where(rows: np.ndarray, limit: int = 5) -> str:
@@ -136,6 +143,8 @@ class ImpedanceSpectrum:
 
     def __post_init__(self) -> None:
         name = str(self.metadata.get("file_name", "spectrum"))
+        if self.unit not in IMPEDANCE_UNITS and _UNIT_SPELLINGS.get(self.unit.strip().lower()) is not None:
+            object.__setattr__(self, "unit", _UNIT_SPELLINGS[self.unit.strip().lower()])  # 'Ohm', 'ohm cm2'
         if self.unit not in IMPEDANCE_UNITS:
             raise ParameterError(f"impedance unit {self.unit!r} is not one of {', '.join(IMPEDANCE_UNITS)}")
         f, z = check_spectrum_arrays(self.frequency_Hz, self.impedance, name)
@@ -154,6 +163,10 @@ class ImpedanceSpectrum:
             found.append(
                 f"{dup.size} frequencies occur more than once (e.g. {f[dup[0]]:.6g} Hz); both points are kept"
             )
+        if z.size >= 3 and np.all(z.imag > 0) and not any("inductive" in w for w in found):
+            found.append("every point has a positive imaginary part (inductive at all frequencies): is -Z'' "
+                         "stored as Z''? metalair takes Z = Z' + jZ'', with Z'' < 0 where the response is "
+                         "capacitive (flip the sign of the imaginary part)")
         meta["notes"] = notes
         meta["warnings"] = found
         meta.setdefault("sign_convention", SIGN_CONVENTION)
