@@ -83,3 +83,13 @@ def test_save_cycles_must_be_cycle_numbers():
     sol = ma.simulate("NLRO", "(Discharge at 500 mA/g for 10 mAh/g; Charge at 500 mA/g for 10 mAh/g) x 3",
                       save_cycles=[2])
     assert set(sol["Cycle"][1:].tolist()) == {2}  # after the initial row (t = 0), only cycle 2
+
+
+def test_a_simulation_asked_for_results_before_it_ran_says_to_run_it():
+    import pytest
+
+    sim = ma.Simulation("NLRO", "Rest for 1 min")
+    with pytest.raises(AttributeError, match=r"a Simulation is the set-up; .* sol = sim\.run\(\); sol\.steps"):
+        sim.steps  # noqa: B018
+    with pytest.raises(TypeError, match=r"run it first: sol = sim\.run\(\); sol\['Voltage \[V\]'\]"):
+        sim["Voltage [V]"]  # noqa: B018
