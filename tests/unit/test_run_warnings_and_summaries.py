@@ -92,4 +92,4 @@ def test_a_simulation_asked_for_results_before_it_ran_says_to_run_it():
     with pytest.raises(AttributeError, match=r"a Simulation is the set-up; .* sol = sim\.run\(\); sol\.steps"):
         sim.steps  # noqa: B018
     with pytest.raises(TypeError, match=r"run it first: sol = sim\.run\(\); sol\['Voltage \[V\]'\]"):
-        sim["Voltage [V]"]  # noqa: B018
+        sim["Voltage [V]"]
