@@ -174,9 +174,14 @@ UNITS: dict[str, tuple[str, float]] = {
     "kg/m²": ("areal loading", 1.0),
     "g/m²": ("areal loading", 1e-3),
     "mg/cm²": ("areal loading", 1e-2),
+    "kg/m2": ("areal loading", 1.0),  # ASCII spellings, as the current densities have them
+    "g/m2": ("areal loading", 1e-3),
+    "mg/cm2": ("areal loading", 1e-2),
     # surface area per mass -> m²/kg
     "m²/kg": ("specific area", 1.0),
     "m²/g": ("specific area", 1e3),
+    "m2/kg": ("specific area", 1.0),
+    "m2/g": ("specific area", 1e3),
     # pressure (gas partial pressures) -> Pa; the standard atmosphere is 101325 Pa by definition
     "Pa": ("pressure", 1.0),
     "kPa": ("pressure", 1e3),

@@ -327,3 +327,25 @@ def test_a_misspelt_keyword_gets_the_close_names_on_every_parameter_class():
     # numpy scalars are numbers (np.float32 was refused as "must be a number")
     assert LumpedParameters(i0_form_NaO2=np.float32(0.1)).i0_form_NaO2 == pytest.approx(0.1)
     assert ma.Discharge(current_A_per_kg=np.float32(100), until=1.5).current == pytest.approx(100.0)
+
+
+def test_numbers_in_the_wrong_unit_are_caught_where_a_physical_bound_allows():
+    # specific_area=20 (meant m²/g) ran to a 4.4 mAh/g discharge; p_O2 = 0.21 (meant bar) to 0.6 mAh/g
+    import warnings
+
+    from metalair.chemistry.environment import Environment
+    from metalair.errors import ParameterError
+    from metalair.models.parameters import LumpedParameters
+
+    with pytest.raises(ParameterError, match=r"specific_area = 20 is out of range; allowed range \[100, 1e\+07\]"):
+        LumpedParameters(specific_area=20)
+    with pytest.raises(ParameterError, match=r"loading = 0.5 is out of range"):
+        LumpedParameters(loading=0.5)
+    p = LumpedParameters(specific_area="20 m2/g", loading="0.5 mg/cm2")  # ASCII unit spellings
+    assert (p.specific_area, p.loading) == (pytest.approx(2e4), pytest.approx(5e-3))
+    with pytest.warns(UserWarning, match=r"these look like bar or mole fractions \(0.21 bar of O2 is 21000"):
+        Environment("fractions", "25 °C", 0.21, 0.00042, 0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Environment("glovebox", "25 °C", "0.21 Pa", 0.0, 0.0)  # trace O2 with its unit: no warning
+        Environment("air", 298.15, 21000.0, 42.0, 600.0)

@@ -131,6 +131,7 @@ class Environment:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ParameterError(f"Environment.name must be a non-empty string, got {self.name!r}")
         owner = f"Environment({self.name!r})"
+        bare = {f: getattr(self, f) for f in _GAS_FIELDS.values() if not isinstance(getattr(self, f), str)}
         for field_name, dimension in (("temperature", "temperature"), ("total_pressure", "pressure"),
                                       *((f, "pressure") for f in _GAS_FIELDS.values())):
             value = getattr(self, field_name)
@@ -157,6 +158,14 @@ class Environment:
                 f"{self.temperature:g} K ({p_sat:.5g} Pa, Buck 1981): {100 * self.p_H2O / p_sat:.0f} % relative "
                 "humidity; allowed: up to 100 % (Environment.from_relative_humidity takes it as a fraction)"
             )
+        if len(bare) == len(_GAS_FIELDS) and 0.0 < self.p_O2 <= 1.0 and sum(bare.values()) <= 1.01:
+            import warnings
+
+            warnings.warn(
+                f"{owner}: p_O2 = {self.p_O2:g} Pa, p_CO2 = {self.p_CO2:g} Pa, p_H2O = {self.p_H2O:g} Pa: partial "
+                f"pressures are in Pa, so these look like bar or mole fractions (0.21 bar of O2 is 21000 or "
+                f"'0.21 bar'); for trace gases, as in a glovebox, give the unit ('{self.p_O2:g} Pa') to say so",
+                UserWarning, stacklevel=4)  # __post_init__, __init__, keyword_checked, the caller
         total = self.p_O2 + self.p_CO2 + self.p_H2O
         if total > self.total_pressure * (1.0 + 1e-12):
             raise ParameterError(

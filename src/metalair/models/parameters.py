@@ -27,8 +27,10 @@ __all__ = ["LumpedParameters", "SOURCES", "FITTED", "NOT_IDENTIFIABLE", "MARGINA
 
 #: Allowed range of every field: (low, high, low_open, high_open, unit).
 RANGES: dict = {
-    "specific_area": pos("m²/kg"),
-    "loading": pos("kg/m²"),
+    # physical bounds that also catch a number in the wrong unit: 0.1-10,000 m²/g (20 meant as m²/g is 0.02 m²/g);
+    # 0.01-10 mg/cm² (0.5 meant as mg/cm² is 50 mg/cm²); text with a unit ("20 m²/g", "0.5 mg/cm²") is converted
+    "specific_area": between(1e2, 1e7, "m²/kg"),
+    "loading": between(1e-4, 1e-1, "kg/m²"),
     "double_layer_capacitance": pos("F/m²"),
     "electrolyte_conductivity": pos("S/m"),
     "electrolyte_thickness": pos("m"),
