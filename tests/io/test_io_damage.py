@@ -230,3 +230,27 @@ def test_a_header_without_data_rows_is_named_as_such(tmp_path, header):
     path.write_text(header + "\n")
     with pytest.raises(DataFormatError, match=r"started\.csv: the column names are on line 1 but no data rows"):
         read(path, format="csv", column_map={"time_s": "Time (s)", "voltage_V": "Ecell/V", "current_A": "I/mA"})
+
+
+def test_a_compressed_export_is_named_as_such(tmp_path):
+    # "unrecognised binary file" and nothing about the compression
+    import gzip
+
+    path = tmp_path / "cell.csv.gz"
+    path.write_bytes(gzip.compress(b"Time (s),Ecell/V,I/mA\n0,3.0,-0.1\n60,2.99,-0.1\n"))
+    with pytest.raises(DataFormatError, match=r"cell\.csv\.gz: unrecognised binary file \(it is gzip-compressed: "
+                                              r"unpack it first, e\.g\. 'gunzip cell\.csv\.gz'\)"):
+        read(path)
+
+
+def test_protocol_and_solution_keep_one_step_and_one_key_whole(tmp_path):
+    # Cycle(Discharge(...), repeat=2): "'Discharge' object is not iterable"; to_csv(keys='Voltage [V]') iterated the
+    # name's characters ("no output named 'V'")
+    import metalair as ma
+
+    assert ma.Cycle(ma.Discharge("100 mA/g", until=1.5), repeat=2).steps[0].until == 1.5
+    with pytest.raises(ma.ProtocolError, match="Cycle: steps must be a list of steps"):
+        ma.Cycle("Discharge at 100 mA/g until 1.5 V")
+    sol = ma.simulate("NLRO", "Rest for 1 min")
+    sol.to_csv(tmp_path / "v.csv", keys="Voltage [V]")
+    assert (tmp_path / "v.csv").read_text().splitlines()[0] == "Voltage [V]"

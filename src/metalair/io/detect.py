@@ -52,6 +52,10 @@ ACCESS_MAGICS = (b"Standard Jet DB", b"Standard ACE DB")
 MACCOR_RAW_SUFFIX = re.compile(r"^\.\d{3}$")
 
 
+#: Magic numbers of compressed files: (leading bytes, format), and how to unpack each.
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bzip2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_UNPACK = {"gzip": "gunzip", "xz": "unxz", "bzip2": "bunzip2", "zstd": "unzstd"}
+
 def as_path(path: object, what: str = "path") -> Path:
     """``path`` as a :class:`~pathlib.Path`, refusing what is not a file path.
 
@@ -218,7 +222,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
                 "not documented, so metalair reads Maccor *text* exports: open the test in Maccor's software "
                 "(MacTest / MIMS Client) and export it as text (tab-separated), then read that file")
         hint = ""
-        if suffix == ".mpr":
+        packed = next((name for magic, name in _COMPRESSED if head.startswith(magic)), None)
+        if packed is not None:
+            hint = f" (it is {packed}-compressed: unpack it first, e.g. '{_UNPACK[packed]} {path.name}')"
+        elif suffix == ".mpr":
             hint = " (named .mpr but lacks the 'BIO-LOGIC MODULAR FILE' header: damaged?)"
         elif suffix in (".nda", ".ndax"):
             hint = f" (named {suffix} but lacks the Neware header: damaged?)"

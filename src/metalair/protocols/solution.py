@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -117,9 +118,16 @@ class Solution:
         return {k: v[mask] for k, v in self._data.items()}
 
     # --------------------------------------------------------------- output
+    def _keys(self, keys: Any) -> list[str]:
+        if keys is None:
+            return list(self._data)
+        if isinstance(keys, str):  # one name, not its characters
+            return [keys]
+        return list(keys)
+
     def to_csv(self, path, keys: list | None = None) -> None:
         """Write the time series to CSV (atomically)."""
-        keys = list(self._data) if keys is None else keys
+        keys = self._keys(keys)
         write_csv_rows(path, keys, zip(*(self[k] for k in keys)))
 
     def to_parquet(self, path, keys: list | None = None) -> None:
@@ -129,7 +137,7 @@ class Solution:
             import pyarrow.parquet as pq
         except ImportError:  # pragma: no cover - depends on the install
             raise ImportError("writing Parquet needs pyarrow: pip install 'metalair[parquet]'") from None
-        keys = list(self._data) if keys is None else keys
+        keys = self._keys(keys)
         table = pa.table({k: self[k] for k in keys})
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)

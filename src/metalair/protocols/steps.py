@@ -359,6 +359,11 @@ class Cycle:
     repeat: int = 1
 
     def __init__(self, steps, repeat: int = 1) -> None:
+        if isinstance(steps, (Discharge, Charge, Rest, Hold, Sweep, Cycle)):
+            steps = (steps,)  # Cycle(Discharge(...), repeat=2): one step
+        if isinstance(steps, str) or not isinstance(steps, (list, tuple)):
+            raise ProtocolError(f"Cycle: steps must be a list of steps, e.g. Cycle([Discharge(...), Charge(...)], "
+                                f"repeat=10), not {type(steps).__name__} {steps!r:.80}")
         steps = tuple(steps)
         if not steps:
             raise ProtocolError("Cycle: needs at least one step")
