@@ -325,6 +325,13 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     ParameterError
         If the text is not a number with a known unit of the right dimension.
     """
+    if dimension is not None and not any(d == dimension for d, _f in UNITS.values()):
+        import difflib
+
+        dims = sorted({d for d, _f in UNITS.values()})
+        close = difflib.get_close_matches(str(dimension), dims, n=1)
+        raise ParameterError(f"unknown dimension {dimension!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                                   f"; known: {', '.join(dims)}"))
     match = _QUANTITY.match(str(text))
     if not match:
         example = {"potential": "1.5 V", None: "100 mA/g"}.get(

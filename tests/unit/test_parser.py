@@ -454,3 +454,11 @@ def test_a_repeat_instruction_written_as_a_label_is_refused(label):
 def test_ordinary_labels_stay_labels(label):
     (step,) = parse_protocol(f"{label}: Discharge at 100 mA/g until 1.5 V").steps
     assert step.label == label
+
+
+def test_an_unknown_dimension_is_named_with_the_close_one():
+    from metalair.errors import ParameterError
+    from metalair.units import parse_quantity
+
+    with pytest.raises(ParameterError, match="unknown dimension 'specific curent'; did you mean 'specific current'"):
+        parse_quantity("5 mA/g", "specific curent")
