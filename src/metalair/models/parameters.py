@@ -172,11 +172,7 @@ class LumpedParameters:
         return RANGES[name]
 
     def replace(self, **changes) -> LumpedParameters:
-        """A validated copy with some fields changed; unknown names are refused with suggestions."""
-        known = {f.name for f in fields(self)}
-        for name in changes:
-            if name not in known:
-                raise ParameterError(_unknown_field(name, known))
+        """A validated copy with some fields changed; unknown names are refused with suggestions (keyword_checked)."""
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
