@@ -93,3 +93,14 @@ def test_a_simulation_asked_for_results_before_it_ran_says_to_run_it():
         sim.steps  # noqa: B018
     with pytest.raises(TypeError, match=r"run it first: sol = sim\.run\(\); sol\['Voltage \[V\]'\]"):
         sim["Voltage [V]"]
+
+
+def test_simulate_warns_when_the_run_did_not_finish():
+    # the partial solution came back with status 'failed' and nothing said so; the README's "dis, ch = sol.steps"
+    # then failed to unpack
+    import pytest
+
+    p = ma.DEFAULT_PARAMETERS.replace(electrolyte_conductivity=1e-6)
+    with pytest.warns(RuntimeWarning, match=r"the simulation failed before the end of the protocol \(1 step ran\)"):
+        sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g", parameters=p)
+    assert sol.status == "failed"

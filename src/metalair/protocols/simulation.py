@@ -612,8 +612,12 @@ class _Recorder:
         return Solution(cols, self.summaries, status, message, meta)
 
 
-def simulate(catalyst: Any = "NLRO", protocol: Any = None, **kwargs: Any) -> Solution:
-    """Shortcut: ``Simulation(catalyst, protocol, **kwargs).run()``."""
+def simulate(catalyst: Any = None, protocol: Any = None, **kwargs: Any) -> Solution:
+    """Shortcut: ``Simulation(catalyst, protocol, **kwargs).run()`` (catalyst default ``"NLRO"``).
+
+    A run that did not finish (``sol.status`` ``"failed"`` or ``"interrupted"``) is returned with what
+    it computed, and a ``RuntimeWarning`` says so: in a notebook the status is easy to miss.
+    """
     allowed = ("parameters", "environment", "solver", "save_cycles", "model")
     unknown = [k for k in kwargs if k not in allowed]
     if unknown:
@@ -623,4 +627,11 @@ def simulate(catalyst: Any = "NLRO", protocol: Any = None, **kwargs: Any) -> Sol
         raise ParameterError(f"simulate() got an unknown keyword {unknown[0]!r}"
                              + (f"; did you mean {hint[0]!r}?" if hint else "")
                              + f" (it takes catalyst, protocol, {', '.join(allowed)})")
-    return Simulation(catalyst, protocol, **kwargs).run()
+    sol = Simulation(catalyst, protocol, **kwargs).run()
+    if not sol.ok:
+        import warnings
+
+        n = len(sol.steps)
+        warnings.warn(f"the simulation {sol.status} before the end of the protocol ({n} step{'s' * (n != 1)} ran): "
+                      f"{sol.message}", RuntimeWarning, stacklevel=2)
+    return sol
