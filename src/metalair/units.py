@@ -398,6 +398,9 @@ def convert(value: Any, from_unit: str, to_unit: str) -> Any:
     ParameterError
         If a unit is unknown or the two have different dimensions.
     """
+    if isinstance(value, (str, bytes)):  # '5' * factor would repeat the text
+        raise ParameterError(f"convert() takes a number or an array, got the text {value!r}; for text with its unit "
+                             f"use parse_quantity({value!r} + ' {from_unit}')")
     to_dim, _ = _factor(to_unit)
     return to_user(from_user(value, from_unit, to_dim), to_unit, to_dim)
 

@@ -254,3 +254,22 @@ def test_protocol_and_solution_keep_one_step_and_one_key_whole(tmp_path):
     sol = ma.simulate("NLRO", "Rest for 1 min")
     sol.to_csv(tmp_path / "v.csv", keys="Voltage [V]")
     assert (tmp_path / "v.csv").read_text().splitlines()[0] == "Voltage [V]"
+
+
+def test_a_cycler_record_a_simulation_and_convert_answer_wrong_kinds_with_what_to_do():
+    # data['Voltage [V]'] was "not subscriptable"; to_cycler_data(sol.steps) an AttributeError; convert('5', ...)
+    # "can't multiply sequence by non-int"
+    import metalair as ma
+    from metalair.analysis.simulated import to_cycler_data
+    from metalair.errors import KeyNotFoundError, ParameterError
+    from metalair.units import convert
+
+    sol = ma.simulate("NLRO", "Discharge at 500 mA/g for 20 mAh/g; Charge at 500 mA/g for 20 mAh/g")
+    data = to_cycler_data(sol)
+    assert data["voltage_V"] is data.voltage_V or np.array_equal(data["voltage_V"], data.voltage_V)
+    with pytest.raises(KeyNotFoundError, match=r"did you mean 'voltage_V' \(data\['voltage_V'\] or data\.voltage_V\)"):
+        data["Voltage [V]"]
+    with pytest.raises(ParameterError, match="to_cycler_data needs the Solution of a run"):
+        to_cycler_data(sol.steps)
+    with pytest.raises(ParameterError, match=r"convert\(\) takes a number or an array, got the text '5'"):
+        convert("5", "mA/g", "A/kg")

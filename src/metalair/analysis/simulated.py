@@ -34,6 +34,9 @@ def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
     """
     if not (isinstance(mass_g, (int, float)) and mass_g > 0 and np.isfinite(mass_g)):
         raise ParameterError(f"mass_g = {mass_g!r} must be a positive number of grams")
+    if not (hasattr(sol, "steps") and hasattr(sol, "keys")):
+        raise ParameterError(f"to_cycler_data needs the Solution of a run (sol = metalair.simulate(...)), got "
+                             f"{type(sol).__name__}")
     kinds = {s.index: s.kind for s in sol.steps}
     step = np.asarray(sol["Step"], dtype=int)
     # the initial point (step 0) belongs to the first step

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from metalair.errors import ParameterError
-from metalair.tables.base import frozen_column
+from metalair.tables.base import frozen_column, missing_column
 
 __all__ = ["CyclerData", "STEP_TYPES", "infer_steps_from_current", "step_starts"]
 
@@ -217,6 +217,21 @@ class CyclerData:
     def warnings(self) -> list[str]:
         """Problems the reader and the plausibility checks reported."""
         return list(self.metadata.get("warnings", []))
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """A column by its name in :meth:`columns` (``data["voltage_V"]``, the same as ``data.voltage_V``)."""
+        cols = self.columns()
+        if isinstance(key, str) and key in cols:
+            return cols[key]
+        # the names of a Solution or a summary table ("Voltage [V]") are common here: map their quantity
+        alias = {"voltage": "voltage_V", "current": "current_A", "time": "time_s", "cycle": "cycle", "step": "step",
+                 "capacity": "capacity_Ah", "energy": "energy_Wh"}
+        word = key.split("[")[0].strip().lower() if isinstance(key, str) else ""
+        err = missing_column(key, cols)
+        if word in alias and alias[word] in cols:
+            err = type(err)(f"no column named {key!r}: a CyclerData names its columns in SI with the unit in the "
+                            f"name; did you mean {alias[word]!r} (data[{alias[word]!r}] or data.{alias[word]})?")
+        raise err
 
     def columns(self) -> dict[str, np.ndarray]:
         """All per-row columns by name (optional ones only if present)."""
