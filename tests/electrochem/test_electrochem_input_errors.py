@@ -211,3 +211,16 @@ def test_a_spectrum_inductive_at_every_point_is_flagged_as_a_likely_sign_flip():
     flipped = ImpedanceSpectrum.from_arrays(f, np.conj(z))
     assert any("is -Z'' stored as Z''?" in w for w in flipped.metadata["warnings"])
     assert not any("inductive" in w for w in ImpedanceSpectrum.from_arrays(f, z).metadata["warnings"])
+
+
+def test_a_voltammogram_in_ma_or_ma_per_g_is_converted_not_refused():
+    # current_unit='mA' was refused ("not one of A, A/kg, A/m²")
+    from metalair.tables.voltammetry import Voltammogram
+
+    e = np.linspace(2.0, 4.0, 10)
+    i = np.sin(e)
+    for unit, base, factor in (("mA", "A", 1e-3), ("mA/g", "A/kg", 1.0), ("mA/cm2", "A/m²", 10.0)):
+        v = Voltammogram(e, i, current_unit=unit)
+        assert v.current_unit == base and np.allclose(v.current, factor * i)
+    with pytest.raises(ParameterError, match="current unit 'V' is not a current"):
+        Voltammogram(e, i, current_unit="V")

@@ -111,10 +111,20 @@ class Voltammogram:
 
     def __post_init__(self) -> None:
         name = str(self.metadata.get("file_name", "voltammogram"))
+        scale = 1.0
         if self.current_unit not in CURRENT_UNITS:
-            raise ParameterError(f"current unit {self.current_unit!r} is not one of {', '.join(CURRENT_UNITS)}")
+            # another unit of the same kind ('mA', 'uA', 'mA/g', 'mA/cm2'): stored converted to the base one
+            from metalair.units import UNITS, convert
+
+            kind = UNITS.get(self.current_unit, ("", 1.0))[0]
+            base = next((u for u in CURRENT_UNITS if UNITS.get(u, ("",))[0] == kind and kind), None)
+            if base is None:
+                raise ParameterError(f"current unit {self.current_unit!r} is not a current; give one of "
+                                     f"{', '.join(CURRENT_UNITS)} or a unit of the same kind (mA, uA, mA/g, mA/cm2)")
+            scale = float(convert(1.0, self.current_unit, base))
+            object.__setattr__(self, "current_unit", base)
         e = np.array(self.potential_V, dtype=float, copy=True)
-        i = np.array(self.current, dtype=float, copy=True)
+        i = np.array(self.current, dtype=float, copy=True) * scale
         if e.ndim != 1 or e.shape != i.shape:
             raise DataFormatError(f"{name}: potential and current must be one-dimensional and of equal length, got "
                                   f"{e.shape} and {i.shape}")
