@@ -194,7 +194,7 @@ def test_lin_kk_mu_criterion_and_its_safeguard():
         assert not plain.passed and guarded.passed
         assert guarded.n_elements > plain.n_elements and "M raised" in guarded.notes[0]
         assert guarded.mu >= 0.5
-    with pytest.raises(ParameterError, match=r"c = 1.5 must lie in \(0, 1\)"):
+    with pytest.raises(ParameterError, match=r"c = 1.5 must be a number in \(0, 1\)"):
         lin_kk(broad, c=1.5)
 
 

@@ -224,3 +224,18 @@ def test_a_voltammogram_in_ma_or_ma_per_g_is_converted_not_refused():
         assert v.current_unit == base and np.allclose(v.current, factor * i)
     with pytest.raises(ParameterError, match="current unit 'V' is not a current"):
         Voltammogram(e, i, current_unit="V")
+
+
+def test_lin_kk_settings_of_the_wrong_kind_are_named():
+    # c='0.85' was "'<' not supported between 'int' and 'str'"; inductance='no' "invalid literal for int()"
+    from metalair.analysis.impedance.kramers_kronig import lin_kk
+    from metalair.tables.impedance import ImpedanceSpectrum
+
+    f = np.logspace(4, -1, 30)
+    spectrum = ImpedanceSpectrum.from_arrays(f, 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-3))
+    for kwargs, message in ((dict(c="0.85"), r"c = '0.85' must be a number in \(0, 1\)"),
+                            (dict(inductance="no"), "inductance = 'no' must be True or False"),
+                            (dict(max_elements=2.5), "max_elements = 2.5 must be a whole number")):
+        with pytest.raises(ParameterError, match=message):
+            lin_kk(spectrum, **kwargs)
+    assert lin_kk(spectrum, c=0.85).verdict

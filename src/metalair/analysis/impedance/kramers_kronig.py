@@ -48,6 +48,7 @@ validation. J. Electrochem. Soc. 142, 1885–1894 (1995). doi:10.1149/1.2044210
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,10 +211,15 @@ def lin_kk(
     doi:10.1016/j.electacta.2014.01.034
     """
     spectrum = as_spectrum(spectrum)
-    if not 0 < c < 1:
-        raise ParameterError(f"c = {c!r} must lie in (0, 1); Schönleber et al. use 0.85")
-    if not 0 < threshold < 1:
-        raise ParameterError(f"threshold = {threshold!r} must lie in (0, 1) (a fraction of |Z|, e.g. 0.01)")
+    for name, value, example in (("c", c, "0.85, as Schönleber et al."), ("threshold", threshold,
+                                                                         "0.01, a fraction of |Z|")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+            raise ParameterError(f"{name} = {value!r} must be a number in (0, 1), e.g. {example}")
+    for name, flag in (("inductance", inductance), ("capacitance", capacitance)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterError(f"{name} = {flag!r} must be True or False (fit a series {name} or not)")
+    if max_elements is not None and (isinstance(max_elements, bool) or not isinstance(max_elements, numbers.Integral)):
+        raise ParameterError(f"max_elements = {max_elements!r} must be a whole number of Voigt elements (or None)")
     n = len(spectrum)
     extra = 1 + int(inductance) + int(capacitance)
     require_analysable(spectrum, extra + 2, "Lin-KK")
