@@ -239,3 +239,18 @@ def test_lin_kk_settings_of_the_wrong_kind_are_named():
         with pytest.raises(ParameterError, match=message):
             lin_kk(spectrum, **kwargs)
     assert lin_kk(spectrum, c=0.85).verdict
+
+
+def test_drt_and_circuit_fit_settings_out_of_range_are_refused():
+    # peak_prominence=-1 or 2 and n_starts=0 ran without a word
+    from metalair.analysis.impedance.fitting import fit_circuit
+    from metalair.analysis.impedance.relaxation_times import drt
+    from metalair.tables.impedance import ImpedanceSpectrum
+
+    f = np.logspace(4, -1, 30)
+    spectrum = ImpedanceSpectrum.from_arrays(f, 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-3))
+    for bad in (-1, 2):
+        with pytest.raises(ParameterError, match=rf"peak_prominence = {bad} must be a fraction"):
+            drt(spectrum, peak_prominence=bad)
+    with pytest.raises(ParameterError, match="n_starts = 0 must be a whole number >= 1"):
+        fit_circuit(spectrum, "R0-p(R1,C1)", n_starts=0)

@@ -430,6 +430,8 @@ def fit_circuit(
     c = parse_circuit(circuit)
     names = c.param_names
     require_analysable(spectrum, 2, "the circuit fit")
+    if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
+        raise ParameterError(f"n_starts = {n_starts!r} must be a whole number >= 1 (starts of the fit)")
     for given, label in ((initial or {}, "initial"), (fixed or {}, "fixed")):
         for key, value in given.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):

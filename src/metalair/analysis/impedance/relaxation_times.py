@@ -96,6 +96,7 @@ doi:10.1016/j.electacta.2015.03.123
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -448,6 +449,10 @@ def drt(
     """
     spectrum = as_spectrum(spectrum)
     require_analysable(spectrum, 5, "a DRT")
+    if isinstance(peak_prominence, bool) or not isinstance(peak_prominence, numbers.Real) or not (
+            0 <= peak_prominence < 1):
+        raise ParameterError(f"peak_prominence = {peak_prominence!r} must be a fraction of the largest gamma in "
+                             "[0, 1), e.g. 0.02")
     if not (extend_decades >= 0 and math.isfinite(extend_decades)):
         raise ParameterError(f"extend_decades = {extend_decades!r} must be a finite number >= 0")
     if not (0 < lam_range[0] < lam_range[1]):
