@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from metalair.constants import HOUR
@@ -404,6 +405,24 @@ def convert(value: Any, from_unit: str, to_unit: str) -> Any:
     to_dim, _ = _factor(to_unit)
     return to_user(from_user(value, from_unit, to_dim), to_unit, to_dim)
 
+
+def stored_unit(unit: str, allowed: Sequence[str]) -> tuple[str, float] | None:
+    """The unit of ``allowed`` a table stores values given in ``unit`` as, and the factor to multiply them by.
+
+    ``unit`` itself when allowed; else the allowed unit of the same dimension and size (a spelling:
+    ``"Ohm"`` -> ``"Ω"``, factor 1), else the first allowed unit of the same dimension (``"mA"`` ->
+    ``"A"``, factor 1e-3). ``None`` when no allowed unit has its dimension (or ``unit`` is unknown).
+    """
+    if unit in allowed:
+        return unit, 1.0
+    if unit not in UNITS:
+        return None
+    dim, factor = UNITS[unit]
+    same = [u for u in allowed if u in UNITS and UNITS[u][0] == dim]
+    exact = next((u for u in same if UNITS[u][1] == factor), None)
+    if exact is not None:
+        return exact, 1.0
+    return (same[0], factor / UNITS[same[0]][1]) if same else None
 
 def find_unit(text: str, dimension: str | None = None) -> str | None:
     """The unit of :data:`UNITS` that ``text`` spells in any case (``"MAH"``, ``"µA"`` -> ``"mAh"``, ``"uA"``).

@@ -29,6 +29,7 @@ import numpy as np
 from metalair._files import write_csv_rows
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
+from metalair.units import stored_unit
 
 __all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays",
            "frequency_hz", "require_analysable"]
@@ -38,13 +39,6 @@ SIGN_CONVENTION = "Z = Z' + jZ'' (time dependence exp(+jωt)); capacitive Z'' < 
 
 #: Units an impedance may carry.
 IMPEDANCE_UNITS: tuple[str, ...] = ("Ω", "Ω·m²", "Ω·cm²", "Ω·kg")
-#: Other spellings of those units (lower case, spaces kept as written) -> the one above.
-_UNIT_SPELLINGS: dict[str, str] = {
-    "ohm": "Ω", "ohms": "Ω", "ω": "Ω",
-    "ohm m2": "Ω·m²", "ohm·m²": "Ω·m²", "ohm*m2": "Ω·m²", "ω m2": "Ω·m²", "ω·m2": "Ω·m²",
-    "ohm cm2": "Ω·cm²", "ohm·cm²": "Ω·cm²", "ohm*cm2": "Ω·cm²", "ω cm2": "Ω·cm²", "ω·cm2": "Ω·cm²",
-    "ohm kg": "Ω·kg", "ohm·kg": "Ω·kg", "ohm*kg": "Ω·kg", "ω kg": "Ω·kg",
-}
 
 
 def _where(rows: np.ndarray, limit: int = 5) -> str:
@@ -143,10 +137,10 @@ class ImpedanceSpectrum:
 
     def __post_init__(self) -> None:
         name = str(self.metadata.get("file_name", "spectrum"))
-        if self.unit not in IMPEDANCE_UNITS and _UNIT_SPELLINGS.get(self.unit.strip().lower()) is not None:
-            object.__setattr__(self, "unit", _UNIT_SPELLINGS[self.unit.strip().lower()])  # 'Ohm', 'ohm cm2'
-        if self.unit not in IMPEDANCE_UNITS:
+        stored = stored_unit(self.unit, IMPEDANCE_UNITS)  # 'Ohm', 'ohm cm2' are other spellings of the same units
+        if stored is None or stored[1] != 1.0:
             raise ParameterError(f"impedance unit {self.unit!r} is not one of {', '.join(IMPEDANCE_UNITS)}")
+        object.__setattr__(self, "unit", stored[0])
         f, z = check_spectrum_arrays(self.frequency_Hz, self.impedance, name)
         meta = dict(self.metadata)
         notes = list(meta.get("notes", []))

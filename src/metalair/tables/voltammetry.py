@@ -21,6 +21,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
+from metalair.units import stored_unit
 
 __all__ = ["Voltammogram", "CURRENT_UNITS", "CHARGE_UNITS", "cycles_from_potential"]
 
@@ -111,18 +112,13 @@ class Voltammogram:
 
     def __post_init__(self) -> None:
         name = str(self.metadata.get("file_name", "voltammogram"))
-        scale = 1.0
-        if self.current_unit not in CURRENT_UNITS:
-            # another unit of the same kind ('mA', 'uA', 'mA/g', 'mA/cm2'): stored converted to the base one
-            from metalair.units import UNITS, convert
-
-            kind = UNITS.get(self.current_unit, ("", 1.0))[0]
-            base = next((u for u in CURRENT_UNITS if UNITS.get(u, ("",))[0] == kind and kind), None)
-            if base is None:
-                raise ParameterError(f"current unit {self.current_unit!r} is not a current; give one of "
-                                     f"{', '.join(CURRENT_UNITS)} or a unit of the same kind (mA, uA, mA/g, mA/cm2)")
-            scale = float(convert(1.0, self.current_unit, base))
-            object.__setattr__(self, "current_unit", base)
+        # another unit of the same kind ('mA', 'uA', 'mA/g', 'mA/cm2') is stored converted to one of CURRENT_UNITS
+        stored = stored_unit(self.current_unit, CURRENT_UNITS)
+        if stored is None:
+            raise ParameterError(f"current unit {self.current_unit!r} is not a current; give one of "
+                                 f"{', '.join(CURRENT_UNITS)} or a unit of the same kind (mA, uA, mA/g, mA/cm2)")
+        unit, scale = stored
+        object.__setattr__(self, "current_unit", unit)
         e = np.array(self.potential_V, dtype=float, copy=True)
         i = np.array(self.current, dtype=float, copy=True) * scale
         if e.ndim != 1 or e.shape != i.shape:
