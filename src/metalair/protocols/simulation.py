@@ -19,7 +19,7 @@ from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, R
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
 from metalair.units import from_user, to_user
 
-__all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate", "cycle_set"]
+__all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate"]
 
 #: The reference full discharge–charge of the study at 100 mA/g.
 REFERENCE_PROTOCOL = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
@@ -113,7 +113,7 @@ def _extrapolation_warnings(protocol: Protocol) -> list[str]:
             for v, desc in seen.items()]
 
 
-def cycle_set(save_cycles: Any) -> set[int]:
+def _cycle_set(save_cycles: Any) -> set[int]:
     """The cycle numbers of ``save_cycles`` (whole numbers >= 1), or a ParameterError naming the value."""
     example = "e.g. save_cycles=[1, 10, 100], or a function of the cycle number"
     if isinstance(save_cycles, (str, bytes)) or not hasattr(save_cycles, "__iter__"):  # '10' iterated as '1', '0'
@@ -194,7 +194,7 @@ class Simulation:
         elif callable(save_cycles):
             self._keep = save_cycles
         else:
-            self._keep = cycle_set(save_cycles).__contains__
+            self._keep = _cycle_set(save_cycles).__contains__
 
     #: Names of the results, which a Simulation (the set-up) does not have before it is run.
     _RESULT_NAMES = frozenset({"steps", "keys", "ok", "status", "message", "warnings", "step_data", "steps_table",

@@ -153,7 +153,7 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         a result is converged (see the solver-accuracy notes in the docs).
     """
     from metalair.chemistry import AMBIENT_AIR
-    from metalair.protocols.simulation import Simulation, cycle_set
+    from metalair.protocols.simulation import Simulation
 
     if table_format not in TABLE_FORMATS:
         raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
@@ -170,7 +170,11 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     if save_cycles is None:
         keep = sorted({1, min(10, cycles), min(100, cycles), cycles})
     else:
-        keep = sorted(cycle_set(save_cycles))
+        try:
+            keep = sorted({int(k) for k in save_cycles})
+        except (TypeError, ValueError):
+            raise ParameterError(f"save_cycles must be cycle numbers, e.g. [1, 10, {cycles}], "
+                                 f"got {save_cycles!r}") from None
         if keep and not 1 <= keep[0] <= keep[-1] <= cycles:
             raise ParameterError(f"save_cycles must lie in 1..{cycles}, got {keep[0]}..{keep[-1]}")
     if out_dir is not None:
