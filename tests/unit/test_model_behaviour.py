@@ -188,3 +188,17 @@ def test_pure_o2_forms_no_carbonate(hydrate_water):
     # no CO2 is taken up (the residue's oxidation may release some, from electrolyte carbon)
     assert np.all(sol["CO2 uptake [mol/g]"] <= 0.0)
     assert np.all(sol["Na2CO3 charge [mAh/g]"] == 0.0)
+
+
+def test_a_run_does_not_depend_on_what_ran_before_it():
+    """The potential solve carries its slope from step to step (metalair.solvers.roots.guided_root);
+    the model forgets it at every segment, so a run repeated on the same model, after a different
+    run, gives the same numbers to the last bit."""
+    proto = ma.Protocol([ma.Cycle([ma.Discharge("500 mA/g", capacity="500 mAh/g", until="1.5 V"),
+                                   ma.Charge("500 mA/g", capacity="500 mAh/g", until="4.8 V")], repeat=3)])
+    sim = ma.Simulation("NLRO", proto)
+    first = sim.run()
+    ma.Simulation("NLRO", ma.Protocol([ma.Discharge("50 mA/g", until="2.0 V")]), model=sim.model).run()
+    again = sim.run()
+    assert np.array_equal(first["Voltage [V]"], again["Voltage [V]"])
+    assert np.array_equal(first["Time [s]"], again["Time [s]"])

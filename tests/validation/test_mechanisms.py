@@ -174,7 +174,6 @@ def test_frozen_nlro_dies_of_its_carbonate_and_the_switching_one_does_not():
 def _o2_transparent(model):
     """The same model with deposits that do not lengthen the O2 path (the counterfactual)."""
     model.constants = model.constants._replace(o2_deposit_resistance=0.0)
-    model.ctx = (model.constants, model._couples, model._stage)
     return model
 
 
