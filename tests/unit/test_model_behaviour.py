@@ -191,8 +191,7 @@ def test_pure_o2_forms_no_carbonate(hydrate_water):
 
 
 def test_a_run_does_not_depend_on_what_ran_before_it():
-    """The potential solve carries its slope from step to step (metalair.solvers.roots.guided_root);
-    the model forgets it at every segment, so a run repeated on the same model, after a different
+    """The model keeps no state between runs: a run repeated on the same model, after a different
     run, gives the same numbers to the last bit."""
     proto = ma.Protocol([ma.Cycle([ma.Discharge("500 mA/g", capacity="500 mAh/g", until="1.5 V"),
                                    ma.Charge("500 mA/g", capacity="500 mAh/g", until="4.8 V")], repeat=3)])

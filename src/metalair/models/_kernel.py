@@ -11,9 +11,6 @@ and the output layout :data:`~metalair.models.declaration.O`.
 rate constant [1/s], capacity [C/kg], 1.0 where the couple's progress moves the catalyst state.
 ``stage`` holds the d-band centre [eV] of the catalyst state at each integer host stage (one
 entry for a fixed-state catalyst); the couples flagged in column 4 move the state.
-``slopes`` (two floats) carries, from one step's potential solve to the next, the slope of the
-control equation under current and under voltage control
-(:func:`~metalair.solvers.roots.guided_root`); the model zeroes it at the start of every segment.
 """
 
 from __future__ import annotations
@@ -35,7 +32,7 @@ from metalair.physics.kinetics import affinity_gated_rate, butler_volmer_overpot
 from metalair.physics.numerics import implicit_decay, safe_exp
 from metalair.physics.transport import o2_limited_formation, o2_supply
 from metalair.solvers.integrate import make_integrator
-from metalair.solvers.roots import guided_root_finder
+from metalair.solvers.roots import root_finder
 
 __all__ = ["CONTROL_CURRENT", "CONTROL_VOLTAGE", "step", "integrate", "surface_state", "cell_voltage",
            "evaluate", "new_output"]
@@ -219,7 +216,7 @@ def _balance(E, args):
 
 
 _balance = jit(_balance)
-_potential_root = guided_root_finder(_balance, "lumped_potential_root")
+_potential_root = root_finder(_balance, "lumped_potential_root")
 
 
 @jit
@@ -229,15 +226,15 @@ def step(ctx, y, dt, mode, value, guess, width, out):
     ``mode`` 0: ``value`` is the cell current, discharge positive [A/kg]; ``mode`` 1: ``value``
     is the cell voltage [V].
 
-    ``guess`` is the first guess of the air-electrode potential, ``width`` the half-width of the
-    bracket searched around it if the secant steps from it fail
-    (:func:`~metalair.solvers.roots.guided_root`). Returns False when no potential balances the step (the caller
+    ``guess`` and ``width`` are the first guess and half-width of the first bracket of the
+    air-electrode potential. Returns False when no potential balances the step (the caller
     shortens ``dt``); on success ``out`` holds the new state and outputs.
     """
-    p, couples, stage, slopes = ctx
+    p, couples, stage = ctx
     free, passiv, supply = surface_state(p, y)
     args = (y, dt, free, passiv, supply, p, couples, stage, out, mode, value)
-    E, ok = _potential_root(args, guess, width, 0.02, -5.0, 12.0, 1e-14, 1e-9 * (1.0 + abs(value)), slopes, mode)
+    E, ok = _potential_root(args, guess - width, guess + width, 0.02, -5.0, 12.0,
+                           1e-14, 1e-9 * (1.0 + abs(value)))
     if not ok:
         return False
     ny = y.shape[0]

@@ -227,15 +227,17 @@ class LumpedAirElectrode:
             d_band_state_Na2CO3=cat.state_d_band("Na2CO3"),
             eta_fe_NaO2=cat.free_energy_overpotential, eta_fe_Na2O2=0.0, eta_fe_Na2CO3=0.0,
         )
-        # carries the potential solve's slope from step to step (the kernel's ctx); zeroed per segment
-        self._root_slopes = np.zeros(2)
         self._tolerance_cache: dict[SolverSettings, tuple[np.ndarray, np.ndarray]] = {}
         self._summed: tuple[np.ndarray, np.ndarray, list[str]] | None = None
 
     @property
-    def ctx(self) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-        """What the compiled kernel is passed: constants, couples, catalyst-state table, solve slopes."""
-        return (self.constants, self._couples, self._stage, self._root_slopes)
+    def ctx(self) -> tuple[Any, np.ndarray, np.ndarray]:
+        """What the compiled kernel is passed: the constants, the couples and the catalyst-state table.
+
+        Built at each call from :attr:`constants`, so a changed copy of the constants
+        (``model.constants = model.constants._replace(...)``) is what the next run uses.
+        """
+        return (self.constants, self._couples, self._stage)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -435,7 +437,6 @@ class LumpedAirElectrode:
             raise ParameterError(f"mode must be 'I' (current) or 'V' (voltage), got {mode!r}")
         y = np.asarray(y, dtype=float)
         out = K.new_output(len(self.couples))
-        self._root_slopes[:] = 0.0  # a step that depends on nothing run before it
         ok = K.step(self.ctx, y, float(dt), K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE,
                     float(value), float(y[Y.potential]), 0.005, out)
         if not ok:
@@ -466,7 +467,6 @@ class LumpedAirElectrode:
                 event = (ny + O.abs_current, 1, float(level), float(level) + 1.0)
         rel, ab = self.tolerances(s)
         idx, rate_flags, _ = self.summed_outputs()
-        self._root_slopes[:] = 0.0  # a segment's steps depend on its inputs only, not on what ran before
         return run_segment(K.integrate, self.ctx, y, t0, duration,
                            mode=K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE, value=value, rate=rate,
                            k_alg=Y.potential, tol_rel=rel, tol_abs=ab, n_out=self.n_out, event=event,
