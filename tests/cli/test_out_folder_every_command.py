@@ -28,3 +28,23 @@ def test_second_run_needs_overwrite_and_the_manifest_lists_the_files(tmp_path, a
     again = runner.invoke(app, [*args, "--out", str(out)])
     assert again.exit_code == 1 and "pass --overwrite" in again.output  # no silent mixing of two runs
     assert runner.invoke(app, [*args, "--out", str(out), "--overwrite"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["cycle", "--cycles", "2", "--no-progress", "--out", ""],
+    ["simulate", "--out", "  "],
+    ["analyze", ""],
+])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, args):
+    """Typer turns '' into '.': `--out "$DIR"` with DIR unset would write the results into the
+    current folder. The assembled command (what the console script runs) refuses it by option name."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "200"}  # the message on one line of the error box
+    res = subprocess.run([sys.executable, "-m", "metalair", *args], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120, env=env)
+    assert res.returncode == 2, res.stderr
+    assert "is empty; give a file or folder name" in " ".join(res.stderr.split())
+    assert list(tmp_path.iterdir()) == []  # nothing written where the command ran

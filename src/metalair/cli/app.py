@@ -56,25 +56,47 @@ calibration.register(app)
 
 
 def command() -> Any:
-    """The assembled click command, with every flag shown in ``--help`` without a value placeholder.
+    """The assembled click command, with two adjustments made once for every command.
 
     Typer prints ``<bool>`` after a flag (``--overwrite <bool>``) as if it took a value; a flag takes
-    none, so the placeholder is dropped here, once for every command.
+    none, so the placeholder is dropped. Typer also turns an empty path (``--out ""``, or
+    ``--out "$DIR"`` with ``DIR`` unset) into ``.``, the current folder, where a run would then write;
+    an empty value of a path option is refused instead.
     """
     import typer.main
 
-    def quiet_flags(cmd: Any) -> None:
+    def adjust(cmd: Any) -> None:
         # the help option is built on first use and kept (click caches it): build it here to quiet it too
         help_option = cmd.get_help_option(cmd.context_class(cmd))
         for param in [*cmd.params, *([help_option] if help_option is not None else [])]:
             if getattr(param, "is_flag", False):
                 param.metavar = ""
+            if _takes_a_path(param):
+                param.process_value = _refusing_empty(param.process_value)
         for sub in getattr(cmd, "commands", {}).values():
-            quiet_flags(sub)
+            adjust(sub)
 
     cmd = typer.main.get_command(app)
-    quiet_flags(cmd)
+    adjust(cmd)
     return cmd
+
+
+def _takes_a_path(param: Any) -> bool:
+    """Whether a Typer parameter is annotated as a path (``Path`` or ``Path | None``)."""
+    import typing
+    from pathlib import Path
+
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    return annotation is Path or Path in typing.get_args(annotation)
+
+
+def _refusing_empty(process_value: Any) -> Any:
+    def process(ctx: Any, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise typer.BadParameter("is empty; give a file or folder name (an unset shell variable?)")
+        return process_value(ctx, value)
+
+    return process
 
 
 def main() -> None:
