@@ -22,8 +22,32 @@ import numpy as np
 
 from metalair.errors import ParameterError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "file_stem", "json_ready",
-           "keep_existing", "write_csv_rows"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "distinct_inputs",
+           "file_stem", "json_ready", "keep_existing", "write_csv_rows"]
+
+
+def distinct_inputs(paths: Sequence[str | os.PathLike[str]], what: str) -> list[Path]:
+    """``paths`` as paths, refusing a file given twice (the same file by any spelling of its path).
+
+    A file read twice would appear twice in every table and figure of the run.
+
+    Raises
+    ------
+    ParameterError
+        Naming the repeated file: ``"a.dta is given twice (as 'a.dta' and './a.dta'); give each CV file once"``.
+    """
+    seen: dict[Path, str] = {}
+    out = []
+    for p in paths:
+        path = Path(p)
+        key = path.expanduser().resolve(strict=False)
+        text = os.fspath(p)
+        if key in seen:
+            how = "" if seen[key] == text else f" (as {seen[key]!r} and {text!r})"
+            raise ParameterError(f"{path.name} is given twice{how}; give each {what} once")
+        seen[key] = text
+        out.append(path)
+    return out
 
 
 def file_stem(name: str) -> str:

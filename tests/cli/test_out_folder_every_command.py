@@ -48,3 +48,18 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, args)
     assert res.returncode == 2, res.stderr
     assert "is empty; give a file or folder name" in " ".join(res.stderr.split())
     assert list(tmp_path.iterdir()) == []  # nothing written where the command ran
+
+
+@pytest.mark.parametrize(("command", "name", "what"), [
+    ("cv", DATA / "cv" / "gamry_cv_data.dta", "CV file"),
+    ("xas", DATA / "xas" / "fe3c_rt.xdi", "XAS file"),
+])
+def test_a_file_given_twice_is_refused_by_name(tmp_path, command, name, what):
+    """Read twice, a file would appear twice in the peak table and the figure; any spelling of the
+    same path counts."""
+    other = name.parent / ".." / name.parent.name / name.name
+    res = runner.invoke(app, [command, str(name), str(other), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1, res.output
+    message = f"{name.name} is given twice (as '{name}' and '{other}'); give each {what} once"
+    assert message in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists()

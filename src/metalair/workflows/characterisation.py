@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._files import write_csv_rows
+from metalair._files import distinct_inputs, write_csv_rows
 from metalair.errors import DataFormatError, ParameterError
 from metalair.units import convert
 
@@ -126,7 +126,7 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
     folder = _out(out)
     if not files:
         raise ParameterError("give at least one XAS file")
-    spectra = [s for f in files for s in read_xas(f)]
+    spectra = [s for f in distinct_inputs(files, "XAS file") for s in read_xas(f)]
     norms = [normalize(s, e0_method=e0_method) for s in spectra]
     cal = None
     if references:

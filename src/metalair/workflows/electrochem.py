@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from metalair._files import atomic_write_json, write_csv_rows
+from metalair._files import atomic_write_json, distinct_inputs, write_csv_rows
 from metalair.errors import MetalairError
 from metalair.tables.voltammetry import CHARGE_UNITS
 
@@ -157,6 +157,7 @@ def analyse_cv_files(
 
     if not paths:
         raise MetalairError("no CV file given")
+    paths = distinct_inputs(paths, "CV file")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     vgs, analyses, rows, per_file = [], [], [], []
