@@ -254,3 +254,21 @@ def test_drt_and_circuit_fit_settings_out_of_range_are_refused():
             drt(spectrum, peak_prominence=bad)
     with pytest.raises(ParameterError, match="n_starts = 0 must be a whole number >= 1"):
         fit_circuit(spectrum, "R0-p(R1,C1)", n_starts=0)
+
+
+@pytest.mark.parametrize(("circuit", "kwargs", "message"), [
+    ("R0-p(R1,C1)", {"fixed": {"R0": -5.0}}, r"fixed\['R0'\] = -5 Ω is negative; a resistance of a passive element"),
+    ("R0-p(R1,CPE1)", {"fixed": {"CPE1.alpha": 1.5}}, r"CPE exponent and must lie in \[0, 1\]"),
+    ("R0-p(R1,C1)", {"fixed": {"C1": 0.0}}, r"fixed\['C1'\] = 0 F: a capacitance or CPE coefficient must be > 0"),
+    ("R0-p(R1,C1)", {"bounds": {"R1": (10.0, 1.0)}}, r"bounds\['R1'\] = \(10, 1\): the lower bound exceeds"),
+])
+def test_a_held_value_or_bound_the_circuit_cannot_have_is_refused(circuit, kwargs, message):
+    """A negative resistance held fixed fitted a different circuit without a word (chi2 1.9 either way)."""
+    from metalair.analysis.impedance.fitting import fit_circuit
+    from metalair.tables.impedance import ImpedanceSpectrum
+
+    f = np.logspace(4, -1, 30)
+    spectrum = ImpedanceSpectrum.from_arrays(f, 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-3))
+    with pytest.raises(ParameterError, match=message):
+        fit_circuit(spectrum, circuit, **kwargs)
+    fit_circuit(spectrum, "R0-p(R1,C1)", fixed={"R0": 0.0})  # a short is a circuit

@@ -87,6 +87,8 @@ WEIGHTINGS = ("unit", "modulus", "proportional")
 POOR_FIT_RELATIVE_RMS = 0.10
 
 _POSITIVE = {"R", "C", "L", "Q", "sigma", "tau"}
+_KIND_WORDS = {"R": "resistance", "C": "capacitance", "L": "inductance", "Q": "CPE coefficient",
+               "sigma": "Warburg coefficient", "tau": "time constant"}
 
 #: Unit of each kind of parameter for an impedance in Ω (from the element table of the circuits module).
 _BASE_UNITS: dict[str, str] = {k: u for t in ELEMENT_TYPES.values() for k, u in zip(t.params, t.units)}
@@ -445,6 +447,21 @@ def fit_circuit(
                 f"{what} names unknown parameter(s) {', '.join(map(repr, unknown))} of circuit {c}; "
                 f"its parameters are {', '.join(names)}"
             )
+    for key, value in fixed.items():  # a held value the circuit cannot have gives a fit of a different circuit
+        kind = c.param_kind(key)
+        unit = _BASE_UNITS.get(kind, "")
+        if kind == "alpha" and not 0.0 <= value <= 1.0:
+            raise ParameterError(f"fixed[{key!r}] = {value:g} is a CPE exponent and must lie in [0, 1]")
+        if kind in ("C", "Q") and value <= 0.0:
+            raise ParameterError(f"fixed[{key!r}] = {value:g} {unit}: a capacitance or CPE coefficient must be > 0 "
+                                 "(0 would block every current)")
+        if kind in _POSITIVE and value < 0.0:
+            raise ParameterError(f"fixed[{key!r}] = {value:g} {unit} is negative; a {_KIND_WORDS.get(kind, kind)} "
+                                 "of a passive element is >= 0")
+    for key, b in (bounds or {}).items():
+        lo_b, hi_b = b
+        if lo_b is not None and hi_b is not None and float(lo_b) > float(hi_b):
+            raise ParameterError(f"bounds[{key!r}] = ({lo_b:g}, {hi_b:g}): the lower bound exceeds the upper")
     free = [n for n in names if n not in fixed]
     if not free:
         raise ParameterError(f"every parameter of {c} is fixed; nothing to fit")
