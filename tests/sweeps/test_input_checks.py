@@ -144,18 +144,37 @@ def _message(fn) -> str:
     (ScreenSettings(catalyst="NLRO", protocol="Discharge at 100 mA/g until 1.5 V; Charge at 100 until 4.8 V"),
      lambda: parse_protocol("Discharge at 100 mA/g until 1.5 V; Charge at 100 until 4.8 V")),
     (ScreenSettings(catalyst="NLRO", environment="ambiant"), lambda: environment("ambiant")),
-    (ScreenSettings(catalyst="NLRO", protocol=None, cycling=CyclingSettings(current="500")),
-     lambda: cycling_protocol("500", "500 mAh/g", 100, "1.5 V", "4.8 V")),
-    (ScreenSettings(catalyst="NLRO", protocol=None, cycling=CyclingSettings(v_min="5V", v_max="1V")),
-     lambda: cycling_protocol("500 mA/g", "500 mAh/g", 100, "5V", "1V")),
-    (ScreenSettings(catalyst="NLRO", protocol=None, cycling=CyclingSettings(cycles=0)),
-     lambda: cycling_protocol("500 mA/g", "500 mAh/g", 0, "1.5 V", "4.8 V")),
 ])
 def test_run_screen_checks_shared_settings_once_before_running(tmp_path, settings, reference):
     cands = [{"descriptors.NaO2.icohp": -1.5}, {"descriptors.NaO2.icohp": -1.2}]
     got = _message(lambda: run_screen(cands, settings, tmp_path / "s", scheduler="serial"))
     assert got == _message(reference)
     assert not (tmp_path / "s").exists()  # nothing ran, nothing written
+
+
+@pytest.mark.parametrize("make, reference", [
+    (lambda: CyclingSettings(current="500"), lambda: cycling_protocol("500", "500 mAh/g", 100, "1.5 V", "4.8 V")),
+    (lambda: CyclingSettings(v_min="5V", v_max="1V"),
+     lambda: cycling_protocol("500 mA/g", "500 mAh/g", 100, "5V", "1V")),
+    (lambda: CyclingSettings(cycles=0), lambda: cycling_protocol("500 mA/g", "500 mAh/g", 0, "1.5 V", "4.8 V")),
+])
+def test_cycling_settings_are_checked_when_made_with_the_cycle_message(make, reference):
+    """Impossible cycling settings fail where they are written, with `metalair cycle`'s message,
+    not later inside run_screen."""
+    assert _message(make) == _message(reference)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: CyclingSettings(tolerance=1.5), r"cycling tolerance must be in \(0, 1\], got 1.5"),
+    (lambda: CyclingSettings(eod_threshold_V=float("nan")), "cycling eod_threshold_V must be a finite voltage"),
+    (lambda: ScreenSettings(cycling={"cycles": 10}), r"ScreenSettings.cycling must be a CyclingSettings, or None, "
+                                                     r"got dict"),
+    (lambda: ScreenSettings(plateaus="no"), r"ScreenSettings.plateaus must be True or False, got str 'no'"),
+    (lambda: ScreenSettings(protocl="Rest for 1 h"), r"ScreenSettings has no field 'protocl'; did you mean 'protocol'"),
+])
+def test_screen_settings_of_the_wrong_kind_are_refused_when_made(make, message):
+    with pytest.raises(ParameterError, match=message):
+        make()
 
 
 def test_run_screen_checks_the_filled_protocol_of_the_first_candidate(tmp_path):

@@ -224,10 +224,10 @@ def _settings(catalyst: str, protocol: str | None, full: bool, plateaus: bool, e
     if cycle:
         need_unit("--cycle-current", cycle_current, "mA/g")
         need_unit("--cycle-capacity", cycle_capacity, "mAh/g")
-    cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=volts(v_min),
-                          v_max=volts(v_max)) if cycle else None
     if cycle and cycles < 1:
         _fail(f"--cycles {cycles} must be at least 1")
+    cyc = CyclingSettings(current=cycle_current, capacity=cycle_capacity, cycles=cycles, v_min=volts(v_min),
+                          v_max=volts(v_max)) if cycle else None
     proto = (protocol or "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V") if full else None
     return ScreenSettings(catalyst=catalyst, protocol=proto, environment=environment, plateaus=plateaus, cycling=cyc,
                           fast=fast)

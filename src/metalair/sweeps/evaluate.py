@@ -37,12 +37,15 @@ import dataclasses
 import difflib
 import functools
 import math
+import os
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
+from metalair._validation import keyword_checked
 from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
 from metalair.errors import MetalairError, ParameterError
 from metalair.units import convert
@@ -70,6 +73,7 @@ CYCLING_COLUMNS = (
 )
 
 
+@keyword_checked
 @dataclass(frozen=True)
 class CyclingSettings:
     """Capacity-limited cycling run per candidate (see :func:`metalair.workflows.cycling.run_cycling`).
@@ -96,7 +100,18 @@ class CyclingSettings:
     tolerance: float = 0.99
     eod_threshold_V: float = 2.0
 
+    def __post_init__(self) -> None:
+        from metalair.workflows.cycling import cycling_protocol
 
+        cycling_protocol(self.current, self.capacity, self.cycles, self.v_min, self.v_max)
+        if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, Real) or not 0 < self.tolerance <= 1:
+            raise ParameterError(f"cycling tolerance must be in (0, 1], got {self.tolerance!r}")
+        if (isinstance(self.eod_threshold_V, bool) or not isinstance(self.eod_threshold_V, Real)
+                or not math.isfinite(self.eod_threshold_V)):
+            raise ParameterError(f"cycling eod_threshold_V must be a finite voltage in V, got {self.eod_threshold_V!r}")
+
+
+@keyword_checked
 @dataclass(frozen=True)
 class ScreenSettings:
     """What is computed for each candidate.
@@ -126,6 +141,17 @@ class ScreenSettings:
     plateaus: bool = True
     cycling: CyclingSettings | None = None
     fast: bool = False
+
+    def __post_init__(self) -> None:
+        for name, kinds, what in (("catalyst", (str, os.PathLike), "a built-in catalyst name or a .toml file"),
+                                  ("environment", (str,), "an environment name, e.g. 'ambient air'"),
+                                  ("protocol", (str, type(None)), "protocol text, or None to skip it"),
+                                  ("cycling", (CyclingSettings, type(None)), "a CyclingSettings, or None"),
+                                  ("plateaus", (bool,), "True or False"),
+                                  ("fast", (bool,), "True or False")):
+            value = getattr(self, name)
+            if not isinstance(value, kinds):
+                raise ParameterError(f"ScreenSettings.{name} must be {what}, got {type(value).__name__} {value!r}")
 
 
 def _screening_solver() -> Any:
@@ -334,38 +360,27 @@ def _protocol_fields(protocol: str) -> list[str]:
 def check_settings(settings: ScreenSettings) -> None:
     """Check what every candidate shares, before any candidate runs.
 
-    The environment, the protocol (unless it holds ``{name}`` fields: those are filled per
-    candidate, see :func:`check_candidate`) and the cycling settings. The errors are the ones
+    The environment and the protocol (unless it holds ``{name}`` fields: those are filled per
+    candidate, see :func:`check_candidate`); the settings' types and the cycling settings were
+    checked when they were made. The errors are the ones
     ``metalair simulate`` and ``metalair cycle`` give for the same input, so a typo fails once,
     not in every row.
 
     Raises
     ------
     ParameterError, ProtocolError, KeyNotFoundError
-        An unknown environment, a protocol that cannot be read, impossible cycling settings.
+        An unknown environment, a protocol that cannot be read.
     """
     from metalair.chemistry import environment as get_env
 
     if not isinstance(settings, ScreenSettings):
         raise ParameterError(f"settings must be a ScreenSettings, got {type(settings).__name__}")
     get_env(settings.environment)
-    if settings.protocol is not None:
-        if not isinstance(settings.protocol, str):
-            raise ParameterError(f"settings.protocol must be protocol text, got {type(settings.protocol).__name__}")
-        if not _protocol_fields(settings.protocol):
-            from metalair.protocols.parser import parse_protocol
+    if settings.protocol is not None and not _protocol_fields(settings.protocol):
+        from metalair.protocols.parser import parse_protocol
 
-            parse_protocol(settings.protocol)
-    c = settings.cycling
-    if c is not None:
-        from metalair.workflows.cycling import cycling_protocol
-
-        cycling_protocol(c.current, c.capacity, c.cycles, c.v_min, c.v_max)
-        if isinstance(c.tolerance, bool) or not isinstance(c.tolerance, (int, float)) or not 0 < c.tolerance <= 1:
-            raise ParameterError(f"cycling tolerance must be in (0, 1], got {c.tolerance!r}")
-        if (isinstance(c.eod_threshold_V, bool) or not isinstance(c.eod_threshold_V, (int, float))
-                or not math.isfinite(c.eod_threshold_V)):
-            raise ParameterError(f"cycling eod_threshold_V must be a finite voltage in V, got {c.eod_threshold_V!r}")
+        parse_protocol(settings.protocol)
+    # the cycling settings checked themselves when they were made (CyclingSettings.__post_init__)
 
 
 def check_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings(),
