@@ -104,3 +104,21 @@ def test_simulate_warns_when_the_run_did_not_finish():
     with pytest.warns(RuntimeWarning, match=r"the simulation failed before the end of the protocol \(1 step ran\)"):
         sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g", parameters=p)
     assert sol.status == "failed"
+
+
+def test_a_run_away_from_room_temperature_warns_that_its_kinetics_are_extrapolation():
+    """The exchange currents, O2 transport and electrolyte resistance have no activation energy (none was
+    measured for this cell): at 50 °C only the thermodynamics and Tafel slopes move, and the run says so."""
+    from metalair.chemistry.environment import Environment
+    from metalair.models.lumped import VALIDATED_TEMPERATURE_K
+
+    assert VALIDATED_TEMPERATURE_K == (293.15, 303.15)
+    protocol = "Discharge at 100 mA/g for 50 mAh/g"
+    at_25 = ma.simulate("NLRO", protocol, environment=Environment("dry 25", "25 °C", p_O2=2.095e4, p_CO2=42, p_H2O=0))
+    at_50 = ma.simulate("NLRO", protocol, environment=Environment("dry 50", "50 °C", p_O2=2.095e4, p_CO2=42, p_H2O=0))
+    assert not any("temperature" in w for w in at_25.warnings)
+    found = [w for w in at_50.warnings if "temperature" in w]
+    assert len(found) == 1 and "50 °C, lies outside 20-30 °C" in found[0]
+    assert "carry no activation energy" in found[0]
+    # what does follow T: the NaO2 equilibrium potential (its reaction entropy) lowers the voltage
+    assert at_50.steps[0].mean_voltage_V < at_25.steps[0].mean_voltage_V - 0.03

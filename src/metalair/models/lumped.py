@@ -77,7 +77,8 @@ from metalair.physics.catalysis import state_d_band
 from metalair.physics.transport import o2_deposit_resistance, o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
-__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW", "VALIDATED_WINDOW"]
+__all__ = ["LumpedAirElectrode", "LOCAL_GAS_FLOOR_PA", "VOLTAGE_WINDOW", "VALIDATED_WINDOW",
+           "VALIDATED_TEMPERATURE_K"]
 
 #: Cell voltages [V] within which the model holds; outside it the run stops with a message naming the
 #: likeliest cause. Below 0 V the air electrode sits below Na+/Na, where sodium would plate on it (not
@@ -89,6 +90,10 @@ VOLTAGE_WINDOW = (0.0, 7.0)
 #: to 1.5 V, charge to 4.8 V). Outside it a run is extrapolation: below it the model has no reduction of
 #: the discharge products or the electrolyte, above it no oxidation beyond the electrolyte's.
 VALIDATED_WINDOW = (1.5, 4.8)
+#: Temperatures [K] of the measurements the model was built on (room temperature, Sun et al. 2025).
+#: Outside them only the thermodynamics and the Tafel slopes follow T: the exchange currents, O2
+#: transport and electrolyte resistance carry no activation energy (none was measured for this cell).
+VALIDATED_TEMPERATURE_K = (293.15, 303.15)
 
 #: Partial pressure [Pa] of a gas (CO2 in pure O2; O2 and CO2 in argon) at an electrode that releases it
 #: into gas free of it (10 ppm): sets the equilibrium potentials there (assumption, docs/conventions.md).

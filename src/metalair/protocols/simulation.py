@@ -13,7 +13,7 @@ from metalair.chemistry import AMBIENT_AIR
 from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError, ProtocolError, SolverError
 from metalair.models.declaration import PROCESSES
-from metalair.models.lumped import VALIDATED_WINDOW, VOLTAGE_WINDOW, LumpedAirElectrode
+from metalair.models.lumped import VALIDATED_TEMPERATURE_K, VALIDATED_WINDOW, VOLTAGE_WINDOW, LumpedAirElectrode
 from metalair.protocols.solution import Solution, StepSummary
 from metalair.protocols.steps import Charge, Cycle, Discharge, Hold, Protocol, Rest, Sweep, count_steps, flatten
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings
@@ -111,6 +111,18 @@ def _extrapolation_warnings(protocol: Protocol) -> list[str]:
             f"built on (Sun et al. 2025); {'below' if v < lo else 'above'} it the results are extrapolation"
             + (f" (a limit in mV meant as {1000 * v:g} V?)" if 0.0 < v < 0.01 else "")
             for v, desc in seen.items()]
+
+
+def _temperature_warnings(T: float) -> list[str]:
+    """A warning when the run's temperature lies outside :data:`VALIDATED_TEMPERATURE_K`."""
+    lo, hi = VALIDATED_TEMPERATURE_K
+    if lo - 1e-9 <= T <= hi + 1e-9:
+        return []
+    return [f"the environment's temperature, {to_user(T, 'degC'):.4g} °C, lies outside {to_user(lo, 'degC'):g}-"
+            f"{to_user(hi, 'degC'):g} °C, the room temperature of the measurements the model was built on (Sun "
+            "et al. 2025): only the thermodynamics (reaction entropies, Nernst terms) and the Tafel slopes follow "
+            "the temperature; the exchange currents, O2 transport and electrolyte resistance carry no activation "
+            "energy (none was measured for this cell), so the kinetics are extrapolation"]
 
 
 def _cycle_set(save_cycles: Any) -> set[int]:
@@ -232,6 +244,7 @@ class Simulation:
         _first_limit_check(m, first, y)
         rec = _Recorder(m)
         rec.warnings.extend(_extrapolation_warnings(self.protocol))
+        rec.warnings.extend(_temperature_warnings(self.model.T))
         n_total = self.n_steps
         t = 0.0
         rec.initial(y, t)
