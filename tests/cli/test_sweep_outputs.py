@@ -142,3 +142,22 @@ def test_a_failed_connection_leaves_no_folder_behind(tmp_path):
 def test_scheduler_current_is_for_python_only(tmp_path):
     res = _sweep(tmp_path / "sw", "--scheduler", "current")
     assert res.exit_code == 1 and "--scheduler current is for Python" in res.output
+
+
+def test_a_killed_overwrite_gets_the_earlier_sweep_back_at_the_next_command(tmp_path):
+    """`sweep --overwrite` killed (SIGKILL: nothing can undo it then) leaves the earlier sweep in a hidden
+    folder. The next command puts it back, byte for byte, before anything else; a plain rerun is then refused
+    as for any finished sweep, with its true batch count."""
+    out = tmp_path / "sw"
+    assert _sweep(out, "--scheduler", "serial").exit_code == 0
+    before = _files(out)
+    earlier = json.loads((out / "manifest.json").read_text())
+    engine._set_aside(out, earlier, engine._words(True))  # what the killed --overwrite had done
+    stale = next(out.glob(".metalair-replaced-*"))
+    stale.rename(out / ".metalair-replaced-999999999-0123456789ab")  # its process is gone
+    (out / "part-000000.parquet").write_bytes(b"half a sweep")
+    (out / "manifest.json").write_text(json.dumps({**earlier, "status": "running", "batches_finished": 0}))
+    res = _sweep(out, "--scheduler", "serial")
+    assert res.exit_code == 1
+    assert "already holds a sweep (2 of 2 batches finished)" in " ".join(res.output.split())
+    assert _files(out) == before

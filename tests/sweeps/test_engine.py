@@ -193,8 +193,57 @@ def test_ctrl_c_stops_the_sweep_and_the_manifest_says_so(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(cands, _interrupt_on_third, out, scheduler="serial", batch_size=2)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "stopped" and "Ctrl-C" in manifest["error"] and manifest["batches_finished"] == 1
+    assert manifest["status"] == "partial" and "Ctrl-C" in manifest["error"] and manifest["batches_finished"] == 1
     assert not (out / RESULTS).exists()
     res = run_sweep(cands, _interrupt_on_third, out, scheduler="serial", batch_size=2, resume=True)
     assert res.batches_skipped == 1 and res.table.column("x2").to_pylist() == [2.0 * i for i in range(6)]
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def _double(candidate):
+    return {"x2": 2 * candidate["x"]}
+
+
+def test_an_overwrite_killed_mid_sweep_gets_the_earlier_sweep_back_at_the_next_run(tmp_path):
+    """SIGKILL during overwrite=True leaves the earlier, complete sweep set aside in a hidden folder and the
+    killed sweep's batches in its place. The next run puts the earlier sweep back (as every command's
+    --overwrite does), and then refuses as for any folder holding a sweep."""
+    from metalair.sweeps.engine import _FORMAT, _set_aside, _words
+
+    out = tmp_path / "s"
+    cands = [{"x": float(i)} for i in range(4)]
+    run_sweep(cands, _double, out, scheduler="serial", batch_size=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    # the killed overwrite: the earlier sweep set aside, then one batch and a running manifest of the new sweep
+    _set_aside(out, json.loads((out / "manifest.json").read_text()), _words(False))
+    assert list(out.glob(".metalair-replaced-*")) and not (out / RESULTS).exists()
+    (out / "part-000000.parquet").write_bytes(b"a batch of the killed sweep")
+    (out / "manifest.json").write_text(json.dumps({"format": _FORMAT, "status": "running", "n_batches": 3,
+                                                   "files": ["part-000000.parquet", "part-000001.parquet",
+                                                             "part-000002.parquet", RESULTS]}))
+    with pytest.raises(ParameterError, match=r"already holds a sweep \(2 of 2 batches finished\)"):
+        run_sweep(cands, _double, out, scheduler="serial", batch_size=2)
+    assert not list(out.glob(".metalair-replaced-*"))
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before  # back byte for byte
+
+
+def test_a_screen_says_complete_only_once_its_table_and_figure_are_written(tmp_path, monkeypatch):
+    """The engine assembles the table, then run_screen writes results.csv and the figure: a folder killed
+    in between must not claim to be complete."""
+    import metalair._files as files_module
+    from metalair.sweeps.screen import run_screen
+
+    seen = {}
+
+    original = files_module.write_csv_rows
+
+    def spy(path, *args, **kwargs):
+        seen["status while writing the CSV"] = json.loads((Path(path).parent / "manifest.json").read_text())["status"]
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(files_module, "write_csv_rows", spy)  # run_screen imports it where it writes
+    res = run_screen(_cands()[:3], SUMMARY, tmp_path / "scr", scheduler="serial")
+    assert seen["status while writing the CSV"] == "running"
+    manifest = json.loads((tmp_path / "scr" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["finished"] and "results.csv" in manifest["files"]
+    assert res.sweep.n_candidates == 3

@@ -282,7 +282,7 @@ class _SweepOutputs:
     def finish(self, status: str | None = "complete", error: str | None = None) -> None:
         """End the run: the earlier run's set-aside files are deleted; the manifest gets the run's keys.
 
-        ``status`` None keeps the engine's status (``"stopped"`` with its error).
+        ``status`` None keeps the engine's status (``"partial"`` with its error).
         """
         from metalair._files import atomic_write_text
         from metalair.sweeps.engine import read_sweep_manifest
@@ -314,6 +314,9 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
         _fail("give both --map-x and --map-y, or neither")
     if resume and overwrite:
         _fail("--resume continues the sweep in --out and --overwrite starts it again: give one of them")
+    from metalair.workflows.outputs import recover_killed_overwrite
+
+    recover_killed_overwrite(out)  # an --overwrite that was killed: the earlier sweep it had set aside comes back
     earlier = read_sweep_manifest(out) if out.is_dir() else None
     if resume and earlier is None:
         why = "no such folder" if not out.is_dir() else "no sweep manifest in it"

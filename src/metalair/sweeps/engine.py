@@ -745,13 +745,19 @@ def sweep_files(out_dir: str | os.PathLike[str]) -> list[str]:
     return parts + [name for name in _OUTPUT_NAMES if (folder / name).is_file()]
 
 
-def record_files(out_dir: str | os.PathLike[str], names: Sequence[str]) -> None:
-    """Add file names to the ``files`` a sweep's manifest lists (e.g. the CSV table and figures of a screen)."""
+def record_files(out_dir: str | os.PathLike[str], names: Sequence[str], *, complete: bool = False) -> None:
+    """Add file names to the ``files`` a sweep's manifest lists (e.g. the CSV table and figures of a screen).
+
+    ``complete`` also marks the sweep complete: what a caller of ``run_sweep(..., outputs_follow=True)``
+    does once its own files are written.
+    """
     path = Path(out_dir) / MANIFEST
     data = read_sweep_manifest(out_dir)
     if data is None:
         return
     data["files"] = list(dict.fromkeys([*data.get("files", []), *(str(n) for n in names)]))
+    if complete:
+        data.update({"finished": True, "status": "complete"})
     atomic_write_text(path, json.dumps(data, indent=2, default=repr))
 
 
@@ -783,6 +789,7 @@ def run_sweep(
     progress: bool | Callable[..., None] = False,
     max_batch_retries: int = 3,
     cli: bool = False,
+    outputs_follow: bool = False,
 ) -> SweepResult:
     """Evaluate every candidate, streaming one Parquet file per batch into ``out_dir``.
 
@@ -827,6 +834,11 @@ def run_sweep(
     cli : bool
         Word the messages with the command-line options (``--resume``,
         ``--overwrite``, ``--out``, ``--scheduler``) instead of these arguments.
+    outputs_follow : bool
+        The caller writes more files from the table (``run_screen``: the CSV and the figures): the
+        manifest still says ``"running"`` rather than ``"complete"`` until the caller lists them with
+        ``record_files(out, names, complete=True)``, so that a folder killed in between does not claim
+        to be complete (``resume`` finishes it).
 
     Returns
     -------
@@ -864,10 +876,17 @@ def run_sweep(
         scheduler = _current_client(words)
     n_workers = check_workers(n_workers)
     check_candidate_kinds(cands)
-    from metalair.workflows.outputs import check_out_dir, read_manifest, remove_dead_temp_files
+    from metalair.workflows.outputs import (
+        check_out_dir,
+        read_manifest,
+        recover_killed_overwrite,
+        remove_dead_temp_files,
+    )
 
     out = check_out_dir(out_dir, option=words["out"])
     created = not out.exists()
+    if not cli:  # (the command line has done it before setting aside an earlier run itself)
+        recover_killed_overwrite(out)  # an overwrite that was killed: the earlier run it had set aside comes back
     remove_dead_temp_files(out)  # fragments of atomic writes by a sweep that was killed
     manifest_path = out / MANIFEST
     old = read_manifest(out) if out.is_dir() else None
@@ -936,7 +955,7 @@ def run_sweep(
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
     try:
         return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,
-                            scheduler, n_workers, fp, max_batch_retries, t_start, words, set_aside)
+                            scheduler, n_workers, fp, max_batch_retries, t_start, words, set_aside, outputs_follow)
     except BaseException as exc:  # an error or Ctrl-C: say so; the finished batches stay for --resume
         finished = sorted(b for b in range(n_batches) if (out / _PART.format(b)).is_file())
         if set_aside is not None:  # overwrite: this sweep's files go, the earlier run's come back as they were
@@ -955,7 +974,7 @@ def run_sweep(
                 except OSError:
                     pass
             raise
-        manifest.update({"status": "stopped", "error": "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
+        manifest.update({"status": "partial", "error": "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
                          else f"{type(exc).__name__}: {exc}", "batches_finished": len(finished),
                          "files": [f for f in manifest["files"] if (out / f).is_file()]})
         atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
@@ -965,7 +984,8 @@ def run_sweep(
 def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[list[tuple[int, dict]]],
                  done_batches: set[int], out: Path, manifest: dict[str, Any], manifest_path: Path,
                  progress: Any, scheduler: Any, n_workers: int | None, fp: str,
-                 max_batch_retries: int, t_start: float, words: Mapping[str, str], set_aside: Any) -> SweepResult:
+                 max_batch_retries: int, t_start: float, words: Mapping[str, str], set_aside: Any,
+                 outputs_follow: bool = False) -> SweepResult:
     """Evaluate the batches not yet finished, then assemble and check the results (see :func:`run_sweep`)."""
     import pyarrow.parquet as pq
 
@@ -1051,7 +1071,8 @@ def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[
     failed = sum(1 for s in table.column("status").to_pylist() if s != "ok")
     if set_aside is not None:  # the new sweep stands: the earlier run's files, set aside, are deleted
         set_aside.finish("complete")
-    manifest.update({"finished": True, "status": "complete", "mode": mode, "wall_time_s": round(wall, 3),
+    done = {"finished": True, "status": "complete"} if not outputs_follow else {"status": "running"}
+    manifest.update({**done, "mode": mode, "wall_time_s": round(wall, 3),
                      "batches_run": len(todo), "batches_resumed": len(done_batches), "failed": failed})
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
     return SweepResult(table=table, out_dir=out, n_candidates=n, n_batches=n_batches, batches_run=len(todo),

@@ -183,7 +183,7 @@ def run_screen(
             if a not in known:
                 raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(known)}")
     sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
-                      resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli)
+                      resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli, outputs_follow=True)
     out = sweep.out_dir  # the folder the engine checked and wrote (~ expanded)
     files = dict(sweep.files)
     from metalair._files import write_csv_rows
@@ -256,7 +256,7 @@ def run_screen(
                 files["response"] = str(out / "response.png")
         except ImportError:  # pragma: no cover - no matplotlib
             pass
-    record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"])
+    record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"], complete=True)
     return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
 
 

@@ -46,7 +46,7 @@ from metalair._files import atomic_write_text, keep_existing
 from metalair.errors import ParameterError
 
 __all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "continue_run",
-           "read_manifest", "remove_dead_temp_files"]
+           "read_manifest", "recover_killed_overwrite", "remove_dead_temp_files"]
 
 #: Name of the run manifest in every output folder.
 MANIFEST_NAME = "manifest.json"
@@ -177,13 +177,17 @@ def remove_dead_temp_files(folder: str | os.PathLike[str]) -> list[str]:
     return removed
 
 
-def _recover_killed_overwrite(folder: Path) -> None:
+def recover_killed_overwrite(folder: str | os.PathLike[str]) -> None:
     """Put back an earlier run that an ``--overwrite`` run had set aside when it was killed.
 
     The killed run's manifest still says ``"running"``: its files (those it listed, and the ones the
     earlier run's files replace) give way to the earlier run's, which was complete. A set-aside folder
     beside a finished manifest (killed between writing it and deleting the folder) is deleted.
+    Set-aside folders of processes still running are left to them.
     """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
     for stale in sorted(folder.glob(".metalair-replaced-*")):
         if not stale.is_dir():
             continue
@@ -213,7 +217,7 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
     """
     folder = check_out_dir(out_dir, option=option)
     if folder.is_dir():
-        _recover_killed_overwrite(folder)
+        recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
     earlier = read_manifest(folder) or {}
     text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
@@ -446,7 +450,7 @@ def begin_run(
     backup: Path | None = None  # where the earlier run's files wait while this one runs
     existed = folder.is_dir()
     if existed:
-        _recover_killed_overwrite(folder)
+        recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
         earlier = read_manifest(folder)
         if earlier is not None and not any(
