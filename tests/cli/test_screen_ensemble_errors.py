@@ -225,3 +225,10 @@ def test_ensemble_resume_refuses_the_folder_of_another_command(tmp_path):
         in " ".join(res.stderr.split())
     same = subprocess.run([sys.executable, "-m", "metalair", *args, "--resume"], capture_output=True, text=True)
     assert same.returncode == 0, same.stderr
+    # the same ensemble asked for differently: options that change only how it runs, catalysts spelt otherwise,
+    # the folder by a relative path
+    relative = ["ensemble", "simulate", "--ensemble=2", "-c", "RuO2", "--out", "en", "--plot", "--workers", "1",
+                "--no-progress", "--resume"]
+    again = subprocess.run([sys.executable, "-m", "metalair", *relative], capture_output=True, text=True,
+                           cwd=tmp_path)
+    assert again.returncode == 0, again.stderr

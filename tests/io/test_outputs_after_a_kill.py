@@ -109,3 +109,31 @@ def test_the_set_aside_files_of_a_run_still_going_are_left_alone(tmp_path):
     with pytest.raises(OutputFolderError, match="earlier run"):
         begin_run(out, "again")
     assert (live / "a.csv").read_text() == "another process's earlier run"
+
+
+def test_files_of_a_run_killed_before_it_listed_them_are_its_own(tmp_path):
+    """SIGKILL after a file was written but before the run listed it: the manifest says "running" with no
+    files. The next run must not take that file as nobody's: it is refused (the manifest kept, nothing
+    changed), named as the interrupted run's, with --resume where the command has one; --overwrite sets it
+    aside as it would a listed file."""
+    out = tmp_path / "o"
+    killed = begin_run(out, "metalair ensemble cycle -n 8")  # SIGKILL after the write below: no finish
+    (out / "ensemble.csv").write_text("a complete table the killed run wrote")
+    assert killed.files == []
+    manifest_before = (out / MANIFEST_NAME).read_text()
+    refusal = (r"already holds the files of an earlier run \('metalair ensemble cycle -n 8', stopped before it "
+               r"finished, .*, 1 file written since it started\); pass --overwrite to replace them, --resume to "
+               r"continue it")
+    with pytest.raises(OutputFolderError, match=refusal):
+        begin_run(out, "metalair ensemble cycle -n 8", resume_option="--resume")
+    assert (out / MANIFEST_NAME).read_text() == manifest_before  # the refused command changed nothing
+    with begin_run(out, "again", overwrite=True) as run:
+        assert run.replaced == ["ensemble.csv"]
+        run.path("ensemble.csv").write_text("new")
+
+
+def test_a_killed_run_that_wrote_nothing_leaves_nothing_to_protect(tmp_path):
+    out = tmp_path / "o"
+    begin_run(out, "killed before writing")  # SIGKILL at once
+    with begin_run(out, "next") as run:  # not refused: there is nothing of the killed run to keep
+        run.path("a.csv").write_text("1")

@@ -95,7 +95,7 @@ ENV_HELP = _environment_help()
 OVERWRITE_HELP = "Replace the files of an earlier run in --out (without it such a folder is refused)."
 
 
-def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> Any:
+def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = (), resume_option: str | None = None) -> Any:
     """Check ``--out`` before any work and settle an earlier run there.
 
     Returns the :class:`~metalair.workflows.outputs.RunOutputs` of this run
@@ -107,7 +107,8 @@ def begin_output(out: Path, overwrite: bool, expected: tuple[str, ...] = ()) -> 
     from metalair.workflows.outputs import begin_run
 
     try:
-        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected)
+        return begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite, expected=expected,
+                         resume_option=resume_option)
     except MetalairError as exc:
         fail(str(exc))
 

@@ -129,7 +129,8 @@ def calibrate_cmd(
             manifest = continue_run(out, ["metalair", *sys.argv[1:]])
         else:
             manifest = begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite,
-                                 expected=("calibration.json", "calibration.csv", "checkpoint.json"))
+                                 expected=("calibration.json", "calibration.csv", "checkpoint.json"),
+                                 resume_option="--resume")
         out.mkdir(parents=True, exist_ok=True)
         ck = out / "checkpoint.json"
         if resume and not ck.is_file():
@@ -281,13 +282,15 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
         now = ["metalair", *sys.argv[1:]]
         if isinstance(earlier, str) and _without_resume(_split_command(earlier)) != _without_resume(now):
             fail(f"--out {out} holds the ensemble of another command ('{earlier}'); --resume continues only the "
-                 "same command: run that one with --resume, or this one with --overwrite (or another --out)")
+                 "same command (the same preset, catalysts, samples, method, seed, half-width, calibration and "
+                 "--sobol; --workers, --scheduler, --progress, --plot and how --out is written may differ): run "
+                 "that one with --resume, or this one with --overwrite (or another --out)")
         try:
             outputs = continue_run(out, now)
         except MetalairError as exc:
             fail(str(exc))
     else:
-        outputs = begin_output(out, overwrite)
+        outputs = begin_output(out, overwrite, resume_option="--resume")
     with outputs as manifest:
         try:
             _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler,
@@ -312,24 +315,49 @@ def _split_command(text: str) -> list[str]:
         return text.split()
 
 
-def _without_resume(argv: list[str]) -> list[str]:
-    """A command line without the flags that only say how to treat --out, in an order-free form.
+#: Options of ``ensemble`` that do not change its results: a resume may give them differently.
+_HOW_NOT_WHAT = {"--workers": True, "--scheduler": True, "--progress": False, "--no-progress": False,
+                 "--plot": False, "--no-plot": False, "--out": True, "-o": True}
+#: Short spellings of the options that do change the results.
+_LONG = {"-n": "--ensemble", "-c": "--catalyst"}
 
-    Options may come in any order (``-n 4 -c RuO2`` or ``-c RuO2 -n 4``) and a folder with or without its
-    trailing ``/``: each option is kept with the value after it, and the pairs are sorted.
+
+def _without_resume(argv: list[str]) -> list[str]:
+    """A command line reduced to what decides an ensemble's results, in an order-free form.
+
+    Options may come in any order (``-n 4 -c RuO2`` or ``-c RuO2 -n 4``), short or long, as
+    ``--opt value`` or ``--opt=value``; catalysts repeated or comma-separated, in any order. Dropped:
+    ``--resume``/``--overwrite`` (how to treat ``--out``), ``--out`` itself (the folder holding the
+    manifest is the one being resumed, whatever path reaches it), and the options that change how it
+    runs, not what it computes (``--workers``, ``--scheduler``, ``--progress``, ``--plot``).
     """
-    args = [a.rstrip("/") or a for a in argv if a not in ("--resume", "--overwrite")]
+    args: list[str] = []
+    for a in argv:
+        if a.startswith("--") and "=" in a:
+            args += a.split("=", 1)
+        elif a not in ("--resume", "--overwrite"):
+            args.append(a)
     head: list[str] = []
     pairs: list[str] = []
+    catalysts: set[str] = set()
     k = 0
     while k < len(args):
-        if args[k].startswith("-"):
-            takes_value = k + 1 < len(args) and not args[k + 1].startswith("-")
-            pairs.append(args[k] + (" " + args[k + 1] if takes_value else ""))
-            k += 2 if takes_value else 1
-        else:
-            head.append(args[k])
+        opt = _LONG.get(args[k], args[k])
+        if not opt.startswith("-"):
+            head.append(opt)
             k += 1
+            continue
+        takes_value = k + 1 < len(args) and not args[k + 1].startswith("-")
+        value = args[k + 1].rstrip("/") or args[k + 1] if takes_value else None
+        k += 2 if takes_value else 1
+        if opt in _HOW_NOT_WHAT:
+            continue
+        if opt == "--catalyst" and value is not None:
+            catalysts.update(c.strip() for c in value.split(",") if c.strip())
+            continue
+        pairs.append(opt + (f" {value}" if value is not None else ""))
+    if catalysts:
+        pairs.append("--catalyst " + ",".join(sorted(catalysts)))
     return head + sorted(pairs)
 
 

@@ -229,6 +229,15 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
     return run
 
 
+def _written_since(folder: Path, started: Any) -> list[str]:
+    """The files in ``folder`` (as :func:`_file_names` lists them) modified at or after ``started`` (ISO 8601)."""
+    try:
+        since = datetime.fromisoformat(str(started)).timestamp() - 1.0  # the manifest keeps whole seconds
+    except ValueError:
+        return []
+    return sorted(n for n in _file_names(folder) if (folder / n).stat().st_mtime >= since)
+
+
 def _inside(folder: Path, name: str) -> Path | None:
     """``folder / name`` if ``name`` is a plain relative path that stays inside ``folder``."""
     candidate = (folder / name).resolve(strict=False)
@@ -414,6 +423,7 @@ def begin_run(
     overwrite: bool = False,
     expected: Iterable[str] = (),
     option: str = "--out",
+    resume_option: str | None = None,
 ) -> RunOutputs:
     """Check the folder, settle what an earlier run left there, and start the manifest.
 
@@ -431,6 +441,15 @@ def begin_run(
         manifests existed, or by hand).
     option : str
         The option name used in messages.
+    resume_option : str, optional
+        The command's option that continues an interrupted run (``"--resume"``): named in the refusal
+        when the earlier run was interrupted.
+
+    Notes
+    -----
+    A run killed before it listed its files (its manifest still ``"running"``, listing none) owns
+    the files written in the folder since it started: they are refused, or set aside, as listed
+    ones would be.
 
     Returns
     -------
@@ -456,19 +475,28 @@ def begin_run(
         if earlier is not None and not any(
             (t := _inside(folder, str(n))) is not None and t.exists() for n in earlier.get("files", [])
         ):
-            earlier = None  # an earlier run that left no files: nothing to mix with
-            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+            unlisted = _written_since(folder, earlier.get("started")) if earlier.get("status") == "running" else []
+            if unlisted:  # a run killed before it listed its files: what it wrote is its, not anyone's to take
+                earlier = {**earlier, "files": unlisted, "status": "stopped before it finished",
+                           "_which": "written since it started"}
+            else:
+                earlier = None  # an earlier run that left no files: nothing to mix with
+                (folder / MANIFEST_NAME).unlink(missing_ok=True)
         clashes = sorted(n for n in set(expected) if (folder / n).exists())
         if earlier is not None or clashes:
             if not overwrite:
                 if earlier is not None:
+                    n_files = len(earlier.get("files", []))
+                    which = earlier.get("_which", f"listed in {MANIFEST_NAME}")
                     what = (f"the files of an earlier run ('{earlier.get('command', '?')}', "
                             f"{earlier.get('status', '?')}, {earlier.get('started', '?')}, "
-                            f"{len(earlier.get('files', []))} files listed in {MANIFEST_NAME})")
+                            f"{n_files} file{'s' if n_files != 1 else ''} {which})")
                 else:
                     what = f"files this run would write ({', '.join(clashes[:4])})"
+                resume = (f", {resume_option} to continue it" if resume_option and earlier is not None
+                          and str(earlier.get("status", "")).startswith(("stopped", "partial")) else "")
                 raise OutputFolderError(
-                    f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them, "
+                    f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them{resume}, "
                     f"or choose another {option}")
             backup = folder / f".metalair-replaced-{os.getpid()}-{uuid.uuid4().hex[:12]}"
             names = [str(n) for n in (earlier or {}).get("files", [])] + clashes + [MANIFEST_NAME]
