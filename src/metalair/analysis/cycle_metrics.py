@@ -46,9 +46,10 @@ Cycle numbering (``cycle_start=``)
     convention), ``"file"`` insists on the file's numbering.
 Warnings (the ``Warnings`` column)
     A cycle without a discharge or without a charge, a cycle with no current
-    at all, and a coulombic efficiency outside 0–200 % (a half-cycle cut
+    at all, a coulombic efficiency outside 0–200 % (a half-cycle cut
     short, a record that starts part-way through a half-cycle, or a
-    misread current) are reported on the row itself.
+    misread current), and a cycle in which the time goes back (records out
+    of order, or two tests joined) are reported on the row itself.
 """
 
 from __future__ import annotations
@@ -316,6 +317,12 @@ def cycle_summary(
         "Polarisation [V]": mean_c - mean_d,
         "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency),
     }
+    back = np.flatnonzero(np.diff(data.time_s) < 0) + 1  # records whose time lies before the record before them
+    for row in np.flatnonzero(np.isin(cycles, data.cycle[back])).tolist():
+        first = int(back[data.cycle[back] == cycles[row]][0]) + 1  # counted from 1, as the readers' messages count
+        warning = (f"time goes back at record {first}: records out of order (sort them by time or data point) "
+                   "or two tests joined, so its capacity may count some time twice or not at all")
+        columns["Warnings"][row] = "; ".join(w for w in (columns["Warnings"][row], warning) if w)
     short = _last_half_cut_short(steps, step_cycle, cycles)
     if short:
         columns["Warnings"][-1] = "; ".join(w for w in (columns["Warnings"][-1], short) if w)
