@@ -275,3 +275,19 @@ def test_a_cycle_whose_time_goes_back_is_flagged_on_its_row():
     assert table["Warnings"][0] == ""
     assert table["Warnings"][1].startswith(f"time goes back at record {block[0] + 2}: records out of order")
     assert cycle_summary(data)["Warnings"][1] == ""
+
+
+def test_the_packages_own_cycler_csv_reads_back_without_options(tmp_path):
+    """write_cycler_csv's file (time_s, voltage_V, current_A, ...) is recognised from its header: `fit` and
+    `analyze` refused it ("format not recognised from its content") unless every column was mapped by hand."""
+    from metalair.io.detect import detect_format
+    from metalair.tables.writers import write_cycler_csv
+
+    data = build([("discharge", 1.0, 2.6, 2.2), ("charge", 1.0, 3.0, 4.2)])
+    path = write_cycler_csv(data, tmp_path / "own.csv")
+    assert detect_format(path) == "metalair_csv"
+    back = read(path)
+    for name in ("time_s", "voltage_V", "current_A", "step", "cycle", "capacity_Ah", "energy_Wh"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(data, name))
+    assert list(back.step_type) == list(data.step_type)
+    assert cycle_summary(back)["Discharge capacity [mAh]"][0] == pytest.approx(1.0, rel=1e-3)

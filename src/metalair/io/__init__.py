@@ -22,7 +22,15 @@ from typing import Any
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
-from metalair.io.detect import FORMAT_ALIASES, FORMATS, as_path, check_forced_format, detect_format, named_format
+from metalair.io.detect import (
+    FORMAT_ALIASES,
+    FORMATS,
+    as_path,
+    check_forced_format,
+    detect_format,
+    named_format,
+    read_head,
+)
 from metalair.tables.cycler import STEP_TYPES, CyclerData
 from metalair.tables.writers import atomic_write_text, write_csv_rows, write_cycler_csv, write_cycler_parquet
 
@@ -182,6 +190,12 @@ def read(
             fmt = "csv"
         if column_map is not None and fmt != "csv":
             fmt = "csv"
+    if fmt == "metalair_csv":  # its header names the canonical columns: read them as they are
+        from metalair.io.generic_csv import CANONICAL_COLUMNS
+
+        header = {f.strip() for f in read_head(path).decode("utf-8", "replace").splitlines()[0].split(",")}
+        column_map = {k: k for k in CANONICAL_COLUMNS if k in header}
+        fmt = "csv"
     if fmt == "csv" and column_map is None:
         raise ParameterError(
             "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "

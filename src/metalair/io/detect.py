@@ -22,8 +22,12 @@ FORMATS: dict[str, str] = {
     "arbin_csv": "Arbin CSV export",
     "arbin_res": "Arbin .res raw file (MS Access database; read with access-parser or mdbtools)",
     "maccor_txt": "Maccor text export",
+    "metalair_csv": "metalair's own cycler CSV (write_cycler_csv: time_s, voltage_V, current_A, ...)",
     "csv": "generic CSV/TSV with a column_map",
 }
+
+#: The header that starts metalair's own cycler CSV (:func:`metalair.tables.writers.write_cycler_csv`).
+OWN_CSV_HEADER = ("time_s", "voltage_V", "current_A")
 
 #: Gamry Framework experiment tags (the .DTA file's ``TAG`` line) and the command that reads each.
 GAMRY_TOOLS: dict[str, str] = {"CV": "metalair cv", "EISPOT": "metalair eis", "EISGALV": "metalair eis"}
@@ -238,6 +242,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     first = lines[0].strip() if lines else ""
     if first.startswith("EC-Lab ASCII FILE") or first.startswith("BT-Lab ASCII FILE"):
         return "biologic_mpt"
+    if tuple(f.strip() for f in first.split(",")[:3]) == OWN_CSV_HEADER:
+        return "metalair_csv"
     for line in lines:
         low = line.lower()
         if "data_point" in low and "test_time" in low and "cycle_index" in low:
