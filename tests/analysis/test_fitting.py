@@ -350,7 +350,15 @@ def test_cli_fit_on_a_generic_csv_writes_fit_json(tmp_path):
     res = runner.invoke(app, ["fit", str(csv), "--columns", columns, "--params", "i0_dec_NaO3", "--mass-mg", "1",
                               "--out", str(tmp_path / "out2")])
     assert res.exit_code == 1 and "did you mean" in res.output
-    res = runner.invoke(app, ["fit", str(csv), "--params", "i0_dec_NaO2", "--mass-mg", "1",
+    # the package's own CSV needs no --columns; a CSV with other column names does
+    own = runner.invoke(app, ["fit", str(csv), "--params", "i0_dec_NaO2", "--mass-mg", "1",
+                              "--out", str(tmp_path / "own")])
+    assert own.exit_code == 0, own.output
+    assert json.loads((tmp_path / "own" / "fit.json").read_text())["values"] == out["values"]
+    renamed = tmp_path / "renamed.csv"
+    lines = csv.read_text().splitlines()
+    renamed.write_text("\n".join(["t,V,I" + lines[0][len("time_s,voltage_V,current_A"):], *lines[1:]]) + "\n")
+    res = runner.invoke(app, ["fit", str(renamed), "--params", "i0_dec_NaO2", "--mass-mg", "1",
                               "--out", str(tmp_path / "out2")])
     assert res.exit_code == 1 and "--columns" in res.output
     res = runner.invoke(app, ["fit", str(csv), "--columns", columns, "--params", "i0_dec_NaO2",

@@ -84,3 +84,38 @@ def test_a_fit_that_never_left_its_start_is_not_converged(tmp_path):
     assert "error: the fit did not converge: the parameters did not move from their starting values" in res.output
     assert "Traceback" not in res.output
     assert json.loads((tmp_path / "out" / "fit.json").read_text())["success"] is False
+
+
+def test_cycles_asked_for_but_not_in_the_data_are_refused():
+    """`--cycles 3,4` on a 3-cycle record fitted cycle 3 alone and reported it as the fit asked for."""
+    with pytest.raises(ParameterError, match=r"cycle\(s\) \[2\] of \[1, 2\] are not in the data \(cycles in the "
+                                             r"data: 1\.\.1\); choose cycles that are there"):
+        fit_model(_record(), "NLRO", ["i0_form_NaO2"], cycles=[1, 2])
+
+
+def test_a_mass_read_as_grams_is_named_with_the_current_it_implies():
+    with pytest.raises(ParameterError, match=r"the mean current is 1e\+06 mA/g with mass_g = 1e-06 g, above the "
+                                             r"100000 mA/g any cell can carry"):
+        fit_model(_record(), "NLRO", ["i0_form_NaO2"], mass_g=1e-6)
+
+
+def test_values_the_data_do_not_fix_are_named():
+    """A recovery audit: on capacity-limited cycles an exchange current's interval spanned 7 decades and a
+    blocking fraction's went from -10.7 to 10.8, reported as converged with no word; a collinear pair (r =
+    0.998) had narrow intervals each. The fit now says which values the data do not fix."""
+    from types import SimpleNamespace
+
+    from metalair.analysis.fitting import _identifiability_notes
+
+    specs = [SimpleNamespace(name="i0_dec_Na2O2", log=True, lo=1e-20, hi=1e-8),
+             SimpleNamespace(name="solution_blocking", log=False, lo=1e-4, hi=0.5),
+             SimpleNamespace(name="i0_form_NaO2", log=True, lo=1e-4, hi=10.0)]
+    ci = {"i0_dec_Na2O2": (8.9e-14, 1.19e-11), "solution_blocking": (-10.74, 10.75), "i0_form_NaO2": (0.098, 0.1)}
+    corr = np.array([[1.0, 0.1, 0.0], [0.1, 1.0, 0.998], [0.0, 0.998, 1.0]])
+    notes = _identifiability_notes(specs, {}, ci, corr, singular=False)
+    assert notes[0].startswith("not identified by these data: i0_dec_Na2O2 (interval spans 2.1 decades); "
+                               "solution_blocking (interval -10.7 to 10.8 reaches past its bounds 0.0001 to 0.5)")
+    assert "i0_form_NaO2 (" not in notes[0]
+    assert notes[1].startswith("solution_blocking and i0_form_NaO2 are strongly correlated (r = +0.998)")
+    tight = {"i0_dec_Na2O2": (3.0e-14, 3.2e-14), "solution_blocking": (0.0122, 0.0123), "i0_form_NaO2": (0.098, 0.1)}
+    assert _identifiability_notes(specs, {}, tight, np.eye(3), singular=False) == []

@@ -174,6 +174,47 @@ def _resolve_mass(data: CyclerData, mass_g: float | None, which: str = "") -> fl
     return float(mass)
 
 
+#: Correlation between two fitted parameters above which the data are said to fix only a combination of them.
+CORRELATED_ABOVE = 0.99
+#: Decades an interval of a parameter fitted in log10 may span before it is called not identified.
+UNIDENTIFIED_DECADES = 2.0
+
+
+def _identifiability_notes(specs: Any, values: Mapping[str, float], ci: Mapping[str, tuple[float, float]],
+                           corr: Any, singular: bool) -> list[str]:
+    """Say which fitted values the data do not fix: a very wide interval, or two strongly correlated values.
+
+    A parameter fitted in log10 whose 95 % interval spans more than :data:`UNIDENTIFIED_DECADES`
+    decades, or one fitted linearly whose interval reaches past its own bounds (a blocking fraction
+    below 0), is not identified by these data; a pair with |r| above :data:`CORRELATED_ABOVE` is
+    fixed only in combination. The intervals are still reported; these notes say how far to trust them.
+    """
+    if singular:
+        return []
+    notes: list[str] = []
+    loose = []
+    for s in specs:
+        lo_ci, hi_ci = ci[s.name]
+        if not (math.isfinite(lo_ci) and math.isfinite(hi_ci)):
+            loose.append(f"{s.name} (no finite interval)")
+        elif s.log and lo_ci > 0 and math.log10(hi_ci / lo_ci) > UNIDENTIFIED_DECADES:
+            loose.append(f"{s.name} (interval spans {math.log10(hi_ci / lo_ci):.2g} decades)")
+        elif not s.log and (lo_ci < s.lo or hi_ci > s.hi):
+            loose.append(f"{s.name} (interval {lo_ci:.3g} to {hi_ci:.3g} reaches past its bounds {s.lo:g} to "
+                         f"{s.hi:g})")
+    if loose:
+        notes.append("not identified by these data: " + "; ".join(loose) + ". The protocol hardly moves them: "
+                     "hold them at their shipped values, or fit data that exercise them (e.g. a full "
+                     "discharge-charge rather than capacity-limited cycles)")
+    names = [s.name for s in specs]
+    pairs = [(names[i], names[j], float(corr[i, j])) for i in range(len(names)) for j in range(i + 1, len(names))
+             if corr is not None and math.isfinite(float(corr[i, j])) and abs(float(corr[i, j])) > CORRELATED_ABOVE]
+    for a, b, r in pairs:
+        notes.append(f"{a} and {b} are strongly correlated (r = {r:+.3f}): the data fix a combination of them "
+                     "better than each; hold one, or add data that separate them")
+    return notes
+
+
 def _as_cycles(cycles: int | Iterable[int] | None) -> list[int]:
     if cycles is None:
         return [1]
@@ -260,6 +301,11 @@ def protocol_from_data(
         raise DataFormatError(f"{name}: the record holds no data rows; nothing to fit")
     renumbered = data.renumber_cycles("auto")
     sel = renumbered.select_cycles(wanted)
+    present = set(np.unique(renumbered.cycle).tolist())
+    missing = [c for c in wanted if c not in present]
+    if missing:  # a fit of fewer cycles than asked for would pass for the one asked for
+        raise ParameterError(f"cycle(s) {missing} of {wanted} are not in the data (cycles in the data: "
+                             f"{min(present)}..{max(present)}); choose cycles that are there")
     halves = half_cycles(sel, cycle_start="file")
     if not halves:
         kinds = ", ".join(sorted(set(np.unique(data.step_type).tolist())))
@@ -301,8 +347,8 @@ def protocol_from_data(
             continue
         if current > I_ABS_MAX:
             raise ParameterError(
-                f"{label}: the mean current is {current:.4g} mA/g with mass_g = {mass:g} g, above the "
-                f"{I_ABS_MAX:g} mA/g any cell can carry; is the mass in g (the command line takes mg)?"
+                f"{label}: the mean current is {current:.6g} mA/g with mass_g = {mass:g} g, above the "
+                f"{I_ABS_MAX:.6g} mA/g any cell can carry; is the mass in g (the command line takes mg)?"
             )
         # the step began one lead time before its first record
         lead = float(from_user(q[0] / current, "h"))
@@ -1022,6 +1068,7 @@ def fit_model(
             at_bounds.append(s.name)
     if at_bounds:
         extra_notes.append(f"at a bound: {', '.join(at_bounds)} (the interval there is not meaningful; widen bounds)")
+    extra_notes += _identifiability_notes(specs, values, ci, corr, unc.singular)
     for c in curves:
         if c.stopped_early:
             extra_notes.append(
@@ -1044,7 +1091,8 @@ def fit_model(
             f"poor fit: the model does not describe the data (RMSE {to_user(rmse, 'mV'):.4g} mV"
             + (f", {rmse / noise_V:.3g} σ" if noise_V is not None else "")
             + "); check the catalyst mass (the command line takes mg), the sign of the current (discharge "
-            "positive), the catalyst named, and the parameters fitted; the intervals of a poor fit mean little")
+            "positive), the catalyst named, the environment (the gas the cell ran in: -e), and the parameters "
+            "fitted; the intervals of a poor fit mean little")
     for k, rec in enumerate(records):
         quality = [str(w) for w in (rec.metadata.get("warnings") or [])]
         if quality:
