@@ -287,7 +287,7 @@ class CalibrationResult:
         """Printed calibration table (parameters, then targets, then identifiability and correlations)."""
         rows = self.rows()
         w = max([9, *(len(r["parameter"]) for r in rows)])
-        head = (f"{'parameter':<{w}}  {'base':>10}  {'calibrated':>10}  {'95 % interval':>23}  {'in':>3}  "
+        head = (f"{'parameter':<{w}}  {'base':>10}  {'calibrated':>10}  {'95 % interval':>23}  {'base in':>7}  "
                 f"{'identified by':<28}  verdict")
         lines = [f"calibration: {len(self.targets)} targets, {len(self.requested)} parameters requested, "
                  f"{len(self.fitted)} fitted; chi2 = {self.chi2:.4g}; "
@@ -297,7 +297,7 @@ class CalibrationResult:
         for r in rows:
             ci = (f"[{r['ci95_low']:.3g}, {r['ci95_high']:.3g}]" if math.isfinite(r["ci95_low"]) else "-")
             inn = {True: "yes", False: "NO", None: "-"}[r["base_within_ci95"]]
-            lines.append(f"{r['parameter']:<{w}}  {r['base']:>10.4g}  {r['value']:>10.4g}  {ci:>23}  {inn:>3}  "
+            lines.append(f"{r['parameter']:<{w}}  {r['base']:>10.4g}  {r['value']:>10.4g}  {ci:>23}  {inn:>7}  "
                          f"{r['identified by'][:28]:<28}  {r['verdict']}")
         lines.append("")
         lines.append(f"{'target':<16} {'value':>10} {'sigma':>8} {'model(base)':>12} {'model(cal)':>12} {'z':>6}")
