@@ -173,8 +173,20 @@ def test_lin_kk_passes_valid_and_fails_drifting_spectra():
         assert r.max_residual <= 0.01
     bad = lin_kk(drifted(0.2))
     assert not bad.passed
-    assert bad.max_residual > 0.03
+    assert bad.max_residual > 0.02  # the closest Kramers-Kronig-compliant fit still misses by 2.4 %
     assert "FAIL" in bad.verdict and "threshold 1 %" in bad.verdict
+
+
+def test_lin_kk_reports_the_closest_compliant_fit_when_none_meets_the_threshold():
+    """An impedance cross-check: a valid spectrum with 0.5 % noise fails the 1 % rule (its largest residual is
+    ~1.2-1.4 % whatever M), and the report gave the under-fit at the mu choice, M = 3 with 65 % residuals, as if
+    the spectrum were far from Kramers-Kronig. It now reports the closest fit with mu >= mu_floor, which
+    separates noise (about 1.2 %) from drift (2.4 % and more)."""
+    noisy = lin_kk(spectrum(*VALID, noise=0.005, seed=1))
+    assert not noisy.passed
+    assert noisy.max_residual < 0.015 and noisy.mu >= 0.5
+    assert noisy.notes[-1].startswith("no M met the threshold; reported: the closest fit with mu >= 0.5")
+    assert lin_kk(drifted(0.2)).max_residual > 1.5 * noisy.max_residual
 
 
 def test_lin_kk_mu_criterion_and_its_safeguard():
