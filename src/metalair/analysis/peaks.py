@@ -297,7 +297,8 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         Half width of the fit window around a group, in units of x
         (default 4 starting widths).
     group_width : float
-        Peaks closer than this many starting widths are fitted together.
+        Peaks closer than this many starting widths are fitted together; so are peaks whose fit
+        windows overlap.
     max_fwhm : float, optional
         Upper bound of a width (default the window).
 
@@ -327,10 +328,16 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
     order = np.argsort(cs)
     groups: list[list[int]] = []
     for j in order:
-        if groups and cs[j] - cs[groups[-1][-1]] < group_width * max(widths[j], widths[groups[-1][-1]]):
-            groups[-1].append(int(j))
-        else:
-            groups.append([int(j)])
+        if groups:
+            last = groups[-1][-1]
+            wide = max(widths[j], widths[last])
+            # together when close, and also when their fit windows overlap: fitted apart, each would take the
+            # other's flank for background, and a Lorentzian's flank bends the other's width
+            reach = 2.0 * window if window is not None else 4.0 * (widths[j] + widths[last])
+            if cs[j] - cs[last] < max(group_width * wide, reach):
+                groups[-1].append(int(j))
+                continue
+        groups.append([int(j)])
     out: dict[int, FittedPeak] = {}
     for g in groups:
         w0 = max(widths[j] for j in g)
