@@ -170,3 +170,22 @@ def test_neighbours_inside_each_others_fit_window_are_fitted_together():
         fits = fit_peaks(x, noisy, [c for c, _, _ in true], shape="lorentzian")
         covered += sum(p.fwhm_ci95[0] <= w <= p.fwhm_ci95[1] for p, (_, _, w) in zip(fits, true))
     assert covered >= 0.8 * 80  # 95 % intervals: before, 0 of 20 for three of the four widths
+
+
+def test_what_the_reader_dropped_or_sorted_is_printed(tmp_path):
+    """NaN rows were dropped in silence and an XRD axis sorted with the note kept only in metadata: the
+    Raman and XRD commands now print what the reader did."""
+    from metalair.workflows.characterisation import run_raman, run_xrd
+
+    x = np.linspace(1000.0, 1300.0, 301)
+    y = 10.0 + 100.0 * np.exp(-(((x - 1156.0) / 6.0) ** 2))
+    rows = [f"{a},{'nan' if k == 3 else b}" for k, (a, b) in enumerate(zip(x, y))]
+    raman = tmp_path / "r.csv"
+    raman.write_text("shift,intensity\n" + "\n".join(rows) + "\n")
+    run = run_raman(raman, tmp_path / "ro", plot=False)
+    assert "note: r.csv: 1 of 301 rows hold a value that is not a finite number (NaN, inf; first at data row 4) " \
+           "and were dropped" in run.summary
+    t = np.linspace(80.0, 10.0, 1401)  # descending
+    xrd = tmp_path / "d.xy"
+    xrd.write_text("\n".join(f"{a} {100 + 500 * np.exp(-(((a - 28.0) / 0.08) ** 2))}" for a in t) + "\n")
+    assert "note: d.xy: angles were not ascending; sorted" in run_xrd(xrd, tmp_path / "xo", plot=False).summary

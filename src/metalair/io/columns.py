@@ -123,4 +123,8 @@ def read_xy_text(path: Path, *, x_keywords: tuple[str, ...], y_keywords: tuple[s
             raise ParameterError(f"{name} = {c} is not a column index (0-{ncol - 1})")
     x, y = data[:, xi], data[:, yi]
     good = np.isfinite(x) & np.isfinite(y)
+    if not good.all():
+        bad = np.flatnonzero(~good)
+        warnings.append(f"{bad.size} of {good.size} rows hold a value that is not a finite number (NaN, inf; first "
+                        f"at data row {bad[0] + 1}) and were dropped")
     return x[good], y[good], header, warnings

@@ -205,8 +205,14 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     lines = [f"{pattern.name}: {len(analysis.peaks)} peaks fitted, λ = {convert(pattern.wavelength_m, 'm', 'Å'):.5f} Å "
              f"({pattern.metadata.get('wavelength_source', '')})"]
     lines += [str(m) for m in matches]
-    lines += [f"note: {n}" for n in analysis.notes]
+    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes)]
     return CharacterisationRun("\n".join(lines), written, (analysis, matches))
+
+
+def _reader_warnings(read: Any) -> list[str]:
+    """What the reader did to the file (rows dropped, an axis sorted), as the metadata of what it read records."""
+    name = read.metadata.get("file_name", "")
+    return [f"{name}: {w}" if name else str(w) for w in (read.metadata.get("warnings") or [])]
 
 
 def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
@@ -217,7 +223,8 @@ def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
     from metalair.io.raman import read_raman
 
     folder = _out(out)
-    result = analyse_raman(read_raman(file), x_range=x_range, shape=shape)
+    spectrum = read_raman(file)
+    result = analyse_raman(spectrum, x_range=x_range, shape=shape)
     rows = result.rows()
     header = ["center_cm1", "center_low", "center_high", "height", "fwhm_cm1", "area", "eta", "assignment",
               "band_cm1", "mode"]
@@ -226,4 +233,5 @@ def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
         from metalair.plotting.characterisation import plot_raman
 
         _save(plot_raman(result), folder / "raman.png", written)
-    return CharacterisationRun(result.table(), written, result)
+    table = "\n".join([result.table(), *(f"note: {w}" for w in _reader_warnings(spectrum))])
+    return CharacterisationRun(table, written, result)
