@@ -244,3 +244,19 @@ def test_phase_arguments_of_the_wrong_kind_are_named():
         identify_phases(analysis, {"Na02": None})
     with pytest.raises(ParameterError, match="the scale of phase 'NaO2' must be a number >= 0, got -1"):
         simulate_diffractogram({"NaO2": -1})
+
+
+def test_peak_position_intervals_follow_the_counting_noise():
+    """A characterisation audit: the strongest RuO2 line's 95 % interval covered the true position in 67 of
+    100 simulated patterns, because the fit weighted the Poisson noise (larger on a peak than beside it)
+    equally everywhere. Weighted by the square root of the counts it covers about 95 %."""
+    from metalair.analysis.crystal import REFERENCE_PHASES, powder_pattern
+    from metalair.analysis.diffraction import analyse_diffractogram, simulate_diffractogram
+
+    line = max(powder_pattern(REFERENCE_PHASES["RuO2"]), key=lambda r: r.intensity).two_theta_deg
+    covered = 0
+    for seed in range(40):
+        peaks = analyse_diffractogram(simulate_diffractogram(["RuO2"], seed=seed)).peaks
+        p = min(peaks, key=lambda p: abs(p.center - line))
+        covered += p.center_ci95[0] <= line <= p.center_ci95[1]
+    assert covered >= 34  # 85 %; unweighted: 26 of these 40

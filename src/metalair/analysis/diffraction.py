@@ -176,7 +176,9 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
         keep = np.argsort(corr[idx])[::-1][:max_peaks]
         idx = np.sort(idx[keep])
         notes.append(f"only the {max_peaks} highest peaks were fitted")
-    peaks = fit_peaks(x, corr, [float(x[i]) for i in idx]) if idx.size else []
+    # counting noise: the variance of each point is its count (background included), larger on a peak than beside it
+    sigma = np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))
+    peaks = fit_peaks(x, corr, [float(x[i]) for i in idx], sigma=sigma) if idx.size else []
     if not peaks:
         notes.append("no peak above the threshold")
     cut = Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=pattern.wavelength_m, name=pattern.name,

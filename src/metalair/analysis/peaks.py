@@ -260,7 +260,7 @@ class _GroupResidual:
     """Residual of a group of peaks on a straight background, scaled by the data's spread."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, n_peaks: int, n_per: int, shape: str, xm: float,
-                 scale: float):
+                 scale: float | np.ndarray):
         self.x, self.y, self.n_peaks, self.n_per = x, y, n_peaks, n_per
         self.shape, self.xm, self.scale = shape, xm, scale
 
@@ -282,7 +282,7 @@ class _GroupResidual:
 
 def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: str = "pseudo-voigt",
               window: float | None = None, group_width: float = 3.0, max_fwhm: float | None = None,
-              ) -> list[FittedPeak]:
+              sigma: np.ndarray | None = None) -> list[FittedPeak]:
     """Fit peaks near the given positions with intervals (module notes).
 
     Parameters
@@ -299,6 +299,10 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
     group_width : float
         Peaks closer than this many starting widths are fitted together; so are peaks whose fit
         windows overlap.
+    sigma : array, optional
+        Relative standard deviation of each point (e.g. the square root of the counts of a
+        diffractogram, whose Poisson noise is larger on a peak than beside it); the residuals are
+        weighted by it, so that the intervals follow the noise where the peak is. Default: equal.
     max_fwhm : float, optional
         Upper bound of a width (default the window).
 
@@ -317,6 +321,11 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
     xv, yv = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xv.shape != yv.shape or xv.ndim != 1 or xv.size < 5:
         raise ParameterError("x and y must be one-dimensional arrays of the same length (at least 5 points)")
+    sigma_all = None
+    if sigma is not None:
+        sigma_all = np.asarray(sigma, dtype=float)
+        if sigma_all.shape != xv.shape or not np.all(np.isfinite(sigma_all)) or np.any(sigma_all <= 0):
+            raise ParameterError("sigma must hold one positive, finite standard deviation per point of x")
     cs = [float(c) for c in centers]
     for c in cs:
         if not xv[0] <= c <= xv[-1]:
@@ -371,7 +380,10 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         hi += [np.inf, np.inf]
         names += ["background", "slope"]
         xm = float(np.mean(xs))
-        scale = float(np.std(ys)) or 1.0
+        scale: float | np.ndarray = float(np.std(ys)) or 1.0
+        if sigma_all is not None:
+            ss = sigma_all[sel]
+            scale = scale * ss / float(np.median(ss))
         resid = _GroupResidual(xs, ys, len(g), n_per, shape, xm, scale)
         fit = fit_least_squares(resid, x0, names=names, bounds=(lo, hi), tol=1e-10)
         for k, j in enumerate(g):
