@@ -189,3 +189,16 @@ def test_what_the_reader_dropped_or_sorted_is_printed(tmp_path):
     xrd = tmp_path / "d.xy"
     xrd.write_text("\n".join(f"{a} {100 + 500 * np.exp(-(((a - 28.0) / 0.08) ** 2))}" for a in t) + "\n")
     assert "note: d.xy: angles were not ascending; sorted" in run_xrd(xrd, tmp_path / "xo", plot=False).summary
+
+
+def test_a_wavelength_header_is_pointed_out(tmp_path):
+    """A 'Wavelength (nm)' column over 520-580 values was read as cm-1 without a word."""
+    rows = "\n".join(f"{520 + i},{10 + i % 7}" for i in range(60))
+    nm = tmp_path / "nm.csv"
+    nm.write_text("Wavelength (nm),Intensity\n" + rows + "\n")
+    assert read_raman(nm).metadata["warnings"] == [
+        "a column is headed 'wavelength (nm)': the x axis is read as Raman shift in cm-1; a wavelength in nm must be "
+        "converted first (shift = 1e7/λ_laser − 1e7/λ, both in nm)"]
+    cm = tmp_path / "cm.csv"
+    cm.write_text("Raman shift (cm-1),Intensity\n" + rows + "\n")
+    assert read_raman(cm).metadata["warnings"] == []

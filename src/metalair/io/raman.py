@@ -14,6 +14,7 @@ columns. Rows are sorted by shift (WiRE writes them descending).
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,10 @@ def read_raman(path: str | os.PathLike[str], *, shift_column: int | None = None,
         what="Raman spectrum", column_options="read_raman(path, shift_column=..., intensity_column=...)")
     if x.size < 10:
         raise DataFormatError(f"{p.name}: only {x.size} points; a Raman spectrum needs at least 10")
+    named_nm = [h for h in header if "wavelength" in h or re.search(r"\bnm\b", h)]
+    if named_nm:  # read as a shift all the same: say so, the numbers may be wavelengths
+        warnings.append(f"a column is headed {named_nm[0]!r}: the x axis is read as Raman shift in cm-1; a wavelength "
+                        "in nm must be converted first (shift = 1e7/λ_laser − 1e7/λ, both in nm)")
     if x.min() < -1000 or x.max() > 5000:
         raise DataFormatError(
             f"{p.name}: the first column runs {x.min():.6g}-{x.max():.6g}, not a Raman shift in cm-1 "
