@@ -267,3 +267,18 @@ def test_energies_in_kev_are_refused_with_the_unit_named():
         XasSpectrum(energy_eV=e, mu=np.ones(200))
     with pytest.raises(ParameterError, match=r"references\[0\]: E0 = 22.117 is not an edge energy in eV: in keV\?"):
         calibrate_valence([(22.117, 4.0), (22.119, 5.0)])
+
+
+def test_an_xdi_header_in_kev_over_values_in_ev_is_named(tmp_path):
+    """'# Column.1: energy keV' over eV values failed with "energies 7.0e+06-... are not photon energies in
+    eV", which did not point at the header."""
+    from metalair.errors import DataFormatError
+    from metalair.io.xas import read_xas
+
+    src = (Path(__file__).resolve().parents[1] / "data" / "xas" / "fe3c_rt.xdi").read_text()
+    bad = tmp_path / "kev.xdi"
+    bad.write_text(src.replace("# Column.1: energy eV", "# Column.1: energy keV", 1))
+    with pytest.raises(DataFormatError, match=r"kev.xdi: the header gives the energy column in keV \('# Column.1: "
+                                              r"energy keV'\), but its values run .* photon energies in eV: correct "
+                                              r"the unit in the header to eV"):
+        read_xas(bad)

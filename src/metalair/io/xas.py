@@ -186,6 +186,12 @@ def read_xdi(path: str | os.PathLike[str]) -> XasSpectrum:
         raise DataFormatError(f"{p.name}: the energy column {e_name!r} has unit {e_unit!r}, not an energy unit "
                               "(write it like '# Column.1: energy eV'; eV or keV)")
     energy = convert(data[:, 0], e_known, "eV")
+    finite = data[:, 0][np.isfinite(data[:, 0])]
+    if e_known != "eV" and finite.size and float(np.min(finite)) > 200.0:
+        raise DataFormatError(
+            f"{p.name}: the header gives the energy column in {e_unit} ('# Column.1: {e_name} {e_unit}'), but its "
+            f"values run {float(np.min(finite)):.6g}-{float(np.max(finite)):.6g}, photon energies in eV: correct "
+            f"the unit in the header to eV")
     mu, source, i0, it = _mu_from_columns({n: v for n, v in cols.items() if n != e_name}, p.name)
     label = header.get("Sample.name") or p.stem
     meta: dict[str, Any] = {
