@@ -51,7 +51,7 @@ from metalair.models import _kernel as K
 from metalair.models.declaration import Y
 from metalair.models.lumped import LumpedAirElectrode
 
-__all__ = ["Linearisation", "linearise", "cell_impedance"]
+__all__ = ["Linearisation", "balance_potential", "linearise", "cell_impedance"]
 
 #: Time step [s] over which the kernel's implicit step stands for the continuous rates.
 RATE_STEP = 1e-4
@@ -81,6 +81,40 @@ def _faradaic(model: LumpedAirElectrode, y: np.ndarray, E: float, h: float) -> t
     total = K.evaluate(E, yy, h, free, passiv, supply, model.constants, model._couples, model._stage, out, True)
     rates = (out[: model.n_states] - yy) / h
     return rates, float(total)
+
+
+def balance_potential(model: LumpedAirElectrode, y: Any, current: float) -> float:
+    """The electrode potential [V] at which state ``y`` carries the faradaic cell current ``current`` [A/kg].
+
+    The inventories and couple fractions of ``y`` are held; only the potential moves, as the double
+    layer lets it within milliseconds of a change of the DC current. A state left by a protocol carries
+    the current of its last step; a spectrum under another bias is taken about this potential.
+
+    Raises
+    ------
+    ParameterError
+        When no potential within 2 V of the state's carries that current (the state cannot pass it).
+    """
+    from scipy.optimize import brentq
+
+    y = np.asarray(y, dtype=float)
+    E0 = float(y[Y.potential])
+
+    def gap(E: float) -> float:  # faradaic cell current (discharge positive) minus the bias; falls with E
+        return -_faradaic(model, y, E, RATE_STEP)[1] - current
+
+    g0 = gap(E0)
+    if g0 == 0.0:
+        return E0
+    step = 0.01 if g0 > 0 else -0.01  # too much discharge current: a higher potential carries less
+    E1 = E0
+    while abs(E1 - E0) < 2.0:
+        E1 = E0 + step
+        if np.sign(gap(E1)) != np.sign(g0):
+            return float(brentq(gap, min(E0, E1), max(E0, E1), xtol=1e-9))
+        step *= 2.0
+    raise ParameterError(f"no electrode potential within 2 V of {E0:.4g} V lets this state carry "
+                         f"{current:g} A/kg; choose a smaller bias")
 
 
 def linearise(model: LumpedAirElectrode, y: Any, current: float = 0.0, rel_step: float = 1e-4,

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import ParameterError, SolverError
-from metalair.models.impedance import cell_impedance, linearise
+from metalair.models.declaration import Y
+from metalair.models.impedance import balance_potential, cell_impedance, linearise
 from metalair.models.lumped import LumpedAirElectrode
 from metalair.protocols.simulation import Simulation
 from metalair.protocols.steps import Charge, Discharge, Rest, flatten
@@ -159,17 +160,28 @@ def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: A
     if not sol.ok:
         raise SolverError(f"the protocol did not reach its state: {sol.message}")
     last = list(flatten(sim.protocol.steps))[-1][1]
-    if i_given is not None:
-        i0 = i_given
-    elif isinstance(last, Discharge):
-        i0 = float(last.current)
+    if isinstance(last, Discharge):
+        i_last = float(last.current)
     elif isinstance(last, Charge):
-        i0 = -float(last.current)
+        i_last = -float(last.current)
     else:
-        i0 = 0.0
+        i_last = 0.0
+    i0 = i_given if i_given is not None else i_last
     label = f"{model.catalyst.name} after '{at}'" + (f" at {to_user(i0, 'mA/g'):g} mA/g" if i0 else " at rest")
     assert sol.final_state is not None
-    out = ModelSpectra([_spectrum(model, sol.final_state, i0, f, label)], [label], title=label)
+    state = sol.final_state
+    moved = ""
+    if i_given is not None and i_given != i_last:  # the state carries its last step's current: move it to the bias
+        state = state.copy()
+        E_before = float(state[Y.potential])
+        state[Y.potential] = balance_potential(model, state, i_given)
+        if abs(state[Y.potential] - E_before) > 1e-4:
+            moved = (f"the bias {to_user(i_given, 'mA/g'):g} mA/g is not the current the protocol left the cell "
+                     f"under: the electrode potential was moved from {E_before:.4f} to {state[Y.potential]:.4f} V, "
+                     "where the faradaic current equals the bias (the products as the protocol left them)")
+    out = ModelSpectra([_spectrum(model, state, i0, f, label)], [label], title=label)
+    if moved:
+        out.notes.append(moved)
     if i0 == 0.0 or isinstance(last, Rest) and bias is None:
         out.notes.append(OPEN_CIRCUIT_NOTE)
     return out, sol.steps[-1]
