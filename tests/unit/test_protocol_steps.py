@@ -259,6 +259,27 @@ def test_slow_long_discharge_completes():
     assert sol.steps[0].end_time_s / 3600.0 > 5000.0
 
 
+def test_a_very_slow_discharge_completes_in_few_steps():
+    """A stress audit: 0.01 mA/g to 1.5 V needed more than 10 million steps capped at dt_max = 120 s, stored them
+    all (15.8 GB) and was killed. Below 100 mA/g a step's largest time step now passes the charge of a 100 mA/g
+    step."""
+    from metalair.protocols.simulation import DT_MAX_CURRENT
+
+    assert DT_MAX_CURRENT == 100.0
+    sol = ma.simulate("NLRO", "Discharge at 0.01 mA/g until 1.5 V")
+    assert sol.ok, sol.message
+    assert sol.steps[0].end_reason == "voltage limit" and sol.steps[0].capacity_mAh_g > 20000
+    assert len(sol) < 20_000
+
+
+def test_a_step_that_cannot_end_names_dt_max_and_max_steps():
+    assert ma.SolverSettings().max_steps == 1_000_000  # ~2 GB of stored rows at most, not 16
+    sol = ma.simulate("NLRO", "Hold at 4.8 V until 0.01 mA/g", solver=ma.SolverSettings(max_steps=2000))
+    assert sol.status == "failed"
+    assert "did not reach its end in 2000 time steps" in sol.message
+    assert "raise dt_max (e.g. SolverSettings(dt_max=3600)) or max_steps" in sol.message
+
+
 def test_very_long_rest_grows_its_steps():
     sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 100 mAh/g; Rest for 1000000 h")
     assert sol.ok, sol.message

@@ -25,6 +25,10 @@ __all__ = ["Simulation", "REFERENCE_PROTOCOL", "simulate"]
 REFERENCE_PROTOCOL = "Discharge at 100 mA/g until 1.5 V; Charge at 100 mA/g until 4.8 V"
 
 _LONG = 1.0e12    # "no duration limit" [s]
+#: Specific current [A/kg = mA/g] at and above which a galvanostatic step's time steps are capped at
+#: SolverSettings.dt_max; below it the cap grows as 1/current, so that a slow step passes the same charge per
+#: step as one at this current (a 1 mA/g discharge would otherwise need 100x the steps of a 100 mA/g one).
+DT_MAX_CURRENT = 100.0
 #: Largest number of protocol steps (after expanding cycles) a run accepts.
 MAX_PROTOCOL_STEPS = 50_000_000
 #: Longest simulated time [s] a run accepts (1000 years).
@@ -306,9 +310,13 @@ class Simulation:
                     step.duration is None or step.capacity / step.current <= step.duration)) else "duration"
                 limit = ("voltage", step.until) if step.until is not None else None
                 dt_cap = duration / 5.0 if duration < _LONG else None
+                if abs(I_cell) < DT_MAX_CURRENT:  # a slow step: its largest step passes the charge of a fast one
+                    slow_cap = s.dt_max * DT_MAX_CURRENT / max(abs(I_cell), 1e-12)
+                    dt_cap = slow_cap if dt_cap is None else min(dt_cap, slow_cap)
             rec.begin_step(index, cycle, kind, desc, t0, keep)
             seg = m.segment(y, t0, duration, mode="I", value=I_cell, limit=limit, settings=s,
-                            dt_start=min(s.dt_initial, duration), dt_cap=dt_cap, cap_by_dt_max=kind != "rest",
+                            dt_start=min(s.dt_initial, duration), dt_cap=dt_cap,
+                            cap_by_dt_max=kind != "rest" and abs(I_cell) >= DT_MAX_CURRENT,
                             store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": end_by_duration, "event": "voltage limit"}.get(seg.status, "failed")
@@ -344,7 +352,9 @@ class Simulation:
             failed = (f"step {index} ({desc}) did not reach its end in {s.max_steps} time steps "
                       f"({to_user(seg.t_end - t0, 'h'):.4g} h of cell time); the voltage is now {seg.v_end:.4g} V"
                       f"{_carrier(m, seg)}. If the limit cannot be reached, lower it or give the step a time or "
-                      "capacity limit ('... or for 10 h'); otherwise raise SolverSettings.max_steps.")
+                      "capacity limit ('... or for 10 h'). If it is a very slow step that needs more than "
+                      f"{s.max_steps} steps of at most SolverSettings.dt_max = {s.dt_max:g} s, raise dt_max (e.g. "
+                      f"SolverSettings(dt_max={max(10 * s.dt_max, 3600.0):g})) or max_steps.")
         return seg.y, seg.t_end, rec.end_step(reason, seg.y), failed
 
     def _within(self, t0: float, duration: float) -> Callable[[float], None] | None:

@@ -72,7 +72,7 @@ class SolverSettings:
     dt_max: float = 120.0
     growth: float = 2.0
     event_tolerance: float = 1e-5
-    max_steps: int = 10_000_000
+    max_steps: int = 1_000_000
     rtol: float = 1e-3
     atol: float = 3e-4
 
