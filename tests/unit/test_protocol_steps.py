@@ -407,3 +407,14 @@ def test_a_record_that_ends_inside_its_last_discharge_is_censored_not_failed():
     life = cycle_life(run.table, 500, v_min=1.5, v_max=4.8)
     assert life.first_failed_cycle is None and life.censored and life.cycle_life == 3
     assert any("the record ends inside it" in n for n in life.notes)
+
+
+def test_a_sweep_from_a_rest_outside_its_window_says_where_it_goes():
+    """A stress audit: 'Sweep 2.5-4.5 V' from a fresh cell at 2.227 V ran up from there and back to it, 273 mV
+    outside its window, without a word."""
+    sol = ma.simulate("NLRO", "Sweep 2.5-4.5 V at 1 mV/s")
+    assert sol.ok
+    found = [w for w in sol.warnings if "outside the sweep's window" in w]
+    assert len(found) == 1 and "the cell rests at 2.227 V" in found[0] and "returns to 2.227 V" in found[0]
+    assert min(sol["Voltage [V]"]) < 2.3  # what the warning says happens, happens
+    assert not [w for w in ma.simulate("NLRO", "Sweep 1.5-4.5 V at 10 mV/s").warnings if "window" in w]

@@ -371,6 +371,13 @@ class Simulation:
                    keep: bool, desc: str) -> tuple[np.ndarray, float, StepSummary, str]:
         m = self.model
         start = step.start if step.start is not None else m.cell_voltage(m.potential(y), 0.0)
+        if step.start is None and not step.lower - 1e-9 <= start <= step.upper + 1e-9:
+            rec.warnings.append(
+                f"step {index} ({desc}): the cell rests at {start:.4g} V, outside the sweep's window "
+                f"{step.lower:g}-{step.upper:g} V; the sweep starts there, first runs to "
+                f"{step.lower if step.first == 'down' else step.upper:g} V, and returns to {start:.4g} V at the "
+                "end, as a potentiostat does from its initial potential. Bring the cell into the window first "
+                "(a rest, a hold or a discharge) for a sweep that stays in it")
         vertices = []
         for _ in range(step.cycles):
             vertices += [step.lower, step.upper] if step.first == "down" else [step.upper, step.lower]
