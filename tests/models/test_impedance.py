@@ -116,3 +116,11 @@ def test_a_bias_other_than_the_last_steps_current_moves_the_potential_to_carry_i
         E = balance_potential(sim.model, y, bias)
         assert abs(-_faradaic(sim.model, y, E, RATE_STEP)[1] - bias) < 1e-6
     assert balance_potential(sim.model, y, 100.0) == pytest.approx(float(y[Y.potential]), abs=2e-4)
+
+
+def test_a_state_without_a_faradaic_reaction_has_no_charge_transfer_resistance():
+    """RuO2 in argon has no reaction to run: 1/(dI_F/dE) came out as 8.35e25 Ω·cm² and was printed as a number."""
+    res = model_spectrum("RuO2", "Rest for 1 s", environment="argon")
+    assert res.spectra[0].metadata["charge_transfer_resistance_ohm_cm2"] is None
+    assert model_spectrum("RuO2", "Discharge at 100 mA/g for 500 mAh/g").spectra[0].metadata[
+        "charge_transfer_resistance_ohm_cm2"] > 0

@@ -400,8 +400,10 @@ def impedance(
         manifest.add(*res.files)
     for s in res.spectra:
         z = s.impedance
-        typer.echo(f"{s.metadata['source']}: charge-transfer resistance "
-                   f"{s.metadata['charge_transfer_resistance_ohm_cm2']:.4g} Ω·cm²; |Z| from {abs(z).min():.4g} to "
+        rct = s.metadata["charge_transfer_resistance_ohm_cm2"]
+        rct_text = (f"charge-transfer resistance {rct:.4g} Ω·cm²" if rct is not None
+                    else "no charge transfer (no faradaic reaction at this state)")
+        typer.echo(f"{s.metadata['source']}: {rct_text}; |Z| from {abs(z).min():.4g} to "
                    f"{abs(z).max():.4g} Ω·cm² over {freqs.min():g}-{freqs.max():g} Hz")
     for n in res.notes:
         typer.echo(f"note: {n}", err=True)

@@ -115,12 +115,19 @@ def _spectrum(model: LumpedAirElectrode, y: np.ndarray, bias_A_per_kg: float, fr
     lin = linearise(model, y, bias_A_per_kg)
     z_ohm_kg = cell_impedance(lin, frequency_Hz)
     z_area = convert(z_ohm_kg / model.parameters.loading, "Ω m²", "Ω cm²")
+    with np.errstate(divide="ignore"):
+        rct = float(convert(1.0 / lin.dIF_dE / model.parameters.loading, "Ω m²", "Ω cm²"))
     return ImpedanceSpectrum.from_arrays(frequency_Hz, z_area, unit="Ω·cm²", metadata={
         "source": label, "catalyst": model.catalyst.name,
         "bias_mA_g": float(to_user(bias_A_per_kg, "mA/g")),
-        "charge_transfer_resistance_ohm_cm2": float(convert(1.0 / lin.dIF_dE / model.parameters.loading,
-                                                            "Ω m²", "Ω cm²")),
+        # no faradaic reaction at this state (argon, no product, no O2): null rather than 1e25 Ω·cm²
+        "charge_transfer_resistance_ohm_cm2": rct if math.isfinite(rct) and 0 < rct <= NO_CHARGE_TRANSFER_OHM_CM2
+        else None,
     })
+
+
+#: A charge-transfer resistance above this [Ω·cm²] means no faradaic reaction at the state (it is reported as null).
+NO_CHARGE_TRANSFER_OHM_CM2 = 1e12
 
 
 def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency_Hz: Any = None,
