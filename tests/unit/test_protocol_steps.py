@@ -418,3 +418,14 @@ def test_a_sweep_from_a_rest_outside_its_window_says_where_it_goes():
     assert len(found) == 1 and "the cell rests at 2.227 V" in found[0] and "returns to 2.227 V" in found[0]
     assert min(sol["Voltage [V]"]) < 2.3  # what the warning says happens, happens
     assert not [w for w in ma.simulate("NLRO", "Sweep 1.5-4.5 V at 10 mV/s").warnings if "window" in w]
+
+
+def test_a_hold_whose_current_is_below_its_limit_from_the_start_says_so():
+    """A galvanostatic step past its limit warned; a hold already under its current limit ended at 0 s in
+    silence."""
+    sol = ma.simulate("NLRO", "Discharge at 100 mA/g for 1000 mAh/g; Rest for 1 h; "
+                              "Hold at 2.3 V until 100000 mA/g or 1 h")
+    found = [w for w in sol.warnings if "so the hold ended at once" in w]
+    assert len(found) == 1 and "below its limit 100000 mA/g from the first time step at 2.3 V" in found[0]
+    normal = ma.simulate("NLRO", "Discharge at 100 mA/g for 1000 mAh/g; Hold at 4.2 V until 10 mA/g or 10 h")
+    assert normal.steps[-1].end_reason == "current limit" and not normal.warnings

@@ -334,6 +334,11 @@ class Simulation:
                             dt_start=min(s.dt_initial, duration), store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": "duration", "event": "current limit"}.get(seg.status, "failed")
+            if reason == "current limit" and seg.n_steps <= 1 and step.until_current is not None:
+                rec.warnings.append(
+                    f"step {index} ({desc}): the current was below its limit {to_user(step.until_current, 'mA/g'):g} "
+                    f"mA/g from the first time step at {step.voltage:g} V, so the hold ended at once "
+                    f"({to_user(seg.t_end - t0, 's'):.3g} s)")
         else:  # pragma: no cover - the step types are closed
             raise ProtocolError(f"cannot run step {step!r}")
         failed = ""
