@@ -44,6 +44,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import numbers
@@ -281,6 +282,41 @@ def match_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStru
             explained |= set(m.peak_indices)
         final.append(PhaseMatch(m.phase, m.score, m.matched, m.missing, m.peak_indices, m.strongest_matched, ok))
     return final
+
+
+#: Largest constant 2θ offset [°] :func:`offset_hint` tries (sample displacement or zero error).
+MAX_OFFSET_DEG = 1.0
+
+
+def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None, *,
+                tolerance_deg: float = 0.2, min_score: float = 0.7) -> str | None:
+    """When no phase matches, whether one would with every line shifted by one constant angle.
+
+    A displaced sample or a zero error of the goniometer shifts the whole pattern; beyond the
+    matching tolerance no phase is identified. Offsets up to :data:`MAX_OFFSET_DEG` are tried in
+    steps of half the tolerance; the note names the best phase and offset, or None when a phase
+    matches as measured or none matches at any offset. It does not correct the pattern.
+    """
+    if any(m.accepted for m in match_phases(analysis, phases, tolerance_deg=tolerance_deg, min_score=min_score)):
+        return None
+    if len(analysis.peaks) < 3:
+        return None
+    found: list[tuple[float, float, str]] = []  # (score, offset, phase) of every accepted match
+    for offset in np.arange(-MAX_OFFSET_DEG, MAX_OFFSET_DEG + 1e-9, tolerance_deg / 4.0):
+        if abs(offset) <= tolerance_deg:
+            continue
+        shifted = dataclasses.replace(analysis, peaks=[dataclasses.replace(pk, center=pk.center - offset)
+                                                       for pk in analysis.peaks])
+        found += [(m.score, float(offset), m.phase) for m in match_phases(shifted, phases, tolerance_deg=tolerance_deg,
+                                                                          min_score=min_score) if m.accepted]
+    if not found:
+        return None
+    score, _, phase = max(found)
+    # every offset within the tolerance of the true one matches as well: the middle of those is the estimate
+    offset = float(np.mean([o for sc, o, ph in found if ph == phase and sc >= score - 1e-9]))
+    return (f"no phase matches as measured, but {phase} would (score {score:.2f}) with every line shifted by "
+            f"{offset:+.2f}° 2θ: check the zero offset or the sample height (a displaced sample shifts the whole "
+            "pattern); the pattern is not corrected")
 
 
 def identify_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None,

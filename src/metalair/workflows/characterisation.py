@@ -178,7 +178,7 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     Writes ``xrd_peaks.csv``, ``xrd_phases.csv`` and ``xrd.png``.
     """
     from metalair.analysis.crystal import REFERENCE_PHASES
-    from metalair.analysis.diffraction import analyse_diffractogram, match_phases
+    from metalair.analysis.diffraction import analyse_diffractogram, match_phases, offset_hint
     from metalair.io.diffraction import read_diffraction
 
     folder = _out(out)
@@ -205,7 +205,8 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     lines = [f"{pattern.name}: {len(analysis.peaks)} peaks fitted, λ = {convert(pattern.wavelength_m, 'm', 'Å'):.5f} Å "
              f"({pattern.metadata.get('wavelength_source', '')})"]
     lines += [str(m) for m in matches]
-    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes)]
+    hint = offset_hint(analysis, refs, tolerance_deg=tolerance_deg) if not any(m.accepted for m in matches) else None
+    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes, *([hint] if hint else []))]
     return CharacterisationRun("\n".join(lines), written, (analysis, matches))
 
 
