@@ -38,7 +38,12 @@ are computed at every frequency; the spectrum **passes** when the largest
 |Δ| is at most ``threshold`` (default 1 %, i.e. every point agrees with a
 Kramers–Kronig-compliant model to within 1 % of |Z|). Drift during the
 measurement (a non-stationary cell) shows up as systematic residuals at low
-frequency and fails the test.
+frequency and fails the test. Residuals of a valid spectrum scatter like noise
+(Boukamp 1995). On a failure the notes say whether they trend with frequency
+(lag-1 autocorrelation above 0.4 in both parts), as drift makes them, or
+scatter without a trend (below 0.2 in both), as noise larger than the threshold
+allows does. (A pass says nothing of the kind: the residuals of a noise-free
+spectrum are smooth fit error, which trends too.)
 
 References
 ----------
@@ -162,6 +167,19 @@ def _design(omega: np.ndarray, tau: np.ndarray, inductance: bool, capacitance: b
     if capacitance:
         cols.append(1.0 / (1j * omega))
     return np.column_stack(cols)
+
+
+#: Lag-1 autocorrelation of the residuals (ordered by frequency) above which, in both parts, they are said to trend.
+TREND_ABOVE = 0.4
+#: ... and below which, in both parts, they scatter like noise (a fit through noise leaves them slightly negative).
+NOISE_LIKE_BELOW = 0.2
+
+
+def _lag1(r: np.ndarray) -> float:
+    """Lag-1 autocorrelation of a residual series (0 for white noise, towards 1 for a trend)."""
+    d = r - np.mean(r)
+    den = float(np.sum(d * d))
+    return float(np.sum(d[1:] * d[:-1]) / den) if den > 0 else 0.0
 
 
 def _solve(A: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -299,6 +317,16 @@ def lin_kk(
     m, tau, x, mu, fit_z, max_res = chosen
     res_re = (z.real - fit_z.real) / w
     res_im = (z.imag - fit_z.imag) / w
+    trend = min(_lag1(res_re), _lag1(res_im))
+    if max_res > threshold and max(_lag1(res_re), _lag1(res_im)) < NOISE_LIKE_BELOW:
+        notes.append(
+            f"the residuals scatter without a trend (lag-1 autocorrelation {_lag1(res_re):.2f} real, "
+            f"{_lag1(res_im):.2f} imaginary; rms {100 * math.sqrt(np.mean(np.concatenate([res_re, res_im]) ** 2)):.2g} "
+            "%), as measurement noise does: the spectrum may be valid with more noise than the threshold allows")
+    elif max_res > threshold and trend > TREND_ABOVE:
+        notes.append(
+            f"the residuals trend with frequency (lag-1 autocorrelation {_lag1(res_re):.2f} real, {_lag1(res_im):.2f} "
+            "imaginary), as drift during the measurement (a non-stationary cell) makes them")
     k = 1 + m
     ind = float(x[k]) if inductance else 0.0
     cap = float(x[k + int(inductance)]) if capacitance else 0.0
