@@ -53,7 +53,9 @@ class SolverSettings:
     dt_min : float
         Smallest step before giving up [s].
     dt_max : float
-        Largest step [s] while current flows or the potential is driven.
+        Largest step [s] while current flows or the potential is driven (a galvanostatic step
+        slower than 100 mA/g scales it up, so that its largest step passes the same charge:
+        ``metalair.protocols.simulation.DT_MAX_CURRENT``).
     growth : float
         Largest factor by which a step may grow.
     event_tolerance : float
