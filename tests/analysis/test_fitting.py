@@ -418,3 +418,19 @@ def test_a_converged_fit_that_does_not_describe_the_data_says_so():
     assert fit.to_dict()["poor_fit"] is True
     good = fit_model(synthetic("NLRO", SHORT, {}, noise_V=0.002), "NLRO", ["beta_fe"], noise_V=0.002)
     assert good.success and not good.poor_fit
+
+
+def test_cli_fit_takes_a_larger_evaluation_budget_and_says_when_to(tmp_path):
+    """A recovery audit: a collinear pair stopped at scipy's evaluation limit (exit 2) with no way to raise it
+    from the command line. --max-evaluations sets it, and the message says to."""
+    data = synthetic("NLRO", [Discharge("100 mA/g", capacity="300 mAh/g"), Charge("100 mA/g", capacity="300 mAh/g")],
+                     {"i0_dec_NaO2": 3 * P.i0_dec_NaO2})
+    csv = write_cycler_csv(data, tmp_path / "cell.csv")
+    base = ["fit", str(csv), "--params", "i0_dec_NaO2", "--mass-mg", "1", "--no-plot"]
+    res = runner.invoke(app, [*base, "--max-evaluations", "0", "--out", str(tmp_path / "o0")])
+    assert res.exit_code == 1 and "--max-evaluations 0 must be at least 1" in res.output
+    res = runner.invoke(app, [*base, "--max-evaluations", "1", "--out", str(tmp_path / "o1")])
+    assert res.exit_code == 2, res.output
+    assert "raise --max-evaluations (it was 1)" in " ".join(res.output.split())
+    res = runner.invoke(app, [*base, "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0, res.output

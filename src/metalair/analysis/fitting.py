@@ -174,6 +174,8 @@ def _resolve_mass(data: CyclerData, mass_g: float | None, which: str = "") -> fl
     return float(mass)
 
 
+#: Default largest number of residual evaluations of :func:`fit_model`'s optimiser (``max_nfev``).
+MAX_NFEV = 60
 #: Correlation between two fitted parameters above which the data are said to fix only a combination of them.
 CORRELATED_ABOVE = 0.99
 #: Decades an interval of a parameter fitted in log10 may span before it is called not identified.
@@ -882,7 +884,7 @@ def fit_model(
     solver: Any = None,
     max_points: int = 200,
     voltage_margin_V: float = 0.5,
-    max_nfev: int = 60,
+    max_nfev: int = MAX_NFEV,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> FitResult:
     """Fit LumpedParameters fields so that the model reproduces measured discharge–charge curves.

@@ -151,6 +151,8 @@ def fit(
     bounds: str | None = typer.Option(None, "--bounds", help="Bounds in SI units, e.g. "
                                         "'i0_dec_NaO2=1e-5:1e-1'."),
     noise_mv: float | None = typer.Option(None, "--noise-mv", help="Known voltage noise (standard deviation) in mV."),
+    max_evaluations: int | None = typer.Option(None, "--max-evaluations", help="Largest number of model runs of the "
+                                               "optimiser (default 60; raise it when a fit stops unconverged)."),
     environment: str = typer.Option("ambient air", "--environment", "-e", help=ENV_HELP),
     fmt: str | None = typer.Option(None, "--format", help=_INPUT_FORMAT_HELP),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
@@ -177,10 +179,12 @@ def fit(
         if not (math.isfinite(noise_mv) and noise_mv > 0):
             fail(f"--noise-mv {noise_mv:g} must be a positive number of mV")
         noise_V = float(convert(noise_mv, "mV", "V"))
+    if max_evaluations is not None and max_evaluations < 1:
+        fail(f"--max-evaluations {max_evaluations} must be at least 1")
     try:
         env = get_env(environment)
         run = fit_file(file, catalyst, params, out, mass_g=mass_g, cycles=cycle_list, initial=start or None,
-                       bounds=limits or None, noise_V=noise_V, environment=env, format=fmt,
+                       bounds=limits or None, noise_V=noise_V, environment=env, max_nfev=max_evaluations, format=fmt,
                        column_map=column_map_option(columns), figure=plot, overwrite=overwrite,
                        command=["metalair", "fit", *sys.argv[2:]],
                        progress=stderr_progress(file.name) if progress else None)
@@ -194,7 +198,11 @@ def fit(
     typer.echo(cli_text(result.table()))
     typer.echo("wrote: " + ", ".join(str(p) for p in run.files.values()))
     if not result.success:
-        fail(f"the fit did not converge: {result.message}", EXIT_SOLVER)
+        hint = ""
+        if "function evaluations" in result.message:
+            hint = (f"; raise --max-evaluations (it was {max_evaluations or 60}), or fit fewer parameters if the "
+                    "notes name correlated ones")
+        fail(f"the fit did not converge: {result.message}{hint}", EXIT_SOLVER)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from metalair._files import atomic_write_json
-from metalair.analysis.fitting import FitResult, fit_model
+from metalair.analysis.fitting import MAX_NFEV, FitResult, fit_model
 from metalair.io import DataQualityWarning, read
 from metalair.workflows.outputs import begin_run
 
@@ -38,6 +38,7 @@ def fit_file(
     bounds: Mapping[str, tuple[float, float]] | None = None,
     noise_V: float | None = None,
     environment: Any = None,
+    max_nfev: int | None = None,
     format: str | None = None,
     column_map: Mapping[str, Any] | None = None,
     figure: bool = True,
@@ -53,8 +54,8 @@ def fit_file(
         Any file :func:`metalair.io.read` understands (``format``,
         ``column_map`` and ``mass_g`` are passed to it; its data-quality
         warnings are not repeated as Python warnings: the fit's notes list them).
-    catalyst, params, cycles, initial, bounds, noise_V, environment
-        Passed to :func:`metalair.analysis.fitting.fit_model`.
+    catalyst, params, cycles, initial, bounds, noise_V, environment, max_nfev
+        Passed to :func:`metalair.analysis.fitting.fit_model` (``max_nfev`` None: its default).
     out_dir : path-like, optional
         Where ``fit.json`` and ``fit.png`` are written (atomically); nothing is
         written when omitted.
@@ -80,7 +81,8 @@ def fit_file(
             warnings.simplefilter("ignore", DataQualityWarning)
             data = read(path, format=format, column_map=column_map, mass_g=mass_g, progress=progress)
         result = fit_model(data, catalyst, params, mass_g=mass_g, cycles=cycles, initial=initial,
-                           bounds=bounds, noise_V=noise_V, environment=environment, progress=progress)
+                           bounds=bounds, noise_V=noise_V, environment=environment, progress=progress,
+                           max_nfev=MAX_NFEV if max_nfev is None else max_nfev)
         run = FitRun(result)
         if out_dir is not None and manifest is not None:
             run.files["fit.json"] = atomic_write_json(manifest.path("fit.json"), result.to_dict())
