@@ -275,6 +275,6 @@ def test_a_pattern_shifted_past_the_tolerance_gets_an_offset_hint():
         a = analyse_diffractogram(dataclasses.replace(pattern, two_theta_deg=pattern.two_theta_deg + shift))
         assert not any(m.accepted for m in match_phases(a))
         hint = offset_hint(a)
-        assert hint is not None and "but RuO2 would (score 1.00) with every line shifted by" in hint
-        offset = float(hint.split("shifted by ")[1].split("°")[0])
+        assert hint is not None and "but RuO2 would (score 1.00) if the whole pattern were moved back by" in hint
+        offset = float(hint.split("its lines lie ")[1].split("°")[0])
         assert abs(offset - shift) <= 0.1

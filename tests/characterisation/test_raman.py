@@ -202,3 +202,6 @@ def test_a_wavelength_header_is_pointed_out(tmp_path):
     cm = tmp_path / "cm.csv"
     cm.write_text("Raman shift (cm-1),Intensity\n" + rows + "\n")
     assert read_raman(cm).metadata["warnings"] == []
+    laser = tmp_path / "laser.csv"  # a wavelength named in the y column's header is the laser's, not the axis
+    laser.write_text("Raman shift (cm-1),Intensity @ 785 nm\n" + rows + "\n")
+    assert read_raman(laser).metadata["warnings"] == []

@@ -34,6 +34,7 @@ def test_second_run_needs_overwrite_and_the_manifest_lists_the_files(tmp_path, a
     ["cycle", "--cycles", "2", "--no-progress", "--out", ""],
     ["simulate", "--out", "  "],
     ["analyze", ""],
+    ["cv", "x.dta", ""],  # one of several files
 ])
 def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, args):
     """Typer turns '' into '.': `--out "$DIR"` with DIR unset would write the results into the

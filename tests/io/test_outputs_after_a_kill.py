@@ -114,22 +114,27 @@ def test_the_set_aside_files_of_a_run_still_going_are_left_alone(tmp_path):
 def test_files_of_a_run_killed_before_it_listed_them_are_its_own(tmp_path):
     """SIGKILL after a file was written but before the run listed it: the manifest says "running" with no
     files. The next run must not take that file as nobody's: it is refused (the manifest kept, nothing
-    changed), named as the interrupted run's, with --resume where the command has one; --overwrite sets it
-    aside as it would a listed file."""
+    changed), naming --resume where the same command has one. --overwrite sets aside only the files the new run
+    would write: a file the user put in the folder is never taken (a review caught an earlier version
+    deleting it)."""
     out = tmp_path / "o"
-    killed = begin_run(out, "metalair ensemble cycle -n 8")  # SIGKILL after the write below: no finish
+    killed = begin_run(out, "metalair ensemble cycle -n 8")  # SIGKILL after the writes below: no finish
     (out / "ensemble.csv").write_text("a complete table the killed run wrote")
     assert killed.files == []
     manifest_before = (out / MANIFEST_NAME).read_text()
-    refusal = (r"already holds the files of an earlier run \('metalair ensemble cycle -n 8', stopped before it "
-               r"finished, .*, 1 file written since it started\); pass --overwrite to replace them, --resume to "
-               r"continue it")
+    refusal = (r"already holds the files of an earlier run \('metalair ensemble cycle -n 8', still running or "
+               r"stopped before it finished, .*, 1 file written since it started\); pass --overwrite to replace "
+               r"them, --resume to continue it")
     with pytest.raises(OutputFolderError, match=refusal):
         begin_run(out, "metalair ensemble cycle -n 8", resume_option="--resume")
-    assert (out / MANIFEST_NAME).read_text() == manifest_before  # the refused command changed nothing
-    with begin_run(out, "again", overwrite=True) as run:
+    with pytest.raises(OutputFolderError, match=r"pass --overwrite to replace them, or choose"):
+        begin_run(out, "metalair calibrate --builtin none", resume_option="--resume")  # another command: no hint
+    assert (out / MANIFEST_NAME).read_text() == manifest_before  # the refused commands changed nothing
+    (out / "my_notes.txt").write_text("the user's own")
+    with begin_run(out, "metalair ensemble cycle -n 8", overwrite=True, expected=("ensemble.csv",)) as run:
         assert run.replaced == ["ensemble.csv"]
         run.path("ensemble.csv").write_text("new")
+    assert (out / "my_notes.txt").read_text() == "the user's own"
 
 
 def test_a_killed_run_that_wrote_nothing_leaves_nothing_to_protect(tmp_path):

@@ -294,7 +294,7 @@ def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStruc
 
     A displaced sample or a zero error of the goniometer shifts the whole pattern; beyond the
     matching tolerance no phase is identified. Offsets up to :data:`MAX_OFFSET_DEG` are tried in
-    steps of half the tolerance; the note names the best phase and offset, or None when a phase
+    steps of a quarter of the tolerance; the note names the best phase and offset, or None when a phase
     matches as measured or none matches at any offset. It does not correct the pattern.
     """
     if any(m.accepted for m in match_phases(analysis, phases, tolerance_deg=tolerance_deg, min_score=min_score)):
@@ -314,9 +314,9 @@ def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStruc
     score, _, phase = max(found)
     # every offset within the tolerance of the true one matches as well: the middle of those is the estimate
     offset = float(np.mean([o for sc, o, ph in found if ph == phase and sc >= score - 1e-9]))
-    return (f"no phase matches as measured, but {phase} would (score {score:.2f}) with every line shifted by "
-            f"{offset:+.2f}° 2θ: check the zero offset or the sample height (a displaced sample shifts the whole "
-            "pattern); the pattern is not corrected")
+    return (f"no phase matches as measured, but {phase} would (score {score:.2f}) if the whole pattern were moved "
+            f"back by {offset:+.2f}° 2θ (its lines lie {offset:+.2f}° from {phase}'s): check the zero offset or the "
+            "sample height (a displaced sample shifts the whole pattern); the pattern is not corrected")
 
 
 def identify_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None,

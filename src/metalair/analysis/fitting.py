@@ -199,7 +199,9 @@ def _identifiability_notes(specs: Any, values: Mapping[str, float], ci: Mapping[
         lo_ci, hi_ci = ci[s.name]
         if not (math.isfinite(lo_ci) and math.isfinite(hi_ci)):
             loose.append(f"{s.name} (no finite interval)")
-        elif s.log and lo_ci > 0 and math.log10(hi_ci / lo_ci) > UNIDENTIFIED_DECADES:
+        elif s.log and lo_ci <= 0:  # the lower end underflowed: hundreds of decades
+            loose.append(f"{s.name} (interval reaches 0)")
+        elif s.log and math.log10(hi_ci / lo_ci) > UNIDENTIFIED_DECADES:
             loose.append(f"{s.name} (interval spans {math.log10(hi_ci / lo_ci):.2g} decades)")
         elif not s.log and (lo_ci < s.lo or hi_ci > s.hi):
             loose.append(f"{s.name} (interval {lo_ci:.3g} to {hi_ci:.3g} reaches past its bounds {s.lo:g} to "

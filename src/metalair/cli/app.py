@@ -92,7 +92,8 @@ def _takes_a_path(param: Any) -> bool:
 
 def _refusing_empty(process_value: Any) -> Any:
     def process(ctx: Any, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
+        values = value if isinstance(value, (list, tuple)) else [value]  # a list of files: each of them
+        if any(isinstance(v, str) and not v.strip() for v in values):
             raise typer.BadParameter("is empty; give a file or folder name (an unset shell variable?)")
         return process_value(ctx, value)
 

@@ -59,7 +59,10 @@ def read_raman(path: str | os.PathLike[str], *, shift_column: int | None = None,
         what="Raman spectrum", column_options="read_raman(path, shift_column=..., intensity_column=...)")
     if x.size < 10:
         raise DataFormatError(f"{p.name}: only {x.size} points; a Raman spectrum needs at least 10")
-    named_nm = [h for h in header if "wavelength" in h or re.search(r"\bnm\b", h)]
+    # the header of the x column: the first of two, else the first naming a shift (as read_xy_text chooses)
+    x_name = (header[0] if len(header) == 2 else next((h for h in header if any(w in h for w in _SHIFT)), "")
+              ) if header else ""
+    named_nm = [x_name] if x_name and ("wavelength" in x_name or re.search(r"\bnm\b", x_name)) else []
     if named_nm:  # read as a shift all the same: say so, the numbers may be wavelengths
         warnings.append(f"a column is headed {named_nm[0]!r}: the x axis is read as Raman shift in cm-1; a wavelength "
                         "in nm must be converted first (shift = 1e7/λ_laser − 1e7/λ, both in nm)")

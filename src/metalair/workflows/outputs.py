@@ -229,6 +229,14 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
     return run
 
 
+def _same_command(earlier: Any, now: str) -> bool:
+    """Whether two recorded command lines run the same (sub)command (``metalair ensemble cycle`` …)."""
+    def head(text: Any) -> list[str]:
+        return [w for w in str(text or "").split() if not w.startswith("-")][:3]
+
+    return bool(earlier) and head(earlier)[:2] == head(now)[:2]
+
+
 def _written_since(folder: Path, started: Any) -> list[str]:
     """The files in ``folder`` (as :func:`_file_names` lists them) modified at or after ``started`` (ISO 8601)."""
     try:
@@ -447,9 +455,11 @@ def begin_run(
 
     Notes
     -----
-    A run killed before it listed its files (its manifest still ``"running"``, listing none) owns
-    the files written in the folder since it started: they are refused, or set aside, as listed
-    ones would be.
+    A run that never listed its files (its manifest still ``"running"``, listing none: killed, or
+    still running) is taken to own the files written in the folder since it started, for the
+    refusal only: without ``overwrite`` the folder is refused, naming them. With ``overwrite`` only
+    the files this run would write (``expected``) are set aside, so that files the user put there
+    are never taken.
 
     Returns
     -------
@@ -475,11 +485,12 @@ def begin_run(
         if earlier is not None and not any(
             (t := _inside(folder, str(n))) is not None and t.exists() for n in earlier.get("files", [])
         ):
-            unlisted = _written_since(folder, earlier.get("started")) if earlier.get("status") == "running" else []
-            if unlisted:  # a run killed before it listed its files: what it wrote is its, not anyone's to take
-                earlier = {**earlier, "files": unlisted, "status": "stopped before it finished",
+            unlisted = (_written_since(folder, earlier.get("started"))
+                        if earlier.get("status") == "running" and not overwrite else [])
+            if unlisted:  # a run that never listed its files (killed, or still running): refuse, never take them
+                earlier = {**earlier, "files": unlisted, "status": "still running or stopped before it finished",
                            "_which": "written since it started"}
-            else:
+            else:  # (with overwrite only the files this run would write are set aside: the user's others stay)
                 earlier = None  # an earlier run that left no files: nothing to mix with
                 (folder / MANIFEST_NAME).unlink(missing_ok=True)
         clashes = sorted(n for n in set(expected) if (folder / n).exists())
@@ -494,7 +505,8 @@ def begin_run(
                 else:
                     what = f"files this run would write ({', '.join(clashes[:4])})"
                 resume = (f", {resume_option} to continue it" if resume_option and earlier is not None
-                          and str(earlier.get("status", "")).startswith(("stopped", "partial")) else "")
+                          and _same_command(earlier.get("command"), text)
+                          and str(earlier.get("status", "")).startswith(("still running", "partial")) else "")
                 raise OutputFolderError(
                     f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them{resume}, "
                     f"or choose another {option}")
