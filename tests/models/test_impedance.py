@@ -122,5 +122,6 @@ def test_a_state_without_a_faradaic_reaction_has_no_charge_transfer_resistance()
     """RuO2 in argon has no reaction to run: 1/(dI_F/dE) came out as 8.35e25 Ω·cm² and was printed as a number."""
     res = model_spectrum("RuO2", "Rest for 1 s", environment="argon")
     assert res.spectra[0].metadata["charge_transfer_resistance_ohm_cm2"] is None
+    assert OPEN_CIRCUIT_NOTE not in res.notes  # a note on the NaO2 couple, where no NaO2 can form
     assert model_spectrum("RuO2", "Discharge at 100 mA/g for 500 mAh/g").spectra[0].metadata[
         "charge_transfer_resistance_ohm_cm2"] > 0

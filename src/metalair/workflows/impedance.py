@@ -189,8 +189,9 @@ def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: A
     out = ModelSpectra([_spectrum(model, state, i0, f, label)], [label], title=label)
     if moved:
         out.notes.append(moved)
-    if i0 == 0.0 or isinstance(last, Rest) and bias is None:
-        out.notes.append(OPEN_CIRCUIT_NOTE)
+    no_reaction = out.spectra[0].metadata["charge_transfer_resistance_ohm_cm2"] is None
+    if (i0 == 0.0 or isinstance(last, Rest) and bias is None) and not no_reaction:
+        out.notes.append(OPEN_CIRCUIT_NOTE)  # (about the NaO2 couple: nothing to say where no reaction runs)
     return out, sol.steps[-1]
 
 
