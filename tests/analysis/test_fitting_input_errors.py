@@ -112,12 +112,12 @@ def test_values_the_data_do_not_fix_are_named():
              SimpleNamespace(name="i0_form_NaO2", log=True, lo=1e-4, hi=10.0)]
     ci = {"i0_dec_Na2O2": (8.9e-14, 1.19e-11), "solution_blocking": (-10.74, 10.75), "i0_form_NaO2": (0.098, 0.1)}
     corr = np.array([[1.0, 0.1, 0.0], [0.1, 1.0, 0.998], [0.0, 0.998, 1.0]])
-    notes = _identifiability_notes(specs, {}, ci, corr, singular=False)
+    notes = _identifiability_notes(specs, ci, corr, singular=False)
     assert notes[0].startswith("not identified by these data: i0_dec_Na2O2 (interval spans 2.1 decades); "
                                "solution_blocking (interval -10.7 to 10.8 reaches past its bounds 0.0001 to 0.5)")
     assert "i0_form_NaO2 (" not in notes[0]
     assert notes[1].startswith("solution_blocking and i0_form_NaO2 are strongly correlated (r = +0.998)")
     underflow = {**ci, "i0_dec_Na2O2": (0.0, 1e-10)}  # 10**(z - q se) below the smallest float
-    assert "i0_dec_Na2O2 (interval reaches 0)" in _identifiability_notes(specs, {}, underflow, corr, singular=False)[0]
+    assert "i0_dec_Na2O2 (interval reaches 0)" in _identifiability_notes(specs, underflow, corr, singular=False)[0]
     tight = {"i0_dec_Na2O2": (3.0e-14, 3.2e-14), "solution_blocking": (0.0122, 0.0123), "i0_form_NaO2": (0.098, 0.1)}
-    assert _identifiability_notes(specs, {}, tight, np.eye(3), singular=False) == []
+    assert _identifiability_notes(specs, tight, np.eye(3), singular=False) == []

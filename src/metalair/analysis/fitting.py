@@ -182,8 +182,8 @@ CORRELATED_ABOVE = 0.99
 UNIDENTIFIED_DECADES = 2.0
 
 
-def _identifiability_notes(specs: Any, values: Mapping[str, float], ci: Mapping[str, tuple[float, float]],
-                           corr: Any, singular: bool) -> list[str]:
+def _identifiability_notes(specs: Any, ci: Mapping[str, tuple[float, float]], corr: Any,
+                           singular: bool) -> list[str]:
     """Say which fitted values the data do not fix: a very wide interval, or two strongly correlated values.
 
     A parameter fitted in log10 whose 95 % interval spans more than :data:`UNIDENTIFIED_DECADES`
@@ -1072,7 +1072,7 @@ def fit_model(
             at_bounds.append(s.name)
     if at_bounds:
         extra_notes.append(f"at a bound: {', '.join(at_bounds)} (the interval there is not meaningful; widen bounds)")
-    extra_notes += _identifiability_notes(specs, values, ci, corr, unc.singular)
+    extra_notes += _identifiability_notes(specs, ci, corr, unc.singular)
     for c in curves:
         if c.stopped_early:
             extra_notes.append(

@@ -143,7 +143,7 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
     lines = [f"{'spectrum':<28} {'E0/eV':>10} {'step':>9}" + ("   valence (95 %)" if cal else "")]
     notes = []
     for n in norms:  # what the reader did to each file (keV converted, rows sorted, NaN points dropped)
-        notes += [f"{n.spectrum.name}: {w}" for w in n.spectrum.metadata.get("warnings", [])]
+        notes += _reader_warnings(n.spectrum, n.spectrum.name)
         notes += [f"{n.spectrum.name}: {w}" for w in n.notes]
     for n in norms:
         est = None
@@ -210,9 +210,12 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     return CharacterisationRun("\n".join(lines), written, (analysis, matches))
 
 
-def _reader_warnings(read: Any) -> list[str]:
-    """What the reader did to the file (rows dropped, an axis sorted), as the metadata of what it read records."""
-    name = read.metadata.get("file_name", "")
+def _reader_warnings(read: Any, label: str | None = None) -> list[str]:
+    """What the reader did to the file (rows dropped, an axis sorted), as the metadata of what it read records.
+
+    Each is prefixed with ``label`` (default: the file's name).
+    """
+    name = read.metadata.get("file_name", "") if label is None else label
     return [f"{name}: {w}" if name else str(w) for w in (read.metadata.get("warnings") or [])]
 
 

@@ -317,16 +317,16 @@ def lin_kk(
     m, tau, x, mu, fit_z, max_res = chosen
     res_re = (z.real - fit_z.real) / w
     res_im = (z.imag - fit_z.imag) / w
-    trend = min(_lag1(res_re), _lag1(res_im))
-    if max_res > threshold and max(_lag1(res_re), _lag1(res_im)) < NOISE_LIKE_BELOW:
+    ac_re, ac_im = _lag1(res_re), _lag1(res_im)
+    if max_res > threshold and max(ac_re, ac_im) < NOISE_LIKE_BELOW:
         notes.append(
-            f"the residuals scatter without a trend (lag-1 autocorrelation {_lag1(res_re):.2f} real, "
-            f"{_lag1(res_im):.2f} imaginary; rms {100 * math.sqrt(np.mean(np.concatenate([res_re, res_im]) ** 2)):.2g} "
-            "%), as measurement noise does: the spectrum may be valid with more noise than the threshold allows")
-    elif max_res > threshold and trend > TREND_ABOVE:
+            f"the residuals scatter without a trend (lag-1 autocorrelation {ac_re:.2f} real, {ac_im:.2f} imaginary; "
+            f"rms {100 * math.sqrt(np.mean(np.concatenate([res_re, res_im]) ** 2)):.2g} %), as measurement noise "
+            "does: the spectrum may be valid with more noise than the threshold allows")
+    elif max_res > threshold and min(ac_re, ac_im) > TREND_ABOVE:
         notes.append(
-            f"the residuals trend with frequency (lag-1 autocorrelation {_lag1(res_re):.2f} real, {_lag1(res_im):.2f} "
-            "imaginary), as drift during the measurement (a non-stationary cell) makes them")
+            f"the residuals trend with frequency (lag-1 autocorrelation {ac_re:.2f} real, {ac_im:.2f} imaginary), "
+            "as drift during the measurement (a non-stationary cell) makes them")
     k = 1 + m
     ind = float(x[k]) if inductance else 0.0
     cap = float(x[k + int(inductance)]) if capacitance else 0.0
