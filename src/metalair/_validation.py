@@ -48,6 +48,15 @@ def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float =
     return value
 
 
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """``seed`` if it is None or an integer >= 0 (what numpy's and scipy's generators accept), else ParameterError."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ParameterError(f"{name} = {seed!r} must be a whole number >= 0 (the same seed gives the same samples)")
+    return int(seed)
+
+
 def validate_fields(obj, ranges: dict) -> None:
     """Check each field listed in ``ranges`` = {name: (lo, hi, lo_open, hi_open, unit)}."""
     owner = type(obj).__name__

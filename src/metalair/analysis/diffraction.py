@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_seed
 from metalair.analysis.crystal import REFERENCE_PHASES, CrystalStructure, Reflection, powder_pattern
 from metalair.analysis.peaks import FittedPeak, als_baseline, baseline_corrected, find_peaks, fit_peaks, pseudo_voigt
 from metalair.errors import DataFormatError, ParameterError
@@ -369,7 +370,7 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
         for ln in powder_pattern(refs[name], wavelength_m=wavelength_m, two_theta_range=(x[0], x[-1])):
             y += pseudo_voigt(x, ln.two_theta_deg, sc * peak_counts * ln.intensity / 100.0, fwhm_deg, eta)
     if noise:
-        y = np.random.default_rng(seed).poisson(np.clip(y, 0, None)).astype(float)
+        y = np.random.default_rng(check_seed(seed)).poisson(np.clip(y, 0, None)).astype(float)
     return Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=wavelength_m, name="+".join(scales),
                          metadata={"format": "simulated", "phases": scales})
 

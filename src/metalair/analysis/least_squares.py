@@ -67,6 +67,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_seed
 from metalair.errors import KeyNotFoundError, ParameterError
 
 __all__ = [
@@ -510,6 +511,7 @@ def fit_least_squares(
         lo[j] = max(lo[j], 0.0)
     if not (isinstance(n_starts, int) and not isinstance(n_starts, bool) and n_starts >= 1):
         raise ParameterError(f"n_starts = {n_starts!r} must be a positive integer")
+    seed = check_seed(seed)
     if max_nfev is not None and not (isinstance(max_nfev, int) and max_nfev >= 1):
         raise ParameterError(f"max_nfev = {max_nfev!r} must be a positive integer or None")
     if not (isinstance(tol, (int, float)) and 0 < tol < 1):

@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 
 from metalair._progress import say
+from metalair._validation import check_seed
 from metalair.calibration.identifiability import COLLINEARITY_THRESHOLD, IdentifiabilityReport, identifiability
 from metalair.calibration.runs import Evaluator
 from metalair.calibration.targets import Target, builtin_targets
@@ -475,6 +476,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         raise ParameterError(f"starts = {starts!r} must be an integer >= 1")
     if not (isinstance(perturb, (int, float)) and 0 <= perturb < 1):
         raise ParameterError(f"perturb = {perturb!r} must be in [0, 1) (0.3 = ±30 %)")
+    seed = check_seed(seed)
     bp = base if base is not None else DEFAULT_PARAMETERS
     base_vals = {n: float(getattr(bp, n)) for n in names}
     bounds = _bounds(names, bp, bounds_decades)

@@ -21,6 +21,7 @@ from typing import Any
 import typer
 
 from metalair._progress import say
+from metalair._validation import check_seed
 from metalair.cli._common import (
     COLUMNS_HELP,
     EXIT_INTERRUPTED,
@@ -111,6 +112,7 @@ def calibrate_cmd(
               f"{', '.join(_split(params))}; add {'it' if len(unfitted) == 1 else 'them'} to --params")
     manifest = None
     try:
+        check_seed(seed, "--seed")  # before --out is touched
         tg = []
         if targets is not None:
             tg += load_targets(targets)
@@ -228,7 +230,7 @@ def _load_calibration(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth: float, sobol: int,
+def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int, halfwidth: float, sobol: int,
                             workers: int | None, out: Path) -> None:
     """Every option of ``ensemble`` checked before the first run; exits with a message."""
     from metalair.catalysts import get_catalyst
@@ -248,6 +250,7 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, halfwidth
     if workers is not None and workers < 1:
         fail(f"--workers must be >= 1 (the number of processes), got {workers}")
     try:
+        check_seed(seed, "--seed")
         check_out_dir(out, option="--out")
         for c in catalysts:
             get_catalyst(c)
@@ -264,7 +267,7 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
     from metalair.cli._common import begin_output
 
     names = _split(catalysts)
-    _check_ensemble_options(names, n, method, halfwidth, sobol, workers, out)
+    _check_ensemble_options(names, n, method, seed, halfwidth, sobol, workers, out)
     if scheduler is not None:
         from metalair.sweeps.engine import check_scheduler
 

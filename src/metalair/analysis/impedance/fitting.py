@@ -71,6 +71,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_seed
 from metalair.analysis.impedance.circuits import ELEMENT_TYPES, Circuit, parse_circuit
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import ParameterError
@@ -434,6 +435,7 @@ def fit_circuit(
     require_analysable(spectrum, 2, "the circuit fit")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ParameterError(f"n_starts = {n_starts!r} must be a whole number >= 1 (starts of the fit)")
+    check_seed(seed)
     for given, label in ((initial or {}, "initial"), (fixed or {}, "fixed")):
         for key, value in given.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
