@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from metalair._validation import keyword_checked
 from metalair.errors import ParameterError
 from metalair.tables.base import frozen_column, missing_column
 
@@ -91,6 +92,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class CyclerData:
     """A galvanostatic cycling record, one row per data point.

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import keyword_checked
 from metalair.errors import DataFormatError
 
 __all__ = ["CurrentRecord", "GasFluxRecord"]
@@ -36,6 +37,7 @@ def _check_time(t: Any, name: str, what: str) -> np.ndarray:
     return arr
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class CurrentRecord:
     """Cell current against time (A, positive on discharge)."""
@@ -55,6 +57,7 @@ class CurrentRecord:
         object.__setattr__(self, "current_A", i)
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class GasFluxRecord:
     """Calibrated molar gas fluxes against time (mol/s, evolution positive)."""

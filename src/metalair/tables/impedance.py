@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from metalair._files import write_csv_rows
+from metalair._validation import keyword_checked
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import missing_column
 from metalair.units import stored_unit
@@ -104,6 +105,7 @@ def check_spectrum_arrays(frequency_Hz: Any, impedance: Any, name: str = "spectr
     return f, z
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class ImpedanceSpectrum:
     """A checked impedance spectrum, sorted from high to low frequency.

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import keyword_checked
 from metalair.errors import ParameterError
 from metalair.tables.base import frozen_column, missing_column
 from metalair.units import UNITS
@@ -35,6 +36,7 @@ def _column(name: str, values: Any, n: int | None) -> np.ndarray:
     return frozen_column("MagnetometryData", name, values, n, against="temperature_K")
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class MagnetometryData:
     """A DC magnetometry record (moment against temperature and field), one row per point.

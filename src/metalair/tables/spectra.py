@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import keyword_checked
 from metalair.errors import ParameterError
 from metalair.tables.base import frozen_column, missing_column
 
@@ -55,6 +56,7 @@ class _Spectrum:
         return cols[key]
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class XasSpectrum(_Spectrum):
     """An X-ray absorption spectrum µ(E).
@@ -108,6 +110,7 @@ class XasSpectrum(_Spectrum):
         return out
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class RamanSpectrum(_Spectrum):
     """A Raman spectrum: intensity against Raman shift.
@@ -143,6 +146,7 @@ class RamanSpectrum(_Spectrum):
         return {"Raman shift [cm-1]": self.shift_cm1, "Intensity": self.intensity}
 
 
+@keyword_checked
 @dataclass(frozen=True, eq=False)
 class Diffractogram(_Spectrum):
     """A powder diffraction pattern: intensity against 2θ.
