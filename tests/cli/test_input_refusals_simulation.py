@@ -39,8 +39,11 @@ def test_impedance_capacities_take_units(tmp_path):
     ({"eod_threshold_V": "2 V"}, ParameterError, "must be a number of volts"),
     ({"eod_threshold_V": -1.0}, ParameterError, "above 0 and below the charge limit 4.8 V"),
     ({"eod_threshold_V": 10.0}, ParameterError, "above 0 and below the charge limit 4.8 V"),
-    ({"save_cycles": 5}, ParameterError, "must be cycle numbers"),
-    ({"save_cycles": [0, 2]}, ParameterError, "must lie in 1..2"),
+    ({"save_cycles": 5}, ParameterError, "must be a collection of cycle numbers"),
+    ({"save_cycles": "2"}, ParameterError, "must be a collection of cycle numbers"),
+    ({"save_cycles": [0, 2]}, ParameterError, "holds 0; cycle numbers are whole numbers from 1"),
+    ({"save_cycles": [1.5]}, ParameterError, "holds 1.5"),  # was kept as cycle 1
+    ({"save_cycles": [1, 3]}, ParameterError, "must lie in 1..2"),
     ({"tolerance": 1.5}, ParameterError, r"\(0, 1\]"),
 ])
 def test_run_cycling_refuses_before_running(kwargs, error, message):
@@ -150,3 +153,9 @@ def test_ensemble_takes_repeated_catalyst_options(tmp_path):
     res = runner.invoke(app, ["ensemble", "cycle", "-c", "NOPE1", "-c", "NLRO", "-n", "2",
                               "--out", str(tmp_path / "e")])
     assert res.exit_code == 1 and "unknown catalyst 'NOPE1'" in res.output, res.output
+
+
+def test_run_cycling_takes_save_cycles_as_a_function_as_simulation_does():
+    res = run_cycling("NLRO", "500 mA/g", "500 mAh/g", 4, save_cycles=lambda c: c % 2 == 0)
+    assert res.settings["saved_cycles"] == [2, 4]
+    assert set(res.solution["Cycle"][1:].tolist()) == {2, 4}  # after the initial row (t = 0)

@@ -129,7 +129,7 @@ def _temperature_warnings(T: float) -> list[str]:
             "energy (none was measured for this cell), so the kinetics are extrapolation"]
 
 
-def _cycle_set(save_cycles: Any) -> set[int]:
+def cycle_set(save_cycles: Any) -> set[int]:
     """The cycle numbers of ``save_cycles`` (whole numbers >= 1), or a ParameterError naming the value."""
     example = "e.g. save_cycles=[1, 10, 100], or a function of the cycle number"
     if isinstance(save_cycles, (str, bytes)) or not hasattr(save_cycles, "__iter__"):  # '10' iterated as '1', '0'
@@ -210,7 +210,7 @@ class Simulation:
         elif callable(save_cycles):
             self._keep = save_cycles
         else:
-            self._keep = _cycle_set(save_cycles).__contains__
+            self._keep = cycle_set(save_cycles).__contains__
 
     #: Names of the results, which a Simulation (the set-up) does not have before it is run.
     _RESULT_NAMES = frozenset({"steps", "keys", "ok", "status", "message", "warnings", "step_data", "steps_table",

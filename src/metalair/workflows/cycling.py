@@ -112,7 +112,8 @@ class CyclingResult:
 def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity: Quantity = "500 mAh/g",
                 cycles: int = 1000, v_min: Quantity = "1.5 V", v_max: Quantity = "4.8 V",
                 eod_threshold_V: float | None = 2.0, tolerance: float = 0.99,
-                save_cycles: Iterable[int] | None = None, parameters: Any = None, environment: Any = None,
+                save_cycles: Iterable[int] | Callable[[int], bool] | None = None, parameters: Any = None,
+                environment: Any = None,
                 progress: Callable[[int, int], None] | None = None, out_dir: str | os.PathLike[str] | None = None,
                 figure: bool = True, table_format: str = "csv", solver: Any = None) -> CyclingResult:
     """Capacity-limited cycling with per-cycle summary and cycle life.
@@ -134,9 +135,10 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         A half-cycle "reaches" the capacity limit when it returns at least this
         fraction of it (end-of-life definition, see
         :func:`~metalair.analysis.cycle_metrics.cycle_life`).
-    save_cycles : iterable of int, optional
+    save_cycles : iterable of int or callable, optional
         Cycles whose full time series are kept (default: 1, 10, 100 and the
-        last), which bounds memory on long runs.
+        last), which bounds memory on long runs; a function of the cycle
+        number, as :class:`~metalair.protocols.simulation.Simulation` takes, also works.
     parameters, environment
         Passed to :class:`~metalair.protocols.simulation.Simulation`.
     progress : callable, optional
@@ -153,7 +155,7 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         a result is converged (see the solver-accuracy notes in the docs).
     """
     from metalair.chemistry import AMBIENT_AIR
-    from metalair.protocols.simulation import Simulation
+    from metalair.protocols.simulation import Simulation, cycle_set
 
     if table_format not in TABLE_FORMATS:
         raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
@@ -170,11 +172,8 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     if save_cycles is None:
         keep = sorted({1, min(10, cycles), min(100, cycles), cycles})
     else:
-        try:
-            keep = sorted({int(k) for k in save_cycles})
-        except (TypeError, ValueError):
-            raise ParameterError(f"save_cycles must be cycle numbers, e.g. [1, 10, {cycles}], "
-                                 f"got {save_cycles!r}") from None
+        keep = (sorted(c for c in range(1, cycles + 1) if save_cycles(c)) if callable(save_cycles)
+                else sorted(cycle_set(save_cycles)))
         if keep and not 1 <= keep[0] <= keep[-1] <= cycles:
             raise ParameterError(f"save_cycles must lie in 1..{cycles}, got {keep[0]}..{keep[-1]}")
     if out_dir is not None:
