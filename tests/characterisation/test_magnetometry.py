@@ -246,3 +246,12 @@ def test_automatic_range_on_exact_data_takes_everything_whatever_the_scale():
                              moment_A_m2=emu * UNITS["emu"][1], metadata={"file_name": "exact"})
         ranges.append(curie_weiss(susceptibility(d, mass_g=mass, molar_mass_g_mol=MOLAR)).t_range_K)
     assert ranges == [(5.0, 300.0)] * 3
+
+
+def test_a_diamagnetic_correction_far_beyond_the_formula_units_core_diamagnetism_is_refused():
+    # -1 cm3/mol for 160 g/mol ran and gave theta = -29,667 K, mu_eff = 458 muB, with only a note
+    d = synthetic(0, noise=0.0)
+    with pytest.raises(ParameterError, match=r"-1 cm3/mol is 12,500 times the rough core diamagnetism .* 160 g/mol"):
+        susceptibility(d, mass_g=MASS_G, molar_mass_g_mol=MOLAR, diamagnetic_cm3_mol=-1.0)
+    ok = susceptibility(d, mass_g=MASS_G, molar_mass_g_mol=MOLAR, diamagnetic_cm3_mol=100 * estimate_diamagnetic(MOLAR))
+    assert np.all(np.isfinite(ok.chi_cgs))

@@ -190,6 +190,11 @@ class Susceptibility:
         return out
 
 
+#: How many times :func:`estimate_diamagnetic` a given diamagnetic correction may be (a larger one is a mistake:
+#: -1 cm3/mol for 160 g/mol gave theta = -29,667 K and mu_eff = 458 muB).
+DIAMAGNETIC_LIMIT = 100.0
+
+
 def susceptibility(data: MagnetometryData, *, mass_g: float | None = None, molar_mass_g_mol: float | None = None,
                    diamagnetic_cm3_mol: float = 0.0, min_field_Oe: float = 1.0) -> Susceptibility:
     """Molar susceptibility χ(T) = M/(n H) − χ_dia from a magnetometry record.
@@ -247,6 +252,13 @@ def susceptibility(data: MagnetometryData, *, mass_g: float | None = None, molar
         diamagnetic_cm3_mol
     ):
         raise ParameterError(f"diamagnetic_cm3_mol = {diamagnetic_cm3_mol!r} must be a finite number of cm3/mol")
+    pascal = estimate_diamagnetic(molar)
+    if abs(diamagnetic_cm3_mol) > DIAMAGNETIC_LIMIT * abs(pascal):
+        raise ParameterError(
+            f"diamagnetic_cm3_mol = {diamagnetic_cm3_mol:g} cm3/mol is {abs(diamagnetic_cm3_mol / pascal):,.0f} times "
+            f"the rough core diamagnetism of a formula unit of {molar:g} g/mol (-M/2 x 1e-6 = {pascal:.2g} cm3/mol; "
+            "Bain & Berry, J. Chem. Educ. 85, 532 (2008)); give the correction per mole of formula units in "
+            f"cm3/mol (emu/mol), at most {DIAMAGNETIC_LIMIT:g} times that estimate")
     notes: list[str] = list(data.metadata.get("warnings", []))
     if diamagnetic_cm3_mol > 0:
         notes.append(f"diamagnetic correction {diamagnetic_cm3_mol:g} cm3/mol is positive; core diamagnetism is "

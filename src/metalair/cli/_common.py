@@ -52,6 +52,7 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
     ("give mass_g so capacities are per gram", "give --mass-mg so capacities are per gram"),
     ("molar_mass_g_mol = ", "--molar-mass "),
     ("ions_per_formula = ", "--ions-per-formula "),
+    ("diamagnetic_cm3_mol = ", "--diamagnetic "),
     ("t_range_K = ", "--t-range "),
     ("eod_threshold_V ", "--eod-threshold "),
     ("charge_voltages ", "--at "),
@@ -63,7 +64,7 @@ API_TO_CLI: tuple[tuple[str, str], ...] = (
 CYCLE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("v_min = ", "--v-min "), ("v_max = ", "--v-max "), ("Discharge: field 'until' = ", "--v-min "),
     ("Charge: field 'until' = ", "--v-max "), ("Discharge: field 'until': ", "--v-min: "),
-    ("Charge: field 'until': ", "--v-max: "))
+    ("Charge: field 'until': ", "--v-max: "), ("cycles = ", "--cycles "))
 
 
 def need_unit(option: str, text: str, unit: str) -> None:
@@ -140,6 +141,33 @@ def progress_bar(label: str, unit: str = "steps") -> Callable[[int, int], None]:
 
 
 # the names command modules were first written against
+def given_options(ctx: typer.Context, keep: Callable[[str], bool]) -> list[Any]:
+    """The parameters of the running command the user gave on the command line (not left at their default)."""
+    return [p for p in ctx.command.params if p.name and keep(p.name)
+            and getattr(ctx.get_parameter_source(p.name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")]
+
+
+def refuse_unused(ctx: typer.Context, present: bool, needs: str, names: frozenset[str], what: str) -> None:
+    """Refuse the options ``names`` given without ``needs`` (``present`` False): they would be silently ignored."""
+    if present:
+        return
+    given = given_options(ctx, names.__contains__)
+    if given:
+        opts = ", ".join(p.opts[0] for p in given)
+        fail(f"{opts} {'applies' if len(given) == 1 else 'apply'} only with {needs} ({what}) and would be "
+             f"ignored: add {needs}, or drop {'it' if len(given) == 1 else 'them'}")
+
+
+def check_sample_count(n: int, option: str, minimum: int, advice: str) -> None:
+    """Refuse a sample count below ``minimum`` (with ``advice``) or above :data:`~metalair._validation.MAX_SAMPLES`."""
+    from metalair._validation import MAX_SAMPLES
+
+    if n < minimum:
+        fail(f"{option} {n}: give at least {minimum} sample{'s' if minimum != 1 else ''}{advice}")
+    if n > MAX_SAMPLES:
+        fail(f"{option} {n:,}: give at most {MAX_SAMPLES:,} samples (each is a simulation: split the work)")
+
+
 _fail = fail
 _progress_bar = progress_bar
 
