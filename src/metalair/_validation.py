@@ -48,6 +48,17 @@ def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float =
     return value
 
 
+#: Most samples (ensemble members, screened candidates, Sobol' base samples) one call may ask for: each
+#: is a simulation, and ten million of them is years of CPU time; numpy cannot even allocate 1e20.
+MAX_SAMPLES = 10_000_000
+
+
+def check_at_most(value: int, name: str, limit: int, why: str) -> None:
+    """Refuse a count above ``limit`` with ``why`` (before numpy fails to allocate it, or the work never ends)."""
+    if value > limit:
+        raise ParameterError(f"{name} = {value:,} is more than {limit:,}: {why}")
+
+
 def check_seed(seed: Any, name: str = "seed") -> int | None:
     """``seed`` if it is None or an integer >= 0 (what numpy's and scipy's generators accept), else ParameterError."""
     if seed is None:

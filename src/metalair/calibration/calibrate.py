@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from metalair._progress import say
-from metalair._validation import check_seed
+from metalair._validation import check_at_most, check_seed
 from metalair.calibration.identifiability import COLLINEARITY_THRESHOLD, IdentifiabilityReport, identifiability
 from metalair.calibration.runs import Evaluator
 from metalair.calibration.targets import Target, builtin_targets
@@ -390,6 +390,10 @@ def _perturbed_starts(names: Sequence[str], base: Mapping[str, float], bounds: M
     return out
 
 
+#: Most starts of one calibration.
+MAX_STARTS = 1000
+
+
 def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str] | str | None = None, *,
               starts: int = 3, perturb: float = 0.3, seed: int | None = 0, base: Any = None,
               start_values: Sequence[Mapping[str, float]] | None = None, select: str = "auto",
@@ -474,6 +478,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         raise ParameterError(f"select = {select!r}; use 'auto' (identifiable subset) or 'all'")
     if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
         raise ParameterError(f"starts = {starts!r} must be an integer >= 1")
+    check_at_most(starts, "starts", MAX_STARTS, "each start is a whole fit; a few (3-10) find the best one")
     if not (isinstance(perturb, (int, float)) and 0 <= perturb < 1):
         raise ParameterError(f"perturb = {perturb!r} must be in [0, 1) (0.3 = ±30 %)")
     seed = check_seed(seed)

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._validation import check_seed
+from metalair._validation import MAX_SAMPLES, check_at_most, check_seed
 from metalair.calibration.runs import Mapper, _evaluate_point, _Point, map_points
 from metalair.calibration.targets import CYCLING_RUN, REFERENCE_RUN, Target
 from metalair.errors import ParameterError
@@ -137,6 +137,7 @@ def sample_inputs(inputs: Sequence[UncertainInput], n: int, method: str = "lhs",
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ParameterError(f"n = {n!r} samples: need an integer >= 2")
+    check_at_most(n, "n", MAX_SAMPLES, "each sample is a simulation; split the ensemble")
     seed = check_seed(seed)
     d = len(inputs)
     if d == 0:
@@ -450,6 +451,7 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
     d = len(inputs)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
         raise ParameterError(f"n = {n!r}: Sobol' indices need an integer N >= 4 base samples")
+    check_at_most(n, "n", MAX_SAMPLES, "each base sample is (inputs + 2) simulations")
     seed = check_seed(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

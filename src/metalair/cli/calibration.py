@@ -26,6 +26,7 @@ from metalair.cli._common import (
     COLUMNS_HELP,
     EXIT_INTERRUPTED,
     OVERWRITE_HELP,
+    check_sample_count,
     cli_text,
     column_map_option,
     fail,
@@ -95,8 +96,12 @@ def calibrate_cmd(
     for option, value in (("--starts", starts), ("--max-iterations", max_iterations)):
         if value < 1:
             _fail(f"{option} must be >= 1, got {value}")
-    if workers is not None and workers < 1:
-        _fail(f"--workers must be >= 1 (the number of processes), got {workers}")
+    from metalair.sweeps.engine import check_workers
+
+    try:
+        check_workers(workers, "--workers", None)
+    except MetalairError as exc:
+        _fail(str(exc))
     known = {f.name for f in dataclasses.fields(LumpedParameters)}
     for name in _split(profile) + _split(params):
         if name not in known:
@@ -153,7 +158,7 @@ def calibrate_cmd(
     except (MetalairError, DataFormatError, OSError) as exc:
         if manifest is not None:
             manifest.abandon()
-        _fail(cli_text(str(exc)))
+        _fail(cli_text(str(exc), _CALIBRATE_OPTIONS))
         return
     except Exception as exc:  # an internal failure: exit 2, not a traceback
         if manifest is not None:
@@ -234,12 +239,12 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
                             workers: int | None, out: Path) -> None:
     """Every option of ``ensemble`` checked before the first run; exits with a message."""
     from metalair.catalysts import get_catalyst
+    from metalair.sweeps.engine import check_workers
     from metalair.workflows.outputs import check_out_dir
 
     if not catalysts:
         fail("--catalyst is empty: give one or more catalysts, comma-separated, e.g. RuO2,NLRO")
-    if n < 2:
-        fail(f"--ensemble {n}: give at least 2 samples (64 or more for a 90 % band)")
+    check_sample_count(n, "--ensemble", 2, " (64 or more for a 90 % band)")
     if method not in ("lhs", "sobol"):
         fail(f"--method {method!r} is not supported; use 'lhs' (Latin hypercube) or 'sobol'")
     if not 0 < halfwidth <= MAX_HALFWIDTH_EV:
@@ -247,9 +252,10 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
               f"> 0 and at most {MAX_HALFWIDTH_EV:g} eV (typical DFT errors are 0.1-0.3 eV; default 0.1)")
     if sobol != 0 and sobol < 4:
         fail(f"--sobol {sobol}: give 0 (no Sobol' indices) or N >= 4 base samples")
-    if workers is not None and workers < 1:
-        fail(f"--workers must be >= 1 (the number of processes), got {workers}")
+    if sobol != 0:
+        check_sample_count(sobol, "--sobol", 4, "")
     try:
+        check_workers(workers, "--workers", "--scheduler tcp://HOST:PORT")
         check_seed(seed, "--seed")
         check_out_dir(out, option="--out")
         for c in catalysts:
@@ -258,6 +264,9 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
     except MetalairError as exc:
         fail(str(exc))
 
+
+#: How the library's calibration messages name the options of ``calibrate``.
+_CALIBRATE_OPTIONS = (("perturb = ", "--perturb "), ("starts = ", "--starts "))
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,

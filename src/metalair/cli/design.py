@@ -8,6 +8,7 @@ could not finish (rerun with ``--resume``) or an internal failure.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from metalair.cli._common import (
     EXIT_SOLVER,
     EXIT_USER,
     begin_output,
+    check_sample_count,
     cli_text,
     need_unit,
+    refuse_unused,
     stop_interrupted,
     volts,
 )
@@ -44,6 +47,7 @@ catalyst_app = typer.Typer(help="Catalyst files: build one from DFT outputs.", n
 
 @catalyst_app.command("from-dft")
 def from_dft(
+    ctx: typer.Context,
     vasprun: list[str] | None = typer.Option(
         None, "--vasprun", help="VASP vasprun.xml(.gz) with a projected DOS: one file for all products, or "
         "PRODUCT=file (NaO2, Na2O2, Na2CO3), repeatable."),
@@ -84,6 +88,13 @@ def from_dft(
 
     if out.suffix.lower() != ".toml":
         _fail(f"--out {str(out)!r} must end in .toml")
+    refuse_unused(ctx, bool(vasprun), "--vasprun", frozenset({"elements", "sites", "orbital", "erange"}),
+                  "the band of the projected DOS")
+    refuse_unused(ctx, bool(icohp), "--icohp", frozenset({"bond", "cutoff"}), "the mean bond ICOHP")
+    if not (math.isfinite(cutoff) and cutoff > 0):
+        _fail(f"--cutoff {cutoff:g} must be a positive bond length in Å (default 2.3)")
+    if molar_mass is not None and not (math.isfinite(molar_mass) and molar_mass > 0):
+        _fail(f"--molar-mass {molar_mass:g} must be a positive molar mass in g/mol")
     given = [("--vasprun", v) for v in vasprun or []] + [("--icohp", v) for v in icohp or []]
     given += [("--steps", str(steps))] if steps is not None else []
     for option, item in given:  # every file named is checked before any is read, and before the template logic
@@ -189,7 +200,7 @@ def _check_run_options(out: Path, scheduler: str, workers: int | None, batch_siz
 
     try:
         check_scheduler(scheduler, "--scheduler", allow_client=False)
-        check_workers(workers, "--workers")
+        check_workers(workers, "--workers", "--scheduler tcp://HOST:PORT")
         check_out_dir(out, option="--out")
     except MetalairError as exc:
         _fail(str(exc))
@@ -419,7 +430,23 @@ _FAST_OPT = typer.Option(False, "--fast", help="Screening step control: about 2x
 _METHOD_OPT_HELP = "Sampling for --sample: sobol, lhs (Latin hypercube) or random."
 
 
+#: Options that only take effect with --cycle, with --sample, with --full (see :func:`_refuse_unused`).
+_CYCLE_ONLY = frozenset({"cycle_current", "cycle_capacity", "cycles", "v_min", "v_max"})
+_SAMPLE_ONLY = frozenset({"n", "method", "seed"})
+_FULL_ONLY = frozenset({"protocol"})
+
+
+def _refuse_unused(ctx: typer.Context, cycle: bool, sample: list[str], full: bool, n: int) -> None:
+    """Refuse options that this screen or sweep would ignore, and a --n out of range (before --out is touched)."""
+    refuse_unused(ctx, cycle, "--cycle", _CYCLE_ONLY, "the cycling run of each candidate")
+    refuse_unused(ctx, bool(sample), "--sample", _SAMPLE_ONLY, "sampled candidates")
+    refuse_unused(ctx, full, "--full", _FULL_ONLY, "the full discharge-charge of each candidate")
+    if sample:
+        check_sample_count(n, "--n", 1, "")
+
+
 def screen(
+    ctx: typer.Context,
     files: list[str] | None = typer.Argument(None, help="Catalyst files (.toml) or built-in names to screen."),
     grid: list[str] = typer.Option([], "--grid", help="Grid axis NAME=v1,v2,... or NAME=start:stop:num, repeatable; "
                                    "names like descriptors.*.icohp, catalyst.free_energy_overpotential."),
@@ -452,6 +479,7 @@ def screen(
     progress: bool = _PROGRESS_OPT,
 ) -> None:
     """Screen catalysts: a descriptor grid, table, sampled distribution, or catalyst files, on Dask."""
+    _refuse_unused(ctx, cycle, sample, full, n)
     _check_run_options(out, scheduler, workers, batch_size)
     try:
         cands = _collect(grid, table, sample, n, method, seed, list(files or []))
@@ -463,6 +491,7 @@ def screen(
 
 
 def sweep(
+    ctx: typer.Context,
     param: list[str] = typer.Option([], "--param", help="Model parameter axis NAME=values in SI units (see "
                                     "'metalair catalysts --parameters'), repeatable."),
     var: list[str] = typer.Option([], "--var", help="Protocol variable axis NAME=values filling {NAME} in "
@@ -499,6 +528,7 @@ def sweep(
     progress: bool = _PROGRESS_OPT,
 ) -> None:
     """Sweep model parameters and protocol variables (same engine and outputs as 'screen')."""
+    _refuse_unused(ctx, cycle, sample, full, n)
     _check_run_options(out, scheduler, workers, batch_size)
     axes = [f"parameters.{a}" for a in param] + [f"protocol.{a}" for a in var] + list(grid)
     try:

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from metalair.cli._common import EXIT_SOLVER, EXIT_USER, fail
+from metalair.cli._common import EXIT_SOLVER, EXIT_USER, check_sample_count, fail
 from metalair.errors import MetalairError, SolverError
 
 __all__ = ["register", "catalysts", "protocols", "validate"]
@@ -109,8 +109,7 @@ def validate(
     if ensemble:
         from metalair.calibration.ensemble import preset_ensemble
 
-        if ensemble < 2:
-            fail(f"--ensemble {ensemble}: give at least 2 samples (64 or more for a 90 % band)")
+        check_sample_count(ensemble, "--ensemble", 2, " (64 or more for a 90 % band)")
         failed = False
         for cat in catalyst or ["NLRO", "RuO2"]:
             try:

@@ -20,8 +20,10 @@ from metalair.cli._common import (
     EXIT_SOLVER,
     OVERWRITE_HELP,
     begin_output,
+    check_sample_count,
     cli_text,
     fail,
+    given_options,
     need_unit,
     progress_bar,
     stop_interrupted,
@@ -48,8 +50,7 @@ def _refuse_unused_with_ensemble(ctx: typer.Context, preset: str) -> None:
     """Refuse options the user gave that ``--ensemble`` would ignore (it runs the study's fixed protocol)."""
     from metalair.workflows.validation import P6_RUN, REFERENCE_RUN
 
-    given = [p for p in ctx.command.params if p.name not in _ENSEMBLE_OPTIONS
-             and getattr(ctx.get_parameter_source(p.name or ""), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")]
+    given = given_options(ctx, lambda name: name not in _ENSEMBLE_OPTIONS)
     if not given:
         return
     runs = (f"the study's cycling ({P6_RUN['current']}, {P6_RUN['capacity']} per half-cycle, {P6_RUN['cycles']} "
@@ -64,8 +65,7 @@ def _run_ensemble(preset: str, catalyst: str, n: int, out: Path, plot: bool, pro
     """``--ensemble N``: the command's outputs over N samples of ±0.1 eV on every DFT descriptor."""
     from metalair.calibration.ensemble import preset_ensemble
 
-    if n < 2:
-        fail(f"--ensemble {n}: give at least 2 samples (64 or more for a 90 % band)")
+    check_sample_count(n, "--ensemble", 2, " (64 or more for a 90 % band)")
     try:
         res, _targets = preset_ensemble(preset, catalyst, n,
                                         progress=progress_bar(f"{catalyst} ensemble") if progress else None)

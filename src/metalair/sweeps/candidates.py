@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._validation import check_seed
+from metalair._validation import MAX_SAMPLES, check_at_most, check_seed
 from metalair.errors import DataFormatError, ParameterError
 
 __all__ = ["grid", "parse_axis", "from_table", "sample", "catalyst_files", "SAMPLERS", "TEXT_NAMES", "TABLE_FORMATS"]
@@ -253,6 +253,7 @@ def sample(ranges: Mapping[str, Sequence[Any]], n: int, method: str = "sobol", s
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n = {n!r} must be a positive integer number of candidates")
+    check_at_most(n, "n", MAX_SAMPLES, "each candidate is a simulation; split the screen")
     check_seed(seed)
     if method not in SAMPLERS:
         raise ParameterError(f"sampling method {method!r} is not supported; use one of {', '.join(SAMPLERS)}")

@@ -41,7 +41,8 @@ def cycling_protocol(current: Quantity = "500 mA/g", capacity: Quantity = "500 m
     ------
     ProtocolError
         Zero or negative capacity or current, a bare number where a unit is
-        needed, ``v_min >= v_max``, ``cycles < 1``.
+        needed, ``v_min >= v_max``, ``cycles < 1``, more cycles than
+        :data:`~metalair.protocols.simulation.MAX_PROTOCOL_STEPS` allows.
     """
     d = Discharge(current, capacity=capacity, until=v_min)
     c = Charge(current, capacity=capacity, until=v_max)
@@ -51,6 +52,11 @@ def cycling_protocol(current: Quantity = "500 mA/g", capacity: Quantity = "500 m
         raise ProtocolError(f"v_min = {d.until:g} V must be below v_max = {c.until:g} V")
     if isinstance(cycles, bool) or not isinstance(cycles, (int, np.integer)) or cycles < 1:
         raise ProtocolError(f"cycles = {cycles!r} must be an integer >= 1")
+    from metalair.protocols.simulation import MAX_PROTOCOL_STEPS
+
+    if 2 * cycles > MAX_PROTOCOL_STEPS:
+        raise ProtocolError(f"cycles = {cycles:,} is more than a run may have ({MAX_PROTOCOL_STEPS // 2:,} cycles, "
+                            f"{MAX_PROTOCOL_STEPS:,} steps); give fewer cycles")
     return Cycle([d, c], repeat=int(cycles))
 
 

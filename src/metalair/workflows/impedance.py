@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_at_most
 from metalair.errors import ParameterError, SolverError
 from metalair.models.declaration import Y
 from metalair.models.impedance import balance_potential, cell_impedance, linearise
@@ -47,6 +48,9 @@ def _frequencies(value: Any) -> np.ndarray:
     return f
 
 
+#: Most frequencies a simulated spectrum may have (10,000 is 1,000 per decade over 1 mHz-1 MHz).
+MAX_FREQUENCIES = 10_000
+
 def default_frequencies(f_min: float | str = 1e-3, f_max: float | str = 1e6, points: int = 61) -> np.ndarray:
     """Log-spaced frequencies [Hz], high to low (as instruments sweep).
 
@@ -57,6 +61,7 @@ def default_frequencies(f_min: float | str = 1e-3, f_max: float | str = 1e6, poi
         raise ParameterError(f"points = {points!r} must be a whole number of frequencies (>= 2)")
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi) or points < 2:
         raise ParameterError(f"need 0 < f_min < f_max and at least 2 points, got {lo:g} Hz, {hi:g} Hz, {points}")
+    check_at_most(points, "points", MAX_FREQUENCIES, "an instrument records tens of points per decade")
     return np.logspace(np.log10(hi), np.log10(lo), int(points))
 
 
