@@ -1,7 +1,7 @@
 """Synthetic recovery: noisy data from known parameters, recalibrated; how often the truth is inside the 95 % interval.
 
 Truth: i0_dec_NaO2 = 3e-3 A/m², beta_fe = 0.43 (0.6 and 1.09 times the values shipped when it was
-written; 1.03 and 1.15 times today's).
+written; 1.03 and 1.12 times today's).
 Data: first charge plateau, mean charge and mean discharge voltage of NLRO and RuO2 on a short protocol
 (1500 mAh/g discharge at 200 mA/g, charge to 4.8 V) plus Gaussian noise of 10 mV. Each seed: new noise, a
 start +-30 % off the shipped values, one calibration. Prints the per-parameter and joint coverage and writes
