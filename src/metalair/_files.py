@@ -22,7 +22,7 @@ import numpy as np
 
 from metalair.errors import ParameterError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "distinct_inputs",
+__all__ = ["as_path", "atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "distinct_inputs",
            "file_stem", "json_ready", "keep_existing", "write_csv_rows"]
 
 
@@ -85,9 +85,42 @@ def keep_existing(paths: Iterable[str | os.PathLike[str]], message: Callable[[Pa
         _KEEP.reset(token)
 
 
+def as_path(path: object, what: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, refusing what is not a file path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file a reader or writer was given.
+    what : str
+        The argument's name in the message.
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a ``str`` or ``os.PathLike`` (``None``, a number,
+        an open file, bytes) or is an empty string.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
+        )
+    try:
+        out = Path(path)
+    except TypeError:  # an os.PathLike whose __fspath__ returns bytes
+        raise ParameterError(
+            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
+        ) from None
+    if str(path) == "":
+        raise ParameterError(f"{what} is an empty string; give the path of a data file")
+    return out
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
-    path = Path(path)
+    path = as_path(path)
+    if path.is_dir():
+        raise ParameterError(f"{path} is a folder; give the name of the file to write in it")
     keep = _KEEP.get()
     if keep and path.resolve(strict=False) in keep and path.exists():
         raise ExistingFileError(keep[path.resolve(strict=False)])

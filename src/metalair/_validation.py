@@ -11,6 +11,7 @@ import difflib
 import functools
 import math
 import numbers
+import os
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -57,6 +58,35 @@ def check_at_most(value: int, name: str, limit: int, why: str) -> None:
     """Refuse a count above ``limit`` with ``why`` (before numpy fails to allocate it, or the work never ends)."""
     if value > limit:
         raise ParameterError(f"{name} = {value:,} is more than {limit:,}: {why}")
+
+
+def check_callable(value: Any, name: str, example: str) -> None:
+    """Refuse a ``value`` that is neither None nor callable (a callback such as ``progress``), showing ``example``."""
+    if value is not None and not callable(value):
+        raise ParameterError(f"{name} = {value!r} must be a function (or None), e.g. {name}={example}")
+
+
+#: Most local worker processes per core (:func:`check_workers`).
+WORKERS_PER_CORE = 4
+
+
+def check_workers(n_workers: Any, option: str = "n_workers",
+                  cluster: str | None = "scheduler='tcp://HOST:PORT'") -> int | None:
+    """``n_workers`` if it is None (all cores) or a whole number from 1 to :data:`WORKERS_PER_CORE` per core.
+
+    Each local worker is a process: 10**20 of them, or thousands on a laptop, would never start.
+    ``cluster`` says how the caller runs on a cluster instead (None: it cannot).
+    """
+    if n_workers is None:
+        return None
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ParameterError(f"{option} must be >= 1 (the number of worker processes), got {n_workers!r}")
+    cores = os.cpu_count() or 1
+    if n_workers > WORKERS_PER_CORE * cores:
+        raise ParameterError(f"{option} {n_workers:,} is more than {WORKERS_PER_CORE} worker processes per core "
+                             f"on this machine ({cores} cores): give at most {WORKERS_PER_CORE * cores}"
+                             + (f", or run on a cluster ({cluster})" if cluster else ""))
+    return int(n_workers)
 
 
 def check_seed(seed: Any, name: str = "seed") -> int | None:

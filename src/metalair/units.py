@@ -377,6 +377,7 @@ def from_user(value: Any, unit: str, dimension: str | None = None) -> Any:
     dimension : str, optional
         If given, the unit must have this dimension.
     """
+    _refuse_non_number(value, "from_user", unit)
     dim, factor = _factor(unit, dimension)
     if dim == "temperature" and unit in _CELSIUS:
         return value + 273.15
@@ -385,10 +386,19 @@ def from_user(value: Any, unit: str, dimension: str | None = None) -> Any:
 
 def to_user(value_si: Any, unit: str, dimension: str | None = None) -> Any:
     """Convert an SI value (a float or an array) to the named user unit (inverse of :func:`from_user`)."""
+    _refuse_non_number(value_si, "to_user", unit)
     dim, factor = _factor(unit, dimension)
     if dim == "temperature" and unit in _CELSIUS:
         return value_si - 273.15
     return value_si / factor
+
+
+def _refuse_non_number(value: Any, function: str, unit: str) -> None:
+    """A clear error for None or text given to a conversion (``'5' * 1e-3`` fails, ``'5' * 3`` repeats the text)."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{function}() takes a number or an array, got {value!r}"
+                             + (f"; for text with its unit use parse_quantity({value!r} + ' {unit}')"
+                                if isinstance(value, str) else ""))
 
 
 def convert(value: Any, from_unit: str, to_unit: str) -> Any:
@@ -399,9 +409,7 @@ def convert(value: Any, from_unit: str, to_unit: str) -> Any:
     ParameterError
         If a unit is unknown or the two have different dimensions.
     """
-    if isinstance(value, (str, bytes)):  # '5' * factor would repeat the text
-        raise ParameterError(f"convert() takes a number or an array, got the text {value!r}; for text with its unit "
-                             f"use parse_quantity({value!r} + ' {from_unit}')")
+    _refuse_non_number(value, "convert", from_unit)
     to_dim, _ = _factor(to_unit)
     return to_user(from_user(value, from_unit, to_dim), to_unit, to_dim)
 

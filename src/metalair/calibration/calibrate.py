@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from metalair._progress import say
-from metalair._validation import check_at_most, check_seed
+from metalair._validation import check_at_most, check_callable, check_range, check_seed, check_workers
 from metalair.calibration.identifiability import COLLINEARITY_THRESHOLD, IdentifiabilityReport, identifiability
 from metalair.calibration.runs import Evaluator
 from metalair.calibration.targets import Target, builtin_targets
@@ -98,6 +98,23 @@ def _resolve_names(parameters: Sequence[str] | str | None) -> list[str]:
             raise ParameterError(f"unknown parameter {n!r}" + (f"; did you mean {', '.join(map(repr, hint))}?"
                                                                if hint else "") + f"; fitted ones: {', '.join(FITTED)}")
     return names
+
+
+def _start(values: Any, names: Sequence[str], base_vals: Mapping[str, float],
+           bounds: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """One start of ``start_values``: every calibrated name, the given ones checked against their bounds."""
+    if not isinstance(values, Mapping):
+        raise ParameterError(f"start_values holds {values!r}; each start is a mapping {{parameter: value}}")
+    unknown = [k for k in values if k not in names]
+    if unknown:
+        raise ParameterError(f"start_values names {unknown[0]!r}, which is not calibrated here; calibrated: "
+                             f"{', '.join(names)}")
+    out = {}
+    for n in names:
+        v = values.get(n, base_vals[n])
+        lo, hi = bounds[n]
+        out[n] = check_range("start_values", n, v, lo, hi)
+    return out
 
 
 def _bounds(names: Sequence[str], base: Any, decades: float) -> dict[str, tuple[float, float]]:
@@ -469,11 +486,26 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     from metalair.models.parameters import DEFAULT_PARAMETERS
 
     t_start = time.perf_counter()
+    check_callable(progress, "progress", "print")
     say = progress or (lambda _m: None)
+    if targets is not None and (isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__")):
+        raise ParameterError(f"targets = {targets!r} must be a list of Target (e.g. builtin_targets(), "
+                             "load_targets('targets.csv'))")
     tg = list(targets) if targets is not None else builtin_targets()
     if not tg:
         raise ParameterError("no targets to calibrate to")
+    bad = [t for t in tg if not isinstance(t, Target)]
+    if bad:
+        raise ParameterError(f"targets holds {bad[0]!r} ({type(bad[0]).__name__}); each must be a Target")
     names = _resolve_names(parameters)
+    for name, value, lo, hi in (("threshold", threshold, 1.0, math.inf), ("bounds_decades", bounds_decades, 0.0, 10.0),
+                                ("step_decades", step_decades, 0.0, 1.0), ("tol", tol, 0.0, 1.0)):
+        check_range("calibrate", name, value, lo, hi, lo_open=True)
+    check_workers(workers, "workers", None)
+    from metalair.models.parameters import LumpedParameters
+
+    if base is not None and not isinstance(base, LumpedParameters):
+        raise ParameterError(f"base = {base!r} must be a LumpedParameters (e.g. DEFAULT_PARAMETERS.replace(...))")
     if select not in ("auto", "all"):
         raise ParameterError(f"select = {select!r}; use 'auto' (identifiable subset) or 'all'")
     if isinstance(starts, bool) or not isinstance(starts, int) or starts < 1:
@@ -497,7 +529,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         raise ParameterError(f"exclude names unknown target {unknown[0]!r}; targets: {', '.join(t.id for t in tg)}")
     prob = Problem(ev, tg, names, bounds, step_decades, exclude)
     if start_values is not None:
-        s_list = [{n: float(s.get(n, base_vals[n])) for n in names} for s in start_values]
+        s_list = [_start(s, names, base_vals, bounds) for s in start_values]
     else:
         s_list = _perturbed_starts(names, base_vals, bounds, starts, perturb, seed)
     tids = [t.id for t, m in zip(tg, prob.mask) if m]
@@ -623,6 +655,7 @@ def profile_likelihood(result: CalibrationResult, name: str, *, span_decades: fl
 
     if result.fit is None or name not in result.fit.names:
         raise ParameterError(f"{name!r} was not fitted; profiles exist for {', '.join(result.fitted) or 'none'}")
+    check_callable(progress, "progress", "print")
     say = progress or (lambda _m: None)
     best = result.values
     others = [n for n in result.fitted if n != name]

@@ -69,6 +69,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError, ParameterError
 from metalair.units import UNITS, convert, find_unit, to_user
 
@@ -455,7 +456,7 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
     DataFormatError
         Unreadable file, unknown fields or observables, missing values.
     """
-    p = Path(path)
+    p = as_path(path)
     if not p.is_file():
         raise DataFormatError(f"targets file {str(p)!r} does not exist")
     out: list[Target] = []

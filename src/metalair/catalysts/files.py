@@ -42,6 +42,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from metalair._files import as_path
 from metalair.catalysts.base import Catalyst, Descriptors, HostCouple
 from metalair.errors import DataFormatError, ParameterError
 
@@ -94,7 +95,7 @@ def load_catalyst(path: str | os.PathLike[str]) -> Catalyst:
         missing or wrongly typed key (the message names the file, the table,
         the key and what is allowed).
     """
-    p = Path(path)
+    p = as_path(path)
     if not p.is_file():
         raise ParameterError(f"catalyst file {str(p)!r} does not exist" + (" (it is a folder)" if p.is_dir() else ""))
     try:

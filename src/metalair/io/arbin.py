@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, classify_by_direction, per_step_accumulated, running_step
@@ -64,7 +65,7 @@ def read_arbin_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
     (CyclerData, list of str)
         The table (not yet checked) and the reader's warnings.
     """
-    path = Path(path)
+    path = as_path(path)
     text = read_text(path)
     lines = text.splitlines()
     header = next((i for i, ln in enumerate(lines[:50]) if "Data_Point" in ln and "Cycle_Index" in ln), None)
@@ -187,7 +188,7 @@ def read_arbin_res(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
     """
     import shutil
 
-    path = Path(path)
+    path = as_path(path)
     notes: list[str] = []
     try:
         import access_parser  # noqa: F401

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError
 from metalair.io._text_columns import ec_lab_header_index
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
@@ -228,7 +228,7 @@ def read_mpt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     (line N); tabs separate the columns; a decimal comma (German or French
     Windows locale) is recognised.
     """
-    path = Path(path)
+    path = as_path(path)
     text = read_text(path)
     lines = text.splitlines()
     header_index = ec_lab_header_index(path.name, lines)
@@ -266,7 +266,7 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         If galvani is not installed (install ``metalair[biologic]`` or export
         the data as .mpt from EC-Lab), or it cannot decode the file.
     """
-    path = Path(path)
+    path = as_path(path)
     try:
         from galvani import BioLogic
     except ImportError:

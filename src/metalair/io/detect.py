@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError, ParameterError
 
 __all__ = ["detect_format", "named_format", "as_path", "FORMATS", "FORMAT_ALIASES"]
@@ -59,37 +60,6 @@ MACCOR_RAW_SUFFIX = re.compile(r"^\.\d{3}$")
 #: Magic numbers of compressed files: (leading bytes, format), and how to unpack each.
 _COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bzip2"), (b"\x28\xb5\x2f\xfd", "zstd"))
 _UNPACK = {"gzip": "gunzip", "xz": "unxz", "bzip2": "bunzip2", "zstd": "unzstd"}
-
-def as_path(path: object, what: str = "path") -> Path:
-    """``path`` as a :class:`~pathlib.Path`, refusing what is not a file path.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file a reader was given.
-    what : str
-        The argument's name in the message.
-
-    Raises
-    ------
-    ParameterError
-        If ``path`` is not a ``str`` or ``os.PathLike`` (``None``, a number,
-        an open file, bytes) or is an empty string.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise ParameterError(
-            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
-        )
-    try:
-        out = Path(path)
-    except TypeError:  # an os.PathLike whose __fspath__ returns bytes
-        raise ParameterError(
-            f"{what} must be a file path (a str or pathlib.Path), got {path!r} ({type(path).__name__})"
-        ) from None
-    if str(path) == "":
-        raise ParameterError(f"{what} is an empty string; give the path of a data file")
-    return out
-
 
 def named_format(format: str, path: Path, formats: dict[str, str], aliases: dict[str, str], kind: str = "") -> str:
     """The format key a user named (``format=``), checked against ``formats`` and ``aliases``.

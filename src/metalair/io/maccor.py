@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, parse_durations, read_text, split_table, unit_factor, unit_from_name
 from metalair.tables.cycler import CyclerData, running_step
@@ -119,7 +119,7 @@ def read_maccor_txt(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
     (CyclerData, list of str)
         The table (not yet checked) and the reader's warnings.
     """
-    path = Path(path)
+    path = as_path(path)
     text = read_text(path)
     lines = text.splitlines()
     header = next((i for i, ln in enumerate(lines[:200]) if _is_header(ln)), None)

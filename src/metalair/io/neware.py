@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._files import as_path
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import (
     normalise_step_type,
@@ -227,7 +228,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
     """
     from metalair.io.detect import detect_format
 
-    path = Path(path)
+    path = as_path(path)
     kind = kind or detect_format(path)
     if kind not in ("neware_nda", "neware_ndax"):
         raise DataFormatError(f"{path.name}: not a Neware binary file (detected {kind})")
@@ -349,7 +350,7 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
     Units are read from the column names (``Current(µA)``, ``Voltage(mV)``,
     ``Capacity(mAs)``...); BTSDA writes discharge current as negative.
     """
-    path = Path(path)
+    path = as_path(path)
     text = read_text(path)
     lines = text.splitlines()
     header = next((i for i, ln in enumerate(lines[:50])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_callable
 from metalair.chemistry import AMBIENT_AIR
 from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError, ProtocolError, SolverError
@@ -210,7 +211,14 @@ class Simulation:
         elif callable(save_cycles):
             self._keep = save_cycles
         else:
-            self._keep = cycle_set(save_cycles).__contains__
+            keep = cycle_set(save_cycles)
+            n_cycles = self.protocol.n_cycles
+            beyond = sorted(c for c in keep if c > n_cycles)
+            if beyond:
+                raise ParameterError(f"save_cycles holds {', '.join(map(str, beyond))}, but the protocol runs "
+                                     f"{n_cycles} cycle{'s' if n_cycles != 1 else ''}: nothing would be kept for "
+                                     f"{'it' if len(beyond) == 1 else 'them'}; give cycles from 1 to {n_cycles}")
+            self._keep = keep.__contains__
 
     #: Names of the results, which a Simulation (the set-up) does not have before it is run.
     _RESULT_NAMES = frozenset({"steps", "keys", "ok", "status", "message", "warnings", "step_data", "steps_table",
@@ -234,6 +242,7 @@ class Simulation:
         :class:`~metalair.errors.SolverError` instead.
         """
         global _warned_uncompiled
+        check_callable(progress, "progress", "lambda done, total: print(done, total)")
         from metalair._jit import compiled_kernel_notice
 
         notice = compiled_kernel_notice()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from metalair._files import atomic_write_bytes, atomic_write_json, write_csv_rows
+from metalair.errors import ParameterError
 from metalair.tables.base import missing_column
 
 __all__ = ["Solution", "StepSummary"]
@@ -104,8 +105,6 @@ class Solution:
             ``index`` is not the number of a step that ran, or that step kept no time series
             (``save_cycles``).
         """
-        from metalair.errors import ParameterError
-
         ran = [s.index for s in self.steps]
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or int(index) not in ran:
             shown = f"1..{max(ran)}" if ran else "none ran"
@@ -123,7 +122,16 @@ class Solution:
             return list(self._data)
         if isinstance(keys, str):  # one name, not its characters
             return [keys]
-        return list(keys)
+        if not hasattr(keys, "__iter__"):
+            raise ParameterError(f"keys = {keys!r} must be a list of output names, e.g. ['Time [s]', 'Voltage [V]'] "
+                                 "(None: all of them)")
+        names = list(keys)
+        if not names:
+            raise ParameterError("keys is empty: name the outputs to write (None: all of them)")
+        bad = [k for k in names if not isinstance(k, str)]
+        if bad:
+            raise ParameterError(f"keys holds {bad[0]!r}; output names are strings such as 'Voltage [V]'")
+        return names
 
     def to_csv(self, path, keys: list | None = None) -> None:
         """Write the time series to CSV (atomically)."""

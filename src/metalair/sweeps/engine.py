@@ -61,6 +61,7 @@ from typing import Any
 
 from metalair._files import atomic_write, atomic_write_text
 from metalair._progress import ProgressLine
+from metalair._validation import check_workers
 from metalair.errors import MetalairError, ParameterError
 
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
@@ -418,29 +419,6 @@ def check_scheduler(scheduler: Any, option: str = "scheduler", *, allow_client: 
                              f"command line use {SCHEDULER_FORMS}")
     raise ParameterError(f"{option} {scheduler!r} is not understood; use {SCHEDULER_FORMS}"
                          + (_CLIENT_FORMS if allow_client else ""))
-
-
-#: Most local worker processes per core (:func:`check_workers`).
-WORKERS_PER_CORE = 4
-
-
-def check_workers(n_workers: Any, option: str = "n_workers",
-                  cluster: str | None = "scheduler='tcp://HOST:PORT'") -> int | None:
-    """``n_workers`` if it is None (all cores) or a whole number from 1 to :data:`WORKERS_PER_CORE` per core.
-
-    Each local worker is a process: 10**20 of them, or thousands on a laptop, would never start.
-    ``cluster`` says how the caller runs on a cluster instead (None: it cannot).
-    """
-    if n_workers is None:
-        return None
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise ParameterError(f"{option} must be >= 1 (the number of worker processes), got {n_workers!r}")
-    cores = os.cpu_count() or 1
-    if n_workers > WORKERS_PER_CORE * cores:
-        raise ParameterError(f"{option} {n_workers:,} is more than {WORKERS_PER_CORE} worker processes per core "
-                             f"on this machine ({cores} cores): give at most {WORKERS_PER_CORE * cores}"
-                             + (f", or run on a cluster ({cluster})" if cluster else ""))
-    return int(n_workers)
 
 
 def _kind(value: Any) -> str | None:
@@ -877,7 +855,15 @@ def run_sweep(
     t_start = time.perf_counter()
     pa, pq = _pa()
     words = _words(cli)
-    cands = [dict(c) for c in candidates]
+    if isinstance(candidates, (str, bytes, Mapping)) or not hasattr(candidates, "__iter__"):
+        raise ParameterError(f"candidates = {candidates!r} must be a list of candidates (mappings such as "
+                             "{'descriptors.NaO2.d_band_centre': -1.8}), e.g. from metalair.sweeps.candidates.grid")
+    given = list(candidates)
+    bad = [c for c in given if not isinstance(c, Mapping)]
+    if bad:
+        raise ParameterError(f"candidates holds {bad[0]!r} ({type(bad[0]).__name__}); each candidate is a mapping "
+                             "of names to values")
+    cands = [dict(c) for c in given]
     n = len(cands)
     if n == 0:
         raise ParameterError("no candidates to evaluate")

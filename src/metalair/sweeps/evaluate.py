@@ -101,14 +101,15 @@ class CyclingSettings:
     eod_threshold_V: float = 2.0
 
     def __post_init__(self) -> None:
-        from metalair.workflows.cycling import cycling_protocol
+        from metalair.workflows.cycling import check_eod_threshold, cycling_protocol
 
-        cycling_protocol(self.current, self.capacity, self.cycles, self.v_min, self.v_max)
+        cycle = cycling_protocol(self.current, self.capacity, self.cycles, self.v_min, self.v_max)
         if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, Real) or not 0 < self.tolerance <= 1:
             raise ParameterError(f"cycling tolerance must be in (0, 1], got {self.tolerance!r}")
         if (isinstance(self.eod_threshold_V, bool) or not isinstance(self.eod_threshold_V, Real)
                 or not math.isfinite(self.eod_threshold_V)):
             raise ParameterError(f"cycling eod_threshold_V must be a finite voltage in V, got {self.eod_threshold_V!r}")
+        check_eod_threshold(self.eod_threshold_V, cycle)
 
 
 @keyword_checked
@@ -284,6 +285,11 @@ def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = Scr
     """
     from metalair.models.parameters import DEFAULT_PARAMETERS
 
+    if not isinstance(candidate, Mapping):
+        raise ParameterError(f"candidate = {candidate!r} must be a mapping of names to values, e.g. "
+                             "{'descriptors.NaO2.d_band_centre': -1.8}")
+    if not isinstance(settings, ScreenSettings):
+        raise ParameterError(f"settings = {settings!r} must be a ScreenSettings")
     cat = _catalyst(str(candidate.get("catalyst", settings.catalyst)), catalysts)
     cat_changes: dict[str, Any] = {}
     desc_changes: dict[str, dict[str, Any]] = {}

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from metalair._validation import check_callable, check_range
 from metalair.analysis.cycle_metrics import CEDefinition, CycleLife, count_cycles, cycle_life, cycle_summary
-from metalair.errors import ParameterError
 from metalair.io import read
 from metalair.tables.cycler import CyclerData
 from metalair.tables.summary import SummaryTable
@@ -106,8 +106,13 @@ def analyze_file(
     """
     from metalair.analysis.classify import NotCyclingError, classify_record, route_message
 
-    if eod_threshold_V is not None and not math.isfinite(float(eod_threshold_V)):
-        raise ParameterError(f"eod_threshold_V must be a finite voltage, got {eod_threshold_V!r}")
+    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    if capacity_limit_mAh_g is not None:
+        capacity_limit_mAh_g = check_range("analyze_file", "capacity_limit_mAh_g", capacity_limit_mAh_g, 0.0,
+                                           SPECIFIC_CAPACITY_MAX_MAH_G, lo_open=True, unit="mAh/g")
+    if eod_threshold_V is not None:
+        eod_threshold_V = check_range("analyze_file", "eod_threshold_V", eod_threshold_V, 0.0, 10.0, lo_open=True,
+                                      unit="V")
     if data is None:
         data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
     kind = classify_record(data)
@@ -157,6 +162,9 @@ def analyze_file(
         if judged.capacity_unit == "mAh/g":
             life = cycle_life(judged, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
         else:
+            if capacity_limit_mAh_g is not None:
+                notes.append(f"the capacity limit {capacity_limit_mAh_g:g} mAh/g is per gram and the record has no "
+                             "catalyst mass (give mass_g, --mass-mg): the cycle life used the limit the cycles show")
             life = cycle_life(judged, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
     notes.extend(f"warning: {w}" for w in data.warnings)
     files: dict[str, Path] = {}

@@ -25,7 +25,8 @@ from metalair.protocols.steps import Charge, Cycle, Discharge, Protocol
 from metalair.tables.summary import SummaryTable
 from metalair.units import to_user
 
-__all__ = ["CyclingResult", "cycling_protocol", "run_cycling", "write_cycling_outputs", "TABLE_FORMATS"]
+__all__ = ["CyclingResult", "check_eod_threshold", "cycling_protocol", "run_cycling", "write_cycling_outputs",
+           "TABLE_FORMATS"]
 
 #: Formats the per-cycle table can be written in.
 TABLE_FORMATS = ("csv", "parquet")
@@ -59,6 +60,21 @@ def cycling_protocol(current: Quantity = "500 mA/g", capacity: Quantity = "500 m
                             f"{MAX_PROTOCOL_STEPS:,} steps); give fewer cycles")
     return Cycle([d, c], repeat=int(cycles))
 
+
+def check_eod_threshold(eod_threshold_V: Any, cycle: Cycle) -> None:
+    """Refuse an end-of-discharge threshold that is not a voltage between 0 and the ``cycle``'s charge limit.
+
+    (One at or below ``v_min`` is allowed: it never fires, which is what a user lowering ``v_min`` below the
+    default 2.0 V threshold expects to see reported.)
+    """
+    if eod_threshold_V is None:
+        return
+    c = cycle.steps[1]
+    if isinstance(eod_threshold_V, bool) or not isinstance(eod_threshold_V, (int, float, np.number)):
+        raise ParameterError(f"eod_threshold_V must be a number of volts (or None), got {eod_threshold_V!r}")
+    if not (0.0 < float(eod_threshold_V) < c.until):
+        raise ParameterError(f"eod_threshold_V {eod_threshold_V!r} must be a voltage above 0 and below the "
+                             f"charge limit {c.until:g} V, e.g. 2.0")
 
 @dataclass
 class CyclingResult:
@@ -167,12 +183,7 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
         raise ProtocolError(f"table_format {table_format!r} is not supported; use 'csv' or 'parquet'")
     cyc = cycling_protocol(current, capacity, cycles, v_min, v_max)
     d, c = cyc.steps
-    if eod_threshold_V is not None:
-        if isinstance(eod_threshold_V, bool) or not isinstance(eod_threshold_V, (int, float, np.number)):
-            raise ParameterError(f"eod_threshold_V must be a number of volts (or None), got {eod_threshold_V!r}")
-        if not (0.0 < float(eod_threshold_V) < c.until):
-            raise ParameterError(f"eod_threshold_V {eod_threshold_V!r} must be a voltage above 0 and below the "
-                                 f"charge limit {c.until:g} V, e.g. 2.0")
+    check_eod_threshold(eod_threshold_V, cyc)
     if not 0 < tolerance <= 1:
         raise ParameterError(f"tolerance must be in (0, 1], got {tolerance!r}")
     if save_cycles is None:

@@ -164,6 +164,9 @@ def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: A
     """:func:`model_spectrum`, and the summary of the protocol's last step (how the state was reached)."""
     from metalair.chemistry import AMBIENT_AIR
 
+    if at is None:  # Simulation's default (the reference run) is not a state the caller chose
+        raise ParameterError("at is None: give the protocol that brings the cell to the state, e.g. "
+                             "'Discharge at 100 mA/g for 5000 mAh/g' (a rest: 'Rest for 1 h')")
     i_given = None if bias is None else _bias(bias)  # refused before the run
     f = _frequencies(frequency_Hz)
     model = LumpedAirElectrode(catalyst, parameters, environment or AMBIENT_AIR)

@@ -81,6 +81,9 @@ def check_out_dir(path: str | os.PathLike[str], *, option: str = "--out") -> Pat
     OutputFolderError
         With a one-line message naming the option, the path and the problem.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise OutputFolderError(f"{option} must be a folder path (a str or pathlib.Path), got {path!r} "
+                                f"({type(path).__name__})")
     text = os.fspath(path)
     if not text.strip():
         raise OutputFolderError(f"{option} is empty; give a folder name, e.g. {option} results")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from metalair._files import file_stem
+from metalair._validation import check_callable
 from metalair.analysis.cycle_metrics import CycleLife, cycle_life
 from metalair.analysis.simulated import simulated_cycle_summary
 from metalair.analysis.summary import summarize
@@ -93,6 +94,7 @@ def simulate_to_files(catalyst: Any = "NLRO", protocol: Any = None, *, environme
     """
     if series_format not in SERIES_FORMATS:
         raise ParameterError(f"format {series_format!r} is not supported; use 'csv' or 'parquet'")
+    check_callable(progress, "progress", "lambda label: (lambda done, total: print(label, done, total))")
     sim, n_cycles = _simulation(catalyst, protocol, environment, parameters)
     sol = sim.run(progress=progress(sim.model.catalyst.name) if progress is not None else None)
     run = SimulationRun(sol, summarize(sol), n_cycles)

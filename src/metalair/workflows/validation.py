@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from metalair._validation import check_callable
 from metalair.calibration.targets import PUBLISHED  # the one home of the published numbers
 from metalair.errors import SolverError
 
@@ -147,6 +148,7 @@ def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = Non
     progress : callable, optional
         ``progress(message)`` before each simulation.
     """
+    check_callable(progress, "progress", "print")
     rows: list[ValidationRow] = []
     obs = set(observations)
     cv_cache: dict[str, Any] = {}

@@ -1,0 +1,25 @@
+"""analyze_file checks its cycle-life arguments instead of dropping or choking on them (from an API audit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from metalair.errors import ParameterError
+from metalair.workflows.analyze import analyze_file
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"capacity_limit_mAh_g": -5}, r"capacity_limit_mAh_g = -5 is out of range; allowed range \(0, 50000\] mAh/g"),
+    ({"capacity_limit_mAh_g": 1e6}, "capacity_limit_mAh_g = 1e[+]06 is out of range"),
+    ({"eod_threshold_V": "2 A"}, "'2 A' is a current, but a potential is needed here"),
+    ({"progress": 5}, "progress = 5 must be a function"),
+])
+def test_bad_cycle_life_arguments_are_refused_before_reading(data_file, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        analyze_file(data_file("biologic/mb.mpt"), figures=False, **kwargs)
+
+
+def test_a_per_gram_limit_without_a_mass_is_said_not_dropped(data_file):
+    # the limit was dropped and the life said "capacity limit not given; inferred"
+    res = analyze_file(data_file("neware/nw4-120-1-6-53.ndax"), capacity_limit_mAh_g="500 mAh/g", figures=False)
+    assert any("the capacity limit 500 mAh/g is per gram and the record has no catalyst mass" in n for n in res.notes)
