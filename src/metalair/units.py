@@ -396,7 +396,8 @@ def to_user(value_si: Any, unit: str, dimension: str | None = None) -> Any:
 def _refuse_non_number(value: Any, function: str, unit: str) -> None:
     """A clear error for None or text given to a conversion (``'5' * 1e-3`` fails, ``'5' * 3`` repeats the text)."""
     if value is None or isinstance(value, (str, bytes)):
-        raise ParameterError(f"{function}() takes a number or an array, got {value!r}"
+        text = "the text " if isinstance(value, str) else ""
+        raise ParameterError(f"{function}() takes a number or an array, got {text}{value!r}"
                              + (f"; for text with its unit use parse_quantity({value!r} + ' {unit}')"
                                 if isinstance(value, str) else ""))
 

@@ -213,11 +213,10 @@ class Simulation:
         else:
             keep = cycle_set(save_cycles)
             n_cycles = self.protocol.n_cycles
-            beyond = sorted(c for c in keep if c > n_cycles)
-            if beyond:
-                raise ParameterError(f"save_cycles holds {', '.join(map(str, beyond))}, but the protocol runs "
-                                     f"{n_cycles} cycle{'s' if n_cycles != 1 else ''}: nothing would be kept for "
-                                     f"{'it' if len(beyond) == 1 else 'them'}; give cycles from 1 to {n_cycles}")
+            if keep and min(keep) > n_cycles:  # a generic [1, 10, 100] on a short run is fine; nothing kept is not
+                raise ParameterError(f"save_cycles holds {', '.join(map(str, sorted(keep)))}, but the protocol runs "
+                                     f"{n_cycles} cycle{'s' if n_cycles != 1 else ''}: no time series would be kept; "
+                                     f"give cycles from 1 to {n_cycles} (or save_cycles=() to keep none)")
             self._keep = keep.__contains__
 
     #: Names of the results, which a Simulation (the set-up) does not have before it is run.

@@ -61,7 +61,7 @@ def _simulation(catalyst: Any, protocol: Any, environment: Any, parameters: Any 
 
     proto = as_protocol(protocol if protocol is not None else REFERENCE_PROTOCOL)
     n_cycles = max(c for c, _s in flatten(proto.steps))
-    keep = {1, 10, 100, n_cycles} if n_cycles > LONG_RUN_CYCLES else None
+    keep = {c for c in (1, 10, 100, n_cycles) if c <= n_cycles} if n_cycles > LONG_RUN_CYCLES else None
     kwargs = {"environment": environment} if environment is not None else {}
     return Simulation(catalyst, proto, parameters=parameters, save_cycles=keep, **kwargs), n_cycles
 
