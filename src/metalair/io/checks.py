@@ -67,8 +67,7 @@ def check_cycler_data(
     Raises
     ------
     DataFormatError
-        If the table is empty, holds NaN/inf in time, voltage or current,
-        values outside the plausible ranges, or a time column that does not
+        If the table is empty, holds values outside the plausible ranges, or a time column that does not
         run forward (see :func:`_check_time_runs_forward`).
     """
     name = file_name or str(data.metadata.get("file_name", "data"))
@@ -79,14 +78,7 @@ def check_cycler_data(
             "file was saved before the first point was logged); export it again after data was recorded"
         )
 
-    for label, arr in (("time", data.time_s), ("voltage", data.voltage_V), ("current", data.current_A)):
-        bad = np.flatnonzero(~np.isfinite(arr))
-        if bad.size:
-            raise DataFormatError(
-                f"{name}: {bad.size} of {n} {label} values are not finite numbers (first at records "
-                f"{_where(bad)}); the file is damaged or a column was misread - check the export "
-                "or pass column_map= to choose the right column"
-            )
+    # NaN or infinite time, voltage and current cannot reach here: CyclerData refuses them on construction
 
     lo, hi = voltage_limits_V
     bad = np.flatnonzero((data.voltage_V <= lo) | (data.voltage_V >= hi))

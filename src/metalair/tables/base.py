@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from metalair.errors import KeyNotFoundError, ParameterError
+from metalair.errors import DataFormatError, KeyNotFoundError, ParameterError
 
-__all__ = ["frozen_column", "missing_column", "suggest"]
+__all__ = ["frozen_column", "metadata_dict", "missing_column", "require_finite", "sorted_ascending", "suggest"]
 
 
 def suggest(key: str, names: Iterable[str], n: int = 3) -> list[str]:
@@ -59,3 +59,61 @@ def frozen_column(owner: str, name: str, values: Any, n: int | None, against: st
         raise ParameterError(f"{owner}.{name} has {arr.size} values, {against} has {n}")
     arr.setflags(write=False)
     return arr
+
+
+def metadata_dict(owner: str, value: Any) -> dict[str, Any]:
+    """A new dict of the entries of ``value``; ``None`` stands for no metadata (``{}``).
+
+    Raises :class:`~metalair.errors.ParameterError` naming ``owner.metadata`` when
+    ``value`` is neither a mapping nor ``None`` (nor anything ``dict()`` accepts).
+    """
+    if value is None:
+        return {}
+    try:
+        return dict(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{owner}.metadata must be a dict (or None for none), got {type(value).__name__} "
+                             f"{value!r:.60}") from None
+
+
+def require_finite(source: str, name: str, arr: np.ndarray, label: str | None = None) -> None:
+    """Refuse NaN and infinite values in a data column, naming how many and the first record.
+
+    ``source`` opens the message (a file name, or the table's class), ``name``
+    is the column; ``label`` (e.g. ``"voltage"`` for ``voltage_V``) is the
+    quantity as the message names it, if it differs from the column name.
+
+    Raises
+    ------
+    DataFormatError
+        ``"cell.csv: 2 of 500 voltage values are not finite numbers: 1 NaN and 1 infinite in voltage_V,
+        first at record 17 (counted from 1); ..."``
+    """
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    bad = np.flatnonzero(~finite)
+    n_nan = int(np.count_nonzero(np.isnan(arr[bad])))
+    kinds = " and ".join(part for part in (f"{n_nan} NaN" if n_nan else "",
+                                           f"{bad.size - n_nan} infinite" if bad.size > n_nan else "") if part)
+    where = f" in {name}" if label else ""
+    raise DataFormatError(
+        f"{source}: {bad.size} of {arr.size} {label or name} values are not finite numbers: {kinds}{where}, first "
+        f"at record {int(bad[0]) + 1} (counted from 1); every value must be a finite number - drop or repair those "
+        "records (the data is damaged, or a column was misread)")
+
+
+def sorted_ascending(x: np.ndarray, *columns: np.ndarray) -> tuple[bool, np.ndarray, list[np.ndarray]]:
+    """``x`` sorted ascending, with each of ``columns`` (rows of the same length) in the same order.
+
+    Equal values of ``x`` keep their order (a stable sort). Returns whether the
+    order changed, then ``x`` and the columns as read-only arrays (the inputs
+    themselves when nothing moved).
+    """
+    if x.size < 2 or bool(np.all(x[1:] >= x[:-1])):
+        return False, x, list(columns)
+    order = np.argsort(x, kind="stable")
+    moved = [col[order] for col in (x, *columns)]
+    for col in moved:
+        col.setflags(write=False)
+    return True, moved[0], moved[1:]

@@ -31,7 +31,7 @@ import numpy as np
 
 from metalair._validation import keyword_checked
 from metalair.errors import ParameterError
-from metalair.tables.base import frozen_column, missing_column
+from metalair.tables.base import frozen_column, metadata_dict, missing_column, require_finite
 
 __all__ = ["CyclerData", "STEP_TYPES", "infer_steps_from_current", "step_starts"]
 
@@ -39,6 +39,8 @@ __all__ = ["CyclerData", "STEP_TYPES", "infer_steps_from_current", "step_starts"
 STEP_TYPES: tuple[str, ...] = ("discharge", "charge", "rest", "hold", "other")
 
 _FLOAT_FIELDS = ("time_s", "voltage_V", "current_A")
+#: How the messages name the quantity of each float field that must be finite.
+_FINITE_LABELS = {"time_s": "time", "voltage_V": "voltage", "current_A": "current"}
 _OPTIONAL_FLOAT_FIELDS = ("capacity_Ah", "energy_Wh")
 _INT_FIELDS = ("step", "cycle")
 
@@ -118,7 +120,7 @@ class CyclerData:
     metadata : dict
         ``instrument``, ``software_version``, ``file_name``, ``format``,
         ``mass_g`` (active/catalyst mass, if known), ``warnings`` (list of
-        str), and whatever else the reader found.
+        str), and whatever else the reader found; ``None`` is taken as ``{}``.
     extra : dict of str to array
         Further per-row columns (e.g. ``"temperature_degC"``), same length.
 
@@ -127,6 +129,10 @@ class CyclerData:
     ParameterError
         If the arrays differ in length, are not one-dimensional, hold the wrong
         kind of values, a cycle number is below 1, or a step type is unknown.
+    DataFormatError
+        If time, voltage or current holds NaN or infinite values (the message
+        names how many and the first record). Time that steps back or restarts
+        is accepted: joined files do that, and the readers' checks report it.
 
     Notes
     -----
@@ -146,6 +152,8 @@ class CyclerData:
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        metadata = metadata_dict("CyclerData", self.metadata)
+        source = str(metadata.get("file_name") or "CyclerData")
         arrays: dict[str, np.ndarray] = {}
         for name in _FLOAT_FIELDS:
             arrays[name] = _as_float(name, getattr(self, name))
@@ -188,10 +196,12 @@ class CyclerData:
                 f"cycle numbers count from 1; record {row + 1} (counted from 1) has cycle {int(arrays['cycle'][row])}"
             )
 
+        for name in _FLOAT_FIELDS:  # a NaN time or current gives NaN capacities and energies downstream
+            require_finite(source, name, arrays[name], _FINITE_LABELS[name])
+
         for name, arr in arrays.items():
             object.__setattr__(self, name, _readonly(arr))
         object.__setattr__(self, "extra", extra)
-        metadata = dict(self.metadata)
         metadata["warnings"] = list(metadata.get("warnings", []))
         object.__setattr__(self, "metadata", metadata)
 

@@ -29,7 +29,7 @@ import numpy as np
 from metalair._files import write_csv_rows
 from metalair._validation import keyword_checked
 from metalair.errors import DataFormatError, ParameterError
-from metalair.tables.base import missing_column
+from metalair.tables.base import metadata_dict, missing_column
 from metalair.units import stored_unit
 
 __all__ = ["ImpedanceSpectrum", "SIGN_CONVENTION", "IMPEDANCE_UNITS", "as_spectrum", "check_spectrum_arrays",
@@ -105,6 +105,19 @@ def check_spectrum_arrays(frequency_Hz: Any, impedance: Any, name: str = "spectr
     return f, z
 
 
+def _require_complex(impedance: Any) -> None:
+    """Refuse an impedance of real numbers only (Z'' would silently be 0 everywhere).
+
+    Used by the constructor, so :meth:`ImpedanceSpectrum.from_arrays` and a direct
+    ``ImpedanceSpectrum(...)`` refuse it alike; text and other kinds are left to
+    :func:`check_spectrum_arrays`.
+    """
+    if np.asarray(impedance).dtype.kind in "biuf":
+        raise ParameterError(
+            "impedance holds real numbers only: Z'' would be taken as 0 everywhere. Give the complex "
+            "impedance (Z' + 1j*Z''), or z_real= and z_imag= (Z'' negative for a capacitance)")
+
+
 @keyword_checked
 @dataclass(frozen=True, eq=False)
 class ImpedanceSpectrum:
@@ -128,8 +141,9 @@ class ImpedanceSpectrum:
     Construction sorts the points by decreasing frequency (a note in
     ``metadata["notes"]`` says so if the input was in another order) and
     rejects NaN, infinite and non-positive values with a
-    :class:`~metalair.errors.DataFormatError`. Repeated frequencies are kept
-    and reported in ``metadata["warnings"]``.
+    :class:`~metalair.errors.DataFormatError`, and an impedance of real
+    numbers only (no Z'') with a :class:`~metalair.errors.ParameterError`.
+    Repeated frequencies are kept and reported in ``metadata["warnings"]``.
     """
 
     frequency_Hz: np.ndarray
@@ -138,13 +152,14 @@ class ImpedanceSpectrum:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        name = str(self.metadata.get("file_name", "spectrum"))
+        meta = metadata_dict("ImpedanceSpectrum", self.metadata)
+        name = str(meta.get("file_name", "spectrum"))
         stored = stored_unit(self.unit, IMPEDANCE_UNITS)  # 'Ohm', 'ohm cm2' are other spellings of the same units
         if stored is None or stored[1] != 1.0:
             raise ParameterError(f"impedance unit {self.unit!r} is not one of {', '.join(IMPEDANCE_UNITS)}")
         object.__setattr__(self, "unit", stored[0])
+        _require_complex(self.impedance)
         f, z = check_spectrum_arrays(self.frequency_Hz, self.impedance, name)
-        meta = dict(self.metadata)
         notes = list(meta.get("notes", []))
         found = list(meta.get("warnings", []))
         order = np.argsort(-f, kind="stable")
@@ -198,10 +213,6 @@ class ImpedanceSpectrum:
             impedance = re + 1j * im
         elif z_real is not None or z_imag is not None:
             raise ParameterError("give either the complex impedance or z_real and z_imag, not both")
-        elif not np.iscomplexobj(np.asarray(impedance)):
-            raise ParameterError(
-                "impedance holds real numbers only: Z'' would be taken as 0 everywhere. Give the complex "
-                "impedance (Z' + 1j*Z''), or z_real= and z_imag= (Z'' negative for a capacitance)")
         return cls(np.asarray(frequency_Hz), np.asarray(impedance), unit=unit, metadata=dict(metadata or {}))
 
     # ------------------------------------------------------------------ access

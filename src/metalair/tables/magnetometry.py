@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from metalair._validation import keyword_checked
-from metalair.errors import ParameterError
-from metalair.tables.base import frozen_column, missing_column
+from metalair.errors import DataFormatError, ParameterError
+from metalair.tables.base import frozen_column, metadata_dict, missing_column, require_finite
 from metalair.units import UNITS
 
 __all__ = ["MagnetometryData"]
@@ -44,7 +44,7 @@ class MagnetometryData:
     Parameters
     ----------
     temperature_K : array of float
-        Sample temperature [K].
+        Sample temperature [K], above 0.
     field_A_m : array of float
         Applied field strength H [A/m].
     moment_A_m2 : array of float
@@ -60,6 +60,12 @@ class MagnetometryData:
         ``header`` (dict of the header's INFO entries) and ``warnings`` (list).
     extra : dict of str to array
         Other numeric columns of the file, by their original names.
+
+    Raises
+    ------
+    DataFormatError
+        If temperature, field or moment holds NaN or infinite values, or a
+        temperature is at or below 0 K.
     """
 
     temperature_K: np.ndarray
@@ -71,18 +77,30 @@ class MagnetometryData:
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        meta = metadata_dict("MagnetometryData", self.metadata)
+        source = f"{meta['file_name']}: MagnetometryData" if meta.get("file_name") else "MagnetometryData"
         t = _column("temperature_K", self.temperature_K, None)
         n = t.size
+        h = _column("field_A_m", self.field_A_m, n)
+        m = _column("moment_A_m2", self.moment_A_m2, n)
+        for name, arr in (("temperature_K", t), ("field_A_m", h), ("moment_A_m2", m)):
+            require_finite(source, name, arr)
+        cold = np.flatnonzero(t <= 0.0)
+        if cold.size:
+            raise DataFormatError(
+                f"{source}: {cold.size} of {n} temperature_K values are at or below 0 K, first {float(t[cold[0]]):.6g} "
+                f"K at record {int(cold[0]) + 1} (counted from 1); temperatures are absolute, in kelvin, above 0 - "
+                "were they given in °C (add 273.15)?")
         object.__setattr__(self, "temperature_K", t)
-        object.__setattr__(self, "field_A_m", _column("field_A_m", self.field_A_m, n))
-        object.__setattr__(self, "moment_A_m2", _column("moment_A_m2", self.moment_A_m2, n))
+        object.__setattr__(self, "field_A_m", h)
+        object.__setattr__(self, "moment_A_m2", m)
         for name in ("moment_error_A_m2", "time_s"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, _column(name, value, n))
         extra = {str(k): _column(f"extra[{k!r}]", v, n) for k, v in dict(self.extra).items()}
         object.__setattr__(self, "extra", extra)
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "metadata", meta)
 
     def __len__(self) -> int:
         return int(self.temperature_K.size)

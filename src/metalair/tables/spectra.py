@@ -10,8 +10,10 @@ Conventions
 * Units are in the attribute names, in the units every instrument and paper
   of the field uses: photon energy in eV, Raman shift in cm⁻¹, scattering
   angle 2θ in degrees, wavelength in m (SI).
-* The abscissa is sorted ascending by the readers; duplicate abscissae are
-  kept in file order.
+* The abscissa is sorted ascending (by the readers, and at construction, the
+  other columns with it: exports often run from high to low); duplicate Raman
+  shifts and angles are kept in file order, a repeated XAS energy is refused.
+* NaN and infinite values are refused (:class:`~metalair.errors.DataFormatError`).
 * Arrays are read-only copies.
 """
 
@@ -23,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from metalair._validation import keyword_checked
-from metalair.errors import ParameterError
-from metalair.tables.base import frozen_column, missing_column
+from metalair.errors import DataFormatError, ParameterError
+from metalair.tables.base import frozen_column, metadata_dict, missing_column, require_finite, sorted_ascending
 
 __all__ = ["XasSpectrum", "RamanSpectrum", "Diffractogram", "CU_KALPHA1_M"]
 
@@ -34,6 +36,22 @@ CU_KALPHA1_M = 1.5405929e-10
 
 def _array(owner: str, name: str, values: Any, n: int | None) -> np.ndarray:
     return frozen_column(owner, name, values, n)
+
+
+def _source(owner: str, metadata: dict[str, Any]) -> str:
+    """How the messages open: the class, after the file name when the metadata has one."""
+    return f"{metadata['file_name']}: {owner}" if metadata.get("file_name") else owner
+
+
+def _finite(owner: str, metadata: dict[str, Any], *columns: tuple[str, np.ndarray]) -> None:
+    for name, arr in columns:
+        require_finite(_source(owner, metadata), name, arr)
+
+
+def _sort_note(metadata: dict[str, Any], what: str) -> None:
+    """Record in ``metadata["warnings"]`` that the points were re-ordered (a new list: the caller's stays as it was)."""
+    note = f"{what} were not in ascending order; the points were sorted"
+    metadata["warnings"] = [*metadata.get("warnings", []), note]
 
 
 class _Spectrum:
@@ -84,18 +102,34 @@ class XasSpectrum(_Spectrum):
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        meta = metadata_dict("XasSpectrum", self.metadata)
         e = _array("XasSpectrum", "energy_eV", self.energy_eV, None)
         n = e.size
-        if n and float(np.nanmax(e)) < 200.0:
-            raise ParameterError(f"XasSpectrum: energy_eV reaches only {float(np.nanmax(e)):.6g}: are the energies in "
+        mu = _array("XasSpectrum", "mu", self.mu, n)
+        i0, it = (None if v is None else _array("XasSpectrum", k, v, n) for k, v in (("i0", self.i0), ("it", self.it)))
+        _finite("XasSpectrum", meta, ("energy_eV", e), ("mu", mu))
+        if n and float(np.max(e)) < 200.0:
+            raise ParameterError(f"XasSpectrum: energy_eV reaches only {float(np.max(e)):.6g}: are the energies in "
                                  "keV? Give them in eV (x 1000); absorption edges lie above ~200 eV")
+        columns = {k: v for k, v in (("mu", mu), ("i0", i0), ("it", it)) if v is not None}
+        moved, e, rows = sorted_ascending(e, *columns.values())
+        columns = dict(zip(columns, rows))
+        if moved:
+            _sort_note(meta, "energies")
+        repeated = np.flatnonzero(e[1:] == e[:-1])
+        if repeated.size:
+            first = float(e[repeated[0]])
+            times = int(np.count_nonzero(e == first))
+            others = np.unique(e[repeated]).size - 1
+            more = f" ({others} other energies repeat too)" if others else ""
+            raise DataFormatError(
+                f"{_source('XasSpectrum', meta)}: energy {first:.6g} eV occurs {times} times{more}; each energy must "
+                "occur once (the derivative and the normalisation divide by energy steps) - average or drop the "
+                "repeated points")
         object.__setattr__(self, "energy_eV", e)
-        object.__setattr__(self, "mu", _array("XasSpectrum", "mu", self.mu, n))
-        for k in ("i0", "it"):
-            v = getattr(self, k)
-            if v is not None:
-                object.__setattr__(self, k, _array("XasSpectrum", k, v, n))
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        for k in ("mu", "i0", "it"):
+            object.__setattr__(self, k, columns.get(k))
+        object.__setattr__(self, "metadata", meta)
 
     def _x(self) -> np.ndarray:
         return self.energy_eV
@@ -133,10 +167,16 @@ class RamanSpectrum(_Spectrum):
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        meta = metadata_dict("RamanSpectrum", self.metadata)
         x = _array("RamanSpectrum", "shift_cm1", self.shift_cm1, None)
+        y = _array("RamanSpectrum", "intensity", self.intensity, x.size)
+        _finite("RamanSpectrum", meta, ("shift_cm1", x), ("intensity", y))
+        moved, x, (y,) = sorted_ascending(x, y)
+        if moved:
+            _sort_note(meta, "Raman shifts")
         object.__setattr__(self, "shift_cm1", x)
-        object.__setattr__(self, "intensity", _array("RamanSpectrum", "intensity", self.intensity, x.size))
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "intensity", y)
+        object.__setattr__(self, "metadata", meta)
 
     def _x(self) -> np.ndarray:
         return self.shift_cm1
@@ -173,14 +213,26 @@ class Diffractogram(_Spectrum):
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        meta = metadata_dict("Diffractogram", self.metadata)
         x = _array("Diffractogram", "two_theta_deg", self.two_theta_deg, None)
+        y = _array("Diffractogram", "intensity", self.intensity, x.size)
+        _finite("Diffractogram", meta, ("two_theta_deg", x), ("intensity", y))
+        outside = np.flatnonzero((x <= 0.0) | (x >= 180.0))
+        if outside.size:
+            raise DataFormatError(
+                f"{_source('Diffractogram', meta)}: {outside.size} of {x.size} two_theta_deg values lie outside "
+                f"(0, 180) degrees, first {float(x[outside[0]]):.6g} at record {int(outside[0]) + 1} (counted from "
+                "1); 2θ is a scattering angle in degrees, above 0 and below 180 - is the column really 2θ in degrees?")
+        moved, x, (y,) = sorted_ascending(x, y)
+        if moved:
+            _sort_note(meta, "angles")
         object.__setattr__(self, "two_theta_deg", x)
-        object.__setattr__(self, "intensity", _array("Diffractogram", "intensity", self.intensity, x.size))
+        object.__setattr__(self, "intensity", y)
         w = self.wavelength_m
         if isinstance(w, bool) or not isinstance(w, (int, float, np.floating)) or not (1e-12 < float(w) < 1e-8):
             raise ParameterError(f"Diffractogram.wavelength_m = {w!r} must be a wavelength in m (0.01-100 Å)")
         object.__setattr__(self, "wavelength_m", float(w))
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "metadata", meta)
 
     def _x(self) -> np.ndarray:
         return self.two_theta_deg

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.tables.base import missing_column
+from metalair.tables.base import metadata_dict, missing_column, require_finite
 from metalair.units import stored_unit
 
 __all__ = ["Voltammogram", "CURRENT_UNITS", "CHARGE_UNITS", "cycles_from_potential"]
@@ -82,6 +82,9 @@ def cycles_from_potential(potential_V: np.ndarray, min_excursion_V: float = 1e-3
 
 #: Largest |potential| a voltammogram may hold [V]; beyond it the values are taken to be in the wrong unit (mV).
 POTENTIAL_LIMIT_V = 10.0
+#: Smallest span of potential a voltammogram must sweep [V] (the smallest reversal :func:`cycles_from_potential`
+#: counts); a record within it is a potentiostatic hold, in which every noise wiggle would count as a "peak".
+MIN_SWEEP_V = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +104,14 @@ class Voltammogram:
     current_unit : str
         One of :data:`CURRENT_UNITS`.
     metadata : dict
+        ``file_name``, ``notes``, ``warnings`` ...; ``None`` is taken as ``{}``.
+
+    Raises
+    ------
+    DataFormatError
+        If potential or current holds NaN or infinite values, the potential
+        spans less than :data:`MIN_SWEEP_V` (a hold, not a sweep) or looks like
+        mV, or the time is not finite, runs backwards or stands still.
     """
 
     potential_V: np.ndarray
@@ -111,7 +122,8 @@ class Voltammogram:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        name = str(self.metadata.get("file_name", "voltammogram"))
+        meta = metadata_dict("Voltammogram", self.metadata)
+        name = str(meta.get("file_name", "voltammogram"))
         # another unit of the same kind ('mA', 'uA', 'mA/g', 'mA/cm2') is stored converted to one of CURRENT_UNITS
         stored = stored_unit(self.current_unit, CURRENT_UNITS)
         if stored is None:
@@ -127,10 +139,7 @@ class Voltammogram:
         if e.size < 3:
             raise DataFormatError(f"{name}: a voltammogram needs at least 3 points, got {e.size}")
         for label, arr in (("potential", e), ("current", i)):
-            bad = np.flatnonzero(~np.isfinite(arr))
-            if bad.size:
-                raise DataFormatError(f"{name}: {bad.size} {label} values are not finite "
-                    f"(first at record {bad[0] + 1}, counted from 1)")
+            require_finite(name, label, arr)
         t = None
         if self.time_s is not None:
             t = np.array(self.time_s, dtype=float, copy=True)
@@ -148,6 +157,12 @@ class Voltammogram:
                 f"{name}: potentials reach {float(np.max(np.abs(e))):.6g} V, beyond ±{POTENTIAL_LIMIT_V:g} V of any "
                 "electrochemical cell: are they in mV? Convert to V (potential_V), or name the unit in the file's "
                 "header")
+        span = float(np.max(e) - np.min(e))
+        if span < MIN_SWEEP_V:
+            raise DataFormatError(
+                f"{name}: the potential stays at {float(np.mean(e)):.6g} V (it spans {1000 * span:.3g} mV over "
+                f"{e.size} points): that is a hold, not a sweep; a voltammogram needs the potential to sweep by at "
+                f"least {1000 * MIN_SWEEP_V:g} mV (a chronoamperometry record is not a voltammogram)")
         if self.cycle is None:
             c = cycles_from_potential(e)
         else:
@@ -163,7 +178,6 @@ class Voltammogram:
         object.__setattr__(self, "current", i)
         object.__setattr__(self, "time_s", t)
         object.__setattr__(self, "cycle", c)
-        meta = dict(self.metadata)
         meta.setdefault("sign_convention", "anodic (oxidation) current positive")
         meta.setdefault("notes", [])
         meta.setdefault("warnings", [])
