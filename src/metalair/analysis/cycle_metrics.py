@@ -63,6 +63,7 @@ from typing import Literal
 
 import numpy as np
 
+from metalair.analysis._arguments import number, optional_number
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
@@ -185,6 +186,19 @@ def _check_mass(mass_g: float | None) -> float | None:
     return mass
 
 
+def _check_record(data: object, owner: str, cycle_start: str, capacity_source: str) -> None:
+    """Refuse anything but a CyclerData, and a cycle numbering or capacity source :func:`cycle_summary` lacks."""
+    if not isinstance(data, CyclerData):
+        raise ParameterError(
+            f"{owner} needs a CyclerData (from metalair.io.read, or to_cycler_data for a simulation), "
+            f"got {type(data).__name__}" + (": read the file first, data = metalair.io.read(path)"
+                                            if isinstance(data, (str, os.PathLike)) else ""))
+    if cycle_start not in ("auto", "discharge", "charge", "file"):
+        raise ParameterError(f"cycle_start must be 'auto', 'discharge', 'charge' or 'file', got {cycle_start!r}")
+    if capacity_source not in ("auto", "file", "integrate"):
+        raise ParameterError(f"capacity_source must be 'auto', 'file' or 'integrate', got {capacity_source!r}")
+
+
 def cycle_summary(
     data: CyclerData,
     mass_g: float | None = None,
@@ -235,20 +249,12 @@ def cycle_summary(
         the cycle looks sound). Quantities of a missing half-cycle (a record
         that starts or ends part-way through a cycle) are NaN.
     """
-    if not isinstance(data, CyclerData):
-        raise ParameterError(
-            f"cycle_summary needs a CyclerData (from metalair.io.read, or to_cycler_data for a simulation), "
-            f"got {type(data).__name__}" + (": read the file first, data = metalair.io.read(path)"
-                                            if isinstance(data, (str, os.PathLike)) else ""))
+    _check_record(data, "cycle_summary", cycle_start, capacity_source)
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
             f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, "
             f"got {coulombic_efficiency!r}"
         )
-    if cycle_start not in ("auto", "discharge", "charge", "file"):
-        raise ParameterError(f"cycle_start must be 'auto', 'discharge', 'charge' or 'file', got {cycle_start!r}")
-    if capacity_source not in ("auto", "file", "integrate"):
-        raise ParameterError(f"capacity_source must be 'auto', 'file' or 'integrate', got {capacity_source!r}")
     if len(data) == 0:
         raise ParameterError("the data hold no rows; nothing to summarise")
     mass = _check_mass(mass_g if mass_g is not None else data.mass_g)
@@ -525,6 +531,13 @@ def mass_note(data: CyclerData, mass_g: float | None, mass: float | None) -> str
     return note
 
 
+#: The voltages :func:`cycle_life` takes (limits, end-of-discharge threshold) are cell voltages in this range [V]
+#: (exclusive): a metal–air cell works between about 1 and 5 V, and the readers take ±10 V as plausible.
+CELL_VOLTAGE_RANGE_V = (0.0, 10.0)
+#: Largest ``voltage_tolerance_V`` [V]: a wider margin calls every half-cycle "at its limit".
+MAX_VOLTAGE_TOLERANCE_V = 0.5
+
+
 def cycle_life(
     summary: SummaryTable,
     capacity_limit_mAh_g: float | None = None,
@@ -554,7 +567,8 @@ def cycle_life(
         mAh/g). When neither limit is given it is inferred as the median of
         the first (up to three) discharge capacities, and the result says so.
     v_min, v_max : float, optional
-        The discharge and charge voltage limits of the protocol, V. Used to
+        The discharge and charge voltage limits of the protocol, V (v_min <
+        v_max, both inside :data:`CELL_VOLTAGE_RANGE_V`). Used to
         name the cause of a failure (limit reached, or the step ended early
         for another reason such as a time limit or an interruption).
     eod_threshold_V : float, optional
@@ -562,9 +576,13 @@ def cycle_life(
     capacity_limit_mAh : float, optional
         The limit in mAh, for a table with absolute capacities.
     tolerance : float
-        Fraction of the limit a half-cycle must reach (default 0.99).
+        Fraction of the limit a half-cycle must reach, in (0, 1] (default 0.99).
     voltage_tolerance_V : float
-        How close to ``v_min``/``v_max`` counts as having reached it.
+        How close to ``v_min``/``v_max`` counts as having reached it, 0 to
+        :data:`MAX_VOLTAGE_TOLERANCE_V`.
+
+    Limits and voltages may also be given as text with a unit
+    (``"500 mAh/g"``, ``"4.2 V"``, ``"10 mV"``).
 
     Returns
     -------
@@ -573,8 +591,25 @@ def cycle_life(
     if not isinstance(summary, SummaryTable):
         raise ParameterError(f"cycle_life needs the per-cycle SummaryTable of cycle_summary(data), got "
                              f"{type(summary).__name__}")
-    if not 0 < tolerance <= 1:
-        raise ParameterError(f"tolerance must be in (0, 1], got {tolerance!r}")
+    tolerance = number("cycle_life", "tolerance", tolerance, 0.0, 1.0, lo_open=True,
+                       hint="the fraction of the limit a half-cycle must reach, e.g. 0.99")
+    capacity_limit_mAh_g = optional_number("cycle_life", "capacity_limit_mAh_g", capacity_limit_mAh_g, 0.0,
+                                           lo_open=True, unit="mAh/g")
+    capacity_limit_mAh = optional_number("cycle_life", "capacity_limit_mAh", capacity_limit_mAh, 0.0, lo_open=True,
+                                         unit="mAh")
+    lo_v, hi_v = CELL_VOLTAGE_RANGE_V
+    v_min, v_max, eod_threshold_V = (
+        optional_number("cycle_life", name, value, lo_v, hi_v, lo_open=True, hi_open=True, unit="V")
+        for name, value in (("v_min", v_min), ("v_max", v_max), ("eod_threshold_V", eod_threshold_V)))
+    if v_min is not None and v_max is not None and not v_min < v_max:
+        raise ParameterError(f"cycle_life: v_min = {v_min:g} V must lie below v_max = {v_max:g} V (v_min is the "
+                             "discharge's lower voltage limit, v_max the charge's upper one)")
+    if eod_threshold_V is not None and v_max is not None and not eod_threshold_V < v_max:
+        # (one at or below v_min is allowed: it never fires, which is what it then reports)
+        raise ParameterError(f"cycle_life: eod_threshold_V = {eod_threshold_V:g} V must lie below the charge limit "
+                             f"v_max = {v_max:g} V: a discharge ends below where the charge stops")
+    voltage_tolerance_V = number("cycle_life", "voltage_tolerance_V", voltage_tolerance_V, 0.0,
+                                 MAX_VOLTAGE_TOLERANCE_V, unit="V")
     unit = summary.capacity_unit
     if capacity_limit_mAh_g is not None and capacity_limit_mAh is not None:
         raise ParameterError("give capacity_limit_mAh_g or capacity_limit_mAh, not both")
@@ -691,8 +726,9 @@ def half_cycles(
 ) -> list[HalfCycle]:
     """Split a record into half-cycles (discharge and charge of each cycle), in order.
 
-    ``cycle_start`` numbers the cycles as in :func:`cycle_summary`.
+    ``cycle_start`` numbers the cycles and ``capacity_source`` chooses the charge as in :func:`cycle_summary`.
     """
+    _check_record(data, "half_cycles", cycle_start, capacity_source)
     data, _ = _numbered(data, cycle_start)
     steps = _step_table(data, capacity_source)
     use_file = data.capacity_Ah is not None and capacity_source in ("auto", "file")

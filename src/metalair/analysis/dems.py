@@ -57,6 +57,8 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import array_1d, instance, number, optional_number
+from metalair.analysis._arguments import solution as solution_
 from metalair.constants import F as FARADAY
 from metalair.errors import ParameterError
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
@@ -78,12 +80,26 @@ SOLUTION_KEYS = {
 }
 
 
-def first_order_lag(time_s: np.ndarray, x: np.ndarray, tau_s: float) -> np.ndarray:
-    """Response y of τ dy/dt = x − y (y(0) = x(0)), exact for x held over each step."""
-    if not (tau_s > 0 and math.isfinite(tau_s)):
-        raise ParameterError(f"time constant {tau_s!r} s must be a finite number > 0")
-    t = np.asarray(time_s, dtype=float)
-    x = np.asarray(x, dtype=float)
+def first_order_lag(time_s: np.ndarray, x: np.ndarray, tau_s: float | str) -> np.ndarray:
+    """Response y of τ dy/dt = x − y (y(0) = x(0)), exact for x held over each step.
+
+    ``time_s`` (not going back) and ``x`` are one-dimensional, finite and of one length (at least one
+    point); ``tau_s`` > 0 in s, or text with a time unit (``"30 s"``, ``"2 min"``).
+    """
+    owner = "first_order_lag"
+    tau_s = number(owner, "tau_s", tau_s, 0.0, lo_open=True, unit="s", hint="the detector's time constant")
+    t = array_1d(owner, "time_s", time_s, "s")
+    x = array_1d(owner, "x", x)
+    if t.size != x.size:
+        raise ParameterError(f"{owner}: time_s has {t.size} values and x {x.size}; give one value of x per time")
+    if t.size == 0:
+        raise ParameterError(f"{owner}: time_s and x are empty; the lag needs at least one point")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(x))):
+        raise ParameterError(f"{owner}: time_s and x must be finite (NaN or infinite values found)")
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        raise ParameterError(f"{owner}: time_s goes back at point {int(back[0]) + 2} (counted from 1: "
+                             f"{t[back[0]]:g} s, then {t[back[0] + 1]:g} s); sort the record by time")
     y = np.empty_like(x)
     y[0] = x[0]
     decay = np.exp(-np.diff(t) / tau_s)
@@ -123,6 +139,9 @@ def dems_from_solution(solution: Any, *, time_constant_s: float | None = None) -
     time_constant_s : float, optional
         First-order cell-to-detector time constant; ``None`` for an ideal detector.
     """
+    solution_("dems_from_solution", solution, steps=False)
+    time_constant_s = optional_number("dems_from_solution", "time_constant_s", time_constant_s, 0.0, lo_open=True,
+                                      unit="s", hint="the detector's time constant, or None for an ideal detector")
     missing = [k for k in SOLUTION_KEYS.values() if k not in solution]
     if missing:
         raise ParameterError(f"the solution lacks {', '.join(missing)}; the gas analysis needs them")
@@ -151,8 +170,11 @@ def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> 
     O2 consumed on discharge, evolved on charge; positive when the gas moves
     in the expected direction), ``CO2_mol_g``, ``H2O_mol_g`` (evolved) and
     ``e_per_O2``. With a detector time constant the gas fluxes are the lagged
-    ones, as a measurement would integrate them over the step.
+    ones, as a measurement would integrate them over the step. ``note`` is
+    empty, or says why ``e_per_O2`` is undefined (NaN): the step moved no O2,
+    or moved it the other way.
     """
+    solution_("electrons_per_o2", solution, steps=False)
     d = dems_from_solution(solution, time_constant_s=time_constant_s)
     i_A_g = convert(d.current_mA_g, "mA/g", "A/g")
     rows = []
@@ -173,15 +195,29 @@ def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> 
             "charge_mAh_g": float(convert(abs(q), "C/g", "mAh/g")),
             "electrons_mol_g": n_e, "O2_mol_g": n_o2,
             "CO2_mol_g": _trapz(d.fluxes["CO2"][idx], t), "H2O_mol_g": _trapz(d.fluxes["H2O"][idx], t),
-            "e_per_O2": n_e / n_o2 if n_o2 > 0 else math.nan,
+            "e_per_O2": n_e / n_o2 if n_o2 > 0 else math.nan, "note": _o2_note(kind, n_o2, "mol/g"),
         })
     return rows
+
+
+def _o2_note(kind: str, o2: float, unit: str) -> str:
+    """Why a step's e⁻/O2 is undefined (NaN), or "" when its O2 moved the expected way."""
+    if o2 > 0:
+        return ""
+    expected = "consumed" if kind == "discharge" else "evolved"
+    if o2 == 0:
+        return f"no net O2 {expected} over this {kind}: e-/O2 is undefined (NaN)"
+    other = "evolved" if kind == "discharge" else "consumed"
+    return f"O2 {other} ({-o2:.3g} {unit}) instead of {expected} over this {kind}: e-/O2 is undefined (NaN)"
 
 
 # --------------------------------------------------------------------------- measured
 @dataclass(frozen=True)
 class DEMSStep:
-    """One galvanostatic step of a measured DEMS record."""
+    """One galvanostatic step of a measured DEMS record.
+
+    ``note`` is empty, or says why ``e_per_o2`` is undefined (NaN): no O2, or O2 moving the other way.
+    """
 
     index: int
     kind: str  # "discharge" or "charge"
@@ -194,6 +230,7 @@ class DEMSStep:
     e_per_o2: float
     e_per_o2_sigma: float
     other_gases_mol: dict[str, float]
+    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict."""
@@ -275,6 +312,8 @@ def dems_steps(
     (list of DEMSStep, float)
         The steps and the time offset used, s.
     """
+    instance("dems_steps", "current", current, CurrentRecord, "metalair.io.dems.read_current_record")
+    instance("dems_steps", "gas", gas, GasFluxRecord, "metalair.io.dems.read_gas_flux, calibrated to mol/s")
     for name, v in (("tail_s", tail_s), ("baseline_s", baseline_s), ("max_lag_s", max_lag_s)):
         if not (v >= 0 and math.isfinite(v)):
             raise ParameterError(f"{name} = {v!r} must be a finite number >= 0")
@@ -350,12 +389,16 @@ def dems_steps(
         out.append(DEMSStep(
             index=n, kind=kind, start_s=t0, end_s=t1, electrons_mol=n_e, electrons_sigma_mol=sig_e, o2_mol=o2,
             o2_sigma_mol=sig_o2, e_per_o2=ratio, e_per_o2_sigma=ratio * rel,
-            other_gases_mol={g: v for g, v in amounts.items() if g != "O2"},
+            other_gases_mol={g: v for g, v in amounts.items() if g != "O2"}, note=_o2_note(kind, o2, "mol"),
         ))
     if not out:
         raise ParameterError("no galvanostatic step found in the current record")
     _check_o2_direction(out, current, offset, max_lag_s if time_offset_s == "auto" else None)
     return out, offset
+
+
+#: A step whose net O2 is at most this fraction of its electrons [mol/mol] moved no O2 (e⁻/O2 above 10⁹).
+NO_O2_FRACTION = 1e-9
 
 
 def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: float,
@@ -365,10 +408,18 @@ def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: f
     A discharge consumes O2 and a charge evolves it. When no step moves O2 the
     expected way and at least one moves it clearly (by more than three standard
     uncertainties) the other way, the current's sign is the opposite of the one
-    assumed, and every e⁻/O2 would be NaN.
+    assumed, and every e⁻/O2 would be NaN. When no step moves any O2 at all
+    (:data:`NO_O2_FRACTION`), the O2 column is flat: refused too, as every e⁻/O2
+    would be NaN.
     """
     if any(s.o2_mol > 0 for s in steps):
         return
+    if all(abs(s.o2_mol) <= NO_O2_FRACTION * s.electrons_mol for s in steps):
+        raise ParameterError(
+            f"the O2 flux moves no O2 in any of the {len(steps)} steps (net amounts "
+            f"{', '.join(f'{s.o2_mol:.3g}' for s in steps[:4])} mol against {steps[0].electrons_mol:.3g} mol of "
+            "electrons in the first), so e-/O2 is undefined in every step: the O2 column is flat over the "
+            "record; is it the calibrated O2 flux (m/z 32, in mol/s), and does the gas record cover the steps?")
     clear = [s for s in steps if s.o2_mol < 0 and not (-s.o2_mol <= 3 * s.o2_sigma_mol)]
     if not clear:
         return

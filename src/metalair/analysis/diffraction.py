@@ -55,8 +55,17 @@ from typing import Any
 import numpy as np
 
 from metalair._validation import check_seed
+from metalair.analysis._arguments import array_1d, instance, number
 from metalair.analysis.crystal import REFERENCE_PHASES, CrystalStructure, Reflection, powder_pattern
-from metalair.analysis.peaks import FittedPeak, als_baseline, baseline_corrected, find_peaks, fit_peaks, pseudo_voigt
+from metalair.analysis.peaks import (
+    FittedPeak,
+    als_baseline,
+    baseline_corrected,
+    find_peaks,
+    fit_peaks,
+    peak_search_options,
+    pseudo_voigt,
+)
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
 from metalair.units import to_user
@@ -78,10 +87,52 @@ __all__ = [
 BASAL_ORDER = {"O3": 3, "P3": 3, "O2": 2, "P2": 2, "O1": 1}
 
 
-def d_spacing(two_theta_deg: np.ndarray | float, wavelength_m: float) -> np.ndarray:
-    """Bragg's law d = λ/(2 sin θ) [Å] for 2θ in degrees and λ in m."""
-    theta = np.radians(np.asarray(two_theta_deg, dtype=float) / 2.0)
-    return to_user(wavelength_m, "Å", "length") / (2.0 * np.sin(theta))
+#: Wavelengths [m] the analyses take, as :class:`~metalair.tables.spectra.Diffractogram` does (0.01-100 Å): a
+#: wavelength outside is in another unit (1.54 is Cu Kα in Å, 0.154 in nm).
+WAVELENGTH_RANGE_M = (1e-12, 1e-8)
+
+
+def _wavelength(owner: str, value: Any) -> float:
+    """A wavelength in m (or text with a length unit, ``"1.5406 Å"``), refused outside :data:`WAVELENGTH_RANGE_M`."""
+    lo, hi = WAVELENGTH_RANGE_M
+    hint = "a wavelength in m, e.g. 1.5406e-10 for Cu Kα1, or text with its unit such as '1.5406 Å'"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.01 <= float(value) <= 100.0:
+        hint += f"; {float(value):g} looks like Å: in m that is {float(value):g}e-10"
+    return number(owner, "wavelength_m", value, lo, hi, lo_open=True, hi_open=True, unit="m", hint=hint)
+
+
+def _two_theta(owner: str, name: str, value: Any) -> np.ndarray:
+    """Scattering angles 2θ [degrees] as an array, each finite and inside (0, 180)."""
+    try:
+        x = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{owner}.{name} must be 2θ in degrees (a number or an array of numbers), got "
+                             f"{type(value).__name__} {value!r}") from None
+    bad = np.flatnonzero(~(np.isfinite(x) & (x > 0.0) & (x < 180.0)).ravel())
+    if bad.size:
+        first = float(x.ravel()[bad[0]])
+        raise ParameterError(f"{owner}.{name} = {first:g} lies outside (0, 180) degrees ({bad.size} of {x.size} "
+                             "values): 2θ is a scattering angle in degrees, above 0 (no diffraction: d infinite) "
+                             "and below 180")
+    return x
+
+
+def d_spacing(two_theta_deg: np.ndarray | float, wavelength_m: float | str) -> np.ndarray:
+    """Bragg's law d = λ/(2 sin θ) [Å] for 2θ in degrees (inside (0, 180)) and λ in m (or ``"1.5406 Å"``).
+
+    Raises
+    ------
+    ParameterError
+        An angle outside (0, 180) degrees, or a wavelength outside :data:`WAVELENGTH_RANGE_M` (in another unit).
+    """
+    lam = _wavelength("d_spacing", wavelength_m)
+    theta = np.radians(_two_theta("d_spacing", "two_theta_deg", two_theta_deg) / 2.0)
+    return to_user(lam, "Å", "length") / (2.0 * np.sin(theta))
+
+
+def _pattern(owner: str, pattern: Any) -> Diffractogram:
+    return instance(owner, "pattern", pattern, Diffractogram,
+                    "metalair.io.diffraction.read_diffraction, or simulate_diffractogram")
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,13 +205,14 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
     DataFormatError
         Fewer than 20 points in the range.
     """
-    if not isinstance(pattern, Diffractogram):
-        raise ParameterError(f"pattern must be a Diffractogram (metalair.io.diffraction), got {type(pattern).__name__}")
+    _pattern("analyse_diffractogram", pattern)
+    min_prominence, max_peaks = peak_search_options("analyse_diffractogram", min_prominence, max_peaks)
     if not np.any(np.asarray(pattern.intensity) > 0):
         raise DataFormatError(f"{pattern.name}: every intensity is zero or negative; a diffractogram counts "
                               "photons (is the intensity column the right one, or its sign flipped?)")
     x, y, corr = baseline_corrected(pattern.two_theta_deg, pattern.intensity, two_theta_range, pattern.name,
-                                    "two_theta_range", lam=lam, p=p)
+                                    "two_theta_range", lam=lam, p=p, owner="analyse_diffractogram",
+                                    unit="degrees 2θ")
     bg = y - corr
     step = float(np.median(np.diff(x)))
     idx = find_peaks(x, corr, min_prominence=min_prominence, min_distance=2 * step)
@@ -355,6 +407,7 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
     -------
     Diffractogram
     """
+    owner = "simulate_diffractogram"
     refs = _structures(structures, "structures")
     if isinstance(phases, str):  # 'NaO2' would be read as the phases 'N', 'a', 'O', '2'
         phases = [phases]
@@ -362,12 +415,25 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
     for name, sc in scales.items():
         if isinstance(sc, bool) or not isinstance(sc, numbers.Real) or not (math.isfinite(sc) and sc >= 0):
             raise ParameterError(f"the scale of phase {name!r} must be a number >= 0, got {sc!r}")
-    x = np.arange(10.0, 80.0, 0.02) if two_theta_deg is None else np.asarray(two_theta_deg, dtype=float)
-    y = np.full(x.size, float(background))
+    wavelength_m = _wavelength(owner, wavelength_m)
+    fwhm_deg = number(owner, "fwhm_deg", fwhm_deg, 0.0, lo_open=True, unit="degrees 2θ")
+    eta = number(owner, "eta", eta, 0.0, 1.0, hint="the Lorentzian fraction of the pseudo-Voigt")
+    background = number(owner, "background", background, 0.0, unit="counts")
+    peak_counts = number(owner, "peak_counts", peak_counts, 0.0, lo_open=True, unit="counts",
+                         hint="the height of a phase's strongest line")
+    if two_theta_deg is None:
+        x = np.arange(10.0, 80.0, 0.02)
+    else:
+        x = _two_theta(owner, "two_theta_deg", array_1d(owner, "two_theta_deg", two_theta_deg, "degrees"))
+        if x.size < 2:
+            raise ParameterError(f"{owner}.two_theta_deg holds {x.size} angle(s); a pattern needs a grid of at least "
+                                 "two, e.g. np.arange(10, 80, 0.02)")
+    y = np.full(x.size, background)
     for name, sc in scales.items():
         if name not in refs:
             raise ParameterError(f"unknown phase {name!r}; known: {', '.join(refs)}")
-        for ln in powder_pattern(refs[name], wavelength_m=wavelength_m, two_theta_range=(x[0], x[-1])):
+        for ln in powder_pattern(refs[name], wavelength_m=wavelength_m,
+                                 two_theta_range=(float(x.min()), float(x.max()))):
             y += pseudo_voigt(x, ln.two_theta_deg, sc * peak_counts * ln.intensity / 100.0, fwhm_deg, eta)
     if noise:
         y = np.random.default_rng(check_seed(seed)).poisson(np.clip(y, 0, None)).astype(float)
@@ -437,8 +503,12 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
     Delmas, C., Fouassier, C. & Hagenmuller, P. Physica B+C 99, 81–85 (1980).
     doi:10.1016/0378-4363(80)90214-4
     """
+    _pattern("interlayer_spacing", pattern)
     if stacking not in BASAL_ORDER:
         raise ParameterError(f"stacking = {stacking!r}; allowed: {', '.join(BASAL_ORDER)}")
+    two_theta_guess_deg = number("interlayer_spacing", "two_theta_guess_deg", two_theta_guess_deg,
+                                 unit="degrees 2θ")
+    window_deg = number("interlayer_spacing", "window_deg", window_deg, 0.0, lo_open=True, unit="degrees 2θ")
     x, y = pattern.two_theta_deg, pattern.intensity
     if not x[0] < two_theta_guess_deg < x[-1]:
         raise ParameterError(f"two_theta_guess_deg = {two_theta_guess_deg} is outside the pattern ({x[0]}-{x[-1]})")

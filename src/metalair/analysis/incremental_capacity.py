@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from metalair.analysis._arguments import array_1d, number, optional_number, whole_number
 from metalair.errors import ParameterError
 
 __all__ = ["DQDV", "Plateau", "dqdv", "find_plateaus"]
@@ -80,9 +81,49 @@ class Plateau:
         return f"{self.voltage_V:.4f} V: {100 * self.capacity_share:.1f} % ({self.capacity:.6g})"
 
 
-def _validate(voltage: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    v = np.asarray(voltage, dtype=float).ravel()
-    q = np.asarray(capacity, dtype=float).ravel()
+#: Highest Savitzky–Golay polynomial order accepted (2–4 is usual; higher orders follow the noise).
+MAX_POLYORDER = 10
+#: Capacity moving back (against its overall direction) by more than this fraction of the net capacity is refused:
+#: one half-cycle passes charge one way only.
+MAX_CAPACITY_BACK = 0.05
+#: Voltage moving against its overall direction by more than this fraction of its range is refused: a half-cycle
+#: runs one way (noise and relaxation between steps retrace a little), a discharge and a charge joined run both.
+MAX_VOLTAGE_RETRACE = 0.5
+
+
+def _smoothing(owner: str, grid_step_V: object, window_V: object,
+               polyorder: object) -> tuple[float | None, float | None, int]:
+    """The checked grid step [V], window [V] and polynomial order of :func:`dqdv` (text with units allowed)."""
+    step = optional_number(owner, "grid_step_V", grid_step_V, 0.0, lo_open=True, unit="V")
+    window = optional_number(owner, "window_V", window_V, 0.0, lo_open=True, unit="V")
+    order = whole_number(owner, "polyorder", polyorder, 0, MAX_POLYORDER,
+                         hint="the Savitzky-Golay polynomial order; 2-4 is usual")
+    return step, window, order
+
+
+def _one_half_cycle(v: np.ndarray, q: np.ndarray, owner: str) -> None:
+    """Refuse a record that is not one half-cycle: capacity running back, or voltage running both ways."""
+    dq = np.diff(q)
+    forward, back = float(np.sum(dq[dq > 0])), float(-np.sum(dq[dq < 0]))
+    if back > MAX_CAPACITY_BACK * forward:
+        raise ParameterError(
+            f"{owner}: the capacity runs back by {back:.4g} against {forward:.4g} forward; one half-cycle passes "
+            "charge one way (capacity from 0 up, or down by magnitude): pass one discharge or one charge "
+            "(metalair.analysis.cycle_metrics.half_cycles), not a whole cycle")
+    span = float(np.ptp(v))
+    up = float(np.max(np.maximum.accumulate(v) - v))  # largest fall on a rising curve
+    down = float(np.max(v - np.minimum.accumulate(v)))  # largest rise on a falling curve
+    if span > 0 and min(up, down) > MAX_VOLTAGE_RETRACE * span:
+        raise ParameterError(
+            f"{owner}: the voltage runs both ways over most of its {float(np.min(v)):.4g}-{float(np.max(v)):.4g} V "
+            f"range (it rises by {down:.3g} V and falls by {up:.3g} V against its trend) while the capacity goes "
+            "on: a discharge and a charge joined? dQ/dV and plateaus need one half-cycle, along which the voltage "
+            "runs one way (metalair.analysis.cycle_metrics.half_cycles splits a record)")
+
+
+def _validate(voltage: np.ndarray, capacity: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    v = array_1d(owner, "voltage", voltage, "V")
+    q = array_1d(owner, "capacity", capacity)
     if v.shape != q.shape:
         raise ParameterError(f"voltage and capacity must have the same length, got {v.size} and {q.size}")
     if v.size < 5:
@@ -139,11 +180,14 @@ def dqdv(
     Parameters
     ----------
     voltage : array
-        Cell voltage along the half-cycle, V.
+        Cell voltage along the half-cycle, V (one-dimensional). It may be
+        noisy, but runs one way overall: a discharge and a charge joined are
+        refused (see :data:`MAX_VOLTAGE_RETRACE`).
     capacity : array
         Charge passed since the half-cycle began (any unit, e.g. Ah or mAh/g);
         a decreasing series (a charge written with the discharge-positive
-        sign) is taken by magnitude.
+        sign) is taken by magnitude. It must not run back (see
+        :data:`MAX_CAPACITY_BACK`).
     grid_step_V : float, optional
         Voltage grid spacing; default 1/400 of the voltage range rounded
         down to 1, 2 or 5 times a power of ten (at least 0.1 mV). The grid
@@ -153,17 +197,27 @@ def dqdv(
         Savitzky–Golay window in volts; default 3 % of the voltage range (at
         least 7 grid steps). Use a wider window for noisier data.
     polyorder : int
-        Polynomial order of the Savitzky–Golay filter (default 3).
+        Polynomial order of the Savitzky–Golay filter (default 3; 0 to
+        :data:`MAX_POLYORDER`).
+
+    The voltages may also be given as text with a unit (``"5 mV"``).
 
     Returns
     -------
     DQDV
     """
+    return _dqdv(voltage, capacity, *_smoothing("dqdv", grid_step_V, window_V, polyorder), owner="dqdv")
+
+
+def _dqdv(voltage: np.ndarray, capacity: np.ndarray, grid_step_V: float | None, window_V: float | None,
+          polyorder: int, owner: str) -> DQDV:
+    """:func:`dqdv` with checked smoothing options; ``owner`` names the function called in a refusal."""
     from scipy.signal import savgol_filter
 
-    v, q = _validate(voltage, capacity)
+    v, q = _validate(voltage, capacity, owner)
     if q[-1] < q[0]:
         q = -q
+    _one_half_cycle(v, q, owner)
     dq = np.diff(q)
     total = float(np.sum(dq))
     if not total > 0:
@@ -173,8 +227,6 @@ def dqdv(
     if span <= 0:
         raise ParameterError("the voltage does not change along the half-cycle; dQ/dV is undefined")
     step = grid_step_V if grid_step_V is not None else max(_round_spacing(span / 400.0), 1e-4)
-    if not step > 0:
-        raise ParameterError(f"grid_step_V must be positive, got {grid_step_V!r}")
     first = (np.floor(vmin / step) - 1.0) * step  # edges on whole multiples of the spacing
     n_bins = int(np.ceil((vmax - first) / step)) + 1
     edges = first + step * np.arange(n_bins + 1)
@@ -183,8 +235,6 @@ def dqdv(
     raw = np.diff(_charge_below(edges, lo, hi, dq)) / step
     centres = 0.5 * (edges[1:] + edges[:-1])
     window = window_V if window_V is not None else 0.03 * span
-    if not window > 0:
-        raise ParameterError(f"window_V must be positive, got {window_V!r}")
     points = int(round(window / step))
     points = max(points, polyorder + 2, 7)
     if points % 2 == 0:
@@ -239,7 +289,7 @@ def find_plateaus(
         charge flows per volt than on typical stretches, so a sloping curve
         with noisy wiggles has none.
     min_share : float
-        Drop plateaus holding less than this fraction of the capacity.
+        Drop plateaus holding less than this fraction of the capacity, in [0, 1).
     min_separation_V : float, optional
         Minimum distance between two plateaus; default the smoothing window.
     grid_step_V, window_V, polyorder
@@ -254,9 +304,16 @@ def find_plateaus(
     """
     from scipy.signal import find_peaks
 
-    if not 0 < prominence < 1:
-        raise ParameterError(f"prominence is a fraction of the highest peak, in (0, 1); got {prominence!r}")
-    curve = dqdv(voltage, capacity, grid_step_V=grid_step_V, window_V=window_V, polyorder=polyorder)
+    owner = "find_plateaus"
+    prominence = number(owner, "prominence", prominence, 0.0, 1.0, lo_open=True, hi_open=True,
+                        hint="a fraction of the highest peak, e.g. 0.1")
+    min_share = number(owner, "min_share", min_share, 0.0, 1.0, hi_open=True,
+                       hint="a fraction of the capacity: 0.02 for 2 %")
+    min_separation_V = optional_number(owner, "min_separation_V", min_separation_V, 0.0, lo_open=True, unit="V")
+    noise_sigma = number(owner, "noise_sigma", noise_sigma, 0.0, hint="a multiple of the noise, e.g. 5")
+    min_height_ratio = number(owner, "min_height_ratio", min_height_ratio, 0.0,
+                              hint="a multiple of the median dQ/dV, e.g. 3")
+    curve = _dqdv(voltage, capacity, *_smoothing(owner, grid_step_V, window_V, polyorder), owner=owner)
     y = curve.smoothed
     top = float(np.max(y))
     if not top > 0:

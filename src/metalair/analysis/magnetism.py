@@ -67,6 +67,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import number
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.magnetometry import MagnetometryData
@@ -211,7 +212,8 @@ def susceptibility(data: MagnetometryData, *, mass_g: float | None = None, molar
         Core diamagnetic susceptibility χ_dia to subtract [cm³/mol], normally
         negative (see :func:`estimate_diamagnetic`).
     min_field_Oe : float
-        Rows with |H| below this are dropped (M/H is undefined at zero field).
+        Rows with |H| below this are dropped (M/H is undefined at zero field);
+        > 0, in Oe or as text with a field unit (``"0.1 mT"``).
 
     Returns
     -------
@@ -263,6 +265,8 @@ def susceptibility(data: MagnetometryData, *, mass_g: float | None = None, molar
     if diamagnetic_cm3_mol > 0:
         notes.append(f"diamagnetic correction {diamagnetic_cm3_mol:g} cm3/mol is positive; core diamagnetism is "
                      "negative (the value is subtracted)")
+    min_field_Oe = number("susceptibility", "min_field_Oe", min_field_Oe, 0.0, lo_open=True, unit="Oe",
+                          hint="M/H needs a field: rows below it are dropped")
     h_oe = data.field_Oe
     keep = np.abs(h_oe) >= min_field_Oe
     if not np.any(keep):
@@ -305,13 +309,25 @@ def effective_moment(curie_cgs: float, ions_per_formula: float = 1.0) -> float:
     Returns
     -------
     float
-        Effective moment in Bohr magnetons (NaN for C ≤ 0).
+        Effective moment in Bohr magnetons.
+
+    Raises
+    ------
+    ParameterError
+        A Curie constant or ions per formula unit that is not a positive
+        number (C ≤ 0 is no paramagnet, and has no moment).
 
     References
     ----------
     Kittel, C. Introduction to Solid State Physics, 8th ed., ch. 11 (Wiley, 2005).
     """
-    c = float(curie_cgs) / float(ions_per_formula)
+    c = _positive("curie_cgs", curie_cgs, "cm3 K/mol (a Curie constant C <= 0 is no paramagnet: no moment)")
+    return _mu_eff(c, _positive("ions_per_formula", ions_per_formula, "magnetic ions per formula unit"))
+
+
+def _mu_eff(curie_cgs: float, ions: float) -> float:
+    """µ_eff of a fitted Curie constant: NaN where the fit left C at 0 (no moment to report)."""
+    c = curie_cgs / ions
     return math.sqrt(c / CURIE_CGS) if c > 0 else math.nan
 
 
@@ -566,9 +582,9 @@ def curie_weiss(chi: Susceptibility, *, t_range_K: Sequence[float] | None = None
     C, th, c0 = (float(v) for v in fit.values)
     ci = {n: (float(a), float(b)) for n, (a, b) in zip(["C", "theta_K", "chi0"], fit.ci95)}
     se = {n: float(v) for n, v in zip(["C", "theta_K", "chi0"], fit.stderr)}
-    mu = effective_moment(C, ions)
+    mu = _mu_eff(C, ions)
     c_lo, c_hi = ci["C"]
-    ci["mu_eff"] = (effective_moment(max(c_lo, 0.0), ions) if c_lo > 0 else 0.0, effective_moment(c_hi, ions))
+    ci["mu_eff"] = (_mu_eff(c_lo, ions) if c_lo > 0 else 0.0, _mu_eff(c_hi, ions))
     se["mu_eff"] = mu / (2.0 * C) * se["C"] if C > 0 else math.nan
     if fit.at_bounds:
         notes.append(f"at a bound: {', '.join(fit.at_bounds)} (theta is kept below the lowest fitted temperature)")

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import number, pair, whole_number
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import DataFormatError, ParameterError
 
@@ -56,6 +57,7 @@ __all__ = [
     "fit_peaks",
     "FittedPeak",
     "PEAK_SHAPES",
+    "peak_search_options",
 ]
 
 #: Shapes :func:`fit_peaks` accepts.
@@ -91,25 +93,33 @@ def _area(height: float, fwhm: float, eta: float) -> float:
 
 
 def baseline_corrected(x: np.ndarray, y: np.ndarray, x_range: Any, name: str, range_name: str, *,
-                       lam: float, p: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       lam: float, p: float, owner: str = "baseline_corrected", unit: str = "",
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(x, y, y - baseline)`` of a 1-D spectrum within ``x_range`` (an ALS baseline, :func:`als_baseline`).
+
+    ``owner`` is the function whose argument ``range_name`` is, and ``unit`` that of x, named in a refusal.
 
     Raises
     ------
     ParameterError
-        A range whose low end is not below its high end.
+        A range that is not a pair (low, high) of numbers with low below high.
     DataFormatError
         Fewer than 20 points in the range.
     """
     if x_range is not None:
-        lo, hi = (float(v) for v in x_range)
-        if not lo < hi:
-            raise ParameterError(f"{range_name} = {x_range!r}: low must be below high")
+        lo, hi = pair(owner, range_name, x_range, unit=unit)
         sel = (x >= lo) & (x <= hi)
         x, y = x[sel], y[sel]
     if x.size < 20:
         raise DataFormatError(f"{name}: {x.size} points in the range; need at least 20")
     return x, y, y - als_baseline(y, lam=lam, p=p)
+
+
+def peak_search_options(owner: str, min_prominence: Any, max_peaks: Any) -> tuple[float, int]:
+    """The checked noise threshold (> 0, in units of the noise) and largest number of peaks (>= 1) of a search."""
+    threshold = number(owner, "min_prominence", min_prominence, 0.0, lo_open=True,
+                       hint="a peak's prominence in units of the noise, e.g. 8")
+    return threshold, whole_number(owner, "max_peaks", max_peaks, 1, hint="the most prominent peaks kept")
 
 
 def als_baseline(y: np.ndarray, *, lam: float = 1e5, p: float = 0.01, n_iter: int = 10) -> np.ndarray:

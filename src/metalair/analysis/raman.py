@@ -28,7 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from metalair.analysis.peaks import FittedPeak, baseline_corrected, find_peaks, fit_peaks, noise_level
+from metalair.analysis._arguments import number
+from metalair.analysis.peaks import (
+    FittedPeak,
+    baseline_corrected,
+    find_peaks,
+    fit_peaks,
+    noise_level,
+    peak_search_options,
+)
 from metalair.errors import ParameterError
 from metalair.tables.spectra import RamanSpectrum
 
@@ -123,7 +131,8 @@ class Assignment:
 
 
 def assign_peak(position_cm1: float, bands: tuple[RamanBand, ...] = RAMAN_BANDS) -> Assignment:
-    """Bands within tolerance of a peak position, closest first."""
+    """Bands within tolerance of a peak position [cm⁻¹], closest first."""
+    position_cm1 = number("assign_peak", "position_cm1", position_cm1, hint="a Raman shift in cm-1, e.g. 1156.0")
     cands = [b for b in bands if abs(position_cm1 - b.position_cm1) <= b.tolerance_cm1]
     cands.sort(key=lambda b: abs(position_cm1 - b.position_cm1))
     return Assignment(float(position_cm1), tuple(cands))
@@ -195,11 +204,11 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     spectrum : RamanSpectrum
         From :func:`metalair.io.raman.read_raman`.
     x_range : (float, float), optional
-        Shift range to analyse [cm⁻¹].
+        Shift range to analyse [cm⁻¹], low below high.
     lam, p : float
         ALS baseline stiffness and asymmetry.
     min_prominence : float
-        Peak threshold in units of the noise.
+        Peak threshold in units of the noise (> 0).
     min_relative : float
         A peak must also rise this fraction of the tallest one above its surroundings. A spectrum
         without noise (simulated, or smoothed by the instrument) gives the noise threshold nothing to
@@ -207,7 +216,7 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     shape : str
         ``"pseudo-voigt"``, ``"lorentzian"`` or ``"gaussian"``.
     max_peaks : int
-        Most prominent peaks kept.
+        Most prominent peaks kept (a whole number >= 1).
 
     Returns
     -------
@@ -227,11 +236,12 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     """
     if not isinstance(spectrum, RamanSpectrum):
         raise ParameterError(f"spectrum must be a RamanSpectrum (metalair.io.raman), got {type(spectrum).__name__}")
+    min_prominence, max_peaks = peak_search_options("analyse_raman", min_prominence, max_peaks)
+    min_relative = number("analyse_raman", "min_relative", min_relative, 0.0, 1.0, hi_open=True,
+                          hint="a fraction of the tallest peak, e.g. 0.005")
     x, y, corr = baseline_corrected(spectrum.shift_cm1, spectrum.intensity, x_range, spectrum.name, "x_range",
-                                    lam=lam, p=p)
+                                    lam=lam, p=p, owner="analyse_raman", unit="cm-1")
     base = y - corr
-    if not 0.0 <= min_relative < 1.0:
-        raise ParameterError(f"min_relative = {min_relative!r} must be a fraction in [0, 1), e.g. 0.005")
     idx = find_peaks(x, corr, prominence=max(min_prominence * noise_level(corr), min_relative * float(np.max(corr))))
     notes: list[str] = []
     xr = (float(np.min(spectrum.shift_cm1)), float(np.max(spectrum.shift_cm1)))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import solution
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.models.declaration import LEFT_AFTER_CHARGE
@@ -34,9 +35,7 @@ def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
     """
     if not (isinstance(mass_g, (int, float)) and mass_g > 0 and np.isfinite(mass_g)):
         raise ParameterError(f"mass_g = {mass_g!r} must be a positive number of grams")
-    if not (hasattr(sol, "steps") and hasattr(sol, "keys")):
-        raise ParameterError(f"to_cycler_data needs the Solution of a run (sol = metalair.simulate(...)), got "
-                             f"{type(sol).__name__}")
+    solution("to_cycler_data", sol)
     kinds = {s.index: s.kind for s in sol.steps}
     step = np.asarray(sol["Step"], dtype=int)
     # the initial point (step 0) belongs to the first step
@@ -66,6 +65,7 @@ def simulated_cycle_summary(sol: Any) -> SummaryTable:
     (capacities per gram of catalyst) plus model-only ones: deposits left after
     each charge and the catalyst's d-band centre at the end of the charge.
     """
+    solution("simulated_cycle_summary", sol, columns=False)
     cycles: dict[int, dict[str, Any]] = {}
     for s in sol.steps:
         row = cycles.setdefault(s.cycle, {})

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import solution
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.catalysts.base import PRODUCTS
+from metalair.errors import ParameterError
 from metalair.units import convert
 
 __all__ = ["summarize", "step_summary", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V",
@@ -45,6 +47,7 @@ def step_summary(sol) -> dict:
     charge by reaction and products left, of the first discharge and the first charge after it; what
     a run that kept no time series (``save_cycles=()``) can still report.
     """
+    solution("step_summary", sol, columns=False)
     out: dict = {}
     dis, ch = _first_discharge_and_charge(sol)
     if dis is not None:
@@ -73,7 +76,9 @@ def summarize(sol) -> dict:
 
     Uses the first discharge step and the first charge step after it: :func:`step_summary`, and from
     the time series the mid-discharge voltage, the lowest O2 saturation and the charge plateaus.
+    A measured record is summarised by :func:`metalair.analysis.cycle_metrics.cycle_summary` instead.
     """
+    solution("summarize", sol)
     out: dict = {"catalyst": sol.meta.get("catalyst"), "environment": sol.meta.get("environment"),
                  "status": sol.status, "message": sol.message, "warnings": list(getattr(sol, "warnings", [])),
                  "steps": [{"index": s.index, "kind": s.kind, "capacity_mAh_g": s.capacity_mAh_g,
@@ -112,7 +117,10 @@ def product_recovery_pct(discharge: Any, charge: Any) -> float:
 
 
 def format_summary(s: dict) -> str:
-    """Human-readable summary table."""
+    """Human-readable summary table of the dict :func:`summarize` returns."""
+    if not isinstance(s, dict):
+        raise ParameterError(f"format_summary needs the dict of summarize(sol), got {type(s).__name__}"
+                             + ("; pass summarize(sol)" if hasattr(s, "steps") else ""))
     lines = [f"catalyst {s.get('catalyst')} in {s.get('environment')} — status {s.get('status')}"]
     if s.get("message"):
         lines.append(f"  {s['message']}")

@@ -43,11 +43,15 @@ J. Chem. Educ. 95, 197–206 (2018). doi:10.1021/acs.jchemed.7b00361
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import known_keywords
+from metalair.analysis._arguments import solution as _solution
 from metalair.errors import ParameterError
 from metalair.tables.voltammetry import CHARGE_UNITS, Voltammogram
 
@@ -120,6 +124,7 @@ def voltammogram_from_solution(solution: Any) -> Voltammogram:
     electrode, cathodic); it is negated here so that anodic current is
     positive, in A/kg (= mA/g) of catalyst.
     """
+    _solution("voltammogram_from_solution", solution, steps=False)
     missing = [k for k in SOLUTION_KEYS.values() if k not in solution]
     if missing:
         raise ParameterError(f"the solution lacks {', '.join(missing)}; is it a simulation result?")
@@ -168,6 +173,26 @@ def _interp_index(x: np.ndarray, pos: float) -> float:
 MIN_PEAK_WIDTH_POINTS = 3.0
 
 
+def _cycles(voltammogram: Voltammogram, cycles: Any) -> list[int]:
+    """The cycles asked for: all (None), one number, or a list of numbers, each one the voltammogram has."""
+    present = voltammogram.cycles
+    if cycles is None:
+        return present
+    items = [cycles] if isinstance(cycles, numbers.Integral) and not isinstance(cycles, bool) else cycles
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise ParameterError(f"find_cv_peaks.cycles = {cycles!r} must be a cycle number or a list of them; cycles "
+                             f"present: {', '.join(map(str, present))}")
+    chosen = []
+    for c in items:
+        if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+            raise ParameterError(f"find_cv_peaks.cycles: {c!r} is not a cycle number (a whole number); cycles "
+                                 f"present: {', '.join(map(str, present))}")
+        if int(c) not in present:
+            raise ParameterError(f"find_cv_peaks.cycles: no cycle {c}; cycles present: {', '.join(map(str, present))}")
+        chosen.append(int(c))
+    return chosen
+
+
 def find_cv_peaks(
     voltammogram: Voltammogram,
     *,
@@ -184,8 +209,8 @@ def find_cv_peaks(
     Parameters
     ----------
     voltammogram : Voltammogram
-    cycles : list of int, optional
-        Cycles to analyse (default all).
+    cycles : int or list of int, optional
+        Cycle(s) to analyse (default all); each must be one the voltammogram has.
     prominence : float
         Smallest prominence, as a fraction of the cycle's largest |current|.
     onset_fraction : float
@@ -198,11 +223,10 @@ def find_cv_peaks(
             f"voltammogram must be a Voltammogram, got {type(voltammogram).__name__}: read one with "
             "metalair.io.read_voltammogram, or build one with Voltammogram.from_arrays(potential_V, current, "
             "time_s=...)")
-    if not 0 < prominence < 1:
-        raise ParameterError(f"prominence = {prominence!r} must lie in (0, 1)")
-    if not 0 < onset_fraction < 1:
-        raise ParameterError(f"onset_fraction = {onset_fraction!r} must lie in (0, 1)")
-    chosen = voltammogram.cycles if cycles is None else list(cycles)
+    for name, value in (("prominence", prominence), ("onset_fraction", onset_fraction)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+            raise ParameterError(f"{name} = {value!r} must lie in (0, 1)")
+    chosen = _cycles(voltammogram, cycles)
     out: list[CVPeak] = []
     for c in chosen:
         v = voltammogram.select_cycle(c)
@@ -258,7 +282,11 @@ def find_cv_peaks(
 
 
 def analyze_cv(voltammogram: Voltammogram, **options: Any) -> CVAnalysis:
-    """Peaks of every cycle and the separation of the largest anodic and cathodic peak per cycle."""
+    """Peaks of every cycle and the separation of the largest anodic and cathodic peak per cycle.
+
+    ``options`` are those of :func:`find_cv_peaks` (``cycles``, ``prominence``, ``onset_fraction``).
+    """
+    known_keywords("analyze_cv", options, find_cv_peaks)
     peaks = find_cv_peaks(voltammogram, **options)
     sep: dict[int, float] = {}
     for c in voltammogram.cycles:

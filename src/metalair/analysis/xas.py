@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,9 +272,11 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
     e0_method : {"derivative", "half-height"}
         How E0 is found (module notes).
     pre1, pre2 : float
-        Pre-edge range relative to E0 [eV] (default −150, clipped to the data, and −30).
+        Pre-edge range relative to E0 [eV] (default −150, clipped to the data, and −30);
+        below E0: pre1 < pre2 <= 0.
     norm1, norm2 : float
-        Post-edge range relative to E0 [eV] (default +150 to the last point).
+        Post-edge range relative to E0 [eV] (default +150 to the last point);
+        above E0: 0 <= norm1 < norm2.
     nnorm : int
         Degree of the post-edge polynomial (0–3).
 
@@ -298,15 +300,21 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
         raise ParameterError(f"e0_method = {e0_method!r}; allowed: {', '.join(E0_METHODS)}")
     if not (isinstance(nnorm, int) and 0 <= nnorm <= 3):
         raise ParameterError(f"nnorm = {nnorm!r} must be an integer 0-3")
-    for name, low, high, where in (("pre1, pre2", pre1, pre2, "below E0 (negative)"),
-                                ("norm1, norm2", norm1, norm2, "above E0 (positive)")):
+    for name, low, high, where in (("pre1, pre2", pre1, pre2, "at or below E0 (<= 0)"),
+                                ("norm1, norm2", norm1, norm2, "at or above E0 (>= 0)")):
         for v in (low, high):
             if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)):
                 raise ParameterError(f"{name} = {low!r}, {high!r}: each must be a finite energy in eV relative to E0")
+        example = "pre1=-150, pre2=-30" if name.startswith("pre") else "norm1=150, norm2=400"
         if low is not None and high is not None and not low < high:
             raise ParameterError(f"{name} = {low!r}, {high!r} eV: the range must run from low to high ({where}, "
-                                 "relative to E0), e.g. " + ("pre1=-150, pre2=-30" if name.startswith("pre")
-                                                             else "norm1=150, norm2=400"))
+                                 f"relative to E0), e.g. {example}")
+        # the pre-edge line is fitted below the edge and the post-edge curve above it: a range on the wrong side of
+        # E0 fits the edge's rise itself, and the edge step comes out wrong
+        wrong = [v for v in (low, high) if v is not None and (v > 0 if name.startswith("pre") else v < 0)]
+        if wrong:
+            raise ParameterError(f"{name} = {low!r}, {high!r} eV: {wrong[0]:g} eV lies on the wrong side of the edge; "
+                                 f"the range lies {where}, relative to E0 (not absolute energies), e.g. {example}")
     e, mu = spec.energy_eV, spec.mu
     notes: list[str] = []
     if e0 is not None:
@@ -498,6 +506,9 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
         ):
             raise ParameterError(f"e0_uncertainty_eV = {e0_uncertainty_eV!r} must be a positive number of eV")
         sigma = float(e0_uncertainty_eV)
+    if isinstance(references, (str, bytes, XasSpectrum)) or not isinstance(references, Iterable):
+        raise ParameterError(f"references must be a list of (spectrum or E0 in eV, valence) pairs, e.g. "
+                             f"[(ruo2, 4), (ru_metal, 0)], got {type(references).__name__}")
     refs = list(references)
     if len(refs) < 2:
         raise ParameterError(f"{len(refs)} reference(s); a valence calibration needs at least two of known valence")
@@ -686,6 +697,11 @@ def linear_combination(target: XasSpectrum, references: Sequence[XasSpectrum], *
     e = tgt.energy_eV
     sel = (e >= tgt.e0_eV + lo) & (e <= tgt.e0_eV + hi)
     x, y = e[sel], tgt.norm[sel]
+    if x.size < 2:
+        raise ParameterError(
+            f"fit_range_eV = {fit_range_eV!r} eV relative to E0 holds {x.size} point(s) of the target "
+            f"{target.name!r}, which covers {e[0] - tgt.e0_eV:+.4g} to {e[-1] - tgt.e0_eV:+.4g} eV around its E0 "
+            f"({tgt.e0_eV:.6g} eV): give a range inside that, relative to E0 (default (-20, 30))")
     names = []
     comps = []
     for k, r in enumerate(refs):

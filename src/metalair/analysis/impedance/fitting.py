@@ -65,13 +65,14 @@ doi:10.1016/0167-2738(86)90031-7
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from metalair._validation import check_seed
+from metalair.analysis._arguments import known_keywords
 from metalair.analysis.impedance.circuits import ELEMENT_TYPES, Circuit, parse_circuit
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
 from metalair.errors import ParameterError
@@ -436,6 +437,11 @@ def fit_circuit(
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ParameterError(f"n_starts = {n_starts!r} must be a whole number >= 1 (starts of the fit)")
     check_seed(seed)
+    for given, label in ((initial, "initial"), (bounds, "bounds"), (fixed, "fixed")):
+        if given is not None and not isinstance(given, Mapping):
+            raise ParameterError(f"{label} must map parameter names to values (e.g. {label}={{'R0': "
+                                 f"{'(0, 100)' if label == 'bounds' else '10.0'}}}), got {type(given).__name__} "
+                                 f"{given!r}; the circuit's parameters are {', '.join(names)}")
     for given, label in ((initial or {}, "initial"), (fixed or {}, "fixed")):
         for key, value in given.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
@@ -461,6 +467,11 @@ def fit_circuit(
             raise ParameterError(f"fixed[{key!r}] = {value:g} {unit} is negative; a {_KIND_WORDS.get(kind, kind)} "
                                  "of a passive element is >= 0")
     for key, b in (bounds or {}).items():
+        pair_ok = not isinstance(b, (str, bytes, Mapping)) and isinstance(b, Sequence) and len(b) == 2
+        if not pair_ok or any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))
+                                                 or math.isnan(v)) for v in b):
+            raise ParameterError(f"bounds[{key!r}] = {b!r} must be a pair (low, high) in the parameter's unit, each a "
+                                 f"number or None for no bound, e.g. bounds={{{key!r}: (0, 100)}}")
         lo_b, hi_b = b
         if lo_b is not None and hi_b is not None and float(lo_b) > float(hi_b):
             raise ParameterError(f"bounds[{key!r}] = ({lo_b:g}, {hi_b:g}): the lower bound exceeds the upper")
@@ -542,8 +553,20 @@ def compare_circuits(
     """Fit several circuits to one spectrum; returned sorted by AIC (best first).
 
     AIC and BIC are comparable between the fits because they share the data
-    and the weighting (pass the same ``weighting`` to all).
+    and the weighting (pass the same ``weighting`` to all). ``circuits`` is a
+    list of circuits (one circuit alone, a string or a Circuit, is fitted on
+    its own); ``options`` are those of :func:`fit_circuit`, applied to every fit.
     """
+    known_keywords("compare_circuits", options, fit_circuit, skip=2)
     spectrum = as_spectrum(spectrum)
+    if isinstance(circuits, (str, Circuit)):  # one circuit: not its characters ('R', '0', '-', ...) one by one
+        circuits = [circuits]
+    if isinstance(circuits, Mapping) or not isinstance(circuits, Iterable):
+        raise ParameterError(f"circuits must be a list of circuits (strings such as 'R0-p(R1,C1)', or Circuit "
+                             f"objects), got {type(circuits).__name__}")
+    circuits = list(circuits)
+    if not circuits:
+        raise ParameterError("circuits is empty: give the circuits to compare, e.g. ['R0-p(R1,C1)', "
+                             "'R0-p(R1,CPE1)']")
     fits = [fit_circuit(spectrum, c, **options) for c in circuits]
     return sorted(fits, key=lambda fit: fit.aic)

@@ -64,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair.analysis._arguments import number
 from metalair.analysis.impedance.fitting import parameter_unit
 from metalair.errors import ParameterError
 from metalair.tables.impedance import ImpedanceSpectrum, as_spectrum, require_analysable
@@ -222,7 +223,7 @@ def lin_kk(
         (a fit that follows noise or drift has µ → 0); the search stops when
         ten more elements leave the residuals above three times the threshold.
         The result's ``notes`` say when M was raised. ``mu_floor=1`` switches
-        the safeguard off.
+        the safeguard off; it lies in [0, 1] (µ is at most 1).
 
     Returns
     -------
@@ -238,6 +239,8 @@ def lin_kk(
                                                                          "0.01, a fraction of |Z|")):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
             raise ParameterError(f"{name} = {value!r} must be a number in (0, 1), e.g. {example}")
+    mu_floor = number("lin_kk", "mu_floor", mu_floor, 0.0, 1.0,
+                      hint="mu = 1 - sum|R_k < 0| / sum|R_k > 0| lies at or below 1; 1 switches the safeguard off")
     for name, flag in (("inductance", inductance), ("capacitance", capacitance)):
         if not isinstance(flag, (bool, np.bool_)):
             raise ParameterError(f"{name} = {flag!r} must be True or False (fit a series {name} or not)")
