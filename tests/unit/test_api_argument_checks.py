@@ -126,3 +126,42 @@ def test_unit_conversions_refuse_none_and_text():
                           (lambda: to_user(None, "V"), r"to_user\(\) takes a number or an array, got None")):
         with pytest.raises(ParameterError, match=message):
             call()
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"descriptors": None}, "descriptors = None must be a dict"),
+    ({"sources": None}, "sources = None must be a dict"),
+    ({"host_couples": None}, "host_couples = None must be a tuple of HostCouple"),
+    ({"host_couples": "abc"}, "host_couples = 'abc' must be a tuple of HostCouple"),  # failed later, in the model
+    ({"switching": "no"}, "switching = 'no' must be True or False"),  # 'no' is truthy: it switched
+])
+def test_catalyst_fields_of_the_wrong_kind_are_refused(changes, message):
+    import dataclasses
+
+    from metalair.catalysts import NLRO
+
+    with pytest.raises(ParameterError, match=message):
+        dataclasses.replace(NLRO, **changes)
+
+
+def test_state_d_band_names_an_unknown_product():
+    from metalair.catalysts import NLRO
+
+    with pytest.raises(ParameterError, match="unknown product 'NaO3'"):
+        NLRO.state_d_band("NaO3")
+
+
+def test_fit_model_and_cycle_summary_check_solver_cycles_and_progress(sol):
+    from metalair.analysis.cycle_metrics import cycle_summary
+    from metalair.analysis.fitting import fit_model
+    from metalair.analysis.simulated import to_cycler_data
+
+    data = to_cycler_data(ma.simulate("NLRO", f"{SHORT}; Charge at 500 mA/g for 10 mAh/g"))
+    with pytest.raises(ParameterError, match=r"solver = 5 must be a SolverSettings"):  # every run failed, 'rmse 10 V'
+        fit_model(data, "NLRO", ["i0_dec_NaO2"], mass_g=1.0, solver=5)
+    with pytest.raises(ParameterError, match=r"cycles = 2.5 must be a cycle number or a list of them"):
+        fit_model(data, "NLRO", ["i0_dec_NaO2"], mass_g=1.0, cycles=2.5)
+    with pytest.raises(ParameterError, match="progress = 5 must be a function"):
+        fit_model(data, "NLRO", ["i0_dec_NaO2"], mass_g=1.0, progress=5)
+    with pytest.raises(ParameterError, match="progress = 5 must be a function"):
+        cycle_summary(data, progress=5)

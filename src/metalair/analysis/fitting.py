@@ -74,6 +74,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import check_callable
 from metalair.analysis.least_squares import AT_BOUND_FRACTION, linearised_uncertainty
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
 from metalair.tables.cycler import CyclerData
@@ -224,6 +225,9 @@ def _as_cycles(cycles: int | Iterable[int] | None) -> list[int]:
         return [1]
     if isinstance(cycles, (int, np.integer)) and not isinstance(cycles, bool):
         cycles = [int(cycles)]
+    if isinstance(cycles, (str, bytes)) or not hasattr(cycles, "__iter__"):
+        raise ParameterError(f"cycles = {cycles!r} must be a cycle number or a list of them, counting from 1, "
+                             "e.g. cycles=[1, 2]")
     out: list[int] = []
     for c in cycles:  # type: ignore[union-attr]
         if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or int(c) < 1:
@@ -958,6 +962,7 @@ def fit_model(
     from metalair.models.lumped import LumpedAirElectrode
     from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
+    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
     if not isinstance(data, (CyclerData, list, tuple)):
         shown = f"{data!r} ({type(data).__name__})" if isinstance(data, (type(None), int, float, str)) else (
             f"a {type(data).__name__}")
@@ -1007,10 +1012,12 @@ def fit_model(
         notes.append(prefix + mass_note(rec, m, _resolve_mass(rec, m)))
         notes.extend(prefix + w for w in why)
         sets.append((proto, targets))
-    if solver is None:
-        from metalair.solvers.integrate import SolverSettings
+    from metalair.solvers.integrate import SolverSettings
 
+    if solver is None:
         solver = SolverSettings(**FIT_SOLVER)
+    elif not isinstance(solver, SolverSettings):  # every model run would fail, reported as a bad fit
+        raise ParameterError(f"solver = {solver!r} must be a SolverSettings (e.g. SolverSettings(rtol=1e-4)) or None")
     problem = _Problem(specs, base, catalyst, env, solver, sets)
     n = len(specs)
     m = problem.n_points

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -194,6 +195,17 @@ class Catalyst:
                 f"Catalyst {self.name!r}: molar_mass = {self.molar_mass:g} kg/mol is no formula unit's mass "
                 f"(above {MOLAR_MASS_MAX:g} kg/mol): in g/mol? Write {self.molar_mass / 1000:g} or "
                 f"'{self.molar_mass:g} g/mol'")
+        if not isinstance(self.switching, bool):  # 'no' is truthy: it would switch
+            raise ParameterError(f"Catalyst {self.name!r}: switching = {self.switching!r} must be True or False")
+        for name, kind in (("descriptors", "a dict {product: Descriptors}"), ("sources", "a dict {field: citation}")):
+            if not isinstance(getattr(self, name), Mapping):
+                raise ParameterError(f"Catalyst {self.name!r}: {name} = {getattr(self, name)!r} must be {kind}")
+        if isinstance(self.host_couples, (str, bytes, Mapping)) or not hasattr(self.host_couples, "__iter__"):
+            raise ParameterError(f"Catalyst {self.name!r}: host_couples = {self.host_couples!r} must be a tuple of "
+                                 "HostCouple (empty for a fixed-state catalyst)")
+        bad = [c for c in self.host_couples if not isinstance(c, HostCouple)]
+        if bad:
+            raise ParameterError(f"Catalyst {self.name!r}: host_couples holds {bad[0]!r}; each must be a HostCouple")
         missing = [p for p in PRODUCTS if p not in self.descriptors]
         if missing:
             raise ParameterError(
@@ -242,6 +254,8 @@ class Catalyst:
 
     def state_d_band(self, product: str) -> float:
         """d-band centre [eV] of the state in which ``product``'s descriptors were computed."""
+        if product not in self.descriptors:
+            raise ParameterError(f"unknown product {product!r}; allowed: {list(PRODUCTS)}")
         stages = self.stage_d_band()
         return _interp(self.descriptors[product].stage, [(float(i), e) for i, e in enumerate(stages)])
 
