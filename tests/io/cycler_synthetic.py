@@ -73,3 +73,17 @@ def build(segments, *, dt_s=60.0, current_A=I_A, with_capacity=True, cycles=None
         energy_Wh=np.concatenate(en_all) if with_capacity else None,
         metadata={"file_name": "synthetic", "mass_g": mass_g},
     )
+
+
+def small(**over):
+    """A four-record CyclerData (discharge, rest, charge); ``over`` replaces columns."""
+    cols = dict(
+        time_s=[0.0, 1.0, 2.0, 3.0],
+        voltage_V=[3.0, 2.9, 2.8, 2.9],
+        current_A=[0.1, 0.1, 0.0, -0.1],
+        step=[1, 1, 2, 3],
+        cycle=[1, 1, 1, 1],
+        step_type=["discharge", "discharge", "rest", "charge"],
+    )
+    cols.update(over)
+    return CyclerData(**cols)

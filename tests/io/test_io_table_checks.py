@@ -6,25 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
-from cycler_synthetic import build
+from cycler_synthetic import build, small
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io import CyclerData, DataQualityWarning, check_cycler_data, read
 from metalair.io.checks import finish
 from metalair.tables.cycler import infer_steps_from_current, per_step_accumulated
-
-
-def small(**over):
-    cols = dict(
-        time_s=[0.0, 1.0, 2.0, 3.0],
-        voltage_V=[3.0, 2.9, 2.8, 2.9],
-        current_A=[0.1, 0.1, 0.0, -0.1],
-        step=[1, 1, 2, 3],
-        cycle=[1, 1, 1, 1],
-        step_type=["discharge", "discharge", "rest", "charge"],
-    )
-    cols.update(over)
-    return CyclerData(**cols)
 
 
 # --------------------------------------------------------------------------- CyclerData

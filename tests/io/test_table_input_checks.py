@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cycler_synthetic import build
+from cycler_synthetic import build, small
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.base import require_finite, sorted_ascending
 from metalair.tables.cycler import CyclerData
 from metalair.tables.impedance import ImpedanceSpectrum
 from metalair.tables.voltammetry import Voltammogram
-
-
-def _cycler(**over):
-    cols = dict(
-        time_s=[0.0, 1.0, 2.0, 3.0],
-        voltage_V=[3.0, 2.9, 2.8, 2.9],
-        current_A=[0.1, 0.1, 0.0, -0.1],
-        step=[1, 1, 2, 3],
-        cycle=[1, 1, 1, 1],
-        step_type=["discharge", "discharge", "rest", "charge"],
-    )
-    cols.update(over)
-    return CyclerData(**cols)
 
 
 # --------------------------------------------------------------------------- the shared helpers (tables/base.py)
@@ -56,12 +43,12 @@ def test_sorted_ascending_moves_the_columns_with_x_and_keeps_ties_in_order():
 # --------------------------------------------------------------------------- CyclerData
 @pytest.mark.parametrize(("column", "label"), [("time_s", "time"), ("voltage_V", "voltage"), ("current_A", "current")])
 def test_cycler_data_refuses_nan_and_inf_with_count_and_first_record(column, label):
-    values = np.array(_cycler().columns()[column], dtype=float)
+    values = np.array(small().columns()[column], dtype=float)
     values[1] = np.nan
     values[3] = np.inf
     with pytest.raises(DataFormatError, match=rf"CyclerData: 2 of 4 {label} values are not finite numbers: 1 NaN and "
                                               rf"1 infinite in {column}, first at record 2 \(counted from 1\)"):
-        _cycler(**{column: values})
+        small(**{column: values})
 
 
 def test_a_nan_clock_is_refused_before_it_gives_a_nan_capacity():
@@ -74,23 +61,23 @@ def test_a_nan_clock_is_refused_before_it_gives_a_nan_capacity():
 
 def test_the_message_names_the_file_when_the_metadata_has_one():
     with pytest.raises(DataFormatError, match=r"^cell\.csv: 1 of 4 voltage values"):
-        _cycler(voltage_V=[3.0, np.nan, 2.8, 2.9], metadata={"file_name": "cell.csv"})
+        small(voltage_V=[3.0, np.nan, 2.8, 2.9], metadata={"file_name": "cell.csv"})
 
 
 def test_cycler_data_still_accepts_time_that_steps_back_or_restarts():
     # joined files and cyclers that restart their clock do this; the readers' checks warn about it
-    data = _cycler(time_s=[0.0, 5.0, 0.0, 1.0])
+    data = small(time_s=[0.0, 5.0, 0.0, 1.0])
     np.testing.assert_array_equal(data.time_s, [0.0, 5.0, 0.0, 1.0])
 
 
 def test_cycler_data_takes_metadata_none_as_no_metadata():
-    data = _cycler(metadata=None)
+    data = small(metadata=None)
     assert data.metadata == {"warnings": []} and data.warnings == []
 
 
 def test_cycler_data_refuses_metadata_that_is_not_a_mapping():
     with pytest.raises(ParameterError, match=r"CyclerData\.metadata must be a dict \(or None for none\), got int 5"):
-        _cycler(metadata=5)
+        small(metadata=5)
 
 
 # --------------------------------------------------------------------------- ImpedanceSpectrum
