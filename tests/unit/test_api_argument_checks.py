@@ -165,3 +165,17 @@ def test_fit_model_and_cycle_summary_check_solver_cycles_and_progress(sol):
         fit_model(data, "NLRO", ["i0_dec_NaO2"], mass_g=1.0, progress=5)
     with pytest.raises(ParameterError, match="progress = 5 must be a function"):
         cycle_summary(data, progress=5)
+
+
+def test_an_oxidising_hold_counts_as_charge_in_the_simulated_cycler_record():
+    # to_cycler_data gave every hold a positive (discharge) capacity: cycle_summary made a cycle 2 of
+    # 689 mAh/g discharge at 2.5 V, where the written CSV read back gives charge
+    from metalair.analysis.cycle_metrics import cycle_summary
+    from metalair.analysis.simulated import to_cycler_data
+
+    sol = ma.simulate("NLRO", "Discharge at 200 mA/g for 1000 mAh/g or until 1.5 V; Charge at 200 mA/g for 300 mAh/g "
+                              "or until 4.8 V; Hold at 2.5 V for 1 h")
+    hold = sol.steps[2].capacity_mAh_g
+    table = cycle_summary(to_cycler_data(sol))
+    assert list(table["Cycle"]) == [1]
+    assert table["Charge capacity [mAh/g]"][0] == pytest.approx(300.0 + hold, rel=1e-6)  # as the run counted it

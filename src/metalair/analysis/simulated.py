@@ -31,7 +31,9 @@ def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
     """Return the solution as :class:`~metalair.tables.cycler.CyclerData` for a cell with ``mass_g`` of catalyst.
 
     Currents (mA/g × g → A) keep the cell's sign convention (positive on
-    discharge); ``capacity_Ah`` is the signed charge since the start of each step.
+    discharge); ``capacity_Ah`` is the signed charge since the start of each step (a
+    hold, rest or sweep: the current integrated over the step, so an oxidising hold
+    counts as charge).
     """
     if not (isinstance(mass_g, (int, float)) and mass_g > 0 and np.isfinite(mass_g)):
         raise ParameterError(f"mass_g = {mass_g!r} must be a positive number of grams")
@@ -43,10 +45,19 @@ def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
     step_type = np.array([{"sweep": "other"}.get(kinds.get(int(s), "rest"), kinds.get(int(s), "rest"))
                           for s in step_fixed])
     current_A = convert(np.asarray(sol["Current [mA/g]"]) * mass_g, "mA", "A")
+    time_s = np.asarray(sol["Time [s]"], dtype=float)
+    # a galvanostatic step's capacity comes from the run, its sign from the step; a hold, rest or sweep can pass
+    # charge either way, so its capacity is the current integrated within the step, with the current's sign
+    # (each output point's current over the step that ends there, as the backward-Euler run counts it)
     sign = np.where(step_type == "charge", -1.0, 1.0)
     cap_Ah = sign * convert(np.asarray(sol["Capacity [mAh/g]"]) * mass_g, "mAh", "Ah")
+    cum = np.concatenate(([0.0], np.cumsum(current_A[1:] * np.diff(time_s))))
+    first = np.maximum.accumulate(np.where(np.r_[True, step_fixed[1:] != step_fixed[:-1]], np.arange(step.size), 0))
+    other = (step_type != "discharge") & (step_type != "charge")
+    start = np.maximum(first - 1, 0)  # a step's first output point ends its first solver step, from the point before
+    cap_Ah = np.where(other, convert(cum - cum[start], "As", "Ah"), cap_Ah)
     return CyclerData(
-        time_s=np.asarray(sol["Time [s]"]),
+        time_s=time_s,
         voltage_V=np.asarray(sol["Voltage [V]"]),
         current_A=current_A,
         step=step_fixed,
@@ -64,6 +75,9 @@ def simulated_cycle_summary(sol: Any) -> SummaryTable:
     The columns are those of :func:`metalair.analysis.cycle_metrics.cycle_summary`
     (capacities per gram of catalyst) plus model-only ones: deposits left after
     each charge and the catalyst's d-band centre at the end of the charge.
+    Each cycle's first galvanostatic discharge and charge are counted; holds,
+    rests and sweeps are not (``cycle_summary(to_cycler_data(sol))`` counts a hold
+    by the sign of its charge, as cycler software does for a CC-CV charge).
     """
     solution("simulated_cycle_summary", sol, columns=False)
     cycles: dict[int, dict[str, Any]] = {}
