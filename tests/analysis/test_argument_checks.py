@@ -390,3 +390,20 @@ def test_lin_kk_checks_its_mu_floor(mu_floor):
 
     with pytest.raises(ParameterError, match=r"lin_kk\.mu_floor .*(out of range|not a finite|must be a number)"):
         lin_kk(_spectrum(), mu_floor=mu_floor)
+
+
+def test_dems_baseline_is_not_taken_from_a_step_running_back_to_back():
+    # a charge right after a discharge took the discharge's O2 consumption as its 'baseline' and
+    # reported e-/O2 = 1 for a true 2 (0.597 for the model's own 1.127)
+    from metalair.analysis.dems import dems_steps
+    from metalair.constants import F
+    from metalair.tables.dems import CurrentRecord, GasFluxRecord
+
+    t = np.arange(0.0, 2001.0, 1.0)
+    i = np.where(t <= 1000.0, 1e-3, -1e-3)
+    i[0] = 0.0
+    o2 = -i / F / 2.0  # 2 e- per O2: consumed on discharge (negative), evolved on charge
+    steps, _ = dems_steps(CurrentRecord(t, i), GasFluxRecord(t, {"O2": o2}))
+    assert [s.kind for s in steps] == ["discharge", "charge"]
+    assert steps[1].e_per_o2 == pytest.approx(2.0, rel=1e-3)
+    assert "no baseline subtracted: the cell was not at rest" in steps[1].note

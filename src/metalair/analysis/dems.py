@@ -301,7 +301,10 @@ def dems_steps(
     tail_s : float
         Extra time after each step over which the gas is still integrated.
     baseline_s : float
-        Length of the window before each step whose mean flux is the baseline.
+        Length of the window before each step whose mean flux is the baseline, taken as a constant
+        background over the step (gas a rest evolves chemically, e.g. from superoxide
+        disproportionation, counts as background). A step that follows another within the window
+        (back to back, no rest) gets no baseline, and its ``note`` says so.
     calibration_uncertainty, current_uncertainty : float
         Relative standard uncertainties of the gas calibration and the current.
     threshold : float
@@ -359,6 +362,13 @@ def dems_steps(
         # window ends and the integration starts at t0 on the gas clock; the delay only moves the window's end
         win = (tg >= t0) & (tg <= w_end)
         base_win = (tg >= t0 - baseline_s) & (tg < t0)
+        # the baseline is a background only if the cell was at rest while that gas left it (cell time = gas
+        # time - delay): a step running then (steps back to back) would have its own gas subtracted
+        lo, hi = t0 - baseline_s - offset, t0 - offset
+        busy = baseline_s > 0 and any(float(current.time_s[a2]) < hi and float(current.time_s[b2]) >= lo
+                                      for a2, b2, _k in steps[:n - 1])
+        if busy:
+            base_win = np.zeros_like(base_win)
         if np.count_nonzero(win) < 2:
             raise ParameterError(f"step {n} ({t0:g}-{t1:g} s) has fewer than two gas points; check the time offset")
         amounts: dict[str, float] = {}
@@ -389,13 +399,18 @@ def dems_steps(
         out.append(DEMSStep(
             index=n, kind=kind, start_s=t0, end_s=t1, electrons_mol=n_e, electrons_sigma_mol=sig_e, o2_mol=o2,
             o2_sigma_mol=sig_o2, e_per_o2=ratio, e_per_o2_sigma=ratio * rel,
-            other_gases_mol={g: v for g, v in amounts.items() if g != "O2"}, note=_o2_note(kind, o2, "mol"),
+            other_gases_mol={g: v for g, v in amounts.items() if g != "O2"},
+            note="; ".join(x for x in (_o2_note(kind, o2, "mol"), _BUSY_NOTE if busy else "") if x),
         ))
     if not out:
         raise ParameterError("no galvanostatic step found in the current record")
     _check_o2_direction(out, current, offset, max_lag_s if time_offset_s == "auto" else None)
     return out, offset
 
+
+#: Why a step has no baseline subtracted.
+_BUSY_NOTE = ("no baseline subtracted: the cell was not at rest in the baseline window before this step (steps back "
+              "to back); put a rest of at least baseline_s before a step to measure its background")
 
 #: A step whose net O2 is at most this fraction of its electrons [mol/mol] moved no O2 (e⁻/O2 above 10⁹).
 NO_O2_FRACTION = 1e-9
