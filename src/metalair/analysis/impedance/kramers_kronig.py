@@ -192,6 +192,11 @@ def _solve(A: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.asarray(x / scale, dtype=float)
 
 
+#: The safeguard of :func:`lin_kk` stops adding elements when ten more left the residuals above this fraction of
+#: what they were (stalled: drift or noise, not too coarse a grid of time constants).
+STALL_FACTOR = 0.8
+
+
 def lin_kk(
     spectrum: ImpedanceSpectrum,
     *,
@@ -221,7 +226,9 @@ def lin_kk(
         the µ-chosen M misses the threshold, M is raised to the first value at
         which the residuals meet it while µ stays at or above ``mu_floor``
         (a fit that follows noise or drift has µ → 0); the search stops when
-        ten more elements leave the residuals above three times the threshold.
+        ten more elements leave the residuals above three times the threshold and
+        shrink them by less than :data:`STALL_FACTOR` (a spectrum with many sharp time
+        constants, such as a simulated one, keeps improving and is followed further).
         The result's ``notes`` say when M was raised. ``mu_floor=1`` switches
         the safeguard off; it lies in [0, 1] (µ is at most 1).
 
@@ -290,10 +297,11 @@ def lin_kk(
         m_mu = chosen[0]
         best = chosen[5]
         closest = None  # the best fit with mu >= mu_floor, should none meet the threshold
+        best_at = {m_mu: best}
         for m in range(m_mu + 1, m_max + 1):
             trial = (m, *fit(m))
-            best = min(best, trial[5])
-            if m - m_mu >= 10 and best > 3 * threshold:
+            best = best_at[m] = min(best, trial[5])
+            if m - m_mu >= 10 and best > 3 * threshold and best > STALL_FACTOR * best_at[m - 10]:
                 break  # ten more elements brought the residuals nowhere near the threshold: not a grid effect
             if trial[3] < mu_floor:
                 continue
