@@ -292,3 +292,23 @@ def test_a_one_sample_spike_is_not_a_peak():
     i[100] = 3e-4  # a spike on the anodic sweep
     res = analyze_cv(Voltammogram.from_arrays(e, i, time_s=np.arange(400.0)))
     assert res.peaks == []
+
+
+def test_a_simulated_cv_written_and_read_back_gives_the_same_peaks(tmp_path):
+    # 'metalair cv' read a simulate CSV's discharge-positive current as anodic and found no peak
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    sol = ma.simulate("NLRO", "Sweep between 1.5 V and 4.5 V starting at 2.2 V at 0.1 mV/s for 1 cycle")
+    sol.to_csv(tmp_path / "cv.csv")
+    direct = analyze_cv(voltammogram_from_solution(sol))
+    read = read_voltammogram(tmp_path / "cv.csv")
+    assert any("a metalair time series" in n for n in read.metadata["notes"])
+    again = analyze_cv(read)
+    assert [(p.direction, round(p.potential_V, 4)) for p in again.peaks] == \
+        [(p.direction, round(p.potential_V, 4)) for p in direct.peaks]
+    flipped = read_voltammogram(tmp_path / "cv.csv", anodic_sign=1)  # as before: the sign the file does not use
+    np.testing.assert_allclose(flipped.current, -read.current)
+    res = CliRunner().invoke(app, ["cv", str(tmp_path / "cv.csv"), "--no-plot", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0 and "anodic" in res.output and "cathodic" in res.output, res.output

@@ -109,6 +109,8 @@ def cv(
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
+    cathodic_positive: bool = typer.Option(False, "--cathodic-positive", help="The CSV counts cathodic current as "
+                                           "positive (a metalair time series is recognised without it)."),
 ) -> None:
     """Find the anodic and cathodic peaks of one or more CVs; write a peak table and an overlay figure."""
     from metalair.workflows.electrochem import analyse_cv_files
@@ -116,7 +118,8 @@ def cv(
     if not 0 < prominence < 1:
         _fail(f"--prominence {prominence:g} must lie between 0 and 1")
     with begin_output(out, overwrite) as manifest:
-        summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress, figures=plot)
+        summary = _run(analyse_cv_files, files, out, prominence=prominence, progress=_progress, figures=plot,
+                       anodic_sign=-1 if cathodic_positive else None)
         manifest.add(*summary["written"])
     for f in summary["files"]:
         typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}")

@@ -115,7 +115,12 @@ def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
                         np.concatenate(c_all), "A", meta)
 
 
-def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram:
+#: Columns that together mark a time series written by metalair (``Solution.to_csv``), whose current is
+#: positive on discharge, i.e. cathodic.
+_METALAIR_SERIES = ("Current [mA/g]", "Net discharge capacity [mAh/g]", "Air electrode potential [V]")
+
+
+def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int | None) -> Voltammogram:
     content = [(i, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
     first_num = next((i for i, ln in content
                       if all(is_number(f) for f in re.split(r"[\t;,]|\s+", ln.strip()) if f)), None)
@@ -164,7 +169,13 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram
     notes = list(block.notes)
     if cycle is None:
         notes.append("no cycle column: cycles counted from the sweep direction")
-    if anodic_sign < 0:
+    if anodic_sign is None:
+        ours = all(name in block.names for name in _METALAIR_SERIES)
+        anodic_sign = -1 if ours else 1
+        if ours:
+            notes.append("a metalair time series: its current is positive on discharge (cathodic), so its sign "
+                         "was flipped")
+    elif anodic_sign < 0:
         notes.append("current sign flipped (the file counts cathodic current as positive)")
     meta = {"file_name": path.name, "format": "csv", "instrument": None, "notes": notes,
             "warnings": list(block.warnings)}
@@ -172,14 +183,16 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int) -> Voltammogram
                         anodic_sign * block.values[:, ki] * factor, t, cycle, unit, meta)
 
 
-def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> Voltammogram:
+def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int | None = None) -> Voltammogram:
     """Read a CV file (BioLogic .mpt, Gamry .DTA, or CSV with named columns).
 
     Parameters
     ----------
     path : path-like
-    anodic_sign : {+1, -1}
-        For CSV only: -1 when the file counts cathodic current as positive.
+    anodic_sign : {+1, -1}, optional
+        For CSV only: -1 when the file counts cathodic current as positive. Default: +1, except
+        for a time series written by metalair itself (``metalair simulate``), whose current is
+        positive on discharge (cathodic): -1.
 
     Returns
     -------
@@ -193,8 +206,8 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int = 1) -> 
         or current columns.
     """
     path = as_path(path)
-    if anodic_sign not in (1, -1):
-        raise ParameterError(f"anodic_sign must be +1 or -1, got {anodic_sign!r}")
+    if anodic_sign not in (1, -1, None):
+        raise ParameterError(f"anodic_sign must be +1 or -1 (or None: from the file), got {anodic_sign!r}")
     require_file(path)
     text = read_text(path)
     lines = text.splitlines()

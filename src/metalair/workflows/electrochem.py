@@ -149,8 +149,12 @@ def analyse_cv_files(
     prominence: float = 0.05,
     progress: Progress = None,
     figures: bool = True,
+    anodic_sign: int | None = None,
 ) -> dict[str, Any]:
-    """Read several CV files, find their peaks, write a peak table and one overlay figure."""
+    """Read several CV files, find their peaks, write a peak table and one overlay figure.
+
+    ``anodic_sign``: see :func:`metalair.io.voltammetry.read_voltammogram` (CSV files only).
+    """
     from metalair.analysis.voltammetry import analyze_cv
     from metalair.io.voltammetry import read_voltammogram
     from metalair.plotting import electrochem as plots
@@ -163,7 +167,7 @@ def analyse_cv_files(
     vgs, analyses, rows, per_file = [], [], [], []
     for p in paths:
         _say(progress, f"reading {Path(p).name}")
-        v = read_voltammogram(p)
+        v = read_voltammogram(p, anodic_sign=anodic_sign)
         a = analyze_cv(v, prominence=prominence)
         vgs.append(v)
         analyses.append(a)
