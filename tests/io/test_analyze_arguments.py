@@ -23,3 +23,23 @@ def test_a_per_gram_limit_without_a_mass_is_said_not_dropped(data_file):
     # the limit was dropped and the life said "capacity limit not given; inferred"
     res = analyze_file(data_file("neware/nw4-120-1-6-53.ndax"), capacity_limit_mAh_g="500 mAh/g", figures=False)
     assert any("the capacity limit 500 mAh/g is per gram and the record has no catalyst mass" in n for n in res.notes)
+
+
+def test_a_time_series_metalair_wrote_is_read_back_per_gram(tmp_path):
+    # 'metalair analyze' of a simulate CSV said "format not recognised"; with a column map its
+    # 'Current [mA/g]' was read as A, 1000x too big
+    import metalair as ma
+    from metalair.analysis.cycle_metrics import cycle_summary
+    from metalair.io import detect_format, read
+
+    sol = ma.simulate("NLRO", "Discharge at 500 mA/g for 200 mAh/g; Charge at 500 mA/g for 200 mAh/g")
+    sol.to_csv(tmp_path / "run.csv")
+    assert detect_format(tmp_path / "run.csv") == "metalair_series"
+    for mass in (None, 5e-4):
+        data = read(tmp_path / "run.csv", mass_g=mass)
+        table = cycle_summary(data)
+        assert table["Discharge capacity [mAh/g]"][0] == pytest.approx(sol.steps[0].capacity_mAh_g, rel=1e-3)
+        assert table["Charge capacity [mAh/g]"][0] == pytest.approx(sol.steps[1].capacity_mAh_g, rel=1e-3)
+    with pytest.raises(ParameterError, match=r"column 'Current \[mA/g\]' is per g of catalyst \(mA/g\)"):
+        read(tmp_path / "run.csv", column_map={"time_s": "Time [s]", "voltage_V": "Voltage [V]",
+                                               "current_A": "Current [mA/g]"}, mass_g=5e-4)

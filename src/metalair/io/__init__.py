@@ -198,6 +198,13 @@ def read(
         header = {f.strip() for f in read_head(path).decode("utf-8", "replace").splitlines()[0].split(",")}
         column_map = {k: k for k in CANONICAL_COLUMNS if k in header}
         fmt = "csv"
+    series_mass = None
+    if fmt == "metalair_series":  # per gram: read as a cell holding mass_g (default 1 g) of catalyst
+        from metalair.io.detect import SERIES_COLUMNS
+
+        series_mass = float(mass_g) if mass_g is not None else 1.0
+        column_map = {k: (v, 1e-3 * series_mass) if k == "current_A" else v for k, v in SERIES_COLUMNS.items()}
+        fmt = "csv"
     if fmt == "csv" and column_map is None:
         raise ParameterError(
             "format='csv' needs a column_map, e.g. {'time_s': 'Time (s)', 'voltage_V': 'Ecell/V', "
@@ -211,9 +218,10 @@ def read(
         raise DataFormatError(f"{path.name}: the content does not form a valid table: {exc}") from None
     except (UnicodeError, OSError) as exc:
         raise DataFormatError(f"{path.name}: could not be read ({exc})") from None
-    if mass_g is not None:
+    if mass_g is not None or series_mass is not None:
         metadata = dict(data.metadata)
-        metadata["mass_g"] = float(mass_g)
-        metadata["mass_source"] = "given by the user"
+        metadata["mass_g"] = float(mass_g) if mass_g is not None else series_mass
+        metadata["mass_source"] = "given by the user" if mass_g is not None else (
+            "a simulated time series, per gram of catalyst: read as 1 g, so capacities are in mAh/g")
         data = replace(data, metadata=metadata)
     return finish(data, notes, strict=strict)

@@ -24,11 +24,17 @@ FORMATS: dict[str, str] = {
     "arbin_res": "Arbin .res raw file (MS Access database; read with access-parser or mdbtools)",
     "maccor_txt": "Maccor text export",
     "metalair_csv": "metalair's own cycler CSV (write_cycler_csv: time_s, voltage_V, current_A, ...)",
+    "metalair_series": "a time series metalair simulate wrote (Time [s], Voltage [V], Current [mA/g], ...; per gram)",
     "csv": "generic CSV/TSV with a column_map",
 }
 
 #: The header that starts metalair's own cycler CSV (:func:`metalair.tables.writers.write_cycler_csv`).
 OWN_CSV_HEADER = ("time_s", "voltage_V", "current_A")
+
+#: Columns of a simulated time series (``metalair simulate``, ``Solution.to_csv``) that reading it needs; its
+#: current is per gram of catalyst, positive on discharge.
+SERIES_COLUMNS = {"time_s": "Time [s]", "voltage_V": "Voltage [V]", "current_A": "Current [mA/g]", "step": "Step",
+                  "cycle": "Cycle"}
 
 #: Gamry Framework experiment tags (the .DTA file's ``TAG`` line) and the command that reads each.
 GAMRY_TOOLS: dict[str, str] = {"CV": "metalair cv", "EISPOT": "metalair eis", "EISGALV": "metalair eis"}
@@ -214,6 +220,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "biologic_mpt"
     if tuple(f.strip() for f in first.split(",")[:3]) == OWN_CSV_HEADER:
         return "metalair_csv"
+    if set(SERIES_COLUMNS.values()) <= {f.strip() for f in first.split(",")}:
+        return "metalair_series"
     for line in lines:
         low = line.lower()
         if "data_point" in low and "test_time" in low and "cycle_index" in low:

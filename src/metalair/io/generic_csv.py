@@ -109,6 +109,21 @@ def unit_factor(unit: str, dimension: str | None = None) -> float:
 _UNIT_SUFFIX = re.compile(r"_([A-Za-zµμΩ°/]+)$")
 
 
+def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
+    """Refuse a column whose name carries a per-mass unit (``Current [mA/g]``): read as A it would be ~1000x off."""
+    match = _UNIT_IN_NAME.search(name.strip())
+    unit = (match.group(1) or match.group(2)) if match else None
+    if unit is None or "/" not in unit:
+        return
+    per, _, mass = unit.rpartition("/")
+    if mass.strip() not in ("g", "kg", "mg") or _column_unit(per.strip(), CANONICAL_COLUMNS[key]) is None:
+        return
+    raise ParameterError(
+        f"{file_name}: column {name!r} is per {mass.strip()} of catalyst ({unit}), and {key} is per cell: give its "
+        f"factor in column_map, e.g. {key}=({name!r}, FACTOR) with FACTOR converting {unit} times your mass to "
+        f"{key.rsplit('_', 1)[1]} (a time series metalair wrote is read without column_map)")
+
+
 def unit_from_name(name: str) -> str | None:
     """The unit a column name carries (``"I/mA"``, ``"I (mA)"``, ``"current_mA"`` -> ``"mA"``), or ``None``."""
     match = _UNIT_IN_NAME.search(name.strip())
@@ -547,6 +562,7 @@ def read_generic_csv(
             if unit is not None:
                 factor = unit_factor(unit, dim)
             else:
+                _refuse_per_gram(name, key, path.name)
                 factor = 1.0
                 canonical_unit = key.rsplit("_", 1)[1]
                 notes.append(f"column {name!r} carries no unit; assumed {canonical_unit}")
