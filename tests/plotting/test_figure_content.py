@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))  # the synth
 
 @pytest.fixture(autouse=True)
 def _close_pyplot_figures():
-    """Some figures are made with pyplot (the characterisation and design ones): close them after each test."""
+    """The calibration figures are made with pyplot: close any left open after each test."""
     yield
     import matplotlib.pyplot as plt
 
@@ -284,16 +284,19 @@ def test_diffraction_and_raman_intensity_units_and_peak_legend():
     shift = np.linspace(200.0, 1800.0, 1601)
     counts = 1000.0 + 0.2 * shift + 300.0 * np.exp(-0.5 * ((shift - 1156.0) / 5.0) ** 2)
     raman = plot_raman(analyse_raman(RamanSpectrum(shift_cm1=shift, intensity=counts, name="r")))
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []  # not pyplot figures: 21 of them in a loop warned "More than 20 figures"
     assert raman.axes[0].get_ylabel() == "intensity [a.u.]"
     assert raman.axes[1].get_ylabel() == "baseline-corrected [a.u.]"
     assert "fitted peak positions" in _legend_labels(raman.axes[1])
 
 
 def test_wrapped_title_keeps_the_words_in_lines_that_fit():
-    from metalair.plotting.design import _wrapped
+    from metalair.plotting.simulation import wrapped
 
     text = "word " * 60
-    shown = _wrapped(text, 5.6, 10)
+    shown = wrapped(text, 5.6, 10)
     assert shown.split() == text.split()
     assert all(len(line) <= 5.6 * 72 / (0.6 * 10) for line in shown.split("\n"))
 
@@ -326,3 +329,43 @@ def test_voltage_capacity_axis_is_cut_where_one_cv_hold_runs_on():
     cc = 60 * 60.0 * 1e-3 / 3.6  # mAh: the 60-point CC charge at 1 mA
     assert ax.get_xlim()[1] == pytest.approx(1.15 * cc, rel=0.05)
     assert any("constant-voltage hold" in t.get_text() and "cycle 1" in t.get_text() for t in ax.texts)
+
+
+def test_edge_cases_found_by_the_figure_audit():
+    import warnings
+
+    import metalair as ma
+    from metalair.errors import ParameterError
+    from metalair.plotting.electrochem import plot_nyquist
+    from metalair.plotting.simulation import plot_comparison, plot_cycling, plot_solution
+    from metalair.workflows.cycling import run_cycling
+
+    short = "Discharge at 500 mA/g for 20 mAh/g; Charge at 500 mA/g for 20 mAh/g"
+    sols = {f"cat{k}": ma.simulate("NLRO", short) for k in range(6)}
+    labels = _legend_labels(plot_comparison(sols).axes[0])
+    assert {lbl.split()[0] for lbl in labels} == set(sols)  # the sixth was dropped (five colours, zip)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "No artists with labels found to put in legend"
+        rest = ma.simulate("NLRO", "Rest for 1 h")
+        plot_comparison({"a": rest, "b": rest})
+        fig = plot_solution(ma.simulate("NLRO", "Discharge at 100000 mA/g until 2.2 V"))
+    assert any(line.get_marker() == "o" for line in fig.axes[0].lines)  # a one-point step is visible
+    one = run_cycling("NLRO", cycles=1, figure=False)
+    ax = plot_cycling(one.table, one.life, one.solution).axes[0]
+    assert list(ax.get_xticks()) == [1]  # not 0.945 ... 1.05
+    assert all(line.get_marker() == "o" for line in ax.lines[:2])
+    with pytest.raises(ParameterError, match="spectra is empty"):
+        plot_nyquist([])
+
+
+def test_analysing_a_charge_only_record_warns_nothing():
+    import warnings
+
+    from cycler_synthetic import build
+
+    from metalair.workflows.analyze import analyze_file
+
+    data = build([("charge", 1.0, 2.5, 4.0)], mass_g=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "All-NaN slice encountered"
+        analyze_file("charge_only.csv", data=data, figures=False)

@@ -16,7 +16,7 @@ from metalair.analysis.diffraction import DiffractionAnalysis, PhaseMatch
 from metalair.analysis.magnetism import CurieWeissResult, Susceptibility
 from metalair.analysis.raman import RamanAnalysis
 from metalair.analysis.xas import XasNormalization
-from metalair.plotting.simulation import pyplot as _mpl
+from metalair.plotting.simulation import new_figure
 from metalair.units import convert
 
 __all__ = ["plot_susceptibility", "plot_magnetisation", "plot_xanes", "plot_diffraction", "plot_raman"]
@@ -28,8 +28,8 @@ def plot_susceptibility(chi: Susceptibility, fit: CurieWeissResult | None = None
     With a fit, the right panel shows 1/(χ − χ0) of both the data (corrected by the fitted
     χ0) and the fit, which is the straight line (T − θ)/C; without one, the measured 1/χ.
     """
-    plt = _mpl()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig = new_figure((11, 4.4), layout="tight")
+    (ax1, ax2) = fig.subplots(1, 2)
     t = chi.temperature_K
     ax1.plot(t, chi.chi_cgs, "o", ms=3, color="#2471a3", label="measured")
     chi0 = fit.chi0 if fit is not None else 0.0
@@ -62,8 +62,8 @@ def plot_susceptibility(chi: Susceptibility, fit: CurieWeissResult | None = None
 def plot_magnetisation(field_Oe: np.ndarray, moment_emu: np.ndarray, temperature_K: np.ndarray,
                        title: str = "") -> Any:
     """M(H) of a record whose field sweeps (coloured by temperature)."""
-    plt = _mpl()
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig = new_figure((6.4, 4.6), layout="tight")
+    ax = fig.subplots()
     mu0_h_T = convert(np.asarray(field_Oe, dtype=float), "Oe", "T")  # µ0H in T (1 T = 10^4 Oe)
     sc = ax.scatter(mu0_h_T, moment_emu, c=temperature_K, s=4, cmap="viridis")
     fig.colorbar(sc, ax=ax, label="T [K]")
@@ -103,8 +103,8 @@ def plot_xanes(norms: Sequence[XasNormalization]) -> Any:
     Spectra of another edge (E0 more than :data:`EDGE_GAP_EV` away from those of the edge most
     spectra share) would fall outside the energy axis: they are left out and named in a note.
     """
-    plt = _mpl()
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True)
+    fig = new_figure((7.5, 7), layout="tight")
+    (ax1, ax2) = fig.subplots(2, 1, sharex=True)
     shown, other = _one_edge(norms)
     for n in shown:
         e = n.energy_eV
@@ -143,8 +143,8 @@ def _intensity_unit(metadata: dict[str, Any], default: str) -> str:
 
 def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch] = ()) -> Any:
     """Pattern, background and fitted peaks, with the lines of the identified phases beneath."""
-    plt = _mpl()
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    fig = new_figure((9, 6.5), layout="tight")
+    (ax1, ax2) = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     x = analysis.pattern.two_theta_deg
     ax1.plot(x, analysis.pattern.intensity, lw=0.8, color="k", label="measured")
     ax1.plot(x, analysis.background, lw=0.8, color="0.5", label="background")
@@ -169,8 +169,8 @@ def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch
 
 def plot_raman(analysis: RamanAnalysis) -> Any:
     """Spectrum with baseline; corrected spectrum with fitted peaks and assignments."""
-    plt = _mpl()
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    fig = new_figure((9, 6.5), layout="tight")
+    (ax1, ax2) = fig.subplots(2, 1, sharex=True)
     x = analysis.spectrum.shift_cm1
     unit = _intensity_unit(analysis.spectrum.metadata, "a.u.")
     ax1.plot(x, analysis.spectrum.intensity, lw=0.8, color="k", label="measured")

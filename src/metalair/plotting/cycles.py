@@ -16,7 +16,7 @@ import numpy as np
 from metalair.analysis.cycle_metrics import half_cycles, without_cv
 from metalair.analysis.incremental_capacity import dqdv
 from metalair.errors import ParameterError
-from metalair.plotting.simulation import new_figure, save_figure
+from metalair.plotting.simulation import new_figure, save_figure, wrapped
 from metalair.units import convert
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ def plot_dqdv(
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.set_xlabel("Voltage [V]")
     ax.set_ylabel(f"dQ/dV [{label.split('[')[1].rstrip(']')}/V]")
-    ax.set_title("Incremental capacity (discharge < 0, charge > 0; constant-voltage holds left out)")
+    ax.set_title(wrapped("Incremental capacity (discharge < 0, charge > 0; constant-voltage holds left out)", 6.0, 12))
     missing = sorted({int(c) for c in chosen} & {h.cycle for h in halves} - set(colours))
     if missing:
         ax.text(0.99, 0.01, "too few points to differentiate: cycle " + ", ".join(map(str, missing)),

@@ -10,6 +10,7 @@ import numpy as np
 
 from metalair.catalysts.dft import FreeEnergyAnalysis
 from metalair.errors import ParameterError
+from metalair.plotting.simulation import new_figure, wrapped
 
 __all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response", "column_label"]
 
@@ -87,12 +88,6 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
     return f"{text} [{unit}]" if unit else text
 
 
-def _plt() -> Any:
-    from metalair.plotting.simulation import pyplot as _mpl
-
-    return _mpl()
-
-
 def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[float] | None = None,
                              title: str | None = None) -> Any:
     """Free-energy diagram of the discharge steps at several electrode potentials.
@@ -113,11 +108,11 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
     ----------
     Nørskov et al., J. Phys. Chem. B 108, 17886 (2004), doi:10.1021/jp047349j.
     """
-    plt = _plt()
     if potentials is None:
         potentials = (0.0, analysis.equilibrium_potential)
     labels = ["start"] + [s.label for s in analysis.steps]
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    fig = new_figure((7.5, 4.6), layout="tight")
+    ax = fig.subplots()
     colors = ["#2471a3", "#c0392b", "#117a65", "#7d3c98"]
     for k, u in enumerate(potentials):
         g = analysis.profile(u)
@@ -133,17 +128,11 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
     ax.axhline(0, color="0.6", lw=0.6)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
-    ax.set_title(title or (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: reverse of "
-                           f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.2f} V)"), fontsize=9)
+    default = (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: reverse of "
+               f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.2f} V)")
+    ax.set_title(wrapped(title or default, 7.0, 9), fontsize=9)
     fig.tight_layout()
     return fig
-
-
-def _wrapped(title: str, width_in: float, fontsize: float) -> str:
-    """``title`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (about 0.6 em a character)."""
-    import textwrap
-
-    return "\n".join(textwrap.wrap(title, max(20, int(width_in * 72 / (0.6 * fontsize))))) or title
 
 
 def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -181,7 +170,6 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     -------
     matplotlib Figure
     """
-    plt = _plt()
     for c in (x, y, value):
         if c not in table:
             raise ParameterError(f"column {c!r} not in the screen table; columns: {', '.join(map(str, table))}")
@@ -189,7 +177,8 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     yv = np.asarray(table[y], dtype=float)
     zv = np.asarray(table[value], dtype=float)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.6, 4.4))
+        fig = new_figure((5.6, 4.4), layout="tight")
+        ax = fig.subplots()
     else:
         fig = ax.figure
     g = _grid(xv, yv, zv)
@@ -224,7 +213,7 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     ax.set_xlabel(column_label(x, units))
     ax.set_ylabel(column_label(y, units))
     if title:
-        ax.set_title(_wrapped(title, 5.6, 9), fontsize=9)
+        ax.set_title(wrapped(title, 5.6, 9), fontsize=9)
     return fig
 
 
@@ -237,17 +226,17 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
     ``marker_results`` = ``{label: {value column: number}}`` fills each star with the marked
     catalyst's own result.
     """
-    plt = _plt()
     values = [v for v in values if v in table]
     if not values:
         raise ParameterError("none of the requested columns is in the screen table")
     width = 5.6 * len(values)
-    fig, axes = plt.subplots(1, len(values), figsize=(width, 4.4), squeeze=False, layout="constrained")
+    fig = new_figure((width, 4.4), layout="constrained")
+    axes = fig.subplots(1, len(values), squeeze=False)
     for ax, v in zip(axes[0], values):
         own = {k: r.get(v) for k, r in (marker_results or {}).items()}
         plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own, units=units)
     if title:  # broken into lines that fit the figure; the constrained layout keeps them inside it
-        fig.suptitle(_wrapped(title, width, 10), fontsize=10)
+        fig.suptitle(wrapped(title, width, 10), fontsize=10)
     return fig
 
 
@@ -261,13 +250,13 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     """
     import numpy as np
 
-    plt = _plt()
     xs = np.asarray(table[x], dtype=float)
     order = np.argsort(xs)
     cols = [c for c in RESPONSE_COLUMNS if c in table and np.isfinite(np.asarray(table[c], dtype=float)).any()]
     if not cols:
         raise ParameterError(f"the sweep has none of the result columns {', '.join(RESPONSE_COLUMNS)} to draw")
-    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols) + 0.6, 3.4), squeeze=False)
+    fig = new_figure((3.6 * len(cols) + 0.6, 3.4), layout="tight")
+    axes = fig.subplots(1, len(cols), squeeze=False)
     finite_x = xs[np.isfinite(xs)]
     log_x = finite_x.size > 1 and finite_x.min() > 0 and finite_x.max() / finite_x.min() > 10
     for ax, c in zip(axes[0], cols):

@@ -1,7 +1,6 @@
 """Figures for impedance, voltammetry and gas analysis: Nyquist, Bode, residuals, DRT, CV overlay, DEMS.
 
-matplotlib is imported inside the functions (``pip install 'metalair[plot]'``)
-and figures are built with :class:`matplotlib.figure.Figure` directly (no
+matplotlib is imported inside the functions, and figures are built with :class:`matplotlib.figure.Figure` directly (no
 pyplot, no GUI backend). Every ``plot_*`` function returns the figure;
 :func:`save` writes it atomically.
 """
@@ -10,13 +9,14 @@ from __future__ import annotations
 
 import io
 import os
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metalair.errors import ParameterError
+from metalair.plotting.simulation import new_figure, wrapped
 from metalair.units import convert, to_user
 
 if TYPE_CHECKING:
@@ -33,23 +33,12 @@ __all__ = ["plot_nyquist", "plot_bode", "plot_residuals", "plot_drt", "plot_cv_o
 
 
 def _figure(figsize: tuple[float, float] = (6.4, 4.4), *, constrained: bool = False) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'metalair[plot]'") from None
     if constrained:  # margins that follow the labels and title (a short figure leaves too little for fixed ones)
-        return Figure(figsize=figsize, layout="constrained")
-    fig = Figure(figsize=figsize)
+        return new_figure(figsize, layout="constrained")
+    fig = new_figure(figsize, layout=None)
     # fixed margins for the simple layouts
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92, hspace=0.12)
     return fig
-
-
-def _wrapped(title: str, width: int = 100) -> str:
-    """A title broken into lines that fit a 6.4-inch-wide figure at font size 8."""
-    import textwrap
-
-    return "\n".join(textwrap.wrap(title, width)) or title
 
 
 def save(fig: Any, path: str | os.PathLike[str]) -> Path:
@@ -66,10 +55,18 @@ def _label(s: ImpedanceSpectrum) -> str:
     return str(s.metadata.get("file_name") or s.metadata.get("source") or "spectrum")
 
 
+def _items(given: Any, name: str, what: str) -> list[Any]:
+    """One item or a sequence of them as a list; an empty one is refused (an empty figure explains nothing)."""
+    items = [given] if not isinstance(given, Sequence) else list(given)
+    if not items:
+        raise ParameterError(f"{name} is empty: give {what} (or several) to draw")
+    return items
+
+
 def plot_nyquist(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = (),
                  ax: Any = None, title: str | None = None) -> Any:
     """Nyquist plot (−Z'' against Z', equal axes), with fitted models as lines."""
-    items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
+    items = _items(spectra, "spectra", "an ImpedanceSpectrum")
     fig = ax.figure if ax is not None else _figure()
     ax = ax if ax is not None else fig.add_subplot()
     unit = items[0].unit
@@ -85,14 +82,14 @@ def plot_nyquist(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fi
     ax.axhline(0, color="0.6", lw=0.6)
     ax.legend(fontsize=7)
     if title:
-        ax.set_title(textwrap.fill(title, 70), fontsize=9)
+        ax.set_title(wrapped(title, 6.0, 9), fontsize=9)
     return fig
 
 
 def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits: Sequence[Any] = (),
               title: str | None = None) -> Any:
     """Bode plot: |Z| and phase against frequency."""
-    items = [spectra] if not isinstance(spectra, Sequence) else list(spectra)
+    items = _items(spectra, "spectra", "an ImpedanceSpectrum")
     fig = _figure((6.4, 5.6))
     a1, a2 = fig.subplots(2, 1, sharex=True)
     for s in items:
@@ -113,7 +110,7 @@ def plot_bode(spectra: ImpedanceSpectrum | Sequence[ImpedanceSpectrum], *, fits:
     a2.set_xlabel("Frequency [Hz]")
     a1.legend(fontsize=7)
     if title:
-        a1.set_title(textwrap.fill(title, 70), fontsize=9)
+        a1.set_title(wrapped(title, 6.0, 9), fontsize=9)
     return fig
 
 
@@ -138,7 +135,7 @@ def plot_residuals(result: CircuitFit | LinKKResult, *, title: str | None = None
         text = f"fit {getattr(result, 'circuit', '')}" + (
             "" if rms is None else f": RMS |Z_fit - Z|/|Z| = {100 * rms:.3g} %"
             + (" (POOR FIT)" if getattr(result, "poor_fit", False) else ""))
-    ax.set_title(_wrapped(text), fontsize=8)
+    ax.set_title(wrapped(text, 6.4, 8), fontsize=8)
     ax.legend(fontsize=7)
     return fig
 
@@ -149,7 +146,7 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
     The τ beyond the measured window 1/(2π f_max) … 1/(2π f_min) is shaded:
     γ there is extrapolated, and peaks there are drawn as open markers.
     """
-    items = [results] if not isinstance(results, Sequence) else list(results)
+    items = _items(results, "results", "a DRTResult")
     fig = _figure((6.4, 4.0), constrained=True)
     ax = fig.add_subplot()
     shaded = False
@@ -207,7 +204,7 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
     panel each (one over the other, sharing the potential axis) instead of one axis, where the
     smaller would be a flat line; the figure's title says so.
     """
-    items = list(voltammograms)
+    items = _items(voltammograms, "voltammograms", "a Voltammogram")
     names = [labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
              for k, v in enumerate(items)]
     largest = [float(np.nanmax(np.abs(v.current))) if len(v.current) else 0.0 for v in items]
@@ -242,7 +239,7 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
     note = "anodic current positive; peaks marked x"
     if separate:
         note += "; a panel per file (their currents differ by more than 10x or in unit)"
-    fig.suptitle(_wrapped(note), fontsize=8)
+    fig.suptitle(wrapped(note, 6.4, 8), fontsize=8)
     return fig
 
 

@@ -17,7 +17,8 @@ from metalair.models.declaration import SODIUM_PRODUCTS
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
 
-__all__ = ["new_figure", "pyplot", "preload", "plot_solution", "plot_comparison", "plot_cycling", "save_figure"]
+__all__ = ["new_figure", "wrapped", "pyplot", "preload", "plot_solution", "plot_comparison", "plot_cycling",
+           "save_figure"]
 
 #: Legend text of a sodium product where it differs from its inventory name.
 _PRODUCT_LABELS = {"Na2CO3": "Na2CO3·xH2O", "Residue": "residue"}
@@ -38,6 +39,27 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout=layout)  # type: ignore[arg-type]  # a layout name or None
+
+
+def _style(n_points: int) -> str:
+    """Line style of a series: with markers when it has so few points that a line alone would not show."""
+    return "o-" if n_points < 20 else "-"
+
+
+def _integer_locator() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+def wrapped(title: str, width_in: float, fontsize: float = 10.0) -> str:
+    """``title`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (about 0.6 em a character).
+
+    Titles carry names users choose (catalysts, files), which can be long.
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, max(20, int(width_in * 72 / (0.6 * fontsize))))) or title
 
 
 def pyplot() -> Any:
@@ -96,12 +118,13 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
             continue
         m = step == idx
         kind = kinds.get(int(idx), "rest")
-        ax_v.plot(q[m], v[m], color=_STEP_COLOURS.get(kind, "k"), lw=1.6,
+        ax_v.plot(q[m], v[m], _style(int(np.count_nonzero(m))), color=_STEP_COLOURS.get(kind, "k"), lw=1.6,
                   label=kind if kind not in ax_v.get_legend_handles_labels()[1] else None)
     ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
-    ax_v.legend(loc="best", fontsize=8)
-    ax_v.set_title(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}")
+    if ax_v.get_legend_handles_labels()[1]:
+        ax_v.legend(loc="best", fontsize=8)
+    ax_v.set_title(wrapped(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}", 7.5, 12))
     for key, label, color in _PRODUCTS:
         ax_p.plot(q, _mmol_g(sol[f"{key} [mol/g]"]), color=color, label=label)
     ax_p.set_ylabel("Inventory [mmol/g]")
@@ -115,14 +138,18 @@ def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge 
     """Voltage against capacity of each step, one colour per catalyst; inventories beneath."""
     fig = new_figure((8, 6.5))
     ax_v, ax_p = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
-    palette = ["#c0392b", "#2471a3", "#117a65", "#7d3c98", "#b9770e"]
+    palette: list[Any] = ["#c0392b", "#2471a3", "#117a65", "#7d3c98", "#b9770e"]
+    if len(solutions) > len(palette):  # every catalyst drawn: zip() with five colours dropped the sixth
+        from matplotlib import colormaps
+
+        palette = [colormaps["tab10"](k % 10) for k in range(len(solutions))]
     for (name, sol), color in zip(solutions.items(), palette):
         q, v, step = sol["Capacity [mAh/g]"], sol["Voltage [V]"], sol["Step"]
         for s in sol.steps:
             if s.kind not in ("discharge", "charge"):
                 continue
             m = step == s.index
-            ls = "-" if s.kind == "discharge" else "--"
+            ls = ("-" if s.kind == "discharge" else "--") + _style(int(np.count_nonzero(m))).rstrip("-")
             ax_v.plot(q[m], v[m], ls, color=color, lw=1.5, label=f"{name} {s.kind}")
         t = sol["Throughput capacity [mAh/g]"]
         ax_p.plot(t, _mmol_g(sol["NaO2 [mol/g]"]), color=color, lw=1.2, label=f"{name} NaO2")
@@ -131,8 +158,11 @@ def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge 
     ax_v.set_xlabel("Capacity in step [mAh/g]")
     ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
-    ax_v.legend(fontsize=8)
-    ax_v.set_title(title)
+    if ax_v.get_legend_handles_labels()[1]:
+        ax_v.legend(fontsize=8)
+    else:  # no galvanostatic step (a rest, a hold): say so instead of an empty legend
+        ax_v.text(0.5, 0.5, "no discharge or charge step to draw", transform=ax_v.transAxes, ha="center")
+    ax_v.set_title(wrapped(title, 7.5, 12))
     ax_p.set_xlabel("Capacity passed (discharge then charge) [mAh/g]")
     ax_p.set_ylabel("Inventory [mmol/g]")
     ax_p.grid(alpha=0.3)
@@ -166,8 +196,13 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
     fig.subplots_adjust(left=0.06, right=0.985, bottom=0.11, top=0.93, wspace=0.2)
     ax_e, ax_p = fig.subplots(1, 2)
     cyc = table["Cycle"]
-    ax_e.plot(cyc, table["End-of-charge voltage [V]"], "-", color="#2471a3", lw=1.2, label="end of charge")
-    ax_e.plot(cyc, table["End-of-discharge voltage [V]"], "-", color="#c0392b", lw=1.2, label="end of discharge")
+    style = _style(len(cyc))
+    ax_e.plot(cyc, table["End-of-charge voltage [V]"], style, color="#2471a3", lw=1.2, label="end of charge")
+    ax_e.plot(cyc, table["End-of-discharge voltage [V]"], style, color="#c0392b", lw=1.2, label="end of discharge")
+    ax_e.xaxis.set_major_locator(_integer_locator())  # cycle numbers, not 2.5
+    if 0 < len(cyc) < 20:  # a few cycles: each its tick (one cycle gave ticks 0.945-1.05)
+        ax_e.set_xticks(np.asarray(cyc, dtype=int))
+        ax_e.set_xlim(float(np.min(cyc)) - 0.5, float(np.max(cyc)) + 0.5)
     if life.first_failed_cycle is not None:  # named in the legend, which is placed off the curves
         ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1,
                      label=f"first failure: cycle {life.first_failed_cycle}")
@@ -178,7 +213,7 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
                      + (f" (first below: cycle {below})" if below is not None else ""))
     ax_e.set_xlabel("Cycle number")
     ax_e.set_ylabel(_VOLTAGE_LABEL)
-    ax_e.set_title(title)
+    ax_e.set_title(wrapped(title, 5.4, 12))
     ax_e.grid(alpha=0.3)
     ax_e.legend(fontsize=8)
     if solution is not None and len(solution):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,9 +146,11 @@ def analyze_file(
             notes.append(f"the mean discharge voltage lies above the mean charge voltage in {np.count_nonzero(pol < 0)}"
                          f" of {pol.size} cycles (negative polarisation): is the current's sign reversed? metalair "
                          "counts discharge current positive (a column map can flip it: 'current_A=I/mA@-1e-3')")
-    if table.capacity_unit == "mAh/g" and len(table):
-        top = float(np.nanmax(np.asarray(table["Discharge capacity [mAh/g]"], dtype=float)))
-        if math.isfinite(top) and top > SPECIFIC_CAPACITY_MAX_MAH_G:
+    discharge = np.asarray(table["Discharge capacity [mAh/g]"], dtype=float) if table.capacity_unit == "mAh/g" \
+        else np.array([])
+    if np.any(np.isfinite(discharge)):  # a charge-only record has none: numpy warned "All-NaN slice"
+        top = float(np.nanmax(discharge))
+        if top > SPECIFIC_CAPACITY_MAX_MAH_G:
             notes.append(f"discharge capacities reach {top:.4g} mAh/g, beyond any air electrode (metal-air cathodes "
                          f"give up to ~{SPECIFIC_CAPACITY_MAX_MAH_G / 1000:g},000 mAh/g of catalyst): check the mass "
                          "(--mass-mg is in mg)")
