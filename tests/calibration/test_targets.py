@@ -149,3 +149,19 @@ def test_targets_from_a_record_keep_its_rest_and_a_10_mV_cut_off():
     assert "; Rest for 1 h; Charge at 200 mA/g until 4.40 V" in tg[0].run
     for t, y in zip(tg, evaluate_targets(tg)):
         assert abs(y - t.value) < 0.1 * t.sigma, (t.id, y, t.value)
+
+
+def test_a_cycler_files_efficiency_is_compared_with_the_models_coulombic_efficiency():
+    """A cycler counts all the charge; 'charge_recovered' (P5) leaves host extraction out (NLRO: 100.0 vs 100.7 %)."""
+    from metalair.analysis.simulated import to_cycler_data
+    from metalair.calibration.runs import evaluate_targets
+    from metalair.protocols.simulation import simulate
+
+    sol = simulate("NLRO", "Discharge at 200 mA/g for 1000 mAh/g or until 1.5 V; Charge at 200 mA/g until 4.8 V")
+    data = to_cycler_data(sol, mass_g=5e-4)
+    with pytest.raises(ParameterError, match="use 'coulombic_efficiency'"):
+        targets_from_cycler("sim.csv", "NLRO", data=data, quantities=("charge_recovered",))
+    (tg,) = targets_from_cycler("sim.csv", "NLRO", data=data, quantities=("coulombic_efficiency",))
+    assert tg.value == pytest.approx(100.0 * sol.steps[1].capacity_mAh_g / sol.steps[0].capacity_mAh_g, rel=1e-3)
+    (model,) = evaluate_targets([tg])
+    assert abs(model - tg.value) < 0.2 * tg.sigma, (model, tg.value)

@@ -32,7 +32,10 @@ Observables
 ``polarisation``
     Mean charge minus mean discharge voltage (P4).
 ``charge_recovered``
-    Charge capacity over discharge capacity, % (P5).
+    Product-removing charge over discharge capacity, % (P5: host extraction and side reactions
+    are left out).
+``coulombic_efficiency``
+    All the charge over the discharge capacity, %, as a cycler measures it (targets from cycler files).
 ``cycle_life_proxy``
     A continuous stand-in for the integer cycle life (P6): the cycle at which
     the end-of-discharge voltage, interpolated linearly between cycles, first
@@ -271,6 +274,13 @@ def charge_recovered(sol: Any) -> float:
     return product_recovery_pct(dis, ch)
 
 
+def coulombic_efficiency(sol: Any) -> float:
+    """All charge over the discharge capacity [%], host extraction and side reactions included, as a cycler sees it."""
+    dis = _first(sol, "discharge")
+    ch = _first(sol, "charge", dis.index)
+    return 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
+
+
 _PLATEAU_PRODUCTS = ("NaO2", "Na2O2", "Na2CO3")
 
 
@@ -340,7 +350,10 @@ OBSERVABLES: dict[str, Observable] = {o.name: o for o in (
     Observable("mean_discharge_voltage", mean_discharge_voltage, "V", "protocol", "mean discharge voltage"),
     Observable("mean_charge_voltage", mean_charge_voltage, "V", "protocol", "mean charge voltage"),
     Observable("polarisation", polarisation, "V", "protocol", "mean charge - mean discharge voltage"),
-    Observable("charge_recovered", charge_recovered, "%", "protocol", "charge / discharge capacity"),
+    Observable("charge_recovered", charge_recovered, "%", "protocol",
+               "product-removing charge / discharge capacity (P5)"),
+    Observable("coulombic_efficiency", coulombic_efficiency, "%", "protocol",
+               "all charge / discharge capacity (as a cycler measures it)"),
     Observable("charge_plateau_1", lambda s: _charge_plateau(s, 0), "V", "protocol", "first charge plateau"),
     Observable("charge_plateau_2", lambda s: _charge_plateau(s, 1), "V", "protocol", "second charge plateau"),
     Observable("charge_plateau_3", lambda s: _charge_plateau(s, 2), "V", "protocol", "third charge plateau"),
@@ -574,11 +587,17 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     measured = {
         "discharge_capacity": d["capacity"], "mean_discharge_voltage": d["mean_voltage"],
         "mean_charge_voltage": c["mean_voltage"], "polarisation": c["mean_voltage"] - d["mean_voltage"],
-        "charge_recovered": 100.0 * c["capacity"] / d["capacity"],
+        # a cycler counts all the charge: compared with the model's coulombic efficiency, not with its
+        # product-removing share (charge_recovered, P5), which no current record can separate
+        "coulombic_efficiency": 100.0 * c["capacity"] / d["capacity"],
     }
     out = []
     stem = Path(str(path)).name
     for q in quantities:
+        if q == "charge_recovered":
+            raise ParameterError("cannot make a target 'charge_recovered' from a cycler file: it is the product-"
+                                 "removing share of the charge (P5), which a current record cannot separate from "
+                                 "host extraction and side reactions; use 'coulombic_efficiency' (all the charge)")
         if q not in measured:
             raise ParameterError(f"cannot make a target {q!r} from a cycler file" + _hint(q, measured)
                                  + f"; available: {', '.join(measured)}")

@@ -166,6 +166,10 @@ def calibrate_cmd(
         _fail(f"internal failure: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
         return
     typer.echo(res.table())
+    if res.fit is not None and not res.fit.success:  # saved in calibration.json; said here too
+        typer.secho(f"warning: the best start's fit stopped before it converged ({res.fit.message}); the values are "
+                    "where it stopped: raise --max-iterations, or fit fewer parameters", fg=typer.colors.YELLOW,
+                    err=True)
     files = res.write(out, figure=plot)
     for name in _split(profile):
         try:

@@ -262,10 +262,19 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     for ax, c in zip(axes[0], cols):
         ys = np.asarray(table[c], dtype=float)
         ax.plot(xs[order], ys[order], "o-", color="#2471a3", ms=4, lw=1.2)
+        missing = np.isfinite(xs) & ~np.isfinite(ys)
+        if missing.any():  # failed candidates, or no value: marked on the axis, not dropped without a word
+            ax.plot(xs[missing], np.full(int(missing.sum()), 0.03), "x", color="#c0392b", ms=7, clip_on=False,
+                    transform=ax.get_xaxis_transform(), label="no value (failed: see status)")
+            ax.legend(fontsize=7, loc="best")
         ax.set_xlabel(column_label(x, units))
         ax.set_ylabel(RESPONSE_COLUMNS[c])
         if log_x:
             ax.set_xscale("log")
+        if finite_x.size > 1 and finite_x.min() < finite_x.max():  # every candidate's x in view, failed ones too
+            lo, hi = float(finite_x.min()), float(finite_x.max())
+            pad = (hi / lo) ** 0.05 if log_x else 0.05 * (hi - lo)
+            ax.set_xlim((lo / pad, hi * pad) if log_x else (lo - pad, hi + pad))
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -720,6 +720,9 @@ def dask_mapper(scheduler: Any = "local", n_workers: int | None = None, *,
             cluster.close()
 
 
+#: Keys of a folder's manifest that say where its results came from; a resumed sweep keeps them.
+_PROVENANCE = ("command", "started", "python")
+
 def read_sweep_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The manifest of the sweep in ``out_dir`` (its fingerprint, batches, status), or None if it holds no sweep."""
     from metalair.workflows.outputs import read_manifest
@@ -951,7 +954,9 @@ def run_sweep(
     files = [_PART.format(b) for b in range(n_batches)] + [RESULTS]
     if old_sweep is not None and resume and set_aside is None:
         files = list(dict.fromkeys([*files, *(str(f) for f in old_sweep.get("files", []))]))
-    manifest = {**record, "status": "running", "files": files}
+    # a resumed sweep keeps the provenance its first run recorded (the command, when it started, the Python)
+    kept = {k: v for k, v in (old or {}).items() if k in _PROVENANCE} if resume and set_aside is None else {}
+    manifest = {**kept, **record, "status": "running", "files": files}
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
     try:
         return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,

@@ -1,0 +1,46 @@
+"""A resumed screen keeps its manifest's provenance; the response figure marks candidates without a value."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from metalair.cli.app import app
+
+
+def test_resume_keeps_the_command_and_start_in_the_manifest(tmp_path):
+    # a resumed screen rebuilt its manifest from the sweep record and lost 'command', 'started', 'python'
+    out = tmp_path / "s"
+    args = ["screen", "--grid", "descriptors.NaO2.d_band_centre=-1.57,-1.6", "--scheduler", "serial",
+            "--summary-only", "--fast", "--no-progress", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    first = json.loads((out / "manifest.json").read_text())
+    res = CliRunner().invoke(app, [*args, "--resume"])
+    assert res.exit_code == 0, res.output
+    again = json.loads((out / "manifest.json").read_text())
+    for key in ("command", "started", "python"):
+        assert again.get(key) == first.get(key) and first.get(key), key
+
+
+def test_the_response_figure_marks_candidates_without_a_value():
+    # two of three candidates failed: the figure showed one point, zoomed on it, and said nothing
+    from metalair.plotting.design import plot_sweep_response
+
+    table = {"descriptors.NaO2.d_band_centre": np.array([-1.57, -30.0, 30.0]),
+             "discharge_capacity_mAh_g": np.array([8500.0, np.nan, np.nan])}
+    ax = plot_sweep_response(table, "descriptors.NaO2.d_band_centre").axes[0]
+    marks = [line for line in ax.lines if line.get_marker() == "x"]
+    assert marks and list(marks[0].get_xdata()) == [-30.0, 30.0]
+    lo, hi = ax.get_xlim()
+    assert lo < -30.0 and hi > 30.0  # every candidate's x in view
+    assert "no value (failed: see status)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_calibrate_says_when_its_fit_stopped_before_converging(tmp_path):
+    # the unconverged fit was saved in calibration.json but the printout never said so
+    res = CliRunner().invoke(app, ["calibrate", "--builtin", "P4", "--params", "beta_fe", "--starts", "1",
+                                   "--max-iterations", "1", "--no-plot", "--no-progress", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "warning: the best start's fit stopped before it converged" in res.output
