@@ -79,8 +79,9 @@ def check_workers(n_workers: Any, option: str = "n_workers",
     """
     if n_workers is None:
         return None
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+    if isinstance(n_workers, bool) or not isinstance(n_workers, numbers.Integral) or n_workers < 1:
         raise ParameterError(f"{option} must be >= 1 (the number of worker processes), got {n_workers!r}")
+    n_workers = int(n_workers)
     cores = os.cpu_count() or 1
     if n_workers > WORKERS_PER_CORE * cores:
         raise ParameterError(f"{option} {n_workers:,} is more than {WORKERS_PER_CORE} worker processes per core "

@@ -151,7 +151,7 @@ def test_ensemble_calibration_must_be_a_calibration_json(tmp_path):
     (["--halfwidth", "50"], "error: --halfwidth 50 eV: the half-width of the uncertainty on each DFT descriptor "
                             "must be > 0 and at most 1 eV"),
     (["--halfwidth", "0"], "error: --halfwidth 0 eV:"),
-    (["--sobol", "-1"], "error: --sobol -1: give 0 (no Sobol' indices) or N >= 4 base samples"),
+    (["--sobol", "-1"], "error: --sobol -1: give at least 4 samples (or 0: no Sobol' indices)"),
     (["--workers", "0"], "error: --workers must be >= 1"),
     (["-n", "1"], "error: --ensemble 1: give at least 2 samples"),
     (["-c", "NLRO,NRLO"], "error: unknown catalyst 'NRLO'"),

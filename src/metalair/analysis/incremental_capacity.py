@@ -89,6 +89,9 @@ MAX_CAPACITY_BACK = 0.05
 #: Voltage moving against its overall direction by more than this fraction of its range is refused: a half-cycle
 #: runs one way (noise and relaxation between steps retrace a little), a discharge and a charge joined run both.
 MAX_VOLTAGE_RETRACE = 0.5
+#: ... and by more than this many volts: a flat, noisy plateau retraces a few mV over a span of a few mV, a
+#: discharge and a charge joined retrace hundreds of mV.
+MIN_RETRACE_V = 0.1
 
 
 def _smoothing(owner: str, grid_step_V: object, window_V: object,
@@ -113,7 +116,7 @@ def _one_half_cycle(v: np.ndarray, q: np.ndarray, owner: str) -> None:
     span = float(np.ptp(v))
     up = float(np.max(np.maximum.accumulate(v) - v))  # largest fall on a rising curve
     down = float(np.max(v - np.minimum.accumulate(v)))  # largest rise on a falling curve
-    if span > 0 and min(up, down) > MAX_VOLTAGE_RETRACE * span:
+    if span > 0 and min(up, down) > max(MAX_VOLTAGE_RETRACE * span, MIN_RETRACE_V):
         raise ParameterError(
             f"{owner}: the voltage runs both ways over most of its {float(np.min(v)):.4g}-{float(np.max(v)):.4g} V "
             f"range (it rises by {down:.3g} V and falls by {up:.3g} V against its trend) while the capacity goes "

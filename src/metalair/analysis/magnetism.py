@@ -61,6 +61,7 @@ References
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,7 +128,7 @@ def estimate_diamagnetic(molar_mass_g_mol: float) -> float:
 
 
 def _positive(name: str, value: Any, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not (
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
         math.isfinite(float(value)) and float(value) > 0
     ):
         raise ParameterError(f"{name} = {value!r} must be a positive number of {unit}")

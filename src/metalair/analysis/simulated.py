@@ -54,8 +54,11 @@ def to_cycler_data(sol: Any, mass_g: float = 1.0) -> CyclerData:
     cum = np.concatenate(([0.0], np.cumsum(current_A[1:] * np.diff(time_s))))
     first = np.maximum.accumulate(np.where(np.r_[True, step_fixed[1:] != step_fixed[:-1]], np.arange(step.size), 0))
     other = (step_type != "discharge") & (step_type != "charge")
-    start = np.maximum(first - 1, 0)  # a step's first output point ends its first solver step, from the point before
-    cap_Ah = np.where(other, convert(cum - cum[start], "As", "Ah"), cap_Ah)
+    # a step's first output point ends its first solver step, which began when the step did (not at the point
+    # before, which may lie cycles earlier when save_cycles dropped the ones between)
+    began = np.array([{s.index: s.start_time_s for s in sol.steps}.get(int(s), time_s[0]) for s in step_fixed])
+    head = current_A[first] * (time_s[first] - began[first])
+    cap_Ah = np.where(other, convert(cum - cum[first] + head, "As", "Ah"), cap_Ah)
     return CyclerData(
         time_s=time_s,
         voltage_V=np.asarray(sol["Voltage [V]"]),

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+import numpy as np
+
 from metalair._validation import between, keyword_checked, pos, validate_fields
 from metalair.errors import ParameterError
 
@@ -195,7 +197,7 @@ class Catalyst:
                 f"Catalyst {self.name!r}: molar_mass = {self.molar_mass:g} kg/mol is no formula unit's mass "
                 f"(above {MOLAR_MASS_MAX:g} kg/mol): in g/mol? Write {self.molar_mass / 1000:g} or "
                 f"'{self.molar_mass:g} g/mol'")
-        if not isinstance(self.switching, bool):  # 'no' is truthy: it would switch
+        if not isinstance(self.switching, (bool, np.bool_)):  # 'no' is truthy: it would switch
             raise ParameterError(f"Catalyst {self.name!r}: switching = {self.switching!r} must be True or False")
         for name, kind in (("descriptors", "a dict {product: Descriptors}"), ("sources", "a dict {field: citation}")):
             if not isinstance(getattr(self, name), Mapping):

@@ -254,10 +254,8 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
     if not 0 < halfwidth <= MAX_HALFWIDTH_EV:
         fail(f"--halfwidth {halfwidth:g} eV: the half-width of the uncertainty on each DFT descriptor must be "
               f"> 0 and at most {MAX_HALFWIDTH_EV:g} eV (typical DFT errors are 0.1-0.3 eV; default 0.1)")
-    if sobol != 0 and sobol < 4:
-        fail(f"--sobol {sobol}: give 0 (no Sobol' indices) or N >= 4 base samples")
     if sobol != 0:
-        check_sample_count(sobol, "--sobol", 4, "")
+        check_sample_count(sobol, "--sobol", 4, " (or 0: no Sobol' indices)")
     try:
         check_workers(workers, "--workers", "--scheduler tcp://HOST:PORT")
         check_seed(seed, "--seed")

@@ -108,15 +108,22 @@ def _finish(energy: np.ndarray, mu: np.ndarray, name: str, label: str, metadata:
     it = None if it is None else it[good]
     if energy.size < 10:
         raise DataFormatError(f"{name}: only {energy.size} usable points; an absorption spectrum needs more")
-    if np.any(np.diff(energy) < 0):
-        order = np.argsort(energy, kind="stable")
-        energy, mu = energy[order], mu[order]
-        i0 = None if i0 is None else i0[order]
-        it = None if it is None else it[order]
-        warnings.append("energies were not in ascending order; sorted")
-    if not (100.0 < energy[0] and energy[-1] < 2.0e5):
+    uniq, inverse, counts = np.unique(energy, return_inverse=True, return_counts=True)
+    if uniq.size < energy.size:  # a scan that repeats a point: one point per energy, their mean
+        warnings.append(f"{energy.size - uniq.size} repeated energies (first {float(uniq[counts > 1][0]):.6g} eV): "
+                        "their points were averaged")
+
+        def mean(v: np.ndarray) -> np.ndarray:
+            return np.bincount(inverse, weights=v) / counts
+
+        energy, mu = uniq, mean(mu)
+        i0 = None if i0 is None else mean(i0)
+        it = None if it is None else mean(it)
+    # (a descending scan is sorted by XasSpectrum, which says so in the warnings)
+    if not (100.0 < float(np.min(energy)) and float(np.max(energy)) < 2.0e5):
         raise DataFormatError(
-            f"{name}: energies {energy[0]:.6g}-{energy[-1]:.6g} are not photon energies in eV (100 eV-200 keV)"
+            f"{name}: energies {float(np.min(energy)):.6g}-{float(np.max(energy)):.6g} are not photon energies in eV "
+            "(100 eV-200 keV)"
         )
     return XasSpectrum(energy_eV=energy, mu=mu, name=label, i0=i0, it=it, metadata=metadata)
 

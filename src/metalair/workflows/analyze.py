@@ -111,7 +111,7 @@ def analyze_file(
                                            SPECIFIC_CAPACITY_MAX_MAH_G, lo_open=True, unit="mAh/g")
     if eod_threshold_V is not None:
         eod_threshold_V = check_range("analyze_file", "eod_threshold_V", eod_threshold_V, 0.0, 10.0, lo_open=True,
-                                      unit="V")
+                                      hi_open=True, unit="V")  # the range cycle_life takes
     if data is None:
         data = read(path, format=format, column_map=column_map, mass_g=mass_g, strict=strict, progress=progress)
     kind = classify_record(data)

@@ -189,10 +189,12 @@ def run_cycling(catalyst: Any = "NLRO", current: Quantity = "500 mA/g", capacity
     if save_cycles is None:
         keep = sorted({1, min(10, cycles), min(100, cycles), cycles})
     else:
-        keep = (sorted(c for c in range(1, cycles + 1) if save_cycles(c)) if callable(save_cycles)
-                else sorted(cycle_set(save_cycles)))
-        if keep and not 1 <= keep[0] <= keep[-1] <= cycles:
-            raise ParameterError(f"save_cycles must lie in 1..{cycles}, got {keep[0]}..{keep[-1]}")
+        given = (sorted(c for c in range(1, cycles + 1) if save_cycles(c)) if callable(save_cycles)
+                 else sorted(cycle_set(save_cycles)))
+        keep = [c for c in given if c <= cycles]  # a generic [1, 10, 100] on a shorter run, as Simulation takes it
+        if given and not keep:
+            raise ParameterError(f"save_cycles holds {', '.join(map(str, given))}, but the run has {cycles} cycles: "
+                                 f"no time series would be kept; give cycles from 1 to {cycles}")
     if out_dir is not None:
         from metalair.workflows.outputs import check_out_dir
 

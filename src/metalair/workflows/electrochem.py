@@ -222,15 +222,16 @@ def analyse_dems_files(
         values = ", ".join(f"{s.e_per_o2:.3g} (step {s.index})" for s in odd)
         notes.append(f"e-/O2 = {values} lies outside 0.5-10, far from any O2 chemistry (1 for NaO2, 2 for Na2O2, "
                      "4 for Na2O): check the units of the gas flux (mol/s) and of the current")
-    if any(math.isnan(s.e_per_o2_sigma) and not math.isnan(s.e_per_o2) for s in steps):
+    notes.extend(f"step {s.index} ({s.kind}): {s.note}" for s in steps if s.note)
+    if any(math.isnan(s.e_per_o2_sigma) and not math.isnan(s.e_per_o2) and not s.note for s in steps):
         notes.append("an uncertainty is nan where no gas points precede the step (no baseline window): the gas "
                      "record starts with the step; record a rest before each step to get the baseline and the "
                      "uncertainty")
     others = sorted({g for s in steps for g in s.other_gases_mol})
     header = ["step", "kind", "start [s]", "end [s]", "electrons [mol]", "O2 [mol]", "O2 sigma [mol]", "e/O2",
-              "e/O2 sigma"] + [f"{g} [mol]" for g in others]
+              "e/O2 sigma"] + [f"{g} [mol]" for g in others] + ["Note"]
     rows = [[s.index, s.kind, s.start_s, s.end_s, s.electrons_mol, s.o2_mol, s.o2_sigma_mol, s.e_per_o2,
-             s.e_per_o2_sigma] + [s.other_gases_mol.get(g, math.nan) for g in others] for s in steps]
+             s.e_per_o2_sigma] + [s.other_gases_mol.get(g, math.nan) for g in others] + [s.note] for s in steps]
     written.append(str(write_csv_rows(out / "dems_steps.csv", header, rows)))
     _figure(lambda: plots.plot_dems(cur, gas, time_offset_s=offset), out / "dems.png", written, notes, figures)
     summary = {"current_file": Path(current_path).name, "gas_file": Path(gas_path).name,

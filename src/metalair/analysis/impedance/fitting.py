@@ -467,7 +467,7 @@ def fit_circuit(
             raise ParameterError(f"fixed[{key!r}] = {value:g} {unit} is negative; a {_KIND_WORDS.get(kind, kind)} "
                                  "of a passive element is >= 0")
     for key, b in (bounds or {}).items():
-        pair_ok = not isinstance(b, (str, bytes, Mapping)) and isinstance(b, Sequence) and len(b) == 2
+        pair_ok = not isinstance(b, (str, bytes, Mapping)) and np.ndim(b) == 1 and len(b) == 2  # type: ignore[arg-type]
         if not pair_ok or any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))
                                                  or math.isnan(v)) for v in b):
             raise ParameterError(f"bounds[{key!r}] = {b!r} must be a pair (low, high) in the parameter's unit, each a "

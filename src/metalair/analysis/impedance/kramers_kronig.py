@@ -227,7 +227,7 @@ def lin_kk(
         which the residuals meet it while µ stays at or above ``mu_floor``
         (a fit that follows noise or drift has µ → 0); the search stops when
         ten more elements leave the residuals above three times the threshold and
-        shrink them by less than :data:`STALL_FACTOR` (a spectrum with many sharp time
+        above :data:`STALL_FACTOR` times what they were (a spectrum with many sharp time
         constants, such as a simulated one, keeps improving and is followed further).
         The result's ``notes`` say when M was raised. ``mu_floor=1`` switches
         the safeguard off; it lies in [0, 1] (µ is at most 1).
