@@ -89,7 +89,9 @@ def test_calibrate_no_progress_is_quiet(tmp_path):
     loud = subprocess.run([*args, "--out", str(tmp_path / "a")], capture_output=True, text=True)
     quiet = subprocess.run([*args, "--out", str(tmp_path / "b"), "--no-progress"], capture_output=True, text=True)
     assert loud.returncode == quiet.returncode == 0, quiet.stderr
-    assert "start 1" in loud.stderr and quiet.stderr == ""
+    assert "start 1" in loud.stderr
+    # no progress; a warning (here: the 2-evaluation fit did not converge) is still said
+    assert all(line.startswith("warning:") for line in quiet.stderr.splitlines()), quiet.stderr
     assert "beta_fe" in quiet.stdout
 
 
