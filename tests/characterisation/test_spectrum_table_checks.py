@@ -69,19 +69,6 @@ def test_a_descending_raman_export_is_sorted_and_its_peak_found_where_it_is():
     assert centres and min(abs(c - 1350.0) for c in centres) < 1.0
 
 
-def test_raman_refuses_nan_in_either_column():
-    y = RAMAN.copy()
-    y[5] = np.nan
-    with pytest.raises(DataFormatError, match=r"1 of 700 intensity values are not finite numbers: 1 NaN, first at "
-                                              r"record 6"):
-        RamanSpectrum(shift_cm1=SHIFT, intensity=y)
-    x = SHIFT.copy()
-    x[-1] = np.nan
-    with pytest.raises(DataFormatError, match=r"1 of 700 shift_cm1 values are not finite numbers: 1 NaN, first at "
-                                              r"record 700"):
-        RamanSpectrum(shift_cm1=x, intensity=RAMAN)
-
-
 # --------------------------------------------------------------------------- Diffractogram
 def test_a_descending_diffractogram_is_sorted_with_its_intensities():
     pattern = Diffractogram(two_theta_deg=TTH[::-1], intensity=XRD[::-1])
@@ -90,16 +77,20 @@ def test_a_descending_diffractogram_is_sorted_with_its_intensities():
     assert any("angles were not in ascending order" in w for w in pattern.metadata["warnings"])
 
 
-def test_diffractogram_refuses_nan_in_either_column():
-    y = XRD.copy()
-    y[[3, 4]] = np.nan
-    with pytest.raises(DataFormatError, match=r"2 of 300 intensity values are not finite numbers: 2 NaN, first at "
-                                              r"record 4"):
-        Diffractogram(two_theta_deg=TTH, intensity=y)
-    x = TTH.copy()
-    x[0] = np.nan
-    with pytest.raises(DataFormatError, match=r"1 of 300 two_theta_deg values are not finite"):
-        Diffractogram(two_theta_deg=x, intensity=XRD)
+@pytest.mark.parametrize(("cls", "x_name", "x", "y"), [(RamanSpectrum, "shift_cm1", SHIFT, RAMAN),
+                                                      (Diffractogram, "two_theta_deg", TTH, XRD)])
+def test_spectra_refuse_nan_in_either_column(cls, x_name, x, y):
+    n = x.size
+    bad_y = y.copy()
+    bad_y[5] = np.nan
+    with pytest.raises(DataFormatError, match=rf"1 of {n} intensity values are not finite numbers: 1 NaN, first at "
+                                              r"record 6"):
+        cls(**{x_name: x, "intensity": bad_y})
+    bad_x = x.copy()
+    bad_x[-1] = np.nan
+    with pytest.raises(DataFormatError, match=rf"1 of {n} {x_name} values are not finite numbers: 1 NaN, first at "
+                                              rf"record {n}"):
+        cls(**{x_name: bad_x, "intensity": y})
 
 
 @pytest.mark.parametrize(("shift", "first"), [(-10.0, "0"), (-20.0, "-10"), (100.0, "180"), (150.0, "180.134")])
