@@ -8,7 +8,7 @@ numbers separated by tabs, commas, semicolons or spaces. Two columns are
 Raman shift [cm⁻¹] and intensity. Renishaw WiRE map/line exports with four
 columns (``#X #Y #Wave #Intensity``) or other files whose header names a
 ``wave``/``shift`` and an ``intensity``/``counts`` column are read from those
-columns. Rows are sorted by shift (WiRE writes them descending).
+columns. Rows are sorted by shift by RamanSpectrum (WiRE writes them descending).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import re
 from typing import Any
-
-import numpy as np
 
 from metalair.errors import DataFormatError
 from metalair.io.columns import read_xy_text
@@ -71,6 +69,5 @@ def read_raman(path: str | os.PathLike[str], *, shift_column: int | None = None,
             f"{p.name}: the first column runs {x.min():.6g}-{x.max():.6g}, not a Raman shift in cm-1 "
             "(-1000 to 5000); is this another kind of file?"
         )
-    order = np.argsort(x, kind="stable")
     meta: dict[str, Any] = {"file_name": p.name, "format": "raman_text", "columns": header, "warnings": warnings}
-    return RamanSpectrum(shift_cm1=x[order], intensity=y[order], name=p.stem, metadata=meta)
+    return RamanSpectrum(shift_cm1=x, intensity=y, name=p.stem, metadata=meta)  # sorted there, with a note
