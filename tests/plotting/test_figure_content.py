@@ -369,3 +369,17 @@ def test_analysing_a_charge_only_record_warns_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy's "All-NaN slice encountered"
         analyze_file("charge_only.csv", data=data, figures=False)
+
+
+def test_eis_figures_are_titled_with_the_file_and_its_frequency_range(tmp_path, monkeypatch):
+    # the eis Nyquist and Bode figures had no title
+    from metalair.plotting import electrochem as plots
+    from metalair.workflows.electrochem import _frequency_text, analyse_impedance_file
+
+    assert [_frequency_text(f) for f in (0.00316, 1.0, 1e4, 2e6)] == ["3.16 mHz", "1 Hz", "10 kHz", "2 MHz"]
+    titles = []
+    for name in ("plot_nyquist", "plot_bode"):
+        real = getattr(plots, name)
+        monkeypatch.setattr(plots, name, lambda *a, _real=real, **k: (titles.append(k.get("title")), _real(*a, **k))[1])
+    analyse_impedance_file(DATA / "eis" / "exampleData.csv", tmp_path / "o", kk=False, drt=False)
+    assert titles == ["exampleData.csv: 66 points, 3.16 mHz to 10 kHz"] * 2

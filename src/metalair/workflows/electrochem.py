@@ -110,8 +110,12 @@ def analyse_impedance_file(
         summary["fit_table"] = fit.table()
         written.append(_json(out / f"{stem}_fit.json", fit.as_dict()))
         _figure(lambda: plots.plot_residuals(fit), out / f"{stem}_fit_residuals.png", written, notes, figures)
-    _figure(lambda: plots.plot_nyquist(spectrum, fits=fits), out / f"{stem}_nyquist.png", written, notes, figures)
-    _figure(lambda: plots.plot_bode(spectrum, fits=fits), out / f"{stem}_bode.png", written, notes, figures)
+    f_lo, f_hi = float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())
+    title = f"{path.name}: {len(spectrum)} points, {_frequency_text(f_lo)} to {_frequency_text(f_hi)}"
+    _figure(lambda: plots.plot_nyquist(spectrum, fits=fits, title=title), out / f"{stem}_nyquist.png", written, notes,
+            figures)
+    _figure(lambda: plots.plot_bode(spectrum, fits=fits, title=title), out / f"{stem}_bode.png", written, notes,
+            figures)
     if kk:
         from metalair.analysis.impedance.kramers_kronig import lin_kk
 
@@ -140,6 +144,16 @@ def analyse_impedance_file(
     summary["written"] = written
     written.append(_json(out / f"{stem}_summary.json", summary))
     return summary
+
+
+def _frequency_text(f_hz: float) -> str:
+    """A frequency in the unit that reads best (``3.16 mHz``, ``10 kHz``)."""
+    from metalair.units import to_user
+
+    for unit, size in (("MHz", 1e6), ("kHz", 1e3), ("Hz", 1.0), ("mHz", 1e-3)):
+        if f_hz >= size:
+            return f"{float(to_user(f_hz, unit)):.3g} {unit}"
+    return f"{float(to_user(f_hz, 'mHz')):.3g} mHz"
 
 
 def analyse_cv_files(
