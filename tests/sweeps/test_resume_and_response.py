@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from metalair.cli.app import app
@@ -44,3 +45,18 @@ def test_calibrate_says_when_its_fit_stopped_before_converging(tmp_path):
                                    "--max-iterations", "1", "--no-plot", "--no-progress", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert "warning: the best start's fit stopped before it converged" in res.output
+
+
+def test_a_map_over_a_log_spaced_parameter_has_log_cells_and_the_parameters_unit():
+    # i0_dec_NaO2 = 1e-4, 1e-3, 1e-2 sat on a linear axis (two cells squashed), with no unit
+    from metalair.plotting.design import column_label, plot_screen_map
+
+    assert column_label("parameters.i0_dec_NaO2") == "i0 dec NaO2 [A/m²]"
+    x = np.repeat([1e-4, 1e-3, 1e-2], 2)
+    y = np.tile([100.0, 300.0], 3)
+    ax = plot_screen_map({"parameters.i0_dec_NaO2": x, "protocol.current": y, "polarisation_V": x * 0 + 0.4},
+                         "parameters.i0_dec_NaO2", "protocol.current", "polarisation_V").axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
+    assert ax.get_xlabel() == "i0 dec NaO2 [A/m²]"
+    lo, hi = ax.get_xlim()
+    assert lo == pytest.approx(10 ** -4.5) and hi == pytest.approx(10 ** -1.5)  # cells centred on each decade

@@ -80,7 +80,12 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
             prefix = (every if parts[1] == "*" else one) + " "
     elif parts[0] == "protocol" and len(parts) == 2:
         units = dict(given or {})
-    elif parts[0] != "parameters" or len(parts) != 2:
+    elif parts[0] == "parameters" and len(parts) == 2:  # the unit its range is declared in (i0_dec_NaO2: A/m²)
+        from metalair.models.parameters import RANGES
+
+        spec = RANGES.get(parts[1])
+        units = {parts[1]: spec[4]} if spec is not None and spec[4] else {}
+    else:
         return name
     field = parts[-1]
     text = prefix + _FIELD_NAMES.get(field, field.replace("_", " "))
@@ -146,6 +151,20 @@ def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
     return xs, ys, zz
 
 
+def _log_spaced(values: np.ndarray) -> bool:
+    """True for positive values spanning more than a decade (rate constants, currents): drawn on a log axis."""
+    v = values[np.isfinite(values)]
+    return bool(v.size > 1 and v.min() > 0 and v.max() / v.min() > 10)
+
+
+def _edges(centres: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around sorted grid centres: midway between them (geometrically on a log axis)."""
+    c = np.log10(centres) if log else centres
+    mid = 0.5 * (c[1:] + c[:-1])
+    e = np.concatenate(([c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]))
+    return 10.0 ** e if log else e
+
+
 def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
                     markers: Mapping[str, tuple[float, ...]] | None = None, ax: Any = None,
                     title: str | None = None, cmap: str = "viridis",
@@ -186,9 +205,11 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     shown = [float(v) for v in zv if np.isfinite(v)] + [float(v) for v in (marker_values or {}).values()
                                                          if v is not None and math.isfinite(v)]
     limits = {"vmin": min(shown), "vmax": max(shown)} if shown else {}
+    log_x, log_y = _log_spaced(xv), _log_spaced(yv)  # a sweep of rate constants is log-spaced: so are its cells
     if g is not None:
         xs, ys, zz = g
-        mesh = ax.pcolormesh(xs, ys, np.ma.masked_invalid(zz), shading="nearest", cmap=cmap, **limits)
+        mesh = ax.pcolormesh(_edges(xs, log_x), _edges(ys, log_y), np.ma.masked_invalid(zz), shading="flat",
+                             cmap=cmap, **limits)
         blank = ~np.isfinite(zz)
         if blank.any():  # failed runs (and cells without a candidate) are marked, not left to look like data
             gx, gy = np.meshgrid(xs, ys) if np.ndim(xs) == 1 else (xs, ys)
@@ -210,6 +231,10 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
             ax.annotate(label, (mx, my), xytext=offsets[k % len(offsets)], textcoords="offset points", fontsize=8,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.85, "lw": 0},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "k", "shrinkA": 0, "shrinkB": 5})
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
     ax.set_xlabel(column_label(x, units))
     ax.set_ylabel(column_label(y, units))
     if title:
@@ -258,7 +283,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     fig = new_figure((3.6 * len(cols) + 0.6, 3.4), layout="tight")
     axes = fig.subplots(1, len(cols), squeeze=False)
     finite_x = xs[np.isfinite(xs)]
-    log_x = finite_x.size > 1 and finite_x.min() > 0 and finite_x.max() / finite_x.min() > 10
+    log_x = _log_spaced(xs)
     for ax, c in zip(axes[0], cols):
         ys = np.asarray(table[c], dtype=float)
         ax.plot(xs[order], ys[order], "o-", color="#2471a3", ms=4, lw=1.2)

@@ -233,9 +233,9 @@ def run_screen(
                 fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
                                        title=f"{len(cands)} candidates, base {settings.catalyst}"
                                        + (f"; the slice at {', '.join(fixed)}" if fixed else "")
-                                       + "; stars: built-in "
-                                       "catalysts at their own descriptors (mean over states), filled with their own "
-                                       "simulated value", units=protocol_units(settings.protocol))
+                                       + ("; stars: built-in catalysts at their own descriptors (mean over states), "
+                                          "filled with their own simulated value" if markers else ""),
+                                       units=protocol_units(settings.protocol))
                 save_figure(fig, out / "map.png")
                 files["map"] = str(out / "map.png")
             except ImportError:  # pragma: no cover - no matplotlib
