@@ -66,3 +66,13 @@ def test_small_ensemble_of_the_reference_run_reports_a_band():
     assert cap["p95"] > cap["p05"]                       # the descriptors move the capacity
     assert 8000 < res.nominal["discharge_capacity RuO2"] < 9500
     assert "note: 4 samples cannot place a 90 % band" in res.table()  # four samples are the sample range
+
+
+def test_ensemble_csv_names_a_descriptor_sample_as_a_shift(tmp_path):
+    # the columns 'RuO2:NaO2:d_band_centre' held offsets from the catalyst's value, which the name did not say
+    from metalair.calibration.ensemble import preset_ensemble
+
+    res, _targets = preset_ensemble("simulate", "RuO2", 2)
+    res.write(tmp_path, figure=False)
+    head = (tmp_path / "ensemble.csv").read_text().splitlines()[0].split(",")
+    assert "RuO2:NaO2:d_band_centre shift [eV]" in head and "RuO2:NaO2:d_band_centre" not in head

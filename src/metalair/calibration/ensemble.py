@@ -87,6 +87,11 @@ class UncertainInput:
     catalyst: str = ""
     product: str = ""
 
+    @property
+    def column(self) -> str:
+        """Its column in ``ensemble.csv``: a descriptor's sample is a shift from the catalyst's value, in eV."""
+        return f"{self.name} shift [eV]" if self.kind == "descriptor" else f"{self.name} value"
+
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map uniform [0, 1) samples to this input's values (shift in eV, or parameter value)."""
         u = np.asarray(u, dtype=float)
@@ -240,7 +245,7 @@ class EnsembleResult:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        head = [i.name for i in self.inputs] + self.outputs
+        head = [i.column for i in self.inputs] + self.outputs
         write_csv_rows(out / "ensemble.csv", head,
                        [[*row, *(self.samples_out[o][k] for o in self.outputs)] for k, row in enumerate(self.samples)])
         write_csv_rows(out / "ensemble_summary.csv", ["output", "nominal", "median", "p05", "p95", "failed"],
