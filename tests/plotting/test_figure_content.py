@@ -295,6 +295,7 @@ def test_diffraction_and_raman_intensity_units_and_peak_legend():
 def test_wrapped_title_keeps_the_words_in_lines_that_fit():
     from metalair.plotting.simulation import wrapped
 
+    assert wrapped("Discharge ...\nCharge ...\nambient air", 7.5, 12) == "Discharge ...\nCharge ...\nambient air"
     text = "word " * 60
     shown = wrapped(text, 5.6, 10)
     assert shown.split() == text.split()
@@ -342,8 +343,10 @@ def test_edge_cases_found_by_the_figure_audit():
 
     short = "Discharge at 500 mA/g for 20 mAh/g; Charge at 500 mA/g for 20 mAh/g"
     sols = {f"cat{k}": ma.simulate("NLRO", short) for k in range(6)}
-    labels = _legend_labels(plot_comparison(sols).axes[0])
-    assert {lbl.split()[0] for lbl in labels} == set(sols)  # the sixth was dropped (five colours, zip)
+    ax_v = plot_comparison(sols).axes[0]
+    assert {lbl.split()[0] for lbl in _legend_labels(ax_v)} == set(sols)  # the sixth was dropped (five colours, zip)
+    anchor = ax_v.get_legend().get_bbox_to_anchor().transformed(ax_v.transAxes.inverted())
+    assert anchor.x0 > 1.0  # twelve entries: beside the axes, not over the curves
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "No artists with labels found to put in legend"
         rest = ma.simulate("NLRO", "Rest for 1 h")

@@ -55,11 +55,13 @@ def _integer_locator() -> Any:
 def wrapped(title: str, width_in: float, fontsize: float = 10.0) -> str:
     """``title`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (about 0.6 em a character).
 
-    Titles carry names users choose (catalysts, files), which can be long.
+    Titles carry names users choose (catalysts, files), which can be long. Line breaks the title has
+    are kept (each of its lines is wrapped on its own).
     """
     import textwrap
 
-    return "\n".join(textwrap.wrap(title, max(20, int(width_in * 72 / (0.6 * fontsize))))) or title
+    width = max(20, int(width_in * 72 / (0.6 * fontsize)))
+    return "\n".join("\n".join(textwrap.wrap(line, width)) or line for line in title.split("\n")) or title
 
 
 def pyplot() -> Any:
@@ -136,7 +138,7 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
 
 def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge at the same protocol") -> Any:
     """Voltage against capacity of each step, one colour per catalyst; inventories beneath."""
-    fig = new_figure((8, 6.5))
+    fig = new_figure((10.5 if len(solutions) > 3 else 8, 6.5))
     ax_v, ax_p = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
     palette: list[Any] = ["#c0392b", "#2471a3", "#117a65", "#7d3c98", "#b9770e"]
     if len(solutions) > len(palette):  # every catalyst drawn: zip() with five colours dropped the sixth
@@ -158,15 +160,17 @@ def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge 
     ax_v.set_xlabel("Capacity in step [mAh/g]")
     ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
+    many = len(solutions) > 3  # legends of four catalysts and more cover the curves: outside the axes
+    outside = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if many else {}
     if ax_v.get_legend_handles_labels()[1]:
-        ax_v.legend(fontsize=8)
+        ax_v.legend(fontsize=8, **outside)
     else:  # no galvanostatic step (a rest, a hold): say so instead of an empty legend
         ax_v.text(0.5, 0.5, "no discharge or charge step to draw", transform=ax_v.transAxes, ha="center")
     ax_v.set_title(wrapped(title, 7.5, 12))
     ax_p.set_xlabel("Capacity passed (discharge then charge) [mAh/g]")
     ax_p.set_ylabel("Inventory [mmol/g]")
     ax_p.grid(alpha=0.3)
-    ax_p.legend(fontsize=7, ncol=2)
+    ax_p.legend(fontsize=7, ncol=1 if many else 2, **outside)
     return fig
 
 
