@@ -60,3 +60,16 @@ def test_a_map_over_a_log_spaced_parameter_has_log_cells_and_the_parameters_unit
     assert ax.get_xlabel() == "i0 dec NaO2 [A/m²]"
     lo, hi = ax.get_xlim()
     assert lo == pytest.approx(10 ** -4.5) and hi == pytest.approx(10 ** -1.5)  # cells centred on each decade
+
+
+def test_censored_cycle_lives_are_marked_as_lower_bounds_on_the_map():
+    # a map uniformly at the cycles run (no failure) looked like a measured cycle life of exactly that
+    from metalair.plotting.design import plot_screen_map
+
+    x = np.repeat([-1.9, -1.6], 2)
+    y = np.tile([-1.6, -1.4], 2)
+    table = {"dx": x, "dy": y, "cycle_life": np.array([30.0, 30.0, 12.0, 30.0]),
+             "censored": np.array([True, True, False, True])}
+    ax = plot_screen_map(table, "dx", "dy", "cycle_life").axes[0]
+    marked = [c for c in ax.collections if c.get_label().startswith("≥: no failure in the cycles run")]
+    assert len(marked) == 1 and len(marked[0].get_offsets()) == 3

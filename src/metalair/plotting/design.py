@@ -222,6 +222,12 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         if (~ok).any():
             ax.scatter(xv[~ok], yv[~ok], marker="x", color="0.5", s=12, label="failed / no value")
     fig.colorbar(mesh, ax=ax, label=column_label(value, units))
+    if value == "cycle_life" and "censored" in table:  # no failure within the cycles run: a lower bound, said so
+        cens = np.asarray(table["censored"], dtype=bool) & np.isfinite(zv)
+        if cens.any():
+            ax.scatter(xv[cens], yv[cens], marker="$\\geq$", color="white", edgecolors="k", linewidths=0.3, s=60,
+                       label="≥: no failure in the cycles run (a lower bound)")
+            ax.legend(loc="best", fontsize=7)
     offsets = [(-30, 18), (8, 10), (-2, 34), (16, -22), (-40, -20)]
     for k, (label, (mx, my)) in enumerate((markers or {}).items()):
         if math.isfinite(mx) and math.isfinite(my):
