@@ -386,3 +386,26 @@ def test_eis_figures_are_titled_with_the_file_and_its_frequency_range(tmp_path, 
         monkeypatch.setattr(plots, name, lambda *a, _real=real, **k: (titles.append(k.get("title")), _real(*a, **k))[1])
     analyse_impedance_file(DATA / "eis" / "exampleData.csv", tmp_path / "o", kk=False, drt=False)
     assert titles == ["exampleData.csv: 66 points, 3.16 mHz to 10 kHz"] * 2
+
+
+def test_labels_of_crowded_raman_peaks_do_not_overlap():
+    # four peaks within 80 cm-1 printed their labels over each other, and a label poked out of the axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from metalair.analysis.raman import analyse_raman
+    from metalair.plotting.characterisation import plot_raman
+    from metalair.tables.spectra import RamanSpectrum
+
+    shift = np.linspace(200.0, 1800.0, 1601)
+    counts = 1000.0 + 0.2 * shift + sum(300.0 * np.exp(-0.5 * ((shift - c) / 5.0) ** 2)
+                                        for c in (640.0, 738.0, 790.0, 1080.0, 1095.0, 1110.0, 1158.0))
+    fig = plot_raman(analyse_raman(RamanSpectrum(shift_cm1=shift, intensity=counts, name="r")))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[1]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) >= 6
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    inside = ax.get_window_extent(renderer)
+    assert all(b.y1 <= inside.y1 + 1 for b in boxes)
