@@ -409,3 +409,15 @@ def test_labels_of_crowded_raman_peaks_do_not_overlap():
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     inside = ax.get_window_extent(renderer)
     assert all(b.y1 <= inside.y1 + 1 for b in boxes)
+
+
+def test_a_rest_is_drawn_against_time_in_a_readable_voltage_window():
+    # against its capacity (0 to 3e-12 mAh/g) with an offset axis "1e-7+2.227" a rest plotted rounding noise
+    import metalair as ma
+    from metalair.plotting.simulation import plot_solution
+
+    fig = plot_solution(ma.simulate("NLRO", "Rest for 1 h"))
+    ax_v, ax_p = fig.axes[:2]
+    assert ax_p.get_xlabel().startswith("Time [h]")
+    lo, hi = ax_v.get_ylim()
+    assert hi - lo == pytest.approx(0.1)

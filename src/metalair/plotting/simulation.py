@@ -41,6 +41,10 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
     return Figure(figsize=figsize, layout=layout)  # type: ignore[arg-type]  # a layout name or None
 
 
+#: Below this much charge passed [mAh/g], a run is drawn against time (a rest: its capacity is rounding noise).
+NO_CHARGE_MAH_G = 1e-3
+
+
 def _style(n_points: int) -> str:
     """Line style of a series: with markers when it has so few points that a line alone would not show."""
     return "o-" if n_points < 20 else "-"
@@ -107,11 +111,17 @@ def _mmol_g(values_mol_g: Any) -> Any:
 def plot_solution(sol: Any, title: str | None = None) -> Any:
     """Voltage against throughput capacity, with the product inventory beneath it.
 
+    A run that passes (almost) no charge (a rest, an open circuit) is drawn against time instead:
+    against its capacity it would plot rounding noise.
+
     Returns the matplotlib Figure.
     """
     fig = new_figure((8, 6.5))
     ax_v, ax_p = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     q = sol["Throughput capacity [mAh/g]"]
+    x_label = "Capacity passed (discharge then charge) [mAh/g]"
+    if len(q) and float(np.nanmax(np.abs(q))) < NO_CHARGE_MAH_G:
+        q, x_label = sol["Time [h]"], "Time [h] (no charge passed)"
     v = sol["Voltage [V]"]
     kinds = {s.index: s.kind for s in sol.steps}
     step = sol["Step"]
@@ -124,13 +134,18 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
                   label=kind if kind not in ax_v.get_legend_handles_labels()[1] else None)
     ax_v.set_ylabel(_VOLTAGE_LABEL)
     ax_v.grid(alpha=0.3)
+    finite_v = np.asarray(v, dtype=float)[np.isfinite(v)]
+    if finite_v.size and float(np.ptp(finite_v)) < 0.01:  # a flat voltage: a 0.1 V window, not "1e-7+2.227" noise
+        mid = float(np.mean(finite_v))
+        ax_v.set_ylim(mid - 0.05, mid + 0.05)
+        ax_v.ticklabel_format(axis="y", useOffset=False)
     if ax_v.get_legend_handles_labels()[1]:
         ax_v.legend(loc="best", fontsize=8)
     ax_v.set_title(wrapped(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}", 7.5, 12))
     for key, label, color in _PRODUCTS:
         ax_p.plot(q, _mmol_g(sol[f"{key} [mol/g]"]), color=color, label=label)
     ax_p.set_ylabel("Inventory [mmol/g]")
-    ax_p.set_xlabel("Capacity passed (discharge then charge) [mAh/g]")
+    ax_p.set_xlabel(x_label)
     ax_p.grid(alpha=0.3)
     ax_p.legend(loc="best", fontsize=8, ncol=2)
     return fig
