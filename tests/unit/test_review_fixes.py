@@ -84,3 +84,20 @@ def test_dems_prints_and_writes_why_a_step_has_no_baseline(tmp_path):
     assert res.exit_code == 0, res.output
     assert "step 2 (charge): no baseline subtracted" in res.output
     assert "no baseline subtracted" in (tmp_path / "o" / "dems_steps.csv").read_text()
+
+
+def test_a_fit_names_its_catalyst_and_its_figure_says_a_poor_fit(tmp_path):
+    # given a catalyst file, the fit's title showed the file's path; a poor fit (RMSE 340 mV) was not said
+    from metalair.analysis.fitting import fit_model
+    from metalair.analysis.simulated import to_cycler_data
+    from metalair.catalysts import NLRO
+    from metalair.catalysts.files import save_catalyst
+    from metalair.plotting.fitting import plot_fit
+
+    path = tmp_path / "mine.toml"
+    save_catalyst(dataclasses.replace(NLRO, name="Mine"), path)
+    data = to_cycler_data(ma.simulate("NLRO", "Discharge at 500 mA/g for 50 mAh/g; Charge at 500 mA/g for 50 mAh/g"))
+    res = fit_model(data, str(path), ["i0_dec_NaO2"], mass_g=1.0, max_nfev=2)
+    assert res.catalyst == "Mine"
+    title = plot_fit(dataclasses.replace(res, success=True, poor_fit=True)).axes[0].get_title()
+    assert title.startswith("Mine: fit of i0_dec_NaO2") and "POOR FIT" in title

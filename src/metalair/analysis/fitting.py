@@ -987,7 +987,7 @@ def fit_model(
         raise ParameterError(f"noise_V = {noise_V!r} must be a positive number of volts")
     if not (isinstance(max_nfev, int) and max_nfev >= 1):
         raise ParameterError(f"max_nfev = {max_nfev!r} must be a positive integer")
-    LumpedAirElectrode(catalyst, base, env)  # an unknown catalyst fails here, with suggestions
+    cat_name = LumpedAirElectrode(catalyst, base, env).catalyst.name  # an unknown catalyst fails here, with hints
 
     records = [data] if isinstance(data, CyclerData) else list(data)
     if not records:
@@ -1117,7 +1117,7 @@ def fit_model(
             extra_notes.append(("the record's" if len(records) == 1 else f"record {k}'s")
                                + " data-quality warnings: " + "; ".join(quality))
     return FitResult(
-        catalyst=str(getattr(catalyst, "name", catalyst)), names=tuple(s.name for s in specs), values=values,
+        catalyst=cat_name, names=tuple(s.name for s in specs), values=values,
         initial=init, std_errors=ses, std_errors_log10=ses_log, ci95=ci, correlation=np.asarray(corr),
         bounds=bnds, log_params=tuple(s.name for s in specs if s.log), units=units, rmse_V=rmse, n_points=m,
         n_evaluations=problem.n_runs, success=success, message=message, parameters=problem.parameters(z),

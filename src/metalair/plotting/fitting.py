@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from metalair.analysis.fitting import FitResult
-from metalair.plotting.simulation import new_figure
+from metalair.plotting.simulation import new_figure, wrapped
 from metalair.units import convert
 
 __all__ = ["plot_fit"]
@@ -35,8 +35,10 @@ def plot_fit(result: FitResult) -> Any:
     ax_v.set_ylabel("Cell voltage [V]")
     ax_v.grid(alpha=0.3)
     ax_v.legend(fontsize=7, ncol=2, loc="best")
-    ax_v.set_title(f"{result.catalyst}: fit of {', '.join(result.names)} — RMSE {result.rmse_V * to_mV:.1f} mV"
-                   + ("" if result.success else " (not converged)"), fontsize=9)
+    verdict = " (not converged)" if not result.success else (" (POOR FIT: the model does not describe these curves)"
+                                                               if result.poor_fit else "")
+    ax_v.set_title(wrapped(f"{result.catalyst}: fit of {', '.join(result.names)} — RMSE {result.rmse_V * to_mV:.1f} mV"
+                           + verdict, 7.5, 9), fontsize=9)
     ax_r.set_xlabel("Capacity in half-cycle [mAh/g]")
     ax_r.set_ylabel("Model − measured [mV]")
     ax_r.grid(alpha=0.3)
