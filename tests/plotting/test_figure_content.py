@@ -421,3 +421,16 @@ def test_a_rest_is_drawn_against_time_in_a_readable_voltage_window():
     assert ax_p.get_xlabel().startswith("Time [h]")
     lo, hi = ax_v.get_ylim()
     assert hi - lo == pytest.approx(0.1)
+
+
+def test_cv_overlay_says_when_no_peak_was_found_and_names_a_single_sweep_by_its_file():
+    # an LSV was labelled "cycle 1" and the note said "peaks marked x" over a figure without any
+    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.plotting.electrochem import plot_cv_overlay
+    from metalair.tables.voltammetry import Voltammogram
+
+    e = np.linspace(2.0, 4.0, 400)
+    lsv = Voltammogram.from_arrays(e, 1e-3 * (e - 2.0), metadata={"file_name": "lsv.csv"})
+    fig = plot_cv_overlay([lsv], analyses=[analyze_cv(lsv)])
+    assert fig._suptitle.get_text().endswith("no peak found")  # (Figure.get_suptitle needs matplotlib 3.8)
+    assert _legend_labels(fig.axes[0]) == ["lsv.csv"]

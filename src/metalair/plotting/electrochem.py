@@ -213,7 +213,9 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
                                    or (len(finite) > 1 and max(finite) > 10 * min(finite)))
     groups = [[k] for k in range(len(items))] if separate else [list(range(len(items)))]
     fig = _figure((6.4, 4.4) if not separate else (6.4, 1.2 + 2.6 * len(groups)), constrained=True)
-    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    # separate panels keep their own potential axis: a 0.5-0.9 V record beside a 1.5-4.5 V one was squashed
+    axes = fig.subplots(len(groups), 1, sharex=not separate, squeeze=False)[:, 0]
+    marked = False
     for ax, group in zip(axes, groups):
         unit = items[group[0]].current_unit
         factor, shown = _current_unit(unit, max((largest[k] for k in group), default=0.0))
@@ -221,22 +223,27 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
         for k in group:
             v = items[k]
             colour_of = {}
+            sweep_only = len(v.cycles) == 1  # one sweep (an LSV, or a single cycle): no "cycle 1" to tell apart
             for c in v.cycles:
                 part = v.select_cycle(c)
                 colour_of[c] = next(colours)
+                label = (f"{names[k]} " if len(group) > 1 or not separate else "") + ("" if sweep_only else
+                                                                                      f"cycle {c}")
                 ax.plot(part.potential_V, factor * np.asarray(part.current), lw=1.0, color=colour_of[c],
-                        label=(f"{names[k]} " if len(group) > 1 or not separate else "") + f"cycle {c}")
+                        label=label.strip() or names[k])
             if k < len(analyses):
                 for p in analyses[k].peaks:
                     ax.plot([p.potential_V], [factor * p.current], "x", ms=6, mew=1.5,
                             color=colour_of.get(p.cycle, "k"))
+                    marked = True
         ax.set_ylabel(f"Current [{shown}]")
         ax.axhline(0, color="0.6", lw=0.6)
         ax.legend(fontsize=7, ncols=2 if sum(len(items[k].cycles) for k in group) > 6 else 1)
         if separate:
             ax.set_title(names[group[0]], fontsize=8)
-    axes[-1].set_xlabel("Potential [V]")
-    note = "anodic current positive; peaks marked x"
+    for ax in axes if separate else axes[-1:]:
+        ax.set_xlabel("Potential [V]")
+    note = "anodic current positive" + ("; peaks marked x" if marked else "; no peak found" if analyses else "")
     if separate:
         note += "; a panel per file (their currents differ by more than 10x or in unit)"
     fig.suptitle(wrapped(note, 6.4, 8), fontsize=8)
