@@ -63,6 +63,7 @@ def test_inverse_susceptibility_panel_plots_data_and_fit_as_one_quantity():
     assert np.interp(t[-1], line.get_xdata(), line.get_ydata()) == pytest.approx(points.get_ydata()[-1], rel=1e-3)
     assert ax.get_ylabel() == "1/(χ − χ0) [mol/cm³]"
     assert plot_susceptibility(sus).axes[1].get_ylabel() == "1/χ [mol/cm³]"
+    assert any(lbl.startswith("fit range ") for lbl in _legend_labels(ax))  # the grey band was unnamed
 
 
 # --------------------------------------------------------------------------- cycler figures
@@ -434,3 +435,15 @@ def test_cv_overlay_says_when_no_peak_was_found_and_names_a_single_sweep_by_its_
     fig = plot_cv_overlay([lsv], analyses=[analyze_cv(lsv)])
     assert fig._suptitle.get_text().endswith("no peak found")  # (Figure.get_suptitle needs matplotlib 3.8)
     assert _legend_labels(fig.axes[0]) == ["lsv.csv"]
+
+
+def test_a_diffractogram_without_a_matched_phase_says_so():
+    # the reference-lines panel was left empty, like a drawing error
+    from metalair.analysis.diffraction import analyse_diffractogram
+    from metalair.plotting.characterisation import plot_diffraction
+    from metalair.tables.spectra import Diffractogram
+
+    tth = np.linspace(10.0, 80.0, 3501)
+    flat = 50.0 + np.random.default_rng(1).normal(0.0, 1.0, tth.size)
+    ax = plot_diffraction(analyse_diffractogram(Diffractogram(two_theta_deg=tth, intensity=flat))).axes[1]
+    assert [t.get_text() for t in ax.texts] == ["no reference phase matched the peaks"]

@@ -45,8 +45,9 @@ def plot_susceptibility(chi: Susceptibility, fit: CurieWeissResult | None = None
                  f"µeff = {fit.mu_eff:.3g} µB")
         ax1.plot(tt, fit.model(tt), "-", color="#c0392b", label=label)
         ax2.plot(tt, 1.0 / (fit.model(tt) - fit.chi0), "-", color="#c0392b", label="fit: (T − θ)/C")
-        for ax in (ax1, ax2):
-            ax.axvspan(fit.t_range_K[0], fit.t_range_K[1], color="0.9", zorder=0)
+        for ax in (ax1, ax2):  # named in the legend: a grey band alone says nothing
+            ax.axvspan(fit.t_range_K[0], fit.t_range_K[1], color="0.9", zorder=0,
+                       label=f"fit range {fit.t_range_K[0]:.0f}-{fit.t_range_K[1]:.0f} K")
     ax1.set_xlabel("T [K]")
     ax1.set_ylabel("χ [cm³/mol]")
     ax2.set_xlabel("T [K]")
@@ -156,6 +157,9 @@ def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch
         for ln in m.matched + m.missing:
             ax2.vlines(ln.two_theta_deg, k, k + ln.intensity / 100.0 * 0.9, color=f"C{k}")
         ax2.text(x[0], k + 0.5, f" {m.phase} ({m.score:.2f})", fontsize=8, va="center", color=f"C{k}")
+    if not accepted:  # an empty panel would look like a drawing error
+        ax2.text(0.5, 0.5, "no reference phase matched the peaks", transform=ax2.transAxes, ha="center",
+                 va="center", fontsize=8, color="0.3")
     ax2.set_yticks([])
     ax2.set_ylabel("reference lines")
     ax2.set_xlabel("2θ [deg]")
