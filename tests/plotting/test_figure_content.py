@@ -157,6 +157,10 @@ def test_capacity_efficiency_integer_cycle_ticks_and_legend_outside_the_axes():
         assert ticks and all(float(x).is_integer() for x in ticks)
         assert fig.axes[0].get_legend() is None
         assert _legend_labels(fig) == ["discharge", "charge", "coulombic efficiency"]
+    # discharges only: no charge or efficiency series in the legend, and the right axis says why it is empty
+    fig = plot_capacity_efficiency(cycle_summary(build([("discharge", 1.0, 4.0, 3.0)] * 2)))
+    assert _legend_labels(fig) == ["discharge"]
+    assert fig.axes[1].get_ylabel().startswith("no coulombic efficiency")
 
 
 # --------------------------------------------------------------------------- simulated cycling

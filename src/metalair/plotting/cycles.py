@@ -185,14 +185,23 @@ def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
     ax = ax if ax is not None else fig.add_subplot()
     unit = table.capacity_unit
     cyc = table["Cycle"]
-    ax.plot(cyc, table[f"Discharge capacity [{unit}]"], "o-", ms=3, label="discharge")
-    ax.plot(cyc, table[f"Charge capacity [{unit}]"], "s-", ms=3, label="charge")
+
+    def has(column: str) -> bool:  # a series with no value is left out of the axes and of the legend
+        return bool(np.isfinite(np.asarray(table[column], dtype=float)).any())
+
+    for kind, style in (("Discharge", "o-"), ("Charge", "s-")):
+        if has(f"{kind} capacity [{unit}]"):
+            ax.plot(cyc, table[f"{kind} capacity [{unit}]"], style, ms=3, label=kind.lower())
     ax.set_xlabel("Cycle")
     ax.set_ylabel(f"Capacity [{unit}]")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # cycles are whole numbers
     right = ax.twinx()
-    right.plot(cyc, table["Coulombic efficiency [%]"], "^:", ms=3, color="tab:red", label="coulombic efficiency")
-    right.set_ylabel(f"Coulombic efficiency ({table.coulombic_efficiency}) [%]")
+    if has("Coulombic efficiency [%]"):
+        right.plot(cyc, table["Coulombic efficiency [%]"], "^:", ms=3, color="tab:red", label="coulombic efficiency")
+        right.set_ylabel(f"Coulombic efficiency ({table.coulombic_efficiency}) [%]")
+    else:  # a record of one kind of half-cycle (discharges only, say) has no efficiency
+        right.set_yticks([])
+        right.set_ylabel("no coulombic efficiency (no discharge-charge pair)")
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     if own:  # outside the axes: it covers no data
