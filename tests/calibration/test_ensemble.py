@@ -76,3 +76,22 @@ def test_ensemble_csv_names_a_descriptor_sample_as_a_shift(tmp_path):
     res.write(tmp_path, figure=False)
     head = (tmp_path / "ensemble.csv").read_text().splitlines()[0].split(",")
     assert "RuO2:NaO2:d_band_centre shift [eV]" in head and "RuO2:NaO2:d_band_centre" not in head
+
+
+def test_calibration_and_ensemble_figures_label_what_they_draw(monkeypatch):
+    # one fitted value left the right half of the calibration figure blank; ensemble axes had no unit, no y label
+    import metalair.calibration.figures as figures
+    from metalair.calibration.calibrate import calibrate
+    from metalair.calibration.ensemble import preset_ensemble
+    from metalair.calibration.targets import builtin_targets
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig))
+    res = calibrate(builtin_targets(["P4"]), ["beta_fe"], starts=1, max_iterations=2, progress=None)
+    figures.plot_calibration(res, "x.png")
+    assert len(drawn[-1].axes) == 1
+    ens, _targets = preset_ensemble("simulate", "RuO2", 2)
+    figures.plot_ensemble(ens, "y.png")
+    axes = drawn[-1].axes
+    assert "discharge_capacity RuO2 [mAh/g]" in [ax.get_xlabel() for ax in axes]
+    assert all(ax.get_ylabel() == "samples" for ax in axes)

@@ -32,8 +32,13 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
 
     rows = result.rows()
     fitted = set(result.fit.names) if result.fit is not None else set()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 3.0),
-                             gridspec_kw={"width_ratios": [1.4, 1.0]}, layout="constrained")
+    correlated = result.fit is not None and len(result.fit.names) > 1  # a correlation panel beside: else none
+    if correlated:
+        fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 3.0),
+                                 gridspec_kw={"width_ratios": [1.4, 1.0]}, layout="constrained")
+    else:  # one fitted value has no correlations: no half-blank figure
+        fig, one = plt.subplots(1, 1, figsize=(7.6, 0.45 * len(rows) + 3.0), layout="constrained")
+        axes = [one]
     ax = axes[0]
     y = np.arange(len(rows))[::-1]
     # blue: fitted and identifiable; orange: fitted, but its interval or collinearity says not identifiable;
@@ -54,15 +59,13 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
     ax.set_xlabel("calibrated / shipped value, 95 % interval\nblue: fitted, identifiable; orange: fitted, not "
                   "identifiable; grey: held")
     ax.set_title(f"calibration: {len(result.targets)} targets, chi2 = {result.chi2:.3g}")
-    ax2 = axes[1]
-    if result.fit is not None and len(result.fit.names) > 1:
+    if correlated:
+        ax2 = axes[1]
         c = np.nan_to_num(result.fit.correlation)
         im = ax2.imshow(c, vmin=-1, vmax=1, cmap="RdBu_r")
         ax2.set_xticks(range(len(result.fit.names)), result.fit.names, rotation=90)
         ax2.set_yticks(range(len(result.fit.names)), result.fit.names)
         fig.colorbar(im, ax=ax2, shrink=0.8, label="correlation")
-    else:
-        ax2.axis("off")
     return _save(fig, path)
 
 
@@ -84,7 +87,17 @@ def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
         for q, ls in (("p05", ":"), ("median", "-"), ("p95", ":")):
             if math.isfinite(s[q]):
                 ax.axvline(s[q], color="k", ls=ls)
-        ax.set_xlabel(name)
+        ax.set_xlabel(_output_label(name))
+        ax.set_ylabel("samples")
+        ax.ticklabel_format(axis="x", useOffset=False)  # 1000 censored lives were shown as "+1e3" around 0
         ax.set_title(f"median {s['median']:.4g} [{s['p05']:.4g}, {s['p95']:.4g}]", fontsize=9)
     fig.suptitle(f"ensemble of {result.n} samples")
     return _save(fig, path)
+
+
+def _output_label(name: str) -> str:
+    """An ensemble output's axis label with its unit (``discharge_capacity RuO2`` -> ``... [mAh/g]``)."""
+    from metalair.calibration.targets import OBSERVABLES
+
+    observable = OBSERVABLES.get(name.split(" ")[0])
+    return f"{name} [{observable.unit}]" if observable is not None and observable.unit else name
