@@ -451,3 +451,17 @@ def test_a_diffractogram_without_a_matched_phase_says_so():
     flat = 50.0 + np.random.default_rng(1).normal(0.0, 1.0, tth.size)
     ax = plot_diffraction(analyse_diffractogram(Diffractogram(two_theta_deg=tth, intensity=flat))).axes[1]
     assert [t.get_text() for t in ax.texts] == ["no reference phase matched the peaks"]
+
+
+def test_free_energy_diagram_names_the_catalyst_and_wraps_long_step_names(tmp_path):
+    # two catalysts' diagrams looked alike; a long step name ran off the figure
+    from metalair.catalysts.dft import analyse_free_energy_steps
+    from metalair.io.dft import read_free_energy_steps
+    from metalair.plotting.design import plot_free_energy_diagram
+
+    path = tmp_path / "steps.csv"
+    path.write_text("step,delta_G_eV,electrons\nO2 adsorption on the ruthenium site of the layered oxide,-0.1,0\n"
+                    "* + Na+ + e- + O2 -> NaO2*,-2.3,1\n")
+    ax = plot_free_energy_diagram(analyse_free_energy_steps(read_free_energy_steps(path)), catalyst="Ru-O2/C").axes[0]
+    assert ax.get_title().startswith("Ru-O2/C: ")
+    assert all(len(line) <= 40 for t in ax.get_xticklabels() for line in t.get_text().split("\n"))

@@ -151,7 +151,7 @@ def from_dft(
             from metalair.plotting.simulation import save_figure
 
             fig_path = out.with_name(out.stem + "_free_energy.png")
-            save_figure(plot_free_energy_diagram(res.free_energy), fig_path)
+            save_figure(plot_free_energy_diagram(res.free_energy, catalyst=res.catalyst.name), fig_path)
             written.append(str(fig_path))
         except ImportError as exc:  # pragma: no cover
             typer.echo(f"note: no figure ({exc})", err=True)

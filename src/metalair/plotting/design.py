@@ -94,7 +94,7 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
 
 
 def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[float] | None = None,
-                             title: str | None = None) -> Any:
+                             title: str | None = None, catalyst: str | None = None) -> Any:
     """Free-energy diagram of the discharge steps at several electrode potentials.
 
     Parameters
@@ -104,6 +104,8 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
     potentials : sequence of float, optional
         Potentials [V vs Na+/Na]; default 0 V and the equilibrium potential.
     title : str, optional
+    catalyst : str, optional
+        Named at the start of the default title (diagrams of two catalysts looked alike).
 
     Returns
     -------
@@ -128,14 +130,15 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
             if i:
                 ax.plot([i - 0.7, i - 0.3], [g[i - 1], gi], color=color, lw=0.8, ls=":")
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=7)
+    # a long step name ran off the figure: each broken into lines of about 28 characters
+    ax.set_xticklabels([wrapped(str(lbl), 2.4, 7) for lbl in labels], rotation=20, ha="right", fontsize=7)
     ax.set_ylabel("Free energy [eV]")
     ax.axhline(0, color="0.6", lw=0.6)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
     default = (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: reverse of "
                f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.2f} V)")
-    ax.set_title(wrapped(title or default, 7.0, 9), fontsize=9)
+    ax.set_title(wrapped(title or (f"{catalyst}: " if catalyst else "") + default, 5.5, 9), fontsize=9)
     fig.tight_layout()
     return fig
 
