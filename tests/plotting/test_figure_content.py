@@ -364,6 +364,8 @@ def test_edge_cases_found_by_the_figure_audit():
     assert all(line.get_marker() == "o" for line in ax.lines[:2])
     with pytest.raises(ParameterError, match="spectra is empty"):
         plot_nyquist([])
+    with pytest.raises(ParameterError, match="solutions is empty"):  # two legend warnings over empty axes
+        plot_comparison({})
 
 
 def test_analysing_a_charge_only_record_warns_nothing():

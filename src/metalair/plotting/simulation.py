@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.cycle_metrics import CycleLife
+from metalair.errors import ParameterError
 from metalair.models.declaration import SODIUM_PRODUCTS
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
@@ -153,6 +154,8 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
 
 def plot_comparison(solutions: dict[str, Any], title: str = "Discharge–charge at the same protocol") -> Any:
     """Voltage against capacity of each step, one colour per catalyst; inventories beneath."""
+    if not solutions:
+        raise ParameterError("solutions is empty: give {name: Solution} of the runs to compare")
     fig = new_figure((10.5 if len(solutions) > 3 else 8, 6.5))
     ax_v, ax_p = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
     palette: list[Any] = ["#c0392b", "#2471a3", "#117a65", "#7d3c98", "#b9770e"]
