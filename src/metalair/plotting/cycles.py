@@ -168,9 +168,12 @@ def _cut_long_cv_holds(ax: Any, data: CyclerData, drawn: list[HalfCycle], scale:
         return
     ax.set_xlim(-0.03 * q_cc, 1.15 * q_cc)
     unit = label.split("[")[-1].rstrip("]")
-    ax.text(0.99, 0.99, f"axis cut at 1.15x the largest constant-current capacity: a constant-voltage hold\n"
-            f"runs on to {q_all:.3g} {unit} (cycle {cycle})", transform=ax.transAxes, ha="right", va="top",
-            fontsize="x-small", color="0.3", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    # above the axes, beside the title moved to the left: inside them the note covered the hold curves
+    main = ax.get_title()
+    ax.set_title("")
+    ax.set_title(main, loc="left")
+    ax.set_title(f"axis cut at 1.15x the largest constant-current capacity:\na constant-voltage hold runs on to "
+                 f"{q_all:.3g} {unit} (cycle {cycle})", loc="right", fontsize="x-small", color="0.3")
 
 
 def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
