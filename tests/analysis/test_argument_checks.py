@@ -407,3 +407,18 @@ def test_dems_baseline_is_not_taken_from_a_step_running_back_to_back():
     assert [s.kind for s in steps] == ["discharge", "charge"]
     assert steps[1].e_per_o2 == pytest.approx(2.0, rel=1e-3)
     assert "no baseline subtracted: the cell was not at rest" in steps[1].note
+
+
+def test_the_automatic_gas_delay_is_never_negative():
+    # the correlation search ran over -max_lag..max_lag and returned -60 s for a record without delay
+    from metalair.analysis.dems import dems_from_solution, dems_steps
+    from metalair.protocols.simulation import simulate
+    from metalair.tables.dems import CurrentRecord, GasFluxRecord
+
+    sim = dems_from_solution(simulate("NLRO", "Discharge at 500 mA/g for 300 mAh/g; Rest for 10 min; "
+                                              "Charge at 500 mA/g for 300 mAh/g"))
+    t = np.asarray(sim.time_s)
+    current = CurrentRecord(t, np.asarray(sim.current_mA_g) * 1e-3)  # 1 g of catalyst
+    gas = GasFluxRecord(t, {"O2": np.asarray(sim.fluxes["O2"])})
+    _steps, offset = dems_steps(current, gas, time_offset_s="auto")
+    assert offset >= 0.0

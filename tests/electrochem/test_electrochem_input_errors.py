@@ -49,7 +49,7 @@ def test_dems_cli_suggests_charge_positive_for_the_other_convention(tmp_path):
     assert res.exit_code == 1, res.output
     assert "error: the O2 flux runs against the current in every step" in res.output
     assert "(on the command line: --charge-positive)" in res.output
-    assert "the automatic gas delay (-300 s) sits at the edge of its ±300 s search" in res.output
+    assert "the automatic gas delay (300 s) sits at the edge of its 0-300 s search" in res.output
     assert "Traceback" not in res.output
     ok = runner.invoke(app, ["dems", "--current", str(pc), "--gas", str(pg), "--charge-positive",
                              "--out", str(tmp_path / "o")])

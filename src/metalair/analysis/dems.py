@@ -238,7 +238,11 @@ class DEMSStep:
 
 
 def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> float:
-    """The time shift of the gas record that best correlates the O2 flux with −I/F."""
+    """The time shift of the gas record that best correlates the O2 flux with −I/F, from 0 to ``max_lag_s``.
+
+    Only delays >= 0, as ``time_offset_s`` takes: gas reaches the detector after it leaves the cell (a
+    search over negative ones returned -60 s on a record with no delay at all, one step of its coarse grid).
+    """
     if "O2" not in gas.fluxes:
         raise ParameterError("automatic time alignment needs an O2 flux column")
     dt = float(np.median(np.diff(gas.time_s)))
@@ -248,7 +252,7 @@ def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> f
     ref = -np.interp(grid, current.time_s, current.current_A) / FARADAY
     ref = ref - ref.mean()
     best, best_c = 0.0, -math.inf
-    for lag in np.arange(-max_lag_s, max_lag_s + dt / 2, dt):
+    for lag in np.arange(0.0, max_lag_s + dt / 2, dt):
         y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
         y = y - y.mean()
         den = math.sqrt(float(ref @ ref) * float(y @ y))
@@ -449,7 +453,7 @@ def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: f
                "discharge_sign=-1 (on the command line: --charge-positive)")
     lag = ""
     if max_lag_s is not None and abs(abs(offset) - max_lag_s) < 1e-9 * max(max_lag_s, 1.0) + 1e-9:
-        lag = (f"; the automatic gas delay ({offset:g} s) sits at the edge of its ±{max_lag_s:g} s search "
+        lag = (f"; the automatic gas delay ({offset:g} s) sits at the edge of its 0-{max_lag_s:g} s search "
                "for the same reason")
     raise ParameterError(
         f"the O2 flux runs against the current in every step: {shown}. A discharge consumes O2 and a charge "

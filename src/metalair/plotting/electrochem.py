@@ -253,12 +253,13 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
 def plot_dems(current: CurrentRecord | SimulatedDEMS, gas: GasFluxRecord | None = None, *,
               time_offset_s: float = 0.0) -> Any:
     """Current and gas fluxes against time (measured pair, or a simulated record)."""
-    fig = _figure((6.4, 5.2))
+    fig = _figure((7.2, 5.2), constrained=True)
     a1, a2 = fig.subplots(2, 1, sharex=True)
     if gas is None:  # simulated
         sim: Any = current
         a1.plot(to_user(sim.time_s, "h"), sim.current_mA_g, lw=1.0)
-        a1.set_ylabel("Current [mA/g]")
+        a1.set_ylabel("Current [mA/g] (discharge +)")
+        title = "simulated current and gas fluxes"
         for g, v in sim.fluxes.items():
             a2.plot(to_user(sim.time_s, "h"), v, lw=1.0, label=g)
         a2.set_ylabel("flux [mol/s/g] (evolution +)")
@@ -269,7 +270,11 @@ def plot_dems(current: CurrentRecord | SimulatedDEMS, gas: GasFluxRecord | None 
         for g, v in gas.fluxes.items():
             a2.plot(to_user(gas.time_s - time_offset_s, "h"), convert(v, "mol/s", "nmol/s"), lw=1.0, label=g)
         a2.set_ylabel("flux [nmol/s] (evolution +)")
+        name = cur.metadata.get("file_name") or "current"
+        title = f"{name} and its gas fluxes" + (f", shifted back by the gas delay of {time_offset_s:g} s"
+                                                  if time_offset_s else "")
     a2.set_xlabel("Time [h]")
     a2.axhline(0, color="0.6", lw=0.6)
-    a2.legend(fontsize=7)
+    a2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes: over them it hid data
+    a1.set_title(wrapped(title, 6.0, 9), fontsize=9)
     return fig
