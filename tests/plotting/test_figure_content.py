@@ -172,8 +172,12 @@ def test_cycling_profiles_distinguish_discharge_and_charge_and_name_the_failure(
     life = dataclasses.replace(res.life, first_failed_cycle=2)
     fig = plot_cycling(res.table, life, res.solution, title="RuO2")
     left, right = fig.axes
-    assert "first failure: cycle 2" in _legend_labels(left)
+    assert any(lbl.startswith("first failure: cycle 2 (") for lbl in _legend_labels(left))
     assert not left.texts  # no label drawn over the curves
+    # a run failing by capacity at its first cycle showed flat end voltages only: the legend says why it failed
+    failing = run_cycling("RuO2", cycles=3, v_min="2.21 V", figure=False)
+    labels = _legend_labels(plot_cycling(failing.table, failing.life, failing.solution).axes[0])
+    assert any(lbl.startswith("first failure: cycle 1 (discharge gave ") for lbl in labels), labels
     assert {ln.get_linestyle() for ln in right.get_lines()} == {"-", "--"}
     assert _legend_labels(right)[-2:] == ["discharge", "charge"]
     from matplotlib import colormaps

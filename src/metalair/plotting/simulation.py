@@ -227,7 +227,7 @@ def plot_cycling(table: SummaryTable, life: CycleLife, solution: Any = None, tit
         ax_e.set_xlim(float(np.min(cyc)) - 0.5, float(np.max(cyc)) + 0.5)
     if life.first_failed_cycle is not None:  # named in the legend, which is placed off the curves
         ax_e.axvline(life.first_failed_cycle, color="0.4", ls="--", lw=1,
-                     label=f"first failure: cycle {life.first_failed_cycle}")
+                     label=f"first failure: cycle {life.first_failed_cycle} ({life.reason.split(':')[0]})")
     if eod_threshold_V is not None:
         below = life.first_cycle_below_eod_threshold
         ax_e.axhline(eod_threshold_V, color="#c0392b", ls=":", lw=1,
