@@ -400,8 +400,11 @@ def test_eis_figures_are_titled_with_the_file_and_its_frequency_range(tmp_path, 
     assert titles == ["exampleData.csv: 66 points, 3.16 mHz to 10 kHz"] * 2
 
 
-def test_labels_of_crowded_raman_peaks_do_not_overlap():
-    # four peaks within 80 cm-1 printed their labels over each other, and a label poked out of the axes
+@pytest.mark.parametrize("centres", [(640.0, 738.0, 790.0, 1080.0, 1095.0, 1110.0, 1158.0),
+                                     tuple(1000.0 + 18.0 * k for k in range(14))])
+def test_labels_of_crowded_raman_peaks_do_not_overlap(centres):
+    # four peaks within 80 cm-1 printed their labels over each other, and a label poked out of the axes;
+    # a first fix stacked them in data units, which fourteen peaks 18 cm-1 apart still overprinted
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from metalair.analysis.raman import analyse_raman
@@ -409,8 +412,7 @@ def test_labels_of_crowded_raman_peaks_do_not_overlap():
     from metalair.tables.spectra import RamanSpectrum
 
     shift = np.linspace(200.0, 1800.0, 1601)
-    counts = 1000.0 + 0.2 * shift + sum(300.0 * np.exp(-0.5 * ((shift - c) / 5.0) ** 2)
-                                        for c in (640.0, 738.0, 790.0, 1080.0, 1095.0, 1110.0, 1158.0))
+    counts = 1000.0 + 0.2 * shift + sum(300.0 * np.exp(-0.5 * ((shift - c) / 5.0) ** 2) for c in centres)
     fig = plot_raman(analyse_raman(RamanSpectrum(shift_cm1=shift, intensity=counts, name="r")))
     canvas = FigureCanvasAgg(fig)
     canvas.draw()

@@ -171,6 +171,9 @@ def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch
     return fig
 
 
+#: Height of one row of Raman peak labels (two lines at 7 pt), as a fraction of the corrected panel's height.
+RAMAN_LABEL_ROW = 0.12
+
 def plot_raman(analysis: RamanAnalysis) -> Any:
     """Spectrum with baseline; corrected spectrum with fitted peaks and assignments."""
     fig = new_figure((9, 6.5), layout="tight")
@@ -181,27 +184,26 @@ def plot_raman(analysis: RamanAnalysis) -> Any:
     ax1.plot(x, analysis.baseline, lw=0.8, color="0.5", label="ALS baseline")
     ax2.plot(x, analysis.corrected, lw=0.8, color="k", label="measured − baseline")
     span = float(np.ptp(x)) if len(x) else 1.0
-    top = float(np.nanmax(analysis.corrected)) if len(x) else 1.0
-    step = 0.22 * top  # one two-line label's height, in the data's units (the axis ends near 2x the top)
     per_char = 0.6 * 7.0 * span / (0.85 * 9.0 * 72.0)  # one 7-pt character's width in cm⁻¹ on this 9-inch figure
-    placed: list[tuple[float, float, float, float]] = []  # (x0, x1, y0, y1) of the labels drawn
+    # labels in rows at the top of the axes (fixed fractions of its height, so rows never overlap whatever the
+    # data's scale), each in the lowest row where it covers no other label; the data are scaled below the rows
+    rows: list[list[tuple[float, float]]] = []
     pairs = sorted(zip(analysis.peaks, analysis.assignments), key=lambda pa: pa[0].center)
     for k, (pk, a) in enumerate(pairs):
         ax2.axvline(pk.center, color="#c0392b", lw=0.5, label="fitted peak positions" if k == 0 else None)
         text = f"{pk.center:.0f}\n{a.label}"
         half = 0.5 * per_char * max(len(line) for line in text.split("\n"))
         x0, x1 = pk.center - half, pk.center + half
-        y = pk.height + 0.02 * top
-        moved = True
-        while moved:  # lift the label above any drawn one it would cover
-            moved = False
-            for px0, px1, py0, py1 in placed:
-                if x0 < px1 and px0 < x1 and y < py1 and py0 < y + step:
-                    y, moved = py1, True
-        placed.append((x0, x1, y, y + step))
-        ax2.text(pk.center, y, text, fontsize=7, ha="center", va="bottom")
-    if placed:
-        ax2.set_ylim(top=max(top, *(p[3] for p in placed)))  # the labels inside the axes
+        row = next((r for r, taken in enumerate(rows) if all(x1 <= t0 or t1 <= x0 for t0, t1 in taken)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((x0, x1))
+        ax2.text(pk.center, 0.985 - RAMAN_LABEL_ROW * row, text, fontsize=7, ha="center", va="top",
+                 transform=ax2.get_xaxis_transform())  # x in data, y as a fraction of the axes
+    if rows:
+        lo, hi = ax2.get_ylim()
+        room = min(0.8, 0.02 + RAMAN_LABEL_ROW * len(rows))  # the top fraction the rows take
+        ax2.set_ylim(lo, lo + (hi - lo) / (1.0 - room))
     ax2.set_xlabel("Raman shift [cm⁻¹]")
     ax1.set_ylabel(f"intensity [{unit}]")
     ax2.set_ylabel(f"baseline-corrected [{unit}]")
