@@ -60,6 +60,11 @@ def check_at_most(value: int, name: str, limit: int, why: str) -> None:
         raise ParameterError(f"{name} = {value:,} is more than {limit:,}: {why}")
 
 
+#: The example :func:`check_callable` shows for a ``progress(stage, done, total)`` and a ``progress(done, total)``.
+PROGRESS_STAGE = "lambda stage, done, total: print(stage, done, total)"
+PROGRESS_COUNT = "lambda done, total: print(done, total)"
+
+
 def check_callable(value: Any, name: str, example: str) -> None:
     """Refuse a ``value`` that is neither None nor callable (a callback such as ``progress``), showing ``example``."""
     if value is not None and not callable(value):

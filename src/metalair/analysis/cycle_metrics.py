@@ -63,7 +63,7 @@ from typing import Literal
 
 import numpy as np
 
-from metalair._validation import check_callable
+from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.analysis._arguments import number, optional_number
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
@@ -251,7 +251,7 @@ def cycle_summary(
         that starts or ends part-way through a cycle) are NaN.
     """
     _check_record(data, "cycle_summary", cycle_start, capacity_source)
-    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    check_callable(progress, "progress", PROGRESS_STAGE)
     if coulombic_efficiency not in _CE_DEFINITIONS:
         raise ParameterError(
             f"coulombic_efficiency must be one of {', '.join(repr(d) for d in _CE_DEFINITIONS)}, "

@@ -81,7 +81,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._validation import check_callable
+from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.analysis.least_squares import AT_BOUND_FRACTION, linearised_uncertainty
 from metalair.errors import DataFormatError, MetalairError, ParameterError, ProtocolError
 from metalair.tables.cycler import CyclerData
@@ -969,7 +969,7 @@ def fit_model(
     from metalair.models.lumped import LumpedAirElectrode
     from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 
-    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    check_callable(progress, "progress", PROGRESS_STAGE)
     if not isinstance(data, (CyclerData, list, tuple)):
         shown = f"{data!r} ({type(data).__name__})" if isinstance(data, (type(None), int, float, str)) else (
             f"a {type(data).__name__}")

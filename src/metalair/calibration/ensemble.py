@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._validation import MAX_SAMPLES, check_at_most, check_callable, check_seed
+from metalair._validation import MAX_SAMPLES, PROGRESS_COUNT, check_at_most, check_callable, check_seed
 from metalair.calibration.runs import Mapper, _evaluate_point, _Point, map_points
 from metalair.calibration.targets import CYCLING_RUN, REFERENCE_RUN, Target
 from metalair.errors import ParameterError
@@ -364,7 +364,7 @@ def ensemble(targets: Sequence[Target], inputs: Sequence[UncertainInput] | None 
     if inputs is None:
         inputs = [i for c in dict.fromkeys(t.catalyst for t in tg) for i in default_inputs(c)]
     inputs = list(inputs)
-    check_callable(progress, "progress", "lambda done, total: print(done, total)")
+    check_callable(progress, "progress", PROGRESS_COUNT)
     X = sample_inputs(inputs, n, method, seed)
     pts = [_point(tg, inputs, row, base) for row in X]
     if nominal:
@@ -459,7 +459,7 @@ def sobol_indices(targets: Sequence[Target], inputs: Sequence[UncertainInput] | 
         raise ParameterError(f"n = {n!r}: Sobol' indices need an integer N >= 4 base samples")
     check_at_most(n, "n", MAX_SAMPLES, "each base sample is (inputs + 2) simulations")
     seed = check_seed(seed)
-    check_callable(progress, "progress", "lambda done, total: print(done, total)")
+    check_callable(progress, "progress", PROGRESS_COUNT)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         u = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(int(n))

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from metalair._validation import check_callable
+from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io.checks import DataQualityWarning, check_cycler_data, finish
 from metalair.io.detect import (
@@ -170,7 +170,7 @@ def read(
         ``mass_g`` not a positive number or ``column_map`` not a mapping.
     """
     path = as_path(path)
-    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    check_callable(progress, "progress", PROGRESS_STAGE)
     if mass_g is not None and not (
         isinstance(mass_g, numbers.Real) and not isinstance(mass_g, bool) and math.isfinite(mass_g) and mass_g > 0
     ):

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from metalair._validation import check_callable
+from metalair._validation import PROGRESS_COUNT, check_callable
 from metalair.chemistry import AMBIENT_AIR
 from metalair.chemistry import environment as get_environment
 from metalair.errors import ParameterError, ProtocolError, SolverError
@@ -241,7 +241,7 @@ class Simulation:
         :class:`~metalair.errors.SolverError` instead.
         """
         global _warned_uncompiled
-        check_callable(progress, "progress", "lambda done, total: print(done, total)")
+        check_callable(progress, "progress", PROGRESS_COUNT)
         from metalair._jit import compiled_kernel_notice
 
         notice = compiled_kernel_notice()

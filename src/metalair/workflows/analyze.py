@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from metalair._validation import check_callable, check_range
+from metalair._validation import PROGRESS_STAGE, check_callable, check_range
 from metalair.analysis.cycle_metrics import CEDefinition, CycleLife, count_cycles, cycle_life, cycle_summary
 from metalair.io import read
 from metalair.tables.cycler import CyclerData
@@ -105,7 +105,7 @@ def analyze_file(
     """
     from metalair.analysis.classify import NotCyclingError, classify_record, route_message
 
-    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    check_callable(progress, "progress", PROGRESS_STAGE)
     if capacity_limit_mAh_g is not None:
         capacity_limit_mAh_g = check_range("analyze_file", "capacity_limit_mAh_g", capacity_limit_mAh_g, 0.0,
                                            SPECIFIC_CAPACITY_MAX_MAH_G, lo_open=True, unit="mAh/g")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from metalair._files import atomic_write_json
-from metalair._validation import check_callable
+from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.analysis.fitting import MAX_NFEV, FitResult, fit_model
 from metalair.io import DataQualityWarning, read
 from metalair.workflows.outputs import begin_run
@@ -75,7 +75,7 @@ def fit_file(
     """
     if column_map is not None and format is None:
         format = "csv"
-    check_callable(progress, "progress", "lambda stage, done, total: print(stage, done, total)")
+    check_callable(progress, "progress", PROGRESS_STAGE)
     manifest = (begin_run(out_dir, command, overwrite=overwrite, expected=("fit.json", "fit.png"))
                 if out_dir is not None else None)
     with manifest if manifest is not None else contextlib.nullcontext():
