@@ -10,14 +10,15 @@ or a missing unit is one glance away from being fixed.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from metalair.errors import DataFormatError, KeyNotFoundError, ParameterError
 
-__all__ = ["frozen_column", "metadata_dict", "missing_column", "require_finite", "sorted_ascending", "suggest"]
+__all__ = ["frozen_column", "message_source", "metadata_dict", "missing_column", "require_finite", "sorted_ascending",
+           "suggest"]
 
 
 def suggest(key: str, names: Iterable[str], n: int = 3) -> list[str]:
@@ -74,6 +75,11 @@ def metadata_dict(owner: str, value: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise ParameterError(f"{owner}.metadata must be a dict (or None for none), got {type(value).__name__} "
                              f"{value!r:.60}") from None
+
+
+def message_source(owner: str, metadata: Mapping[str, Any]) -> str:
+    """How a table's messages open: its class, after the file name when the metadata has one."""
+    return f"{metadata['file_name']}: {owner}" if metadata.get("file_name") else owner
 
 
 def require_finite(source: str, name: str, arr: np.ndarray, label: str | None = None) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from metalair._validation import keyword_checked
 from metalair.errors import DataFormatError, ParameterError
-from metalair.tables.base import frozen_column, metadata_dict, missing_column, require_finite
+from metalair.tables.base import frozen_column, message_source, metadata_dict, missing_column, require_finite
 from metalair.units import UNITS
 
 __all__ = ["MagnetometryData"]
@@ -78,7 +78,7 @@ class MagnetometryData:
 
     def __post_init__(self) -> None:
         meta = metadata_dict("MagnetometryData", self.metadata)
-        source = f"{meta['file_name']}: MagnetometryData" if meta.get("file_name") else "MagnetometryData"
+        source = message_source("MagnetometryData", meta)
         t = _column("temperature_K", self.temperature_K, None)
         n = t.size
         h = _column("field_A_m", self.field_A_m, n)

@@ -26,7 +26,14 @@ import numpy as np
 
 from metalair._validation import keyword_checked
 from metalair.errors import DataFormatError, ParameterError
-from metalair.tables.base import frozen_column, metadata_dict, missing_column, require_finite, sorted_ascending
+from metalair.tables.base import (
+    frozen_column,
+    message_source,
+    metadata_dict,
+    missing_column,
+    require_finite,
+    sorted_ascending,
+)
 
 __all__ = ["XasSpectrum", "RamanSpectrum", "Diffractogram", "CU_KALPHA1_M"]
 
@@ -38,14 +45,9 @@ def _array(owner: str, name: str, values: Any, n: int | None) -> np.ndarray:
     return frozen_column(owner, name, values, n)
 
 
-def _source(owner: str, metadata: dict[str, Any]) -> str:
-    """How the messages open: the class, after the file name when the metadata has one."""
-    return f"{metadata['file_name']}: {owner}" if metadata.get("file_name") else owner
-
-
 def _finite(owner: str, metadata: dict[str, Any], *columns: tuple[str, np.ndarray]) -> None:
     for name, arr in columns:
-        require_finite(_source(owner, metadata), name, arr)
+        require_finite(message_source(owner, metadata), name, arr)
 
 
 def _sort_note(metadata: dict[str, Any], what: str) -> None:
@@ -123,9 +125,9 @@ class XasSpectrum(_Spectrum):
             others = np.unique(e[repeated]).size - 1
             more = f" ({others} other energies repeat too)" if others else ""
             raise DataFormatError(
-                f"{_source('XasSpectrum', meta)}: energy {first:.6g} eV occurs {times} times{more}; each energy must "
-                "occur once (the derivative and the normalisation divide by energy steps) - average or drop the "
-                "repeated points")
+                f"{message_source('XasSpectrum', meta)}: energy {first:.6g} eV occurs {times} times{more}; each "
+                "energy must occur once (the derivative and the normalisation divide by energy steps) - average or "
+                "drop the repeated points")
         object.__setattr__(self, "energy_eV", e)
         for k in ("mu", "i0", "it"):
             object.__setattr__(self, k, columns.get(k))
@@ -220,7 +222,7 @@ class Diffractogram(_Spectrum):
         outside = np.flatnonzero((x <= 0.0) | (x >= 180.0))
         if outside.size:
             raise DataFormatError(
-                f"{_source('Diffractogram', meta)}: {outside.size} of {x.size} two_theta_deg values lie outside "
+                f"{message_source('Diffractogram', meta)}: {outside.size} of {x.size} two_theta_deg values lie outside "
                 f"(0, 180) degrees, first {float(x[outside[0]]):.6g} at record {int(outside[0]) + 1} (counted from "
                 "1); 2θ is a scattering angle in degrees, above 0 and below 180 - is the column really 2θ in degrees?")
         moved, x, (y,) = sorted_ascending(x, y)
