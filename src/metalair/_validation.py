@@ -49,6 +49,11 @@ def check_range(owner: str, name: str, value, lo: float = -math.inf, hi: float =
     return value
 
 
+def is_whole_number(value: Any) -> bool:
+    """True for an int or numpy integer, not a bool (True is an int to Python, not a count to a user)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 #: Most samples (ensemble members, screened candidates, Sobol' base samples) one call may ask for: each
 #: is a simulation, and ten million of them is years of CPU time; numpy cannot even allocate 1e20.
 MAX_SAMPLES = 10_000_000
@@ -84,7 +89,7 @@ def check_workers(n_workers: Any, option: str = "n_workers",
     """
     if n_workers is None:
         return None
-    if isinstance(n_workers, bool) or not isinstance(n_workers, numbers.Integral) or n_workers < 1:
+    if not is_whole_number(n_workers) or n_workers < 1:
         raise ParameterError(f"{option} must be >= 1 (the number of worker processes), got {n_workers!r}")
     n_workers = int(n_workers)
     cores = os.cpu_count() or 1
@@ -99,7 +104,7 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
     """``seed`` if it is None or an integer >= 0 (what numpy's and scipy's generators accept), else ParameterError."""
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if not is_whole_number(seed) or seed < 0:
         raise ParameterError(f"{name} = {seed!r} must be a whole number >= 0 (the same seed gives the same samples)")
     return int(seed)
 

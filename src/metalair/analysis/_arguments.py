@@ -13,13 +13,12 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from metalair._validation import check_range
+from metalair._validation import check_range, is_whole_number
 from metalair.errors import ParameterError
 
 __all__ = ["number", "optional_number", "whole_number", "pair", "instance", "known_keywords", "solution",
@@ -50,7 +49,7 @@ def optional_number(owner: str, name: str, value: Any, lo: float = -math.inf, hi
 
 def whole_number(owner: str, name: str, value: Any, lo: int, hi: float = math.inf, hint: str = "") -> int:
     """``value`` as an int in [lo, hi]; a fraction (2.5), text or bool is refused."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_whole_number(value):
         raise ParameterError(f"{owner}.{name} must be a whole number, got {value!r} ({type(value).__name__})"
                              + (f" ({hint})" if hint else ""))
     return int(number(owner, name, int(value), lo, hi, hint=hint))

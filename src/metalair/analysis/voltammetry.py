@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from metalair._validation import is_whole_number
 from metalair.analysis._arguments import known_keywords
 from metalair.analysis._arguments import solution as _solution
 from metalair.errors import ParameterError
@@ -184,7 +185,7 @@ def _cycles(voltammogram: Voltammogram, cycles: Any) -> list[int]:
                              f"present: {', '.join(map(str, present))}")
     chosen = []
     for c in items:
-        if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+        if not is_whole_number(c):
             raise ParameterError(f"find_cv_peaks.cycles: {c!r} is not a cycle number (a whole number); cycles "
                                  f"present: {', '.join(map(str, present))}")
         if int(c) not in present:
