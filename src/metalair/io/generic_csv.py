@@ -109,10 +109,15 @@ def unit_factor(unit: str, dimension: str | None = None) -> float:
 _UNIT_SUFFIX = re.compile(r"_([A-Za-zµμΩ°/]+)$")
 
 
+def _bracketed_unit(name: str) -> str | None:
+    """The text after a slash or in closing brackets of a column name (``"I/mA"``, ``"I (mA)"``), or None."""
+    match = _UNIT_IN_NAME.search(name.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
 def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
     """Refuse a column whose name carries a per-mass unit (``Current [mA/g]``): read as A it would be ~1000x off."""
-    match = _UNIT_IN_NAME.search(name.strip())
-    unit = (match.group(1) or match.group(2)) if match else None
+    unit = _bracketed_unit(name)
     if unit is None or "/" not in unit:
         return
     per, _, mass = unit.rpartition("/")
@@ -126,9 +131,8 @@ def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
 
 def unit_from_name(name: str) -> str | None:
     """The unit a column name carries (``"I/mA"``, ``"I (mA)"``, ``"current_mA"`` -> ``"mA"``), or ``None``."""
-    match = _UNIT_IN_NAME.search(name.strip())
-    if match:
-        unit = match.group(1) or match.group(2)
+    unit = _bracketed_unit(name)
+    if unit is not None:
         return unit if _column_unit(unit, None) is not None else None
     suffix = _UNIT_SUFFIX.search(name.strip())
     if suffix and suffix.group(1) in UNITS:  # exactly as the units table writes it: 'mA' yes, 'Na' (nA?) no
