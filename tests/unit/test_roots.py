@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from metalair._jit import jit
 from metalair.solvers.roots import root_finder
 
@@ -46,3 +50,26 @@ def test_a_bracket_that_misses_the_root_is_widened():
     assert ok and abs(x - 3.7) < 1e-9
     x, ok = _line_root((30.0,), 0.0, 1.0, 0.5, -5.0, 5.0, 1e-14, 1e-12, 1.0, -1.0, False, 200)
     assert not ok  # past the widening limit
+
+
+@jit
+def _butler_volmer(x, args):  # a cell's current balance near its root: exponential, steep, smooth
+    r, count = args
+    count[0] += 1.0
+    return 500.0 * (math.exp(19.5 * (x - r)) - math.exp(-19.5 * (x - r))) + 1e3 * (x - r)
+
+
+_bv_root = root_finder(_butler_volmer, "test_butler_volmer_root")
+
+
+def test_secant_steps_inside_the_bracket_save_evaluations_on_a_smooth_balance():
+    """The model's step solves a balance like this one from its predictor, a bracket of ±5 mV around
+    it, to 1e-9 of the current. Secant steps through the two latest points (Dekker) need 4.8
+    evaluations on average over these roots; Illinois steps alone needed 5.9."""
+    total = 0.0
+    for r in np.linspace(2.001, 2.0049, 40):
+        count = np.zeros(1)
+        x, ok = _bv_root((r, count), 1.995, 2.005, 0.02, -5.0, 12.0, 1e-14, 1e-9 * 501.0)
+        assert ok and abs(x - r) < 1e-9
+        total += count[0]
+    assert total / 40 < 5.2
