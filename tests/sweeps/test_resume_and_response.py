@@ -73,3 +73,31 @@ def test_censored_cycle_lives_are_marked_as_lower_bounds_on_the_map():
     ax = plot_screen_map(table, "dx", "dy", "cycle_life").axes[0]
     marked = [c for c in ax.collections if c.get_label().startswith("≥: no failure in the cycles run")]
     assert len(marked) == 1 and len(marked[0].get_offsets()) == 3
+
+
+def test_a_charge_that_is_no_round_trip_of_the_discharge_is_flagged_and_kept_off_the_efficiency_axis():
+    # at 100 A/g the discharge reaches 1.5 V after 0.02 mAh/g and the charge takes 66 mAh/g from the host:
+    # a coulombic efficiency of 303,000 % was written without a word and stretched the figure's axis to it
+    from metalair.plotting.design import plot_sweep_response
+    from metalair.sweeps.evaluate import ScreenSettings, evaluate_candidate
+
+    protocol = ("Discharge at {current} mA/g for 500 mAh/g or until 1.5 V; "
+                "Charge at {current} mA/g for 500 mAh/g or until 4.8 V")
+    settings = ScreenSettings(protocol=protocol, plateaus=False, fast=True)
+    ok = evaluate_candidate({"protocol.current": 100.0}, settings)
+    far = evaluate_candidate({"protocol.current": 100_000.0}, settings)
+    assert ok["status"] == "ok" and ok["message"] == ""
+    assert far["status"] == "ok" and far["coulombic_efficiency_pct"] > 1e4
+    assert far["message"].startswith("coulombic efficiency ") and "outside 0-200 %" in far["message"]
+    assert "the discharge passed 0.0" in far["message"]
+
+    table = {"protocol.current": np.array([100.0, 1000.0, 100_000.0]),
+             "coulombic_efficiency_pct": np.array([ok["coulombic_efficiency_pct"], 100.0 - 1e-9,
+                                                   far["coulombic_efficiency_pct"]])}
+    ax = plot_sweep_response(table, "protocol.current").axes[0]
+    line = ax.lines[0]
+    assert list(line.get_xdata()) == [100.0, 1000.0]  # the outlier is not on the line
+    lo, hi = ax.get_ylim()
+    assert lo < 99.9 and 100.1 < hi < 200.0  # two values equal to 1e-9: a readable ±0.5 % window, not round-off
+    assert "outside 0-200 % (see message)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.get_text() == f"{far['coulombic_efficiency_pct']:.3g} %" for t in ax.texts)

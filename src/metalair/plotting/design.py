@@ -276,6 +276,28 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
 
 
 
+def _readable_span(ax: Any, ys: Any) -> None:
+    """Keep a panel of values equal to round-off from zooming into it: no axis offset, then ±0.5 % around them.
+
+    Without this, 99.9999999921 % and 99.9999999937 % fill the axis under a "1e-9+99.99999999e1" offset.
+    Values that differ by more than a millionth keep matplotlib's own limits.
+    """
+    import numpy as np
+
+    if ax.get_yscale() == "linear":
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    if ys.size == 0:
+        return
+    lo, hi = float(np.min(ys)), float(np.max(ys))
+    half = 0.005 * max(abs(lo), abs(hi))
+    if hi - lo <= 1e-6 * max(abs(lo), abs(hi)):
+        mid = 0.5 * (lo + hi)
+        if half > 0:
+            ax.set_ylim(mid - half, mid + half)
+        else:  # all zero
+            ax.set_ylim(-1.0, 1.0)
+
+
 def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = None,
                         units: Mapping[str, str] | None = None) -> Any:
     """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
@@ -295,7 +317,23 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     log_x = _log_spaced(xs)
     for ax, c in zip(axes[0], cols):
         ys = np.asarray(table[c], dtype=float)
-        ax.plot(xs[order], ys[order], "o-", color="#2471a3", ms=4, lw=1.2)
+        beyond = np.zeros(ys.shape, dtype=bool)
+        if c == "coulombic_efficiency_pct":  # outside the range a measured cycle table flags: marked, not drawn
+            from metalair.analysis.cycle_metrics import CE_SANE_RANGE
+
+            lo_ce, hi_ce = CE_SANE_RANGE
+            beyond = np.isfinite(ys) & ((ys < lo_ce) | (ys > hi_ce))
+        shown = ~beyond
+        ax.plot(xs[order][shown[order]], ys[order][shown[order]], "o-", color="#2471a3", ms=4, lw=1.2)
+        if beyond.any():  # kept off the line so that the axis still shows the others; the value is written
+            high = ys[beyond] > hi_ce
+            ax.plot(xs[beyond], np.where(high, 0.97, 0.03), "^", color="#c0392b", ms=7, clip_on=False, mfc="none",
+                    transform=ax.get_xaxis_transform(), label=f"outside {lo_ce:g}-{hi_ce:g} % (see message)")
+            for xv, yv, up in zip(xs[beyond], ys[beyond], high):
+                ax.annotate(f"{yv:.3g} %", (xv, 0.97 if up else 0.03), xycoords=ax.get_xaxis_transform(),
+                            xytext=(0, -12 if up else 8), textcoords="offset points", ha="center", fontsize=7,
+                            color="#c0392b")
+            ax.legend(fontsize=7, loc="best")
         missing = np.isfinite(xs) & ~np.isfinite(ys)
         if missing.any():  # failed candidates, or no value: marked on the axis, not dropped without a word
             ax.plot(xs[missing], np.full(int(missing.sum()), 0.03), "x", color="#c0392b", ms=7, clip_on=False,
@@ -303,6 +341,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
             ax.legend(fontsize=7, loc="best")
         ax.set_xlabel(column_label(x, units))
         ax.set_ylabel(RESPONSE_COLUMNS[c])
+        _readable_span(ax, ys[shown & np.isfinite(ys)])
         if log_x:
             ax.set_xscale("log")
         if finite_x.size > 1 and finite_x.min() < finite_x.max():  # every candidate's x in view, failed ones too
