@@ -101,3 +101,17 @@ def test_a_charge_that_is_no_round_trip_of_the_discharge_is_flagged_and_kept_off
     assert lo < 99.9 and 100.1 < hi < 200.0  # two values equal to 1e-9: a readable ±0.5 % window, not round-off
     assert "outside 0-200 % (see message)" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(t.get_text() == f"{far['coulombic_efficiency_pct']:.3g} %" for t in ax.texts)
+
+
+def test_one_decade_exactly_is_drawn_on_a_log_axis():
+    # 1e-4 and 1e-3 (a ratio of exactly 10) stayed on a linear axis: "more than a decade" was strict
+    from metalair.plotting.design import plot_sweep_response
+
+    ax = plot_sweep_response({"parameters.i0_dec_NaO2": np.array([1e-4, 3e-4, 1e-3]),
+                              "discharge_capacity_mAh_g": np.array([8000.0, 8200.0, 8300.0])},
+                             "parameters.i0_dec_NaO2").axes[0]
+    assert ax.get_xscale() == "log"
+    ax = plot_sweep_response({"protocol.current": np.array([100.0, 500.0, 900.0]),
+                              "discharge_capacity_mAh_g": np.array([8000.0, 8200.0, 8300.0])},
+                             "protocol.current").axes[0]
+    assert ax.get_xscale() == "linear"  # under a decade: linear

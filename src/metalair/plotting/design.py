@@ -155,9 +155,12 @@ def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _log_spaced(values: np.ndarray) -> bool:
-    """True for positive values spanning more than a decade (rate constants, currents): drawn on a log axis."""
+    """True for positive values spanning a decade or more (rate constants, currents): drawn on a log axis.
+
+    Exactly one decade counts (1e-4 and 1e-3 were drawn on a linear axis), to within round-off.
+    """
     v = values[np.isfinite(values)]
-    return bool(v.size > 1 and v.min() > 0 and v.max() / v.min() > 10)
+    return bool(v.size > 1 and v.min() > 0 and v.max() / v.min() >= 10 * (1 - 1e-9))
 
 
 def _edges(centres: np.ndarray, log: bool) -> np.ndarray:
@@ -302,7 +305,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
                         units: Mapping[str, str] | None = None) -> Any:
     """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
 
-    A positive axis spanning more than a decade (currents, rate constants) is drawn on a log scale.
+    A positive axis spanning a decade or more (currents, rate constants) is drawn on a log scale.
     """
     import numpy as np
 
