@@ -115,3 +115,14 @@ def test_one_decade_exactly_is_drawn_on_a_log_axis():
                               "discharge_capacity_mAh_g": np.array([8000.0, 8200.0, 8300.0])},
                              "protocol.current").axes[0]
     assert ax.get_xscale() == "linear"  # under a decade: linear
+
+
+def test_the_sweep_printout_points_to_a_note_on_a_candidate_that_ran(tmp_path):
+    protocol = ("Discharge at {current} mA/g for 500 mAh/g or until 1.5 V; "
+                "Charge at {current} mA/g for 500 mAh/g or until 4.8 V")
+    res = CliRunner().invoke(app, ["sweep", "-p", protocol, "--var", "current=100,100000", "--scheduler", "serial",
+                                   "--summary-only", "--fast", "--no-progress", "--out", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert "0 not ok" in res.output
+    assert "note: 1 candidate(s) ran but carry a note in the 'message' column; candidate 1: coulombic efficiency" \
+        in res.output

@@ -379,8 +379,21 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
     sw = res.sweep
     typer.echo(f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed) on {sw.mode}: "
                f"{sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok")
+    _print_notes(res.table)
     _print_head(res.table)
     typer.echo("wrote: " + ", ".join(res.files.values()))
+
+
+def _print_notes(table: Any) -> None:
+    """Say how many candidates that ran (status ok) carry a note in ``message``, and show the first."""
+    if "message" not in table.column_names or "status" not in table.column_names:
+        return
+    notes = [(cid, m) for cid, st, m in zip(
+        table.column("candidate_id").to_pylist() if "candidate_id" in table.column_names else range(table.num_rows),
+        table.column("status").to_pylist(), table.column("message").to_pylist()) if st == "ok" and m]
+    if notes:
+        typer.echo(f"note: {len(notes)} candidate(s) ran but carry a note in the 'message' column; "
+                   f"candidate {notes[0][0]}: {notes[0][1]}")
 
 
 def _print_head(table: Any, n: int = 8) -> None:
