@@ -231,8 +231,12 @@ def test_an_implausible_moment_is_flagged_as_a_likely_mass_error():
     wrong = curie_weiss(susceptibility(synthetic(0), mass_g=MASS_G * 1000, molar_mass_g_mol=MOLAR),
                         t_range_K=(0, 400))
     assert wrong.mu_eff == pytest.approx(right.mu_eff / math.sqrt(1000), rel=1e-6)
-    assert any(n.startswith(f"mu_eff = {wrong.mu_eff:.3g} mu_B per magnetic ion lies outside 0.5-12 mu_B")
+    assert any(n.startswith(f"mu_eff = {wrong.mu_eff:.3g} mu_B per formula unit (ions_per_formula = 1; give the "
+                            "magnetic ions per formula unit for a per-ion value) lies outside 0.5-12 mu_B")
                and "check the sample mass" in n for n in wrong.notes)
+    per_ion = curie_weiss(susceptibility(synthetic(0), mass_g=MASS_G * 1000, molar_mass_g_mol=MOLAR),
+                          t_range_K=(0, 400), ions_per_formula=2)
+    assert any(n.startswith(f"mu_eff = {per_ion.mu_eff:.3g} mu_B per magnetic ion lies outside") for n in per_ion.notes)
 
 
 def test_automatic_range_on_exact_data_takes_everything_whatever_the_scale():
@@ -255,3 +259,29 @@ def test_a_diamagnetic_correction_far_beyond_the_formula_units_core_diamagnetism
         susceptibility(d, mass_g=MASS_G, molar_mass_g_mol=MOLAR, diamagnetic_cm3_mol=-1.0)
     ok = susceptibility(d, mass_g=MASS_G, molar_mass_g_mol=MOLAR, diamagnetic_cm3_mol=100 * estimate_diamagnetic(MOLAR))
     assert np.all(np.isfinite(ok.chi_cgs))
+
+
+def test_automatic_range_stops_above_a_free_spin_tail():
+    """A 3 % free-spin impurity (C_imp/T) bends χ(T) at low temperature. The curvature test used
+    D/(T − θ)², whose derivative at D = 0 is θ's divided by C: the fit stopped at its start, the test
+    never fired, and 2–300 K was fitted (C 58 % low, θ −15 K for −60 K). With D/(T − θ)³ the range
+    stops above the tail and C comes back within a few per cent."""
+    c, theta, chi0, c_imp, sigma_emu, h_oe = 0.60, -60.0, 3e-4, 0.018, 1e-7, 1000.0
+    t = np.concatenate([np.arange(2.0, 20.0, 1.0), np.arange(20.0, 300.1, 4.0)])
+    chi = c / (t - theta) + chi0 + c_imp / t
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        emu = chi * (MASS_G / MOLAR) * h_oe + sigma_emu * rng.standard_normal(t.size)
+        data = MagnetometryData(temperature_K=t, field_A_m=np.full(t.size, h_oe * UNITS["Oe"][1]),
+                                moment_A_m2=emu * UNITS["emu"][1],
+                                moment_error_A_m2=np.full(t.size, sigma_emu * UNITS["emu"][1]),
+                                metadata={"file_name": f"impurity-{seed}"})
+        cw = curie_weiss(susceptibility(data, mass_g=MASS_G, molar_mass_g_mol=MOLAR))
+        assert cw.t_range_K[0] >= 30.0, cw.t_range_K
+        assert any("curvature significant" in n for n in cw.notes)
+        assert cw.C == pytest.approx(c, rel=0.05)
+        assert cw.fit.reduced_chi2 < 2.0
+        assert f"reduced chi2 = {cw.fit.reduced_chi2:.3g} (the file's errors)" in cw.table()
+        assert not any(n.startswith("reduced chi2") for n in cw.notes)
+        forced = curie_weiss(susceptibility(data, mass_g=MASS_G, molar_mass_g_mol=MOLAR), t_range_K=(2, 300))
+        assert any(n.startswith("reduced chi2 = ") and "more than its errors" in n for n in forced.notes)

@@ -38,9 +38,13 @@ Automatic temperature range
     Curie–Weiss holds above the temperatures where exchange, crystal-field
     or ordering effects bend 1/(χ − χ0). Windows [T_low, T_max] are tried from
     the highest-temperature ``min_points`` points downwards; each is fitted
-    with C/(T − θ) + χ0 and with the next term of the high-temperature
-    expansion added, D/(T − θ)², and the extra term is tested with an F test
-    at 5 %. The widest window reached before the first significant curvature
+    with C/(T − θ) + χ0 and with a curvature term D/(T − θ)³ added, and the
+    extra term is tested with an F test at 5 %. (D/(T − θ)², the term next to
+    Curie–Weiss in a high-temperature expansion, cannot serve: at D = 0 its
+    derivative is that of θ divided by C, so a fit started there has a
+    singular Jacobian and stops where it began, and to second order it is only
+    a shift of θ; a deviation from the Curie–Weiss form shows first at
+    (T − θ)⁻³.) The widest window reached before the first significant curvature
     is used, so the range is the one over which 1/(χ − χ0) is linear in T
     within the noise.
 
@@ -101,9 +105,14 @@ def _curie_cgs() -> float:
 CURIE_CGS: float = _curie_cgs()
 
 #: Effective moments [µ_B per magnetic ion] outside which a Curie–Weiss result is flagged: a local moment lies
-#: between about 1 µ_B (S = 1/2 with orbital quenching, 1.73 spin-only) and 10.6 µ_B (Dy³⁺, Ho³⁺); a value
-#: outside usually means a mass, molar-mass or ions-per-formula error.
+#: between about 1 µ_B (below the S = 1/2 spin-only 1.73 µ_B only where spin–orbit coupling reduces it, as in
+#: low-spin 4d⁵/5d⁵ ions such as Ru³⁺ and Ir⁴⁺; orbital quenching alone gives the spin-only value) and
+#: 10.6 µ_B (Dy³⁺, Ho³⁺); a value outside usually means a mass, molar-mass or ions-per-formula error.
 MU_EFF_PLAUSIBLE: tuple[float, float] = (0.5, 12.0)
+
+#: With the file's own errors, a Curie–Weiss fit whose reduced χ² exceeds this is flagged (the law does not hold
+#: over the range within the errors).
+REDUCED_CHI2_FLAG: float = 3.0
 
 
 def estimate_diamagnetic(molar_mass_g_mol: float) -> float:
@@ -396,6 +405,8 @@ class CurieWeissResult:
             lines.append(f"  {label:<7}{v:>13.6g} {unit:<10} 95 % [{lo:.6g}, {hi:.6g}]")
         per = "per formula unit" if self.ions_per_formula == 1 else f"per ion ({self.ions_per_formula:g} per formula)"
         lines.append(f"  mu_eff = sqrt(C/{CURIE_CGS:.5f}) mu_B {per}; C(SI) = {self.C_si:.6g} m3 K/mol")
+        weights = "the file's errors" if _has_errors(self.susceptibility) else "relative weights"
+        lines.append(f"  reduced chi2 = {self.fit.reduced_chi2:.3g} ({weights})")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -442,15 +453,15 @@ def _fit_cw(t: np.ndarray, y: np.ndarray, s: np.ndarray, extended: bool = False,
     def resid(p: np.ndarray) -> np.ndarray:
         d = t - p[1]
         model = p[0] / d + p[2]
-        if extended:
-            model = model + p[3] / d**2
+        if extended:  # curvature term, D/(T - theta)^3: independent of theta's derivative at D = 0
+            model = model + p[3] / d**3
         return (model - y) / s
 
     def jac(p: np.ndarray) -> np.ndarray:
         d = t - p[1]
-        cols = [1.0 / d, p[0] / d**2 + (2.0 * p[3] / d**3 if extended else 0.0), np.ones_like(t)]
+        cols = [1.0 / d, p[0] / d**2 + (3.0 * p[3] / d**4 if extended else 0.0), np.ones_like(t)]
         if extended:
-            cols.append(1.0 / d**2)
+            cols.append(1.0 / d**3)
         return np.column_stack(cols) / s[:, None]
 
     return fit_least_squares(resid, x0, names=names, bounds=(lo, hi), jac=jac, tol=tol)
@@ -591,12 +602,19 @@ def curie_weiss(chi: Susceptibility, *, t_range_K: Sequence[float] | None = None
         notes.append(f"at a bound: {', '.join(fit.at_bounds)} (theta is kept below the lowest fitted temperature)")
     if not fit.success:
         notes.append(f"optimiser: {fit.message}")
-    if math.isfinite(mu) and not (MU_EFF_PLAUSIBLE[0] <= mu <= MU_EFF_PLAUSIBLE[1]):
+    if _has_errors(chi) and fit.reduced_chi2 > REDUCED_CHI2_FLAG:
         notes.append(
-            f"mu_eff = {mu:.3g} mu_B per magnetic ion lies outside {MU_EFF_PLAUSIBLE[0]:g}-{MU_EFF_PLAUSIBLE[1]:g} "
-            "mu_B, the range of local moments (spin-only 1.73 mu_B for S = 1/2 up to ~10.6 for Dy3+/Ho3+): check "
-            "the sample mass (mg, not g: a 1000x mass error moves mu_eff 32x), the molar mass and the magnetic "
-            "ions per formula unit")
+            f"reduced chi2 = {fit.reduced_chi2:.3g} with the file's errors: chi deviates from Curie-Weiss over "
+            f"{np.min(t):.4g}-{np.max(t):.4g} K by more than its errors (curvature in the range, or errors "
+            "underestimated); try a higher lower limit")
+    if math.isfinite(mu) and not (MU_EFF_PLAUSIBLE[0] <= mu <= MU_EFF_PLAUSIBLE[1]):
+        per = ("per magnetic ion" if ions != 1 else
+               "per formula unit (ions_per_formula = 1; give the magnetic ions per formula unit for a per-ion value)")
+        notes.append(
+            f"mu_eff = {mu:.3g} mu_B {per} lies outside {MU_EFF_PLAUSIBLE[0]:g}-{MU_EFF_PLAUSIBLE[1]:g} "
+            "mu_B, the range of local moments (about 1 mu_B for a spin-orbit-reduced S = 1/2 up to ~10.6 for "
+            "Dy3+/Ho3+): check the sample mass (mg, not g: a 1000x mass error moves mu_eff 32x), the molar mass "
+            "and the magnetic ions per formula unit")
     return CurieWeissResult(
         C=C, theta_K=th, chi0=c0, ci95=ci, stderr=se, mu_eff=mu, C_si=C * _CGS_CHI,
         t_range_K=(float(np.min(t)), float(np.max(t))), auto_range=auto, n_points=int(t.size),
