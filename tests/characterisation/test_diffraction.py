@@ -278,3 +278,23 @@ def test_a_pattern_shifted_past_the_tolerance_gets_an_offset_hint():
         assert hint is not None and "but RuO2 would (score 1.00) if the whole pattern were moved back by" in hint
         offset = float(hint.split("its lines lie ")[1].split("°")[0])
         assert abs(offset - shift) <= 0.1
+
+
+def test_the_background_does_not_depend_on_the_sampling_step():
+    """A 1° wide reflection lost 20 % of its height on a 0.005° grid (λ per point); λ is now given for a
+    0.02° step and scaled as Δ2θ⁻⁴."""
+    from metalair.analysis.diffraction import analyse_diffractogram
+    from metalair.analysis.peaks import pseudo_voigt
+    from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
+
+    found = {}
+    for step in (0.005, 0.02, 0.05):
+        x = np.arange(10.0, 80.0, step)
+        y = 100 + 300 * np.exp(-0.5 * ((x - 22) / 6) ** 2) + pseudo_voigt(x, 32.59, 1000, 1.0, 0.5)
+        peaks = analyse_diffractogram(Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=CU_KALPHA1_M,
+                                                    name=f"step {step}")).peaks
+        p = next(p for p in peaks if abs(p.center - 32.59) < 0.05)
+        found[step] = (p.height, p.fwhm)
+    for step in (0.005, 0.05):
+        assert found[step][0] == pytest.approx(found[0.02][0], rel=0.02), found
+        assert found[step][1] == pytest.approx(found[0.02][1], rel=0.02), found

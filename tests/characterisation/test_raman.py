@@ -205,3 +205,20 @@ def test_a_wavelength_header_is_pointed_out(tmp_path):
     laser = tmp_path / "laser.csv"  # a wavelength named in the y column's header is the laser's, not the axis
     laser.write_text("Raman shift (cm-1),Intensity @ 785 nm\n" + rows + "\n")
     assert read_raman(laser).metadata["warnings"] == []
+
+
+def test_the_baseline_does_not_depend_on_the_sampling_step():
+    """ALS penalises second differences per point, so the same λ on a grid twice as fine is 16 times as
+    flexible: a carbon D band (FWHM 150 cm⁻¹) came out 72 high on a 0.5 cm⁻¹ grid and 490 on a 2 cm⁻¹ grid.
+    λ is now given for a 1 cm⁻¹ grid and scaled as Δx⁻⁴."""
+    heights = {}
+    for step in (0.5, 1.0, 2.0):
+        x = np.arange(200.0, 2000.0, step)
+        y = 2000 + 0.5 * (x - 200) + 1e-4 * (x - 1000) ** 2
+        for c, h, w in ((1156.0, 600.0, 10.0), (1350.0, 800.0, 150.0), (1582.0, 900.0, 70.0)):
+            y = y + pseudo_voigt(x, c, h, w, 0.8)
+        peaks = analyse_raman(RamanSpectrum(shift_cm1=x, intensity=y, name=f"step {step}")).peaks
+        heights[step] = {c: next(p.height for p in peaks if abs(p.center - c) < 5) for c in (1156.0, 1350.0, 1582.0)}
+    for c in (1156.0, 1350.0, 1582.0):
+        assert heights[0.5][c] == pytest.approx(heights[2.0][c], rel=0.05), (c, heights)
+        assert heights[1.0][c] == pytest.approx(heights[2.0][c], rel=0.05), (c, heights)

@@ -10,8 +10,9 @@ Method
 ------
 Background
     Asymmetric-least-squares baseline (:func:`metalair.analysis.peaks.als_baseline`)
-    with a stiff default (λ = 10⁷), which follows the amorphous hump but
-    not the Bragg peaks.
+    with a stiff default (λ = 10⁷ for a 0.02° step, scaled as Δ2θ⁻⁴ to the
+    pattern's own step), which follows the amorphous hump but not the Bragg
+    peaks, whatever the sampling.
 Peaks
     Found on the background-subtracted pattern and fitted as pseudo-Voigt
     profiles with a local straight background through the least-squares
@@ -65,6 +66,7 @@ from metalair.analysis.peaks import (
     fit_peaks,
     peak_search_options,
     pseudo_voigt,
+    stiffness_for_step,
 )
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
@@ -193,6 +195,11 @@ def _structures(phases: Any, what: str) -> dict[str, CrystalStructure]:
                                  + (f"; the built-in {close[0]!r} is REFERENCE_PHASES[{close[0]!r}]" if close else ""))
     return dict(phases)
 
+#: The 2θ step [°] for which the ``lam`` of ``analyse_diffractogram`` and ``interlayer_spacing`` is given (it is
+#: scaled by (0.02°/Δ2θ)⁴ to the pattern's own step, so that the background does not depend on the sampling).
+LAM_STEP_DEG = 0.02
+
+
 def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[float, float] | None = None,
                           lam: float = 1e7, p: float = 0.005, min_prominence: float = 8.0,
                           max_peaks: int = 60) -> DiffractionAnalysis:
@@ -212,7 +219,7 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
                               "photons (is the intensity column the right one, or its sign flipped?)")
     x, y, corr = baseline_corrected(pattern.two_theta_deg, pattern.intensity, two_theta_range, pattern.name,
                                     "two_theta_range", lam=lam, p=p, owner="analyse_diffractogram",
-                                    unit="degrees 2θ")
+                                    unit="degrees 2θ", lam_step=LAM_STEP_DEG)
     bg = y - corr
     step = float(np.median(np.diff(x)))
     idx = find_peaks(x, corr, min_prominence=min_prominence, min_distance=2 * step)
@@ -512,7 +519,7 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
     x, y = pattern.two_theta_deg, pattern.intensity
     if not x[0] < two_theta_guess_deg < x[-1]:
         raise ParameterError(f"two_theta_guess_deg = {two_theta_guess_deg} is outside the pattern ({x[0]}-{x[-1]})")
-    corr = y - als_baseline(y, lam=lam, p=p)
+    corr = y - als_baseline(y, lam=stiffness_for_step(x, lam, LAM_STEP_DEG), p=p)
     sel = np.abs(x - two_theta_guess_deg) <= window_deg
     if np.count_nonzero(sel) < 10:
         raise DataFormatError("fewer than 10 points in the window around the guess")

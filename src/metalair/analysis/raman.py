@@ -6,7 +6,8 @@
 >>> print(result.table())                               # doctest: +SKIP
 
 The spectrum is cut to ``x_range``, an asymmetric-least-squares baseline
-(:func:`metalair.analysis.peaks.als_baseline`) is subtracted, peaks are found
+(:func:`metalair.analysis.peaks.als_baseline`, its stiffness scaled to the
+spectrum's step so that it does not depend on the sampling) is subtracted, peaks are found
 and fitted (pseudo-Voigt by default, intervals from the least-squares core),
 and each fitted peak is assigned to the bands of :data:`RAMAN_BANDS` whose
 position lies within the band's tolerance. A peak within the tolerance of
@@ -194,6 +195,10 @@ class RamanAnalysis:
         return "\n".join(lines)
 
 
+#: The grid step [cm⁻¹] for which ``analyse_raman``'s ``lam`` is given (it is scaled to the spectrum's step).
+LAM_STEP_CM1 = 1.0
+
+
 def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | None = None, lam: float = 1e5,
                   p: float = 0.01, min_prominence: float = 8.0, min_relative: float = 0.005,
                   shape: str = "pseudo-voigt", max_peaks: int = 30) -> RamanAnalysis:
@@ -206,7 +211,11 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     x_range : (float, float), optional
         Shift range to analyse [cm⁻¹], low below high.
     lam, p : float
-        ALS baseline stiffness and asymmetry.
+        ALS baseline stiffness and asymmetry; ``lam`` is the stiffness for a 1 cm⁻¹ grid
+        (:data:`LAM_STEP_CM1`), scaled by (1 cm⁻¹/Δx)⁴ to the spectrum's own step Δx, so that the
+        baseline is the same whatever the sampling. The default suits product bands (FWHM ≲ 20 cm⁻¹);
+        the baseline then takes part of broad bands (a carbon D band of FWHM 150 cm⁻¹ keeps about a third
+        of its height), so give ``lam=1e8`` for D/G intensities or I_D/I_G.
     min_prominence : float
         Peak threshold in units of the noise (> 0).
     min_relative : float
@@ -240,7 +249,7 @@ def analyse_raman(spectrum: RamanSpectrum, *, x_range: tuple[float, float] | Non
     min_relative = number("analyse_raman", "min_relative", min_relative, 0.0, 1.0, hi_open=True,
                           hint="a fraction of the tallest peak, e.g. 0.005")
     x, y, corr = baseline_corrected(spectrum.shift_cm1, spectrum.intensity, x_range, spectrum.name, "x_range",
-                                    lam=lam, p=p, owner="analyse_raman", unit="cm-1")
+                                    lam=lam, p=p, owner="analyse_raman", unit="cm-1", lam_step=LAM_STEP_CM1)
     base = y - corr
     idx = find_peaks(x, corr, prominence=max(min_prominence * noise_level(corr), min_relative * float(np.max(corr))))
     notes: list[str] = []
