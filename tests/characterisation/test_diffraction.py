@@ -67,12 +67,27 @@ def test_nacl_pattern_against_the_standard_powder_pattern():
     assert 10 < lines[(2, 2, 2)].intensity < 25
 
 
-@pytest.mark.parametrize(("name", "atoms"), [("NaO2", 12), ("Na2O2", 12), ("Na2CO3", 24), ("Na2CO3·H2O", 36),
+@pytest.mark.parametrize(("name", "atoms"), [("NaO2", 36), ("Na2O2", 12), ("Na2CO3", 24), ("Na2CO3·H2O", 36),
                                              ("RuO2", 6)])
 def test_reference_cells_hold_the_right_atoms(name, atoms):
     st = REFERENCE_PHASES[name]
     assert len(st.atoms()) == atoms
     assert st.reference
+
+
+def test_room_temperature_nao2_is_face_centred_with_no_lines_of_the_ordered_phase():
+    """Above 223 K NaO2 is NaCl type (Fm-3m, O2- disordered; Carter & Templeton 1953): the reference was the
+    ordered pyrite phase (Pa-3), whose (210), (211), (320), (321) lines a room-temperature pattern lacks."""
+    st = REFERENCE_PHASES["NaO2"]
+    assert st.space_group == "Fm-3m"
+    assert sum(occ for _el, _pos, occ, _b in st.atoms()) == pytest.approx(12.0)  # 4 NaO2 per cell
+    lines = {r.hkl: r for r in powder_pattern(st)}
+    for h, k, l in lines:
+        assert len({h % 2, k % 2, l % 2}) == 1, (h, k, l)  # all even or all odd
+    assert {(2, 1, 0), (2, 1, 1), (3, 2, 0), (3, 2, 1)}.isdisjoint(lines)
+    assert lines[(2, 0, 0)].intensity == 100.0
+    assert lines[(2, 0, 0)].two_theta_deg == pytest.approx(32.59, abs=0.01)
+    assert lines[(2, 2, 0)].two_theta_deg == pytest.approx(46.76, abs=0.01)
 
 
 def test_ruo2_lines_match_bragg_and_the_known_pattern():

@@ -45,13 +45,17 @@ Na2O2
     structure of Tallman, R. L., Margrave, J. L. & Bailey, S. W., J. Am.
     Chem. Soc. 79, 2979–2980 (1957).
 NaO2 (room-temperature cubic phase)
-    Pyrite-type model, Pa-3, a = 5.49 Å (Carter, G. F. & Templeton, D. H.
+    NaCl type, Fm-3m, a = 5.49 Å (Carter, G. F. & Templeton, D. H.
     Polymorphism of sodium superoxide. J. Am. Chem. Soc. 75, 5247–5249
-    (1953)), Na at 4a and O at 8c (x, x, x) with x = 0.430, the value that
-    gives the superoxide O–O bond of 1.33 Å. Above 223 K the O2⁻ ions are
-    orientationally disordered, so the positions are a model, and the
-    relative intensities of weak lines are approximate; the line positions
-    follow from the lattice and are reliable.
+    (1953)): above 223 K the O2⁻ ions are orientationally disordered about
+    the 4b sites (the ordered pyrite, Pa-3, and marcasite phases exist only
+    below 223 and 196 K). Na at 4a; each O2⁻ is modelled as a dumbbell
+    along one of the four body diagonals, O at 32f (x, x, x) with occupancy
+    ¼ and x = 0.5 + 0.665/(√3·5.49) = 0.5699 (half the superoxide O–O bond
+    of 1.33 Å). The orientational model sets only the weak lines' relative
+    intensities; the lines themselves (all-even or all-odd h, k, l only:
+    no (210), (211), (320), (321) of the ordered phase) follow from the
+    lattice and its centring.
 
 The atomic coordinates of the first four were read from the American
 Mineralogist Crystal Structure Database (Downs, R. T. & Hall-Wallace, M.
@@ -341,7 +345,9 @@ _P42MNM = ("x,y,z", "-x,-y,z", "-y+1/2,x+1/2,z+1/2", "-x+1/2,y+1/2,-z+1/2", "y,x
 _C2M = ("x,y,z", "-x,y,-z", "-x,-y,-z", "x+1/2,y+1/2,z")
 _P21AB = ("x,y,z", "x,y+1/2,-z", "x+1/2,-y+1/2,z", "x+1/2,-y,-z")
 _P62M = ("x,y,z", "-y,x-y,z", "x,y,-z", "y,x,-z", "-x,-x+y,z")
-_PA3 = ("x,y,z", "-x+1/2,-y,z+1/2", "-x,y+1/2,-z+1/2", "z,x,y", "-x,-y,-z")
+_FM3M = ("x,y,z", "x,y+1/2,z+1/2", "x+1/2,y,z+1/2", "-x,-y,z", "-x,y,-z", "z,x,y", "y,x,-z", "-x,-y,-z")
+#: NaO2's O at 32f: half the 1.33 Å O-O bond along a body diagonal of the 5.49 Å cell from the 4b centre.
+_NAO2_X = 0.5 + 0.665 / (math.sqrt(3.0) * 5.49)
 
 
 def _u(u_iso: float) -> float:
@@ -351,9 +357,10 @@ def _u(u_iso: float) -> float:
 #: Reference phases by name (sources in the module notes).
 REFERENCE_PHASES: Mapping[str, CrystalStructure] = {
     "NaO2": CrystalStructure(
-        "NaO2", "NaO2", "Pa-3", (5.49, 5.49, 5.49, 90.0, 90.0, 90.0), _PA3,
-        (Site("Na", 0.0, 0.0, 0.0), Site("O", 0.430, 0.430, 0.430)),
-        "Carter, G. F. & Templeton, D. H. J. Am. Chem. Soc. 75, 5247–5249 (1953) (lattice); pyrite-type model",
+        "NaO2", "NaO2", "Fm-3m", (5.49, 5.49, 5.49, 90.0, 90.0, 90.0), _FM3M,
+        (Site("Na", 0.0, 0.0, 0.0), Site("O", _NAO2_X, _NAO2_X, _NAO2_X, occupancy=0.25)),
+        "Carter, G. F. & Templeton, D. H. J. Am. Chem. Soc. 75, 5247–5249 (1953) (phase and lattice); "
+        "O2- dumbbells along the body diagonals as the disorder model",
         "orientationally disordered O2- at room temperature: weak-line intensities approximate",
     ),
     "Na2O2": CrystalStructure(
