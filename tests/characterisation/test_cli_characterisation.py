@@ -85,6 +85,7 @@ def test_xas_command(char_file, tmp_path):
     assert float(table[0]["valence"]) == pytest.approx(3.0, abs=0.01)  # the reference itself
     assert table[3]["valence"] == ""  # Cu K edge: refused by the Fe calibration, with a note
     assert "different edge" in res.output
+    assert "fe3c_rt.xdi: valence 1.76 lies outside the references' 2-3: an extrapolation" in res.output  # Fe3C
     assert (tmp_path / "xas.png").exists()
     res = runner.invoke(app, ["xas", str(char_file("magnetometry/MPMS_test.dat")), "--out", str(tmp_path / "bad74")])
     assert res.exit_code == 1 and "not a row of numbers" in res.output

@@ -223,6 +223,16 @@ def test_valence_calibration_recovers_a_known_valence():
                                              "different elements"):
         calibrate_valence([(7125.0, 3), (8979.0, 0)], e0_uncertainty_eV=0.5)
     assert calibrate_valence([(22100.0, 0), (22149.0, 8)], e0_uncertainty_eV=0.5).slope_eV == pytest.approx(6.125)
+    assert est.note == ""  # 4.45 between the references 0 and 6
+
+
+def test_a_valence_outside_the_references_is_flagged_as_an_extrapolation():
+    # calibrated with Ru metal, RuCl3 and RuO2 (0/3/4), a charged NLRO at 4.45+ came back without a word
+    cal = calibrate_valence([(22100.4, 0), (22114.0, 3), (22118.0, 4)])
+    est = cal.predict(22118.0 + 0.45 * 1.9)
+    assert est.valence > 4
+    assert est.note.startswith(f"valence {est.valence:.3g} lies outside the references' 0-4: an extrapolation")
+    assert cal.predict(22116.0).note == ""
 
 
 def test_linear_combination_recovers_weights_of_real_spectra(char_file):

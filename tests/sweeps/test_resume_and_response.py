@@ -126,3 +126,13 @@ def test_the_sweep_printout_points_to_a_note_on_a_candidate_that_ran(tmp_path):
     assert "0 not ok" in res.output
     assert "note: 1 candidate(s) ran but carry a note in the 'message' column; candidate 1: coulombic efficiency" \
         in res.output
+
+
+def test_a_linear_grid_over_more_than_a_decade_keeps_a_linear_axis():
+    # 0.05:1.0:7 (the README's eta_FE axis) went onto a log axis, its cells crowded at the top
+    from metalair.plotting.design import _log_spaced
+
+    assert not _log_spaced(np.linspace(0.05, 1.0, 7))
+    assert _log_spaced(np.geomspace(1e-4, 1e-1, 7))
+    assert _log_spaced(np.array([50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0]))  # the README's rate sweep
+    assert _log_spaced(np.array([1e-4, 1e-3]))

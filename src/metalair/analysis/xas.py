@@ -4,7 +4,7 @@
 >>> from metalair.analysis.xas import normalize, calibrate_valence, linear_combination
 >>> ru = read_xas_spectrum("nlro_3p5V.xdi")                                  # doctest: +SKIP
 >>> norm = normalize(ru); norm.e0_eV, norm.edge_step                          # doctest: +SKIP
->>> cal = calibrate_valence([(ru_metal, 0), (ruo2, 4), (rucl3, 3)])          # doctest: +SKIP
+>>> cal = calibrate_valence([(ruo2, 4), (na3ruo4, 5)], e0_uncertainty_eV=0.2)  # doctest: +SKIP
 >>> cal.predict(ru)                                                           # doctest: +SKIP
 
 Conventions (stated once)
@@ -376,6 +376,11 @@ class ValenceEstimate:
         Standard error (calibration plus E0 scatter).
     ci95 : (float, float)
         95 % interval.
+    note : str
+        Why the estimate needs care ("" if none): a valence outside the references' range is an
+        extrapolation of the straight line, and the edge position also depends on the ligands and the
+        coordination, not only on the valence (Wilke et al. 2001), so references of the same kind of
+        compound that bracket the unknown are needed.
     """
 
     name: str
@@ -383,6 +388,7 @@ class ValenceEstimate:
     valence: float
     stderr: float
     ci95: tuple[float, float]
+    note: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -452,8 +458,14 @@ class ValenceCalibration:
         g = np.array([-1.0 / b, -v / b])  # d v / d(a, b)
         var = float(g @ self.covariance @ g) + (self.scatter_eV / b) ** 2
         se = math.sqrt(var) if var >= 0 else math.nan
+        v_refs = [r[2] for r in self.references]
+        note = ""
+        if not min(v_refs) <= v <= max(v_refs):
+            note = (f"valence {v:.3g} lies outside the references' {min(v_refs):g}-{max(v_refs):g}: an extrapolation "
+                    "of the calibration line; add a reference of the same kind of compound (an oxide for an oxide) "
+                    "on the other side of it")
         return ValenceEstimate(name=name, e0_eV=e0, valence=float(v), stderr=se,
-                               ci95=(float(v - self.quantile * se), float(v + self.quantile * se)))
+                               ci95=(float(v - self.quantile * se), float(v + self.quantile * se)), note=note)
 
     def table(self) -> str:
         """Plain-text summary."""
@@ -508,7 +520,7 @@ def calibrate_valence(references: Sequence[tuple[XasSpectrum | float, float]], *
         sigma = float(e0_uncertainty_eV)
     if isinstance(references, (str, bytes, XasSpectrum)) or not isinstance(references, Iterable):
         raise ParameterError(f"references must be a list of (spectrum or E0 in eV, valence) pairs, e.g. "
-                             f"[(ruo2, 4), (ru_metal, 0)], got {type(references).__name__}")
+                             f"[(ruo2, 4), (na3ruo4, 5)], got {type(references).__name__}")
     refs = list(references)
     if len(refs) < 2:
         raise ParameterError(f"{len(refs)} reference(s); a valence calibration needs at least two of known valence")

@@ -157,10 +157,18 @@ def _grid(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
 def _log_spaced(values: np.ndarray) -> bool:
     """True for positive values spanning a decade or more (rate constants, currents): drawn on a log axis.
 
-    Exactly one decade counts (1e-4 and 1e-3 were drawn on a linear axis), to within round-off.
+    Exactly one decade counts (1e-4 and 1e-3 were drawn on a linear axis), to within round-off. A grid of
+    three or more values spaced more evenly in value than in its logarithm (``0.05:1.0:7``, a linear
+    grid) stays linear: on a log axis its cells would crowd at the top.
     """
     v = values[np.isfinite(values)]
-    return bool(v.size > 1 and v.min() > 0 and v.max() / v.min() >= 10 * (1 - 1e-9))
+    if not (v.size > 1 and v.min() > 0 and v.max() / v.min() >= 10 * (1 - 1e-9)):
+        return False
+    u = np.unique(v)
+    if u.size < 3:
+        return True
+    lin, geo = np.diff(u), np.diff(np.log(u))
+    return bool(np.std(geo) / np.mean(geo) <= np.std(lin) / np.mean(lin))
 
 
 def _edges(centres: np.ndarray, log: bool) -> np.ndarray:

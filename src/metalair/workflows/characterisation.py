@@ -152,6 +152,8 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
                 est = cal.predict(n.e0_eV, name=n.spectrum.name)
             except ParameterError as exc:
                 notes.append(f"{n.spectrum.name}: {exc}")
+            if est is not None and est.note:
+                notes.append(f"{n.spectrum.name}: {est.note}")
         nan = float("nan")
         rows.append([n.spectrum.name, n.spectrum.metadata.get("file_name", ""), n.e0_eV, n.e0_method, n.edge_step,
                      *n.pre_range_eV, *n.norm_range_eV, est.valence if est else nan, est.stderr if est else nan,
