@@ -222,6 +222,18 @@ def test_lin_kk_on_real_spectra(data_file):
         gamry = lin_kk(read_impedance(data_file("eis/exampleDataGamry.DTA")))
     assert lib.passed and lib.max_residual < 0.002
     assert not gamry.passed and gamry.max_residual > 0.05  # residuals up to ~10 % of |Z| in this file
+    assert lib.conclusive and gamry.conclusive
+
+
+def test_lin_kk_on_five_points_is_inconclusive(data_file):
+    # an aborted 5-point sweep "passed" with mu = -0.35: six parameters fitted to ten numbers match anything
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        short = lin_kk(read_impedance(data_file("eis/gamry_eispot_data_curveaborted.dta")))
+    assert not short.conclusive and not short.passed
+    assert short.verdict.startswith("Lin-KK INCONCLUSIVE")
+    assert any(n.startswith("inconclusive: mu = -0.347 < 0") for n in short.notes)
+    assert short.as_dict()["conclusive"] is False
 
 
 # --------------------------------------------------------------------------- DRT

@@ -99,6 +99,11 @@ class LinKKResult:
     threshold : float
         Largest |residual| allowed for a pass.
     passed : bool
+        The residuals are within the threshold and the test is conclusive.
+    conclusive : bool
+        False when the fit cannot judge the spectrum: fewer than :data:`MIN_RESIDUAL_DOF` numbers left over
+        after the fit's parameters (a short spectrum), or µ < 0 (more negative than positive resistance:
+        the fit follows the noise). The notes say which; ``passed`` is then False.
     mu_history : list of (M, µ)
         Every M tried.
     notes : list of str
@@ -120,6 +125,7 @@ class LinKKResult:
     passed: bool
     mu_history: list[tuple[int, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    conclusive: bool = True
 
     @property
     def max_residual(self) -> float:
@@ -135,7 +141,7 @@ class LinKKResult:
     @property
     def verdict(self) -> str:
         """One line: pass/fail, M, µ and the residuals."""
-        word = "PASS" if self.passed else "FAIL"
+        word = "INCONCLUSIVE" if not self.conclusive else "PASS" if self.passed else "FAIL"
         return (f"Lin-KK {word}: max |residual| {100 * self.max_residual:.3g} % of |Z| "
                 f"(threshold {100 * self.threshold:.3g} %), rms {100 * self.rms_residual:.3g} %, "
                 f"M = {self.n_elements} Voigt elements, mu = {self.mu:.3f} (c = {self.c})")
@@ -143,7 +149,8 @@ class LinKKResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {
-            "passed": bool(self.passed), "threshold": self.threshold, "max_residual": self.max_residual,
+            "passed": bool(self.passed), "conclusive": bool(self.conclusive), "threshold": self.threshold,
+            "max_residual": self.max_residual,
             "rms_residual": self.rms_residual, "n_elements": self.n_elements, "mu": self.mu, "c": self.c,
             "series_resistance": self.series_resistance, "inductance_H": self.inductance,
             "inverse_capacitance_per_F": self.inverse_capacitance, "notes": list(self.notes),
@@ -169,6 +176,10 @@ def _design(omega: np.ndarray, tau: np.ndarray, inductance: bool, capacitance: b
         cols.append(1.0 / (1j * omega))
     return np.column_stack(cols)
 
+
+#: Fewest numbers (real and imaginary parts) a Lin-KK fit must leave over its parameters for its residuals to judge
+#: the spectrum: with fewer, any spectrum can be matched (a 5-point spectrum, 10 numbers, against 6 parameters).
+MIN_RESIDUAL_DOF = 5
 
 #: Lag-1 autocorrelation of the residuals (ordered by frequency) above which, in both parts, they are said to trend.
 TREND_ABOVE = 0.4
@@ -338,12 +349,23 @@ def lin_kk(
         notes.append(
             f"the residuals trend with frequency (lag-1 autocorrelation {ac_re:.2f} real, {ac_im:.2f} imaginary), "
             "as drift during the measurement (a non-stationary cell) makes them")
+    conclusive = True
+    dof = 2 * n - (1 + m + int(inductance) + int(capacitance))
+    if dof < MIN_RESIDUAL_DOF:
+        conclusive = False
+        notes.append(f"inconclusive: {n} frequencies give {2 * n} numbers for {2 * n - dof} fitted parameters, "
+                     f"{dof} left over (at least {MIN_RESIDUAL_DOF} are needed): a fit this flexible matches "
+                     "any spectrum")
+    if mu < 0:
+        conclusive = False
+        notes.append(f"inconclusive: mu = {mu:.3f} < 0, more negative than positive resistance in the fit: it "
+                     "follows the noise (over-fitted), so its residuals do not test the spectrum")
     k = 1 + m
     ind = float(x[k]) if inductance else 0.0
     cap = float(x[k + int(inductance)]) if capacitance else 0.0
     return LinKKResult(
         spectrum=spectrum, n_elements=m, mu=float(mu), c=c, tau_s=tau, resistances=np.asarray(x[1:1 + m]),
         series_resistance=float(x[0]), inductance=ind, inverse_capacitance=cap, impedance_fit=fit_z,
-        residuals_real=res_re, residuals_imag=res_im, threshold=threshold, passed=max_res <= threshold,
-        mu_history=history, notes=notes,
+        residuals_real=res_re, residuals_imag=res_im, threshold=threshold, passed=conclusive and max_res <= threshold,
+        mu_history=history, notes=notes, conclusive=conclusive,
     )
