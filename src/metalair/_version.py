@@ -1,3 +1,3 @@
 """The package version, written once (read by setuptools and by metalair.__version__)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
