@@ -313,3 +313,30 @@ def test_the_background_does_not_depend_on_the_sampling_step():
     for step in (0.005, 0.05):
         assert found[step][0] == pytest.approx(found[0.02][0], rel=0.02), found
         assert found[step][1] == pytest.approx(found[0.02][1], rel=0.02), found
+
+
+def test_cu_kalpha2_satellites_are_recognised_not_left_unexplained():
+    """A laboratory Cu tube adds Kα2 at half height; its resolved lines above ~50° were reported as peaks no
+    phase explains. They count as explained (identify_phases) and are named (kalpha2_satellites)."""
+    from metalair.analysis.diffraction import analyse_diffractogram, kalpha2_satellites
+    from metalair.analysis.peaks import pseudo_voigt
+    from metalair.tables.spectra import CU_KALPHA2_M, Diffractogram
+
+    x = np.arange(10.0, 90.0, 0.01)
+    y = np.full(x.size, 50.0)
+    for ln in powder_pattern(REFERENCE_PHASES["RuO2"], two_theta_range=(10, 89.5)):
+        k2 = 2 * np.degrees(np.arcsin(CU_KALPHA2_M / CU_KALPHA1_M * np.sin(np.radians(ln.two_theta_deg / 2))))
+        y = y + pseudo_voigt(x, ln.two_theta_deg, 10 * ln.intensity, 0.08, 0.5) + pseudo_voigt(x, k2, 5 * ln.intensity,
+                                                                                              0.08, 0.5)
+    y = np.random.default_rng(0).poisson(y).astype(float)
+    doublet = analyse_diffractogram(Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=CU_KALPHA1_M,
+                                                  name="RuO2 Ka1+Ka2"))
+    single = analyse_diffractogram(simulate_diffractogram({"RuO2": 1.0}, seed=1))
+    sat = kalpha2_satellites(doublet)
+    assert len(sat) >= 5
+    for j, i in sat.items():
+        assert doublet.peaks[j].center > doublet.peaks[i].center > 40.0
+    names, unexplained = identify_phases(doublet)
+    assert names == ["RuO2"] and not set(sat) & set(unexplained)
+    assert len(unexplained) == len(identify_phases(single)[1])  # as many as without Kα2
+    assert kalpha2_satellites(single) == {}

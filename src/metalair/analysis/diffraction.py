@@ -69,7 +69,7 @@ from metalair.analysis.peaks import (
     stiffness_for_step,
 )
 from metalair.errors import DataFormatError, ParameterError
-from metalair.tables.spectra import CU_KALPHA1_M, Diffractogram
+from metalair.tables.spectra import CU_KALPHA1_M, CU_KALPHA2_M, Diffractogram
 from metalair.units import to_user
 
 __all__ = [
@@ -79,6 +79,7 @@ __all__ = [
     "analyse_diffractogram",
     "match_phases",
     "identify_phases",
+    "kalpha2_satellites",
     "simulate_diffractogram",
     "interlayer_spacing",
     "d_spacing",
@@ -379,12 +380,49 @@ def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStruc
             "sample height (a displaced sample shifts the whole pattern); the pattern is not corrected")
 
 
+#: A peak counts as the Cu Kα2 satellite of another when it lies this close [degrees 2θ] to where that peak's
+#: Kα2 line falls and is at most :data:`KALPHA2_MAX_RATIO` of its height (Kα2/Kα1 is about 0.5).
+KALPHA2_TOLERANCE_DEG = 0.03
+KALPHA2_MAX_RATIO = 0.75
+
+
+def kalpha2_satellites(analysis: DiffractionAnalysis) -> dict[int, int]:
+    """Peaks that are the Cu Kα2 line of a stronger peak: ``{satellite index: Kα1 peak index}``.
+
+    Only for a pattern recorded with Cu Kα1 as its wavelength (a laboratory tube without a Kα2 filter
+    adds the Kα2 line, λ = :data:`~metalair.tables.spectra.CU_KALPHA2_M`, at about half the height and
+    resolved from Kα1 above ~40° 2θ). Empty for any other wavelength.
+    """
+    if not math.isclose(analysis.pattern.wavelength_m, CU_KALPHA1_M, rel_tol=1e-4) or len(analysis.peaks) < 2:
+        return {}
+    centers = np.array([pk.center for pk in analysis.peaks])
+    heights = np.array([pk.height for pk in analysis.peaks])
+    out: dict[int, int] = {}
+    for i in np.argsort(-heights):
+        if int(i) in out:
+            continue
+        s = CU_KALPHA2_M / CU_KALPHA1_M * math.sin(math.radians(centers[i] / 2))
+        if s >= 1:
+            continue
+        at = 2 * math.degrees(math.asin(s))
+        near = np.abs(centers - at)
+        near[i] = np.inf
+        j = int(np.argmin(near))
+        if near[j] <= KALPHA2_TOLERANCE_DEG and heights[j] <= KALPHA2_MAX_RATIO * heights[i] and j not in out:
+            out[j] = int(i)
+    return out
+
+
 def identify_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None,
                     **kwargs: Any) -> tuple[list[str], list[int]]:
-    """Names of the identified phases, and indices of the peaks none of them explains."""
+    """Names of the identified phases, and indices of the peaks none of them explains.
+
+    A peak that is the Cu Kα2 line of an explained peak (:func:`kalpha2_satellites`) counts as explained.
+    """
     matches = match_phases(analysis, phases, **kwargs)
     names = [m.phase for m in matches if m.accepted]
     explained = set().union(*(set(m.peak_indices) for m in matches if m.accepted)) if names else set()
+    explained |= {j for j, i in kalpha2_satellites(analysis).items() if i in explained}
     return names, [i for i in range(len(analysis.peaks)) if i not in explained]
 
 

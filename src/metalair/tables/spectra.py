@@ -35,10 +35,13 @@ from metalair.tables.base import (
     sorted_ascending,
 )
 
-__all__ = ["XasSpectrum", "RamanSpectrum", "Diffractogram", "CU_KALPHA1_M"]
+__all__ = ["XasSpectrum", "RamanSpectrum", "Diffractogram", "CU_KALPHA1_M", "CU_KALPHA2_M"]
 
 #: Cu Kα1 wavelength [m]: 1.5405929 Å (Hölzer et al., Phys. Rev. A 56, 4554 (1997), doi:10.1103/PhysRevA.56.4554).
 CU_KALPHA1_M = 1.5405929e-10
+#: Cu Kα2 wavelength [m]: 1.544414 Å (same source); a tube without a monochromator adds this line at about half
+#: the intensity of Kα1.
+CU_KALPHA2_M = 1.544414e-10
 
 
 def _array(owner: str, name: str, values: Any, n: int | None) -> np.ndarray:

@@ -180,7 +180,7 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     Writes ``xrd_peaks.csv``, ``xrd_phases.csv`` and ``xrd.png``.
     """
     from metalair.analysis.crystal import REFERENCE_PHASES
-    from metalair.analysis.diffraction import analyse_diffractogram, match_phases, offset_hint
+    from metalair.analysis.diffraction import analyse_diffractogram, kalpha2_satellites, match_phases, offset_hint
     from metalair.io.diffraction import read_diffraction
 
     folder = _out(out)
@@ -208,7 +208,12 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
              f"({pattern.metadata.get('wavelength_source', '')})"]
     lines += [str(m) for m in matches]
     hint = offset_hint(analysis, refs, tolerance_deg=tolerance_deg) if not any(m.accepted for m in matches) else None
-    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes, *([hint] if hint else []))]
+    sat = kalpha2_satellites(analysis)
+    pk = analysis.peaks
+    pairs = ", ".join(f"{pk[j].center:.2f}° of {pk[i].center:.2f}°" for j, i in sorted(sat.items()))
+    k2 = ([f"{len(sat)} peak(s) sit where the Cu Kα2 line of a stronger peak falls ({pairs}): the tube's Kα2, "
+           "not another phase"] if sat else [])
+    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes, *([hint] if hint else []), *k2)]
     return CharacterisationRun("\n".join(lines), written, (analysis, matches))
 
 
