@@ -288,15 +288,19 @@ def test_record_without_half_cycles_is_refused(real_file):
 def test_cli_analyze_writes_one_row_per_cycle(real_file, tmp_path):
     """TestFile.nda: discharge | charge+CV, discharge | charge+CV in the file's 3 cycles (PROVENANCE.md).
 
-    By default ``analyze`` keeps Neware's own three cycles; ``--cycle-start discharge``
-    numbers cycles so that each starts with a discharge (the metal–air convention),
-    giving 2 complete cycles; cycles.csv has one row for each, with the step capacities
-    of the file (3.790 Ah discharged first, 5.655 + 0.156 Ah charged).
+    ``--cycle-start file`` keeps Neware's own three cycles; by default, as with ``--cycle-start
+    discharge``, each cycle starts with a discharge (the metal–air convention: the file's cycles
+    open with a charge), giving 2 complete cycles; cycles.csv has one row for each, with the step
+    capacities of the file (3.790 Ah discharged first, 5.655 + 0.156 Ah charged).
     """
     res = runner.invoke(app, ["analyze", str(real_file("neware/TestFile.nda")), "--mass-mg", "30000",
-                              "--out", str(tmp_path / "vendor"), "--no-plot"])
+                              "--out", str(tmp_path / "vendor"), "--no-plot", "--cycle-start", "file"])
     assert res.exit_code == 0, res.output
     assert len((tmp_path / "vendor" / "cycles.csv").read_text().splitlines()) == 1 + 3
+    res = runner.invoke(app, ["analyze", str(real_file("neware/TestFile.nda")), "--mass-mg", "30000",
+                              "--out", str(tmp_path / "default"), "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert len((tmp_path / "default" / "cycles.csv").read_text().splitlines()) == 1 + 2
     res = runner.invoke(app, ["analyze", str(real_file("neware/TestFile.nda")), "--mass-mg", "30000",
                               "--out", str(tmp_path), "--no-plot", "--cycle-start", "discharge"])
     assert res.exit_code == 0, res.output

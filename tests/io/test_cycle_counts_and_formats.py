@@ -26,19 +26,22 @@ def _read(path, **kw):
 
 # --------------------------------------------------------------------------- cycle counts
 @needs_fastnda
-@pytest.mark.parametrize(("name", "vendor", "halves"), [
-    ("neware/TestFile.nda", 3, 4),          # BTSDA cycles 1-3: D | C(+CV) D | C(+CV)
-    ("neware/new_nda_file.nda", 2, 3),      # D | C D
-    ("neware/nw4-120-1-6-53.ndax", 160, None),
-    ("neware/interp-test.ndax", 1, 0),
-    ("neware/Unit27_Example_Corrupt.ndax", 1, 0),
+@pytest.mark.parametrize(("name", "vendor", "halves", "rows"), [
+    ("neware/TestFile.nda", 3, 4, 2),          # BTSDA cycles 1-3: D | C(+CV) D | C(+CV): paired (D C)(D C)
+    ("neware/new_nda_file.nda", 2, 3, 2),      # D | C D: paired (D C)(D)
+    ("neware/nw4-120-1-6-53.ndax", 160, None, 160),
+    ("neware/interp-test.ndax", 1, 0, 1),
+    ("neware/Unit27_Example_Corrupt.ndax", 1, 0, 1),
 ])
-def test_neware_counts_match_the_vendor(data_file, name, vendor, halves):
+def test_neware_counts_match_the_vendor(data_file, name, vendor, halves, rows):
+    """The vendor's cycles are counted and kept with cycle_start='file'. By default a record that starts with a
+    discharge, whose Neware cycles open with a charge (D | C D | C), is paired discharge then charge instead."""
     data = _read(data_file(name))
     count = count_cycles(data)
     table = cycle_summary(data)
-    assert count.file_cycles == vendor == len(table)
-    np.testing.assert_array_equal(table["Cycle"], np.arange(1, vendor + 1))
+    assert count.file_cycles == vendor == len(cycle_summary(data, cycle_start="file"))
+    assert len(table) == rows
+    np.testing.assert_array_equal(table["Cycle"], np.arange(1, rows + 1))
     if halves is not None:
         assert count.half_cycles == halves
 
@@ -49,7 +52,7 @@ def test_counts_match_the_reference_readers(data_file):
     pytest.importorskip("fastnda")
     expected = {"neware/TestFile.nda": 3, "neware/new_nda_file.nda": 2, "neware/nw4-120-1-6-53.ndax": 160}
     for name, n in expected.items():
-        assert len(cycle_summary(_read(data_file(name)))) == n
+        assert len(cycle_summary(_read(data_file(name)), cycle_start="file")) == n
 
 
 @pytest.mark.parametrize(("name", "vendor", "rows"), [
@@ -102,7 +105,7 @@ def test_cut_short_needs_fewer_steps_and_less_charge(segments, cut):
 
 @needs_fastnda
 def test_half_missing_cycles_are_flagged_on_the_row(data_file):
-    table = cycle_summary(_read(data_file("neware/TestFile.nda")))
+    table = cycle_summary(_read(data_file("neware/TestFile.nda")), cycle_start="file")
     warn = list(table["Warnings"])
     assert warn[0].startswith("no charge") and warn[1] == "" and warn[2].startswith("no discharge")
     assert np.isnan(table["Energy efficiency [%]"][0]) and np.isnan(table["Energy efficiency [%]"][2])
@@ -287,3 +290,30 @@ def test_mpt_energy_counters_that_reset_at_each_new_cycle(tmp_path):
     np.testing.assert_allclose(table["Discharge energy [mWh/g]"], [4400.0] * 3, rtol=1e-6)
     np.testing.assert_allclose(table["Charge energy [mWh/g]"], [6000.0] * 3, rtol=1e-6)
     np.testing.assert_allclose(table["Energy efficiency [%]"], [73.333] * 3, rtol=1e-4)
+
+
+def test_a_discharge_first_record_numbered_charge_first_pairs_each_discharge_with_its_charge():
+    """Neware opens a cycle where a charge follows a discharge. For a metal-air cell discharged first, its
+    cycle n holds charge n-1 and discharge n, and the default table compared each charge with the next
+    discharge: 112.5 and 120 % for charges that each return 90 % of the discharge before them."""
+    import dataclasses
+
+    from cycler_synthetic import build
+
+    segments = [("discharge", 1.0, 2.7, 2.5), ("charge", 0.9, 4.0, 4.2), ("discharge", 0.8, 2.7, 2.5),
+                ("charge", 0.72, 4.0, 4.2), ("discharge", 0.6, 2.7, 2.5), ("charge", 0.54, 4.0, 4.2)]
+    data = build(segments, cycles=[1, 2, 2, 3, 3, 4])
+    data = dataclasses.replace(data, metadata={**data.metadata, "cycle_numbering_source": "vendor",
+                                               "cycle_numbering": "Neware: a charge after a discharge opens a cycle"})
+    table = cycle_summary(data)
+    np.testing.assert_allclose(table["Coulombic efficiency [%]"], [90.0, 90.0, 90.0], rtol=1e-6)
+    assert any("open with a charge, which would pair each charge with the discharge after it" in n
+               for n in table.notes)
+    vendor = cycle_summary(data, cycle_start="file")  # the file's rows, when asked for
+    assert len(vendor) == 4
+    np.testing.assert_allclose(vendor["Coulombic efficiency [%]"][1:3], [112.5, 120.0], rtol=1e-6)
+    # a record that starts with a charge keeps the file's numbering
+    charge_first = build([("charge", 1.0, 4.0, 4.2), ("discharge", 0.9, 2.7, 2.5)], cycles=[1, 1])
+    charge_first = dataclasses.replace(charge_first, metadata={**charge_first.metadata,
+                                                               "cycle_numbering_source": "vendor"})
+    assert any(n.startswith("cycles numbered as in the file") for n in cycle_summary(charge_first).notes)

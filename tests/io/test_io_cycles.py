@@ -183,16 +183,21 @@ def test_analyze_file_round_trip_through_csv(tmp_path):
 
 def test_analyze_real_neware_file(data_file, tmp_path):
     """TestFile.nda (a 6 Ah cell: rest, 3 A discharge, then two 1.2 A CC-CV charge / discharge
-    cycles): by default the rows are Neware's own three cycles (cycle 1 = the first discharge,
-    cycle 3 = the last charge, each flagged as missing a half); cycle_start='discharge' pairs
-    each discharge with the charge after it (two cycles)."""
+    cycles): Neware's own three cycles (cycle 1 = the first discharge, cycle 3 = the last charge, each
+    flagged as missing a half) come with cycle_start='file'; they open with a charge in a record that
+    starts with a discharge, so by default (as with cycle_start='discharge') each discharge is paired
+    with the charge after it (two cycles)."""
     pytest.importorskip("fastnda")
-    result = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False)
+    result = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False, cycle_start="file")
     assert len(result.table) == 3  # BTSDA shows cycles 1, 2, 3
     warn = list(result.table["Warnings"])
     assert "no charge" in warn[0] and warn[1] == "" and "no discharge" in warn[2]
+    default = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False).table
+    assert any(n.startswith("the file's cycles (") and "open with a charge" in n for n in default.notes)
     result = analyze_file(data_file("neware/TestFile.nda"), out_dir=tmp_path, figures=False,
                           cycle_start="discharge")
+    for column in ("Discharge capacity [mAh]", "Charge capacity [mAh]", "Coulombic efficiency [%]"):
+        np.testing.assert_array_equal(default[column], result.table[column])
     table = result.table
     assert table.capacity_unit == "mAh"  # the file stores no mass
     assert len(table) == 2

@@ -40,8 +40,13 @@ Cycle numbering (``cycle_start=``)
     ``"auto"`` (default) keeps the file's own numbering whenever the reader
     found one (Neware, Arbin, Maccor, EC-Lab ``cycle number`` or ``half
     cycle``, a mapped cycle column), so the table has the rows the vendor's
-    software shows; otherwise each cycle starts with the kind of half-cycle
-    the record starts with. ``"discharge"`` / ``"charge"`` force the pairing
+    software shows, except where those rows pair the wrong half-cycles: a
+    record that starts with a discharge (a metal–air cell) whose file cycles
+    open with a charge (Neware starts a cycle where a charge follows a
+    discharge, the lithium-ion order) would compare each charge with the
+    *next* discharge, so there each discharge is paired with the charge after
+    it (and a note says so). Without a file numbering each cycle starts with
+    the kind of half-cycle the record starts with. ``"discharge"`` / ``"charge"`` force the pairing
     (``"discharge"``: each discharge with the charge after it, the metal–air
     convention), ``"file"`` insists on the file's numbering.
 Warnings (the ``Warnings`` column)
@@ -96,6 +101,26 @@ def _uses_file_numbering(data: CyclerData) -> bool:
     return data.metadata.get("cycle_numbering_source") in ("vendor", "file")
 
 
+def _file_cycles_open_with_a_charge(data: CyclerData) -> bool:
+    """True when the record starts with a discharge but the file's cycles holding both halves open with a charge.
+
+    Neware numbers a new cycle where a charge follows a discharge (the lithium-ion order): for a cell
+    discharged first, its cycle n holds the charge after discharge n - 1 and then discharge n, and a
+    coulombic efficiency within it would compare a charge with the next discharge.
+    """
+    direction = step_directions(data)
+    moving = np.flatnonzero(direction != 0)
+    if moving.size == 0 or direction[moving[0]] < 0:
+        return False
+    first_kind: list[int] = []
+    for c in np.unique(data.cycle[moving]):
+        rows = moving[data.cycle[moving] == c]
+        kinds = direction[rows]
+        if (kinds > 0).any() and (kinds < 0).any():
+            first_kind.append(int(kinds[0]))
+    return bool(first_kind) and sum(k < 0 for k in first_kind) * 2 > len(first_kind)
+
+
 def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
     """The data with the cycle numbering ``cycle_start`` asks for, and a note saying which it is."""
     if cycle_start == "auto" and _uses_file_numbering(data) and len(data) and np.unique(data.cycle).size == 1:
@@ -103,6 +128,13 @@ def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
         if renumbered.n_cycles > 1:  # the file's cycle column is constant (Maccor 'Cyc#' 0 throughout)
             return renumbered, (f"{renumbered.metadata['cycle_numbering']}: the file's cycle column holds one value "
                                 f"for {renumbered.n_cycles} cycles; pass cycle_start='file' to keep it")
+    if cycle_start == "auto" and _uses_file_numbering(data) and _file_cycles_open_with_a_charge(data):
+        how = str(data.metadata.get("cycle_numbering") or "the file's cycle column")
+        renumbered = data.renumber_cycles("discharge")
+        return renumbered, (f"the file's cycles ({how}) open with a charge, which would pair each charge with the "
+                            "discharge after it; the record starts with a discharge (the metal-air order), so each "
+                            "cycle pairs a discharge with the charge after it (renumbered by metalair); pass "
+                            "cycle_start='file' for the file's numbering")
     if cycle_start == "file" or (cycle_start == "auto" and _uses_file_numbering(data)):
         how = str(data.metadata.get("cycle_numbering") or "the file's cycle column")
         note = f"cycles numbered as in the file ({how})"

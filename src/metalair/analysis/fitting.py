@@ -23,8 +23,10 @@ Protocol
     Steps of the same direction within one cycle are merged into one
     half-cycle, as in :func:`metalair.analysis.cycle_metrics.half_cycles`. Cycles
     are numbered so that each starts with the record's first kind of
-    half-cycle (``renumber_cycles("auto")``, the numbering ``metalair analyze``
-    prints); the selected cycles are simulated one after the other from a
+    half-cycle (``renumber_cycles("auto")``: the numbering ``metalair analyze``
+    prints for a record without a cycle column; for a file with its own
+    numbering, ``analyze --cycle-start discharge`` (or ``charge``, as the record
+    starts) gives these cycles); the selected cycles are simulated one after the other from a
     fresh cell, so fitting ``cycles=[3]`` alone treats cycle 3 as the cell's
     first.
 Residual

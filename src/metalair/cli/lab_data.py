@@ -91,7 +91,9 @@ def analyze(
     cycle_start: str = typer.Option(
         "auto", "--cycle-start",
         help="Cycle numbering: 'auto' (the file's own numbering, as the vendor's software shows it, unless the "
-             "file's cycle column holds one value for several cycles; else discharge-first), 'file' (the file's "
+             "file's cycle column holds one value for several cycles or its cycles open with a charge in a record "
+             "that starts with a discharge, which would pair each charge with the next discharge; else "
+             "discharge-first), 'file' (the file's "
              "numbering always), 'discharge' (each discharge with the charge after it, the metal-air pairing) or "
              "'charge' (each charge with the discharge after it)."),
     coulombic_efficiency: str = typer.Option(
