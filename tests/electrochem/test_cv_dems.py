@@ -19,6 +19,23 @@ from metalair.tables.dems import GasFluxRecord
 from metalair.tables.voltammetry import Voltammogram, cycles_from_potential
 
 
+def test_noise_on_the_measured_potential_does_not_split_the_sweeps():
+    """A potentiostat logs the measured potential: with noise (0.1 mV) larger than its step per point (0.2 mV
+    at this sampling, noise 0.5 of it) the potential reverses from sample to sample. Cutting the record at
+    every sign change split one cycle into hundreds of "sweeps" and lost both peaks."""
+    up = np.arange(0.0, 1.0 + 1e-12, 2e-4)
+    e_true = np.concatenate([up, up[::-1][1:]])
+    rising = np.concatenate([[True], np.diff(e_true) > 0])
+    i = np.where(rising, 1e-6 + 1e-4 * np.exp(-((e_true - 0.6) / 0.05) ** 2),
+                 -1e-6 - 8e-5 * np.exp(-((e_true - 0.5) / 0.05) ** 2))
+    t = np.arange(e_true.size) * 2e-4 / NU
+    e = e_true + np.random.default_rng(0).normal(0.0, 1e-4, e_true.size)
+    peaks = analyze_cv(Voltammogram.from_arrays(e, i, time_s=t)).peaks
+    assert sorted(p.direction for p in peaks) == ["anodic", "cathodic"]
+    assert next(p for p in peaks if p.direction == "anodic").potential_V == pytest.approx(0.6, abs=2e-3)
+    assert next(p for p in peaks if p.direction == "cathodic").potential_V == pytest.approx(0.5, abs=2e-3)
+
+
 def test_synthetic_cv_peaks_have_the_known_position_charge_and_width():
     a = analyze_cv(synthetic_cv())
     assert [p.cycle for p in a.peaks] == [1, 1, 2, 2]

@@ -248,32 +248,40 @@ def _sweep_rate(t: np.ndarray, v: np.ndarray) -> float | None:
     return median if float(np.mean(steady)) >= 0.7 else None
 
 
+def turning_points(v: np.ndarray, hysteresis_fraction: float = 0.05) -> list[int]:
+    """Indices of the vertices of a sweep, each where the potential turned.
+
+    A turn counts once the voltage has retreated ``hysteresis_fraction`` of the record's span from its
+    extreme, so noise on the measured potential makes no turn. Non-finite values are skipped (they are
+    neither vertices nor retreats).
+    """
+    v = np.asarray(v, dtype=float)
+    ok = np.flatnonzero(np.isfinite(v))
+    if ok.size < 3:
+        return []
+    hyst = hysteresis_fraction * float(np.ptp(v[ok]))
+    if hyst <= 0:
+        return []
+    start = float(v[ok[0]])
+    direction = 0
+    extreme, extreme_at = start, int(ok[0])
+    turns: list[int] = []
+    for k in ok[1:]:
+        x = float(v[k])
+        if direction == 0:
+            if abs(x - start) > hyst:
+                direction, extreme, extreme_at = (1 if x > start else -1), x, int(k)
+        elif (direction == 1 and x > extreme) or (direction == -1 and x < extreme):
+            extreme, extreme_at = x, int(k)
+        elif abs(x - extreme) > hyst:
+            turns.append(extreme_at)
+            direction, extreme, extreme_at = -direction, x, int(k)
+    return turns
+
+
 def count_reversals(v: np.ndarray, hysteresis_fraction: float = 0.05) -> int:
     """Direction reversals of a sweep (a turn counts once the voltage has retreated 5 % of the span)."""
-    v = np.asarray(v, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size < 3:
-        return 0
-    hyst = hysteresis_fraction * float(np.ptp(v))
-    if hyst <= 0:
-        return 0
-    direction = 0
-    extreme = float(v[0])
-    turns = 0
-    for x in v[1:]:
-        if direction == 0:
-            if abs(x - v[0]) > hyst:
-                direction, extreme = (1 if x > v[0] else -1), float(x)
-        elif direction == 1:
-            if x > extreme:
-                extreme = float(x)
-            elif extreme - x > hyst:
-                turns, direction, extreme = turns + 1, -1, float(x)
-        elif x < extreme:
-            extreme = float(x)
-        elif x - extreme > hyst:
-            turns, direction, extreme = turns + 1, 1, float(x)
-    return turns
+    return len(turning_points(v, hysteresis_fraction))
 
 
 def _classify_block(

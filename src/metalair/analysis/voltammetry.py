@@ -140,24 +140,20 @@ def voltammogram_from_solution(solution: Any) -> Voltammogram:
 
 
 def _sweeps(e: np.ndarray) -> list[np.ndarray]:
-    """Index runs of constant sweep direction (flat points join the run they sit in)."""
+    """Index runs between the sweep's vertices (a vertex belongs to the sweep that reaches it).
+
+    The vertices are the turning points of the potential with a hysteresis of 5 % of its span
+    (:func:`metalair.analysis.classify.turning_points`): a measured potential with noise larger than its step
+    per point reverses its sign from sample to sample, and cutting the record at every sign change split one
+    sweep into hundreds and lost its peaks.
+    """
+    from metalair.analysis.classify import turning_points
+
     n = e.size
-    d = np.sign(np.diff(e))
-    # carry the last non-zero direction over flat steps
-    last = 0.0
-    for k in range(d.size):
-        if d[k] == 0:
-            d[k] = last
-        else:
-            last = d[k]
-    nz = np.flatnonzero(d != 0)
-    if nz.size:
-        d[: nz[0]] = d[nz[0]]
-    cuts = np.flatnonzero(np.diff(d) != 0) + 1  # index in d where the direction changes
-    edges = np.concatenate(([0], cuts, [n - 1]))
+    edges = [0, *turning_points(e), n - 1]
     runs = []
     for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-        idx = np.arange(a if k == 0 else a + 1, b + 1)  # a vertex belongs to the sweep that reaches it
+        idx = np.arange(a if k == 0 else a + 1, b + 1)
         if idx.size >= 3:
             runs.append(idx)
     return runs
