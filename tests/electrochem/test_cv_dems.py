@@ -329,3 +329,37 @@ def test_a_simulated_cv_written_and_read_back_gives_the_same_peaks(tmp_path):
     np.testing.assert_allclose(flipped.current, -read.current)
     res = CliRunner().invoke(app, ["cv", str(tmp_path / "cv.csv"), "--no-plot", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0 and "anodic" in res.output and "cathodic" in res.output, res.output
+
+
+def _gas_record(program, delay=30.0, tau=60.0, base=1e-10):
+    """A cell run through ``program`` [(kind, seconds)] at 0.5 mA and its O2 flux at 2 e-/O2, delayed and
+    smeared by a first-order lag as a DEMS inlet does."""
+    from metalair.tables.dems import CurrentRecord
+
+    t_end = sum(d for _k, d in program)
+    t = np.arange(0.0, t_end + 1e-9, 1.0)
+    i = np.zeros_like(t)
+    edge = 0.0
+    for kind, dur in program:
+        i[(t >= edge) & (t < edge + dur)] = {"rest": 0.0, "discharge": 5e-4, "charge": -5e-4}[kind]
+        edge += dur
+    tg = np.arange(0.0, t_end + 600.0 + 1e-9, 2.0)
+    at_cell = -np.interp(tg - delay, t, i, left=0.0, right=0.0) / (2.0 * F)
+    flux = (first_order_lag(tg, at_cell, tau) if tau else at_cell) + base
+    return CurrentRecord(t, i), GasFluxRecord(tg, {"O2": flux})
+
+
+def test_dems_integrates_the_smeared_tail_and_counts_no_gas_twice():
+    """The gas window closed at the step's end plus the delay (tail 0 by default): with a 60 s inlet lag the
+    tail was lost, e-/O2 2.017 for 1 h steps (2.000 true). And a step right after another started its window
+    at its own start, so the previous step's late gas was counted twice (2.016)."""
+    rests = [("rest", 600), ("discharge", 3600), ("rest", 1200), ("charge", 3600), ("rest", 1200)]
+    cur, gas = _gas_record(rests)
+    steps, _ = dems_steps(cur, gas, time_offset_s=30.0)  # default: until the next step's gas arrives
+    assert [s.e_per_o2 for s in steps] == pytest.approx([2.0, 2.0], abs=2e-3)
+    cut, _ = dems_steps(cur, gas, time_offset_s=30.0, tail_s=0.0)
+    assert all(s.e_per_o2 > 2.01 for s in cut)
+    back = [("rest", 600), ("discharge", 3600), ("charge", 3600), ("rest", 1200)]
+    cur, gas = _gas_record(back, tau=0.0, base=0.0)
+    steps, _ = dems_steps(cur, gas, time_offset_s=30.0, baseline_s=0.0)
+    assert [s.e_per_o2 for s in steps] == pytest.approx([2.0, 2.0], abs=1e-4)

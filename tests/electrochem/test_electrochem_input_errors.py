@@ -76,7 +76,7 @@ def test_calibration_uncertainty_must_be_a_relative_uncertainty(value):
 @pytest.mark.parametrize(("option", "message"), [
     (["--calibration-uncertainty", "-0.5"], "--calibration-uncertainty -0.5 must be a relative standard uncertainty"),
     (["--calibration-uncertainty", "nan"], "--calibration-uncertainty nan must be a relative standard uncertainty"),
-    (["--tail", "-1"], "--tail -1 must be a number of seconds >= 0"),
+    (["--tail", "-1"], "--tail -1: give a number of seconds >= 0, or 'next'"),
     (["--offset", "nan"], "--offset 'nan': give a finite number of seconds or 'auto'"),
 ])
 def test_dems_cli_refuses_bad_options(tmp_path, option, message):

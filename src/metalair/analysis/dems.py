@@ -24,9 +24,12 @@ with −I/F, searched within ``max_lag_s``), finds the galvanostatic steps
 gas baseline measured over ``baseline_s`` before each step starts, and
 integrates the current over the step and the gas from the step's start to
 its end plus the delay plus ``tail_s`` (what the cell-to-detector lag still
-carries). By causality no gas of a step reaches the detector before the
-step starts, so an over- or underestimated delay only moves the end of the
-gas window, which ``tail_s`` covers. It reports e⁻/O2 with its uncertainty:
+carries; by default until the next step's gas arrives, its start plus the
+delay, or the record ends). By causality no gas of a step reaches the
+detector before the step starts, so an over- or underestimated delay only
+moves the end of the gas window, which ``tail_s`` covers; a step that follows
+another back to back starts its window where the previous one closed, so no
+gas is counted twice. It reports e⁻/O2 with its uncertainty:
 
 * σ(n_O2)² = (σ_b √N Δt)² + (σ_b/√N_b · T)² + (u_cal n_O2)², with σ_b the
   standard deviation of the flux in the baseline window (N_b points), N
@@ -288,7 +291,7 @@ def dems_steps(
     *,
     time_offset_s: float | str = 0.0,
     max_lag_s: float = 300.0,
-    tail_s: float = 0.0,
+    tail_s: float = math.inf,
     baseline_s: float = 60.0,
     calibration_uncertainty: float = 0.0,
     current_uncertainty: float = 0.0,
@@ -303,7 +306,11 @@ def dems_steps(
         The gas record's delay: gas time t_gas corresponds to cell time
         t_gas − offset. ``"auto"`` finds it by correlation within ``max_lag_s``.
     tail_s : float
-        Extra time after each step over which the gas is still integrated.
+        Time after each step's end plus the delay over which its gas is still integrated; default
+        (``math.inf``): until the next step's gas arrives (its start plus the delay) or the record
+        ends. The gas line smears the flux (a first-order lag of tens of seconds), so a window that
+        closes at the step's end plus the delay misses the tail: e⁻/O2 2.017 for a true 2.000 with
+        1 h steps and a 60 s lag, 2.105 with 10 min steps.
     baseline_s : float
         Length of the window before each step whose mean flux is the baseline, taken as a constant
         background over the step (gas a rest evolves chemically, e.g. from superoxide
@@ -321,7 +328,9 @@ def dems_steps(
     """
     instance("dems_steps", "current", current, CurrentRecord, "metalair.io.dems.read_current_record")
     instance("dems_steps", "gas", gas, GasFluxRecord, "metalair.io.dems.read_gas_flux, calibrated to mol/s")
-    for name, v in (("tail_s", tail_s), ("baseline_s", baseline_s), ("max_lag_s", max_lag_s)):
+    if not tail_s >= 0:
+        raise ParameterError(f"tail_s = {tail_s!r} must be a number >= 0 (math.inf: until the next step's gas)")
+    for name, v in (("baseline_s", baseline_s), ("max_lag_s", max_lag_s)):
         if not (v >= 0 and math.isfinite(v)):
             raise ParameterError(f"{name} = {v!r} must be a finite number >= 0")
     for name, v in (("calibration_uncertainty", calibration_uncertainty),
@@ -349,6 +358,7 @@ def dems_steps(
         raise ParameterError(f"the gas record ends at {tg[-1]:g} s, before the first step starts "
                              f"({current.time_s[steps[0][0]]:g} s): are both time columns in seconds?")
     out = []
+    previous_end = -math.inf  # where the previous step's window closed: gas is counted for one step only
     for n, (a, b, kind) in enumerate(steps, start=1):
         t0, t1 = float(current.time_s[a]), float(current.time_s[b])
         last_gas = float(tg[-1]) + 0.5 * float(np.median(np.diff(tg)))
@@ -364,7 +374,9 @@ def dems_steps(
         n_e = abs(q) / FARADAY
         # causality: no gas from this step can reach the detector before the step starts, so the baseline
         # window ends and the integration starts at t0 on the gas clock; the delay only moves the window's end
-        win = (tg >= t0) & (tg <= w_end)
+        w_start = max(t0, previous_end)  # steps back to back: the previous step's late gas stays with it
+        win = (tg >= w_start) & (tg <= w_end)
+        previous_end = w_end
         base_win = (tg >= t0 - baseline_s) & (tg < t0)
         # the baseline is a background only if the cell was at rest while that gas left it (cell time = gas
         # time - delay): a step running then (steps back to back) would have its own gas subtracted

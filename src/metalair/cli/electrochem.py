@@ -131,7 +131,8 @@ def dems(
     current: Path = typer.Option(..., "--current", help="CSV with time and current (unit in the header)."),
     gas: Path = typer.Option(..., "--gas", help="CSV with time and calibrated gas fluxes, e.g. 'O2 (nmol/s)'."),
     offset: str = typer.Option("auto", "--offset", help="Gas delay in s, or 'auto' (correlation)."),
-    tail: float = typer.Option(0.0, "--tail", help="Extra seconds of gas integrated after each step."),
+    tail: str = typer.Option("next", "--tail", help="Seconds of gas integrated after each step's end plus the "
+                             "delay, or 'next' (default): until the next step's gas arrives or the record ends."),
     calibration: float = typer.Option(0.0, "--calibration-uncertainty",
                                       help="Relative standard uncertainty of the gas calibration, e.g. 0.05."),
     charge_positive: bool = typer.Option(False, "--charge-positive",
@@ -149,13 +150,20 @@ def dems(
         _fail(f"--offset {offset!r}: give a number of seconds or 'auto'")
     if isinstance(time_offset, float) and not math.isfinite(time_offset):
         _fail(f"--offset {offset!r}: give a finite number of seconds or 'auto'")
-    if not (math.isfinite(tail) and tail >= 0):
-        _fail(f"--tail {tail:g} must be a number of seconds >= 0")
+    if tail == "next":
+        tail_s = math.inf
+    else:
+        try:
+            tail_s = float(tail)
+        except ValueError:
+            _fail(f"--tail {tail!r}: give a number of seconds >= 0, or 'next'")
+        if not (math.isfinite(tail_s) and tail_s >= 0):
+            _fail(f"--tail {tail}: give a number of seconds >= 0, or 'next'")
     if not 0 <= calibration < 1:  # also refuses nan
         _fail(f"--calibration-uncertainty {calibration:g} must be a relative standard uncertainty from 0 to "
               "below 1 (e.g. 0.05 for 5 %)")
     with begin_output(out, overwrite) as manifest:
-        summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail,
+        summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail_s,
                        calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
                        progress=_progress, figures=plot)
         manifest.add(*summary["written"])

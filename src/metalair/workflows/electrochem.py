@@ -207,7 +207,7 @@ def analyse_dems_files(
     out_dir: str | os.PathLike[str],
     *,
     time_offset_s: float | str = "auto",
-    tail_s: float = 0.0,
+    tail_s: float = math.inf,
     calibration_uncertainty: float = 0.0,
     discharge_sign: int = 1,
     progress: Progress = None,
