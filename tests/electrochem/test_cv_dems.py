@@ -363,3 +363,13 @@ def test_dems_integrates_the_smeared_tail_and_counts_no_gas_twice():
     cur, gas = _gas_record(back, tau=0.0, base=0.0)
     steps, _ = dems_steps(cur, gas, time_offset_s=30.0, baseline_s=0.0)
     assert [s.e_per_o2 for s in steps] == pytest.approx([2.0, 2.0], abs=1e-4)
+
+
+def test_the_automatic_delay_is_the_gas_lines_delay_not_the_centre_of_its_smeared_response():
+    """Correlating the O2 flux with -I/F itself put a 30 s delay at 70 s when the inlet smears the flux with a
+    60 s lag; the delay is now found together with the lag's time constant."""
+    cur, gas = _gas_record([("rest", 600), ("discharge", 3600), ("rest", 1200), ("charge", 3600), ("rest", 1200)],
+                           delay=30.0, tau=60.0)
+    steps, offset = dems_steps(cur, gas, time_offset_s="auto")
+    assert offset == pytest.approx(30.0, abs=2.0)
+    assert [s.e_per_o2 for s in steps] == pytest.approx([2.0, 2.0], abs=3e-3)

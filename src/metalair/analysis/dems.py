@@ -241,27 +241,40 @@ class DEMSStep:
 
 
 def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> float:
-    """The time shift of the gas record that best correlates the O2 flux with −I/F, from 0 to ``max_lag_s``.
+    """The gas line's delay, from 0 to ``max_lag_s``, found together with the inlet's time constant.
 
+    The delay is the shift that best correlates the O2 flux with −I/F passed through a first-order lag.
     Only delays >= 0, as ``time_offset_s`` takes: gas reaches the detector after it leaves the cell (a
     search over negative ones returned -60 s on a record with no delay at all, one step of its coarse grid).
+    The inlet's mixing smears the flux (a first-order lag τ, tens of seconds); correlating with −I/F itself
+    put the delay about 0.7 τ late (70 s for a 30 s delay and τ = 60 s), which moved gas between steps.
     """
+    from scipy.signal import lfilter
+
     if "O2" not in gas.fluxes:
         raise ParameterError("automatic time alignment needs an O2 flux column")
     dt = float(np.median(np.diff(gas.time_s)))
     grid = np.arange(max(current.time_s[0], gas.time_s[0]), min(current.time_s[-1], gas.time_s[-1]), dt)
     if grid.size < 10:
         raise ParameterError("the current and gas records overlap too little in time to align them")
-    ref = -np.interp(grid, current.time_s, current.current_A) / FARADAY
-    ref = ref - ref.mean()
+    raw = -np.interp(grid, current.time_s, current.current_A) / FARADAY
+    lags = np.arange(0.0, max_lag_s + dt / 2, dt)
+    flux = [np.interp(grid + lag, gas.time_s, gas.fluxes["O2"]) for lag in lags]
+    flux = [y - y.mean() for y in flux]
+    norms = [math.sqrt(float(y @ y)) for y in flux]
     best, best_c = 0.0, -math.inf
-    for lag in np.arange(0.0, max_lag_s + dt / 2, dt):
-        y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
-        y = y - y.mean()
-        den = math.sqrt(float(ref @ ref) * float(y @ y))
-        c = float(ref @ y) / den if den > 0 else -math.inf
-        if c > best_c:
-            best, best_c = float(lag), c
+    for tau in (0.0, *np.geomspace(dt, max(2.0 * max_lag_s, 2.0 * dt), 16)):
+        if tau > 0:  # the inlet's response to the flux leaving the cell (uniform grid: a one-pole filter)
+            a = math.exp(-dt / tau)
+            ref = lfilter([1.0 - a], [1.0, -a], raw, zi=[a * raw[0]])[0]
+        else:
+            ref = raw
+        ref = ref - ref.mean()
+        r = math.sqrt(float(ref @ ref))
+        for lag, y, ny in zip(lags, flux, norms):
+            c = float(ref @ y) / (r * ny) if r > 0 and ny > 0 else -math.inf
+            if c > best_c:
+                best, best_c = float(lag), c
     return best
 
 
