@@ -126,3 +126,28 @@ def test_a_maccor_cv_step_labelled_charge_is_no_plateau_once_without_cv(tmp_path
     assert any(abs(p.voltage_V - 4.2) < 0.01 for p in raw)  # the CV step read as a plateau
     v, q = without_cv(data, charge)
     assert not any(abs(p.voltage_V - 4.2) < 0.01 for p in find_plateaus(v, q))
+
+
+def test_a_cc_cv_charge_written_as_one_step_loses_its_cv_tail():
+    """Neware's CCCV_Chg (or steps inferred from the current's sign) holds the CC part and the CV tail in one
+    step; only whole hold steps were removed, so a linear CC curve showed a "plateau" at 4.2 V holding 100 %."""
+    from metalair.analysis.cycle_metrics import half_cycles, without_cv
+    from metalair.analysis.incremental_capacity import find_plateaus
+    from metalair.tables.cycler import CyclerData
+
+    n_cc, n_cv, dt = 1080, 360, 10.0
+    t = np.arange(n_cc + n_cv) * dt
+    v = np.concatenate([3.6 + 0.6 * np.linspace(0.0, 1.0, n_cc), np.full(n_cv, 4.2)])
+    i = np.concatenate([np.full(n_cc, -1e-3), -1e-3 * np.exp(-np.arange(n_cv) * dt / 900.0)])
+    data = CyclerData(time_s=t, voltage_V=v, current_A=i, step=np.ones(t.size, dtype=int),
+                      cycle=np.ones(t.size, dtype=int), step_type=np.full(t.size, "charge"))
+    (half,) = half_cycles(data)
+    vk, qk = without_cv(data, half)
+    assert n_cc <= vk.size <= n_cc + 2  # the CC part, not the tail
+    assert find_plateaus(vk, qk) == []
+    # a constant-current step ending on a flat plateau keeps every point
+    flat = CyclerData(time_s=t, voltage_V=np.concatenate([v[:n_cc], np.full(n_cv, 4.2 + 1e-4)]),
+                      current_A=np.full(t.size, -1e-3), step=np.ones(t.size, dtype=int),
+                      cycle=np.ones(t.size, dtype=int), step_type=np.full(t.size, "charge"))
+    (half,) = half_cycles(flat)
+    assert without_cv(flat, half)[0].size == t.size

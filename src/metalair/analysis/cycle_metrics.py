@@ -806,13 +806,36 @@ CV_VOLTAGE_SPAN_V = 0.005
 CV_CURRENT_CHANGE = 0.2
 
 
+def _cv_tail_start(v: np.ndarray, current: np.ndarray) -> int | None:
+    """Where a constant-voltage tail begins inside one step (a CC-CV charge written as one step), or None.
+
+    The tail is the last run of points within :data:`CV_VOLTAGE_SPAN_V` of the step's final voltage, at
+    least three long, in which the current has fallen by more than :data:`CV_CURRENT_CHANGE` of the
+    constant current before it; a constant-current step ending on a flat plateau keeps its current.
+    """
+    within = np.abs(v - v[-1]) <= CV_VOLTAGE_SPAN_V
+    k = v.size
+    while k > 0 and within[k - 1]:
+        k -= 1
+    if k == 0 or v.size - k < 3:
+        return None
+    cc = float(np.median(current[:k]))
+    if not (cc > 0 and float(current[-1]) < (1.0 - CV_CURRENT_CHANGE) * cc):
+        return None
+    # the constant current may run on into the voltage window: the tail starts where the current starts to fall
+    falling = np.flatnonzero(current[k:] < 0.99 * cc)
+    return k + max(int(falling[0]) - 1, 0) if falling.size else k
+
+
 def without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
     """Voltage and capacity of a half-cycle without its constant-voltage (CV) steps.
 
     A CV step is a ``hold`` step, or a step whose voltage stays within :data:`CV_VOLTAGE_SPAN_V`
     while its current changes by more than :data:`CV_CURRENT_CHANGE` of its largest magnitude (a
-    CC step at almost constant voltage keeps its current, and stays). The charge between the parts
-    kept (a CV step left out, or the gap between separate steps) is not spread over the voltage jump.
+    CC step at almost constant voltage keeps its current, and stays); a CC-CV charge written as one
+    step (Neware ``CCCV_Chg``, or steps inferred from the current's sign) loses its CV tail. The
+    charge between the parts kept (a CV step left out, or the gap between separate steps) is not
+    spread over the voltage jump.
     At constant voltage dQ/dV is unbounded: pass a half-cycle through this before
     :func:`~metalair.analysis.incremental_capacity.dqdv` or ``find_plateaus``, or its CV step reads as a plateau.
     """
@@ -830,6 +853,10 @@ def without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
         decays = current.size > 1 and float(current.max() - current.min()) > CV_CURRENT_CHANGE * float(current.max())
         if hold or (flat and decays):
             keep[a:b] = False
+        else:
+            tail = _cv_tail_start(v[a:b], current)
+            if tail is not None:
+                keep[a + tail + 1:b] = False  # the point that reached the limit is the last of the CC part
     dq = np.diff(q, prepend=q[:1])
     dq[np.flatnonzero(np.diff(rows) > 1) + 1] = 0.0  # the start of a separate step
     dq[1:][~keep[:-1]] = 0.0  # the first point after a CV step: its charge was the hold's
