@@ -317,3 +317,26 @@ def test_a_discharge_first_record_numbered_charge_first_pairs_each_discharge_wit
     charge_first = dataclasses.replace(charge_first, metadata={**charge_first.metadata,
                                                                "cycle_numbering_source": "vendor"})
     assert any(n.startswith("cycles numbered as in the file") for n in cycle_summary(charge_first).notes)
+
+
+def test_a_record_exported_inside_a_discharge_is_censored_not_failed():
+    """analyze_file gave cycle_life no lower voltage limit, so a last discharge cut off by the end of the
+    record (a test still running) counted as the cell's failure; the lowest end of discharge in the record
+    now stands in for the limit."""
+    from cycler_synthetic import build
+
+    from metalair.workflows.analyze import analyze_file
+
+    segments = []
+    for k in range(6):
+        segments += [("discharge", 0.5, 2.4, 2.2 - 0.02 * k), ("charge", 0.5, 3.8, 4.2)]
+    segments.append(("discharge", 0.2, 2.4, 2.3))  # exported 40 % into cycle 7's discharge
+    data = build(segments, mass_g=1e-3)
+    life = analyze_file("running.csv", data=data, capacity_limit_mAh_g=500.0, eod_threshold_V=2.0,
+                        figures=False).life
+    assert life is not None and life.first_failed_cycle is None and life.censored and life.cycle_life == 6
+    # a last discharge that ends at the lowest voltage of the record is the cell's failure
+    segments[-1] = ("discharge", 0.2, 2.4, 2.0)
+    life = analyze_file("failing.csv", data=build(segments, mass_g=1e-3), capacity_limit_mAh_g=500.0,
+                        figures=False).life
+    assert life is not None and life.first_failed_cycle == 7

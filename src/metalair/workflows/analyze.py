@@ -160,13 +160,21 @@ def analyze_file(
             data, mass_g, coulombic_efficiency=coulombic_efficiency, cycle_start="discharge")
         if judged is not table:
             notes.append("cycle life judged on discharge-first cycles (each discharge with the charge after it)")
+        # the record holds no lower voltage limit: the lowest end of discharge in it is at or below it. A last
+        # discharge that stops above that was cut off by the end of the record (a test still running when it was
+        # exported), not by the cell: cycle_life then does not count it as a failure
+        eods = np.asarray(judged["End-of-discharge voltage [V]"], dtype=float)
+        v_min = float(np.nanmin(eods)) if np.isfinite(eods).any() else None
         if judged.capacity_unit == "mAh/g":
-            life = cycle_life(judged, capacity_limit_mAh_g, eod_threshold_V=eod_threshold_V)
+            life = cycle_life(judged, capacity_limit_mAh_g, v_min=v_min, eod_threshold_V=eod_threshold_V)
         else:
             if capacity_limit_mAh_g is not None:
                 notes.append(f"the capacity limit {capacity_limit_mAh_g:g} mAh/g is per gram and the record has no "
                              "catalyst mass (give mass_g, --mass-mg): the cycle life used the limit the cycles show")
-            life = cycle_life(judged, capacity_limit_mAh=None, eod_threshold_V=eod_threshold_V)
+            life = cycle_life(judged, capacity_limit_mAh=None, v_min=v_min, eod_threshold_V=eod_threshold_V)
+        if life.notes and any("the record ends inside it" in n for n in life.notes):
+            notes.append(f"the lower voltage limit is not in the record: taken as its lowest end of discharge, "
+                         f"{v_min:.4g} V")
     notes.extend(f"warning: {w}" for w in data.warnings)
     files: dict[str, Path] = {}
     if out_dir is not None:
