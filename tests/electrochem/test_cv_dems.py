@@ -373,3 +373,23 @@ def test_the_automatic_delay_is_the_gas_lines_delay_not_the_centre_of_its_smeare
     steps, offset = dems_steps(cur, gas, time_offset_s="auto")
     assert offset == pytest.approx(30.0, abs=2.0)
     assert [s.e_per_o2 for s in steps] == pytest.approx([2.0, 2.0], abs=3e-3)
+
+
+def test_peak_potentials_are_read_from_the_smoothed_top_not_the_highest_noisy_sample():
+    """Gaussian peaks 100 mV wide at 0.1 mV per point with 1 % current noise: the raw current gave dozens of
+    three-sample "peaks" of noise besides the two, and the highest sample put a peak up to several mV off; the
+    search on the smoothed current finds the two, and their smoothed, parabola-refined tops stay within 4 mV."""
+    e_up = np.arange(0.0, 1.0 + 1e-12, 1e-4)
+    e = np.concatenate([e_up, e_up[::-1][1:]])
+    rising = np.concatenate([[True], np.diff(e) > 0])
+    clean = np.where(rising, 1e-4 * np.exp(-((e - 0.6) / 0.06) ** 2), -1e-4 * np.exp(-((e - 0.45) / 0.06) ** 2))
+    t = np.arange(e.size) * 1e-4 / NU
+    worst = 0.0
+    for seed in range(10):
+        i = clean + 1e-6 * np.random.default_rng(seed).standard_normal(e.size)
+        peaks = analyze_cv(Voltammogram.from_arrays(e, i, time_s=t)).peaks
+        assert sorted(p.direction for p in peaks) == ["anodic", "cathodic"]  # no peaks of noise
+        an = next(p for p in peaks if p.direction == "anodic")
+        ca = next(p for p in peaks if p.direction == "cathodic")
+        worst = max(worst, abs(an.potential_V - 0.6), abs(ca.potential_V - 0.45))
+    assert worst < 4e-3
