@@ -778,10 +778,12 @@ def half_cycles(
                 a, b = int(steps.start[k]), int(steps.stop[k])
                 if use_file:
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
-                else:
+                else:  # as the step table integrates (module notes): the lead interval counts with the first current
                     t, i = data.time_s[a:b], data.current_A[a:b]
+                    lead = float(data.time_s[a] - data.time_s[a - 1]) if a > 0 and data.time_s[a] > data.time_s[a - 1] \
+                        else 0.0
                     amp_s = 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None)
-                    inc = convert(np.concatenate(([0.0], amp_s)), "As", "Ah")
+                    inc = convert(np.concatenate(([lead * i[0]], amp_s)), "As", "Ah")
                     q = np.abs(np.cumsum(inc))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)
