@@ -158,6 +158,9 @@ def test_simulated_dems_gives_one_electron_per_o2_for_sodium_superoxide():
     lagged = electrons_per_o2(sol, time_constant_s=600.0)
     # a slow detector has not yet seen all the gas at the end of the step: the apparent ratio is higher
     assert lagged[0]["e_per_O2"] > rows[0]["e_per_O2"]
+    # a rest between them is no half-cycle (its double-layer relaxation was a "charge" row of 0 mAh/g)
+    rested = ma.simulate("NLRO", "Discharge at 100 mA/g for 50 mAh/g; Rest for 1 h; Charge at 100 mA/g for 50 mAh/g")
+    assert [r["kind"] for r in electrons_per_o2(rested)] == ["discharge", "charge"]
 
 
 def test_first_order_lag_is_exact_for_a_step():

@@ -180,10 +180,11 @@ def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> 
     solution_("electrons_per_o2", solution, steps=False)
     d = dems_from_solution(solution, time_constant_s=time_constant_s)
     i_A_g = convert(d.current_mA_g, "mA/g", "A/g")
+    rests = {int(st.index) for st in getattr(solution, "steps", []) if st.kind == "rest"}
     rows = []
     for s in np.unique(d.step):
         idx = np.flatnonzero(d.step == s)
-        if idx.size < 2:
+        if idx.size < 2 or int(s) in rests:  # a rest's double-layer relaxation is no half-cycle
             continue
         t = d.time_s[idx]
         q = _trapz(i_A_g[idx], t)  # C/g, positive for discharge
