@@ -73,3 +73,42 @@ def test_secant_steps_inside_the_bracket_save_evaluations_on_a_smooth_balance():
         assert ok and abs(x - r) < 1e-9
         total += count[0]
     assert total / 40 < 5.2
+
+
+@jit
+def _expm1(x, args):  # flat on one side, steep on the other
+    return math.expm1(args[0] * (x - args[1]))
+
+
+@jit
+def _transport_limited(x, args):  # Butler-Volmer whose cathodic branch saturates at a limiting current
+    i0, b, ilim, r = args
+    ia = i0 * math.exp(b * (x - r) / 2)
+    ic = i0 * math.exp(-b * (x - r) / 2)
+    return ia - ic / (1.0 + ic / ilim)
+
+
+_expm1_root = root_finder(_expm1, "test_expm1_root")
+_limited_root = root_finder(_transport_limited, "test_transport_limited_root")
+
+
+def test_secant_steps_cannot_cycle_on_a_function_flat_on_one_side():
+    """Secant steps through the two latest points could alternate without closing the bracket on a function
+    flat on one side: 200 iterations, then x = 0.664 for a root at 0.381 (f = 1.4e6) returned as converged.
+    They are now taken only while the bracket keeps halving."""
+    r = 0.38125859116636696
+    x, ok = _expm1_root((50.0, r), -1.0, 1.0, 0.0, 0.0, 0.0, 1e-14, 1e-12,
+                        math.expm1(50.0 * (-1.0 - r)), math.expm1(50.0 * (1.0 - r)), False, 200)
+    assert ok and abs(x - r) < 1e-9
+    args = (0.018906835357378776, 32.63126690056609, 0.020382898202518162, -0.1688779734821284)
+    guess = args[3] - 1.4778432562657025
+    x, ok = _limited_root(args, guess - 0.005, guess + 0.005, 0.02, -5.0, 12.0, 1e-14, 1e-9)
+    assert ok and abs(_transport_limited(x, args)) <= 1e-9
+
+
+def test_running_out_of_iterations_is_not_reported_as_a_root():
+    # the finder returned ok = True after max_iter steps whatever the residual
+    r = 0.38125859116636696
+    x, ok = _expm1_root((50.0, r), -1.0, 1.0, 0.0, 0.0, 0.0, 1e-14, 1e-12,
+                        math.expm1(50.0 * (-1.0 - r)), math.expm1(50.0 * (1.0 - r)), False, 3)
+    assert not ok
