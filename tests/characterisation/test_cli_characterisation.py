@@ -129,6 +129,18 @@ def test_raman_command(tmp_path):
     (tmp_path / "e.txt").write_text("")
     res = runner.invoke(app, ["raman", str(tmp_path / "e.txt")])
     assert res.exit_code == 1 and "empty" in res.output
+    # --lam: a stiffer baseline for broad carbon bands (the docstring's advice had no CLI option)
+    d_band = 1000 + 0.2 * x + pseudo_voigt(x, 1350, 800, 150, 0.8)
+    (tmp_path / "d.txt").write_text("\n".join(f"{a}\t{b}" for a, b in zip(x, d_band)))
+    heights = {}
+    for lam in ("1e5", "1e8"):
+        res = runner.invoke(app, ["raman", str(tmp_path / "d.txt"), "--lam", lam, "--no-plot",
+                                  "--out", str(tmp_path / f"d{lam}")])
+        assert res.exit_code == 0, res.output
+        heights[lam] = max(float(r["height"]) for r in rows(tmp_path / f"d{lam}" / "raman_peaks.csv"))
+    assert heights["1e8"] > 1.5 * heights["1e5"]
+    res = runner.invoke(app, ["raman", str(f), "--lam", "-1"])
+    assert res.exit_code == 1 and "--lam -1 must be a positive number" in res.output
 
 
 def test_xas_prints_what_the_reader_did_to_the_file(tmp_path):

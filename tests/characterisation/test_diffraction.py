@@ -340,3 +340,16 @@ def test_cu_kalpha2_satellites_are_recognised_not_left_unexplained():
     assert names == ["RuO2"] and not set(sat) & set(unexplained)
     assert len(unexplained) == len(identify_phases(single)[1])  # as many as without Kα2
     assert kalpha2_satellites(single) == {}
+
+
+def test_interlayer_spacing_checks_its_stiffness_before_scaling_it():
+    # lam=-1e7 on a 0.01 deg grid was refused as "lam = -160000000.00001365", and lam='1e7' gave a TypeError
+    from metalair.analysis.diffraction import interlayer_spacing
+    from metalair.tables.spectra import Diffractogram
+
+    x = np.arange(10.0, 30.0, 0.01)
+    pattern = Diffractogram(two_theta_deg=x, intensity=100 + 1000 * np.exp(-((x - 16.5) / 0.1) ** 2),
+                            wavelength_m=CU_KALPHA1_M, name="layered")
+    for bad in (-1e7, "1e7"):
+        with pytest.raises(ParameterError, match=r"interlayer_spacing: lam = .* must be a positive number"):
+            interlayer_spacing(pattern, 16.5, lam=bad)

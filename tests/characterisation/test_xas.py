@@ -233,6 +233,9 @@ def test_a_valence_outside_the_references_is_flagged_as_an_extrapolation():
     assert est.valence > 4
     assert est.note.startswith(f"valence {est.valence:.3g} lies outside the references' 0-4: an extrapolation")
     assert cal.predict(22116.0).note == ""
+    # a reference's own edge returns its valence (to round-off), which is no extrapolation
+    two = calibrate_valence([(20718.47, 3), (20719.77, 5)], e0_uncertainty_eV=0.5)
+    assert two.predict(20718.47).note == "" and two.predict(20719.77).note == ""
 
 
 def test_linear_combination_recovers_weights_of_real_spectra(char_file):

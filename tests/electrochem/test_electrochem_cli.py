@@ -108,3 +108,11 @@ def test_eis_no_plot_writes_the_tables_and_no_figure(data_file, tmp_path):
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (tmp_path / "o").iterdir())
     assert "LIB_data_spectrum.csv" in names and not [n for n in names if n.endswith(".png")]
+
+
+def test_eis_prints_why_lin_kk_is_inconclusive(data_file, tmp_path):
+    # "Lin-KK INCONCLUSIVE" was printed alone; its reasons went only into the JSON
+    res = runner.invoke(app, ["eis", str(data_file("eis/gamry_eispot_data_curveaborted.dta")), "--no-drt",
+                              "--out", str(tmp_path / "kk")])
+    assert res.exit_code == 0, res.output
+    assert "Lin-KK INCONCLUSIVE" in res.output and "note: inconclusive: mu = -0.347 < 0" in res.output

@@ -136,3 +136,18 @@ def test_a_linear_grid_over_more_than_a_decade_keeps_a_linear_axis():
     assert _log_spaced(np.geomspace(1e-4, 1e-1, 7))
     assert _log_spaced(np.array([50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0]))  # the README's rate sweep
     assert _log_spaced(np.array([1e-4, 1e-3]))
+
+
+def test_the_simulate_summary_flags_the_same_coulombic_efficiency():
+    # only the sweep flagged it: `metalair simulate` printed 303380.3 % without a word
+    import metalair as ma
+    from metalair.analysis.summary import format_summary, summarize
+
+    sol = ma.simulate("NLRO", "Discharge at 100000 mA/g for 500 mAh/g or until 1.5 V; "
+                      "Charge at 100000 mA/g for 500 mAh/g or until 4.8 V")
+    s = summarize(sol)
+    assert s["coulombic_efficiency_pct"] > 1e4
+    assert s["coulombic_efficiency_note"].startswith("coulombic efficiency ")
+    assert "  note: coulombic efficiency " in format_summary(s)
+    ok = summarize(ma.simulate("NLRO", "Discharge at 100 mA/g for 50 mAh/g; Charge at 100 mA/g for 50 mAh/g"))
+    assert "coulombic_efficiency_note" not in ok

@@ -70,6 +70,7 @@ import numpy as np
 
 from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.analysis._arguments import number, optional_number
+from metalair.analysis.efficiency import CE_SANE_RANGE as _CE_SANE_RANGE
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
@@ -90,7 +91,7 @@ __all__ = [
 ]
 
 #: Coulombic efficiencies outside this range (in %) are flagged on the row.
-CE_SANE_RANGE = (0.0, 200.0)
+CE_SANE_RANGE = _CE_SANE_RANGE  # one home: metalair.analysis.efficiency
 
 #: ``progress(stage, done, total)``: called while a long analysis runs.
 Progress = Callable[[str, int, int], None]

@@ -557,7 +557,11 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
     x, y = pattern.two_theta_deg, pattern.intensity
     if not x[0] < two_theta_guess_deg < x[-1]:
         raise ParameterError(f"two_theta_guess_deg = {two_theta_guess_deg} is outside the pattern ({x[0]}-{x[-1]})")
-    corr = y - als_baseline(y, lam=stiffness_for_step(x, lam, LAM_STEP_DEG), p=p)
+    try:
+        stiffness = stiffness_for_step(x, lam, LAM_STEP_DEG)
+    except ParameterError as exc:
+        raise ParameterError(f"interlayer_spacing: {exc}") from None
+    corr = y - als_baseline(y, lam=stiffness, p=p)
     sel = np.abs(x - two_theta_guess_deg) <= window_deg
     if np.count_nonzero(sel) < 10:
         raise DataFormatError("fewer than 10 points in the window around the guess")

@@ -102,10 +102,12 @@ def stiffness_for_step(x: np.ndarray, lam: float, lam_step: float) -> float:
     which eats broad bands (a 150 cm⁻¹ carbon D band lost 91 % of its height on a 0.5 cm⁻¹ grid with
     the λ that fits it on a 1 cm⁻¹ grid).
     """
+    if isinstance(lam, bool) or not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
+        raise ParameterError(f"lam = {lam!r} must be a positive number (the baseline's stiffness, e.g. 1e5)")
     steps = np.abs(np.diff(np.asarray(x, dtype=float)))
     steps = steps[steps > 0]
     if steps.size == 0:
-        return lam
+        return float(lam)
     return float(lam * (lam_step / float(np.median(steps))) ** 4)
 
 
@@ -131,8 +133,8 @@ def baseline_corrected(x: np.ndarray, y: np.ndarray, x_range: Any, name: str, ra
         x, y = x[sel], y[sel]
     if x.size < 20:
         raise DataFormatError(f"{name}: {x.size} points in the range; need at least 20")
-    if not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
-        raise ParameterError(f"{owner}: lam = {lam!r} must be a positive number")
+    if isinstance(lam, bool) or not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
+        raise ParameterError(f"{owner}: lam = {lam!r} must be a positive number (the baseline's stiffness, e.g. 1e5)")
     stiffness = stiffness_for_step(x, lam, lam_step) if lam_step is not None else lam
     return x, y, y - als_baseline(y, lam=stiffness, p=p)
 

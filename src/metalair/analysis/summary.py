@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis._arguments import solution
-from metalair.analysis.efficiency import energy_efficiency
+from metalair.analysis.efficiency import coulombic_efficiency_note, energy_efficiency
 from metalair.catalysts.base import PRODUCTS
 from metalair.errors import ParameterError
 from metalair.units import convert
@@ -60,6 +60,10 @@ def step_summary(sol) -> dict:
         out["polarisation_V"] = ch.mean_voltage_V - dis.mean_voltage_V
         out["coulombic_efficiency_pct"] = (100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g if dis.capacity_mAh_g
                                            else math.nan)
+        note = coulombic_efficiency_note(out["coulombic_efficiency_pct"], dis.capacity_mAh_g, ch.capacity_mAh_g,
+                                         "mAh/g", dis.end_reason)
+        if note:
+            out["coulombic_efficiency_note"] = note
         out["energy_efficiency_pct"] = energy_efficiency(dis.capacity_mAh_g, ch.capacity_mAh_g,
                                                          dis.energy_Wh_kg, ch.energy_Wh_kg)
         out["voltage_efficiency_pct"] = 100.0 * dis.mean_voltage_V / ch.mean_voltage_V
@@ -139,6 +143,8 @@ def format_summary(s: dict) -> str:
     row("mean charge voltage", "mean_charge_voltage_V", "{:.3f} V")
     row("polarisation (mean charge − discharge)", "polarisation_V", "{:.3f} V")
     row("coulombic efficiency", "coulombic_efficiency_pct", "{:.1f} %")
+    if s.get("coulombic_efficiency_note"):
+        lines.append(f"  note: {s['coulombic_efficiency_note']}")
     row("voltage efficiency (mean dis./ch.)", "voltage_efficiency_pct", "{:.1f} %")
     if "energy_efficiency_pct" in s and isinstance(s["energy_efficiency_pct"], float) \
             and math.isnan(s["energy_efficiency_pct"]):

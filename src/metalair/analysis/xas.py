@@ -460,7 +460,8 @@ class ValenceCalibration:
         se = math.sqrt(var) if var >= 0 else math.nan
         v_refs = [r[2] for r in self.references]
         note = ""
-        if not min(v_refs) <= v <= max(v_refs):
+        tol = 1e-6 * max(1.0, max(abs(x) for x in v_refs))  # a reference's own E0 returns its valence
+        if not min(v_refs) - tol <= v <= max(v_refs) + tol:
             note = (f"valence {v:.3g} lies outside the references' {min(v_refs):g}-{max(v_refs):g}: an extrapolation "
                     "of the calibration line; add a reference of the same kind of compound (an oxide for an oxide) "
                     "on the other side of it")

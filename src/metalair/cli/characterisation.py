@@ -158,6 +158,8 @@ def raman(
     file: Path = typer.Argument(..., help="Raman text export (shift in cm-1, intensity)."),
     x_range: str | None = typer.Option(None, "--range", help="Shift range LOW:HIGH in cm-1."),
     shape: str = typer.Option("pseudo-voigt", "--shape", help="'pseudo-voigt', 'lorentzian' or 'gaussian'."),
+    lam: float = typer.Option(1e5, "--lam", help="Baseline stiffness for a 1 cm-1 grid (scaled to the file's step); "
+                              "1e8 for broad carbon D/G bands."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
@@ -165,8 +167,10 @@ def raman(
     """ALS baseline, peak fits with intervals and assignment to products and catalysts."""
     from metalair.workflows.characterisation import run_raman
 
+    if not (math.isfinite(lam) and lam > 0):
+        _fail(f"--lam {lam:g} must be a positive number, e.g. 1e5 (1e8 for broad carbon bands)")
     rng = _range(x_range, "--range", "cm-1")
-    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, plot=plot), out, overwrite)
+    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, lam=lam, plot=plot), out, overwrite)
 
 
 def register(app: typer.Typer) -> None:

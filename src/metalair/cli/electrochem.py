@@ -94,6 +94,8 @@ def eis(
             typer.secho(f"warning: {summary['fit']['quality_note']}", fg=typer.colors.YELLOW)
     if "lin_kk_verdict" in summary:
         typer.echo(summary["lin_kk_verdict"])
+        for note in summary.get("lin_kk", {}).get("notes", []):
+            typer.echo(f"note: {note}")
     if "drt_table" in summary:
         typer.echo(summary["drt_table"])
         for note in summary.get("drt", {}).get("notes", []):

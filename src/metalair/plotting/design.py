@@ -330,7 +330,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
         ys = np.asarray(table[c], dtype=float)
         beyond = np.zeros(ys.shape, dtype=bool)
         if c == "coulombic_efficiency_pct":  # outside the range a measured cycle table flags: marked, not drawn
-            from metalair.analysis.cycle_metrics import CE_SANE_RANGE
+            from metalair.analysis.efficiency import CE_SANE_RANGE
 
             lo_ce, hi_ce = CE_SANE_RANGE
             beyond = np.isfinite(ys) & ((ys < lo_ce) | (ys > hi_ce))

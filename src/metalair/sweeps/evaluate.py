@@ -466,7 +466,6 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
     if protocol is not None:
         sol = _simulation(cat, params, protocol, env, settings).run()
         sol.raise_if_interrupted()  # Ctrl-C stops the sweep (resume redoes this batch), never a result
-        from metalair.analysis.cycle_metrics import CE_SANE_RANGE
         from metalair.analysis.summary import step_summary, summarize
 
         if settings.plateaus:
@@ -493,14 +492,8 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         out["residue_after_charge_mmol_g"] = convert(after.get("Residue", nan), "mol/g", "mmol/g") if after else nan
         out["discharge_end_reason"] = s.get("discharge_end_reason", "")
         out["charge_end_reason"] = s.get("charge_end_reason", "")
-        ce = out["coulombic_efficiency_pct"]
-        lo, hi = CE_SANE_RANGE
-        if sol.ok and math.isfinite(ce) and not lo <= ce <= hi:  # the same bounds a measured cycle table flags
-            messages.append(
-                f"coulombic efficiency {ce:.4g} % outside {lo:g}-{hi:g} %: the discharge passed "
-                f"{out['discharge_capacity_mAh_g']:.3g} mAh/g (ended by {out['discharge_end_reason'] or 'nothing'}), "
-                f"the charge {out['charge_capacity_mAh_g']:.3g} mAh/g; the charge is not a round trip of the "
-                "discharge (host extraction, double layer, side reactions)")
+        if sol.ok and s.get("coulombic_efficiency_note"):  # the same bounds a measured cycle table flags
+            messages.append(s["coulombic_efficiency_note"])
         if not sol.ok:  # a run that did not finish: its partial numbers are not results (the map would show them)
             status = "failed"
             messages.append(sol.message)

@@ -227,7 +227,7 @@ def _reader_warnings(read: Any, label: str | None = None) -> list[str]:
 
 
 def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
-              x_range: tuple[float, float] | None = None, shape: str = "pseudo-voigt",
+              x_range: tuple[float, float] | None = None, shape: str = "pseudo-voigt", lam: float = 1e5,
               plot: bool = True) -> CharacterisationRun:
     """Raman file → fitted, assigned peaks, figure. Writes ``raman_peaks.csv`` and ``raman.png``."""
     from metalair.analysis.raman import analyse_raman
@@ -235,7 +235,7 @@ def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
 
     folder = _out(out)
     spectrum = read_raman(file)
-    result = analyse_raman(spectrum, x_range=x_range, shape=shape)
+    result = analyse_raman(spectrum, x_range=x_range, shape=shape, lam=lam)
     rows = result.rows()
     header = ["center_cm1", "center_low", "center_high", "height", "fwhm_cm1", "area", "eta", "assignment",
               "band_cm1", "mode"]
