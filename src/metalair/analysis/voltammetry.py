@@ -1,10 +1,13 @@
 """Peaks of cyclic voltammograms, measured or simulated, with the same code.
 
-For each cycle the record is split into sweeps (runs of constant sweep
-direction). Anodic peaks are maxima of the current on positive-going sweeps,
+For each cycle the record is split into sweeps at the potential's turning
+points (found with a 5 % hysteresis, so noise on the measured potential makes
+no turn). Anodic peaks are maxima of the current on positive-going sweeps,
 cathodic peaks minima on negative-going sweeps, found with
-:func:`scipy.signal.find_peaks` with a prominence of at least
-``prominence`` times the largest |current| of the cycle. The current is
+:func:`scipy.signal.find_peaks` on the current smoothed over 5 mV, with a
+prominence of at least ``prominence`` times the largest |current| of the
+cycle; a peak's potential is the top of the current smoothed over a fifth of
+its width at half height, refined by a parabola. The current is
 anodic-positive (``docs/conventions.md``), so an anodic peak must carry a
 positive current and a cathodic peak a negative one: a dip in an anodic
 current on a negative-going sweep (noise, or the tail of an oxidation) is not
@@ -17,7 +20,14 @@ For every peak:
   prominence (the lowest points on either side before a higher peak), the
   usual geometric baseline for overlapping CV features, but never of the
   other direction: where it would run below zero (a base in the cathodic
-  tail at the start of an anodic sweep), it is zero;
+  tail at the start of an anodic sweep), it is zero. This is not the
+  extrapolated baseline of a diffusion-controlled wave (the pre-wave current
+  under a forward peak, the decaying forward current under a reverse peak;
+  Nicholson, Anal. Chem. 38, 1406 (1966); Elgrishi et al. 2018): for a
+  reversible couple in solution the heights come out 14–40 % low, more so the
+  closer the switching potential is to the peak, and the ratio of reverse to
+  forward height is not the 1.0 of a reversible couple. Peak positions and
+  separations are unaffected;
 * **charge** – ∫ (i − baseline) dt between the bases over the stretch where
   the current is above the baseline (C, or C/kg for a mass-normalised current;
   needs time): never negative, and never more than the charge the sweep
