@@ -182,10 +182,7 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
             cap = np.asarray(data.capacity_Ah)[a:b]
             dq = np.diff(cap, prepend=0.0)  # from 0 at the step start to the first record
         else:
-            ii = i[a:b]
-            lead = t[a] - t[a - 1] if a > 0 and t[a] > t[a - 1] else 0.0
-            dt = np.clip(np.diff(t[a:b]), 0.0, None)
-            dq = convert(np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)), "As", "Ah")
+            dq = _charge_increments_Ah(t, i, a, b)
         # voltage at the middle of each charge increment
         vmid = np.concatenate(([vv[0]], 0.5 * (vv[1:] + vv[:-1])))
         q[k] = float(np.sum(dq))
@@ -203,6 +200,18 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
     direction[other] = np.sign(q[other]).astype(np.int64)
     direction[types == "rest"] = 0
     return _Steps(starts, stops, direction, q, e, vq)
+
+
+def _charge_increments_Ah(t: np.ndarray, i: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Charge [Ah] passed up to each record of the step ``a:b`` since the record before it.
+
+    The trapezoid rule between the step's records, and the interval from the previous record to its first
+    one with its first current (module notes).
+    """
+    ii = i[a:b]
+    lead = float(t[a] - t[a - 1]) if a > 0 and t[a] > t[a - 1] else 0.0
+    dt = np.clip(np.diff(t[a:b]), 0.0, None)
+    return np.asarray(convert(np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)), "As", "Ah"))
 
 
 # ---------------------------------------------------------------------------
@@ -779,13 +788,8 @@ def half_cycles(
                 a, b = int(steps.start[k]), int(steps.stop[k])
                 if use_file:
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
-                else:  # as the step table integrates (module notes): the lead interval counts with the first current
-                    t, i = data.time_s[a:b], data.current_A[a:b]
-                    lead = float(data.time_s[a] - data.time_s[a - 1]) if a > 0 and data.time_s[a] > data.time_s[a - 1] \
-                        else 0.0
-                    amp_s = 0.5 * (i[1:] + i[:-1]) * np.clip(np.diff(t), 0, None)
-                    inc = convert(np.concatenate(([lead * i[0]], amp_s)), "As", "Ah")
-                    q = np.abs(np.cumsum(inc))
+                else:  # as the step table integrates (module notes)
+                    q = np.abs(np.cumsum(_charge_increments_Ah(data.time_s, data.current_A, a, b)))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)
                 offset += float(abs(steps.charge_Ah[k]))
