@@ -218,3 +218,13 @@ def test_backward_euler_first_order_across_charge_transition():
     # least-squares order over the three
     slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
     assert 0.8 <= slope <= 1.3
+
+
+def test_insertion_step_stays_finite_far_below_its_couple():
+    """A couple 5 mV wide at 6 V met by the potential search at -5 V: the exponent -1100 made e^(x/2) zero and the
+    update divided by it (ZeroDivisionError); far below the couple it is fully reduced, far above fully oxidised."""
+    from metalair.physics.kinetics import insertion_step
+
+    assert insertion_step(0.7, -5.0, 6.0, 0.005, 1.0, 10.0) == pytest.approx(0.0, abs=1e-200)
+    assert insertion_step(0.3, 17.0, 6.0, 0.005, 1.0, 10.0) == pytest.approx(1.0, rel=1e-12)
+    assert insertion_step(0.3, 6.0, 6.0, 0.005, 1.0, 1e9) == pytest.approx(0.5, rel=1e-9)  # equilibrium at E0

@@ -48,3 +48,9 @@ def test_o2_balance_saturation_and_active_set():
     # a reaction running anodically (b > a) is not in the O2 balance and forms nothing
     theta, p1, _ = o2_limited_formation(1.0, 0.5, 3.0, 0.0, 0.0)
     assert theta == 1.0 and p1 == 0.0
+
+
+def test_no_supply_and_no_demand_is_no_oxygen_not_saturation():
+    # in argon the reported O2 saturation read 1.0 (the 0/0 fell back to "saturated"); the rates were right
+    assert o2_limited_formation(0.0, 0.0, 0.0, 0.0, 0.0) == (0.0, 0.0, 0.0)
+    assert o2_limited_formation(1.0, 0.0, 0.0, 0.0, 0.0)[0] == 1.0  # air at rest: saturated

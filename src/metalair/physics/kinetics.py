@@ -13,7 +13,7 @@ import math
 
 from metalair._jit import jit
 from metalair.constants import F, R
-from metalair.physics.numerics import safe_exp
+from metalair.physics.numerics import EXP_MAX, safe_exp
 
 __all__ = [
     "butler_volmer",
@@ -248,7 +248,9 @@ def insertion_step(z_old: float, E: float, E0: float, width: float, k: float, dt
     .. [1] Bazant, M. Z. Acc. Chem. Res. 46, 1144 (2013). doi:10.1021/ar300145c
     """
     x = (E - E0) / width
-    e = safe_exp(0.5 * x)  # safe_exp clips symmetrically, so e^{-x/2} = 1/e exactly as written
+    # clip the exponent on both sides, so that e^{-x/2} = 1/e stays finite: safe_exp returns 0 below -EXP_MAX, and a
+    # couple 5 mV wide centred at 6 V, met by the potential search at -5 V, divided by that zero
+    e = math.exp(min(max(0.5 * x, -EXP_MAX), EXP_MAX))
     a = k * e
     c = k / e
     return (z_old + dt * a) / (1.0 + dt * (a + c))

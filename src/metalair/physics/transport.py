@@ -138,7 +138,7 @@ def o2_limited_formation(supply: float, a1: float, b1: float, a2: float, b2: flo
     for _ in range(3):
         num = supply + (b1 if act1 else 0.0) + (b2 if act2 else 0.0)
         den = supply + (a1 if act1 else 0.0) + (a2 if act2 else 0.0)
-        theta = num / den if den > 0.0 else 1.0  # no supply and no demand (argon at rest)
+        theta = num / den if den > 0.0 else 0.0  # no supply and no demand: no O2 there (argon), not saturated
         new1 = act1 and a1 * theta > b1
         new2 = act2 and a2 * theta > b2
         if new1 == act1 and new2 == act2:
