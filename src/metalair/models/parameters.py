@@ -230,7 +230,9 @@ SOURCES: dict[str, str] = {
     "contact_thickness": "[A] 0.5 nm: product–catalyst contact saturates at about a monolayer of product",
     "gamma_d": "[D] 1.62 eV/eV: slope of -ICOHP against the d-band centre across NLRO's three DFT states "
                "(-0.60 eV over +0.37 eV; Sun et al. 2025)",
-    "beta_binding": "[V] 0.5 BEP slope (Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615), "
+    "beta_binding": "[A] 0.5 Brønsted–Evans–Polanyi slope, a transition state halfway between the two states (the "
+                    "BEP form of Nørskov et al., J. Catal. 209, 275 (2002), doi:10.1006/jcat.2002.3615, whose "
+                    "universal relations are for dissociative adsorption on metals), "
                     "applied to -ICOHP read as a bond energy in eV [A]: no cited ICOHP-to-energy scaling exists, and "
                     "the d-band one (gamma_ads/gamma_d: 0.093 with an earlier set, 0.090 now) does not reproduce P3 "
                     "(docs/validation.md)",
