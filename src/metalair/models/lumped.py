@@ -74,6 +74,7 @@ from metalair.models.declaration import (
 )
 from metalair.models.parameters import DEFAULT_PARAMETERS, LumpedParameters
 from metalair.physics.catalysis import state_d_band
+from metalair.physics.kinetics import gas_activity_factor
 from metalair.physics.transport import o2_deposit_resistance, o2_film_supply
 from metalair.solvers.integrate import SegmentOutcome, SolverSettings, run_segment
 
@@ -159,6 +160,19 @@ class LumpedAirElectrode:
             "Na2O2": rx["Na2O2"].equilibrium_potential(T, env_eq),
             "Na2CO3": rx[carbonate].equilibrium_potential(T, env_eq),
         }
+        # the exchange currents were set in ambient air: in another atmosphere they follow the gases by mass
+        # action, so that a solid's oxidation does not depend on them and O2 reduction is first order in O2
+        shift = {k: self.E_eq[k] - rx[r].equilibrium_potential(T, AMBIENT_AIR)
+                 for k, r in (("NaO2", "NaO2"), ("Na2O2", "Na2O2"), ("Na2CO3", carbonate))}
+        aa, ac = p.alpha_anodic, p.alpha_cathodic
+        self.gas_factor = {
+            "form_NaO2": gas_activity_factor((1.0 - ac) * 1.0, shift["NaO2"], T),
+            "form_Na2O2": gas_activity_factor((1.0 - ac) * 2.0, shift["Na2O2"], T),
+            # decomposition: the first electron transfer limits (one electron in the exponent, kernel ``evaluate``)
+            "dec_NaO2": gas_activity_factor(aa, shift["NaO2"], T),
+            "dec_Na2O2": gas_activity_factor(aa, shift["Na2O2"], T),
+            "dec_Na2CO3": gas_activity_factor(aa, shift["Na2CO3"], T),
+        }
         sp = chemistry.species
         self.molar_volume = {
             "NaO2": sp["NaO2"].molar_volume,
@@ -204,9 +218,12 @@ class LumpedAirElectrode:
                                                         p.gas_liquid_area),
             E_NaO2=self.E_eq["NaO2"], E_Na2O2=self.E_eq["Na2O2"], E_Na2CO3=self.E_eq["Na2CO3"],
             alpha_anodic=p.alpha_anodic, alpha_cathodic=p.alpha_cathodic,
-            i0_form_NaO2=p.i0_form_NaO2, i0_form_Na2O2=p.i0_form_Na2O2,
-            i0_dec_NaO2=p.i0_dec_NaO2, i0_dec_Na2O2=p.i0_dec_Na2O2, i0_dec_Na2CO3=p.i0_dec_Na2CO3,
-            i0_dec_residue=p.i0_dec_residue,
+            i0_form_NaO2=p.i0_form_NaO2 * self.gas_factor["form_NaO2"],
+            i0_form_Na2O2=p.i0_form_Na2O2 * self.gas_factor["form_Na2O2"],
+            i0_dec_NaO2=p.i0_dec_NaO2 * self.gas_factor["dec_NaO2"],
+            i0_dec_Na2O2=p.i0_dec_Na2O2 * self.gas_factor["dec_Na2O2"],
+            i0_dec_Na2CO3=p.i0_dec_Na2CO3 * self.gas_factor["dec_Na2CO3"],
+            i0_dec_residue=p.i0_dec_residue * self.gas_factor["dec_Na2CO3"],  # oxidised at the carbonate's potential
             contact_NaO2=contact["NaO2"], contact_Na2O2=contact["Na2O2"], contact_Na2CO3=contact["Na2CO3"],
             contact_residue=contact["Residue"],
             gamma_d=p.gamma_d, beta_binding=p.beta_binding, beta_fe=p.beta_fe, binding_ref=p.binding_ref,

@@ -22,6 +22,7 @@ __all__ = [
     "affinity_gated_rate",
     "frumkin_insertion_potential",
     "insertion_step",
+    "gas_activity_factor",
 ]
 
 
@@ -173,6 +174,39 @@ def affinity_gated_rate(eta: float, k_forward: float, alpha: float, n: float = 1
     f = F / (R * T)
     m = n if n_rds <= 0.0 else n_rds
     return k_forward * safe_exp(alpha * m * f * eta) * (-math.expm1(-n * f * eta))
+
+
+def gas_activity_factor(alpha_n: float, delta_E: float, T: float = 298.15) -> float:
+    r"""Factor on a reference exchange current for the gases of another atmosphere (mass action).
+
+    Parameters
+    ----------
+    alpha_n : float
+        Transfer coefficient times the electrons of the exponent of the branch that must not depend on the
+        gases: the anodic one (α_a·m) for the oxidation of a solid product, which the gases do not take part
+        in; (1 − α_c)·n for an O2 reduction, whose cathodic branch is then first order in O2.
+    delta_E : float
+        The reaction's equilibrium potential in the atmosphere minus that in the reference atmosphere (the one
+        the exchange current was set in) [V].
+    T : float
+        Temperature [K].
+
+    Returns
+    -------
+    float
+        :math:`\exp(\alpha n F\,\Delta E / RT)`, 1 in the reference atmosphere.
+
+    Notes
+    -----
+    The exchange current carries the activities of the species on the oxidised side (O2, CO2, water) to the
+    power of the transfer coefficient of the reduction's reverse, :math:`i_0 = F k^0 C_O^{1-\alpha}
+    C_R^{\alpha}` (Bard & Faulkner, Electrochemical Methods, 2nd ed. (2001), Eq. 3.4.10). Referred to the
+    atmosphere the reference value was set in, that is the Nernst shift of the equilibrium potential weighted
+    by the branch's exponent: the oxidation of a solid then runs at the same rate at a given potential in
+    any atmosphere (only its threshold, the equilibrium potential, moves), and O2 reduction is first order
+    in O2.
+    """
+    return math.exp(alpha_n * F * delta_E / (R * T))
 
 
 @jit
