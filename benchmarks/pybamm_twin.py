@@ -125,7 +125,7 @@ def build_twin(model):
     eps_nao2 = c.d_band_NaO2 + (eps - stage[0])
     dband = c.gamma_ads * (eps_nao2 - c.d_band_ref) / kT
     j_form = F * (P1 + 2 * P2) / A_free
-    f_film = j_form / (j_form + c.i0_form_NaO2 * exp(-dband))
+    f_film = j_form / (j_form + c.desorption_ref * exp(-dband))
     resid = exp(dband)
     kd, kc, ka = c.k_disproportionation, c.k_carbonation * resid, c.k_electrolyte_attack * resid
     h1, h2, h3, h4 = c.contact_NaO2, c.contact_Na2O2, c.contact_Na2CO3, c.contact_residue

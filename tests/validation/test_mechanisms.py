@@ -217,9 +217,10 @@ def test_o2_limited_capacity_does_not_depend_on_the_catalyst():
 def test_less_oxygen_in_the_gas_starves_the_reaction_zone_sooner():
     """The O2 supply scales with the dissolved O2 (Henry's law): in 5 % O2 (ambient CO2 and water) a
     500 mA/g discharge runs out of O2 and ends at about half the capacity it reaches in air. At
-    100 mA/g the supply still keeps up (the reaction zone stays above half saturation), but O2 reduction
-    is first order in O2 (mass action): the discharge runs lower, by between the Nernst shift
-    (RT/F) ln(p_air/p) = 37 mV and the kinetic (RT/(alpha_c F)) ln(p_air/p) = 74 mV, and ends earlier."""
+    100 mA/g the supply still keeps up (the reaction zone stays above a third of saturation) and the
+    capacity is within 2 % of air's, but O2 reduction is first order in O2 (mass action): the discharge
+    runs lower, by between the Nernst shift (RT/F) ln(p_air/p) = 37 mV and the kinetic
+    (RT/(alpha_c F)) ln(p_air/p) = 74 mV."""
     from metalair.chemistry import AMBIENT_AIR
     from metalair.chemistry.environment import Environment
 
@@ -237,7 +238,7 @@ def test_less_oxygen_in_the_gas_starves_the_reaction_zone_sooner():
     q_low_slow, sat_low_slow, v_low = run(100, low)
     assert sat_low_slow > 0.3  # not starved
     assert 0.037 < v_air - v_low < 0.074
-    assert q_low / q_air < q_low_slow / q_air_slow < 1.0
+    assert q_low_slow == pytest.approx(q_air_slow, rel=0.02)
 
 
 def test_the_o2_limited_current_falls_to_the_applied_current_when_o2_runs_out():
@@ -283,3 +284,8 @@ def test_a_solids_oxidation_rate_at_a_given_potential_does_not_depend_on_the_gas
     assert air > 0
     assert nao2_current("pure O2") == pytest.approx(air, rel=1e-3)
     assert nao2_current("argon") == pytest.approx(air, rel=1e-3)
+    # the superoxide's desorption is a chemical step no gas takes part in: its reference stays (a first version
+    # scaled it with the formation exchange current, and pure O2 gained 14 % capacity from that alone)
+    refs = {env: ma.LumpedAirElectrode("NLRO", environment=env).constants.desorption_ref
+            for env in ("ambient air", "pure O2", "argon")}
+    assert len(set(refs.values())) == 1

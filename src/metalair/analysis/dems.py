@@ -259,21 +259,26 @@ def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> f
     if grid.size < 10:
         raise ParameterError("the current and gas records overlap too little in time to align them")
     raw = -np.interp(grid, current.time_s, current.current_A) / FARADAY
-    lags = np.arange(0.0, max_lag_s + dt / 2, dt)
-    flux = [np.interp(grid + lag, gas.time_s, gas.fluxes["O2"]) for lag in lags]
-    flux = [y - y.mean() for y in flux]
-    norms = [math.sqrt(float(y @ y)) for y in flux]
-    best, best_c = 0.0, -math.inf
+    refs = []  # the inlet's response to the flux leaving the cell for each time constant (uniform grid: one pole)
     for tau in (0.0, *np.geomspace(dt, max(2.0 * max_lag_s, 2.0 * dt), 16)):
-        if tau > 0:  # the inlet's response to the flux leaving the cell (uniform grid: a one-pole filter)
+        if tau > 0:
             a = math.exp(-dt / tau)
             ref = lfilter([1.0 - a], [1.0, -a], raw, zi=[a * raw[0]])[0]
         else:
             ref = raw
         ref = ref - ref.mean()
         r = math.sqrt(float(ref @ ref))
-        for lag, y, ny in zip(lags, flux, norms):
-            c = float(ref @ y) / (r * ny) if r > 0 and ny > 0 else -math.inf
+        if r > 0:
+            refs.append(ref / r)
+    best, best_c = 0.0, -math.inf
+    for lag in np.arange(0.0, max_lag_s + dt / 2, dt):  # one shifted gas record at a time: memory of a few records
+        y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
+        y = y - y.mean()
+        ny = math.sqrt(float(y @ y))
+        if ny == 0:
+            continue
+        for ref in refs:
+            c = float(ref @ y) / ny
             if c > best_c:
                 best, best_c = float(lag), c
     return best

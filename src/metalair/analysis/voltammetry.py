@@ -188,11 +188,27 @@ PEAK_SMOOTHING_FRACTION = 0.2
 DETECTION_SMOOTHING_V = 0.005
 
 
+def _even_steps(e: np.ndarray) -> bool:
+    """True when the sweep covers its potential evenly enough for a filter counted in samples.
+
+    The sweep is cut into ten runs of equal numbers of samples, and the potential each run covers must agree
+    within a factor 2 (runs long enough that noise on a measured potential does not count): a simulation's
+    adaptive steps are dense in places and coarse in others, and a window of many dense samples would span
+    hundreds of millivolts where they are coarse.
+    """
+    if e.size < 50:
+        return False
+    spans = np.array([float(np.ptp(chunk)) for chunk in np.array_split(e, 10)])
+    return bool(spans.min() > 0 and spans.max() <= 2.0 * spans.min())
+
+
 def _smoothed(e: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """``i`` smoothed over :data:`DETECTION_SMOOTHING_V` of the sweep ``e`` (unchanged on a coarse sweep)."""
+    """``i`` smoothed over :data:`DETECTION_SMOOTHING_V` of the sweep ``e`` (unchanged on a coarse or uneven sweep)."""
     from scipy.signal import savgol_filter
 
-    step = float(np.median(np.abs(np.diff(e)))) if e.size > 1 else 0.0
+    if not _even_steps(e):
+        return i
+    step = float(np.median(np.abs(np.diff(e))))
     w = int(round(DETECTION_SMOOTHING_V / step)) | 1 if step > 0 else 1
     if w < 5 or i.size <= w:
         return i
@@ -204,7 +220,7 @@ def _top_of_peak(e: np.ndarray, signal: np.ndarray, k: int, width_points: float)
     from scipy.signal import savgol_filter
 
     w = int(round(PEAK_SMOOTHING_FRACTION * width_points)) | 1  # odd
-    if w >= 7 and signal.size > w:
+    if w >= 7 and signal.size > w and _even_steps(e):
         smooth = savgol_filter(signal, w, 4)
         lo, hi = max(k - w, 1), min(k + w, signal.size - 2)
         k = lo + int(np.argmax(smooth[lo:hi + 1]))

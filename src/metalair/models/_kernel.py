@@ -127,7 +127,7 @@ def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     # growth route and interfacial residence of superoxide (d-band)
     eps_nao2 = p.d_band_NaO2 + (eps - stage[0])
     j_form = F * (P1 + 2.0 * P2) / A_free if A_free > 0.0 else 0.0
-    f_film = film_fraction(j_form, desorption_current(p.i0_form_NaO2, eps_nao2, p.d_band_ref,
+    f_film = film_fraction(j_form, desorption_current(p.desorption_ref, eps_nao2, p.d_band_ref,
                                                       p.gamma_ads, p.T))
     resid = safe_exp(p.gamma_ads * (eps_nao2 - p.d_band_ref) / (K_B_EV * p.T))
     kd = p.k_disproportionation

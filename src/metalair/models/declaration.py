@@ -113,7 +113,8 @@ class Constants(NamedTuple):
     E_Na2CO3: float                         # [V]
     alpha_anodic: float
     alpha_cathodic: float
-    i0_form_NaO2: float                     # [A/m²]
+    i0_form_NaO2: float                     # [A/m²] in the run's atmosphere (mass action)
+    desorption_ref: float                   # [A/m²] superoxide desorption reference: i0_form_NaO2 as set
     i0_form_Na2O2: float
     i0_dec_NaO2: float                      # references of the descriptor relation [A/m²]
     i0_dec_Na2O2: float

@@ -219,6 +219,7 @@ class LumpedAirElectrode:
             E_NaO2=self.E_eq["NaO2"], E_Na2O2=self.E_eq["Na2O2"], E_Na2CO3=self.E_eq["Na2CO3"],
             alpha_anodic=p.alpha_anodic, alpha_cathodic=p.alpha_cathodic,
             i0_form_NaO2=p.i0_form_NaO2 * self.gas_factor["form_NaO2"],
+            desorption_ref=p.i0_form_NaO2,  # desorption is a chemical step: no gas takes part in it
             i0_form_Na2O2=p.i0_form_Na2O2 * self.gas_factor["form_Na2O2"],
             i0_dec_NaO2=p.i0_dec_NaO2 * self.gas_factor["dec_NaO2"],
             i0_dec_Na2O2=p.i0_dec_Na2O2 * self.gas_factor["dec_Na2O2"],
