@@ -309,13 +309,18 @@ def find_cv_peaks(
             half = peak_widths(signal, found, rel_height=0.5, prominence_data=(
                 props["prominences"], props["left_bases"], props["right_bases"]))
             edge = max(3, es.size // 50)
+            even = _even_steps(es)
+            span = abs(float(es[-1] - es[0]))
             for k, p in enumerate(found):
                 lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
                 if rb <= lb or signal[p] <= 0:  # no width, or current of the other direction: not a peak
                     continue
                 # a maximum in the last (or first) 2 % of a sweep cannot be told from the current still rising
-                # when the sweep turned: the vertex, not a peak
-                if es.size - 1 - p < edge or p < edge:
+                # when the sweep turned: the vertex, not a peak (2 % of its samples, or of its potential where
+                # the samples cover it unevenly)
+                near_end = (es.size - 1 - p < edge or p < edge) if even else (
+                    abs(float(es[-1] - es[p])) < 0.02 * span or abs(float(es[p] - es[0])) < 0.02 * span)
+                if near_end:
                     continue
                 if half[0][k] < MIN_PEAK_WIDTH_POINTS:  # one or two samples wide: a spike of noise, not a wave
                     continue
