@@ -113,13 +113,15 @@ def _file_cycles_open_with_a_charge(data: CyclerData) -> bool:
     moving = np.flatnonzero(direction != 0)
     if moving.size == 0 or direction[moving[0]] < 0:
         return False
-    first_kind: list[int] = []
-    for c in np.unique(data.cycle[moving]):
-        rows = moving[data.cycle[moving] == c]
-        kinds = direction[rows]
-        if (kinds > 0).any() and (kinds < 0).any():
-            first_kind.append(int(kinds[0]))
-    return bool(first_kind) and sum(k < 0 for k in first_kind) * 2 > len(first_kind)
+    cycles, kinds = np.asarray(data.cycle)[moving], direction[moving]
+    order = np.argsort(cycles, kind="stable")  # rows of each cycle together, in time order within it
+    c_sorted, k_sorted = cycles[order], kinds[order]
+    starts = np.flatnonzero(np.r_[True, c_sorted[1:] != c_sorted[:-1]])
+    first = k_sorted[starts]  # the first moving half of each cycle
+    has_d = np.maximum.reduceat((k_sorted > 0).astype(np.int8), starts) > 0
+    has_c = np.maximum.reduceat((k_sorted < 0).astype(np.int8), starts) > 0
+    both = has_d & has_c
+    return bool(both.any()) and int(np.count_nonzero(first[both] < 0)) * 2 > int(np.count_nonzero(both))
 
 
 def _numbered(data: CyclerData, cycle_start: str) -> tuple[CyclerData, str]:
