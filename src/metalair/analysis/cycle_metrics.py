@@ -70,8 +70,7 @@ import numpy as np
 
 from metalair._validation import PROGRESS_STAGE, check_callable
 from metalair.analysis._arguments import number, optional_number
-from metalair.analysis.efficiency import CE_SANE_RANGE as _CE_SANE_RANGE
-from metalair.analysis.efficiency import energy_efficiency
+from metalair.analysis.efficiency import CE_SANE_RANGE, energy_efficiency, outside_ce_range
 from metalair.errors import ParameterError
 from metalair.tables.cycler import CyclerData, step_directions, step_starts
 from metalair.tables.summary import SummaryTable
@@ -89,9 +88,6 @@ __all__ = [
     "mass_note",
     "without_cv",
 ]
-
-#: Coulombic efficiencies outside this range (in %) are flagged on the row.
-CE_SANE_RANGE = _CE_SANE_RANGE  # one home: metalair.analysis.efficiency
 
 #: ``progress(stage, done, total)``: called while a long analysis runs.
 Progress = Callable[[str, int, int], None]
@@ -433,7 +429,7 @@ def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: 
             out.append("no discharge in this cycle (one half missing)")
         elif not qc[k] > 0:
             out.append("no charge in this cycle (one half missing)")
-        elif np.isfinite(ce[k]) and not lo <= ce[k] <= hi:
+        elif outside_ce_range(ce[k]):
             hint = "a half-cycle cut short or begun part-way (e.g. the record starts from a part-charged state)"
             out.append(f"coulombic efficiency {ce[k]:.4g} % ({definition}) outside {lo:g}-{hi:g} %: {hint}")
         else:

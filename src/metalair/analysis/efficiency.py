@@ -6,11 +6,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["energy_efficiency", "SAME_CHARGE_TOLERANCE", "CE_SANE_RANGE", "coulombic_efficiency_note"]
+__all__ = ["energy_efficiency", "SAME_CHARGE_TOLERANCE", "CE_SANE_RANGE", "outside_ce_range",
+           "coulombic_efficiency_note"]
 
 #: Coulombic efficiencies outside this range (in %) are flagged: on a measured cycle's row, and on a simulated
 #: discharge-charge whose charge is no round trip of its discharge.
 CE_SANE_RANGE = (0.0, 200.0)
+
+
+def outside_ce_range(ce_pct: Any) -> Any:
+    """True where a finite coulombic efficiency [%] lies outside :data:`CE_SANE_RANGE` (NaN: False)."""
+    lo, hi = CE_SANE_RANGE
+    ce = np.asarray(ce_pct, dtype=float)
+    out = np.isfinite(ce) & ((ce < lo) | (ce > hi))
+    return bool(out) if out.ndim == 0 else out
 
 
 def coulombic_efficiency_note(ce_pct: float, q_discharge: float, q_charge: float, unit: str,
@@ -20,9 +29,9 @@ def coulombic_efficiency_note(ce_pct: float, q_discharge: float, q_charge: float
     At 100 A/g NLRO's discharge reaches its voltage limit after 0.02 mAh/g and the charge takes 66 mAh/g from the
     catalyst's host: 303,000 %.
     """
-    lo, hi = CE_SANE_RANGE
-    if not np.isfinite(ce_pct) or lo <= ce_pct <= hi:
+    if not outside_ce_range(ce_pct):
         return ""
+    lo, hi = CE_SANE_RANGE
     ended = f" (ended by {discharge_end})" if discharge_end else ""
     return (f"coulombic efficiency {ce_pct:.4g} % outside {lo:g}-{hi:g} %: the discharge passed {q_discharge:.3g} "
             f"{unit}{ended}, the charge {q_charge:.3g} {unit}; the charge is not a round trip of the discharge (host "

@@ -330,10 +330,10 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
         ys = np.asarray(table[c], dtype=float)
         beyond = np.zeros(ys.shape, dtype=bool)
         if c == "coulombic_efficiency_pct":  # outside the range a measured cycle table flags: marked, not drawn
-            from metalair.analysis.efficiency import CE_SANE_RANGE
+            from metalair.analysis.efficiency import CE_SANE_RANGE, outside_ce_range
 
             lo_ce, hi_ce = CE_SANE_RANGE
-            beyond = np.isfinite(ys) & ((ys < lo_ce) | (ys > hi_ce))
+            beyond = outside_ce_range(ys)
         shown = ~beyond
         ax.plot(xs[order][shown[order]], ys[order][shown[order]], "o-", color="#2471a3", ms=4, lw=1.2)
         if beyond.any():  # kept off the line so that the axis still shows the others; the value is written
