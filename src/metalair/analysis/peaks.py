@@ -93,6 +93,13 @@ def _area(height: float, fwhm: float, eta: float) -> float:
     return height * fwhm * (eta * math.pi / 2.0 + (1.0 - eta) * _G_AREA)
 
 
+def _check_stiffness(lam: Any, owner: str = "") -> None:
+    """Refuse an ALS stiffness that is not a positive finite number (``owner`` names the function refusing it)."""
+    if isinstance(lam, bool) or not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
+        raise ParameterError(f"{owner + ': ' if owner else ''}lam = {lam!r} must be a positive number (the "
+                             "baseline's stiffness, e.g. 1e5)")
+
+
 def stiffness_for_step(x: np.ndarray, lam: float, lam_step: float) -> float:
     """The ALS stiffness for the grid of ``x`` that smooths as ``lam`` does on a grid of step ``lam_step``.
 
@@ -102,8 +109,7 @@ def stiffness_for_step(x: np.ndarray, lam: float, lam_step: float) -> float:
     which eats broad bands (a 150 cm⁻¹ carbon D band lost 91 % of its height on a 0.5 cm⁻¹ grid with
     the λ that fits it on a 1 cm⁻¹ grid).
     """
-    if isinstance(lam, bool) or not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
-        raise ParameterError(f"lam = {lam!r} must be a positive number (the baseline's stiffness, e.g. 1e5)")
+    _check_stiffness(lam)
     steps = np.abs(np.diff(np.asarray(x, dtype=float)))
     steps = steps[steps > 0]
     if steps.size == 0:
@@ -133,8 +139,7 @@ def baseline_corrected(x: np.ndarray, y: np.ndarray, x_range: Any, name: str, ra
         x, y = x[sel], y[sel]
     if x.size < 20:
         raise DataFormatError(f"{name}: {x.size} points in the range; need at least 20")
-    if isinstance(lam, bool) or not (isinstance(lam, (int, float)) and lam > 0 and math.isfinite(lam)):
-        raise ParameterError(f"{owner}: lam = {lam!r} must be a positive number (the baseline's stiffness, e.g. 1e5)")
+    _check_stiffness(lam, owner)
     stiffness = stiffness_for_step(x, lam, lam_step) if lam_step is not None else lam
     return x, y, y - als_baseline(y, lam=stiffness, p=p)
 
