@@ -103,9 +103,15 @@ def first_order_lag(time_s: np.ndarray, x: np.ndarray, tau_s: float | str) -> np
     if back.size:
         raise ParameterError(f"{owner}: time_s goes back at point {int(back[0]) + 2} (counted from 1: "
                              f"{t[back[0]]:g} s, then {t[back[0] + 1]:g} s); sort the record by time")
+    dts = np.diff(t)
+    if dts.size and np.allclose(dts, dts[0], rtol=1e-9, atol=0.0):  # a uniform grid: a one-pole filter
+        from scipy.signal import lfilter
+
+        a = math.exp(-float(dts[0]) / tau_s)
+        return np.asarray(lfilter([1.0 - a], [1.0, -a], x, zi=[a * x[0]])[0], dtype=float)
     y = np.empty_like(x)
     y[0] = x[0]
-    decay = np.exp(-np.diff(t) / tau_s)
+    decay = np.exp(-dts / tau_s)
     for k in range(1, x.size):
         y[k] = x[k] + (y[k - 1] - x[k]) * decay[k - 1]
     return y
@@ -250,8 +256,6 @@ def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> f
     The inlet's mixing smears the flux (a first-order lag τ, tens of seconds); correlating with −I/F itself
     put the delay about 0.7 τ late (70 s for a 30 s delay and τ = 60 s), which moved gas between steps.
     """
-    from scipy.signal import lfilter
-
     if "O2" not in gas.fluxes:
         raise ParameterError("automatic time alignment needs an O2 flux column")
     dt = float(np.median(np.diff(gas.time_s)))
@@ -259,13 +263,9 @@ def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> f
     if grid.size < 10:
         raise ParameterError("the current and gas records overlap too little in time to align them")
     raw = -np.interp(grid, current.time_s, current.current_A) / FARADAY
-    refs = []  # the inlet's response to the flux leaving the cell for each time constant (uniform grid: one pole)
+    refs = []  # the inlet's response to the flux leaving the cell, for each time constant tried
     for tau in (0.0, *np.geomspace(dt, max(2.0 * max_lag_s, 2.0 * dt), 16)):
-        if tau > 0:
-            a = math.exp(-dt / tau)
-            ref = lfilter([1.0 - a], [1.0, -a], raw, zi=[a * raw[0]])[0]
-        else:
-            ref = raw
+        ref = first_order_lag(grid, raw, float(tau)) if tau > 0 else raw
         ref = ref - ref.mean()
         r = math.sqrt(float(ref @ ref))
         if r > 0:
