@@ -220,21 +220,23 @@ _potential_root = root_finder(_balance, "lumped_potential_root")
 
 
 @jit
-def step(ctx, y, dt, mode, value, guess, width, out):
+def step(ctx, y, dt, mode, value, guess, width, slope, out):
     """One backward-Euler step of the cell under current or voltage control.
 
     ``mode`` 0: ``value`` is the cell current, discharge positive [A/kg]; ``mode`` 1: ``value``
     is the cell voltage [V].
 
     ``guess`` and ``width`` are the first guess and half-width of the first bracket of the
-    air-electrode potential. Returns False when no potential balances the step (the caller
-    shortens ``dt``); on success ``out`` holds the new state and outputs.
+    air-electrode potential; ``slope[0]`` is the slope of the current balance in that potential
+    found by the last step (0: none), used for a Newton start and updated here. Returns False
+    when no potential balances the step (the caller shortens ``dt``); on success ``out`` holds
+    the new state and outputs.
     """
     p, couples, stage = ctx
     free, passiv, supply = surface_state(p, y)
     args = (y, dt, free, passiv, supply, p, couples, stage, out, mode, value)
     E, ok = _potential_root(args, guess - width, guess + width, 0.02, -5.0, 12.0,
-                           1e-14, 1e-9 * (1.0 + abs(value)))
+                           1e-14, 1e-9 * (1.0 + abs(value)), 1.0, -1.0, False, 200, slope)
     if not ok:
         return False
     ny = y.shape[0]

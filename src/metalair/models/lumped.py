@@ -461,7 +461,7 @@ class LumpedAirElectrode:
         y = np.asarray(y, dtype=float)
         out = K.new_output(len(self.couples))
         ok = K.step(self.ctx, y, float(dt), K.CONTROL_CURRENT if mode == "I" else K.CONTROL_VOLTAGE,
-                    float(value), float(y[Y.potential]), 0.005, out)
+                    float(value), float(y[Y.potential]), 0.005, np.zeros(1), out)
         if not ok:
             raise ArithmeticError("no air-electrode potential balances this step")
         return out

@@ -2,11 +2,14 @@
 
 Battery-agnostic. A model supplies a compiled one-step function
 
-``step(ctx, y, dt, mode, value, guess, width, out) -> bool``
+``step(ctx, y, dt, mode, value, guess, width, slope, out) -> bool``
 
 that advances the state ``y`` by ``dt`` under control ``mode`` with the
 controlled quantity equal to ``value`` at the end of the step, writing the
-new state and the model's outputs into ``out`` (new state first). The
+new state and the model's outputs into ``out`` (new state first). ``slope``
+is a one-element array the integrator keeps for the step from one step to
+the next (the model stores there the slope of its algebraic equation, for a
+Newton start at the next step: :func:`~metalair.solvers.roots.bracketed_root`). The
 integrator chooses the steps (a first-order local error estimate: the
 deviation of each state from the straight-line predictor through the last
 step, scaled per state), stops at the end of the segment or where an output
@@ -100,7 +103,7 @@ class SolverSettings:
 
 
 def step(ctx: Any, y: Any, dt: float, mode: int, value: float, guess: float, width: float,
-         out: Any) -> bool:  # pragma: no cover - placeholder bound by make_integrator
+         slope: Any, out: Any) -> bool:  # pragma: no cover - placeholder bound by make_integrator
     """The model's one-step function; bound to a real one by :func:`make_integrator`."""
     raise NotImplementedError
 
@@ -119,8 +122,8 @@ def make_integrator(step_function: Any, name: str) -> Any:
 
 def _event_gap(dt, args):
     """How far past the limit the event output is after a step of ``dt`` (>= 0: reached)."""
-    ctx, y, mode, value0, rate, guess, k_alg, out, ev_index, ev_sign, ev_level = args
-    ok = step(ctx, y, dt, mode, value0 + rate * dt, guess, 0.005, out)
+    ctx, y, mode, value0, rate, guess, k_alg, slope, out, ev_index, ev_sign, ev_level = args
+    ok = step(ctx, y, dt, mode, value0 + rate * dt, guess, 0.005, slope, out)
     if not ok:
         return math.nan
     return ev_sign * (ev_level - out[ev_index])
@@ -153,6 +156,7 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
     out = np.empty(out_len)
     trial = np.empty(out_len)
     slopes = np.zeros(ny)
+    residual_slope = np.zeros(1)
     t = t0
     t_end = t0 + duration
     dt = min(dt_start, duration)
@@ -179,7 +183,7 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
         value = value0 + rate * (t + dt - t0)
         guess = y[k_alg] + (slopes[k_alg] * dt if have_slope else 0.0)
         width = max(2e-4, 0.5 * abs(slopes[k_alg] * dt)) if have_slope else 0.005
-        if not step(ctx, y, dt, mode, value, guess, width, trial):
+        if not step(ctx, y, dt, mode, value, guess, width, residual_slope, trial):
             if dt <= dt_min:
                 status = 2
                 break
@@ -202,12 +206,12 @@ def integrate(ctx, y, t0, duration, mode, value0, rate, k_alg, tol_rel, tol_abs,
             if fa >= 0.0:
                 fa = -event_tol
             fb = ev_sign * (ev_level - trial[ev_index])
-            args = (ctx, y, mode, value0 + rate * (t - t0), rate, y[k_alg], k_alg, out,
+            args = (ctx, y, mode, value0 + rate * (t - t0), rate, y[k_alg], k_alg, residual_slope, out,
                     ev_index, ev_sign, ev_level)
             dt, _ok = event_root(args, 0.0, dt, 0.0, 0.0, 0.0, dt_min, event_tol, fa, fb, True, 60)
             if dt < dt_min:
                 dt = dt_min
-            if not step(ctx, y, dt, mode, value0 + rate * (t + dt - t0), y[k_alg], 0.005, trial):
+            if not step(ctx, y, dt, mode, value0 + rate * (t + dt - t0), y[k_alg], 0.005, residual_slope, trial):
                 status = 2
                 break
             status = 1
