@@ -157,3 +157,78 @@ def test_running_out_of_iterations_is_not_reported_as_a_root():
     x, ok = _expm1_root((50.0, r), -1.0, 1.0, 0.0, 0.0, 0.0, 1e-14, 1e-12,
                         math.expm1(50.0 * (-1.0 - r)), math.expm1(50.0 * (1.0 - r)), False, 3)
     assert not ok
+
+
+@jit
+def _tiny_line(x, args):  # a balance in units so small that products of residual differences underflow
+    return 1e-200 * (x - args[0])
+
+
+_tiny_root = root_finder(_tiny_line, "test_tiny_line_root")
+
+
+def test_the_inverse_quadratic_step_is_skipped_when_its_denominators_underflow():
+    """A review found (1e-200 * (x - r)) raising ZeroDivisionError from the inverse quadratic step: each
+    difference of residuals was non-zero, their product underflowed to 0."""
+    x, ok = _tiny_root((3e-4,), -0.005, 0.005, 0.02, -5.0, 12.0, 1e-14, 0.0)
+    assert ok and abs(x - 3e-4) < 1e-12
+    x, ok = _tiny_root((3e-4,), -0.005, 0.005, 0.0, -5.0, 12.0, 1e-14, 0.0,
+                       _tiny_line(-0.005, (3e-4,)), _tiny_line(0.005, (3e-4,)))
+    assert ok and abs(x - 3e-4) < 1e-12
+
+
+@jit
+def _nan_above(x, args):  # undefined above a threshold, as a balance past its model's range
+    count = args[0]
+    count[0] += 1.0
+    return math.nan if x > 2.0001 else x - 2.0000001
+
+
+_nan_root = root_finder(_nan_above, "test_nan_above_root")
+
+
+def test_a_nan_met_by_the_newton_or_secant_steps_does_not_spend_the_iteration_budget():
+    """A review found a NaN residual taken as 'nearer the root', then secant steps at x = NaN: 210
+    evaluations. And with or without a slope, a bracket end where the function is NaN was taken for a
+    positive value: x = 2.005, where it is undefined, came back as a root. Now the finder says it found none
+    (the integrator then shortens the step), after a few evaluations; a slope that stays in the defined part
+    finds the root."""
+    for slope in (None, np.array([1e-6])):
+        count = np.zeros(1)
+        x, ok = _nan_root((count,), 1.995, 2.005, 0.02, -5.0, 12.0, 1e-14, 1e-12, 1.0, -1.0, False, 200, slope)
+        assert not ok
+        assert count[0] <= 4
+    x, ok = _nan_root((np.zeros(1),), 1.995, 2.005, 0.02, -5.0, 12.0, 1e-14, 1e-12, 1.0, -1.0, False, 200,
+                      np.array([1.0]))
+    assert ok and abs(x - 2.0000001) < 1e-9
+
+
+def test_a_stale_slope_on_a_transport_limited_balance_costs_few_extra_evaluations():
+    """A slope from the kinetic branch used on the transport-limited one sent secant steps past the first
+    bracket: 38 evaluations where none took 17. The first bracket's end is now checked when a step overshoots
+    it, and five steps that do not halve the bracket are followed by a bisection."""
+    import types
+
+    from metalair.solvers import roots
+
+    i0, b, ilim = 0.018906835357378776, 32.63126690056609, 0.020382898202518162
+    calls = []
+
+    def balance(x, args):
+        calls.append(x)
+        return _transport_limited(x, (i0, b, ilim, 0.0))
+
+    glb = dict(roots.bracketed_root.__globals__)
+    glb["fn"] = balance  # the plain-Python finder over a counting function (jit would hide the count)
+    finder = types.FunctionType(roots.bracketed_root.__code__, glb, "finder", roots.bracketed_root.__defaults__)
+    worst = 0
+    for guess in np.linspace(-1.6, 0.4, 41):
+        counts = []
+        for slope in (None, np.array([1e-3]), np.array([1.0]), np.array([1e6])):
+            calls.clear()
+            x, ok = finder((), guess - 0.005, guess + 0.005, 0.02, -5.0, 12.0, 1e-14, 1e-9, 1.0, -1.0, False, 200,
+                           slope)
+            assert ok and abs(_transport_limited(x, (i0, b, ilim, 0.0))) <= 1e-9
+            counts.append(len(calls))
+        worst = max(worst, max(counts[1:]) - counts[0])
+    assert worst <= 8

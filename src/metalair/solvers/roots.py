@@ -60,8 +60,10 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
     Returns
     -------
     tuple
-        ``(x, ok)``; ``ok`` is False when no bracket could be found, or when ``max_iter`` steps
-        did not meet the tolerances (except with ``keep_hi``, whose answer is then the upper end).
+        ``(x, ok)``; ``ok`` is False when no bracket could be found, when ``fn`` is NaN at a point
+        the answer depends on (without ``keep_hi``; with it a NaN counts as not reached), or when
+        ``max_iter`` steps did not meet the tolerances (except with ``keep_hi``, whose answer is
+        then the upper end).
 
     Notes
     -----
@@ -100,8 +102,10 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
         xc, gc, xa, ga, xb, gb = math.nan, math.nan, math.nan, math.nan, mid, gmid
         if abs(gmid) <= ftol and not keep_hi:
             return mid, True
+        if gmid != gmid and not keep_hi:  # undefined at the first guess: no root to trust (shorten the step)
+            return mid, False
         near_x, near_g = mid, gmid  # the point nearest the root found so far on the centre's side
-        if slope is not None and slope[0] > 0.0:
+        if slope is not None and slope[0] > 0.0 and math.isfinite(gmid):
             # Newton from the centre with the slope of the last solve, then secant steps through the
             # last two points, while they converge; a sign change gives a tight bracket
             x1 = min(max(mid - gmid / slope[0], lo), hi)  # the first step stays in the given bracket
@@ -112,15 +116,35 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
                 if x1 == near_x:
                     break
                 g1 = fn(x1, args)
+                if not math.isfinite(g1):  # no use as a bracket end or for a secant
+                    break
                 xc, gc, xa, ga, xb, gb = xa, ga, xb, gb, x1, g1
                 if abs(g1) <= ftol and not keep_hi:
                     _remember_slope(slope, xa, ga, xb, gb)
                     return x1, True
                 if (g1 >= 0.0) != (gmid >= 0.0):  # the root lies between near_x and x1
                     if g1 >= 0.0:
+                        lo0, hi0 = lo, hi
                         lo, glo, hi, ghi = near_x, near_g, x1, g1
+                        if hi > hi0 > lo:  # x1 overshot the first bracket: its end may bracket tighter
+                            g0 = fn(hi0, args)
+                            if math.isfinite(g0):
+                                xc, gc, xa, ga, xb, gb = xa, ga, xb, gb, hi0, g0
+                                if g0 >= 0.0:
+                                    hi, ghi = hi0, g0
+                                else:
+                                    lo, glo = hi0, g0
                     else:
+                        lo0, hi0 = lo, hi
                         lo, glo, hi, ghi = x1, g1, near_x, near_g
+                        if lo < lo0 < hi:
+                            g0 = fn(lo0, args)
+                            if math.isfinite(g0):
+                                xc, gc, xa, ga, xb, gb = xa, ga, xb, gb, lo0, g0
+                                if g0 < 0.0:
+                                    lo, glo = lo0, g0
+                                else:
+                                    hi, ghi = lo0, g0
                     expand = 0.0
                     break
                 if abs(g1) >= abs(near_g):  # no nearer the root: stop extrapolating
@@ -168,6 +192,8 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
                 it += 1
                 if it > 40 or hi > hi_limit:
                     return hi, False
+            if not keep_hi and (glo != glo or ghi != ghi):  # an end where fn is undefined cannot bracket a root
+                return lo, False
     side = 0
     repeats = 0  # updates of the same end in a row
     x = 0.5 * (lo + hi)
@@ -180,16 +206,22 @@ def bracketed_root(args, lo, hi, expand, lo_limit, hi_limit, xtol, ftol, glo=1.0
         x = hi - ghi * (hi - lo) / (ghi - glo) if ghi != glo else 0.5 * (lo + hi)
         if not keep_hi and repeats < 2 and stalled < 3 and gb != ga:
             xs = xb - gb * (xb - xa) / (gb - ga)
-            if gc == gc and gc != ga and gc != gb:  # inverse quadratic through the last three points
-                xq = (xc * ga * gb / ((gc - ga) * (gc - gb)) + xa * gc * gb / ((ga - gc) * (ga - gb))
-                      + xb * gc * ga / ((gb - gc) * (gb - ga)))
+            dc = (gc - ga) * (gc - gb)  # inverse quadratic through the last three points
+            da = (ga - gc) * (ga - gb)
+            db = (gb - gc) * (gb - ga)
+            if dc != 0.0 and da != 0.0 and db != 0.0 and math.isfinite(dc + da + db):  # distinct, not underflowed
+                xq = xc * ga * gb / dc + xa * gc * gb / da + xb * gc * ga / db
                 if lo < xq < hi:
                     xs = xq
             if lo < xs < hi:
                 x = xs
+        if stalled >= 5:  # five steps without halving the bracket (an end far steeper than the other): bisect
+            x = 0.5 * (lo + hi)
         if not (lo < x < hi):
             x = 0.5 * (lo + hi)
         g = fn(x, args)
+        if g != g and not keep_hi:
+            return x, False
         xc, gc, xa, ga, xb, gb = xa, ga, xb, gb, x, g
         if g >= 0.0:
             hi = x
