@@ -82,10 +82,15 @@ def command() -> Any:
 
 
 def _takes_a_path(param: Any) -> bool:
-    """Whether a Typer parameter is annotated as a path (``Path`` or ``Path | None``)."""
+    """Whether a Typer parameter is annotated as a path (``Path`` or ``Path | None``).
+
+    Typer before 0.29 gives such a parameter a click path type; 0.29 keeps the annotation.
+    """
     import typing
     from pathlib import Path
 
+    if type(getattr(param, "type", None)).__name__ in ("TyperPath", "Path"):
+        return True
     annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
     return annotation is Path or Path in typing.get_args(annotation)
 
