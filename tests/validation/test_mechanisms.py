@@ -157,7 +157,7 @@ def test_frozen_nlro_dies_of_its_carbonate_and_the_switching_one_does_not():
     """The cycle life the switching buys. At 500 mA/g and 500 mAh/g the frozen NLRO keeps ~5 umol/g of
     carbonate per cycle it cannot oxidise below 4.8 V; the interfacial skin it leaves lowers the discharge
     voltage until the end of discharge falls below 2.0 V (cycle 3088) and a discharge falls short of
-    the 500 mAh/g (cycle 5146). The switching NLRO oxidises its carbonate every cycle (steady 1.76
+    the 500 mAh/g (cycle 5137). The switching NLRO oxidises its carbonate every cycle (steady 1.76
     mmol/g) and runs 10,000 cycles at a steady 2.105 V end of discharge. RuO2, fixed in a state that
     binds superoxide more strongly, carbonates ~14x faster and fails at cycle 360 (P6)."""
     from metalair.workflows.cycling import run_cycling
