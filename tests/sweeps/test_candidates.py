@@ -65,3 +65,15 @@ def test_grid_refuses_a_string_or_a_number_for_an_axis_and_takes_arrays():
             C.grid({"protocol.current": values})
     assert [c["x"] for c in C.grid({"x": np.linspace(0.0, 1.0, 3)})] == [0.0, 0.5, 1.0]
     assert len(C.grid({"x": range(3), "y": (1, 2)})) == 6
+
+
+def test_a_grid_too_large_to_run_is_refused_before_it_is_built():
+    """An audit found 1e5 x 1e5 grid points filling 14 GB before any message, and 1e9 points on one axis ending in
+    a traceback from numpy's linspace: both are refused from their counts."""
+    from metalair.sweeps.candidates import grid, parse_axis
+
+    with pytest.raises(ParameterError, match=r"100,000 x 100,000 = 10,000,000,000 candidates, more than 10,000,000"):
+        grid(["catalyst.free_energy_overpotential=0.2:0.6:100000", "descriptors.*.icohp=-3:-1:100000"])
+    with pytest.raises(ParameterError, match=r"axis a: num = 1,000,000,000 is more than 10,000,000"):
+        parse_axis("a=0.2:0.6:1000000000")
+    assert len(grid(["a=0:1:30", "b=1,2,3"])) == 90  # below the limit a grid is built as before

@@ -67,6 +67,7 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
         if num > 1 and lo == hi:
             raise ParameterError(f"axis {text!r}: start and stop are both {lo:g}, so the {num} points are one "
                                  "candidate repeated; give different ends")
+        check_at_most(num, f"axis {name}: num", MAX_SAMPLES, "each point is a candidate simulation; use fewer points")
         return name, [float(x) for x in np.round(np.linspace(lo, hi, num), 12)]
     values = [v.strip() if name in TEXT_NAMES else _scalar(v.strip()) for v in spec.split(",") if v.strip()]
     repeated = sorted({str(v) for v in values if values.count(v) > 1})
@@ -123,6 +124,12 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
             if bad is not None:
                 raise ParameterError(f"axis {name}: {bad!r} is not a number (the axis's other values are numbers)")
     names = list(axes)
+    sizes = [len(axes[n]) for n in names]
+    total = math.prod(sizes)
+    if total > MAX_SAMPLES:  # before the list of candidates is built: 1e5 x 1e5 filled 14 GB, then failed
+        raise ParameterError(
+            f"the grid has {' x '.join(f'{k:,}' for k in sizes)} = {total:,} candidates, more than {MAX_SAMPLES:,}: "
+            "each is a simulation; use fewer points per axis, or sample the space (--sample with -n)")
     return [dict(zip(names, combo)) for combo in itertools.product(*(list(axes[n]) for n in names))]
 
 
