@@ -881,6 +881,7 @@ def run_sweep(
     check_candidate_kinds(cands)
     from metalair.workflows.outputs import (
         check_out_dir,
+        lock_out_dir,
         read_manifest,
         recover_killed_overwrite,
         remove_dead_temp_files,
@@ -888,102 +889,116 @@ def run_sweep(
 
     out = check_out_dir(out_dir, option=words["out"])
     created = not out.exists()
-    if not cli:  # (the command line has done it before setting aside an earlier run itself)
-        recover_killed_overwrite(out)  # an overwrite that was killed: the earlier run it had set aside comes back
-    remove_dead_temp_files(out)  # fragments of atomic writes by a sweep that was killed
-    manifest_path = out / MANIFEST
-    old = read_manifest(out) if out.is_dir() else None
-    old_sweep = old if old is not None and old.get("format") == _FORMAT else None
-    existing_parts = sorted(out.glob("part-*.parquet")) if out.is_dir() else []
-    other_run = old is not None and old_sweep is None and any(
-        (out / str(name)).is_file() for name in old.get("files", []) if str(name) != MANIFEST)
-    if batch_size is None:
-        batch_size = (int(old_sweep["batch_size"]) if (resume and old_sweep and "batch_size" in old_sweep)
-                      else default_batch_size(n))
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ParameterError(f"batch_size = {batch_size!r} must be a positive integer")
-    if spec is None:
-        spec = _describe(evaluate)
-    fp = _fingerprint(cands, spec, batch_size)
-    n_batches = math.ceil(n / batch_size)
-    record = {"format": _FORMAT, "version": 1, "fingerprint": fp, "metalair_version": _version(),
-              "n_candidates": n, "candidates_sha256": _candidates_hash(cands), "batch_size": batch_size,
-              "n_batches": n_batches, "spec": spec, "candidate_names": _names(cands)}
-    earlier = old_sweep is not None or bool(existing_parts) or other_run or (out / RESULTS).is_file()
-    set_aside = None
-    if earlier:
-        if overwrite:
-            set_aside = _set_aside(out, old, words)
-        elif not resume:
-            if other_run and old is not None:
-                raise ParameterError(
-                    f"{words['out']} {str(out)!r} already holds the files of another run ('{old.get('command', '?')}'"
-                    f"); use {words['overwrite']} to replace them, or choose another {words['out']}")
-            parts = len(existing_parts)
-            total = (old_sweep or {}).get("n_batches", "?")
-            raise ParameterError(
-                f"{words['out']} {str(out)!r} already holds a sweep ({parts} of {total} batches finished); use "
-                f"{words['resume']} to continue it, {words['overwrite']} to start again, or choose another "
-                f"{words['out']}")
-        elif old_sweep is None and not other_run:
-            raise ParameterError(
-                f"{words['out']} {str(out)!r} holds sweep batches without the sweep's {MANIFEST}, so it cannot be "
-                f"told whether they belong to this sweep; use {words['overwrite']} to start again, or choose "
-                f"another {words['out']}")
-        elif old_sweep is None or old_sweep.get("fingerprint") != fp:
-            changed = _what_differs(old or {}, record)
-            raise ParameterError(
-                f"{words['out']} {str(out)!r} holds a different sweep: changed since it began: {'; '.join(changed)}. "
-                f"{words['resume']} continues only the same sweep (same candidates, settings, catalyst files, batch "
-                f"size and metalair version), so that no table mixes results of two; use {words['overwrite']} to "
-                f"start it again with the new inputs, or choose another {words['out']}")
     out.mkdir(parents=True, exist_ok=True)
-    # which batches are already finished (whole files only: they were written atomically)
-    batches = [[(i, cands[i]) for i in range(b * batch_size, min(n, (b + 1) * batch_size))] for b in range(n_batches)]
-    done_batches = set()
-    for b in range(n_batches):
-        pth = out / _PART.format(b)
-        if resume and set_aside is None and pth.is_file():
-            try:
-                if pq.read_metadata(pth).num_rows == len(batches[b]):
-                    done_batches.add(b)
-                    continue
-            except Exception:  # an unreadable part file is simply redone
-                pass
-            pth.unlink(missing_ok=True)
-    files = [_PART.format(b) for b in range(n_batches)] + [RESULTS]
-    if old_sweep is not None and resume and set_aside is None:
-        files = list(dict.fromkeys([*files, *(str(f) for f in old_sweep.get("files", []))]))
-    # a resumed sweep keeps the provenance its first run recorded (the command, when it started, the Python)
-    kept = {k: v for k, v in (old or {}).items() if k in _PROVENANCE} if resume and set_aside is None else {}
-    manifest = {**kept, **record, "status": "running", "files": files}
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
+    # held until the sweep ends: a second run given the same folder meanwhile is refused, never mixed in
+    unlock = lock_out_dir(out, option=words["out"])
     try:
-        return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,
-                            scheduler, n_workers, fp, max_batch_retries, t_start, words, set_aside, outputs_follow)
-    except BaseException as exc:  # an error or Ctrl-C: say so; the finished batches stay for --resume
-        finished = sorted(b for b in range(n_batches) if (out / _PART.format(b)).is_file())
-        if set_aside is not None:  # overwrite: this sweep's files go, the earlier run's come back as they were
-            set_aside.adopt_new_files()
-            set_aside.restore_earlier()
-            if isinstance(exc, SweepError):
-                raise SweepError(f"{exc.what}; {words['overwrite']} undone: the earlier files in {str(out)!r} are "
-                                 "back as they were", exc.what) from None
-            raise
-        if not finished and not earlier and not (out / RESULTS).exists():
-            # nothing written and nothing there before: leave the folder as it was
-            manifest_path.unlink(missing_ok=True)
-            if created:
+        if not cli:  # (the command line has done it before setting aside an earlier run itself)
+            recover_killed_overwrite(out)  # an overwrite that was killed: the earlier run it had set aside comes back
+        remove_dead_temp_files(out)  # fragments of atomic writes by a sweep that was killed
+        manifest_path = out / MANIFEST
+        old = read_manifest(out) if out.is_dir() else None
+        old_sweep = old if old is not None and old.get("format") == _FORMAT else None
+        existing_parts = sorted(out.glob("part-*.parquet")) if out.is_dir() else []
+        other_run = old is not None and old_sweep is None and any(
+            (out / str(name)).is_file() for name in old.get("files", []) if str(name) != MANIFEST)
+        if batch_size is None:
+            batch_size = (int(old_sweep["batch_size"]) if (resume and old_sweep and "batch_size" in old_sweep)
+                          else default_batch_size(n))
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ParameterError(f"batch_size = {batch_size!r} must be a positive integer")
+        if spec is None:
+            spec = _describe(evaluate)
+        fp = _fingerprint(cands, spec, batch_size)
+        n_batches = math.ceil(n / batch_size)
+        record = {"format": _FORMAT, "version": 1, "fingerprint": fp, "metalair_version": _version(),
+                  "n_candidates": n, "candidates_sha256": _candidates_hash(cands), "batch_size": batch_size,
+                  "n_batches": n_batches, "spec": spec, "candidate_names": _names(cands)}
+        earlier = old_sweep is not None or bool(existing_parts) or other_run or (out / RESULTS).is_file()
+        set_aside = None
+        if earlier:
+            if overwrite:
+                set_aside = _set_aside(out, old, words)
+            elif not resume:
+                if other_run and old is not None:
+                    raise ParameterError(
+                        f"{words['out']} {str(out)!r} already holds the files of another run "
+                        f"('{old.get('command', '?')}'"
+                        f"); use {words['overwrite']} to replace them, or choose another {words['out']}")
+                parts = len(existing_parts)
+                total = (old_sweep or {}).get("n_batches", "?")
+                raise ParameterError(
+                    f"{words['out']} {str(out)!r} already holds a sweep ({parts} of {total} batches finished); use "
+                    f"{words['resume']} to continue it, {words['overwrite']} to start again, or choose another "
+                    f"{words['out']}")
+            elif old_sweep is None and not other_run:
+                raise ParameterError(
+                    f"{words['out']} {str(out)!r} holds sweep batches without the sweep's {MANIFEST}, so it cannot be "
+                    f"told whether they belong to this sweep; use {words['overwrite']} to start again, or choose "
+                    f"another {words['out']}")
+            elif old_sweep is None or old_sweep.get("fingerprint") != fp:
+                changed = _what_differs(old or {}, record)
+                raise ParameterError(
+                    f"{words['out']} {str(out)!r} holds a different sweep: changed since it began: "
+                    f"{'; '.join(changed)}. {words['resume']} continues only the same sweep (same candidates, "
+                    f"settings, catalyst files, batch "
+                    f"size and metalair version), so that no table mixes results of two; use {words['overwrite']} to "
+                    f"start it again with the new inputs, or choose another {words['out']}")
+        out.mkdir(parents=True, exist_ok=True)
+        # which batches are already finished (whole files only: they were written atomically)
+        batches = [[(i, cands[i]) for i in range(b * batch_size, min(n, (b + 1) * batch_size))]
+                   for b in range(n_batches)]
+        done_batches = set()
+        for b in range(n_batches):
+            pth = out / _PART.format(b)
+            if resume and set_aside is None and pth.is_file():
                 try:
-                    out.rmdir()
-                except OSError:
+                    if pq.read_metadata(pth).num_rows == len(batches[b]):
+                        done_batches.add(b)
+                        continue
+                except Exception:  # an unreadable part file is simply redone
                     pass
-            raise
-        manifest.update({"status": "partial", "error": "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
-                         else f"{type(exc).__name__}: {exc}", "batches_finished": len(finished),
-                         "files": [f for f in manifest["files"] if (out / f).is_file()]})
+                pth.unlink(missing_ok=True)
+        files = [_PART.format(b) for b in range(n_batches)] + [RESULTS]
+        if old_sweep is not None and resume and set_aside is None:
+            files = list(dict.fromkeys([*files, *(str(f) for f in old_sweep.get("files", []))]))
+        # a resumed sweep keeps the provenance its first run recorded (the command, when it started, the Python)
+        kept = {k: v for k, v in (old or {}).items() if k in _PROVENANCE} if resume and set_aside is None else {}
+        manifest = {**kept, **record, "status": "running", "files": files}
         atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
-        raise
+        try:
+            return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,
+                                scheduler, n_workers, fp, max_batch_retries, t_start, words, set_aside, outputs_follow)
+        except BaseException as exc:  # an error or Ctrl-C: say so; the finished batches stay for --resume
+            finished = sorted(b for b in range(n_batches) if (out / _PART.format(b)).is_file())
+            if set_aside is not None:  # overwrite: this sweep's files go, the earlier run's come back as they were
+                set_aside.adopt_new_files()
+                set_aside.restore_earlier()
+                if isinstance(exc, SweepError):
+                    raise SweepError(f"{exc.what}; {words['overwrite']} undone: the earlier files in {str(out)!r} are "
+                                     "back as they were", exc.what) from None
+                raise
+            if not finished and not earlier and not (out / RESULTS).exists():
+                # nothing written and nothing there before: leave the folder as it was
+                manifest_path.unlink(missing_ok=True)
+                if created:
+                    try:
+                        out.rmdir()
+                    except OSError:
+                        pass
+                raise
+            manifest.update({"status": "partial", "error": "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
+                             else f"{type(exc).__name__}: {exc}", "batches_finished": len(finished),
+                             "files": [f for f in manifest["files"] if (out / f).is_file()]})
+            atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
+            raise
+    finally:
+        unlock()
+        if created and out.is_dir() and not any(out.iterdir()):  # refused or stopped before writing: as it was
+            try:
+                out.rmdir()
+            except OSError:
+                pass
 
 
 def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[list[tuple[int, dict]]],

@@ -17,7 +17,11 @@ does any work:
    fails with an error or is interrupted, its files are removed and the
    earlier run's files and manifest are moved back: a failed ``--overwrite``
    loses nothing.
-3. ``manifest.json`` is written at the start (status ``"running"``), and
+3. While a run writes, it holds an exclusive lock on the folder (:func:`lock_out_dir`, an advisory
+   ``flock`` on the folder itself, released when the run ends or its process dies): a second run
+   given the same ``--out`` meanwhile, from another process, is refused instead of mixing its files
+   with the first's (no lock where the platform has no ``flock``, e.g. Windows).
+4. ``manifest.json`` is written at the start (status ``"running"``), and
    rewritten at the end with status ``"complete"``, or ``"partial"`` with the
    error when the run stops early (an exception or Ctrl-C): it names the
    command, the metalair version, the start and end time (UTC, ISO 8601) and
@@ -35,7 +39,7 @@ import shlex
 import shutil
 import sys
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +50,7 @@ from metalair._files import atomic_write_text, keep_existing
 from metalair.errors import ParameterError
 
 __all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "continue_run",
-           "read_manifest", "recover_killed_overwrite", "remove_dead_temp_files"]
+           "lock_out_dir", "read_manifest", "recover_killed_overwrite", "remove_dead_temp_files"]
 
 #: Name of the run manifest in every output folder.
 MANIFEST_NAME = "manifest.json"
@@ -212,6 +216,64 @@ def recover_killed_overwrite(folder: str | os.PathLike[str]) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+#: Folders this process holds locked: resolved path -> [file descriptor, holders] (the lock is per process).
+_LOCKED: dict[str, list[int]] = {}
+
+
+def lock_out_dir(folder: str | os.PathLike[str], *, option: str = "--out") -> Callable[[], None]:
+    """Lock an output folder against other processes for as long as this run writes into it.
+
+    An exclusive advisory ``flock`` on the folder itself (no lock file is left behind); it is
+    dropped by the returned function, or by the system when the process ends (a killed run leaves
+    no stale lock). Within one process the lock is shared: nested holders (a command and the sweep
+    it runs) count, and the last release drops it. Where ``fcntl`` is missing (Windows) nothing is
+    locked. The folder must exist.
+
+    Returns
+    -------
+    callable
+        Releases this holder's share (calling it again does nothing).
+
+    Raises
+    ------
+    OutputFolderError
+        When another process holds the folder: naming its command and start from its manifest.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return lambda: None
+    key = str(Path(folder).resolve())
+    held = _LOCKED.get(key)
+    if held is not None:
+        held[1] += 1
+    else:
+        fd = os.open(key, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            other = read_manifest(key) or {}
+            who = (f" ('{other['command']}', started {other.get('started', '?')})" if other.get("command") else "")
+            raise OutputFolderError(
+                f"{option} {os.fspath(folder)}: another metalair run is writing to this folder now{who}; wait for it "
+                f"to finish, or choose another {option}") from None
+        held = _LOCKED[key] = [fd, 1]
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if released:
+            return
+        released = True
+        held[1] -= 1
+        if held[1] == 0 and _LOCKED.get(key) is held:
+            del _LOCKED[key]
+            os.close(held[0])  # closing the descriptor drops the lock
+
+    return release
+
+
 def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], *,
                  option: str = "--out") -> RunOutputs:
     """A run that continues the one in ``out_dir`` (``--resume``): nothing is moved, the manifest restarts.
@@ -219,13 +281,19 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
     The files already there count as this run's once registered; the folder keeps everything.
     """
     folder = check_out_dir(out_dir, option=option)
-    if folder.is_dir():
+    created = not folder.is_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    unlock = lock_out_dir(folder, option=option)
+    try:
         recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
+    except BaseException:
+        unlock()
+        raise
     earlier = read_manifest(folder) or {}
     text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
-    run = RunOutputs(folder=folder, command=text, created_folder=not folder.is_dir(),
-                     preexisting=frozenset(_file_names(folder)))
+    run = RunOutputs(folder=folder, command=text, created_folder=created,
+                     preexisting=frozenset(_file_names(folder)), _unlock=unlock)
     for name in earlier.get("files", []):
         run._register(str(name))
     run.write_manifest()
@@ -274,6 +342,8 @@ class RunOutputs:
     protected: frozenset[str] = frozenset()
     option: str = "--out"
     _guard: Any = field(default=None, repr=False, compare=False)
+    #: drops this run's lock on the folder (:func:`lock_out_dir`); called when the run ends
+    _unlock: Any = field(default=None, repr=False, compare=False)
 
     def path(self, name: str) -> Path:
         """Where the file ``name`` goes (registered as written by this run)."""
@@ -333,7 +403,14 @@ class RunOutputs:
         if self.backup is not None:
             shutil.rmtree(self.backup, ignore_errors=True)
             self.backup = None
+        self.unlock()
         return path
+
+    def unlock(self) -> None:
+        """Let other processes use the folder (the run is over; :meth:`finish` and :meth:`abandon` call it)."""
+        if self._unlock is not None:
+            self._unlock()
+            self._unlock = None
 
     def restore_earlier(self) -> bool:
         """Undo this run and move the earlier run's files back (after a failed ``overwrite``).
@@ -405,6 +482,7 @@ class RunOutputs:
         elif self.folder.exists():
             reason = "interrupted (Ctrl-C)" if exc_type is KeyboardInterrupt else f"{exc_type.__name__}: {exc}"
             self.finish("partial", reason)
+        self.unlock()
 
     def abandon(self) -> None:
         """Remove the manifest of a run that wrote nothing (and the folder, if this run created it empty).
@@ -414,12 +492,14 @@ class RunOutputs:
         self._release()
         self.adopt_new_files()
         if self.restore_earlier():
+            self.unlock()
             return
         if any((self.folder / n).exists() for n in self.files):  # it did write: say so, do not hide it
             self.finish("partial", "stopped before it finished")
             return
         self.status = "abandoned"
         (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
+        self.unlock()
         if self.created_folder:
             try:
                 self.folder.rmdir()
@@ -477,10 +557,29 @@ def begin_run(
         ``overwrite`` is False.
     """
     folder = check_out_dir(out_dir, option=option)
+    existed = folder.is_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    unlock = lock_out_dir(folder, option=option)  # before looking at what an earlier run left: it may still run
+    try:
+        return _begin_locked(folder, out_dir, command, existed, unlock, overwrite=overwrite, expected=expected,
+                             option=option, resume_option=resume_option)
+    except BaseException:
+        unlock()
+        if not existed:  # refused: leave no empty folder behind
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _begin_locked(folder: Path, out_dir: str | os.PathLike[str], command: str | Sequence[str], existed: bool,
+                  unlock: Callable[[], None], *, overwrite: bool, expected: Iterable[str], option: str,
+                  resume_option: str | None) -> RunOutputs:
+    """:func:`begin_run` once the folder exists and is locked."""
     text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
     replaced: list[str] = []
     backup: Path | None = None  # where the earlier run's files wait while this one runs
-    existed = folder.is_dir()
     if existed:
         recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
@@ -526,7 +625,8 @@ def begin_run(
     there = frozenset(_file_names(folder))
     run = RunOutputs(folder=folder, command=text, replaced=replaced, created_folder=not existed,
                      backup=backup if backup is not None and backup.exists() else None,
-                     preexisting=there, protected=frozenset() if overwrite else there, option=option)
+                     preexisting=there, protected=frozenset() if overwrite else there, option=option,
+                     _unlock=unlock)
     run.write_manifest()
     run.protect()
     return run
