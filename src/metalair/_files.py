@@ -23,7 +23,7 @@ import numpy as np
 from metalair.errors import ParameterError
 
 __all__ = ["as_path", "atomic_write", "atomic_write_bytes", "atomic_write_text", "atomic_write_json", "distinct_inputs",
-           "file_stem", "json_ready", "keep_existing", "write_csv_rows"]
+           "file_sha256", "file_stem", "json_ready", "keep_existing", "write_csv_rows"]
 
 
 def distinct_inputs(paths: Sequence[str | os.PathLike[str]], what: str) -> list[Path]:
@@ -48,6 +48,17 @@ def distinct_inputs(paths: Sequence[str | os.PathLike[str]], what: str) -> list[
         seen[key] = text
         out.append(path)
     return out
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, in hex (read in 1 MiB chunks): what provenance and resume checks compare."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def file_stem(name: str) -> str:

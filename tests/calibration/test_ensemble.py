@@ -95,3 +95,25 @@ def test_calibration_and_ensemble_figures_label_what_they_draw(monkeypatch):
     axes = drawn[-1].axes
     assert "discharge_capacity RuO2 [mAh/g]" in [ax.get_xlabel() for ax in axes]
     assert all(ax.get_ylabel() == "samples" for ax in axes)
+
+
+def test_a_checkpoint_made_with_another_version_of_a_catalyst_file_is_not_resumed(tmp_path, monkeypatch):
+    """An audit edited a catalyst file between an interrupted `ensemble --resume` and its resumption: 16 rows came
+    from the old file and 24 from the new, silently. The checkpoint's signature now holds the file's hash."""
+    from metalair.catalysts import get_catalyst
+    from metalair.catalysts.files import catalyst_to_toml
+
+    monkeypatch.chdir(tmp_path)
+    text = catalyst_to_toml(get_catalyst("RuO2"))
+    (tmp_path / "my.toml").write_text(text)
+    tg = output_targets("simulate", "my.toml")[1:2]  # polarisation
+    name = tg[0].id
+    check = tmp_path / "ck.json"
+    first = ensemble(tg, default_inputs("RuO2", 0.05), n=2, workers=1, seed=1, nominal=False, checkpoint=check)
+    again = ensemble(tg, default_inputs("RuO2", 0.05), n=2, workers=1, seed=1, nominal=False, checkpoint=check)
+    assert np.array_equal(first.samples_out[name], again.samples_out[name])  # the same file: reused
+    old = "free_energy_overpotential = 0.855"
+    assert old in text
+    (tmp_path / "my.toml").write_text(text.replace(old, "free_energy_overpotential = 0.3"))
+    edited = ensemble(tg, default_inputs("RuO2", 0.05), n=2, workers=1, seed=1, nominal=False, checkpoint=check)
+    assert np.all(edited.samples_out[name] < first.samples_out[name] - 0.2)  # every row from the edited file

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import math
 import os
@@ -37,6 +36,7 @@ from typing import IO
 
 import numpy as np
 
+from metalair._files import file_sha256
 from metalair.catalysts.dft import FreeEnergyStep, IcohpBond, ProjectedDOS, orbital_kind
 from metalair.errors import DataFormatError, ParameterError
 
@@ -45,11 +45,7 @@ __all__ = ["read_vasprun_pdos", "read_icohplist", "read_free_energy_steps", "fil
 
 def file_digest(path: str | os.PathLike[str], n: int = 16) -> str:
     """First ``n`` hex digits of the SHA-256 of a file (for provenance strings)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:n]
+    return file_sha256(path)[:n]
 
 
 def _open_binary(path: Path) -> IO[bytes]:

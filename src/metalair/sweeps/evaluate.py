@@ -42,9 +42,9 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
-from pathlib import Path
 from typing import Any
 
+from metalair._files import file_sha256
 from metalair._validation import keyword_checked
 from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
 from metalair.errors import MetalairError, ParameterError
@@ -201,15 +201,13 @@ def read_catalyst_files(names: Iterable[Any]) -> tuple[dict[str, Catalyst | Meta
         ``{name: "sha256:..."}`` of each file's bytes (``"missing"`` if it cannot be read): what a
         resumed sweep compares, so that an edited file is noticed.
     """
-    import hashlib
-
     from metalair.catalysts.files import load_catalyst
 
     catalysts: dict[str, Catalyst | MetalairError] = {}
     digests: dict[str, str] = {}
     for name in dict.fromkeys(n for n in names if _is_file_name(n)):
         try:
-            digests[name] = "sha256:" + hashlib.sha256(Path(name.strip()).read_bytes()).hexdigest()
+            digests[name] = "sha256:" + file_sha256(name.strip())
         except OSError:
             digests[name] = "missing"
         try:
