@@ -154,3 +154,19 @@ def test_workers_in_another_folder_get_the_catalyst_files(tmp_path, monkeypatch)
             res = run_screen(TWO, settings, tmp_path / "dist", scheduler=client, figure=False)
     assert set(res.table.column("status").to_pylist()) == {"ok"}
     assert tables_identical(serial.table, res.table)
+
+
+@pytest.mark.parametrize("candidates, bad", [
+    ([{"parameters.loading": 0.05}, {"parameters.loading": 0.02}, {"parameters.loading": 0.12}], 2),
+    ([{"catalyst.free_energy_overpotential": 0.3}, {"catalyst.free_energy_overpotential": -5.0}], 1),
+    ([{"parameters.loading": 0.05, "environment": "ambient air"},
+      {"parameters.loading": 0.05, "environment": "moon dust"}], 1),
+])
+def test_a_bad_value_in_any_candidate_is_refused_before_the_screen_runs(tmp_path, candidates, bad):
+    """An audit found the verdict depending on the seed: a sampled loading above the allowed 0.1 kg/m² was refused
+    when it fell on the first candidate and otherwise ran, leaving error rows and exit status 0. Every key's
+    extreme values (and each other value) are now checked first, naming the candidate."""
+    settings = ScreenSettings(protocol="Discharge at 100 mA/g until 1.5 V", fast=True)
+    with pytest.raises(ma.MetalairError, match=rf"^candidate {bad} "):
+        run_screen(candidates, settings, tmp_path / "out", scheduler="serial")
+    assert not (tmp_path / "out").exists()  # refused before any folder was made

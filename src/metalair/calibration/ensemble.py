@@ -289,8 +289,11 @@ def _catalyst_identity(name: Any) -> str:
 
 
 def _points_signature(pts: Sequence[_Point]) -> str:
-    """What a list of runs computes, hashed: the targets' runs and observables, what their catalysts are (an
-    edited catalyst file is another ensemble), the metalair version, and each point's values and shifts."""
+    """What a list of runs computes, hashed.
+
+    The targets' runs and observables, what their catalysts are (an edited catalyst file is another
+    ensemble), the metalair version, and each point's values and shifts.
+    """
     import hashlib
 
     from metalair._version import __version__

@@ -77,7 +77,8 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
     return name, values
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A real number (int, float or numpy scalar), not a bool."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -119,8 +120,8 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
                 f"grid(['{name}=50,200']), not {values!r}")
         if len(values) == 0:
             raise ParameterError(f"grid axis {name!r} has no values")
-        if name not in TEXT_NAMES and any(_is_number(v) for v in values):
-            bad = next((v for v in values if not _is_number(v)), None)
+        if name not in TEXT_NAMES and any(is_number(v) for v in values):
+            bad = next((v for v in values if not is_number(v)), None)
             if bad is not None:
                 raise ParameterError(f"axis {name}: {bad!r} is not a number (the axis's other values are numbers)")
     names = list(axes)
@@ -227,9 +228,9 @@ def _csv_rows(p: Path) -> list[dict[str, Any]]:
             values = [v for _n, v in column]
         else:
             values = [_scalar(v) for _n, v in column]
-            if any(_is_number(v) for v, (_n, t) in zip(values, column) if t):
+            if any(is_number(v) for v, (_n, t) in zip(values, column) if t):
                 for v, (line_no, t) in zip(values, column):
-                    if t and not _is_number(v):
+                    if t and not is_number(v):
                         raise DataFormatError(f"{p} row {line_no}, column {name}: {t!r} is not a number (the "
                                               "column's other cells are numbers)")
         for row, v, (_n, t) in zip(rows, values, column):

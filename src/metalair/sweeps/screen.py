@@ -111,6 +111,34 @@ def screen_evaluation(candidates: Sequence[Mapping[str, Any]], settings: ScreenS
     return ScreenEvaluation(settings, catalysts), spec
 
 
+def _check_extremes(cands: list[dict], names: Sequence[str], settings: ScreenSettings, catalysts: Any) -> None:
+    """Refuse, before any work, a value outside what the model takes in any candidate, not only the first.
+
+    Each key's smallest and largest number and each of its other values (a catalyst, an environment) is put
+    into the first candidate and checked: a parameter's allowed range is an interval, so its ends decide.
+    Catalyst files are not: one that cannot be read gives its error in its own row.
+    An audit found the verdict depending on the seed: ``--sample loading=0.001:0.12`` was refused when the
+    first sample lay above 0.1 and otherwise ran, leaving error rows and exit status 0.
+    """
+    from metalair.sweeps.candidates import is_number
+
+    for key in names:
+        if key == "catalyst":  # catalyst files are read per candidate: a broken one is its row's error, by design
+            continue
+        values = [c[key] for c in cands if key in c]
+        numbers = [v for v in values if is_number(v)]
+        probes: list[Any] = []
+        for v in ([min(numbers), max(numbers)] if numbers else []) + [v for v in values if not is_number(v)]:
+            if v not in probes and not (key in cands[0] and cands[0][key] == v):
+                probes.append(v)
+        for value in probes:
+            try:
+                check_candidate({**cands[0], key: value}, settings, catalysts)
+            except MetalairError as exc:
+                k = next(i for i, c in enumerate(cands) if key in c and c[key] == value)
+                raise type(exc)(f"candidate {k} {cands[k]}: {exc}") from None
+
+
 def run_screen(
     candidates: Sequence[Mapping[str, Any]],
     settings: ScreenSettings,
@@ -172,6 +200,7 @@ def run_screen(
     names = list(cands[0])
     for c in cands[1:]:
         names.extend(k for k in c if k not in names)
+    _check_extremes(cands, names, settings, evaluate.catalysts)
     _refuse_overlapping(names)
     if "catalyst" not in names:  # one base catalyst for every candidate: an axis it ignores is refused
         _refuse_inert_axes(names, evaluate.catalysts.get(settings.catalyst) if evaluate.catalysts else None,
