@@ -639,6 +639,28 @@ _SCRIPT_GUARD_HINT = ("Each local worker process imports the script that started
                       "scheduler='serial')")
 
 
+@contextmanager
+def _workers_deaf_to_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while the local cluster starts its processes, so that they inherit it ignored.
+
+    A Ctrl-C at the terminal goes to the whole process group: each worker printed a traceback of its
+    own interruption (60-80 lines before the sweep's one-line message). This process handles Ctrl-C
+    and closes the cluster; a Ctrl-C pressed in the second or so the workers take to start is lost.
+    Nothing is changed outside the main thread (signals can only be set there).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _make_client(scheduler: Any, n_workers: int | None, words: Mapping[str, str]) -> tuple[Any, Any, str, bool]:
     """(client, cluster or None, mode in words, whether the client is ours to close), checked as the module says."""
     try:
@@ -651,9 +673,10 @@ def _make_client(scheduler: Any, n_workers: int | None, words: Mapping[str, str]
         n = n_workers or os.cpu_count() or 1
         # no dashboard; the scheduler's HTTP server (health checks) on a free port: never "port 8787 in use"
         try:
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                   silence_logs=logging.ERROR)
+            with _workers_deaf_to_ctrl_c():
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                       silence_logs=logging.ERROR)
         except RuntimeError as exc:
             raise ParameterError(f"the local Dask workers did not start ({exc}). {_SCRIPT_GUARD_HINT}") from None
         try:
