@@ -232,3 +232,25 @@ def test_ensemble_resume_refuses_the_folder_of_another_command(tmp_path):
     again = subprocess.run([sys.executable, "-m", "metalair", *relative], capture_output=True, text=True,
                            cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+
+
+def test_ensemble_resume_compares_the_settings_as_values(tmp_path):
+    """An audit's resume was refused for the same ensemble spelt otherwise: --seed 0 where the first run left the
+    default, --halfwidth 0.10 for 0.1. The settings are recorded as values in --out and compared as values."""
+    import json
+    import subprocess
+
+    out = tmp_path / "en"
+    first = subprocess.run([sys.executable, "-m", "metalair", "ensemble", "simulate", "-n", "2", "-c", "RuO2",
+                            "--out", str(out), "--no-plot", "--no-progress", "--workers", "1"],
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    recorded = json.loads((out / "ensemble_settings.json").read_text())
+    assert recorded["seed"] == 0 and recorded["halfwidth_eV"] == 0.1 and recorded["catalysts"] == ["RuO2"]
+    same = subprocess.run([sys.executable, "-m", "metalair", "ensemble", "simulate", "--ensemble", "2", "--catalyst",
+                           "RuO2", "--seed", "0", "--halfwidth", "0.10", "--out", str(out), "--no-plot",
+                           "--no-progress", "--workers", "1", "--resume"], capture_output=True, text=True)
+    assert same.returncode == 0, same.stderr
+    other = subprocess.run([sys.executable, "-m", "metalair", "ensemble", "simulate", "-n", "2", "-c", "RuO2",
+                            "--seed", "1", "--out", str(out), "--no-plot", "--resume"], capture_output=True, text=True)
+    assert other.returncode == 1 and "holds the ensemble of another command" in other.stderr

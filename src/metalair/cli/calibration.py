@@ -289,12 +289,18 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
     if resume and overwrite:
         fail("give --resume (continue the ensemble in --out) or --overwrite (start it again), not both")
     doc = _load_calibration(calibration) if calibration is not None else None
+    settings = {"preset": preset, "catalysts": sorted(set(names)), "ensemble": n, "method": method, "seed": seed,
+                "halfwidth_eV": halfwidth, "sobol": sobol,
+                "calibration": json.dumps(doc, sort_keys=True, default=repr) if doc is not None else None}
     if resume:  # the checkpoints of the earlier run are what --resume continues: keep the folder as it is
         from metalair.workflows.outputs import continue_run, read_manifest
 
         earlier = (read_manifest(out) or {}).get("command") if out.is_dir() else None
         now = ["metalair", *sys.argv[1:]]
-        if isinstance(earlier, str) and _without_resume(_split_command(earlier)) != _without_resume(now):
+        recorded = _read_settings(out / _SETTINGS)
+        same = (recorded == settings if recorded is not None else  # the values (0.10 is 0.1; a default is given)
+                not isinstance(earlier, str) or _without_resume(_split_command(earlier)) == _without_resume(now))
+        if not same:
             fail(f"--out {out} holds the ensemble of another command ('{earlier}'); --resume continues only the "
                  "same command (the same preset, catalysts, samples, method, seed, half-width, calibration and "
                  "--sobol; --workers, --scheduler, --progress, --plot and how --out is written may differ): run "
@@ -306,6 +312,9 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
     else:
         outputs = begin_output(out, overwrite, resume_option="--resume")
     with outputs as manifest:
+        from metalair._files import atomic_write_json
+
+        atomic_write_json(manifest.path(_SETTINGS), settings)
         try:
             _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler,
                            progress)
@@ -317,6 +326,19 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
                                        f"{CHECKPOINT_CHUNK}): run the same command with --resume to continue")
         manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
+
+
+#: The settings an ensemble's results depend on, as values, written in --out: what --resume compares.
+_SETTINGS = "ensemble_settings.json"
+
+
+def _read_settings(path: Path) -> dict[str, Any] | None:
+    """The settings an earlier ensemble recorded (None for one that recorded none: compared by its command)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _split_command(text: str) -> list[str]:
