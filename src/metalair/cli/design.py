@@ -224,6 +224,8 @@ def _collect(grid_axes: list[str], table: Path | None, sample_specs: list[str], 
     if table:
         return C.from_table(table)
     if sample_specs:
+        if n >= 100_000:  # a million candidates take ~15 s and ~1 GB to prepare: say so before the silence
+            typer.echo(f"preparing {n:,} candidates ...", err=True)
         return C.sample(_ranges(sample_specs), n, method=method, seed=seed)
     return C.catalyst_files(files)
 
