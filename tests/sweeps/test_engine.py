@@ -273,3 +273,26 @@ def test_ctrl_c_at_the_terminal_prints_one_line_not_the_workers_tracebacks(tmp_p
     assert p.returncode == 130
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: sweep interrupted (Ctrl-C)"), stderr[-3000:]
+
+
+def test_a_sweep_killed_with_sigkill_still_records_its_command(tmp_path):
+    """The command, start and Python were merged into the manifest only when the command ended: an audit's sweep
+    killed with -9 and resumed had none of them."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "metalair", "sweep", "--sample", "catalyst.free_energy_overpotential=0.2:0.6",
+           "-n", "60", "--batch-size", "3", "--cycle", "--cycles", "50", "--no-progress", "--scheduler", "serial",
+           "-o", str(out)]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: any(out.glob("part-*.parquet")), 120, "a finished batch")
+        p.kill()
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running"  # killed: nothing could mark it
+    assert manifest["command"].startswith("metalair sweep --sample") and manifest["started"] and manifest["python"]

@@ -51,6 +51,8 @@ import json
 import math
 import os
 import re
+import shlex
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -903,6 +905,7 @@ def run_sweep(
     n_workers = check_workers(n_workers)
     check_candidate_kinds(cands)
     from metalair.workflows.outputs import (
+        _now,
         check_out_dir,
         lock_out_dir,
         read_manifest,
@@ -985,9 +988,12 @@ def run_sweep(
         files = [_PART.format(b) for b in range(n_batches)] + [RESULTS]
         if old_sweep is not None and resume and set_aside is None:
             files = list(dict.fromkeys([*files, *(str(f) for f in old_sweep.get("files", []))]))
-        # a resumed sweep keeps the provenance its first run recorded (the command, when it started, the Python)
+        # a resumed sweep keeps the provenance its first run recorded (the command, when it started, the Python);
+        # the command line's is written now, not at the end: a sweep killed with -9 still says what it was
         kept = {k: v for k, v in (old or {}).items() if k in _PROVENANCE} if resume and set_aside is None else {}
-        manifest = {**kept, **record, "status": "running", "files": files}
+        first = ({"command": shlex.join(["metalair", *sys.argv[1:]]), "started": _now(),
+                  "python": sys.version.split()[0]} if cli else {})
+        manifest = {**first, **kept, **record, "status": "running", "files": files}
         atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
         try:
             return _run_batches(evaluate, cands, batches, done_batches, out, manifest, manifest_path, progress,
