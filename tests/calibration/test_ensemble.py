@@ -117,3 +117,48 @@ def test_a_checkpoint_made_with_another_version_of_a_catalyst_file_is_not_resume
     (tmp_path / "my.toml").write_text(text.replace(old, "free_energy_overpotential = 0.3"))
     edited = ensemble(tg, default_inputs("RuO2", 0.05), n=2, workers=1, seed=1, nominal=False, checkpoint=check)
     assert np.all(edited.samples_out[name] < first.samples_out[name] - 0.2)  # every row from the edited file
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "killpg"), reason="process groups: POSIX")
+def test_the_ensemble_workers_end_when_their_parent_is_killed(tmp_path):
+    """An audit found `ensemble --workers 2` killed with -9 leaving its two idle workers running for good
+    (adopted by init); each worker now ends within a second of its parent."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "metalair", "ensemble", "simulate", "-n", "200", "-c", "RuO2",
+                          "--workers", "2", "--no-progress", "--no-plot", "-o", str(tmp_path / "e")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def group() -> list[int]:
+        pids = []
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            if entry.isdigit():
+                try:
+                    if os.getpgid(int(entry)) == p.pid:
+                        pids.append(int(entry))
+                except (ProcessLookupError, PermissionError):
+                    pass
+        return pids
+
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc to list the process group")
+    try:
+        t0 = time.monotonic()
+        while len(group()) < 3 and time.monotonic() - t0 < 60:
+            time.sleep(0.1)
+        assert len(group()) >= 3, "the workers did not start"
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+        t0 = time.monotonic()
+        while group() and time.monotonic() - t0 < 10:
+            time.sleep(0.1)
+        assert group() == []
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

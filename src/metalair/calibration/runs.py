@@ -212,10 +212,25 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | 
 
 
 def _ignore_interrupt() -> None:  # pragma: no cover - runs in the worker processes
-    """Leave Ctrl-C to the parent, which stops the queue (a worker's own traceback would only be noise)."""
+    """Leave Ctrl-C to the parent, which stops the queue (a worker's own traceback would only be noise).
+
+    And end with the parent: a parent killed with -9 (or by SIGTERM) left its idle workers running for
+    good, adopted by init; a daemon thread here ends the worker within a second of it.
+    """
+    import os
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="metalair-parent-watch", daemon=True).start()
 
 
 @dataclass(frozen=True)
