@@ -75,3 +75,17 @@ def test_the_lock_is_shared_within_a_process_and_dropped_by_its_last_holder(tmp_
                            timeout=60)
     assert probe.stdout.strip() == "locked"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_system_that_cannot_lock_runs_unlocked_rather_than_refusing(tmp_path, monkeypatch):
+    """flock on some network mounts fails with ENOLCK: that is not 'another run is writing'."""
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with begin_run(tmp_path / "out", "metalair analyze x") as run:
+        run.path("a.txt").write_text("a")
+    assert (tmp_path / "out" / "a.txt").exists()

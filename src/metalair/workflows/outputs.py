@@ -226,8 +226,8 @@ def lock_out_dir(folder: str | os.PathLike[str], *, option: str = "--out") -> Ca
     An exclusive advisory ``flock`` on the folder itself (no lock file is left behind); it is
     dropped by the returned function, or by the system when the process ends (a killed run leaves
     no stale lock). Within one process the lock is shared: nested holders (a command and the sweep
-    it runs) count, and the last release drops it. Where ``fcntl`` is missing (Windows) nothing is
-    locked. The folder must exist.
+    it runs) count, and the last release drops it. Where ``fcntl`` is missing (Windows), or the file
+    system cannot lock (some network mounts), nothing is locked. The folder must exist.
 
     Returns
     -------
@@ -248,16 +248,22 @@ def lock_out_dir(folder: str | os.PathLike[str], *, option: str = "--out") -> Ca
     if held is not None:
         held[1] += 1
     else:
-        fd = os.open(key, os.O_RDONLY)
+        try:
+            fd = os.open(key, os.O_RDONLY)
+        except OSError:  # a folder that cannot be opened to read (write-only permissions): not locked
+            return lambda: None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:  # held by another process
             os.close(fd)
             other = read_manifest(key) or {}
             who = (f" ('{other['command']}', started {other.get('started', '?')})" if other.get("command") else "")
             raise OutputFolderError(
                 f"{option} {os.fspath(folder)}: another metalair run is writing to this folder now{who}; wait for it "
                 f"to finish, or choose another {option}") from None
+        except OSError:  # a file system without flock (some network mounts: ENOLCK): run unlocked, as before
+            os.close(fd)
+            return lambda: None
         held = _LOCKED[key] = [fd, 1]
     released = False
 
