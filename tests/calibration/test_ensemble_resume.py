@@ -52,10 +52,12 @@ def test_an_interrupted_ensemble_resumes_without_repeating_runs(tmp_path, monkey
     for name in a.dtype.names:
         np.testing.assert_array_equal(a[name], b[name])
 
-    # another design (seed) in the same folder does not take the saved runs
+    # another design (seed) is not resumed in that folder: refused before any run (the settings are compared as
+    # values); a checkpoint of another design is never taken (test_ensemble: the checkpoint's signature)
     calls = _counting(monkeypatch)
     res = runner.invoke(app, [*ARGS, "--seed", "7", "--out", str(part), "--resume"])
-    assert res.exit_code == 0 and len(calls) == 5
+    assert res.exit_code == 1 and "holds the ensemble of another command" in " ".join(res.output.split())
+    assert len(calls) == 0
 
 
 def test_resume_and_overwrite_together_are_refused(tmp_path):
