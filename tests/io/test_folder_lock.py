@@ -89,3 +89,60 @@ def test_a_file_system_that_cannot_lock_runs_unlocked_rather_than_refusing(tmp_p
     with begin_run(tmp_path / "out", "metalair analyze x") as run:
         run.path("a.txt").write_text("a")
     assert (tmp_path / "out" / "a.txt").exists()
+
+
+def _other_process_can_lock(folder) -> bool:
+    probe = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        from metalair.workflows.outputs import lock_out_dir
+        try:
+            lock_out_dir({str(folder)!r})
+        except Exception:
+            print("refused")
+        else:
+            print("locked")
+    """)], capture_output=True, text=True, timeout=60)
+    return probe.stdout.strip() == "locked"
+
+
+def test_a_failed_overwrite_that_put_the_earlier_run_back_releases_the_folder(tmp_path):
+    """A review found the lock kept after restore_earlier() (a failed --overwrite): other processes were refused
+    until this one exited."""
+    out = tmp_path / "out"
+    with begin_run(out, "metalair first") as run:
+        run.path("a.txt").write_text("first")
+    with pytest.raises(RuntimeError):
+        with begin_run(out, "metalair second", overwrite=True) as run:
+            run.path("a.txt").write_text("second")
+            raise RuntimeError("the second run failed")
+    assert (out / "a.txt").read_text() == "first"  # put back
+    assert _other_process_can_lock(out)
+    second = begin_run(out, "metalair third", overwrite=True)
+    assert second.restore_earlier()  # the same, called by hand (a sweep's --overwrite that failed)
+    assert _other_process_can_lock(out)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork: POSIX")
+def test_a_forked_child_holds_none_of_its_parents_folders(tmp_path):
+    """A review found a forked child accepted as a holder of the parent's folder, and a child that outlived the
+    run keeping other processes out."""
+    import os
+    import time
+
+    out = tmp_path / "out"
+    run = begin_run(out, "metalair parent")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: refused in the folder its parent writes, then lingers past the parent's run
+        try:
+            begin_run(out, "metalair child", overwrite=True)
+            os.write(w, b"accepted")
+        except OutputFolderError:
+            os.write(w, b"refused")
+        time.sleep(3)
+        os._exit(0)
+    try:
+        assert os.read(r, 16) == b"refused"
+        run.finish()
+        assert _other_process_can_lock(out)  # the child still runs, and holds nothing
+    finally:
+        os.waitpid(pid, 0)

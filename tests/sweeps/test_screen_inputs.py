@@ -170,3 +170,21 @@ def test_a_bad_value_in_any_candidate_is_refused_before_the_screen_runs(tmp_path
     with pytest.raises(ma.MetalairError, match=rf"^candidate {bad} "):
         run_screen(candidates, settings, tmp_path / "out", scheduler="serial")
     assert not (tmp_path / "out").exists()  # refused before any folder was made
+
+
+def test_the_extremes_are_checked_in_the_candidates_that_hold_them_not_spliced_into_the_first():
+    """A review found valid screens refused: each key's extreme was put into the first candidate, trying a
+    combination that is no candidate (a sweep window 3.0-2.5 V from two valid windows 2.0-2.5 and 3.0-4.0 V); and a
+    NaN ended in a bare StopIteration."""
+    from metalair.sweeps.screen import _check_extremes
+
+    settings = ScreenSettings(protocol="Sweep {lo}-{hi} V at 1 mV/s")
+    windows = [{"protocol.lo": 2.0, "protocol.hi": 2.5}, {"protocol.lo": 3.0, "protocol.hi": 4.0}]
+    _check_extremes(windows, ["protocol.lo", "protocol.hi"], settings, None)  # both candidates are valid
+    bad = [*windows, {"protocol.lo": 3.5, "protocol.hi": 3.0}]
+    with pytest.raises(ma.MetalairError, match=r"^candidate 2 "):
+        _check_extremes(bad, ["protocol.lo", "protocol.hi"], settings, None)
+    loads = [{"parameters.loading": 0.05}, {"parameters.loading": float("nan")}]
+    with pytest.raises(ma.MetalairError, match=r"^candidate 1 .*loading"):
+        _check_extremes(loads, ["parameters.loading"], ScreenSettings(protocol="Discharge at 100 mA/g until 1.5 V"),
+                        None)

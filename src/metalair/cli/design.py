@@ -299,23 +299,29 @@ class _SweepOutputs:
         """
         from metalair._files import atomic_write_text
         from metalair.sweeps.engine import read_sweep_manifest
+        from metalair.workflows.outputs import lock_out_dir
 
         record = read_sweep_manifest(self.out)
         if self.run is None and record is None:
             return
-        if self.run is not None:
-            if record is None:  # the sweep never started: nothing of it to keep
-                self.run.abandon()
-                return
-            self.run.finish(status or "partial", error)
-        merged = {**(self.run.manifest() if self.run is not None else {}), **(record or {})}
-        merged["files"] = list(dict.fromkeys([*(record or {}).get("files", []),
-                                              *(self.run.manifest()["files"] if self.run is not None else [])]))
-        if status is not None:
-            merged["status"] = status
-        if error:
-            merged["error"] = error
-        atomic_write_text(self.out / "manifest.json", json.dumps(merged, indent=2, default=repr))
+        hold = lock_out_dir(self.out) if self.out.is_dir() else None  # until the merged manifest is written
+        try:
+            if self.run is not None:
+                if record is None:  # the sweep never started: nothing of it to keep
+                    self.run.abandon()
+                    return
+                self.run.finish(status or "partial", error)
+            merged = {**(self.run.manifest() if self.run is not None else {}), **(record or {})}
+            merged["files"] = list(dict.fromkeys([*(record or {}).get("files", []),
+                                                  *(self.run.manifest()["files"] if self.run is not None else [])]))
+            if status is not None:
+                merged["status"] = status
+            if error:
+                merged["error"] = error
+            atomic_write_text(self.out / "manifest.json", json.dumps(merged, indent=2, default=repr))
+        finally:
+            if hold is not None:
+                hold()
 
 
 def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | None, batch_size: int | None,

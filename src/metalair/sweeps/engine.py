@@ -1022,12 +1022,12 @@ def run_sweep(
             atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
             raise
     finally:
-        unlock()
         if created and out.is_dir() and not any(out.iterdir()):  # refused or stopped before writing: as it was
             try:
-                out.rmdir()
+                out.rmdir()  # while still locked: no other run can have taken the folder meanwhile
             except OSError:
                 pass
+        unlock()
 
 
 def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[list[tuple[int, dict]]],

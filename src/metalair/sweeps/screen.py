@@ -111,31 +111,46 @@ def screen_evaluation(candidates: Sequence[Mapping[str, Any]], settings: ScreenS
     return ScreenEvaluation(settings, catalysts), spec
 
 
+#: Distinct non-numeric values of one key checked before a screen runs (beyond them, a bad one is its row's error).
+_MAX_TEXT_PROBES = 200
+
+
 def _check_extremes(cands: list[dict], names: Sequence[str], settings: ScreenSettings, catalysts: Any) -> None:
     """Refuse, before any work, a value outside what the model takes in any candidate, not only the first.
 
-    Each key's smallest and largest number and each of its other values (a catalyst, an environment) is put
-    into the first candidate and checked: a parameter's allowed range is an interval, so its ends decide.
-    Catalyst files are not: one that cannot be read gives its error in its own row.
-    An audit found the verdict depending on the seed: ``--sample loading=0.001:0.12`` was refused when the
-    first sample lay above 0.1 and otherwise ran, leaving error rows and exit status 0.
+    For each key, the candidates that hold its smallest and its largest number, and the first candidate
+    holding each of its other values (an environment, a protocol text, a NaN), are checked as they are: a
+    parameter's allowed range is an interval, so its ends decide, and no combination that is not a
+    candidate is tried. Catalyst files are not probed: one that cannot be read gives its error in its own
+    row. An audit found the verdict depending on the seed: ``--sample loading=0.001:0.12`` was refused when
+    the first sample lay above 0.1 and otherwise ran, leaving error rows and exit status 0.
     """
     from metalair.sweeps.candidates import is_number
 
+    checked = {0}  # the first candidate is checked by the caller
     for key in names:
         if key == "catalyst":  # catalyst files are read per candidate: a broken one is its row's error, by design
             continue
-        values = [c[key] for c in cands if key in c]
-        numbers = [v for v in values if is_number(v)]
-        probes: list[Any] = []
-        for v in ([min(numbers), max(numbers)] if numbers else []) + [v for v in values if not is_number(v)]:
-            if v not in probes and not (key in cands[0] and cands[0][key] == v):
-                probes.append(v)
-        for value in probes:
+        lo = hi = None  # indices of the smallest and largest number
+        others: dict[str, int] = {}  # first index of each other value (by its text: NaN, text, lists)
+        for i, c in enumerate(cands):
+            if key not in c:
+                continue
+            v = c[key]
+            if is_number(v) and v == v:
+                if lo is None or v < cands[lo][key]:
+                    lo = i
+                if hi is None or v > cands[hi][key]:
+                    hi = i
+            elif len(others) < _MAX_TEXT_PROBES:
+                others.setdefault(repr(v), i)
+        for k in [i for i in (lo, hi) if i is not None] + list(others.values()):
+            if k in checked:
+                continue
+            checked.add(k)
             try:
-                check_candidate({**cands[0], key: value}, settings, catalysts)
+                check_candidate(cands[k], settings, catalysts)
             except MetalairError as exc:
-                k = next(i for i, c in enumerate(cands) if key in c and c[key] == value)
                 raise type(exc)(f"candidate {k} {cands[k]}: {exc}") from None
 
 
@@ -211,83 +226,99 @@ def run_screen(
         for a in map_axes:
             if a not in known:
                 raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(known)}")
-    sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
-                      resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli, outputs_follow=True)
-    out = sweep.out_dir  # the folder the engine checked and wrote (~ expanded)
-    files = dict(sweep.files)
-    from metalair._files import write_csv_rows
+    from metalair.workflows.outputs import check_out_dir, lock_out_dir
 
-    table = sweep.table
-    cols = table.column_names
-    rows = zip(*(table.column(c).to_pylist() for c in cols))
-    write_csv_rows(out / "results.csv", cols, ([("" if v is None else v) for v in r] for r in rows))
-    files["csv"] = str(out / "results.csv")
-    if evaluate.catalysts:  # the catalyst files the candidates were built from, as they were: the table's provenance
-        from metalair.catalysts.files import save_catalyst
+    # the folder stays locked from the first batch to the last file of the screen (run_sweep shares the lock)
+    folder = check_out_dir(out_dir, option="--out" if cli else "out_dir")
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    unlock = lock_out_dir(folder, option="--out" if cli else "out_dir")
+    try:
+        sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
+                          resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli,
+                          outputs_follow=True)
+        out = sweep.out_dir  # the folder the engine checked and wrote (~ expanded)
+        files = dict(sweep.files)
+        from metalair._files import write_csv_rows
 
-        used: set[str] = set()
-        for label, cat in evaluate.catalysts.items():
-            if isinstance(cat, Exception):  # a file that could not be read: its rows carry the error
-                continue
-            stem = Path(str(label)).stem or cat.name  # by file: two files may hold catalysts of one name
-            name, k = f"{stem}.toml", 2
-            while name in used:
-                name, k = f"{stem}-{k}.toml", k + 1
-            used.add(name)
-            path = save_catalyst(cat, out / "catalysts" / name)
-            files[f"catalyst {label}"] = str(path)
-    axes = map_axes or map_columns(table, names)
-    if map_axes is not None:
-        for a in map_axes:
-            if a not in cols:
-                raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(names)}")
-    if figure and axes is not None:
-        values = [v for v in ("cycle_life", "polarisation_V") if v in cols]
-        if values:
+        table = sweep.table
+        cols = table.column_names
+        rows = zip(*(table.column(c).to_pylist() for c in cols))
+        write_csv_rows(out / "results.csv", cols, ([("" if v is None else v) for v in r] for r in rows))
+        files["csv"] = str(out / "results.csv")
+        if evaluate.catalysts:  # the catalyst files the candidates were built from, as they were: provenance
+            from metalair.catalysts.files import save_catalyst
+
+            used: set[str] = set()
+            for label, cat in evaluate.catalysts.items():
+                if isinstance(cat, Exception):  # a file that could not be read: its rows carry the error
+                    continue
+                stem = Path(str(label)).stem or cat.name  # by file: two files may hold catalysts of one name
+                name, k = f"{stem}.toml", 2
+                while name in used:
+                    name, k = f"{stem}-{k}.toml", k + 1
+                used.add(name)
+                path = save_catalyst(cat, out / "catalysts" / name)
+                files[f"catalyst {label}"] = str(path)
+        axes = map_axes or map_columns(table, names)
+        if map_axes is not None:
+            for a in map_axes:
+                if a not in cols:
+                    raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(names)}")
+        if figure and axes is not None:
+            values = [v for v in ("cycle_life", "polarisation_V") if v in cols]
+            if values:
+                try:
+                    from metalair.plotting.design import plot_screen_maps, protocol_units
+                    from metalair.plotting.simulation import save_figure
+
+                    data = {c: table.column(c).to_numpy(zero_copy_only=False)
+                            for c in (*axes, *values, *(["censored"] if "censored" in cols else []))}
+                    keep, fixed = map_slice({n: table.column(n).to_pylist() for n in names if n in cols}, axes)
+                    if keep is not None:
+                        data = {c: v[keep] for c, v in data.items()}
+                    markers = reference_markers(*axes)
+                    own = {}
+                    for name in markers:  # each marked catalyst's own result fills its star
+                        try:
+                            own[name] = evaluate({"catalyst": name})
+                        except Exception:  # a marker without a value is drawn white
+                            pass
+                    fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
+                                           title=f"{len(cands)} candidates, base {settings.catalyst}"
+                                           + (f"; the slice at {', '.join(fixed)}" if fixed else "")
+                                           + ("; stars: built-in catalysts at their own descriptors (mean over "
+                                              "states), filled with their own simulated value" if markers else ""),
+                                           units=protocol_units(settings.protocol))
+                    save_figure(fig, out / "map.png")
+                    files["map"] = str(out / "map.png")
+                except ImportError:  # pragma: no cover - no matplotlib
+                    pass
+        x = response_column(table, names) if axes is None else None
+        if figure and x is not None:
             try:
-                from metalair.plotting.design import plot_screen_maps, protocol_units
+                import numpy as np
+
+                from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response, protocol_units
                 from metalair.plotting.simulation import save_figure
 
-                data = {c: table.column(c).to_numpy(zero_copy_only=False)
-                        for c in (*axes, *values, *(["censored"] if "censored" in cols else []))}
-                keep, fixed = map_slice({n: table.column(n).to_pylist() for n in names if n in cols}, axes)
-                if keep is not None:
-                    data = {c: v[keep] for c, v in data.items()}
-                markers = reference_markers(*axes)
-                own = {}
-                for name in markers:  # each marked catalyst's own result fills its star
-                    try:
-                        own[name] = evaluate({"catalyst": name})
-                    except Exception:  # a marker without a value is drawn white
-                        pass
-                fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
-                                       title=f"{len(cands)} candidates, base {settings.catalyst}"
-                                       + (f"; the slice at {', '.join(fixed)}" if fixed else "")
-                                       + ("; stars: built-in catalysts at their own descriptors (mean over states), "
-                                          "filled with their own simulated value" if markers else ""),
-                                       units=protocol_units(settings.protocol))
-                save_figure(fig, out / "map.png")
-                files["map"] = str(out / "map.png")
+                data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
+                if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
+                    fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}",
+                                              units=protocol_units(settings.protocol))
+                    save_figure(fig, out / "response.png")
+                    files["response"] = str(out / "response.png")
             except ImportError:  # pragma: no cover - no matplotlib
                 pass
-    x = response_column(table, names) if axes is None else None
-    if figure and x is not None:
-        try:
-            import numpy as np
-
-            from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response, protocol_units
-            from metalair.plotting.simulation import save_figure
-
-            data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
-            if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
-                fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}",
-                                          units=protocol_units(settings.protocol))
-                save_figure(fig, out / "response.png")
-                files["response"] = str(out / "response.png")
-        except ImportError:  # pragma: no cover - no matplotlib
-            pass
-    record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"], complete=True)
-    return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
+        record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"], complete=True)
+        return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
+    finally:
+        if created and folder.is_dir() and not any(folder.iterdir()):  # refused before writing: as it was
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        unlock()
 
 
 def map_slice(columns: Mapping[str, Sequence[Any]], axes: Sequence[str]) -> tuple[list[bool] | None, list[str]]:

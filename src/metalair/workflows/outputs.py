@@ -220,6 +220,25 @@ def recover_killed_overwrite(folder: str | os.PathLike[str]) -> None:
 _LOCKED: dict[str, list[int]] = {}
 
 
+def _forget_locks_in_child() -> None:  # pragma: no cover - runs in a forked child
+    """A forked child holds none of its parent's folders: it closes its copies of their descriptors.
+
+    Closing a copy leaves the parent's lock in place (``flock`` holds while any copy is open); without
+    this the child could write into the parent's folder as a holder, and a child that outlives the run
+    would keep other processes out.
+    """
+    for fd, _count in _LOCKED.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _LOCKED.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 def lock_out_dir(folder: str | os.PathLike[str], *, option: str = "--out") -> Callable[[], None]:
     """Lock an output folder against other processes for as long as this run writes into it.
 
@@ -293,16 +312,16 @@ def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], 
     try:
         recover_killed_overwrite(folder)
         remove_dead_temp_files(folder)
+        earlier = read_manifest(folder) or {}
+        text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
+        run = RunOutputs(folder=folder, command=text, created_folder=created,
+                         preexisting=frozenset(_file_names(folder)), _unlock=unlock)
+        for name in earlier.get("files", []):
+            run._register(str(name))
+        run.write_manifest()
     except BaseException:
         unlock()
         raise
-    earlier = read_manifest(folder) or {}
-    text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
-    run = RunOutputs(folder=folder, command=text, created_folder=created,
-                     preexisting=frozenset(_file_names(folder)), _unlock=unlock)
-    for name in earlier.get("files", []):
-        run._register(str(name))
-    run.write_manifest()
     return run
 
 
@@ -401,15 +420,17 @@ class RunOutputs:
         """
         self._release()
         self.status = status
-        path = self.write_manifest()
-        if error:
-            data = self.manifest()
-            data["error"] = error
-            path = atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(data, indent=2) + "\n")
-        if self.backup is not None:
-            shutil.rmtree(self.backup, ignore_errors=True)
-            self.backup = None
-        self.unlock()
+        try:
+            path = self.write_manifest()
+            if error:
+                data = self.manifest()
+                data["error"] = error
+                path = atomic_write_text(self.folder / MANIFEST_NAME, json.dumps(data, indent=2) + "\n")
+            if self.backup is not None:
+                shutil.rmtree(self.backup, ignore_errors=True)
+                self.backup = None
+        finally:
+            self.unlock()
         return path
 
     def unlock(self) -> None:
@@ -440,6 +461,7 @@ class RunOutputs:
         shutil.rmtree(self.backup, ignore_errors=True)
         self.backup = None
         self.status = "restored"
+        self.unlock()  # the run is over: the earlier one stands again
         return True
 
     def adopt_new_files(self) -> None:
@@ -475,7 +497,8 @@ class RunOutputs:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._release()
-        if self.status != "running":
+        if self.status != "running":  # finished, restored or abandoned by the caller
+            self.unlock()
             return
         if exc_type is None:
             self.finish("complete")
@@ -505,12 +528,12 @@ class RunOutputs:
             return
         self.status = "abandoned"
         (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
-        self.unlock()
-        if self.created_folder:
+        if self.created_folder:  # removed while still locked: no other run can have taken it meanwhile
             try:
                 self.folder.rmdir()
             except OSError:
                 pass
+        self.unlock()
 
 
 def begin_run(
@@ -570,12 +593,12 @@ def begin_run(
         return _begin_locked(folder, out_dir, command, existed, unlock, overwrite=overwrite, expected=expected,
                              option=option, resume_option=resume_option)
     except BaseException:
-        unlock()
-        if not existed:  # refused: leave no empty folder behind
+        if not existed:  # refused: leave no empty folder behind (removed while still locked)
             try:
                 folder.rmdir()
             except OSError:
                 pass
+        unlock()
         raise
 
 
