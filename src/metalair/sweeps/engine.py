@@ -647,8 +647,9 @@ def _workers_deaf_to_ctrl_c() -> Iterator[None]:
 
     A Ctrl-C at the terminal goes to the whole process group: each worker printed a traceback of its
     own interruption (60-80 lines before the sweep's one-line message). This process handles Ctrl-C
-    and closes the cluster; a Ctrl-C pressed in the second or so the workers take to start is lost.
-    Nothing is changed outside the main thread (signals can only be set there).
+    and closes the cluster; a Ctrl-C pressed while the workers start (a second or two, longer only if
+    they fail to start) is lost, and a worker the cluster restarts later hears Ctrl-C again. Nothing is
+    changed outside the main thread (signals can only be set there).
     """
     import signal
     import threading
