@@ -295,3 +295,31 @@ def test_an_xdi_header_in_kev_over_values_in_ev_is_named(tmp_path):
                                               r"energy keV'\), but its values run .* photon energies in eV: correct "
                                               r"the unit in the header to eV"):
         read_xas(bad)
+
+
+def test_a_column_file_with_decimal_commas_is_read_as_numbers_not_split_at_the_commas(char_file, tmp_path):
+    """An audit rewrote fe2o3_rt1.xmu as 'energy;mu;i0' with decimal commas: every comma split a number, the
+    energy became its integer part and mu its decimals (E0 7196 eV, step 892), with only a note about repeated
+    energies. Now it is read as written, and a header naming fewer columns than the rows hold is refused."""
+    src = char_file("xas/fe2o3_rt1.xmu")
+    reference = read_xas(src)[0]
+    rows = [ln.split() for ln in src.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    comma = tmp_path / "fe2o3_comma.csv"
+    comma.write_text("energy;mu;i0\n" + "\n".join(";".join(v.replace(".", ",") for v in r) for r in rows) + "\n")
+    spectrum = read_xas(comma)[0]
+    np.testing.assert_allclose(spectrum.energy_eV, reference.energy_eV)
+    np.testing.assert_allclose(spectrum.mu, reference.mu)
+    assert any("decimal commas" in w for w in spectrum.metadata["warnings"])
+    wrong = tmp_path / "fe2o3_header.csv"
+    wrong.write_text("energy,mu\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    with pytest.raises(DataFormatError, match=r"names 2 columns .* but the data rows have 3 values"):
+        read_xas(wrong)
+
+
+def test_a_column_file_cut_in_its_last_row_says_so(char_file, tmp_path):
+    """The cut row was dropped silently (only the XDI reader said so)."""
+    lines = char_file("xas/fe2o3_rt1.xmu").read_text().splitlines(keepends=True)
+    cut = tmp_path / "cut.xmu"
+    cut.write_text("".join(lines[:200]) + lines[200][:12])  # 200 lines and the first number of the next row
+    spectrum = read_xas(cut)[0]
+    assert "the last data row is cut short and was dropped (file truncated)" in spectrum.metadata["warnings"]

@@ -70,14 +70,30 @@ _ENERGY_NAMES = ("energy", "e", "energy_ev", "ev", "enc", "energy(ev)")
 # ---------------------------------------------------------------------------
 # shared
 # ---------------------------------------------------------------------------
+#: A data row written with decimal commas: numbers like ``7112,5`` separated by ``;`` or whitespace.
+_DECIMAL_COMMA_ROW = re.compile(r"^[-+]?\d+,\d+([eE][-+]?\d+)?([;\s]+[-+]?\d+(,\d+)?([eE][-+]?\d+)?)+$")
+
+
+def _decimal_commas(lines: list[str]) -> bool:
+    """Whether the data rows use decimal commas (``7112,5;0,123``), as European locales export.
+
+    Decided from the first data row: numbers with a comma between digits, separated by ``;`` or
+    whitespace and never by a comma (split on commas, an energy ``7112,5`` would read as the two
+    values 7112 and 5).
+    """
+    first = next((ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
+    return bool(_DECIMAL_COMMA_ROW.match(first))
+
+
 def _numeric_rows(lines: list[str], name: str, first_line: int) -> np.ndarray:
     rows: list[list[float]] = []
     width = None
+    comma = _decimal_commas(lines)
     for k, line in enumerate(lines):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        parts = re.split(r"[\s,;]+", s)
+        parts = re.split(r"[\s;]+", s.replace(",", ".")) if comma else re.split(r"[\s,;]+", s)
         try:
             vals = [float(v) for v in parts if v]
         except ValueError:
@@ -239,13 +255,20 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
         raise DataFormatError(f"{p.name}: no data rows (only comments or blank lines)")
     comments = [ln.lstrip()[1:].strip() for ln in lines[:first_data] if ln.lstrip().startswith("#")]
     plain_header = [w for w in re.split(r"[\s,;]+", lines[first_data].strip()) if w]
+    header_line = None
     if plain_header and not all(is_bare_number(w) for w in plain_header):  # a header line without '#' (CSV)
         comments.append(" ".join(plain_header))
+        header_line = first_data + 1
         first_data += 1
         if first_data >= len(lines):
             raise DataFormatError(f"{p.name}: a header line ({lines[first_data - 1].strip()[:60]!r}) and no data")
     data = _numeric_rows(lines[first_data:], p.name, first_data + 1)
     ncol = data.shape[1]
+    if header_line is not None and len(plain_header) != ncol:  # a CSV header names every column of its table
+        raise DataFormatError(
+            f"{p.name}: the header (line {header_line}) names {len(plain_header)} columns "
+            f"({', '.join(plain_header[:6])}) but the data rows have {ncol} values: check the separator and the "
+            "decimal mark")
     if ncol < 2:
         raise DataFormatError(f"{p.name}: one column only; need energy and mu (or I0 and It)")
     names = [f"col{i + 1}" for i in range(ncol)]
@@ -277,6 +300,10 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
         mu, source, i0, it = _mu_from_columns({n: v for n, v in cols.items() if n != e_name}, p.name)
     meta: dict[str, Any] = {"file_name": p.name, "format": "columns", "mu_source": source, "warnings": [],
                             "header": {"comments": comments}}
+    if _decimal_commas(lines[first_data:]):
+        meta["warnings"].append("decimal commas read as decimal points (7112,5 is 7112.5)")
+    if data.shape[0] < sum(1 for ln in lines[first_data:] if ln.strip() and not ln.lstrip().startswith("#")):
+        meta["warnings"].append("the last data row is cut short and was dropped (file truncated)")
     if np.nanmax(energy) < 200.0:  # keV
         energy = convert(energy, "keV", "eV")
         meta["warnings"].append("energies below 200 read as keV and converted to eV")
