@@ -296,3 +296,31 @@ def test_the_packages_own_cycler_csv_reads_back_without_options(tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(data, name))
     assert list(back.step_type) == list(data.step_type)
     assert cycle_summary(back)["Discharge capacity [mAh]"][0] == pytest.approx(1.0, rel=1e-3)
+
+
+def test_a_day_month_wall_clock_that_crosses_midnight_is_not_read_month_first(data_file, tmp_path):
+    """An audit shifted every DPT Time of a Maccor export (DD/MM/YYYY) by 11 h, so the test ran from 06/05 into
+    07/05: read month-first, that is a 29-day jump, the correct TestTime was discarded as 'not matching the wall
+    clock' and the record ended at 2.5e6 s instead of its TestTime. The reading without the jump is taken."""
+    import lzma
+    from datetime import datetime, timedelta
+
+    src = data_file("maccor/maccor_two.txt")
+    text = (lzma.open(src, "rt") if str(src).endswith(".xz") else open(src)).read()
+    lines = text.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("Rec\t"))
+    col = lines[head].split("\t").index("DPT Time")
+    out = lines[: head + 1]
+    for ln in lines[head + 1:]:
+        f = ln.split("\t")
+        if len(f) > col and f[col].strip():
+            stamp = datetime.strptime(f[col], "%d/%m/%Y %H:%M:%S") + timedelta(hours=11)
+            f[col] = stamp.strftime("%d/%m/%Y %H:%M:%S")
+        out.append("\t".join(f))
+    shifted = tmp_path / "shifted.txt"
+    shifted.write_text("\n".join(out) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = read(shifted)
+        reference = read(src)
+    assert data.time_s[-1] == pytest.approx(reference.time_s[-1])

@@ -52,8 +52,15 @@ def _factor(name: str, dimension: str, default: str) -> float:
 
 
 def _wall_clock_seconds(values: list[str]) -> np.ndarray | None:
-    """Seconds since the first row from a date-time column, or None if unreadable."""
+    """Seconds since the first row from a date-time column, or None if unreadable.
+
+    Where more than one date format reads every row in order (day and month both 12 or less:
+    ``06/05`` then ``07/05``), the reading with the smallest largest step is taken: the wrong one
+    jumps a month where the test crossed midnight. An audit's DD/MM export read as MM/DD put a
+    29-day jump into a 3.5-hour test.
+    """
     sample = values[0].strip() if values else ""
+    best: np.ndarray | None = None
     for fmt in _DATE_FORMATS:
         try:
             datetime.strptime(sample, fmt)
@@ -64,9 +71,10 @@ def _wall_clock_seconds(values: list[str]) -> np.ndarray | None:
         except ValueError:
             continue
         secs = np.array([(s - stamps[0]).total_seconds() for s in stamps])
-        if np.all(np.diff(secs) >= 0):
-            return secs
-    return None
+        steps = np.diff(secs)
+        if np.all(steps >= 0) and (best is None or (steps.size and float(steps.max()) < float(np.diff(best).max()))):
+            best = secs
+    return best
 
 
 def _test_time(table: TextTable, name: str, notes: list[str], problems: list[str]) -> np.ndarray:
