@@ -353,3 +353,26 @@ def test_interlayer_spacing_checks_its_stiffness_before_scaling_it():
     for bad in (-1e7, "1e7"):
         with pytest.raises(ParameterError, match=r"interlayer_spacing: lam = .* must be a positive number"):
             interlayer_spacing(pattern, 16.5, lam=bad)
+
+
+def test_xrdml_decimal_commas_and_an_aborted_scan_are_said_not_guessed(tmp_path):
+    """An audit found a kAlpha1 of '1,5406' reported as 'no wavelength in the file; Cu Kα1 assumed', a counting
+    time of '1,0' raising a raw ValueError with per_second, and an aborted scan's intensities spread over the
+    planned range without a word."""
+    pat = simulate_diffractogram({"RuO2": 1.0}, seed=3)
+    x, y = pat.two_theta_deg, pat.intensity
+    text = XRDML.format(start=x[0], end=x[-1], counts=" ".join(str(int(v)) for v in y))
+    comma = tmp_path / "comma.xrdml"
+    comma.write_text(text.replace(">1.5405980<", ">1,5405980<"))
+    with pytest.raises(DataFormatError, match=r"<kAlpha1> wavelength '1,5405980' is not a number"):
+        read_diffraction(comma)
+    time = tmp_path / "time.xrdml"
+    time.write_text(text.replace('<commonCountingTime unit="seconds">2.0<', '<commonCountingTime unit="seconds">2,0<'))
+    with pytest.raises(DataFormatError, match=r"<commonCountingTime> '2,0' is not a number"):
+        read_xrdml(time, per_second=True)
+    aborted = tmp_path / "aborted.xrdml"
+    aborted.write_text(text.replace('scanAxis="Gonio" status="Completed"', 'scanAxis="Gonio" status="Aborted"'))
+    assert any("status is 'Aborted'" in w for w in read_diffraction(aborted).metadata["warnings"])
+    complete = tmp_path / "complete.xrdml"
+    complete.write_text(text)
+    assert not any("status" in w for w in read_diffraction(complete).metadata["warnings"])

@@ -143,7 +143,8 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
         try:
             val = float(k.text or "")
         except ValueError:
-            continue
+            raise DataFormatError(f"{p.name}: <kAlpha1> wavelength {k.text!r} is not a number (a decimal comma?); "
+                                  "write it like 1.5406, or give the wavelength") from None
         written = (k.get("unit") or "Angstrom").strip()
         unit = find_unit(written, "length") or ("Å" if written.lower() in ("ångström", "ang") else None)
         if unit is None:
@@ -184,13 +185,23 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
             tth = np.linspace(float(start.text or ""), float(end.text or ""), inten.size)
         except ValueError:
             raise DataFormatError(f"{p.name}: 2Theta start/end are not numbers") from None
+        scan = next((e for e in root.iter() if _local(e.tag) == "scan"), None)
+        if scan is not None and (scan.get("status") or "").lower() not in ("", "completed"):
+            meta["warnings"].append(
+                f"the scan's status is {scan.get('status')!r}: if it stopped before its planned end, the "
+                f"{inten.size} intensities were spread over the planned range {float(start.text or ''):g}-"
+                f"{float(end.text or ''):g}° 2θ and their angles are wrong")
     if tth.size != inten.size:
         raise DataFormatError(f"{p.name}: {tth.size} angles but {inten.size} intensities")
     if per_second:
         t_el = next((e for e in dp if _local(e.tag) == "commonCountingTime"), None)
         if t_el is None:
             raise DataFormatError(f"{p.name}: per_second requested but no <commonCountingTime>")
-        t = float(t_el.text or "nan")
+        try:
+            t = float(t_el.text or "nan")
+        except ValueError:
+            raise DataFormatError(f"{p.name}: <commonCountingTime> {t_el.text!r} is not a number (a decimal comma?); "
+                                  "write it like 1.0") from None
         if not t > 0:
             raise DataFormatError(f"{p.name}: counting time {t_el.text!r} is not positive")
         inten = inten / t
