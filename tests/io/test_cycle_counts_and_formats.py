@@ -148,6 +148,20 @@ def test_arbin_res_read_with_access_parser(data_file):
     assert table["Warnings"][4].startswith("no current")  # cycle 5: the closing rest
 
 
+def test_a_damaged_arbin_res_says_so_and_prints_nothing_of_its_own(data_file, tmp_path, capfd):
+    """An audit cut the last byte off a .res: the message was 'cycle numbers count from 1; record 2150 has cycle
+    -9223372036854775808' (an undecoded record cast to an integer), with numpy's RuntimeWarning and
+    access-parser's 'DB is not full or PAGE_SIZE is wrong' printed on stdout."""
+    pytest.importorskip("access_parser")
+    data = data_file("arbin/arbin_example.res").read_bytes()
+    cut = tmp_path / "cut.res"
+    cut.write_bytes(data[:-1])
+    with pytest.raises(DataFormatError, match=r"could not be decoded .* damaged or truncated"):
+        _read(cut)
+    out, _err = capfd.readouterr()
+    assert "PAGE_SIZE" not in out
+
+
 @pytest.mark.skipif(shutil.which("mdb-export") is None, reason="mdbtools not installed")
 def test_arbin_res_mdbtools_gives_the_same_numbers(data_file, monkeypatch):
     pytest.importorskip("access_parser")

@@ -144,16 +144,22 @@ _RES_TABLE = "Channel_Normal_Table"
 
 
 def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    import contextlib
+
     from access_parser import AccessParser
 
-    db = AccessParser(str(path))
-    if _RES_TABLE not in db.catalog:
-        raise DataFormatError(f"{path.name}: an Access database without Arbin's {_RES_TABLE}; not an Arbin .res file")
-    table = db.parse_table(_RES_TABLE)
+    quiet = contextlib.redirect_stdout(io.StringIO())  # access-parser prints diagnostics ("DB is not full ...")
+    with quiet:
+        db = AccessParser(str(path))
+        if _RES_TABLE not in db.catalog:
+            raise DataFormatError(f"{path.name}: an Access database without Arbin's {_RES_TABLE}; not an Arbin .res "
+                                  "file")
+        table = db.parse_table(_RES_TABLE)
     cols = {name: np.asarray(table[name], dtype=float) for name in RES_COLUMNS if name in table}
     meta: dict[str, str] = {}
     if "Global_Table" in db.catalog:
-        glob = db.parse_table("Global_Table")
+        with contextlib.redirect_stdout(io.StringIO()):
+            glob = db.parse_table("Global_Table")
         for key in ("Test_Name", "Schedule_File_Name", "Start_DateTime", "Channel_Index"):
             if key in glob and len(glob[key]):
                 meta[f"arbin_{key.lower()}"] = str(glob[key][0])
@@ -212,9 +218,24 @@ def read_arbin_res(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
                 f"{path.name}: access-parser could not decode this .res file ({type(exc).__name__}: {exc}); it is "
                 "damaged or truncated - copy it again, or export CSV from Arbin's software") from None
         reader = "access-parser"
-    missing = [c for c in ("Test_Time", "Step_Index", "Cycle_Index", "Current", "Voltage") if c not in cols]
+    essential = ("Test_Time", "Step_Index", "Cycle_Index", "Current", "Voltage")
+    missing = [c for c in essential if c not in cols]
     if missing:
         raise DataFormatError(f"{path.name}: Arbin data table without {', '.join(missing)}; the file is damaged")
+    bad = ~np.all([np.isfinite(cols[c]) for c in essential], axis=0)
+    if np.any(bad):  # records the reader could not decode: a file cut short, or damaged inside
+        first = int(np.argmax(bad))
+        if np.all(bad[first:]):
+            notes.append(f"the last {int(bad.size - first)} of {bad.size} records are incomplete (the file is "
+                         "truncated); they were dropped")
+            cols = {k: v[:first] for k, v in cols.items()}
+            if first == 0:
+                raise DataFormatError(f"{path.name}: no complete record; the file is truncated or damaged")
+        else:
+            raise DataFormatError(
+                f"{path.name}: record {first + 1} of {bad.size} could not be decoded (a value is missing), with "
+                "complete records after it: the file is damaged or truncated - copy it again, or export CSV from "
+                "Arbin's software")
     n = len(cols["Test_Time"])
     if "Data_Point" in cols and n > 1 and np.any(np.diff(cols["Data_Point"]) < 0):
         order = np.argsort(cols["Data_Point"], kind="stable")
