@@ -10,6 +10,7 @@ the unit a column name carries (``"freq/Hz"``, ``"Z' (Ω)"``, ``"Zre (ohms)"``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,10 +19,26 @@ from metalair.errors import DataFormatError
 from metalair.units import UNITS
 
 __all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff",
-           "ec_lab_header_index"]
+           "ec_lab_header_index", "gamry_table_end"]
 
 _NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
+#: a flag field in a numeric table (Gamry's overload bits ``...........``, ``..T........``): dots and letters
+_FLAG = re.compile(r"^[.A-Za-z]*$")
+#: the start of a number, cut short (``1.2E``, ``-0.``, ``-``): the last field of a row the file ends inside
+_NUMBER_START = re.compile(r"^[-+]?\d*[.,]?\d*(?:[eE][-+]?\d*)?$")
+#: a Gamry keyword line (``EXPERIMENTABORTED<tab>TOGGLE<tab>T...``, ``CURVE2<tab>TABLE``): it starts in column 1
+_GAMRY_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\t|\s*$)")
+
+
+def gamry_table_end(line: str) -> bool:
+    """True for a line that ends a table of a Gamry ``.DTA`` file: the next keyword line.
+
+    A table's rows start with a tab; the line after the last row starts with
+    the keyword of the next entry (``EXPERIMENTABORTED``, ``CURVE2``,
+    ``FRACURVE``). Any other line inside a table is a damaged row.
+    """
+    return _GAMRY_KEY.match(line) is not None
 
 
 def ec_lab_header_index(name: str, lines: list[str]) -> int | None:
@@ -108,6 +125,7 @@ def numeric_block(
     stop_at_text: bool = True,
     strip_leading_empty: bool = False,
     text_fields: bool = False,
+    ends_table: Callable[[str], bool] | None = None,
 ) -> NumericBlock:
     """Read the rows of numbers from line index ``start`` on.
 
@@ -124,20 +142,33 @@ def numeric_block(
     delimiter : str or None or "auto"
         Field separator; ``"auto"`` sniffs it from the data lines.
     stop_at_text : bool
-        End the block at the first non-blank line that is not all numbers
-        (e.g. the next table of a Gamry file); otherwise such a line is an error.
+        End the block at the first non-blank line that is not all numbers;
+        otherwise such a line is an error. Ignored when ``ends_table`` is
+        given.
     strip_leading_empty : bool
         Drop an empty first field (Gamry rows start with a tab).
     text_fields : bool
         A row whose first field is a number is a data row even if other
-        fields are text (Gamry's overload flags ``...........``); those
-        fields become NaN.
+        fields are flag strings of dots and letters (Gamry's overload bits
+        ``...........``) or empty; those fields become NaN. With
+        ``ends_table``, any other text in a field is an error.
+    ends_table : callable, optional
+        True for a line that legitimately ends the table (the next section
+        of the file, e.g. a Gamry ``KEY<tab>...`` line or VersaStudio's
+        ``</Segment1>``). The block ends at the first such line; any other
+        line that is not a data row is an error naming its first bad field,
+        so a damaged row cannot silently cut the table short. A last line of
+        the file cut off inside a number (``1.2E``) is dropped with a
+        warning, like a short last row.
 
     Raises
     ------
     DataFormatError
         No data rows; rows whose field counts disagree in the middle of the
-        block; more values than names (a name lost from the header).
+        block; more values than names (a name lost from the header); with
+        ``ends_table``, a line inside the table that is neither a data row
+        nor an end of the table, and a short row just before the end of the
+        table.
     """
     body: list[tuple[int, str]] = []
     for i in range(start, len(lines)):
@@ -158,7 +189,8 @@ def numeric_block(
     lines_used: list[int] = []
     notes: list[str] = []
     warnings: list[str] = []
-    for i, line in body:
+    ended_at: int | None = None  # index of the line that ended the table (with ends_table)
+    for n, (i, line) in enumerate(body):
         fields = split_fields(line, delimiter)
         if strip_leading_empty and fields and not fields[0]:
             fields = fields[1:]
@@ -166,17 +198,39 @@ def numeric_block(
             fields.pop()
         if not fields:
             continue
-        if text_fields and is_number(fields[0]):
+        if text_fields and is_number(fields[0]) and (
+                ends_table is None or all(is_number(t) or _FLAG.match(t) for t in fields)):
             fields = [t if is_number(t) else "nan" for t in fields]
-        if not all(is_number(t) for t in fields):
+        if all(is_number(t) for t in fields):
+            rows.append([_to_float(t, decimal_comma) for t in fields])
+            counts.append(len(fields))
+            lines_used.append(i)
+            continue
+        if ends_table is None:
             if stop_at_text:
                 break
             raise DataFormatError(
                 f"{file_name}: line {i + 1} is not a row of numbers ({line.strip()[:60]!r}); the file is damaged"
             )
-        rows.append([_to_float(t, decimal_comma) for t in fields])
-        counts.append(len(fields))
-        lines_used.append(i)
+        if ends_table(line):
+            ended_at = i
+            break
+        bad = next(k for k, t in enumerate(fields) if not is_number(t))
+        usual = max(set(counts), key=counts.count) if counts else len(fields)
+        if (n == len(body) - 1 and bad == len(fields) - 1 and bad > 0 and len(fields) <= usual
+                and _NUMBER_START.match(fields[bad])):
+            warnings.append(
+                f"the last line ({i + 1}) is incomplete: it ends inside a number ({fields[bad]!r}, value {bad + 1} "
+                f"of {usual}): the file was cut off while being written or copied; that point was dropped"
+            )
+            break
+        column = f" ({names[bad]!r})" if names is not None and bad < len(names) else ""
+        raise DataFormatError(
+            f"{file_name}: line {i + 1}, field {bad + 1}{column}: {fields[bad][:40]!r} is not a number; the line is "
+            "inside the data table but is neither a data row nor a line that ends the table, so the file looks "
+            "damaged (edited by hand or corrupted in copying) - repair that line or export the file again from the "
+            "instrument software"
+        )
     if not rows:
         raise DataFormatError(
             f"{file_name}: no rows of numbers after the header (from line {start + 1}); the measurement "
@@ -185,7 +239,7 @@ def numeric_block(
     width = max(set(counts), key=counts.count)  # the usual row length
     short = [k for k, c in enumerate(counts) if c < width]
     if short:
-        if short == [len(rows) - 1]:
+        if short == [len(rows) - 1] and ended_at is None:
             warnings.append(
                 f"the last line ({lines_used[-1] + 1}) is incomplete ({counts[-1]} of {width} values): the file "
                 "was cut off while being written or copied; that point was dropped"

@@ -27,7 +27,11 @@ Damaged and aborted files
 -------------------------
 A file whose frequency column is missing, whose rows carry more values than
 the header names, or that holds NaN, infinite or non-positive frequencies is
-refused with a :class:`~metalair.errors.DataFormatError` saying which. A
+refused with a :class:`~metalair.errors.DataFormatError` saying which. So
+is a line inside a Gamry ``ZCURVE`` table or a VersaStudio segment that is
+neither a data row nor the line that ends the table (the next Gamry keyword,
+the closing ``</Segment...>`` tag): a damaged row is not taken for the end of
+the sweep. A last line cut off mid-row is dropped with a warning. A
 Gamry run that was aborted (``EXPERIMENTABORTED T``) or any spectrum that
 stops well before the final frequency written in its header is *read*: the
 complete points are returned and a :class:`~metalair.io.checks.DataQualityWarning`
@@ -51,6 +55,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import (
     NumericBlock,
     ec_lab_header_index,
+    gamry_table_end,
     is_number,
     name_and_unit,
     numeric_block,
@@ -450,8 +455,10 @@ def _read_gamry(path: Path) -> _Raw:
     if start + 2 >= len(lines):
         raise DataFormatError(f"{path.name}: the ZCURVE table has no column names; the file is truncated")
     names = [n.strip() for n in lines[start + 1].split("\t")[1:]]
+    # the table ends at the next keyword line (EXPERIMENTABORTED, FRACURVE TABLE); any other line that is not a
+    # row is damage, which must not pass for an early end of the sweep
     block = numeric_block(lines, start + 3, path.name, names=names, delimiter="\t", strip_leading_empty=True,
-                          text_fields=True)
+                          text_fields=True, ends_table=gamry_table_end)
     cols = _match_columns(block.names, path.name)
     raw = _from_block(block, cols, path.name)
     raw.meta.update({
@@ -523,6 +530,11 @@ def _read_chi(path: Path) -> _Raw:
     return raw
 
 
+def _xml_tag(line: str) -> bool:
+    """True for a VersaStudio tag line (``</Segment1>``, ``<Graph1>``), which ends a segment's rows."""
+    return line.lstrip().startswith("<")
+
+
 def _read_versastudio(path: Path) -> _Raw:
     lines = _lines(path)
     segs = [i for i, ln in enumerate(lines) if ln.startswith("Definition=")]
@@ -533,7 +545,8 @@ def _read_versastudio(path: Path) -> _Raw:
         names = [n.strip() for n in lines[i].split("=", 1)[1].split(",")]
         if "Frequency(Hz)" not in names:
             continue
-        block = numeric_block(lines, i + 1, path.name, names=names, delimiter=",")
+        # the segment's rows end at its closing tag (</Segment1>); any other line that is not a row is damage
+        block = numeric_block(lines, i + 1, path.name, names=names, delimiter=",", ends_table=_xml_tag)
         picked = [n if n in ("Frequency(Hz)", "Z Real", "Z Imag") else f"_{k}" for k, n in enumerate(block.names)]
         cols = _match_columns(picked, path.name)
         found.append(_from_block(block, cols, path.name))

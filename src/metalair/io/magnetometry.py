@@ -31,7 +31,10 @@ header's ``SAMPLE_MASS`` (older files: ``WEIGHT``), which MultiVu records in
 **milligrams**; ``SAMPLE_MOLECULAR_WEIGHT`` is in g/mol. Rows without a
 temperature, field or moment are dropped and counted in the warnings; a last
 line cut off mid-row (a file copied while being written) is dropped with a
-warning.
+warning. Any other row with more or fewer fields than the column line names
+is refused: MultiVu writes every field of every row (empty where a
+measurement fills none), so a row with a field lost or added is damage, and
+its values would land in the wrong columns.
 
 References
 ----------
@@ -191,7 +194,9 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
     DataFormatError
         A file that is empty, binary, lacks the ``[Header]``/``[Data]``
         sections or the temperature/field/moment columns, has no data rows,
-        rows longer than the column list, or a text where a number belongs.
+        a row with more or fewer fields than the column line names (except a
+        last line cut off mid-row, dropped with a warning), or a text where a
+        number belongs.
     ParameterError
         A ``moment_column`` that the file does not have.
     """
@@ -229,9 +234,14 @@ def read_quantum_design(path: str | os.PathLike[str], *, moment_column: str | No
     if not rows:
         raise DataFormatError(f"{name}: the '[Data]' section holds no rows")
     ncol = len(header)
-    for r, ln in zip(rows, line_no):
-        if len(r) > ncol:
-            raise DataFormatError(f"{name}: line {ln} has {len(r)} fields but the column line names {ncol}")
+    for r, ln in zip(rows, line_no):  # a row with a field lost or added would shift its values into other columns
+        if len(r) != ncol:
+            raise DataFormatError(
+                f"{name}: line {ln} has {len(r)} fields but the column line (line {k + 2}) names {ncol}; every "
+                f"row must have exactly {ncol} (empty fields included), otherwise its values land in the wrong "
+                f"columns. The file is damaged (a field {'lost' if len(r) < ncol else 'added'}) - export it again "
+                f"from MultiVu, or repair or delete line {ln}"
+            )
 
     def column(col: str) -> np.ndarray:
         j = header.index(col)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io._text_columns import gamry_table_end, is_number, name_and_unit, numeric_block
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
@@ -97,8 +97,9 @@ def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
         for need in ("Vf", "Im", "T"):
             if need not in names:
                 raise DataFormatError(f"{path.name}: table {label} has no {need!r} column ({', '.join(names)})")
+        # a table ends at the next keyword line; any other line in it that is not a row is damage, not an end
         block = numeric_block(lines, i + 3, path.name, names=names, delimiter="\t", strip_leading_empty=True,
-                              text_fields=True)
+                              text_fields=True, ends_table=gamry_table_end)
         warnings.extend(f"{label}: {w}" for w in block.warnings)
         col = {n: block.values[:, j] for j, n in enumerate(block.names)}
         e_all.append(col["Vf"])
