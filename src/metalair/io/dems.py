@@ -22,7 +22,7 @@ import numpy as np
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
 from metalair.io.detect import as_path, require_file
-from metalair.io.generic_csv import read_text
+from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
 from metalair.units import UNITS, find_unit, from_user
 
@@ -33,7 +33,22 @@ __all__ = ["read_current_record", "read_gas_flux"]
 def _units(dimension: str) -> str:
     """The units :mod:`metalair.units` accepts for ``dimension``, for error messages."""
     return ", ".join(u for u, (d, _) in UNITS.items() if d == dimension)
+
+
 _GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")
+
+
+def _name_and_unit(name: str) -> tuple[str, str | None]:
+    """Base name and unit text of a column, the unit recognised or not (``"Time (days)"`` -> ``("Time", "days")``).
+
+    :func:`metalair.io._text_columns.name_and_unit` splits off only the units
+    it knows; an unknown one stayed in the name, and ``"Time (days)"`` was
+    then a time column without a unit, read as seconds.
+    """
+    base, unit = name_and_unit(name)
+    if unit is None:
+        base, unit = split_unit_text(name.strip().strip('"'))
+    return base, unit
 
 
 def _table(path: Path) -> tuple[list[str], np.ndarray]:
@@ -54,11 +69,12 @@ def _table(path: Path) -> tuple[list[str], np.ndarray]:
 
 def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
     for k, n in enumerate(names):
-        base, unit = name_and_unit(n)
+        base, unit = _name_and_unit(n)
         if base.lower() in ("t", "time", "elapsed time", "time_s") or base.lower().startswith("time"):
-            known = find_unit(unit, "time") if unit is not None else "s"
+            known = find_unit(unit, "time") if unit is not None else "s"  # no unit: seconds
             if known is None:
-                raise DataFormatError(f"{file_name}: time unit {unit!r} not understood; use one of {_units('time')}")
+                raise unknown_unit_error(file_name, n, str(unit), "time", "time",
+                                         "Write the time in one of them and name its unit, e.g. 'Time (h)'")
             return np.asarray(from_user(values[:, k], known, "time"), dtype=float)
     raise DataFormatError(f"{file_name}: no time column among {', '.join(repr(n) for n in names)}")
 
@@ -77,9 +93,12 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
     """Read a current-vs-time CSV (see the module notes)."""
     path, names, values, t = _timed_table(path, "discharge_sign", discharge_sign)
     for k, n in enumerate(names):
-        base, unit = name_and_unit(n)
+        base, unit = _name_and_unit(n)
         if base.lower() in ("i", "current", "<i>") or base.lower().startswith("current"):
             known = find_unit(unit, "current") if unit is not None else None
+            if unit is not None and known is None:
+                raise unknown_unit_error(path.name, n, unit, "current", "current",
+                                         "Write the current in one of them and name its unit, e.g. 'I (mA)'")
             if known is None:
                 raise DataFormatError(f"{path.name}: current column {n!r} needs a unit ({_units('current')})")
             return CurrentRecord(t, discharge_sign * np.asarray(from_user(values[:, k], known, "current"), dtype=float),
@@ -92,11 +111,14 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
     path, names, values, t = _timed_table(path, "evolution_sign", evolution_sign)
     fluxes: dict[str, np.ndarray] = {}
     for k, n in enumerate(names):
-        base, unit = name_and_unit(n)
+        base, unit = _name_and_unit(n)
         gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
         if gas is None:
             continue
         known = find_unit(unit, "amount rate") if unit is not None else None
+        if unit is not None and known is None and find_unit(unit) is None:
+            raise unknown_unit_error(path.name, n, unit, "molar-flux", "amount rate",
+                                     "Write the flux in one of them and name its unit, e.g. 'O2 (nmol/s)'")
         if known is None:
             raise DataFormatError(
                 f"{path.name}: gas column {n!r} needs a molar-flux unit ({_units('amount rate')}); calibrate the ion "

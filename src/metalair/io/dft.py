@@ -30,7 +30,11 @@ import io
 import math
 import os
 import re
+import sys
 import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -54,6 +58,51 @@ def _open_binary(path: Path) -> IO[bytes]:
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
+
+
+def _gzip_errors() -> tuple[type[Exception], ...]:
+    """What reading a damaged gzip stream raises.
+
+    ``EOFError`` for a file cut short, ``gzip.BadGzipFile`` for a bad header
+    or checksum, the decompressor's error for damaged data: ``zlib.error``,
+    or ISA-L's own class once ``fastnda`` (the Neware reader) has swapped
+    zlib's decompressor for ISA-L's.
+    """
+    errors: list[type[Exception]] = [EOFError, gzip.BadGzipFile, zlib.error]
+    isal_error = getattr(sys.modules.get("isal.isal_zlib"), "error", None)
+    if isinstance(isal_error, type) and issubclass(isal_error, Exception):
+        errors.append(isal_error)
+    return tuple(errors)
+
+
+@contextmanager
+def _gzip_damage(where: str) -> Iterator[None]:
+    """Turn the errors of a damaged gzip stream, read inside the block, into a :class:`DataFormatError`.
+
+    :mod:`gzip` raises ``EOFError`` for a file cut short (which a command-line
+    framework takes for Ctrl-D and answers with a bare "Aborted."),
+    ``gzip.BadGzipFile`` for a bad header or checksum and the decompressor's
+    error for damaged compressed data (see :func:`_gzip_errors`).
+
+    Parameters
+    ----------
+    where : str
+        The file as messages name it (``"ICOHPLIST 'x.gz'"``).
+
+    Raises
+    ------
+    DataFormatError
+        Saying the file is truncated or not valid gzip, with gzip's reason.
+    """
+    try:
+        yield
+    except _gzip_errors() as exc:
+        reason = ("the compressed data end before the end-of-stream marker" if isinstance(exc, EOFError)
+                  else str(exc) or type(exc).__name__)
+        raise DataFormatError(
+            f"{where} is gzip-compressed but truncated or not valid gzip ({reason}): it was cut off or damaged while "
+            "being copied or written; copy it again from the calculation, or give the uncompressed file"
+        ) from None
 
 
 def _check_file(path: str | os.PathLike[str], what: str) -> Path:
@@ -100,7 +149,7 @@ def read_vasprun_pdos(path: str | os.PathLike[str]) -> ProjectedDOS:
     ParameterError
         The file does not exist.
     DataFormatError
-        Not XML, truncated, no ``<dos>``, or no projections (``<partial>``):
+        Not XML, truncated, damaged gzip, no ``<dos>``, or no projections (``<partial>``):
         the calculation was run without ``LORBIT``.
     """
     p = _check_file(path, "vasprun file")
@@ -111,7 +160,7 @@ def read_vasprun_pdos(path: str | os.PathLike[str]) -> ProjectedDOS:
     skipping = 0  # > 0 inside a block that is not needed (band projections, eigenvalues)
     last_dos: ET.Element | None = None
     try:
-        with _open_binary(p) as fh:
+        with _gzip_damage(where), _open_binary(p) as fh:
             for event, elem in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
                     if skipping or (in_calculation and elem.tag in _NOT_NEEDED):
@@ -213,8 +262,9 @@ def read_vasprun_pdos(path: str | os.PathLike[str]) -> ProjectedDOS:
 # ----------------------------------------------------------------------------
 # ICOHPLIST.lobster
 # ----------------------------------------------------------------------------
-def _text_lines(p: Path) -> list[str]:
-    with _open_binary(p) as fh:
+def _text_lines(p: Path, where: str) -> list[str]:
+    """The lines of a text file, gzip-compressed or not; ``where`` names it in the error for damaged gzip."""
+    with _gzip_damage(where), _open_binary(p) as fh:
         raw = fh.read()
     try:
         text = raw.decode("utf-8")
@@ -244,13 +294,16 @@ def read_icohplist(path: str | os.PathLike[str], orbital_resolved: bool = False)
 
     Raises
     ------
+    ParameterError
+        The file does not exist.
     DataFormatError
-        Not an ICOHPLIST (no ``COHP#`` header), or a row that cannot be read
-        (the message gives the line).
+        A gzip file that is truncated or damaged, not an ICOHPLIST (no
+        ``COHP#`` header), or a row that cannot be read (the message gives
+        the line).
     """
     p = _check_file(path, "ICOHPLIST file")
     where = f"ICOHPLIST {str(p)!r}"
-    lines = _text_lines(p)
+    lines = _text_lines(p, where)
     blocks: list[dict[tuple, tuple]] = []  # per spin block: key -> (index, a1, a2, d, tr, values, number of bonds)
     order: list[tuple] = []
     current: dict[tuple, tuple] | None = None
@@ -352,7 +405,7 @@ def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]
     """
     p = _check_file(path, "free-energy steps file")
     where = f"free-energy steps {str(p)!r}"
-    text = "\n".join(line for line in _text_lines(p) if not line.lstrip().startswith("#"))
+    text = "\n".join(line for line in _text_lines(p, where) if not line.lstrip().startswith("#"))
     reader = csv.reader(io.StringIO(text))
     rows = [r for r in reader if any(c.strip() for c in r)]
     if not rows:

@@ -39,9 +39,9 @@ from metalair.tables.cycler import (
     running_step,
     signed_like_current,
 )
-from metalair.units import UNITS, convert, find_unit, from_user
+from metalair.units import UNITS, convert, dimension_of, find_unit, from_user
 
-__all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor"]
+__all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor", "split_unit_text", "unknown_unit_error"]
 
 #: Canonical column names a ``column_map`` may use, with their units.
 CANONICAL_COLUMNS: dict[str, str] = {
@@ -109,10 +109,89 @@ def unit_factor(unit: str, dimension: str | None = None) -> float:
 _UNIT_SUFFIX = re.compile(r"_([A-Za-zµμΩ°/]+)$")
 
 
+def split_unit_text(name: str) -> tuple[str, str | None]:
+    """A column name without its unit, and the unit text, recognised or not.
+
+    The unit is the text after the last slash or inside closing brackets:
+    ``"I/mA"`` -> ``("I", "mA")``, ``"Time (days)"`` -> ``("Time", "days")``,
+    ``"t"`` -> ``("t", None)``. Whether :mod:`metalair.units` knows the unit
+    is for the caller to check.
+
+    Parameters
+    ----------
+    name : str
+        A column name as the file writes it.
+
+    Returns
+    -------
+    (str, str or None)
+        The name before the unit (stripped), and the unit text (``None`` when
+        the name carries none).
+    """
+    text = name.strip()
+    match = _UNIT_IN_NAME.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()].strip(), match.group(1) or match.group(2)
+
+
 def _bracketed_unit(name: str) -> str | None:
     """The text after a slash or in closing brackets of a column name (``"I/mA"``, ``"I (mA)"``), or None."""
-    match = _UNIT_IN_NAME.search(name.strip())
-    return (match.group(1) or match.group(2)) if match else None
+    return split_unit_text(name)[1]
+
+
+def _mangled_unit(unit: str) -> str | None:
+    """Why ``unit`` looks like an encoding accident (``"ÂµA"``: ``"µA"`` read with the wrong code page), or None."""
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            repaired = unit.encode(encoding).decode("utf-8")
+        except UnicodeError:
+            continue
+        if repaired != unit:
+            return (f"{unit!r} looks like an encoding problem: it is probably {repaired!r}, written as UTF-8 and read "
+                    "back (or saved again) as Windows-1252/Latin-1 (save the file as UTF-8 again)")
+    if "\ufffd" in unit:
+        return (f"{unit!r} looks like an encoding problem: a character (often µ) was replaced by '\ufffd' when the "
+                "file was saved in another encoding (save it as UTF-8 again)")
+    return None
+
+
+def unknown_unit_error(file_name: str, column: str, unit: str, what: str, dimension: str,
+                       remedy: str) -> DataFormatError:
+    """The error for a column whose name carries a unit that is not read for its quantity.
+
+    Parameters
+    ----------
+    file_name : str
+        Named first in the message.
+    column : str
+        The column name as the file writes it.
+    unit : str
+        The unit text the name carries (``"days"``, ``"ÂµA"``).
+    what : str
+        The quantity in words (``"time"``, ``"current"``).
+    dimension : str
+        Its dimension in :data:`metalair.units.UNITS`, whose units are listed
+        as the accepted ones.
+    remedy : str
+        What the user can do, appended to the message.
+
+    Returns
+    -------
+    DataFormatError
+        Naming the column, the unit, what it is if another quantity's unit,
+        an encoding accident if it looks like one, and the accepted units.
+    """
+    article = "an" if what[:1] in "aeiou" else "a"
+    message = f"{file_name}: column {column!r} carries the unit {unit!r}, which is not {article} {what} unit"
+    other = find_unit(unit.replace("^", ""))
+    if other is not None:
+        message += f" (it is a {dimension_of(other)} unit)"
+    mangled = _mangled_unit(unit)
+    if mangled is not None:
+        message += f"; {mangled}"
+    accepted = [u for u, (d, _f) in UNITS.items() if d == dimension]
+    return DataFormatError(f"{message}; accepted {what} units: {', '.join(accepted)}. {remedy}")
 
 
 def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
@@ -451,6 +530,43 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
     return resolved
 
 
+#: A reference electrode after the unit (``"V vs Na/Na+"``, ``"mV vs. Na+/Na"``): the unit is the first word.
+_REFERENCE = re.compile(r"\s+vs\.?\s.*$", re.IGNORECASE)
+
+
+def _header_factor(name: str, key: str, file_name: str, notes: list[str]) -> float:
+    """Factor from the unit column ``name`` carries to the canonical unit of ``key``.
+
+    A name without a unit is taken in the canonical unit, with a note. A name
+    with a unit that is not one of ``key``'s quantity raises: read as the
+    canonical unit it would be silently off by the ratio of the two.
+
+    Raises
+    ------
+    ParameterError
+        A per-mass unit (``mA/g``): its factor needs the catalyst mass.
+    DataFormatError
+        Any other unit that is not a unit of the quantity.
+    """
+    kind = CANONICAL_COLUMNS[key]
+    canonical_unit, dimension = _COLUMN_UNITS[kind]
+    unit = _bracketed_unit(name)
+    if unit is None:
+        suffix = unit_from_name(name)  # snake case: "current_mA"
+        if suffix is not None:
+            return unit_factor(suffix, kind)
+        notes.append(f"column {name!r} carries no unit; assumed {canonical_unit}")
+        return 1.0
+    found = _column_unit(_REFERENCE.sub("", unit), kind)
+    if found is not None:
+        return float(convert(1.0, found[0], canonical_unit))
+    _refuse_per_gram(name, key, file_name)
+    raise unknown_unit_error(
+        file_name, name, unit, kind, dimension,
+        f"If the column is in one of them, give that unit in column_map: {{{key!r}: ({name!r}, 'UNIT')}}; else "
+        f"give the factor that turns it into {canonical_unit}: {{{key!r}: ({name!r}, FACTOR)}}")
+
+
 def _find_header(lines: list[str], wanted: list[str], file_name: str) -> int:
     best, best_hits = 0, -1
     for i, line in enumerate(lines[:500]):
@@ -538,6 +654,11 @@ def read_generic_csv(
         if progress is not None:
             progress("read", 1, 1)
     resolved = _resolve_map(column_map, table)
+    unit_notes: list[str] = []
+    factors: dict[str, float] = {}  # before the data are read: a unit that is not understood fails at once
+    for key, (name, given) in resolved.items():
+        if CANONICAL_COLUMNS[key] in _COLUMN_UNITS:
+            factors[key] = given if given is not None else _header_factor(name, key, path.name, unit_notes)
     problems: list[str] = [] if stream else list(table.warnings)
     notes: list[str] = []
     if stream:
@@ -549,8 +670,9 @@ def read_generic_csv(
             decimal_comma=table.decimal_comma, progress=progress)
         problems.extend(stream_warnings)
         notes.append(f"read in chunks of {streaming.CHUNK_LINES} lines (large file)")
+    notes.extend(unit_notes)
     values: dict[str, np.ndarray] = {}
-    for key, (name, factor) in resolved.items():
+    for key, (name, _given) in resolved.items():
         dim = CANONICAL_COLUMNS[key]
         if dim == "text":
             raw = strings[name] if stream else table.columns[name]
@@ -561,15 +683,7 @@ def read_generic_csv(
         if dim == "count":
             values[key] = arr
             continue
-        if factor is None:
-            unit = unit_from_name(name)
-            if unit is not None:
-                factor = unit_factor(unit, dim)
-            else:
-                _refuse_per_gram(name, key, path.name)
-                factor = 1.0
-                canonical_unit = key.rsplit("_", 1)[1]
-                notes.append(f"column {name!r} carries no unit; assumed {canonical_unit}")
+        factor = factors[key]
         if stream and factor != 1.0:
             arr *= factor  # the streamed column is this reader's own: scale it in place (peak memory)
             values[key] = arr
