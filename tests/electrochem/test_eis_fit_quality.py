@@ -177,3 +177,24 @@ def test_drt_figure_shades_the_tau_beyond_the_measured_window(data_file):
     labels = ax.get_legend_handles_labels()[1]
     assert labels.count("peak beyond the measured window") == 1
     assert labels.count("peak") == (1 if len(d.peaks) > 1 else 0)
+
+
+def test_a_csv_spectrum_without_a_final_line_break_warns_that_its_last_row_may_be_cut(data_file, tmp_path):
+    """An audit cut exampleData.csv mid-number: the last Z'' read -4.62 Ω where the file had -4.62e-03 Ω (the
+    exponent lost, the rest still a number), with no warning. A file that does not end with a line break says
+    its last row may be incomplete; an intact one says nothing of the kind."""
+    from metalair.io.impedance import read_impedance
+
+    text = data_file("eis/exampleData.csv").read_text()
+    cut = tmp_path / "cut.csv"
+    cut.write_text(text[: text.rindex("e-")])  # the last row without its exponent
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        spectrum = read_impedance(cut)
+    said = [str(w.message) for w in seen] + list(spectrum.metadata.get("warnings", []))
+    assert any("does not end with a line break" in m for m in said), said
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        intact = read_impedance(data_file("eis/exampleData.csv"))
+    said = [str(w.message) for w in seen] + list(intact.metadata.get("warnings", []))
+    assert not any("line break" in m for m in said)

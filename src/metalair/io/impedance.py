@@ -615,7 +615,8 @@ def _read_powersuite(path: Path) -> _Raw:
 
 
 def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
-    lines = _lines(path)
+    text = read_text(path)
+    lines = text.splitlines()
     content = [(i, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith(("#", "%", "//"))]
     if not content:
         raise DataFormatError(f"{path.name}: the file holds only blank or comment lines; no spectrum to read")
@@ -683,6 +684,11 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
         if block.values.shape[1] > 3:
             raw.notes.append(f"the rows carry {block.values.shape[1]} values; columns after the third were ignored")
     raw.meta["instrument"] = None
+    if text and not text.endswith(("\n", "\r")) and raw.frequency_Hz.size:
+        # a row cut inside a number can still be a number ('-4.6239728021047442' of '...e-03'): say so
+        raw.warnings.append(
+            f"the file does not end with a line break, as a file cut while it was written or copied does: its last "
+            f"row (f = {float(raw.frequency_Hz[-1]):.6g} Hz) may be incomplete; check it against the instrument's file")
     return raw
 
 
