@@ -203,3 +203,18 @@ def test_cli_from_dft_reports_a_truncated_icohp_file_instead_of_aborted(tmp_path
     assert "Aborted" not in res.output
     assert GZIP_DAMAGE in res.output
     assert not isinstance(res.exception, EOFError)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_utf16_export_is_named_as_such(tmp_path, encoding):
+    """An audit saved exports as UTF-16 (Excel's 'Unicode text'): the readers said 'unrecognised binary file' or
+    'binary content', which sends the user looking for damage."""
+    from metalair.io import read
+    from metalair.io.impedance import read_impedance
+
+    text = "freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n" + "".join(f"{10.0 ** (k / 4):g},{10 + k},{k + 1}\n" for k in range(20))
+    for name, reader in (("cell.csv", read), ("spectrum.csv", read_impedance)):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        with pytest.raises(DataFormatError, match="UTF-16 text .* save it again as UTF-8"):
+            reader(path)

@@ -127,6 +127,23 @@ def _first_lines(text: str, n: int = 60) -> list[str]:
     return text.splitlines()[:n]
 
 
+def utf16_text(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 text (a byte-order mark, or ASCII with a NUL after every byte).
+
+    Excel's "Unicode text" and some Windows tools save exports this way; read as bytes they look binary.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:512]
+    return len(sample) >= 8 and sample[1::2].count(0) > 0.9 * len(sample[1::2]) and 0 not in sample[0::2][:4]
+
+
+def utf16_message(name: str) -> str:
+    """What to tell a user whose text export is UTF-16."""
+    return (f"{name}: the file is UTF-16 text (Excel's 'Unicode text' or a Windows tool saves exports this way), "
+            "which metalair does not read: save it again as UTF-8 (in Excel: 'CSV UTF-8') and read that file")
+
+
 def require_file(path: Path) -> None:
     """Refuse a missing path or a directory where a data file is expected (:class:`DataFormatError`)."""
     if not path.exists():
@@ -196,6 +213,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     if head[4:19] in ACCESS_MAGICS:
         return "arbin_res"
     if b"\x00" in head[:4096]:
+        if utf16_text(head):
+            raise DataFormatError(utf16_message(path.name))
         if MACCOR_RAW_SUFFIX.match(suffix):
             raise DataFormatError(
                 f"{path.name}: a binary file named like a Maccor raw data file ({suffix}); Maccor's raw format is "

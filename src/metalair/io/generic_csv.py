@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io.detect import require_file
+from metalair.io.detect import require_file, utf16_message, utf16_text
 from metalair.tables.cycler import (
     CyclerData,
     classify_by_direction,
@@ -309,6 +309,8 @@ def read_text(path: Path) -> str:
     raw = path.read_bytes()
     if not raw:
         raise DataFormatError(f"{path.name}: the file is empty (0 bytes); it was not saved or copied completely")
+    if utf16_text(raw[:4096]):
+        raise DataFormatError(utf16_message(path.name))
     if b"\x00" in raw[:65536]:
         raise DataFormatError(f"{path.name}: binary content where a text export was expected; "
                               "the file is damaged or of another format")

@@ -62,7 +62,7 @@ from metalair.io._text_columns import (
     split_fields,
 )
 from metalair.io.checks import DataQualityWarning
-from metalair.io.detect import as_path, named_format, read_head
+from metalair.io.detect import as_path, named_format, read_head, utf16_message, utf16_text
 from metalair.io.generic_csv import read_text
 from metalair.tables.impedance import ImpedanceSpectrum, check_spectrum_arrays
 from metalair.units import UNITS, from_user
@@ -128,6 +128,8 @@ def detect_impedance_format(path: str | os.PathLike[str]) -> str:
     if head.startswith(_MPR_MAGIC):
         return "biologic_mpr"
     if b"\x00" in head[:4096]:
+        if utf16_text(head):
+            raise DataFormatError(utf16_message(path.name))
         raise DataFormatError(
             f"{path.name}: unrecognised binary file; impedance files metalair reads: "
             f"{', '.join(IMPEDANCE_FORMATS)}"
