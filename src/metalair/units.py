@@ -89,6 +89,8 @@ UNITS: dict[str, tuple[str, float]] = {
     "µmol/h": ("amount rate", 1e-6 / _HOUR),
     # cell current (cycler files) -> A
     "A": ("current", 1.0),
+    "Amps": ("current", 1.0),  # Maccor's spelled-out column units
+    "Amp": ("current", 1.0),
     "mA": ("current", 1e-3),
     "uA": ("current", 1e-6),
     "µA": ("current", 1e-6),
@@ -121,6 +123,8 @@ UNITS: dict[str, tuple[str, float]] = {
     "A.h": ("charge", _HOUR),
     "mA.h": ("charge", 1e-3 * _HOUR),
     "uA.h": ("charge", 1e-6 * _HOUR),
+    "Ahr": ("charge", _HOUR),  # cycler exports' spellings (Maccor 'AHr', 'mAhr')
+    "mAhr": ("charge", 1e-3 * _HOUR),
     "As": ("charge", 1.0),
     "mAs": ("charge", 1e-3),
     "uAs": ("charge", 1e-6),
@@ -133,6 +137,9 @@ UNITS: dict[str, tuple[str, float]] = {
     "uWh": ("energy", 1e-6 * _HOUR),
     "W.h": ("energy", _HOUR),
     "mW.h": ("energy", 1e-3 * _HOUR),
+    "kWh": ("energy", 1e3 * _HOUR),
+    "Whr": ("energy", _HOUR),
+    "mWhr": ("energy", 1e-3 * _HOUR),
     "Ws": ("energy", 1.0),
     "mWs": ("energy", 1e-3),
     # mass -> kg
@@ -143,6 +150,8 @@ UNITS: dict[str, tuple[str, float]] = {
     "µg": ("mass", 1e-9),
     # potential -> V
     "V": ("potential", 1.0),
+    "Volts": ("potential", 1.0),
+    "Volt": ("potential", 1.0),
     "mV": ("potential", 1e-3),
     "uV": ("potential", 1e-6),
     "µV": ("potential", 1e-6),
@@ -163,6 +172,8 @@ UNITS: dict[str, tuple[str, float]] = {
     "second": ("time", 1.0),
     "secs": ("time", 1.0),
     "d": ("time", 24.0 * _HOUR),
+    "day": ("time", 24.0 * _HOUR),
+    "days": ("time", 24.0 * _HOUR),
     # scan rate -> V/s
     "mV/s": ("scan rate", 1e-3),
     "V/s": ("scan rate", 1.0),
@@ -266,7 +277,9 @@ def _allowed(dimension: str | None) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    return text.strip().replace("µ", "u").replace("μ", "u").replace(" ", "").lower()
+    """A unit's spelling, case and the micro sign aside; a middle dot is a product dot (``mA·h`` is ``mA.h``)."""
+    return (text.strip().replace("µ", "u").replace("μ", "u").replace("·", ".").replace("⋅", ".")
+            .replace(" ", "").lower())
 
 
 def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:

@@ -198,3 +198,14 @@ def test_a_csv_spectrum_without_a_final_line_break_warns_that_its_last_row_may_b
         intact = read_impedance(data_file("eis/exampleData.csv"))
     said = [str(w.message) for w in seen] + list(intact.metadata.get("warnings", []))
     assert not any("line break" in m for m in said)
+
+
+def test_a_complete_csv_spectrum_without_a_final_line_break_reads_without_a_warning(data_file, tmp_path):
+    """A review found every file without a final line break warned (and refused in strict mode), though many
+    programs write none: only a last value shorter than its column's values is taken for a cut."""
+    from metalair.io.impedance import read_impedance
+
+    whole = tmp_path / "whole.csv"
+    whole.write_text(data_file("eis/exampleData.csv").read_text().rstrip("\n"))
+    spectrum = read_impedance(whole, strict=True)
+    assert spectrum.frequency_Hz.size == read_impedance(data_file("eis/exampleData.csv")).frequency_Hz.size

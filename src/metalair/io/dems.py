@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io.checks import DataQualityWarning
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
@@ -110,6 +112,7 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
     """Read a calibrated gas-flux CSV (see the module notes)."""
     path, names, values, t = _timed_table(path, "evolution_sign", evolution_sign)
     fluxes: dict[str, np.ndarray] = {}
+    skipped: list[str] = []
     for k, n in enumerate(names):
         base, unit = _name_and_unit(n)
         gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
@@ -117,8 +120,10 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
             continue
         known = find_unit(unit, "amount rate") if unit is not None else None
         if unit is not None and known is None and find_unit(unit) is None:
-            raise unknown_unit_error(path.name, n, unit, "molar-flux", "amount rate",
-                                     "Write the flux in one of them and name its unit, e.g. 'O2 (nmol/s)'")
+            # a raw or annotated column beside the calibrated ones ('CO2 (m/z 44)', 'O2 (raw)'): not read, and said
+            why = unknown_unit_error(path.name, n, unit, "molar-flux", "amount rate", "")
+            skipped.append(str(why).split(": ", 1)[-1].rstrip())
+            continue
         if known is None:
             raise DataFormatError(
                 f"{path.name}: gas column {n!r} needs a molar-flux unit ({_units('amount rate')}); calibrate the ion "
@@ -128,5 +133,7 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
     if not fluxes:
         raise DataFormatError(
             f"{path.name}: no gas column among {', '.join(repr(n) for n in names)}; name them e.g. 'O2 (nmol/s)'"
-        )
-    return GasFluxRecord(t, fluxes, {"file_name": path.name})
+            + (f" ({'; '.join(skipped)})" if skipped else ""))
+    for text in skipped:
+        warnings.warn(f"{path.name}: {text}; the column was not read", DataQualityWarning, stacklevel=2)
+    return GasFluxRecord(t, fluxes, {"file_name": path.name, "notes": [f"not read: {t_}" for t_ in skipped]})

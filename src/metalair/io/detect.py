@@ -135,7 +135,9 @@ def utf16_text(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     sample = head[:512]
-    return len(sample) >= 8 and sample[1::2].count(0) > 0.9 * len(sample[1::2]) and 0 not in sample[0::2][:4]
+    text_bytes = sample[0::2]  # ASCII text as UTF-16LE: printable characters with a NUL after each
+    return (len(sample) >= 8 and sample[1::2].count(0) > 0.9 * len(sample[1::2])
+            and sum(32 <= c < 127 or c in (9, 10, 13) for c in text_bytes) > 0.95 * len(text_bytes))
 
 
 def utf16_message(name: str) -> str:

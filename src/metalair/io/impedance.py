@@ -616,6 +616,25 @@ def _read_powersuite(path: Path) -> _Raw:
     return raw
 
 
+def _last_field_looks_cut(lines: list[str]) -> bool:
+    """Whether the last value of a file that ends without a line break is shorter than that column's values.
+
+    Many programs write no final line break, so that alone says nothing; a file cut while written or copied
+    ends inside its last value, which then lacks the exponent or the digits the values above it carry.
+    """
+    rows = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith(("#", "%", "//"))]
+    if len(rows) < 3:
+        return False
+
+    def last(row: str) -> str:
+        return re.split(r"[\t;,\s]+", row)[-1]
+
+    above = [last(r) for r in rows[-11:-1]]
+    tail = last(rows[-1])
+    with_exponent = sum(("e" in v.lower()) for v in above)
+    return (with_exponent >= 0.9 * len(above) and "e" not in tail.lower()) or len(tail) < min(map(len, above))
+
+
 def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
     text = read_text(path)
     lines = text.splitlines()
@@ -686,7 +705,7 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
         if block.values.shape[1] > 3:
             raw.notes.append(f"the rows carry {block.values.shape[1]} values; columns after the third were ignored")
     raw.meta["instrument"] = None
-    if text and not text.endswith(("\n", "\r")) and raw.frequency_Hz.size:
+    if text and not text.endswith(("\n", "\r")) and raw.frequency_Hz.size and _last_field_looks_cut(lines):
         # a row cut inside a number can still be a number ('-4.6239728021047442' of '...e-03'): say so
         raw.warnings.append(
             f"the file does not end with a line break, as a file cut while it was written or copied does: its last "
