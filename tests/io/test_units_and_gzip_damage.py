@@ -237,3 +237,17 @@ def test_a_utf16_export_is_named_as_such(tmp_path, encoding):
         path.write_bytes(text.encode(encoding))
         with pytest.raises(DataFormatError, match="UTF-16 text .* save it again as UTF-8"):
             reader(path)
+
+
+@pytest.mark.parametrize("column", ["Voltage (cell)", "Ewe/V vs. Li+/Li"])
+def test_a_word_in_brackets_that_is_no_unit_is_read_in_the_base_unit_with_a_note(tmp_path, column):
+    """A review found 'Voltage (cell)' and 'Ewe/V vs. Li+/Li' refused as carrying the units 'cell' and 'Li' once
+    unknown units were refused; a plain word that names no unit is taken in the column's unit, as before, and said.
+    A word that names a unit metalair does not read ('weeks') is still refused."""
+    p = _csv(tmp_path, f"Time (s),{column},I/mA\n0,3.0,1\n1,2.9,1\n2,2.8,1\n")
+    data = read(p, column_map={"time_s": "Time (s)", "voltage_V": column, "current_A": "I/mA"})
+    np.testing.assert_allclose(data.voltage_V, [3.0, 2.9, 2.8])
+    assert any("is not a unit; the column is taken in V" in n for n in data.metadata["notes"])
+    q = _csv(tmp_path, "Time (s),Voltage (weeks),I/mA\n0,3.0,1\n1,2.9,1\n", "w.csv")
+    with pytest.raises(DataFormatError, match="carries the unit 'weeks'"):
+        read(q, column_map={"time_s": "Time (s)", "voltage_V": "Voltage (weeks)", "current_A": "I/mA"})

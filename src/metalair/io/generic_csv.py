@@ -536,6 +536,16 @@ def _resolve_map(column_map: Mapping[str, Any], table: TextTable) -> dict[str, t
 _REFERENCE = re.compile(r"\s+vs\.?\s.*$", re.IGNORECASE)
 
 
+#: Words that name a unit metalair does not read (so a column carrying one is refused, not taken in the base unit).
+_UNIT_WORDS = re.compile(r"(?i)^(weeks?|months?|years?|yrs?|fortnights?|amperes?|milliamps?|microamps?|"
+                         r"millivolts?|coulombs?|joules?|watts?|ohms?|kelvin|celsius|fahrenheit|[mukn]?[AVWJ][sh]?r?)$")
+
+
+def _looks_like_a_unit(text: str) -> bool:
+    """Whether a word in a column name's brackets is a unit's name or symbol (metalair knows it or not)."""
+    return _UNIT_WORDS.match(text.strip()) is not None
+
+
 def _header_factor(name: str, key: str, file_name: str, notes: list[str]) -> float:
     """Factor from the unit column ``name`` carries to the canonical unit of ``key``.
 
@@ -563,6 +573,10 @@ def _header_factor(name: str, key: str, file_name: str, notes: list[str]) -> flo
     if found is not None:
         return float(convert(1.0, found[0], canonical_unit))
     _refuse_per_gram(name, key, file_name)
+    if re.fullmatch(r"[A-Za-z]+", unit.strip()) and find_unit(unit) is None and not _looks_like_a_unit(unit):
+        # a word, not a unit: 'Voltage (cell)', 'Current (avg)', 'Ewe/V vs. Li+/Li' read as '... / Li'
+        notes.append(f"column {name!r}: {unit!r} is not a unit; the column is taken in {canonical_unit}")
+        return 1.0
     raise unknown_unit_error(
         file_name, name, unit, kind, dimension,
         f"If the column is in one of them, give that unit in column_map: {{{key!r}: ({name!r}, 'UNIT')}}; else "
