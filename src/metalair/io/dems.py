@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io._text_columns import is_number, name_and_unit, numeric_block
+from metalair.io._text_columns import is_number, numeric_block
 from metalair.io.checks import DataQualityWarning
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error
@@ -38,19 +38,6 @@ def _units(dimension: str) -> str:
 
 
 _GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")
-
-
-def _name_and_unit(name: str) -> tuple[str, str | None]:
-    """Base name and unit text of a column, the unit recognised or not (``"Time (days)"`` -> ``("Time", "days")``).
-
-    :func:`metalair.io._text_columns.name_and_unit` splits off only the units
-    it knows; an unknown one stayed in the name, and ``"Time (days)"`` was
-    then a time column without a unit, read as seconds.
-    """
-    base, unit = name_and_unit(name)
-    if unit is None:
-        base, unit = split_unit_text(name.strip().strip('"'))
-    return base, unit
 
 
 def _table(path: Path) -> tuple[list[str], np.ndarray]:
@@ -71,7 +58,7 @@ def _table(path: Path) -> tuple[list[str], np.ndarray]:
 
 def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
     for k, n in enumerate(names):
-        base, unit = _name_and_unit(n)
+        base, unit = split_unit_text(n)
         if base.lower() in ("t", "time", "elapsed time", "time_s") or base.lower().startswith("time"):
             known = find_unit(unit, "time") if unit is not None else "s"  # no unit: seconds
             if known is None:
@@ -95,7 +82,7 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
     """Read a current-vs-time CSV (see the module notes)."""
     path, names, values, t = _timed_table(path, "discharge_sign", discharge_sign)
     for k, n in enumerate(names):
-        base, unit = _name_and_unit(n)
+        base, unit = split_unit_text(n)
         if base.lower() in ("i", "current", "<i>") or base.lower().startswith("current"):
             known = find_unit(unit, "current") if unit is not None else None
             if unit is not None and known is None:
@@ -114,7 +101,7 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
     fluxes: dict[str, np.ndarray] = {}
     skipped: list[str] = []
     for k, n in enumerate(names):
-        base, unit = _name_and_unit(n)
+        base, unit = split_unit_text(n)
         gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
         if gas is None:
             continue
