@@ -32,6 +32,7 @@ from metalair.constants import HOUR
 from metalair.errors import ParameterError
 
 __all__ = [
+    "units_of",
     "is_bare_number",
     "parse_quantity",
     "to_user",
@@ -269,11 +270,18 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([^\s\d].*?)?\s*$")
 
 
+def units_of(dimension: str | None) -> list[str]:
+    """The unit texts of a dimension (all units for ``None``), in the table's order.
+
+    With those valid only for that dimension (``"C"`` for a charge): what error messages list as accepted.
+    """
+    units = [u for u, (d, _) in UNITS.items() if dimension in (None, d)]
+    return units + [u for (d, u) in _ONLY_WITH_DIMENSION if d == dimension and u not in units]
+
+
 def _allowed(dimension: str | None) -> list[str]:
-    """The unit texts of a dimension (all units for ``None``), with those valid only there (``"C"`` for a charge)."""
-    units = {u for u, (d, _) in UNITS.items() if dimension in (None, d)}
-    units |= {u for (d, u) in _ONLY_WITH_DIMENSION if d == dimension}
-    return sorted(units)
+    """:func:`units_of`, sorted."""
+    return sorted(set(units_of(dimension)))
 
 
 def _norm(text: str) -> str:

@@ -26,7 +26,7 @@ from metalair.io.checks import DataQualityWarning
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
-from metalair.units import UNITS, find_unit, from_user
+from metalair.units import find_unit, from_user, units_of
 
 __all__ = ["read_current_record", "read_gas_flux"]
 
@@ -34,7 +34,7 @@ __all__ = ["read_current_record", "read_gas_flux"]
 
 def _units(dimension: str) -> str:
     """The units :mod:`metalair.units` accepts for ``dimension``, for error messages."""
-    return ", ".join(u for u, (d, _) in UNITS.items() if d == dimension)
+    return ", ".join(units_of(dimension))
 
 
 _GASES = ("O2", "CO2", "H2O", "H2", "N2", "CO")

@@ -39,7 +39,7 @@ from metalair.tables.cycler import (
     running_step,
     signed_like_current,
 )
-from metalair.units import UNITS, convert, dimension_of, find_unit, from_user
+from metalair.units import UNITS, convert, dimension_of, find_unit, from_user, units_of
 
 __all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor", "split_unit_text", "unknown_unit_error"]
 
@@ -190,8 +190,7 @@ def unknown_unit_error(file_name: str, column: str, unit: str, what: str, dimens
     mangled = _mangled_unit(unit)
     if mangled is not None:
         message += f"; {mangled}"
-    accepted = [u for u, (d, _f) in UNITS.items() if d == dimension]
-    return DataFormatError(f"{message}; accepted {what} units: {', '.join(accepted)}. {remedy}")
+    return DataFormatError(f"{message}; accepted {what} units: {', '.join(units_of(dimension))}. {remedy}")
 
 
 def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
