@@ -196,3 +196,28 @@ def test_gamry_cv_overload_flags_and_table_ends_still_read(original, tmp_path):
     lines[k] = set_field(lines[k], "\t", 9, "..T........")
     v = read_voltammogram(write(tmp_path / "cv.dta", lines, end))
     assert v.cycles == [1, 2, 3, 4, 5] and len(v) == 50 and v.metadata["warnings"] == []
+
+
+def test_windows_nan_spellings_in_a_gamry_table_are_values_not_damage(original, tmp_path):
+    """Windows software writes an undefined value as '-1.#IND' or '1.#QNAN' (Microsoft's C runtime): a review found
+    such a value in a Gamry EIS table refused as a damaged row. It is read as NaN (the reader then drops or reports
+    the point as for any NaN), and the header values take it too."""
+    import math
+
+    from metalair.io._text_columns import is_number, number
+
+    lines, end = lines_of(original("eis/exampleDataGamry.DTA"))
+    header = next(ln for ln in lines if ln.startswith("ZCURVE\tTABLE"))
+    names = lines[lines.index(header) + 1].split("\t")
+    k = zcurve_rows(lines) + 30
+    lines[k] = set_field(lines[k], "\t", names.index("Zphz"), "-1.#IND")
+    reference = read_impedance(original("eis/exampleDataGamry.DTA"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        spectrum = read_impedance(write(tmp_path / "gamry.DTA", lines, end))  # no DataFormatError
+    assert spectrum.frequency_Hz.size >= reference.frequency_Hz.size - 1
+    for text, value in (("-1.#IND", math.nan), ("1.#QNAN", math.nan), ("-1.#INF", -math.inf), ("1.#INF00", math.inf)):
+        assert is_number(text)
+        got = number(text)
+        assert (math.isnan(got) and math.isnan(value)) or got == value
+    assert number("1,5") == 1.5 and number("2.5") == 2.5

@@ -9,6 +9,7 @@ the unit a column name carries (``"freq/Hz"``, ``"Z' (Ω)"``, ``"Zre (ohms)"``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +19,15 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.units import UNITS
 
-__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "sniff",
+__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "number", "sniff",
            "ec_lab_header_index", "gamry_table_end"]
 
 _NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
-_NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
+_NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity|1[.,]#(?:IND|QNAN|SNAN|INF)0*)$",
+                  re.IGNORECASE)
+#: Microsoft C runtime's spellings of NaN and infinity (``-1.#IND``, ``1.#QNAN``, ``1.#INF``), which Windows
+#: instrument software writes for an undefined value (a phase of a zero impedance)
+_WINDOWS_SPECIAL = re.compile(r"^([-+]?)1[.,]#(IND|QNAN|SNAN|INF)0*$", re.IGNORECASE)
 #: a flag field in a numeric table (Gamry's overload bits ``...........``, ``..T........``): dots and letters
 _FLAG = re.compile(r"^[.A-Za-z]*$")
 #: the start of a number, cut short (``1.2E``, ``-0.``, ``-``): the last field of a row the file ends inside
@@ -73,6 +78,11 @@ def is_number(text: str) -> bool:
     return bool(_NUM.match(text.strip()))
 
 
+def number(text: str) -> float:
+    """The value of a field :func:`is_number` accepts (a decimal comma, or Windows' ``-1.#IND``, included)."""
+    return _to_float(text, "," in text and "." not in text)
+
+
 def split_fields(line: str, delimiter: str | None) -> list[str]:
     """Fields of one line; ``delimiter=None`` splits on runs of white space."""
     if delimiter is None:
@@ -110,6 +120,9 @@ class NumericBlock:
 
 def _to_float(text: str, decimal_comma: bool) -> float:
     t = text.strip()
+    special = _WINDOWS_SPECIAL.match(t)
+    if special is not None:
+        return float(special.group(1) + "inf") if special.group(2).upper() == "INF" else math.nan
     if decimal_comma:
         t = t.replace(",", ".")
     return float(t)

@@ -58,6 +58,7 @@ from metalair.io._text_columns import (
     gamry_table_end,
     is_number,
     name_and_unit,
+    number,
     numeric_block,
     split_fields,
 )
@@ -344,7 +345,7 @@ def _ec_lab_frequency(header: list[str], key: str) -> float | None:
     for ln in header:
         parts = ln.split()
         if len(parts) >= 2 and parts[0] == key and is_number(parts[1]):
-            value = float(parts[1].replace(",", "."))
+            value = number(parts[1])
         if len(parts) >= 3 and parts[0] == "unit" and parts[1] == key:
             unit = parts[2]
     factor = _hz(unit)
@@ -439,7 +440,7 @@ def _gamry_quant(head: dict[str, list[str]], key: str) -> float | None:
         return None
     for p in parts[1:]:
         if is_number(p):
-            return float(p)
+            return number(p)
     return None
 
 

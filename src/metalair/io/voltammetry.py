@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io._text_columns import gamry_table_end, is_number, name_and_unit, numeric_block
+from metalair.io._text_columns import gamry_table_end, is_number, name_and_unit, number, numeric_block
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
@@ -111,7 +111,7 @@ def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
     meta: dict[str, Any] = {"file_name": path.name, "format": "gamry_dta", "instrument": "Gamry", "technique": tag,
                             "notes": notes, "warnings": warnings}
     if scan is not None and len(scan) > 2 and is_number(scan[2]):
-        meta["scan_rate_V_s"] = float(from_user(float(scan[2]), "mV/s"))  # Gamry writes mV/s
+        meta["scan_rate_V_s"] = float(from_user(number(scan[2]), "mV/s"))  # Gamry writes mV/s
     return Voltammogram(np.concatenate(e_all), np.concatenate(i_all), np.concatenate(t_all),
                         np.concatenate(c_all), "A", meta)
 
