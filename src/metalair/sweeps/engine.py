@@ -908,18 +908,15 @@ def run_sweep(
     from metalair.workflows.outputs import (
         _now,
         check_out_dir,
-        lock_out_dir,
+        holding_out_dir,
         read_manifest,
         recover_killed_overwrite,
         remove_dead_temp_files,
     )
 
     out = check_out_dir(out_dir, option=words["out"])
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
     # held until the sweep ends: a second run given the same folder meanwhile is refused, never mixed in
-    unlock = lock_out_dir(out, option=words["out"])
-    try:
+    with holding_out_dir(out, option=words["out"]) as created:
         if not cli:  # (the command line has done it before setting aside an earlier run itself)
             recover_killed_overwrite(out)  # an overwrite that was killed: the earlier run it had set aside comes back
         remove_dead_temp_files(out)  # fragments of atomic writes by a sweep that was killed
@@ -1022,13 +1019,6 @@ def run_sweep(
                              "files": [f for f in manifest["files"] if (out / f).is_file()]})
             atomic_write_text(manifest_path, json.dumps(manifest, indent=2, default=repr))
             raise
-    finally:
-        if created and out.is_dir() and not any(out.iterdir()):  # refused or stopped before writing: as it was
-            try:
-                out.rmdir()  # while still locked: no other run can have taken the folder meanwhile
-            except OSError:
-                pass
-        unlock()
 
 
 def _run_batches(evaluate: Callable[..., Any], cands: list[dict], batches: list[list[tuple[int, dict]]],

@@ -226,14 +226,11 @@ def run_screen(
         for a in map_axes:
             if a not in known:
                 raise ParameterError(f"map axis {a!r} is not a column of the screen; columns: {', '.join(known)}")
-    from metalair.workflows.outputs import check_out_dir, lock_out_dir
+    from metalair.workflows.outputs import check_out_dir, holding_out_dir
 
     # the folder stays locked from the first batch to the last file of the screen (run_sweep shares the lock)
     folder = check_out_dir(out_dir, option="--out" if cli else "out_dir")
-    created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
-    unlock = lock_out_dir(folder, option="--out" if cli else "out_dir")
-    try:
+    with holding_out_dir(folder, option="--out" if cli else "out_dir"):
         sweep = run_sweep(cands, evaluate, out_dir, batch_size=batch_size, scheduler=scheduler, n_workers=n_workers,
                           resume=resume, overwrite=overwrite, spec=spec, progress=progress, cli=cli,
                           outputs_follow=True)
@@ -312,13 +309,6 @@ def run_screen(
                 pass
         record_files(out, [os.path.relpath(f, out) for k, f in files.items() if k != "manifest"], complete=True)
         return ScreenResult(sweep=sweep, settings=settings, files=files, map_axes=axes)
-    finally:
-        if created and folder.is_dir() and not any(folder.iterdir()):  # refused before writing: as it was
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-        unlock()
 
 
 def map_slice(columns: Mapping[str, Sequence[Any]], axes: Sequence[str]) -> tuple[list[bool] | None, list[str]]:

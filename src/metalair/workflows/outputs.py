@@ -39,7 +39,8 @@ import shlex
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ from metalair._files import atomic_write_text, keep_existing
 from metalair.errors import ParameterError
 
 __all__ = ["MANIFEST_NAME", "OutputFolderError", "RunOutputs", "begin_run", "check_out_dir", "continue_run",
-           "lock_out_dir", "read_manifest", "recover_killed_overwrite", "remove_dead_temp_files"]
+           "holding_out_dir", "lock_out_dir", "read_manifest", "recover_killed_overwrite", "remove_dead_temp_files"]
 
 #: Name of the run manifest in every output folder.
 MANIFEST_NAME = "manifest.json"
@@ -297,6 +298,33 @@ def lock_out_dir(folder: str | os.PathLike[str], *, option: str = "--out") -> Ca
             os.close(held[0])  # closing the descriptor drops the lock
 
     return release
+
+
+@contextmanager
+def holding_out_dir(folder: Path, *, option: str = "--out") -> Iterator[bool]:
+    """Create ``folder`` if needed and hold its lock (:func:`lock_out_dir`) while the block runs.
+
+    Yields whether the folder was created here; one created here and left empty (a run refused, or
+    stopped before it wrote) is removed at the end, while still locked, so that no other run can
+    have taken it meanwhile.
+    """
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        unlock = lock_out_dir(folder, option=option)
+    except BaseException:
+        if created:
+            folder.rmdir()
+        raise
+    try:
+        yield created
+    finally:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        unlock()
 
 
 def continue_run(out_dir: str | os.PathLike[str], command: str | Sequence[str], *,
