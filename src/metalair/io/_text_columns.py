@@ -20,7 +20,7 @@ from metalair.errors import DataFormatError
 from metalair.units import UNITS
 
 __all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "number", "sniff",
-           "ec_lab_header_index", "gamry_table_end"]
+           "ec_lab_header_index", "gamry_table_end", "uses_decimal_comma"]
 
 _NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity|1[.,]#(?:IND|QNAN|SNAN|INF)0*)$",
@@ -102,6 +102,19 @@ def sniff(lines: list[str]) -> str | None:
             return None
         return ","
     return None
+
+
+def uses_decimal_comma(lines: list[str], delimiter: str | None) -> bool:
+    """Whether the numbers of these data lines use a decimal comma: more ``1,5`` fields than ``1.5`` ones.
+
+    Never with ``","`` as the delimiter (see :func:`sniff`, which decides it first).
+    """
+    if delimiter == ",":
+        return False
+    sample = [t for ln in lines for t in split_fields(ln, delimiter) if t]
+    commas = sum(1 for t in sample if re.match(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$", t))
+    points = sum(1 for t in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", t))
+    return commas > points
 
 
 @dataclass
@@ -191,12 +204,7 @@ def numeric_block(
         body.append((i, line))
     if delimiter == "auto":
         delimiter = sniff([ln for _, ln in body[:20]])
-    decimal_comma = False
-    if delimiter != ",":
-        sample = [t for _, ln in body[:20] for t in split_fields(ln, delimiter) if t]
-        commas = sum(1 for t in sample if re.match(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$", t))
-        points = sum(1 for t in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", t))
-        decimal_comma = commas > points
+    decimal_comma = uses_decimal_comma([ln for _, ln in body[:20]], delimiter)
     rows: list[list[float]] = []
     counts: list[int] = []
     lines_used: list[int] = []

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.io._text_columns import sniff, uses_decimal_comma
 from metalair.io.detect import as_path
 from metalair.io.generic_csv import read_text
 from metalair.tables.spectra import XasSpectrum
@@ -70,19 +71,14 @@ _ENERGY_NAMES = ("energy", "e", "energy_ev", "ev", "enc", "energy(ev)")
 # ---------------------------------------------------------------------------
 # shared
 # ---------------------------------------------------------------------------
-#: A data row written with decimal commas: numbers like ``7112,5`` separated by ``;`` or whitespace.
-_DECIMAL_COMMA_ROW = re.compile(r"^[-+]?\d+,\d+([eE][-+]?\d+)?([;\s]+[-+]?\d+(,\d+)?([eE][-+]?\d+)?)+$")
-
-
 def _decimal_commas(lines: list[str]) -> bool:
     """Whether the data rows use decimal commas (``7112,5;0,123``), as European locales export.
 
-    Decided from the first data row: numbers with a comma between digits, separated by ``;`` or
-    whitespace and never by a comma (split on commas, an energy ``7112,5`` would read as the two
-    values 7112 and 5).
+    Decided as for every text table (:func:`~metalair.io._text_columns.uses_decimal_comma`): split on
+    commas, an energy ``7112,5`` would read as the two values 7112 and 5.
     """
-    first = next((ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
-    return bool(_DECIMAL_COMMA_ROW.match(first))
+    data = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")][:20]
+    return uses_decimal_comma(data, sniff(data))
 
 
 def _numeric_rows(lines: list[str], name: str, first_line: int) -> np.ndarray:
