@@ -24,7 +24,7 @@ from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import is_number, numeric_block
 from metalair.io.checks import DataQualityWarning
 from metalair.io.detect import as_path, require_file
-from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error
+from metalair.io.generic_csv import read_text, split_unit_text, unknown_unit_error, unknown_unit_text
 from metalair.tables.dems import CurrentRecord, GasFluxRecord
 from metalair.units import find_unit, from_user, units_of
 
@@ -108,8 +108,7 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
         known = find_unit(unit, "amount rate") if unit is not None else None
         if unit is not None and known is None and find_unit(unit) is None:
             # a raw or annotated column beside the calibrated ones ('CO2 (m/z 44)', 'O2 (raw)'): not read, and said
-            why = unknown_unit_error(path.name, n, unit, "molar-flux", "amount rate", "")
-            skipped.append(str(why).split(": ", 1)[-1].rstrip())
+            skipped.append(unknown_unit_text(n, unit, "molar-flux", "amount rate"))
             continue
         if known is None:
             raise DataFormatError(

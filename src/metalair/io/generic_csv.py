@@ -41,7 +41,8 @@ from metalair.tables.cycler import (
 )
 from metalair.units import UNITS, convert, dimension_of, find_unit, from_user, units_of
 
-__all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor", "split_unit_text", "unknown_unit_error"]
+__all__ = ["read_generic_csv", "CANONICAL_COLUMNS", "unit_factor", "split_unit_text", "unknown_unit_error",
+           "unknown_unit_text"]
 
 #: Canonical column names a ``column_map`` may use, with their units.
 CANONICAL_COLUMNS: dict[str, str] = {
@@ -182,15 +183,20 @@ def unknown_unit_error(file_name: str, column: str, unit: str, what: str, dimens
         Naming the column, the unit, what it is if another quantity's unit,
         an encoding accident if it looks like one, and the accepted units.
     """
+    return DataFormatError(f"{file_name}: {unknown_unit_text(column, unit, what, dimension)}. {remedy}")
+
+
+def unknown_unit_text(column: str, unit: str, what: str, dimension: str) -> str:
+    """Why a column's unit is not read (:func:`unknown_unit_error` without the file name and the remedy)."""
     article = "an" if what[:1] in "aeiou" else "a"
-    message = f"{file_name}: column {column!r} carries the unit {unit!r}, which is not {article} {what} unit"
+    message = f"column {column!r} carries the unit {unit!r}, which is not {article} {what} unit"
     other = find_unit(unit.replace("^", ""))
     if other is not None:
         message += f" (it is a {dimension_of(other)} unit)"
     mangled = _mangled_unit(unit)
     if mangled is not None:
         message += f"; {mangled}"
-    return DataFormatError(f"{message}; accepted {what} units: {', '.join(units_of(dimension))}. {remedy}")
+    return f"{message}; accepted {what} units: {', '.join(units_of(dimension))}"
 
 
 def _refuse_per_gram(name: str, key: str, file_name: str) -> None:
