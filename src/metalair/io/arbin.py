@@ -148,18 +148,16 @@ def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str
 
     from access_parser import AccessParser
 
-    quiet = contextlib.redirect_stdout(io.StringIO())  # access-parser prints diagnostics ("DB is not full ...")
-    with quiet:
+    with contextlib.redirect_stdout(io.StringIO()):  # access-parser prints diagnostics ("DB is not full ...")
         db = AccessParser(str(path))
         if _RES_TABLE not in db.catalog:
             raise DataFormatError(f"{path.name}: an Access database without Arbin's {_RES_TABLE}; not an Arbin .res "
                                   "file")
         table = db.parse_table(_RES_TABLE)
+        glob = db.parse_table("Global_Table") if "Global_Table" in db.catalog else None
     cols = {name: np.asarray(table[name], dtype=float) for name in RES_COLUMNS if name in table}
     meta: dict[str, str] = {}
-    if "Global_Table" in db.catalog:
-        with contextlib.redirect_stdout(io.StringIO()):
-            glob = db.parse_table("Global_Table")
+    if glob is not None:
         for key in ("Test_Name", "Schedule_File_Name", "Start_DateTime", "Channel_Index"):
             if key in glob and len(glob[key]):
                 meta[f"arbin_{key.lower()}"] = str(glob[key][0])
