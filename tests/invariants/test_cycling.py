@@ -90,6 +90,47 @@ def test_simulated_summary_columns():
     assert np.all(t["Carbonate after charge [mmol/g]"][1:] > t["Carbonate after charge [mmol/g]"][:-1])
 
 
+def test_multi_step_half_cycles_count_whole():
+    """A CC-CV charge and a charge stepped down in current count whole, in the per-cycle table and in the
+    summary, and agree with the same record read as cycler data; a closing rest is no cycle of its own."""
+    from metalair.analysis.cycle_metrics import cycle_life, cycle_summary
+    from metalair.analysis.simulated import to_cycler_data
+    from metalair.analysis.summary import step_summary
+
+    for text in ("(Discharge at 500 mA/g for 300 mAh/g or until 1.5 V; Charge at 500 mA/g until 2.45 V; "
+                 "Hold at 2.45 V until 5 mA/g) x 2; Rest for 1 h",
+                 "(Discharge at 500 mA/g for 300 mAh/g or until 1.5 V; Charge at 500 mA/g for 200 mAh/g; "
+                 "Charge at 100 mA/g for 100 mAh/g or until 4.8 V) x 2; Rest for 1 h"):
+        sol = ma.simulate("NLRO", text)
+        assert sol.ok
+        t = simulated_cycle_summary(sol)
+        measured = cycle_summary(to_cycler_data(sol), mass_g=1.0)
+        assert list(t["Cycle"]) == [1, 2]
+        charge = [sum(s.capacity_mAh_g for s in sol.steps if s.cycle == c and s.kind in ("charge", "hold"))
+                  for c in (1, 2)]
+        assert t["Charge capacity [mAh/g]"] == pytest.approx(charge, rel=1e-12)
+        assert t["Coulombic efficiency [%]"] == pytest.approx(measured["Coulombic efficiency [%]"], rel=1e-6)
+        assert t["Mean charge voltage [V]"] == pytest.approx(measured["Mean charge voltage [V]"], rel=1e-6)
+        assert t["End-of-charge voltage [V]"] == pytest.approx(measured["End-of-charge voltage [V]"], rel=1e-9)
+        assert np.all(t["Coulombic efficiency [%]"] > 99.5)
+        life = cycle_life(t, capacity_limit_mAh_g=300.0, v_min=1.5, v_max=4.8)
+        assert life.first_failed_cycle is None and life.cycle_life == 2
+        s = step_summary(sol)
+        assert s["charge_capacity_mAh_g"] == pytest.approx(charge[0], rel=1e-12)
+        assert sum(s["charge_by_reaction_mAh_g"].values()) == pytest.approx(charge[0], rel=1e-6)
+
+
+def test_a_trailing_charge_is_no_failed_cycle():
+    """A charge after the last full cycle makes a cycle without a discharge: not a failure."""
+    from metalair.analysis.cycle_metrics import cycle_life
+
+    sol = ma.simulate("NLRO", "(Discharge at 500 mA/g for 50 mAh/g or until 1.5 V; Charge at 500 mA/g for 50 mAh/g "
+                              "or until 4.8 V) x 2; Charge at 100 mA/g for 10 mAh/g or until 4.8 V")
+    life = cycle_life(simulated_cycle_summary(sol), capacity_limit_mAh_g=50.0, v_min=1.5, v_max=4.8)
+    assert life.first_failed_cycle is None and life.cycle_life == 2
+    assert any("cycle 3 has no discharge" in n for n in life.notes)
+
+
 def test_compiled_and_plain_python_kernel_agree():
     """The kernel gives the same numbers with and without numba (METALAIR_NO_JIT=1)."""
     code = ("import metalair as ma, json; from metalair import _jit;"

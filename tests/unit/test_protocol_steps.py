@@ -132,8 +132,21 @@ def test_units_converted_to_si():
 def test_flatten_counts_cycles():
     prot = Protocol([Rest("60.0 s"), Cycle([Rest("1.0 s"), Rest("2.0 s")], repeat=3), Rest("5.0 s")])
     pairs = list(flatten(prot.steps))
-    assert [c for c, _ in pairs] == [1, 1, 1, 2, 2, 3, 3, 4]
-    assert prot.n_cycles == 3
+    assert [c for c, _ in pairs] == [1, 1, 1, 2, 2, 3, 3, 3]  # a closing rest belongs to the last cycle
+    assert prot.n_cycles == 3 == max(c for c, _ in pairs)
+
+
+def test_flatten_steps_after_the_last_cycle():
+    """A rest after the cycles joins the last one; a discharge after them is a cycle of its own, and
+    a rest after that discharge joins it; a rest before a cycle joins that cycle."""
+    d, c, r = Discharge("100 mA/g", until="1.5 V"), Charge("100 mA/g", until="4.2 V"), Rest("1 h")
+    for steps, cycles in (([Cycle([d, c], repeat=2), r, r], [1, 1, 2, 2, 2, 2]),
+                          ([Cycle([d, c], repeat=2), d, r], [1, 1, 2, 2, 3, 3]),
+                          ([r, Cycle([d, c], repeat=2), r, Cycle([d, c], repeat=1), r], [1, 1, 1, 2, 2, 3, 3, 3, 3]),
+                          ([d, r, c, r], [1, 1, 1, 1])):
+        prot = Protocol(steps)
+        assert [k for k, _ in flatten(prot.steps)] == cycles
+        assert prot.n_cycles == max(cycles)
 
 
 # ------------------------------------------------ limits already passed

@@ -694,7 +694,13 @@ def cycle_life(
     reason = "no cycle failed"
     last = len(cycles) - 1
     last_incomplete = False
+    no_discharge = ~np.isfinite(np.asarray(summary[f"Discharge capacity [{unit}]"], dtype=float))
     for k in range(len(cycles)):
+        if k == last and k > 0 and no_discharge[k]:
+            notes.append(f"cycle {int(cycles[k])} has no discharge (the record ends with a charge after the last "
+                         "full cycle); not counted as a failure")
+            last_incomplete = True
+            break
         if qd[k] < tolerance * limit and k == last and v_min is not None and np.isfinite(eod[k]) \
                 and eod[k] > v_min + voltage_tolerance_V:
             # the record ends inside its last discharge, above the voltage limit: the test stopped, the cell did not

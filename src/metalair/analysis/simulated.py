@@ -20,6 +20,7 @@ from metalair.analysis._arguments import solution
 from metalair.analysis.efficiency import energy_efficiency
 from metalair.errors import ParameterError
 from metalair.models.declaration import LEFT_AFTER_CHARGE
+from metalair.protocols.solution import combine_steps, half_cycle
 from metalair.tables.cycler import CyclerData
 from metalair.tables.summary import SummaryTable
 from metalair.units import convert
@@ -78,16 +79,19 @@ def simulated_cycle_summary(sol: Any) -> SummaryTable:
     The columns are those of :func:`metalair.analysis.cycle_metrics.cycle_summary`
     (capacities per gram of catalyst) plus model-only ones: deposits left after
     each charge and the catalyst's d-band centre at the end of the charge.
-    Each cycle's first galvanostatic discharge and charge are counted; holds,
-    rests and sweeps are not (``cycle_summary(to_cycler_data(sol))`` counts a hold
-    by the sign of its charge, as cycler software does for a CC-CV charge).
+    Each cycle's discharge and charge are the half-cycles
+    (:func:`~metalair.protocols.solution.half_cycle`) that start with its first
+    galvanostatic discharge and charge: a CC-CV charge, or a charge stepped down in
+    current, counts whole, as ``cycle_summary(to_cycler_data(sol))`` and cycler
+    software count it (:func:`~metalair.protocols.solution.combine_steps`: summed
+    capacities and energies, the end of the last step).
     """
     solution("simulated_cycle_summary", sol, columns=False)
     cycles: dict[int, dict[str, Any]] = {}
-    for s in sol.steps:
+    for k, s in enumerate(sol.steps):
         row = cycles.setdefault(s.cycle, {})
         if s.kind in ("discharge", "charge") and s.kind not in row:
-            row[s.kind] = s
+            row[s.kind] = combine_steps(half_cycle(sol.steps, k))
     keys = sorted(cycles)
     nan = math.nan
 

@@ -11,6 +11,7 @@ from metalair.analysis._arguments import solution
 from metalair.analysis.efficiency import coulombic_efficiency_note, energy_efficiency
 from metalair.catalysts.base import PRODUCTS
 from metalair.errors import ParameterError
+from metalair.protocols.solution import combine_steps, half_cycle
 from metalair.units import convert
 
 __all__ = ["summarize", "step_summary", "format_summary", "charge_plateaus", "PLATEAU_SEPARATION_V",
@@ -44,12 +45,18 @@ def step_summary(sol) -> dict:
     """The part of :func:`summarize` that needs only the step summaries, not the time series.
 
     Capacities, mean voltages, polarisation, coulombic, energy and voltage efficiency, end reasons,
-    charge by reaction and products left, of the first discharge and the first charge after it; what
-    a run that kept no time series (``save_cycles=()``) can still report.
+    charge by reaction and products left, of the first discharge and the first charge after it, each
+    with the steps that continue it (:func:`~metalair.protocols.solution.half_cycle`: the CV step of a
+    CC-CV charge counts); what a run that kept no time series (``save_cycles=()``) can still report.
     """
     solution("step_summary", sol, columns=False)
     out: dict = {}
     dis, ch = _first_discharge_and_charge(sol)
+    position = {id(s): k for k, s in enumerate(sol.steps)}
+    if dis is not None:
+        dis = combine_steps(half_cycle(sol.steps, position[id(dis)]))
+    if ch is not None:
+        ch = combine_steps(half_cycle(sol.steps, position[id(ch)]))
     if dis is not None:
         out["discharge_capacity_mAh_g"] = dis.capacity_mAh_g
         out["mean_discharge_voltage_V"] = dis.mean_voltage_V

@@ -11,7 +11,7 @@ from metalair._files import atomic_write_bytes, atomic_write_json, write_csv_row
 from metalair.errors import ParameterError
 from metalair.tables.base import missing_column
 
-__all__ = ["Solution", "StepSummary"]
+__all__ = ["Solution", "StepSummary", "step_direction", "half_cycle", "combine_steps"]
 
 
 @dataclass
@@ -38,6 +38,72 @@ class StepSummary:
     def as_dict(self) -> dict:
         """All fields as a plain dict."""
         return asdict(self)
+
+
+def step_direction(step: StepSummary) -> int:
+    """+1 for a step that discharges, -1 for one that charges, 0 for one that is neither.
+
+    Galvanostatic steps by their kind; a potentiostatic hold by the sign of the net charge it passed
+    (a CC-CV charge's CV step charges, as cycler software counts it); rests and sweeps (which pass
+    charge both ways) are neither.
+    """
+    if step.kind == "discharge":
+        return 1
+    if step.kind == "charge":
+        return -1
+    if step.kind == "hold":
+        net_anodic = sum(step.charge_by_reaction_mAh_g.values())
+        return -1 if net_anodic > 0 else (1 if net_anodic < 0 else 0)
+    return 0
+
+
+def half_cycle(steps: list[StepSummary], start: int) -> list[StepSummary]:
+    """The half-cycle that starts with ``steps[start]``.
+
+    It is that step and the steps after it in its cycle that pass charge the same way, up to the first
+    step that passes it the other way (rests and sweeps between them neither end nor join it). A CC-CV
+    charge, or a charge stepped down in current, is one half-cycle.
+    """
+    first = steps[start]
+    way = step_direction(first)
+    out = [first]
+    for i in range(start + 1, len(steps)):
+        s = steps[i]
+        if s.cycle != first.cycle:
+            break
+        d = step_direction(s)
+        if d == -way:
+            break
+        if d == way:
+            out.append(s)
+    return out
+
+
+def combine_steps(steps: list[StepSummary]) -> StepSummary:
+    """One summary of consecutive steps (a half-cycle).
+
+    Capacities, energies and charge by reaction are summed, the mean voltage is energy over capacity,
+    the start is the first step's and the end (voltage, reason, deposits, catalyst state) the last's.
+    One step is returned as it is.
+    """
+    if len(steps) == 1:
+        return steps[0]
+    if not steps:
+        raise ParameterError("combine_steps needs at least one step")
+    a, z = steps[0], steps[-1]
+    q = sum(s.capacity_mAh_g for s in steps)
+    e = sum(s.energy_Wh_kg for s in steps)
+    by: dict = {}
+    for s in steps:
+        for k, v in s.charge_by_reaction_mAh_g.items():
+            by[k] = by.get(k, 0.0) + v
+    return StepSummary(
+        index=a.index, cycle=a.cycle, kind=a.kind, description="; ".join(s.description for s in steps),
+        start_time_s=a.start_time_s, end_time_s=z.end_time_s, capacity_mAh_g=q, energy_Wh_kg=e,
+        mean_voltage_V=e / q if q > 0 else z.mean_voltage_V,  # Wh/kg over mAh/g (= Ah/kg): V
+        start_voltage_V=a.start_voltage_V, end_voltage_V=z.end_voltage_V, end_reason=z.end_reason,
+        charge_by_reaction_mAh_g=by, products_end_mol_g=dict(z.products_end_mol_g),
+        catalyst_d_band_end_eV=z.catalyst_d_band_end_eV, host_oxidised_end=dict(z.host_oxidised_end))
 
 
 class Solution:

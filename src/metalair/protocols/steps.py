@@ -434,11 +434,17 @@ def flatten(steps, cycle_offset: int = 0):
     (a plain discharge followed by a charge is "cycle 1"), and a group of
     such steps with a discharge or charge before a :class:`Cycle` is a cycle of
     its own (a formation discharge is cycle 1, the repeats 2, 3, ...); rests,
-    holds and sweeps alone join the cycle that follows. Nested cycles count in the outermost loop.
+    holds and sweeps alone join the cycle that follows, or, after the last
+    cycle, the last cycle (a closing rest is not a cycle of its own). Nested
+    cycles count in the outermost loop.
     """
+    steps = list(steps)
+    moving = [i for i, s in enumerate(steps) if isinstance(s, (Cycle, Discharge, Charge))]
+    last_moving = moving[-1] if moving else -1
     cycle = 1 + cycle_offset
     used = False  # the current cycle number already holds steps outside a Cycle
-    for s in steps:
+    after_cycle = False  # the steps so far end with a Cycle
+    for i, s in enumerate(steps):
         if isinstance(s, Cycle):
             if used:
                 cycle += 1
@@ -451,6 +457,10 @@ def flatten(steps, cycle_offset: int = 0):
                     else:
                         yield cycle + r, inner
             cycle += s.repeat
+            after_cycle = True
+        elif after_cycle and i > last_moving:  # rests, holds, sweeps after the last cycle: part of it
+            yield cycle - 1, s
         else:
             used = used or isinstance(s, (Discharge, Charge))  # a rest, hold or sweep alone joins the next cycle
+            after_cycle = after_cycle and not used
             yield cycle, s
