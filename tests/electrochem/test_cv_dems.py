@@ -334,6 +334,22 @@ def test_a_simulated_cv_written_and_read_back_gives_the_same_peaks(tmp_path):
     assert res.exit_code == 0 and "anodic" in res.output and "cathodic" in res.output, res.output
 
 
+def test_a_simulated_cv_of_several_cycles_keeps_its_cycles_when_read_back(tmp_path):
+    """A metalair series' Cycle column counts protocol cycles (one Sweep step of 3 CV cycles is 1), so the
+    reader counts CV cycles from the sweep direction, as voltammogram_from_solution does."""
+    sol = ma.simulate("NLRO", "Sweep 2.0-4.5 V at 1 mV/s for 3 cycles")
+    sol.to_csv(tmp_path / "cv.csv")
+    direct = analyze_cv(voltammogram_from_solution(sol))
+    read = read_voltammogram(tmp_path / "cv.csv")
+    assert set(np.unique(sol["Cycle"])) == {1}
+    assert any("counts protocol cycles" in n for n in read.metadata["notes"])
+    again = analyze_cv(read)
+    assert [(p.cycle, p.direction, round(p.potential_V, 4)) for p in again.peaks] == \
+        [(p.cycle, p.direction, round(p.potential_V, 4)) for p in direct.peaks]
+    assert {p.cycle for p in again.peaks} == {1, 2, 3}
+    assert "negative: the largest anodic and cathodic peaks lie on different couples" in again.table()
+
+
 def _gas_record(program, delay=30.0, tau=60.0, base=1e-10):
     """A cell run through ``program`` [(kind, seconds)] at 0.5 mA and its O2 flux at 2 e-/O2, delayed and
     smeared by a first-order lag as a DEMS inlet does."""

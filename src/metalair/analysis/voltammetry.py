@@ -117,7 +117,9 @@ class CVAnalysis:
                          "narrower maximum is a noise spike), away from the first and last 2 % of each sweep, where "
                          "a rising current meets the vertex)")
         for c, d in self.separation_V.items():
-            lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV")
+            lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV" + (
+                " (negative: the largest anodic and cathodic peaks lie on different couples, the anodic one "
+                "below the cathodic one; compare peaks of one couple in the table)" if d < 0 else ""))
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:

@@ -166,12 +166,18 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int | None) -> Volta
     if "t" in found:
         kt, ut = found["t"]
         t = _si(block.values[:, kt], ut, "s", "time", path.name, "time")
-    cycle = block.values[:, found["c"][0]] if "c" in found else None
+    ours = all(name in block.names for name in _METALAIR_SERIES)
     notes = list(block.notes)
-    if cycle is None:
-        notes.append("no cycle column: cycles counted from the sweep direction")
+    if ours and "c" in found:
+        # a metalair series' Cycle counts protocol cycles (one Sweep step of 3 CV cycles is one), not CV cycles
+        cycle = None
+        notes.append("a metalair time series: its Cycle column counts protocol cycles, not CV cycles; cycles "
+                     "counted from the sweep direction")
+    else:
+        cycle = block.values[:, found["c"][0]] if "c" in found else None
+        if cycle is None:
+            notes.append("no cycle column: cycles counted from the sweep direction")
     if anodic_sign is None:
-        ours = all(name in block.names for name in _METALAIR_SERIES)
         anodic_sign = -1 if ours else 1
         if ours:
             notes.append("a metalair time series: its current is positive on discharge (cathodic), so its sign "
