@@ -285,6 +285,22 @@ def test_a_very_slow_discharge_completes_in_few_steps():
     assert len(sol) < 20_000
 
 
+def test_a_step_that_never_reaches_its_limit_fails_and_says_so():
+    """A step limited only by a voltage that the cell never reaches is a failure, not an 'ok' run whose step
+    ended by a duration nobody gave (the internal open-ended limit, ~31,700 years)."""
+    sol = ma.simulate("NLRO", [ma.Discharge("1e-4 mA/g", until=1.5)])
+    assert sol.status == "failed" and sol.steps[0].end_reason == "failed"
+    assert "did not reach its limit in" in sol.message and "give the step a time or capacity limit" in sol.message
+    sol = ma.simulate("NLRO", "Discharge at 1e-4 mA/g until 1.5 V or for 10 h")  # a time limit it reaches: ok
+    assert sol.ok and sol.steps[0].end_reason == "duration"
+
+
+def test_a_later_step_already_past_its_limit_gets_one_warning():
+    sol = ma.simulate("NLRO", "Rest for 1 s; Discharge at 100 mA/g until 3 V")
+    assert sol.ok
+    assert len(sol.warnings) == 1 and "past its limit 3 V, so the step ended at once" in sol.warnings[0]
+
+
 def test_a_step_that_cannot_end_names_dt_max_and_max_steps():
     assert ma.SolverSettings().max_steps == 1_000_000  # ~2 GB of stored rows at most, not 16
     sol = ma.simulate("NLRO", "Hold at 4.8 V until 0.01 mA/g", solver=ma.SolverSettings(max_steps=2000))

@@ -293,6 +293,7 @@ class Simulation:
         m = self.model
         s = self.solver
         desc = _describe(step)
+        passed = False  # the step's voltage limit was already passed when it began
         if isinstance(step, Sweep):
             return self._run_sweep(index, cycle, step, y, t0, rec, keep, desc)
         if isinstance(step, (Discharge, Charge, Rest)):
@@ -328,7 +329,8 @@ class Simulation:
                             store=keep, progress=self._within(t0, duration))
             rec.accept(seg)
             reason = {"duration": end_by_duration, "event": "voltage limit"}.get(seg.status, "failed")
-            if seg.status == "event" and limit is not None and abs(seg.v_end - limit[1]) > _LIMIT_OVERSHOOT_V:
+            if seg.status == "event" and limit is not None and not passed \
+                    and abs(seg.v_end - limit[1]) > _LIMIT_OVERSHOOT_V:
                 rec.warnings.append(
                     f"step {index} ({desc}): the voltage jumped past its limit {limit[1]:g} V within one time step "
                     f"of {to_user(seg.t_end - t0, 's'):.3g} s and the step ended at {seg.v_end:.4g} V, "
@@ -350,7 +352,13 @@ class Simulation:
         else:  # pragma: no cover - the step types are closed
             raise ProtocolError(f"cannot run step {step!r}")
         failed = ""
-        if seg.status == "out of range":
+        if seg.status == "duration" and duration >= _LONG:  # a step limited only by a voltage or current
+            failed = (f"step {index} ({desc}) did not reach its limit in {to_user(seg.t_end - t0, 'h'):.3g} h "
+                      f"({to_user(seg.t_end - t0, 'd') / 365.25:,.0f} years) of cell time; the voltage is now "
+                      f"{seg.v_end:.4g} V. At this current the cell never gets there: raise the current, or give "
+                      "the step a time or capacity limit ('... or for 10 h')")
+            reason = "failed"
+        elif seg.status == "out of range":
             v_from = seg.v_end if math.isfinite(seg.v_end) else m.cell_voltage(m.potential(y), 0.0)
             failed = (f"step {index} ({desc}) stopped at t = {to_user(seg.t_end, 'h'):.3f} h: the next time step took "
                       f"the cell voltage from {v_from:.4g} V to {seg.v_out:.4g} V, outside the window where the "
