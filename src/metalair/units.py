@@ -290,13 +290,28 @@ def _norm(text: str) -> str:
             .replace(" ", "").lower())
 
 
+def _unknown_unit(unit: str, dimension: str | None, where: str = "") -> ParameterError:
+    """The error for a unit not in :data:`UNITS`: a close spelling first, then what is allowed."""
+    import difflib
+
+    allowed = _allowed(dimension)
+    same = [u for u in allowed if _norm(u) == _norm(unit)]
+    if same:
+        hint = f"; did you mean {same[0]!r}? (units are case-sensitive: m is milli, M is mega)"
+    else:
+        close = difflib.get_close_matches(unit, allowed, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    listed = (f"allowed units: {', '.join(allowed)}" if dimension is not None else
+              "units are written as in metalair.units.UNITS, e.g. mA/g, mAh/g, V, mV/s, h")
+    return ParameterError(f"unknown unit {unit!r}{where}{hint}; {listed}")
+
+
 def _factor(unit: str, dimension: str | None = None) -> tuple[str, float]:
     """Dimension and factor to SI of a unit written exactly as in :data:`UNITS`."""
     if dimension is not None and (dimension, unit) in _ONLY_WITH_DIMENSION:
         return dimension, _ONLY_WITH_DIMENSION[(dimension, unit)]
     if unit not in UNITS:
-        allowed = _allowed(dimension)
-        raise ParameterError(f"unknown unit {unit!r}; allowed units: {', '.join(allowed)}")
+        raise _unknown_unit(unit, dimension)
     dim, factor = UNITS[unit]
     if dimension is not None and dim != dimension:
         allowed = _allowed(dimension)
@@ -371,8 +386,7 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
     if dimension is not None and (dimension, unit) in _ONLY_WITH_DIMENSION:
         dim = dimension  # "C" is the coulomb where a charge is needed (°C otherwise)
     elif unit not in UNITS:
-        allowed = _allowed(dimension)
-        raise ParameterError(f"unknown unit {unit!r} in {text!r}; allowed units: {', '.join(allowed)}")
+        raise _unknown_unit(unit, dimension, f" in {text!r}")
     else:
         dim = UNITS[unit][0]
     if dimension is not None and dim != dimension:

@@ -72,7 +72,8 @@ def test_user_units_become_si():
     "text",
     [
         "discharge at 100 mA/g until 1.5 V",
-        "DISCHARGE AT 100 MA/G UNTIL 1.5 V",
+        "DISCHARGE AT 100 mA/G UNTIL 1.5 V",
+        "Discharge at 100 ma/g until 1.5 v",
         "Discharge at 100mA/g until 1.5V",
         "  Discharge   at 100 mA / g   until 1.5 V .",
         "Discharge at 100 mA g-1 until 1.5 V.",
@@ -82,6 +83,24 @@ def test_user_units_become_si():
 )
 def test_case_spacing_and_trailing_period_do_not_matter(text):
     assert parse_protocol(text) == Protocol([Discharge(current_A_per_kg=100.0, until=1.5)])
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("Discharge at 100 MA/g until 1.5 V", "mA/g"),  # MA/g is mega-amperes per gram
+    ("Discharge at 100 mA/g until 1.5 MV", "mV"),
+    ("Rest for 30 MS", "ms"),
+    ("Sweep 1.5-4.5 V at 0.1 MV/s", "mV/s"),
+    ("Discharge at 100 mA/g for 500 MAH/G", "mAh/g"),
+])
+def test_a_prefix_in_the_wrong_case_is_refused_not_read_as_the_other(text, meant):
+    """m is milli and M mega: 'until 1.5 MV' had been read as 0.0015 V, '1 MA/g' as 1 mA/g."""
+    with pytest.raises(ProtocolError, match=f"units are case-sensitive in their prefix.*did you mean '{meant}'"):
+        parse_protocol(text)
+
+
+def test_units_without_a_prefix_stay_case_insensitive():
+    assert parse_protocol("Rest for 30 MIN") == parse_protocol("Rest for 30 Min") == parse_protocol("Rest for 30 min")
+    assert parse_protocol("Rest for 2 H") == parse_protocol("Rest for 2 h")
 
 
 @pytest.mark.parametrize(

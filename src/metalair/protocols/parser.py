@@ -144,12 +144,35 @@ def _suggest(word: str, choices: list[str]) -> str:
 # ---------------------------------------------------------------------------
 # tokens of one step
 
-_UNIT_LOOKUP: dict[str, str] = {u.lower(): u for u in UNITS}
+
+def _prefixed(unit: str) -> bool:
+    """Whether ``unit`` starts with the prefix m (milli) or M (mega): mA, MHz, mbar, mmol/g; not min, mol, m2/g."""
+    return len(unit) > 1 and unit[0] in "mM" and (unit[1:] in UNITS or unit[1].isupper() or unit[1] == "Ω")
+
+
+_UNIT_LOOKUP: dict[str, str] = {u.lower(): u for u in UNITS if not _prefixed(u)}
 _UNIT_LOOKUP.update(
     {
         "μa/g": "uA/g",  # Greek mu as well as the micro sign
     }
 )
+#: Units that begin with m or M, looked up with that letter as written: m (milli) and M (mega) are not the
+#: same prefix ("MA/g" is not "mA/g"); only the letters after it may be in either case ("mv", "MAH/G" no).
+_M_UNITS: dict[str, str] = {u[0] + u[1:].lower(): u for u in UNITS if _prefixed(u)}
+
+
+def _unit(word: str) -> str | None:
+    """The canonical unit of ``word`` (case-insensitive, except the m/M of a prefix), or None."""
+    if word in UNITS:
+        return word
+    found = _M_UNITS.get(word[0] + word[1:].lower())
+    if found is None and word[0] in "mM":
+        if word[0].swapcase() + word[1:].lower() in _M_UNITS:
+            other = _M_UNITS[word[0].swapcase() + word[1:].lower()]
+            raise _StepSyntax(f"unknown unit '{word}': units are case-sensitive in their prefix (m is milli, M is "
+                              f"mega); did you mean '{other}'?")
+    return found if found is not None else _UNIT_LOOKUP.get(word.lower())
+
 
 _TOKEN = re.compile(
     r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -208,7 +231,7 @@ def _tokenise(text: str) -> list[_Tok]:
                 j += 1
             unit = None
             if j < len(pieces) and pieces[j][0] == "word":
-                unit = _UNIT_LOOKUP.get(pieces[j][1].lower())
+                unit = _unit(pieces[j][1])
             tokens.append(_Tok("qty", piece, unit))
             i = j + 1 if unit else i + 1
             continue
