@@ -67,3 +67,18 @@ def test_a_validated_field_takes_its_value_with_any_unit_of_its_dimension():
         HostCouple("Ru", 3.3, "64.5")
     with pytest.raises(ParameterError, match=r"loading: '0.5 mAh/g' is a specific capacity, but an? areal loading"):
         ma.DEFAULT_PARAMETERS.replace(loading="0.5 mAh/g")
+
+
+def test_an_unknown_unit_names_the_closest_spelling_not_every_unit():
+    """'1 MA/g' names mA/g and that the prefix's case matters; a near miss names near spellings; the message
+    lists a dimension's units only when the dimension is known (it had listed all 180)."""
+    from metalair.errors import ParameterError
+    from metalair.units import parse_quantity
+
+    with pytest.raises(ParameterError, match=r"did you mean 'mA/g'\? \(units are case-sensitive: m is milli") as exc:
+        parse_quantity("1 MA/g")
+    assert "allowed units" not in str(exc.value) and len(str(exc.value)) < 250
+    with pytest.raises(ParameterError, match=r"did you mean 'mV'\?.*allowed units: V, Volt, Volts, mV, uV, µV$"):
+        parse_quantity("1 MV", "potential")
+    with pytest.raises(ParameterError, match=r"did you mean 'mAh/g'"):
+        parse_quantity("5 mAhg")
