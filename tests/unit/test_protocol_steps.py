@@ -458,3 +458,14 @@ def test_a_hold_whose_current_is_below_its_limit_from_the_start_says_so():
     assert len(found) == 1 and "below its limit 100000 mA/g from the first time step at 2.3 V" in found[0]
     normal = ma.simulate("NLRO", "Discharge at 100 mA/g for 1000 mAh/g; Hold at 4.2 V until 10 mA/g or 10 h")
     assert normal.steps[-1].end_reason == "current limit" and not normal.warnings
+
+
+def test_a_sweep_step_says_its_capacity_is_throughput():
+    """A sweep's step capacity is ∫|I|dt (charge passed both ways); the summary says so beside the number."""
+    from metalair.analysis.summary import format_summary, summarize
+
+    sol = ma.simulate("RuO2", "Discharge at 500 mA/g for 100 mAh/g; Sweep 2.0-4.5 V at 1 mV/s")
+    sweep = sol.steps[1]
+    assert sweep.capacity_mAh_g > 5 * abs(sum(sweep.charge_by_reaction_mAh_g.values()))
+    line = next(ln for ln in format_summary(summarize(sol)).splitlines() if "step 2 sweep" in ln)
+    assert "mAh/g passed both ways" in line

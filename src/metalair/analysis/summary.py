@@ -162,7 +162,9 @@ def format_summary(s: dict) -> str:
         for st in s["steps"]:
             cap = st.get("capacity_mAh_g")
             mean, end = st.get("mean_voltage_V"), st.get("end_voltage_V")
-            what = (f"{cap:,.1f} mAh/g" if cap is not None else "") + (
+            # a sweep passes charge both ways: its capacity is the throughput, not the net charge
+            what = (f"{cap:,.1f} mAh/g" + (" passed both ways" if st["kind"] == "sweep" else "")
+                    if cap is not None else "") + (
                 f", mean {mean:.3f} V" if mean is not None and math.isfinite(mean) else "") + (
                 f", ended at {end:.3f} V" if end is not None and math.isfinite(end) else "")
             lines.append(f"  {'step ' + str(st['index']) + ' ' + str(st['kind']):<34s} {what} ({st['end_reason']})")

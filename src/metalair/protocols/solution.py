@@ -24,7 +24,7 @@ class StepSummary:
     description: str
     start_time_s: float
     end_time_s: float
-    capacity_mAh_g: float     # |charge| passed in the step
+    capacity_mAh_g: float     # ∫|I|dt of the step (a sweep's passes both ways: its throughput, not its net charge)
     energy_Wh_kg: float       # |energy| passed in the step (= mWh/g)
     mean_voltage_V: float     # capacity-weighted
     start_voltage_V: float
