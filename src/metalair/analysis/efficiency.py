@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["energy_efficiency", "SAME_CHARGE_TOLERANCE", "CE_SANE_RANGE", "outside_ce_range",
+__all__ = ["energy_efficiency", "charge_incomplete", "SAME_CHARGE_TOLERANCE", "CE_SANE_RANGE", "outside_ce_range",
            "coulombic_efficiency_note"]
 
 #: Coulombic efficiencies outside this range (in %) are flagged: on a measured cycle's row, and on a simulated
@@ -68,3 +68,16 @@ def energy_efficiency(q_discharge: Any, q_charge: Any, e_discharge: Any, e_charg
         same = (qd > 0) & (qc > 0) & (np.abs(qc / np.where(qd > 0, qd, 1.0) - 1.0) <= tolerance)
         ee = np.where(same & (ec > 0), 100.0 * ed / np.where(ec > 0, ec, 1.0), np.nan)
     return float(ee) if ee.ndim == 0 else ee
+
+
+def charge_incomplete(coulombic_efficiency_pct: Any) -> Any:
+    """True where a charge returned less of the discharge than a full recharge does (NaN: False).
+
+    Below ``100 (1 - SAME_CHARGE_TOLERANCE)`` %, the bound under which the energy efficiency is not
+    reported either: the charge stopped (at its voltage limit) with product left, and its mean voltage,
+    taken over the easy part, makes the candidate look better than one that recharged.
+    """
+    ce = np.asarray(coulombic_efficiency_pct, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.isfinite(ce) & (ce < 100.0 * (1.0 - SAME_CHARGE_TOLERANCE))
+    return bool(out) if out.ndim == 0 else out

@@ -209,20 +209,26 @@ class Catalyst:
         if bad:
             raise ParameterError(f"Catalyst {self.name!r}: host_couples holds {bad[0]!r}; each must be a HostCouple")
         missing = [p for p in PRODUCTS if p not in self.descriptors]
+        # unknown keys first: a mis-cased 'nao2' is a typo of 'NaO2', not only a missing product
+        for key, d in self.descriptors.items():
+            if key not in PRODUCTS:
+                same_letters = [p for p in PRODUCTS if str(key).lower() == p.lower()]
+                hint = (same_letters or difflib.get_close_matches(str(key), missing, n=1, cutoff=0.5)
+                        or difflib.get_close_matches(str(key), PRODUCTS, n=1))
+                raise ParameterError(
+                    f"Catalyst {self.name!r}: unknown product {key!r} in descriptors"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    + (" (product names are case-sensitive)" if same_letters else "")
+                    + (f" (descriptors missing for {missing})" if missing else "")
+                    + f"; allowed: {list(PRODUCTS)}"
+                )
+            if not isinstance(d, Descriptors):
+                raise ParameterError(f"Catalyst {self.name!r}: descriptors[{key!r}] must be a Descriptors")
         if missing:
             raise ParameterError(
                 f"Catalyst {self.name!r}: descriptors missing for {missing}; "
                 f"give a Descriptors entry for each of {list(PRODUCTS)}"
             )
-        for key, d in self.descriptors.items():
-            if key not in PRODUCTS:
-                hint = difflib.get_close_matches(key, PRODUCTS, n=1)
-                raise ParameterError(
-                    f"Catalyst {self.name!r}: unknown product {key!r} in descriptors"
-                    + (f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {list(PRODUCTS)}")
-                )
-            if not isinstance(d, Descriptors):
-                raise ParameterError(f"Catalyst {self.name!r}: descriptors[{key!r}] must be a Descriptors")
         stages = [self.descriptors[p].stage for p in PRODUCTS]
         if self.host_couples and max(stages) > len(self.host_couples):
             raise ParameterError(

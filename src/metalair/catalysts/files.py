@@ -99,7 +99,7 @@ def load_catalyst(path: str | os.PathLike[str]) -> Catalyst:
     if not p.is_file():
         raise ParameterError(f"catalyst file {str(p)!r} does not exist" + (" (it is a folder)" if p.is_dir() else ""))
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark (Windows editors) is not TOML
     except UnicodeDecodeError as exc:
         raise DataFormatError(f"catalyst file {str(p)!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") \
             from None
@@ -117,7 +117,7 @@ def catalyst_from_toml(text: str, origin: str = "<string>") -> Catalyst:
         Name used in error messages (the file name).
     """
     try:
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark left on the text is no statement
     except tomllib.TOMLDecodeError as exc:
         raise DataFormatError(f"catalyst file {origin!r} is not valid TOML: {exc}") from None
     fmt = doc.get("format")
@@ -208,6 +208,7 @@ def _build(cls: type, table: Any, origin: str, path: str) -> Any:
             f"(allowed keys: {', '.join(flds)})"
         )
     kwargs: dict[str, Any] = {}
+    units = _field_units(cls)
     for name, value in table.items():
         hint = hints.get(name, Any)
         elem = _element_type(cls, name, hint)
@@ -224,7 +225,7 @@ def _build(cls: type, table: Any, origin: str, path: str) -> Any:
                                       f"([[{sub}]]), got {type(value).__name__}")
             kwargs[name] = tuple(_build(elem, v, origin, f"{sub}[{i}]") for i, v in enumerate(value))
         else:
-            kwargs[name] = _scalar(value, kind, origin, path, name)
+            kwargs[name] = _scalar(value, kind, origin, path, name, units.get(name, ""))
     try:
         return cls(**kwargs)
     except ParameterError as exc:
@@ -233,10 +234,20 @@ def _build(cls: type, table: Any, origin: str, path: str) -> Any:
         raise DataFormatError(f"{_where(origin, path)}: {exc}") from None
 
 
-def _scalar(value: Any, kind: str, origin: str, path: str, name: str) -> Any:
+def _scalar(value: Any, kind: str, origin: str, path: str, name: str, unit: str = "") -> Any:
     where = _where(origin, path, name)
     if kind == "str" and not isinstance(value, str):
         raise DataFormatError(f"{where}: expected text (a quoted string), got {value!r}")
+    if kind == "float" and isinstance(value, str) and unit:
+        # a quantity with its unit ("124.68 g/mol"), as the catalyst classes take it: converted to the SI unit
+        from metalair.units import UNITS, parse_quantity, to_user
+
+        if unit in UNITS:
+            try:
+                return float(to_user(parse_quantity(value, UNITS[unit][0]), unit))
+            except ParameterError as exc:
+                raise DataFormatError(f"{where}: expected a number in {unit}, or a quoted quantity with its unit; "
+                                      f"{exc}") from None
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise DataFormatError(f"{where}: expected a number, got {value!r} ({type(value).__name__})")
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):

@@ -29,7 +29,7 @@ from metalair.cli._common import (
     volts,
 )
 from metalair.cli._common import fail as _fail
-from metalair.errors import MetalairError
+from metalair.errors import MetalairError, ParameterError
 from metalair.units import from_user
 
 __all__ = ["register"]
@@ -95,6 +95,13 @@ def from_dft(
         _fail(f"--cutoff {cutoff:g} must be a positive bond length in Å (default 2.3)")
     if molar_mass is not None and not (math.isfinite(molar_mass) and molar_mass > 0):
         _fail(f"--molar-mass {molar_mass:g} must be a positive molar mass in g/mol")
+    if molar_mass is not None:
+        from metalair.catalysts.base import MOLAR_MASS_MAX
+
+        top = MOLAR_MASS_MAX * 1000.0  # kg/mol -> g/mol, the option's unit
+        if molar_mass > top:  # the catalyst's own message would suggest kg/mol numbers this option does not take
+            _fail(f"--molar-mass {molar_mass:g} g/mol is no formula unit's mass (above {top:g} g/mol); give the "
+                  "molar mass of one formula unit in g/mol, e.g. --molar-mass 133.07 for RuO2")
     given = [("--vasprun", v) for v in vasprun or []] + [("--icohp", v) for v in icohp or []]
     given += [("--steps", str(steps))] if steps is not None else []
     for option, item in given:  # every file named is checked before any is read, and before the template logic
@@ -108,7 +115,11 @@ def from_dft(
         check_out_dir(out.parent, option=f"--out {out}: its folder")
     except OutputFolderError as exc:
         _fail(str(exc))
-    taken = [p for p in (out, out.with_name(out.stem + "_free_energy.png")) if p.exists()]
+    fig_path = out.with_name(out.stem + "_free_energy.png")
+    writes_figure = figure and steps is not None  # the diagram needs the free-energy steps
+    # the figure of an earlier run with this --out: replaced by --overwrite, or removed if this run writes none
+    earlier_figure = out.exists() and fig_path.exists()
+    taken = [p for p in (out, *([fig_path] if writes_figure else [])) if p.exists()]
     if taken and not overwrite:  # a hand-edited catalyst file is never replaced silently
         _fail(f"--out {out}: {', '.join(str(p) for p in taken)} already exist(s); pass --overwrite to replace, or "
               "choose another --out")
@@ -150,11 +161,20 @@ def from_dft(
             from metalair.plotting.design import plot_free_energy_diagram
             from metalair.plotting.simulation import save_figure
 
-            fig_path = out.with_name(out.stem + "_free_energy.png")
             save_figure(plot_free_energy_diagram(res.free_energy, catalyst=res.catalyst.name), fig_path)
             written.append(str(fig_path))
         except ImportError as exc:  # pragma: no cover
             typer.echo(f"note: no figure ({exc})", err=True)
+    if earlier_figure and str(fig_path) not in written:
+        # part of the output --overwrite replaced: removed only now that the new catalyst file is in place, so
+        # that a failed run leaves the earlier pair as it was
+        try:
+            fig_path.unlink(missing_ok=True)
+            typer.echo(f"removed {fig_path}: the free-energy diagram of the replaced {out} (this run draws none)",
+                       err=True)
+        except OSError as exc:
+            typer.secho(f"warning: {fig_path} of the replaced {out} could not be removed ({exc.strerror or exc}); "
+                        "it does not show this run", fg=typer.colors.YELLOW, err=True)
     typer.echo("wrote: " + ", ".join(written))
 
 
@@ -393,12 +413,22 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
 
 
 def _print_notes(table: Any) -> None:
-    """Say how many candidates that ran (status ok) carry a note in ``message``, and show the first."""
+    """Say why candidates did not run (status other than ok) and how many that ran carry a note, with the first.
+
+    A failed candidate's reason was only in results.csv: ``screen good.toml bad.toml`` printed "1 not ok"
+    and nothing else.
+    """
     if "message" not in table.column_names or "status" not in table.column_names:
         return
-    notes = [(cid, m) for cid, st, m in zip(
-        table.column("candidate_id").to_pylist() if "candidate_id" in table.column_names else range(table.num_rows),
-        table.column("status").to_pylist(), table.column("message").to_pylist()) if st == "ok" and m]
+    ids = table.column("candidate_id").to_pylist() if "candidate_id" in table.column_names else range(table.num_rows)
+    rows = list(zip(ids, table.column("status").to_pylist(), table.column("message").to_pylist()))
+    bad = [(cid, st, m) for cid, st, m in rows if st != "ok"]
+    for cid, st, m in bad[:5]:
+        typer.secho(f"candidate {cid} {st or 'not ok'}: {m or '(no message)'}", fg=typer.colors.YELLOW, err=True)
+    if len(bad) > 5:
+        typer.secho(f"... {len(bad) - 5} more candidate(s) not ok: see 'status' and 'message' in results.csv",
+                    fg=typer.colors.YELLOW, err=True)
+    notes = [(cid, m) for cid, st, m in rows if st == "ok" and m]
     if notes:
         typer.echo(f"note: {len(notes)} candidate(s) ran but carry a note in the 'message' column; "
                    f"candidate {notes[0][0]}: {notes[0][1]}")
@@ -505,6 +535,8 @@ def screen(
     _check_run_options(out, scheduler, workers, batch_size)
     try:
         cands = _collect(grid, table, sample, n, method, seed, list(files or []))
+        for note in far_from_default(cands, catalyst=catalyst):
+            typer.secho(f"note: {note}", err=True)
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
                              cycles, v_min, v_max, fast)
     except MetalairError as exc:
@@ -555,7 +587,7 @@ def sweep(
     axes = [f"parameters.{a}" for a in param] + [f"protocol.{a}" for a in var] + list(grid)
     try:
         cands = _collect(axes, table, sample, n, method, seed, [])
-        for note in far_from_default(cands):
+        for note in far_from_default(cands, catalyst=catalyst):
             typer.secho(f"note: {note}", err=True)
         settings = _settings(catalyst, protocol, full, plateaus, environment, cycle, cycle_current, cycle_capacity,
                              cycles, v_min, v_max, fast)
@@ -564,28 +596,105 @@ def sweep(
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
 
 
-def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0) -> list[str]:
-    """Notes for bare-number parameter values more than ``factor`` from the default (an SI value meant in mg/cm²?)."""
-    import math
+#: Catalyst fields whose SI unit, in which a bare number is read, is not the unit metalair shows them in
+#: (``metalair catalysts`` lists a host couple's capacity in mAh/g): a bare number far from the base catalyst's
+#: value is refused, not noted (64.5 meant in mAh/g was read as 64.5 C/kg, and the couple vanished).
+SHOWN_UNITS = {"capacity": ("C/kg", "mAh/g", " (as 'metalair catalysts' shows it)"),
+               "molar_mass": ("kg/mol", "g/mol", "")}
 
+
+def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0, catalyst: str = "RuO2") -> list[str]:
+    """Check bare numbers against the value they replace: notes for those more than ``factor`` from it.
+
+    ``parameters.*`` are compared with the default parameters (an SI value meant in mg/cm²?);
+    ``catalyst.*`` and ``host_couples.*`` with the base catalyst's value (each candidate's own
+    ``catalyst``, else ``catalyst``). A field of :data:`SHOWN_UNITS` is refused instead of noted.
+    Values written with a unit (text) are not checked: their unit says what they are.
+
+    Raises
+    ------
+    ParameterError
+        A bare number for a field of :data:`SHOWN_UNITS` more than ``factor`` from the base value; the
+        message shows how to write it with its unit.
+    """
     from metalair.models.parameters import DEFAULT_PARAMETERS, RANGES
+    from metalair.sweeps.candidates import is_number
+
+    def far(v: float, ref: float) -> bool:
+        return not (math.isfinite(v) and v and 1 / factor <= abs(v / ref) <= factor)
 
     notes = []
-    for key in dict.fromkeys(k for c in cands for k in c if k.startswith("parameters.")):
+    keys = list(dict.fromkeys(k for c in cands for k in c))
+    for key in (k for k in keys if k.startswith("parameters.")):
         field = key.split(".", 1)[1]
         default = getattr(DEFAULT_PARAMETERS, field, None)
-        values = [c[key] for c in cands if isinstance(c.get(key), (int, float)) and not isinstance(c[key], bool)]
-        if not isinstance(default, (int, float)) or not default or not values:
+        values = [c[key] for c in cands if is_number(c.get(key))]
+        if not is_number(default) or not default or not values:
             continue
-        far = [v for v in values if not (math.isfinite(v) and v and 1 / factor <= abs(v / default) <= factor)]
-        if far:
+        bad = [v for v in values if far(v, default)]
+        if bad:
             unit = RANGES[field][4] if field in RANGES else "SI"
-            notes.append(f"{key} = {far[0]:g} is far from its default {default:g} {unit}: a bare number is in "
-                         f"{unit}; write the unit if you meant another (e.g. '{field}=0.5 mg/cm²')"
-                         if field == "loading" else
-                         f"{key} = {far[0]:g} is far from its default {default:g} {unit}: a bare number is in "
+            notes.append(f"{key} = {bad[0]:g} is far from its default {default:g} {unit}: a bare number is in "
+                         f"{unit}; write the unit if you meant another"
+                         + (f" (e.g. '{field}=0.5 mg/cm²')" if field == "loading" else ""))
+    cat_keys = [k for k in keys if (k.startswith("catalyst.") and k.count(".") == 1)
+                or (k.startswith("host_couples.") and k.count(".") == 2)]
+    cache: dict[str, Any] = {}
+    for key in cat_keys:
+        for c in cands:
+            value: Any = c.get(key)
+            if not is_number(value):
+                continue
+            base = _base_values(str(c.get("catalyst", catalyst)), key, cache)
+            if base is None:
+                continue  # an unknown catalyst, field or couple: the candidate check says so
+            cat, ref, unit = base
+            if not ref or not all(far(value, r) for r in ref):
+                continue
+            field = key.rsplit(".", 1)[1]
+            if field in SHOWN_UNITS:
+                si, shown, as_shown = SHOWN_UNITS[field]
+                per = float(from_user(1.0, shown))  # SI per shown unit
+                raise ParameterError(
+                    f"{key} = {value:g} is a bare number, read in {si} (the unit a catalyst file stores): "
+                    f"{value:g} {si} = {value / per:.3g} {shown}, against {ref[0] / per:.4g} {shown} on "
+                    f"{cat.name}{as_shown}. Write the unit: --grid "
+                    f"'{key}={value:g} {shown}' (a list: '{value:g} {shown},{2 * value:g} {shown}'), or "
+                    f"'{value:g} {shown}' in a --table cell; '{value:g} {si}' if you meant {si}. --sample "
+                    f"ranges are in {si} (1 {shown} = {per:g} {si})")
+            notes.append(f"{key} = {value:g} is far from {cat.name}'s {ref[0]:g} {unit}: a bare number is in "
                          f"{unit}; write the unit if you meant another")
+            break  # one note per key
     return notes
+
+
+def _base_values(name: str, key: str, cache: dict[str, Any]) -> tuple[Any, list[float], str] | None:
+    """``(catalyst, values the key replaces, their SI unit)`` on the catalyst ``name``, or None if there is none."""
+    from metalair.catalysts import get_catalyst
+    from metalair.catalysts.files import _field_units
+    from metalair.sweeps.candidates import is_number
+
+    if name not in cache:
+        try:
+            cache[name] = get_catalyst(name)
+        except MetalairError:
+            cache[name] = None
+    cat = cache[name]
+    if cat is None:
+        return None
+    parts = key.split(".")
+    if parts[0] == "catalyst":
+        objs: list[Any] = [cat]
+    elif parts[1] == "*":
+        objs = list(cat.host_couples)
+    elif parts[1].isdigit() and int(parts[1]) < len(cat.host_couples):
+        objs = [cat.host_couples[int(parts[1])]]
+    else:
+        return None
+    values: list[Any] = [getattr(o, parts[-1], None) for o in objs]
+    if not objs or not all(is_number(v) for v in values):
+        return None
+    return cat, [float(v) for v in values], _field_units(type(objs[0])).get(parts[-1], "SI")
 
 
 def show_catalyst(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +19,8 @@ import numpy as np
 from metalair.errors import DataFormatError
 from metalair.units import UNITS
 
-__all__ = ["NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "number", "sniff",
-           "ec_lab_header_index", "gamry_table_end", "uses_decimal_comma"]
+__all__ = ["check_row_width", "NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "number",
+           "sniff", "ec_lab_header_index", "gamry_table_end", "uses_decimal_comma"]
 
 _NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity|1[.,]#(?:IND|QNAN|SNAN|INF)0*)$",
@@ -322,3 +322,23 @@ def name_and_unit(name: str) -> tuple[str, str | None]:
             return m.group("base").strip(), unit
         # "mA.h" style or "Ohm-1": not a unit we read
     return text, None
+
+
+def check_row_width(where: str, line_no: int, record: Sequence[str], header: Sequence[str]) -> None:
+    """Refuse a CSV row with more cells than its header names columns (the extra cells would be dropped).
+
+    A decimal comma (``-2,1`` for -2.1) or a column missing from the header splits a row into more cells
+    than the header has; reading the named columns only would take the wrong numbers without a word.
+    Shared by the candidate tables (``--table``) and the free-energy steps of ``catalyst from-dft``.
+
+    Raises
+    ------
+    DataFormatError
+        Naming ``where`` (the file), the row (its line in the file) and its cells.
+    """
+    if len(record) > len(header):
+        raise DataFormatError(
+            f"{where} row {line_no}: {len(record)} cells, but the header names {len(header)} columns "
+            f"({', '.join(map(str, header))}); the row's cells are {[c.strip() for c in record]}. A decimal comma "
+            "(write -2.1, not -2,1) or a column missing from the header splits a row into more cells; fix the row "
+            "or name every column in the header")

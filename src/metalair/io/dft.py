@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import math
 import os
 import re
@@ -400,14 +399,21 @@ def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]
     Raises
     ------
     DataFormatError
-        Missing columns (the message lists the accepted names), a value that
-        is not a number, or no steps.
+        Missing columns (the message lists the accepted names), a row with
+        more cells than the header (a decimal comma, a column the header does
+        not name), a value that is not a number, or no steps.
     """
+    from metalair.io._text_columns import check_row_width
+
     p = _check_file(path, "free-energy steps file")
     where = f"free-energy steps {str(p)!r}"
-    text = "\n".join(line for line in _text_lines(p, where) if not line.lstrip().startswith("#"))
-    reader = csv.reader(io.StringIO(text))
-    rows = [r for r in reader if any(c.strip() for c in r)]
+    kept = [(n, line) for n, line in enumerate(_text_lines(p, where), start=1) if not line.lstrip().startswith("#")]
+    reader = csv.reader(line for _n, line in kept)
+    numbered = []  # (line in the file, cells): an error names the row as the user's editor shows it
+    for r in reader:
+        if any(c.strip() for c in r):
+            numbered.append((kept[reader.line_num - 1][0], r))
+    rows = [r for _n, r in numbered]
     if not rows:
         raise DataFormatError(f"{where} is empty")
     header = [h.strip().lower() for h in rows[0]]
@@ -432,7 +438,8 @@ def read_free_energy_steps(path: str | os.PathLike[str]) -> list[FreeEnergyStep]
         if len(present) > 1:
             raise DataFormatError(f"{where}: {len(present)} columns for {key} ({', '.join(present)}); give one")
     steps = []
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in numbered[1:]:
+        check_row_width(where, i, r, rows[0])  # extra cells (a decimal comma, an unnamed column) are never dropped
         try:
             label = r[cols["step"]].strip()  # type: ignore[index]
             dg = float(r[cols["delta_g"]])  # type: ignore[index]

@@ -179,6 +179,10 @@ def _edges(centres: np.ndarray, log: bool) -> np.ndarray:
     return 10.0 ** e if log else e
 
 
+#: Map values taken over a charge: not drawn for a row whose charge stopped before it returned the discharge.
+PARTIAL_CHARGE_VALUES = ("polarisation_V", "mean_charge_voltage_V", "energy_efficiency_pct")
+
+
 def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
                     markers: Mapping[str, tuple[float, ...]] | None = None, ax: Any = None,
                     title: str | None = None, cmap: str = "viridis",
@@ -209,6 +213,14 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     xv = np.asarray(table[x], dtype=float)
     yv = np.asarray(table[y], dtype=float)
     zv = np.asarray(table[value], dtype=float)
+    partial = np.zeros(zv.shape, dtype=bool)
+    if value in PARTIAL_CHARGE_VALUES and "coulombic_efficiency_pct" in table:
+        from metalair.analysis.efficiency import charge_incomplete
+
+        # a charge that stopped before returning the discharge: its mean voltage is over the easy part only,
+        # and would be drawn as the best cell; masked and marked instead (the row's message says why)
+        partial = np.asarray(charge_incomplete(table["coulombic_efficiency_pct"]), dtype=bool) & np.isfinite(zv)
+        zv = np.where(partial, np.nan, zv)
     if ax is None:
         fig = new_figure((5.6, 4.4), layout="tight")
         ax = fig.subplots()
@@ -225,6 +237,9 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         mesh = ax.pcolormesh(_edges(xs, log_x), _edges(ys, log_y), np.ma.masked_invalid(zz), shading="flat",
                              cmap=cmap, **limits)
         blank = ~np.isfinite(zz)
+        if partial.any():  # drawn as its own marker below, not as a failed cell
+            pz = _grid(xv, yv, partial.astype(float))
+            blank &= ~(pz[2] > 0) if pz is not None else True
         if blank.any():  # failed runs (and cells without a candidate) are marked, not left to look like data
             gx, gy = np.meshgrid(xs, ys) if np.ndim(xs) == 1 else (xs, ys)
             ax.scatter(np.asarray(gx)[blank], np.asarray(gy)[blank], marker="x", color="0.4", s=20,
@@ -233,8 +248,13 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     else:
         ok = np.isfinite(zv)
         mesh = ax.scatter(xv[ok], yv[ok], c=zv[ok], s=18, cmap=cmap, **limits)
-        if (~ok).any():
-            ax.scatter(xv[~ok], yv[~ok], marker="x", color="0.5", s=12, label="failed / no value")
+        if (~ok & ~partial).any():
+            ax.scatter(xv[~ok & ~partial], yv[~ok & ~partial], marker="x", color="0.5", s=12,
+                       label="failed / no value")
+    if partial.any():
+        ax.scatter(xv[partial], yv[partial], marker="o", facecolors="none", edgecolors="#c0392b", s=22,
+                   linewidths=0.9, label="charge incomplete: not compared (see message)")
+        ax.legend(loc="best", fontsize=7)
     fig.colorbar(mesh, ax=ax, label=column_label(value, units))
     if value == "cycle_life" and "censored" in table:  # no failure within the cycles run: a lower bound, said so
         cens = np.asarray(table["censored"], dtype=bool) & np.isfinite(zv)
@@ -279,6 +299,12 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
     axes = fig.subplots(1, len(values), squeeze=False)
     for ax, v in zip(axes[0], values):
         own = {k: r.get(v) for k, r in (marker_results or {}).items()}
+        if v in PARTIAL_CHARGE_VALUES:  # a marked catalyst whose charge stopped early: its star is not filled
+            from metalair.analysis.efficiency import charge_incomplete
+
+            own = {k: (None if charge_incomplete((marker_results or {})[k].get("coulombic_efficiency_pct",
+                                                                                 math.nan)) else x)
+                   for k, x in own.items()}
         plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own, units=units)
     if title:  # broken into lines that fit the figure; the constrained layout keeps them inside it
         fig.suptitle(wrapped(title, width, 10), fontsize=10)

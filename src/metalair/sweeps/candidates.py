@@ -22,7 +22,8 @@ import numpy as np
 from metalair._validation import MAX_SAMPLES, check_at_most, check_seed
 from metalair.errors import DataFormatError, ParameterError
 
-__all__ = ["grid", "parse_axis", "from_table", "sample", "catalyst_files", "SAMPLERS", "TEXT_NAMES", "TABLE_FORMATS"]
+__all__ = ["grid", "parse_axis", "from_table", "sample", "catalyst_files", "SAMPLERS", "TEXT_NAMES",
+           "BOOL_TEXT", "is_bool_text", "TABLE_FORMATS"]
 
 #: Accepted sampling methods of :func:`sample`.
 SAMPLERS = ("sobol", "lhs", "random")
@@ -82,6 +83,15 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
+#: Spellings of true and false in a grid axis or a table cell (any case); the catalyst's field takes a bool.
+BOOL_TEXT = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def is_bool_text(value: Any) -> bool:
+    """A true/false value as a grid or table gives it: a bool, 1 or 0, or a spelling of :data:`BOOL_TEXT`."""
+    return isinstance(value, (bool, np.bool_)) or str(value).strip().lower() in BOOL_TEXT
+
+
 def _scalar(text: str) -> Any:
     try:
         return int(text)
@@ -120,7 +130,7 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
                 f"grid(['{name}=50,200']), not {values!r}")
         if len(values) == 0:
             raise ParameterError(f"grid axis {name!r} has no values")
-        if name not in TEXT_NAMES and any(is_number(v) for v in values):
+        if name not in TEXT_NAMES and any(is_number(v) for v in values) and not all(map(is_bool_text, values)):
             bad = next((v for v in values if not is_number(v)), None)
             if bad is not None:
                 raise ParameterError(f"axis {name}: {bad!r} is not a number (the axis's other values are numbers)")
@@ -186,6 +196,8 @@ def _check_unique(p: Path, names: Sequence[str]) -> None:
 
 
 def _csv_rows(p: Path) -> list[dict[str, Any]]:
+    from metalair.io._text_columns import check_row_width
+
     try:
         text = p.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark (spreadsheet exports) is not a name
     except UnicodeDecodeError as exc:
@@ -208,9 +220,7 @@ def _csv_rows(p: Path) -> list[dict[str, Any]]:
             line_no = kept[reader.line_num - 1][0]
             if not any(c.strip() for c in record):
                 continue
-            if len(record) > len(names):
-                raise DataFormatError(f"{p} row {line_no}: {len(record)} cells, but the header names "
-                                      f"{len(names)} columns")
+            check_row_width(str(p), line_no, record, names)
             cells.append((line_no, [c.strip() for c in record] + [""] * (len(names) - len(record))))
     except csv.Error as exc:
         raise DataFormatError(f"candidate table {str(p)!r} is not a readable CSV file ({exc}); --table takes "
@@ -228,7 +238,8 @@ def _csv_rows(p: Path) -> list[dict[str, Any]]:
             values = [v for _n, v in column]
         else:
             values = [_scalar(v) for _n, v in column]
-            if any(is_number(v) for v, (_n, t) in zip(values, column) if t):
+            if any(is_number(v) for v, (_n, t) in zip(values, column) if t) and \
+                    not all(is_bool_text(t) for _n, t in column if t):  # true/false and 1/0: a true/false column
                 for v, (line_no, t) in zip(values, column):
                     if t and not is_number(v):
                         raise DataFormatError(f"{p} row {line_no}, column {name}: {t!r} is not a number (the "

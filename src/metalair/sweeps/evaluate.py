@@ -46,12 +46,14 @@ from typing import Any
 
 from metalair._files import file_sha256
 from metalair._validation import keyword_checked
+from metalair.analysis.efficiency import charge_incomplete
 from metalair.catalysts import PRODUCTS, Catalyst, get_catalyst
 from metalair.errors import MetalairError, ParameterError
 from metalair.units import convert
 
 __all__ = ["CyclingSettings", "ScreenSettings", "ScreenEvaluation", "evaluate_candidate", "apply_candidate",
-           "descriptor_value", "check_settings", "check_candidate", "read_catalyst_files", "KEY_FORMS",
+           "descriptor_value", "as_bool", "INCOMPLETE_CHARGE_NOTE",
+           "check_settings", "check_candidate", "read_catalyst_files", "KEY_FORMS",
            "RESULT_COLUMNS", "CYCLING_COLUMNS"]
 
 KEY_FORMS = ("catalyst", "catalyst.<field>", "descriptors.<product|*>.<field>", "host_couples.<index|*>.<field>",
@@ -257,6 +259,13 @@ class ScreenEvaluation:
         return f"ScreenEvaluation({self.settings!r}, catalysts={sorted(self.catalysts)})"
 
 
+#: The note in ``message`` of a row whose charge ended before it returned the discharge
+#: (see :func:`~metalair.analysis.efficiency.charge_incomplete`).
+INCOMPLETE_CHARGE_NOTE = ("charge incomplete: it stopped at the {reason} after returning {ce:.1f} % of the discharge, "
+                          "so polarisation_V and mean_charge_voltage_V are over the part that ran, not comparable "
+                          "with rows that recharged fully (masked on the map)")
+
+
 def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
     names = [f.name for f in dataclasses.fields(obj)]
     for k in changes:
@@ -268,7 +277,28 @@ def _replace(obj: Any, changes: Mapping[str, Any], what: str) -> Any:
             hint = difflib.get_close_matches(k, names, n=1)
             raise ParameterError(f"{what} has no field {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                                  + f" Fields: {', '.join(names)}")
+    flags = {f.name for f in dataclasses.fields(obj) if f.type in (bool, "bool")}
+    changes = {k: as_bool(v, f"{what}.{k}") if k in flags else v for k, v in changes.items()}
     return dataclasses.replace(obj, **changes)
+
+
+def as_bool(value: Any, name: str) -> bool:
+    """A true/false candidate value: a bool, 1 or 0, or text true/false, yes/no, 1/0 (any case).
+
+    ``--grid catalyst.switching=true,false`` and a CSV cell give text or the numbers 1 and 0; the
+    catalyst takes only a bool.
+    """
+    from metalair.sweeps.candidates import BOOL_TEXT
+
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "b":  # a numpy bool (a Parquet column)
+        return bool(value)
+    if isinstance(value, Real) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in BOOL_TEXT:
+        return BOOL_TEXT[value.strip().lower()]
+    raise ParameterError(f"{name} = {value!r} must be true or false (also written True/False, yes/no or 1/0)")
 
 
 def apply_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = ScreenSettings(),
@@ -492,6 +522,9 @@ def evaluate_candidate(candidate: Mapping[str, Any], settings: ScreenSettings = 
         out["charge_end_reason"] = s.get("charge_end_reason", "")
         if sol.ok and s.get("coulombic_efficiency_note"):  # the same bounds a measured cycle table flags
             messages.append(s["coulombic_efficiency_note"])
+        if sol.ok and charge_incomplete(out["coulombic_efficiency_pct"]):
+            messages.append(INCOMPLETE_CHARGE_NOTE.format(ce=out["coulombic_efficiency_pct"],
+                                                          reason=out["charge_end_reason"] or "its end"))
         if not sol.ok:  # a run that did not finish: its partial numbers are not results (the map would show them)
             status = "failed"
             messages.append(sol.message)

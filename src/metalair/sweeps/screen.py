@@ -269,8 +269,8 @@ def run_screen(
                     from metalair.plotting.design import plot_screen_maps, protocol_units
                     from metalair.plotting.simulation import save_figure
 
-                    data = {c: table.column(c).to_numpy(zero_copy_only=False)
-                            for c in (*axes, *values, *(["censored"] if "censored" in cols else []))}
+                    extra = [c for c in ("censored", "coulombic_efficiency_pct") if c in cols]
+                    data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values, *extra)}
                     keep, fixed = map_slice({n: table.column(n).to_pylist() for n in names if n in cols}, axes)
                     if keep is not None:
                         data = {c: v[keep] for c, v in data.items()}
