@@ -69,7 +69,7 @@ from metalair._progress import say
 from metalair._validation import check_at_most, check_callable, check_range, check_seed, check_workers
 from metalair.calibration.identifiability import COLLINEARITY_THRESHOLD, IdentifiabilityReport, identifiability
 from metalair.calibration.runs import Evaluator
-from metalair.calibration.targets import Target, builtin_targets
+from metalair.calibration.targets import Target, _check_unique, builtin_targets
 from metalair.errors import ParameterError
 
 __all__ = ["calibrate", "CalibrationResult", "profile_likelihood", "Problem", "FAILED_RESIDUAL"]
@@ -169,8 +169,11 @@ class Problem:
         """∂r/∂log10 θ of the targets in the objective at x."""
         return self.jacobian_all(x)[self.mask]
 
-    def jacobian_all(self, x: np.ndarray) -> np.ndarray:
-        """∂r/∂log10 θ of every target at x, central differences of ``step_decades`` (one-sided at a bound)."""
+    def jacobian_all(self, x: np.ndarray, also: Sequence[Sequence[float] | np.ndarray] = ()) -> np.ndarray:
+        """∂r/∂log10 θ of every target at x, central differences of ``step_decades`` (one-sided at a bound).
+
+        ``also``: more parameter vectors to evaluate in the same parallel batch (their values are cached).
+        """
         key = tuple(float(v) for v in x)
         if key in self.jz:
             return self.jz[key]
@@ -187,8 +190,9 @@ class Problem:
                 p = dict(zip(self.names, map(float, x)))
                 p[n] = float(x[j] * 10 ** d)
                 pts.append(p)
-        vals = self.ev.evaluate_many(pts + [dict(zip(self.names, map(float, x)))])
-        r0 = self.weighted(vals[-1])
+        extra = [dict(zip(self.names, map(float, a))) for a in also]
+        vals = self.ev.evaluate_many(pts + [dict(zip(self.names, map(float, x)))] + extra)
+        r0 = self.weighted(vals[len(pts)])
         J = np.empty((len(self.targets), len(self.names)))
         for j, (hp, hm) in enumerate(plan):
             rp, rm = self.weighted(vals[2 * j]), self.weighted(vals[2 * j + 1])
@@ -250,6 +254,11 @@ class CalibrationResult:
     predictions: list[dict[str, Any]] = field(default_factory=list)
     #: Selected at the first start but not identifiable at the optimum: held at the base value, the rest refitted
     dropped: dict[str, str] = field(default_factory=dict)
+    #: Values of the parameters not requested, from a custom ``base`` (empty for the shipped set): what a
+    #: profile holds them at
+    held_base: dict[str, float] = field(default_factory=dict)
+    #: Target ids left out of the objective (``exclude``)
+    excluded: tuple[str, ...] = ()
 
     @property
     def values(self) -> dict[str, float]:
@@ -393,6 +402,22 @@ def _interval_verdict(fit: Any, name: str) -> str | None:
     return None
 
 
+def _check_computable(targets: Sequence[Target], y: np.ndarray, values: Mapping[str, float]) -> None:
+    """Refuse targets the model gives no value for at the base parameters (they would count as 30 σ throughout)."""
+    from metalair.calibration.runs import target_failure
+    from metalair.models.parameters import DEFAULT_PARAMETERS
+
+    bad = [t for t, v in zip(targets, y) if not math.isfinite(v)]
+    if not bad:
+        return
+    t = bad[0]
+    why = target_failure(t, DEFAULT_PARAMETERS.replace(**values)) or "its value is not finite"
+    more = f" (and {len(bad) - 1} more: {', '.join(b.id for b in bad[1:4])}{' ...' if len(bad) > 4 else ''})" \
+        if len(bad) > 1 else ""
+    raise ParameterError(f"target {t.id!r} ({t.catalyst}, {t.observable}, run {t.run!r}) cannot be computed at the "
+                         f"base parameter values: {why}{more}; fix its run or observable, or leave it out")
+
+
 def _perturbed_starts(names: Sequence[str], base: Mapping[str, float], bounds: Mapping[str, tuple[float, float]],
                       starts: int, perturb: float, seed: int | None) -> list[dict[str, float]]:
     rng = np.random.default_rng(seed)
@@ -474,8 +499,10 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     Raises
     ------
     ParameterError
-        Unknown parameter names, no targets, fewer targets than fitted parameters,
-        bad ``starts``/``perturb``/``select``.
+        Unknown parameter names, no targets, a target id given twice, a target the model
+        cannot compute at the base values (its run fails or its observable is undefined
+        there), no more targets than fitted parameters, bad ``starts``/``perturb``/``select``,
+        a ``checkpoint`` of other targets, catalysts or metalair version with ``resume=True``.
 
     References
     ----------
@@ -497,6 +524,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     bad = [t for t in tg if not isinstance(t, Target)]
     if bad:
         raise ParameterError(f"targets holds {bad[0]!r} ({type(bad[0]).__name__}); each must be a Target")
+    _check_unique(tg)
     names = _resolve_names(parameters)
     for name, value, lo, hi in (("threshold", threshold, 1.0, math.inf), ("bounds_decades", bounds_decades, 0.0, 10.0),
                                 ("step_decades", step_decades, 0.0, 1.0), ("tol", tol, 0.0, 1.0)):
@@ -522,11 +550,22 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     held_base = {k: v for k, v in bp.as_dict().items() if k not in names} if base is not None else {}
     ev = Evaluator(tg, base=held_base, checkpoint=checkpoint, workers=workers,
                    cache=cache if cache is not None else {})
+    if resume and checkpoint is not None and ev.stale_checkpoint:
+        from metalair.calibration.runs import checkpoint_mismatch
+
+        raise ParameterError(f"checkpoint {os.fspath(checkpoint)!r} holds the model runs of another calibration "
+                             f"({checkpoint_mismatch(checkpoint, tg)}): its values are not valid here; resume=False "
+                             "starts afresh (and replaces it)")
     if resume and ev.cache:
         say(f"resuming: {len(ev.cache)} stored model evaluations")
+    if isinstance(exclude, str):
+        exclude = [exclude]
     unknown = [e for e in exclude if e not in {t.id for t in tg}]
     if unknown:
         raise ParameterError(f"exclude names unknown target {unknown[0]!r}; targets: {', '.join(t.id for t in tg)}")
+    if all(t.id in set(exclude) for t in tg):
+        raise ParameterError(f"exclude leaves out all {len(tg)} targets: at least one must stay in the objective "
+                             "(leave-one-out leaves out one at a time)")
     prob = Problem(ev, tg, names, bounds, step_decades, exclude)
     if start_values is not None:
         s_list = [_start(s, names, base_vals, bounds) for s in start_values]
@@ -538,7 +577,9 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     say(f"calibrate: {n_obj} targets, {len(names)} parameters; sensitivity at the first start "
         f"({2 * len(names) + 1} model evaluations)")
     x_first = np.array([s_list[0][n] for n in names])
-    S0 = prob.jacobian_z(x_first)
+    x_base = np.array([base_vals[n] for n in names])
+    S0 = prob.jacobian_all(x_first, also=[x_base])[prob.mask]   # the base values in the same batch
+    _check_computable(tg, prob.model(x_base), {**held_base, **base_vals})
     idf0 = identifiability(S0, names, tids, threshold=threshold)
     say(idf0.text())
     fitted = list(idf0.identifiable) if select == "auto" else list(names)
@@ -604,7 +645,7 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
     x_best = np.array([best[n] for n in names])
     S_all = prob.jacobian_all(x_best)
     idf1 = identifiability(S_all[prob.mask], names, tids, threshold=threshold)
-    y_base = prob.model(np.array([base_vals[n] for n in names]))
+    y_base = prob.model(x_base)
     y_best = prob.model(x_best)
     predictions = []
     for i in np.flatnonzero(~prob.mask):
@@ -626,26 +667,71 @@ def calibrate(targets: Sequence[Target] | None = None, parameters: Sequence[str]
         targets=tg, requested=tuple(names), fitted=tuple(fitted), base=base_vals, fit=fit, starts=results,
         identifiability_start=idf0, identifiability=idf1, model_base=y_base, model_best=y_best,
         wall_time_s=time.perf_counter() - t_start, n_model_runs=ev.n_model_runs, predictions=predictions,
-        dropped=dropped,
+        dropped=dropped, held_base=dict(held_base), excluded=tuple(exclude),
         settings={"starts": len(s_list), "perturb": perturb, "seed": seed, "select": select, "threshold": threshold,
                   "bounds_decades": bounds_decades, "step_decades": step_decades, "max_iterations": max_iterations,
                   "tol": tol, "bounds": {n: list(b) for n, b in bounds.items()}})
 
 
+#: Largest number of profile points per side spent on bracketing a 95 % crossing.
+PROFILE_REFINE_STEPS = 12
+#: A crossing is accepted when the profile χ² is within this of the threshold (optimum + 3.84): about 0.5 %
+#: of a standard error in the parameter.
+PROFILE_CHI2_TOL = 0.02
+#: Largest number of grid points of a profile (each is a refit).
+MAX_PROFILE_POINTS = 1000
+
+
 def profile_likelihood(result: CalibrationResult, name: str, *, span_decades: float = 0.5, points: int = 7,
                        max_iterations: int = 10, workers: int | None = None,
-                       progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Profile χ² of one fitted parameter: fix it on a log grid, refit the others (Raue et al. 2009).
+                       progress: Callable[[str], None] | None = None,
+                       checkpoint: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Profile χ² of one fitted parameter: fix it, refit the others (Raue et al. 2009).
 
-    A parameter is practically identifiable when its profile rises by more
-    than 3.84 (the 95 % χ² quantile with one degree of freedom) on both
-    sides within the span.
+    The parameter is fixed on a log grid of ``points`` values over ±``span_decades``
+    around its calibrated value (the calibrated value itself is always one of them),
+    and the other fitted parameters are refitted at each. Where the profile crosses
+    the threshold (the optimum's χ² + 3.84, the 95 % χ² quantile with one degree of
+    freedom) between two grid points, the crossing is then found by bracketing:
+    the profile is computed (with the others refitted) at points inside the bracket,
+    guessed by interpolating √(χ² − χ²_min) (a straight line for a quadratic profile),
+    until χ² is within ``PROFILE_CHI2_TOL`` of the threshold. A linear interpolation of
+    χ² between grid points would cross early, as χ² is convex, and give too narrow an
+    interval. A parameter is practically identifiable when its profile crosses the
+    threshold on both sides within the span.
+
+    The calibration's ``base`` (the values of the parameters not requested) and
+    ``exclude`` (targets left out of the objective) are kept.
+
+    Parameters
+    ----------
+    result : CalibrationResult
+    name : str
+        A fitted parameter.
+    span_decades : float
+        Half-width of the grid in decades (> 0, at most 10).
+    points : int
+        Grid points (>= 3).
+    max_iterations : int
+        Optimiser iterations of each refit of the others.
+    workers : int, optional
+        Processes for the refits' Jacobians.
+    progress : callable, optional
+        ``progress(message)`` after each profile point.
+    checkpoint : path, optional
+        The calibration's checkpoint: model evaluations are reused from it and added to it.
 
     Returns
     -------
     dict
-        ``values``, ``chi2``, ``threshold`` (optimum χ² + 3.84), ``ci95`` (where the
-        profile crosses it, NaN where it does not) and ``identifiable``.
+        ``values`` and ``chi2`` (every profile point computed, grid and bracketing, in
+        increasing order), ``threshold`` (optimum χ² + 3.84), ``ci95`` (where the profile
+        crosses it, NaN where it does not within the span) and ``identifiable``.
+
+    Raises
+    ------
+    ParameterError
+        ``name`` was not fitted, or ``span_decades``, ``points`` or ``max_iterations`` are out of range.
 
     References
     ----------
@@ -656,38 +742,93 @@ def profile_likelihood(result: CalibrationResult, name: str, *, span_decades: fl
     if result.fit is None or name not in result.fit.names:
         raise ParameterError(f"{name!r} was not fitted; profiles exist for {', '.join(result.fitted) or 'none'}")
     check_callable(progress, "progress", "print")
+    span = check_range("profile_likelihood", "span_decades", span_decades, 0.0, 10.0, lo_open=True)
+    for what, value, least in (("points", points, 3), ("max_iterations", max_iterations, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ParameterError(f"profile_likelihood.{what} = {value!r} must be a whole number >= {least}"
+                                 + (" (the calibrated value and one point on each side)" if what == "points" else ""))
+    check_at_most(int(points), "profile_likelihood.points", MAX_PROFILE_POINTS, "each point is a refit")
+    check_workers(workers, "workers", None)
     say = progress or (lambda _m: None)
     best = result.values
     others = [n for n in result.fitted if n != name]
     bounds = {n: tuple(b) for n, b in result.settings["bounds"].items()}
-    grid = best[name] * 10.0 ** np.linspace(-span_decades, span_decades, points)
-    chi2 = []
-    for v in grid:
-        held = {n: best[n] for n in result.requested if n not in result.fitted}
-        ev = Evaluator(result.targets, base={**held, name: float(v)}, workers=workers)
-        if others:
-            prob = Problem(ev, result.targets, others, bounds, result.settings["step_decades"])
-            f = fit_least_squares(prob.residuals, [best[n] for n in others], names=others,
-                                  bounds={n: bounds[n] for n in others}, jac=prob.jacobian_x, absolute_sigma=True,
-                                  log_params=others, max_nfev=max_iterations, tol=1e-4)
-            chi2.append(float(f.chi2))
-        else:
-            prob = Problem(ev, result.targets, [name], bounds)
-            r = prob.weighted(ev.evaluate({}))
-            chi2.append(float(r @ r))
-        say(f"profile {name} = {v:.4g}: chi2 = {chi2[-1]:.4g}")
-    c = np.array(chi2)
+    step = result.settings.get("step_decades", 0.02)
+    held = {n: best[n] for n in result.requested if n not in result.fitted}
+    base = {**result.held_base, **held}
+    exclude = tuple(result.excluded) or tuple(p["target"] for p in result.predictions)
     thr = float(result.chi2 + 3.84)
-    lz = np.log10(grid)
+    c_min = float(result.chi2)
+    z_best = math.log10(best[name])
+    cache: dict[str, list[float]] = {}
+    if checkpoint is not None:  # loaded once; each point's evaluator shares the cache and adds to the file
+        first = Evaluator(result.targets, checkpoint=checkpoint, workers=workers, cache=cache)
+        signature = first._signature
+        if first.stale_checkpoint:
+            cache.clear()
+    done: dict[float, tuple[float, list[float]]] = {}   # log10 value -> (profile chi2, the others' refitted values)
+
+    def chi2_at(z: float) -> float:
+        v = float(10.0 ** z)
+        ev = Evaluator(result.targets, base={**base, name: v}, workers=workers, cache=cache)
+        if checkpoint is not None:
+            ev.checkpoint, ev._signature = checkpoint, signature
+        if others:
+            near = min(done, key=lambda d: abs(d - z)) if done else None   # warm start from the nearest point
+            x0 = done[near][1] if near is not None else [best[n] for n in others]
+            x0 = [min(max(x, bounds[n][0]), bounds[n][1]) for x, n in zip(x0, others)]
+            prob = Problem(ev, result.targets, others, bounds, step, exclude)
+            f = fit_least_squares(prob.residuals, x0, names=others, bounds={n: bounds[n] for n in others},
+                                  jac=prob.jacobian_x, absolute_sigma=True, log_params=others,
+                                  max_nfev=max_iterations, tol=1e-4)
+            c, xs = float(f.chi2), [float(x) for x in f.values]
+        else:
+            prob = Problem(ev, result.targets, [], bounds, step, exclude)
+            r = prob.weighted(ev.evaluate({}))[prob.mask]
+            c, xs = float(r @ r), []
+        done[z] = (c, xs)
+        say(f"profile {name} = {v:.4g}: chi2 = {c:.4g}")
+        return c
+
+    offsets = np.linspace(-span, span, int(points))
+    if not np.any(np.abs(offsets) < 1e-12 * span):   # an even count: the calibrated value is added
+        offsets = np.sort(np.append(offsets, 0.0))
+    grid = z_best + offsets
+    for k in np.argsort(np.abs(offsets), kind="stable"):   # from the optimum outwards (warm starts)
+        chi2_at(float(grid[k]))
+    c = np.array([done[float(z)][0] for z in grid])
+
+    def crossing(z_in: float, c_in: float, z_out: float, c_out: float) -> float:
+        """log10 value where the profile reaches ``thr`` between an inside (<= thr) and an outside (> thr) point."""
+        def guess(a: float, ca: float, b: float, cb: float) -> float:
+            da, db = math.sqrt(max(ca - c_min, 0.0)), math.sqrt(max(cb - c_min, 0.0))
+            return min(max((math.sqrt(thr - c_min) - da) / (db - da), 0.0), 1.0) if db > da else 0.5
+        a, ca, b, cb = z_in, c_in, z_out, c_out
+        for _ in range(PROFILE_REFINE_STEPS):
+            if abs(ca - thr) <= PROFILE_CHI2_TOL:
+                return a
+            if abs(cb - thr) <= PROFILE_CHI2_TOL:
+                return b
+            t = min(max(guess(a, ca, b, cb), 0.1), 0.9)   # at least 10 % of the bracket off each end
+            m = a + t * (b - a)
+            cm = chi2_at(m)
+            if cm > thr:
+                b, cb = m, cm
+            else:
+                a, ca = m, cm
+        return a + guess(a, ca, b, cb) * (b - a)
+
     i0 = int(np.argmin(c))
     lo = hi = math.nan
     for i in range(i0, 0, -1):
         if c[i - 1] > thr >= c[i]:
-            lo = float(10 ** np.interp(thr, [c[i], c[i - 1]], [lz[i], lz[i - 1]]))
+            lo = float(10 ** crossing(float(grid[i]), float(c[i]), float(grid[i - 1]), float(c[i - 1])))
             break
     for i in range(i0, len(c) - 1):
         if c[i + 1] > thr >= c[i]:
-            hi = float(10 ** np.interp(thr, [c[i], c[i + 1]], [lz[i], lz[i + 1]]))
+            hi = float(10 ** crossing(float(grid[i]), float(c[i]), float(grid[i + 1]), float(c[i + 1])))
             break
-    return {"parameter": name, "values": grid.tolist(), "chi2": c.tolist(), "threshold": thr, "ci95": [lo, hi],
-            "identifiable": bool(math.isfinite(lo) and math.isfinite(hi))}
+    zs = sorted(done)
+    return {"parameter": name, "values": [float(10 ** z) for z in zs], "chi2": [done[z][0] for z in zs],
+            "threshold": thr, "ci95": [lo, hi], "identifiable": bool(math.isfinite(lo) and math.isfinite(hi)),
+            "grid": {"span_decades": span, "points": int(points)}}

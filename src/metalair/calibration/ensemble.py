@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from metalair._validation import MAX_SAMPLES, PROGRESS_COUNT, check_at_most, check_callable, check_seed
-from metalair.calibration.runs import Mapper, _evaluate_point, _Point, map_points
+from metalair.calibration.runs import Mapper, _evaluate_point, _Point, catalyst_identity, map_points
 from metalair.calibration.targets import CYCLING_RUN, REFERENCE_RUN, Target
 from metalair.errors import ParameterError
 
@@ -271,23 +271,6 @@ MIN_SAMPLES_FOR_BAND = 20
 CHECKPOINT_CHUNK = 16
 
 
-def _catalyst_identity(name: Any) -> str:
-    """What a target's catalyst is, for a checkpoint: a catalyst file's bytes (hashed), else the built-in's values."""
-    from metalair._files import file_sha256
-    from metalair.catalysts import get_catalyst
-
-    text = str(name).strip()
-    if text.lower().endswith(".toml"):
-        try:
-            return "sha256:" + file_sha256(text)
-        except OSError:
-            return "missing"
-    try:
-        return repr(get_catalyst(name))
-    except Exception:  # an unknown name fails in the run itself, with its message
-        return text
-
-
 def _points_signature(pts: Sequence[_Point]) -> str:
     """What a list of runs computes, hashed.
 
@@ -301,7 +284,7 @@ def _points_signature(pts: Sequence[_Point]) -> str:
     targets = pts[0].targets if pts else []
     catalysts = sorted({str(t.catalyst) for t in targets})
     doc = [[[t.catalyst, t.run, t.observable] for t in targets],
-           [[c, _catalyst_identity(c)] for c in catalysts], __version__,
+           [[c, catalyst_identity(c)] for c in catalysts], __version__,
            [[sorted((k, float(v)) for k, v in p.parameters.items()),
              sorted((c, sorted((pr, sorted(d.items())) for pr, d in by.items()))
                     for c, by in (p.descriptor_shifts or {}).items())] for p in pts]]

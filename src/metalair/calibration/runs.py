@@ -36,7 +36,7 @@ from metalair.calibration.targets import (
 from metalair.errors import MetalairError
 
 __all__ = ["CatalystChange", "evaluate_targets", "parallel_map", "map_points", "Mapper", "Evaluator",
-           "CYCLING_BLOCK"]
+           "CYCLING_BLOCK", "targets_signature", "catalyst_identity", "target_failure", "checkpoint_mismatch"]
 
 #: Cycles per block of the cycling run.
 CYCLING_BLOCK = 50
@@ -250,6 +250,96 @@ def _evaluate_point(p: _Point) -> list[float]:
     return [float(v) for v in evaluate_targets(p.targets, params, p.descriptor_shifts)]
 
 
+def catalyst_identity(name: Any) -> str:
+    """What a target's catalyst is, for a checkpoint: a catalyst file's bytes (hashed), else the built-in's values."""
+    from metalair._files import file_sha256
+    from metalair.catalysts import get_catalyst
+
+    text = str(name).strip()
+    if text.lower().endswith(".toml"):
+        try:
+            return "sha256:" + file_sha256(text)
+        except OSError:
+            return "missing"
+    try:
+        return repr(get_catalyst(name))
+    except Exception:  # an unknown name fails in the run itself, with its message
+        return text
+
+
+def _signature_parts(targets: Sequence[Target]) -> dict[str, Any]:
+    """What a checkpoint of ``targets``' evaluations is valid for, in parts (for :func:`checkpoint_mismatch`)."""
+    import hashlib
+
+    from metalair._version import __version__
+
+    catalysts = sorted({str(t.catalyst) for t in targets})
+    return {"runs": [[t.catalyst, t.run, t.observable] for t in targets],
+            "catalysts": {c: hashlib.sha256(catalyst_identity(c).encode()).hexdigest()[:16] for c in catalysts},
+            "metalair": __version__}
+
+
+def targets_signature(targets: Sequence[Target]) -> str:
+    """What the model computes for ``targets``, hashed: what a checkpoint of their evaluations is valid for.
+
+    The targets' catalysts, runs and observables, what the catalysts are (a catalyst file's content, a
+    built-in's values) and the metalair version. Not the observed values or uncertainties: the model's
+    outputs do not depend on them, so a checkpoint stays valid when a target's value or σ changes.
+    """
+    return _hash_parts(_signature_parts(targets))
+
+
+def _hash_parts(parts: Mapping[str, Any]) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def checkpoint_mismatch(checkpoint: str | os.PathLike[str], targets: Sequence[Target]) -> str | None:
+    """Why the evaluations in ``checkpoint`` are not valid for ``targets`` (None when they are): for messages."""
+    try:
+        doc = json.loads(Path(checkpoint).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"it cannot be read as a checkpoint ({exc})"
+    if not isinstance(doc, dict) or "evaluations" not in doc:
+        return "it is not a calibration checkpoint"
+    if doc.get("targets") == targets_signature(targets):
+        return None
+    now, then = _signature_parts(targets), doc.get("about")
+    if not isinstance(then, dict):
+        return "it was written by an earlier metalair version, which recorded no catalyst identities"
+    if then.get("metalair") != now["metalair"]:
+        return f"it was written by metalair {then.get('metalair')}, this is {now['metalair']}"
+    if [list(r) for r in then.get("runs", [])] != now["runs"]:
+        return "it holds the model runs of other targets (other catalysts, runs or observables, or another order)"
+    changed = [c for c, h in now["catalysts"].items() if (then.get("catalysts") or {}).get(c) != h]
+    if changed:
+        return (f"catalyst {', '.join(map(repr, changed))} changed since it was written (a catalyst file edited, "
+                "or a built-in catalyst's values)")
+    return "its signature differs"
+
+
+def target_failure(target: Target, parameters: Any = None) -> str | None:
+    """Why the model gives no value for ``target`` at ``parameters`` (None when it gives one): for messages."""
+    from metalair.protocols.simulation import Simulation
+
+    try:
+        cat = _catalyst(target.catalyst, None)
+        if target.run == CYCLING_RUN:
+            res: Any = _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
+        else:
+            res = Simulation(cat, target.run, parameters=parameters).run()
+            res.raise_if_interrupted()
+            if not res.ok:
+                return f"its run failed ({res.status}: {res.message})"
+        value = float(OBSERVABLES[target.observable].function(res))
+    except (MetalairError, ValueError, IndexError, FloatingPointError, ZeroDivisionError) as exc:
+        return str(exc).split("\n")[0] or type(exc).__name__
+    return None if math.isfinite(value) else f"its observable {target.observable!r} is {value} for this run"
+
+
 def _key(values: Mapping[str, float]) -> str:
     return json.dumps({k: float(values[k]) for k in sorted(values)}, sort_keys=True)
 
@@ -284,26 +374,31 @@ class Evaluator:
     n_model_runs: int = 0
     model_time_s: float = 0.0
 
+    #: a checkpoint file was there but held the evaluations of other runs (other targets or catalysts, another
+    #: metalair version): not used, and replaced at the next save
+    stale_checkpoint: bool = False
+
     def __post_init__(self) -> None:
         self.targets = tuple(self.targets)
-        # the model outputs depend on what is computed, not on the observed values: a checkpoint stays valid
-        # when a target's value or uncertainty changes
-        self._signature = json.dumps([[t.catalyst, t.run, t.observable] for t in self.targets])
+        self._about = _signature_parts(self.targets)
+        self._signature = _hash_parts(self._about)
         if self.checkpoint is not None and Path(self.checkpoint).is_file():
             try:
                 doc = json.loads(Path(self.checkpoint).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
                 doc = {}
-            if doc.get("targets") == self._signature:
+            if isinstance(doc, dict) and doc.get("targets") == self._signature:
                 self.cache.update({k: [math.nan if v is None else v for v in vals]
                                    for k, vals in doc.get("evaluations", {}).items()})
+            else:
+                self.stale_checkpoint = True
 
     def _save(self) -> None:
         if self.checkpoint is None:
             return
         from metalair._files import atomic_write_text
 
-        doc = {"targets": self._signature,
+        doc = {"targets": self._signature, "about": self._about,
                "evaluations": {k: [v if math.isfinite(v) else None for v in vals] for k, vals in self.cache.items()}}
         atomic_write_text(self.checkpoint, json.dumps(doc))
 

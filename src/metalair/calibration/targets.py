@@ -42,8 +42,9 @@ Observables
     falls to the discharge cut-off plus ``CYCLE_LIFE_MARGIN_V`` (0.05 V). The
     end-of-discharge voltage falls smoothly over the last ~100 cycles before
     the first capacity failure, so this is continuous in the parameters
-    where the integer cycle life jumps; it lies a few cycles (7 for the
-    shipped RuO2) before the first failed cycle. Runs that do not reach it
+    where the integer cycle life jumps; it lies about 11 cycles before the
+    first failed cycle (349.6 for the shipped RuO2, whose first failed cycle
+    is 361). Runs that do not reach it
     in ``max_cycles`` return ``max_cycles`` (censored).
 ``cycle_life``
     The integer cycle life of ``validate`` (P6): last cycle before the first
@@ -119,7 +120,7 @@ class Target:
     id : str
         Unique name, e.g. ``"P2-NLRO"``.
     catalyst : str
-        Built-in catalyst name.
+        Built-in catalyst name, or a catalyst file (``*.toml``); an unknown one is refused.
     observable : str
         Key of :data:`OBSERVABLES`.
     value : float
@@ -132,7 +133,8 @@ class Target:
         converted to the observable's unit on construction (``unit`` then holds the
         observable's). Any other unit is refused.
     run : str
-        :data:`REFERENCE_RUN` text (default), :data:`CYCLING_RUN`, or any protocol text.
+        :data:`REFERENCE_RUN` text (default), :data:`CYCLING_RUN`, or any protocol text
+        (:func:`metalair.protocols.parser.parse_protocol`); text that does not parse is refused.
     tolerance : float, optional
         Pass/fail tolerance (default 2σ).
     quantity : str
@@ -171,6 +173,9 @@ class Target:
         if obs.run_kind == "protocol" and self.run == CYCLING_RUN:
             raise ParameterError(f"target {self.id!r}: observable {self.observable!r} needs a discharge-charge "
                                  "protocol, not the cycling run")
+        if self.run != CYCLING_RUN:
+            _check_run(self.id, self.run)
+        _check_catalyst(self.id, self.catalyst)
 
     def _to_observable_unit(self, obs: Observable) -> None:
         """Express value, sigma and tolerance in the observable's unit; refuse a unit of another dimension.
@@ -206,6 +211,30 @@ class Target:
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (for JSON and CSV)."""
         return asdict(self)
+
+
+def _check_run(tid: str, run: Any) -> None:
+    """Refuse protocol text that the model cannot run (before any run, not as a failed run's 30 σ)."""
+    from metalair.errors import ProtocolError
+    from metalair.protocols.parser import parse_protocol
+
+    if not isinstance(run, str) or not run.strip():
+        raise ParameterError(f"target {tid!r}: run = {run!r} must be protocol text, e.g. {REFERENCE_RUN!r}")
+    try:
+        parse_protocol(run)
+    except ProtocolError as exc:
+        raise ParameterError(f"target {tid!r}: its run {run!r} is not a protocol the model can run: {exc}") from None
+
+
+def _check_catalyst(tid: str, catalyst: Any) -> None:
+    """Refuse an unknown catalyst or an unreadable catalyst file (before any run)."""
+    from metalair.catalysts import get_catalyst
+    from metalair.errors import MetalairError
+
+    try:
+        get_catalyst(catalyst)
+    except (MetalairError, OSError) as exc:
+        raise ParameterError(f"target {tid!r}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -475,7 +504,7 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
     out: list[Target] = []
     if p.suffix.lower() == ".toml":
         try:
-            doc = tomllib.loads(p.read_text(encoding="utf-8"))
+            doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # a byte-order mark (Notepad) is allowed
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise DataFormatError(f"{p}: not valid TOML ({exc})") from None
         extra = [k for k in doc if k not in ("target", "builtin")]
@@ -491,7 +520,7 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
             raise DataFormatError(f"{p}: 'target' must be an array of tables ([[target]])")
         out += [_target_from_mapping(r, f"{p} target {i + 1}") for i, r in enumerate(rows)]
     elif p.suffix.lower() == ".csv":
-        with p.open(newline="", encoding="utf-8") as fh:
+        with p.open(newline="", encoding="utf-8-sig") as fh:  # spreadsheets' "CSV UTF-8" starts with a BOM
             reader = csv.DictReader(fh)
             out += [_target_from_mapping({k.strip(): (v.strip() if isinstance(v, str) else v)
                                           for k, v in r.items() if k}, f"{p} row {i + 2}")
@@ -504,12 +533,20 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
     return out
 
 
-def _check_unique(targets: Sequence[Target]) -> None:
-    seen: set[str] = set()
-    for t in targets:
+def _check_unique(targets: Sequence[Target], origins: Sequence[str] | None = None) -> None:
+    """Refuse a target id given twice (it would count twice in χ² and narrow every interval by √2).
+
+    ``origins`` names where each target came from (default its ``source``), for the message.
+    """
+    where = list(origins) if origins is not None else [t.source or "?" for t in targets]
+    seen: dict[str, int] = {}
+    for k, t in enumerate(targets):
         if t.id in seen:
-            raise ParameterError(f"target id {t.id!r} is used twice; ids must be unique")
-        seen.add(t.id)
+            a, b = where[seen[t.id]], where[k]
+            both = f"both from {a}" if a == b else f"by {a} and by {b}"
+            raise ParameterError(f"target id {t.id!r} is used twice ({both}); ids must be unique, and each target "
+                                 "may count only once: drop one of them")
+        seen[t.id] = k
 
 
 @dataclass
@@ -525,7 +562,7 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
                         quantities: Sequence[str] = ("discharge_capacity", "mean_discharge_voltage", "polarisation"),
                         capacity_rel_sigma: float = 0.05, voltage_sigma_V: float = 0.02,
                         data: Any = None, format: str | None = None,
-                        column_map: Mapping[str, Any] | None = None) -> list[Target]:
+                        column_map: Mapping[str, Any] | None = None, label: str | None = None) -> list[Target]:
     """Targets from the first cycle of a measured cycler file, read through :func:`metalair.io.read`.
 
     The first discharge and the charge after it are summarised with
@@ -553,6 +590,9 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
         An already-read record (then ``path`` is only its label).
     format, column_map : optional
         Passed to :func:`metalair.io.read` (for a generic delimited file).
+    label : str, optional
+        Start of the target ids, ``label:observable`` (default the file's name; give another one
+        to tell apart cells whose files have the same name in different folders).
 
     Raises
     ------
@@ -592,7 +632,7 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
         "coulombic_efficiency": 100.0 * c["capacity"] / d["capacity"],
     }
     out = []
-    stem = Path(str(path)).name
+    stem = label if label is not None else Path(str(path)).name
     for q in quantities:
         if q == "charge_recovered":
             raise ParameterError("cannot make a target 'charge_recovered' from a cycler file: it is the product-"

@@ -89,7 +89,7 @@ def calibrate_cmd(
                                    "(without it such a folder is refused; --resume continues it instead)."),
 ) -> None:
     """Re-derive fitted parameters from published and/or measured targets; print and write the calibration table."""
-    from metalair.calibration import builtin_targets, calibrate, load_targets, profile_likelihood, targets_from_cycler
+    from metalair.calibration import calibrate, profile_likelihood
     from metalair.models.parameters import REMOVED, LumpedParameters
     from metalair.workflows.outputs import begin_run, continue_run
 
@@ -111,35 +111,34 @@ def calibrate_cmd(
             hint = difflib.get_close_matches(name, sorted(known), n=1)
             _fail(f"{option}: {name!r} is not a model parameter"
                   + (f"; did you mean {hint[0]!r}?" if hint else " (see 'metalair catalysts --parameters')"))
-    unfitted = [n for n in _split(profile) if _split(params) and n not in _split(params)]
+    if resume and overwrite:
+        _fail("give --resume (continue the calibration in --out) or --overwrite (start it again), not both")
+    from metalair.models.parameters import FITTED
+
+    fits = _split(params) or list(FITTED)
+    unfitted = [n for n in _split(profile) if n not in fits]
     if unfitted:  # refused before the fit, not after it
-        _fail(f"--profile {', '.join(unfitted)}: a profile follows a fitted value, and --params fits only "
-              f"{', '.join(_split(params))}; add {'it' if len(unfitted) == 1 else 'them'} to --params")
+        which = (f"--params fits only {', '.join(fits)}" if _split(params) else
+                 f"without --params the fitted values are {', '.join(fits)}")
+        _fail(f"--profile {', '.join(unfitted)}: a profile follows a fitted value, and {which}; add "
+              f"{'it' if len(unfitted) == 1 else 'them'} to --params")
     manifest = None
     try:
         check_seed(seed, "--seed")  # before --out is touched
-        tg = []
-        if targets is not None:
-            tg += load_targets(targets)
-        cmap = column_map_option(columns)
-        mass_g = mass_g_option(mass_mg)
-        for f in _split(data):
-            tg += targets_from_cycler(f, catalyst, mass_g=mass_g, format=fmt, column_map=cmap)
-        b = builtin.strip().lower()
-        if b == "all" or (b == "auto" and not tg):
-            tg = builtin_targets() + tg
-        elif b not in ("none", "auto"):
-            tg = builtin_targets(_split(builtin)) + tg
-        if not tg:
-            _fail("no targets: give --targets, --data or --builtin (--builtin none leaves only those two)")
+        tg = _gather_targets(targets, data, catalyst, mass_mg, fmt, columns, builtin)
+        settings = _calibrate_settings(tg, _split(params), starts, perturb, seed, select, max_iterations)
+        ck = out / "checkpoint.json"
         if resume:  # the earlier run's checkpoint is what --resume continues: keep the folder as it is
+            _check_resumable(out, tg, settings)
             manifest = continue_run(out, ["metalair", *sys.argv[1:]])
         else:
             manifest = begin_run(out, ["metalair", *sys.argv[1:]], overwrite=overwrite,
-                                 expected=("calibration.json", "calibration.csv", "checkpoint.json"),
+                                 expected=("calibration.json", "calibration.csv", "checkpoint.json", _CAL_SETTINGS),
                                  resume_option="--resume")
         out.mkdir(parents=True, exist_ok=True)
-        ck = out / "checkpoint.json"
+        from metalair._files import atomic_write_json
+
+        atomic_write_json(manifest.path(_CAL_SETTINGS), settings)
         if resume and not ck.is_file():
             typer.secho(f"note: no checkpoint at {ck}; starting afresh", err=True)
         res = calibrate(tg, _split(params) or None, starts=starts, perturb=perturb, seed=seed, select=select,
@@ -156,14 +155,18 @@ def calibrate_cmd(
             manifest.__exit__(type(exc), exc, exc.__traceback__)
         raise
     except (MetalairError, DataFormatError, OSError) as exc:
+        message = cli_text(str(exc), _CALIBRATE_OPTIONS)
         if manifest is not None:
-            manifest.abandon()
-        _fail(cli_text(str(exc), _CALIBRATE_OPTIONS))
+            _forget_settings(out, resume)
+            manifest.abandon(message)  # the manifest says why, not only that it stopped
+        _fail(message)
         return
     except Exception as exc:  # an internal failure: exit 2, not a traceback
+        message = f"internal failure: {type(exc).__name__}: {exc}"
         if manifest is not None:
-            manifest.abandon()
-        _fail(f"internal failure: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+            _forget_settings(out, resume)
+            manifest.abandon(message)
+        _fail(message, EXIT_INTERNAL)
         return
     typer.echo(res.table())
     if res.fit is not None and not res.fit.success:  # saved in calibration.json; said here too
@@ -173,11 +176,18 @@ def calibrate_cmd(
     files = res.write(out, figure=plot)
     for name in _split(profile):
         try:
-            pr = profile_likelihood(res, name, workers=workers, progress=say if progress else None)
-        except MetalairError as exc:
+            pr = profile_likelihood(res, name, workers=workers, progress=say if progress else None,
+                                    checkpoint=out / "checkpoint.json")
+        except (MetalairError, KeyboardInterrupt) as exc:
+            stopped = isinstance(exc, KeyboardInterrupt)
+            why = "interrupted (Ctrl-C)" if stopped else str(exc)
             if manifest is not None:
-                manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
-                manifest.finish("partial", f"--profile {name}: {exc}")
+                manifest.add(*(out / f for f in files.values()), out / "checkpoint.json", out / _CAL_SETTINGS)
+                manifest.finish("partial", f"--profile {name}: {why}")
+            if stopped:
+                _fail(f"profile of {name} interrupted (Ctrl-C); the calibration's files are written and the model "
+                      f"runs finished so far are saved in {out / 'checkpoint.json'}: run the same command with "
+                      "--resume to continue", EXIT_INTERRUPTED)
             _fail(str(exc))
             return
         typer.echo(f"profile likelihood {name}: 95 % interval {pr['ci95']} -> "
@@ -187,9 +197,121 @@ def calibrate_cmd(
         atomic_write_json(out / f"profile_{name}.json", pr)
         files[f"profile {name}"] = f"profile_{name}.json"
     if manifest is not None:
-        manifest.add(*(out / f for f in files.values()), out / "checkpoint.json")
+        manifest.add(*(out / f for f in files.values()), out / "checkpoint.json", out / _CAL_SETTINGS)
         manifest.finish()
     typer.echo("wrote " + ", ".join(str(out / f) for f in files.values()))
+
+
+#: The settings a calibration's results depend on, as values, written in --out: what --resume compares.
+_CAL_SETTINGS = "calibration_settings.json"
+
+
+def _forget_settings(out: Path, resume: bool) -> None:
+    """Remove the settings file of a new run refused before any model run: the folder is then left as it was."""
+    if not resume and not (out / "checkpoint.json").is_file():
+        (out / _CAL_SETTINGS).unlink(missing_ok=True)
+
+
+def _gather_targets(targets: Path | None, data: str | None, catalyst: str, mass_mg: float | None, fmt: str | None,
+                    columns: str | None, builtin: str) -> list[Any]:
+    """The targets of --targets, --data and --builtin, each with where it came from; a duplicate is refused."""
+    import os
+    import warnings
+
+    from metalair.calibration import builtin_targets, load_targets, targets_from_cycler
+    from metalair.calibration.targets import _check_unique
+
+    tg: list[Any] = []
+    origins: list[str] = []
+    if targets is not None:
+        got = load_targets(targets)
+        tg += got
+        origins += [f"--targets {targets}"] * len(got)
+    files = _split(data)
+    if files:
+        from metalair.catalysts import get_catalyst
+
+        try:  # before any file is read
+            get_catalyst(catalyst)
+        except (MetalairError, OSError) as exc:
+            _fail(f"--catalyst {catalyst!r}: {exc}")
+        cmap = column_map_option(columns)
+        mass_g = mass_g_option(mass_mg)
+        real = [os.path.realpath(f) for f in files]
+        for k, f in enumerate(files):
+            if real[k] in real[:k]:
+                _fail(f"--data gives {f} twice ({files[real.index(real[k])]!r} and {f!r} are the same file): each "
+                      "cell may count only once")
+        names = [Path(f).name for f in files]
+        for f, name in zip(files, names):
+            # cells whose files have the same name in different folders: their ids carry the path as given
+            label = f if names.count(name) > 1 else name
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                got = targets_from_cycler(f, catalyst, mass_g=mass_g, format=fmt, column_map=cmap, label=label)
+            for w in caught:
+                typer.secho(f"warning: {w.message}", fg=typer.colors.YELLOW, err=True)
+            tg += got
+            origins += [f"--data {f}"] * len(got)
+    b = builtin.strip().lower()
+    if b == "all" or (b == "auto" and not tg):
+        got = builtin_targets()
+    elif b not in ("none", "auto"):
+        got = builtin_targets(_split(builtin))
+    else:
+        got = []
+    tg = got + tg
+    origins = [f"--builtin {builtin}" if b != "auto" else "the built-in targets"] * len(got) + origins
+    if not tg:
+        _fail("no targets: give --targets, --data or --builtin (--builtin none leaves only those two)")
+    _check_unique(tg, origins)
+    return tg
+
+
+def _calibrate_settings(tg: list[Any], params: list[str], starts: int, perturb: float, seed: int, select: str,
+                        max_iterations: int) -> dict[str, Any]:
+    """What a calibration's results depend on (the targets as values; not --workers, --out, --plot, --profile)."""
+    from metalair._version import __version__
+
+    doc = {"targets": [t.as_dict() for t in tg], "params": params or "all fitted", "starts": starts,
+           "perturb": perturb, "seed": seed, "select": select, "max_iterations": max_iterations,
+           "metalair": __version__}
+    return json.loads(json.dumps(doc, default=repr))
+
+
+#: How the settings are named in a --resume refusal.
+_SETTING_NAMES = {"targets": "the targets (--targets, --data, --builtin, --catalyst, ...)", "params": "--params",
+                  "starts": "--starts", "perturb": "--perturb", "seed": "--seed", "select": "--select",
+                  "max_iterations": "--max-iterations", "metalair": "the metalair version"}
+
+
+def _check_resumable(out: Path, tg: list[Any], settings: dict[str, Any]) -> None:
+    """Refuse a --resume of a folder that holds another run: another command, calibration or checkpoint."""
+    from metalair.calibration.runs import checkpoint_mismatch
+    from metalair.workflows.outputs import read_manifest
+
+    if not out.is_dir():
+        return
+    earlier = read_manifest(out) or {}
+    command = earlier.get("command")
+    retry = "run this one without --resume and with --overwrite (or with another --out)"
+    words = command.split() if isinstance(command, str) else []
+    recorded = _read_settings(out / _CAL_SETTINGS)
+    other = (len(words) > 1 and words[0] == "metalair" and words[1].isidentifier() and words[1] != "calibrate")
+    if other or (earlier and recorded is None and not any((out / f).is_file() for f in (
+            "checkpoint.json", "calibration.json"))):  # a folder of another command (an ensemble's, ...)
+        _fail(f"--out {out} holds the results of another command ('{command or '?'}'); --resume continues only "
+              f"a calibration: {retry}")
+    if recorded is not None and recorded != settings:
+        differ = [_SETTING_NAMES.get(k, k) for k in sorted(set(recorded) | set(settings))
+                  if recorded.get(k) != settings.get(k)]
+        _fail(f"--out {out} holds another calibration ('{command or '?'}'; it differs in {', '.join(differ)}); "
+              "--resume continues only the same calibration (--workers, --profile, --plot and --progress may "
+              f"differ): run that command with --resume, or {retry}")
+    why = checkpoint_mismatch(out / "checkpoint.json", tg)
+    if why is not None:
+        _fail(f"--out {out}: its checkpoint.json does not fit this calibration ({why}), so its model runs cannot "
+              f"be reused; {retry}")
 
 
 ensemble_app = typer.Typer(
@@ -268,7 +390,7 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
 
 
 #: How the library's calibration messages name the options of ``calibrate``.
-_CALIBRATE_OPTIONS = (("perturb = ", "--perturb "), ("starts = ", "--starts "))
+_CALIBRATE_OPTIONS = (("perturb = ", "--perturb "), ("starts = ", "--starts "), ("select = ", "--select "))
 
 def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfwidth: float,
               calibration: Path | None, sobol: int, workers: int | None, out: Path, plot: bool,

@@ -541,10 +541,11 @@ class RunOutputs:
             self.finish("partial", reason)
         self.unlock()
 
-    def abandon(self) -> None:
+    def abandon(self, reason: str | None = None) -> None:
         """Remove the manifest of a run that wrote nothing (and the folder, if this run created it empty).
 
-        An earlier run's files set aside by ``overwrite`` are moved back.
+        An earlier run's files set aside by ``overwrite`` are moved back. A run that did write is
+        marked ``"partial"`` with ``reason`` (why it stopped, e.g. the error's message).
         """
         self._release()
         self.adopt_new_files()
@@ -552,7 +553,7 @@ class RunOutputs:
             self.unlock()
             return
         if any((self.folder / n).exists() for n in self.files):  # it did write: say so, do not hide it
-            self.finish("partial", "stopped before it finished")
+            self.finish("partial", reason or "stopped before it finished")
             return
         self.status = "abandoned"
         (self.folder / MANIFEST_NAME).unlink(missing_ok=True)
