@@ -305,3 +305,27 @@ def test_the_p6_proxy_offset_is_the_same_in_the_docstring_and_the_docs():
     assert "about 11 cycles before the first failed cycle (349.6 for the shipped RuO2" in text
     if docs.is_file():
         assert "349.6 for the shipped set, 11 cycles before the first failed cycle 361" in docs.read_text()
+
+
+def test_ensemble_of_a_catalyst_file_writes_into_out_under_the_file_stem(tmp_path):
+    """`ensemble -c /abs/path/my.toml --out OUT` writes OUT/my; an absolute path had replaced OUT ("exists and
+    is a file") and a relative one made a folder named my.toml. Two files with one stem are refused."""
+    from metalair.cli.calibration import _sub
+
+    assert _sub(tmp_path, "RuO2") == tmp_path / "RuO2"
+    assert _sub(tmp_path, "/x/cats/my.toml") == _sub(tmp_path, "../my.toml") == tmp_path / "my"
+    cat = tmp_path / "cats" / "my.toml"
+    cat.parent.mkdir()
+    res = CliRunner().invoke(app, ["catalysts", "--show", "RuO2"])
+    cat.write_text(res.output)
+    out = tmp_path / "ens"
+    res = CliRunner().invoke(app, ["ensemble", "simulate", "-c", str(cat), "-n", "4", "--out", str(out), "--no-plot",
+                                   "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (out / "my").is_dir() and not (out / "my.toml").exists()
+    other = tmp_path / "b" / "my.toml"
+    other.parent.mkdir()
+    other.write_text(cat.read_text())
+    res = CliRunner().invoke(app, ["ensemble", "simulate", "-c", f"{cat},{other}", "-n", "4", "--out",
+                                   str(tmp_path / "ens2"), "--no-plot", "--no-progress"])
+    assert res.exit_code != 0 and "two catalysts would write into one folder" in res.output

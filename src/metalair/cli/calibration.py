@@ -33,7 +33,7 @@ from metalair.cli._common import (
     mass_g_option,
     progress_bar,
 )
-from metalair.errors import DataFormatError, MetalairError
+from metalair.errors import DataFormatError, MetalairError, ParameterError
 
 __all__ = ["register"]
 
@@ -384,7 +384,12 @@ def _check_ensemble_options(catalysts: list[str], n: int, method: str, seed: int
         check_out_dir(out, option="--out")
         for c in catalysts:
             get_catalyst(c)
-            check_out_dir(out / c, option="--out")
+            check_out_dir(_sub(out, c), option="--out")
+        folders = [_sub(out, c).name for c in catalysts]
+        twice = sorted({f for f in folders if folders.count(f) > 1})
+        if twice:
+            raise ParameterError(f"--catalyst: two catalysts would write into one folder {str(out / twice[0])!r} "
+                                 "(catalyst files with the same name); rename one file, or run them separately")
     except MetalairError as exc:
         fail(str(exc))
 
@@ -441,12 +446,12 @@ def _ensemble(preset: str, catalysts: str, n: int, method: str, seed: int, halfw
             _ensemble_runs(preset, names, n, method, seed, halfwidth, doc, sobol, workers, out, plot, scheduler,
                            progress)
         except KeyboardInterrupt:
-            manifest.add(*(p for c in names if (out / c).is_dir() for p in (out / c).rglob("*") if p.is_file()))
+            manifest.add(*(p for c in names if _sub(out, c).is_dir() for p in _sub(out, c).rglob("*") if p.is_file()))
             from metalair.cli._common import stop_interrupted
 
             stop_interrupted(manifest, "ensemble interrupted (Ctrl-C); the runs finished so far are saved (every "
                                        f"{CHECKPOINT_CHUNK}): run the same command with --resume to continue")
-        manifest.add(*(p for c in names for p in (out / c).rglob("*") if p.is_file()))
+        manifest.add(*(p for c in names for p in _sub(out, c).rglob("*") if p.is_file()))
     typer.echo(f"wrote {out}")
 
 
@@ -541,6 +546,17 @@ def _ensemble_runs(preset: str, names: list[str], n: int, method: str, seed: int
         _fail(f"cannot write the results to --out {out}: {exc.strerror or exc}")
 
 
+def _sub(out: Path, catalyst: str) -> Path:
+    """The folder of one catalyst's results in ``out``: its name, or a catalyst file's stem.
+
+    ``cats/my.toml`` -> ``out/my``: an absolute or ``../`` path had replaced ``out``, and a relative one
+    had made a folder named like the file.
+    """
+    name = Path(catalyst).stem if catalyst.lower().endswith(".toml") or "/" in catalyst or "\\" in catalyst \
+        else catalyst
+    return out / name
+
+
 def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int, halfwidth: float,
                    doc: dict[str, Any] | None, sobol: int, workers: int | None, out: Path, plot: bool,
                    mapper: Any, progress: bool = True) -> None:
@@ -548,11 +564,11 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
 
     results = {}
     for c in names:
-        (out / c).mkdir(parents=True, exist_ok=True)
+        _sub(out, c).mkdir(parents=True, exist_ok=True)
         res, tg = preset_ensemble(preset, c, n, method=method, seed=seed, halfwidth=halfwidth,
                                   calibration=doc, workers=workers,
                                   progress=_bar(f"{c} ensemble") if progress else None, mapper=mapper,
-                                  checkpoint=out / c / "ensemble_checkpoint.json")
+                                  checkpoint=_sub(out, c) / "ensemble_checkpoint.json")
         inputs = res.inputs
         base = {r["parameter"]: r["value"] for r in doc.get("table", [])} if doc else None
         results[c] = res
@@ -563,15 +579,15 @@ def _ensemble_each(preset: str, names: list[str], n: int, method: str, seed: int
                 ok = abs(s["median"] - t.value) <= t.pass_tolerance
                 typer.echo(f"  {t.id:<12} target {t.value:g} ± {t.pass_tolerance:g}: median {s['median']:.4g} "
                            f"[{s['p05']:.4g}, {s['p95']:.4g}] {'PASS' if ok else 'FAIL'}")
-        res.write(out / c, figure=plot)
+        res.write(_sub(out, c), figure=plot)
         if sobol:
             si = sobol_indices(tg, inputs, sobol, seed=seed, base=base, workers=workers,
                                progress=_bar(f"{c} Sobol' design") if progress else None, mapper=mapper,
-                               checkpoint=out / c / "sobol_checkpoint.json")
+                               checkpoint=_sub(out, c) / "sobol_checkpoint.json")
             typer.echo(si.table())
             from metalair._files import atomic_write_json
 
-            atomic_write_json(out / c / "sobol.json", si.as_dict())
+            atomic_write_json(_sub(out, c) / "sobol.json", si.as_dict())
 
 
 _N = typer.Option(64, "--ensemble", "-n", help="Number of descriptor samples (not cycles).")
