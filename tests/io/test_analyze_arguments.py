@@ -43,3 +43,17 @@ def test_a_time_series_metalair_wrote_is_read_back_per_gram(tmp_path):
     with pytest.raises(ParameterError, match=r"column 'Current \[mA/g\]' is per g of catalyst \(mA/g\)"):
         read(tmp_path / "run.csv", column_map={"time_s": "Time [s]", "voltage_V": "Voltage [V]",
                                                "current_A": "Current [mA/g]"}, mass_g=5e-4)
+
+
+def test_a_half_cell_that_ends_below_0_v_is_judged_without_a_lower_limit(data_file):
+    # analyze_file took the lowest end of discharge (-0.004 V) as v_min and cycle_life refused it
+    res = analyze_file(data_file("biologic/mb.mpt"), eod_threshold_V=3.0, figures=False)
+    assert res.life is not None
+    assert any("lies outside the 0-10 V a cell voltage limit takes" in n for n in res.notes)
+
+
+def test_records_that_start_with_a_charge_are_not_failed_in_cycle_1(data_file):
+    # the lone first charge was judged a cycle whose discharge gave 0 mAh: cycle life 0
+    for name in ("arbin/arbin_example.res", "neware/nw4-120-1-6-53.ndax"):
+        res = analyze_file(data_file(name), eod_threshold_V=3.0, figures=False)
+        assert res.life.first_failed_cycle != 1 and res.life.cycle_life > 0, (name, str(res.life))

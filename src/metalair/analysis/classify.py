@@ -306,7 +306,12 @@ def _classify_block(
         return "hold", "EC-Lab mode 2 (potential controlled) at a constant potential"
     if vendor_type == "hold":  # the instrument says so: a short CV hold keeps its charge (5 rows or fewer)
         return "hold", "the instrument's step type is a hold"
-    if i.size < _MIN_ROWS:
+    if i.size < _MIN_ROWS:  # too few rows to tell a shape; what the current does still says what it is
+        if _is_rest(i, threshold):
+            return "rest", f"no current (only {i.size} rows)"
+        flowing = i[np.abs(i) > threshold]
+        if flowing.size == i.size and (np.all(flowing > 0) or np.all(flowing < 0)):
+            return "galvanostatic", f"current of one sign (only {i.size} rows)"
         return "other", f"only {i.size} rows"
     if _is_rest(i, threshold):
         return "rest", "no current"

@@ -180,7 +180,7 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
             cap = np.asarray(data.capacity_Ah)[a:b]
             dq = np.diff(cap, prepend=0.0)  # from 0 at the step start to the first record
         else:
-            dq = _charge_increments_Ah(t, i, a, b)
+            dq = _charge_increments_Ah(t, i, a, b, data.follows_gap)
         # voltage at the middle of each charge increment
         vmid = np.concatenate(([vv[0]], 0.5 * (vv[1:] + vv[:-1])))
         q[k] = float(np.sum(dq))
@@ -200,15 +200,22 @@ def _step_table(data: CyclerData, capacity_source: str, progress: Progress | Non
     return _Steps(starts, stops, direction, q, e, vq)
 
 
-def _charge_increments_Ah(t: np.ndarray, i: np.ndarray, a: int, b: int) -> np.ndarray:
+def _charge_increments_Ah(t: np.ndarray, i: np.ndarray, a: int, b: int,
+                          follows_gap: np.ndarray | None = None) -> np.ndarray:
     """Charge [Ah] passed up to each record of the step ``a:b`` since the record before it.
 
     The trapezoid rule between the step's records, and the interval from the previous record to its first
-    one with its first current (module notes).
+    one with its first current (module notes). Where rows were left out before the step's first record
+    (``follows_gap``, :attr:`CyclerData.follows_gap`) that interval holds what was left out: the step's own
+    first sampling interval stands in for it.
     """
     ii = i[a:b]
     lead = float(t[a] - t[a - 1]) if a > 0 and t[a] > t[a - 1] else 0.0
+    if follows_gap is not None and follows_gap[a]:
+        lead = min(lead, float(t[a + 1] - t[a])) if b - a > 1 and t[a + 1] > t[a] else 0.0
     dt = np.clip(np.diff(t[a:b]), 0.0, None)
+    if follows_gap is not None:
+        dt = np.where(follows_gap[a + 1:b], 0.0, dt)  # nor across rows left out inside the step
     return np.asarray(convert(np.concatenate(([lead * ii[0]], 0.5 * (ii[1:] + ii[:-1]) * dt)), "As", "Ah"))
 
 
@@ -701,6 +708,10 @@ def cycle_life(
                          "full cycle); not counted as a failure")
             last_incomplete = True
             break
+        if k == 0 and k < last and no_discharge[k]:  # a record that starts with a charge (cycles discharge first)
+            notes.append(f"cycle {int(cycles[k])} has no discharge (the record starts with a charge before the "
+                         "cycling); it is not judged")
+            continue
         if qd[k] < tolerance * limit and k == last and v_min is not None and np.isfinite(eod[k]) \
                 and eod[k] > v_min + voltage_tolerance_V:
             # the record ends inside its last discharge, above the voltage limit: the test stopped, the cell did not
@@ -793,7 +804,7 @@ def half_cycles(
                 if use_file:
                     q = np.abs(np.asarray(data.capacity_Ah[a:b]))  # type: ignore[index]
                 else:  # as the step table integrates (module notes)
-                    q = np.abs(np.cumsum(_charge_increments_Ah(data.time_s, data.current_A, a, b)))
+                    q = np.abs(np.cumsum(_charge_increments_Ah(data.time_s, data.current_A, a, b, data.follows_gap)))
                 rows_list.append(np.arange(a, b))
                 caps.append(q + offset)
                 offset += float(abs(steps.charge_Ah[k]))

@@ -123,6 +123,10 @@ class CyclerData:
         str), and whatever else the reader found; ``None`` is taken as ``{}``.
     extra : dict of str to array
         Further per-row columns (e.g. ``"temperature_degC"``), same length.
+    follows_gap : array of bool, optional
+        True at a row whose previous row in this table is not the record before it in the file:
+        rows were left out between them (:meth:`take`, :meth:`select_cycles`). Charge is never
+        integrated across such a gap. ``None``: the rows are the file's, in order.
 
     Raises
     ------
@@ -150,6 +154,7 @@ class CyclerData:
     energy_Wh: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    follows_gap: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         metadata = metadata_dict("CyclerData", self.metadata)
@@ -169,6 +174,12 @@ class CyclerData:
             raise ParameterError(f"CyclerData.step_type must be one-dimensional, got shape {step_type.shape}")
         arrays["step_type"] = step_type
 
+        if self.follows_gap is not None:
+            gap = np.asarray(self.follows_gap)
+            if gap.ndim != 1 or gap.dtype != bool:
+                raise ParameterError(f"CyclerData.follows_gap must be a one-dimensional array of bool, got "
+                                     f"{gap.dtype} of shape {gap.shape}")
+            arrays["follows_gap"] = np.array(gap, copy=True)
         n = len(arrays["time_s"])
         lengths = {name: len(arr) for name, arr in arrays.items()}
         extra: dict[str, np.ndarray] = {}
@@ -264,8 +275,16 @@ class CyclerData:
 
     # --------------------------------------------------------------- selection
     def take(self, rows: np.ndarray) -> CyclerData:
-        """A new table with the given rows (boolean mask or integer indices)."""
+        """A new table with the given rows (boolean mask or integer indices).
+
+        Where rows are left out between two kept ones, the later one is marked in :attr:`follows_gap`.
+        """
         rows = np.asarray(rows)
+        index = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64).ravel()
+        gap = np.zeros(len(index), dtype=bool)
+        gap[1:] = np.diff(index) != 1
+        if self.follows_gap is not None:
+            gap |= self.follows_gap[index]
         return replace(
             self,
             time_s=self.time_s[rows],
@@ -278,6 +297,7 @@ class CyclerData:
             energy_Wh=None if self.energy_Wh is None else self.energy_Wh[rows],
             metadata=dict(self.metadata),
             extra={k: v[rows] for k, v in self.extra.items()},
+            follows_gap=gap if gap.any() else None,
         )
 
     def select_cycles(self, cycles: int | Iterable[int] | range) -> CyclerData:

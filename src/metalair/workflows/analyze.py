@@ -165,6 +165,10 @@ def analyze_file(
         # exported), not by the cell: cycle_life then does not count it as a failure
         eods = np.asarray(judged["End-of-discharge voltage [V]"], dtype=float)
         v_min = float(np.nanmin(eods)) if np.isfinite(eods).any() else None
+        if v_min is not None and not 0.0 < v_min < 10.0:  # a half-cell that ends below 0 V: no such limit to use
+            notes.append(f"the lowest end of discharge, {v_min:.4g} V, lies outside the 0-10 V a cell voltage limit "
+                         "takes: the cycle life is judged without a lower voltage limit")
+            v_min = None
         if judged.capacity_unit == "mAh/g":
             life = cycle_life(judged, capacity_limit_mAh_g, v_min=v_min, eod_threshold_V=eod_threshold_V)
         else:

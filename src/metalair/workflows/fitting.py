@@ -72,7 +72,14 @@ def fit_file(
     Returns
     -------
     FitRun
+
+    Raises
+    ------
+    NotCyclingError
+        If the record holds no galvanostatic cycling (a hold, a CV, an impedance file).
     """
+    from metalair.analysis.classify import ROUTES, NotCyclingError, classify_record, route_message
+
     if column_map is not None and format is None:
         format = "csv"
     check_callable(progress, "progress", PROGRESS_STAGE)
@@ -82,6 +89,9 @@ def fit_file(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
             data = read(path, format=format, column_map=column_map, mass_g=mass_g, progress=progress)
+        kind = classify_record(data)
+        if not kind.is_cycling:  # as analyze refuses it: a hold or a CV is not a discharge-charge to fit
+            raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
         result = fit_model(data, catalyst, params, mass_g=mass_g, cycles=cycles, initial=initial,
                            bounds=bounds, noise_V=noise_V, environment=environment, progress=progress,
                            max_nfev=MAX_NFEV if max_nfev is None else max_nfev)
