@@ -57,3 +57,11 @@ def test_records_that_start_with_a_charge_are_not_failed_in_cycle_1(data_file):
     for name in ("arbin/arbin_example.res", "neware/nw4-120-1-6-53.ndax"):
         res = analyze_file(data_file(name), eod_threshold_V=3.0, figures=False)
         assert res.life.first_failed_cycle != 1 and res.life.cycle_life > 0, (name, str(res.life))
+
+
+def test_a_column_map_with_an_instrument_format_is_refused(data_file):
+    # '--format mpt --columns ...' ignored the columns and said "columns present: ." (an empty list)
+    from metalair.io import read
+
+    with pytest.raises(ParameterError, match="a column map .* names the columns of a generic CSV file"):
+        read(data_file("biologic/mb.mpt"), format="mpt", column_map={"time_s": "time/s"})

@@ -142,3 +142,18 @@ def test_a_killed_run_that_wrote_nothing_leaves_nothing_to_protect(tmp_path):
     begin_run(out, "killed before writing")  # SIGKILL at once
     with begin_run(out, "next") as run:  # not refused: there is nothing of the killed run to keep
         run.path("a.csv").write_text("1")
+
+
+def test_overwrite_refuses_to_set_aside_the_file_it_reads(tmp_path):
+    """'analyze out/cell.csv --out out --overwrite' had set cell.csv aside, then said "no such file"."""
+    from metalair.workflows.outputs import OutputFolderError, begin_run
+
+    out = tmp_path / "out"
+    with begin_run(out, "simulate") as run:
+        (out / "cell.csv").write_text("t,V\n0,2\n")
+        run.add(out / "cell.csv")
+    with pytest.raises(OutputFolderError, match="the input cell.csv is a file of the earlier run there"):
+        begin_run(out, "analyze", overwrite=True, inputs=[out / "cell.csv"])
+    assert (out / "cell.csv").is_file()
+    with begin_run(out, "analyze", overwrite=True, inputs=[tmp_path / "elsewhere.csv"]):
+        pass

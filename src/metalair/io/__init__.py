@@ -182,6 +182,10 @@ def read(
         )
     if format is not None:
         fmt = named_format(format, path, FORMATS, FORMAT_ALIASES)
+        if column_map is not None and fmt != "csv":  # it would be ignored, and the reader's error would puzzle
+            raise ParameterError(f"a column map (--columns) names the columns of a generic CSV file; format "
+                                 f"{format!r} reads the instrument's own columns: leave out one of the two "
+                                 "(--format csv with --columns, or --format alone)")
         check_forced_format(path, fmt, format)
     else:
         try:

@@ -37,7 +37,7 @@ def analyze_to_folder(
     so a bad ``--out`` costs no time. Nothing but ``manifest.json`` is written
     when the record is not cycling.
     """
-    run = begin_run(out_dir, command, overwrite=overwrite, expected=ANALYZE_FILES)
+    run = begin_run(out_dir, command, overwrite=overwrite, expected=ANALYZE_FILES, inputs=[path])
     with run:
         result = analyze_file(path, mass_g, Path(out_dir), format=format, column_map=column_map,
                               cycle_start=cycle_start, coulombic_efficiency=coulombic_efficiency,

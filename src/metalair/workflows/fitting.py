@@ -83,7 +83,7 @@ def fit_file(
     if column_map is not None and format is None:
         format = "csv"
     check_callable(progress, "progress", PROGRESS_STAGE)
-    manifest = (begin_run(out_dir, command, overwrite=overwrite, expected=("fit.json", "fit.png"))
+    manifest = (begin_run(out_dir, command, overwrite=overwrite, expected=("fit.json", "fit.png"), inputs=[path])
                 if out_dir is not None else None)
     with manifest if manifest is not None else contextlib.nullcontext():
         with warnings.catch_warnings():

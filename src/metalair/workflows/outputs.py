@@ -573,6 +573,7 @@ def begin_run(
     expected: Iterable[str] = (),
     option: str = "--out",
     resume_option: str | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> RunOutputs:
     """Check the folder, settle what an earlier run left there, and start the manifest.
 
@@ -593,6 +594,9 @@ def begin_run(
     resume_option : str, optional
         The command's option that continues an interrupted run (``"--resume"``): named in the refusal
         when the earlier run was interrupted.
+    inputs : iterable of path-like
+        Files this run reads. One of them that ``overwrite`` would set aside (a file of the earlier run)
+        is refused: the run would not find it.
 
     Notes
     -----
@@ -620,7 +624,7 @@ def begin_run(
     unlock = lock_out_dir(folder, option=option)  # before looking at what an earlier run left: it may still run
     try:
         return _begin_locked(folder, out_dir, command, existed, unlock, overwrite=overwrite, expected=expected,
-                             option=option, resume_option=resume_option)
+                             option=option, resume_option=resume_option, inputs=inputs)
     except BaseException:
         if not existed:  # refused: leave no empty folder behind (removed while still locked)
             try:
@@ -633,7 +637,7 @@ def begin_run(
 
 def _begin_locked(folder: Path, out_dir: str | os.PathLike[str], command: str | Sequence[str], existed: bool,
                   unlock: Callable[[], None], *, overwrite: bool, expected: Iterable[str], option: str,
-                  resume_option: str | None) -> RunOutputs:
+                  resume_option: str | None, inputs: Iterable[str | os.PathLike[str]] = ()) -> RunOutputs:
     """:func:`begin_run` once the folder exists and is locked."""
     text = command if isinstance(command, str) else shlex.join(str(c) for c in command)
     replaced: list[str] = []
@@ -670,8 +674,16 @@ def _begin_locked(folder: Path, out_dir: str | os.PathLike[str], command: str | 
                 raise OutputFolderError(
                     f"{option} {os.fspath(out_dir)}: already holds {what}; pass --overwrite to replace them{resume}, "
                     f"or choose another {option}")
-            backup = folder / f".metalair-replaced-{os.getpid()}-{uuid.uuid4().hex[:12]}"
             names = [str(n) for n in (earlier or {}).get("files", [])] + clashes + [MANIFEST_NAME]
+            read = {os.path.realpath(p) for p in inputs}
+            taken = [n for n in names if (t := _inside(folder, n)) is not None and t.is_file()
+                     and os.path.realpath(t) in read]
+            if taken:
+                raise OutputFolderError(
+                    f"{option} {os.fspath(out_dir)}: the input {taken[0]} is a file of the earlier run there, which "
+                    "--overwrite sets aside while this run reads it; copy it out of the folder first, or choose "
+                    f"another {option}")
+            backup = folder / f".metalair-replaced-{os.getpid()}-{uuid.uuid4().hex[:12]}"
             for name in dict.fromkeys(names):
                 target = _inside(folder, name)
                 if target is not None and target.is_file():
