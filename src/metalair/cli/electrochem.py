@@ -48,7 +48,9 @@ def eis(
                                           help="Equivalent circuit to fit, e.g. 'R0-p(R1,CPE1)-Wo1'."),
     kk: bool = typer.Option(True, "--kk/--no-kk", help="Lin-KK validity test."),
     drt: bool = typer.Option(True, "--drt/--no-drt", help="Distribution of relaxation times."),
-    band: bool = typer.Option(False, "--band", help="Add the 95 % credible band to the DRT."),
+    band: bool = typer.Option(False, "--band", help="Add the 95 % band of the regularised DRT estimate (the spread "
+                              "from noise; it excludes the smoothing bias, so it can miss the true DRT at sharp "
+                              "peaks)."),
     weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting: unit, modulus or proportional."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),

@@ -682,7 +682,9 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
             if np.count_nonzero(zi > 0) > 0.8 * max(1, int(np.count_nonzero(zi))):
                 raw.warnings.append(
                     f"column {cols.names[cols.imag]!r} is read as Z'' but most of its values are positive (inductive); "
-                    "if the file stores -Z'', read it with imag_sign=-1"
+                    "if the file stores -Z'' (as many programs export it), rename that column to "
+                    f"{_minus_name(cols.names[cols.imag])!r} for 'metalair eis', or read the file in Python with "
+                    "read_impedance(path, imag_sign=-1)"
                 )
     else:
         if block.values.shape[1] < 3:
@@ -714,6 +716,11 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
     return raw
 
 
+def _minus_name(name: str) -> str:
+    """The header that marks column ``name`` (read as Z'') as holding -Z'' instead: ``-`` in front."""
+    return "-" + name.strip().lstrip("+")
+
+
 # --------------------------------------------------------------------------- sweeps
 class MultipleSpectraError(DataFormatError):
     """A file holds several spectra and no ``sweep`` was chosen.
@@ -732,7 +739,14 @@ class MultipleSpectraError(DataFormatError):
 
 
 def _split_sweeps(raw: _Raw) -> list[np.ndarray]:
-    """Index arrays of the separate sweeps in a record (frequency restarting, or cycle numbers)."""
+    """Index arrays of the separate sweeps in a record (cycle numbers, or the frequency restarting a sweep).
+
+    Without cycle numbers, a jump of the frequency against the sweep's direction (by more than 4x)
+    starts a new sweep only where the sweep restarts: the frequency it jumps to was already measured
+    in the record (a repeated sweep), or it returns to the start of a sweep that covered at least half
+    the record's span. Other jumps are rows out of order within one sweep (swapped or shuffled rows):
+    the record is kept whole, sorted later, with a note.
+    """
     n = raw.frequency_Hz.size
     ids = raw.meta.pop("_sweep_ids", None)
     if ids is not None and np.unique(ids).size > 1:
@@ -745,7 +759,31 @@ def _split_sweeps(raw: _Raw) -> list[np.ndarray]:
     jumps = np.flatnonzero(ratio > 4.0) + 1 if down else np.flatnonzero(ratio < 0.25) + 1
     if jumps.size == 0:
         return [np.arange(n)]
-    edges = np.concatenate(([0], jumps, [n]))
+    lnf = np.log(f)
+    steps = np.abs(np.diff(lnf))
+    steps = steps[steps > 0]
+    # two frequencies are "the same" within 1 % (instruments report the measured frequency), and well within
+    # the spacing of the record's grid
+    tol = min(0.01, 0.3 * float(np.median(steps))) if steps.size else 0.01
+    span = float(np.ptp(lnf))
+    repeated, restarted = [], []
+    begin = 0
+    for j in jumps:
+        repeated.append(bool(np.any(np.abs(lnf[:j] - lnf[j]) <= tol)))
+        sweep = lnf[begin:j]
+        back_to_start = lnf[j] >= sweep.max() - tol if down else lnf[j] <= sweep.min() + tol
+        restarted.append(repeated[-1] or bool(back_to_start and np.ptp(sweep) >= 0.5 * span))
+        begin = int(j)
+    # a return to the top of the span (new frequencies) marks sweeps only when every jump is a restart, so that
+    # each sweep between them is monotonic; among shuffled rows only a repeated frequency does
+    starts = [int(j) for j, r in zip(jumps, restarted if all(restarted) else repeated) if r]
+    if not starts:
+        raw.notes.append(
+            f"{jumps.size} place(s) where the frequency jumps back against the sweep's direction, but no frequency "
+            "repeats and the sweep never restarts: read as one spectrum whose rows are out of frequency order "
+            "(swapped or shuffled), not as several sweeps; the rows were reordered by frequency")
+        return [np.arange(n)]
+    edges = np.concatenate(([0], starts, [n]))
     return [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 

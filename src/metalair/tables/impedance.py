@@ -118,6 +118,10 @@ def _require_complex(impedance: Any) -> None:
             "impedance (Z' + 1j*Z''), or z_real= and z_imag= (Z'' negative for a capacitance)")
 
 
+#: The words of the repeated-frequency warning (also what recognises it on a copy of the metadata).
+_REPEATED = "frequencies occur more than once"
+
+
 @keyword_checked
 @dataclass(frozen=True, eq=False)
 class ImpedanceSpectrum:
@@ -170,10 +174,8 @@ class ImpedanceSpectrum:
                 notes.append("frequencies were not monotonic in the file; points sorted from high to low frequency")
         f, z = f[order], z[order]
         dup = np.flatnonzero(np.diff(f) == 0) + 1
-        if dup.size and not any("repeated" in w for w in found):
-            found.append(
-                f"{dup.size} frequencies occur more than once (e.g. {f[dup[0]]:.6g} Hz); both points are kept"
-            )
+        if dup.size and not any(_REPEATED in w for w in found):  # said once, not again on every copy
+            found.append(f"{dup.size} {_REPEATED} (e.g. {f[dup[0]]:.6g} Hz); both points are kept")
         if z.size >= 3 and np.all(z.imag > 0) and not any("inductive" in w for w in found):
             found.append("every point has a positive imaginary part (inductive at all frequencies): is -Z'' "
                          "stored as Z''? metalair takes Z = Z' + jZ'', with Z'' < 0 where the response is "

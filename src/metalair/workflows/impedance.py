@@ -122,9 +122,13 @@ def _spectrum(model: LumpedAirElectrode, y: np.ndarray, bias_A_per_kg: float, fr
     z_area = convert(z_ohm_kg / model.parameters.loading, "Ω m²", "Ω cm²")
     with np.errstate(divide="ignore"):
         rct = float(convert(1.0 / lin.dIF_dE / model.parameters.loading, "Ω m²", "Ω cm²"))
+    r_ohm, r_anode = (float(convert(r / model.parameters.loading, "Ω m²", "Ω cm²")) for r in (lin.R_ohm, lin.R_anode))
     return ImpedanceSpectrum.from_arrays(frequency_Hz, z_area, unit="Ω·cm²", metadata={
         "source": label, "catalyst": model.catalyst.name,
         "bias_mA_g": float(to_user(bias_A_per_kg, "mA/g")),
+        # the high-frequency limit of Z: the anode has no double layer, so its resistance is never shorted
+        "ohmic_resistance_ohm_cm2": r_ohm, "anode_resistance_ohm_cm2": r_anode,
+        "high_frequency_intercept_ohm_cm2": r_ohm + r_anode,
         # no faradaic reaction at this state (argon, no product, no O2): null rather than 1e25 Ω·cm²
         "charge_transfer_resistance_ohm_cm2": rct if math.isfinite(rct) and 0 < rct <= NO_CHARGE_TRANSFER_OHM_CM2
         else None,
@@ -133,6 +137,47 @@ def _spectrum(model: LumpedAirElectrode, y: np.ndarray, bias_A_per_kg: float, fr
 
 #: A charge-transfer resistance above this [Ω·cm²] means no faradaic reaction at the state (it is reported as null).
 NO_CHARGE_TRANSFER_OHM_CM2 = 1e12
+
+
+#: A hold's or sweep's final current [A/kg] below which it is taken as 0 (open circuit; 1e-6 mA/g).
+END_CURRENT_ZERO = 1e-6
+
+
+def _end_current(model: LumpedAirElectrode, state: Any, voltage_V: float) -> float:
+    """The cell current [A/kg, discharge positive] of ``state`` at cell voltage ``voltage_V``.
+
+    The current a voltage-controlled step (a hold, a sweep) drives at its end: the cell voltage
+    ``E - eta_a(I) - I R_ohm`` at the state's electrode potential equals the step's final voltage.
+    Below :data:`END_CURRENT_ZERO` in magnitude it is 0 (a hold at the rest voltage).
+    """
+    from scipy.optimize import brentq
+
+    E = float(np.asarray(state, dtype=float)[Y.potential])
+
+    def gap(i: float) -> float:  # falls as the discharge current rises
+        return model.cell_voltage(E, i) - float(voltage_V)
+
+    g0 = gap(0.0)
+    if g0 == 0.0:
+        return 0.0
+    step = 1.0 if g0 > 0 else -1.0  # above the step's voltage: a discharge current brings it down
+    while abs(step) < 1e9:
+        if np.sign(gap(step)) != np.sign(g0):
+            i = float(brentq(gap, min(0.0, step), max(0.0, step), xtol=1e-12, rtol=1e-12))
+            return 0.0 if abs(i) < END_CURRENT_ZERO else i
+        step *= 2.0
+    raise SolverError(f"no cell current gives {voltage_V:.4g} V at the electrode potential {E:.4g} V the protocol "
+                      "left; the state at the end of its last step is not a consistent operating point")
+
+
+def _intercept_note(spectrum: ImpedanceSpectrum) -> str:
+    """What the model's high-frequency intercept is made of (it is not the electrolyte resistance)."""
+    m = spectrum.metadata
+    return (f"the model's high-frequency intercept is R_ohm + R_anode = {m['ohmic_resistance_ohm_cm2']:.4g} + "
+            f"{m['anode_resistance_ohm_cm2']:.4g} = {m['high_frequency_intercept_ohm_cm2']:.4g} Ω·cm²: the sodium "
+            "anode's charge-transfer resistance R_anode has no double layer in the model, so it is never shorted "
+            "and shows no arc. The electrolyte (ohmic) resistance is R_ohm alone; do not read the intercept, or a "
+            "fitted series R0, as the electrolyte resistance")
 
 
 def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency_Hz: Any = None,
@@ -148,7 +193,10 @@ def model_spectrum(catalyst: Any, at: Any, *, bias: str | None = None, frequency
         ``"Discharge at 100 mA/g for 5000 mAh/g; Rest for 1 h"``).
     bias : str, optional
         DC current during the measurement, discharge positive, with its unit (``"10 mA/g"``; a
-        bare number is refused); default: the current of the protocol's last step (0 after a rest).
+        bare number is refused); default: the DC current at the end of the protocol's last step (a
+        charge's or a discharge's current, 0 after a rest, the current a hold or a sweep drives at its
+        end). ``"0 mA/g"`` takes the spectrum at open circuit, the potential moved to where no
+        faradaic current flows.
     frequency_Hz : array, str or list of str, optional
         Frequencies in Hz, or texts with their unit (``"1 kHz"``, ``["1 kHz", "1 Hz"]``).
         Default :func:`default_frequencies`.
@@ -175,30 +223,52 @@ def _model_spectrum(catalyst: Any, at: Any, *, bias: str | None, frequency_Hz: A
     if not sol.ok:
         raise SolverError(f"the protocol did not reach its state: {sol.message}")
     last = list(flatten(sim.protocol.steps))[-1][1]
+    assert sol.final_state is not None
+    state = sol.final_state
+    reached = sol.steps[-1]
     if isinstance(last, Discharge):
         i_last = float(last.current)
     elif isinstance(last, Charge):
         i_last = -float(last.current)
-    else:
+    elif isinstance(last, Rest):
         i_last = 0.0
+    else:  # a hold or a sweep: the current its voltage drove at the end is the cell's operating point
+        i_last = _end_current(model, state, reached.end_voltage_V)
     i0 = i_given if i_given is not None else i_last
-    label = f"{model.catalyst.name} after '{at}'" + (f" at {to_user(i0, 'mA/g'):g} mA/g" if i0 else " at rest")
-    assert sol.final_state is not None
-    state = sol.final_state
+    if i0:
+        origin = "" if i_given is not None or isinstance(last, (Discharge, Charge)) else \
+            f", the DC current at the end of its last step ({reached.kind})"
+        label = f"{model.catalyst.name} after '{at}' at {to_user(i0, 'mA/g'):.6g} mA/g{origin}"
+    else:
+        label = f"{model.catalyst.name} after '{at}' " + ("at open circuit" if i_given is not None else "at rest")
     moved = ""
-    if i_given is not None and i_given != i_last:  # the state carries its last step's current: move it to the bias
+    if i0 != i_last or not isinstance(last, (Discharge, Charge, Rest)):
+        # the state carries the current its last step left it under (a hold's or a sweep's double layer may still
+        # carry part of it): move the potential to where the faradaic current alone carries the DC current
         state = state.copy()
         E_before = float(state[Y.potential])
-        state[Y.potential] = balance_potential(model, state, i_given)
+        try:
+            state[Y.potential] = balance_potential(model, state, i0)
+        except ParameterError:
+            if i_given is not None:
+                raise
+            # no faradaic reaction carries the step's final current (it is the double layer's alone): as it ended
         if abs(state[Y.potential] - E_before) > 1e-4:
-            moved = (f"the bias {to_user(i_given, 'mA/g'):g} mA/g is not the current the protocol left the cell "
-                     f"under: the electrode potential was moved from {E_before:.4f} to {state[Y.potential]:.4f} V, "
-                     "where the faradaic current equals the bias (the products as the protocol left them)")
+            if not math.isclose(i0, i_last, rel_tol=1e-6, abs_tol=1e-12):
+                moved = (f"the bias {to_user(i0, 'mA/g'):g} mA/g is not the current the protocol left the cell "
+                         f"under ({to_user(i_last, 'mA/g'):.6g} mA/g): the electrode potential was moved from "
+                         f"{E_before:.4f} to {state[Y.potential]:.4f} V, where the faradaic current equals the bias "
+                         "(the products as the protocol left them)")
+            else:
+                moved = (f"the {reached.kind} ended with the cell carrying {to_user(i0, 'mA/g'):.6g} mA/g, part of it "
+                         f"still through the double layer: the electrode potential was moved from {E_before:.4f} to "
+                         f"{state[Y.potential]:.4f} V, where the faradaic current alone carries it (a steady "
+                         "operating point)")
     out = ModelSpectra([_spectrum(model, state, i0, f, label)], [label], title=label)
     if moved:
         out.notes.append(moved)
     no_reaction = out.spectra[0].metadata["charge_transfer_resistance_ohm_cm2"] is None
-    if (i0 == 0.0 or isinstance(last, Rest) and bias is None) and not no_reaction:
+    if i0 == 0.0 and not no_reaction:
         out.notes.append(OPEN_CIRCUIT_NOTE)  # (about the NaO2 couple: nothing to say where no reaction runs)
     return out, sol.steps[-1]
 
@@ -249,12 +319,18 @@ def write_spectra(result: ModelSpectra, out_dir: str | os.PathLike[str], stem: s
     """Write each spectrum as CSV, a summary and one Nyquist and one Bode figure of all of them.
 
     ``{stem}_summary.json`` says which state each CSV is (capacity, bias, protocol) with its
-    charge-transfer resistance.
+    charge-transfer resistance and the two resistances of its high-frequency intercept. A note that
+    this intercept is R_ohm + R_anode, not the electrolyte resistance (:func:`_intercept_note`), is
+    added to ``result.notes`` (and the summary's notes).
     """
     from metalair._files import atomic_write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for s in result.spectra:  # what a reader of the files needs to know about their high-frequency intercept
+        note = _intercept_note(s)
+        if note not in result.notes:
+            result.notes.append(note)
     listed = []
     for k, s in enumerate(result.spectra):
         name = f"{stem}.csv" if len(result.spectra) == 1 else f"{stem}_{k + 1}.csv"

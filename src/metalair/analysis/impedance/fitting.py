@@ -42,6 +42,13 @@ neighbours' (a measurement glitch) gets a weight 1/|Z|² that can outweigh all
 the others, and the least-squares optimum is then a model that fits that
 point and none of the rest.
 
+A fit whose Jacobian is singular (the data do not separate some parameters:
+too few frequencies, or more time constants than the spectrum shows) has no
+finite standard error for them: :attr:`CircuitFit.undetermined` names them,
+``success`` is false, the table's header says ``UNDETERMINED`` and
+:attr:`CircuitFit.quality_note` says what to try. Fewer residuals than
+parameters plus one (2N ≤ p) are refused before fitting.
+
 Units
 -----
 Parameters are in the units that go with the spectrum's impedance unit
@@ -292,15 +299,31 @@ class CircuitFit:
         return bool(self.result.success)
 
     @property
+    def undetermined(self) -> tuple[str, ...]:
+        """Fitted parameters the data do not determine: no finite standard error (a singular Jacobian)."""
+        return tuple(n for n, se in zip(self.result.names, self.result.stderr) if not math.isfinite(float(se)))
+
+    @property
     def success(self) -> bool:
-        """Converged and not a poor fit."""
-        return self.converged and not self.poor_fit
+        """Converged, not a poor fit, and every fitted parameter determined (a finite standard error)."""
+        return self.converged and not self.poor_fit and not self.undetermined
 
     @property
     def quality_note(self) -> str:
-        """What a poor fit means and what to try (empty for a good one)."""
-        if not self.poor_fit:
-            return ""
+        """What a poor fit or undetermined parameters mean and what to try (empty for a good fit)."""
+        notes = [self._poor_note()] if self.poor_fit else []
+        if self.undetermined:
+            n, p = len(self.spectrum), len(self.result.names)
+            few = (f"; {n} frequencies are fewer than the {p} fitted parameters, too few in practice even though "
+                   f"their {2 * n} numbers (Z', Z'') exceed {p}" if n < p else "")
+            notes.append(
+                f"undetermined parameters: the data do not determine {', '.join(self.undetermined)} (no finite "
+                f"standard error: the fit's Jacobian is singular there, so other values fit as well){few}; their "
+                "values and intervals are not results. Measure more frequencies over the range of the circuit's "
+                "time constants, hold some parameters (fixed=...), or fit a simpler circuit")
+        return "; ".join(notes)
+
+    def _poor_note(self) -> str:
         note = (f"poor fit: the RMS of |Z_fit - Z|/|Z| is {100 * self.relative_rms:.3g} % (above "
                 f"{100 * POOR_FIT_RELATIVE_RMS:g} %), so {self.circuit} does not describe this spectrum and its "
                 "parameters and intervals mean little; try another circuit, initial values closer to the spectrum "
@@ -345,7 +368,8 @@ class CircuitFit:
         """Plain-text table: value, standard error, 95 % interval and unit of each parameter."""
         units = self.units
         width = max([9, *(len(n) for n in self.circuit.param_names)])
-        quality = "POOR FIT, " if self.poor_fit else ""
+        quality = ("POOR FIT, " if self.poor_fit else "") + (
+            f"UNDETERMINED: {', '.join(self.undetermined)}, " if self.undetermined else "")
         lines = [f"circuit {self.circuit}  (weighting: {self.weighting}; {quality}RMS |Z_fit - Z|/|Z| = "
                  f"{100 * self.relative_rms:.3g} %)",
                  f"{'parameter':<{width}}  {'value':>12}  {'stderr':>10}  {'95 % interval':>27}  unit"]
@@ -372,8 +396,9 @@ class CircuitFit:
         d["poor_fit"] = self.poor_fit
         d["relative_rms_residual"] = self.relative_rms if math.isfinite(self.relative_rms) else None
         d["poor_fit_threshold"] = POOR_FIT_RELATIVE_RMS
+        d["undetermined"] = list(self.undetermined)
         d["quality_note"] = self.quality_note
-        if self.poor_fit:
+        if self.quality_note:
             d["message"] = f"{d['message']}; {self.quality_note}"
         d["circuit"] = str(self.circuit)
         d["weighting"] = self.weighting
@@ -381,6 +406,12 @@ class CircuitFit:
         d["units"] = self.units
         d["impedance_unit"] = self.spectrum.unit
         return d
+
+
+#: Further starts (resistance factor, CPE exponent or None, C/Q/tau factor) when the best of the ordinary
+#: starts is a poor fit: those move only C, Q and tau, and a wrong local minimum can need R or alpha moved.
+POOR_FIT_STARTS = ((0.1, None, 1.0), (10.0, None, 1.0), (1.0, 0.6, 1.0), (1.0, 0.95, 1.0), (0.3, 0.75, 10.0),
+                   (3.0, 0.75, 0.1), (0.3, 0.95, 0.1), (3.0, 0.6, 10.0))
 
 
 def fit_circuit(
@@ -416,7 +447,9 @@ def fit_circuit(
         Starts of the optimiser: the initial values, then the same with the
         capacitances, CPE coefficients and time constants multiplied by 10,
         0.1, 100, 0.01, 3, 0.3, 30 (deterministic); the converged start with
-        the lowest χ² is kept.
+        the lowest χ² is kept. When that fit is poor (see the module notes),
+        eight more starts also move the resistances (all but the series
+        one) and the CPE exponents (:data:`POOR_FIT_STARTS`).
     seed : int
         Unused (the starts are deterministic); kept for a stable signature.
 
@@ -521,25 +554,48 @@ def fit_circuit(
         # residual keeps the optimiser away from there instead of stopping it
         return np.nan_to_num(r, nan=1e150, posinf=1e150, neginf=-1e150)
 
-    # deterministic starts: the guess, then the time-constant-like parameters (C, Q, tau) moved by decades
-    factors = [1.0, 10.0, 0.1, 100.0, 0.01, 3.0, 0.3, 30.0]
-    res = None
-    for k in range(max(1, n_starts)):
-        f_k = factors[k % len(factors)] * (10.0 ** (k // len(factors)))
+    series_r = next((n for n in names if c.param_kind(n) == "R" and "." not in n), None)
+
+    def x_start(f_tc: float, f_r: float = 1.0, alpha: float | None = None) -> list[float]:
+        """The start with C, Q, tau scaled by f_tc, the resistances but the series one by f_r, alpha set."""
         x0 = []
         for n in free:
-            v = start[n] * (f_k if c.param_kind(n) in ("C", "Q", "tau") else 1.0)
+            kind = c.param_kind(n)
+            v = start[n] * (f_tc if kind in ("C", "Q", "tau") else f_r if kind == "R" and n != series_r else 1.0)
+            if kind == "alpha" and alpha is not None:
+                v = alpha
             lo, hi = lo_hi[n]
             x0.append(min(max(v, lo), hi))
+        return x0
+
+    def relative_rms(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(np.abs(model(x) - data) ** 2 / np.abs(data) ** 2)))
+
+    # deterministic starts: the guess, then the time-constant-like parameters (C, Q, tau) moved by decades
+    factors = [1.0, 10.0, 0.1, 100.0, 0.01, 3.0, 0.3, 30.0]
+    starts = [x_start(factors[k % len(factors)] * (10.0 ** (k // len(factors)))) for k in range(max(1, n_starts))]
+    res = None
+    for k, x0 in enumerate(starts):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
                 trial = fit_least_squares(residuals, x0, names=free, bounds=lo_hi, log_params=log_params)
             except ParameterError:
-                if k == n_starts - 1 and res is None:
+                if k == len(starts) - 1 and res is None:
                     raise
                 continue
         if res is None or (trial.success, -trial.chi2) > (res.success, -res.chi2):
             res = trial
+    if res is not None and n_starts > 1 and not relative_rms(res.values) <= POOR_FIT_RELATIVE_RMS:
+        # a poor best fit may be a wrong local minimum: also move the resistances and CPE exponents
+        for f_r, alpha, f_tc in POOR_FIT_STARTS:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                try:
+                    trial = fit_least_squares(residuals, x_start(f_tc, f_r, alpha), names=free, bounds=lo_hi,
+                                              log_params=log_params)
+                except ParameterError:
+                    continue
+            if (trial.success, -trial.chi2) > (res.success, -res.chi2):
+                res = trial
     assert res is not None
     values = dict(fixed)
     values.update(zip(free, res.values))

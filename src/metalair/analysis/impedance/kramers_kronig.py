@@ -340,7 +340,15 @@ def lin_kk(
     res_re = (z.real - fit_z.real) / w
     res_im = (z.imag - fit_z.imag) / w
     ac_re, ac_im = _lag1(res_re), _lag1(res_im)
-    if max_res > threshold and max(ac_re, ac_im) < NOISE_LIKE_BELOW:
+    nonzero = z.imag[z.imag != 0]
+    inductive = int(np.count_nonzero(nonzero > 0))
+    if max_res > threshold and inductive > 0.5 * nonzero.size:
+        notes.append(
+            f"{inductive} of {n} points have a positive imaginary part (inductive): a passive cell is capacitive "
+            "over most of its spectrum, so Z'' is probably stored with the wrong sign (-Z'' under a Z'' header), and "
+            "a sign-flipped spectrum fails Lin-KK whatever the cell did. Flip the sign (rename the column to "
+            "\"-Z''\" for 'metalair eis', or read_impedance(path, imag_sign=-1)) and test again")
+    elif max_res > threshold and max(ac_re, ac_im) < NOISE_LIKE_BELOW:
         notes.append(
             f"the residuals scatter without a trend (lag-1 autocorrelation {ac_re:.2f} real, {ac_im:.2f} imaginary; "
             f"rms {100 * math.sqrt(np.mean(np.concatenate([res_re, res_im]) ** 2)):.2g} %), as measurement noise "
