@@ -117,7 +117,7 @@ def test_repeated_sweeps_are_still_found(tmp_path):
 # --------------------------------------------------------------------------- -Z'' stored under a Z'' header
 def test_a_sign_flipped_file_names_a_fix_the_command_line_can_apply(tmp_path):
     p = _csv(tmp_path / "flip.csv", F, Z, imag_sign=-1.0)
-    with pytest.warns(DataQualityWarning, match=r"rename that column to \"-Z'' \[Ω\]\" for 'metalair eis'"):
+    with pytest.warns(DataQualityWarning, match=r"--imag-sign -1"):
         s = read_impedance(p)
     kk = lin_kk(s)
     assert not kk.passed
@@ -128,6 +128,20 @@ def test_a_sign_flipped_file_names_a_fix_the_command_line_can_apply(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(read_impedance(renamed).impedance, Z)
+
+
+def test_eis_imag_sign_option_reads_a_sign_flipped_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from metalair.cli.app import app
+
+    p = _csv(tmp_path / "flip.csv", F, Z, imag_sign=-1.0)
+    res = CliRunner().invoke(app, ["eis", str(p), "-c", "R0-p(R1,CPE1)", "--imag-sign", "-1", "--no-plot",
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "POOR FIT" not in res.output and "wrong sign" not in res.output
+    bad = CliRunner().invoke(app, ["eis", str(p), "--imag-sign", "2", "--out", str(tmp_path / "o2")])
+    assert bad.exit_code != 0 and "--imag-sign 2: give -1" in bad.output
 
 
 # --------------------------------------------------------------------------- undetermined fits

@@ -29,7 +29,19 @@ delay, or the record ends). By causality no gas of a step reaches the
 detector before the step starts, so an over- or underestimated delay only
 moves the end of the gas window, which ``tail_s`` covers; a step that follows
 another back to back starts its window where the previous one closed, so no
-gas is counted twice. It reports e⁻/O2 with its uncertainty:
+gas is counted twice. That causality holds on one clock only: when the two
+instruments' clocks differ so that the gas record leads (its times read early by
+more than the delay), a step's gas shows up before the step starts, and the
+baseline window holds it (e⁻/O2 2.84 for a true 2.00 with a 30 s lead). Such a record
+is given a negative ``time_offset_s`` (the windows then open at the step's
+start plus the offset); the automatic search takes only delays >= 0 but
+refuses a record that correlates clearly better at a negative lag, with the
+estimated lead. A step whose gas starts arriving before the gas record starts
+is refused (its O2 would be counted short), and a baseline window whose O2
+flux still trends (the previous step's lagged gas) is noted on the step. The
+current is integrated by the trapezoid rule over the step's samples, the last
+one held until the next sample (the step's end, where a logger samples it). It
+reports e⁻/O2 with its uncertainty:
 
 * σ(n_O2)² = (σ_b √N Δt)² + (σ_b/√N_b · T)² + (u_cal n_O2)², with σ_b the
   standard deviation of the flux in the baseline window (N_b points), N
@@ -55,6 +67,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,40 +184,70 @@ def _trapz(y: np.ndarray, t: np.ndarray) -> float:
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(t))) if y.size > 1 else 0.0
 
 
+def _row_amounts(t: np.ndarray, x: np.ndarray, tau_s: float | None) -> np.ndarray:
+    """Amount over each row's interval (t_{k-1}, t_k] of a rate x_k held over it (0 for the first row).
+
+    Without a time constant: x_k Δt_k, exact for the model's step-averaged rates. Through the inlet's
+    first-order lag (y_k = x_k + (y_{k-1} − x_k) e^{−Δt/τ}, :func:`first_order_lag`), the exact integral
+    of the lagged flux over the interval: x_k Δt_k + (y_{k-1} − x_k) τ (1 − e^{−Δt_k/τ}).
+    """
+    dt = np.diff(t, prepend=t[0])
+    if tau_s is None:
+        return x * dt
+    y = first_order_lag(t, x, tau_s)
+    y_before = np.concatenate([y[:1], y[:-1]])
+    return x * dt + (y_before - x) * tau_s * -np.expm1(-dt / tau_s)
+
+
 def electrons_per_o2(solution: Any, *, time_constant_s: float | None = None) -> list[dict[str, Any]]:
     """e⁻/O2 and gas amounts per protocol step (half-cycle) of a simulation.
 
     Returns one dict per step with discharge or charge current: ``cycle``,
-    ``step``, ``kind``, ``electrons_mol_g`` (∫|I| dt/F), ``O2_mol_g`` (net
+    ``step``, ``kind``, ``electrons_mol_g`` (∫|I| dt/F over the step), ``O2_mol_g`` (net
     O2 consumed on discharge, evolved on charge; positive when the gas moves
     in the expected direction), ``CO2_mol_g``, ``H2O_mol_g`` (evolved) and
-    ``e_per_O2``. With a detector time constant the gas fluxes are the lagged
-    ones, as a measurement would integrate them over the step. ``note`` is
-    empty, or says why ``e_per_O2`` is undefined (NaN): the step moved no O2,
-    or moved it the other way.
+    ``e_per_O2``. The gas of a step is counted from its start to the start of the next
+    half-cycle (the rests that follow it included), as :func:`dems_steps` integrates a
+    measured record: with a detector time constant the fluxes are the lagged ones, and
+    the lagged tail that reaches the detector after the step's end is counted with it
+    (back to back, the tail still arriving when the next step starts is lost, as in a
+    measurement). The model's rates are step averages over each row's interval, so the
+    amounts are their exact sums (Σ rate·Δt, equal to the uptake columns), not a
+    trapezoid rule. ``note`` is empty, or says why ``e_per_O2`` is undefined (NaN): the
+    step moved no O2, or moved it the other way.
     """
     solution_("electrons_per_o2", solution, steps=False)
-    d = dems_from_solution(solution, time_constant_s=time_constant_s)
-    i_A_g = convert(d.current_mA_g, "mA/g", "A/g")
+    d = dems_from_solution(solution)
+    tau = d.time_constant_s if time_constant_s is None else optional_number(
+        "electrons_per_o2", "time_constant_s", time_constant_s, 0.0, lo_open=True, unit="s",
+        hint="the detector's time constant, or None for an ideal detector")
+    t = d.time_s
+    charge = np.asarray(convert(d.current_mA_g, "mA/g", "A/g"), dtype=float) * np.diff(t, prepend=t[0])  # C/g per row
+    gas = {g: _row_amounts(t, v, tau) for g, v in d.fluxes.items()}
     rests = {int(st.index) for st in getattr(solution, "steps", []) if st.kind == "rest"}
-    rows = []
+    halves = []  # (step, first row, charge C/g) of each half-cycle
     for s in np.unique(d.step):
         idx = np.flatnonzero(d.step == s)
-        if idx.size < 2 or int(s) in rests:  # a rest's double-layer relaxation is no half-cycle
+        if int(s) in rests:  # a rest's double-layer relaxation is no half-cycle
             continue
-        t = d.time_s[idx]
-        q = _trapz(i_A_g[idx], t)  # C/g, positive for discharge
+        q = float(np.sum(charge[idx]))  # C/g, positive for discharge
         if abs(q) < 1e-12:
             continue
+        halves.append((s, int(idx[0]), q))
+    rows = []
+    for h, (s, first, q) in enumerate(halves):
+        # the step's gas: from its first row to the next half-cycle's start (the rests after it included)
+        stop = halves[h + 1][1] if h + 1 < len(halves) else t.size
+        gas_rows = np.arange(first, stop)
         kind = "discharge" if q > 0 else "charge"
         n_e = abs(q) / FARADAY
-        o2 = _trapz(d.fluxes["O2"][idx], t)
+        o2 = float(np.sum(gas["O2"][gas_rows]))
         n_o2 = -o2 if kind == "discharge" else o2
         rows.append({
-            "cycle": int(d.cycle[idx[0]]), "step": int(s), "kind": kind,
+            "cycle": int(d.cycle[first]), "step": int(s), "kind": kind,
             "charge_mAh_g": float(convert(abs(q), "C/g", "mAh/g")),
             "electrons_mol_g": n_e, "O2_mol_g": n_o2,
-            "CO2_mol_g": _trapz(d.fluxes["CO2"][idx], t), "H2O_mol_g": _trapz(d.fluxes["H2O"][idx], t),
+            "CO2_mol_g": float(np.sum(gas["CO2"][gas_rows])), "H2O_mol_g": float(np.sum(gas["H2O"][gas_rows])),
             "e_per_O2": n_e / n_o2 if n_o2 > 0 else math.nan, "note": _o2_note(kind, n_o2, "mol/g"),
         })
     return rows
@@ -247,14 +290,42 @@ class DEMSStep:
         return dict(self.__dict__)
 
 
+def _lag_correlations(current: CurrentRecord, gas: GasFluxRecord, lags: np.ndarray, refs: list[np.ndarray],
+                      grid: np.ndarray) -> np.ndarray:
+    """For each lag, the best correlation of the shifted O2 flux with the inlet responses ``refs``."""
+    out = np.full(lags.size, -math.inf)
+    for k, lag in enumerate(lags):  # one shifted gas record at a time: memory of a few records
+        y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
+        y = y - y.mean()
+        ny = math.sqrt(float(y @ y))
+        if ny == 0:
+            continue
+        out[k] = max(float(ref @ y) / ny for ref in refs)
+    return out
+
+
+#: A gas record leads the current when its best correlation at a negative lag leaves at most this fraction of
+#: the misfit (1 − r², less the detector noise's share) of the best lag >= 0, and correlates at least
+#: :data:`LEAD_MIN_CORRELATION`.
+LEAD_MISFIT_RATIO = 0.5
+LEAD_MIN_CORRELATION = 0.5
+
+
 def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> float:
     """The gas line's delay, from 0 to ``max_lag_s``, found together with the inlet's time constant.
 
     The delay is the shift that best correlates the O2 flux with −I/F passed through a first-order lag.
-    Only delays >= 0, as ``time_offset_s`` takes: gas reaches the detector after it leaves the cell (a
-    search over negative ones returned -60 s on a record with no delay at all, one step of its coarse grid).
+    Only delays >= 0 are returned: gas reaches the detector after it leaves the cell (a search that
+    returned negative lags gave -60 s on a record with no delay at all, one step of its coarse grid).
     The inlet's mixing smears the flux (a first-order lag τ, tens of seconds); correlating with −I/F itself
     put the delay about 0.7 τ late (70 s for a 30 s delay and τ = 60 s), which moved gas between steps.
+
+    Negative lags (down to −``max_lag_s``, in whole samples) are only looked at to refuse a gas record that
+    leads the current record (clocks that differ): when one of them correlates clearly better than every
+    lag >= 0 (its misfit 1 − r², less the share of the flux's variance that is white noise, at most
+    :data:`LEAD_MISFIT_RATIO` of theirs, and r >= :data:`LEAD_MIN_CORRELATION`), the best lag >= 0 (0, at
+    the edge) counted a step's own gas in its baseline (e⁻/O2 2.84 for a true 2.00 with a 30 s
+    lead), so the lead is given back to the user to pass as a negative ``time_offset_s``.
     """
     if "O2" not in gas.fluxes:
         raise ParameterError("automatic time alignment needs an O2 flux column")
@@ -270,17 +341,34 @@ def _best_lag(current: CurrentRecord, gas: GasFluxRecord, max_lag_s: float) -> f
         r = math.sqrt(float(ref @ ref))
         if r > 0:
             refs.append(ref / r)
-    best, best_c = 0.0, -math.inf
-    for lag in np.arange(0.0, max_lag_s + dt / 2, dt):  # one shifted gas record at a time: memory of a few records
-        y = np.interp(grid + lag, gas.time_s, gas.fluxes["O2"])
-        y = y - y.mean()
-        ny = math.sqrt(float(y @ y))
-        if ny == 0:
-            continue
-        for ref in refs:
-            c = float(ref @ y) / ny
-            if c > best_c:
-                best, best_c = float(lag), c
+    lags = np.arange(0.0, max_lag_s + dt / 2, dt)
+    c = _lag_correlations(current, gas, lags, refs, grid)
+    k = int(np.argmax(c))
+    best, best_c = (float(lags[k]), float(c[k])) if np.isfinite(c[k]) else (0.0, -math.inf)
+    leads = -np.arange(dt, max_lag_s + dt / 2, dt)  # whole samples: between them, interpolation averages the
+    # noise of two samples and so correlates better at any fractional lag (-0.5 s on a record with no delay)
+    if leads.size:
+        cn = _lag_correlations(current, gas, leads, refs, grid)
+        j = int(np.argmax(cn))
+        lead_c = float(cn[j])
+        # the misfit 1 - r² beyond what the detector's white noise leaves (its share of the flux's variance,
+        # from successive differences): noise alone must not make a lead look better, nor hide one
+        y0 = np.interp(grid, gas.time_s, gas.fluxes["O2"])
+        var = float(np.var(y0))
+        floor = min(1.0, 0.5 * float(np.mean(np.diff(y0) ** 2)) / var) if var > 0 else 1.0
+        m_pos = 1.0 - max(best_c, 0.0) ** 2 - floor
+        m_neg = 1.0 - lead_c**2 - floor
+        if lead_c >= LEAD_MIN_CORRELATION and m_pos > 0 and m_neg <= LEAD_MISFIT_RATIO * m_pos:
+            lag = float(leads[j])
+            edge = " or more (the edge of the search)" if j == leads.size - 1 else ""
+            raise ParameterError(
+                f"the gas record seems to lead the current record by about {-lag:g} s{edge}: its O2 flux "
+                f"correlates with -I/F best {-lag:g} s early (correlation {lead_c:.4f}, against at most "
+                f"{best_c:.4f} for a delay from 0 to {max_lag_s:g} s). Gas reaches the detector after it leaves "
+                "the cell, so the two instruments' clocks probably differ (the gas times read early), and with any "
+                "delay >= 0 each step's "
+                "own gas would fall into its baseline window (a wrong e-/O2). Check the clocks, then pass the "
+                f"difference as a negative offset: time_offset_s={lag:g} (on the command line: --offset={lag:g})")
     return best
 
 
@@ -323,7 +411,11 @@ def dems_steps(
     current, gas : CurrentRecord, GasFluxRecord
     time_offset_s : float or "auto"
         The gas record's delay: gas time t_gas corresponds to cell time
-        t_gas − offset. ``"auto"`` finds it by correlation within ``max_lag_s``.
+        t_gas − offset. ``"auto"`` finds it by correlation within 0 to ``max_lag_s``, and refuses
+        a record that correlates clearly better at a negative lag (its message gives the lead).
+        Negative: the gas record leads the current record (the two clocks differ by more than
+        the delay, so a step's gas is stamped before the step starts); each step's gas window
+        and baseline window then open at the step's start plus the offset, not at its start.
     tail_s : float
         Time after each step's end plus the delay over which its gas is still integrated; default
         (``math.inf``): until the next step's gas arrives (its start plus the delay) or the record
@@ -334,7 +426,9 @@ def dems_steps(
         Length of the window before each step whose mean flux is the baseline, taken as a constant
         background over the step (gas a rest evolves chemically, e.g. from superoxide
         disproportionation, counts as background). A step that follows another within the window
-        (back to back, no rest) gets no baseline, and its ``note`` says so.
+        (back to back, no rest) gets no baseline, and its ``note`` says so; so does a step whose
+        baseline's O2 flux still trends (the previous step's lagged gas, a short rest): 0 subtracts
+        no baseline.
     calibration_uncertainty, current_uncertainty : float
         Relative standard uncertainties of the gas calibration and the current.
     threshold : float
@@ -362,16 +456,27 @@ def dems_steps(
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not (0 < threshold < 1):
         raise ParameterError(f"threshold = {threshold!r} must lie between 0 and 1 (a fraction of the largest |I|)")
     if "O2" not in gas.fluxes:
-        raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it")
+        seen = [c for c in gas.metadata.get("unread_columns", []) if re.search(r"(?<![A-Za-z])O2(?![0-9])", str(c),
+                                                                               re.IGNORECASE)]
+        also = (f"; the file has {', '.join(repr(c) for c in seen)}, which looks like O2 but was not read: a gas "
+                "column is named after the gas alone (or '<gas> flux') with a molar-flux unit, e.g. 'O2 (nmol/s)'; "
+                "rename it (a column counting consumption as positive: read the file with evolution_sign=-1)"
+                if seen else "")
+        raise ParameterError(f"the gas record has no O2 column (gases: {', '.join(gas.gases)}); e-/O2 needs it{also}")
     if time_offset_s == "auto":
         offset = _best_lag(current, gas, max_lag_s)
     elif isinstance(time_offset_s, numbers.Real) and not isinstance(time_offset_s, bool) \
-            and math.isfinite(time_offset_s) and time_offset_s >= 0:
+            and math.isfinite(time_offset_s):
         offset = float(time_offset_s)
     else:
-        raise ParameterError(f"time_offset_s = {time_offset_s!r} must be the gas line's delay, a number of seconds "
-                             ">= 0 (gas reaches the detector after it leaves the cell), or 'auto'")
+        raise ParameterError(f"time_offset_s = {time_offset_s!r} must be a finite number of seconds (the gas line's "
+                             "delay, >= 0; negative when the gas record leads the current record, their clocks "
+                             "differing), or 'auto'")
+    # where a step's gas window opens on the gas clock, relative to its start: at the start itself for a delay
+    # (causality), earlier by the lead when the gas record leads
+    shift = min(offset, 0.0)
     tg = gas.time_s
+    dt_gas = float(np.median(np.diff(tg)))
     steps = _steps(current, threshold)
     if steps and tg[-1] < current.time_s[steps[0][0]]:
         raise ParameterError(f"the gas record ends at {tg[-1]:g} s, before the first step starts "
@@ -380,26 +485,39 @@ def dems_steps(
     previous_end = -math.inf  # where the previous step's window closed: gas is counted for one step only
     for n, (a, b, kind) in enumerate(steps, start=1):
         t0, t1 = float(current.time_s[a]), float(current.time_s[b])
-        last_gas = float(tg[-1]) + 0.5 * float(np.median(np.diff(tg)))
+        last_gas = float(tg[-1]) + 0.5 * dt_gas
         if t1 + offset > last_gas:
             raise ParameterError(
                 f"step {n} ({t0:g}-{t1:g} s): its gas arrives until {t1 + offset:g} s (step end + delay {offset:g} s), "
                 f"after the gas record ends ({tg[-1]:g} s); check the delay (time_offset_s, --offset) and that both "
                 "time columns are in seconds")
+        arrives = t0 + offset  # the step's first gas reaches the detector then (gas clock)
+        if float(tg[0]) > arrives + 0.5 * dt_gas:
+            raise ParameterError(
+                f"step {n} ({kind}, {t0:g}-{t1:g} s): the gas record starts at {tg[0]:g} s, but this step's gas "
+                f"reaches the detector from {arrives:g} s (its start + the offset {offset:g} s), so its first "
+                f"{float(tg[0]) - arrives:g} s of gas (of {t1 - t0:g} s of current) are not in the record: its O2 "
+                "would be counted short and its e-/O2 too high. Start the gas record before the first step (with "
+                f"a rest of at least baseline_s = {baseline_s:g} s before it for the baseline), or cut this step "
+                f"out of the current record (keep it from {float(tg[0]) - offset:g} s on); check also the offset "
+                "(time_offset_s, --offset) and that both time columns are in seconds")
         w_end = min(t1 + offset + tail_s, last_gas)  # the tail, as far as the record goes
         if n < len(steps):  # the next step's gas reaches the detector from its own start + the delay: stop there
             w_end = min(w_end, float(current.time_s[steps[n][0]]) + offset)
         q = _trapz(current.current_A[a:b + 1], current.time_s[a:b + 1])
+        if b + 1 < current.time_s.size:  # the last logged current holds until the next sample (the step's end)
+            q += float(current.current_A[b]) * float(current.time_s[b + 1] - current.time_s[b])
         n_e = abs(q) / FARADAY
         # causality: no gas from this step can reach the detector before the step starts, so the baseline
-        # window ends and the integration starts at t0 on the gas clock; the delay only moves the window's end
-        w_start = max(t0, previous_end)  # steps back to back: the previous step's late gas stays with it
+        # window ends and the integration starts at t0 on the gas clock (at t0 + offset when the gas record
+        # leads, offset < 0); a delay only moves the window's end
+        w_start = max(t0 + shift, previous_end)  # steps back to back: the previous step's late gas stays with it
         win = (tg >= w_start) & (tg <= w_end)
         previous_end = w_end
-        base_win = (tg >= t0 - baseline_s) & (tg < t0)
+        base_win = (tg >= t0 + shift - baseline_s) & (tg < t0 + shift)
         # the baseline is a background only if the cell was at rest while that gas left it (cell time = gas
-        # time - delay): a step running then (steps back to back) would have its own gas subtracted
-        lo, hi = t0 - baseline_s - offset, t0 - offset
+        # time - offset): a step running then (steps back to back) would have its own gas subtracted
+        lo, hi = t0 + shift - baseline_s - offset, t0 + shift - offset
         busy = baseline_s > 0 and any(float(current.time_s[a2]) < hi and float(current.time_s[b2]) >= lo
                                       for a2, b2, _k in steps[:n - 1])
         if busy:
@@ -408,6 +526,7 @@ def dems_steps(
             raise ParameterError(f"step {n} ({t0:g}-{t1:g} s) has fewer than two gas points; check the time offset")
         amounts: dict[str, float] = {}
         sig_o2 = math.nan
+        drift = ""
         for g, flux in gas.fluxes.items():
             if np.count_nonzero(base_win) >= 2:
                 base = float(np.mean(flux[base_win]))
@@ -425,6 +544,8 @@ def dems_steps(
                     noise = sb * math.sqrt(tw.size) * dt
                     base_err = sb / math.sqrt(nb) * span
                     sig_o2 = math.sqrt(noise**2 + base_err**2 + (calibration_uncertainty * amount) ** 2)
+                    drift = _baseline_drift(tg[base_win], flux[base_win], span, amount, n, t0, steps[:n - 1],
+                                            current, offset, baseline_s)
                 else:  # no baseline window before the step: the noise and the baseline are unknown
                     sig_o2 = math.nan
         o2 = -amounts["O2"] if kind == "discharge" else amounts["O2"]
@@ -435,12 +556,60 @@ def dems_steps(
             index=n, kind=kind, start_s=t0, end_s=t1, electrons_mol=n_e, electrons_sigma_mol=sig_e, o2_mol=o2,
             o2_sigma_mol=sig_o2, e_per_o2=ratio, e_per_o2_sigma=ratio * rel,
             other_gases_mol={g: v for g, v in amounts.items() if g != "O2"},
-            note="; ".join(x for x in (_o2_note(kind, o2, "mol"), _BUSY_NOTE if busy else "") if x),
+            note="; ".join(x for x in (_o2_note(kind, o2, "mol"), _BUSY_NOTE if busy else "", drift) if x),
         ))
     if not out:
         raise ParameterError("no galvanostatic step found in the current record")
-    _check_o2_direction(out, current, offset, max_lag_s if time_offset_s == "auto" else None)
+    _check_o2_direction(out, current, gas, offset, max_lag_s if time_offset_s == "auto" else None)
     return out, offset
+
+
+#: A baseline whose O2 trend is at least this many standard errors, and moves the step's O2 by at least
+#: :data:`DRIFT_MIN_FRACTION` over its integration window, is noted (it still carries gas).
+DRIFT_MIN_T = 4.0
+DRIFT_MIN_FRACTION = 0.005
+
+
+def _baseline_drift(tb: np.ndarray, fb: np.ndarray, span: float, amount: float, n: int, t0: float,
+                    earlier: list[tuple[int, int, str]], current: CurrentRecord, offset: float,
+                    baseline_s: float) -> str:
+    """A note when the O2 flux in a step's baseline window still trends (e.g. the previous step's lagged gas).
+
+    The window's mean is subtracted as a constant background over the whole integration window, so a flux
+    still decaying there (delay 30 s, τ = 60 s, a 5-min rest) biased e⁻/O2 by 3 % without a word. The trend is
+    the least-squares slope over the window; it is noted when it is at least :data:`DRIFT_MIN_T` standard
+    errors and its change over the window, held over the integration window, is at least
+    :data:`DRIFT_MIN_FRACTION` of the step's O2.
+    """
+    if tb.size < 5 or amount == 0:
+        return ""
+    x = tb - tb.mean()
+    sxx = float(x @ x)
+    if sxx <= 0:
+        return ""
+    slope = float(x @ (fb - fb.mean())) / sxx
+    resid = fb - fb.mean() - slope * x
+    se = math.sqrt(float(resid @ resid) / (tb.size - 2) / sxx)
+    change = slope * float(tb[-1] - tb[0])
+    share = abs(change) * span / abs(amount)
+    if not (abs(slope) > DRIFT_MIN_T * se and share >= DRIFT_MIN_FRACTION):
+        return ""
+    times = f"{abs(slope) / se:.0f} times its standard error" if se > 0 else "with no noise"
+    why = "the background drifts"
+    if earlier:
+        a2, b2, kind2 = earlier[-1]
+        end2 = float(current.time_s[b2])
+        why = (f"the previous step ({len(earlier)}, {kind2}) ended {t0 - end2:g} s before this one started, and its "
+               f"gas, delayed by {offset:g} s and smeared by the inlet, probably still reaches the detector")
+    if offset >= 0:
+        why += (" (or, if the gas record leads the current record, the two clocks differing, this step's own gas: "
+                "then pass the lead as a negative time_offset_s)")
+    return (f"the O2 baseline still changes over its {baseline_s:g} s window before step {n} (by {change:.3g} mol/s, "
+            f"{times}; held over the step's gas window that is about {100 * share:.1f} % of its O2): {why}. Its "
+            "mean is subtracted as a constant background, so e-/O2 is biased; put a longer rest before the step, "
+            "or, if the background is negligible, subtract none (baseline_s=0; on the command line: --baseline 0)")
+
+
 
 
 #: Why a step has no baseline subtracted.
@@ -451,7 +620,7 @@ _BUSY_NOTE = ("no baseline subtracted: the cell was not at rest in the baseline 
 NO_O2_FRACTION = 1e-9
 
 
-def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: float,
+def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, gas: GasFluxRecord, offset: float,
                         max_lag_s: float | None) -> None:
     """Refuse a record whose O2 flux runs against the current in every step (a sign convention mix-up).
 
@@ -477,16 +646,26 @@ def _check_o2_direction(steps: list[DEMSStep], current: CurrentRecord, offset: f
         f"step {s.index} ({s.kind}) {'evolves' if s.kind == 'discharge' else 'consumes'} {-s.o2_mol:.3g} mol O2 "
         f"instead of {'consuming' if s.kind == 'discharge' else 'evolving'} it" for s in clear[:3])
     if current.metadata.get("discharge_sign") == -1:
-        fix = ("the current record probably counts discharge as positive after all: read it with "
-               "discharge_sign=1 (on the command line: leave out --charge-positive)")
+        cur_fix = ("the current record counts discharge as positive after all: read it with discharge_sign=1 (on "
+                   "the command line: leave out --charge-positive)")
     else:
-        fix = ("the current record probably counts charge as positive (as EC-Lab does): read it with "
-               "discharge_sign=-1 (on the command line: --charge-positive)")
+        cur_fix = ("the current record counts charge as positive (as EC-Lab does): read it with discharge_sign=-1 "
+                   "(on the command line: --charge-positive)")
+    if gas.metadata.get("evolution_sign") == -1:
+        gas_fix = ("the gas record counts evolution as positive after all: read it with evolution_sign=1 (on the "
+                   "command line: leave out --gas-consumption-positive)")
+    else:
+        gas_fix = ("the gas record counts consumption (uptake) as positive: read it with evolution_sign=-1 (on the "
+                   "command line: --gas-consumption-positive)")
+    fix = (f"either {cur_fix}, or {gas_fix}. Change only the one that is reversed (expected: current positive on "
+           "discharge, O2 flux positive when O2 is evolved): look at the first step of the raw files. Reading "
+           "the current reversed when it is the gas that counts the other way swaps the step kinds (a discharge "
+           "reported as a charge) without any error")
     lag = ""
     if max_lag_s is not None and abs(abs(offset) - max_lag_s) < 1e-9 * max(max_lag_s, 1.0) + 1e-9:
         lag = (f"; the automatic gas delay ({offset:g} s) sits at the edge of its 0-{max_lag_s:g} s search "
                "for the same reason")
     raise ParameterError(
         f"the O2 flux runs against the current in every step: {shown}. A discharge consumes O2 and a charge "
-        f"evolves it, so the current's sign convention contradicts the gas record; {fix}{lag}"
+        f"evolves it, so the sign conventions of the current and the gas records contradict each other: {fix}{lag}"
     )

@@ -52,6 +52,9 @@ def eis(
                               "from noise; it excludes the smoothing bias, so it can miss the true DRT at sharp "
                               "peaks)."),
     weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting: unit, modulus or proportional."),
+    imag_sign: int | None = typer.Option(None, "--imag-sign", help="-1 when the file's imaginary column holds "
+                                         "-Z'' whatever its header says, 1 when it holds Z'' (default: from the "
+                                         "header)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
@@ -65,6 +68,8 @@ def eis(
         _fail(f"--weighting {weighting!r} is not one of {', '.join(WEIGHTINGS)}")
     if band and not drt:
         _fail("--band is the credible band of the DRT, which --no-drt turns off: drop one of them")
+    if imag_sign not in (None, 1, -1):
+        _fail(f"--imag-sign {imag_sign}: give -1 (the column holds -Z'') or 1 (it holds Z'')")
     if circuit is not None:  # a circuit that cannot be read is refused before anything is read or written
         from metalair.analysis.impedance.circuits import parse_circuit
 
@@ -73,7 +78,8 @@ def eis(
     def analyse() -> Any:
         try:
             return analyse_impedance_file(file, out, circuit=circuit, kk=kk, drt=drt, credible_band=band,
-                                          weighting=weighting, progress=_progress, figures=plot)
+                                          weighting=weighting, progress=_progress, figures=plot,
+                                          imag_sign=imag_sign)
         except MultipleSpectraError as exc:  # the command has no way to choose one: say what the user can do
             sizes = ", ".join(str(n) for n in exc.sizes[:6]) + (", ..." if len(exc.sizes) > 6 else "")
             raise DataFormatError(
@@ -134,13 +140,18 @@ def cv(
 def dems(
     current: Path = typer.Option(..., "--current", help="CSV with time and current (unit in the header)."),
     gas: Path = typer.Option(..., "--gas", help="CSV with time and calibrated gas fluxes, e.g. 'O2 (nmol/s)'."),
-    offset: str = typer.Option("auto", "--offset", help="Gas delay in s, or 'auto' (correlation)."),
+    offset: str = typer.Option("auto", "--offset", help="Gas delay in s (negative when the gas record leads the "
+                               "current record, their clocks differing), or 'auto' (correlation)."),
     tail: str = typer.Option("next", "--tail", help="Seconds of gas integrated after each step's end plus the "
                              "delay, or 'next' (default): until the next step's gas arrives or the record ends."),
     calibration: float = typer.Option(0.0, "--calibration-uncertainty",
                                       help="Relative standard uncertainty of the gas calibration, e.g. 0.05."),
     charge_positive: bool = typer.Option(False, "--charge-positive",
                                          help="The current file counts charge as positive (EC-Lab)."),
+    gas_consumption_positive: bool = typer.Option(False, "--gas-consumption-positive",
+                                                  help="The gas file counts consumption (uptake) as positive."),
+    baseline: float = typer.Option(60.0, "--baseline", help="Seconds before each step whose mean gas flux is "
+                                   "subtracted as background (0: none)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figures."),
@@ -163,15 +174,19 @@ def dems(
             _fail(f"--tail {tail!r}: give a number of seconds >= 0, or 'next'")
         if not (math.isfinite(tail_s) and tail_s >= 0):
             _fail(f"--tail {tail}: give a number of seconds >= 0, or 'next'")
+    if not (math.isfinite(baseline) and baseline >= 0):
+        _fail(f"--baseline {baseline:g}: give a finite number of seconds >= 0 (0: no background subtracted)")
     if not 0 <= calibration < 1:  # also refuses nan
         _fail(f"--calibration-uncertainty {calibration:g} must be a relative standard uncertainty from 0 to "
               "below 1 (e.g. 0.05 for 5 %)")
     with begin_output(out, overwrite) as manifest:
         summary = _run(analyse_dems_files, current, gas, out, time_offset_s=time_offset, tail_s=tail_s,
                        calibration_uncertainty=calibration, discharge_sign=-1 if charge_positive else 1,
+                       evolution_sign=-1 if gas_consumption_positive else 1, baseline_s=baseline,
                        progress=_progress, figures=plot)
         manifest.add(*summary["written"])
-    typer.echo(f"gas delay {summary['time_offset_s']:.4g} s")
+    off = summary["time_offset_s"]
+    typer.echo(f"gas delay {off:.4g} s" if off >= 0 else f"gas offset {off:.4g} s (the gas record leads the current)")
     typer.echo(f"{'step':>4}  {'kind':>9}  {'e-/O2':>8}  {'+/-':>7}")
     for s in summary["steps"]:
         typer.echo(f"{s['index']:>4}  {s['kind']:>9}  {s['e_per_o2']:>8.4f}  {s['e_per_o2_sigma']:>7.4f}")

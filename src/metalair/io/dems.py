@@ -56,10 +56,20 @@ def _table(path: Path) -> tuple[list[str], np.ndarray]:
     return block.names, block.values
 
 
+def _is_time(name: str) -> bool:
+    base = split_unit_text(name)[0].lower()
+    return base in ("t", "time", "elapsed time", "time_s") or base.startswith("time")
+
+
+def _time_column(names: list[str]) -> int | None:
+    """Index of the time column (the first one named as time), or None."""
+    return next((k for k, n in enumerate(names) if _is_time(n)), None)
+
+
 def _time(names: list[str], values: np.ndarray, file_name: str) -> np.ndarray:
     for k, n in enumerate(names):
         base, unit = split_unit_text(n)
-        if base.lower() in ("t", "time", "elapsed time", "time_s") or base.lower().startswith("time"):
+        if _is_time(n):
             known = find_unit(unit, "time") if unit is not None else "s"  # no unit: seconds
             if known is None:
                 raise unknown_unit_error(file_name, n, str(unit), "time", "time",
@@ -96,18 +106,32 @@ def read_current_record(path: str | os.PathLike[str], *, discharge_sign: int = 1
 
 
 def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> GasFluxRecord:
-    """Read a calibrated gas-flux CSV (see the module notes)."""
+    """Read a calibrated gas-flux CSV (see the module notes).
+
+    Every column that is neither the time nor a gas read is named in ``metadata["notes"]`` (and a
+    :class:`DataQualityWarning`), and listed in ``metadata["unread_columns"]``. Two columns of one gas
+    (``O2 (nmol/s)`` and ``O2 (umol/s)``) are refused: which one is the calibrated flux is not known.
+    """
     path, names, values, t = _timed_table(path, "evolution_sign", evolution_sign)
+    time_col = _time_column(names)
     fluxes: dict[str, np.ndarray] = {}
+    source: dict[str, str] = {}
     skipped: list[str] = []
+    unread: list[str] = []
     for k, n in enumerate(names):
+        if k == time_col:
+            continue
         base, unit = split_unit_text(n)
         gas = next((g for g in _GASES if re.fullmatch(rf"{g}(\s*flux)?", base.strip(), re.IGNORECASE)), None)
         if gas is None:
+            unread.append(n)
+            skipped.append(f"column {n!r} is not one of the gases read ({', '.join(_GASES)}, each named alone or "
+                           "as '<gas> flux', e.g. 'O2 (nmol/s)')")
             continue
         known = find_unit(unit, "amount rate") if unit is not None else None
         if unit is not None and known is None and find_unit(unit) is None:
             # a raw or annotated column beside the calibrated ones ('CO2 (m/z 44)', 'O2 (raw)'): not read, and said
+            unread.append(n)
             skipped.append(unknown_unit_text(n, unit, "molar-flux", "amount rate"))
             continue
         if known is None:
@@ -115,11 +139,18 @@ def read_gas_flux(path: str | os.PathLike[str], *, evolution_sign: int = 1) -> G
                 f"{path.name}: gas column {n!r} needs a molar-flux unit ({_units('amount rate')}); calibrate the ion "
                 "currents into molar fluxes first"
             )
+        if gas in fluxes:
+            raise DataFormatError(
+                f"{path.name}: columns {source[gas]!r} and {n!r} are both {gas} fluxes; keep only the calibrated one "
+                "(delete or rename the other, e.g. 'O2 raw'), as which one to read is not known")
         fluxes[gas] = evolution_sign * np.asarray(from_user(values[:, k], known, "amount rate"), dtype=float)
+        source[gas] = n
     if not fluxes:
         raise DataFormatError(
             f"{path.name}: no gas column among {', '.join(repr(n) for n in names)}; name them e.g. 'O2 (nmol/s)'"
             + (f" ({'; '.join(skipped)})" if skipped else ""))
     for text in skipped:
         warnings.warn(f"{path.name}: {text}; the column was not read", DataQualityWarning, stacklevel=2)
-    return GasFluxRecord(t, fluxes, {"file_name": path.name, "notes": [f"not read: {t_}" for t_ in skipped]})
+    return GasFluxRecord(t, fluxes, {"file_name": path.name, "notes": [f"not read: {t_}" for t_ in skipped],
+                                     "unread_columns": unread, "gas_columns": dict(source),
+                                     "evolution_sign": evolution_sign})

@@ -682,9 +682,9 @@ def _read_csv(path: Path, imag_sign: float | None) -> _Raw:
             if np.count_nonzero(zi > 0) > 0.8 * max(1, int(np.count_nonzero(zi))):
                 raw.warnings.append(
                     f"column {cols.names[cols.imag]!r} is read as Z'' but most of its values are positive (inductive); "
-                    "if the file stores -Z'' (as many programs export it), rename that column to "
-                    f"{_minus_name(cols.names[cols.imag])!r} for 'metalair eis', or read the file in Python with "
-                    "read_impedance(path, imag_sign=-1)"
+                    "if the file stores -Z'' (as many programs export it), run 'metalair eis' with --imag-sign -1 "
+                    f"(or rename that column to {_minus_name(cols.names[cols.imag])!r} for 'metalair eis'), or read "
+                    "the file in Python with read_impedance(path, imag_sign=-1)"
                 )
     else:
         if block.values.shape[1] < 3:

@@ -59,8 +59,12 @@ def analyse_impedance_file(
     weighting: str = "modulus",
     progress: Progress = None,
     figures: bool = True,
+    imag_sign: int | None = None,
 ) -> dict[str, Any]:
     """Read a spectrum file and write the spectrum, Nyquist/Bode figures, a circuit fit, Lin-KK and DRT.
+
+    ``imag_sign``: -1 when the file's imaginary column holds −Z'' whatever its header says, +1 when it
+    holds Z'' (:func:`metalair.io.impedance.read_impedance`); default: from the header.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def analyse_impedance_file(
     _say(progress, f"reading {path.name}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        spectrum = read_impedance(path)
+        spectrum = read_impedance(path, imag_sign=imag_sign)
     from metalair.tables.impedance import require_analysable
 
     needs = [(5, "a DRT")] if drt else []
@@ -210,10 +214,19 @@ def analyse_dems_files(
     tail_s: float = math.inf,
     calibration_uncertainty: float = 0.0,
     discharge_sign: int = 1,
+    evolution_sign: int = 1,
+    baseline_s: float = 60.0,
     progress: Progress = None,
     figures: bool = True,
 ) -> dict[str, Any]:
-    """Read a current record and a calibrated gas-flux record; write e⁻/O2 per step and a figure."""
+    """Read a current record and a calibrated gas-flux record; write e⁻/O2 per step and a figure.
+
+    ``time_offset_s`` (the gas delay; negative when the gas record leads, the clocks differing), ``tail_s``,
+    ``baseline_s`` and ``calibration_uncertainty``: see :func:`metalair.analysis.dems.dems_steps`;
+    ``discharge_sign`` and ``evolution_sign``: see :func:`metalair.io.dems.read_current_record` and
+    :func:`metalair.io.dems.read_gas_flux` (-1 for a current file that counts charge as positive, and for a gas
+    file that counts consumption as positive). The gas reader's notes (columns not read) are in ``notes``.
+    """
     from metalair.analysis.dems import dems_steps
     from metalair.io.dems import read_current_record, read_gas_flux
     from metalair.plotting import electrochem as plots
@@ -222,11 +235,13 @@ def analyse_dems_files(
     out.mkdir(parents=True, exist_ok=True)
     _say(progress, "reading the current and gas records")
     cur = read_current_record(current_path, discharge_sign=discharge_sign)
-    gas = read_gas_flux(gas_path)
-    steps, offset = dems_steps(cur, gas, time_offset_s=time_offset_s, tail_s=tail_s,
+    with warnings.catch_warnings():  # the reader's warnings are the notes below
+        warnings.simplefilter("ignore")
+        gas = read_gas_flux(gas_path, evolution_sign=evolution_sign)
+    steps, offset = dems_steps(cur, gas, time_offset_s=time_offset_s, tail_s=tail_s, baseline_s=baseline_s,
                                calibration_uncertainty=calibration_uncertainty)
     written: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = [f"{Path(gas_path).name}: {n}" for n in gas.metadata.get("notes", [])]
     spans = (float(cur.time_s[-1] - cur.time_s[0]), float(gas.time_s[-1] - gas.time_s[0]))
     if min(spans) > 0 and max(spans) / min(spans) > 5:
         notes.append(f"the current record spans {spans[0]:.4g} s and the gas record {spans[1]:.4g} s: if one time "

@@ -346,8 +346,8 @@ def lin_kk(
         notes.append(
             f"{inductive} of {n} points have a positive imaginary part (inductive): a passive cell is capacitive "
             "over most of its spectrum, so Z'' is probably stored with the wrong sign (-Z'' under a Z'' header), and "
-            "a sign-flipped spectrum fails Lin-KK whatever the cell did. Flip the sign (rename the column to "
-            "\"-Z''\" for 'metalair eis', or read_impedance(path, imag_sign=-1)) and test again")
+            "a sign-flipped spectrum fails Lin-KK whatever the cell did. Flip the sign ('metalair eis --imag-sign "
+            "-1', or read_impedance(path, imag_sign=-1)) and test again")
     elif max_res > threshold and max(ac_re, ac_im) < NOISE_LIKE_BELOW:
         notes.append(
             f"the residuals scatter without a trend (lag-1 autocorrelation {ac_re:.2f} real, {ac_im:.2f} imaginary; "
