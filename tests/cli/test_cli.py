@@ -77,7 +77,7 @@ def test_validate_json_rows():
         assert (pid, "NLRO") in ids and (pid, "RuO2") in ids
     assert ("P7", "NLRO") in ids and ("P11", "NLRO") in ids
     assert {(r["id"], r["catalyst"]) for r in rows if not r["passed"]} == {
-        ("P3", "RuO2"), ("P7", "NLRO"), ("P9", "NLRO")}
+        ("P3", "RuO2"), ("P7", "NLRO"), ("P9", "NLRO"), ("P9", "RuO2")}
 
 
 def test_protocols_lists_forms():
