@@ -243,3 +243,16 @@ def test_calibrated_rows_come_from_the_fitted_values_table():
         for row in rows:
             assert name in CALIBRATED_BY[row]
     assert "gamma_ads" not in CALIBRATED_BY[("P2", "RuO2")]
+
+
+def test_p9_counts_a_window_peak_only_for_the_product_that_carries_it():
+    """A custom NLRO (eta_FE 0.8 V) moves its NaO2 peak to 3.26 V, inside the Na2O2 window: it had been
+    counted as 'Na2O2 yes' by its voltage alone."""
+    from dataclasses import replace
+
+    custom = replace(ma.NLRO, free_energy_overpotential=0.8)
+    row = next(r for r in run_validation([custom, "RuO2"], observations=["P9"]) if r.catalyst == "NLRO")
+    assert any(3.2 <= v <= 3.8 for v in row.value)
+    assert "3.26 V (" in row.note and "NaO2)" in row.note and "Na2O2 no" in row.note
+    base = next(r for r in run_validation(["NLRO"], observations=["P9"]))
+    assert "Na2O2 3.46 V (243 A/kg, 2.1 % of the main peak, Na2O2)" in base.note

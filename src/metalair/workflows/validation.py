@@ -191,8 +191,8 @@ def run_validation(catalysts: Sequence[Any] | None = None, parameters: Any = Non
     return rows
 
 
-def _cv(cat: Any, parameters: Any, cache: dict[str, Any]) -> Any:
-    """The CV analysis of one catalyst (simulated once per validation run)."""
+def _cv(cat: Any, parameters: Any, cache: dict[str, Any]) -> tuple[Any, Any]:
+    """The CV analysis of one catalyst and its simulation (simulated once per validation run)."""
     from metalair.analysis.voltammetry import analyze_cv, voltammogram_from_solution
     from metalair.protocols.simulation import Simulation
 
@@ -201,12 +201,36 @@ def _cv(cat: Any, parameters: Any, cache: dict[str, Any]) -> Any:
         sol = Simulation(cat, P9_RUN, parameters=parameters).run()
         if not sol.ok:
             raise SolverError(f"{cat.name}: the CV failed: {sol.message}")
-        cache[key] = analyze_cv(voltammogram_from_solution(sol))
+        cache[key] = (analyze_cv(voltammogram_from_solution(sol)), sol)
     return cache[key]
 
 
+def _carrier(sol: Any, peak: Any) -> str:
+    """The reaction channel carrying most of the current at an anodic peak of a simulated CV.
+
+    The sample of the rising sweep nearest the peak potential; a peak in a product's voltage window is that
+    product's only if that product's oxidation carries it (a NaO2 peak shifted to 3.3 V is not a Na2O2 peak).
+    """
+    import numpy as np
+
+    from metalair.models.declaration import CHANNELS
+
+    v = np.asarray(sol["Voltage [V]"], dtype=float)
+    rising = np.gradient(v) > 0
+    rows = np.flatnonzero(rising & (np.asarray(sol["Current [mA/g]"]) < 0))  # anodic: a charge current
+    if rows.size == 0:
+        return "?"
+    k = int(rows[np.argmin(np.abs(v[rows] - peak.potential_V))])
+    currents = {c.name: float(sol[f"{c.name} current [mA/g]"][k]) for c in CHANNELS
+                if f"{c.name} current [mA/g]" in sol}
+    return max(currents, key=lambda n: currents[n]) if currents else "?"
+
+
 def _faint_window_peaks(analysis: Any) -> list[tuple[str, Any]]:
-    """Anodic peaks inside :data:`P9_WINDOWS` that only :data:`P9_FAINT_PROMINENCE` finds, with their window."""
+    """Anodic peaks inside :data:`P9_WINDOWS` that only :data:`P9_FAINT_PROMINENCE` finds, with their window.
+
+    By voltage: the row's note says what carries each.
+    """
     from metalair.analysis.voltammetry import find_cv_peaks
 
     counted = {round(p.potential_V, 3) for p in analysis.peaks if p.direction == "anodic"}
@@ -222,8 +246,8 @@ def _p9_row(cat: Any, parameters: Any, cache: dict[str, Any], run: dict[str, Any
     from metalair.catalysts import get_catalyst
 
     other_name = "RuO2" if cat.name == "NLRO" else "NLRO"
-    mine = _cv(cat, parameters, cache)
-    other = _cv(run.get(other_name) or get_catalyst(other_name), parameters, cache)
+    mine, sol = _cv(cat, parameters, cache)
+    other, _sol_other = _cv(run.get(other_name) or get_catalyst(other_name), parameters, cache)
 
     def anodic(a: Any) -> list[Any]:
         return [p for p in a.peaks if p.direction == "anodic"]
@@ -234,11 +258,15 @@ def _p9_row(cat: Any, parameters: Any, cache: dict[str, Any], run: dict[str, Any
     pk, pk_other = anodic(mine), anodic(other)
     volts = tuple(round(p.potential_V, 2) for p in pk)
     sep, sep_other = mine.separation_V.get(1, float("nan")), other.separation_V.get(1, float("nan"))
-    note = (f"anodic peaks {', '.join(f'{p.potential_V:.2f} V ({p.current:.0f} A/kg)' for p in pk)}; separation "
+    carried = [_carrier(sol, p) for p in pk]
+    peaks = ", ".join(f"{p.potential_V:.2f} V ({p.current:.0f} A/kg, {c})" for p, c in zip(pk, carried))
+    note = (f"anodic peaks {peaks}; separation "
             f"{1000 * sep:.0f} mV; main anodic FWHM {1000 * top(mine).fwhm_V:.0f} mV; the other catalyst: "
             f"{len(pk_other)} anodic peak(s), main {top(other).current:.0f} A/kg, separation {1000 * sep_other:.0f} mV")
     if cat.name == "NLRO":
-        in_windows = {k: any(lo <= p.potential_V <= hi for p in pk) for k, (lo, hi) in P9_WINDOWS.items()}
+        # a peak counts for a product's window when it lies in it and that product's oxidation carries it
+        in_windows = {k: any(lo <= p.potential_V <= hi and c == k for p, c in zip(pk, carried))
+                      for k, (lo, hi) in P9_WINDOWS.items()}
         ok = (len(pk) >= 2 and all(in_windows.values()) and top(mine).current > top(other).current
               and sep < sep_other)
         note += "; peaks in the windows: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in in_windows.items())
@@ -246,8 +274,8 @@ def _p9_row(cat: Any, parameters: Any, cache: dict[str, Any], run: dict[str, Any
         if faint:
             main = top(mine).current
             note += ("; below the 5 % prominence, not counted: " + ", ".join(
-                f"{k} {p.potential_V:.2f} V ({p.current:.0f} A/kg, {100 * p.current / main:.1f} % of the main peak)"
-                for k, p in faint))
+                f"{k} {p.potential_V:.2f} V ({p.current:.0f} A/kg, {100 * p.current / main:.1f} % of the main peak, "
+                f"{_carrier(sol, p)})" for k, p in faint))
         return ValidationRow("P9", cat.name, "CV: several anodic peaks (incl. Na2O2, carbonate windows), "
                              "larger currents, smaller separation than RuO2", "see quantity", "", volts, "V", ok,
                              note=note)
