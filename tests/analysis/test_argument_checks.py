@@ -352,7 +352,7 @@ def test_a_flat_o2_flux_is_refused_and_a_step_without_o2_says_so():
     assert all(math.isnan(r["e_per_O2"]) for r in rows)
     assert [r["note"] for r in rows] == ["no net O2 consumed over this discharge: e-/O2 is undefined (NaN)",
                                          "no net O2 evolved over this charge: e-/O2 is undefined (NaN)"]
-    with pytest.raises(ParameterError, match=r"dems_from_solution\.time_constant_s: '5 V' is a potential"):
+    with pytest.raises(ParameterError, match=r"electrons_per_o2\.time_constant_s: '5 V' is a potential"):
         electrons_per_o2(columns, time_constant_s="5 V")
     assert len(electrons_per_o2(columns, time_constant_s="5 s")) == 2
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_calibration", "plot_ensemble"]
+__all__ = ["plot_calibration", "calibration_figure", "plot_ensemble"]
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
@@ -25,6 +25,28 @@ def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
 
 def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
     """Calibrated / base value with 95 % intervals (log scale), and the correlation matrix of the fitted ones."""
+    return _save(calibration_figure(result), path)
+
+
+def _readable_ratio_ticks(ax: Any) -> None:
+    """Plain tick labels on a log ratio axis that spans less than a decade or so; minor ticks never labelled.
+
+    On 0.7-1.45 matplotlib labelled only 0.7-1, so upper bounds near 1.4 could not be read.
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
+
+    lo, hi = ax.get_xlim()
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if not (0 < lo < hi) or hi / lo > 20:
+        return
+    ticks = [t for t in MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi) if lo <= t <= hi and t > 0]
+    if len(ticks) >= 2:
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.3g}"))
+
+
+def calibration_figure(result: Any) -> Any:
+    """The figure :func:`plot_calibration` saves (a pyplot figure: close it when done)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -43,6 +65,8 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
     y = np.arange(len(rows))[::-1]
     # blue: fitted and identifiable; orange: fitted, but its interval or collinearity says not identifiable;
     # grey: held at the shipped value (not fitted)
+    open_below: list[tuple[float, float, str]] = []  # (y, upper ratio, colour) of intervals reaching 0 or below
+    no_interval: list[tuple[float, float, str]] = []
     for yi, r in zip(y, rows):
         b = r["base"]
         ratio = r["value"] / b
@@ -50,15 +74,35 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
             colour = "tab:grey"
         else:
             colour = "tab:blue" if r["verdict"] == "identifiable" else "tab:orange"
-        if math.isfinite(r["ci95_low"]) and math.isfinite(r["ci95_high"]) and r["ci95_low"] > 0:
-            ax.plot([r["ci95_low"] / b, r["ci95_high"] / b], [yi, yi], color=colour, lw=2)
+        lo, hi = r["ci95_low"], r["ci95_high"]
+        if math.isfinite(lo) and math.isfinite(hi) and lo > 0:
+            ax.plot([lo / b, hi / b], [yi, yi], color=colour, lw=2)
+        elif r["parameter"] in fitted and math.isfinite(lo) and lo <= 0 and math.isfinite(hi) and hi > 0:
+            open_below.append((float(yi), hi / b, colour))  # drawn to the axis's edge below, once it is known
+        elif r["parameter"] in fitted:
+            no_interval.append((float(yi), ratio, colour))
         ax.plot(ratio, yi, "o", color=colour)
     ax.axvline(1.0, color="k", lw=0.8, ls="--")
     ax.set_xscale("log")
+    if open_below:  # a 95 % interval down to 0 or below has no end on a log axis: drawn to its left edge, and said
+        left = min(ax.get_xlim()[0], min(h for _y, h, _c in open_below) / 3.0)
+        ax.set_xlim(left, ax.get_xlim()[1])
+        for yi, h, colour in open_below:
+            ax.plot([left, h], [yi, yi], color=colour, lw=2)
+            ax.plot([left], [yi], "<", color=colour, ms=7, clip_on=False)
+            ax.annotate("95 % interval reaches 0 or below", (left, yi), xytext=(6, 5), textcoords="offset points",
+                        fontsize=7, color=colour)
+    for yi, ratio, colour in no_interval:
+        ax.annotate("no finite 95 % interval", (ratio, yi), xytext=(6, 5), textcoords="offset points", fontsize=7,
+                    color=colour)
+    _readable_ratio_ticks(ax)
     ax.set_yticks(y, [r["parameter"] for r in rows])
     ax.set_xlabel("calibrated / shipped value, 95 % interval\nblue: fitted, identifiable; orange: fitted, not "
                   "identifiable; grey: held")
-    ax.set_title(f"calibration: {len(result.targets)} targets, chi2 = {result.chi2:.3g}")
+    title = f"calibration: {len(result.targets)} targets, chi2 = {result.chi2:.3g}"
+    if result.fit is not None and not result.fit.success:  # the CLI warns; the figure alone must say it too
+        title += "\n(not converged: the values are where the fit stopped)"
+    ax.set_title(title)
     if correlated:
         ax2 = axes[1]
         c = np.nan_to_num(result.fit.correlation)
@@ -66,7 +110,7 @@ def plot_calibration(result: Any, path: str | os.PathLike[str]) -> Path:
         ax2.set_xticks(range(len(result.fit.names)), result.fit.names, rotation=90)
         ax2.set_yticks(range(len(result.fit.names)), result.fit.names)
         fig.colorbar(im, ax=ax2, shrink=0.8, label="correlation")
-    return _save(fig, path)
+    return fig
 
 
 def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:

@@ -153,10 +153,25 @@ def plot_diffraction(analysis: DiffractionAnalysis, matches: Sequence[PhaseMatch
         ax1.axvline(pk.center, color="#2471a3", lw=0.4, alpha=0.6,
                     label=f"fitted peak positions ({len(analysis.peaks)})" if k == 0 else None)
     accepted = [m for m in matches if m.accepted]
-    for k, m in enumerate(accepted):
-        for ln in m.matched + m.missing:
-            ax2.vlines(ln.two_theta_deg, k, k + ln.intensity / 100.0 * 0.9, color=f"C{k}")
-        ax2.text(x[0], k + 0.5, f" {m.phase} ({m.score:.2f})", fontsize=8, va="center", color=f"C{k}")
+    for k, m in enumerate(accepted):  # a line without a peak is drawn dashed and faint: the score's evidence
+        for ln in m.matched:
+            ax2.vlines(ln.two_theta_deg, k, k + ln.intensity / 100.0 * 0.9, color=f"C{k}", lw=1.5)
+        for ln in m.missing:  # an open circle on top: a short line shows no dashes
+            top = k + ln.intensity / 100.0 * 0.9
+            ax2.vlines(ln.two_theta_deg, k, top, color=f"C{k}", lw=1.0, linestyles="--", alpha=0.6)
+            ax2.plot([ln.two_theta_deg], [top], "o", ms=4, mfc="none", color=f"C{k}")
+        ax2.text(x[0], k + 0.5, f" {m.phase} ({m.score:.2f}; {len(m.matched)} of {len(m.matched) + len(m.missing)}"
+                 " lines matched)", fontsize=8, va="center", color=f"C{k}")
+    if accepted:
+        from matplotlib.lines import Line2D
+
+        key = [Line2D([], [], color="0.3", lw=1.5, label="reference line matched by a peak")]
+        if any(m.missing for m in accepted):
+            key.append(Line2D([], [], color="0.3", lw=1.0, ls="--", marker="o", mfc="none", ms=4,
+                              label="reference line without a peak"))
+        # above the panel, between the two: inside it covered the reference lines
+        ax2.legend(handles=key, fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
+                   borderaxespad=0.2, frameon=False)
     if not accepted:  # an empty panel would look like a drawing error
         ax2.text(0.5, 0.5, "no reference phase matched the peaks", transform=ax2.transAxes, ha="center",
                  va="center", fontsize=8, color="0.3")
@@ -176,7 +191,7 @@ RAMAN_LABEL_ROW = 0.12
 
 def plot_raman(analysis: RamanAnalysis) -> Any:
     """Spectrum with baseline; corrected spectrum with fitted peaks and assignments."""
-    fig = new_figure((9, 6.5), layout="tight")
+    fig = new_figure((10.6, 6.5), layout="tight")  # 1.6 in wider than the axes need: the legends go beside them
     (ax1, ax2) = fig.subplots(2, 1, sharex=True)
     x = analysis.spectrum.shift_cm1
     unit = _intensity_unit(analysis.spectrum.metadata, "a.u.")
@@ -184,7 +199,8 @@ def plot_raman(analysis: RamanAnalysis) -> Any:
     ax1.plot(x, analysis.baseline, lw=0.8, color="0.5", label="ALS baseline")
     ax2.plot(x, analysis.corrected, lw=0.8, color="k", label="measured − baseline")
     span = float(np.ptp(x)) if len(x) else 1.0
-    per_char = 0.6 * 7.0 * span / (0.85 * 9.0 * 72.0)  # one 7-pt character's width in cm⁻¹ on this 9-inch figure
+    # one 7-pt character's width in cm⁻¹ on axes about 7.5 inches wide, which show the span and 5 % margins
+    per_char = 0.6 * 7.0 * 1.1 * span / (7.5 * 72.0)
     # labels in rows at the top of the axes (fixed fractions of its height, so rows never overlap whatever the
     # data's scale), each in the lowest row where it covers no other label; the data are scaled below the rows
     rows: list[list[tuple[float, float]]] = []
@@ -207,8 +223,8 @@ def plot_raman(analysis: RamanAnalysis) -> Any:
     ax2.set_xlabel("Raman shift [cm⁻¹]")
     ax1.set_ylabel(f"intensity [{unit}]")
     ax2.set_ylabel(f"baseline-corrected [{unit}]")
-    for ax in (ax1, ax2):
-        ax.legend(fontsize=8, loc="upper left")
+    for ax in (ax1, ax2):  # beside the axes: inside, the lower one hid the peak labels at its top
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         ax.grid(alpha=0.3)
     ax1.set_title(analysis.spectrum.name)
     fig.tight_layout()

@@ -192,9 +192,25 @@ def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
     def has(column: str) -> bool:  # a series with no value is left out of the axes and of the legend
         return bool(np.isfinite(np.asarray(table[column], dtype=float)).any())
 
+    def moved(column: str) -> np.ndarray:  # a half-cycle that passed charge (0 or NaN: no current in it)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(table[column], dtype=float) > 0
+
+    # a capacity of 0 is a half that did not run (a rest-only cycle, a half missing): left out of the line,
+    # where it was drawn as a sudden loss of all capacity
+    ran = {kind: moved(f"{kind} capacity [{unit}]") if f"{kind} capacity [{unit}]" in table else None
+           for kind in ("Discharge", "Charge")}
     for kind, style in (("Discharge", "o-"), ("Charge", "s-")):
         if has(f"{kind} capacity [{unit}]"):
-            ax.plot(cyc, table[f"{kind} capacity [{unit}]"], style, ms=3, label=kind.lower())
+            q = np.asarray(table[f"{kind} capacity [{unit}]"], dtype=float)
+            ax.plot(cyc, np.where(moved(f"{kind} capacity [{unit}]"), q, np.nan), style, ms=3, label=kind.lower())
+    rests = np.ones(len(cyc), dtype=bool)
+    for r in ran.values():
+        if r is not None:
+            rests &= ~r
+    if any(r is not None for r in ran.values()) and rests.any():  # marked on the cycle axis, named in the legend
+        ax.plot(np.asarray(cyc)[rests], np.full(int(rests.sum()), 0.03), "|", color="0.4", ms=10, mew=1.5,
+                clip_on=False, transform=ax.get_xaxis_transform(), label="rest only (no current)")
     ax.set_xlabel("Cycle")
     ax.set_ylabel(f"Capacity [{unit}]")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # cycles are whole numbers

@@ -130,14 +130,16 @@ def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[
             if i:
                 ax.plot([i - 0.7, i - 0.3], [g[i - 1], gi], color=color, lw=0.8, ls=":")
     ax.set_xticks(range(len(labels)))
-    # a long step name ran off the figure: each broken into lines of about 28 characters
-    ax.set_xticklabels([wrapped(str(lbl), 2.4, 7) for lbl in labels], rotation=20, ha="right", fontsize=7)
+    # a long step name ran off the figure: each broken into lines as wide as its level's slot, and centred under
+    # its level (rotated and right-aligned, it sat under the gap to the left of it)
+    slot = min(2.4, 6.6 / max(1, len(labels)))
+    ax.set_xticklabels([wrapped(str(lbl), slot, 7) for lbl in labels], rotation=0, ha="center", fontsize=7)
     ax.set_ylabel("Free energy [eV]")
     ax.axhline(0, color="0.6", lw=0.6)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
     default = (f"U_eq {analysis.equilibrium_potential:.2f} V; limiting step on charge: reverse of "
-               f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.2f} V)")
+               f"{analysis.limiting_charge_step} (η_FE {analysis.eta_fe:.3f} V)")  # as the CLI prints it
     ax.set_title(wrapped(title or (f"{catalyst}: " if catalyst else "") + default, 5.5, 9), fontsize=9)
     fig.tight_layout()
     return fig
@@ -187,7 +189,8 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
                     markers: Mapping[str, tuple[float, ...]] | None = None, ax: Any = None,
                     title: str | None = None, cmap: str = "viridis",
                     marker_values: Mapping[str, float | None] | None = None,
-                    units: Mapping[str, str] | None = None) -> Any:
+                    units: Mapping[str, str] | None = None,
+                    marker_censored: Mapping[str, bool] | None = None) -> Any:
     """Heat map of one result column over two descriptor columns, with reference catalysts marked.
 
     Parameters
@@ -200,7 +203,10 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
         Points to mark (the built-in catalysts).
     marker_values : {label: value}, optional
         Each marked catalyst's own result for ``value``: the star is filled
-        with it on the map's colour scale (white when absent).
+        with it on the map's colour scale (white when absent: said in the legend).
+    marker_censored : {label: bool}, optional
+        Marked catalysts whose value is a lower bound (a cycle life without a failure in the cycles
+        run): their star carries a ≥, as the cells do.
     ax : matplotlib Axes, optional
 
     Returns
@@ -256,25 +262,45 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
                    linewidths=0.9, label="charge incomplete: not compared (see message)")
         ax.legend(loc="best", fontsize=7)
     fig.colorbar(mesh, ax=ax, label=column_label(value, units))
+    bound_label = "≥: no failure in the cycles run (a lower bound)"
     if value == "cycle_life" and "censored" in table:  # no failure within the cycles run: a lower bound, said so
         cens = np.asarray(table["censored"], dtype=bool) & np.isfinite(zv)
         if cens.any():
             ax.scatter(xv[cens], yv[cens], marker="$\\geq$", color="white", edgecolors="k", linewidths=0.3, s=60,
-                       label="≥: no failure in the cycles run (a lower bound)")
+                       label=bound_label)
             ax.legend(loc="best", fontsize=7)
     offsets = [(-30, 18), (8, 10), (-2, 34), (16, -22), (-40, -20)]
+    blank_star = bound_star = False
     for k, (label, (mx, my)) in enumerate((markers or {}).items()):
         if math.isfinite(mx) and math.isfinite(my):
             own = (marker_values or {}).get(label)
-            face = mesh.cmap(mesh.norm(own)) if own is not None and math.isfinite(own) else "white"
+            valued = own is not None and math.isfinite(own)
+            face = mesh.cmap(mesh.norm(own)) if valued else "white"
+            blank_star |= not valued
             ax.plot(mx, my, marker="*", ms=15, mfc=face, mec="k", mew=1.2, ls="none")
+            if valued and (marker_censored or {}).get(label):  # its own value is a lower bound too
+                ax.plot(mx, my, marker="$\\geq$", ms=6, color="k", ls="none")
+                bound_star = True
             ax.annotate(label, (mx, my), xytext=offsets[k % len(offsets)], textcoords="offset points", fontsize=8,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.85, "lw": 0},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "k", "shrinkA": 0, "shrinkB": 5})
+    if blank_star or bound_star:  # a white star (its own value failed, or its charge stopped early) was unexplained
+        from matplotlib.lines import Line2D
+
+        handles, labels = ax.get_legend_handles_labels()
+        if blank_star:
+            handles.append(Line2D([], [], marker="*", ms=10, mfc="white", mec="k", ls="none"))
+            labels.append("white star: no valid value of its own (failed or not compared)")
+        if bound_star and bound_label not in labels:
+            handles.append(Line2D([], [], marker="$\\geq$", ms=6, color="k", ls="none"))
+            labels.append(bound_label)
+        ax.legend(handles, labels, loc="best", fontsize=7)
     if log_x:
         ax.set_xscale("log")
+        _readable_log_ticks(ax, xv, "x")
     if log_y:
         ax.set_yscale("log")
+        _readable_log_ticks(ax, yv, "y")
     ax.set_xlabel(column_label(x, units))
     ax.set_ylabel(column_label(y, units))
     if title:
@@ -305,7 +331,9 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
             own = {k: (None if charge_incomplete((marker_results or {})[k].get("coulombic_efficiency_pct",
                                                                                  math.nan)) else x)
                    for k, x in own.items()}
-        plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own, units=units)
+        bounds = {k: bool(r.get("censored")) for k, r in (marker_results or {}).items()} if v == "cycle_life" else None
+        plot_screen_map(table, x, y, v, markers=markers, ax=ax, marker_values=own, units=units,
+                        marker_censored=bounds)
     if title:  # broken into lines that fit the figure; the constrained layout keeps them inside it
         fig.suptitle(wrapped(title, width, 10), fontsize=10)
     return fig
@@ -314,10 +342,12 @@ def plot_screen_maps(table: Mapping[str, Any], x: str, y: str, values: Sequence[
 
 
 def _readable_span(ax: Any, ys: Any) -> None:
-    """Keep a panel of values equal to round-off from zooming into it: no axis offset, then ±0.5 % around them.
+    """Keep a panel of values equal to round-off from zooming into it: no axis offset, and at least ±0.5 %.
 
-    Without this, 99.9999999921 % and 99.9999999937 % fill the axis under a "1e-9+99.99999999e1" offset.
-    Values that differ by more than a millionth keep matplotlib's own limits.
+    Without this, 99.9999999921 % and 99.9999999937 % fill the axis under a "1e-9+99.99999999e1" offset,
+    and 60.02811-60.02828 % (a spread of 3e-6 of the value) drew a steep drop in efficiency. Values that
+    spread over less than 1 % of their size are drawn on an axis spanning at least 1 % of it (±0.5 % around
+    their middle); values that differ by more keep matplotlib's own limits.
     """
     import numpy as np
 
@@ -327,19 +357,49 @@ def _readable_span(ax: Any, ys: Any) -> None:
         return
     lo, hi = float(np.min(ys)), float(np.max(ys))
     half = 0.005 * max(abs(lo), abs(hi))
-    if hi - lo <= 1e-6 * max(abs(lo), abs(hi)):
+    if hi - lo < 2 * half:
         mid = 0.5 * (lo + hi)
-        if half > 0:
-            ax.set_ylim(mid - half, mid + half)
-        else:  # all zero
-            ax.set_ylim(-1.0, 1.0)
+        half = max(half, 0.55 * (hi - lo))  # the extreme values stay inside the axis
+        ax.set_ylim(mid - half, mid + half)
+    elif half == 0:  # all zero
+        ax.set_ylim(-1.0, 1.0)
+
+
+def _readable_log_ticks(ax: Any, values: Any, axis: str = "x") -> None:
+    """Tick labels of a log axis that do not overprint each other.
+
+    On a log axis spanning one or two decades matplotlib labels its minor ticks (2×10⁻², 3×10⁻² ...),
+    which collide in a narrow panel. A few swept values (eight or fewer) are labelled themselves, in plain
+    numbers; more keep the labelled decades, and minor ticks are never labelled.
+    """
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+
+    v = np.unique(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_minor_formatter(NullFormatter())
+    if 0 < v.size <= 8:
+        target.set_major_locator(FixedLocator(v))
+        target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.3g}"))
+        target.set_minor_locator(LogLocator(subs="auto"))
+        if axis == "x" and v.size > 3:
+            for t in ax.get_xticklabels():
+                t.set_rotation(45)
+                t.set_ha("right")
+                t.set_rotation_mode("anchor")
+            ax.tick_params(axis="x", labelsize=8)
 
 
 def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = None,
                         units: Mapping[str, str] | None = None) -> Any:
     """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
 
-    A positive axis spanning a decade or more (currents, rate constants) is drawn on a log scale.
+    A positive axis spanning a decade or more (currents, rate constants) is drawn on a log scale. As on
+    :func:`plot_screen_map`: a cycle life whose row is ``censored`` (no failure within the cycles run) is
+    drawn open with a ≥ (a lower bound), and a value of :data:`PARTIAL_CHARGE_VALUES` of a row whose charge
+    stopped early (``coulombic_efficiency_pct`` below a full recharge) is not drawn as a value but marked
+    on the axis.
     """
     import numpy as np
 
@@ -348,7 +408,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     cols = [c for c in RESPONSE_COLUMNS if c in table and np.isfinite(np.asarray(table[c], dtype=float)).any()]
     if not cols:
         raise ParameterError(f"the sweep has none of the result columns {', '.join(RESPONSE_COLUMNS)} to draw")
-    fig = new_figure((3.6 * len(cols) + 0.6, 3.4), layout="tight")
+    fig = new_figure((3.6 * len(cols) + 0.6, 3.6), layout="tight")
     axes = fig.subplots(1, len(cols), squeeze=False)
     finite_x = xs[np.isfinite(xs)]
     log_x = _log_spaced(xs)
@@ -360,8 +420,37 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
 
             lo_ce, hi_ce = CE_SANE_RANGE
             beyond = outside_ce_range(ys)
-        shown = ~beyond
-        ax.plot(xs[order][shown[order]], ys[order][shown[order]], "o-", color="#2471a3", ms=4, lw=1.2)
+        partial = np.zeros(ys.shape, dtype=bool)
+        if c in PARTIAL_CHARGE_VALUES and "coulombic_efficiency_pct" in table:
+            from metalair.analysis.efficiency import charge_incomplete
+
+            # over the easy part of a charge that stopped early: not comparable, masked as on the map
+            partial = np.asarray(charge_incomplete(table["coulombic_efficiency_pct"]), dtype=bool) & np.isfinite(ys)
+        censored = np.zeros(ys.shape, dtype=bool)
+        if c == "cycle_life" and "censored" in table:
+            censored = np.array([bool(v) if v is not None and v == v else False for v in table["censored"]],
+                                dtype=bool) & np.isfinite(ys)
+        shown = ~beyond & ~partial
+        line = order[shown[order]]
+        ax.plot(xs[line], ys[line], "-", color="#2471a3", lw=1.2)
+        solid = line[~censored[line]]
+        ax.plot(xs[solid], ys[solid], "o", color="#2471a3", ms=4)
+        if censored.any():  # a lower bound: open, with a ≥ above it
+            ax.plot(xs[censored], ys[censored], "o", color="#2471a3", mfc="white", ms=6,
+                    label="open, ≥: a lower bound\n(no failure in the cycles run)")
+            for xv, yv in zip(xs[censored], ys[censored]):
+                ax.annotate("≥", (xv, yv), xytext=(0, 5), textcoords="offset points", ha="center", va="bottom",
+                            fontsize=8, color="#2471a3")
+            ax.legend(fontsize=7, loc="best")
+        if partial.any():  # marked on the axis at their x, like the map's open circles; the value is not drawn
+            ax.plot(xs[partial], np.full(int(partial.sum()), 0.03), "o", color="#c0392b", mfc="none", ms=6,
+                    clip_on=False, transform=ax.get_xaxis_transform(),
+                    label="charge incomplete: not compared (see message)")
+            if not shown[np.isfinite(ys)].any():
+                ax.text(0.5, 0.5, "charge incomplete in every row:\nno comparable value (see message)",
+                        transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#c0392b")
+                ax.set_yticks([])
+            ax.legend(fontsize=7, loc="best")
         if beyond.any():  # kept off the line so that the axis still shows the others; the value is written
             high = ys[beyond] > hi_ce
             ax.plot(xs[beyond], np.where(high, 0.97, 0.03), "^", color="#c0392b", ms=7, clip_on=False, mfc="none",
@@ -379,12 +468,17 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
         ax.set_xlabel(column_label(x, units))
         ax.set_ylabel(RESPONSE_COLUMNS[c])
         _readable_span(ax, ys[shown & np.isfinite(ys)])
+        if censored.any():  # room above the top points for their ≥
+            lo_y, hi_y = ax.get_ylim()
+            ax.set_ylim(lo_y, hi_y + 0.08 * (hi_y - lo_y))
         if log_x:
             ax.set_xscale("log")
         if finite_x.size > 1 and finite_x.min() < finite_x.max():  # every candidate's x in view, failed ones too
             lo, hi = float(finite_x.min()), float(finite_x.max())
             pad = (hi / lo) ** 0.05 if log_x else 0.05 * (hi - lo)
             ax.set_xlim((lo / pad, hi * pad) if log_x else (lo - pad, hi + pad))
+        if log_x:  # after the scale and limits, which reset the tick locators
+            _readable_log_ticks(ax, finite_x)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=10)

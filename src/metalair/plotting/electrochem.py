@@ -140,8 +140,12 @@ def plot_residuals(result: CircuitFit | LinKKResult, *, title: str | None = None
     return fig
 
 
+#: Legend text of the DRT band: the spread the noise gives the regularised estimate, not an interval of the true γ.
+DRT_BAND_LABEL = "95 % band of the regularised estimate (noise only, no smoothing bias)"
+
+
 def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] | None = None) -> Any:
-    """γ(τ) against τ (log axis), with the credible band when computed and the peaks marked.
+    """γ(τ) against τ (log axis), with the band of the estimate when computed and the peaks marked.
 
     The τ beyond the measured window 1/(2π f_max) … 1/(2π f_min) is shaded:
     γ there is extrapolated, and peaks there are drawn as open markers.
@@ -150,13 +154,16 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
     fig = _figure((6.4, 4.0), constrained=True)
     ax = fig.add_subplot()
     shaded = False
+    banded = False
     marked = {"peak": False, "extrapolated": False}
     for k, r in enumerate(items):
         label = labels[k] if labels else _label(r.spectrum)
         (line,) = ax.semilogx(r.tau_s, r.gamma, lw=1.4, label=label)
-        if r.band is not None:
+        if r.band is not None:  # the noise's spread of the regularised estimate: without its smoothing bias, it is
+            # not a 95 % interval of the true γ (named once, not once per spectrum)
             ax.fill_between(r.tau_s, r.band[0], r.band[1], color=line.get_color(), alpha=0.25, lw=0,
-                            label="95 % credible band")
+                            label=None if banded else DRT_BAND_LABEL)
+            banded = True
         lo, hi = r.measured_tau_range
         for a, b in ((min(float(r.tau_s[0]), lo), lo), (hi, max(float(r.tau_s[-1]), hi))):
             if b > a:
@@ -177,7 +184,13 @@ def plot_drt(results: DRTResult | Sequence[DRTResult], *, labels: Sequence[str] 
 
 
 def _current_unit(unit: str, largest: float) -> tuple[float, str]:
-    """Factor and unit that show a current in amperes with a prefix (A, mA, µA, nA) that suits its size."""
+    """Factor and unit that show a current in amperes with a prefix (A, mA, µA, nA) that suits its size.
+
+    A current per mass in A/kg (a metalair series) is shown in mA/g, the same number in the unit battery
+    work uses.
+    """
+    if unit == "A/kg":
+        return 1.0, "mA/g"
     if unit != "A" or not np.isfinite(largest) or largest <= 0:
         return 1.0, unit
     for prefix in ("A", "mA", "µA"):

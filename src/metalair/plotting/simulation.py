@@ -109,14 +109,75 @@ def _mmol_g(values_mol_g: Any) -> Any:
     return convert(np.asarray(values_mol_g), "mol/g", "mmol/g")
 
 
+def _readable_inventory(ax: Any, values_mmol_g: list[Any]) -> None:
+    """Keep an inventory panel that barely changes (a rest: 1e-8 mmol/g of solver noise) off its noise.
+
+    The same guard as the voltage panel's: a spread under 1e-3 mmol/g is drawn in a window of ±0.05 mmol/g
+    around its middle, without an axis offset, instead of filling the axis with "1e-8" noise.
+    """
+    finite = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values_mmol_g]) if values_mmol_g else \
+        np.empty(0)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and float(np.ptp(finite)) < 1e-3:
+        mid = 0.5 * (float(np.min(finite)) + float(np.max(finite)))
+        ax.set_ylim(mid - 0.05, mid + 0.05)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+
+
+def _plot_voltammogram(sol: Any, title: str | None) -> Any:
+    """A sweep (CV) run: current against potential (anodic positive, mA/g), inventory against time beneath."""
+    from metalair.tables.voltammetry import Voltammogram
+
+    fig = new_figure((8, 6.5))
+    ax_i, ax_p = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
+    sweeping = np.isin(np.asarray(sol["Step"]), [s.index for s in sol.steps if s.kind == "sweep"])
+    e = np.asarray(sol["Voltage [V]"], dtype=float)[sweeping]
+    # the series counts discharge (cathodic) current as positive: a voltammogram draws anodic current positive
+    i = -np.asarray(sol["Current [mA/g]"], dtype=float)[sweeping]
+    cv = Voltammogram.from_arrays(e, i, current_unit="mA/g")
+    cycles = list(cv.cycles) if len(e) > 1 else []
+    from matplotlib import colormaps
+
+    for k, c in enumerate(cycles):
+        part = cv.select_cycle(c)
+        colour = colormaps["tab10"](k % 10) if len(cycles) <= 10 else colormaps["viridis"](0.9 * k / (len(cycles) - 1))
+        # a style per cycle too: cycles that repeat each other exactly would hide the earlier ones
+        style = _style(len(part.potential_V)).replace("-", ("-", "--", ":", "-.")[k % 4])
+        ax_i.plot(part.potential_V, part.current, style, color=colour, lw=1.2,
+                  label=f"cycle {c}" if len(cycles) > 1 else "sweep")
+    ax_i.axhline(0.0, color="0.6", lw=0.6)
+    ax_i.set_xlabel(_VOLTAGE_LABEL.replace("Voltage", "Potential"))
+    ax_i.set_ylabel("Current [mA/g] (anodic positive)")
+    ax_i.grid(alpha=0.3)
+    if ax_i.get_legend_handles_labels()[1]:
+        ax_i.legend(loc="best", fontsize=8, ncols=2 if len(cycles) > 6 else 1)
+    ax_i.set_title(wrapped(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}: "
+                           "cyclic voltammogram", 7.5, 12))
+    t = sol["Time [h]"]
+    inventories = [_mmol_g(sol[f"{key} [mol/g]"]) for key, _label, _colour in _PRODUCTS]
+    for values, (_key, label, color) in zip(inventories, _PRODUCTS):
+        ax_p.plot(t, values, color=color, label=label)
+    _readable_inventory(ax_p, inventories)
+    ax_p.set_ylabel("Inventory [mmol/g]")
+    ax_p.set_xlabel("Time [h]")
+    ax_p.grid(alpha=0.3)
+    ax_p.legend(loc="best", fontsize=8, ncol=2)
+    return fig
+
+
 def plot_solution(sol: Any, title: str | None = None) -> Any:
     """Voltage against throughput capacity, with the product inventory beneath it.
 
     A run that passes (almost) no charge (a rest, an open circuit) is drawn against time instead:
-    against its capacity it would plot rounding noise.
+    against its capacity it would plot rounding noise. A run of potential sweeps (a CV) is drawn as a
+    voltammogram: current (anodic positive, mA/g) against potential, with the inventory against time.
 
     Returns the matplotlib Figure.
     """
+    kinds = {s.index: s.kind for s in sol.steps}
+    driven = {k for k in kinds.values() if k != "rest"}
+    if driven and driven <= {"sweep", "hold"} and "sweep" in driven and "Current [mA/g]" in sol:
+        return _plot_voltammogram(sol, title)
     fig = new_figure((8, 6.5))
     ax_v, ax_p = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     q = sol["Throughput capacity [mAh/g]"]
@@ -124,7 +185,6 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
     if len(q) and float(np.nanmax(np.abs(q))) < NO_CHARGE_MAH_G:
         q, x_label = sol["Time [h]"], "Time [h] (no charge passed)"
     v = sol["Voltage [V]"]
-    kinds = {s.index: s.kind for s in sol.steps}
     step = sol["Step"]
     for idx in np.unique(step):
         if idx == 0:  # the initial state, not a protocol step
@@ -143,8 +203,10 @@ def plot_solution(sol: Any, title: str | None = None) -> Any:
     if ax_v.get_legend_handles_labels()[1]:
         ax_v.legend(loc="best", fontsize=8)
     ax_v.set_title(wrapped(title or f"{sol.meta.get('catalyst', '')} — {sol.meta.get('environment', '')}", 7.5, 12))
-    for key, label, color in _PRODUCTS:
-        ax_p.plot(q, _mmol_g(sol[f"{key} [mol/g]"]), color=color, label=label)
+    inventories = [_mmol_g(sol[f"{key} [mol/g]"]) for key, _label, _colour in _PRODUCTS]
+    for values, (_key, label, color) in zip(inventories, _PRODUCTS):
+        ax_p.plot(q, values, color=color, label=label)
+    _readable_inventory(ax_p, inventories)  # a rest: 1e-8 mmol/g of noise drawn as growth
     ax_p.set_ylabel("Inventory [mmol/g]")
     ax_p.set_xlabel(x_label)
     ax_p.grid(alpha=0.3)

@@ -299,7 +299,9 @@ def run_screen(
                 from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response, protocol_units
                 from metalair.plotting.simulation import save_figure
 
-                data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (x, *RESPONSE_COLUMNS) if c in cols}
+                # censored: a cycle life that is a lower bound is drawn as one (open, with a ≥)
+                data = {c: table.column(c).to_numpy(zero_copy_only=False)
+                        for c in (x, *RESPONSE_COLUMNS, "censored") if c in cols}
                 if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
                     fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}",
                                               units=protocol_units(settings.protocol))
