@@ -38,6 +38,17 @@ def _records(layout=((600, 0.0), (3600, I_A), (600, 0.0), (3600, -I_A), (2400, 0
 
 
 # --------------------------------------------------------------------------- 1: a gas record that leads
+def _files(tmp_path, cur, gas, sign=1.0, shift=0.0, extra=""):
+    """The records as a current CSV and a gas CSV (O2 times ``sign``, gas times + ``shift``, ``extra`` columns)."""
+    pc, pg = tmp_path / "current.csv", tmp_path / f"gas{'_shifted' if shift else ''}.csv"
+    pc.write_text("Time (s),I (A)\n" + "\n".join(f"{t},{i}" for t, i in zip(cur.time_s, cur.current_A)))
+    head = "Time (s),O2 (mol/s)" + "".join(f",{name} (mol/s)" for name in extra.split(",") if name)
+    cells = "".join(",1e-9" for name in extra.split(",") if name)
+    pg.write_text(head + "\n" + "\n".join(
+        f"{t + shift},{sign * float(f)!r}{cells}" for t, f in zip(gas.time_s, gas.fluxes["O2"])))
+    return pc, pg
+
+
 def test_a_gas_record_that_leads_the_current_is_refused_with_its_lead_and_can_be_given():
     """Gas times 60 s early against a 30 s delay: the automatic delay was 0 and e-/O2 2.84 / 3.40 for 2.00, without a
     word; a negative offset was refused."""
@@ -91,10 +102,7 @@ def test_the_sign_message_names_both_records_and_the_workflow_takes_the_gas_sign
                                              r"as positive: read it with evolution_sign=-1 \(on the command line: "
                                              r"--gas-consumption-positive\)"):
         dems_steps(cur, flipped, time_offset_s=30.0)
-    pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
-    pc.write_text("Time (s),I (A)\n" + "\n".join(f"{t},{i}" for t, i in zip(cur.time_s, cur.current_A)))
-    pg.write_text("Time (s),O2 (mol/s)\n" + "\n".join(
-        f"{t},{-float(f)!r}" for t, f in zip(gas.time_s, gas.fluxes["O2"])))
+    pc, pg = _files(tmp_path, cur, gas, sign=-1.0)
     summary = analyse_dems_files(pc, pg, tmp_path / "out", time_offset_s=30.0, evolution_sign=-1, figures=False)
     assert [s["kind"] for s in summary["steps"]] == ["discharge", "charge"]
     assert [s["e_per_o2"] for s in summary["steps"]] == pytest.approx([2.0, 2.0], abs=1e-3)
@@ -159,10 +167,7 @@ def test_the_workflow_reports_the_gas_columns_not_read(tmp_path):
     from metalair.workflows.electrochem import analyse_dems_files
 
     cur, gas = _records()
-    pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
-    pc.write_text("Time (s),I (A)\n" + "\n".join(f"{t},{i}" for t, i in zip(cur.time_s, cur.current_A)))
-    pg.write_text("Time (s),O2 (mol/s),Ar (mol/s)\n" + "\n".join(
-        f"{t},{float(f)!r},1e-9" for t, f in zip(gas.time_s, gas.fluxes["O2"])))
+    pc, pg = _files(tmp_path, cur, gas, extra="Ar")
     summary = analyse_dems_files(pc, pg, tmp_path / "out", time_offset_s=30.0, figures=False)
     assert any(n.startswith("gas.csv: not read: column 'Ar (mol/s)'") for n in summary["notes"])
 
@@ -221,19 +226,14 @@ def test_the_dems_command_takes_the_gas_sign_the_baseline_and_a_negative_offset(
     from metalair.cli.app import app
 
     cur, gas = _records()
-    pc, pg = tmp_path / "current.csv", tmp_path / "gas.csv"
-    pc.write_text("Time (s),I (A)\n" + "\n".join(f"{t},{i}" for t, i in zip(cur.time_s, cur.current_A)))
-    pg.write_text("Time (s),O2 (mol/s)\n" + "\n".join(
-        f"{t},{-float(f)!r}" for t, f in zip(gas.time_s, gas.fluxes["O2"])))
+    pc, pg = _files(tmp_path, cur, gas, sign=-1.0)
     run = CliRunner().invoke
     res = run(app, ["dems", "--current", str(pc), "--gas", str(pg), "--offset", "30", "--gas-consumption-positive",
                     "--baseline", "0", "--no-plot", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     rows = [ln.split() for ln in res.output.splitlines() if ln.strip()[:1].isdigit()]
     assert [(r[1], round(float(r[2]), 2)) for r in rows] == [("discharge", 2.0), ("charge", 2.0)]
-    early = tmp_path / "early.csv"  # the gas clock 60 s ahead: the gas record leads by 30 s
-    early.write_text("Time (s),O2 (mol/s)\n" + "\n".join(
-        f"{t - 60.0},{float(f)!r}" for t, f in zip(gas.time_s, gas.fluxes["O2"])))
+    _pc, early = _files(tmp_path, cur, gas, shift=-60.0)  # the gas clock 60 s ahead: the gas record leads by 30 s
     res = run(app, ["dems", "--current", str(pc), "--gas", str(early), "--offset=-30", "--no-plot",
                     "--out", str(tmp_path / "o2")])
     assert res.exit_code == 0, res.output
