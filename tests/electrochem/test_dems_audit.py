@@ -240,3 +240,13 @@ def test_the_dems_command_takes_the_gas_sign_the_baseline_and_a_negative_offset(
     assert "gas offset -30 s (the gas record leads the current)" in res.output
     bad = run(app, ["dems", "--current", str(pc), "--gas", str(pg), "--baseline", "nan", "--out", str(tmp_path / "o3")])
     assert bad.exit_code != 0 and "--baseline nan: give a finite number of seconds >= 0" in bad.output
+
+
+def test_a_gas_record_that_starts_one_sampling_interval_in_is_read():
+    """Gas logged every second from t = 1 s, a step from t = 0 (the review's case): not refused as late."""
+    t = np.arange(0.0, 3 * 3600 + 1, 1.0)
+    i = np.where(t < 3600, 1e-3, np.where(t < 7200, 0.0, -1e-3))
+    tg = t[1:]
+    o2 = np.where(tg <= 3600, -1e-3 / (2 * F), np.where(tg <= 7200, 0.0, 1e-3 / (2 * F)))
+    steps, _ = dems_steps(CurrentRecord(t, i), GasFluxRecord(tg, {"O2": o2}), time_offset_s=0.0)
+    assert [round(s.e_per_o2, 3) for s in steps] == [2.0, 2.0]

@@ -181,3 +181,18 @@ def test_the_repeated_frequency_warning_is_said_once(tmp_path):
     with pytest.warns(DataQualityWarning):
         read = read_impedance(_csv(tmp_path / "dup.csv", f, Z))
     assert len([w for w in read.metadata["warnings"] if "occur more than once" in w]) == 1
+
+
+def test_two_sweeps_on_different_grids_stay_two_spectra(tmp_path):
+    """A second sweep starting on its own grid just below the first one's top (100 kHz-1 Hz, then 50 kHz-0.1 Hz)
+    is a second spectrum, not rows out of order (a review found it merged into one of 76 points)."""
+    from metalair.io.impedance import MultipleSpectraError
+
+    f = np.concatenate([np.logspace(5, 0, 36), np.logspace(np.log10(5e4), -1, 40)])
+    z = 10.0 + 50.0 / (1 + 1j * 2 * np.pi * f * 1e-3)
+    p = tmp_path / "two.csv"
+    p.write_text("Frequency [Hz],Z' [Ω],-Z'' [Ω]\n" + "\n".join(
+        f"{float(a)!r},{float(b.real)!r},{float(-b.imag)!r}" for a, b in zip(f, z)))
+    with pytest.raises(MultipleSpectraError) as exc:
+        read_impedance(p)
+    assert list(exc.value.sizes) == [36, 40]

@@ -114,3 +114,23 @@ def test_synthetic_cycling_csv_still_cycling(tmp_path):
     src = write_cycler_csv(record, tmp_path / "r.csv")
     data = _read(src, column_map={k: k for k in ("time_s", "voltage_V", "current_A", "step", "cycle", "step_type")})
     assert classify_record(data).kind == "galvanostatic cycling"
+
+
+def test_a_short_one_sign_block_inside_a_sweep_stays_part_of_it():
+    """A CV whose steps are split by the sign of the current, with a 3-row blip of the other sign on the anodic
+    scan: one CV segment (short blocks of one sign had become 'galvanostatic' and cut the CV in two)."""
+    from metalair.tables.cycler import CyclerData
+
+    tr = np.arange(200) * 10.0
+    v_cv = np.concatenate([np.linspace(3.0, 4.0, 101), np.linspace(3.99, 2.0, 200)])
+    t_cv = tr[-1] + 10 + np.arange(v_cv.size) * 10.0
+    i_cv = np.where(np.diff(np.concatenate([[2.99], v_cv])) > 0, -1e-4, 1e-4) * (1 + 0.3 * np.sin(np.arange(v_cv.size)))
+    i_cv[60:63] = 2e-5
+    t, v = np.concatenate([tr, t_cv]), np.concatenate([np.full(200, 3.0), v_cv])
+    i = np.concatenate([np.zeros(200), i_cv])
+    sign = np.sign(i)
+    step = np.concatenate([[1], 1 + np.cumsum(sign[1:] != sign[:-1])])
+    data = CyclerData(time_s=t, voltage_V=v, current_A=i, step=step, cycle=np.ones(t.size, int),
+                      step_type=np.array(["other"] * t.size), metadata={"format": "generic_csv"})
+    kinds = [s.kind for s in classify_record(data).segments]
+    assert kinds == ["rest", "cyclic voltammetry"]

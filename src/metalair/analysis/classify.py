@@ -389,9 +389,10 @@ def classify_record(data: CyclerData) -> Classification:
             vendor_type=str(data.step_type[a]) if vendor else None,
         )
         raw.append(Segment(kind, a, b, evidence))
-    # short "other" blocks between sweeps belong to the sweep (a step split by the sign of the current)
+    # short blocks next to a sweep belong to the sweep (a step split by the sign of the current): also those
+    # of one sign, which alone would be a short charge or discharge
     for k, s in enumerate(raw):
-        if s.kind == "other" and s.rows < _MIN_ROWS:
+        if s.kind in ("other", "galvanostatic") and s.rows < _MIN_ROWS:
             prev = raw[k - 1].kind if k > 0 else None
             nxt = raw[k + 1].kind if k + 1 < len(raw) else None
             if "sweep" in (prev, nxt):

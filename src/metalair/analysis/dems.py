@@ -83,6 +83,10 @@ from metalair.units import convert
 __all__ = ["SOLUTION_KEYS", "SimulatedDEMS", "dems_from_solution", "electrons_per_o2", "DEMSStep", "dems_steps",
            "first_order_lag"]
 
+#: A gas record may start this share of a step (or 1.5 sampling intervals) after the step's gas begins to
+#: arrive: what it misses biases e-/O2 by about as much.
+LATE_GAS_FRACTION = 0.01
+
 #: The simulation Solution keys this module reads (the one place to change if the model renames them).
 SOLUTION_KEYS = {
     "time": "Time [s]",
@@ -492,7 +496,9 @@ def dems_steps(
                 f"after the gas record ends ({tg[-1]:g} s); check the delay (time_offset_s, --offset) and that both "
                 "time columns are in seconds")
         arrives = t0 + offset  # the step's first gas reaches the detector then (gas clock)
-        if float(tg[0]) > arrives + 0.5 * dt_gas:
+        # a record that starts one sampling interval in (logged from the step's first row) misses no more than
+        # that interval: refused when it misses more than 1.5 intervals and more than 1 % of the step
+        if float(tg[0]) - arrives > max(1.5 * dt_gas, LATE_GAS_FRACTION * (t1 - t0)):
             raise ParameterError(
                 f"step {n} ({kind}, {t0:g}-{t1:g} s): the gas record starts at {tg[0]:g} s, but this step's gas "
                 f"reaches the detector from {arrives:g} s (its start + the offset {offset:g} s), so its first "

@@ -743,9 +743,10 @@ def _split_sweeps(raw: _Raw) -> list[np.ndarray]:
 
     Without cycle numbers, a jump of the frequency against the sweep's direction (by more than 4x)
     starts a new sweep only where the sweep restarts: the frequency it jumps to was already measured
-    in the record (a repeated sweep), or it returns to the start of a sweep that covered at least half
-    the record's span. Other jumps are rows out of order within one sweep (swapped or shuffled rows):
-    the record is kept whole, sorted later, with a note.
+    in the record (a repeated sweep), or the runs before and after the jump each cover at least half the
+    record's span with the later one mostly inside the earlier one's range (a second sweep on a grid of its
+    own). Other jumps are rows out of order within one sweep (swapped or shuffled rows): the record is kept
+    whole, sorted later, with a note.
     """
     n = raw.frequency_Hz.size
     ids = raw.meta.pop("_sweep_ids", None)
@@ -766,17 +767,22 @@ def _split_sweeps(raw: _Raw) -> list[np.ndarray]:
     # the spacing of the record's grid
     tol = min(0.01, 0.3 * float(np.median(steps))) if steps.size else 0.01
     span = float(np.ptp(lnf))
-    repeated, restarted = [], []
-    begin = 0
-    for j in jumps:
-        repeated.append(bool(np.any(np.abs(lnf[:j] - lnf[j]) <= tol)))
-        sweep = lnf[begin:j]
-        back_to_start = lnf[j] >= sweep.max() - tol if down else lnf[j] <= sweep.min() + tol
-        restarted.append(repeated[-1] or bool(back_to_start and np.ptp(sweep) >= 0.5 * span))
-        begin = int(j)
-    # a return to the top of the span (new frequencies) marks sweeps only when every jump is a restart, so that
-    # each sweep between them is monotonic; among shuffled rows only a repeated frequency does
-    starts = [int(j) for j, r in zip(jumps, restarted if all(restarted) else repeated) if r]
+    def is_sweep(run: np.ndarray) -> bool:
+        """A run over half the span on an even grid (a swapped row leaves a gap many steps wide in it)."""
+        gaps = np.abs(np.diff(run))
+        return (run.size >= 3 and float(np.ptp(run)) >= 0.5 * span
+                and float(gaps.max()) <= 3.0 * float(np.median(gaps)))
+
+    starts: list[int] = []
+    edges_all = [0, *jumps.tolist(), n]
+    for k, j in enumerate(jumps.tolist(), start=1):
+        before, after = lnf[edges_all[k - 1]:j], lnf[j:edges_all[k + 1]]
+        repeated = bool(np.any(np.abs(lnf[:j] - lnf[j]) <= tol))
+        # a second sweep on a grid of its own: the runs on both sides of the jump are sweeps, and most of the
+        # later one's frequencies lie within the earlier one's range
+        inside = float(np.mean((after >= before.min() - tol) & (after <= before.max() + tol))) if after.size else 0.0
+        if repeated or (is_sweep(before) and is_sweep(after) and inside >= 0.5):
+            starts.append(int(j))
     if not starts:
         raw.notes.append(
             f"{jumps.size} place(s) where the frequency jumps back against the sweep's direction, but no frequency "
