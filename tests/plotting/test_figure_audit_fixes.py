@@ -305,3 +305,24 @@ def test_cv_of_a_current_per_mass_is_drawn_in_ma_per_g():
     ax = plot_cv_overlay([cv]).axes[0]
     assert ax.get_ylabel() == "Current [mA/g]"
     assert max(np.nanmax(np.abs(ln.get_ydata())) for ln in ax.get_lines()) == pytest.approx(150.0)
+
+
+def test_ensemble_figure_draws_the_nominal_value_and_says_when_the_band_is_the_sample_range(tmp_path, monkeypatch):
+    """The nominal value was printed but not drawn; 12 samples showed a '90 % band' without the table's caveat."""
+    import types
+
+    import metalair.calibration.figures as figures
+
+    kept = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, path: kept.setdefault("fig", fig))
+    v = np.array([1.0, 300.0, 350.0, 360.0, 400.0, 420.0, 500.0, 569.0])
+    stats = {"median": 380.0, "p05": 1.0, "p95": 569.0, "failed": 0}
+    res = types.SimpleNamespace(outputs=["cycle_life RuO2"], samples_out={"cycle_life RuO2": v},
+                                stats={"cycle_life RuO2": stats}, nominal={"cycle_life RuO2": 360.0}, n=v.size)
+    figures.plot_ensemble(res, tmp_path / "e.png")
+    fig = kept["fig"]
+    ax = fig.axes[0]
+    assert any(line.get_xdata()[0] == 360.0 and line.get_color() == "tab:red" for line in ax.get_lines())
+    assert "too few for a 90 % band" in fig._suptitle.get_text()
+    assert "nominal 360" in ax.get_title()
+    assert ax.get_legend() is None and fig.legends  # one key below the panels, none over the bars

@@ -114,11 +114,17 @@ def calibration_figure(result: Any) -> Any:
 
 
 def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
-    """Histogram of each output of an ensemble with its median and 90 % band."""
+    """Histogram of each output of an ensemble with its median, 90 % band and nominal value.
+
+    With fewer than :data:`~metalair.calibration.ensemble.MIN_SAMPLES_FOR_BAND` samples the title says that
+    the band is the sample range, as the printed table does.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
+    from metalair.calibration.ensemble import MIN_SAMPLES_FOR_BAND
 
     outs = list(result.outputs)
     fig, axes = plt.subplots(1, len(outs), figsize=(4.2 * len(outs), 3.4), squeeze=False)
@@ -128,14 +134,23 @@ def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
         if v.size:
             ax.hist(v, bins=min(30, max(5, v.size // 3)), color="tab:blue", alpha=0.7)
         s = result.stats[name]
-        for q, ls in (("p05", ":"), ("median", "-"), ("p95", ":")):
+        for q, ls, label in (("p05", ":", "5th / 95th percentile"), ("median", "-", "median"), ("p95", ":", None)):
             if math.isfinite(s[q]):
-                ax.axvline(s[q], color="k", ls=ls)
+                ax.axvline(s[q], color="k", ls=ls, label=label)
+        nominal = result.nominal.get(name, math.nan)
+        if math.isfinite(nominal):  # the value at the descriptors as given, beside the spread around it
+            ax.axvline(nominal, color="tab:red", ls="--", label="nominal (the descriptors as given)")
         ax.set_xlabel(_output_label(name))
         ax.set_ylabel("samples")
         ax.ticklabel_format(axis="x", useOffset=False)  # 1000 censored lives were shown as "+1e3" around 0
-        ax.set_title(f"median {s['median']:.4g} [{s['p05']:.4g}, {s['p95']:.4g}]", fontsize=9)
-    fig.suptitle(f"ensemble of {result.n} samples")
+        ax.set_title(f"median {s['median']:.4g} [{s['p05']:.4g}, {s['p95']:.4g}]; nominal {nominal:.4g}", fontsize=9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:  # one key for every panel, below them (a legend inside a panel hid its bars)
+        fig.legend(handles, labels, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+        fig.subplots_adjust(bottom=0.25)
+    few = (f": too few for a 90 % band (about {MIN_SAMPLES_FOR_BAND} needed), the band is the sample range"
+           if result.n < MIN_SAMPLES_FOR_BAND else "")
+    fig.suptitle(f"ensemble of {result.n} samples{few}", fontsize=10 if few else None)
     return _save(fig, path)
 
 
