@@ -318,7 +318,8 @@ def test_ensemble_figure_draws_the_nominal_value_and_says_when_the_band_is_the_s
     v = np.array([1.0, 300.0, 350.0, 360.0, 400.0, 420.0, 500.0, 569.0])
     stats = {"median": 380.0, "p05": 1.0, "p95": 569.0, "failed": 0}
     res = types.SimpleNamespace(outputs=["cycle_life RuO2"], samples_out={"cycle_life RuO2": v},
-                                stats={"cycle_life RuO2": stats}, nominal={"cycle_life RuO2": 360.0}, n=v.size)
+                                stats={"cycle_life RuO2": stats}, nominal={"cycle_life RuO2": 360.0}, n=v.size,
+                                band_caveat="8 samples cannot place a 90 % band")
     figures.plot_ensemble(res, tmp_path / "e.png")
     fig = kept["fig"]
     ax = fig.axes[0]

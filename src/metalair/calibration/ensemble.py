@@ -222,11 +222,18 @@ class EnsembleResult:
             s = self.stats[o]
             lines.append(f"{o:<{w}}  {self.nominal.get(o, math.nan):>10.4g}  {s['median']:>10.4g}  "
                          f"[{s['p05']:>9.4g}, {s['p95']:>9.4g}]  {s['failed']}")
-        if self.n < MIN_SAMPLES_FOR_BAND:
-            lines.append(f"note: {self.n} samples cannot place a 90 % band (the 5th and 95th percentiles need about "
-                         f"{MIN_SAMPLES_FOR_BAND}; 64 or more give a stable one): the band shown is the sample range "
-                         "or close to it")
+        if self.band_caveat:
+            lines.append(f"note: {self.band_caveat}")
         return "\n".join(lines)
+
+    @property
+    def band_caveat(self) -> str:
+        """Why the 90 % band is only the sample range (too few samples), or ``""``."""
+        if self.n >= MIN_SAMPLES_FOR_BAND:
+            return ""
+        return (f"{self.n} samples cannot place a 90 % band (the 5th and 95th percentiles need about "
+                f"{MIN_SAMPLES_FOR_BAND}; 64 or more give a stable one): the band shown is the sample range or close "
+                "to it")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""

@@ -116,15 +116,12 @@ def calibration_figure(result: Any) -> Any:
 def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
     """Histogram of each output of an ensemble with its median, 90 % band and nominal value.
 
-    With fewer than :data:`~metalair.calibration.ensemble.MIN_SAMPLES_FOR_BAND` samples the title says that
-    the band is the sample range, as the printed table does.
+    With too few samples for a band the title says so (``result.band_caveat``, as the printed table does).
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-
-    from metalair.calibration.ensemble import MIN_SAMPLES_FOR_BAND
 
     outs = list(result.outputs)
     fig, axes = plt.subplots(1, len(outs), figsize=(4.2 * len(outs), 3.4), squeeze=False)
@@ -148,8 +145,7 @@ def plot_ensemble(result: Any, path: str | os.PathLike[str]) -> Path:
     if handles:  # one key for every panel, below them (a legend inside a panel hid its bars)
         fig.legend(handles, labels, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
         fig.subplots_adjust(bottom=0.25)
-    few = (f": too few for a 90 % band (about {MIN_SAMPLES_FOR_BAND} needed), the band is the sample range"
-           if result.n < MIN_SAMPLES_FOR_BAND else "")
+    few = ": too few for a 90 % band, the band is the sample range" if getattr(result, "band_caveat", "") else ""
     fig.suptitle(f"ensemble of {result.n} samples{few}", fontsize=10 if few else None)
     return _save(fig, path)
 
