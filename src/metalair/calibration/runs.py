@@ -118,21 +118,13 @@ def evaluate_targets(targets: Sequence[Target], parameters: Any = None,
         ``{catalyst: {product: {"d_band_centre": Δ, "icohp": Δ}}}`` added to
         the built-in descriptors (for uncertainty propagation).
     """
-    from metalair.protocols.simulation import Simulation
-
     results: dict[tuple[str, str], Any] = {}
     out = np.full(len(targets), math.nan)
     for k, t in enumerate(targets):
         key = (t.catalyst, t.run)
         if key not in results:
             try:
-                cat = _catalyst(t.catalyst, descriptor_shifts)
-                if t.run == CYCLING_RUN:
-                    results[key] = _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
-                else:
-                    sol = Simulation(cat, t.run, parameters=parameters).run()
-                    sol.raise_if_interrupted()
-                    results[key] = sol if sol.ok else None
+                results[key] = _target_run(t, _catalyst(t.catalyst, descriptor_shifts), parameters)
             except (MetalairError, FloatingPointError, ZeroDivisionError):
                 results[key] = None
         res = results[key]
@@ -143,6 +135,29 @@ def evaluate_targets(targets: Sequence[Target], parameters: Any = None,
         except (MetalairError, ValueError, IndexError, ZeroDivisionError):
             out[k] = math.nan
     return out
+
+
+class _RunFailed(MetalairError):
+    """A target's run ended without reaching its end (its status and message)."""
+
+
+def _target_run(target: Target, cat: Any, parameters: Any) -> Any:
+    """The result of ``target``'s run on ``cat``: the cycling result, or the simulation's Solution.
+
+    Raises
+    ------
+    MetalairError
+        The run failed (``_RunFailed``, with its status and message), or could not start.
+    """
+    from metalair.protocols.simulation import Simulation
+
+    if target.run == CYCLING_RUN:
+        return _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
+    sol = Simulation(cat, target.run, parameters=parameters).run()
+    sol.raise_if_interrupted()
+    if not sol.ok:
+        raise _RunFailed(f"its run failed ({sol.status}: {sol.message})")
+    return sol
 
 
 # ---------------------------------------------------------------------------
@@ -323,17 +338,8 @@ def checkpoint_mismatch(checkpoint: str | os.PathLike[str], targets: Sequence[Ta
 
 def target_failure(target: Target, parameters: Any = None) -> str | None:
     """Why the model gives no value for ``target`` at ``parameters`` (None when it gives one): for messages."""
-    from metalair.protocols.simulation import Simulation
-
     try:
-        cat = _catalyst(target.catalyst, None)
-        if target.run == CYCLING_RUN:
-            res: Any = _cycling(cat, parameters, float(CYCLING_SETTINGS["v_min"]) + CYCLE_LIFE_MARGIN_V)
-        else:
-            res = Simulation(cat, target.run, parameters=parameters).run()
-            res.raise_if_interrupted()
-            if not res.ok:
-                return f"its run failed ({res.status}: {res.message})"
+        res = _target_run(target, _catalyst(target.catalyst, None), parameters)
         value = float(OBSERVABLES[target.observable].function(res))
     except (MetalairError, ValueError, IndexError, FloatingPointError, ZeroDivisionError) as exc:
         return str(exc).split("\n")[0] or type(exc).__name__
