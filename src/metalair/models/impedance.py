@@ -95,7 +95,7 @@ def balance_potential(model: LumpedAirElectrode, y: Any, current: float) -> floa
     ParameterError
         When no potential within 2 V of the state's carries that current (the state cannot pass it).
     """
-    from scipy.optimize import brentq
+    from metalair.solvers.roots import falling_root
 
     y = np.asarray(y, dtype=float)
     E0 = float(y[Y.potential])
@@ -103,16 +103,9 @@ def balance_potential(model: LumpedAirElectrode, y: Any, current: float) -> floa
     def gap(E: float) -> float:  # faradaic cell current (discharge positive) minus the bias; falls with E
         return -_faradaic(model, y, E, RATE_STEP)[1] - current
 
-    g0 = gap(E0)
-    if g0 == 0.0:
-        return E0
-    step = 0.01 if g0 > 0 else -0.01  # too much discharge current: a higher potential carries less
-    E1 = E0
-    while abs(E1 - E0) < 2.0:
-        E1 = E0 + step
-        if np.sign(gap(E1)) != np.sign(g0):
-            return float(brentq(gap, min(E0, E1), max(E0, E1), xtol=1e-9))
-        step *= 2.0
+    E = falling_root(gap, E0, 0.01, 2.56, xtol=1e-9)  # steps of 0.01 V doubling, the last the first beyond 2 V
+    if E is not None:
+        return E
     raise ParameterError(f"no electrode potential within 2 V of {E0:.4g} V lets this state carry "
                          f"{current:g} A/kg; choose a smaller bias")
 

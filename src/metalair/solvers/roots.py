@@ -13,7 +13,7 @@ from typing import Any
 
 from metalair._jit import jit, specialize
 
-__all__ = ["bracketed_root", "root_finder"]
+__all__ = ["bracketed_root", "root_finder", "falling_root"]
 
 
 def fn(x: float, args: Any) -> float:  # pragma: no cover - placeholder bound by root_finder
@@ -259,3 +259,26 @@ def _remember_slope(slope, xa, ga, xb, gb):
         s = (gb - ga) / (xb - xa)
         if s > 0.0 and s < math.inf:
             slope[0] = s
+
+
+def falling_root(f: Callable[[float], float], x0: float, first_step: float, max_distance: float,
+                 xtol: float, rtol: float | None = None) -> float | None:
+    """The root of ``f``, a function that falls as ``x`` rises, nearest ``x0`` (plain Python, for set-up work).
+
+    Steps of ``first_step`` from ``x0`` toward the root, doubling, until ``f`` changes sign, then
+    Brent's method between ``x0`` and that point (to ``xtol``, and ``rtol`` when given, else Brent's
+    default). None when no sign change lies within ``max_distance``.
+    """
+    from scipy.optimize import brentq
+
+    g0 = f(x0)
+    if g0 == 0.0:
+        return x0
+    step = abs(first_step) if g0 > 0 else -abs(first_step)  # above the root: a larger x brings f down
+    while abs(step) <= max_distance:
+        x1 = x0 + step
+        if math.copysign(1.0, f(x1)) != math.copysign(1.0, g0):
+            tol = {"xtol": xtol} if rtol is None else {"xtol": xtol, "rtol": rtol}
+            return float(brentq(f, min(x0, x1), max(x0, x1), **tol))
+        step *= 2.0
+    return None

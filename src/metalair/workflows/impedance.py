@@ -150,22 +150,16 @@ def _end_current(model: LumpedAirElectrode, state: Any, voltage_V: float) -> flo
     ``E - eta_a(I) - I R_ohm`` at the state's electrode potential equals the step's final voltage.
     Below :data:`END_CURRENT_ZERO` in magnitude it is 0 (a hold at the rest voltage).
     """
-    from scipy.optimize import brentq
+    from metalair.solvers.roots import falling_root
 
     E = float(np.asarray(state, dtype=float)[Y.potential])
 
     def gap(i: float) -> float:  # falls as the discharge current rises
         return model.cell_voltage(E, i) - float(voltage_V)
 
-    g0 = gap(0.0)
-    if g0 == 0.0:
-        return 0.0
-    step = 1.0 if g0 > 0 else -1.0  # above the step's voltage: a discharge current brings it down
-    while abs(step) < 1e9:
-        if np.sign(gap(step)) != np.sign(g0):
-            i = float(brentq(gap, min(0.0, step), max(0.0, step), xtol=1e-12, rtol=1e-12))
-            return 0.0 if abs(i) < END_CURRENT_ZERO else i
-        step *= 2.0
+    i = falling_root(gap, 0.0, 1.0, 1e9, xtol=1e-12, rtol=1e-12)
+    if i is not None:
+        return 0.0 if abs(i) < END_CURRENT_ZERO else i
     raise SolverError(f"no cell current gives {voltage_V:.4g} V at the electrode potential {E:.4g} V the protocol "
                       "left; the state at the end of its last step is not a consistent operating point")
 
