@@ -347,6 +347,10 @@ def match_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStru
 
 #: Largest constant 2θ offset [°] :func:`offset_hint` tries (sample displacement or zero error).
 MAX_OFFSET_DEG = 1.0
+#: Fewest reference lines a phase must match at the trial offset for :func:`offset_hint` to name it: the offset is
+#: itself chosen to match, so two lines at the right spacing among many peaks (a pattern read with the wrong
+#: wavelength) match by chance.
+MIN_OFFSET_LINES = 3
 
 
 def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None, *,
@@ -356,7 +360,8 @@ def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStruc
     A displaced sample or a zero error of the goniometer shifts the whole pattern; beyond the
     matching tolerance no phase is identified. Offsets up to :data:`MAX_OFFSET_DEG` are tried in
     steps of a quarter of the tolerance; the note names the best phase and offset, or None when a phase
-    matches as measured or none matches at any offset. It does not correct the pattern.
+    matches as measured or none matches at any offset with at least :data:`MIN_OFFSET_LINES` of its lines.
+    It does not correct the pattern.
     """
     if any(m.accepted for m in match_phases(analysis, phases, tolerance_deg=tolerance_deg, min_score=min_score)):
         return None
@@ -369,7 +374,8 @@ def offset_hint(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStruc
         shifted = dataclasses.replace(analysis, peaks=[dataclasses.replace(pk, center=pk.center - offset)
                                                        for pk in analysis.peaks])
         found += [(m.score, float(offset), m.phase) for m in match_phases(shifted, phases, tolerance_deg=tolerance_deg,
-                                                                          min_score=min_score) if m.accepted]
+                                                                          min_score=min_score)
+                  if m.accepted and len(m.matched) >= MIN_OFFSET_LINES]
     if not found:
         return None
     score, _, phase = max(found)

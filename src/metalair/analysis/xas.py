@@ -16,7 +16,9 @@ Post-edge curve
     Polynomial of degree ``nnorm`` (default 2) fitted to µ(E) over E0 +
     ``norm1`` … E0 + ``norm2`` (default +150 eV to the last point).
 Edge step
-    Post-edge curve minus pre-edge line, both evaluated at E0.
+    Post-edge curve minus pre-edge line, both evaluated at E0; refused when
+    it is not positive or below ``MIN_STEP_OVER_NOISE`` times the
+    point-to-point noise of µ (no edge stands out of the noise).
 Normalised µ
     (µ − pre-edge line)/edge step; the *flattened* µ additionally replaces,
     above E0, the post-edge curve's departure from the step by the step
@@ -27,7 +29,11 @@ E0
     dµ/dE (central differences on the measured grid), refined to sub-grid
     precision by the vertex of the parabola through the largest value and its
     two neighbours; the ends of the scan (first and last 5 % of points) are
-    excluded. ``"half-height"``: the first energy above the pre-edge region
+    excluded, unless the largest value lies on the border of that search (a
+    scan that starts or ends close to the edge), when the search extends to
+    that end. A derivative that is nowhere positive, or largest at the
+    scan's first or last point, is refused (no edge inside the scan).
+    ``"half-height"``: the first energy above the pre-edge region
     where the normalised µ reaches 0.5 (linear interpolation), iterated with
     the normalisation it depends on. The two differ by a few eV for edges
     with a white line or pre-edge peak; always state which one a number uses.
@@ -71,6 +77,7 @@ from typing import Any
 import numpy as np
 
 from metalair.analysis.least_squares import LeastSquaresResult, fit_least_squares
+from metalair.analysis.peaks import noise_level
 from metalair.errors import DataFormatError, ParameterError
 from metalair.tables.spectra import XasSpectrum
 
@@ -104,11 +111,25 @@ def _derivative(e: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return np.gradient(mu, e)
 
 
-def _derivative_e0(e: np.ndarray, mu: np.ndarray) -> float:
+def _derivative_e0(e: np.ndarray, mu: np.ndarray, name: str = "spectrum") -> float:
     d = _derivative(e, mu)
     n = e.size
     lo, hi = max(1, int(_END_FRACTION * n)), min(n - 1, n - int(_END_FRACTION * n))
     k = lo + int(np.nanargmax(d[lo:hi]))
+    # a maximum on the border of the searched points is where the window cut through the rise of the edge (a scan
+    # that starts or ends within 5 % of its points of the edge): the window is widened to the scan's end on that side
+    if k == lo and lo > 1:
+        k = 1 + int(np.nanargmax(d[1:lo + 1]))
+    elif k == hi - 1 and hi < n - 1:
+        k = hi - 1 + int(np.nanargmax(d[hi - 1:n - 1]))
+    if not d[k] > 0:
+        raise DataFormatError(
+            f"{name}: mu(E) rises nowhere (largest dmu/dE {d[k]:.3g} per eV): no absorption edge step, or mu has the "
+            "wrong sign (a transmission mu is ln(I0/It), not ln(It/I0))")
+    if k in (1, n - 2):
+        raise DataFormatError(
+            f"{name}: dmu/dE is largest at the {'start' if k == 1 else 'end'} of the scan ({e[k]:.6g} eV), so the "
+            "edge is not inside it: the scan must cover the edge with points on both sides")
     if 0 < k < n - 1:
         x = e[k - 1:k + 2]
         y = d[k - 1:k + 2]
@@ -122,6 +143,11 @@ def _derivative_e0(e: np.ndarray, mu: np.ndarray) -> float:
                 return float(v)
     return float(e[k])
 
+
+#: Smallest edge step, in units of the point-to-point noise of µ (:func:`metalair.analysis.peaks.noise_level`), that
+#: :func:`normalize` accepts: a scan of noise alone gives a "step" of about one noise unit at a random E0, while
+#: measured K edges stand hundreds of noise units high.
+MIN_STEP_OVER_NOISE = 5.0
 
 #: Largest spread [eV] of E0 within one element's edge: chemical shifts are a few eV per unit of valence
 #: (Wilke et al., Am. Mineral. 86, 714 (2001): about 1.4 eV per unit for the Fe K pre-edge); references or an
@@ -207,7 +233,7 @@ def _ranges(e: np.ndarray, e0: float, pre1: float | None, pre2: float, norm1: fl
     if not p1 < p2 <= 0:
         raise DataFormatError(
             f"pre-edge range {p1:.4g}…{p2:.4g} eV relative to E0 is empty: the scan starts {-emin:.4g} eV below "
-            "E0; measure further below the edge or give pre1/pre2"
+            "E0; measure further below the edge or give pre1/pre2 (on the command line --pre-range)"
         )
     if n2 - n1 < 20.0:
         new_n1 = max(5.0, n2 - max(0.5 * (n2 - 5.0), 20.0))
@@ -219,8 +245,17 @@ def _ranges(e: np.ndarray, e0: float, pre1: float | None, pre2: float, norm1: fl
 
 
 def _fit_ranges(e: np.ndarray, mu: np.ndarray, e0: float, pre1: float | None, pre2: float, norm1: float,
-                norm2: float | None, nnorm: int, notes: list[str]) -> tuple[np.ndarray, np.ndarray, float,
-                                                                              tuple[float, float, float, float]]:
+                norm2: float | None, nnorm: int, notes: list[str], label: str = "spectrum",
+                ) -> tuple[np.ndarray, np.ndarray, float, tuple[float, float, float, float]]:
+    try:
+        return _fit_ranges_unlabelled(e, mu, e0, pre1, pre2, norm1, norm2, nnorm, notes)
+    except DataFormatError as exc:  # say which spectrum: a run may hold several
+        raise DataFormatError(f"{label}: {exc}") from None
+
+
+def _fit_ranges_unlabelled(e: np.ndarray, mu: np.ndarray, e0: float, pre1: float | None, pre2: float, norm1: float,
+                           norm2: float | None, nnorm: int, notes: list[str],
+                           ) -> tuple[np.ndarray, np.ndarray, float, tuple[float, float, float, float]]:
     p1, p2, n1, n2 = _ranges(e, e0, pre1, pre2, norm1, norm2, notes)
     pre_sel = (e >= e0 + p1) & (e <= e0 + p2)
     if np.count_nonzero(pre_sel) < 2:
@@ -322,8 +357,9 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
             raise ParameterError(f"e0 = {e0!r} must be an energy inside the scan ({e[0]:.6g}-{e[-1]:.6g} eV)")
         edge, method = float(e0), "given"
     else:
-        edge, method = _derivative_e0(e, mu), e0_method
-    pre, post, step, rng = _fit_ranges(e, mu, edge, pre1, pre2, norm1, norm2, nnorm, notes)
+        edge, method = _derivative_e0(e, mu, spec.name or "spectrum"), e0_method
+    label = spec.name or "spectrum"
+    pre, post, step, rng = _fit_ranges(e, mu, edge, pre1, pre2, norm1, norm2, nnorm, notes, label)
     if method == "half-height":
         for _ in range(5):
             norm_mu = (mu - np.polyval(pre, e)) / step
@@ -338,13 +374,20 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
             new = float(x0 + (0.5 - y0) * (x1 - x0) / (y1 - y0)) if y1 != y0 else float(x1)
             converged = abs(new - edge) < 1e-3
             edge = new
-            pre, post, step, rng = _fit_ranges(e, mu, edge, pre1, pre2, norm1, norm2, nnorm, notes)
+            pre, post, step, rng = _fit_ranges(e, mu, edge, pre1, pre2, norm1, norm2, nnorm, notes, label)
             if converged:
                 break
     if not step > 0:
         raise DataFormatError(
             f"{spec.name or 'spectrum'}: edge step {step:.4g} <= 0 at E0 = {edge:.6g} eV; no absorption edge in the "
             "scan, or mu has the wrong sign (fluorescence vs transmission)"
+        )
+    noise = noise_level(mu)
+    if step < MIN_STEP_OVER_NOISE * noise:
+        raise DataFormatError(
+            f"{spec.name or 'spectrum'}: edge step {step:.3g} at E0 = {edge:.6g} eV is only {step / noise:.2g} times "
+            f"the point-to-point noise of mu ({noise:.3g}); an edge needs a step of at least {MIN_STEP_OVER_NOISE:g} "
+            "times the noise: no absorption edge stands out of the noise in this scan"
         )
     norm_mu = (mu - np.polyval(pre, e)) / step
     flat = norm_mu.copy()

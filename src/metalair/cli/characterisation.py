@@ -112,6 +112,12 @@ def xas(
     reference: list[str] | None = typer.Option(None, "--reference", "-r",
                                                   help="Reference of known valence, FILE=VALENCE (repeat)."),
     e0_sigma: float | None = typer.Option(None, "--e0-uncertainty", help="Known E0 uncertainty in eV."),
+    pre_range: str | None = typer.Option(None, "--pre-range",
+                                         help="Pre-edge line range LOW:HIGH in eV relative to E0, both <= 0 "
+                                              "(default -150:-30, clipped to the scan)."),
+    norm_range: str | None = typer.Option(None, "--norm-range",
+                                          help="Post-edge curve range LOW:HIGH in eV relative to E0, both >= 0 "
+                                               "(default 150 to the last point)."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
@@ -122,8 +128,16 @@ def xas(
     refs = _references(reference)
     if e0_sigma is not None and not (math.isfinite(e0_sigma) and e0_sigma > 0):
         _fail(f"--e0-uncertainty {e0_sigma:g} must be a positive number of eV (the standard uncertainty of one E0)")
-    _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma, plot=plot),
-         out, overwrite)
+    pre = _range(pre_range, "--pre-range", "eV relative to E0")
+    post = _range(norm_range, "--norm-range", "eV relative to E0")
+    if pre is not None and pre[1] > 0:
+        _fail(f"--pre-range {pre_range!r}: the pre-edge line is fitted below the edge; give LOW:HIGH in eV relative "
+              "to E0 with HIGH <= 0, e.g. '-150:-30' (not absolute energies)")
+    if post is not None and post[0] < 0:
+        _fail(f"--norm-range {norm_range!r}: the post-edge curve is fitted above the edge; give LOW:HIGH in eV "
+              "relative to E0 with LOW >= 0, e.g. '150:400' (not absolute energies)")
+    _run(lambda: run_xas(files, out, e0_method=e0_method, references=refs, e0_uncertainty_eV=e0_sigma,
+                         pre_range_eV=pre, norm_range_eV=post, plot=plot), out, overwrite)
 
 
 def xrd(

@@ -115,9 +115,12 @@ def run_magnet(file: str | os.PathLike[str], out: str | os.PathLike[str], *, mas
 
 def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *, e0_method: str = "derivative",
             references: Sequence[tuple[str | os.PathLike[str], float]] = (),
-            e0_uncertainty_eV: float | None = None, plot: bool = True) -> CharacterisationRun:
+            e0_uncertainty_eV: float | None = None, pre_range_eV: tuple[float, float] | None = None,
+            norm_range_eV: tuple[float, float] | None = None, plot: bool = True) -> CharacterisationRun:
     """XAS files → E0/edge step table (and valences with references), normalised and derivative figure.
 
+    ``pre_range_eV`` and ``norm_range_eV`` (relative to E0, eV) replace the default pre-edge and post-edge
+    ranges of :func:`metalair.analysis.xas.normalize` for every spectrum, references included.
     Writes ``xas.csv`` and ``xas.png``.
     """
     from metalair.analysis.xas import calibrate_valence, normalize
@@ -127,7 +130,12 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
     if not files:
         raise ParameterError("give at least one XAS file")
     spectra = [s for f in distinct_inputs(files, "XAS file") for s in read_xas(f)]
-    norms = [normalize(s, e0_method=e0_method) for s in spectra]
+    ranges: dict[str, Any] = {}  # pre1, pre2, norm1, norm2 of normalize()
+    if pre_range_eV is not None:
+        ranges.update(pre1=float(pre_range_eV[0]), pre2=float(pre_range_eV[1]))
+    if norm_range_eV is not None:
+        ranges.update(norm1=float(norm_range_eV[0]), norm2=float(norm_range_eV[1]))
+    norms = [normalize(s, e0_method=e0_method, **ranges) for s in spectra]
     cal = None
     if references:
         refs = []
@@ -136,7 +144,7 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
             if len(group) != 1:
                 raise ParameterError(f"reference {f} holds {len(group)} spectra; give single-spectrum files")
             refs.append((group[0], float(v)))
-        cal = calibrate_valence(refs, e0_method=e0_method, e0_uncertainty_eV=e0_uncertainty_eV)
+        cal = calibrate_valence(refs, e0_method=e0_method, e0_uncertainty_eV=e0_uncertainty_eV, **ranges)
     header = ["spectrum", "file", "e0_eV", "e0_method", "edge_step", "pre_low_eV", "pre_high_eV", "norm_low_eV",
               "norm_high_eV", "valence", "valence_stderr", "valence_ci95_low", "valence_ci95_high"]
     rows = []
@@ -182,6 +190,7 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     from metalair.analysis.crystal import REFERENCE_PHASES
     from metalair.analysis.diffraction import analyse_diffractogram, kalpha2_satellites, match_phases, offset_hint
     from metalair.io.diffraction import read_diffraction
+    from metalair.tables.spectra import CU_KALPHA1_M
 
     folder = _out(out)
     refs = dict(REFERENCE_PHASES)
@@ -213,7 +222,13 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
     pairs = ", ".join(f"{pk[j].center:.2f}° of {pk[i].center:.2f}°" for j, i in sorted(sat.items()))
     k2 = ([f"{len(sat)} peak(s) sit where the Cu Kα2 line of a stronger peak falls ({pairs}): the tube's Kα2, "
            "not another phase"] if sat else [])
-    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes, *([hint] if hint else []), *k2)]
+    assumed = ([f"no phase identified, and the wavelength is not in the file: Cu Kα1 "
+                f"({convert(CU_KALPHA1_M, 'm', 'Å'):.4f} Å) was assumed; a pattern recorded with another anode (Mo Kα "
+                "0.7107 Å, Co Kα 1.7902 Å) or at a synchrotron needs its wavelength (--wavelength-a)"]
+               if not any(m.accepted for m in matches)
+               and str(pattern.metadata.get("wavelength_source", "")).startswith("default") else [])
+    lines += [f"note: {n}" for n in (*_reader_warnings(pattern), *analysis.notes, *([hint] if hint else []), *k2,
+                                     *assumed)]
     return CharacterisationRun("\n".join(lines), written, (analysis, matches))
 
 
