@@ -231,6 +231,10 @@ def plot_capacity_efficiency(table: SummaryTable, *, ax: Any = None) -> Any:
     return fig
 
 
+#: A smoothed dQ/dV crossing zero by more than this fraction of its peak gets a note naming the smoothing.
+DQDV_LOBE_NOTE = 0.02
+
+
 def plot_dqdv(
     data: CyclerData,
     *,
@@ -259,11 +263,26 @@ def plot_dqdv(
             continue  # too short or flat to differentiate
         curves.append((h, curve))
     colours = _cycle_colours(sorted({h.cycle for h, _ in curves}))
+    lobes = []  # windows [mV] of curves whose smoothing crosses zero by a visible amount
     for h, curve in curves:
         sign = -1.0 if h.kind == "discharge" else 1.0
-        ax.plot(curve.voltage_V, sign * curve.smoothed, color=colours[h.cycle], lw=1.0)
+        y = sign * curve.smoothed
+        # one half-cycle passes charge one way, so its dQ/dV has one sign; the smoothing's side lobes beside a sharp
+        # plateau cross zero: drawn dotted, so that they do not read as a reaction of the other direction
+        wrong = curve.smoothed < 0
+        ax.plot(curve.voltage_V, np.where(wrong, np.nan, y), color=colours[h.cycle], lw=1.0)
+        if wrong.any():
+            ax.plot(curve.voltage_V, np.where(wrong | np.roll(wrong, 1) | np.roll(wrong, -1), y, np.nan),
+                    color=colours[h.cycle], lw=0.8, ls=":")
+            if -np.min(curve.smoothed) > DQDV_LOBE_NOTE * np.max(curve.smoothed):
+                lobes.append(1000 * curve.window_V)
     ax.axhline(0.0, color="0.6", lw=0.6)
-    ax.set_xlabel("Voltage [V]")
+    xlabel = "Voltage [V]"
+    if lobes:  # under the axis, where no curve can hide it
+        xlabel += (f"\ndotted: side lobes of the smoothing (Savitzky-Golay, {min(lobes):.0f}"
+                   f"{'' if max(lobes) - min(lobes) < 0.5 else f'-{max(lobes):.0f}'} mV window) beside sharp plateaus, "
+                   "not charge of the other sign")
+    ax.set_xlabel(wrapped(xlabel, 6.0, 10.0))
     ax.set_ylabel(f"dQ/dV [{label.split('[')[1].rstrip(']')}/V]")
     ax.set_title(wrapped("Incremental capacity (discharge < 0, charge > 0; constant-voltage holds left out)", 6.0, 12))
     missing = sorted({int(c) for c in chosen} & {h.cycle for h in halves} - set(colours))
