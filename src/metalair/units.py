@@ -34,6 +34,7 @@ from metalair.errors import ParameterError
 __all__ = [
     "units_of",
     "is_bare_number",
+    "split_quantity",
     "parse_quantity",
     "to_user",
     "from_user",
@@ -332,6 +333,18 @@ def is_bare_number(text: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def split_quantity(text: Any) -> tuple[float, str] | None:
+    """``(number, unit text)`` of a number written with a unit (``"0.3 mg/cm2"`` -> ``(0.3, "mg/cm2")``).
+
+    None for anything else: a bare number, text without a leading number, a non-string. The unit is not
+    checked; :func:`find_unit` says whether it is a known one.
+    """
+    match = _QUANTITY.match(text) if isinstance(text, str) else None
+    if match is None or not match.group(2):
+        return None
+    return float(match.group(1)), match.group(2)
 
 
 def _a(noun: str) -> str:

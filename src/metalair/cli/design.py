@@ -224,6 +224,12 @@ def _check_run_options(out: Path, scheduler: str, workers: int | None, batch_siz
         check_out_dir(out, option="--out")
     except MetalairError as exc:
         _fail(str(exc))
+    if workers is not None and scheduler.strip() != "local":  # it sets the processes of a local cluster only
+        where = ("runs in this one process" if scheduler.strip() == "serial" else
+                 f"runs on the workers started for the scheduler at {scheduler.strip()} ('dask worker ADDRESS')")
+        _fail(f"--workers {workers} sets the worker processes of a local Dask cluster (--scheduler local); "
+              f"--scheduler {scheduler.strip()} {where}, so it would be ignored: drop --workers, or use "
+              "--scheduler local")
     if batch_size is not None and batch_size < 1:
         _fail(f"--batch-size must be >= 1 (candidates per batch), got {batch_size}")
 
@@ -346,7 +352,7 @@ class _SweepOutputs:
 
 def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | None, batch_size: int | None,
          resume: bool, overwrite: bool, progress: bool, map_x: str | None, map_y: str | None) -> None:
-    from metalair.sweeps.engine import SweepError, read_sweep_manifest, sweep_files
+    from metalair.sweeps.engine import SweepError, finished_batches, read_sweep_manifest, sweep_files
     from metalair.sweeps.screen import run_screen
 
     if (map_x is None) != (map_y is None):
@@ -379,9 +385,13 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
     except KeyboardInterrupt:
         if progress:
             sys.stderr.write("\n")  # end the progress line
-        record = read_sweep_manifest(out)
-        state = (f"{record.get('batches_finished', 0)} of {record.get('n_batches', '?')} batches finished"
-                 if record is not None else "before any batch finished")
+        count = finished_batches(out)  # the batch files: Ctrl-C while the tables or figures were written left all
+        if count is None:
+            state = "before any batch finished"
+        elif count[0] == count[1]:
+            state = f"{count[0]} of {count[1]} batches finished, not all of its tables and figures written"
+        else:
+            state = f"{count[0]} of {count[1]} batches finished"
         if folder.replacing:
             stop_interrupted(folder, f"sweep interrupted (Ctrl-C), {state}")
         stop_interrupted(folder, f"sweep interrupted (Ctrl-C), {state}; run the same command with --resume to "

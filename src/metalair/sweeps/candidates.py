@@ -71,11 +71,17 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
         check_at_most(num, f"axis {name}: num", MAX_SAMPLES, "each point is a candidate simulation; use fewer points")
         return name, [float(x) for x in np.round(np.linspace(lo, hi, num), 12)]
     values = [v.strip() if name in TEXT_NAMES else _scalar(v.strip()) for v in spec.split(",") if v.strip()]
-    repeated = sorted({str(v) for v in values if values.count(v) > 1})
-    if repeated:
-        raise ParameterError(f"axis {text!r}: {', '.join(repeated)} given more than once (the same candidate "
-                             "would run twice); give each value once")
+    _refuse_repeats(repr(text), values)
     return name, values
+
+
+def _refuse_repeats(axis: str, values: Sequence[Any]) -> None:
+    """Refuse an axis that gives one value twice: every candidate holding it would run twice."""
+    listed = list(values)
+    repeated = sorted({str(v) for v in listed if listed.count(v) > 1})
+    if repeated:
+        raise ParameterError(f"axis {axis}: {', '.join(repeated)} given more than once (the same candidate "
+                             "would run twice); give each value once")
 
 
 def is_number(value: Any) -> bool:
@@ -130,6 +136,7 @@ def grid(axes: Mapping[str, Sequence[Any]] | Sequence[str]) -> list[dict[str, An
                 f"grid(['{name}=50,200']), not {values!r}")
         if len(values) == 0:
             raise ParameterError(f"grid axis {name!r} has no values")
+        _refuse_repeats(repr(name), values)
         if name not in TEXT_NAMES and any(is_number(v) for v in values) and not all(map(is_bool_text, values)):
             bad = next((v for v in values if not is_number(v)), None)
             if bad is not None:

@@ -69,7 +69,7 @@ from metalair.errors import MetalairError, ParameterError
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
            "tables_identical", "ProgressBar", "MANIFEST", "RESULTS", "SCHEDULER_FORMS", "CONNECT_TIMEOUT_S",
            "WORKER_TIMEOUT_S", "check_scheduler", "check_workers", "check_candidate_kinds", "read_sweep_manifest",
-           "sweep_files", "record_files", "dask_mapper"]
+           "sweep_files", "record_files", "dask_mapper", "finished_batches"]
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -755,6 +755,20 @@ def read_sweep_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | Non
 
     data = read_manifest(out_dir)
     return data if data is not None and data.get("format") == _FORMAT else None
+
+
+def finished_batches(out_dir: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(finished, total)`` batches of the sweep in ``out_dir``, counted from its batch files; None if it holds none.
+
+    What is on disk, not what the manifest last said: a sweep stopped after its last batch (while its
+    tables or figures were written) has every batch finished, though no ``batches_finished`` was recorded.
+    """
+    data = read_sweep_manifest(out_dir)
+    if data is None or not isinstance(data.get("n_batches"), int):
+        return None
+    total = int(data["n_batches"])
+    folder = Path(out_dir)
+    return sum((folder / _PART.format(b)).is_file() for b in range(total)), total
 
 
 def sweep_files(out_dir: str | os.PathLike[str]) -> list[str]:

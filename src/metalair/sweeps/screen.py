@@ -32,7 +32,7 @@ from metalair.sweeps.evaluate import (
 )
 
 __all__ = ["ScreenResult", "run_screen", "screen_evaluation", "reference_markers", "map_columns",
-           "MARKED_CATALYSTS"]
+           "MARKED_CATALYSTS", "numeric_axis", "marker_context"]
 
 #: Catalysts marked on screening maps.
 MARKED_CATALYSTS = ("NLRO", "RuO2", "NNRO", "NLMO")
@@ -66,22 +66,114 @@ def reference_markers(x: str, y: str, names: Sequence[str] = MARKED_CATALYSTS) -
     return out
 
 
-def map_columns(table: Any, candidate_names: Sequence[str]) -> tuple[str, str] | None:
-    """The first two candidate columns that are numeric and vary (the axes of a map), or None."""
+def numeric_axis(column: Any, unit: str | None = None) -> tuple[Any, str] | None:
+    """The numbers of a text column whose every value is a number with a unit (``"0.3 mg/cm2"``), and their unit.
+
+    A candidate value written with its unit (as ``--param 'loading=0.3 mg/cm2,1 mg/cm2'``) keeps its text in
+    the table; a figure needs numbers. They are given in ``unit`` (default: the unit of the first value),
+    each value converted from its own unit. None for a column that is not text, or has a value that is not
+    a number with a known unit of that one dimension (a catalyst name, ``"1 mg/cm2"`` beside ``"2 V"``).
+    """
+    import numpy as np
     import pyarrow as pa
 
-    numeric = []
+    from metalair.units import convert, dimension_of, find_unit, split_quantity
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    values = column.to_pylist()
+    out = np.full(len(values), np.nan)
+    for i, text in enumerate(values):
+        if text is None:
+            continue
+        parts = split_quantity(str(text))
+        given = find_unit(parts[1]) if parts is not None else None
+        if parts is None or given is None:
+            return None
+        if unit is None:
+            unit = given
+        try:
+            if dimension_of(given) != dimension_of(unit):
+                return None
+            out[i] = convert(parts[0], given, unit)
+        except MetalairError:
+            return None
+    return (out, unit) if unit is not None else None
+
+
+def marker_context(columns: Mapping[str, Sequence[Any]], keep: Sequence[bool] | None) -> dict[str, Any]:
+    """What the built-in catalysts marked on a map are simulated with, besides their own catalyst.
+
+    The environment, ``parameters.*`` and ``protocol.*`` values that every candidate drawn (the rows of
+    ``keep``, all rows if None) shares, so that a star's colour compares with the cells around it: a map of
+    the pure-O2 slice of a screen had its stars filled with their ambient-air values. Catalyst fields are not
+    passed: a star stands for the catalyst as it is.
+    """
+    out: dict[str, Any] = {}
+    for name, col in columns.items():
+        if not (name == "environment" or name.startswith(("parameters.", "protocol."))):
+            continue
+        drawn = [v for v, k in zip(col, keep if keep is not None else [True] * len(col)) if k]
+        if drawn and drawn[0] is not None and all(str(v) == str(drawn[0]) for v in drawn):
+            out[name] = drawn[0]
+    return out
+
+
+def _numeric_axes(table: Any, names: Sequence[str], units: dict[str, str]) -> dict[str, Any]:
+    """``{name: numbers}`` of the candidate columns written with units (see :func:`numeric_axis`).
+
+    The numbers are in the unit the figure's label gives the column (``loading [kg/m²]``); a column whose
+    label names a unit that cannot be converted to stays text (no figure rather than a wrong axis). A
+    protocol variable has no unit in the template then (``{current}``): its label takes the unit of the
+    values, put into ``units``.
+    """
+    import re
+
+    from metalair.plotting.design import column_label
+    from metalair.units import find_unit
+
+    found = {}
+    for n in names:
+        if n not in table.column_names:
+            continue
+        protocol_field = n.split(".", 1)[1] if n.startswith("protocol.") else None
+        target = None
+        labelled = re.search(r"\[([^\]]+)\]$", column_label(n, units)) if protocol_field is None else None
+        if labelled:  # 'C/kg of catalyst': the unit is its first word
+            target = find_unit(labelled.group(1)) or find_unit(labelled.group(1).split()[0])
+            if target is None:
+                continue
+        read = numeric_axis(table.column(n), target)
+        if read is not None:
+            found[n] = read[0]
+            if protocol_field is not None:
+                units[protocol_field] = read[1]
+    return found
+
+
+def map_columns(table: Any, candidate_names: Sequence[str],
+                numeric: Sequence[str] = ()) -> tuple[str, str] | None:
+    """The first two candidate columns that are numeric and vary (the axes of a map), or None.
+
+    ``numeric``: text columns that figures read as numbers (:func:`numeric_axis`).
+    """
+    import pyarrow as pa
+
+    numeric_cols = []
     for n in candidate_names:
         typ = table.schema.field(n).type if n in table.column_names else None
-        if typ is not None and (pa.types.is_floating(typ) or pa.types.is_integer(typ)):
+        if n in numeric or (typ is not None and (pa.types.is_floating(typ) or pa.types.is_integer(typ))):
             vals = {v for v in table.column(n).to_pylist() if v is not None}
             if len(vals) > 1:
-                numeric.append(n)
-    return (numeric[0], numeric[1]) if len(numeric) >= 2 else None
+                numeric_cols.append(n)
+    return (numeric_cols[0], numeric_cols[1]) if len(numeric_cols) >= 2 else None
 
 
-def response_column(table: Any, candidate_names: Sequence[str]) -> str | None:
-    """The one candidate column that is numeric and varies (the axis of a response plot), or None."""
+def response_column(table: Any, candidate_names: Sequence[str], numeric: Sequence[str] = ()) -> str | None:
+    """The one candidate column that is numeric and varies (the axis of a response plot), or None.
+
+    ``numeric``: text columns that figures read as numbers (:func:`numeric_axis`).
+    """
     import pyarrow as pa
 
     varying = []
@@ -93,7 +185,7 @@ def response_column(table: Any, candidate_names: Sequence[str]) -> str | None:
     if len(varying) != 1:
         return None
     typ = table.schema.field(varying[0]).type
-    return varying[0] if (pa.types.is_floating(typ) or pa.types.is_integer(typ)) else None
+    return varying[0] if (varying[0] in numeric or pa.types.is_floating(typ) or pa.types.is_integer(typ)) else None
 
 
 def screen_evaluation(candidates: Sequence[Mapping[str, Any]], settings: ScreenSettings
@@ -257,7 +349,15 @@ def run_screen(
                 used.add(name)
                 path = save_catalyst(cat, out / "catalysts" / name)
                 files[f"catalyst {label}"] = str(path)
-        axes = map_axes or map_columns(table, names)
+        from metalair.plotting.design import protocol_units
+
+        units = protocol_units(settings.protocol)
+        as_numbers = _numeric_axes(table, names, units)  # axes written with their units: numbers for the figures
+
+        def column(c: str) -> Any:
+            return as_numbers[c] if c in as_numbers else table.column(c).to_numpy(zero_copy_only=False)
+
+        axes = map_axes or map_columns(table, names, list(as_numbers))
         if map_axes is not None:
             for a in map_axes:
                 if a not in cols:
@@ -266,19 +366,21 @@ def run_screen(
             values = [v for v in ("cycle_life", "polarisation_V") if v in cols]
             if values:
                 try:
-                    from metalair.plotting.design import plot_screen_maps, protocol_units
+                    from metalair.plotting.design import plot_screen_maps
                     from metalair.plotting.simulation import save_figure
 
                     extra = [c for c in ("censored", "coulombic_efficiency_pct") if c in cols]
-                    data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in (*axes, *values, *extra)}
-                    keep, fixed = map_slice({n: table.column(n).to_pylist() for n in names if n in cols}, axes)
+                    data = {c: column(c) for c in (*axes, *values, *extra)}
+                    candidate_cols = {n: table.column(n).to_pylist() for n in names if n in cols}
+                    keep, fixed = map_slice(candidate_cols, axes)
                     if keep is not None:
                         data = {c: v[keep] for c, v in data.items()}
                     markers = reference_markers(*axes)
+                    shared = marker_context(candidate_cols, keep)  # the slice's environment, parameters, protocol
                     own = {}
                     for name in markers:  # each marked catalyst's own result fills its star
                         try:
-                            own[name] = evaluate({"catalyst": name})
+                            own[name] = evaluate({**shared, "catalyst": name})
                         except Exception:  # a marker without a value is drawn white
                             pass
                     fig = plot_screen_maps(data, axes[0], axes[1], values, markers=markers, marker_results=own,
@@ -286,25 +388,24 @@ def run_screen(
                                            + (f"; the slice at {', '.join(fixed)}" if fixed else "")
                                            + ("; stars: built-in catalysts at their own descriptors (mean over "
                                               "states), filled with their own simulated value" if markers else ""),
-                                           units=protocol_units(settings.protocol))
+                                           units=units)
                     save_figure(fig, out / "map.png")
                     files["map"] = str(out / "map.png")
                 except ImportError:  # pragma: no cover - no matplotlib
                     pass
-        x = response_column(table, names) if axes is None else None
+        x = response_column(table, names, list(as_numbers)) if axes is None else None
         if figure and x is not None:
             try:
                 import numpy as np
 
-                from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response, protocol_units
+                from metalair.plotting.design import RESPONSE_COLUMNS, plot_sweep_response
                 from metalair.plotting.simulation import save_figure
 
                 # censored: a cycle life that is a lower bound is drawn as one (open, with a ≥)
-                data = {c: table.column(c).to_numpy(zero_copy_only=False)
-                        for c in (x, *RESPONSE_COLUMNS, "censored") if c in cols}
+                data = {c: column(c) for c in (x, *RESPONSE_COLUMNS, "censored") if c in cols}
                 if any(c in data and np.isfinite(np.asarray(data[c], dtype=float)).any() for c in RESPONSE_COLUMNS):
                     fig = plot_sweep_response(data, x, title=f"{len(cands)} candidates, base {settings.catalyst}",
-                                              units=protocol_units(settings.protocol))
+                                              units=units)
                     save_figure(fig, out / "response.png")
                     files["response"] = str(out / "response.png")
             except ImportError:  # pragma: no cover - no matplotlib
