@@ -192,13 +192,16 @@ def test_what_the_reader_dropped_or_sorted_is_printed(tmp_path):
 
 
 def test_a_wavelength_header_is_pointed_out(tmp_path):
-    """A 'Wavelength (nm)' column over 520-580 values was read as cm-1 without a word."""
+    """A 'Wavelength (nm)' column over 520-580 values was read as cm-1 without a word (then with a warning and
+    peaks 0.4 'cm-1' wide): it is refused, and converted when the laser's wavelength is given."""
+    from metalair.errors import DataFormatError
+
     rows = "\n".join(f"{520 + i},{10 + i % 7}" for i in range(60))
     nm = tmp_path / "nm.csv"
     nm.write_text("Wavelength (nm),Intensity\n" + rows + "\n")
-    assert read_raman(nm).metadata["warnings"] == [
-        "a column is headed 'wavelength (nm)': the x axis is read as Raman shift in cm-1; a wavelength in nm must be "
-        "converted first (shift = 1e7/λ_laser − 1e7/λ, both in nm)"]
+    with pytest.raises(DataFormatError, match="headed 'wavelength \\(nm\\)', a wavelength"):
+        read_raman(nm)
+    assert read_raman(nm, laser_nm=500).metadata["laser_nm"] == 500
     cm = tmp_path / "cm.csv"
     cm.write_text("Raman shift (cm-1),Intensity\n" + rows + "\n")
     assert read_raman(cm).metadata["warnings"] == []

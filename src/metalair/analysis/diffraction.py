@@ -18,6 +18,19 @@ Peaks
     profiles with a local straight background through the least-squares
     core (95 % intervals on position, height and width); each position is
     converted to d by Bragg's law with the pattern's wavelength.
+Kα2
+    A tube without a Kα1 monochromator adds the Kα2 line at about half the
+    height (Kα1 comes from the 2p3/2 level, four electrons, Kα2 from 2p1/2,
+    two). Below ~40° 2θ the two are not resolved, and a single line fitted
+    to both sits between them (0.03-0.05° high for NaO2 with Cu Kα). Where
+    the radiation is a Kα doublet each peak is fitted as one: the Kα2 line
+    at the angle Bragg's law gives for the same d, sin θ₂ = (λ₂/λ₁) sin θ₁,
+    with the same shape and width and ``ratio`` times the height, and no
+    parameter of its own, so the fitted position is Kα1's with the interval
+    of the counting noise. The raw counts are fitted (no Rachinger stripping,
+    which subtracts a shifted, interpolated copy of the pattern and leaves
+    correlated noise the intervals would ignore). Which radiation is
+    assumed: :func:`kalpha2_setting`.
 Phase scores
     The lines of each reference phase (:mod:`metalair.analysis.crystal`)
     inside the measured range with a relative intensity of at least
@@ -80,6 +93,9 @@ __all__ = [
     "match_phases",
     "identify_phases",
     "kalpha2_satellites",
+    "kalpha2_position",
+    "kalpha2_setting",
+    "KALPHA2_RATIO",
     "simulate_diffractogram",
     "interlayer_spacing",
     "d_spacing",
@@ -154,6 +170,9 @@ class DiffractionAnalysis:
         d spacing of each peak [Å].
     notes : tuple of str
         Warnings.
+    kalpha2_m, kalpha2_ratio : float or None, float
+        The Kα2 wavelength [m] and height ratio each peak was fitted with as a doublet (the peaks' position,
+        height, width and area are then Kα1's), or None and 0 for single lines (:func:`kalpha2_setting`).
     """
 
     pattern: Diffractogram
@@ -162,6 +181,8 @@ class DiffractionAnalysis:
     peaks: list[FittedPeak]
     d_A: np.ndarray
     notes: tuple[str, ...] = ()
+    kalpha2_m: float | None = None
+    kalpha2_ratio: float = 0.0
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per peak."""
@@ -201,10 +222,109 @@ def _structures(phases: Any, what: str) -> dict[str, CrystalStructure]:
 LAM_STEP_DEG = 0.02
 
 
+#: Kα2/Kα1 height ratio of a Kα doublet when the file does not give one: 0.5, the ratio of the 2p1/2 to the 2p3/2
+#: electrons (2 to 4) that the two lines come from.
+KALPHA2_RATIO = 0.5
+#: ``metadata["format"]`` of the patterns a reader made from a file (:mod:`metalair.io.diffraction`): for these
+#: :func:`kalpha2_setting` assumes a Cu tube's Kα doublet when the wavelength is Cu Kα1 and the file says no more.
+FILE_FORMATS = ("xy", "xrdml")
+
+
+def kalpha2_position(two_theta_deg: float, wavelength_m: float, kalpha2_m: float) -> float:
+    """2θ [degrees] of the Kα2 line of the reflection whose Kα1 line (λ = ``wavelength_m``) lies at ``two_theta_deg``.
+
+    The same d in Bragg's law: sin θ₂ = (λ₂/λ₁) sin θ₁. NaN when the Kα2 line lies beyond 180°.
+    """
+    s = kalpha2_m / wavelength_m * math.sin(math.radians(two_theta_deg / 2.0))
+    return 2.0 * math.degrees(math.asin(s)) if abs(s) < 1.0 else math.nan
+
+
+def _is_cu_kalpha1(wavelength_m: float) -> bool:
+    return math.isclose(wavelength_m, CU_KALPHA1_M, rel_tol=1e-4)
+
+
+def kalpha2_setting(pattern: Diffractogram, kalpha2: bool | None = None) -> tuple[float | None, float, str]:
+    """The Kα2 line to fit with each peak: ``(wavelength [m] or None, height ratio, note saying which and why)``.
+
+    ``kalpha2``: True fits a doublet, False single lines, None (default) decides from what the pattern says:
+
+    * a Kα2 wavelength and ratio recorded by the reader (``metadata["kalpha2"]``, from an XRDML file's
+      ``kAlpha2`` and ``ratioKAlpha2KAlpha1``, or from :func:`simulate_diffractogram`) are used as given
+      (a ratio of 0: single lines);
+    * a pattern read from a file (:data:`FILE_FORMATS`) at the Cu Kα1 wavelength, with nothing said about Kα2,
+      is taken as a Cu tube without a Kα1 monochromator: Cu Kα2 at :data:`KALPHA2_RATIO`, said in the note;
+    * any other wavelength (Mo, Co without a recorded Kα2, a synchrotron's single line) and a pattern built in
+      Python: single lines.
+
+    Raises
+    ------
+    ParameterError
+        ``kalpha2`` not True, False or None; True for a wavelength whose Kα2 line is not known (not Cu Kα1, and
+        none recorded).
+    """
+    if kalpha2 is not None and not isinstance(kalpha2, bool):
+        raise ParameterError(f"kalpha2 = {kalpha2!r} must be True (fit each peak as a Kα1/Kα2 doublet), False "
+                             "(single lines) or None (decide from the pattern's source)")
+    lam1 = pattern.wavelength_m
+    lam_a = to_user(lam1, "Å", "length")
+    single = (f"each peak fitted as a single line at λ = {lam_a:.5f} Å")
+    if kalpha2 is False:
+        return None, 0.0, f"{single}, Kα2 not modelled (as asked)"
+    facts = pattern.metadata.get("kalpha2") if isinstance(pattern.metadata, dict) else None
+    if isinstance(facts, dict) and isinstance(facts.get("ratio"), numbers.Real):
+        ratio, lam2, source = float(facts["ratio"]), facts.get("wavelength_m"), str(facts.get("source", ""))
+        if ratio > 0 and isinstance(lam2, numbers.Real):
+            why = "as asked" if kalpha2 is True else "--no-kalpha2 (kalpha2=False) if the source was Kα1-monochromated"
+            return float(lam2), ratio, (f"Kα2 (λ = {to_user(float(lam2), 'Å', 'length'):.5f} Å, {ratio:g} of the "
+                                        f"height, from {source}) fitted with each peak, {why}: positions, d and "
+                                        "heights are Kα1's")
+        if kalpha2 is None:
+            return None, 0.0, f"{single}: {source} gives no Kα2 line"
+    if _is_cu_kalpha1(lam1):
+        if kalpha2 is True or pattern.metadata.get("format") in FILE_FORMATS:
+            why = ("as asked" if kalpha2 is True else "assumed for a Cu tube without a Kα1 monochromator; "
+                   "--no-kalpha2 (kalpha2=False) for a Kα1-monochromated source")
+            return CU_KALPHA2_M, KALPHA2_RATIO, (
+                f"Cu Kα2 (λ = {to_user(CU_KALPHA2_M, 'Å', 'length'):.5f} Å, {KALPHA2_RATIO:g} of the height) fitted "
+                f"with each peak, {why}: positions, d and heights are Kα1's")
+        return None, 0.0, (f"{single}, Kα2 not modelled: the pattern does not say its source (kalpha2=True for a "
+                           "Cu tube without a Kα1 monochromator)")
+    if kalpha2 is True:
+        raise ParameterError(f"kalpha2=True: the Kα2 line is known here for Cu Kα1 (λ = "
+                             f"{to_user(CU_KALPHA1_M, 'Å', 'length'):.5f} Å) only, and this pattern's wavelength is "
+                             f"{lam_a:.5f} Å with no Kα2 recorded; fit single lines (kalpha2=False or None)")
+    return None, 0.0, f"{single}: not Cu Kα1, so no Cu Kα2 is assumed"
+
+
+def _satellites(centers: np.ndarray, heights: np.ndarray, wavelength_m: float, kalpha2_m: float,
+                tolerance: float) -> dict[int, int]:
+    """``{satellite: main}`` of the peaks that sit where the Kα2 line of a stronger peak falls.
+
+    Within ``tolerance`` of it, and at most :data:`KALPHA2_MAX_RATIO` of its height; the strongest peaks first.
+    """
+    out: dict[int, int] = {}
+    for i in np.argsort(-heights):
+        if int(i) in out:
+            continue
+        at = kalpha2_position(float(centers[i]), wavelength_m, kalpha2_m)
+        if math.isnan(at):
+            continue
+        near = np.abs(centers - at)
+        near[i] = np.inf
+        j = int(np.argmin(near))
+        if near[j] <= tolerance and heights[j] <= KALPHA2_MAX_RATIO * heights[i] and j not in out:
+            out[j] = int(i)
+    return out
+
+
 def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[float, float] | None = None,
                           lam: float = 1e7, p: float = 0.005, min_prominence: float = 8.0,
-                          max_peaks: int = 60) -> DiffractionAnalysis:
+                          max_peaks: int = 60, kalpha2: bool | None = None) -> DiffractionAnalysis:
     """Background, peak finding and pseudo-Voigt fits of a powder pattern (module notes).
+
+    ``kalpha2`` (default None: from the pattern's source, :func:`kalpha2_setting`) fits each peak as a Kα1/Kα2
+    doublet; the peaks found where the Kα2 line of a stronger one falls are then part of its fit, not peaks of
+    their own. A note says which was done.
 
     Raises
     ------
@@ -214,6 +334,7 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
         Fewer than 20 points in the range.
     """
     _pattern("analyse_diffractogram", pattern)
+    lam2, ratio, k2_note = kalpha2_setting(pattern, kalpha2)
     min_prominence, max_peaks = peak_search_options("analyse_diffractogram", min_prominence, max_peaks)
     if not np.any(np.asarray(pattern.intensity) > 0):
         raise DataFormatError(f"{pattern.name}: every intensity is zero or negative; a diffractogram counts "
@@ -240,14 +361,29 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
         notes.append(f"only the {max_peaks} highest peaks were fitted")
     # counting noise: the variance of each point is its count (background included), larger on a peak than beside it
     sigma = np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))
-    peaks = fit_peaks(x, corr, [float(x[i]) for i in idx], sigma=sigma) if idx.size else []
+    doublet = None
+    if lam2 is not None:
+        lam1 = pattern.wavelength_m
+        doublet = (lambda c: kalpha2_position(c, lam1, lam2), ratio)
+        # a resolved Kα2 line is found as a peak of its own: it is part of its Kα1 line's doublet instead
+        sat = _satellites(x[idx], corr[idx], lam1, lam2, max(KALPHA2_TOLERANCE_DEG, 2 * step))
+        idx = np.array([k for n, k in enumerate(idx) if n not in sat], dtype=int)
+    peaks = fit_peaks(x, corr, [float(x[i]) for i in idx], sigma=sigma, doublet=doublet) if idx.size else []
+    if doublet is not None and len(peaks) > 1:  # one found off the grid's Kα2 position, seen once fitted
+        sat = _satellites(np.array([pk.center for pk in peaks]), np.array([pk.height for pk in peaks]),
+                          pattern.wavelength_m, float(lam2 or 0.0), max(KALPHA2_TOLERANCE_DEG, step))
+        if sat:
+            peaks = fit_peaks(x, corr, [pk.center for n, pk in enumerate(peaks) if n not in sat], sigma=sigma,
+                              doublet=doublet)
+    if k2_note:
+        notes.append(k2_note)
     if not peaks:
         notes.append("no peak above the threshold")
     cut = Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=pattern.wavelength_m, name=pattern.name,
                         metadata=pattern.metadata)
     d = d_spacing(np.array([pk.center for pk in peaks]), pattern.wavelength_m) if peaks else np.zeros(0)
     return DiffractionAnalysis(pattern=cut, background=bg, corrected=corr, peaks=peaks, d_A=np.asarray(d),
-                               notes=tuple(notes))
+                               notes=tuple(notes), kalpha2_m=lam2, kalpha2_ratio=ratio)
 
 
 @dataclass(frozen=True, eq=False)
@@ -397,26 +533,14 @@ def kalpha2_satellites(analysis: DiffractionAnalysis) -> dict[int, int]:
 
     Only for a pattern recorded with Cu Kα1 as its wavelength (a laboratory tube without a Kα2 filter
     adds the Kα2 line, λ = :data:`~metalair.tables.spectra.CU_KALPHA2_M`, at about half the height and
-    resolved from Kα1 above ~40° 2θ). Empty for any other wavelength.
+    resolved from Kα1 above ~40° 2θ). Empty for any other wavelength, and when the peaks were fitted as
+    Kα1/Kα2 doublets (``analysis.kalpha2_m``: each Kα2 line is then in its peak's fit).
     """
-    if not math.isclose(analysis.pattern.wavelength_m, CU_KALPHA1_M, rel_tol=1e-4) or len(analysis.peaks) < 2:
+    if (analysis.kalpha2_m is not None or not _is_cu_kalpha1(analysis.pattern.wavelength_m)
+            or len(analysis.peaks) < 2):
         return {}
-    centers = np.array([pk.center for pk in analysis.peaks])
-    heights = np.array([pk.height for pk in analysis.peaks])
-    out: dict[int, int] = {}
-    for i in np.argsort(-heights):
-        if int(i) in out:
-            continue
-        s = CU_KALPHA2_M / CU_KALPHA1_M * math.sin(math.radians(centers[i] / 2))
-        if s >= 1:
-            continue
-        at = 2 * math.degrees(math.asin(s))
-        near = np.abs(centers - at)
-        near[i] = np.inf
-        j = int(np.argmin(near))
-        if near[j] <= KALPHA2_TOLERANCE_DEG and heights[j] <= KALPHA2_MAX_RATIO * heights[i] and j not in out:
-            out[j] = int(i)
-    return out
+    return _satellites(np.array([pk.center for pk in analysis.peaks]), np.array([pk.height for pk in analysis.peaks]),
+                       CU_KALPHA1_M, CU_KALPHA2_M, KALPHA2_TOLERANCE_DEG)
 
 
 def identify_phases(analysis: DiffractionAnalysis, phases: Mapping[str, CrystalStructure] | None = None,
@@ -436,7 +560,8 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
                            structures: Mapping[str, CrystalStructure] | None = None,
                            two_theta_deg: np.ndarray | None = None, wavelength_m: float = CU_KALPHA1_M,
                            fwhm_deg: float = 0.12, eta: float = 0.5, background: float = 50.0,
-                           peak_counts: float = 1000.0, noise: bool = True, seed: int | None = 0) -> Diffractogram:
+                           peak_counts: float = 1000.0, noise: bool = True, seed: int | None = 0,
+                           kalpha2_ratio: float = 0.0) -> Diffractogram:
     """A synthetic powder pattern of reference phases (each scaled so its strongest line has ``scale×peak_counts``).
 
     Parameters
@@ -453,6 +578,10 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
         Add Poisson counting noise.
     seed : int, optional
         Noise seed.
+    kalpha2_ratio : float
+        Add each line's Cu Kα2 line (:func:`kalpha2_position`) at this fraction of its height, as a tube without a
+        Kα1 monochromator does (e.g. 0.5; only at the Cu Kα1 wavelength). Recorded in ``metadata["kalpha2"]``,
+        so that :func:`analyse_diffractogram` fits doublets when it is above 0 and single lines when it is 0.
 
     Returns
     -------
@@ -472,6 +601,11 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
     background = number(owner, "background", background, 0.0, unit="counts")
     peak_counts = number(owner, "peak_counts", peak_counts, 0.0, lo_open=True, unit="counts",
                          hint="the height of a phase's strongest line")
+    kalpha2_ratio = number(owner, "kalpha2_ratio", kalpha2_ratio, 0.0, 1.0,
+                           hint=f"the Kα2/Kα1 height ratio, e.g. {KALPHA2_RATIO:g}, or 0 for Kα1 only")
+    if kalpha2_ratio > 0 and not _is_cu_kalpha1(wavelength_m):
+        raise ParameterError(f"{owner}: kalpha2_ratio = {kalpha2_ratio:g} adds Cu Kα2 lines, which needs the Cu Kα1 "
+                             f"wavelength ({CU_KALPHA1_M:.7e} m), not {wavelength_m:g} m")
     if two_theta_deg is None:
         x = np.arange(10.0, 80.0, 0.02)
     else:
@@ -485,11 +619,17 @@ def simulate_diffractogram(phases: Mapping[str, float] | Sequence[str], *,
             raise ParameterError(f"unknown phase {name!r}; known: {', '.join(refs)}")
         for ln in powder_pattern(refs[name], wavelength_m=wavelength_m,
                                  two_theta_range=(float(x.min()), float(x.max()))):
-            y += pseudo_voigt(x, ln.two_theta_deg, sc * peak_counts * ln.intensity / 100.0, fwhm_deg, eta)
+            h = sc * peak_counts * ln.intensity / 100.0
+            y += pseudo_voigt(x, ln.two_theta_deg, h, fwhm_deg, eta)
+            at = kalpha2_position(ln.two_theta_deg, wavelength_m, CU_KALPHA2_M) if kalpha2_ratio > 0 else math.nan
+            if not math.isnan(at):
+                y += pseudo_voigt(x, at, kalpha2_ratio * h, fwhm_deg, eta)
     if noise:
         y = np.random.default_rng(check_seed(seed)).poisson(np.clip(y, 0, None)).astype(float)
+    k2 = {"wavelength_m": CU_KALPHA2_M if kalpha2_ratio > 0 else None, "ratio": kalpha2_ratio,
+          "source": "the simulation"}
     return Diffractogram(two_theta_deg=x, intensity=y, wavelength_m=wavelength_m, name="+".join(scales),
-                         metadata={"format": "simulated", "phases": scales})
+                         metadata={"format": "simulated", "phases": scales, "kalpha2": k2})
 
 
 @dataclass(frozen=True, eq=False)
@@ -512,6 +652,8 @@ class LayerSpacing:
         Stacking type used for n.
     peak : FittedPeak
         The fit.
+    kalpha2_m : float or None
+        The Kα2 wavelength [m] the line was fitted with as a doublet (its position is Kα1's), or None.
     """
 
     two_theta_deg: float
@@ -521,10 +663,12 @@ class LayerSpacing:
     c_A: float
     stacking: str
     peak: FittedPeak = field(repr=False)
+    kalpha2_m: float | None = None
 
 
 def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, stacking: str = "O3",
-                       window_deg: float = 1.5, lam: float = 1e7, p: float = 0.005) -> LayerSpacing:
+                       window_deg: float = 1.5, lam: float = 1e7, p: float = 0.005,
+                       kalpha2: bool | None = None) -> LayerSpacing:
     """Fit the basal reflection near a guess and give the interlayer spacing with its interval.
 
     Parameters
@@ -537,6 +681,9 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
         Stacking, which sets c = n·d.
     window_deg : float
         Half width of the search window.
+    kalpha2 : bool, optional
+        Fit the line as a Kα1/Kα2 doublet (default None: from the pattern's source, :func:`kalpha2_setting`);
+        the spacing is then Kα1's.
 
     Returns
     -------
@@ -560,6 +707,7 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
     two_theta_guess_deg = number("interlayer_spacing", "two_theta_guess_deg", two_theta_guess_deg,
                                  unit="degrees 2θ")
     window_deg = number("interlayer_spacing", "window_deg", window_deg, 0.0, lo_open=True, unit="degrees 2θ")
+    lam2, ratio, _note = kalpha2_setting(pattern, kalpha2)
     x, y = pattern.two_theta_deg, pattern.intensity
     if not x[0] < two_theta_guess_deg < x[-1]:
         raise ParameterError(f"two_theta_guess_deg = {two_theta_guess_deg} is outside the pattern ({x[0]}-{x[-1]})")
@@ -576,11 +724,13 @@ def interlayer_spacing(pattern: Diffractogram, two_theta_guess_deg: float, *, st
     if idx.size == 0:
         raise DataFormatError(f"no basal peak within ±{window_deg}° of {two_theta_guess_deg}°")
     k = int(idx[np.argmax(ys[idx])])
-    (pk,) = fit_peaks(xs, ys, [float(xs[k])])
     lamb = pattern.wavelength_m
+    doublet = None if lam2 is None else (lambda c: kalpha2_position(c, lamb, lam2), ratio)
+    (pk,) = fit_peaks(xs, ys, [float(xs[k])], doublet=doublet)
     d = float(d_spacing(pk.center, lamb))
     lo, hi = pk.center_ci95
     d_lo, d_hi = float(d_spacing(hi, lamb)), float(d_spacing(lo, lamb))
     n = BASAL_ORDER[stacking]
     return LayerSpacing(two_theta_deg=pk.center, two_theta_ci95=(float(lo), float(hi)), d_A=d,
-                        d_ci95=(d_lo, d_hi), c_A=n * d, stacking=stacking, peak=pk)
+                        d_ci95=(d_lo, d_hi), c_A=n * d, stacking=stacking, peak=pk,
+                        kalpha2_m=lam2)

@@ -22,6 +22,12 @@ Peak fitting
     fitted together with a straight local background through
     :func:`metalair.analysis.least_squares.fit_least_squares`; intervals are
     Student-t 95 % from the covariance rescaled by the reduced χ².
+Doublets
+    Given a companion rule c₂(c) and a height ratio r, each peak is the sum
+    of its line at c and a companion of the same shape and width at c₂(c),
+    r times as high (a Cu Kα1/Kα2 doublet, c₂ from Bragg's law). Only the
+    main line's position, height and width are free: the companion adds no
+    parameter, so the intervals are those of the main line.
 
 References
 ----------
@@ -36,7 +42,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,10 +139,15 @@ def baseline_corrected(x: np.ndarray, y: np.ndarray, x_range: Any, name: str, ra
     DataFormatError
         Fewer than 20 points in the range.
     """
+    span = f"{float(np.min(x)):g}-{float(np.max(x)):g}{' ' + unit if unit else ''}" if x.size else "no points"
     if x_range is not None:
         lo, hi = pair(owner, range_name, x_range, unit=unit)
         sel = (x >= lo) & (x <= hi)
         x, y = x[sel], y[sel]
+        if x.size < 20:
+            raise DataFormatError(f"{name}: {x.size} points in the range {lo:g}-{hi:g}{' ' + unit if unit else ''} "
+                                  f"given; the data span {span}; need at least 20 points: give a "
+                                  "range inside the data")
     if x.size < 20:
         raise DataFormatError(f"{name}: {x.size} points in the range; need at least 20")
     _check_stiffness(lam, owner)
@@ -299,20 +310,26 @@ class _GroupResidual:
     """Residual of a group of peaks on a straight background, scaled by the data's spread."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, n_peaks: int, n_per: int, shape: str, xm: float,
-                 scale: float | np.ndarray):
+                 scale: float | np.ndarray, doublet: tuple[Callable[[float], float], float] | None = None):
         self.x, self.y, self.n_peaks, self.n_per = x, y, n_peaks, n_per
-        self.shape, self.xm, self.scale = shape, xm, scale
+        self.shape, self.xm, self.scale, self.doublet = shape, xm, scale, doublet
+
+    def _line(self, xx: np.ndarray, c: float, h: float, w: float, eta: float) -> np.ndarray:
+        if self.shape == "pseudo-voigt":
+            return pseudo_voigt(xx, c, h, w, eta)
+        if self.shape == "lorentzian":
+            return lorentzian(xx, c, h, w)
+        return gaussian(xx, c, h, w)
 
     def model(self, p: np.ndarray, xx: np.ndarray) -> np.ndarray:
         total = p[-2] + p[-1] * (xx - self.xm)
         for k in range(self.n_peaks):
             b = k * self.n_per
-            if self.shape == "pseudo-voigt":
-                total = total + pseudo_voigt(xx, p[b], p[b + 1], p[b + 2], p[b + 3])
-            elif self.shape == "lorentzian":
-                total = total + lorentzian(xx, p[b], p[b + 1], p[b + 2])
-            else:
-                total = total + gaussian(xx, p[b], p[b + 1], p[b + 2])
+            eta = p[b + 3] if self.shape == "pseudo-voigt" else 0.0
+            total = total + self._line(xx, p[b], p[b + 1], p[b + 2], eta)
+            if self.doublet is not None:
+                companion, ratio = self.doublet
+                total = total + self._line(xx, companion(float(p[b])), ratio * p[b + 1], p[b + 2], eta)
         return total
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
@@ -321,7 +338,8 @@ class _GroupResidual:
 
 def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: str = "pseudo-voigt",
               window: float | None = None, group_width: float = 3.0, max_fwhm: float | None = None,
-              sigma: np.ndarray | None = None) -> list[FittedPeak]:
+              sigma: np.ndarray | None = None,
+              doublet: tuple[Callable[[float], float], float] | None = None) -> list[FittedPeak]:
     """Fit peaks near the given positions with intervals (module notes).
 
     Parameters
@@ -344,6 +362,11 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         weighted by it, so that the intervals follow the noise where the peak is. Default: equal.
     max_fwhm : float, optional
         Upper bound of a width (default the window).
+    doublet : (callable, float), optional
+        ``(companion, ratio)``: fit each peak as a doublet (module notes), its companion line at
+        ``companion(center)`` and ``ratio`` times its height, same shape and width. The fit window
+        reaches the companion. The returned centre, height, width and area are the main line's.
+        Default: single lines.
 
     Returns
     -------
@@ -365,6 +388,13 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         sigma_all = np.asarray(sigma, dtype=float)
         if sigma_all.shape != xv.shape or not np.all(np.isfinite(sigma_all)) or np.any(sigma_all <= 0):
             raise ParameterError("sigma must hold one positive, finite standard deviation per point of x")
+    if doublet is not None:
+        ok = (isinstance(doublet, tuple) and len(doublet) == 2 and callable(doublet[0])
+              and isinstance(doublet[1], (int, float)) and not isinstance(doublet[1], bool)
+              and math.isfinite(doublet[1]) and doublet[1] >= 0)
+        if not ok:
+            raise ParameterError(f"doublet = {doublet!r} must be (companion, ratio): a function giving the companion "
+                                 "line's centre from the main line's, and its height ratio >= 0 (e.g. 0.5)")
     cs = [float(c) for c in centers]
     for c in cs:
         if not xv[0] <= c <= xv[-1]:
@@ -391,6 +421,9 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         w0 = max(widths[j] for j in g)
         half = window if window is not None else 4.0 * w0
         lo_x, hi_x = min(cs[j] for j in g) - half, max(cs[j] for j in g) + half
+        if doublet is not None:  # the window reaches each companion line, on whichever side it falls
+            gaps = [doublet[0](cs[j]) - cs[j] for j in g]
+            lo_x, hi_x = lo_x + min(0.0, *gaps), hi_x + max(0.0, *gaps)
         sel = (xv >= lo_x) & (xv <= hi_x)
         xs, ys = xv[sel], yv[sel]
         n_per = 4 if shape == "pseudo-voigt" else 3
@@ -423,7 +456,7 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         if sigma_all is not None:
             ss = sigma_all[sel]
             scale = scale * ss / float(np.median(ss))
-        resid = _GroupResidual(xs, ys, len(g), n_per, shape, xm, scale)
+        resid = _GroupResidual(xs, ys, len(g), n_per, shape, xm, scale, doublet)
         fit = fit_least_squares(resid, x0, names=names, bounds=(lo, hi), tol=1e-10)
         for k, j in enumerate(g):
             b = k * n_per

@@ -148,6 +148,11 @@ def xrd(
                                       help="Reference phases to score, comma-separated "
                                            "(default all: NaO2, Na2O2, Na2CO3, Na2CO3·H2O, RuO2)."),
     tolerance: float = typer.Option(0.2, "--tolerance-deg", help="Line-matching tolerance in degrees 2theta."),
+    kalpha2: bool | None = typer.Option(None, "--kalpha2/--no-kalpha2",
+                                           help="Fit each peak as a Kalpha1/Kalpha2 doublet, or as one line. "
+                                                "Default: a doublet for Cu Kalpha1 files (a tube without a Kalpha1 "
+                                                "monochromator; an XRDML file's own Kalpha2 and ratio if it gives "
+                                                "them), one line for other wavelengths. A note says which."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
@@ -164,14 +169,18 @@ def xrd(
               "0.2): lines of different phases lie a degree or two apart, so a wider tolerance matches every phase")
     names = [p.strip() for p in phases.split(",") if p.strip()] if phases else None
     w = None if wavelength is None else float(from_user(wavelength, "Å", "length"))
-    _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot),
-         out, overwrite)
+    _run(lambda: run_xrd(file, out, wavelength_m=w, phases=names, tolerance_deg=tolerance, plot=plot,
+                         kalpha2=kalpha2), out, overwrite)
 
 
 def raman(
     file: Path = typer.Argument(..., help="Raman text export (shift in cm-1, intensity)."),
     x_range: str | None = typer.Option(None, "--range", help="Shift range LOW:HIGH in cm-1."),
     shape: str = typer.Option("pseudo-voigt", "--shape", help="'pseudo-voigt', 'lorentzian' or 'gaussian'."),
+    laser_nm: float | None = typer.Option(None, "--laser-nm",
+                                             help="Excitation laser wavelength in nm, for a file whose x axis is the "
+                                                  "scattered wavelength in nm: converted to Raman shift "
+                                                  "(1e7/laser - 1e7/wavelength, cm-1)."),
     lam: float = typer.Option(1e5, "--lam", help="Baseline stiffness for a 1 cm-1 grid (scaled to the file's step); "
                               "1e8 for broad carbon D/G bands."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
@@ -184,7 +193,14 @@ def raman(
     if not (math.isfinite(lam) and lam > 0):
         _fail(f"--lam {lam:g} must be a positive number, e.g. 1e5 (1e8 for broad carbon bands)")
     rng = _range(x_range, "--range", "cm-1")
-    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, lam=lam, plot=plot), out, overwrite)
+    if laser_nm is not None:
+        from metalair.io.raman import LASER_NM_RANGE
+
+        if not (math.isfinite(laser_nm) and LASER_NM_RANGE[0] <= laser_nm <= LASER_NM_RANGE[1]):
+            _fail(f"--laser-nm {laser_nm:g} must be the excitation laser's wavelength in nm, between "
+                  f"{LASER_NM_RANGE[0]:g} and {LASER_NM_RANGE[1]:g} (e.g. 532, 633 or 785)")
+    _run(lambda: run_raman(file, out, x_range=rng, shape=shape, lam=lam, plot=plot, laser_nm=laser_nm), out,
+         overwrite)
 
 
 def register(app: typer.Typer) -> None:

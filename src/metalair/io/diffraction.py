@@ -12,7 +12,9 @@ Text (``.xy``, ``.csv``, ``.txt``, ``.dat``)
     recorded as ``metadata["wavelength_source"] = "default"``).
 PANalytical XRDML
     XML: the wavelength from ``usedWavelength/kAlpha1`` (in its ``unit``: Angstrom, nm, pm or m,
-    converted through :mod:`metalair.units`; another unit is refused), the 2θ axis from
+    converted through :mod:`metalair.units`; another unit is refused), the Kα2 line from ``kAlpha2`` and
+    ``ratioKAlpha2KAlpha1`` when the file gives both (recorded as ``metadata["kalpha2"]``, a dict of
+    ``wavelength_m``, ``ratio`` and ``source``, for the doublet fits of the analysis), the 2θ axis from
     ``dataPoints/positions[@axis="2Theta"]`` (start/end positions, or a
     list), the intensities from ``intensities`` or ``counts`` (divided by
     the counting time when the unit is counts and ``per_second`` is true).
@@ -104,6 +106,23 @@ def _numbers(text: str | None, what: str, name: str) -> np.ndarray:
         raise DataFormatError(f"{name}: {what} holds text that is not numbers") from None
 
 
+def _xrdml_length(el: ET.Element, name: str) -> float:
+    """The wavelength [m] an XRDML element such as ``<kAlpha1 unit="Angstrom">`` holds."""
+    tag = _local(el.tag)
+    try:
+        val = float(el.text or "")
+    except ValueError:
+        raise DataFormatError(f"{name}: <{tag}> wavelength {el.text!r} is not a number (a decimal comma?); "
+                              "write it like 1.5406, or give the wavelength") from None
+    written = (el.get("unit") or "Angstrom").strip()
+    unit = find_unit(written, "length") or ("Å" if written.lower() in ("ångström", "ang") else None)
+    if unit is None:
+        allowed = ", ".join(u for u, (d, _f) in UNITS.items() if d == "length")
+        raise DataFormatError(f"{name}: <{tag}> wavelength {el.text!r} has unit {written!r}, which is not "
+                              f"a length unit; XRDML writes unit=\"Angstrom\" (known: {allowed})")
+    return float(from_user(val, unit, "length"))
+
+
 def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
                wavelength_m: float | None = None) -> Diffractogram:
     """Read a PANalytical XRDML file (first scan).
@@ -140,19 +159,21 @@ def read_xrdml(path: str | os.PathLike[str], *, per_second: bool = False,
     meta: dict[str, Any] = {"file_name": p.name, "format": "xrdml", "warnings": []}
     w = None
     for k in _find(root, "kAlpha1"):
-        try:
-            val = float(k.text or "")
-        except ValueError:
-            raise DataFormatError(f"{p.name}: <kAlpha1> wavelength {k.text!r} is not a number (a decimal comma?); "
-                                  "write it like 1.5406, or give the wavelength") from None
-        written = (k.get("unit") or "Angstrom").strip()
-        unit = find_unit(written, "length") or ("Å" if written.lower() in ("ångström", "ang") else None)
-        if unit is None:
-            allowed = ", ".join(u for u, (d, _f) in UNITS.items() if d == "length")
-            raise DataFormatError(f"{p.name}: <kAlpha1> wavelength {k.text!r} has unit {written!r}, which is not "
-                                  f"a length unit; XRDML writes unit=\"Angstrom\" (known: {allowed})")
-        w = float(from_user(val, unit, "length"))
+        w = _xrdml_length(k, p.name)
         break
+    k2 = next(iter(_find(root, "kAlpha2")), None)
+    ratio_el = next(iter(_find(root, "ratioKAlpha2KAlpha1")), None)
+    if wavelength_m is None and w is not None and k2 is not None and ratio_el is not None:
+        try:
+            ratio = float(ratio_el.text or "")
+        except ValueError:
+            raise DataFormatError(f"{p.name}: <ratioKAlpha2KAlpha1> {ratio_el.text!r} is not a number (a decimal "
+                                  "comma?); write it like 0.5") from None
+        if not 0.0 <= ratio <= 1.0:
+            raise DataFormatError(f"{p.name}: <ratioKAlpha2KAlpha1> {ratio_el.text!r} is not a Kα2/Kα1 height ratio "
+                                  "in [0, 1] (a tube gives about 0.5)")
+        meta["kalpha2"] = {"wavelength_m": _xrdml_length(k2, p.name), "ratio": ratio,
+                           "source": "the file's kAlpha2 and ratioKAlpha2KAlpha1"}
     if wavelength_m is not None:
         w = _check_wavelength(wavelength_m)
         meta["wavelength_source"] = "given"

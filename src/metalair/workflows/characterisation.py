@@ -182,8 +182,11 @@ def run_xas(files: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
 
 def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavelength_m: float | None = None,
             phases: Sequence[str] | None = None, tolerance_deg: float = 0.2, plot: bool = True,
-            ) -> CharacterisationRun:
+            kalpha2: bool | None = None) -> CharacterisationRun:
     """Diffraction file → fitted peaks and phase scores, figure.
+
+    ``kalpha2`` fits each peak as a Kα1/Kα2 doublet (True), as one line (False), or as the file's radiation
+    says (None: :func:`metalair.analysis.diffraction.kalpha2_setting`); the summary's note says which.
 
     Writes ``xrd_peaks.csv``, ``xrd_phases.csv`` and ``xrd.png``.
     """
@@ -200,7 +203,7 @@ def run_xrd(file: str | os.PathLike[str], out: str | os.PathLike[str], *, wavele
             raise ParameterError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(refs)}")
         refs = {p: refs[p] for p in phases}
     pattern = read_diffraction(file, wavelength_m=wavelength_m)
-    analysis = analyse_diffractogram(pattern)
+    analysis = analyse_diffractogram(pattern, kalpha2=kalpha2)
     matches = match_phases(analysis, refs, tolerance_deg=tolerance_deg)
     rows = analysis.rows()
     header = ["two_theta_deg", "two_theta_low", "two_theta_high", "d_A", "height", "fwhm_deg", "area", "eta"]
@@ -243,13 +246,17 @@ def _reader_warnings(read: Any, label: str | None = None) -> list[str]:
 
 def run_raman(file: str | os.PathLike[str], out: str | os.PathLike[str], *,
               x_range: tuple[float, float] | None = None, shape: str = "pseudo-voigt", lam: float = 1e5,
-              plot: bool = True) -> CharacterisationRun:
-    """Raman file → fitted, assigned peaks, figure. Writes ``raman_peaks.csv`` and ``raman.png``."""
+              plot: bool = True, laser_nm: float | None = None) -> CharacterisationRun:
+    """Raman file → fitted, assigned peaks, figure. Writes ``raman_peaks.csv`` and ``raman.png``.
+
+    ``laser_nm``: the excitation laser's wavelength [nm], for a file whose x axis is the scattered wavelength in nm
+    (converted to Raman shift by :func:`metalair.io.raman.read_raman`, which refuses such a file without it).
+    """
     from metalair.analysis.raman import analyse_raman
     from metalair.io.raman import read_raman
 
     folder = _out(out)
-    spectrum = read_raman(file)
+    spectrum = read_raman(file, laser_nm=laser_nm)
     result = analyse_raman(spectrum, x_range=x_range, shape=shape, lam=lam)
     rows = result.rows()
     header = ["center_cm1", "center_low", "center_high", "height", "fwhm_cm1", "area", "eta", "assignment",
