@@ -6,7 +6,9 @@ no turn). Anodic peaks are maxima of the current on positive-going sweeps,
 cathodic peaks minima on negative-going sweeps, found with
 :func:`scipy.signal.find_peaks` on the current smoothed over 5 mV, with a
 prominence of at least ``prominence`` times the largest |current| of the
-cycle; a peak's potential is the top of the current smoothed over a fifth of
+cycle and at least :data:`NOISE_PROMINENCE_SIGMAS` standard deviations of
+the smoothed current's noise; a peak's current is the smoothed current at
+its top, its potential is the top of the current smoothed over a fifth of
 its width at half height, refined by a parabola. The current is
 anodic-positive (``docs/conventions.md``), so an anodic peak must carry a
 positive current and a cathodic peak a negative one: a dip in an anodic
@@ -17,7 +19,8 @@ is not an anodic one.
 For every peak:
 
 * **baseline** – the straight line between the two bases of the peak's
-  prominence (the lowest points on either side before a higher peak), the
+  prominence (the lowest points on either side before a higher peak, but
+  never beyond the valley towards a neighbouring peak of the sweep), the
   usual geometric baseline for overlapping CV features, but never of the
   other direction: where it would run below zero (a base in the cathodic
   tail at the start of an anodic sweep), it is zero. This is not the
@@ -37,9 +40,12 @@ For every peak:
   potential at which the baseline-corrected current has fallen to
   ``onset_fraction`` (default 10 %) of the peak height.
 
-The peak separation of a cycle is E(largest anodic peak) − E(largest
-cathodic peak), given only when the cycle has both; for a reversible one-electron couple at 25 °C it tends to
-≈ 59 mV (Bard & Faulkner 2001, §6.2).
+When a cycle has as many anodic as cathodic peaks, they are paired into
+couples in order of potential, and the cycle's peak separation is that of
+the couple with the largest anodic peak; otherwise it is E(largest anodic
+peak) − E(largest cathodic peak), which may mix couples. It is given only
+when the cycle has both; for a reversible one-electron couple at 25 °C it is
+57–59 mV, depending on the switching potential (Bard & Faulkner 2001, §6.2).
 
 References
 ----------
@@ -66,7 +72,8 @@ from metalair.analysis._arguments import solution as _solution
 from metalair.errors import ParameterError
 from metalair.tables.voltammetry import CHARGE_UNITS, Voltammogram
 
-__all__ = ["CVPeak", "CVAnalysis", "find_cv_peaks", "analyze_cv", "voltammogram_from_solution", "SOLUTION_KEYS"]
+__all__ = ["CVPeak", "CVAnalysis", "find_cv_peaks", "analyze_cv", "scan_rate", "voltammogram_from_solution",
+           "SOLUTION_KEYS"]
 
 #: Keys of a simulation Solution this module reads (one place, in case they are renamed).
 SOLUTION_KEYS = {"time": "Time [s]", "voltage": "Voltage [V]", "current": "Current [mA/g]", "cycle": "Cycle"}
@@ -102,6 +109,8 @@ class CVAnalysis:
     voltammogram: Voltammogram
     peaks: list[CVPeak]
     separation_V: dict[int, float] = field(default_factory=dict)
+    #: per cycle, (anodic, cathodic) peaks paired in order of potential, where the cycle has as many of each
+    couples: dict[int, list[tuple[CVPeak, CVPeak]]] = field(default_factory=dict)
 
     def table(self) -> str:
         """Plain-text table of the peaks."""
@@ -117,7 +126,18 @@ class CVAnalysis:
                          "narrower maximum is a noise spike), away from the first and last 2 % of each sweep, where "
                          "a rising current meets the vertex)")
         for c, d in self.separation_V.items():
+            pairs = self.couples.get(c, [])
+            if len(pairs) > 1:
+                lines.append(f"cycle {c}: {len(pairs)} couples (anodic and cathodic peaks paired in order of "
+                             "potential): " + "; ".join(
+                                 f"E1/2 {0.5 * (a.potential_V + k.potential_V):.4f} V, separation "
+                                 f"{1000 * (a.potential_V - k.potential_V):.1f} mV" for a, k in pairs))
+                continue
+            n_an = sum(1 for p in self.peaks if p.cycle == c and p.direction == "anodic")
+            n_ca = sum(1 for p in self.peaks if p.cycle == c and p.direction == "cathodic")
             lines.append(f"cycle {c}: peak separation {1000 * d:.1f} mV" + (
+                f" (between the largest of {n_an} anodic and {n_ca} cathodic peaks, which may lie on different "
+                "couples)" if not pairs and d >= 0 else "") + (
                 " (negative: the largest anodic and cathodic peaks lie on different couples, the anodic one "
                 "below the cathodic one; compare peaks of one couple in the table)" if d < 0 else ""))
         return "\n".join(lines)
@@ -126,6 +146,10 @@ class CVAnalysis:
         """JSON-ready summary."""
         return {"peaks": [p.as_dict() for p in self.peaks],
                 "separation_V": {str(k): v for k, v in self.separation_V.items()},
+                "couples": {str(c): [{"anodic_V": a.potential_V, "cathodic_V": k.potential_V,
+                                      "half_wave_V": 0.5 * (a.potential_V + k.potential_V),
+                                      "separation_V": a.potential_V - k.potential_V} for a, k in pairs]
+                            for c, pairs in self.couples.items()},
                 "current_unit": self.voltammogram.current_unit,
                 "file_name": self.voltammogram.metadata.get("file_name")}
 
@@ -171,6 +195,23 @@ def _sweeps(e: np.ndarray) -> list[np.ndarray]:
     return runs
 
 
+def scan_rate(voltammogram: Voltammogram) -> float:
+    """Scan rate [V/s]: the median over the record's sweeps of |potential covered| / time taken (NaN without time).
+
+    Per sweep rather than per sample, so that noise on a measured potential (which reverses its sign from one
+    sample to the next) does not count.
+    """
+    if not isinstance(voltammogram, Voltammogram):
+        raise ParameterError(f"scan_rate needs a Voltammogram, got {type(voltammogram).__name__}")
+    t = voltammogram.time_s
+    if t is None:
+        return math.nan
+    e = voltammogram.potential_V
+    rates = [abs(float(e[idx[-1]] - e[idx[0]])) / float(t[idx[-1]] - t[idx[0]])
+             for idx in _sweeps(e) if t[idx[-1]] > t[idx[0]]]
+    return float(np.median(rates)) if rates else math.nan
+
+
 def _interp_index(x: np.ndarray, pos: float) -> float:
     k = int(math.floor(pos))
     if k >= x.size - 1:
@@ -204,17 +245,46 @@ def _even_steps(e: np.ndarray) -> bool:
     return bool(spans.min() > 0 and spans.max() <= 2.0 * spans.min())
 
 
+def _detection_window(e: np.ndarray, n: int) -> int | None:
+    """Samples of the :data:`DETECTION_SMOOTHING_V` window on the sweep ``e`` (None: a coarse or uneven sweep)."""
+    if not _even_steps(e):
+        return None
+    step = float(np.median(np.abs(np.diff(e))))
+    w = int(round(DETECTION_SMOOTHING_V / step)) | 1 if step > 0 else 1
+    return None if w < 5 or n <= w else w
+
+
 def _smoothed(e: np.ndarray, i: np.ndarray) -> np.ndarray:
     """``i`` smoothed over :data:`DETECTION_SMOOTHING_V` of the sweep ``e`` (unchanged on a coarse or uneven sweep)."""
     from scipy.signal import savgol_filter
 
-    if not _even_steps(e):
-        return i
-    step = float(np.median(np.abs(np.diff(e))))
-    w = int(round(DETECTION_SMOOTHING_V / step)) | 1 if step > 0 else 1
-    if w < 5 or i.size <= w:
-        return i
-    return np.asarray(savgol_filter(i, w, 2), dtype=float)
+    w = _detection_window(e, i.size)
+    return i if w is None else np.asarray(savgol_filter(i, w, 2), dtype=float)
+
+
+#: A peak must stand out of the current's noise by this many standard deviations of the smoothed noise. White
+#: noise smoothed over :data:`DETECTION_SMOOTHING_V` makes bumps whose prominence reaches 7-8 of them in a sweep of
+#: a thousand samples (their largest in 2000 such sweeps: 8.2), and at 3 % noise on a reversible wave the fixed 5 %
+#: prominence alone let through half a dozen "peaks" 2-6 mV wide.
+NOISE_PROMINENCE_SIGMAS = 10.0
+
+
+def _noise_prominence(e: np.ndarray, i: np.ndarray) -> float:
+    """Smallest prominence that noise of the raw current ``i`` does not reach after smoothing (0 when unsmoothed).
+
+    The noise is estimated from the second differences of the raw current (a robust, median-based standard
+    deviation; a voltammetric wave curves far less from one sample to the next than noise does), scaled by the
+    root sum of squares of the Savitzky-Golay weights that smooth it. On a coarse or uneven sweep (a
+    simulation's adaptive steps) nothing is smoothed and the differences measure the wave, not noise: 0.
+    """
+    from scipy.signal import savgol_coeffs
+
+    w = _detection_window(e, i.size)
+    if w is None:
+        return 0.0
+    d2 = np.diff(i, 2)
+    sigma = 1.4826 * float(np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
+    return NOISE_PROMINENCE_SIGMAS * sigma * float(np.sqrt(np.sum(savgol_coeffs(w, 2) ** 2)))
 
 
 def _top_of_peak(e: np.ndarray, signal: np.ndarray, k: int, width_points: float) -> float:
@@ -304,8 +374,9 @@ def find_cv_peaks(
         for s_no, idx in enumerate(_sweeps(e), start=1):
             es, is_ = e[idx], i[idx]
             up = es[-1] > es[0]
-            signal = _smoothed(es, is_ if up else -is_)
-            found, props = find_peaks(signal, prominence=prominence * scale)
+            raw = is_ if up else -is_
+            signal = _smoothed(es, raw)
+            found, props = find_peaks(signal, prominence=max(prominence * scale, _noise_prominence(es, raw)))
             if found.size == 0:
                 continue
             half = peak_widths(signal, found, rel_height=0.5, prominence_data=(
@@ -313,6 +384,7 @@ def find_cv_peaks(
             edge = max(3, es.size // 50)
             even = _even_steps(es)
             span = abs(float(es[-1] - es[0]))
+            kept = []
             for k, p in enumerate(found):
                 lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
                 if rb <= lb or signal[p] <= 0:  # no width, or current of the other direction: not a peak
@@ -326,6 +398,19 @@ def find_cv_peaks(
                     continue
                 if half[0][k] < MIN_PEAK_WIDTH_POINTS:  # one or two samples wide: a spike of noise, not a wave
                     continue
+                kept.append(k)
+            for n, k in enumerate(kept):
+                p = int(found[k])
+                lb, rb = int(props["left_bases"][k]), int(props["right_bases"][k])
+                # a base never lies beyond the valley towards a neighbouring peak of the sweep: the prominence's
+                # bases run on to the foot of the whole group, and the onset and charge of the second of two
+                # overlapping waves were those of both
+                if n > 0:
+                    prev = int(found[kept[n - 1]])
+                    lb = max(lb, prev + int(np.argmin(signal[prev:p + 1])))
+                if n + 1 < len(kept):
+                    nxt = int(found[kept[n + 1]])
+                    rb = min(rb, p + int(np.argmin(signal[p:nxt + 1])))
                 # baseline straight between the bases, as a function of the index along the sweep
                 base = signal[lb] + (signal[rb] - signal[lb]) * (np.arange(lb, rb + 1) - lb) / (rb - lb)
                 corrected = signal[lb:rb + 1] - np.maximum(base, 0.0)
@@ -338,7 +423,10 @@ def find_cv_peaks(
                     q = float(np.sum(0.5 * (above[1:] + above[:-1]) * np.diff(ts)))
                 else:
                     q = math.nan
-                fwhm = abs(_interp_index(es, half[3][k]) - _interp_index(es, half[2][k]))
+                # the half-height crossings of the prominence's own bases, unless a valley closes them
+                left_x = max(float(half[2][k]), float(lb))
+                right_x = min(float(half[3][k]), float(rb))
+                fwhm = abs(_interp_index(es, right_x) - _interp_index(es, left_x))
                 onset_idx = lb
                 for j in range(p - lb, -1, -1):
                     if corrected[j] <= onset_fraction * height:
@@ -347,26 +435,51 @@ def find_cv_peaks(
                 sign = 1.0 if up else -1.0
                 out.append(CVPeak(
                     cycle=int(c), direction="anodic" if up else "cathodic",
-                    potential_V=_top_of_peak(es, signal, int(p), float(half[0][k])),
-                    current=float(is_[p]), height=sign * height, charge=sign * q, fwhm_V=float(fwhm),
+                    potential_V=_top_of_peak(es, signal, p, float(half[0][k])),
+                    # the smoothed current at the top: the raw sample there adds its noise, and the highest of
+                    # noisy samples is biased up (+9 % at 5 % noise)
+                    current=sign * float(signal[p]), height=sign * height, charge=sign * q, fwhm_V=float(fwhm),
                     onset_V=float(es[onset_idx]), sweep=s_no,
                 ))
     return out
 
 
+def _couples(anodic: list[CVPeak], cathodic: list[CVPeak]) -> list[tuple[CVPeak, CVPeak]]:
+    """Anodic and cathodic peaks paired into couples, in order of potential, when their numbers are equal.
+
+    Couples do not cross: the k-th anodic peak from the negative end belongs with the k-th cathodic one. With
+    unequal numbers (a peak without a partner: a deposit's stripping, an irreversible step) which pair is a
+    couple is not decided here: no couples.
+    """
+    if not anodic or len(anodic) != len(cathodic):
+        return []
+    return list(zip(sorted(anodic, key=lambda p: p.potential_V), sorted(cathodic, key=lambda p: p.potential_V)))
+
+
 def analyze_cv(voltammogram: Voltammogram, **options: Any) -> CVAnalysis:
-    """Peaks of every cycle and the separation of the largest anodic and cathodic peak per cycle.
+    """Peaks of every cycle, their couples and the peak separation per cycle.
 
     ``options`` are those of :func:`find_cv_peaks` (``cycles``, ``prominence``, ``onset_fraction``).
+
+    When a cycle has as many anodic as cathodic peaks, they are paired into couples in order of potential
+    (:attr:`CVAnalysis.couples`), and the cycle's peak separation is that of the couple with the largest anodic
+    peak: of two couples 200 mV apart, pairing the largest anodic with the largest cathodic peak gave 251 mV
+    where each couple's is 55 mV. Otherwise it is E(largest anodic) − E(largest cathodic).
     """
     known_keywords("analyze_cv", options, find_cv_peaks)
     peaks = find_cv_peaks(voltammogram, **options)
     sep: dict[int, float] = {}
+    couples: dict[int, list[tuple[CVPeak, CVPeak]]] = {}
     for c in voltammogram.cycles:
         an = [p for p in peaks if p.cycle == c and p.direction == "anodic"]
         ca = [p for p in peaks if p.cycle == c and p.direction == "cathodic"]
         if an and ca:
-            a = max(an, key=lambda p: abs(p.height))
-            k = max(ca, key=lambda p: abs(p.height))
+            pairs = _couples(an, ca)
+            if pairs:
+                couples[c] = pairs
+                a, k = max(pairs, key=lambda pair: abs(pair[0].height))
+            else:
+                a = max(an, key=lambda p: abs(p.height))
+                k = max(ca, key=lambda p: abs(p.height))
             sep[c] = a.potential_V - k.potential_V
-    return CVAnalysis(voltammogram=voltammogram, peaks=peaks, separation_V=sep)
+    return CVAnalysis(voltammogram=voltammogram, peaks=peaks, separation_V=sep, couples=couples)

@@ -132,8 +132,18 @@ def cv(
                        anodic_sign=-1 if cathodic_positive else None)
         manifest.add(*summary["written"])
     for f in summary["files"]:
-        typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}")
+        rate = f.get("scan_rate_V_s")
+        ref = f.get("reference_electrode")
+        typer.echo(f"{f['file']}: cycles {', '.join(map(str, f['cycles']))}"
+                   + (f", scan rate {1000 * rate:.4g} mV/s" if rate else "")
+                   + (f", potential vs {ref}" if ref else ""))
+        for w in f.get("warnings", []):
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW)
+        for note in f.get("notes", []):
+            typer.echo(f"note: {note}")
         typer.echo(f["table"])
+    for note in summary["notes"]:
+        typer.echo(f"note: {note}")
     typer.echo("wrote: " + ", ".join(summary["written"]))
 
 

@@ -53,6 +53,35 @@ def _si(values: np.ndarray, unit: str | None, default: str, dimension: str, file
     return np.asarray(from_user(values, u, dimension), dtype=float)
 
 
+#: "vs. <reference electrode>" inside a column name, up to a bracket or the end: "E vs Ag/AgCl (V)",
+#: "E (V vs. RHE)", "Ewe/V vs. SCE", "Potential (mV vs Na/Na+)".
+_VERSUS = re.compile(r"\s*\bvs\b\.?\s*(?P<ref>[^()]*?)\s*(?=[()]|$)", re.IGNORECASE)
+#: The channel prefix of an Autolab NOVA export: "WE(1).Potential (V)", "WE(1).Current (A)".
+_CHANNEL = re.compile(r"^\s*WE\(\d+\)\.", re.IGNORECASE)
+
+
+def _column_name(name: str) -> tuple[str, str | None, str | None]:
+    """(base, unit, reference electrode) of a CSV column name.
+
+    The reference electrode ("vs. Ag/AgCl") and a NOVA channel prefix ("WE(1).") are taken off before the unit
+    is read: "E vs Ag/AgCl (V)" was not recognised as a potential, and "Potential (mV vs Ag/AgCl)" read its mV as
+    volts. A per-mass or per-area unit written with slashes ("I/mA/g") is read whole.
+    """
+    text = _CHANNEL.sub("", name.strip().strip('"'))
+    ref = None
+    m = _VERSUS.search(text)
+    if m and m.group("ref"):
+        ref = m.group("ref").strip().rstrip(".").strip() or None
+        tail = text[m.end():]
+        text = (text[:m.start()] + (" " if tail.startswith("(") else "") + tail).strip()
+    base, unit = name_and_unit(text)
+    if unit is not None and "/" in base:  # "I/mA/g": the slash before the unit belongs to it
+        head, _, rest = base.partition("/")
+        if f"{rest}/{unit}" in UNITS:
+            base, unit = head, f"{rest}/{unit}"
+    return base, unit, ref
+
+
 def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
     m = re.search(r"Nb header lines\s*:\s*(\d+)", "\n".join(lines[:3]), re.IGNORECASE)
     if m is None:
@@ -138,12 +167,14 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int | None) -> Volta
     names = [n.strip().strip('"') for n in (head.split(delim) if delim else head.split())]
     block = numeric_block(lines, first_num, path.name, names=names, delimiter=delim, stop_at_text=False)
     found: dict[str, tuple[int, str | None]] = {}
+    reference = None
     for k, name in enumerate(block.names):
-        base, unit = name_and_unit(name)
+        base, unit, ref = _column_name(name)
         b = base.lower().strip()
         if "e" not in found and (b in ("e", "ewe", "potential", "voltage", "ecell", "u", "e_we", "vf")
                                  or b.startswith(("potential", "voltage"))):
             found["e"] = (k, unit)
+            reference = ref
         elif "i" not in found and (b in ("i", "im", "current", "<i>") or b.startswith("current")):
             found["i"] = (k, unit)
         elif "t" not in found and (b in ("t", "time", "elapsed time") or b.startswith("time")):
@@ -184,10 +215,16 @@ def _read_csv_cv(path: Path, lines: list[str], anodic_sign: int | None) -> Volta
                          "was flipped")
     elif anodic_sign < 0:
         notes.append("current sign flipped (the file counts cathodic current as positive)")
-    meta = {"file_name": path.name, "format": "csv", "instrument": None, "notes": notes,
-            "warnings": list(block.warnings)}
+    meta: dict[str, Any] = {"file_name": path.name, "format": "csv", "instrument": None, "notes": notes,
+                            "warnings": list(block.warnings)}
+    if reference:
+        meta["reference_electrode"] = reference
     return Voltammogram(potential,
                         anodic_sign * block.values[:, ki] * factor, t, cycle, unit, meta)
+
+
+#: The first bytes of an EC-Lab binary (.mpr) file.
+_MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
 
 
 def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int | None = None) -> Voltammogram:
@@ -216,6 +253,12 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int | None =
     if anodic_sign not in (1, -1, None):
         raise ParameterError(f"anodic_sign must be +1 or -1 (or None: from the file), got {anodic_sign!r}")
     require_file(path)
+    with open(path, "rb") as handle:
+        if handle.read(len(_MPR_MAGIC)) == _MPR_MAGIC:  # read_text called it "damaged or of another format"
+            raise DataFormatError(
+                f"{path.name}: a BioLogic EC-Lab binary file (.mpr); the voltammogram reader takes EC-Lab's text "
+                "export: in EC-Lab, export the file as text (.mpt) and give that (an impedance .mpr is read by "
+                "'metalair eis', a cycling .mpr by 'metalair analyze')")
     text = read_text(path)
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""

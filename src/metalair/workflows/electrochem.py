@@ -173,7 +173,7 @@ def analyse_cv_files(
 
     ``anodic_sign``: see :func:`metalair.io.voltammetry.read_voltammogram` (CSV files only).
     """
-    from metalair.analysis.voltammetry import analyze_cv
+    from metalair.analysis.voltammetry import analyze_cv, scan_rate
     from metalair.io.voltammetry import read_voltammogram
     from metalair.plotting import electrochem as plots
 
@@ -187,18 +187,25 @@ def analyse_cv_files(
         _say(progress, f"reading {Path(p).name}")
         v = read_voltammogram(p, anodic_sign=anodic_sign)
         a = analyze_cv(v, prominence=prominence)
+        rate = scan_rate(v)
         vgs.append(v)
         analyses.append(a)
+        # what the reader did to the file (a sign flipped, cycles counted from the sweep direction, the reference
+        # electrode) and what it found wrong (rows skipped) go with the file's peaks
         per_file.append({"file": Path(p).name, "cycles": v.cycles, "current_unit": v.current_unit,
-                         "separation_V": a.separation_V, "table": a.table()})
+                         "scan_rate_V_s": rate if math.isfinite(rate) else None,
+                         "reference_electrode": v.metadata.get("reference_electrode"),
+                         "separation_V": a.separation_V, "couples": a.as_dict()["couples"], "table": a.table(),
+                         "notes": list(v.metadata.get("notes", [])),
+                         "warnings": list(v.metadata.get("warnings", []))})
         for pk in a.peaks:
             rows.append([Path(p).name, pk.cycle, pk.direction, pk.potential_V, pk.current, pk.height,
-                         v.current_unit, pk.charge, CHARGE_UNITS[v.current_unit], pk.fwhm_V, pk.onset_V])
+                         v.current_unit, pk.charge, CHARGE_UNITS[v.current_unit], pk.fwhm_V, pk.onset_V, rate])
     written: list[str] = []
     notes: list[str] = []
     written.append(str(write_csv_rows(out / "cv_peaks.csv", [
         "file", "cycle", "peak", "potential [V]", "current", "height", "current unit", "charge", "charge unit",
-        "FWHM [V]", "onset [V]"], rows)))
+        "FWHM [V]", "onset [V]", "scan rate [V/s]"], rows)))
     _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes, figures)
     summary = {"files": per_file, "notes": notes, "written": written}
     written.append(_json(out / "cv_summary.json", summary))
