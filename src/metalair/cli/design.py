@@ -414,12 +414,21 @@ def _run(cands: list, settings: Any, out: Path, scheduler: str, workers: int | N
     if run is not None:
         run.add(*res.files.values())
     folder.finish("complete")
-    sw = res.sweep
-    typer.echo(f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed) on {sw.mode}: "
-               f"{sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok")
+    typer.echo(summary_line(res.sweep))
     _print_notes(res.table)
     _print_head(res.table)
     typer.echo("wrote: " + ", ".join(res.files.values()))
+
+
+def summary_line(sw: Any) -> str:
+    """The line a sweep or screen ends with: candidates, batches, where it ran, time and rate, how many not ok.
+
+    A run that resumed every batch ran nothing: it says so, not "0.0 candidates/s".
+    """
+    head = f"{sw.n_candidates} candidates in {sw.n_batches} batches ({sw.batches_skipped} resumed)"
+    if sw.batches_run == 0:
+        return f"{head}: nothing left to run (all {sw.batches_skipped} batches resumed); {sw.n_failed} not ok"
+    return f"{head} on {sw.mode}: {sw.wall_time_s:.1f} s, {sw.rate:.1f} candidates/s; {sw.n_failed} not ok"
 
 
 def _print_notes(table: Any) -> None:
@@ -606,11 +615,10 @@ def sweep(
     _run(cands, settings, out, scheduler, workers, batch_size, resume, overwrite, progress, map_x, map_y)
 
 
-#: Catalyst fields whose SI unit, in which a bare number is read, is not the unit metalair shows them in
-#: (``metalair catalysts`` lists a host couple's capacity in mAh/g): a bare number far from the base catalyst's
-#: value is refused, not noted (64.5 meant in mAh/g was read as 64.5 C/kg, and the couple vanished).
-SHOWN_UNITS = {"capacity": ("C/kg", "mAh/g", " (as 'metalair catalysts' shows it)"),
-               "molar_mass": ("kg/mol", "g/mol", "")}
+#: Where a field of SHOWN_UNITS (a catalyst field whose stored unit, in which a bare number is read, is not the
+#: unit metalair shows it in) is shown so. A bare number of such a field far from the base catalyst's value is
+#: refused, not noted (64.5 meant in mAh/g was read as 64.5 C/kg, and the couple vanished).
+_SHOWN_WHERE = {"capacity": " (as 'metalair catalysts' shows it)"}
 
 
 def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0, catalyst: str = "RuO2") -> list[str]:
@@ -618,16 +626,18 @@ def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0, catalyst
 
     ``parameters.*`` are compared with the default parameters (an SI value meant in mg/cm²?);
     ``catalyst.*`` and ``host_couples.*`` with the base catalyst's value (each candidate's own
-    ``catalyst``, else ``catalyst``). A field of :data:`SHOWN_UNITS` is refused instead of noted.
+    ``catalyst``, else ``catalyst``). A field of :data:`metalair.plotting.design.SHOWN_UNITS` is refused instead
+    of noted.
     Values written with a unit (text) are not checked: their unit says what they are.
 
     Raises
     ------
     ParameterError
-        A bare number for a field of :data:`SHOWN_UNITS` more than ``factor`` from the base value; the
+        A bare number for a field of ``SHOWN_UNITS`` more than ``factor`` from the base value; the
         message shows how to write it with its unit.
     """
     from metalair.models.parameters import DEFAULT_PARAMETERS, RANGES
+    from metalair.plotting.design import shown_unit
     from metalair.sweeps.candidates import is_number
 
     def far(v: float, ref: float) -> bool:
@@ -662,8 +672,10 @@ def far_from_default(cands: list[dict[str, Any]], factor: float = 30.0, catalyst
             if not ref or not all(far(value, r) for r in ref):
                 continue
             field = key.rsplit(".", 1)[1]
-            if field in SHOWN_UNITS:
-                si, shown, as_shown = SHOWN_UNITS[field]
+            stored_shown = shown_unit(key)
+            if stored_shown is not None:
+                si, shown = stored_shown
+                as_shown = _SHOWN_WHERE.get(field, "")
                 per = float(from_user(1.0, shown))  # SI per shown unit
                 raise ParameterError(
                     f"{key} = {value:g} is a bare number, read in {si} (the unit a catalyst file stores): "

@@ -12,7 +12,8 @@ from metalair.catalysts.dft import FreeEnergyAnalysis
 from metalair.errors import ParameterError
 from metalair.plotting.simulation import new_figure, wrapped
 
-__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response", "column_label"]
+__all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response", "column_label",
+           "protocol_units", "shown_unit", "shown_values", "SHOWN_UNITS"]
 
 
 #: Result columns a one-axis sweep draws against its axis, with their axis labels.
@@ -43,13 +44,56 @@ _FIELD_NAMES = {"icohp": "ICOHP", "d_band_centre": "d-band centre",
                 "free_energy_overpotential": "free-energy overpotential η_FE"}
 
 
+#: Catalyst fields that a catalyst file stores (and a bare number is read) in one unit and metalair shows in
+#: another, ``{field: (stored, shown)}``: ``metalair catalysts`` lists a host couple's capacity in mAh/g, and a
+#: figure's axis does too (64.5 mAh/g rather than 232200 C/kg of catalyst). The units are those of
+#: :mod:`metalair.units`, which converts between them.
+SHOWN_UNITS: dict[str, tuple[str, str]] = {"capacity": ("C/kg", "mAh/g"), "molar_mass": ("kg/mol", "g/mol")}
+
+
+def shown_unit(name: str) -> tuple[str, str] | None:
+    """``(stored, shown)`` units of a candidate column of a field of :data:`SHOWN_UNITS`, else None.
+
+    ``host_couples.0.capacity`` and ``host_couples.*.capacity`` -> ``("C/kg", "mAh/g")``;
+    ``catalyst.molar_mass`` -> ``("kg/mol", "g/mol")``.
+    """
+    parts = name.split(".")
+    if (parts[0] == "catalyst" and len(parts) == 2) or (parts[0] == "host_couples" and len(parts) == 3):
+        return SHOWN_UNITS.get(parts[-1])
+    return None
+
+
+def shown_values(name: str, values: Any) -> np.ndarray:
+    """The numbers of column ``name`` in the unit that :func:`column_label` gives it.
+
+    A table holds a catalyst field in its stored (SI) unit; a field of :data:`SHOWN_UNITS` is converted to
+    the unit it is shown in. Any other column is returned as floats, unchanged.
+    """
+    from metalair.units import convert
+
+    v = np.asarray(values, dtype=float)
+    units = shown_unit(name)
+    return v if units is None else np.asarray(convert(v, *units), dtype=float)
+
+
 def protocol_units(protocol: str | None) -> dict[str, str]:
-    """The unit written after each ``{name}`` placeholder of a protocol template (``{current} mA/g``)."""
+    """The unit written after each ``{name}`` placeholder of a protocol template (``{current} mA/g``).
+
+    Only a word that :func:`metalair.units.find_unit` knows counts: in ``Discharge at {current} until 1.5 V``
+    the placeholder has no unit (it is not "until"), and its label takes the unit of the values.
+    """
     import re
+
+    from metalair.units import find_unit
 
     if not protocol:
         return {}
-    return {m.group(1): m.group(2) for m in re.finditer(r"\{(\w+)\}\s*([^\s;,]+)", protocol)}
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\{(\w+)\}\s*([^\s;,]*)", protocol):
+        unit = find_unit(m.group(2)) if m.group(2) else None
+        if unit is not None:
+            out.setdefault(m.group(1), unit)
+    return out
 
 
 def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
@@ -58,7 +102,9 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
     ``polarisation_V`` -> ``Polarisation [V]``, ``descriptors.Na2CO3.icohp`` -> ``Na2CO3 ICOHP [eV]``,
     ``catalyst.free_energy_overpotential`` -> ``free-energy overpotential η_FE [V]``; a protocol
     variable takes its unit from ``units`` (:func:`protocol_units` of the template: ``protocol.current``
-    -> ``current [mA/g]``), and has none without it; a name it does not know is returned unchanged.
+    -> ``current [mA/g]``), and has none without it; a field of :data:`SHOWN_UNITS` is labelled in the unit
+    it is shown in (``host_couples.0.capacity`` -> ``host couple 0 capacity [mAh/g]``: draw its numbers with
+    :func:`shown_values`); a name it does not know is returned unchanged.
     """
     if name in RESULT_LABELS:
         return RESULT_LABELS[name]
@@ -89,7 +135,8 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
         return name
     field = parts[-1]
     text = prefix + _FIELD_NAMES.get(field, field.replace("_", " "))
-    unit = units.get(field)
+    shown = shown_unit(".".join(parts))
+    unit = shown[1] if shown is not None else units.get(field)  # the numbers: shown_values
     return f"{text} [{unit}]" if unit else text
 
 
@@ -196,11 +243,13 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     Parameters
     ----------
     table : mapping of column -> array
-        The screen's result table (e.g. ``pandas.DataFrame`` or dict of arrays).
+        The screen's result table (e.g. ``pandas.DataFrame`` or dict of arrays), with catalyst fields in
+        their stored units; a field of :data:`SHOWN_UNITS` is drawn in the unit it is shown in
+        (:func:`shown_values`), as its axis label says.
     x, y, value : str
         Column names.
     markers : {label: (x, y)}, optional
-        Points to mark (the built-in catalysts).
+        Points to mark (the built-in catalysts), in the table's units.
     marker_values : {label: value}, optional
         Each marked catalyst's own result for ``value``: the star is filled
         with it on the map's colour scale (white when absent: said in the legend).
@@ -216,9 +265,8 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     for c in (x, y, value):
         if c not in table:
             raise ParameterError(f"column {c!r} not in the screen table; columns: {', '.join(map(str, table))}")
-    xv = np.asarray(table[x], dtype=float)
-    yv = np.asarray(table[y], dtype=float)
-    zv = np.asarray(table[value], dtype=float)
+    # in the units of the axis labels (a host couple's capacity: stored in C/kg, shown in mAh/g)
+    xv, yv, zv = shown_values(x, table[x]), shown_values(y, table[y]), shown_values(value, table[value])
     partial = np.zeros(zv.shape, dtype=bool)
     if value in PARTIAL_CHARGE_VALUES and "coulombic_efficiency_pct" in table:
         from metalair.analysis.efficiency import charge_incomplete
@@ -272,6 +320,7 @@ def plot_screen_map(table: Mapping[str, Any], x: str, y: str, value: str,
     offsets = [(-30, 18), (8, 10), (-2, 34), (16, -22), (-40, -20)]
     blank_star = bound_star = False
     for k, (label, (mx, my)) in enumerate((markers or {}).items()):
+        mx, my = float(shown_values(x, mx)), float(shown_values(y, my))  # given in the table's units, as the cells
         if math.isfinite(mx) and math.isfinite(my):
             own = (marker_values or {}).get(label)
             valued = own is not None and math.isfinite(own)
@@ -365,12 +414,34 @@ def _readable_span(ax: Any, ys: Any) -> None:
         ax.set_ylim(-1.0, 1.0)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_text(x: float) -> str:
+    """A tick label in plain digits, to four significant figures: ``1000``, ``2000``, ``0.164``, ``232200``.
+
+    Python's ``g`` format wrote 1000 and 2000 as ``1e+03`` and ``2e+03``. Beyond plain reach (below 0.001, or a
+    million and above) a power of ten is written out: ``2.5×10⁻⁷``.
+    """
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if 1e-3 <= abs(x) < 1e6:
+        return str(np.format_float_positional(x, precision=4, unique=True, fractional=False, trim="-"))
+    exponent = math.floor(math.log10(abs(x)))
+    mantissa = float(f"{x / 10.0 ** exponent:.3g}")
+    if abs(mantissa) >= 10:  # 9.9996e-7 rounds up to 10×10⁻⁷
+        mantissa, exponent = mantissa / 10, exponent + 1
+    head = "" if mantissa == 1 else ("−" if mantissa == -1 else f"{mantissa:g}×")
+    return f"{head}10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
 def _readable_log_ticks(ax: Any, values: Any, axis: str = "x") -> None:
     """Tick labels of a log axis that do not overprint each other.
 
     On a log axis spanning one or two decades matplotlib labels its minor ticks (2×10⁻², 3×10⁻² ...),
     which collide in a narrow panel. A few swept values (eight or fewer) are labelled themselves, in plain
-    numbers; more keep the labelled decades, and minor ticks are never labelled.
+    numbers (:func:`_tick_text`: 50, 1000, 2000 rather than 1e+03, 2e+03); more keep the labelled decades, and
+    minor ticks are never labelled.
     """
     import numpy as np
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
@@ -381,7 +452,7 @@ def _readable_log_ticks(ax: Any, values: Any, axis: str = "x") -> None:
     target.set_minor_formatter(NullFormatter())
     if 0 < v.size <= 8:
         target.set_major_locator(FixedLocator(v))
-        target.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.3g}"))
+        target.set_major_formatter(FuncFormatter(lambda x, _pos: _tick_text(x)))
         target.set_minor_locator(LogLocator(subs="auto"))
         if axis == "x" and v.size > 3:
             for t in ax.get_xticklabels():
@@ -395,7 +466,8 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
                         units: Mapping[str, str] | None = None) -> Any:
     """Each result of :data:`RESPONSE_COLUMNS` that has a finite value against the one swept column ``x``.
 
-    A positive axis spanning a decade or more (currents, rate constants) is drawn on a log scale. As on
+    ``x`` is drawn in the unit of its label (:func:`shown_values`: a host couple's capacity, stored in C/kg, in
+    mAh/g). A positive axis spanning a decade or more (currents, rate constants) is drawn on a log scale. As on
     :func:`plot_screen_map`: a cycle life whose row is ``censored`` (no failure within the cycles run) is
     drawn open with a ≥ (a lower bound), and a value of :data:`PARTIAL_CHARGE_VALUES` of a row whose charge
     stopped early (``coulombic_efficiency_pct`` below a full recharge) is not drawn as a value but marked
@@ -403,7 +475,7 @@ def plot_sweep_response(table: Mapping[str, Any], x: str, title: str | None = No
     """
     import numpy as np
 
-    xs = np.asarray(table[x], dtype=float)
+    xs = shown_values(x, table[x])  # in the unit of the axis label
     order = np.argsort(xs)
     cols = [c for c in RESPONSE_COLUMNS if c in table and np.isfinite(np.asarray(table[c], dtype=float)).any()]
     if not cols:

@@ -69,7 +69,7 @@ from metalair.errors import MetalairError, ParameterError
 __all__ = ["SweepError", "SweepResult", "run_sweep", "evaluate_batch", "default_batch_size", "read_sweep",
            "tables_identical", "ProgressBar", "MANIFEST", "RESULTS", "SCHEDULER_FORMS", "CONNECT_TIMEOUT_S",
            "WORKER_TIMEOUT_S", "check_scheduler", "check_workers", "check_candidate_kinds", "read_sweep_manifest",
-           "sweep_files", "record_files", "dask_mapper", "finished_batches"]
+           "sweep_files", "record_files", "dask_mapper", "finished_batches", "refuse_in_starting_worker"]
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -468,6 +468,10 @@ def _current_client(words: Mapping[str, str]) -> Any:
                              f"as {words['scheduler']}=client, or give the scheduler's address") from None
 
 
+class _NotDaskReply(Exception):
+    """The server at an address took the connection, but what it sent back is not a Dask message."""
+
+
 def _probe_scheduler(address: str, timeout: float) -> dict:
     """Ask ``address`` who it is (Dask's ``identity`` call), all within ``timeout`` seconds.
 
@@ -476,8 +480,11 @@ def _probe_scheduler(address: str, timeout: float) -> dict:
 
     Raises
     ------
+    _NotDaskReply
+        The reply could not be read as a Dask message (an HTTP server's ``HTTP/1.1 400``, read as Dask's
+        frame lengths, asked for exbibytes: ``MemoryError``), or it is not a mapping.
     Exception
-        Whatever went wrong (``TimeoutError`` when no answer came in time).
+        Whatever else went wrong (``TimeoutError`` when no answer came in time).
     """
     import asyncio
     import threading
@@ -485,10 +492,18 @@ def _probe_scheduler(address: str, timeout: float) -> dict:
     async def identity() -> Any:
         from distributed.comm import connect
 
-        comm = await connect(address, timeout=0.75 * timeout)  # its own error first (e.g. connection refused)
+        try:  # its own error first (e.g. connection refused); Dask's handshake is read here too
+            comm = await connect(address, timeout=0.75 * timeout)
+        except OSError:  # no connection (or a timeout): said as such by the caller
+            raise
+        except Exception as exc:  # the handshake: MemoryError or a decoding error on bytes that are not Dask's
+            raise _NotDaskReply(f"{type(exc).__name__}: {exc}") from None
         try:
             await comm.write({"op": "identity", "reply": True})
-            return await comm.read()
+            try:
+                return await comm.read()
+            except Exception as exc:  # MemoryError, a decoding error, the stream closed mid-reply
+                raise _NotDaskReply(f"{type(exc).__name__}: {exc}") from None
         finally:
             comm.abort()
 
@@ -507,7 +522,44 @@ def _probe_scheduler(address: str, timeout: float) -> dict:
         raise box["error"]
     if "reply" not in box:
         raise TimeoutError()
-    return box["reply"] if isinstance(box["reply"], dict) else {"type": repr(box["reply"])[:60]}
+    if not isinstance(box["reply"], dict):
+        raise _NotDaskReply(f"a {type(box['reply']).__name__}, not a mapping")
+    return box["reply"]
+
+
+#: A TCP address: host name, IPv4 or [IPv6], and port, with or without ``tcp://``.
+_TCP_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
+
+
+def _first_line(address: str, timeout: float) -> str | None:
+    """The first line a TCP server at ``address`` sends, when it is short printable text, else None.
+
+    It is read as it comes (an SSH server speaks first) or after a few bytes of ours (an HTTP server
+    answers them with ``HTTP/1.1 400 Bad Request``), within about ``timeout`` seconds; it tells a user
+    what kind of server answered in place of a Dask scheduler.
+    """
+    import socket
+
+    m = _TCP_ADDRESS.fullmatch(address.strip())
+    if m is None:
+        return None
+    host, port = m.group(1).strip("[]"), int(m.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=timeout / 2) as sock:
+            sock.settimeout(timeout / 4)
+            try:
+                data = sock.recv(256)
+            except TimeoutError:  # a server that waits to be spoken to
+                sock.sendall(b"\0" * 16)
+                data = sock.recv(256)
+    except OSError:
+        return None
+    line = data.replace(b"\r", b"\n").split(b"\n", 1)[0].strip()
+    try:
+        text = line.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return text[:80] if text and text.isprintable() else None
 
 
 def _tcp_refused(address: str, timeout: float) -> str | None:
@@ -518,7 +570,7 @@ def _tcp_refused(address: str, timeout: float) -> str | None:
     """
     import socket
 
-    m = re.fullmatch(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})", address.strip())
+    m = _TCP_ADDRESS.fullmatch(address.strip())
     if m is None:
         return None
     host, port = m.group(1).strip("[]"), int(m.group(2))
@@ -563,9 +615,13 @@ def _connect(address: str, words: Mapping[str, str]) -> Any:
     except OSError as exc:
         cause = exc.__cause__
         raise unreachable(f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)) from None
-    except Exception as exc:  # e.g. MemoryError or a decoding error: bytes that are not Dask's protocol
-        raise unreachable(f"the server there answered, but not in Dask's protocol ({type(exc).__name__}: "
-                          f"{str(exc)[:120]})") from None
+    except Exception:  # _NotDaskReply, or anything else on reading bytes that are not Dask's protocol
+        # (an HTTP server's "HTTP/1.1 400", read as a Dask frame length, asked for 3 EiB: not worth showing)
+        sent = _first_line(address, min(4.0, max(limit - (time.monotonic() - t0), 1.0)))
+        raise unreachable("the server there answered, but not in Dask's protocol, so it is not a Dask scheduler "
+                          "(a scheduler answers a connection with Dask's handshake"
+                          + (f"; this one sent {sent!r}" if sent else "") + ": another kind of server, e.g. HTTP "
+                          "or SSH, listens on that port)") from None
     kind = str(reply.get("type", "?"))
     if kind != "Scheduler":
         raise unreachable(f"the server there is a Dask {kind.lower()}, not a scheduler"
@@ -639,6 +695,25 @@ def _check_cluster(client: Any, where: str, words: Mapping[str, str]) -> None:
 _SCRIPT_GUARD_HINT = ("Each local worker process imports the script that started the sweep; a script that calls "
                       "the sweep at its top level must do so under 'if __name__ == \"__main__\":' (or use "
                       "scheduler='serial')")
+
+
+def refuse_in_starting_worker() -> None:
+    """Stop a sweep that a local worker process starts while it imports the user's script.
+
+    Called first by :func:`run_sweep` and :func:`~metalair.sweeps.screen.run_screen`, before any other
+    check or lock: a script without the ``__main__`` guard is run again by each worker as it starts, and
+    the sweep it calls must end at once with the one advice, not after locking the output folder that
+    the parent holds ("another metalair run is writing to this folder now").
+
+    Raises
+    ------
+    ParameterError
+        In a process that is starting as a worker (``multiprocessing``'s spawn, which Dask uses).
+    """
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ParameterError(_SCRIPT_GUARD_HINT)
 
 
 @contextmanager
@@ -890,11 +965,7 @@ def run_sweep(
     SweepError
         Batches could not be finished; the finished ones are kept for ``resume``.
     """
-    import multiprocessing
-
-    if getattr(multiprocessing.current_process(), "_inheriting", False):
-        # a worker process starting up imports the user's script, which calls the sweep again
-        raise ParameterError(_SCRIPT_GUARD_HINT)
+    refuse_in_starting_worker()
     t_start = time.perf_counter()
     pa, pq = _pa()
     words = _words(cli)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from metalair.errors import MetalairError, ParameterError
-from metalair.sweeps.engine import ENGINE_COLUMNS, SweepResult, record_files, run_sweep
+from metalair.sweeps.engine import ENGINE_COLUMNS, SweepResult, record_files, refuse_in_starting_worker, run_sweep
 from metalair.sweeps.evaluate import (
     CYCLING_COLUMNS,
     RESULT_COLUMNS,
@@ -122,14 +122,16 @@ def marker_context(columns: Mapping[str, Sequence[Any]], keep: Sequence[bool] | 
 def _numeric_axes(table: Any, names: Sequence[str], units: dict[str, str]) -> dict[str, Any]:
     """``{name: numbers}`` of the candidate columns written with units (see :func:`numeric_axis`).
 
-    The numbers are in the unit the figure's label gives the column (``loading [kg/m²]``); a column whose
-    label names a unit that cannot be converted to stays text (no figure rather than a wrong axis). A
-    protocol variable has no unit in the template then (``{current}``): its label takes the unit of the
-    values, put into ``units``.
+    The numbers are in the unit a bare number of the column is read in, which the figure's label gives
+    (``loading [kg/m²]``), except for a field of :data:`~metalair.plotting.design.SHOWN_UNITS`: in its stored
+    unit (a host couple's capacity in C/kg), which the figure converts to the unit it shows (mAh/g). A column
+    whose label names a unit that cannot be converted to stays text (no figure rather than a wrong axis). A
+    protocol variable without a unit in the template (``{current}``) takes the unit of the values for its
+    label, put into ``units``.
     """
     import re
 
-    from metalair.plotting.design import column_label
+    from metalair.plotting.design import column_label, shown_unit
     from metalair.units import find_unit
 
     found = {}
@@ -138,8 +140,12 @@ def _numeric_axes(table: Any, names: Sequence[str], units: dict[str, str]) -> di
             continue
         protocol_field = n.split(".", 1)[1] if n.startswith("protocol.") else None
         target = None
-        labelled = re.search(r"\[([^\]]+)\]$", column_label(n, units)) if protocol_field is None else None
-        if labelled:  # 'C/kg of catalyst': the unit is its first word
+        stored = shown_unit(n)
+        labelled = (re.search(r"\[([^\]]+)\]$", column_label(n, units))
+                    if protocol_field is None and stored is None else None)
+        if stored is not None:  # the figure draws it in the unit it is shown in, from this one
+            target = stored[0]
+        elif labelled:  # 'V vs Na+/Na': the unit is its first word
             target = find_unit(labelled.group(1)) or find_unit(labelled.group(1).split()[0])
             if target is None:
                 continue
@@ -291,6 +297,7 @@ def run_screen(
         ``metalair cycle`` gives), the first candidate cannot be applied (unknown key, bad value),
         a map axis is not a column, or an option of :func:`~metalair.sweeps.engine.run_sweep` is bad.
     """
+    refuse_in_starting_worker()  # a script without the __main__ guard, run again by a starting worker: before the lock
     cands = [dict(c) for c in candidates]
     if not cands:
         raise ParameterError("no candidates to screen")
