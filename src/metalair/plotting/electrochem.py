@@ -8,6 +8,7 @@ pyplot, no GUI backend). Every ``plot_*`` function returns the figure;
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -220,6 +221,12 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
     items = _items(voltammograms, "voltammograms", "a Voltammogram")
     names = [labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
              for k, v in enumerate(items)]
+    from metalair.analysis.voltammetry import scan_rate
+
+    rates = []  # each file's scan rate for the legend, where its record has time
+    for v in items:
+        rate = scan_rate(v)
+        rates.append(f" ({1000 * rate:.3g} mV/s)" if math.isfinite(rate) and rate > 0 else "")
     largest = [float(np.nanmax(np.abs(v.current))) if len(v.current) else 0.0 for v in items]
     finite = [m for m in largest if np.isfinite(m) and m > 0]
     separate = len(items) > 1 and (len({v.current_unit for v in items}) > 1
@@ -240,23 +247,28 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
             for c in v.cycles:
                 part = v.select_cycle(c)
                 colour_of[c] = next(colours)
-                label = (f"{names[k]} " if len(group) > 1 or not separate else "") + ("" if sweep_only else
-                                                                                      f"cycle {c}")
+                label = (f"{names[k]}{rates[k]} " if len(group) > 1 or not separate else "") + (
+                    "" if sweep_only else f"cycle {c}")
                 ax.plot(part.potential_V, factor * np.asarray(part.current), lw=1.0, color=colour_of[c],
                         label=label.strip() or names[k])
             if k < len(analyses):
                 for p in analyses[k].peaks:
-                    ax.plot([p.potential_V], [factor * p.current], "x", ms=6, mew=1.5,
-                            color=colour_of.get(p.cycle, "k"))
+                    # a black-edged marker, drawn over the traces: an "x" in the trace's colour vanished on noise
+                    ax.plot([p.potential_V], [factor * p.current], "o", ms=7, mew=1.2, mec="k",
+                            mfc=colour_of.get(p.cycle, "w"), zorder=5)
                     marked = True
         ax.set_ylabel(f"Current [{shown}]")
         ax.axhline(0, color="0.6", lw=0.6)
         ax.legend(fontsize=7, ncols=2 if sum(len(items[k].cycles) for k in group) > 6 else 1)
         if separate:
             ax.set_title(names[group[0]], fontsize=8)
+    refs = {v.metadata.get("reference_electrode") for v in items}
+    reference = refs.pop() if len(refs) == 1 else None  # one reference for all files, else none is named
     for ax in axes if separate else axes[-1:]:
-        ax.set_xlabel("Potential [V]")
-    note = "anodic current positive" + ("; peaks marked x" if marked else "; no peak found" if analyses else "")
+        ax.set_xlabel(f"E vs {reference} [V]" if reference else "Potential [V]")
+    note = "anodic current positive" + ("; peaks marked o" if marked else "; no peak found" if analyses else "")
+    if len(refs) > 0 and reference is None:
+        note += "; the files name different reference electrodes: potentials not comparable"
     if separate:
         note += "; a panel per file (their currents differ by more than 10x or in unit)"
     fig.suptitle(wrapped(note, 6.4, 8), fontsize=8)

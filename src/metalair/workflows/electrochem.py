@@ -200,12 +200,13 @@ def analyse_cv_files(
                          "warnings": list(v.metadata.get("warnings", []))})
         for pk in a.peaks:
             rows.append([Path(p).name, pk.cycle, pk.direction, pk.potential_V, pk.current, pk.height,
-                         v.current_unit, pk.charge, CHARGE_UNITS[v.current_unit], pk.fwhm_V, pk.onset_V, rate])
+                         v.current_unit, pk.charge, CHARGE_UNITS[v.current_unit], pk.fwhm_V, pk.onset_V, rate,
+                         pk.baseline])
     written: list[str] = []
     notes: list[str] = []
     written.append(str(write_csv_rows(out / "cv_peaks.csv", [
         "file", "cycle", "peak", "potential [V]", "current", "height", "current unit", "charge", "charge unit",
-        "FWHM [V]", "onset [V]", "scan rate [V/s]"], rows)))
+        "FWHM [V]", "onset [V]", "scan rate [V/s]", "baseline"], rows)))
     _figure(lambda: plots.plot_cv_overlay(vgs, analyses=analyses), out / "cv_overlay.png", written, notes, figures)
     summary = {"files": per_file, "notes": notes, "written": written}
     written.append(_json(out / "cv_summary.json", summary))
