@@ -15,12 +15,14 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from metalair._files import as_path
 from metalair.errors import DataFormatError
 from metalair.io.generic_csv import TextTable, read_text, split_table, unit_factor, unit_from_name
+from metalair.io.neware import capture_library_messages
 from metalair.tables.cycler import CyclerData, classify_by_direction, per_step_accumulated, running_step
 
 __all__ = ["read_arbin_csv", "read_arbin_res"]
@@ -143,12 +145,14 @@ RES_COLUMNS = ("Data_Point", "Test_Time", "Step_Index", "Cycle_Index", "Current"
 _RES_TABLE = "Channel_Normal_Table"
 
 
-def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     import contextlib
 
     from access_parser import AccessParser
 
-    with contextlib.redirect_stdout(io.StringIO()):  # access-parser prints diagnostics ("DB is not full ...")
+    # access-parser prints diagnostics on stdout and logs others ("DB is not full or PAGE_SIZE is wrong", a file cut
+    # short): neither reaches the user's terminal; what it logs is kept for the notes
+    with contextlib.redirect_stdout(io.StringIO()), capture_library_messages("access_parser") as logged:
         db = AccessParser(str(path))
         if _RES_TABLE not in db.catalog:
             raise DataFormatError(f"{path.name}: an Access database without Arbin's {_RES_TABLE}; not an Arbin .res "
@@ -156,7 +160,7 @@ def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str
         table = db.parse_table(_RES_TABLE)
         glob = db.parse_table("Global_Table") if "Global_Table" in db.catalog else None
     cols = {name: np.asarray(table[name], dtype=float) for name in RES_COLUMNS if name in table}
-    meta: dict[str, str] = {}
+    meta: dict[str, Any] = {"reader_messages": [f"access-parser: {m}" for m in dict.fromkeys(logged)]}
     if glob is not None:
         for key in ("Test_Name", "Schedule_File_Name", "Start_DateTime", "Channel_Index"):
             if key in glob and len(glob[key]):
@@ -164,7 +168,7 @@ def _res_with_access_parser(path: Path) -> tuple[dict[str, np.ndarray], dict[str
     return cols, meta
 
 
-def _res_with_mdbtools(path: Path, exe: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _res_with_mdbtools(path: Path, exe: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     import subprocess
 
     proc = subprocess.run([exe, str(path), _RES_TABLE], capture_output=True, text=True, check=False)
@@ -234,16 +238,19 @@ def read_arbin_res(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]
                 f"{path.name}: record {first + 1} of {bad.size} could not be decoded (a value is missing), with "
                 "complete records after it: the file is damaged or truncated - copy it again, or export CSV from "
                 "Arbin's software")
+    info: list[str] = list(meta.pop("reader_messages", []))
     n = len(cols["Test_Time"])
     if "Data_Point" in cols and n > 1 and np.any(np.diff(cols["Data_Point"]) < 0):
+        # an Access table keeps no row order (pages are reused as the database grows): sorting is all it
+        # takes, nothing is lost, so this is a note, not a warning
         order = np.argsort(cols["Data_Point"], kind="stable")
         cols = {k: v[order] for k, v in cols.items()}
-        notes.append("records were stored out of order; sorted by Data_Point")
+        info.append("records are stored out of Data_Point order in the database (Access keeps no row order); "
+                    "sorted by Data_Point")
     time = cols["Test_Time"]
     current = -cols["Current"]  # Arbin: charge positive
     step_index = cols["Step_Index"]
     cycle = np.rint(cols["Cycle_Index"]).astype(np.int64)
-    info: list[str] = []
     if cycle.size and cycle.min() == 0:
         cycle = cycle + 1
         info.append("Arbin cycle index starts at 0 in this file; shifted to count from 1")

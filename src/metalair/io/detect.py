@@ -99,12 +99,19 @@ _MAGIC_OF: dict[str, tuple[bytes, ...]] = {
 def check_forced_format(path: Path, key: str, given: str) -> None:
     """Refuse a binary format forced on a file that does not start like it, naming what the file is instead."""
     magics = _MAGIC_OF.get(key)
-    head = read_head(path, 64)
-    if magics is not None and not head.startswith(magics) or key == "arbin_res" and head[4:19] not in ACCESS_MAGICS:
+    head = read_head(path)
+    binary_format = magics is not None or key == "arbin_res"
+    wrong_binary = (magics is not None and not head.startswith(magics)
+                    or key == "arbin_res" and head[4:19] not in ACCESS_MAGICS)
+    # a text export forced on a binary file (a .mpr or .nda renamed .csv or .mpt, then --format mpt): say what it is
+    binary_for_text = not binary_format and b"\x00" in head[:4096] and not utf16_text(head)
+    if wrong_binary or binary_for_text:
         try:
             what = f"it reads as {FORMATS[detect_format(path)]}"
         except DataFormatError:
             what = "its content is not a cycler format metalair recognises"
+        if binary_for_text:
+            what = f"it is a binary file, not text: {what}"
         raise DataFormatError(
             f"{path.name}: the format was forced as {given!r} ({FORMATS[key].split(' (')[0]}; format=, --format), "
             f"but the file does not start like one ({what}): leave the format out to recognise it from the "

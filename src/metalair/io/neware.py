@@ -74,7 +74,7 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def _capture(logger_name: str) -> Iterator[list[str]]:
+def capture_library_messages(logger_name: str) -> Iterator[list[str]]:
     """Collect what a library logs or warns, to report it in the metadata."""
     handler = _Collect()
     logger = logging.getLogger(logger_name)
@@ -157,14 +157,42 @@ def _truncation_hints(path: Path, kind: str, meta: dict[str, Any], n_rows: int) 
     return found
 
 
+#: A stop of the channel that the test time leaves out is named when the instrument clock runs this much longer, s.
+PAUSE_NOTE_S = float(convert(1.0, "h", "s"))
+
+
+def _pauses(cols: dict[str, np.ndarray]) -> list[str]:
+    """Where the channel was stopped and resumed: the instrument clock jumps on, the test time does not.
+
+    Neware's test time (``total_time_s``) counts only the time the channel ran; the clock
+    (``unix_time_s``) counts all of it. A stop of an hour or more that the test time leaves out is
+    worth knowing (the cell sat unrecorded, e.g. after a power cut), so it is noted with its length.
+    """
+    if "unix_time_s" not in cols or "total_time_s" not in cols or len(cols["unix_time_s"]) < 2:
+        return []
+    clock = np.asarray(cols["unix_time_s"], dtype=float)
+    test = np.asarray(cols["total_time_s"], dtype=float)
+    unseen = np.diff(clock) - np.diff(test)
+    stops = np.flatnonzero(unseen >= PAUSE_NOTE_S)
+    if not stops.size:
+        return []
+    first = int(stops[0])
+    longest = float(unseen[stops].max())
+    return [
+        f"the channel was stopped and resumed {stops.size} time(s) (first between records {first + 1} and "
+        f"{first + 2}, counted from 1): the instrument clock runs on by up to {convert(longest, 's', 'h'):.3g} h "
+        "that the test time leaves out; time_s is the test time, so the cell sat unrecorded there"
+    ]
+
+
 def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
     import fastnda
 
     suffix = ".nda" if kind == "neware_nda" else ".ndax"
     with _with_suffix(path, suffix) as p:
-        with _capture("fastnda") as messages:
+        with capture_library_messages("fastnda") as messages:
             df = fastnda.read(p)
-        with _capture("fastnda") as meta_messages:
+        with capture_library_messages("fastnda") as meta_messages:
             try:
                 meta = fastnda.read_metadata(p)
             except Exception as exc:  # metadata is a bonus; the data were read
@@ -179,7 +207,7 @@ def _from_fastnda(path: Path, kind: str) -> tuple[dict[str, np.ndarray], dict[st
 def _from_newarenda(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
     import NewareNDA
 
-    with _capture("NewareNDA") as messages:
+    with capture_library_messages("NewareNDA") as messages:
         df = NewareNDA.read(str(path))
     cols: dict[str, np.ndarray] = {
         "index": df["Index"].to_numpy(),
@@ -293,6 +321,7 @@ def read_neware(path: str | os.PathLike[str], *, kind: str | None = None) -> tup
                 f"{gaps[0] + 1}, counted from 1); "
                 "the file is damaged there"
             )
+    info["notes"].extend(_pauses(cols))
     if kind == "neware_ndax":
         with zipfile.ZipFile(path) as zf:
             aux_files = [nm for nm in zf.namelist() if nm.startswith("data_AUX")]
@@ -357,7 +386,9 @@ def read_neware_csv(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]
                    if "DataPoint" in ln.replace(" ", "") and "Step Type" in ln), None)
     if header is None:
         raise DataFormatError(f"{path.name}: no BTSDA header line ('DataPoint,Cycle Index,Step Index,Step Type,...')")
-    table = split_table(text, path.name, header, delimiter=",")
+    # BTSDA writes commas; a file saved again by a spreadsheet in a decimal-comma locale has semicolons (or tabs)
+    # and decimal commas: the delimiter is read from the header line, the decimal mark from the rows
+    table = split_table(text, path.name, header)
     notes = list(table.warnings)
 
     def col_with_unit(prefix: str, dimension: str) -> tuple[str, float]:
