@@ -120,3 +120,16 @@ def test_a_screen_over_capacities_written_with_units_draws_them_in_mah_per_g(tmp
     ax = drawn[0].axes[0]
     assert ax.get_xlabel() == "host couple 0 capacity [mAh/g]"
     np.testing.assert_allclose(_drawn_x(ax), [32.0, 128.0], rtol=1e-9)
+
+
+def test_column_unit_is_the_unit_of_the_label():
+    """The figures read a unit-valued axis in the unit of its label: one function gives both."""
+    from metalair.plotting.design import column_label, column_unit
+
+    for name, units in (("parameters.loading", None), ("catalyst.free_energy_overpotential", None),
+                        ("host_couples.0.capacity", None), ("protocol.current", {"current": "mA/g"})):
+        unit = column_unit(name, units)
+        assert unit is not None and column_label(name, units).endswith(f"[{unit}]")
+    assert column_unit("host_couples.0.capacity") == "mAh/g"
+    assert column_unit("protocol.current") is None  # no unit in the template
+    assert column_unit("polarisation_V") is None and column_unit("not.a.column.name") is None

@@ -13,7 +13,7 @@ from metalair.errors import ParameterError
 from metalair.plotting.simulation import new_figure, wrapped
 
 __all__ = ["plot_free_energy_diagram", "plot_screen_map", "plot_screen_maps", "plot_sweep_response", "column_label",
-           "protocol_units", "shown_unit", "shown_values", "SHOWN_UNITS"]
+           "column_unit", "protocol_units", "shown_unit", "shown_values", "SHOWN_UNITS"]
 
 
 #: Result columns a one-axis sweep draws against its axis, with their axis labels.
@@ -108,6 +108,25 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
     """
     if name in RESULT_LABELS:
         return RESULT_LABELS[name]
+    described = _column_text_and_unit(name, units)
+    if described is None:
+        return name
+    text, unit = described
+    return f"{text} [{unit}]" if unit else text
+
+
+def column_unit(name: str, units: Mapping[str, str] | None = None) -> str | None:
+    """The unit :func:`column_label` gives a candidate column, or None.
+
+    ``parameters.loading`` -> ``kg/m²``; a field of :data:`SHOWN_UNITS` its shown unit; None for a result
+    column, a name it does not know, or a field without a unit.
+    """
+    described = _column_text_and_unit(name, units)
+    return described[1] if described is not None else None
+
+
+def _column_text_and_unit(name: str, units: Mapping[str, str] | None) -> tuple[str, str | None] | None:
+    """``(label text, unit)`` of a candidate column (:func:`column_label`), None for a name it does not know."""
     parts = name.split(".")
     if parts[0] == "catalyst" and len(parts) > 2:  # catalyst.descriptors.<product>.<field>
         parts = parts[1:]
@@ -132,12 +151,12 @@ def column_label(name: str, units: Mapping[str, str] | None = None) -> str:
         spec = RANGES.get(parts[1])
         units = {parts[1]: spec[4]} if spec is not None and spec[4] else {}
     else:
-        return name
+        return None
     field = parts[-1]
     text = prefix + _FIELD_NAMES.get(field, field.replace("_", " "))
     shown = shown_unit(".".join(parts))
     unit = shown[1] if shown is not None else units.get(field)  # the numbers: shown_values
-    return f"{text} [{unit}]" if unit else text
+    return text, (unit or None)
 
 
 def plot_free_energy_diagram(analysis: FreeEnergyAnalysis, potentials: Sequence[float] | None = None,

@@ -129,9 +129,7 @@ def _numeric_axes(table: Any, names: Sequence[str], units: dict[str, str]) -> di
     protocol variable without a unit in the template (``{current}``) takes the unit of the values for its
     label, put into ``units``.
     """
-    import re
-
-    from metalair.plotting.design import column_label, shown_unit
+    from metalair.plotting.design import column_unit, shown_unit
     from metalair.units import find_unit
 
     found = {}
@@ -141,12 +139,11 @@ def _numeric_axes(table: Any, names: Sequence[str], units: dict[str, str]) -> di
         protocol_field = n.split(".", 1)[1] if n.startswith("protocol.") else None
         target = None
         stored = shown_unit(n)
-        labelled = (re.search(r"\[([^\]]+)\]$", column_label(n, units))
-                    if protocol_field is None and stored is None else None)
+        labelled = column_unit(n, units) if protocol_field is None and stored is None else None
         if stored is not None:  # the figure draws it in the unit it is shown in, from this one
             target = stored[0]
         elif labelled:  # 'V vs Na+/Na': the unit is its first word
-            target = find_unit(labelled.group(1)) or find_unit(labelled.group(1).split()[0])
+            target = find_unit(labelled) or find_unit(labelled.split()[0])
             if target is None:
                 continue
         read = numeric_axis(table.column(n), target)
