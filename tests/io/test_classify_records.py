@@ -134,3 +134,12 @@ def test_a_short_one_sign_block_inside_a_sweep_stays_part_of_it():
                       step_type=np.array(["other"] * t.size), metadata={"format": "generic_csv"})
     kinds = [s.kind for s in classify_record(data).segments]
     assert kinds == ["rest", "cyclic voltammetry"]
+
+
+def test_a_rest_record_without_current_is_named_once(data_file):
+    """FastCharge_000025_CH8.csv has no current column: the refusal read '... a record with no current (no current)'."""
+    from metalair.analysis.classify import route_message
+
+    message = route_message(classify_record(_read(data_file("arbin/FastCharge_000025_CH8.csv"))))
+    assert message.count("no current") == 1, message
+    assert "the current is zero in every record" in message

@@ -308,13 +308,13 @@ def _classify_block(
         return "hold", "the instrument's step type is a hold"
     if i.size < _MIN_ROWS:  # too few rows to tell a shape; what the current does still says what it is
         if _is_rest(i, threshold):
-            return "rest", f"no current (only {i.size} rows)"
+            return "rest", f"the current is zero in every record (only {i.size} rows)"
         flowing = i[np.abs(i) > threshold]
         if flowing.size == i.size and (np.all(flowing > 0) or np.all(flowing < 0)):
             return "galvanostatic", f"current of one sign (only {i.size} rows)"
         return "other", f"only {i.size} rows"
     if _is_rest(i, threshold):
-        return "rest", "no current"
+        return "rest", "the current is zero in every record"
     if _is_constant_current(i, threshold):
         return "galvanostatic", "current constant in magnitude"
     rate = _sweep_rate(t, drive)
