@@ -1,4 +1,4 @@
-"""docs/outputs.md lists every key the simulation commands write, and nothing they do not write."""
+"""docs/outputs.md lists every key the simulation and cv commands write, and nothing they do not write."""
 
 from __future__ import annotations
 
@@ -56,4 +56,33 @@ def test_screen_columns_are_documented():
     documented = {n for cell in first_cells for n in re.findall(r"`([^`]+)`", cell)}
     written = set(RESULT_COLUMNS) | set(CYCLING_COLUMNS) | set(ENGINE_COLUMNS)
     assert written <= documented, f"undocumented screen columns: {sorted(written - documented)}"
+    assert documented <= written, f"documented but not written: {sorted(documented - written)}"
+
+
+def test_cv_outputs_are_documented(tmp_path):
+    """Every column of cv_peaks.csv and every key of cv_summary.json (its files and couples too) is in the docs'
+    cv section, and the section's tables list nothing else."""
+    import numpy as np
+
+    up = np.linspace(-0.3, 0.3, 601)
+    e = np.concatenate([up, up[::-1][1:]])
+    going_up = np.arange(e.size) <= 600
+    i = np.where(going_up, np.exp(-((e - 0.03) / 0.04) ** 2), -np.exp(-((e + 0.03) / 0.04) ** 2))  # mA
+    path = tmp_path / "cv.csv"
+    path.write_text("E vs. Ag/AgCl (3 M KCl) (V),I (mA),t (s)\n" + "".join(
+        f"{a:.5f},{b:.6g},{k * 0.01:.2f}\n" for k, (a, b) in enumerate(zip(e, i))), encoding="utf-8")
+    result = CliRunner().invoke(app, ["cv", str(path), "--out", str(tmp_path / "out"), "--no-plot"])
+    assert result.exit_code == 0, result.output
+
+    section = _section("## `metalair cv`")
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    documented = {n for cell in first_cells for n in re.findall(r"`([^`]+)`", cell)}
+    summary = json.loads((tmp_path / "out" / "cv_summary.json").read_text())
+    (entry,) = summary["files"]
+    assert entry["reference_electrode"] == "Ag/AgCl (3 M KCl)" and entry["couples"]["1"]
+    couple_keys = {k for pairs in entry["couples"].values() for pair in pairs for k in pair}
+    with open(tmp_path / "out" / "cv_peaks.csv", newline="", encoding="utf-8") as fh:
+        columns = set(next(csv.reader(fh)))
+    written = set(summary) | set(entry) | couple_keys | columns
+    assert written <= documented, f"undocumented cv outputs: {sorted(written - documented)}"
     assert documented <= written, f"documented but not written: {sorted(documented - written)}"

@@ -167,6 +167,12 @@ def test_the_second_of_two_overlapping_waves_has_its_own_onset_and_charge():
     ("E (V vs. RHE),Current (A),Time (s)", "RHE"),
     ("Potential (mV vs Na/Na+),WE(1).Current (A),Time (s)", "Na/Na+"),
     ("WE(1).Potential (V),WE(1).Current (A),Time (s)", None),
+    # a reference electrode with its electrolyte in brackets: "no potential or no current column", or the unit lost
+    ("E vs. Ag/AgCl (3 M KCl) (V),I (A),t (s)", "Ag/AgCl (3 M KCl)"),
+    ("Potential (mV vs. Ag/Ag+ (0.01 M)),Current (A),Time (s)", "Ag/Ag+ (0.01 M)"),
+    ("Potential (V vs. Ag/Ag+ (0.01 M)),Current (A),Time (s)", "Ag/Ag+ (0.01 M)"),
+    ("Potential vs Ag/AgCl (sat. KCl) / V,I/A,time/s", "Ag/AgCl (sat. KCl)"),
+    ("E [V] vs. Hg/HgO (1 M NaOH),I [A],t [s]", "Hg/HgO (1 M NaOH)"),
 ])
 def test_column_names_with_a_reference_electrode_are_read(tmp_path, reversible, header, reference):
     """'E vs Ag/AgCl (V)' was no potential column; 'Potential (mV vs Ag/AgCl)' read its millivolts as volts."""

@@ -22,25 +22,31 @@ For every peak:
   its onset (Bard & Faulkner 2001, ch. 6; Nicholson 1966; Elgrishi et al.
   2018): fitted over the sweep from 4 to 6 rising half-widths (peak
   minus half-height potential: 57 mV for a reversible one-electron wave)
-  before the peak, where the wave carries under 0.3 % of its current (nearer
-  where the sweep starts too close: 3, 2.5, 2, 1.5, 1 of them), and
-  extrapolated under the peak. Where the foot follows another wave (a peak
+  before the peak, where the wave carries 0.1 % of its current (nearer
+  where the sweep starts too close: 3.5 or 3 of them, where it carries 0.3
+  and 0.9 %), and extrapolated under the peak. A foot nearer the peak lies on
+  the wave itself (2 half-widths before a reversible peak it carries 8 % of
+  it), and a line through it made the forward height 10-70 % low: there
+  the height is measured from the bases (below). Where the foot follows another wave (a peak
   before it on the sweep, or current of the other direction over the foot:
   the forward wave decaying after the vertex) the baseline is that wave's
   decaying tail, a + b/√(t − t0) (the diffusion-limited decay, t0 fitted
   before the foot), else a straight line (charging current, a sloping
   background). On simulated reversible waves the forward height comes out
   within 0.5 % of Randles–Ševčík (also with 1 % noise, and on a capacitive and
-  sloping background), the reverse height within 0.5–3 % for a switching
+  sloping background; 1.6 % and 4.4 % low where the record starts 4 and 3.5
+  half-widths before the peak, its foot ending 3.5 and 3 of them before it,
+  and the Nicholson ratio 3 and 5 % high), the reverse height within 0.5–3 % for a switching
   potential 300–200 mV past E1/2 (5–10 % low with 1 % noise), and the second
   of two waves 200 mV apart 11 % high (its foot lies under the first peak).
   The straight line between the prominence's bases (the old geometric
   baseline, which made reversible heights 14–56 % low) is used only where the
-  sweep holds no foot before the peak, or the extrapolation leaves the peak
-  less than half its prominence (a foot rising towards the peak, a peak on
-  the shoulder of another: no background to extrapolate); ``CVPeak.baseline``
-  says which
-  ("line", "tail", "bases");
+  sweep holds no foot 3 half-widths or more before the peak (a record started,
+  or a switching potential, close to the wave), or the extrapolation leaves
+  the peak less than half its prominence (a foot rising towards the peak, a
+  peak on the shoulder of another: no background to extrapolate);
+  ``CVPeak.baseline`` says which ("line", "tail", "bases"), and the table
+  marks a height from the bases as the less accurate one;
 * **charge** – ∫ (i − baseline) dt between the bases over the stretch where
   the current is above the baseline (C, or C/kg for a mass-normalised current;
   needs time): the reverse wave's charge counts from the forward wave's
@@ -61,11 +67,25 @@ when the cycle has both; for a reversible one-electron couple at 25 °C it is
 For a cycle with a single couple, ``CVAnalysis.peak_ratio`` gives the ratio
 of the reverse to the forward peak current by Nicholson's empirical relation,
 i_pr/i_pf = (i_pr)0/i_pf + 0.485 (i_sp)0/i_pf + 0.086, with (i_pr)0 the reverse
-peak current read from zero, (i_sp)0 the current at the switching potential
-and i_pf the forward peak's height (Nicholson, Anal. Chem. 38, 1406 (1966),
-doi:10.1021/ac60242a030), which needs no baseline under the reverse peak. On
-simulated reversible couples it gives 1.00–1.01 for switching potentials
-100–300 mV past E1/2; a ratio below 1 points to a following chemical step.
+peak's faradaic current read from zero, (i_sp)0 the faradaic current at the
+switching potential and i_pf the forward peak's height (Nicholson 1966), which
+needs no baseline under the reverse peak. The double-layer charging current
+is not faradaic, and it changes sign with the sweep: read from zero, a
+charging current of 0.1 i_pf made a reversible couple's ratio 1.16 and a
+couple that loses half its product 0.66 instead of 0.5. It is taken out at
+the vertex, where the faradaic current is continuous and the charging current
+jumps: the current on each side of the vertex (2 × ``DETECTION_SMOOTHING_V``
+of potential, the vertex sample left out) is fitted with a quadratic in time
+and extrapolated to the vertex; half the difference of the two limits is the
+reverse sweep's charging current, taken off the reverse peak's current, and
+their mean is (i_sp)0. (A current the same on both sweeps, such as a leak
+through the cell, stays in both, as in Nicholson's reading from zero.) On
+simulated reversible couples it gives 0.99–1.01 for switching potentials
+70–270 mV past E1/2, with a charging current up to 0.2 i_pf and 1 % noise
+within 0.02 of that; a ratio below 1 points to a following chemical step.
+No ratio is given where the forward height is from the bases (no foot: it
+is too uncertain to divide by) or either side of the vertex has fewer than
+4 samples.
 
 References
 ----------
@@ -74,6 +94,10 @@ Bard, A. J. & Faulkner, L. R. Electrochemical Methods, 2nd ed., ch. 6
 
 Elgrishi, N. et al. A practical beginner's guide to cyclic voltammetry.
 J. Chem. Educ. 95, 197–206 (2018). doi:10.1021/acs.jchemed.7b00361
+
+Nicholson, R. S. Semiempirical procedure for measuring with stationary
+electrode polarography rates of chemical reactions involving the product of
+electron transfer. Anal. Chem. 38, 1406 (1966). doi:10.1021/ac60242a030
 """
 
 from __future__ import annotations
@@ -140,11 +164,17 @@ class CVAnalysis:
         """Plain-text table of the peaks."""
         u = self.voltammogram.current_unit
         q = CHARGE_UNITS[u]
-        lines = [f"{'cycle':>5}  {'peak':>8}  {'E [V]':>8}  {'i [' + u + ']':>12}  {'Q [' + q + ']':>12}  "
-                 f"{'FWHM [V]':>9}  {'onset [V]':>9}"]
+        lines = [f"{'cycle':>5}  {'peak':>8}  {'E [V]':>8}  {'i [' + u + ']':>12}  {'height [' + u + ']':>16}  "
+                 f"{'baseline':>8}  {'Q [' + q + ']':>12}  {'FWHM [V]':>9}  {'onset [V]':>9}"]
         for p in self.peaks:
             lines.append(f"{p.cycle:>5}  {p.direction:>8}  {p.potential_V:>8.4f}  {p.current:>12.5g}  "
+                         f"{p.height:>16.5g}  {p.baseline + ('*' if p.baseline == 'bases' else ''):>8}  "
                          f"{p.charge:>12.5g}  {p.fwhm_V:>9.4f}  {p.onset_V:>9.4f}")
+        if any(p.baseline == "bases" for p in self.peaks):
+            lines.append("* height and charge from the straight line between the peak's bases: the sweep holds no "
+                         "foot 3 rising half-widths or more before the wave (a record started, or a switching "
+                         "potential, close to it), less accurate (15-45 % low on simulated reversible waves); "
+                         "no Nicholson ratio from such a forward peak")
         if not self.peaks:
             lines.append("(no peak: none stands out by the prominence asked for, at least 3 samples wide (a "
                          "narrower maximum is a noise spike), away from the first and last 2 % of each sweep, where "
@@ -339,9 +369,11 @@ MIN_PEAK_WIDTH_POINTS = 3.0
 
 #: The foot of a wave, over which its baseline is fitted, ends this many rising half-widths (the distance along the
 #: sweep from the half-height point before the peak to the peak) before the peak, where a reversible diffusion
-#: wave carries 0.3 % of its peak current and a surface wave 0.5 %; where the sweep or the previous peak comes
-#: closer, it ends at 2.5, 2, 1.5 or 1 of them, the nearest that leaves a foot.
-FOOT_END_WIDTHS = (4.0, 3.0, 2.5, 2.0, 1.5, 1.0)
+#: wave carries 0.1 % of its peak current and a surface wave 0.5 %; where the sweep or the previous peak comes
+#: closer, it ends at 3.5 or 3 of them, the nearest that leaves a foot. No nearer: 2.5 and 2 half-widths before
+#: a reversible peak the wave carries 2.7 and 8 % of it, and a line through that foot made the forward height
+#: 10-70 % low (a record started 120-180 mV before the peak); there the bases are used.
+FOOT_END_WIDTHS = (4.0, 3.5, 3.0)
 #: The foot spans at most this many rising half-widths, and needs at least half of one and 5 samples.
 FOOT_SPAN_WIDTHS = 2.0
 
@@ -609,9 +641,41 @@ def _nicholson_ratio(cycle: Voltammogram, anodic: CVPeak, cathodic: CVPeak) -> f
     """
     forward, reverse = (anodic, cathodic) if anodic.sweep < cathodic.sweep else (cathodic, anodic)
     runs = _sweeps(cycle.potential_V)
-    if reverse.sweep != forward.sweep + 1 or forward.sweep > len(runs) or forward.height == 0:
+    if (reverse.sweep != forward.sweep + 1 or forward.sweep >= len(runs) or forward.height == 0
+            or forward.baseline == "bases"):
         return math.nan
-    vertex = runs[forward.sweep - 1][-3:]
-    switching = float(np.median(cycle.current[vertex]))
+    limits = _vertex_limits(cycle, runs[forward.sweep - 1][:-1], runs[forward.sweep])
+    if limits is None:
+        return math.nan
+    before, after = limits
+    charging = 0.5 * (after - before)  # the reverse sweep's double-layer current (the forward one's is its negative)
+    switching = 0.5 * (before + after)
     sign = 1.0 if forward.direction == "anodic" else -1.0
-    return (-sign * reverse.current + 0.485 * sign * switching) / abs(forward.height) + 0.086
+    return (-sign * (reverse.current - charging) + 0.485 * sign * switching) / abs(forward.height) + 0.086
+
+
+#: Samples on each side of the vertex for :func:`_vertex_limits`, and the fewest that are fitted.
+VERTEX_FIT_POINTS = 4
+
+
+def _vertex_limits(cycle: Voltammogram, before: np.ndarray, after: np.ndarray) -> tuple[float, float] | None:
+    """The current just before and just after the vertex, each extrapolated from its own side (module notes).
+
+    ``before`` holds the indices of the sweep reaching the vertex (the vertex sample left out), ``after`` those of
+    the sweep leaving it. Each side's current within 2 × :data:`DETECTION_SMOOTHING_V` of the vertex potential
+    (at least its :data:`VERTEX_FIT_POINTS` nearest samples) is fitted with a quadratic in time (in potential
+    without time) and read at the vertex. None where a side has fewer samples.
+    """
+    if before.size < VERTEX_FIT_POINTS or after.size < VERTEX_FIT_POINTS:
+        return None
+    e, i, t = cycle.potential_V, cycle.current, cycle.time_s
+    vertex = int(before[-1]) + 1
+    out = []
+    for side in (before[::-1], after):  # nearest the vertex first
+        near = np.abs(e[side] - e[vertex]) <= 2.0 * DETECTION_SMOOTHING_V
+        take = side[near] if int(np.count_nonzero(near)) >= VERTEX_FIT_POINTS else side[:VERTEX_FIT_POINTS]
+        x = (t[take] - t[vertex]) if t is not None else np.abs(e[take] - e[vertex])
+        if np.ptp(x) == 0:
+            return None
+        out.append(float(np.polyval(np.polyfit(x, i[take], 2), 0.0)))
+    return out[0], out[1]

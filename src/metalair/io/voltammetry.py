@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
-from metalair.io._text_columns import gamry_table_end, is_number, name_and_unit, number, numeric_block
+from metalair.io._text_columns import KNOWN_UNITS, gamry_table_end, is_number, name_and_unit, number, numeric_block
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
@@ -53,9 +53,52 @@ def _si(values: np.ndarray, unit: str | None, default: str, dimension: str, file
     return np.asarray(from_user(values, u, dimension), dtype=float)
 
 
-#: "vs. <reference electrode>" inside a column name, up to a bracket or the end: "E vs Ag/AgCl (V)",
-#: "E (V vs. RHE)", "Ewe/V vs. SCE", "Potential (mV vs Na/Na+)".
-_VERSUS = re.compile(r"\s*\bvs\b\.?\s*(?P<ref>[^()]*?)\s*(?=[()]|$)", re.IGNORECASE)
+#: "vs." before a reference electrode inside a column name: "E vs Ag/AgCl (V)", "E (V vs. RHE)", "Ewe/V vs. SCE",
+#: "Potential (mV vs Na/Na+)", "E vs. Ag/AgCl (3 M KCl) (V)", "Potential (V vs. Ag/Ag+ (0.01 M))"; where the
+#: reference ends is found by :func:`_reference_end`.
+_VERSUS = re.compile(r"\s*\bvs\b\.?\s*", re.IGNORECASE)
+_OPENING, _CLOSING = "([", ")]"
+
+
+def _closing_bracket(text: str, k: int) -> int | None:
+    """Index of the bracket closing the one opened at ``text[k]`` (nested brackets balanced), None if unclosed."""
+    depth = 0
+    for j in range(k, len(text)):
+        if text[j] in _OPENING:
+            depth += 1
+        elif text[j] in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _reference_end(text: str, start: int) -> int:
+    """Where the reference electrode that starts at ``text[start]`` (after "vs.") ends.
+
+    It runs on over balanced brackets, which name its electrolyte ("Ag/AgCl (3 M KCl)", "Ag/Ag+ (0.01 M)"), and
+    ends at the end of the name, at a bracket closing one opened before "vs." ("(V vs. RHE)"), at an unclosed
+    bracket, or at the name's unit: a last bracket holding a known unit ("... (V)") or a spaced slash before one
+    ("... / V").
+    """
+    k = start
+    while k < len(text):
+        ch = text[k]
+        if ch in _CLOSING:
+            return k
+        if ch in _OPENING:
+            j = _closing_bracket(text, k)
+            if j is None:
+                return k
+            if not text[j + 1:].strip() and text[k + 1:j].strip() in KNOWN_UNITS:
+                return k
+            k = j + 1
+            continue
+        if ch == "/" and (text[k - 1:k].isspace() or text[k + 1:k + 2].isspace()) \
+                and text[k + 1:].strip() in KNOWN_UNITS:
+            return k
+        k += 1
+    return k
 #: The channel prefix of an Autolab NOVA export: "WE(1).Potential (V)", "WE(1).Current (A)".
 _CHANNEL = re.compile(r"^\s*WE\(\d+\)\.", re.IGNORECASE)
 
@@ -70,10 +113,12 @@ def _column_name(name: str) -> tuple[str, str | None, str | None]:
     text = _CHANNEL.sub("", name.strip().strip('"'))
     ref = None
     m = _VERSUS.search(text)
-    if m and m.group("ref"):
-        ref = m.group("ref").strip().rstrip(".").strip() or None
-        tail = text[m.end():]
-        text = (text[:m.start()] + (" " if tail.startswith("(") else "") + tail).strip()
+    if m:
+        end = _reference_end(text, m.end())
+        ref = text[m.end():end].strip().rstrip(".").strip() or None
+        if ref is not None:
+            tail = text[end:].strip()
+            text = (text[:m.start()] + (" " if tail[:1] in _OPENING or tail[:1] == "/" else "") + tail).strip()
     base, unit = name_and_unit(text)
     if unit is not None and "/" in base:  # "I/mA/g": the slash before the unit belongs to it
         head, _, rest = base.partition("/")

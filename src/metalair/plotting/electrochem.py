@@ -215,8 +215,10 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
     """Several voltammograms overlaid, a colour per cycle, peaks marked in their cycle's colour.
 
     Files whose currents differ by more than a factor 10 in size, or carry different units, get a
-    panel each (one over the other, sharing the potential axis) instead of one axis, where the
-    smaller would be a flat line; the figure's title says so.
+    panel each (one over the other, each with its own potential axis) instead of one axis, where the
+    smaller would be a flat line; the figure's title says so. The potential axis names the reference
+    electrode where every file on it names the same one; the title says when the files name different
+    ones, or when only some name one.
     """
     items = _items(voltammograms, "voltammograms", "a Voltammogram")
     names = [labels[k] if labels else str(v.metadata.get("file_name") or v.metadata.get("source") or k + 1)
@@ -262,13 +264,20 @@ def plot_cv_overlay(voltammograms: Sequence[Voltammogram], *, analyses: Sequence
         ax.legend(fontsize=7, ncols=2 if sum(len(items[k].cycles) for k in group) > 6 else 1)
         if separate:
             ax.set_title(names[group[0]], fontsize=8)
-    refs = {v.metadata.get("reference_electrode") for v in items}
-    reference = refs.pop() if len(refs) == 1 else None  # one reference for all files, else none is named
-    for ax in axes if separate else axes[-1:]:
-        ax.set_xlabel(f"E vs {reference} [V]" if reference else "Potential [V]")
+    refs = [v.metadata.get("reference_electrode") or None for v in items]
+    named = sorted({r for r in refs if r is not None})
+    # the shared axis names a reference only where every file names the same one; a panel of its own names its file's
+    common = named[0] if len(named) == 1 and None not in refs else None
+    for ax, group in (zip(axes, groups) if separate else [(axes[-1], [])]):
+        own = refs[group[0]] if separate else common
+        ax.set_xlabel(f"E vs {own} [V]" if own else "Potential [V]")
     note = "anodic current positive" + ("; peaks marked o" if marked else "; no peak found" if analyses else "")
-    if len(refs) > 0 and reference is None:
-        note += "; the files name different reference electrodes: potentials not comparable"
+    if len(named) > 1:
+        note += f"; the files name different reference electrodes ({', '.join(named)}): potentials not comparable"
+    elif named and None in refs:
+        unnamed = [names[k] for k, r in enumerate(refs) if r is None]
+        note += (f"; not all files name a reference electrode ({named[0]} in {len(refs) - len(unnamed)} of "
+                 f"{len(refs)}, none in {', '.join(unnamed)}): check that their potentials are comparable")
     if separate:
         note += "; a panel per file (their currents differ by more than 10x or in unit)"
     fig.suptitle(wrapped(note, 6.4, 8), fontsize=8)
