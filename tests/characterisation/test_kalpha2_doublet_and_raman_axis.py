@@ -9,6 +9,7 @@ exit 0); (3) ``--range`` outside the data said only "0 points in the range".
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from pathlib import Path
 
@@ -56,27 +57,43 @@ def test_kalpha2_position_is_braggs_law_at_the_same_d():
     assert math.isnan(kalpha2_position(179.9, CU_KALPHA1_M, CU_KALPHA2_M))  # beyond 180°
 
 
+def _as_read_from_a_file(pattern: Diffractogram) -> Diffractogram:
+    """The pattern as an .xy reader gives it: no word on Kα2, so the pattern's own peaks decide."""
+    return dataclasses.replace(pattern, metadata={"format": "xy"})
+
+
+def _unbiased_and_covered(analyses: list, lines: list[float]) -> None:
+    """The fitted centres of ``lines`` over noise seeds: mean error within 3 standard errors of the mean (from the
+    fits' own standard errors), and at least 27 of the pooled 95 % intervals covering the true position (of 32 for
+    8 seeds and 4 lines: a correct method fails that with probability 0.5 %, one covering half the time passes it
+    with 6e-5)."""
+    covered = 0
+    for t in lines:
+        pks = [min(a.peaks, key=lambda p: abs(p.center - t)) for a in analyses]
+        err = np.array([pk.center - t for pk in pks])
+        sem = math.sqrt(np.mean([pk.center_stderr ** 2 for pk in pks]) / len(pks))
+        assert abs(err.mean()) < 3 * sem, (t, err.mean(), sem)
+        covered += sum(pk.center_ci95[0] <= t <= pk.center_ci95[1] for pk in pks)
+    assert covered >= 27 * len(lines) * len(analyses) / 32, covered
+
+
 def test_unresolved_kalpha2_no_longer_biases_the_fitted_positions():
-    """20 noise seeds of NaO2 with Cu Kα2 at half height: the doublet fit's centres lie within a tenth of the step of
-    the Kα1 lines on average, and the 95 % intervals cover them in most patterns; single-line fits (the old
-    behaviour, kalpha2=False) sit 0.026-0.045° high and their intervals miss."""
+    """8 noise seeds of NaO2 with Cu Kα2 at half height, as read from an .xy file: the pattern's peaks say doublet,
+    and the doublet fit's centres are unbiased (within 3 standard errors of the mean, about 0.001-0.005°) with
+    intervals that cover the Kα1 lines; single-line fits (the old behaviour, kalpha2=False) sit 0.026-0.045° high."""
     lines = _lines("NaO2", 9.0)  # the four lines strong enough to be found in every pattern
-    err: dict[float, list[float]] = {t: [] for t in lines}
-    covered = dict.fromkeys(lines, 0)
-    single_err: dict[float, list[float]] = {t: [] for t in lines}
-    for seed in range(20):
-        pattern = simulate_diffractogram({"NaO2": 1.0}, seed=seed, kalpha2_ratio=0.5)
+    doublets, single_err = [], {t: [] for t in lines}
+    for seed in range(8):
+        pattern = _as_read_from_a_file(simulate_diffractogram({"NaO2": 1.0}, seed=seed, kalpha2_ratio=0.5))
         doublet = analyse_diffractogram(pattern)
         assert doublet.kalpha2_m == CU_KALPHA2_M and doublet.kalpha2_ratio == 0.5
+        assert "as the pattern shows: its peaks fit a doublet better than one line" in doublet.notes[-1]
+        doublets.append(doublet)
         single = analyse_diffractogram(pattern, kalpha2=False)
         for t in lines:
-            pk = min(doublet.peaks, key=lambda p: abs(p.center - t))
-            err[t].append(pk.center - t)
-            covered[t] += pk.center_ci95[0] <= t <= pk.center_ci95[1]
             single_err[t].append(min(single.peaks, key=lambda p: abs(p.center - t)).center - t)
+    _unbiased_and_covered(doublets, lines)
     for t in lines:
-        assert abs(np.mean(err[t])) < 0.1 * STEP, (t, np.mean(err[t]))
-        assert covered[t] >= 16, (t, covered[t])  # 95 % intervals: about 19 of 20 expected
         assert np.mean(single_err[t]) > 0.02, (t, np.mean(single_err[t]))
     # d of the strongest line (200) is NaO2's 2.745 Å, where a single line gave 2.7429
     d200 = analyse_diffractogram(simulate_diffractogram({"NaO2": 1.0}, seed=3, kalpha2_ratio=0.5))
@@ -119,10 +136,16 @@ def test_interlayer_spacing_fits_the_doublet():
 
 def test_which_radiation_is_assumed_follows_what_the_file_says(tmp_path):
     pattern = simulate_diffractogram({"NaO2": 1.0}, seed=1)
-    xy = _write_xy(tmp_path / "p.xy", pattern)
-    lam2, ratio, note = kalpha2_setting(read_diffraction(xy))  # a Cu Kα1 file, nothing said: a tube's doublet
+    # a Cu Kα1 file, nothing said, and one low-angle line whose Kα2 is not resolved (so the data cannot tell):
+    # a tube's doublet is assumed
+    x = np.arange(10.0, 30.0, 0.02)
+    basal = np.random.default_rng(1).poisson(40 + pseudo_voigt(x, 16.5, 2000, 0.15, 0.4)).astype(float)
+    low = _write_xy(tmp_path / "low.xy", Diffractogram(two_theta_deg=x, intensity=basal))
+    lam2, ratio, note = kalpha2_setting(read_diffraction(low))
     assert (lam2, ratio) == (CU_KALPHA2_M, 0.5)
-    assert "assumed for a Cu tube without a Kα1 monochromator" in note and "--no-kalpha2" in note
+    assert "assumed for a Cu tube without a Kα1 monochromator, as the pattern cannot tell" in note
+    assert "no peak is strong and sharp enough" in note and "--no-kalpha2" in note
+    xy = _write_xy(tmp_path / "p.xy", pattern)
     assert kalpha2_setting(read_diffraction(xy), False)[0] is None
     mo = read_diffraction(xy, wavelength_m=0.70932e-10)  # Mo, or a synchrotron: no Cu Kα2
     lam2, _r, note = kalpha2_setting(mo)
@@ -260,8 +283,11 @@ def test_raman_command_refuses_a_wavelength_axis_and_converts_with_laser_nm(tmp_
     (row,) = _rows(tmp_path / "b" / "raman_peaks.csv")
     assert float(row["center_cm1"]) == pytest.approx(1156.0, abs=0.5) and row["assignment"] == "NaO2"
     assert "converted to Raman shift with the laser at 785 nm" in res.output
-    res = runner.invoke(app, ["raman", str(f), "--laser-nm", "0", "--out", str(tmp_path / "c")])
-    assert res.exit_code == 1 and "--laser-nm 0 must be the excitation laser's wavelength in nm" in res.output
+    for bad in ("0", "5320", "nan"):  # refused by the reader, whose message the command reports
+        res = runner.invoke(app, ["raman", str(f), "--laser-nm", bad, "--out", str(tmp_path / "c"), "--overwrite"])
+        assert res.exit_code == 1 and "must be the excitation laser's wavelength in nm (--laser-nm" in res.output
+        assert "between 150 and 2000" in res.output and "Traceback" not in res.output
+        assert not (tmp_path / "c" / "raman_peaks.csv").exists()
 
 
 def test_a_range_outside_the_data_names_the_range_and_the_data_span(tmp_path):

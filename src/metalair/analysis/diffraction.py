@@ -95,6 +95,7 @@ __all__ = [
     "kalpha2_satellites",
     "kalpha2_position",
     "kalpha2_setting",
+    "kalpha2_evidence",
     "KALPHA2_RATIO",
     "simulate_diffractogram",
     "interlayer_spacing",
@@ -243,6 +244,79 @@ def _is_cu_kalpha1(wavelength_m: float) -> bool:
     return math.isclose(wavelength_m, CU_KALPHA1_M, rel_tol=1e-4)
 
 
+#: The peaks :func:`kalpha2_evidence` tests: those whose Cu Kα2 line would lie at least this many of their widths
+#: (FWHM) above them, where a doublet is skewed and one line is not (below, the two shapes hardly differ), ...
+KALPHA2_TEST_WIDTHS = 0.5
+#: ... the strongest this many of them ...
+KALPHA2_TEST_PEAKS = 8
+#: ... and the χ² (in units of the counting noise) by which one shape must fit them better, summed over the tested
+#: peaks, for the pattern to decide: the doublet and the single line have the same free parameters, so this is
+#: 2 ln of the likelihood ratio, and 25 is odds above 10⁵ to 1. Short of it the pattern cannot tell.
+KALPHA2_DECISIVE_CHI2 = 25.0
+
+
+def kalpha2_evidence(pattern: Diffractogram) -> tuple[float, int]:
+    """Whether a Cu Kα1-wavelength pattern shows Cu Kα2 lines: ``(Δχ², number of peaks tested)``.
+
+    Each of the :data:`KALPHA2_TEST_PEAKS` strongest isolated peaks (found as :func:`analyse_diffractogram` finds
+    them, background by the default ALS) whose Kα2 line would lie at least :data:`KALPHA2_TEST_WIDTHS` widths from it
+    is fitted twice on the same points, from below the peak to beyond its Kα2 position, with the same counting
+    weights: as one line, and as a Kα1/Kα2 doublet with :data:`KALPHA2_RATIO`. Δχ² is the sum over those peaks of
+    χ²(one line) − χ²(doublet), in units of the counting noise: positive when the pattern has Kα2 lines at about
+    half the height (a tube without a Kα1 monochromator), negative when it has none (a Kα1-monochromated or
+    Kα2-stripped pattern); (0, 0) when no peak is strong and sharp enough to be tested.
+
+    Raises
+    ------
+    ParameterError
+        A pattern whose wavelength is not Cu Kα1 (whose Kα2 line is not known here).
+    """
+    from scipy.signal import peak_widths
+
+    _pattern("kalpha2_evidence", pattern)
+    x, y = pattern.two_theta_deg, pattern.intensity
+    lam1 = pattern.wavelength_m
+    if not _is_cu_kalpha1(lam1):
+        raise ParameterError(f"kalpha2_evidence: the pattern's wavelength is {to_user(lam1, 'Å', 'length'):.5f} Å; "
+                             f"the Kα2 line is known here for Cu Kα1 ({to_user(CU_KALPHA1_M, 'Å', 'length'):.5f} Å) "
+                             "only")
+    if x.size < 20 or not np.any(y > 0):
+        return 0.0, 0
+    corr = y - als_baseline(y, lam=stiffness_for_step(x, 1e7, LAM_STEP_DEG), p=0.005)
+    step = float(np.median(np.diff(x)))
+    idx = find_peaks(x, corr, min_prominence=8.0, min_distance=2 * step)
+    if idx.size == 0:
+        return 0.0, 0
+    widths = peak_widths(corr, idx, rel_height=0.5)[0] * step
+    centers, heights = x[idx], corr[idx]
+    sats = _satellites(centers, heights, lam1, CU_KALPHA2_M, max(KALPHA2_TOLERANCE_DEG, 2 * step))
+    sigma = np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))  # counting noise, as analyse_diffractogram weights it
+    doublet = (lambda c: kalpha2_position(c, lam1, CU_KALPHA2_M), KALPHA2_RATIO)
+    total, tested = 0.0, 0
+    for i in (int(k) for k in np.argsort(-heights)):
+        if tested >= KALPHA2_TEST_PEAKS:
+            break
+        c, w = float(centers[i]), float(widths[i])
+        at = kalpha2_position(c, lam1, CU_KALPHA2_M)
+        if i in sats or not math.isfinite(at) or at - c < KALPHA2_TEST_WIDTHS * w:
+            continue
+        lo, hi = c - 4.0 * w, at + 4.0 * w
+        if lo < x[0] or hi > x[-1] or any(lo <= centers[k] <= hi for k in range(centers.size)
+                                          if k != i and k not in sats):
+            continue  # at an end of the pattern, or another peak in the way
+        sel = (x >= lo) & (x <= hi)
+        xs, ys, ss = x[sel], corr[sel], sigma[sel]
+        try:  # a window wider than the points: both fits see exactly these points
+            (one,) = fit_peaks(xs, ys, [c], sigma=ss, window=2.0 * (hi - lo))
+            (two,) = fit_peaks(xs, ys, [c], sigma=ss, window=2.0 * (hi - lo), doublet=doublet)
+        except (ParameterError, DataFormatError):
+            continue
+        # fit_peaks divides the residuals by std(ys)·ss/median(ss): back to units of the counting noise ss
+        total += (one.fit.chi2 - two.fit.chi2) * (float(np.std(ys)) / float(np.median(ss))) ** 2
+        tested += 1
+    return float(total), tested
+
+
 def kalpha2_setting(pattern: Diffractogram, kalpha2: bool | None = None) -> tuple[float | None, float, str]:
     """The Kα2 line to fit with each peak: ``(wavelength [m] or None, height ratio, note saying which and why)``.
 
@@ -252,7 +326,10 @@ def kalpha2_setting(pattern: Diffractogram, kalpha2: bool | None = None) -> tupl
       ``kAlpha2`` and ``ratioKAlpha2KAlpha1``, or from :func:`simulate_diffractogram`) are used as given
       (a ratio of 0: single lines);
     * a pattern read from a file (:data:`FILE_FORMATS`) at the Cu Kα1 wavelength, with nothing said about Kα2,
-      is taken as a Cu tube without a Kα1 monochromator: Cu Kα2 at :data:`KALPHA2_RATIO`, said in the note;
+      is asked (:func:`kalpha2_evidence`): when its resolved peaks fit a Cu Kα1/Kα2 doublet better than one line
+      by :data:`KALPHA2_DECISIVE_CHI2`, doublets (Cu Kα2 at :data:`KALPHA2_RATIO`); when one line fits them better
+      by as much, single lines (a Kα1-monochromated or Kα2-stripped pattern); when it cannot tell (no peak strong
+      and sharp enough), a Cu tube without a Kα1 monochromator is assumed (doublets). The note says which and why;
     * any other wavelength (Mo, Co without a recorded Kα2, a synchrotron's single line) and a pattern built in
       Python: single lines.
 
@@ -282,8 +359,24 @@ def kalpha2_setting(pattern: Diffractogram, kalpha2: bool | None = None) -> tupl
             return None, 0.0, f"{single}: {source} gives no Kα2 line"
     if _is_cu_kalpha1(lam1):
         if kalpha2 is True or pattern.metadata.get("format") in FILE_FORMATS:
-            why = ("as asked" if kalpha2 is True else "assumed for a Cu tube without a Kα1 monochromator; "
-                   "--no-kalpha2 (kalpha2=False) for a Kα1-monochromated source")
+            if kalpha2 is True:
+                why = "as asked"
+            else:
+                chi2, tested = kalpha2_evidence(pattern)
+                by = f"(Δχ² = {abs(chi2):.0f} over {tested} resolved peak(s))"
+                if chi2 <= -KALPHA2_DECISIVE_CHI2:
+                    return None, 0.0, (f"{single}, Kα2 not modelled: the pattern's peaks fit one line better than a Cu "
+                                       f"Kα1/Kα2 doublet {by}, as a Kα1-monochromated or Kα2-stripped pattern's do; "
+                                       "--kalpha2 (kalpha2=True) to fit doublets")
+                if chi2 >= KALPHA2_DECISIVE_CHI2:
+                    why = (f"as the pattern shows: its peaks fit a doublet better than one line {by}, as a Cu tube's "
+                           "without a Kα1 monochromator do; --no-kalpha2 (kalpha2=False) for single lines")
+                else:
+                    told = (f"its {tested} resolved peak(s) fit both shapes alike (Δχ² = {chi2:+.0f}, short of "
+                            f"±{KALPHA2_DECISIVE_CHI2:g})" if tested else
+                            "no peak is strong and sharp enough, with its Kα2 line resolved, to show which")
+                    why = (f"assumed for a Cu tube without a Kα1 monochromator, as the pattern cannot tell ({told}); "
+                           "--no-kalpha2 (kalpha2=False) for a Kα1-monochromated or Kα2-stripped source")
             return CU_KALPHA2_M, KALPHA2_RATIO, (
                 f"Cu Kα2 (λ = {to_user(CU_KALPHA2_M, 'Å', 'length'):.5f} Å, {KALPHA2_RATIO:g} of the height) fitted "
                 f"with each peak, {why}: positions, d and heights are Kα1's")

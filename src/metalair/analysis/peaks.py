@@ -27,7 +27,9 @@ Doublets
     of its line at c and a companion of the same shape and width at c₂(c),
     r times as high (a Cu Kα1/Kα2 doublet, c₂ from Bragg's law). Only the
     main line's position, height and width are free: the companion adds no
-    parameter, so the intervals are those of the main line.
+    parameter, so the intervals are those of the main line. Where c₂(c) is
+    not finite (a Kα2 line that would lie beyond 180° 2θ) the peak has no
+    companion.
 
 References
 ----------
@@ -211,11 +213,29 @@ def als_baseline(y: np.ndarray, *, lam: float = 1e5, p: float = 0.01, n_iter: in
     return np.asarray(z, dtype=float)
 
 
-def noise_level(y: np.ndarray) -> float:
-    """Standard deviation of the noise of ``y``, from the median absolute deviation of its differences."""
-    d = np.diff(y)
-    mad = float(np.median(np.abs(d - np.median(d)))) if d.size else 0.0
-    return 1.4826 * mad / math.sqrt(2.0) if mad > 0 else float(np.std(d)) / math.sqrt(2.0) + 1e-300
+def noise_level(y: np.ndarray, x: np.ndarray | None = None) -> float:
+    """Standard deviation of the noise of ``y``, from the median absolute deviation of its differences.
+
+    With ``x`` (ascending), from the departure of each point from the straight line through its two neighbours
+    instead, yᵢ − (b yᵢ₋₁ + a yᵢ₊₁) with a, b the neighbours' distances shares (a + b = 1), divided by its
+    standard deviation for white noise, σ·√(1 + a² + b²): a slope, and a change of step on an uneven grid, leave
+    it at zero, where the differences of a sloping curve sampled at changing steps count their change as noise.
+    """
+    if x is None:
+        d = np.diff(y)
+        mad = float(np.median(np.abs(d - np.median(d)))) if d.size else 0.0
+        return 1.4826 * mad / math.sqrt(2.0) if mad > 0 else float(np.std(d)) / math.sqrt(2.0) + 1e-300
+    yv, xv = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    if xv.shape != yv.shape or xv.ndim != 1:
+        raise ParameterError("noise_level: x and y must be one-dimensional arrays of the same length")
+    h1, h2 = np.diff(xv)[:-1], np.diff(xv)[1:]
+    ok = (h1 > 0) & (h2 > 0)
+    a, b = h1[ok] / (h1[ok] + h2[ok]), h2[ok] / (h1[ok] + h2[ok])  # weights of the right and left neighbours
+    r = (yv[1:-1][ok] - (b * yv[:-2][ok] + a * yv[2:][ok])) / np.sqrt(1.0 + a * a + b * b)
+    if r.size == 0:
+        return 1e-300
+    mad = float(np.median(np.abs(r - np.median(r))))
+    return 1.4826 * mad if mad > 0 else float(np.std(r)) + 1e-300
 
 
 def find_peaks(x: np.ndarray, y: np.ndarray, *, min_prominence: float = 5.0, prominence: float | None = None,
@@ -329,7 +349,9 @@ class _GroupResidual:
             total = total + self._line(xx, p[b], p[b + 1], p[b + 2], eta)
             if self.doublet is not None:
                 companion, ratio = self.doublet
-                total = total + self._line(xx, companion(float(p[b])), ratio * p[b + 1], p[b + 2], eta)
+                at = companion(float(p[b]))
+                if math.isfinite(at):  # no companion where it has none (a Kα2 line beyond 180° 2θ)
+                    total = total + self._line(xx, at, ratio * p[b + 1], p[b + 2], eta)
         return total
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
@@ -364,8 +386,9 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         Upper bound of a width (default the window).
     doublet : (callable, float), optional
         ``(companion, ratio)``: fit each peak as a doublet (module notes), its companion line at
-        ``companion(center)`` and ``ratio`` times its height, same shape and width. The fit window
-        reaches the companion. The returned centre, height, width and area are the main line's.
+        ``companion(center)`` and ``ratio`` times its height, same shape and width; where ``companion``
+        gives NaN (no companion line there, e.g. a Kα2 line beyond 180° 2θ) the peak is a single line. The
+        fit window reaches the companion. The returned centre, height, width and area are the main line's.
         Default: single lines.
 
     Returns
@@ -422,8 +445,8 @@ def fit_peaks(x: np.ndarray, y: np.ndarray, centers: Sequence[float], *, shape: 
         half = window if window is not None else 4.0 * w0
         lo_x, hi_x = min(cs[j] for j in g) - half, max(cs[j] for j in g) + half
         if doublet is not None:  # the window reaches each companion line, on whichever side it falls
-            gaps = [doublet[0](cs[j]) - cs[j] for j in g]
-            lo_x, hi_x = lo_x + min(0.0, *gaps), hi_x + max(0.0, *gaps)
+            gaps = [gap for gap in (doublet[0](cs[j]) - cs[j] for j in g) if math.isfinite(gap)]
+            lo_x, hi_x = lo_x + min([0.0, *gaps]), hi_x + max([0.0, *gaps])
         sel = (xv >= lo_x) & (xv <= hi_x)
         xs, ys = xv[sel], yv[sel]
         n_per = 4 if shape == "pseudo-voigt" else 3

@@ -18,7 +18,10 @@ Post-edge curve
 Edge step
     Post-edge curve minus pre-edge line, both evaluated at E0; refused when
     it is not positive or below ``MIN_STEP_OVER_NOISE`` times the
-    point-to-point noise of µ (no edge stands out of the noise).
+    noise of µ (no edge stands out of the noise): the scatter of each point
+    about the straight line through its two neighbours, which neither the
+    pre-edge slope nor the change of step between the regions of a scan
+    (pre-edge, XANES, k-steps) counts as noise.
 Normalised µ
     (µ − pre-edge line)/edge step; the *flattened* µ additionally replaces,
     above E0, the post-edge curve's departure from the step by the step
@@ -144,7 +147,7 @@ def _derivative_e0(e: np.ndarray, mu: np.ndarray, name: str = "spectrum") -> flo
     return float(e[k])
 
 
-#: Smallest edge step, in units of the point-to-point noise of µ (:func:`metalair.analysis.peaks.noise_level`), that
+#: Smallest edge step, in units of the noise of µ (:func:`metalair.analysis.peaks.noise_level` on the energy grid), that
 #: :func:`normalize` accepts: a scan of noise alone gives a "step" of about one noise unit at a random E0, while
 #: measured K edges stand hundreds of noise units high.
 MIN_STEP_OVER_NOISE = 5.0
@@ -382,11 +385,12 @@ def normalize(spectrum: XasSpectrum, *, e0: float | None = None, e0_method: str 
             f"{spec.name or 'spectrum'}: edge step {step:.4g} <= 0 at E0 = {edge:.6g} eV; no absorption edge in the "
             "scan, or mu has the wrong sign (fluorescence vs transmission)"
         )
-    noise = noise_level(mu)
-    if step < MIN_STEP_OVER_NOISE * noise:
+    noise = noise_level(mu, e)  # the scatter about the line through each point's neighbours: not a slope on a
+    if step < MIN_STEP_OVER_NOISE * noise:  # grid whose step changes (10 eV, then 0.25 eV, then k-steps)
         raise DataFormatError(
             f"{spec.name or 'spectrum'}: edge step {step:.3g} at E0 = {edge:.6g} eV is only {step / noise:.2g} times "
-            f"the point-to-point noise of mu ({noise:.3g}); an edge needs a step of at least {MIN_STEP_OVER_NOISE:g} "
+            f"the noise of mu ({noise:.3g}, its points' scatter about the line through their neighbours); an edge "
+            f"needs a step of at least {MIN_STEP_OVER_NOISE:g} "
             "times the noise: no absorption edge stands out of the noise in this scan"
         )
     norm_mu = (mu - np.polyval(pre, e)) / step

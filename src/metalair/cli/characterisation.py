@@ -150,9 +150,11 @@ def xrd(
     tolerance: float = typer.Option(0.2, "--tolerance-deg", help="Line-matching tolerance in degrees 2theta."),
     kalpha2: bool | None = typer.Option(None, "--kalpha2/--no-kalpha2",
                                            help="Fit each peak as a Kalpha1/Kalpha2 doublet, or as one line. "
-                                                "Default: a doublet for Cu Kalpha1 files (a tube without a Kalpha1 "
-                                                "monochromator; an XRDML file's own Kalpha2 and ratio if it gives "
-                                                "them), one line for other wavelengths. A note says which."),
+                                                "Default: an XRDML file's own Kalpha2 and ratio if it gives them; "
+                                                "for other Cu Kalpha1 files, what the resolved peaks' shapes show "
+                                                "(a doublet when they cannot tell: a tube without a Kalpha1 "
+                                                "monochromator); one line for other wavelengths. A note says which "
+                                                "and why."),
     out: Path = typer.Option(Path("results"), "--out", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write the figure."),
@@ -193,12 +195,6 @@ def raman(
     if not (math.isfinite(lam) and lam > 0):
         _fail(f"--lam {lam:g} must be a positive number, e.g. 1e5 (1e8 for broad carbon bands)")
     rng = _range(x_range, "--range", "cm-1")
-    if laser_nm is not None:
-        from metalair.io.raman import LASER_NM_RANGE
-
-        if not (math.isfinite(laser_nm) and LASER_NM_RANGE[0] <= laser_nm <= LASER_NM_RANGE[1]):
-            _fail(f"--laser-nm {laser_nm:g} must be the excitation laser's wavelength in nm, between "
-                  f"{LASER_NM_RANGE[0]:g} and {LASER_NM_RANGE[1]:g} (e.g. 532, 633 or 785)")
     _run(lambda: run_raman(file, out, x_range=rng, shape=shape, lam=lam, plot=plot, laser_nm=laser_nm), out,
          overwrite)
 

@@ -51,8 +51,8 @@ def _laser(value: Any) -> float:
     lo, hi = LASER_NM_RANGE
     if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value))
             or not lo <= float(value) <= hi):
-        raise ParameterError(f"laser_nm = {value!r} must be the excitation laser's wavelength in nm, between {lo:g} "
-                             f"and {hi:g} (e.g. 532, 633 or 785)")
+        raise ParameterError(f"laser_nm = {value!r} must be the excitation laser's wavelength in nm (--laser-nm on "
+                             f"the command line), between {lo:g} and {hi:g} (e.g. 532, 633 or 785)")
     return float(value)
 
 _SHIFT = ("wave", "shift", "raman", "cm-1", "cm^-1", "wavenumber")
