@@ -77,8 +77,13 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
 
 def _refuse_repeats(axis: str, values: Sequence[Any]) -> None:
     """Refuse an axis that gives one value twice: every candidate holding it would run twice."""
-    listed = list(values)
-    repeated = sorted({str(v) for v in listed if listed.count(v) > 1})
+    from collections import Counter
+
+    try:
+        counts = Counter(values)
+    except TypeError:  # an unhashable value (a list in a Python axis): compared by its text
+        counts = Counter(str(v) for v in values)
+    repeated = sorted({str(v) for v, n in counts.items() if n > 1})
     if repeated:
         raise ParameterError(f"axis {axis}: {', '.join(repeated)} given more than once (the same candidate "
                              "would run twice); give each value once")
