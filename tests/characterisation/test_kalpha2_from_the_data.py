@@ -130,3 +130,18 @@ def test_doublet_fits_take_a_line_whose_kalpha2_lies_beyond_180_degrees_as_a_sin
     # fit_peaks itself: a companion rule that gives NaN means no companion, and the window still has its points
     (pk,) = fit_peaks(x, y - 100.0, [top], doublet=(lambda c: math.nan, 0.5))
     assert pk.center == pytest.approx(top, abs=0.01)
+
+
+def test_the_evidence_does_not_depend_on_the_intensity_scale():
+    """Measured in counts-noise units, a pattern normalised to 1 was 'undecided' (a K-alpha1-only pattern gave
+    -758 as counts and -0.71 normalised): it is measured against the better fit's own residual scatter."""
+    from metalair.analysis.diffraction import KALPHA2_DECISIVE_CHI2, kalpha2_evidence, simulate_diffractogram
+    from metalair.tables.spectra import Diffractogram
+
+    for ratio, sign in ((0.0, -1.0), (0.5, 1.0)):
+        sim = simulate_diffractogram({"NaO2": 1.0}, seed=11, kalpha2_ratio=ratio)
+        found = [kalpha2_evidence(Diffractogram(sim.two_theta_deg, sim.intensity * scale,
+                                                wavelength_m=sim.wavelength_m))[0]
+                 for scale in (1.0, 1.0 / float(sim.intensity.max()), 100.0 / float(sim.intensity.max()))]
+        assert all(sign * v > KALPHA2_DECISIVE_CHI2 for v in found), found
+        assert max(found) - min(found) < 1e-6 * max(abs(v) for v in found)

@@ -53,3 +53,16 @@ def test_an_edge_within_the_noise_and_noise_alone_are_still_refused_on_this_grid
     flat = _edge(0.0, 0.0, 1e-2, seed=2)
     with pytest.raises(DataFormatError, match="no absorption edge"):
         normalize(flat)
+
+
+def test_noise_level_refuses_an_axis_it_cannot_use():
+    """A descending axis returned 1e-300 without a word (every neighbour distance was negative)."""
+    from metalair.analysis.peaks import noise_level
+    from metalair.errors import ParameterError
+
+    x = np.linspace(0.0, 10.0, 200)
+    y = np.sin(x) + np.random.default_rng(0).normal(0.0, 0.01, x.size)
+    assert 0.007 < noise_level(y, x) < 0.013
+    for xs, ys in ((x[::-1], y[::-1]), (x[:2], y[:2]), (x, np.where(x > 5, np.nan, y))):
+        with pytest.raises(ParameterError, match="strictly ascending"):
+            noise_level(ys, xs)

@@ -133,3 +133,15 @@ def test_a_python_grid_refuses_a_value_given_twice_as_the_command_line_does():
     with pytest.raises(ParameterError, match="given more than once"):
         grid({"descriptors.*.icohp": np.array([-2.0, -1.5, -2.0])})
     assert len(grid({"descriptors.*.icohp": np.array([-2.0, -1.5]), "environment": ["pure O2", "dry air"]})) == 4
+
+
+def test_repeated_values_are_found_by_equality_also_beside_an_unhashable_one():
+    """The first hash-table version compared every value by its text once one was unhashable: 1 and '1' were a
+    repeat, 1 and 1.0 were not."""
+    from metalair.errors import ParameterError
+    from metalair.sweeps.candidates import _refuse_repeats
+
+    _refuse_repeats("a", [1, "1", [2]])
+    for values in ([1, 1.0, [2]], [[1], [1]], [0.1, 0.2, 0.1]):
+        with pytest.raises(ParameterError, match="given more than once"):
+            _refuse_repeats("a", values)

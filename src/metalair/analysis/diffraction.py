@@ -255,6 +255,14 @@ KALPHA2_TEST_PEAKS = 8
 KALPHA2_DECISIVE_CHI2 = 25.0
 
 
+def _counting_noise(y: np.ndarray) -> np.ndarray:
+    """The weights of the peak fits: the counting noise √y of each point (background included).
+
+    Floored at 0.1 % of the highest count, so that an empty stretch does not carry infinite weight.
+    """
+    return np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))
+
+
 def kalpha2_evidence(pattern: Diffractogram) -> tuple[float, int]:
     """Whether a Cu Kα1-wavelength pattern shows Cu Kα2 lines: ``(Δχ², number of peaks tested)``.
 
@@ -262,7 +270,8 @@ def kalpha2_evidence(pattern: Diffractogram) -> tuple[float, int]:
     them, background by the default ALS) whose Kα2 line would lie at least :data:`KALPHA2_TEST_WIDTHS` widths from it
     is fitted twice on the same points, from below the peak to beyond its Kα2 position, with the same counting
     weights: as one line, and as a Kα1/Kα2 doublet with :data:`KALPHA2_RATIO`. Δχ² is the sum over those peaks of
-    χ²(one line) − χ²(doublet), in units of the counting noise: positive when the pattern has Kα2 lines at about
+    χ²(one line) − χ²(doublet), in units of the better fit's residual variance (its reduced χ²; the counting noise
+    for counts, and the same for a pattern rescaled or normalised): positive when the pattern has Kα2 lines at about
     half the height (a tube without a Kα1 monochromator), negative when it has none (a Kα1-monochromated or
     Kα2-stripped pattern); (0, 0) when no peak is strong and sharp enough to be tested.
 
@@ -290,7 +299,7 @@ def kalpha2_evidence(pattern: Diffractogram) -> tuple[float, int]:
     widths = peak_widths(corr, idx, rel_height=0.5)[0] * step
     centers, heights = x[idx], corr[idx]
     sats = _satellites(centers, heights, lam1, CU_KALPHA2_M, max(KALPHA2_TOLERANCE_DEG, 2 * step))
-    sigma = np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))  # counting noise, as analyse_diffractogram weights it
+    sigma = _counting_noise(y)
     doublet = (lambda c: kalpha2_position(c, lam1, CU_KALPHA2_M), KALPHA2_RATIO)
     total, tested = 0.0, 0
     for i in (int(k) for k in np.argsort(-heights)):
@@ -311,8 +320,13 @@ def kalpha2_evidence(pattern: Diffractogram) -> tuple[float, int]:
             (two,) = fit_peaks(xs, ys, [c], sigma=ss, window=2.0 * (hi - lo), doublet=doublet)
         except (ParameterError, DataFormatError):
             continue
-        # fit_peaks divides the residuals by std(ys)·ss/median(ss): back to units of the counting noise ss
-        total += (one.fit.chi2 - two.fit.chi2) * (float(np.std(ys)) / float(np.median(ss))) ** 2
+        # in units of the better fit's residual scatter (its reduced χ²), so that the evidence does not depend on
+        # whether the intensities are counts: a pattern normalised to 1 was 'undecided' (Δχ² −0.71 for a Kα1-only
+        # pattern that gave −758 as counts); for counts with Poisson noise the reduced χ² is about 1
+        best = min(one.fit.chi2, two.fit.chi2)
+        if not (best > 0 and one.fit.dof > 0):
+            continue
+        total += (one.fit.chi2 - two.fit.chi2) / (best / one.fit.dof)
         tested += 1
     return float(total), tested
 
@@ -453,7 +467,7 @@ def analyse_diffractogram(pattern: Diffractogram, *, two_theta_range: tuple[floa
         idx = np.sort(idx[keep])
         notes.append(f"only the {max_peaks} highest peaks were fitted")
     # counting noise: the variance of each point is its count (background included), larger on a peak than beside it
-    sigma = np.sqrt(np.maximum(y, 1e-3 * float(np.max(y))))
+    sigma = _counting_noise(y)
     doublet = None
     if lam2 is not None:
         lam1 = pattern.wavelength_m

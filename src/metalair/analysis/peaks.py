@@ -228,6 +228,9 @@ def noise_level(y: np.ndarray, x: np.ndarray | None = None) -> float:
     yv, xv = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
     if xv.shape != yv.shape or xv.ndim != 1:
         raise ParameterError("noise_level: x and y must be one-dimensional arrays of the same length")
+    if xv.size < 3 or not (np.all(np.isfinite(xv)) and np.all(np.isfinite(yv))) or np.any(np.diff(xv) <= 0):
+        raise ParameterError(f"noise_level: x must be finite and strictly ascending and y finite, with at least 3 "
+                             f"points (got {xv.size}); sort a descending axis first")
     h1, h2 = np.diff(xv)[:-1], np.diff(xv)[1:]
     ok = (h1 > 0) & (h2 > 0)
     a, b = h1[ok] / (h1[ok] + h2[ok]), h2[ok] / (h1[ok] + h2[ok])  # weights of the right and left neighbours

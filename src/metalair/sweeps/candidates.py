@@ -79,11 +79,16 @@ def _refuse_repeats(axis: str, values: Sequence[Any]) -> None:
     """Refuse an axis that gives one value twice: every candidate holding it would run twice."""
     from collections import Counter
 
-    try:
-        counts = Counter(values)
-    except TypeError:  # an unhashable value (a list in a Python axis): compared by its text
-        counts = Counter(str(v) for v in values)
-    repeated = sorted({str(v) for v, n in counts.items() if n > 1})
+    def key(v: Any) -> Any:  # the value itself (1 and 1.0 are one value), or, unhashable (a list), its text
+        try:
+            hash(v)
+        except TypeError:
+            return ("unhashable", repr(v))
+        return v
+
+    counts = Counter(key(v) for v in values)
+    repeated = sorted({str(v[1] if isinstance(v, tuple) and v[:1] == ("unhashable",) else v)
+                       for v, n in counts.items() if n > 1})
     if repeated:
         raise ParameterError(f"axis {axis}: {', '.join(repeated)} given more than once (the same candidate "
                              "would run twice); give each value once")
