@@ -25,7 +25,7 @@ from metalair.io.generic_csv import TextTable, read_text, split_table, unit_fact
 from metalair.tables.cycler import CyclerData, classify_by_direction, running_step
 from metalair.units import convert
 
-__all__ = ["read_mpt", "read_mpr"]
+__all__ = ["read_mpt", "read_mpr", "read_mpr_columns"]
 
 _MASS = re.compile(r"^\s*(?:Characteristic mass|Mass of active material)\s*:\s*([-+0-9.,eE]+)\s*(mg|g)\b", re.MULTILINE)
 _VERSION = re.compile(r"^\s*(EC-Lab for windows v[\w.]+.*?|BT-Lab v[\w.]+.*?)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -267,6 +267,28 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
         the data as .mpt from EC-Lab), or it cannot decode the file.
     """
     path = as_path(path)
+    cols, header_meta = read_mpr_columns(path)
+    return _columns_to_table(cols, path.name, "biologic_mpr", header_meta)
+
+
+def read_mpr_columns(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The raw columns of an EC-Lab binary .mpr file, decoded by galvani (optional, GPL-3.0).
+
+    Returns
+    -------
+    columns : dict
+        EC-Lab column name (``"time/s"``, ``"Ewe/V"``, ``"I/mA"``, ...) -> array, in the file's own units
+        and sign; the ``mode`` and ``ox/red`` flags, where the file has them, as integer columns.
+    header : dict
+        ``device``, ``software_version`` (the data module's version) and, where recorded,
+        ``acquisition_started``.
+
+    Raises
+    ------
+    DataFormatError
+        As :func:`read_mpr`: galvani missing (the ``biologic`` extra), or the file cannot be decoded.
+    """
+    path = as_path(path)
     try:
         from galvani import BioLogic
     except ImportError:
@@ -308,4 +330,4 @@ def read_mpr(path: str | os.PathLike[str]) -> tuple[CyclerData, list[str]]:
     if start is not None:
         header_meta["acquisition_started"] = str(start)
     header_meta["software_version"] = f"EC-Lab data module v{getattr(mpr, 'version', '?')}"
-    return _columns_to_table(cols, path.name, "biologic_mpr", header_meta)
+    return cols, header_meta

@@ -1,8 +1,10 @@
-"""Reading cyclic voltammograms: BioLogic .mpt, Gamry .DTA and generic CSV, cycle-aware.
+"""Reading cyclic voltammograms: BioLogic .mpt/.mpr, Gamry .DTA and generic CSV, cycle-aware.
 
 * BioLogic EC-Lab text export (CV technique): ``Ewe/V`` (or ``Ecell/V``),
   ``<I>/mA`` or ``I/mA``, ``time/s``, ``cycle number``. EC-Lab counts
-  oxidation current as positive, as metalair does.
+  oxidation current as positive, as metalair does. The binary .mpr holds
+  the same columns; it is decoded by galvani (GPL-3.0, so optional:
+  ``pip install 'metalair[biologic]'``) and mapped as the text export.
 * Gamry Framework .DTA of a CV (``TAG CV``): one ``CURVEn`` table per cycle
   with ``T`` (s), ``Vf`` (V) and ``Im`` (A); Gamry counts anodic current as
   positive.
@@ -24,6 +26,7 @@ import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
 from metalair.io._text_columns import KNOWN_UNITS, gamry_table_end, is_number, name_and_unit, number, numeric_block
+from metalair.io.biologic import _MODE_TYPES, read_mpr_columns
 from metalair.io.detect import as_path, require_file
 from metalair.io.generic_csv import read_text
 from metalair.tables.voltammetry import Voltammogram
@@ -127,6 +130,45 @@ def _column_name(name: str) -> tuple[str, str | None, str | None]:
     return base, unit, ref
 
 
+#: EC-Lab column names of the potential and the current, in order of preference (the text export .mpt and the
+#: binary .mpr name them alike).
+_EC_LAB_POTENTIAL = ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V")
+_EC_LAB_CURRENT = ("<I>/mA", "I/mA", "<I>/A", "I/A", "I/uA", "I/µA")
+
+
+def _ec_lab_cv(cols: dict[str, np.ndarray], meta: dict[str, Any]) -> Voltammogram:
+    """A voltammogram from EC-Lab columns (name -> values, as in the .mpt header and the .mpr), for both formats.
+
+    Refuses what is not a voltammogram: an impedance record (``freq/Hz``) and a record never potential-controlled
+    (EC-Lab ``mode`` 2 on no row); a potentiostatic hold is refused by :class:`Voltammogram` (its potential does
+    not sweep), constant-current cycling by :func:`_refuse_constant_current`.
+    """
+    name = meta["file_name"]
+    technique = f"{meta['technique']}; " if meta.get("technique") else ""  # a .mpr does not name its technique
+    names = list(cols)
+    if "freq/Hz" in cols:
+        raise DataFormatError(f"{name}: an impedance record ({technique}a freq/Hz column), not a voltammogram; "
+                              "read it with metalair.io.impedance.read_impedance")
+    mode = np.asarray(cols["mode"], dtype=np.int64) if "mode" in cols else None
+    if mode is not None and mode.size and not np.any(mode == 2):
+        used = ", ".join(f"{m} ({_MODE_TYPES.get(m, 'unknown')})" for m in np.unique(mode).tolist())
+        what = ("an open-circuit (rest) record" if np.all(mode == 3) else "a constant-current (galvanostatic) record"
+                if np.any(mode == 1) else "a record")
+        raise DataFormatError(
+            f"{name}: {what} ({technique}EC-Lab mode {used} only, never 2, potential-controlled, as a "
+            "voltammogram is), not a voltammogram; analyse a cycler record with 'metalair analyze' (in Python: "
+            "metalair.io.read)")
+    e_name = next((n for n in _EC_LAB_POTENTIAL if n in cols), None)
+    i_name = next((n for n in _EC_LAB_CURRENT if n in cols), None)
+    if e_name is None or i_name is None:
+        raise DataFormatError(
+            f"{name}: no potential (Ewe/V) or current (<I>/mA) column; columns present: {', '.join(names)}"
+        )
+    unit, factor = _current_unit(name_and_unit(i_name)[1] or "mA", name)
+    return Voltammogram(np.asarray(cols[e_name], dtype=float), np.asarray(cols[i_name], dtype=float) * factor,
+                        cols.get("time/s"), cols.get("cycle number"), unit, meta)
+
+
 def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
     m = re.search(r"Nb header lines\s*:\s*(\d+)", "\n".join(lines[:3]), re.IGNORECASE)
     if m is None:
@@ -136,23 +178,28 @@ def _read_mpt_cv(path: Path, lines: list[str]) -> Voltammogram:
     while names and not names[-1]:
         names.pop()
     technique = lines[3].strip() if len(lines) > 3 else ""
-    if "freq/Hz" in names:
-        raise DataFormatError(f"{path.name}: an impedance record ({technique}), not a voltammogram; "
-                              "read it with metalair.io.impedance.read_impedance")
-    e_name = next((n for n in ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V") if n in names), None)
-    i_name = next((n for n in ("<I>/mA", "I/mA", "<I>/A", "I/A", "I/uA", "I/µA") if n in names), None)
-    if e_name is None or i_name is None:
-        raise DataFormatError(
-            f"{path.name}: no potential (Ewe/V) or current (<I>/mA) column; columns present: {', '.join(names)}"
-        )
     block = numeric_block(lines, h + 1, path.name, names=names, delimiter="\t", stop_at_text=False)
     col = {n: block.values[:, k] for k, n in enumerate(block.names)}
-    i_unit = name_and_unit(i_name)[1] or "mA"
-    unit, factor = _current_unit(i_unit, path.name)
-    cycle = col.get("cycle number")
     meta = {"file_name": path.name, "format": "biologic_mpt", "instrument": "BioLogic", "technique": technique,
             "notes": list(block.notes), "warnings": list(block.warnings)}
-    return Voltammogram(col[e_name], col[i_name] * factor, col.get("time/s"), cycle, unit, meta)
+    return _ec_lab_cv(col, meta)
+
+
+def _read_mpr_cv(path: Path) -> Voltammogram:
+    """An EC-Lab binary .mpr through galvani (the optional ``biologic`` extra), mapped as the text export."""
+    try:
+        cols, header = read_mpr_columns(path)
+    except DataFormatError as exc:
+        detail = str(exc).removeprefix(f"{path.name}: ")
+        raise DataFormatError(
+            f"{path.name}: a BioLogic EC-Lab binary file (.mpr) that could not be read: {detail}. Otherwise, in "
+            "EC-Lab, export the file as text (.mpt) and give that") from None
+    meta: dict[str, Any] = {"file_name": path.name, "format": "biologic_mpr", "instrument": header.get("device"),
+                            "technique": None, "software_version": header.get("software_version"),
+                            "notes": [], "warnings": []}
+    if "acquisition_started" in header:
+        meta["acquisition_started"] = header["acquisition_started"]
+    return _ec_lab_cv(cols, meta)
 
 
 def _read_gamry_cv(path: Path, lines: list[str]) -> Voltammogram:
@@ -273,7 +320,7 @@ _MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
 
 
 def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int | None = None) -> Voltammogram:
-    """Read a CV file (BioLogic .mpt, Gamry .DTA, or CSV with named columns).
+    """Read a CV file (BioLogic .mpt or .mpr, Gamry .DTA, or CSV with named columns).
 
     Parameters
     ----------
@@ -292,18 +339,20 @@ def read_voltammogram(path: str | os.PathLike[str], *, anodic_sign: int | None =
     ------
     DataFormatError
         Missing/empty/damaged files, impedance files, files without potential
-        or current columns.
+        or current columns, records that are not voltammograms (open circuit,
+        constant current, a potentiostatic hold), and a .mpr when galvani (the
+        ``biologic`` extra) is not installed.
     """
     path = as_path(path)
     if anodic_sign not in (1, -1, None):
         raise ParameterError(f"anodic_sign must be +1 or -1 (or None: from the file), got {anodic_sign!r}")
     require_file(path)
     with open(path, "rb") as handle:
-        if handle.read(len(_MPR_MAGIC)) == _MPR_MAGIC:  # read_text called it "damaged or of another format"
-            raise DataFormatError(
-                f"{path.name}: a BioLogic EC-Lab binary file (.mpr); the voltammogram reader takes EC-Lab's text "
-                "export: in EC-Lab, export the file as text (.mpt) and give that (an impedance .mpr is read by "
-                "'metalair eis', a cycling .mpr by 'metalair analyze')")
+        binary = handle.read(len(_MPR_MAGIC)) == _MPR_MAGIC  # read_text would call it "damaged or of another format"
+    if binary:
+        cv = _read_mpr_cv(path)
+        _refuse_constant_current(path, cv)
+        return cv
     text = read_text(path)
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
