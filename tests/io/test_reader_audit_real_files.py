@@ -14,19 +14,12 @@ import re
 import shutil
 import warnings
 
+import fastnda  # a core dependency, as metalair's Neware reader uses it
 import numpy as np
 import pytest
 
 from metalair.errors import DataFormatError
 from metalair.io import DataQualityWarning, read
-
-try:
-    import fastnda
-except ImportError:  # pragma: no cover - fastnda is a core dependency
-    HAVE_FASTNDA = False
-else:
-    HAVE_FASTNDA = True
-needs_fastnda = pytest.mark.skipif(not HAVE_FASTNDA, reason="fastnda")
 
 
 def _quiet_read(path, **kw):
@@ -59,7 +52,6 @@ def test_a_neware_csv_saved_with_semicolons_and_decimal_commas_reads_as_the_orig
     assert b.voltage_V[0] == pytest.approx(2e-4)  # 0,2 mV, not 2 mV or 0.2 V
 
 
-@needs_fastnda
 def test_a_stop_of_the_channel_that_the_test_time_leaves_out_is_noted(data_file):
     """TestFile.nda: between records 6623 and 6624 the instrument clock advances 16,969 s more than the test time
     (the channel stood still for 4.7 h, then resumed); nothing said so."""
@@ -77,7 +69,7 @@ def test_a_stop_of_the_channel_that_the_test_time_leaves_out_is_noted(data_file)
 
 
 @pytest.mark.parametrize(("name", "renamed", "forced", "what"), [
-    pytest.param("neware/TestFile.nda", "TestFile.csv", "maccor", "Neware .nda", marks=needs_fastnda),
+    pytest.param("neware/TestFile.nda", "TestFile.csv", "maccor", "Neware .nda"),
     ("biologic/00_test_04_MB_C01.mpr", "00_test_04_MB_C01.mpt", "mpt", "BioLogic EC-Lab .mpr"),
 ])
 def test_a_text_format_forced_on_a_binary_file_says_what_the_file_is(data_file, tmp_path, name, renamed, forced,
@@ -112,7 +104,6 @@ def test_arbin_res_rows_out_of_order_are_a_note_and_access_parser_prints_nothing
 
 
 # --------------------------------------------------------------------------- cross-checks with another route
-@needs_fastnda
 def test_neware_cycle_capacities_equal_the_vendor_step_capacities(data_file, tmp_path):
     """nw4-120-1-6-53.ndax (charge first, CC then CV per charge): each cycle's charge and discharge capacity in
     the cycle table equals the sum of the vendor's end-of-step capacities of that half-cycle, read from fastnda's
