@@ -130,13 +130,14 @@ def build_twin(model):
     kd, kc, ka = c.k_disproportionation, c.k_carbonation * resid, c.k_electrolyte_attack * resid
     h1, h2, h3, h4 = c.contact_NaO2, c.contact_Na2O2, c.contact_Na2CO3, c.contact_residue
     ns, nf, n2, n3 = v["nao2_solution"], v["nao2_film"], v["na2o2"], v["carbonate"]
-    D1 = r1 * (ns / (ns + h1) + nf / (nf + h1))
+    # the two NaO2 pools share one catalyst contact
+    D1 = r1 * (ns + nf) / (ns + nf + h1)
     D2 = r2 * n2 / (n2 + h2)
     D3 = r3 * n3 / (n3 + h3)
     D4 = r4 * v["residue"] / (v["residue"] + h4)
     kt = kd + kc + ka
-    rhs[ns] = (1 - f_film) * P1 - r1 * ns / (ns + h1) - kt * ns
-    rhs[nf] = f_film * P1 - r1 * nf / (nf + h1) - kt * nf
+    rhs[ns] = (1 - f_film) * P1 - r1 * ns / (ns + nf + h1) - kt * ns
+    rhs[nf] = f_film * P1 - r1 * nf / (ns + nf + h1) - kt * nf
     rhs[n2] = P2 + 0.5 * kd * (ns + nf) - D2 - kc * n2
     rhs[n3] = 0.5 * kc * (ns + nf) + kc * n2 - D3
     hostinv = ns + nf + n2

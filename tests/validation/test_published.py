@@ -7,6 +7,8 @@ value moves them.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import metalair as ma
@@ -21,15 +23,15 @@ def rows():
 
 #: Rows the model does not reproduce, with the number it gives (reported, not tuned away).
 KNOWN_FAILURES = {
-    ("P3", "RuO2"): "two flat charge plateaus (3.03 V, 3.69 V) hold 94 % of the charge: a clean separation, "
+    ("P3", "RuO2"): "two flat charge plateaus (3.02 V, 3.69 V) hold 96 % of the charge: a clean separation, "
                     "where the study sees a smeared charge",
-    ("P7", "NLRO"): "e-/O2 = 1.12 on discharge and 1.13 on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
+    ("P7", "NLRO"): "e-/O2 = 1.12 on discharge and on charge: the model's product is ~70 % NaO2 (1 e-/O2), "
                     "the study's DEMS gives > 2",
-    ("P9", "NLRO"): "two anodic peaks (2.62, 2.80 V), both NaO2 (solution-grown, then surface-grown), at the "
-                    "analysis' 5 % prominence: a 2-hour cathodic sweep makes almost only NaO2, so the Na2O2 "
-                    "(3.46 V) and carbonate (4.42 V) peaks are 2.1 % and 1.3 % of the main one",
-    ("P9", "RuO2"): "one anodic peak (3.41 V), fewer than NLRO's two, but its full width at half maximum (133 mV) "
-                    "is NLRO's (131 mV) within the sweep's 5 mV sampling: not broader",
+    ("P9", "NLRO"): "one anodic peak (2.81 V, NaO2) at the analysis' 5 % prominence: a 2-hour cathodic sweep makes "
+                    "almost only NaO2, so the Na2O2 (3.46 V) and carbonate (4.42 V) peaks are 2.0 % and 1.1 % of "
+                    "the main one",
+    ("P9", "RuO2"): "one anodic peak (3.38 V), as many as NLRO's, and its full width at half maximum (133 mV) is "
+                    "not broader than NLRO's (136 mV)",
 }
 
 
@@ -150,7 +152,7 @@ def test_p6_mechanism_ruo2_dies_of_its_left_overs(rows):
 
 def test_p6_ruo2_with_nlro_carbonate_binding_survives():
     """Descriptor → life: RuO2 given NLRO's carbonate-state ICOHP (−2.15 eV) clears its carbonate
-    below 4.8 V and survives 1000 cycles; with its own (−1.71 eV) it dies near cycle 360."""
+    below 4.8 V and survives 1000 cycles; with its own (−1.71 eV) it dies near cycle 358."""
     from metalair.workflows.cycling import run_cycling
 
     cat = ma.RUO2.with_descriptor("Na2CO3", icohp=-2.15)
@@ -229,7 +231,10 @@ def test_p8_counts_what_is_left_against_the_discharge_not_against_its_own_amount
                          observations=["P8"])[0]
     assert not row.passed and "traces below that: Na2CO3" in row.note
     row = run_validation(["RuO2"], observations=["P8"])[0]
-    assert row.passed and "Na2CO3 0.688 mmol/g (36.9 mAh/g)" in row.note
+    left = re.search(r"left Na2CO3 ([0-9.]+) mmol/g \(([0-9.]+) mAh/g\)", row.note)
+    assert row.passed and left, row.note
+    # the charge that would remove it (2 e- per Na2CO3: 53.6 mAh per mmol) is over 1 % of the 1000 mAh/g
+    assert float(left[2]) == pytest.approx(2 * 26.80 * float(left[1]), rel=5e-3) and float(left[2]) > 10.0
 
 
 def test_calibrated_rows_come_from_the_fitted_values_table():
@@ -246,13 +251,17 @@ def test_calibrated_rows_come_from_the_fitted_values_table():
 
 
 def test_p9_counts_a_window_peak_only_for_the_product_that_carries_it():
-    """A custom NLRO (eta_FE 0.8 V) moves its NaO2 peak to 3.26 V, inside the Na2O2 window: it had been
-    counted as 'Na2O2 yes' by its voltage alone."""
+    """A custom NLRO (eta_FE 0.8 V) moves its NaO2 peak to 3.25 V, inside the Na2O2 window: it had been
+    counted as 'Na2O2 yes' by its voltage alone. The shipped NLRO's own Na2O2 oxidation is a faint maximum
+    (3.46 V, 2.0 % of the main peak), listed but not counted."""
     from dataclasses import replace
 
     custom = replace(ma.NLRO, free_energy_overpotential=0.8)
     row = next(r for r in run_validation([custom, "RuO2"], observations=["P9"]) if r.catalyst == "NLRO")
-    assert any(3.2 <= v <= 3.8 for v in row.value)
-    assert "3.26 V (" in row.note and "NaO2)" in row.note and "Na2O2 no" in row.note
+    in_window = [v for v in row.value if 3.2 <= v <= 3.8]
+    assert in_window
+    assert f"{in_window[0]:.2f} V (" in row.note and "NaO2)" in row.note and "Na2O2 no" in row.note
     base = next(r for r in run_validation(["NLRO"], observations=["P9"]))
-    assert "Na2O2 3.46 V (243 A/kg, 2.1 % of the main peak, Na2O2)" in base.note
+    faint = re.search(r"not counted: Na2O2 (3\.[0-9]+) V \([0-9]+ A/kg, ([0-9.]+) % of the main peak, Na2O2\)",
+                      base.note)
+    assert faint and 3.2 <= float(faint[1]) <= 3.8 and float(faint[2]) < 5.0, base.note

@@ -43,8 +43,8 @@ Observables
     end-of-discharge voltage falls smoothly over the last ~100 cycles before
     the first capacity failure, so this is continuous in the parameters
     where the integer cycle life jumps; it lies about 11 cycles before the
-    first failed cycle (349.6 for the shipped RuO2, whose first failed cycle
-    is 361). Runs that do not reach it
+    first failed cycle (347.8 for the shipped RuO2, whose first failed cycle
+    is 359). Runs that do not reach it
     in ``max_cycles`` return ``max_cycles`` (censored).
 ``cycle_life``
     The integer cycle life of ``validate`` (P6): last cycle before the first

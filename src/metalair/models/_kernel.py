@@ -139,12 +139,18 @@ def evaluate(E, y, dt, free, passiv, supply, p, couples, stage, out, full):
     h2 = p.contact_Na2O2
     h3 = p.contact_Na2CO3
     h4 = p.contact_residue
-    n0 = implicit_decay(y[Y.nao2_solution] + dt * (1.0 - f_film) * P1, h1, dt * r1, kt)
-    nf = implicit_decay(y[Y.nao2_film] + dt * f_film * P1, h1, dt * r1, kt)
-    disp = kd * dt * (n0 + nf)
-    carb0 = kc * dt * (n0 + nf)
-    attack = ka * dt * (n0 + nf)
-    d1 = dt * r1 * (n0 / (n0 + h1) + nf / (nf + h1))
+    # the solution-grown and the surface-grown NaO2 share the catalyst contact: one saturating sink for
+    # both, each pool losing the same fraction of itself
+    b0 = y[Y.nao2_solution] + dt * (1.0 - f_film) * P1
+    bf = y[Y.nao2_film] + dt * f_film * P1
+    nt = implicit_decay(b0 + bf, h1, dt * r1, kt)
+    keep = nt / (b0 + bf) if b0 + bf > 0.0 else 0.0
+    n0 = b0 * keep
+    nf = bf * keep
+    disp = kd * dt * nt
+    carb0 = kc * dt * nt
+    attack = ka * dt * nt
+    d1 = dt * r1 * nt / (nt + h1)
     n1 = implicit_decay(y[Y.na2o2] + dt * P2 + 0.5 * disp, h2, dt * r2, dt * kc)
     carb1 = dt * kc * n1
     d2 = dt * r2 * n1 / (n1 + h2)

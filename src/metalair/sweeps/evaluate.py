@@ -166,9 +166,9 @@ def _screening_solver() -> Any:
 
 
 #: Step control of a ``fast`` screen: 4x the default tolerances and largest step. Against the default
-#: on the 100 mA/g reference runs: NLRO 15,007 vs 14,999 mAh/g, polarisation 0.7490 vs 0.7494 V;
-#: RuO2 8,527 vs 8,512 mAh/g, 0.9660 vs 0.9666 V (tests/sweeps check it); at higher currents more (NLRO at
-#: 1000 mA/g 6,584 vs 6,435 mAh/g, RuO2 at 500 mA/g 1.022 vs 1.028 V).
+#: on the 100 mA/g reference runs: NLRO 15,007 vs 14,995 mAh/g, polarisation 0.7490 vs 0.7493 V;
+#: RuO2 8,513 vs 8,499 mAh/g, 0.9653 vs 0.9658 V (tests/sweeps check it); at higher currents more (NLRO at
+#: 1000 mA/g 6,584 vs 6,534 mAh/g, RuO2 at 500 mA/g 1.008 vs 1.013 V).
 SCREENING_SOLVER = _screening_solver()
 
 

@@ -283,7 +283,8 @@ def _p9_row(cat: Any, parameters: Any, cache: dict[str, Any], run: dict[str, Any
     resolution = float(np.median(np.abs(np.diff(mine.voltammogram.potential_V))))
     wider = top(mine).fwhm_V - top(other).fwhm_V
     ok = len(pk) < len(pk_other) and wider > resolution
-    note += (f"; main peak {1000 * wider:+.0f} mV wider than the other catalyst's (broader: by more than the "
+    note += (f"; fewer peaks: {'yes' if len(pk) < len(pk_other) else 'no'} ({len(pk)} against {len(pk_other)}); "
+             f"main peak {1000 * wider:+.0f} mV wider than the other catalyst's (broader: by more than the "
              f"sweep's {1000 * resolution:.1f} mV sampling)")
     return ValidationRow("P9", cat.name, "CV: fewer, broader anodic peaks than NLRO", "see quantity", "", volts,
                          "V", ok, note=note)
