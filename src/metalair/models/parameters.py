@@ -270,7 +270,7 @@ SOURCES: dict[str, str] = {
                             "centre, scaled like carbonation) is available but off. It was a hand-set 5e-9 1/s that "
                             "no target identifies: a fit of all 11 fitted values drove it to 6e-11 1/s, where it "
                             "moves no target (|S| 0.04 sigma/decade), and the fit of the other 8 is better without "
-                            "it (chi2 5.71 against 6.06). No measurement calls for it: e-/O2 is about 1.0 on "
+                            "it (chi2 5.71 against 6.06, measured before the NaO2 pools shared one contact). No measurement calls for it: e-/O2 is about 1.0 on "
                             "discharge and charge of glyme Na-O2 cells (Hartmann et al., Phys. Chem. Chem. Phys. "
                             "15, 11661 (2013), doi:10.1039/c3cp50930c)",
     "electrolyte_oxidation_potential": "[A] 4.5 V onset of TEGDME/ClO4- oxidation (ether electrolytes oxidise "
@@ -306,10 +306,10 @@ FITTED: dict[str, str] = {
     "i0_dec_Na2O2": "P3 (NLRO): the second charge plateau at 3.5 V (95 % interval 1.6 decades)",
     # set by hand against an observation, NOT identifiable from the published targets: held
     "i0_form_NaO2": "set by hand; as the film/solution transition current it moves P2 (NLRO), collinear with "
-                    "solution_blocking (|cos| 0.97, index 18.4): not identifiable. P1 moves only 1.2 sigma per "
+                    "solution_blocking (|cos| 0.98, index 28.4): not identifiable. P1 moves only 1.2 sigma per "
                     "decade of it (the plateau sits at E(NaO2)), so P1 stays a prediction",
     "k_disproportionation": "set for P4 (NLRO) through the Na2O2 share; collinear with the blocking values "
-                            "(index 22.8)",
+                            "(index 24.6)",
 }
 
 #: The validation rows ``(observation, catalyst)`` each fitted value was set from (what :data:`FITTED` says in
