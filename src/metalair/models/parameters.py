@@ -270,7 +270,8 @@ SOURCES: dict[str, str] = {
                             "centre, scaled like carbonation) is available but off. It was a hand-set 5e-9 1/s that "
                             "no target identifies: a fit of all 11 fitted values drove it to 6e-11 1/s, where it "
                             "moves no target (|S| 0.04 sigma/decade), and the fit of the other 8 is better without "
-                            "it (chi2 5.71 against 6.06, measured before the NaO2 pools shared one contact). No measurement calls for it: e-/O2 is about 1.0 on "
+                            "it (chi2 5.71 against 6.06, measured before the NaO2 pools shared one contact). No "
+                            "measurement calls for it: e-/O2 is about 1.0 on "
                             "discharge and charge of glyme Na-O2 cells (Hartmann et al., Phys. Chem. Chem. Phys. "
                             "15, 11661 (2013), doi:10.1039/c3cp50930c)",
     "electrolyte_oxidation_potential": "[A] 4.5 V onset of TEGDME/ClO4- oxidation (ether electrolytes oxidise "
