@@ -20,7 +20,7 @@ from metalair.errors import DataFormatError
 from metalair.units import UNITS
 
 __all__ = ["check_row_width", "NumericBlock", "numeric_block", "split_fields", "name_and_unit", "is_number", "number",
-           "sniff", "ec_lab_header_index", "gamry_table_end", "uses_decimal_comma"]
+           "sniff", "ec_lab_header_index", "gamry_table_end", "uses_decimal_comma", "decimal_comma_fields"]
 
 _NB_HEADER = re.compile(r"Nb header lines\s*:\s*(\d+)", re.IGNORECASE)
 _NUM = re.compile(r"^[-+]?(?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity|1[.,]#(?:IND|QNAN|SNAN|INF)0*)$",
@@ -104,17 +104,57 @@ def sniff(lines: list[str]) -> str | None:
     return None
 
 
-def uses_decimal_comma(lines: list[str], delimiter: str | None) -> bool:
-    """Whether the numbers of these data lines use a decimal comma: more ``1,5`` fields than ``1.5`` ones.
+_COMMA_DECIMAL = re.compile(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$")
+_POINT_DECIMAL = re.compile(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$")
+#: A comma number that could equally be an integer with thousands separators ("1,500", "12,000,000").
+_THOUSANDS_LIKE = re.compile(r"^[-+]?[1-9]\d{0,2}(?:,\d{3})+$")
+
+
+def decimal_comma_fields(fields: Sequence[str], where: str, delimiter: str | None = None) -> bool:
+    """Whether these numeric fields use a decimal comma: more ``1,5`` fields than ``1.5`` ones.
+
+    A field such as ``1,500`` reads as 1.5 with a decimal comma and as 1500 with a thousands separator.
+    It counts as a comma number, but it cannot decide the question alone. Another field settles it
+    (``0,5``, ``12,34``, ``1234,5``: never a thousands separator), and so does a ``;`` delimiter (the list
+    separator of spreadsheets in the locales that write a decimal comma); otherwise the file is refused
+    rather than read 1000 times too small or too large.
+
+    Raises
+    ------
+    DataFormatError
+        If the comma numbers are all of the ambiguous kind, outnumber the ``1.5`` ones, and the delimiter
+        is not ``;``.
+    """
+    commas = ambiguous = points = 0
+    example = ""
+    for t in fields:
+        if _COMMA_DECIMAL.match(t):
+            if _THOUSANDS_LIKE.match(t):
+                ambiguous += 1
+                example = example or t
+            else:
+                commas += 1
+        elif _POINT_DECIMAL.match(t):
+            points += 1
+    if commas + ambiguous <= points:
+        return False
+    if commas or delimiter == ";":
+        return True
+    raise DataFormatError(
+        f"{where}: its numbers have commas that could be decimal marks or thousands separators (e.g. {example!r}: "
+        "1.5 or 1500), and no value in the first rows settles which; save the file again without thousands "
+        "separators (or with decimal points)"
+    )
+
+
+def uses_decimal_comma(lines: list[str], delimiter: str | None, where: str = "the table") -> bool:
+    """Whether the numbers of these data lines use a decimal comma (:func:`decimal_comma_fields`).
 
     Never with ``","`` as the delimiter (see :func:`sniff`, which decides it first).
     """
     if delimiter == ",":
         return False
-    sample = [t for ln in lines for t in split_fields(ln, delimiter) if t]
-    commas = sum(1 for t in sample if re.match(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$", t))
-    points = sum(1 for t in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", t))
-    return commas > points
+    return decimal_comma_fields([t for ln in lines for t in split_fields(ln, delimiter) if t], where, delimiter)
 
 
 @dataclass
@@ -204,7 +244,7 @@ def numeric_block(
         body.append((i, line))
     if delimiter == "auto":
         delimiter = sniff([ln for _, ln in body[:20]])
-    decimal_comma = uses_decimal_comma([ln for _, ln in body[:20]], delimiter)
+    decimal_comma = uses_decimal_comma([ln for _, ln in body[:20]], delimiter, file_name)
     rows: list[list[float]] = []
     counts: list[int] = []
     lines_used: list[int] = []

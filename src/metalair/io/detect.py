@@ -107,11 +107,20 @@ def check_forced_format(path: Path, key: str, given: str) -> None:
     binary_for_text = not binary_format and b"\x00" in head[:4096] and not utf16_text(head)
     if wrong_binary or binary_for_text:
         try:
-            what = f"it reads as {FORMATS[detect_format(path)]}"
+            found: str | None = FORMATS[detect_format(path)]
         except DataFormatError:
-            what = "its content is not a cycler format metalair recognises"
-        if binary_for_text:
-            what = f"it is a binary file, not text: {what}"
+            found = None
+        if binary_for_text and found is None:
+            # NUL bytes in what may be a text export: a copy cut off and padded with zeros, or another binary file
+            raise DataFormatError(
+                f"{path.name}: the format was forced as {given!r} ({FORMATS[key].split(' (')[0]}; format=, "
+                "--format), a text export, but the file holds NUL bytes in its first 4 KiB and is no binary cycler "
+                "format metalair recognises: a damaged copy (e.g. cut off and padded with zeros) or a file of "
+                "another program; copy it again from the instrument computer"
+            )
+        what = (f"it is a binary file, not text: it reads as {found}" if binary_for_text
+                else f"it reads as {found}" if found is not None
+                else "its content is not a cycler format metalair recognises")
         raise DataFormatError(
             f"{path.name}: the format was forced as {given!r} ({FORMATS[key].split(' (')[0]}; format=, --format), "
             f"but the file does not start like one ({what}): leave the format out to recognise it from the "

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from metalair.errors import DataFormatError, ParameterError
+from metalair.io._text_columns import decimal_comma_fields
 from metalair.io.detect import require_file, utf16_message, utf16_text
 from metalair.tables.cycler import (
     CyclerData,
@@ -435,20 +436,9 @@ def split_table(
         notes=notes,
     )
     table.line_offsets = offsets
-    table.decimal_comma = _uses_decimal_comma(rows, delim)
+    table.decimal_comma = delim != "," and decimal_comma_fields([f.strip() for r in rows[:50] for f in r], file_name,
+                                                                delim)
     return table
-
-
-_COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d+(?:[eE][-+]?\d+)?$")
-
-
-def _uses_decimal_comma(rows: list[list[str]], delim: str) -> bool:
-    if delim == ",":
-        return False
-    sample = [f.strip() for r in rows[:50] for f in r]
-    comma = sum(1 for f in sample if _COMMA_NUMBER.match(f))
-    dot = sum(1 for f in sample if re.match(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?$", f))
-    return comma > dot
 
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*(?:d|-|\s)\s*)?(\d+):(\d{1,2}):(\d{1,2}(?:[.,]\d*)?)\s*$")
