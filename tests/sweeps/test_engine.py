@@ -261,7 +261,10 @@ def test_ctrl_c_at_the_terminal_prints_one_line_not_the_workers_tracebacks(tmp_p
     cmd = [sys.executable, "-m", "metalair", "sweep", "--sample", "catalyst.free_energy_overpotential=0.2:0.6",
            "--sample", "descriptors.*.icohp=-3:-1", "-n", "200", "--batch-size", "7", "--cycle", "--no-progress",
            "--workers", "2", "-o", str(out)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # started as from a terminal: with Ctrl-C's default disposition, even when this run inherited SIGINT ignored
+    # (a test run under nohup or `&`), which Python would keep and the sweep would never see the Ctrl-C
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         _wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= 2, 120, "two finished batches")
         os.killpg(p.pid, signal.SIGINT)  # what the terminal does: every process of the group

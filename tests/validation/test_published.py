@@ -12,6 +12,7 @@ import re
 import pytest
 
 import metalair as ma
+from metalair.constants import F
 from metalair.protocols.solution import Solution
 from metalair.workflows.validation import CLEAN_SHARE, REFERENCE_RUN, plateau_share, run_validation
 
@@ -233,8 +234,8 @@ def test_p8_counts_what_is_left_against_the_discharge_not_against_its_own_amount
     row = run_validation(["RuO2"], observations=["P8"])[0]
     left = re.search(r"left Na2CO3 ([0-9.]+) mmol/g \(([0-9.]+) mAh/g\)", row.note)
     assert row.passed and left, row.note
-    # the charge that would remove it (2 e- per Na2CO3: 53.6 mAh per mmol) is over 1 % of the 1000 mAh/g
-    assert float(left[2]) == pytest.approx(2 * 26.80 * float(left[1]), rel=5e-3) and float(left[2]) > 10.0
+    # the charge that would remove it (2 e- per Na2CO3: 2F/3.6 = 53.6 mAh per mmol) is over 1 % of the 1000 mAh/g
+    assert float(left[2]) == pytest.approx(2 * F / 3.6e3 * float(left[1]), rel=5e-3) and float(left[2]) > 10.0
 
 
 def test_calibrated_rows_come_from_the_fitted_values_table():
