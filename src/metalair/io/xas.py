@@ -71,20 +71,20 @@ _ENERGY_NAMES = ("energy", "e", "energy_ev", "ev", "enc", "energy(ev)")
 # ---------------------------------------------------------------------------
 # shared
 # ---------------------------------------------------------------------------
-def _decimal_commas(lines: list[str]) -> bool:
+def _decimal_commas(lines: list[str], name: str) -> bool:
     """Whether the data rows use decimal commas (``7112,5;0,123``), as European locales export.
 
     Decided as for every text table (:func:`~metalair.io._text_columns.uses_decimal_comma`): split on
     commas, an energy ``7112,5`` would read as the two values 7112 and 5.
     """
     data = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")][:20]
-    return uses_decimal_comma(data, sniff(data))
+    return uses_decimal_comma(data, sniff(data), name)
 
 
 def _numeric_rows(lines: list[str], name: str, first_line: int) -> np.ndarray:
     rows: list[list[float]] = []
     width = None
-    comma = _decimal_commas(lines)
+    comma = _decimal_commas(lines, name)
     for k, line in enumerate(lines):
         s = line.strip()
         if not s or s.startswith("#"):
@@ -296,7 +296,7 @@ def read_xas_columns(path: str | os.PathLike[str], *, energy_column: str | int |
         mu, source, i0, it = _mu_from_columns({n: v for n, v in cols.items() if n != e_name}, p.name)
     meta: dict[str, Any] = {"file_name": p.name, "format": "columns", "mu_source": source, "warnings": [],
                             "header": {"comments": comments}}
-    if _decimal_commas(lines[first_data:]):
+    if _decimal_commas(lines[first_data:], p.name):
         meta["warnings"].append("decimal commas read as decimal points (7112,5 is 7112.5)")
     if data.shape[0] < sum(1 for ln in lines[first_data:] if ln.strip() and not ln.lstrip().startswith("#")):
         meta["warnings"].append("the last data row is cut short and was dropped (file truncated)")
