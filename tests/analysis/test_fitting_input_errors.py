@@ -64,10 +64,12 @@ def test_bounds_of_a_log_parameter_must_be_positive():
 
 @pytest.mark.filterwarnings("ignore::metalair.io.DataQualityWarning")  # records stored out of order, sorted
 def test_a_fit_that_never_left_its_start_is_not_converged(tmp_path):
-    """Arbin .res (a Li-ion cell): the NLRO model at 1 mg stops its discharge at once (2.4e-9 of 475 mAh/g).
+    """Arbin .res (a Li-ion cell, charged first): the NLRO model at 1 mg stops its charge at 99 of 484 mAh/g and
+    its discharge at 99 of 475 mAh/g.
 
     The optimiser sees no slope and stops where it started (gtol); before the fix this said
-    "converged", success true, with RMSE 1330 mV.
+    "converged", success true, with RMSE 1330 mV (then with the record's discharge simulated before its
+    charge, the order protocol_from_data used before it kept the record's; now RMSE 1053 mV).
     """
     pytest.importorskip("access_parser")
     path = data_getter(tmp_path, SHA)(ARBIN)
@@ -75,8 +77,10 @@ def test_a_fit_that_never_left_its_start_is_not_converged(tmp_path):
     assert not fit.success
     assert fit.values["i0_dec_NaO2"] == pytest.approx(fit.initial["i0_dec_NaO2"])
     assert fit.message.startswith("the parameters did not move from their starting values; the model cannot "
-                                  "reach the data (model capacity 2.404e-09 of 475.2 mAh/g in cycle 1 discharge")
-    assert "RMSE 1330 mV" in fit.message
+                                  "reach the data (model capacity 98.88 of 483.5 mAh/g in cycle 1 charge, 98.64 of "
+                                  "475.2 mAh/g in cycle 1 discharge)")
+    assert "RMSE 1053 mV" in fit.message
+    assert "check the catalyst mass (the command line takes mg), the sign of the current" in fit.message
     assert "NOT CONVERGED" in fit.table()
     res = runner.invoke(app, ["fit", str(path), "-p", "i0_dec_NaO2", "--mass-mg", "1", "--out",
                               str(tmp_path / "out"), "--no-plot", "--no-progress"])

@@ -783,9 +783,10 @@ def half_cycles(
     cycle_start: Literal["auto", "discharge", "charge", "file"] = "auto",
     capacity_source: Literal["auto", "file", "integrate"] = "auto",
 ) -> list[HalfCycle]:
-    """Split a record into half-cycles (discharge and charge of each cycle), in order.
+    """Split a record into half-cycles (discharge and charge of each cycle), in the order the cell ran them.
 
-    ``cycle_start`` numbers the cycles and ``capacity_source`` chooses the charge as in :func:`cycle_summary`.
+    A cycle that opens with a charge gives its charge first. ``cycle_start`` numbers the cycles and
+    ``capacity_source`` chooses the charge as in :func:`cycle_summary`.
     """
     _check_record(data, "half_cycles", cycle_start, capacity_source)
     data, _ = _numbered(data, cycle_start)
@@ -819,7 +820,7 @@ def half_cycles(
                     rows=rows,
                 )
             )
-    return out
+    return sorted(out, key=lambda h: int(h.rows[0]))
 
 
 #: A step is a constant-voltage hold when its voltage spans at most this [V] while its current changes.

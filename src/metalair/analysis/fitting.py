@@ -20,6 +20,8 @@ Protocol
     half-cycle's measured capacity, with a voltage limit ``voltage_margin_V``
     beyond the lowest (discharge) or highest (charge) measured voltage as a
     safety stop. Rests between half-cycles become rests of the same duration.
+    The half-cycles keep the order the cell ran them in (a cycle that opens
+    with a charge is simulated charge first).
     Steps of the same direction within one cycle are merged into one
     half-cycle, as in :func:`metalair.analysis.cycle_metrics.half_cycles`. Cycles
     are numbered so that each starts with the record's first kind of
@@ -59,7 +61,9 @@ Uncertainty
     standard errors (± 1.96 when σ is given), transformed back to parameter
     units for log parameters (so those intervals are asymmetric), computed
     by :func:`metalair.analysis.least_squares.linearised_uncertainty`, the
-    statistics every metalair fit shares. These are
+    statistics every metalair fit shares. A parameter the residual does not
+    change with at all (a zero column of J) gets no interval and a note; the
+    others' come from the remaining columns. These are
     the usual linearised estimates: they assume independent errors of equal
     size and a model that describes the data; with a model that does not (a
     different chemistry, say), they describe the fit, not the cell. Even on
@@ -120,6 +124,10 @@ FAILED_RESIDUAL_V = 10.0
 STUCK_RMSE_V = 0.1
 #: ... or when the model ends a half-cycle before this share of its measured capacity.
 STUCK_CAPACITY_SHARE = 0.5
+#: What to check when the model cannot describe a record (said once, for a poor fit and a fit that cannot start).
+_CHECK_RECORD = ("check the catalyst mass (the command line takes mg), the sign of the current (discharge "
+                 "positive), the catalyst named, the environment (the gas the cell ran in: -e), and the parameters "
+                 "fitted")
 _LOG_STEP = 0.01  # finite-difference step in log10 space [decades]
 _LIN_STEP = 0.005  # relative finite-difference step of linear parameters
 #: JᵀJ counts as singular above a condition number of 1e12 (singular values of the
@@ -193,19 +201,23 @@ UNIDENTIFIED_DECADES = 2.0
 
 
 def _identifiability_notes(specs: Any, ci: Mapping[str, tuple[float, float]], corr: Any,
-                           singular: bool) -> list[str]:
+                           singular: bool, flat: Iterable[str] = ()) -> list[str]:
     """Say which fitted values the data do not fix: a very wide interval, or two strongly correlated values.
 
-    A parameter fitted in log10 whose 95 % interval spans more than :data:`UNIDENTIFIED_DECADES`
+    A parameter the model's curves do not change with at all (``flat``: its Jacobian column is
+    zero), one fitted in log10 whose 95 % interval spans more than :data:`UNIDENTIFIED_DECADES`
     decades, or one fitted linearly whose interval reaches past its own bounds (a blocking fraction
     below 0), is not identified by these data; a pair with |r| above :data:`CORRELATED_ABOVE` is
     fixed only in combination. The intervals are still reported; these notes say how far to trust them.
     """
+    flat = set(flat)
+    loose = [f"{s.name} (the curves do not change with it at all)" for s in specs if s.name in flat]
     if singular:
-        return []
+        specs = []
     notes: list[str] = []
-    loose = []
     for s in specs:
+        if s.name in flat:
+            continue
         lo_ci, hi_ci = ci[s.name]
         if not (math.isfinite(lo_ci) and math.isfinite(hi_ci)):
             loose.append(f"{s.name} (no finite interval)")
@@ -323,7 +335,7 @@ def protocol_from_data(
     if missing:  # a fit of fewer cycles than asked for would pass for the one asked for
         raise ParameterError(f"cycle(s) {missing} of {wanted} are not in the data (cycles in the data: "
                              f"{min(present)}..{max(present)}); choose cycles that are there")
-    halves = half_cycles(sel, cycle_start="file")
+    halves = half_cycles(sel, cycle_start="file")  # in the order the cell ran them (a charge-first cycle too)
     if not halves:
         kinds = ", ".join(sorted(set(np.unique(data.step_type).tolist())))
         raise DataFormatError(
@@ -447,6 +459,12 @@ def _inside(a: _Allowed, lo: float, hi: float) -> tuple[float, float]:
     return max(lo, lo_a), min(hi, hi_a)
 
 
+def _allowed_text(a: _Allowed) -> str:
+    """The allowed range as an interval, e.g. ``(0, inf) A/m²`` or ``[0, 1]``."""
+    text = f"{'(' if a.lo_open else '['}{a.lo:g}, {a.hi:g}{')' if a.hi_open or not math.isfinite(a.hi) else ']'}"
+    return f"allowed {text}" + (f" {a.unit}" if a.unit else "")
+
+
 @dataclass(frozen=True)
 class _Spec:
     name: str
@@ -532,6 +550,9 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
             except (TypeError, ValueError):
                 raise ParameterError(
                     f"bounds[{p!r}] must be a pair (low, high) of numbers, got {bounds[p]!r}") from None
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): both bounds must be finite numbers; "
+                                     f"{_allowed_text(allowed)}")
             if not lo < hi:
                 raise ParameterError(f"bounds[{p!r}] = ({lo:g}, {hi:g}): the low bound must be below the high one")
             if is_log and not lo > 0:
@@ -544,11 +565,13 @@ def _specs(base: Any, params: Sequence[str] | str, initial: Mapping[str, float] 
         else:
             span = 0.5 * abs(x0) if x0 != 0 else 1.0
             lo, hi = x0 - span, x0 + span
+        given = (lo, hi)
         lo, hi = _inside(allowed, lo, hi)
         if is_log and not lo > 0:
             raise ParameterError(f"{p} is fitted in log10 space, so its low bound must be positive, got {lo:g}")
         if not lo < hi:
-            raise ParameterError(f"bounds of {p} are empty once clipped to its allowed range: ({lo:g}, {hi:g})")
+            raise ParameterError(f"bounds[{p!r}] = ({given[0]:g}, {given[1]:g}) lie outside the range "
+                                 f"LumpedParameters allows for {p}: {_allowed_text(allowed)}; give bounds inside it")
         if not lo <= x0 <= hi:
             raise ParameterError(f"{p} starts at {x0:g}, outside its bounds ({lo:g}, {hi:g}); move initial or bounds")
         specs.append(_Spec(p, x0, lo, hi, is_log, allowed.unit))
@@ -879,6 +902,8 @@ def _stuck(z: np.ndarray, z0: np.ndarray, lo: np.ndarray, hi: np.ndarray, curves
     if jacobian.size and not np.any(jacobian):
         why.append(f"the residual does not change with {', '.join(names)} anywhere near the start")
     why.append(f"RMSE {to_user(rmse_V, 'mV'):.4g} mV")
+    if short:
+        why.append(_CHECK_RECORD)
     return "; ".join(why)
 
 
@@ -1059,13 +1084,21 @@ def fit_model(
     # uncertainty from a central-difference Jacobian at the optimum, through the one core
     J = problem.jacobian(z, central=True)
     extra_notes: list[str] = []
-    if noise_V is not None:  # residuals in units of the known noise: no rescaling, normal quantile
-        unc = linearised_uncertainty(J / noise_V, r / noise_V, absolute_sigma=True, rcond=_RCOND)
-    else:
-        unc = linearised_uncertainty(J, r, rcond=_RCOND)
-    if unc.singular:
+    # a parameter the residual does not change with at all (a zero column) carries no information and has no
+    # interval; it leaves the others' covariance untouched, so theirs come from the other columns
+    flat = [j for j in range(n) if not np.any(J[:, j])]
+    live = [j for j in range(n) if j not in flat]
+    se_z, corr, q, singular = np.full(n, math.nan), np.full((n, n), math.nan), math.nan, False
+    if live:
+        if noise_V is not None:  # residuals in units of the known noise: no rescaling, normal quantile
+            unc = linearised_uncertainty(J[:, live] / noise_V, r / noise_V, absolute_sigma=True, rcond=_RCOND)
+        else:
+            unc = linearised_uncertainty(J[:, live], r, rcond=_RCOND)
+        se_z[live] = unc.stderr
+        corr[np.ix_(live, live)] = unc.correlation
+        q, singular = unc.quantile, unc.singular
+    if singular:
         extra_notes.append("the data do not determine all parameters separately (JᵀJ is singular); no intervals")
-    se_z, corr, q = unc.stderr, unc.correlation, unc.quantile
 
     values, init, ses, ses_log, ci, bnds, units = {}, {}, {}, {}, {}, {}, {}
     at_bounds = []
@@ -1088,7 +1121,9 @@ def fit_model(
             at_bounds.append(s.name)
     if at_bounds:
         extra_notes.append(f"at a bound: {', '.join(at_bounds)} (the interval there is not meaningful; widen bounds)")
-    extra_notes += _identifiability_notes(specs, ci, corr, unc.singular)
+    stuck = _stuck(z, z0, lo, hi, curves, J, rmse, [s.name for s in specs])
+    if not stuck:  # a fit that could not start says why in its message; "hold them at their values" would mislead
+        extra_notes += _identifiability_notes(specs, ci, corr, singular, flat=[specs[j].name for j in flat])
     for c in curves:
         if c.stopped_early:
             extra_notes.append(
@@ -1101,7 +1136,6 @@ def fit_model(
     message = str(res.message)
     if failed_at_opt:
         message += "; the model fails at the best point found"
-    stuck = _stuck(z, z0, lo, hi, curves, J, rmse, [s.name for s in specs])
     if success and stuck:
         success = False
         message = f"{stuck} (scipy: {message})"
@@ -1110,9 +1144,7 @@ def fit_model(
         extra_notes.append(
             f"poor fit: the model does not describe the data (RMSE {to_user(rmse, 'mV'):.4g} mV"
             + (f", {rmse / noise_V:.3g} σ" if noise_V is not None else "")
-            + "); check the catalyst mass (the command line takes mg), the sign of the current (discharge "
-            "positive), the catalyst named, the environment (the gas the cell ran in: -e), and the parameters "
-            "fitted; the intervals of a poor fit mean little")
+            + f"); {_CHECK_RECORD}; the intervals of a poor fit mean little")
     for k, rec in enumerate(records):
         quality = [str(w) for w in (rec.metadata.get("warnings") or [])]
         if quality:
