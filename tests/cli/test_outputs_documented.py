@@ -1,4 +1,4 @@
-"""docs/outputs.md lists every key the simulation and cv commands write, and nothing they do not write."""
+"""docs/outputs.md lists every key the simulation, cv and fit commands write, and nothing they do not write."""
 
 from __future__ import annotations
 
@@ -85,4 +85,22 @@ def test_cv_outputs_are_documented(tmp_path):
         columns = set(next(csv.reader(fh)))
     written = set(summary) | set(entry) | couple_keys | columns
     assert written <= documented, f"undocumented cv outputs: {sorted(written - documented)}"
+    assert documented <= written, f"documented but not written: {sorted(documented - written)}"
+
+
+def test_fit_outputs_are_documented(tmp_path):
+    """Every key of fit.json and of its half-cycle entries is in the docs' fit section, and no other."""
+    runner = CliRunner()
+    sim = tmp_path / "sim"
+    assert runner.invoke(app, ["simulate", "-p", "Discharge at 100 mA/g for 200 mAh/g; Charge at 100 mA/g for "
+                               "200 mAh/g", "--out", str(sim), "--no-plot"]).exit_code == 0
+    res = runner.invoke(app, ["fit", str(sim / "NLRO.csv"), "-c", "NLRO", "--params", "i0_dec_NaO2", "--mass-mg",
+                              "0.5", "--out", str(tmp_path / "f"), "--no-plot", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    fit = json.loads((tmp_path / "f" / "fit.json").read_text())
+    section = _section("## `metalair fit`")
+    tables = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    documented = {n for cell in tables for n in re.findall(r"`([^`]+)`", cell)}
+    written = set(fit) | set(fit["half_cycles"][0])
+    assert written <= documented, f"undocumented: {sorted(written - documented)}"
     assert documented <= written, f"documented but not written: {sorted(documented - written)}"
