@@ -20,7 +20,9 @@ Coulombic efficiency (``coulombic_efficiency=``)
     ``"charge/discharge"`` (default): Q_charge / Q_discharge, for metal–air
     cells that start with a discharge, where the charge must remove the
     discharge product; ``"discharge/charge"``: Q_discharge / Q_charge, the
-    usual definition for cells that start charged-first (Li-ion).
+    usual definition for cells that start charged-first (Li-ion); ``"auto"``:
+    each cycle's second half over its first, in the order the cycles are
+    numbered (``cycle_start``).
 Discharge / charge energy
     The file's per-step energies (as magnitudes) when it has them, else
     ∫ V dQ over the half-cycle.
@@ -268,10 +270,11 @@ def cycle_summary(
         is known, capacities are absolute (mAh, mWh) and a note says so.
     coulombic_efficiency : {"charge/discharge", "discharge/charge", "auto"}
         Which ratio is reported (see the module docstring). The default suits
-        metal–air cells, which start with a discharge; ``"auto"`` takes the
-        charge over the discharge when the record's first half-cycle is a
-        discharge and the discharge over the charge when it is a charge (a
-        cathode half-cell), and says which in the notes.
+        metal–air cells, which start with a discharge; ``"auto"`` takes each
+        cycle's second half over its first: the charge over the discharge
+        when the cycles (as ``cycle_start`` numbers them) open with a
+        discharge, the discharge over the charge when they open with a charge
+        (a cathode half-cell), and says which in the notes.
     cycle_start : {"auto", "discharge", "charge", "file"}
         How cycles are delimited: ``"auto"`` keeps the file's own numbering
         when the reader found one (as the vendor's software counts), else
@@ -306,6 +309,11 @@ def cycle_summary(
         )
     if len(data) == 0:
         raise ParameterError("the data hold no rows; nothing to summarise")
+    if len(data) < 2:
+        raise ParameterError(
+            f"the data hold one record ({float(data.voltage_V[0]):.4g} V, {float(data.current_A[0]):.4g} A at "
+            f"{float(data.time_s[0]):g} s): a capacity is the charge passed between records, so a cycle table needs at "
+            "least two")
     mass = _check_mass(mass_g if mass_g is not None else data.mass_g)
     notes: list[str] = []
     data, numbering_note = _numbered(data, cycle_start)
@@ -320,12 +328,10 @@ def cycle_summary(
     else:
         scale, cap_unit, en_unit = scale / mass, "mAh/g", "mWh/g"
 
-    if coulombic_efficiency == "auto":
-        moving = steps.direction[steps.direction != 0]
-        coulombic_efficiency = "discharge/charge" if moving.size and moving[0] < 0 else "charge/discharge"
-        notes.append("coulombic efficiency: the record starts with a "
-                     + ("charge" if coulombic_efficiency == "discharge/charge" else "discharge"))
     step_cycle = data.cycle[steps.start]
+    if coulombic_efficiency == "auto":
+        coulombic_efficiency, auto_note = _auto_ce(steps, step_cycle)
+        notes.append(auto_note)
     cycles = np.unique(data.cycle)
     n = len(cycles)
     qd, qc, ed, ec, vqd, vqc = (np.zeros(n) for _ in range(6))
@@ -370,7 +376,7 @@ def cycle_summary(
         "End-of-discharge voltage [V]": eod,
         "End-of-charge voltage [V]": eoc,
         "Polarisation [V]": mean_c - mean_d,
-        "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency),
+        "Warnings": _cycle_warnings(qd, qc, ce, coulombic_efficiency, mean_d, mean_c),
     }
     back = np.flatnonzero(np.diff(data.time_s) < 0) + 1  # records whose time lies before the record before them
     for row in np.flatnonzero(np.isin(cycles, data.cycle[back])).tolist():
@@ -395,6 +401,34 @@ def cycle_summary(
         coulombic_efficiency=coulombic_efficiency,
         notes=tuple(notes),
     )
+
+
+def _auto_ce(steps: _Steps, step_cycle: np.ndarray) -> tuple[CEDefinition, str]:
+    """The ratio ``coulombic_efficiency="auto"`` takes: the second half of each cycle over its first, and a note.
+
+    The order is that of the cycles as numbered: the kind of half-cycle that opens most of the cycles holding
+    both halves (the record's first half-cycle when none holds both). A record that starts with a charge but is
+    numbered discharge-first (``cycle_start="discharge"``) pairs each discharge with the charge after it, so its
+    efficiency is that charge over that discharge, not the discharge over the charge that came after it.
+    """
+    moving = np.flatnonzero(steps.direction != 0)
+    record_first = int(steps.direction[moving[0]]) if moving.size else 1
+    opens = []
+    for c in np.unique(step_cycle[moving]):
+        kinds = steps.direction[moving[step_cycle[moving] == c]]
+        if np.any(kinds > 0) and np.any(kinds < 0):
+            opens.append(int(kinds[0]))
+    n_charge_first = opens.count(-1)
+    if not opens or 2 * n_charge_first == len(opens):
+        first = record_first
+    else:
+        first = -1 if 2 * n_charge_first > len(opens) else 1
+    definition: CEDefinition = "discharge/charge" if first < 0 else "charge/discharge"
+    kind = "charge" if first < 0 else "discharge"
+    if first == record_first:
+        return definition, f"coulombic efficiency: the record starts with a {kind}"
+    return definition, (f"coulombic efficiency: the cycles open with a {kind} (though the record starts with a "
+                        f"{'discharge' if first < 0 else 'charge'}): each cycle's second half over its first")
 
 
 def _last_half_cut_short(steps: _Steps, step_cycle: np.ndarray, cycles: np.ndarray) -> str:
@@ -425,8 +459,14 @@ def _last_half_cut_short(steps: _Steps, step_cycle: np.ndarray, cycles: np.ndarr
             f"CC-CV {half} stopped before its CV step): its {half} capacity and efficiency are partial")
 
 
-def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: str) -> np.ndarray:
-    """Per-cycle sanity check: a half missing, no current, CE far outside 0-200 %."""
+def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: str,
+                    mean_d: np.ndarray, mean_c: np.ndarray) -> np.ndarray:
+    """Per-cycle sanity check: a half missing, no current, CE far outside 0-200 %, a charge below the discharge.
+
+    A cell that returns to where it started needs at least the energy it gave: its mean charge voltage
+    lies above its mean discharge voltage. Below it, the current's sign is likely reversed (charge
+    counted as discharge).
+    """
     lo, hi = CE_SANE_RANGE
     out = []
     for k in range(len(qd)):
@@ -439,6 +479,9 @@ def _cycle_warnings(qd: np.ndarray, qc: np.ndarray, ce: np.ndarray, definition: 
         elif outside_ce_range(ce[k]):
             hint = "a half-cycle cut short or begun part-way (e.g. the record starts from a part-charged state)"
             out.append(f"coulombic efficiency {ce[k]:.4g} % ({definition}) outside {lo:g}-{hi:g} %: {hint}")
+        elif mean_c[k] < mean_d[k]:
+            out.append(f"mean charge voltage {mean_c[k]:.4g} V below the mean discharge voltage {mean_d[k]:.4g} V: "
+                       "is the current's sign reversed (metalair takes discharge current as positive)?")
         else:
             out.append("")
     return np.array(out, dtype=object)

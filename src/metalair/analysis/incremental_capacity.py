@@ -92,6 +92,11 @@ MAX_VOLTAGE_RETRACE = 0.5
 #: ... and by more than this many volts: a flat, noisy plateau retraces a few mV over a span of a few mV, a
 #: discharge and a charge joined retrace hundreds of mV.
 MIN_RETRACE_V = 0.1
+#: A retrace beyond :data:`MIN_RETRACE_V` along which more than this fraction of the charge passed is refused too,
+#: however small a part of the range it covers: a discharge from 2.3 to 1.8 V joined with a charge to 4.2 V retraces
+#: 21 % of the range while half the charge passes; a relaxation between the pulses of a GITT half-cycle or a
+#: nucleation dip retraces across a few records.
+MAX_RETRACE_CHARGE = 0.2
 
 
 def _smoothing(owner: str, grid_step_V: object, window_V: object,
@@ -114,14 +119,30 @@ def _one_half_cycle(v: np.ndarray, q: np.ndarray, owner: str) -> None:
             "charge one way (capacity from 0 up, or down by magnitude): pass one discharge or one charge "
             "(metalair.analysis.cycle_metrics.half_cycles), not a whole cycle")
     span = float(np.ptp(v))
-    up = float(np.max(np.maximum.accumulate(v) - v))  # largest fall on a rising curve
-    down = float(np.max(v - np.minimum.accumulate(v)))  # largest rise on a falling curve
+    falls = np.maximum.accumulate(v) - v  # how far below the highest voltage so far
+    rises = v - np.minimum.accumulate(v)  # how far above the lowest so far
+    up = float(np.max(falls))  # largest fall on a rising curve
+    down = float(np.max(rises))  # largest rise on a falling curve
     if span > 0 and min(up, down) > max(MAX_VOLTAGE_RETRACE * span, MIN_RETRACE_V):
         raise ParameterError(
             f"{owner}: the voltage runs both ways over most of its {float(np.min(v)):.4g}-{float(np.max(v)):.4g} V "
             f"range (it rises by {down:.3g} V and falls by {up:.3g} V against its trend) while the capacity goes "
             "on: a discharge and a charge joined? dQ/dV and plateaus need one half-cycle, along which the voltage "
             "runs one way (metalair.analysis.cycle_metrics.half_cycles splits a record)")
+    # the charge that passed along the retrace: from the last record at the extreme to the end of the retrace
+    against = falls if up <= down else rises
+    end = int(np.argmax(against))
+    extreme = np.max(v[:end + 1]) if up <= down else np.min(v[:end + 1])
+    start = int(np.flatnonzero(v[:end + 1] == extreme)[-1])
+    retrace_charge = abs(float(q[end] - q[start]))
+    if span > 0 and min(up, down) > MIN_RETRACE_V and retrace_charge > MAX_RETRACE_CHARGE * forward:
+        raise ParameterError(
+            f"{owner}: the voltage runs both ways (it {'falls' if up <= down else 'rises'} by {min(up, down):.3g} V "
+            f"against its trend over records {start + 1}-{end + 1}, counted from 1, while "
+            f"{100 * retrace_charge / forward:.0f} "
+            f"% of the charge passes; at most {100 * MAX_RETRACE_CHARGE:g} % may): a discharge and a charge joined? "
+            "dQ/dV and plateaus need one half-cycle, along which the voltage runs one way "
+            "(metalair.analysis.cycle_metrics.half_cycles splits a record)")
 
 
 def _validate(voltage: np.ndarray, capacity: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:

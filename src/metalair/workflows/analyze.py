@@ -119,7 +119,12 @@ def analyze_file(
         from metalair.analysis.classify import ROUTES
 
         raise NotCyclingError(route_message(kind), kind.kind, ROUTES.get(kind.kind))
-    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles in the file's numbering"]
+    if data.metadata.get("cycle_numbering_source") in ("vendor", "file"):
+        numbering = " in the file's numbering"
+    else:  # the file has no cycle column: the reader counted the cycles
+        how = data.metadata.get("cycle_numbering")
+        numbering = "; the file has no cycle numbers" + (f", so {how}" if how else "")
+    notes = [f"{data.metadata.get('file_name')}: {len(data)} rows, {data.n_cycles} cycles{numbering}"]
     from metalair.analysis.cycle_metrics import mass_note
 
     if mass_g is not None or data.mass_g is not None:  # (without a mass the cycle table says so itself)
