@@ -254,6 +254,19 @@ _LIKE = {
 }
 
 
+#: (dimension written, dimension wanted) -> how to turn the first into the second: metalair's currents and
+#: capacities are per gram of catalyst, a cycler's are of the whole cell (or per electrode area).
+_PER_GRAM = {
+    ("current", "specific current"): ("; metalair takes currents per gram of catalyst: divide the cell current by "
+                                      "the catalyst mass (0.05 mA on 0.5 mg of catalyst is 100 mA/g)"),
+    ("current density", "specific current"): ("; metalair takes currents per gram of catalyst: divide the areal "
+                                              "current by the catalyst loading (0.1 mA/cm² on 0.5 mg/cm² of "
+                                              "catalyst is 200 mA/g)"),
+    ("charge", "specific capacity"): ("; metalair takes capacities per gram of catalyst: divide the charge by the "
+                                      "catalyst mass (0.25 mAh on 0.5 mg of catalyst is 500 mAh/g)"),
+}
+
+
 def _like(dims: tuple[str, ...]) -> str:
     names = [_LIKE[d] for d in dims]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -320,21 +333,26 @@ class _Cursor:
                     raise _StepSyntax(str(exc)) from None
                 self.take()
                 return "potential", SIValue(value)
-            after = f" (unknown unit '{nxt.raw}')" if nxt is not None and unknown else ""
-            if nxt is not None and unknown and "/cm" in nxt.raw.lower() and "specific current" in dims:
-                after = (f" (unknown unit '{nxt.raw}': a current per electrode area; metalair takes currents per "
-                         "gram of catalyst, the areal current divided by the catalyst loading)")
+            if nxt is not None and unknown:
+                # the number came with a unit metalair does not read: the same number in another unit would be
+                # a different quantity ('100 mA/kg' is not '100 mA/g'), so no such example is offered
+                why = "the units metalair reads are listed below"
+                if "/cm" in nxt.raw.lower() and "specific current" in dims:
+                    why = "a current per electrode area" + _PER_GRAM["current density", "specific current"]
+                raise _StepSyntax(f"expected {expected} after '{self.last}', got '{tok.text} {nxt.raw}' "
+                                  f"(unknown unit '{nxt.raw}': {why})")
             shown = [d for d in dims if d in _PREFERRED_UNIT and (d != "potential" or len(dims) == 1)]
             how = " or ".join(f"'{tok.text} {_PREFERRED_UNIT[d]}'" for d in shown)
             raise _StepSyntax(
-                f"expected {expected} after '{self.last}', got '{tok.text}' without a unit{after}"
+                f"expected {expected} after '{self.last}', got '{tok.text}' without a unit"
                 + (f"; write it with its unit, e.g. {how}" if how else "")
             )
         dim = UNITS[tok.unit][0]
         if dim not in dims:
-            rate = ("; a C-rate is not taken: give the current per gram of catalyst, e.g. '100 mA/g'"
-                    if tok.unit == "C" and "specific current" in dims else "")
-            raise _StepSyntax(f"expected {expected} after '{self.last}', got '{tok.raw}', which is a {dim}{rate}")
+            hint = next((text for (found, wanted), text in _PER_GRAM.items() if found == dim and wanted in dims), "")
+            if tok.unit == "C" and "specific current" in dims:
+                hint = "; a C-rate is not taken: give the current per gram of catalyst, e.g. '100 mA/g'"
+            raise _StepSyntax(f"expected {expected} after '{self.last}', got '{tok.raw}', which is a {dim}{hint}")
         try:
             value = parse_quantity(f"{tok.text} {tok.unit}", dim)
         except ParameterError as exc:

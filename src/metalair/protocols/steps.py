@@ -160,6 +160,16 @@ def _potential(value: float | None, field_name: str, step: str) -> None:
         )
 
 
+def _whole(value: Any) -> Any:
+    """An integer of any integer type (``numpy.int64(3)``, from ``np.arange`` or a table) as a plain ``int``.
+
+    Anything else (a bool, a float such as 3.0, text) is returned as it is, for the caller to refuse.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
 def _set(obj: object, **values: Any) -> None:
     for name, value in values.items():
         object.__setattr__(obj, name, value)
@@ -328,7 +338,8 @@ class Sweep:
         rate, low, high, begin = _convert("Sweep", [
             ("scan_rate", scan_rate, "scan rate", scan_rate_V_per_s), ("lower", lower, "potential", None),
             ("upper", upper, "potential", None), ("start", start, "potential", None)])
-        _set(self, scan_rate=rate, lower=low, upper=high, cycles=cycles, first=first, start=begin, label=label)
+        _set(self, scan_rate=rate, lower=low, upper=high, cycles=_whole(cycles), first=first, start=begin,
+             label=label)
         for name in ("scan_rate", "lower", "upper"):
             if getattr(self, name) is None:
                 raise ProtocolError(f"Sweep: {name} is needed, e.g. Sweep('0.1 mV/s', lower=1.5, upper=4.5)")
@@ -370,6 +381,7 @@ class Cycle:
         for s in steps:
             if not isinstance(s, (Discharge, Charge, Rest, Hold, Sweep, Cycle)):
                 raise ProtocolError(f"Cycle: {s!r} is not a protocol step")
+        repeat = _whole(repeat)
         if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
             raise ProtocolError(f"Cycle: repeat = {repeat!r} must be an integer >= 1")
         object.__setattr__(self, "steps", steps)
