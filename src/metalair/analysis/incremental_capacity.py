@@ -97,6 +97,8 @@ MIN_RETRACE_V = 0.1
 #: 21 % of the range while half the charge passes; a relaxation between the pulses of a GITT half-cycle or a
 #: nucleation dip retraces across a few records.
 MAX_RETRACE_CHARGE = 0.2
+#: Fewest points of a half-cycle dQ/dV is taken of.
+MIN_POINTS = 5
 
 
 def _smoothing(owner: str, grid_step_V: object, window_V: object,
@@ -150,8 +152,8 @@ def _validate(voltage: np.ndarray, capacity: np.ndarray, owner: str) -> tuple[np
     q = array_1d(owner, "capacity", capacity)
     if v.shape != q.shape:
         raise ParameterError(f"voltage and capacity must have the same length, got {v.size} and {q.size}")
-    if v.size < 5:
-        raise ParameterError(f"dQ/dV needs at least 5 points of one half-cycle, got {v.size}")
+    if v.size < MIN_POINTS:
+        raise ParameterError(f"dQ/dV needs at least {MIN_POINTS} points of one half-cycle, got {v.size}")
     good = np.isfinite(v) & np.isfinite(q)
     if not good.all():
         raise ParameterError(f"{int((~good).sum())} voltage/capacity values are NaN or infinite; drop them first")

@@ -104,11 +104,13 @@ def summarize(sol) -> dict:
         if "O2 saturation at reaction zone [-]" in sol and np.any(m):
             out["discharge_min_o2_saturation"] = float(np.min(sol["O2 saturation at reaction zone [-]"][m]))
     if ch is not None and dis is not None:
-        try:
+        from metalair.analysis.incremental_capacity import MIN_POINTS
+
+        if int(np.count_nonzero(sol["Step"] == ch.index)) < MIN_POINTS:  # a charge that ended at once: none to find
+            out["charge_plateaus"] = []
+        else:
             pl = charge_plateaus(sol, ch.index)
             out["charge_plateaus"] = [{"voltage_V": p.voltage_V, "capacity_share": p.capacity_share} for p in pl]
-        except ImportError:  # pragma: no cover
-            out["charge_plateaus"] = None
     return out
 
 
