@@ -749,12 +749,15 @@ def _make_client(scheduler: Any, n_workers: int | None, words: Mapping[str, str]
         import logging
 
         n = n_workers or os.cpu_count() or 1
-        # no dashboard; the scheduler's HTTP server (health checks) on a free port: never "port 8787 in use"
+        # no dashboard; the scheduler's HTTP server (health checks) on a free port: never "port 8787 in use".
+        # The workers' own logs only above ERROR: when the cluster closes (after a Ctrl-C, say) a worker whose
+        # heartbeat races the scheduler's exit logs that failure with a traceback at ERROR on the terminal;
+        # what a candidate's failure says comes back through its future, as a row with its message
         try:
             with _workers_deaf_to_ctrl_c():
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                       silence_logs=logging.ERROR)
+                                       silence_logs=logging.CRITICAL)
         except RuntimeError as exc:
             raise ParameterError(f"the local Dask workers did not start ({exc}). {_SCRIPT_GUARD_HINT}") from None
         try:
