@@ -62,6 +62,7 @@ UNITS: dict[str, tuple[str, float]] = {
     # specific capacity -> C/kg
     "mAh/g": ("specific capacity", _HOUR),
     "Ah/g": ("specific capacity", 1000.0 * _HOUR),
+    "mAh/mg": ("specific capacity", 1000.0 * _HOUR),
     "Ah/kg": ("specific capacity", _HOUR),
     "C/kg": ("specific capacity", 1.0),
     "C/g": ("specific capacity", 1000.0),
@@ -179,6 +180,9 @@ UNITS: dict[str, tuple[str, float]] = {
     # scan rate -> V/s
     "mV/s": ("scan rate", 1e-3),
     "V/s": ("scan rate", 1.0),
+    "uV/s": ("scan rate", 1e-6),
+    "µV/s": ("scan rate", 1e-6),
+    "mV/min": ("scan rate", 1e-3 / 60.0),
     # temperature (offset handled separately) -> K
     "K": ("temperature", 1.0),
     "°C": ("temperature", 1.0),

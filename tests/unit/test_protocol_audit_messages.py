@@ -28,8 +28,8 @@ def _message(text: str) -> str:
 @pytest.mark.parametrize(("text", "written", "misleading"), [
     ("Discharge at 100 mA/kg until 1.5 V", "100 mA/kg", "'100 mA/g'"),
     ("Discharge at 100 uA/mg until 1.5 V", "100 uA/mg", "'100 mA/g'"),
-    ("Sweep 1.5-4.5 V at 50 µV/s", "50 µV/s", "'50 mV/s'"),
-    ("Discharge at 100 mA/g for 10 mAh/mg", "10 mAh/mg", "'10 mAh/g'"),
+    ("Sweep 1.5-4.5 V at 50 µV/h", "50 µV/h", "'50 mV/s'"),
+    ("Discharge at 100 mA/g for 10 µAh/mg", "10 µAh/mg", "'10 mAh/g'"),
     ("Discharge at 100 mA/g until 1.5 kV", "1.5 kV", "'1.5 mAh/g'"),
     ("Discharge at 100 mA/g for 2 weeks", "2 weeks", "'2 min'"),
 ])
@@ -86,3 +86,12 @@ def test_what_is_not_a_whole_count_is_still_refused(count):
         Cycle([Rest("1 min")], repeat=count)
     with pytest.raises(ProtocolError, match="must be an integer >= 1"):
         Sweep("1 mV/s", lower=2.0, upper=4.0, cycles=count)
+
+
+@pytest.mark.parametrize("text, unit, si", [("10 mAh/mg", "mAh/mg", 3.6e7), ("50 µV/s", "µV/s", 5e-5),
+                                            ("50 uV/s", "uV/s", 5e-5), ("6 mV/min", "mV/min", 1e-4)])
+def test_units_cyclers_and_potentiostats_write_are_read(text, unit, si):
+    """mAh/mg, µV/s and mV/min were unknown units (an audit of the protocol grammar)."""
+    from metalair.units import parse_quantity
+
+    assert parse_quantity(text) == pytest.approx(si, rel=1e-12)
