@@ -185,3 +185,14 @@ def test_a_charge_that_ends_at_once_is_summarised_not_a_dqdv_error(tmp_path):
     assert "past its limit" in res.output
     summary = json.loads((out / "NLRO_summary.json").read_text())
     assert summary["charge_plateaus"] == []
+
+
+def test_a_label_the_text_form_cannot_carry_keeps_the_steps_text_in_the_summary():
+    """A label with ':' (or not text) made the step's description the bare type name ('Discharge')."""
+    import metalair as ma
+    from metalair import Charge, Discharge
+
+    sol = ma.Simulation("NLRO", [Discharge("100 mA/g", capacity="100 mAh/g", label="a:b"),
+                                 Charge("100 mA/g", capacity="100 mAh/g", label=3)]).run()
+    assert [s.description for s in sol.steps] == ["a:b: Discharge at 100 mA/g for 100 mAh/g",
+                                                 "3: Charge at 100 mA/g for 100 mAh/g"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable, Collection
@@ -490,12 +491,22 @@ def _describe(step: Any) -> str:
     hit = _DESCRIPTIONS.get(id(step))
     if hit is not None and hit[0] is step:
         return hit[1]
-    try:
+    def shown(s: Any) -> str:
         # display text: the exact round-trip form can carry float noise (0.0360514 A/g is written
         # 36.051399999999994 mA/g); six significant digits are what a reader of a summary needs
-        text = _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.6g}", format_protocol(Protocol([step])))
-    except ProtocolError:  # a step the text form cannot express
+        return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.6g}", format_protocol(Protocol([s])))
+
+    try:
+        text = shown(step)
+    except ProtocolError:  # a step the text form cannot express: often only its label (a ':' in it, a number)
         text = type(step).__name__
+        if getattr(step, "label", None) is not None:
+            bare = copy.copy(step)
+            object.__setattr__(bare, "label", None)
+            try:
+                text = f"{step.label}: {shown(bare)}"
+            except ProtocolError:
+                pass
     if len(_DESCRIPTIONS) > 10_000:
         _DESCRIPTIONS.clear()
     _DESCRIPTIONS[id(step)] = (step, text)
