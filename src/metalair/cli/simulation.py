@@ -157,7 +157,7 @@ def compare(
     """Run the same protocol for several catalysts and draw them on one figure."""
     from metalair.analysis.summary import format_summary, summarize
     from metalair.catalysts import get_catalyst
-    from metalair.workflows.simulate import compare_catalysts
+    from metalair.workflows.simulate import check_distinct_catalysts, compare_catalysts
 
     names = catalysts or ["NLRO", "RuO2"]
     for name in names:  # every name is checked before anything runs
@@ -165,6 +165,10 @@ def compare(
             get_catalyst(name)
         except MetalairError as exc:
             fail(str(exc))
+    try:  # one catalyst in two spellings ("NLRO nlro", "x.toml ./x.toml") would run twice
+        check_distinct_catalysts(names)
+    except MetalairError as exc:
+        fail(str(exc))
     env = _environment(environment)
     manifest = _begin_run(out, overwrite)
     with manifest:
@@ -281,6 +285,7 @@ def stages(
                                  "1000mAh/g."),
     v_max: str = typer.Option("4.8V", "--v-max", help="Charge voltage limit, e.g. 4.8V (a bare number is in V)."),
     at: str = typer.Option("2.8,3.8,4.6", "--at", help="Charge voltages \\[V] at which to report the inventory."),
+    environment: str = typer.Option("ambient air", "--environment", "-e", help=_ENV_HELP),
 ) -> None:
     """Stage analysis: products at the end of discharge and at chosen voltages on charge."""
     from metalair.units import parse_quantity
@@ -315,8 +320,9 @@ def stages(
     if outside:
         fail(f"--at {at!r}: {', '.join(f'{v:g} V' for v in outside)} cannot be reached on a charge to --v-max "
              f"{top:g} V; give voltages up to --v-max, e.g. --at 2.8,3.8,4.6 (or raise --v-max)")
+    env = _environment(environment)
     try:
-        typer.echo(stage_analysis(catalyst, current, capacity, volts(v_max), at_volts).table())
+        typer.echo(stage_analysis(catalyst, current, capacity, volts(v_max), at_volts, environment=env).table())
     except SolverError as exc:
         fail(str(exc), EXIT_SOLVER)
     except MetalairError as exc:

@@ -142,6 +142,31 @@ def _write(run: SimulationRun, out: Path, stem: str, series_format: str, figure:
     run.files.append(atomic_write_json(out / f"{stem}_summary.json", run.summary))
 
 
+def check_distinct_catalysts(given: Sequence[Any]) -> None:
+    """Refuse a catalyst given twice: the same entry, a built-in name in two spellings, one file under two paths.
+
+    Raises
+    ------
+    ParameterError
+        Naming the two entries and the catalyst they both are.
+    """
+    from metalair.catalysts import get_catalyst
+
+    if len({c if isinstance(c, str) else id(c) for c in given}) < len(given):
+        raise ParameterError(f"catalysts {list(given)!r}: a catalyst is given twice; give each once")
+    seen: dict[Any, Any] = {}
+    for c in given:
+        if not isinstance(c, (str, os.PathLike)):
+            continue
+        text = os.fspath(c)
+        cat = get_catalyst(c)
+        key = str(Path(text).resolve()) if text.strip().lower().endswith(".toml") else cat.name
+        if key in seen:
+            raise ParameterError(f"catalysts {seen[key]!r} and {text!r} are the same catalyst ({cat.name}); "
+                                 "give each once")
+        seen[key] = text
+
+
 def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any = None, *,
                       environment: Any = None, out_dir: str | os.PathLike[str] | None = None
                       ) -> tuple[dict[str, Any], Path | None]:
@@ -156,8 +181,7 @@ def compare_catalysts(catalysts: Sequence[Any] = ("NLRO", "RuO2"), protocol: Any
     from metalair.catalysts import get_catalyst
 
     given = list(catalysts)
-    if len({c if isinstance(c, str) else id(c) for c in given}) < len(given):
-        raise ParameterError(f"catalysts {given!r}: a catalyst is given twice; give each once")
+    check_distinct_catalysts(given)
     names = [get_catalyst(c).name for c in given]
     labels = []
     for c, name in zip(given, names):  # two catalysts of one name (a built-in and an edited copy) keep both

@@ -347,21 +347,16 @@ def _p6_row(cat: Any, parameters: Any) -> ValidationRow:
 
 
 def _p8_row(cat: Any, parameters: Any) -> ValidationRow:
-    from metalair.constants import F
-    from metalair.models.declaration import PROCESSES
-    from metalair.units import from_user, to_user
     from metalair.workflows.stages import stage_analysis
 
     st = stage_analysis(cat, parameters=parameters, **P8_RUN)
     discharged = float(st.rows[0]["capacity_mAh_g"])
     left = st.left_after_charge_mmol_g
-    electrons = {pr.name.removesuffix(" decomposed"): pr.electrons for pr in PROCESSES}
     # the three discharge products of the study; "left" = the charge that would remove it exceeds 1 % of the
     # discharge capacity (a phase of about 1 % of the products, near what laboratory XRD detects). Measured
     # against each product's own amount a trace of carbonate, which is small and still forms on charge, had
     # counted as "left" (RuO2 with 0.4 of 1000 mAh/g), and one of 0.6 umol/g failed "none left"
-    as_charge = {k: float(to_user(from_user(left[k], "mmol/g") * electrons[k] * F, "mAh/g"))
-                 for k in ("NaO2", "Na2O2", "Na2CO3")}
+    as_charge = {k: st.left_after_charge_mAh_g[k] for k in ("NaO2", "Na2O2", "Na2CO3")}
     leftover = {k: left[k] for k, q in as_charge.items() if q > P8_LEFT_FRACTION * discharged}
     traces = {k: q for k, q in as_charge.items() if k not in leftover and q > 1e-6 * discharged}
     note = (f"order {' -> '.join(st.vanish_order) or '-'}; left "
