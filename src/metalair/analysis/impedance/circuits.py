@@ -28,8 +28,10 @@ type     impedance                                parameters              units
 ``Ws``/``Wo`` are the names ZView and impedance.py use ("short"/"open"
 terminus). Longer type names are matched first (``CPE`` before ``C``,
 ``Ws``/``Wo`` before ``W``), so a label must not start with ``s`` or ``o``
-after a ``W`` (write ``W_so``). Elements without a label are numbered per
-type from 1 in order of appearance (``"R-p(R,C)"`` is ``R1-p(R2,C1)``).
+after a ``W`` (write ``W_so``), nor with ``EP`` after a ``C`` (``CEP1``, a
+transposed ``CPE1``, is refused; write ``C_EP1`` for a capacitor). Elements
+without a label are numbered per type from 1 in order of appearance
+(``"R-p(R,C)"`` is ``R1-p(R2,C1)``).
 Parameter names are the element label for one-parameter elements (``R1``,
 ``C1``, ``L1``, ``W1``) and ``label.parameter`` otherwise (``CPE1.Q``,
 ``CPE1.alpha``, ``Ws1.R``, ``Ws1.tau``).
@@ -166,6 +168,11 @@ class _Parser:
                 f"circuit {self.text!r}: {written!r} reads as {typ!r} labelled {label!r}; element types are "
                 f"case-sensitive: write {longer + written[len(longer):]!r} for a {longer}, or "
                 f"{typ + '_' + (label or '')!r} for a {typ} with that label")
+        if typ == "C" and (label or "").upper().startswith("EP"):  # 'CEP1': a transposed CPE, not a capacitor 'EP1'
+            raise ParameterError(
+                f"circuit {self.text!r}: {written!r} reads as a capacitor 'C' labelled {label!r}, which looks like a "
+                f"misspelt constant-phase element: write {'CPE' + written[3:]!r} for a CPE, or "
+                f"{'C_' + (label or '')!r} for a capacitor with that label")
         return _Node("element", element=Element(typ, label or ""))
 
 
