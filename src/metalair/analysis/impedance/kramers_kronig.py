@@ -38,7 +38,10 @@ are computed at every frequency; the spectrum **passes** when the largest
 |Δ| is at most ``threshold`` (default 1 %, i.e. every point agrees with a
 Kramers–Kronig-compliant model to within 1 % of |Z|). Drift during the
 measurement (a non-stationary cell) shows up as systematic residuals at low
-frequency and fails the test. Residuals of a valid spectrum scatter like noise
+frequency; large drift fails the test, small drift can pass (two R–CPE arcs
+whose second resistance drifts linearly with sweep time, 0.2 % noise: +5 % and
++10 % of it pass at 0.47 % and 0.94 %, +20 % fails at 1.54 %), so a pass does
+not prove the cell was stationary. Residuals of a valid spectrum scatter like noise
 (Boukamp 1995). On a failure the notes say whether they trend with frequency
 (lag-1 autocorrelation above 0.4 in both parts), as drift makes them, or
 scatter without a trend (below 0.2 in both), as noise larger than the threshold
