@@ -568,11 +568,15 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     The first discharge and the charge after it are summarised with
     :func:`metalair.analysis.cycle_metrics.half_cycles` (capacity, capacity-weighted
     mean voltage); the model is run on the protocol these imply: each
-    half-cycle at its mean specific current, ending at its measured end
+    half-cycle at its constant (set) current, ending at its measured end
     voltage when it was ended by a voltage cut-off (its voltage moved by more
-    than 0.05 V over its last 5 % of capacity), else at its capacity. A
-    capacity-limited discharge gives no capacity target (its capacity is
-    imposed), with a warning.
+    than 0.05 V over its last 5 % of capacity), else at its capacity; a
+    constant-voltage hold that follows a half-cycle's constant current is
+    kept as a hold. What the cell did before the first discharge (a formation
+    charge, a rest) is kept in the protocol, and so is a rest between the discharge and
+    the charge. A capacity-limited discharge gives no capacity target (its
+    capacity is imposed), and a capacity-limited charge no coulombic-efficiency
+    target, each with a warning.
 
     Parameters
     ----------
@@ -597,7 +601,8 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     Raises
     ------
     DataFormatError
-        The record lacks a discharge followed by a charge, or a mass.
+        The record lacks a discharge followed by a charge, or a mass, or its discharge or
+        charge is not at constant current (a voltammetry record).
     """
     from metalair.analysis.cycle_metrics import half_cycles
 
@@ -610,20 +615,29 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
         raise DataFormatError(f"{path}: no catalyst mass; give mass_g so capacities are per gram")
     hcs = half_cycles(data)
     dis = next((h for h in hcs if h.kind == "discharge"), None)
-    ch = next((h for h in hcs if dis is not None and h.kind == "charge"
-               and (h.cycle > dis.cycle or (h.cycle == dis.cycle and h.rows[0] > dis.rows[-1]))), None)
+    ch = next((h for h in hcs if dis is not None and h.kind == "charge" and h.rows[0] > dis.rows[-1]), None)
     if dis is None or ch is None:
-        raise DataFormatError(f"{path}: needs a discharge followed by a charge to make targets")
-    d, c = _half_summary(dis, float(mass)), _half_summary(ch, float(mass))
-    if not d["voltage_limited"] and "discharge_capacity" in quantities:
-        import warnings
+        raise DataFormatError(f"{path}: needs a discharge followed by a charge to make targets; "
+                              + _record_holds(hcs, dis))
+    d, c = _half_summary(dis, float(mass), data, path), _half_summary(ch, float(mass), data, path)
+    import warnings
 
+    if not d["voltage_limited"] and "discharge_capacity" in quantities:
         warnings.warn(f"{path}: the first discharge ended at its capacity, not at a voltage cut-off; its capacity "
                       "is imposed by the protocol and is not used as a target", stacklevel=2)
         quantities = [q for q in quantities if q != "discharge_capacity"]
+    if not c["voltage_limited"] and "coulombic_efficiency" in quantities:
+        warnings.warn(f"{path}: the first charge ended at its capacity, not at a voltage cut-off; its coulombic "
+                      "efficiency is imposed by the protocol and is not used as a target", stacklevel=2)
+        quantities = [q for q in quantities if q != "coulombic_efficiency"]
+    # everything the cell did before the first discharge (a formation charge) changes the state it starts from
+    before = [h for h in hcs if h.rows[-1] < dis.rows[0]]
+    halves = [(h.kind, _half_summary(h, float(mass), data, path)) for h in before] + [("discharge", d), ("charge", c)]
     t = np.asarray(data.time_s, dtype=float)
-    rests = (float(to_user(t[dis.rows[0]] - t[0], "h")), float(to_user(t[ch.rows[0]] - t[dis.rows[-1]], "h")))
-    protocol = _protocol_text(d, c, rests)
+    starts = [h.rows[0] for h in [*before, dis, ch]]
+    ends = [0, *(h.rows[-1] for h in [*before, dis])]
+    pauses = [float(to_user(t[a] - t[b], "h")) for a, b in zip(starts, ends)]
+    protocol = _protocol_text(halves, pauses)
     measured = {
         "discharge_capacity": d["capacity"], "mean_discharge_voltage": d["mean_voltage"],
         "mean_charge_voltage": c["mean_voltage"], "polarisation": c["mean_voltage"] - d["mean_voltage"],
@@ -649,12 +663,39 @@ def targets_from_cycler(path: str | os.PathLike[str], catalyst: str = "NLRO", *,
     return out
 
 
-def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]:
+def _record_holds(hcs: Sequence[Any], dis: Any) -> str:
+    """What a record without a discharge followed by a charge holds instead (for the refusal)."""
+    if not hcs:
+        return "the record passes no current (an open-circuit or impedance record?)"
+    kinds = [h.kind for h in hcs]
+    text = f"the record holds {kinds.count('discharge')} discharge(s) and {kinds.count('charge')} charge(s)"
+    if dis is None:
+        return text + ", no discharge"
+    if kinds.count("charge"):  # charges only before the discharge: a reversed sign reads as charge, discharge
+        return (text + ", but no charge after its first discharge; metalair reads the current as positive on "
+                "discharge: if the file counts discharge current as negative, flip it (--columns "
+                "'current_A=<column>@-1')")
+    return text + ", no charge"
+
+
+#: A half-cycle is at constant current where this share (at least) of its rows typed as its kind carries its set
+#: current ...
+CC_MIN_SHARE = 0.1
+#: ... within this fraction (the set current: the 95th percentile of the magnitude of its current).
+CC_TOLERANCE = 0.03
+
+
+def _half_summary(h: Any, mass_g: float, data: Any = None, path: Any = "the record",
+                  drop_V: float = 0.05) -> dict[str, Any]:
     """Capacity, mean voltage and current of a half-cycle; voltage-limited when the voltage runs away at its end.
 
-    A half-cycle counts as ended by a voltage cut-off when its voltage moves by more
-    than ``drop_V`` over its last 5 % of capacity (the sudden death of a discharge,
-    the rise at the end of a charge); otherwise it ended at its capacity or time.
+    A half-cycle counts as ended by a voltage cut-off when the voltage of its
+    constant-current part moves by more than ``drop_V`` over that part's last 5 % of
+    capacity (the sudden death of a discharge, the rise at the end of a charge);
+    otherwise it ended at its capacity or time. Its current is the set current of
+    its constant-current rows (steps typed as the half-cycle's kind), not its capacity
+    over its duration, which a rest or a constant-voltage hold inside it would dilute;
+    rows typed ``hold`` after them are a constant-voltage hold (voltage, final current, duration).
     """
     q = np.asarray(h.capacity_Ah, dtype=float)
     v = np.asarray(h.voltage_V, dtype=float)
@@ -663,36 +704,73 @@ def _half_summary(h: Any, mass_g: float, drop_V: float = 0.05) -> dict[str, Any]
     if not cap > 0:
         raise DataFormatError(f"the {h.kind} of cycle {h.cycle} passes no charge")
     mean_v = float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(q)) / cap)
-    duration_h = float(to_user(float(t[-1] - t[0]), "h"))
-    v95 = float(np.interp(q[0] + 0.95 * cap, q, v))
-    limited = abs(float(v[-1]) - v95) > drop_V
     cap_mAh_g = float(convert(cap, "Ah", "mAh")) / mass_g
-    return {"capacity": cap_mAh_g, "mean_voltage": mean_v, "end_voltage": float(v[-1]),
-            "voltage_limited": limited, "mean_current": cap_mAh_g / duration_h if duration_h > 0 else math.nan}
+    out: dict[str, Any] = {"capacity": cap_mAh_g, "mean_voltage": mean_v, "hold": None}
+    if data is None:  # no currents: the half-cycle counts as one constant-current step
+        duration_h = float(to_user(float(t[-1] - t[0]), "h"))
+        cc = np.ones(q.size, dtype=bool)
+        out["mean_current"] = cap_mAh_g / duration_h if duration_h > 0 else math.nan
+    else:
+        rows = np.asarray(h.rows)
+        current = np.abs(np.asarray(data.current_A, dtype=float)[rows])
+        types = np.asarray(data.step_type)[rows]
+        cc = (types == h.kind) & (current > 1e-3 * float(np.max(current, initial=0.0)))  # not its idle records
+        level = float(np.percentile(current[cc], 95)) if cc.any() else 0.0
+        at_level = cc & (np.abs(current - level) <= CC_TOLERANCE * level)
+        if not (level > 0 and np.count_nonzero(at_level) >= CC_MIN_SHARE * np.count_nonzero(cc)):
+            kinds = ", ".join(sorted(set(types.tolist())))
+            raise DataFormatError(
+                f"{path}: the {h.kind} of cycle {h.cycle} (records {int(rows[0])}-{int(rows[-1])}, steps of type "
+                f"{kinds}) is not at constant current: fewer than {CC_MIN_SHARE:.0%} of its {h.kind} records carry "
+                "one current; targets need a galvanostatic discharge and charge (for a voltammetry record use "
+                "'metalair cv')")
+        out["mean_current"] = float(convert(float(np.median(current[at_level])), "A", "mA")) / mass_g
+        held = types == "hold"
+        last_cc = int(np.flatnonzero(cc)[-1])
+        if held[last_cc + 1:].any():
+            hold_rows = np.flatnonzero(held)
+            hold_rows = hold_rows[hold_rows > last_cc]
+            out["hold"] = {"voltage": float(np.median(v[hold_rows])),
+                           "end_current": float(convert(float(current[hold_rows[-1]]), "A", "mA")) / mass_g,
+                           "duration_h": float(to_user(float(t[hold_rows[-1]] - t[last_cc]), "h"))}
+        q, v = q[cc], v[cc]
+    part = float(q[-1] - q[0]) if q.size > 1 else 0.0
+    v95 = float(np.interp(q[0] + 0.95 * part, q, v)) if part > 0 else float(v[-1])
+    out["end_voltage"] = float(v[-1])
+    # a constant-voltage hold follows a constant current ended at its voltage
+    out["voltage_limited"] = bool(abs(float(v[-1]) - v95) > drop_V or out["hold"] is not None)
+    out["cc_capacity"] = float(convert(part, "Ah", "mAh")) / mass_g if data is not None else cap_mAh_g
+    return out
 
 
-#: Shortest pause [h] between the record's start and its discharge, or between the discharge and the
-#: charge, that the protocol reproduces as a rest (a rest changes the state the next step starts from).
+#: Shortest pause [h] between the record's start and its first half-cycle, or between two half-cycles,
+#: that the protocol reproduces as a rest (a rest changes the state the next step starts from).
 MIN_REST_H = float(convert(1.0, "min", "h"))
 
 
-def _protocol_text(d: dict[str, Any], c: dict[str, Any], rests_h: tuple[float, float] = (0.0, 0.0)) -> str:
-    """The protocol of a measured discharge and charge: their currents and how each ended, with the rests.
+def _protocol_text(halves: Sequence[tuple[str, dict[str, Any]]], pauses_h: Sequence[float]) -> str:
+    """The protocol of measured half-cycles, in the order the cell ran them, with the pauses between them.
 
+    Each half-cycle gives its current and how it ended; ``pauses_h[k]``, the pause before ``halves[k]``,
+    is a rest when it lasts :data:`MIN_REST_H` or longer.
     A voltage cut-off is the last reading rounded to 10 mV (cyclers set limits in 10 mV steps; the last
-    reading is the limit plus noise). ``rests_h`` are the pauses before the discharge and between the
-    discharge and the charge.
+    reading is the limit plus noise). A constant-voltage hold after a half-cycle's constant current is
+    a hold at that voltage until its final current or its duration.
     """
-    def step(kind: str, h: dict[str, Any], safety: float) -> str:
-        text = f"{kind} at {h['mean_current']:.6g} mA/g"
-        if h["voltage_limited"]:
-            return text + f" until {round(h['end_voltage'], 2):.2f} V"
-        return text + f" for {h['capacity']:.6g} mAh/g or until {safety:.4g} V"
     parts = []
-    if rests_h[0] >= MIN_REST_H:
-        parts.append(f"Rest for {rests_h[0]:.4g} h")
-    parts.append(step("Discharge", d, max(d["end_voltage"] - 0.5, 0.5)))
-    if rests_h[1] >= MIN_REST_H:
-        parts.append(f"Rest for {rests_h[1]:.4g} h")
-    parts.append(step("Charge", c, c["end_voltage"] + 0.5))
+    for (kind, h), pause in zip(halves, pauses_h):
+        if pause >= MIN_REST_H:
+            parts.append(f"Rest for {pause:.4g} h")
+        text = f"{kind.capitalize()} at {h['mean_current']:.6g} mA/g"
+        hold = h.get("hold")
+        if hold is not None:
+            parts.append(text + f" until {hold['voltage']:.2f} V")
+            parts.append(f"Hold at {hold['voltage']:.2f} V until {hold['end_current']:.4g} mA/g "
+                         f"or {max(hold['duration_h'], 1e-3):.4g} h")
+            continue
+        if h["voltage_limited"]:
+            parts.append(text + f" until {round(h['end_voltage'], 2):.2f} V")
+            continue
+        safety = max(h["end_voltage"] - 0.5, 0.5) if kind == "discharge" else h["end_voltage"] + 0.5
+        parts.append(text + f" for {h['capacity']:.6g} mAh/g or until {safety:.4g} V")
     return "; ".join(parts)
