@@ -107,3 +107,15 @@ def test_an_open_circuit_record_is_said_to_carry_no_current():
                       metadata={"mass_g": MASS_G})
     with pytest.raises(DataFormatError, match="passes no current"):
         targets_from_cycler("ocv.mpr", "NLRO", data=data)
+
+
+def test_a_cc_cv_charge_is_compared_whole_with_the_record():
+    """A CC-CV charge after the discharge: the record's mean charge voltage and charge capacity cover the hold too;
+    the model's observables took only the constant-current step of the run the targets imply."""
+    # the hold carries 359 of the charge's 2559 mAh/g (2.45 V against the CC step's mean 2.419 V)
+    data = _record("Discharge at 200 mA/g for 3000 mAh/g; Charge at 200 mA/g until 2.45 V; "
+                   "Hold at 2.45 V until 20 mA/g or 2 h")
+    tg = targets_from_cycler("cell.csv", "NLRO", data=data,
+                             quantities=("mean_charge_voltage", "coulombic_efficiency"))
+    assert "Hold at 2.45 V" in tg[0].run, tg[0].run
+    _reproduced(tg, 0.02)

@@ -263,6 +263,19 @@ def _first(sol: Any, kind: str, after: int = 0) -> Any:
     raise ParameterError(f"the run has no {kind} step; the observable needs one")
 
 
+def _first_half(sol: Any, kind: str, after: int = 0) -> Any:
+    """The first ``kind`` step after step ``after`` with the steps that continue its half-cycle, as one summary.
+
+    A CC-CV charge (a charge, then a hold) or a discharge split by a rest is one half-cycle, as a cycler's
+    record of it is (:func:`metalair.protocols.solution.half_cycle`).
+    """
+    from metalair.protocols.solution import combine_steps, half_cycle
+
+    first = _first(sol, kind, after)
+    position = next(k for k, st in enumerate(sol.steps) if st is first)
+    return combine_steps(half_cycle(sol.steps, position))
+
+
 def mid_discharge_voltage(sol: Any) -> float:
     """Voltage at half the first discharge's capacity [V]."""
     dis = _first(sol, "discharge")
@@ -274,19 +287,22 @@ def mid_discharge_voltage(sol: Any) -> float:
 
 
 def discharge_capacity(sol: Any) -> float:
-    """Capacity of the first discharge [mAh/g]."""
-    return float(_first(sol, "discharge").capacity_mAh_g)
+    """Capacity of the first discharge (its half-cycle) [mAh/g]."""
+    return float(_first_half(sol, "discharge").capacity_mAh_g)
 
 
 def mean_discharge_voltage(sol: Any) -> float:
-    """Capacity-weighted mean voltage of the first discharge [V]."""
-    return float(_first(sol, "discharge").mean_voltage_V)
+    """Capacity-weighted mean voltage of the first discharge (its half-cycle) [V]."""
+    return float(_first_half(sol, "discharge").mean_voltage_V)
 
 
 def mean_charge_voltage(sol: Any) -> float:
-    """Capacity-weighted mean voltage of the first charge after the first discharge [V]."""
+    """Capacity-weighted mean voltage of the first charge after the first discharge [V].
+
+    Its half-cycle: a CC-CV charge's hold is included, as a cycler records it.
+    """
     dis = _first(sol, "discharge")
-    return float(_first(sol, "charge", dis.index).mean_voltage_V)
+    return float(_first_half(sol, "charge", dis.index).mean_voltage_V)
 
 
 def polarisation(sol: Any) -> float:
@@ -304,10 +320,12 @@ def charge_recovered(sol: Any) -> float:
 
 
 def coulombic_efficiency(sol: Any) -> float:
-    """All charge over the discharge capacity [%], host extraction and side reactions included, as a cycler sees it."""
+    """All charge over the discharge capacity [%], as a cycler sees it.
+
+    Host extraction and side reactions included, each half-cycle whole.
+    """
     dis = _first(sol, "discharge")
-    ch = _first(sol, "charge", dis.index)
-    return 100.0 * ch.capacity_mAh_g / dis.capacity_mAh_g
+    return 100.0 * _first_half(sol, "charge", dis.index).capacity_mAh_g / _first_half(sol, "discharge").capacity_mAh_g
 
 
 _PLATEAU_PRODUCTS = ("NaO2", "Na2O2", "Na2CO3")
