@@ -137,7 +137,7 @@ def test_a_discharge_joined_to_a_longer_charge_is_refused():
     q = np.linspace(0.0, 2.0, 200)
     for call in (dqdv, find_plateaus):
         with pytest.raises(ParameterError, match=r"the voltage runs both ways \(it falls by 0\.5 V against its trend "
-                                                 r"over records 1-100.* while 50 % of the charge passes"):
+                                                 r"over records 1-91.* while 45 % of the charge passes"):
             call(v, q)
     # a nucleation dip at the start of a discharge and a hump at the start of a charge are one half-cycle
     q = np.linspace(0.0, 1.0, 500)
@@ -174,3 +174,16 @@ def test_a_reversed_current_sign_is_flagged_by_the_charge_running_below_the_disc
     flipped = cycle_summary(_steps(("discharge", MA, 3600, 3.5), ("charge", -MA, 3600, 2.2)))
     assert flipped["Warnings"][0].startswith("mean charge voltage 2.2 V below the mean discharge voltage 3.5 V: "
                                              "is the current's sign reversed")
+
+
+@pytest.mark.parametrize("dip_V", [0.08, 0.11, 0.13, 0.15])
+def test_a_nucleation_dip_before_a_flat_noisy_plateau_is_one_half_cycle(dip_V):
+    """The retrace was measured to the highest point of the whole plateau, which noise on a flat plateau puts
+    anywhere: a 110-150 mV dip with 1 mV noise was refused (57-79 % of the charge 'against the trend'). It now
+    ends where the recovery first reaches 90 % of its size."""
+    rng = np.random.default_rng(0)
+    q = np.linspace(0.0, 1000.0, 1001)
+    v = np.where(q < 5, 2.6 - (2.6 - (2.2 - dip_V)) * q / 5,
+                 np.where(q < 20, 2.2 - dip_V + dip_V * (q - 5) / 15, 2.20)) + rng.normal(0.0, 0.001, q.size)
+    v[q > 950] = 2.20 - (q[q > 950] - 950) * 0.008
+    assert len(find_plateaus(v, q)) == 1

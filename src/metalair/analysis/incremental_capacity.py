@@ -131,9 +131,11 @@ def _one_half_cycle(v: np.ndarray, q: np.ndarray, owner: str) -> None:
             f"range (it rises by {down:.3g} V and falls by {up:.3g} V against its trend) while the capacity goes "
             "on: a discharge and a charge joined? dQ/dV and plateaus need one half-cycle, along which the voltage "
             "runs one way (metalair.analysis.cycle_metrics.half_cycles splits a record)")
-    # the charge that passed along the retrace: from the last record at the extreme to the end of the retrace
+    # the charge that passed along the retrace: from the last record at the extreme to where the retrace first
+    # reaches 90 % of its largest size (not its largest: after a nucleation dip the recovery's largest size sits
+    # wherever noise on the flat plateau puts it, which made the share follow the noise)
     against = falls if up <= down else rises
-    end = int(np.argmax(against))
+    end = int(np.flatnonzero(against >= 0.9 * float(np.max(against)))[0])
     extreme = np.max(v[:end + 1]) if up <= down else np.min(v[:end + 1])
     start = int(np.flatnonzero(v[:end + 1] == extreme)[-1])
     retrace_charge = abs(float(q[end] - q[start]))
