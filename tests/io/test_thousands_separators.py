@@ -69,3 +69,13 @@ def test_a_text_export_padded_with_zeros_is_called_a_damaged_copy_when_forced(da
                                               r"in its first 4 KiB .*a damaged copy") as err:
         read(path, format="neware_csv")
     assert "binary file, not text" not in str(err.value)
+
+
+def test_a_padded_text_export_read_without_a_format_is_called_a_damaged_copy(data_file, tmp_path):
+    """Without format=, the same padded CSV was 'unrecognised binary file' with no hint."""
+    raw = data_file("neware/interp-test.csv").read_bytes()
+    path = tmp_path / "padded.csv"
+    path.write_bytes(raw[: raw.rfind(b"\n", 0, 3000) + 1] + b"\x00" * 1000)
+    with pytest.raises(DataFormatError, match=r"padded\.csv: unrecognised binary file \(it starts as text and holds "
+                                              r"NUL bytes further on: a damaged copy"):
+        read(path)

@@ -104,3 +104,13 @@ def test_environment_reaches_the_run():
     dry = stage_analysis("RuO2", environment="pure O2")
     assert dry.left_after_charge_mmol_g["Na2CO3"] == 0.0  # no CO2: no carbonate (ambient air leaves 0.695 mmol/g)
     assert stage_analysis("RuO2").left_after_charge_mmol_g["Na2CO3"] > 0.1
+
+
+def test_report_voltages_may_be_a_numpy_array():
+    """np.array([2.8, 3.8, 4.6]) was refused as 'not a sequence' by the stricter check of the audit."""
+    import numpy as np
+
+    from metalair.workflows.stages import stage_analysis
+
+    st = stage_analysis("NLRO", charge_voltages=np.array([2.8, 3.8, 4.6]))
+    assert st.vanish_order == ["NaO2", "Na2O2", "Na2CO3"]

@@ -757,7 +757,6 @@ def _half_summary(h: Any, mass_g: float, data: Any = None, path: Any = "the reco
     out["end_voltage"] = float(v[-1])
     # a constant-voltage hold follows a constant current ended at its voltage
     out["voltage_limited"] = bool(abs(float(v[-1]) - v95) > drop_V or out["hold"] is not None)
-    out["cc_capacity"] = float(convert(part, "Ah", "mAh")) / mass_g if data is not None else cap_mAh_g
     return out
 
 

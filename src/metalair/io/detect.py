@@ -96,6 +96,12 @@ _MAGIC_OF: dict[str, tuple[bytes, ...]] = {
 }
 
 
+def _starts_as_text(head: bytes, n: int = 256) -> bool:
+    """Whether a file's first ``n`` bytes are printable text (tabs and line ends allowed): a text export."""
+    start = head[:n]
+    return bool(start) and b"\x00" not in start and all(b >= 32 or b in (9, 10, 13) for b in start)
+
+
 def check_forced_format(path: Path, key: str, given: str) -> None:
     """Refuse a binary format forced on a file that does not start like it, naming what the file is instead."""
     magics = _MAGIC_OF.get(key)
@@ -246,6 +252,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             hint = " (named .mpr but lacks the 'BIO-LOGIC MODULAR FILE' header: damaged?)"
         elif suffix in (".nda", ".ndax"):
             hint = f" (named {suffix} but lacks the Neware header: damaged?)"
+        elif _starts_as_text(head):
+            hint = (" (it starts as text and holds NUL bytes further on: a damaged copy, e.g. cut off and padded "
+                    "with zeros; copy it again from the instrument computer)")
         raise DataFormatError(
             f"{path.name}: unrecognised binary file{hint}; supported formats: {', '.join(FORMATS)}"
         )

@@ -93,10 +93,11 @@ class StageAnalysis:
 def _charge_voltages(charge_voltages: Any, v_max: float) -> list[float]:
     """The report voltages as sorted, distinct floats; refuse what is not a voltage up to ``v_max``."""
     example = "e.g. (2.8, 3.8, 4.6)"
-    if isinstance(charge_voltages, (str, bytes)) or not isinstance(charge_voltages, Sequence):
+    if isinstance(charge_voltages, (str, bytes)) or not (isinstance(charge_voltages, Sequence)
+                                                         or np.ndim(charge_voltages) == 1):
         raise ParameterError(f"charge_voltages={charge_voltages!r}: give a sequence of voltages in V, {example}")
     volts: list[float] = []
-    for v in charge_voltages:
+    for v in list(charge_voltages):
         if isinstance(v, bool) or not isinstance(v, Real):
             raise ParameterError(f"charge_voltages: {v!r} is not a number of volts; give voltages in V, {example}")
         if not math.isfinite(float(v)):

@@ -547,9 +547,10 @@ def drt(
         n_m = sum(1 for pk in peaks_m if not pk.extrapolated)
         if n_m > n_l and lam_m < lam_value:
             notes.append(f"the L-curve lambda {lam_value:.3g} is {math.log10(lam_value / lam_m):.2g} decades above "
-                         f"mGCV's {lam_m:.3g}, at which {n_m} measured peaks appear instead of {n_l}: the L-curve can "
-                         "smooth neighbouring processes into one peak, mGCV can split noise into several; compare "
-                         "lam='mgcv' (and the fit residuals) before reading the peak count")
+                         f"mGCV's {lam_m:.3g}, at which {n_m} measured peaks appear instead of {n_l}: either the "
+                         "L-curve smoothed neighbouring processes into one peak or mGCV splits noise into several "
+                         "(on smooth measured spectra it often does); compare lam='mgcv' and its fit residuals "
+                         "before reading the peak count")
     outside = [pk for pk in peaks if pk.extrapolated]
     if outside:
         share = sum(pk.resistance for pk in outside) / r_pol if r_pol > 0 else math.nan
