@@ -119,3 +119,26 @@ def test_a_cc_cv_charge_is_compared_whole_with_the_record():
                              quantities=("mean_charge_voltage", "coulombic_efficiency"))
     assert "Hold at 2.45 V" in tg[0].run, tg[0].run
     _reproduced(tg, 0.02)
+
+
+def test_a_cc_cv_charge_written_as_one_step_keeps_its_hold_and_its_efficiency_target():
+    """A cycler that writes a CC-CV charge as one 'charge' step (Maccor, Neware CCCV_Chg): the constant-voltage
+    tail was read as more constant current, the charge built as 'for <its capacity>' and its coulombic efficiency
+    dropped with the untrue warning that it ended at its capacity (maccor_one.txt: 3.0 h instead of 5.0 h)."""
+    import warnings
+    from dataclasses import replace
+
+    data = _record("Discharge at 200 mA/g for 3000 mAh/g; Charge at 200 mA/g until 2.5 V; "
+                   "Hold at 2.5 V until 20 mA/g or 2 h")
+    hold = np.asarray(data.step_type) == "hold"
+    charge_step = np.asarray(data.step)[np.flatnonzero(np.asarray(data.step_type) == "charge")[0]]
+    one_step = replace(data, step_type=np.where(hold, "charge", np.asarray(data.step_type)),
+                       step=np.where(hold, charge_step, np.asarray(data.step)),
+                       capacity_Ah=None, energy_Wh=None)  # per-step counters would restart inside the one step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'ended at its capacity' warning
+        tg = targets_from_cycler("cell.csv", "NLRO", data=one_step,
+                                 quantities=("mean_charge_voltage", "coulombic_efficiency"))
+    assert [t.observable for t in tg] == ["mean_charge_voltage", "coulombic_efficiency"]
+    assert "Charge at 200 mA/g until 2.50 V; Hold at 2.50 V" in tg[0].run, tg[0].run
+    _reproduced(tg, 0.05)

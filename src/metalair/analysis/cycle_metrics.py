@@ -872,7 +872,7 @@ CV_VOLTAGE_SPAN_V = 0.005
 CV_CURRENT_CHANGE = 0.2
 
 
-def _cv_tail_start(v: np.ndarray, current: np.ndarray) -> int | None:
+def cv_tail_start(v: np.ndarray, current: np.ndarray) -> int | None:
     """Where a constant-voltage tail begins inside one step (a CC-CV charge written as one step), or None.
 
     The tail is the last run of points within :data:`CV_VOLTAGE_SPAN_V` of the step's final voltage, at
@@ -920,7 +920,7 @@ def without_cv(data: CyclerData, h: HalfCycle) -> tuple[np.ndarray, np.ndarray]:
         if hold or (flat and decays):
             keep[a:b] = False
         else:
-            tail = _cv_tail_start(v[a:b], current)
+            tail = cv_tail_start(v[a:b], current)
             if tail is not None:
                 keep[a + tail + 1:b] = False  # the point that reached the limit is the last of the CC part
     dq = np.diff(q, prepend=q[:1])

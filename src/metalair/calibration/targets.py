@@ -745,9 +745,17 @@ def _half_summary(h: Any, mass_g: float, data: Any = None, path: Any = "the reco
         out["mean_current"] = float(convert(float(np.median(current[at_level])), "A", "mA")) / mass_g
         held = types == "hold"
         last_cc = int(np.flatnonzero(cc)[-1])
-        if held[last_cc + 1:].any():
-            hold_rows = np.flatnonzero(held)
-            hold_rows = hold_rows[hold_rows > last_cc]
+        hold_rows = np.flatnonzero(held)
+        hold_rows = hold_rows[hold_rows > last_cc]
+        if not hold_rows.size:  # a CC-CV half-cycle written as one step: its constant-voltage tail is the hold
+            from metalair.analysis.cycle_metrics import cv_tail_start
+
+            idx = np.flatnonzero(cc)
+            tail = cv_tail_start(v[idx], current[idx])
+            if tail is not None and tail > 0:
+                hold_rows, last_cc = idx[tail:], int(idx[tail - 1])
+                cc[hold_rows] = False
+        if hold_rows.size:
             out["hold"] = {"voltage": float(np.median(v[hold_rows])),
                            "end_current": float(convert(float(current[hold_rows[-1]]), "A", "mA")) / mass_g,
                            "duration_h": float(to_user(float(t[hold_rows[-1]] - t[last_cc]), "h"))}
