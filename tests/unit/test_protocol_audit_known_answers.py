@@ -196,3 +196,15 @@ def test_a_label_the_text_form_cannot_carry_keeps_the_steps_text_in_the_summary(
                                  Charge("100 mA/g", capacity="100 mAh/g", label=3)]).run()
     assert [s.description for s in sol.steps] == ["a:b: Discharge at 100 mA/g for 100 mAh/g",
                                                  "3: Charge at 100 mA/g for 100 mAh/g"]
+
+
+def test_a_tiny_charge_is_printed_with_its_digits_not_as_zero():
+    """A charge of a fraction of a mAh/g printed as 'charge capacity 0 mAh/g' with an empty 'charge by reaction'."""
+    from metalair.analysis.summary import format_summary
+
+    text = format_summary({"catalyst": "NLRO", "environment": "ambient air", "status": "ok",
+                           "discharge_capacity_mAh_g": 500.0, "charge_capacity_mAh_g": 0.139,
+                           "charge_by_reaction_mAh_g": {"NaO2": 0.1, "Host": 0.035, "Double layer": 0.004}})
+    assert "charge capacity                    0.139 mAh/g" in text
+    assert "charge by reaction [mAh/g]         NaO2 0.1, Host 0.035, Double layer 0.004" in text
+    assert "discharge capacity                 500 mAh/g" in text

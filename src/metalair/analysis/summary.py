@@ -140,15 +140,18 @@ def format_summary(s: dict) -> str:
 
     def row(label, key, fmt):
         if key in s and s[key] is not None and not (isinstance(s[key], float) and math.isnan(s[key])):
-            lines.append(f"  {label:<34s} {fmt.format(s[key])}")
-    row("discharge capacity", "discharge_capacity_mAh_g", "{:,.0f} mAh/g")
+            lines.append(f"  {label:<34s} {fmt(s[key]) if callable(fmt) else fmt.format(s[key])}")
+
+    def capacity(q: float) -> str:  # whole mAh/g, but a small capacity keeps three significant digits
+        return f"{q:,.0f} mAh/g" if abs(q) >= 100 or q == 0 else f"{q:.3g} mAh/g"
+    row("discharge capacity", "discharge_capacity_mAh_g", capacity)
     row("mid-discharge voltage", "mid_discharge_voltage_V", "{:.3f} V")
     row("mean discharge voltage", "mean_discharge_voltage_V", "{:.3f} V")
     if s.get("discharge_min_o2_saturation") is not None:
         sat = s["discharge_min_o2_saturation"]
         lines.append(f"  {'lowest O2 saturation on discharge':<34s} {sat:.2f}"
                      + ("  (O2-starved: the reaction zone ran out of O2)" if sat < STARVED_O2_SATURATION else ""))
-    row("charge capacity", "charge_capacity_mAh_g", "{:,.0f} mAh/g")
+    row("charge capacity", "charge_capacity_mAh_g", capacity)
     row("mean charge voltage", "mean_charge_voltage_V", "{:.3f} V")
     row("polarisation (mean charge − discharge)", "polarisation_V", "{:.3f} V")
     row("coulombic efficiency", "coulombic_efficiency_pct", "{:.1f} %")
@@ -174,8 +177,12 @@ def format_summary(s: dict) -> str:
         pl = ", ".join(f"{p['voltage_V']:.2f} V ({100 * p['capacity_share']:.0f} %)" for p in s["charge_plateaus"])
         lines.append(f"  {'charge plateaus':<34s} {pl}")
     if s.get("charge_by_reaction_mAh_g"):
-        parts = ", ".join(f"{k} {v:,.0f}" for k, v in s["charge_by_reaction_mAh_g"].items() if abs(v) >= 0.5)
-        lines.append(f"  {'charge by reaction [mAh/g]':<34s} {parts}")
+        by = s["charge_by_reaction_mAh_g"]
+        big = {k: v for k, v in by.items() if abs(v) >= 0.5}
+        parts = (", ".join(f"{k} {v:,.0f}" for k, v in big.items()) if big  # a tiny charge: its largest shares
+                 else ", ".join(f"{k} {v:.3g}" for k, v in sorted(by.items(), key=lambda kv: -abs(kv[1]))[:3]
+                                if v != 0))
+        lines.append(f"  {'charge by reaction [mAh/g]':<34s} {parts or 'none'}")
     if s.get("products_after_charge_mol_g"):
         # Surface-grown NaO2 and Exposed Na2CO3 are parts of NaO2 and Na2CO3, not further products
         parts = ", ".join(f"{k} {convert(v, 'mol/g', 'mmol/g'):.3g}"
