@@ -5,9 +5,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
 import warnings
-from contextlib import closing, contextmanager
+from contextlib import closing
 
 import pytest
 
@@ -24,34 +23,6 @@ def _square(candidate):
     return {"y": candidate["x"] ** 2}
 
 
-@contextmanager
-def _server(greeting: bytes | None):
-    """A TCP server on 127.0.0.1 that accepts connections and sends ``greeting`` (None: says nothing)."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    conns: list[socket.socket] = []
-
-    def serve():
-        while True:
-            try:
-                conn, _ = srv.accept()
-            except OSError:  # closed at the end of the test
-                return
-            if greeting is not None:
-                conn.sendall(greeting)
-            conns.append(conn)
-
-    th = threading.Thread(target=serve, daemon=True)
-    th.start()
-    try:
-        yield f"tcp://127.0.0.1:{srv.getsockname()[1]}"
-    finally:
-        srv.close()
-        for c in conns:
-            c.close()
-
-
 @pytest.fixture
 def short_timeouts(monkeypatch):
     monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 3.0)
@@ -62,9 +33,10 @@ def short_timeouts(monkeypatch):
     (None, "the connection was accepted, but no Dask answer came"),
     (b"SSH-2.0-OpenSSH_9.6\r\nHTTP/1.1 400 Bad Request\r\n\r\n", "answered, but not in Dask's protocol"),
 ])
-def test_a_server_that_is_not_dask_is_refused_within_the_deadline(tmp_path, short_timeouts, greeting, reason):
+def test_a_server_that_is_not_dask_is_refused_within_the_deadline(tmp_path, short_timeouts, tcp_server, greeting,
+                                                                   reason):
     out = tmp_path / "s"
-    with _server(greeting) as address:
+    with tcp_server(greeting) as address:
         with pytest.raises(ParameterError) as err:
             run_sweep(CANDS, _square, out, scheduler=address)
     msg = str(err.value)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-from contextlib import contextmanager
 
 import pytest
 from typer.testing import CliRunner
@@ -65,55 +62,16 @@ def test_a_sweep_with_every_batch_resumed_says_nothing_was_left_to_run(tmp_path)
     assert "2 candidates in 2 batches (1 resumed) on serial: " in part.output and "candidates/s" in part.output
 
 
-@contextmanager
-def _answering_server(banner: bytes | None, reply: bytes):
-    """A TCP server on 127.0.0.1 that sends ``banner`` on connecting (None: waits) and ``reply`` to what it gets.
-
-    Like an HTTP server (``HTTP/1.1 400 Bad Request`` to bytes that are not HTTP) or an SSH server (its banner
-    first); Dask reads the first 8 bytes of either as the length of a frame.
-    """
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    conns: list[socket.socket] = []
-
-    def handle(conn: socket.socket) -> None:
-        try:
-            if banner is not None:
-                conn.sendall(banner)
-            if conn.recv(4096):
-                conn.sendall(reply)
-        except OSError:
-            pass
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = srv.accept()
-            except OSError:  # closed at the end of the test
-                return
-            conns.append(conn)
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"tcp://127.0.0.1:{srv.getsockname()[1]}"
-    finally:
-        srv.close()
-        for c in conns:
-            c.close()
-
-
 @pytest.mark.parametrize("banner, reply, sent", [
     (None, b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n", "HTTP/1.1 400 Bad Request"),
     (b"SSH-2.0-OpenSSH_9.6\r\n", b"Invalid SSH identification string.\r\n", "SSH-2.0-OpenSSH_9.6"),
 ])
-def test_a_port_that_answers_but_is_not_a_dask_scheduler_is_named_as_such(tmp_path, monkeypatch, banner, reply,
-                                                                          sent):
+def test_a_port_that_answers_but_is_not_a_dask_scheduler_is_named_as_such(tmp_path, monkeypatch, tcp_server, banner,
+                                                                          reply, sent):
     # the audit's --scheduler 10.255.255.1:8786 (an HTTP server): "MemoryError: Unable to allocate 3.07 EiB ..."
     monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 5.0)
     out = tmp_path / "s"
-    with _answering_server(banner, reply) as address:
+    with tcp_server(banner, reply) as address:
         with pytest.raises(ParameterError) as err:
             run_sweep([{"x": 1}], dict, out, scheduler=address)
     msg = str(err.value)
@@ -124,8 +82,8 @@ def test_a_port_that_answers_but_is_not_a_dask_scheduler_is_named_as_such(tmp_pa
     assert not out.exists()  # nothing written
 
 
-def test_the_first_line_of_a_server_that_sends_no_text_is_not_shown():
-    with _answering_server(None, bytes(range(256))) as address:
+def test_the_first_line_of_a_server_that_sends_no_text_is_not_shown(tcp_server):
+    with tcp_server(None, bytes(range(256))) as address:
         assert engine._first_line(address, 2.0) is None
-    with _answering_server(b"220 mail.example ESMTP\r\n", b"") as address:
+    with tcp_server(b"220 mail.example ESMTP\r\n", b"") as address:
         assert engine._first_line(address, 2.0) == "220 mail.example ESMTP"
