@@ -33,3 +33,36 @@ SHA = {
 def char_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """``char_file("xas/feo_rt1.xdi")`` -> path of the original bytes (checked)."""
     return data_getter(tmp_path_factory.mktemp("chardata"), SHA)
+
+
+_XRDML = """<?xml version="1.0" encoding="UTF-8"?>
+<xrdMeasurements xmlns="http://www.xrdml.com/XRDMeasurement/1.5" status="Completed">
+  <xrdMeasurement measurementType="Scan" status="Completed">
+    <usedWavelength intended="K-Alpha 1">
+      <kAlpha1 unit="{unit}">{k1}</kAlpha1>
+      {k2}
+    </usedWavelength>
+    <scan appendNumber="0" mode="Continuous" scanAxis="Gonio" status="Completed">
+      <dataPoints>
+        <positions axis="2Theta" unit="deg"><startPosition>{start}</startPosition><endPosition>{end}</endPosition>
+        </positions>
+        <intensities unit="counts">{counts}</intensities>
+      </dataPoints>
+    </scan>
+  </xrdMeasurement>
+</xrdMeasurements>
+"""
+
+
+@pytest.fixture
+def xrdml_text() -> Callable[..., str]:
+    """``xrdml_text(counts, start, end, k1=..., unit="Angstrom", k2="")``: a PANalytical XRDML scan as text.
+
+    ``counts`` is the intensities as one space-separated string; ``k2`` is extra XML inside
+    ``usedWavelength`` (a ``kAlpha2`` and its ratio), empty for none.
+    """
+    def make(counts: str, start: float, end: float, k1: str = "1.5405929", unit: str = "Angstrom",
+             k2: str = "") -> str:
+        return _XRDML.format(counts=counts, start=start, end=end, k1=k1, unit=unit, k2=k2)
+
+    return make

@@ -160,33 +160,14 @@ def test_which_radiation_is_assumed_follows_what_the_file_says(tmp_path):
         simulate_diffractogram(["NaO2"], wavelength_m=0.70932e-10, kalpha2_ratio=0.5)
 
 
-XRDML = """<?xml version="1.0" encoding="UTF-8"?>
-<xrdMeasurements xmlns="http://www.xrdml.com/XRDMeasurement/1.5" status="Completed">
-  <xrdMeasurement measurementType="Scan" status="Completed">
-    <usedWavelength intended="K-Alpha 1">
-      <kAlpha1 unit="Angstrom">{k1}</kAlpha1>
-      {k2}
-    </usedWavelength>
-    <scan appendNumber="0" mode="Continuous" scanAxis="Gonio" status="Completed">
-      <dataPoints>
-        <positions axis="2Theta" unit="deg"><startPosition>{start}</startPosition><endPosition>{end}</endPosition>
-        </positions>
-        <intensities unit="counts">{counts}</intensities>
-      </dataPoints>
-    </scan>
-  </xrdMeasurement>
-</xrdMeasurements>
-"""
-
-
-def test_an_xrdml_files_kalpha2_and_ratio_are_used(tmp_path):
+def test_an_xrdml_files_kalpha2_and_ratio_are_used(tmp_path, xrdml_text):
     pattern = simulate_diffractogram({"NaO2": 1.0}, seed=2, kalpha2_ratio=0.5)
     x, y = pattern.two_theta_deg, pattern.intensity
     counts = " ".join(str(int(v)) for v in y)
 
     def write(name: str, k2: str, k1: str = "1.5405929") -> Path:
         p = tmp_path / name
-        p.write_text(XRDML.format(k1=k1, k2=k2, start=x[0], end=x[-1], counts=counts))
+        p.write_text(xrdml_text(counts, x[0], x[-1], k1=k1, k2=k2))
         return p
 
     k2 = '<kAlpha2 unit="Angstrom">1.544414</kAlpha2><ratioKAlpha2KAlpha1>{}</ratioKAlpha2KAlpha1>'
